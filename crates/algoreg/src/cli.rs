@@ -1,0 +1,348 @@
+use algoreg_domain::org::{OrgType, PublicationFlow, Role};
+use algoreg_domain::workflow::Principal;
+use algoreg_service::import::{import_bytes, ImportOptions};
+use algoreg_service::orgs::{parse_flow, parse_org_type, parse_role};
+use algoreg_service::{demo, export, App, ServiceError};
+use algoreg_store::NewOrganisation;
+use algoreg_store_sqlite::SqliteStore;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(name = "algoreg", version, about = "The algorithm register: register, publish and find the algorithms governments use.")]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct DataArg {
+    /// Folder with the embedded database (created when missing).
+    #[arg(long, default_value = "./algoreg-data", env = "ALGOREG_DATA")]
+    data: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serves the register over HTTP.
+    Serve {
+        #[command(flatten)]
+        data: DataArg,
+        /// Address to listen on (port 0 picks a free port).
+        #[arg(long, default_value = "127.0.0.1:8080", env = "ALGOREG_ADDR")]
+        addr: String,
+        /// Fill an empty store with generated demo data (about 1,500 records in 300 organisations).
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Creates or upgrades the database schema.
+    Migrate {
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// Organisations.
+    #[command(subcommand)]
+    Org(OrgCmd),
+    /// Users and their roles.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// API tokens.
+    #[command(subcommand)]
+    Token(TokenCmd),
+    /// Imports files; the format of each is recognised by itself.
+    Import {
+        #[command(flatten)]
+        data: DataArg,
+        /// Files to import (register scrape, standard-1.0 JSON, algoreg export).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Organisation code for records that name none (supplier templates).
+        #[arg(long)]
+        org: Option<String>,
+        /// Take standard-1.0 records in as published instead of as drafts.
+        #[arg(long)]
+        publish: bool,
+    },
+    /// Exports the public register.
+    Export {
+        #[command(flatten)]
+        data: DataArg,
+        #[arg(long, value_enum, default_value = "json")]
+        format: ExportFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Generated demo data.
+    #[command(subcommand)]
+    Demo(DemoCmd),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    Json,
+    Csv,
+}
+
+#[derive(Subcommand)]
+enum OrgCmd {
+    /// Adds an organisation.
+    Add {
+        #[command(flatten)]
+        data: DataArg,
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        name: String,
+        /// Organisation type, e.g. gemeente, provincie, waterschap, ministerie.
+        #[arg(long = "type", default_value = "gemeente")]
+        org_type: String,
+        /// central or four_eyes
+        #[arg(long, default_value = "central")]
+        flow: String,
+        #[arg(long)]
+        tooi: Option<String>,
+    },
+    /// Lists organisations.
+    List {
+        #[command(flatten)]
+        data: DataArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Adds a user. The password comes from --password-stdin or ALGOREG_PASSWORD.
+    Add {
+        #[command(flatten)]
+        data: DataArg,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: Option<String>,
+        /// Read the password from standard input (first line).
+        #[arg(long)]
+        password_stdin: bool,
+        /// Organisation code to join (with --role).
+        #[arg(long)]
+        org: Option<String>,
+        /// editor, approver or org_admin (repeatable).
+        #[arg(long)]
+        role: Vec<String>,
+        /// Make this user a central operator.
+        #[arg(long)]
+        operator: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCmd {
+    /// Creates an API token for one organisation; the secret is printed once.
+    Create {
+        #[command(flatten)]
+        data: DataArg,
+        #[arg(long)]
+        org: String,
+        /// editor, approver or org_admin
+        #[arg(long, default_value = "editor")]
+        role: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum DemoCmd {
+    /// Writes generated records in algoreg's export format (for benchmarks).
+    Generate {
+        #[arg(long, default_value_t = 1500)]
+        records: usize,
+        #[arg(long, default_value_t = 300)]
+        orgs: usize,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+async fn open(data: &Path) -> Result<App, ServiceError> {
+    let store = SqliteStore::open_dir(data).await?;
+    Ok(App::new(Arc::new(store)))
+}
+
+fn out_writer(out: &Option<PathBuf>) -> Result<Box<dyn Write>, ServiceError> {
+    Ok(match out {
+        Some(p) => Box::new(std::io::BufWriter::new(std::fs::File::create(p).map_err(|e| ServiceError::bad("out", format!("Kan {} niet schrijven: {e}", p.display()), format!("Cannot write {}: {e}", p.display())))?)),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+    })
+}
+
+pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
+    match cli.command {
+        Command::Serve { data, addr, demo } => {
+            let app = open(&data.data).await?;
+            if demo {
+                seed_demo(&app).await?;
+            }
+            let (listener, local) = algoreg_web::bind(&addr).await.map_err(|e| ServiceError::bad("addr", format!("Kan niet luisteren op {addr}: {e}"), format!("Cannot listen on {addr}: {e}")))?;
+            println!("algoreg listening on http://{local}");
+            let _ = std::io::stdout().flush();
+            algoreg_web::serve(app, listener).await.map_err(|e| ServiceError::Internal(e.to_string()))?;
+        }
+        Command::Migrate { data } => {
+            open(&data.data).await?;
+            println!("database ready in {}", data.data.display());
+        }
+        Command::Org(OrgCmd::Add { data, code, name, org_type, flow, tooi }) => {
+            let app = open(&data.data).await?;
+            let org = app
+                .orgs()
+                .create(&Principal::system(), NewOrganisation { code, name, org_type: parse_org_type(&org_type)?, tooi, flow: parse_flow(&flow)?, about: None, contact: None })
+                .await?;
+            println!("organisation {} ({}) added", org.code, org.name);
+        }
+        Command::Org(OrgCmd::List { data }) => {
+            let app = open(&data.data).await?;
+            for o in app.store.organisations().await? {
+                println!("{}\t{}\t{}\t{}", o.code, o.org_type, o.flow, o.name);
+            }
+        }
+        Command::User(UserCmd::Add { data, email, name, password_stdin, org, role, operator }) => {
+            let password = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line).map_err(|e| ServiceError::bad("password", format!("Kan standaardinvoer niet lezen: {e}"), format!("Cannot read standard input: {e}")))?;
+                line.trim_end_matches(['\n', '\r']).to_string()
+            } else {
+                std::env::var("ALGOREG_PASSWORD").map_err(|_| ServiceError::bad("password", "Geef het wachtwoord via --password-stdin of ALGOREG_PASSWORD.", "Give the password with --password-stdin or ALGOREG_PASSWORD."))?
+            };
+            let app = open(&data.data).await?;
+            let roles: Vec<Role> = role.iter().map(|r| parse_role(r)).collect::<Result<_, _>>()?;
+            let org = match (&org, roles.is_empty()) {
+                (Some(code), false) => Some(app.orgs().by_code(code).await?),
+                (Some(_), true) => return Err(ServiceError::bad("role", "Geef met --role de rol in de organisatie.", "Give the role in the organisation with --role.")),
+                (None, false) => return Err(ServiceError::bad("org", "Geef met --org de organisatie bij de rol.", "Give the organisation for the role with --org.")),
+                (None, true) => None,
+            };
+            let user = app.auth().create_user(&email, name.as_deref().unwrap_or(&email), &password, operator).await?;
+            if let Some(org) = &org {
+                for r in &roles {
+                    app.store.set_membership(user.id, org.id, *r).await?;
+                }
+            }
+            println!("user {} added{}{}", user.email, if operator { " as central operator" } else { "" }, org.map(|o| format!(" to {} as {}", o.code, role.join(", "))).unwrap_or_default());
+        }
+        Command::Token(TokenCmd::Create { data, org, role, name }) => {
+            let app = open(&data.data).await?;
+            let org = app.orgs().by_code(&org).await?;
+            let (info, secret) = app.auth().create_token(org.id, parse_role(&role)?, &name, None).await?;
+            eprintln!("token {} for {} as {} (shown once; store it safely):", info.id, org.code, info.role);
+            println!("{secret}");
+        }
+        Command::Import { data, files, org, publish } => {
+            let app = open(&data.data).await?;
+            let mut failed = false;
+            for file in files {
+                let bytes = std::fs::read(&file).map_err(|e| ServiceError::bad("file", format!("Kan {} niet lezen: {e}", file.display()), format!("Cannot read {}: {e}", file.display())))?;
+                let bar = ProgressBar::new(0);
+                bar.set_style(ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({per_sec})").unwrap_or_else(|_| ProgressStyle::default_bar()));
+                bar.set_message(file.display().to_string());
+                let started = Instant::now();
+                let opts = ImportOptions { org: org.clone(), publish, actor: format!("import:{}", file.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default()) };
+                let progress = |done: u64, total: u64| {
+                    bar.set_length(total);
+                    bar.set_position(done);
+                };
+                let report = match import_bytes(app.store.as_ref(), &bytes, &opts, &progress).await {
+                    Ok(r) => r,
+                    Err(e) => {
+                        bar.abandon();
+                        eprintln!("{}: {e}", file.display());
+                        failed = true;
+                        continue;
+                    }
+                };
+                bar.finish_and_clear();
+                let secs = started.elapsed().as_secs_f64();
+                println!(
+                    "{}: {} ({}): {} records, {} imported, {} updated, {} unchanged, {} incomplete, {} rejected, {} organisations created, {:.0} records/s",
+                    file.display(),
+                    report.format,
+                    if report.format == "standard-json" && !publish { "as drafts" } else { "as published" },
+                    report.total,
+                    report.imported,
+                    report.updated,
+                    report.unchanged,
+                    report.incomplete,
+                    report.rejected.len(),
+                    report.organisations_created,
+                    report.total as f64 / secs.max(1e-9)
+                );
+                for w in &report.warnings {
+                    println!("  warning: {w}");
+                }
+                for r in &report.rejected {
+                    failed = true;
+                    println!("  rejected record {} (id {}, {}):", r.index, r.id.as_deref().unwrap_or("-"), r.name.as_deref().unwrap_or("-"));
+                    for reason in &r.reasons {
+                        println!("    - {reason}");
+                    }
+                }
+            }
+            return Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS });
+        }
+        Command::Export { data, format, out } => {
+            let app = open(&data.data).await?;
+            let mut w = out_writer(&out)?;
+            match format {
+                ExportFormat::Json => {
+                    let v = export::export_json(app.store.as_ref()).await?;
+                    serde_json::to_writer(&mut w, &v).map_err(|e| ServiceError::Internal(e.to_string()))?;
+                    writeln!(w).map_err(|e| ServiceError::Internal(e.to_string()))?;
+                }
+                ExportFormat::Csv => export::export_csv(app.store.as_ref(), &mut w).await?,
+            }
+            w.flush().map_err(|e| ServiceError::Internal(e.to_string()))?;
+        }
+        Command::Demo(DemoCmd::Generate { records, orgs, seed, out }) => {
+            let v = demo::export_json(records, orgs, seed);
+            let mut w = out_writer(&out)?;
+            serde_json::to_writer(&mut w, &v).map_err(|e| ServiceError::Internal(e.to_string()))?;
+            w.flush().map_err(|e| ServiceError::Internal(e.to_string()))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Fills an empty store with demo organisations, records and two demo accounts.
+async fn seed_demo(app: &App) -> Result<(), ServiceError> {
+    if app.store.count_published().await? > 0 || !app.store.organisations().await?.is_empty() {
+        println!("demo: the store has data already; nothing generated");
+        return Ok(());
+    }
+    let started = Instant::now();
+    let orgs = demo::organisations(300);
+    let mut ids = Vec::with_capacity(orgs.len());
+    for o in &orgs {
+        ids.push(app.store.create_organisation(o).await?.id);
+    }
+    let records = demo::to_import(demo::records(1500, &orgs, 2026), |i| ids[i]);
+    app.store.import_records(&records).await?;
+    let password = "demo-wachtwoord";
+    let four_eyes = app.store.organisations().await?.into_iter().find(|o| o.flow == PublicationFlow::FourEyes && o.org_type == OrgType::Gemeente);
+    app.auth().create_user("beheer@demo.algoreg.nl", "Centrale beheerder (demo)", &format!("{password}-beheer"), true).await?;
+    if let Some(org) = &four_eyes {
+        let ed = app.auth().create_user("redacteur@demo.algoreg.nl", "Redacteur (demo)", &format!("{password}-redacteur"), false).await?;
+        app.store.set_membership(ed.id, org.id, Role::Editor).await?;
+        let ap = app.auth().create_user("goedkeurder@demo.algoreg.nl", "Goedkeurder (demo)", &format!("{password}-goedkeurder"), false).await?;
+        app.store.set_membership(ap.id, org.id, Role::Approver).await?;
+        println!("demo: accounts redacteur@demo.algoreg.nl / {password}-redacteur and goedkeurder@demo.algoreg.nl / {password}-goedkeurder ({})", org.name);
+    }
+    println!("demo: {} organisations and {} records generated in {:.1}s; operator beheer@demo.algoreg.nl / {password}-beheer", orgs.len(), records.len(), started.elapsed().as_secs_f64());
+    Ok(())
+}

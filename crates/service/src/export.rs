@@ -1,0 +1,105 @@
+//! `algoreg export`: the public register as JSON (algoreg's export format, which `import` reads back)
+//! or CSV (one row per record, current published version; UTF-8 with a byte-order mark so that
+//! spreadsheet programs read it right).
+
+use crate::error::{Result, ServiceError};
+use algoreg_standard::sanitize::plain_text;
+use algoreg_standard::StandardVersion;
+use algoreg_store::{PublishedVersion, Store};
+use serde_json::{json, Value};
+use std::io::Write;
+
+pub const FORMAT: &str = "algoreg-export";
+pub const FORMAT_VERSION: u32 = 1;
+
+pub async fn export_json(store: &dyn Store) -> Result<Value> {
+    let orgs = store.organisations().await?;
+    let records = store.export_published().await?;
+    let used: std::collections::HashSet<i64> = records.iter().map(|(m, _)| m.org_id).collect();
+    Ok(json!({
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "exported_at": chrono::Utc::now().to_rfc3339(),
+        "organisations": orgs.iter().filter(|o| used.contains(&o.id)).map(|o| json!({
+            "code": o.code, "name": o.name, "type": o.org_type.code(), "tooi": o.tooi,
+            "flow": o.flow.code(), "about": o.about, "contact": o.contact,
+        })).collect::<Vec<_>>(),
+        "records": records.iter().map(|(m, versions)| json!({
+            "id": m.id.to_string(),
+            "organisation": versions.first().map(|v| v.org_code.clone()),
+            "versions": versions.iter().map(version_json).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    }))
+}
+
+fn version_json(v: &PublishedVersion) -> Value {
+    json!({
+        "number": v.number,
+        "standard_version": v.standard_version.as_str(),
+        "published_at": v.published_at.to_rfc3339(),
+        "missing": v.missing,
+        "provenance": v.provenance,
+        "content": v.content,
+    })
+}
+
+/// A field value as one CSV cell: lists joined with "; ", link rows as "title (link)", rich text as text.
+pub fn cell(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => plain_text(s),
+        Value::Array(a) => a
+            .iter()
+            .map(|x| match x {
+                Value::Object(o) => {
+                    let t = o.get("title").and_then(Value::as_str).unwrap_or("");
+                    match o.get("link").and_then(Value::as_str) {
+                        Some(l) => format!("{t} ({l})"),
+                        None => t.to_string(),
+                    }
+                }
+                other => cell(other),
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
+}
+
+pub async fn export_csv(store: &dyn Store, out: &mut dyn Write) -> Result<()> {
+    let records = store.export_published().await?;
+    let current: Vec<&PublishedVersion> = records.iter().filter_map(|(_, vs)| vs.iter().find(|v| v.current)).collect();
+    write_csv(&current, out)
+}
+
+/// Writes versions as CSV with the standard-1.0 columns first and older standards' fields after.
+pub fn write_csv(versions: &[&PublishedVersion], out: &mut dyn Write) -> Result<()> {
+    let io = |e: std::io::Error| ServiceError::Internal(format!("write failed: {e}"));
+    out.write_all(b"\xEF\xBB\xBF").map_err(io)?;
+    let mut keys: Vec<&str> = StandardVersion::V1_0.fields().iter().map(|f| f.key).collect();
+    for sv in StandardVersion::ALL {
+        for f in sv.fields() {
+            if !keys.contains(&f.key) {
+                keys.push(f.key);
+            }
+        }
+    }
+    let mut w = csv::Writer::from_writer(out);
+    let mut header = vec!["lars", "organisation_code", "version", "published_at", "standard_version_record", "incomplete_fields"];
+    header.extend(keys.iter());
+    w.write_record(&header).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    for v in versions {
+        let mut row = vec![
+            v.record.to_string(),
+            v.org_code.clone(),
+            v.number.to_string(),
+            v.published_at.to_rfc3339(),
+            v.standard_version.as_str().to_string(),
+            v.missing.join("; "),
+        ];
+        row.extend(keys.iter().map(|k| v.content.get(k).map(cell).unwrap_or_default()));
+        w.write_record(&row).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    }
+    w.flush().map_err(io)?;
+    Ok(())
+}

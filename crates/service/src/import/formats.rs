@@ -1,0 +1,310 @@
+//! Recognising and reading the import formats. Pure: bytes in, candidates out.
+
+use crate::error::{Result, ServiceError};
+use algoreg_domain::org::{OrgType, PublicationFlow};
+use algoreg_standard::{Content, StandardVersion};
+use algoreg_store::NewOrganisation;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::{json, Map, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// The daily scrape of the live register: 10 condensed fields per record.
+    Scrape,
+    /// Records in the standard's own JSON (supplier templates, organisation exports).
+    StandardJson,
+    /// algoreg's own export.
+    AlgoregExport,
+}
+
+impl Format {
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Scrape => "register-scrape",
+            Format::StandardJson => "standard-json",
+            Format::AlgoregExport => "algoreg-export",
+        }
+    }
+    /// Whether records in this format were published elsewhere already.
+    pub fn is_published(self) -> bool {
+        matches!(self, Format::Scrape | Format::AlgoregExport)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub enum OrgRef {
+    Code(String),
+    Name(String),
+    Full(NewOrganisation),
+    None,
+}
+
+#[derive(Debug, Clone)]
+pub struct CandidateVersion {
+    pub standard_version: StandardVersion,
+    pub content: Content,
+    pub published_at: Option<DateTime<Utc>>,
+    pub provenance: Option<Value>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    /// Position in the file, from 1.
+    pub index: usize,
+    pub id: Option<String>,
+    pub org: OrgRef,
+    pub versions: Vec<CandidateVersion>,
+    /// Structural problems found while reading.
+    pub errors: Vec<String>,
+}
+
+pub struct Parsed {
+    pub format: Format,
+    pub candidates: Vec<Candidate>,
+    pub warnings: Vec<String>,
+}
+
+fn malformed(msg_nl: &str, msg_en: &str) -> ServiceError {
+    ServiceError::bad("file", msg_nl, msg_en)
+}
+
+/// Recognises the format from the content.
+pub fn detect(v: &Value) -> Result<Format> {
+    match v {
+        Value::Object(o) if o.get("format").and_then(Value::as_str) == Some("algoreg-export") => Ok(Format::AlgoregExport),
+        Value::Object(o) if o.get("algoritmes").is_some_and(Value::is_array) => Ok(Format::Scrape),
+        Value::Object(o) if o.contains_key("name") || o.contains_key("standard_version") => Ok(Format::StandardJson),
+        Value::Array(a) if a.iter().all(|x| x.is_object()) => Ok(Format::StandardJson),
+        _ => Err(malformed(
+            "Onbekend bestandsformaat: verwacht de register-scrape, JSON volgens de standaard, of een algoreg-export.",
+            "Unknown file format: expected the register scrape, standard JSON, or an algoreg export.",
+        )),
+    }
+}
+
+pub fn parse(bytes: &[u8]) -> Result<Parsed> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let v: Value = serde_json::from_slice(bytes).map_err(|e| {
+        malformed(&format!("Geen geldige JSON (regel {}, kolom {}).", e.line(), e.column()), &format!("Not valid JSON (line {}, column {}): {e}", e.line(), e.column()))
+    })?;
+    let format = detect(&v)?;
+    let mut warnings = vec![];
+    let candidates = match format {
+        Format::StandardJson => standard(v, &mut warnings),
+        Format::Scrape | Format::AlgoregExport => {
+            let Value::Object(top) = v else { return Err(malformed("Verwacht een JSON-object.", "Expected a JSON object.")) };
+            if format == Format::Scrape {
+                scrape(top)
+            } else {
+                export(top)?
+            }
+        }
+    };
+    Ok(Parsed { format, candidates, warnings })
+}
+
+fn s(o: &Map<String, Value>, k: &str) -> Option<String> {
+    o.get(k).and_then(Value::as_str).map(|s| s.to_string())
+}
+
+fn date(s: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .ok()
+        .or_else(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc()))
+        .or_else(|| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").ok().map(|t| t.and_utc()))
+}
+
+/// Maps the scrape's status codes to the standard's values.
+pub fn scrape_status(code: &str) -> Option<&'static str> {
+    match code {
+        "in_gebruik" => Some("In gebruik"),
+        "ontwikkeling" => Some("In ontwikkeling"),
+        "buiten_gebruik" => Some("Buiten gebruik"),
+        _ => None,
+    }
+}
+
+fn scrape(mut top: Map<String, Value>) -> Vec<Candidate> {
+    let fetched_at = s(&top, "fetched_at");
+    let items = match top.remove("algoritmes") {
+        Some(Value::Array(items)) => items,
+        _ => vec![],
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let mut errors = vec![];
+            let Value::Object(o) = item else {
+                return Candidate { index: i + 1, id: None, org: OrgRef::None, versions: vec![], errors: vec!["record: geen object / not an object".into()] };
+            };
+            let mut text = |k: &str| -> Option<String> {
+                match o.get(k) {
+                    None | Some(Value::Null) => None,
+                    Some(Value::String(s)) => Some(s.clone()),
+                    Some(_) => {
+                        errors.push(format!("{k}: verwacht tekst / expected a string"));
+                        None
+                    }
+                }
+            };
+            let id = text("id");
+            let title = text("title");
+            let org = text("organisatie");
+            let goal = text("doel");
+            let lawful = text("juridische_basis");
+            let status = text("status");
+            let registered = text("geregistreerd");
+            let mut content = Content::new();
+            if let Some(t) = title {
+                content.set("name", t);
+            }
+            if let Some(o) = &org {
+                content.set("organization", o.clone());
+            }
+            if let Some(st) = &status {
+                match scrape_status(st) {
+                    Some(v) => content.set("status", v),
+                    None => errors.push(format!("status: onbekende waarde {st:?} / unknown value")),
+                }
+            }
+            if let Some(g) = goal {
+                content.set("goal", g);
+            }
+            if let Some(l) = lawful {
+                content.set("lawful_basis", l);
+            }
+            content.set("lang", "nld");
+            content.set("standard_version", "1.0");
+            let published_at = registered.as_deref().and_then(date);
+            if registered.is_some() && published_at.is_none() {
+                errors.push("geregistreerd: geen datum jjjj-mm-dd / not a date yyyy-mm-dd".into());
+            }
+            let provenance = json!({
+                "source": "register-scrape",
+                "fetched_at": fetched_at,
+                "url": o.get("url"),
+                "impactassessment": o.get("impactassessment"),
+                "geregistreerd": o.get("geregistreerd"),
+                "toegevoegd": o.get("toegevoegd"),
+            });
+            if id.is_none() {
+                errors.push("id: ontbreekt / missing".into());
+            }
+            Candidate {
+                index: i + 1,
+                id,
+                org: org.map(OrgRef::Name).unwrap_or(OrgRef::None),
+                versions: vec![CandidateVersion { standard_version: StandardVersion::V1_0, content, published_at, provenance: Some(provenance) }],
+                errors,
+            }
+        })
+        .collect()
+}
+
+/// Keys that describe a record rather than being content of the standard.
+const META_KEYS: &[&str] = &["lars", "id", "language", "create_dt", "publication_dt", "code", "org_id", "owner", "state"];
+
+fn standard(v: Value, warnings: &mut Vec<String>) -> Vec<Candidate> {
+    let items = match v {
+        Value::Array(a) => a,
+        other => vec![other],
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let Value::Object(mut o) = item else {
+                return Candidate { index: i + 1, id: None, org: OrgRef::None, versions: vec![], errors: vec!["record: geen object / not an object".into()] };
+            };
+            let mut errors = vec![];
+            let version = match o.get("standard_version") {
+                None | Some(Value::Null) => StandardVersion::CURRENT,
+                Some(Value::String(s)) => StandardVersion::parse(s).unwrap_or_else(|| {
+                    errors.push(format!("standard_version: onbekende versie {s:?} / unknown version"));
+                    StandardVersion::CURRENT
+                }),
+                Some(_) => {
+                    errors.push("standard_version: verwacht tekst / expected a string".into());
+                    StandardVersion::CURRENT
+                }
+            };
+            let id = o.get("lars").and_then(Value::as_str).map(String::from);
+            let org = match o.get("organization").and_then(Value::as_str) {
+                Some(n) if !n.trim().is_empty() => OrgRef::Name(n.trim().to_string()),
+                _ => OrgRef::None,
+            };
+            let mut dropped = vec![];
+            o.retain(|k, _| {
+                if META_KEYS.contains(&k.as_str()) {
+                    return false;
+                }
+                let known = version.field(k).is_some();
+                if !known {
+                    dropped.push(k.clone());
+                }
+                known
+            });
+            if !dropped.is_empty() {
+                warnings.push(format!("record {}: velden buiten standaard {} niet overgenomen / fields outside standard {} not taken over: {}", i + 1, version, version, dropped.join(", ")));
+            }
+            let mut content = Content(o);
+            if version == StandardVersion::CURRENT {
+                content.set("standard_version", "1.0");
+                if let Some(l) = content.str("lang").map(|s| s.to_lowercase()) {
+                    content.set("lang", l);
+                }
+            }
+            Candidate { index: i + 1, id, org, versions: vec![CandidateVersion { standard_version: version, content, published_at: None, provenance: None }], errors }
+        })
+        .collect()
+}
+
+fn export(top: Map<String, Value>) -> Result<Vec<Candidate>> {
+    let mut orgs = std::collections::HashMap::new();
+    for o in top.get("organisations").and_then(Value::as_array).into_iter().flatten() {
+        let Some(code) = o.get("code").and_then(Value::as_str) else { continue };
+        let org = NewOrganisation {
+            code: code.to_string(),
+            name: o.get("name").and_then(Value::as_str).unwrap_or(code).to_string(),
+            org_type: o.get("type").and_then(Value::as_str).and_then(OrgType::parse).unwrap_or(OrgType::Overig),
+            tooi: o.get("tooi").and_then(Value::as_str).map(String::from),
+            flow: o.get("flow").and_then(Value::as_str).and_then(PublicationFlow::parse).unwrap_or(PublicationFlow::Central),
+            about: o.get("about").and_then(Value::as_str).map(String::from),
+            contact: o.get("contact").and_then(Value::as_str).map(String::from),
+        };
+        orgs.insert(code.to_string(), org);
+    }
+    let records = top.get("records").and_then(Value::as_array).ok_or_else(|| malformed("records ontbreekt.", "records is missing."))?;
+    Ok(records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let mut errors = vec![];
+            let id = r.get("id").and_then(Value::as_str).map(String::from);
+            let org = match r.get("organisation").and_then(Value::as_str) {
+                Some(c) => orgs.get(c).cloned().map(OrgRef::Full).unwrap_or(OrgRef::Code(c.to_string())),
+                None => {
+                    errors.push("organisation: ontbreekt / missing".into());
+                    OrgRef::None
+                }
+            };
+            let mut versions = vec![];
+            for (j, v) in r.get("versions").and_then(Value::as_array).into_iter().flatten().enumerate() {
+                let sv = v.get("standard_version").and_then(Value::as_str).and_then(StandardVersion::parse);
+                let content = v.get("content").and_then(Value::as_object).cloned();
+                match (sv, content) {
+                    (Some(sv), Some(c)) => versions.push(CandidateVersion {
+                        standard_version: sv,
+                        content: Content(c),
+                        published_at: v.get("published_at").and_then(Value::as_str).and_then(date),
+                        provenance: v.get("provenance").filter(|p| !p.is_null()).cloned(),
+                    }),
+                    _ => errors.push(format!("versions[{j}]: standard_version of content ontbreekt / standard_version or content missing")),
+                }
+            }
+            Candidate { index: i + 1, id, org, versions, errors }
+        })
+        .collect())
+}

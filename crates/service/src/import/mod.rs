@@ -1,0 +1,253 @@
+//! `algoreg import`: recognises the format of a file by itself, checks every record, reports every
+//! rejected record with its reasons and writes nothing of a rejected record.
+//!
+//! Formats:
+//! * the scraped register file (`{"algoritmes": [...], "count", "fetched_at"}`, 10 condensed fields);
+//! * standard-1.0 record JSON (one object or a list, as the supplier templates);
+//! * algoreg's own JSON export (`{"format": "algoreg-export", ...}`).
+//!
+//! Records already published elsewhere (scrape, export) are taken in as published versions even where
+//! they lack required fields: they are marked incomplete with the missing fields listed. Only what is
+//! malformed (a bad ID, a broken structure) is rejected.
+
+mod formats;
+
+pub use formats::{detect, parse, Candidate, CandidateVersion, Format, OrgRef};
+
+use crate::error::Result;
+use algoreg_domain::org::{code_from_name, OrgType, PublicationFlow};
+use algoreg_domain::workflow::{Action, VersionState};
+use algoreg_standard::validate::{self, Mode};
+use algoreg_standard::{AlgorithmId, StandardVersion};
+use algoreg_store::*;
+use chrono::Utc;
+use rand::Rng;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Organisation code for records that name none (supplier templates).
+    pub org: Option<String>,
+    /// Take standard-1.0 records in as published instead of as drafts.
+    pub publish: bool,
+    /// Who is recorded as the author in the history.
+    pub actor: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Rejected {
+    /// Position in the file, from 1.
+    pub index: usize,
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub reasons: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct ImportReport {
+    pub format: String,
+    pub total: usize,
+    pub imported: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+    pub incomplete: usize,
+    pub organisations_created: usize,
+    pub rejected: Vec<Rejected>,
+    pub warnings: Vec<String>,
+}
+
+struct Ready {
+    index: usize,
+    id: AlgorithmId,
+    org: OrgRef,
+    versions: Vec<NewVersion>,
+    published: bool,
+}
+
+/// Imports one file's bytes. `progress` is called with the number of records handled so far.
+pub async fn import_bytes(store: &dyn Store, bytes: &[u8], opts: &ImportOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<ImportReport> {
+    let parsed = parse(bytes)?;
+    let total = parsed.candidates.len();
+    let mut report = ImportReport { format: parsed.format.name().to_string(), total, warnings: parsed.warnings, ..Default::default() };
+    let publish_all = parsed.format.is_published() || opts.publish;
+
+    // 1. Check every record (in parallel: validation and sanitising are pure).
+    let checked: Vec<std::result::Result<Ready, Rejected>> = parsed.candidates.into_par_iter().map(|c| check_candidate(c, opts, publish_all)).collect();
+    progress(total as u64 / 2, total as u64);
+
+    // 2. Duplicates inside the file, organisations, existing records.
+    let mut seen = HashSet::new();
+    let mut ready = Vec::with_capacity(checked.len());
+    for r in checked {
+        match r {
+            Ok(x) if !seen.insert(x.id) => report.rejected.push(Rejected {
+                index: x.index,
+                id: Some(x.id.to_string()),
+                name: x.versions.last().map(|v| v.content.name().to_string()),
+                reasons: vec!["id: komt vaker voor in dit bestand / appears more than once in this file".into()],
+            }),
+            Ok(x) => ready.push(x),
+            Err(rej) => report.rejected.push(rej),
+        }
+    }
+    let mut orgs: HashMap<String, i64> = store.organisations().await?.into_iter().map(|o| (o.code.clone(), o.id)).collect();
+    let mut org_by_name: HashMap<String, String> = store.organisations().await?.into_iter().map(|o| (o.name.to_lowercase(), o.code)).collect();
+    let mut fresh = Vec::new();
+    let mut updates = Vec::new();
+    for r in ready {
+        let org_id = match resolve_org(store, &r.org, opts, &mut orgs, &mut org_by_name, &mut report).await {
+            Ok(id) => id,
+            Err(reason) => {
+                report.rejected.push(Rejected { index: r.index, id: Some(r.id.to_string()), name: r.versions.last().map(|v| v.content.name().to_string()), reasons: vec![reason] });
+                continue;
+            }
+        };
+        if r.versions.last().is_some_and(|v| !v.missing.is_empty()) {
+            report.incomplete += 1;
+        }
+        match store.record(r.id).await? {
+            None => fresh.push(ImportRecord { id: r.id, org_id, versions: r.versions, published: r.published }),
+            Some(meta) if meta.org_id != org_id => report.rejected.push(Rejected {
+                index: r.index,
+                id: Some(r.id.to_string()),
+                name: None,
+                reasons: vec!["id: hoort in het register al bij een andere organisatie / already belongs to another organisation".into()],
+            }),
+            Some(meta) => updates.push((meta, r)),
+        }
+    }
+    // 3. Write: new records all at once, in one transaction.
+    store.import_records(&fresh).await?;
+    report.imported = fresh.len();
+    // 4. Existing records: a changed one gets a new published version; an unchanged one is left alone.
+    for (meta, r) in updates {
+        let current = store.published(meta.id).await?;
+        let Some(last) = r.versions.into_iter().last() else { continue };
+        if current.as_ref().is_some_and(|c| c.content == last.content && c.standard_version == last.standard_version) || !r.published {
+            report.unchanged += 1;
+            continue;
+        }
+        let plan = algoreg_domain::workflow::plan(&crate::register::state_of(&meta), Action::Import, &algoreg_domain::workflow::Principal::system(), PublicationFlow::Central, None)?;
+        let now = Utc::now();
+        store
+            .apply(&Change {
+                record: meta.id,
+                expected_latest: meta.latest_version,
+                new_version: Some(NewVersion { state: VersionState::Published, created_at: now, ..last }),
+                state_changes: plan.changes,
+                publishes: plan.publishes,
+                unpublishes: false,
+                released_by: None,
+                history: NewHistory { action: Action::Import, version: meta.latest_version + 1, actor: opts.actor.clone(), reason: None, at: now },
+            })
+            .await?;
+        report.updated += 1;
+    }
+    report.rejected.sort_by_key(|r| r.index);
+    progress(total as u64, total as u64);
+    Ok(report)
+}
+
+async fn resolve_org(
+    store: &dyn Store,
+    org: &OrgRef,
+    opts: &ImportOptions,
+    orgs: &mut HashMap<String, i64>,
+    by_name: &mut HashMap<String, String>,
+    report: &mut ImportReport,
+) -> std::result::Result<i64, String> {
+    let (code, name, org_type) = match org {
+        OrgRef::Code(c) => (Some(c.clone()), None, None),
+        OrgRef::Full(o) => (Some(o.code.clone()), Some(o.name.clone()), Some(o.clone())),
+        OrgRef::Name(n) => (by_name.get(&n.to_lowercase()).cloned(), Some(n.clone()), None),
+        OrgRef::None => match &opts.org {
+            Some(c) => (Some(c.clone()), None, None),
+            None => return Err("organization: geen organisatie; geef --org CODE / no organisation; give --org CODE".into()),
+        },
+    };
+    if let Some(id) = code.as_ref().and_then(|c| orgs.get(c)) {
+        return Ok(*id);
+    }
+    let Some(name) = name else {
+        return Err(format!("organization: onbekende organisatiecode {:?} / unknown organisation code", code.unwrap_or_default()));
+    };
+    let new = match org_type {
+        Some(full) => full,
+        None => {
+            let base = code_from_name(&name);
+            let mut code = base.clone();
+            let mut n = 2;
+            while orgs.contains_key(&code) {
+                code = format!("{base}-{n}");
+                n += 1;
+            }
+            NewOrganisation { code, name: name.clone(), org_type: OrgType::guess_from_name(&name), tooi: None, flow: PublicationFlow::Central, about: None, contact: None }
+        }
+    };
+    crate::orgs::check_new_organisation(&new).map_err(|e| format!("organisation: {e}"))?;
+    let created = store.create_organisation(&new).await.map_err(|e| format!("organisation: {e}"))?;
+    orgs.insert(created.code.clone(), created.id);
+    by_name.insert(created.name.to_lowercase(), created.code.clone());
+    report.organisations_created += 1;
+    Ok(created.id)
+}
+
+fn check_candidate(c: Candidate, opts: &ImportOptions, publish: bool) -> std::result::Result<Ready, Rejected> {
+    let name = c.versions.last().and_then(|v| v.content.str("name").map(String::from));
+    let mut reasons = c.errors.clone();
+    let id = match &c.id {
+        Some(s) => match AlgorithmId::parse(s) {
+            Ok(id) => Some(id),
+            Err(e) => {
+                reasons.push(format!("id: {} / {e}", e.message_nl()));
+                None
+            }
+        },
+        None => {
+            let mut rng = rand::thread_rng();
+            Some(AlgorithmId::generate(|| rng.gen()))
+        }
+    };
+    let mut versions = Vec::with_capacity(c.versions.len());
+    for v in c.versions {
+        let checked = validate::check(v.standard_version, &v.content, Mode::Draft);
+        for e in checked.structural() {
+            reasons.push(format!("{}: {} / {}", e.field, e.message(algoreg_standard::Lang::Nl), e.message(algoreg_standard::Lang::En)));
+        }
+        let mut missing: Vec<String> = validate::missing_required(v.standard_version, &checked.content).into_iter().map(String::from).collect();
+        // Content rules broken by a record published elsewhere are kept as findings, not reasons to drop it.
+        let findings: Vec<String> = checked.errors.iter().filter(|e| !e.rule.is_structural()).map(|e| format!("{}: {}", e.field, e.rule.code())).collect();
+        if !publish && v.standard_version == StandardVersion::CURRENT && !findings.is_empty() {
+            for e in checked.errors.iter().filter(|e| !e.rule.is_structural()) {
+                reasons.push(format!("{}: {} / {}", e.field, e.message(algoreg_standard::Lang::Nl), e.message(algoreg_standard::Lang::En)));
+            }
+        }
+        missing.dedup();
+        let mut provenance = v.provenance;
+        if !findings.is_empty() {
+            let p = provenance.get_or_insert_with(|| serde_json::json!({}));
+            if let Some(obj) = p.as_object_mut() {
+                obj.insert("findings".into(), serde_json::json!(findings));
+            }
+        }
+        versions.push(NewVersion {
+            standard_version: v.standard_version,
+            content: checked.content,
+            state: if publish { VersionState::Published } else { VersionState::Draft },
+            missing,
+            provenance,
+            created_at: v.published_at.unwrap_or_else(Utc::now),
+            created_by: opts.actor.clone(),
+        });
+    }
+    if versions.is_empty() {
+        reasons.push("versions: geen enkele versie / no version at all".into());
+    }
+    match (id, reasons.is_empty()) {
+        (Some(id), true) => Ok(Ready { index: c.index, id, org: c.org, versions, published: publish }),
+        (id, _) => Err(Rejected { index: c.index, id: id.map(|i| i.to_string()).or(c.id), name, reasons }),
+    }
+}
+

@@ -1,0 +1,36 @@
+//! Application services: what the HTTP layer and the CLI call. Each service checks authorisation with
+//! the domain rules, validates with the standard, and writes through the [`Store`] trait.
+
+pub mod auth;
+pub mod demo;
+pub mod error;
+pub mod export;
+pub mod import;
+pub mod orgs;
+pub mod register;
+
+pub use error::ServiceError;
+
+use algoreg_store::Store;
+use std::sync::Arc;
+
+/// Everything a front end needs, cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub store: Arc<dyn Store>,
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>) -> App {
+        App { store }
+    }
+    pub fn register(&self) -> register::Register<'_> {
+        register::Register { store: self.store.as_ref() }
+    }
+    pub fn auth(&self) -> auth::Auth<'_> {
+        auth::Auth { store: self.store.as_ref() }
+    }
+    pub fn orgs(&self) -> orgs::Orgs<'_> {
+        orgs::Orgs { store: self.store.as_ref() }
+    }
+}

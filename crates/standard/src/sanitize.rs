@@ -1,0 +1,195 @@
+//! Rich text: the allow-list and counting length without markup.
+//!
+//! Allowed: `p`, `br`, `div`, `ul`, `ol`, `li`, and `a` with an `http`/`https` `href`. Everything else is
+//! removed (the content of `script` and `style` with it). Sanitising is idempotent.
+
+use std::cell::RefCell;
+
+thread_local! {
+    static CLEANER: RefCell<ammonia::Builder<'static>> = RefCell::new(builder());
+}
+
+fn builder() -> ammonia::Builder<'static> {
+    let mut b = ammonia::Builder::empty();
+    b.add_tags(["p", "br", "div", "ul", "ol", "li", "a"])
+        .add_tag_attributes("a", ["href"])
+        .add_url_schemes(["http", "https"])
+        .url_relative(ammonia::UrlRelative::Deny)
+        .link_rel(Some("noopener noreferrer"))
+        .clean_content_tags(["script", "style"].into_iter().collect())
+        .strip_comments(true);
+    b
+}
+
+/// Sanitises rich text to the allow-list. Plain text without markup characters is returned as is.
+pub fn sanitize_rich_text(input: &str) -> String {
+    if !input.contains(['<', '>', '&']) {
+        return input.to_string();
+    }
+    CLEANER.with(|c| c.borrow().clean(input).to_string())
+}
+
+/// Length in characters as a reader sees it: tags do not count, an entity counts as one character.
+pub fn text_len(input: &str) -> usize {
+    let mut n = 0;
+    let mut in_tag = false;
+    let mut chars = input.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '<' if !in_tag => {
+                // Only a real tag start counts as markup: `<` followed by a letter, `/` or `!`.
+                if chars
+                    .peek()
+                    .is_some_and(|p| p.is_ascii_alphabetic() || *p == '/' || *p == '!')
+                {
+                    in_tag = true;
+                } else {
+                    n += 1;
+                }
+            }
+            '>' if in_tag => in_tag = false,
+            '&' if !in_tag => {
+                // Skip a well-formed entity body so that it counts once.
+                let mut look = chars.clone();
+                let mut len = 0;
+                let mut ok = false;
+                while let Some(p) = look.next() {
+                    if p == ';' {
+                        ok = len > 0;
+                        break;
+                    }
+                    if !(p.is_ascii_alphanumeric() || p == '#') || len > 10 {
+                        break;
+                    }
+                    len += 1;
+                }
+                if ok {
+                    for _ in 0..=len {
+                        chars.next();
+                    }
+                }
+                n += 1;
+            }
+            _ if in_tag => {}
+            _ => n += 1,
+        }
+    }
+    n
+}
+
+/// The text of rich text without markup, entities decoded, block ends as line breaks, white space folded.
+pub fn plain_text(input: &str) -> String {
+    if !input.contains(['<', '&']) {
+        return input.trim().to_string();
+    }
+    let mut out = String::with_capacity(input.len());
+    let mut rest = input;
+    while let Some(i) = rest.find(['<', '&']) {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        if rest.starts_with('<') {
+            match rest.find('>') {
+                Some(end) => {
+                    let tag = rest[1..end].trim_start_matches('/').to_ascii_lowercase();
+                    let name: String = tag.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+                    if matches!(name.as_str(), "p" | "br" | "div" | "li" | "ul" | "ol") && !out.ends_with('\n') {
+                        out.push('\n');
+                    }
+                    rest = &rest[end + 1..];
+                }
+                None => {
+                    out.push('<');
+                    rest = &rest[1..];
+                }
+            }
+        } else {
+            let end = rest.char_indices().take(12).find(|(_, c)| *c == ';').map(|(i, _)| i);
+            let decoded = end.and_then(|e| decode_entity(&rest[1..e]).map(|c| (c, e)));
+            match decoded {
+                Some((c, e)) => {
+                    out.push(c);
+                    rest = &rest[e + 1..];
+                }
+                None => {
+                    out.push('&');
+                    rest = &rest[1..];
+                }
+            }
+        }
+    }
+    out.push_str(rest);
+    let lines: Vec<String> = out
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines.join("\n")
+}
+
+fn decode_entity(name: &str) -> Option<char> {
+    match name {
+        "amp" => Some('&'),
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "quot" => Some('"'),
+        "apos" | "#39" => Some('\''),
+        "nbsp" => Some(' '),
+        _ => {
+            let num = name.strip_prefix('#')?;
+            let code = match num.strip_prefix(['x', 'X']) {
+                Some(hex) => u32::from_str_radix(hex, 16).ok()?,
+                None => num.parse().ok()?,
+            };
+            char::from_u32(code)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn keeps_allowed_markup() {
+        let s = "<p>Een <a href=\"https://wetten.overheid.nl/\">wet</a></p><ul><li>één</li></ul>";
+        let out = sanitize_rich_text(s);
+        assert!(out.contains("<p>") && out.contains("<li>één</li>") && out.contains("href=\"https://wetten.overheid.nl/\""));
+    }
+
+    #[test]
+    fn removes_dangerous_markup() {
+        let out = sanitize_rich_text("<p onclick=\"x()\">a</p><script>alert(1)</script><a href=\"javascript:alert(1)\">b</a><img src=x><b>c</b>");
+        assert!(!out.contains("script") && !out.contains("onclick") && !out.contains("javascript") && !out.contains("img") && !out.contains("<b>"), "{out}");
+        assert!(out.contains('a') && out.contains('c'));
+    }
+
+    #[test]
+    fn length_ignores_markup() {
+        assert_eq!(text_len("<p>abc</p>"), 3);
+        assert_eq!(text_len("a &amp; b"), 5);
+        assert_eq!(text_len("a < b"), 5);
+        assert_eq!(text_len("<div><ul><li>x</li></ul></div>"), 1);
+    }
+
+    #[test]
+    fn plain_text_strips() {
+        assert_eq!(plain_text("<p>Hallo &amp; welkom</p><p>daar</p>"), "Hallo & welkom\ndaar");
+    }
+
+    proptest! {
+        #[test]
+        fn sanitising_is_idempotent(s in "(<p>|</p>|<a href=\"https://x.nl/?a=1&b=2\">|</a>|<script>|<b>|&amp;|&|<|>|[a-zé ]{0,5}){0,12}") {
+            let once = sanitize_rich_text(&s);
+            let twice = sanitize_rich_text(&once);
+            prop_assert_eq!(once, twice);
+        }
+
+        #[test]
+        fn never_panics(s in "\\PC{0,64}") {
+            let _ = sanitize_rich_text(&s);
+            let _ = text_len(&s);
+            let _ = plain_text(&s);
+        }
+    }
+}

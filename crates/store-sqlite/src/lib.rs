@@ -1,0 +1,504 @@
+//! SQLite implementation of [`algoreg_store::Store`]: the embedded default.
+//!
+//! WAL journal, foreign keys on, migrations embedded in the binary (`migrations/`). Every record write
+//! runs in one transaction with its history entry and its outbox row.
+
+mod rows;
+
+use algoreg_domain::org::Role;
+use algoreg_domain::workflow::VersionState;
+use algoreg_standard::AlgorithmId;
+use algoreg_store::*;
+use async_trait::async_trait;
+use chrono::{DateTime, SecondsFormat, Utc};
+use rows::*;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+}
+
+pub(crate) fn ts(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn backend(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(d) = &e {
+        if d.is_unique_violation() {
+            let msg = d.message();
+            let field = if msg.contains("organisations.code") {
+                "code"
+            } else if msg.contains("users.email") {
+                "email"
+            } else if msg.contains("records.id") || msg.contains("versions.") {
+                "id"
+            } else {
+                "value"
+            };
+            return StoreError::Conflict(field);
+        }
+    }
+    StoreError::Backend(e.to_string())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) `DIR/algoreg.db` and runs the migrations.
+    pub async fn open_dir(dir: &Path) -> Result<SqliteStore> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Backend(format!("cannot create {}: {e}", dir.display())))?;
+        Self::open(&dir.join("algoreg.db")).await
+    }
+
+    pub async fn open(file: &Path) -> Result<SqliteStore> {
+        let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", file.display()))
+            .map_err(backend)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(15))
+            .pragma("cache_size", "-65536")
+            .pragma("temp_store", "memory")
+            .statement_cache_capacity(256);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .min_connections(1)
+            .connect_with(opts)
+            .await
+            .map_err(backend)?;
+        let store = SqliteStore { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        MIGRATOR.run(&self.pool).await.map_err(|e| StoreError::Backend(e.to_string()))
+    }
+
+    async fn begin(&self) -> Result<Transaction<'_, Sqlite>> {
+        // BEGIN IMMEDIATE would be ideal; sqlx begins DEFERRED, and busy_timeout covers the upgrade.
+        self.pool.begin().await.map_err(backend)
+    }
+}
+
+async fn insert_version(tx: &mut Transaction<'_, Sqlite>, id: &str, number: u32, v: &NewVersion, published_at: Option<&DateTime<Utc>>) -> Result<()> {
+    sqlx::query("INSERT INTO versions (record_id, number, state, standard_version, content, missing, provenance, created_at, created_by, published_at) VALUES (?,?,?,?,?,?,?,?,?,?)")
+        .bind(id)
+        .bind(number as i64)
+        .bind(v.state.code())
+        .bind(v.standard_version.as_str())
+        .bind(json(&v.content))
+        .bind(json(&v.missing))
+        .bind(v.provenance.as_ref().map(json))
+        .bind(ts(&v.created_at))
+        .bind(&v.created_by)
+        .bind(published_at.map(ts))
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
+    Ok(())
+}
+
+async fn insert_history(tx: &mut Transaction<'_, Sqlite>, id: &str, h: &NewHistory) -> Result<()> {
+    sqlx::query("INSERT INTO history (record_id, version, action, actor, reason, at) VALUES (?,?,?,?,?,?)")
+        .bind(id)
+        .bind(h.version as i64)
+        .bind(h.action.code())
+        .bind(&h.actor)
+        .bind(&h.reason)
+        .bind(ts(&h.at))
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
+    Ok(())
+}
+
+async fn outbox(tx: &mut Transaction<'_, Sqlite>, id: &str, at: &DateTime<Utc>) -> Result<()> {
+    sqlx::query("INSERT INTO outbox (record_id, at) VALUES (?, ?)").bind(id).bind(ts(at)).execute(&mut **tx).await.map_err(backend)?;
+    Ok(())
+}
+
+const PUBLISHED_COLS: &str = "r.id, o.code, v.number, v.standard_version, v.content, v.missing, v.provenance, v.published_at, r.first_published_at, (v.number = r.published_version) AS current";
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create_organisation(&self, org: &NewOrganisation) -> Result<Organisation> {
+        let now = Utc::now();
+        let id = sqlx::query("INSERT INTO organisations (code, name, org_type, tooi, flow, about, contact, created_at) VALUES (?,?,?,?,?,?,?,?) RETURNING id")
+            .bind(&org.code)
+            .bind(&org.name)
+            .bind(org.org_type.code())
+            .bind(&org.tooi)
+            .bind(org.flow.code())
+            .bind(&org.about)
+            .bind(&org.contact)
+            .bind(ts(&now))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?
+            .get::<i64, _>(0);
+        Ok(Organisation {
+            id,
+            code: org.code.clone(),
+            name: org.name.clone(),
+            org_type: org.org_type,
+            tooi: org.tooi.clone(),
+            flow: org.flow,
+            about: org.about.clone(),
+            contact: org.contact.clone(),
+            created_at: now,
+        })
+    }
+
+    async fn update_organisation(&self, org: &Organisation) -> Result<()> {
+        let n = sqlx::query("UPDATE organisations SET name=?, org_type=?, tooi=?, flow=?, about=?, contact=? WHERE id=?")
+            .bind(&org.name)
+            .bind(org.org_type.code())
+            .bind(&org.tooi)
+            .bind(org.flow.code())
+            .bind(&org.about)
+            .bind(&org.contact)
+            .bind(org.id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn organisation(&self, id: i64) -> Result<Option<Organisation>> {
+        let row = sqlx::query("SELECT * FROM organisations WHERE id=?").bind(id).fetch_optional(&self.pool).await.map_err(backend)?;
+        row.map(|r| org_row(&r)).transpose()
+    }
+
+    async fn organisation_by_code(&self, code: &str) -> Result<Option<Organisation>> {
+        let row = sqlx::query("SELECT * FROM organisations WHERE code=?").bind(code).fetch_optional(&self.pool).await.map_err(backend)?;
+        row.map(|r| org_row(&r)).transpose()
+    }
+
+    async fn organisations(&self) -> Result<Vec<Organisation>> {
+        let rows = sqlx::query("SELECT * FROM organisations ORDER BY name").fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter().map(org_row).collect()
+    }
+
+    async fn create_user(&self, user: &NewUser) -> Result<User> {
+        let now = Utc::now();
+        let id = sqlx::query("INSERT INTO users (email, name, password_hash, central_operator, created_at) VALUES (?,?,?,?,?) RETURNING id")
+            .bind(&user.email)
+            .bind(&user.name)
+            .bind(&user.password_hash)
+            .bind(user.central_operator)
+            .bind(ts(&now))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?
+            .get::<i64, _>(0);
+        Ok(User { id, email: user.email.clone(), name: user.name.clone(), password_hash: user.password_hash.clone(), central_operator: user.central_operator, created_at: now })
+    }
+
+    async fn user(&self, id: i64) -> Result<Option<User>> {
+        let row = sqlx::query("SELECT * FROM users WHERE id=?").bind(id).fetch_optional(&self.pool).await.map_err(backend)?;
+        row.map(|r| user_row(&r)).transpose()
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
+        let row = sqlx::query("SELECT * FROM users WHERE email=?").bind(email).fetch_optional(&self.pool).await.map_err(backend)?;
+        row.map(|r| user_row(&r)).transpose()
+    }
+
+    async fn set_membership(&self, user_id: i64, org_id: i64, role: Role) -> Result<()> {
+        sqlx::query("INSERT OR IGNORE INTO memberships (user_id, org_id, role) VALUES (?,?,?)")
+            .bind(user_id)
+            .bind(org_id)
+            .bind(role.code())
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn remove_membership(&self, user_id: i64, org_id: i64, role: Option<Role>) -> Result<()> {
+        let q = match role {
+            Some(r) => sqlx::query("DELETE FROM memberships WHERE user_id=? AND org_id=? AND role=?").bind(user_id).bind(org_id).bind(r.code()),
+            None => sqlx::query("DELETE FROM memberships WHERE user_id=? AND org_id=?").bind(user_id).bind(org_id),
+        };
+        q.execute(&self.pool).await.map_err(backend)?;
+        Ok(())
+    }
+
+    async fn memberships(&self, user_id: i64) -> Result<Vec<Membership>> {
+        let rows = sqlx::query("SELECT org_id, role FROM memberships WHERE user_id=? ORDER BY org_id, role").bind(user_id).fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter().map(|r| Ok(Membership { org_id: r.get(0), role: parse_role(r.get(1))? })).collect()
+    }
+
+    async fn members(&self, org_id: i64) -> Result<Vec<(User, Role)>> {
+        let rows = sqlx::query("SELECT u.*, m.role AS member_role FROM memberships m JOIN users u ON u.id=m.user_id WHERE m.org_id=? ORDER BY u.email, m.role")
+            .bind(org_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(|r| Ok((user_row(r)?, parse_role(r.get("member_role"))?))).collect()
+    }
+
+    async fn create_token(&self, token: &NewToken) -> Result<TokenInfo> {
+        let now = Utc::now();
+        let id = sqlx::query("INSERT INTO api_tokens (org_id, role, name, hash, created_by, created_at) VALUES (?,?,?,?,?,?) RETURNING id")
+            .bind(token.org_id)
+            .bind(token.role.code())
+            .bind(&token.name)
+            .bind(&token.hash)
+            .bind(token.created_by)
+            .bind(ts(&now))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?
+            .get::<i64, _>(0);
+        Ok(TokenInfo { id, org_id: token.org_id, role: token.role, name: token.name.clone(), created_at: now, revoked: false })
+    }
+
+    async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenInfo>> {
+        let row = sqlx::query("SELECT * FROM api_tokens WHERE hash=? AND revoked_at IS NULL").bind(hash).fetch_optional(&self.pool).await.map_err(backend)?;
+        row.map(|r| token_row(&r)).transpose()
+    }
+
+    async fn tokens(&self, org_id: i64) -> Result<Vec<TokenInfo>> {
+        let rows = sqlx::query("SELECT * FROM api_tokens WHERE org_id=? ORDER BY id").bind(org_id).fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter().map(token_row).collect()
+    }
+
+    async fn revoke_token(&self, org_id: i64, token_id: i64) -> Result<()> {
+        let n = sqlx::query("UPDATE api_tokens SET revoked_at=? WHERE id=? AND org_id=? AND revoked_at IS NULL")
+            .bind(ts(&Utc::now()))
+            .bind(token_id)
+            .bind(org_id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn record(&self, id: AlgorithmId) -> Result<Option<RecordMeta>> {
+        let row = sqlx::query("SELECT * FROM records WHERE id=?").bind(id.to_string()).fetch_optional(&self.pool).await.map_err(backend)?;
+        row.map(|r| record_row(&r)).transpose()
+    }
+
+    async fn create_record(&self, id: AlgorithmId, org_id: i64, version: &NewVersion, history: &NewHistory) -> Result<()> {
+        let sid = id.to_string();
+        let mut tx = self.begin().await?;
+        sqlx::query("INSERT INTO records (id, org_id, created_at, latest_version, latest_state) VALUES (?,?,?,1,?)")
+            .bind(&sid)
+            .bind(org_id)
+            .bind(ts(&version.created_at))
+            .bind(version.state.code())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        insert_version(&mut tx, &sid, 1, version, None).await?;
+        insert_history(&mut tx, &sid, history).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn apply(&self, change: &Change) -> Result<()> {
+        let sid = change.record.to_string();
+        let mut tx = self.begin().await?;
+        let row = sqlx::query("SELECT latest_version, published_version FROM records WHERE id=?").bind(&sid).fetch_optional(&mut *tx).await.map_err(backend)?;
+        let Some(row) = row else { return Err(StoreError::NotFound) };
+        let latest: i64 = row.get(0);
+        if latest as u32 != change.expected_latest {
+            return Err(StoreError::Stale);
+        }
+        let now = change.history.at;
+        let mut new_latest = latest as u32;
+        if let Some(v) = &change.new_version {
+            new_latest += 1;
+            let published_at = (change.publishes == Some(new_latest)).then_some(&now);
+            insert_version(&mut tx, &sid, new_latest, v, published_at).await?;
+        }
+        for (number, state) in &change.state_changes {
+            let set_pub = change.publishes == Some(*number);
+            sqlx::query("UPDATE versions SET state=?, published_at = CASE WHEN ? THEN ? ELSE published_at END WHERE record_id=? AND number=?")
+                .bind(state.code())
+                .bind(set_pub)
+                .bind(ts(&now))
+                .bind(&sid)
+                .bind(*number as i64)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        }
+        let latest_state: String = sqlx::query("SELECT state FROM versions WHERE record_id=? AND number=?")
+            .bind(&sid)
+            .bind(new_latest as i64)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?
+            .get(0);
+        let released_by = if latest_state == VersionState::Released.code() { change.released_by.clone() } else { None };
+        let mut q = QueryBuilder::<Sqlite>::new("UPDATE records SET latest_version=");
+        q.push_bind(new_latest as i64).push(", latest_state=").push_bind(latest_state).push(", released_by=").push_bind(released_by);
+        if let Some(p) = change.publishes {
+            q.push(", published_version=").push_bind(p as i64).push(", first_published_at=COALESCE(first_published_at, ").push_bind(ts(&now)).push(")");
+        } else if change.unpublishes {
+            q.push(", published_version=NULL");
+        }
+        q.push(" WHERE id=").push_bind(&sid);
+        q.build().execute(&mut *tx).await.map_err(backend)?;
+        insert_history(&mut tx, &sid, &change.history).await?;
+        if change.publishes.is_some() || change.unpublishes {
+            outbox(&mut tx, &sid, &now).await?;
+        }
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn versions(&self, id: AlgorithmId) -> Result<Vec<Version>> {
+        let rows = sqlx::query("SELECT * FROM versions WHERE record_id=? ORDER BY number").bind(id.to_string()).fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter().map(version_row).collect()
+    }
+
+    async fn version(&self, id: AlgorithmId, number: u32) -> Result<Option<Version>> {
+        let row = sqlx::query("SELECT * FROM versions WHERE record_id=? AND number=?").bind(id.to_string()).bind(number as i64).fetch_optional(&self.pool).await.map_err(backend)?;
+        row.map(|r| version_row(&r)).transpose()
+    }
+
+    async fn history(&self, id: AlgorithmId) -> Result<Vec<HistoryEntry>> {
+        let rows = sqlx::query("SELECT * FROM history WHERE record_id=? ORDER BY id").bind(id.to_string()).fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter().map(history_row).collect()
+    }
+
+    async fn published(&self, id: AlgorithmId) -> Result<Option<PublishedVersion>> {
+        let sql = format!("SELECT {PUBLISHED_COLS} FROM records r JOIN versions v ON v.record_id=r.id AND v.number=r.published_version JOIN organisations o ON o.id=r.org_id WHERE r.id=?");
+        let row = sqlx::query(&sql).bind(id.to_string()).fetch_optional(&self.pool).await.map_err(backend)?;
+        row.map(|r| published_row(&r)).transpose()
+    }
+
+    async fn published_history(&self, id: AlgorithmId) -> Result<Vec<PublishedVersion>> {
+        let sql = format!("SELECT {PUBLISHED_COLS} FROM records r JOIN versions v ON v.record_id=r.id AND v.published_at IS NOT NULL JOIN organisations o ON o.id=r.org_id WHERE r.id=? AND r.published_version IS NOT NULL ORDER BY v.number");
+        let rows = sqlx::query(&sql).bind(id.to_string()).fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter().map(published_row).collect()
+    }
+
+    async fn list_published(&self, query: &ListQuery) -> Result<Page<PublishedVersion>> {
+        let (total, rows) = match &query.org_code {
+            None => {
+                let total: i64 = sqlx::query("SELECT count(*) FROM records WHERE published_version IS NOT NULL").fetch_one(&self.pool).await.map_err(backend)?.get(0);
+                let sql = format!("SELECT {PUBLISHED_COLS} FROM records r JOIN versions v ON v.record_id=r.id AND v.number=r.published_version JOIN organisations o ON o.id=r.org_id WHERE r.published_version IS NOT NULL ORDER BY r.id LIMIT ? OFFSET ?");
+                let rows = sqlx::query(&sql).bind(query.limit as i64).bind(query.offset as i64).fetch_all(&self.pool).await.map_err(backend)?;
+                (total, rows)
+            }
+            Some(code) => {
+                let total: i64 = sqlx::query("SELECT count(*) FROM records r JOIN organisations o ON o.id=r.org_id WHERE r.published_version IS NOT NULL AND o.code=?")
+                    .bind(code)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(backend)?
+                    .get(0);
+                let sql = format!("SELECT {PUBLISHED_COLS} FROM records r JOIN versions v ON v.record_id=r.id AND v.number=r.published_version JOIN organisations o ON o.id=r.org_id WHERE r.published_version IS NOT NULL AND o.code=? ORDER BY r.id LIMIT ? OFFSET ?");
+                let rows = sqlx::query(&sql).bind(code).bind(query.limit as i64).bind(query.offset as i64).fetch_all(&self.pool).await.map_err(backend)?;
+                (total, rows)
+            }
+        };
+        Ok(Page { total: total as u64, items: rows.iter().map(published_row).collect::<Result<_>>()? })
+    }
+
+    async fn list_workspace(&self, org_id: i64) -> Result<Vec<WorkspaceItem>> {
+        let rows = sqlx::query("SELECT r.id, v.content, v.number, v.state, v.standard_version, v.missing, r.published_version, v.created_at FROM records r JOIN versions v ON v.record_id=r.id AND v.number=r.latest_version WHERE r.org_id=? ORDER BY v.created_at DESC")
+            .bind(org_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(workspace_row).collect()
+    }
+
+    async fn import_records(&self, records: &[ImportRecord]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        for chunk in records.chunks(400) {
+            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO records (id, org_id, created_at, latest_version, latest_state, published_version, first_published_at) ");
+            q.push_values(chunk, |mut b, r| {
+                let first = r.versions.first().map(|v| ts(&v.created_at)).unwrap_or_default();
+                let n = r.versions.len() as i64;
+                let state = if r.published { VersionState::Published } else { VersionState::Draft };
+                b.push_bind(r.id.to_string())
+                    .push_bind(r.org_id)
+                    .push_bind(first.clone())
+                    .push_bind(n)
+                    .push_bind(state.code())
+                    .push_bind(r.published.then_some(n))
+                    .push_bind(r.published.then_some(first));
+            });
+            q.build().execute(&mut *tx).await.map_err(backend)?;
+            let versions: Vec<(&ImportRecord, usize, &NewVersion)> = chunk.iter().flat_map(|r| r.versions.iter().enumerate().map(move |(i, v)| (r, i, v))).collect();
+            for vchunk in versions.chunks(300) {
+                let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO versions (record_id, number, state, standard_version, content, missing, provenance, created_at, created_by, published_at) ");
+                q.push_values(vchunk, |mut b, (r, i, v)| {
+                    let last = *i + 1 == r.versions.len();
+                    let state = match (last, r.published) {
+                        (true, true) => VersionState::Published,
+                        (true, false) => VersionState::Draft,
+                        (false, _) => VersionState::Superseded,
+                    };
+                    b.push_bind(r.id.to_string())
+                        .push_bind(*i as i64 + 1)
+                        .push_bind(state.code())
+                        .push_bind(v.standard_version.as_str())
+                        .push_bind(json(&v.content))
+                        .push_bind(json(&v.missing))
+                        .push_bind(v.provenance.as_ref().map(json))
+                        .push_bind(ts(&v.created_at))
+                        .push_bind(v.created_by.clone())
+                        .push_bind(r.published.then(|| ts(&v.created_at)));
+                });
+                q.build().execute(&mut *tx).await.map_err(backend)?;
+                let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO history (record_id, version, action, actor, at) ");
+                q.push_values(vchunk, |mut b, (r, i, v)| {
+                    b.push_bind(r.id.to_string()).push_bind(*i as i64 + 1).push_bind("import").push_bind(v.created_by.clone()).push_bind(ts(&v.created_at));
+                });
+                q.build().execute(&mut *tx).await.map_err(backend)?;
+            }
+            let now = ts(&Utc::now());
+            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO outbox (record_id, at) ");
+            let public: Vec<&ImportRecord> = chunk.iter().filter(|r| r.published).collect();
+            if !public.is_empty() {
+                q.push_values(public, |mut b, r| {
+                    b.push_bind(r.id.to_string()).push_bind(now.clone());
+                });
+                q.build().execute(&mut *tx).await.map_err(backend)?;
+            }
+        }
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn export_published(&self) -> Result<Vec<(RecordMeta, Vec<PublishedVersion>)>> {
+        let metas = sqlx::query("SELECT * FROM records WHERE published_version IS NOT NULL ORDER BY id").fetch_all(&self.pool).await.map_err(backend)?;
+        let sql = format!("SELECT {PUBLISHED_COLS} FROM records r JOIN versions v ON v.record_id=r.id AND v.published_at IS NOT NULL JOIN organisations o ON o.id=r.org_id WHERE r.published_version IS NOT NULL ORDER BY r.id, v.number");
+        let rows = sqlx::query(&sql).fetch_all(&self.pool).await.map_err(backend)?;
+        let mut versions = rows.iter().map(published_row).collect::<Result<Vec<_>>>()?.into_iter().peekable();
+        let mut out = Vec::with_capacity(metas.len());
+        for m in metas.iter() {
+            let meta = record_row(m)?;
+            let mut vs = Vec::new();
+            while let Some(v) = versions.next_if(|v| v.record == meta.id) {
+                vs.push(v);
+            }
+            out.push((meta, vs));
+        }
+        Ok(out)
+    }
+
+    async fn count_published(&self) -> Result<u64> {
+        let n: i64 = sqlx::query("SELECT count(*) FROM records WHERE published_version IS NOT NULL").fetch_one(&self.pool).await.map_err(backend)?.get(0);
+        Ok(n as u64)
+    }
+}

@@ -1,0 +1,151 @@
+//! Row decoding. A value the schema does not allow is a backend error, never a panic.
+
+use algoreg_domain::org::{OrgType, PublicationFlow, Role};
+use algoreg_domain::workflow::{Action, VersionState};
+use algoreg_standard::{AlgorithmId, StandardVersion};
+use algoreg_store::*;
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+
+fn bad(what: &str, v: &str) -> StoreError {
+    StoreError::Backend(format!("unexpected {what} in database: {v:?}"))
+}
+
+pub fn json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+fn time(s: &str) -> Result<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).map_err(|_| bad("time", s))
+}
+
+fn opt_time(s: Option<String>) -> Result<Option<DateTime<Utc>>> {
+    s.as_deref().map(time).transpose()
+}
+
+pub fn parse_role(s: &str) -> Result<Role> {
+    Role::parse(s).ok_or_else(|| bad("role", s))
+}
+
+fn id(s: &str) -> Result<AlgorithmId> {
+    AlgorithmId::parse(s).map_err(|_| bad("algorithm id", s))
+}
+
+fn state(s: &str) -> Result<VersionState> {
+    VersionState::parse(s).ok_or_else(|| bad("state", s))
+}
+
+fn standard(s: &str) -> Result<StandardVersion> {
+    StandardVersion::parse(s).ok_or_else(|| bad("standard version", s))
+}
+
+fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(|e| StoreError::Backend(format!("bad JSON in database: {e}")))
+}
+
+pub fn org_row(r: &SqliteRow) -> Result<Organisation> {
+    let t: String = r.get("org_type");
+    let f: String = r.get("flow");
+    Ok(Organisation {
+        id: r.get("id"),
+        code: r.get("code"),
+        name: r.get("name"),
+        org_type: OrgType::parse(&t).ok_or_else(|| bad("organisation type", &t))?,
+        tooi: r.get("tooi"),
+        flow: PublicationFlow::parse(&f).ok_or_else(|| bad("flow", &f))?,
+        about: r.get("about"),
+        contact: r.get("contact"),
+        created_at: time(r.get("created_at"))?,
+    })
+}
+
+pub fn user_row(r: &SqliteRow) -> Result<User> {
+    Ok(User {
+        id: r.get("id"),
+        email: r.get("email"),
+        name: r.get("name"),
+        password_hash: r.get("password_hash"),
+        central_operator: r.get("central_operator"),
+        created_at: time(r.get("created_at"))?,
+    })
+}
+
+pub fn token_row(r: &SqliteRow) -> Result<TokenInfo> {
+    Ok(TokenInfo {
+        id: r.get("id"),
+        org_id: r.get("org_id"),
+        role: parse_role(r.get("role"))?,
+        name: r.get("name"),
+        created_at: time(r.get("created_at"))?,
+        revoked: r.get::<Option<String>, _>("revoked_at").is_some(),
+    })
+}
+
+pub fn record_row(r: &SqliteRow) -> Result<RecordMeta> {
+    Ok(RecordMeta {
+        id: id(r.get("id"))?,
+        org_id: r.get("org_id"),
+        created_at: time(r.get("created_at"))?,
+        latest_version: r.get::<i64, _>("latest_version") as u32,
+        latest_state: state(r.get("latest_state"))?,
+        published_version: r.get::<Option<i64>, _>("published_version").map(|n| n as u32),
+        released_by: r.get("released_by"),
+    })
+}
+
+pub fn version_row(r: &SqliteRow) -> Result<Version> {
+    Ok(Version {
+        record: id(r.get("record_id"))?,
+        number: r.get::<i64, _>("number") as u32,
+        state: state(r.get("state"))?,
+        standard_version: standard(r.get("standard_version"))?,
+        content: from_json(r.get("content"))?,
+        missing: from_json(r.get("missing"))?,
+        provenance: r.get::<Option<String>, _>("provenance").as_deref().map(from_json).transpose()?,
+        created_at: time(r.get("created_at"))?,
+        created_by: r.get("created_by"),
+        published_at: opt_time(r.get("published_at"))?,
+    })
+}
+
+pub fn published_row(r: &SqliteRow) -> Result<PublishedVersion> {
+    let published_at = time(r.get(7))?;
+    Ok(PublishedVersion {
+        record: id(r.get(0))?,
+        org_code: r.get(1),
+        number: r.get::<i64, _>(2) as u32,
+        standard_version: standard(r.get(3))?,
+        content: from_json(r.get(4))?,
+        missing: from_json(r.get(5))?,
+        provenance: r.get::<Option<String>, _>(6).as_deref().map(from_json).transpose()?,
+        published_at,
+        first_published_at: opt_time(r.get(8))?.unwrap_or(published_at),
+        current: r.get(9),
+    })
+}
+
+pub fn history_row(r: &SqliteRow) -> Result<HistoryEntry> {
+    let a: String = r.get("action");
+    Ok(HistoryEntry {
+        action: Action::parse(&a).ok_or_else(|| bad("action", &a))?,
+        version: r.get::<i64, _>("version") as u32,
+        actor: r.get("actor"),
+        reason: r.get("reason"),
+        at: time(r.get("at"))?,
+    })
+}
+
+pub fn workspace_row(r: &SqliteRow) -> Result<WorkspaceItem> {
+    let content: algoreg_standard::Content = from_json(r.get(1))?;
+    Ok(WorkspaceItem {
+        id: id(r.get(0))?,
+        name: content.name().to_string(),
+        number: r.get::<i64, _>(2) as u32,
+        state: state(r.get(3))?,
+        standard_version: standard(r.get(4))?,
+        missing: from_json(r.get(5))?,
+        published_version: r.get::<Option<i64>, _>(6).map(|n| n as u32),
+        updated_at: time(r.get(7))?,
+    })
+}

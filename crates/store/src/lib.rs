@@ -1,0 +1,78 @@
+//! The storage trait, its models and its error type.
+//!
+//! Callers hold an `Arc<dyn Store>`; `algoreg-store-sqlite` is the embedded default and a PostgreSQL
+//! implementation can follow without changing callers. Every write that changes a record commits with
+//! its history entry in one transaction ([`Store::apply`], [`Store::import_records`]).
+
+mod models;
+
+pub use models::*;
+
+use algoreg_domain::org::Role;
+use algoreg_standard::AlgorithmId;
+use async_trait::async_trait;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// A unique value is taken already; names the field.
+    #[error("already exists: {0}")]
+    Conflict(&'static str),
+    /// The record changed since it was read (optimistic concurrency).
+    #[error("the record was changed by someone else")]
+    Stale,
+    #[error("storage failure: {0}")]
+    Backend(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // Organisations
+    async fn create_organisation(&self, org: &NewOrganisation) -> Result<Organisation>;
+    async fn update_organisation(&self, org: &Organisation) -> Result<()>;
+    async fn organisation(&self, id: i64) -> Result<Option<Organisation>>;
+    async fn organisation_by_code(&self, code: &str) -> Result<Option<Organisation>>;
+    async fn organisations(&self) -> Result<Vec<Organisation>>;
+
+    // Users, memberships, sessions
+    async fn create_user(&self, user: &NewUser) -> Result<User>;
+    async fn user(&self, id: i64) -> Result<Option<User>>;
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>>;
+    async fn set_membership(&self, user_id: i64, org_id: i64, role: Role) -> Result<()>;
+    async fn remove_membership(&self, user_id: i64, org_id: i64, role: Option<Role>) -> Result<()>;
+    async fn memberships(&self, user_id: i64) -> Result<Vec<Membership>>;
+    async fn members(&self, org_id: i64) -> Result<Vec<(User, Role)>>;
+
+    // API tokens (only hashes are stored)
+    async fn create_token(&self, token: &NewToken) -> Result<TokenInfo>;
+    async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenInfo>>;
+    async fn tokens(&self, org_id: i64) -> Result<Vec<TokenInfo>>;
+    async fn revoke_token(&self, org_id: i64, token_id: i64) -> Result<()>;
+
+    // Records
+    async fn record(&self, id: AlgorithmId) -> Result<Option<RecordMeta>>;
+    /// Creates a record with its first version and history entry.
+    async fn create_record(&self, id: AlgorithmId, org_id: i64, version: &NewVersion, history: &NewHistory) -> Result<()>;
+    /// Applies a workflow step: optional new version, state changes, history entry, atomically.
+    /// Fails with [`StoreError::Stale`] when the latest version is no longer `change.expected_latest`.
+    async fn apply(&self, change: &Change) -> Result<()>;
+    async fn versions(&self, id: AlgorithmId) -> Result<Vec<Version>>;
+    async fn version(&self, id: AlgorithmId, number: u32) -> Result<Option<Version>>;
+    async fn history(&self, id: AlgorithmId) -> Result<Vec<HistoryEntry>>;
+    /// The version that is public now.
+    async fn published(&self, id: AlgorithmId) -> Result<Option<PublishedVersion>>;
+    /// Every version that was ever published, oldest first (empty when the record is not public now).
+    async fn published_history(&self, id: AlgorithmId) -> Result<Vec<PublishedVersion>>;
+    /// One page of public records, ordered by ID (stable for paging).
+    async fn list_published(&self, query: &ListQuery) -> Result<Page<PublishedVersion>>;
+    /// Records of one organisation in any state, for its editors.
+    async fn list_workspace(&self, org_id: i64) -> Result<Vec<WorkspaceItem>>;
+    /// Takes in records published elsewhere, all or nothing.
+    async fn import_records(&self, records: &[ImportRecord]) -> Result<()>;
+    /// Every public record with every published version, for exports.
+    async fn export_published(&self) -> Result<Vec<(RecordMeta, Vec<PublishedVersion>)>>;
+    async fn count_published(&self) -> Result<u64>;
+}

@@ -1,0 +1,207 @@
+use algoreg_domain::org::{OrgType, PublicationFlow, Role};
+use algoreg_domain::workflow::{Action, VersionState};
+use algoreg_standard::{AlgorithmId, Content, StandardVersion};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewOrganisation {
+    pub code: String,
+    pub name: String,
+    pub org_type: OrgType,
+    pub tooi: Option<String>,
+    pub flow: PublicationFlow,
+    pub about: Option<String>,
+    pub contact: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Organisation {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub org_type: OrgType,
+    pub tooi: Option<String>,
+    pub flow: PublicationFlow,
+    pub about: Option<String>,
+    pub contact: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub central_operator: bool,
+}
+
+#[derive(Clone)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub central_operator: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("email", &self.email)
+            .field("password_hash", &"<redacted>")
+            .field("central_operator", &self.central_operator)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Membership {
+    pub org_id: i64,
+    pub role: Role,
+}
+
+#[derive(Clone)]
+pub struct NewToken {
+    pub org_id: i64,
+    pub role: Role,
+    pub name: String,
+    /// SHA-256 of the secret, hex.
+    pub hash: String,
+    pub created_by: Option<i64>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenInfo {
+    pub id: i64,
+    pub org_id: i64,
+    pub role: Role,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecordMeta {
+    pub id: AlgorithmId,
+    pub org_id: i64,
+    pub created_at: DateTime<Utc>,
+    pub latest_version: u32,
+    pub latest_state: VersionState,
+    pub published_version: Option<u32>,
+    /// Principal key of who released the latest version.
+    pub released_by: Option<String>,
+}
+
+/// Content plus where it came from, for a new version.
+#[derive(Debug, Clone)]
+pub struct NewVersion {
+    pub standard_version: StandardVersion,
+    pub content: Content,
+    pub state: VersionState,
+    /// Required fields that are empty (imports of records published elsewhere may lack them).
+    pub missing: Vec<String>,
+    /// Where it came from when not typed in here (import file, harvest source), as JSON.
+    pub provenance: Option<serde_json::Value>,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewHistory {
+    pub action: Action,
+    pub version: u32,
+    pub actor: String,
+    pub reason: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+/// A workflow step to apply atomically.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub record: AlgorithmId,
+    pub expected_latest: u32,
+    pub new_version: Option<NewVersion>,
+    pub state_changes: Vec<(u32, VersionState)>,
+    pub publishes: Option<u32>,
+    pub unpublishes: bool,
+    /// Set on release: who released (for four eyes).
+    pub released_by: Option<String>,
+    pub history: NewHistory,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Version {
+    pub record: AlgorithmId,
+    pub number: u32,
+    pub state: VersionState,
+    pub standard_version: StandardVersion,
+    pub content: Content,
+    pub missing: Vec<String>,
+    pub provenance: Option<serde_json::Value>,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+    pub published_at: Option<DateTime<Utc>>,
+}
+
+/// A version as the public sees it, with its organisation's code.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublishedVersion {
+    pub record: AlgorithmId,
+    pub org_code: String,
+    pub number: u32,
+    pub standard_version: StandardVersion,
+    pub content: Content,
+    pub missing: Vec<String>,
+    pub provenance: Option<serde_json::Value>,
+    pub published_at: DateTime<Utc>,
+    /// When the record first became public.
+    pub first_published_at: DateTime<Utc>,
+    pub current: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct HistoryEntry {
+    pub action: Action,
+    pub version: u32,
+    pub actor: String,
+    pub reason: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    pub offset: u64,
+    pub limit: u64,
+    pub org_code: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Page<T> {
+    pub total: u64,
+    pub items: Vec<T>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkspaceItem {
+    pub id: AlgorithmId,
+    pub name: String,
+    pub number: u32,
+    pub state: VersionState,
+    pub standard_version: StandardVersion,
+    pub missing: Vec<String>,
+    pub published_version: Option<u32>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A record published elsewhere, taken in with all its published versions (oldest first).
+#[derive(Debug, Clone)]
+pub struct ImportRecord {
+    pub id: AlgorithmId,
+    pub org_id: i64,
+    pub versions: Vec<NewVersion>,
+    /// Published (the last version public) or a draft (one version, not public).
+    pub published: bool,
+}

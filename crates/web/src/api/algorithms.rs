@@ -1,0 +1,95 @@
+use super::body::{int_param, JsonBody};
+use super::dto::*;
+use crate::auth::Auth;
+use crate::problem::{ApiError, Problem};
+use algoreg_domain::workflow::Action;
+use algoreg_service::register::parse_id;
+use algoreg_service::App;
+use algoreg_standard::Content;
+use algoreg_store::ListQuery;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use std::collections::HashMap;
+
+#[utoipa::path(get, path = "/api/v1/algorithms", tag = "algorithms",
+    params(("page" = Option<u64>, Query, description = "From 1"), ("per_page" = Option<u64>, Query, description = "1 to 100, default 20"), ("organisation" = Option<String>, Query, description = "Organisation code")),
+    responses((status = 200, body = AlgorithmPage), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn list(State(app): State<App>, Query(params): Query<HashMap<String, String>>) -> Result<Json<AlgorithmPage>, ApiError> {
+    let page = int_param(&params, "page", 1, 1, 1_000_000)?;
+    let per_page = int_param(&params, "per_page", 20, 1, 100)?;
+    let org_code = params.get("organisation").filter(|s| !s.is_empty()).cloned();
+    let result = app
+        .store
+        .list_published(&ListQuery { offset: (page - 1) * per_page, limit: per_page, org_code })
+        .await
+        .map_err(|e| ApiError(e.into()))?;
+    Ok(Json(AlgorithmPage { total: result.total, page, per_page, items: result.items.iter().map(AlgorithmDto::from).collect() }))
+}
+
+#[utoipa::path(get, path = "/api/v1/algorithms/{id}", tag = "algorithms", params(("id" = String, Path, description = "8-digit algorithm ID")),
+    responses((status = 200, body = AlgorithmDto), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn get_current(State(app): State<App>, Path(id): Path<String>) -> Result<Json<AlgorithmDto>, ApiError> {
+    let id = parse_id("id", &id)?;
+    Ok(Json(AlgorithmDto::from(&app.register().published(id).await?)))
+}
+
+#[utoipa::path(get, path = "/api/v1/algorithms/{id}/versions", tag = "algorithms", params(("id" = String, Path)),
+    responses((status = 200, body = Vec<AlgorithmDto>, description = "Every published version, oldest first"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn history(State(app): State<App>, Path(id): Path<String>) -> Result<Json<Vec<AlgorithmDto>>, ApiError> {
+    let id = parse_id("id", &id)?;
+    Ok(Json(app.register().published_history(id).await?.iter().map(AlgorithmDto::from).collect()))
+}
+
+#[utoipa::path(get, path = "/api/v1/algorithms/{id}/versions/{number}", tag = "algorithms", params(("id" = String, Path), ("number" = u32, Path)),
+    responses((status = 200, body = AlgorithmDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn version(State(app): State<App>, Path((id, number)): Path<(String, String)>) -> Result<Json<AlgorithmDto>, ApiError> {
+    let id = parse_id("id", &id)?;
+    let number: u32 = number.parse().map_err(|_| ApiError::bad("number", "Geef een versienummer (geheel getal).", "Give a version number (whole number)."))?;
+    let h = app.register().published_history(id).await?;
+    let v = h.iter().find(|v| v.number == number).ok_or(ApiError::not_found("version"))?;
+    Ok(Json(AlgorithmDto::from(v)))
+}
+
+#[utoipa::path(post, path = "/api/v1/organisations/{code}/algorithms", tag = "workspace", params(("code" = String, Path)), request_body = CreateAlgorithm, security(("bearer" = [])),
+    responses((status = 201, body = VersionDto), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn create(State(app): State<App>, Auth(p): Auth, Path(code): Path<String>, JsonBody(body): JsonBody<CreateAlgorithm>) -> Result<(StatusCode, Json<VersionDto>), ApiError> {
+    let id = body.id.as_deref().map(|s| parse_id("id", s)).transpose()?;
+    let v = app.register().create(&p, &code, Content(body.content), id).await?;
+    Ok((StatusCode::CREATED, Json(VersionDto::from(&v))))
+}
+
+#[utoipa::path(put, path = "/api/v1/algorithms/{id}/draft", tag = "workspace", params(("id" = String, Path)), request_body = SaveDraft, security(("bearer" = [])),
+    responses((status = 200, body = VersionDto), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn save(State(app): State<App>, Auth(p): Auth, Path(id): Path<String>, JsonBody(body): JsonBody<SaveDraft>) -> Result<Json<VersionDto>, ApiError> {
+    let id = parse_id("id", &id)?;
+    let v = app.register().save(&p, id, Content(body.content), body.expected_version).await?;
+    Ok(Json(VersionDto::from(&v)))
+}
+
+#[utoipa::path(post, path = "/api/v1/algorithms/{id}/actions/{action}", tag = "workspace",
+    params(("id" = String, Path), ("action" = String, Path, description = "release, publish, reject, retract, archive or unarchive")),
+    request_body(content = Option<ActionBody>), security(("bearer" = [])),
+    responses((status = 200, body = RecordStateDto), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn act(State(app): State<App>, Auth(p): Auth, Path((id, action)): Path<(String, String)>, body: axum::body::Bytes) -> Result<Json<RecordStateDto>, ApiError> {
+    let id = parse_id("id", &id)?;
+    let action = Action::parse(&action).filter(|a| Action::WORKFLOW.contains(a) && *a != Action::Save).ok_or_else(|| {
+        ApiError::bad("action", "Kies release, publish, reject, retract, archive of unarchive.", "Choose release, publish, reject, retract, archive or unarchive.")
+    })?;
+    let body: ActionBody = if body.iter().all(u8::is_ascii_whitespace) {
+        ActionBody::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::bad("reason", &format!("Ongeldige JSON: {e}"), &format!("Invalid JSON: {e}")))?
+    };
+    let reason = body.reason;
+    let meta = app.register().act(&p, id, action, reason).await?;
+    Ok(Json(RecordStateDto::from(&meta)))
+}
+
+#[utoipa::path(get, path = "/api/v1/algorithms/{id}/workspace", tag = "workspace", params(("id" = String, Path)), security(("bearer" = [])),
+    responses((status = 200, body = WorkspaceDto), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn workspace(State(app): State<App>, Auth(p): Auth, Path(id): Path<String>) -> Result<Json<WorkspaceDto>, ApiError> {
+    let id = parse_id("id", &id)?;
+    let (meta, versions, history) = app.register().workspace(&p, id).await?;
+    Ok(Json(WorkspaceDto { record: RecordStateDto::from(&meta), versions: versions.iter().map(VersionDto::from).collect(), history: history.iter().map(HistoryDto::from).collect() }))
+}

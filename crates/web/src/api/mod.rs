@@ -1,0 +1,52 @@
+//! JSON API v1. One module per resource; the OpenAPI document is built from the same handlers.
+
+mod algorithms;
+mod body;
+mod dto;
+mod organisations;
+
+use algoreg_service::App;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+pub use dto::*;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "algoreg API", version = "1", description = "The algorithm register: organisations register algorithms under the publication standard, move them through their publication workflow and publish them. Public reads need no login; writes need an organisation-scoped bearer token."),
+    paths(
+        organisations::list, organisations::get_one, organisations::create,
+        algorithms::list, algorithms::get_current, algorithms::history, algorithms::version,
+        algorithms::create, algorithms::save, algorithms::act, algorithms::workspace,
+    ),
+    components(schemas(crate::problem::Problem, crate::problem::FieldProblem)),
+    modifiers(&BearerAuth),
+    tags((name = "organisations"), (name = "algorithms", description = "Published registrations (public)"), (name = "workspace", description = "Registering and the publication workflow (token)"))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+        .route("/organisations", get(organisations::list).post(organisations::create))
+        .route("/organisations/{code}", get(organisations::get_one))
+        .route("/organisations/{code}/algorithms", post(algorithms::create))
+        .route("/algorithms", get(algorithms::list))
+        .route("/algorithms/{id}", get(algorithms::get_current))
+        .route("/algorithms/{id}/versions", get(algorithms::history))
+        .route("/algorithms/{id}/versions/{number}", get(algorithms::version))
+        .route("/algorithms/{id}/draft", put(algorithms::save))
+        .route("/algorithms/{id}/actions/{action}", post(algorithms::act))
+        .route("/algorithms/{id}/workspace", get(algorithms::workspace))
+}

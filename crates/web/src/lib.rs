@@ -1,0 +1,40 @@
+//! The HTTP layer: thin handlers that parse, call a service and render.
+//!
+//! * [`api`]: JSON API v1 under `/api/v1`, described by OpenAPI 3.1 at `/api/v1/openapi.json`.
+//! * [`problem`]: RFC 9457 problem+json errors with field-level messages in Dutch and English.
+//! * [`auth`]: bearer tokens to a [`algoreg_domain::Principal`].
+
+pub mod api;
+pub mod auth;
+pub mod problem;
+
+use algoreg_service::App;
+use axum::Router;
+use std::net::SocketAddr;
+use tokio::net::TcpListener;
+
+/// The whole application router.
+pub fn router(app: App) -> Router {
+    Router::new()
+        .nest("/api/v1", api::routes())
+        .fallback(|| async { problem::ApiError::not_found("page") })
+        .layer(axum::extract::DefaultBodyLimit::max(4 * 1024 * 1024))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(app)
+}
+
+/// Binds `addr` (port 0 picks a free port) and returns the listener and its real address.
+pub async fn bind(addr: &str) -> std::io::Result<(TcpListener, SocketAddr)> {
+    let listener = TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    Ok((listener, local))
+}
+
+/// Serves until ctrl-c.
+pub async fn serve(app: App, listener: TcpListener) -> std::io::Result<()> {
+    axum::serve(listener, router(app))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+}
