@@ -178,7 +178,9 @@ async fn open(data: &Path) -> Result<App, ServiceError> {
 
 fn out_writer(out: &Option<PathBuf>) -> Result<Box<dyn Write>, ServiceError> {
     Ok(match out {
-        Some(p) => Box::new(std::io::BufWriter::new(std::fs::File::create(p).map_err(|e| ServiceError::bad("out", format!("Kan {} niet schrijven: {e}", p.display()), format!("Cannot write {}: {e}", p.display())))?)),
+        Some(p) => Box::new(std::io::BufWriter::new(std::fs::File::create(p).map_err(|e| {
+            ServiceError::bad("out", format!("Kan {} niet schrijven: {e}", p.display()), format!("Cannot write {}: {e}", p.display()))
+        })?)),
         None => Box::new(std::io::BufWriter::new(std::io::stdout())),
     })
 }
@@ -190,7 +192,9 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
             if demo {
                 seed_demo(&app).await?;
             }
-            let (listener, local) = algoreg_web::bind(&addr).await.map_err(|e| ServiceError::bad("addr", format!("Kan niet luisteren op {addr}: {e}"), format!("Cannot listen on {addr}: {e}")))?;
+            let (listener, local) = algoreg_web::bind(&addr).await.map_err(|e| {
+                ServiceError::bad("addr", format!("Kan niet luisteren op {addr}: {e}"), format!("Cannot listen on {addr}: {e}"))
+            })?;
             println!("algoreg listening on http://{local}");
             let _ = std::io::stdout().flush();
             algoreg_web::serve(app, listener).await.map_err(|e| ServiceError::Internal(e.to_string()))?;
@@ -203,7 +207,18 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
             let app = open(&data.data).await?;
             let org = app
                 .orgs()
-                .create(&Principal::system(), NewOrganisation { code, name, org_type: parse_org_type(&org_type)?, tooi, flow: parse_flow(&flow)?, about: None, contact: None })
+                .create(
+                    &Principal::system(),
+                    NewOrganisation {
+                        code,
+                        name,
+                        org_type: parse_org_type(&org_type)?,
+                        tooi,
+                        flow: parse_flow(&flow)?,
+                        about: None,
+                        contact: None,
+                    },
+                )
                 .await?;
             println!("organisation {} ({}) added", org.code, org.name);
         }
@@ -216,17 +231,41 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
         Command::User(UserCmd::Add { data, email, name, password_stdin, org, role, operator }) => {
             let password = if password_stdin {
                 let mut line = String::new();
-                std::io::stdin().read_line(&mut line).map_err(|e| ServiceError::bad("password", format!("Kan standaardinvoer niet lezen: {e}"), format!("Cannot read standard input: {e}")))?;
+                std::io::stdin().read_line(&mut line).map_err(|e| {
+                    ServiceError::bad(
+                        "password",
+                        format!("Kan standaardinvoer niet lezen: {e}"),
+                        format!("Cannot read standard input: {e}"),
+                    )
+                })?;
                 line.trim_end_matches(['\n', '\r']).to_string()
             } else {
-                std::env::var("ALGOREG_PASSWORD").map_err(|_| ServiceError::bad("password", "Geef het wachtwoord via --password-stdin of ALGOREG_PASSWORD.", "Give the password with --password-stdin or ALGOREG_PASSWORD."))?
+                std::env::var("ALGOREG_PASSWORD").map_err(|_| {
+                    ServiceError::bad(
+                        "password",
+                        "Geef het wachtwoord via --password-stdin of ALGOREG_PASSWORD.",
+                        "Give the password with --password-stdin or ALGOREG_PASSWORD.",
+                    )
+                })?
             };
             let app = open(&data.data).await?;
             let roles: Vec<Role> = role.iter().map(|r| parse_role(r)).collect::<Result<_, _>>()?;
             let org = match (&org, roles.is_empty()) {
                 (Some(code), false) => Some(app.orgs().by_code(code).await?),
-                (Some(_), true) => return Err(ServiceError::bad("role", "Geef met --role de rol in de organisatie.", "Give the role in the organisation with --role.")),
-                (None, false) => return Err(ServiceError::bad("org", "Geef met --org de organisatie bij de rol.", "Give the organisation for the role with --org.")),
+                (Some(_), true) => {
+                    return Err(ServiceError::bad(
+                        "role",
+                        "Geef met --role de rol in de organisatie.",
+                        "Give the role in the organisation with --role.",
+                    ))
+                }
+                (None, false) => {
+                    return Err(ServiceError::bad(
+                        "org",
+                        "Geef met --org de organisatie bij de rol.",
+                        "Give the organisation for the role with --org.",
+                    ))
+                }
                 (None, true) => None,
             };
             let user = app.auth().create_user(&email, name.as_deref().unwrap_or(&email), &password, operator).await?;
@@ -235,7 +274,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
                     app.store.set_membership(user.id, org.id, *r).await?;
                 }
             }
-            println!("user {} added{}{}", user.email, if operator { " as central operator" } else { "" }, org.map(|o| format!(" to {} as {}", o.code, role.join(", "))).unwrap_or_default());
+            println!(
+                "user {} added{}{}",
+                user.email,
+                if operator { " as central operator" } else { "" },
+                org.map(|o| format!(" to {} as {}", o.code, role.join(", "))).unwrap_or_default()
+            );
         }
         Command::Token(TokenCmd::Create { data, org, role, name }) => {
             let app = open(&data.data).await?;
@@ -248,12 +292,25 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
             let app = open(&data.data).await?;
             let mut failed = false;
             for file in files {
-                let bytes = std::fs::read(&file).map_err(|e| ServiceError::bad("file", format!("Kan {} niet lezen: {e}", file.display()), format!("Cannot read {}: {e}", file.display())))?;
+                let bytes = std::fs::read(&file).map_err(|e| {
+                    ServiceError::bad(
+                        "file",
+                        format!("Kan {} niet lezen: {e}", file.display()),
+                        format!("Cannot read {}: {e}", file.display()),
+                    )
+                })?;
                 let bar = ProgressBar::new(0);
-                bar.set_style(ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({per_sec})").unwrap_or_else(|_| ProgressStyle::default_bar()));
+                bar.set_style(
+                    ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({per_sec})")
+                        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                );
                 bar.set_message(file.display().to_string());
                 let started = Instant::now();
-                let opts = ImportOptions { org: org.clone(), publish, actor: format!("import:{}", file.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default()) };
+                let opts = ImportOptions {
+                    org: org.clone(),
+                    publish,
+                    actor: format!("import:{}", file.file_name().map(|f| f.to_string_lossy().to_string()).unwrap_or_default()),
+                };
                 let progress = |done: u64, total: u64| {
                     bar.set_length(total);
                     bar.set_position(done);
@@ -288,7 +345,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
                 }
                 for r in &report.rejected {
                     failed = true;
-                    println!("  rejected record {} (id {}, {}):", r.index, r.id.as_deref().unwrap_or("-"), r.name.as_deref().unwrap_or("-"));
+                    println!(
+                        "  rejected record {} (id {}, {}):",
+                        r.index,
+                        r.id.as_deref().unwrap_or("-"),
+                        r.name.as_deref().unwrap_or("-")
+                    );
                     for reason in &r.reasons {
                         println!("    - {reason}");
                     }
@@ -334,15 +396,25 @@ async fn seed_demo(app: &App) -> Result<(), ServiceError> {
     let records = demo::to_import(demo::records(1500, &orgs, 2026), |i| ids[i]);
     app.store.import_records(&records).await?;
     let password = "demo-wachtwoord";
-    let four_eyes = app.store.organisations().await?.into_iter().find(|o| o.flow == PublicationFlow::FourEyes && o.org_type == OrgType::Gemeente);
+    let four_eyes =
+        app.store.organisations().await?.into_iter().find(|o| o.flow == PublicationFlow::FourEyes && o.org_type == OrgType::Gemeente);
     app.auth().create_user("beheer@demo.algoreg.nl", "Centrale beheerder (demo)", &format!("{password}-beheer"), true).await?;
     if let Some(org) = &four_eyes {
         let ed = app.auth().create_user("redacteur@demo.algoreg.nl", "Redacteur (demo)", &format!("{password}-redacteur"), false).await?;
         app.store.set_membership(ed.id, org.id, Role::Editor).await?;
-        let ap = app.auth().create_user("goedkeurder@demo.algoreg.nl", "Goedkeurder (demo)", &format!("{password}-goedkeurder"), false).await?;
+        let ap =
+            app.auth().create_user("goedkeurder@demo.algoreg.nl", "Goedkeurder (demo)", &format!("{password}-goedkeurder"), false).await?;
         app.store.set_membership(ap.id, org.id, Role::Approver).await?;
-        println!("demo: accounts redacteur@demo.algoreg.nl / {password}-redacteur and goedkeurder@demo.algoreg.nl / {password}-goedkeurder ({})", org.name);
+        println!(
+            "demo: accounts redacteur@demo.algoreg.nl / {password}-redacteur and goedkeurder@demo.algoreg.nl / {password}-goedkeurder ({})",
+            org.name
+        );
     }
-    println!("demo: {} organisations and {} records generated in {:.1}s; operator beheer@demo.algoreg.nl / {password}-beheer", orgs.len(), records.len(), started.elapsed().as_secs_f64());
+    println!(
+        "demo: {} organisations and {} records generated in {:.1}s; operator beheer@demo.algoreg.nl / {password}-beheer",
+        orgs.len(),
+        records.len(),
+        started.elapsed().as_secs_f64()
+    );
     Ok(())
 }

@@ -9,7 +9,10 @@ fn main() -> ExitCode {
     let args = cli::Cli::parse();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ALGOREG_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,algoreg=info")))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ALGOREG_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,algoreg=info")),
+        )
         .init();
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,

@@ -79,9 +79,28 @@ impl OrgType {
             OrgType::Rechtspraak
         } else if starts("gemeenschappelijke regeling") || n.contains("samenwerking") {
             OrgType::RegionaalSamenwerkingsverband
-        } else if n.contains("agentschap") || n.contains("dienst uitvoering") || n.contains("rijkswaterstaat") || n.contains("belastingdienst") {
+        } else if n.contains("agentschap")
+            || n.contains("dienst uitvoering")
+            || n.contains("rijkswaterstaat")
+            || n.contains("belastingdienst")
+        {
             OrgType::Agentschap
-        } else if ["uwv", "svb", "duo", "cjib", "rdw", "kadaster", "cbs", "autoriteit", "sociale verzekeringsbank", "uitvoeringsinstituut", "centraal bureau"].iter().any(|k| n.contains(k)) {
+        } else if [
+            "uwv",
+            "svb",
+            "duo",
+            "cjib",
+            "rdw",
+            "kadaster",
+            "cbs",
+            "autoriteit",
+            "sociale verzekeringsbank",
+            "uitvoeringsinstituut",
+            "centraal bureau",
+        ]
+        .iter()
+        .any(|k| n.contains(k))
+        {
             OrgType::ZelfstandigBestuursorgaan
         } else {
             OrgType::Overig

@@ -28,13 +28,8 @@ pub enum VersionState {
 }
 
 impl VersionState {
-    pub const ALL: [VersionState; 5] = [
-        VersionState::Draft,
-        VersionState::Released,
-        VersionState::Published,
-        VersionState::Superseded,
-        VersionState::Archived,
-    ];
+    pub const ALL: [VersionState; 5] =
+        [VersionState::Draft, VersionState::Released, VersionState::Published, VersionState::Superseded, VersionState::Archived];
     pub fn code(self) -> &'static str {
         match self {
             VersionState::Draft => "draft",
@@ -74,15 +69,8 @@ pub enum Action {
 }
 
 impl Action {
-    pub const WORKFLOW: [Action; 7] = [
-        Action::Save,
-        Action::Release,
-        Action::Publish,
-        Action::Reject,
-        Action::Retract,
-        Action::Archive,
-        Action::Unarchive,
-    ];
+    pub const WORKFLOW: [Action; 7] =
+        [Action::Save, Action::Release, Action::Publish, Action::Reject, Action::Retract, Action::Archive, Action::Unarchive];
     pub fn code(self) -> &'static str {
         match self {
             Action::Create => "create",
@@ -138,14 +126,7 @@ impl Principal {
     }
     /// The system itself (CLI imports, demo data).
     pub fn system() -> Principal {
-        Principal {
-            key: "system".into(),
-            user_id: None,
-            token_id: None,
-            display: "algoreg".into(),
-            central_operator: true,
-            roles: vec![],
-        }
+        Principal { key: "system".into(), user_id: None, token_id: None, display: "algoreg".into(), central_operator: true, roles: vec![] }
     }
 }
 
@@ -188,7 +169,11 @@ fn forbidden_nl(why: &str) -> &'static str {
 pub fn authorize(p: &Principal, org_id: i64, flow: PublicationFlow, action: Action) -> Result<(), WorkflowError> {
     use Action::*;
     if action == Import {
-        return if p.central_operator { Ok(()) } else { Err(WorkflowError::Forbidden("role does not allow this action in this publication flow")) };
+        return if p.central_operator {
+            Ok(())
+        } else {
+            Err(WorkflowError::Forbidden("role does not allow this action in this publication flow"))
+        };
     }
     if p.central_operator {
         let ok = match flow {
@@ -245,7 +230,13 @@ pub struct Plan {
 }
 
 /// Plans `action`; checks the transition and four eyes, not the roles (see [`authorize`]).
-pub fn plan(state: &RecordState, action: Action, actor: &Principal, flow: PublicationFlow, reason: Option<&str>) -> Result<Plan, WorkflowError> {
+pub fn plan(
+    state: &RecordState,
+    action: Action,
+    actor: &Principal,
+    flow: PublicationFlow,
+    reason: Option<&str>,
+) -> Result<Plan, WorkflowError> {
     use VersionState::*;
     if action.needs_reason() && reason.is_none_or(|r| r.trim().is_empty()) {
         return Err(WorkflowError::ReasonRequired);
@@ -311,7 +302,14 @@ mod tests {
     use proptest::prelude::*;
 
     fn user(id: i64, roles: &[(i64, Role)]) -> Principal {
-        Principal { key: format!("user:{id}"), user_id: Some(id), token_id: None, display: String::new(), central_operator: false, roles: roles.to_vec() }
+        Principal {
+            key: format!("user:{id}"),
+            user_id: Some(id),
+            token_id: None,
+            display: String::new(),
+            central_operator: false,
+            roles: roles.to_vec(),
+        }
     }
 
     #[test]
@@ -339,7 +337,10 @@ mod tests {
     #[test]
     fn reasons_required() {
         let st = RecordState { latest: Some((1, VersionState::Released)), ..Default::default() };
-        assert_eq!(plan(&st, Action::Reject, &Principal::system(), PublicationFlow::Central, Some("  ")), Err(WorkflowError::ReasonRequired));
+        assert_eq!(
+            plan(&st, Action::Reject, &Principal::system(), PublicationFlow::Central, Some("  ")),
+            Err(WorkflowError::ReasonRequired)
+        );
     }
 
     proptest! {

@@ -10,6 +10,8 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 pub const TOKEN_PREFIX: &str = "algoreg_";
+/// How long a login session lasts.
+pub const SESSION_HOURS: i64 = 12;
 
 pub struct Auth<'a> {
     pub store: &'a dyn Store,
@@ -42,7 +44,11 @@ pub fn check_password_rules(password: &str) -> Result<()> {
         return Err(ServiceError::bad("password", "Een wachtwoord heeft minstens 12 tekens.", "A password has at least 12 characters."));
     }
     if password.len() > 1024 {
-        return Err(ServiceError::bad("password", "Een wachtwoord heeft hoogstens 1024 tekens.", "A password has at most 1024 characters."));
+        return Err(ServiceError::bad(
+            "password",
+            "Een wachtwoord heeft hoogstens 1024 tekens.",
+            "A password has at most 1024 characters.",
+        ));
     }
     Ok(())
 }
@@ -63,7 +69,10 @@ impl Auth<'_> {
             return Err(ServiceError::bad("name", "Geef een naam van 1 tot 200 tekens.", "Give a name of 1 to 200 characters."));
         }
         let hash = hash_password(password)?;
-        Ok(self.store.create_user(&NewUser { email: email.to_string(), name: name.to_string(), password_hash: hash, central_operator }).await?)
+        Ok(self
+            .store
+            .create_user(&NewUser { email: email.to_string(), name: name.to_string(), password_hash: hash, central_operator })
+            .await?)
     }
 
     /// Checks a password; the same error for an unknown e-mail and a wrong password.
@@ -85,6 +94,28 @@ impl Auth<'_> {
             central_operator: user.central_operator,
             roles,
         })
+    }
+
+    /// Starts a session for a user; returns the secret for the cookie (only its hash is stored).
+    pub async fn start_session(&self, user: &User) -> Result<String> {
+        let mut b = [0u8; 32];
+        rand::thread_rng().fill_bytes(&mut b);
+        let secret = hex::encode(b);
+        let expires = chrono::Utc::now() + chrono::Duration::hours(SESSION_HOURS);
+        self.store.create_session(&hash_token(&secret), user.id, expires).await?;
+        Ok(secret)
+    }
+
+    pub async fn session_principal(&self, secret: &str) -> Result<Principal> {
+        if secret.len() != 64 {
+            return Err(ServiceError::Unauthenticated);
+        }
+        let user = self.store.session_user(&hash_token(secret), chrono::Utc::now()).await?.ok_or(ServiceError::Unauthenticated)?;
+        self.principal_for_user(&user).await
+    }
+
+    pub async fn end_session(&self, secret: &str) -> Result<()> {
+        Ok(self.store.delete_session(&hash_token(secret)).await?)
     }
 
     /// Resolves a bearer token to the principal it stands for.
@@ -111,10 +142,15 @@ impl Auth<'_> {
     pub async fn create_token(&self, org_id: i64, role: Role, name: &str, created_by: Option<i64>) -> Result<(TokenInfo, String)> {
         let name = name.trim();
         if name.is_empty() || name.len() > 100 {
-            return Err(ServiceError::bad("name", "Geef de token een naam van 1 tot 100 tekens.", "Give the token a name of 1 to 100 characters."));
+            return Err(ServiceError::bad(
+                "name",
+                "Geef de token een naam van 1 tot 100 tekens.",
+                "Give the token a name of 1 to 100 characters.",
+            ));
         }
         let secret = new_secret();
-        let info = self.store.create_token(&NewToken { org_id, role, name: name.to_string(), hash: hash_token(&secret), created_by }).await?;
+        let info =
+            self.store.create_token(&NewToken { org_id, role, name: name.to_string(), hash: hash_token(&secret), created_by }).await?;
         Ok((info, secret))
     }
 }

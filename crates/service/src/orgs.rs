@@ -20,7 +20,11 @@ pub fn check_new_organisation(org: &NewOrganisation) -> Result<()> {
     }
     if let Some(t) = &org.tooi {
         if !t.starts_with("https://identifier.overheid.nl/tooi/") || t.len() > 300 {
-            errors.push(("tooi", "Een TOOI-URI begint met https://identifier.overheid.nl/tooi/.", "A TOOI URI starts with https://identifier.overheid.nl/tooi/."));
+            errors.push((
+                "tooi",
+                "Een TOOI-URI begint met https://identifier.overheid.nl/tooi/.",
+                "A TOOI URI starts with https://identifier.overheid.nl/tooi/.",
+            ));
         }
     }
     match errors.first() {
@@ -32,7 +36,10 @@ pub fn check_new_organisation(org: &NewOrganisation) -> Result<()> {
 impl Orgs<'_> {
     pub async fn create(&self, actor: &Principal, org: NewOrganisation) -> Result<Organisation> {
         if !actor.central_operator {
-            return Err(ServiceError::forbidden("Alleen de centrale beheerder maakt organisaties aan.", "Only the central operator creates organisations."));
+            return Err(ServiceError::forbidden(
+                "Alleen de centrale beheerder maakt organisaties aan.",
+                "Only the central operator creates organisations.",
+            ));
         }
         check_new_organisation(&org)?;
         Ok(self.store.create_organisation(&org).await?)
@@ -45,7 +52,10 @@ impl Orgs<'_> {
     /// Changes name, type, flow, about and contact; organisation admins and the central operator.
     pub async fn update(&self, actor: &Principal, org: Organisation) -> Result<()> {
         if !(actor.central_operator || actor.has(org.id, Role::OrgAdmin)) {
-            return Err(ServiceError::forbidden("Alleen de beheerder van de organisatie mag dit.", "Only the organisation's admin may do this."));
+            return Err(ServiceError::forbidden(
+                "Alleen de beheerder van de organisatie mag dit.",
+                "Only the organisation's admin may do this.",
+            ));
         }
         check_new_organisation(&NewOrganisation {
             code: org.code.clone(),
@@ -61,14 +71,23 @@ impl Orgs<'_> {
 
     pub async fn add_member(&self, actor: &Principal, org_id: i64, user_id: i64, role: Role) -> Result<()> {
         if !(actor.central_operator || actor.has(org_id, Role::OrgAdmin)) {
-            return Err(ServiceError::forbidden("Alleen de beheerder van de organisatie mag leden toevoegen.", "Only the organisation's admin may add members."));
+            return Err(ServiceError::forbidden(
+                "Alleen de beheerder van de organisatie mag leden toevoegen.",
+                "Only the organisation's admin may add members.",
+            ));
         }
         Ok(self.store.set_membership(user_id, org_id, role).await?)
     }
 }
 
 pub fn parse_org_type(s: &str) -> Result<OrgType> {
-    OrgType::parse(s).ok_or_else(|| ServiceError::bad("type", format!("Onbekend organisatietype; kies uit: {}.", OrgType::codes().join(", ")), format!("Unknown organisation type; choose from: {}.", OrgType::codes().join(", "))))
+    OrgType::parse(s).ok_or_else(|| {
+        ServiceError::bad(
+            "type",
+            format!("Onbekend organisatietype; kies uit: {}.", OrgType::codes().join(", ")),
+            format!("Unknown organisation type; choose from: {}.", OrgType::codes().join(", ")),
+        )
+    })
 }
 
 pub fn parse_flow(s: &str) -> Result<PublicationFlow> {

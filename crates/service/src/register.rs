@@ -130,7 +130,13 @@ impl Register<'_> {
             publishes: plan.publishes,
             unpublishes: plan.unpublishes,
             released_by: (action == Action::Release).then(|| actor.key.clone()),
-            history: NewHistory { action, version: meta.latest_version, actor: actor.key.clone(), reason: reason.map(|r| r.trim().to_string()), at: Utc::now() },
+            history: NewHistory {
+                action,
+                version: meta.latest_version,
+                actor: actor.key.clone(),
+                reason: reason.map(|r| r.trim().to_string()),
+                at: Utc::now(),
+            },
         };
         self.store.apply(&change).await?;
         self.meta(id).await

@@ -27,18 +27,11 @@ pub const STATUS_OUT_OF_USE: &str = "Buiten gebruik";
 pub const STATUSES: &[&str] = &[STATUS_IN_DEVELOPMENT, STATUS_IN_USE, STATUS_OUT_OF_USE];
 
 /// Publication categories A, B and C.
-pub const PUBLICATION_CATEGORIES: &[&str] = &[
-    "Hoog-risico AI-systeem",
-    "Impactvolle algoritmes",
-    "Overige algoritmes",
-];
+pub const PUBLICATION_CATEGORIES: &[&str] = &["Hoog-risico AI-systeem", "Impactvolle algoritmes", "Overige algoritmes"];
 
 /// The letter (A, B, C) of a publication category.
 pub fn publication_category_letter(value: &str) -> Option<char> {
-    PUBLICATION_CATEGORIES
-        .iter()
-        .position(|c| *c == value)
-        .map(|i| (b'A' + i as u8) as char)
+    PUBLICATION_CATEGORIES.iter().position(|c| *c == value).map(|i| (b'A' + i as u8) as char)
 }
 
 /// Impact-assessment titles offered for `impacttoetsen_grouping` (suggestions; other titles are allowed).

@@ -45,12 +45,7 @@ pub enum FieldKind {
     /// Zero or more values of a code list.
     MultiChoice(&'static [&'static str]),
     /// Repeatable rows of a title and a link. `suggestions` are offered for the title, not enforced.
-    Links {
-        title_max: Option<usize>,
-        link_max: usize,
-        link_required: bool,
-        suggestions: &'static [&'static str],
-    },
+    Links { title_max: Option<usize>, link_max: usize, link_required: bool, suggestions: &'static [&'static str] },
     /// A list of strings (older standards).
     List,
 }
@@ -104,26 +99,13 @@ impl FieldDef {
         max_len: Option<usize>,
         required: bool,
     ) -> FieldDef {
-        FieldDef {
-            key,
-            label_nl,
-            label_en_override: None,
-            group,
-            kind,
-            max_len,
-            required,
-            show_always: false,
-            public: true,
-            system: false,
-        }
+        FieldDef { key, label_nl, label_en_override: None, group, kind, max_len, required, show_always: false, public: true, system: false }
     }
 
     pub fn label(&self, lang: Lang) -> &'static str {
         match lang {
             Lang::Nl => self.label_nl,
-            Lang::En => self
-                .label_en_override
-                .unwrap_or_else(|| english_label(self.key)),
+            Lang::En => self.label_en_override.unwrap_or_else(|| english_label(self.key)),
         }
     }
 }

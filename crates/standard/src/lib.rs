@@ -13,8 +13,8 @@
 pub mod codes;
 pub mod content;
 pub mod fields;
-mod legacy_tables;
 pub mod id;
+mod legacy_tables;
 pub mod sanitize;
 pub mod v1_0;
 pub mod validate;

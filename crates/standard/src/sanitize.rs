@@ -38,10 +38,7 @@ pub fn text_len(input: &str) -> usize {
         match c {
             '<' if !in_tag => {
                 // Only a real tag start counts as markup: `<` followed by a letter, `/` or `!`.
-                if chars
-                    .peek()
-                    .is_some_and(|p| p.is_ascii_alphabetic() || *p == '/' || *p == '!')
-                {
+                if chars.peek().is_some_and(|p| p.is_ascii_alphabetic() || *p == '/' || *p == '!') {
                     in_tag = true;
                 } else {
                     n += 1;
@@ -50,10 +47,10 @@ pub fn text_len(input: &str) -> usize {
             '>' if in_tag => in_tag = false,
             '&' if !in_tag => {
                 // Skip a well-formed entity body so that it counts once.
-                let mut look = chars.clone();
+                let look = chars.clone();
                 let mut len = 0;
                 let mut ok = false;
-                while let Some(p) = look.next() {
+                for p in look {
                     if p == ';' {
                         ok = len > 0;
                         break;
@@ -118,11 +115,7 @@ pub fn plain_text(input: &str) -> String {
         }
     }
     out.push_str(rest);
-    let lines: Vec<String> = out
-        .lines()
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|l| !l.is_empty())
-        .collect();
+    let lines: Vec<String> = out.lines().map(|l| l.split_whitespace().collect::<Vec<_>>().join(" ")).filter(|l| !l.is_empty()).collect();
     lines.join("\n")
 }
 
@@ -159,8 +152,16 @@ mod tests {
 
     #[test]
     fn removes_dangerous_markup() {
-        let out = sanitize_rich_text("<p onclick=\"x()\">a</p><script>alert(1)</script><a href=\"javascript:alert(1)\">b</a><img src=x><b>c</b>");
-        assert!(!out.contains("script") && !out.contains("onclick") && !out.contains("javascript") && !out.contains("img") && !out.contains("<b>"), "{out}");
+        let out =
+            sanitize_rich_text("<p onclick=\"x()\">a</p><script>alert(1)</script><a href=\"javascript:alert(1)\">b</a><img src=x><b>c</b>");
+        assert!(
+            !out.contains("script")
+                && !out.contains("onclick")
+                && !out.contains("javascript")
+                && !out.contains("img")
+                && !out.contains("<b>"),
+            "{out}"
+        );
         assert!(out.contains('a') && out.contains('c'));
     }
 

@@ -15,6 +15,7 @@
 use crate::codes::{IMPACT_ASSESSMENTS, LANGUAGES, PUBLICATION_CATEGORIES, STATUSES, THEMES};
 use crate::fields::{FieldDef, FieldKind, Group};
 
+#[allow(clippy::too_many_arguments)] // a table row, read positionally
 const fn f(
     key: &'static str,
     label_nl: &'static str,
@@ -25,21 +26,18 @@ const fn f(
     required: bool,
     show_always: bool,
 ) -> FieldDef {
-    FieldDef {
-        key,
-        label_nl,
-        label_en_override: Some(label_en),
-        group,
-        kind,
-        max_len,
-        required,
-        show_always,
-        public: true,
-        system: false,
-    }
+    FieldDef { key, label_nl, label_en_override: Some(label_en), group, kind, max_len, required, show_always, public: true, system: false }
 }
 
-const fn meta(key: &'static str, label_nl: &'static str, label_en: &'static str, kind: FieldKind, max_len: Option<usize>, required: bool, system: bool) -> FieldDef {
+const fn meta(
+    key: &'static str,
+    label_nl: &'static str,
+    label_en: &'static str,
+    kind: FieldKind,
+    max_len: Option<usize>,
+    required: bool,
+    system: bool,
+) -> FieldDef {
     FieldDef {
         key,
         label_nl,
@@ -68,7 +66,16 @@ pub(crate) static FIELDS: &[FieldDef] = &[
     f("end_date", "Einddatum", "End date", GI, FieldKind::YearMonth, Some(7), false, true),
     f("contact_email", "Contactgegevens", "Contact", GI, FieldKind::ContactPoint, Some(500), true, true),
     f("website", "Link naar publiekspagina", "Link to public page", GI, FieldKind::Url, Some(500), false, false),
-    f("publication_category", "Publicatiecategorie", "Publication category", GI, FieldKind::Choice(PUBLICATION_CATEGORIES), None, true, true),
+    f(
+        "publication_category",
+        "Publicatiecategorie",
+        "Publication category",
+        GI,
+        FieldKind::Choice(PUBLICATION_CATEGORIES),
+        None,
+        true,
+        true,
+    ),
     f("url", "Link naar bronregistratie", "Link to source registration", GI, FieldKind::Url, Some(500), false, false),
     f("goal", "Doel en impact", "Purpose and impact", VG, FieldKind::RichText, Some(2500), false, true),
     f("proportionality", "Afwegingen", "Considerations", VG, FieldKind::RichText, Some(2500), false, true),

@@ -138,12 +138,7 @@ pub fn validate(version: StandardVersion, input: &Content, mode: Mode) -> Result
 
 /// Required fields of the version that are empty.
 pub fn missing_required(version: StandardVersion, content: &Content) -> Vec<&'static str> {
-    version
-        .fields()
-        .iter()
-        .filter(|f| f.required && !f.system && !content.is_filled(f.key))
-        .map(|f| f.key)
-        .collect()
+    version.fields().iter().filter(|f| f.required && !f.system && !content.is_filled(f.key)).map(|f| f.key).collect()
 }
 
 /// Normalises and collects every problem, without stopping at the first.
@@ -222,7 +217,9 @@ fn check_field(def: &FieldDef, value: &Value, strict: bool, errors: &mut Vec<Fie
             };
             (!items.is_empty()).then(|| Value::Array(items.into_iter().map(Value::String).collect()))
         }
-        (FieldKind::Links { title_max, link_max, link_required, .. }, _) => check_links(key, value, title_max, link_max, link_required, strict, errors),
+        (FieldKind::Links { title_max, link_max, link_required, .. }, _) => {
+            check_links(key, value, title_max, link_max, link_required, strict, errors)
+        }
         (_, Value::String(s)) => {
             let s = s.trim();
             if s.is_empty() {
@@ -245,12 +242,8 @@ fn check_field(def: &FieldDef, value: &Value, strict: bool, errors: &mut Vec<Fie
                     None => {}
                 },
                 FieldKind::Url if strict && !is_web_url(&s) => errors.push(FieldError::new(key, Rule::Url)),
-                FieldKind::ContactPoint if strict && !is_contact_point(&s) => {
-                    errors.push(FieldError::new(key, Rule::ContactPoint))
-                }
-                FieldKind::YearMonth if strict && !is_year_month(&s) => {
-                    errors.push(FieldError::new(key, Rule::YearMonth))
-                }
+                FieldKind::ContactPoint if strict && !is_contact_point(&s) => errors.push(FieldError::new(key, Rule::ContactPoint)),
+                FieldKind::YearMonth if strict && !is_year_month(&s) => errors.push(FieldError::new(key, Rule::YearMonth)),
                 _ => {}
             }
             Some(Value::String(s))
@@ -369,7 +362,11 @@ fn not_in(list: &[&str]) -> Rule {
 /// An absolute http(s) URL with a host.
 pub fn is_web_url(s: &str) -> bool {
     match url::Url::parse(s) {
-        Ok(u) => matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| h.contains('.') || h == "localhost") && !s.contains(char::is_whitespace),
+        Ok(u) => {
+            matches!(u.scheme(), "http" | "https")
+                && u.host_str().is_some_and(|h| h.contains('.') || h == "localhost")
+                && !s.contains(char::is_whitespace)
+        }
         Err(_) => false,
     }
 }

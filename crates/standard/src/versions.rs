@@ -19,13 +19,8 @@ pub enum StandardVersion {
 }
 
 impl StandardVersion {
-    pub const ALL: [StandardVersion; 5] = [
-        StandardVersion::V0_1,
-        StandardVersion::V0_2_3,
-        StandardVersion::V0_3_1,
-        StandardVersion::V0_4,
-        StandardVersion::V1_0,
-    ];
+    pub const ALL: [StandardVersion; 5] =
+        [StandardVersion::V0_1, StandardVersion::V0_2_3, StandardVersion::V0_3_1, StandardVersion::V0_4, StandardVersion::V1_0];
     /// The version new registrations are written in.
     pub const CURRENT: StandardVersion = StandardVersion::V1_0;
 

@@ -84,3 +84,11 @@ CREATE TABLE outbox (
     record_id  TEXT NOT NULL,
     at         TEXT NOT NULL
 );
+
+-- Login sessions; only a hash of the session secret is stored.
+CREATE TABLE sessions (
+    hash        TEXT PRIMARY KEY,
+    user_id     INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    created_at  TEXT NOT NULL,
+    expires_at  TEXT NOT NULL
+);

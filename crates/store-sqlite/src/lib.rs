@@ -66,12 +66,7 @@ impl SqliteStore {
             .pragma("cache_size", "-65536")
             .pragma("temp_store", "memory")
             .statement_cache_capacity(256);
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .min_connections(1)
-            .connect_with(opts)
-            .await
-            .map_err(backend)?;
+        let pool = SqlitePoolOptions::new().max_connections(8).min_connections(1).connect_with(opts).await.map_err(backend)?;
         let store = SqliteStore { pool };
         store.migrate().await?;
         Ok(store)
@@ -87,7 +82,13 @@ impl SqliteStore {
     }
 }
 
-async fn insert_version(tx: &mut Transaction<'_, Sqlite>, id: &str, number: u32, v: &NewVersion, published_at: Option<&DateTime<Utc>>) -> Result<()> {
+async fn insert_version(
+    tx: &mut Transaction<'_, Sqlite>,
+    id: &str,
+    number: u32,
+    v: &NewVersion,
+    published_at: Option<&DateTime<Utc>>,
+) -> Result<()> {
     sqlx::query("INSERT INTO versions (record_id, number, state, standard_version, content, missing, provenance, created_at, created_by, published_at) VALUES (?,?,?,?,?,?,?,?,?,?)")
         .bind(id)
         .bind(number as i64)
@@ -192,17 +193,25 @@ impl Store for SqliteStore {
 
     async fn create_user(&self, user: &NewUser) -> Result<User> {
         let now = Utc::now();
-        let id = sqlx::query("INSERT INTO users (email, name, password_hash, central_operator, created_at) VALUES (?,?,?,?,?) RETURNING id")
-            .bind(&user.email)
-            .bind(&user.name)
-            .bind(&user.password_hash)
-            .bind(user.central_operator)
-            .bind(ts(&now))
-            .fetch_one(&self.pool)
-            .await
-            .map_err(backend)?
-            .get::<i64, _>(0);
-        Ok(User { id, email: user.email.clone(), name: user.name.clone(), password_hash: user.password_hash.clone(), central_operator: user.central_operator, created_at: now })
+        let id =
+            sqlx::query("INSERT INTO users (email, name, password_hash, central_operator, created_at) VALUES (?,?,?,?,?) RETURNING id")
+                .bind(&user.email)
+                .bind(&user.name)
+                .bind(&user.password_hash)
+                .bind(user.central_operator)
+                .bind(ts(&now))
+                .fetch_one(&self.pool)
+                .await
+                .map_err(backend)?
+                .get::<i64, _>(0);
+        Ok(User {
+            id,
+            email: user.email.clone(),
+            name: user.name.clone(),
+            password_hash: user.password_hash.clone(),
+            central_operator: user.central_operator,
+            created_at: now,
+        })
     }
 
     async fn user(&self, id: i64) -> Result<Option<User>> {
@@ -228,7 +237,9 @@ impl Store for SqliteStore {
 
     async fn remove_membership(&self, user_id: i64, org_id: i64, role: Option<Role>) -> Result<()> {
         let q = match role {
-            Some(r) => sqlx::query("DELETE FROM memberships WHERE user_id=? AND org_id=? AND role=?").bind(user_id).bind(org_id).bind(r.code()),
+            Some(r) => {
+                sqlx::query("DELETE FROM memberships WHERE user_id=? AND org_id=? AND role=?").bind(user_id).bind(org_id).bind(r.code())
+            }
             None => sqlx::query("DELETE FROM memberships WHERE user_id=? AND org_id=?").bind(user_id).bind(org_id),
         };
         q.execute(&self.pool).await.map_err(backend)?;
@@ -236,17 +247,50 @@ impl Store for SqliteStore {
     }
 
     async fn memberships(&self, user_id: i64) -> Result<Vec<Membership>> {
-        let rows = sqlx::query("SELECT org_id, role FROM memberships WHERE user_id=? ORDER BY org_id, role").bind(user_id).fetch_all(&self.pool).await.map_err(backend)?;
+        let rows = sqlx::query("SELECT org_id, role FROM memberships WHERE user_id=? ORDER BY org_id, role")
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
         rows.iter().map(|r| Ok(Membership { org_id: r.get(0), role: parse_role(r.get(1))? })).collect()
     }
 
     async fn members(&self, org_id: i64) -> Result<Vec<(User, Role)>> {
-        let rows = sqlx::query("SELECT u.*, m.role AS member_role FROM memberships m JOIN users u ON u.id=m.user_id WHERE m.org_id=? ORDER BY u.email, m.role")
-            .bind(org_id)
-            .fetch_all(&self.pool)
+        let rows = sqlx::query(
+            "SELECT u.*, m.role AS member_role FROM memberships m JOIN users u ON u.id=m.user_id WHERE m.org_id=? ORDER BY u.email, m.role",
+        )
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(|r| Ok((user_row(r)?, parse_role(r.get("member_role"))?))).collect()
+    }
+
+    async fn create_session(&self, hash: &str, user_id: i64, expires_at: DateTime<Utc>) -> Result<()> {
+        sqlx::query("INSERT INTO sessions (hash, user_id, created_at, expires_at) VALUES (?,?,?,?)")
+            .bind(hash)
+            .bind(user_id)
+            .bind(ts(&Utc::now()))
+            .bind(ts(&expires_at))
+            .execute(&self.pool)
             .await
             .map_err(backend)?;
-        rows.iter().map(|r| Ok((user_row(r)?, parse_role(r.get("member_role"))?))).collect()
+        Ok(())
+    }
+
+    async fn session_user(&self, hash: &str, now: DateTime<Utc>) -> Result<Option<User>> {
+        let row = sqlx::query("SELECT u.* FROM sessions s JOIN users u ON u.id=s.user_id WHERE s.hash=? AND s.expires_at > ?")
+            .bind(hash)
+            .bind(ts(&now))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.map(|r| user_row(&r)).transpose()
+    }
+
+    async fn delete_session(&self, hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE hash=?").bind(hash).execute(&self.pool).await.map_err(backend)?;
+        Ok(())
     }
 
     async fn create_token(&self, token: &NewToken) -> Result<TokenInfo> {
@@ -266,12 +310,17 @@ impl Store for SqliteStore {
     }
 
     async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenInfo>> {
-        let row = sqlx::query("SELECT * FROM api_tokens WHERE hash=? AND revoked_at IS NULL").bind(hash).fetch_optional(&self.pool).await.map_err(backend)?;
+        let row = sqlx::query("SELECT * FROM api_tokens WHERE hash=? AND revoked_at IS NULL")
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
         row.map(|r| token_row(&r)).transpose()
     }
 
     async fn tokens(&self, org_id: i64) -> Result<Vec<TokenInfo>> {
-        let rows = sqlx::query("SELECT * FROM api_tokens WHERE org_id=? ORDER BY id").bind(org_id).fetch_all(&self.pool).await.map_err(backend)?;
+        let rows =
+            sqlx::query("SELECT * FROM api_tokens WHERE org_id=? ORDER BY id").bind(org_id).fetch_all(&self.pool).await.map_err(backend)?;
         rows.iter().map(token_row).collect()
     }
 
@@ -314,7 +363,11 @@ impl Store for SqliteStore {
     async fn apply(&self, change: &Change) -> Result<()> {
         let sid = change.record.to_string();
         let mut tx = self.begin().await?;
-        let row = sqlx::query("SELECT latest_version, published_version FROM records WHERE id=?").bind(&sid).fetch_optional(&mut *tx).await.map_err(backend)?;
+        let row = sqlx::query("SELECT latest_version, published_version FROM records WHERE id=?")
+            .bind(&sid)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
         let Some(row) = row else { return Err(StoreError::NotFound) };
         let latest: i64 = row.get(0);
         if latest as u32 != change.expected_latest {
@@ -329,15 +382,17 @@ impl Store for SqliteStore {
         }
         for (number, state) in &change.state_changes {
             let set_pub = change.publishes == Some(*number);
-            sqlx::query("UPDATE versions SET state=?, published_at = CASE WHEN ? THEN ? ELSE published_at END WHERE record_id=? AND number=?")
-                .bind(state.code())
-                .bind(set_pub)
-                .bind(ts(&now))
-                .bind(&sid)
-                .bind(*number as i64)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
+            sqlx::query(
+                "UPDATE versions SET state=?, published_at = CASE WHEN ? THEN ? ELSE published_at END WHERE record_id=? AND number=?",
+            )
+            .bind(state.code())
+            .bind(set_pub)
+            .bind(ts(&now))
+            .bind(&sid)
+            .bind(*number as i64)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
         }
         let latest_state: String = sqlx::query("SELECT state FROM versions WHERE record_id=? AND number=?")
             .bind(&sid)
@@ -350,7 +405,11 @@ impl Store for SqliteStore {
         let mut q = QueryBuilder::<Sqlite>::new("UPDATE records SET latest_version=");
         q.push_bind(new_latest as i64).push(", latest_state=").push_bind(latest_state).push(", released_by=").push_bind(released_by);
         if let Some(p) = change.publishes {
-            q.push(", published_version=").push_bind(p as i64).push(", first_published_at=COALESCE(first_published_at, ").push_bind(ts(&now)).push(")");
+            q.push(", published_version=")
+                .push_bind(p as i64)
+                .push(", first_published_at=COALESCE(first_published_at, ")
+                .push_bind(ts(&now))
+                .push(")");
         } else if change.unpublishes {
             q.push(", published_version=NULL");
         }
@@ -364,17 +423,30 @@ impl Store for SqliteStore {
     }
 
     async fn versions(&self, id: AlgorithmId) -> Result<Vec<Version>> {
-        let rows = sqlx::query("SELECT * FROM versions WHERE record_id=? ORDER BY number").bind(id.to_string()).fetch_all(&self.pool).await.map_err(backend)?;
+        let rows = sqlx::query("SELECT * FROM versions WHERE record_id=? ORDER BY number")
+            .bind(id.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
         rows.iter().map(version_row).collect()
     }
 
     async fn version(&self, id: AlgorithmId, number: u32) -> Result<Option<Version>> {
-        let row = sqlx::query("SELECT * FROM versions WHERE record_id=? AND number=?").bind(id.to_string()).bind(number as i64).fetch_optional(&self.pool).await.map_err(backend)?;
+        let row = sqlx::query("SELECT * FROM versions WHERE record_id=? AND number=?")
+            .bind(id.to_string())
+            .bind(number as i64)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
         row.map(|r| version_row(&r)).transpose()
     }
 
     async fn history(&self, id: AlgorithmId) -> Result<Vec<HistoryEntry>> {
-        let rows = sqlx::query("SELECT * FROM history WHERE record_id=? ORDER BY id").bind(id.to_string()).fetch_all(&self.pool).await.map_err(backend)?;
+        let rows = sqlx::query("SELECT * FROM history WHERE record_id=? ORDER BY id")
+            .bind(id.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
         rows.iter().map(history_row).collect()
     }
 
@@ -393,9 +465,14 @@ impl Store for SqliteStore {
     async fn list_published(&self, query: &ListQuery) -> Result<Page<PublishedVersion>> {
         let (total, rows) = match &query.org_code {
             None => {
-                let total: i64 = sqlx::query("SELECT count(*) FROM records WHERE published_version IS NOT NULL").fetch_one(&self.pool).await.map_err(backend)?.get(0);
+                let total: i64 = sqlx::query("SELECT count(*) FROM records WHERE published_version IS NOT NULL")
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(backend)?
+                    .get(0);
                 let sql = format!("SELECT {PUBLISHED_COLS} FROM records r JOIN versions v ON v.record_id=r.id AND v.number=r.published_version JOIN organisations o ON o.id=r.org_id WHERE r.published_version IS NOT NULL ORDER BY r.id LIMIT ? OFFSET ?");
-                let rows = sqlx::query(&sql).bind(query.limit as i64).bind(query.offset as i64).fetch_all(&self.pool).await.map_err(backend)?;
+                let rows =
+                    sqlx::query(&sql).bind(query.limit as i64).bind(query.offset as i64).fetch_all(&self.pool).await.map_err(backend)?;
                 (total, rows)
             }
             Some(code) => {
@@ -406,7 +483,13 @@ impl Store for SqliteStore {
                     .map_err(backend)?
                     .get(0);
                 let sql = format!("SELECT {PUBLISHED_COLS} FROM records r JOIN versions v ON v.record_id=r.id AND v.number=r.published_version JOIN organisations o ON o.id=r.org_id WHERE r.published_version IS NOT NULL AND o.code=? ORDER BY r.id LIMIT ? OFFSET ?");
-                let rows = sqlx::query(&sql).bind(code).bind(query.limit as i64).bind(query.offset as i64).fetch_all(&self.pool).await.map_err(backend)?;
+                let rows = sqlx::query(&sql)
+                    .bind(code)
+                    .bind(query.limit as i64)
+                    .bind(query.offset as i64)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(backend)?;
                 (total, rows)
             }
         };
@@ -425,7 +508,9 @@ impl Store for SqliteStore {
     async fn import_records(&self, records: &[ImportRecord]) -> Result<()> {
         let mut tx = self.begin().await?;
         for chunk in records.chunks(400) {
-            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO records (id, org_id, created_at, latest_version, latest_state, published_version, first_published_at) ");
+            let mut q = QueryBuilder::<Sqlite>::new(
+                "INSERT INTO records (id, org_id, created_at, latest_version, latest_state, published_version, first_published_at) ",
+            );
             q.push_values(chunk, |mut b, r| {
                 let first = r.versions.first().map(|v| ts(&v.created_at)).unwrap_or_default();
                 let n = r.versions.len() as i64;
@@ -439,7 +524,8 @@ impl Store for SqliteStore {
                     .push_bind(r.published.then_some(first));
             });
             q.build().execute(&mut *tx).await.map_err(backend)?;
-            let versions: Vec<(&ImportRecord, usize, &NewVersion)> = chunk.iter().flat_map(|r| r.versions.iter().enumerate().map(move |(i, v)| (r, i, v))).collect();
+            let versions: Vec<(&ImportRecord, usize, &NewVersion)> =
+                chunk.iter().flat_map(|r| r.versions.iter().enumerate().map(move |(i, v)| (r, i, v))).collect();
             for vchunk in versions.chunks(300) {
                 let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO versions (record_id, number, state, standard_version, content, missing, provenance, created_at, created_by, published_at) ");
                 q.push_values(vchunk, |mut b, (r, i, v)| {
@@ -463,7 +549,11 @@ impl Store for SqliteStore {
                 q.build().execute(&mut *tx).await.map_err(backend)?;
                 let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO history (record_id, version, action, actor, at) ");
                 q.push_values(vchunk, |mut b, (r, i, v)| {
-                    b.push_bind(r.id.to_string()).push_bind(*i as i64 + 1).push_bind("import").push_bind(v.created_by.clone()).push_bind(ts(&v.created_at));
+                    b.push_bind(r.id.to_string())
+                        .push_bind(*i as i64 + 1)
+                        .push_bind("import")
+                        .push_bind(v.created_by.clone())
+                        .push_bind(ts(&v.created_at));
                 });
                 q.build().execute(&mut *tx).await.map_err(backend)?;
             }
@@ -481,7 +571,10 @@ impl Store for SqliteStore {
     }
 
     async fn export_published(&self) -> Result<Vec<(RecordMeta, Vec<PublishedVersion>)>> {
-        let metas = sqlx::query("SELECT * FROM records WHERE published_version IS NOT NULL ORDER BY id").fetch_all(&self.pool).await.map_err(backend)?;
+        let metas = sqlx::query("SELECT * FROM records WHERE published_version IS NOT NULL ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
         let sql = format!("SELECT {PUBLISHED_COLS} FROM records r JOIN versions v ON v.record_id=r.id AND v.published_at IS NOT NULL JOIN organisations o ON o.id=r.org_id WHERE r.published_version IS NOT NULL ORDER BY r.id, v.number");
         let rows = sqlx::query(&sql).fetch_all(&self.pool).await.map_err(backend)?;
         let mut versions = rows.iter().map(published_row).collect::<Result<Vec<_>>>()?.into_iter().peekable();
@@ -498,7 +591,11 @@ impl Store for SqliteStore {
     }
 
     async fn count_published(&self) -> Result<u64> {
-        let n: i64 = sqlx::query("SELECT count(*) FROM records WHERE published_version IS NOT NULL").fetch_one(&self.pool).await.map_err(backend)?.get(0);
+        let n: i64 = sqlx::query("SELECT count(*) FROM records WHERE published_version IS NOT NULL")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?
+            .get(0);
         Ok(n as u64)
     }
 }

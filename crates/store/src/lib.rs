@@ -46,6 +46,11 @@ pub trait Store: Send + Sync + 'static {
     async fn memberships(&self, user_id: i64) -> Result<Vec<Membership>>;
     async fn members(&self, org_id: i64) -> Result<Vec<(User, Role)>>;
 
+    async fn create_session(&self, hash: &str, user_id: i64, expires_at: chrono::DateTime<chrono::Utc>) -> Result<()>;
+    /// The user of a live session.
+    async fn session_user(&self, hash: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Option<User>>;
+    async fn delete_session(&self, hash: &str) -> Result<()>;
+
     // API tokens (only hashes are stored)
     async fn create_token(&self, token: &NewToken) -> Result<TokenInfo>;
     async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenInfo>>;

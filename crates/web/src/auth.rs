@@ -1,22 +1,44 @@
-//! Who is calling: `Authorization: Bearer <token>` resolves to a principal.
+//! Who is calling: `Authorization: Bearer <token>` (API tokens, scoped to one organisation) or the
+//! session cookie set by `POST /api/v1/session` (users, including the central operator).
+//!
+//! Cookie-authenticated writes are safe from cross-site forgery because the cookie is `SameSite=Strict`
+//! and JSON endpoints only accept `Content-Type: application/json`, which a cross-site form cannot send.
 
 use crate::problem::ApiError;
 use algoreg_domain::workflow::Principal;
 use algoreg_service::{App, ServiceError};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
+use axum::http::HeaderMap;
+
+pub const SESSION_COOKIE: &str = "algoreg_session";
 
 /// A request that must be authenticated.
 pub struct Auth(pub Principal);
+
+/// The session secret from the Cookie header, if any.
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE)
+        .map(|(_, v)| v.to_string())
+}
 
 impl FromRequestParts<App> for Auth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
         let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-        let Some(token) = header.and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer "))) else {
-            return Err(ApiError(ServiceError::Unauthenticated));
-        };
-        Ok(Auth(app.auth().principal_for_token(token.trim()).await?))
+        if let Some(token) = header.and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer "))) {
+            return Ok(Auth(app.auth().principal_for_token(token.trim()).await?));
+        }
+        if let Some(secret) = session_cookie(&parts.headers) {
+            return Ok(Auth(app.auth().session_principal(&secret).await?));
+        }
+        Err(ApiError(ServiceError::Unauthenticated))
     }
 }

@@ -71,7 +71,12 @@ pub fn problem_of(e: &ServiceError) -> (StatusCode, Problem) {
             format!("{} field(s) do not meet the standard.", errs.len()),
             format!("{} veld(en) voldoen niet aan de standaard.", errs.len()),
             errs.iter()
-                .map(|e| FieldProblem { field: e.field.clone(), rule: e.rule.code().into(), message_nl: e.message(Lang::Nl), message_en: e.message(Lang::En) })
+                .map(|e| FieldProblem {
+                    field: e.field.clone(),
+                    rule: e.rule.code().into(),
+                    message_nl: e.message(Lang::Nl),
+                    message_en: e.message(Lang::En),
+                })
                 .collect(),
         ),
         ServiceError::BadInput { field, message_nl, message_en } => p(
@@ -80,24 +85,59 @@ pub fn problem_of(e: &ServiceError) -> (StatusCode, Problem) {
             "Invalid input",
             format!("{field}: {message_en}"),
             format!("{field}: {message_nl}"),
-            vec![FieldProblem { field: field.clone(), rule: "invalid".into(), message_nl: message_nl.clone(), message_en: message_en.clone() }],
+            vec![FieldProblem {
+                field: field.clone(),
+                rule: "invalid".into(),
+                message_nl: message_nl.clone(),
+                message_en: message_en.clone(),
+            }],
         ),
-        ServiceError::Unauthenticated => p(StatusCode::UNAUTHORIZED, "unauthenticated", "Authentication required", "Log in or send a valid API token.".into(), "Log in of stuur een geldige API-token mee.".into(), vec![]),
-        ServiceError::Forbidden { message_nl, message_en } => p(StatusCode::FORBIDDEN, "forbidden", "Forbidden", message_en.clone(), message_nl.clone(), vec![]),
-        ServiceError::NotFound(what) => p(StatusCode::NOT_FOUND, "not-found", "Not found", format!("{} not found.", capital(what)), what_nl(what).into(), vec![]),
+        ServiceError::Unauthenticated => p(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "Authentication required",
+            "Log in or send a valid API token.".into(),
+            "Log in of stuur een geldige API-token mee.".into(),
+            vec![],
+        ),
+        ServiceError::Forbidden { message_nl, message_en } => {
+            p(StatusCode::FORBIDDEN, "forbidden", "Forbidden", message_en.clone(), message_nl.clone(), vec![])
+        }
+        ServiceError::NotFound(what) => {
+            p(StatusCode::NOT_FOUND, "not-found", "Not found", format!("{} not found.", capital(what)), what_nl(what).into(), vec![])
+        }
         ServiceError::Conflict { field } => p(
             StatusCode::CONFLICT,
             "conflict",
             "Conflict",
             format!("{field} is already taken."),
             format!("{field} is al in gebruik."),
-            vec![FieldProblem { field: field.to_string(), rule: "unique".into(), message_nl: "Deze waarde is al in gebruik.".into(), message_en: "This value is already taken.".into() }],
+            vec![FieldProblem {
+                field: field.to_string(),
+                rule: "unique".into(),
+                message_nl: "Deze waarde is al in gebruik.".into(),
+                message_en: "This value is already taken.".into(),
+            }],
         ),
         ServiceError::Workflow(w) => p(StatusCode::CONFLICT, "workflow", "Action not possible now", w.to_string(), w.message_nl(), vec![]),
-        ServiceError::Stale => p(StatusCode::CONFLICT, "stale", "Changed meanwhile", "The record was changed by someone else; reload and try again.".into(), "Iemand anders heeft de registratie intussen gewijzigd; laad opnieuw en probeer het nog eens.".into(), vec![]),
+        ServiceError::Stale => p(
+            StatusCode::CONFLICT,
+            "stale",
+            "Changed meanwhile",
+            "The record was changed by someone else; reload and try again.".into(),
+            "Iemand anders heeft de registratie intussen gewijzigd; laad opnieuw en probeer het nog eens.".into(),
+            vec![],
+        ),
         ServiceError::Internal(msg) => {
             tracing::error!(error = %msg, "internal error");
-            p(StatusCode::INTERNAL_SERVER_ERROR, "internal", "Internal error", "Something went wrong on our side.".into(), "Er ging bij ons iets mis.".into(), vec![])
+            p(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal error",
+                "Something went wrong on our side.".into(),
+                "Er ging bij ons iets mis.".into(),
+                vec![],
+            )
         }
     }
 }

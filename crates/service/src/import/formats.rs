@@ -85,7 +85,10 @@ pub fn detect(v: &Value) -> Result<Format> {
 pub fn parse(bytes: &[u8]) -> Result<Parsed> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let v: Value = serde_json::from_slice(bytes).map_err(|e| {
-        malformed(&format!("Geen geldige JSON (regel {}, kolom {}).", e.line(), e.column()), &format!("Not valid JSON (line {}, column {}): {e}", e.line(), e.column()))
+        malformed(
+            &format!("Geen geldige JSON (regel {}, kolom {}).", e.line(), e.column()),
+            &format!("Not valid JSON (line {}, column {}): {e}", e.line(), e.column()),
+        )
     })?;
     let format = detect(&v)?;
     let mut warnings = vec![];
@@ -137,7 +140,13 @@ fn scrape(mut top: Map<String, Value>) -> Vec<Candidate> {
         .map(|(i, item)| {
             let mut errors = vec![];
             let Value::Object(o) = item else {
-                return Candidate { index: i + 1, id: None, org: OrgRef::None, versions: vec![], errors: vec!["record: geen object / not an object".into()] };
+                return Candidate {
+                    index: i + 1,
+                    id: None,
+                    org: OrgRef::None,
+                    versions: vec![],
+                    errors: vec!["record: geen object / not an object".into()],
+                };
             };
             let mut text = |k: &str| -> Option<String> {
                 match o.get(k) {
@@ -196,7 +205,12 @@ fn scrape(mut top: Map<String, Value>) -> Vec<Candidate> {
                 index: i + 1,
                 id,
                 org: org.map(OrgRef::Name).unwrap_or(OrgRef::None),
-                versions: vec![CandidateVersion { standard_version: StandardVersion::V1_0, content, published_at, provenance: Some(provenance) }],
+                versions: vec![CandidateVersion {
+                    standard_version: StandardVersion::V1_0,
+                    content,
+                    published_at,
+                    provenance: Some(provenance),
+                }],
                 errors,
             }
         })
@@ -216,7 +230,13 @@ fn standard(v: Value, warnings: &mut Vec<String>) -> Vec<Candidate> {
         .enumerate()
         .map(|(i, item)| {
             let Value::Object(mut o) = item else {
-                return Candidate { index: i + 1, id: None, org: OrgRef::None, versions: vec![], errors: vec!["record: geen object / not an object".into()] };
+                return Candidate {
+                    index: i + 1,
+                    id: None,
+                    org: OrgRef::None,
+                    versions: vec![],
+                    errors: vec!["record: geen object / not an object".into()],
+                };
             };
             let mut errors = vec![];
             let version = match o.get("standard_version") {
@@ -247,7 +267,13 @@ fn standard(v: Value, warnings: &mut Vec<String>) -> Vec<Candidate> {
                 known
             });
             if !dropped.is_empty() {
-                warnings.push(format!("record {}: velden buiten standaard {} niet overgenomen / fields outside standard {} not taken over: {}", i + 1, version, version, dropped.join(", ")));
+                warnings.push(format!(
+                    "record {}: velden buiten standaard {} niet overgenomen / fields outside standard {} not taken over: {}",
+                    i + 1,
+                    version,
+                    version,
+                    dropped.join(", ")
+                ));
             }
             let mut content = Content(o);
             if version == StandardVersion::CURRENT {
@@ -256,7 +282,13 @@ fn standard(v: Value, warnings: &mut Vec<String>) -> Vec<Candidate> {
                     content.set("lang", l);
                 }
             }
-            Candidate { index: i + 1, id, org, versions: vec![CandidateVersion { standard_version: version, content, published_at: None, provenance: None }], errors }
+            Candidate {
+                index: i + 1,
+                id,
+                org,
+                versions: vec![CandidateVersion { standard_version: version, content, published_at: None, provenance: None }],
+                errors,
+            }
         })
         .collect()
 }

@@ -67,14 +67,20 @@ struct Ready {
 }
 
 /// Imports one file's bytes. `progress` is called with the number of records handled so far.
-pub async fn import_bytes(store: &dyn Store, bytes: &[u8], opts: &ImportOptions, progress: &(dyn Fn(u64, u64) + Sync)) -> Result<ImportReport> {
+pub async fn import_bytes(
+    store: &dyn Store,
+    bytes: &[u8],
+    opts: &ImportOptions,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<ImportReport> {
     let parsed = parse(bytes)?;
     let total = parsed.candidates.len();
     let mut report = ImportReport { format: parsed.format.name().to_string(), total, warnings: parsed.warnings, ..Default::default() };
     let publish_all = parsed.format.is_published() || opts.publish;
 
     // 1. Check every record (in parallel: validation and sanitising are pure).
-    let checked: Vec<std::result::Result<Ready, Rejected>> = parsed.candidates.into_par_iter().map(|c| check_candidate(c, opts, publish_all)).collect();
+    let checked: Vec<std::result::Result<Ready, Rejected>> =
+        parsed.candidates.into_par_iter().map(|c| check_candidate(c, opts, publish_all)).collect();
     progress(total as u64 / 2, total as u64);
 
     // 2. Duplicates inside the file, organisations, existing records.
@@ -93,14 +99,20 @@ pub async fn import_bytes(store: &dyn Store, bytes: &[u8], opts: &ImportOptions,
         }
     }
     let mut orgs: HashMap<String, i64> = store.organisations().await?.into_iter().map(|o| (o.code.clone(), o.id)).collect();
-    let mut org_by_name: HashMap<String, String> = store.organisations().await?.into_iter().map(|o| (o.name.to_lowercase(), o.code)).collect();
+    let mut org_by_name: HashMap<String, String> =
+        store.organisations().await?.into_iter().map(|o| (o.name.to_lowercase(), o.code)).collect();
     let mut fresh = Vec::new();
     let mut updates = Vec::new();
     for r in ready {
         let org_id = match resolve_org(store, &r.org, opts, &mut orgs, &mut org_by_name, &mut report).await {
             Ok(id) => id,
             Err(reason) => {
-                report.rejected.push(Rejected { index: r.index, id: Some(r.id.to_string()), name: r.versions.last().map(|v| v.content.name().to_string()), reasons: vec![reason] });
+                report.rejected.push(Rejected {
+                    index: r.index,
+                    id: Some(r.id.to_string()),
+                    name: r.versions.last().map(|v| v.content.name().to_string()),
+                    reasons: vec![reason],
+                });
                 continue;
             }
         };
@@ -129,7 +141,13 @@ pub async fn import_bytes(store: &dyn Store, bytes: &[u8], opts: &ImportOptions,
             report.unchanged += 1;
             continue;
         }
-        let plan = algoreg_domain::workflow::plan(&crate::register::state_of(&meta), Action::Import, &algoreg_domain::workflow::Principal::system(), PublicationFlow::Central, None)?;
+        let plan = algoreg_domain::workflow::plan(
+            &crate::register::state_of(&meta),
+            Action::Import,
+            &algoreg_domain::workflow::Principal::system(),
+            PublicationFlow::Central,
+            None,
+        )?;
         let now = Utc::now();
         store
             .apply(&Change {
@@ -140,7 +158,13 @@ pub async fn import_bytes(store: &dyn Store, bytes: &[u8], opts: &ImportOptions,
                 publishes: plan.publishes,
                 unpublishes: false,
                 released_by: None,
-                history: NewHistory { action: Action::Import, version: meta.latest_version + 1, actor: opts.actor.clone(), reason: None, at: now },
+                history: NewHistory {
+                    action: Action::Import,
+                    version: meta.latest_version + 1,
+                    actor: opts.actor.clone(),
+                    reason: None,
+                    at: now,
+                },
             })
             .await?;
         report.updated += 1;
@@ -183,7 +207,15 @@ async fn resolve_org(
                 code = format!("{base}-{n}");
                 n += 1;
             }
-            NewOrganisation { code, name: name.clone(), org_type: OrgType::guess_from_name(&name), tooi: None, flow: PublicationFlow::Central, about: None, contact: None }
+            NewOrganisation {
+                code,
+                name: name.clone(),
+                org_type: OrgType::guess_from_name(&name),
+                tooi: None,
+                flow: PublicationFlow::Central,
+                about: None,
+                contact: None,
+            }
         }
     };
     crate::orgs::check_new_organisation(&new).map_err(|e| format!("organisation: {e}"))?;
@@ -216,9 +248,11 @@ fn check_candidate(c: Candidate, opts: &ImportOptions, publish: bool) -> std::re
         for e in checked.structural() {
             reasons.push(format!("{}: {} / {}", e.field, e.message(algoreg_standard::Lang::Nl), e.message(algoreg_standard::Lang::En)));
         }
-        let mut missing: Vec<String> = validate::missing_required(v.standard_version, &checked.content).into_iter().map(String::from).collect();
+        let mut missing: Vec<String> =
+            validate::missing_required(v.standard_version, &checked.content).into_iter().map(String::from).collect();
         // Content rules broken by a record published elsewhere are kept as findings, not reasons to drop it.
-        let findings: Vec<String> = checked.errors.iter().filter(|e| !e.rule.is_structural()).map(|e| format!("{}: {}", e.field, e.rule.code())).collect();
+        let findings: Vec<String> =
+            checked.errors.iter().filter(|e| !e.rule.is_structural()).map(|e| format!("{}: {}", e.field, e.rule.code())).collect();
         if !publish && v.standard_version == StandardVersion::CURRENT && !findings.is_empty() {
             for e in checked.errors.iter().filter(|e| !e.rule.is_structural()) {
                 reasons.push(format!("{}: {} / {}", e.field, e.message(algoreg_standard::Lang::Nl), e.message(algoreg_standard::Lang::En)));
@@ -250,4 +284,3 @@ fn check_candidate(c: Candidate, opts: &ImportOptions, publish: bool) -> std::re
         (id, _) => Err(Rejected { index: c.index, id: id.map(|i| i.to_string()).or(c.id), name, reasons }),
     }
 }
-

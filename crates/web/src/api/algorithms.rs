@@ -45,7 +45,9 @@ pub async fn history(State(app): State<App>, Path(id): Path<String>) -> Result<J
     responses((status = 200, body = AlgorithmDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn version(State(app): State<App>, Path((id, number)): Path<(String, String)>) -> Result<Json<AlgorithmDto>, ApiError> {
     let id = parse_id("id", &id)?;
-    let number: u32 = number.parse().map_err(|_| ApiError::bad("number", "Geef een versienummer (geheel getal).", "Give a version number (whole number)."))?;
+    let number: u32 = number
+        .parse()
+        .map_err(|_| ApiError::bad("number", "Geef een versienummer (geheel getal).", "Give a version number (whole number)."))?;
     let h = app.register().published_history(id).await?;
     let v = h.iter().find(|v| v.number == number).ok_or(ApiError::not_found("version"))?;
     Ok(Json(AlgorithmDto::from(v)))
@@ -53,7 +55,12 @@ pub async fn version(State(app): State<App>, Path((id, number)): Path<(String, S
 
 #[utoipa::path(post, path = "/api/v1/organisations/{code}/algorithms", tag = "workspace", params(("code" = String, Path)), request_body = CreateAlgorithm, security(("bearer" = [])),
     responses((status = 201, body = VersionDto), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn create(State(app): State<App>, Auth(p): Auth, Path(code): Path<String>, JsonBody(body): JsonBody<CreateAlgorithm>) -> Result<(StatusCode, Json<VersionDto>), ApiError> {
+pub async fn create(
+    State(app): State<App>,
+    Auth(p): Auth,
+    Path(code): Path<String>,
+    JsonBody(body): JsonBody<CreateAlgorithm>,
+) -> Result<(StatusCode, Json<VersionDto>), ApiError> {
     let id = body.id.as_deref().map(|s| parse_id("id", s)).transpose()?;
     let v = app.register().create(&p, &code, Content(body.content), id).await?;
     Ok((StatusCode::CREATED, Json(VersionDto::from(&v))))
@@ -61,7 +68,12 @@ pub async fn create(State(app): State<App>, Auth(p): Auth, Path(code): Path<Stri
 
 #[utoipa::path(put, path = "/api/v1/algorithms/{id}/draft", tag = "workspace", params(("id" = String, Path)), request_body = SaveDraft, security(("bearer" = [])),
     responses((status = 200, body = VersionDto), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn save(State(app): State<App>, Auth(p): Auth, Path(id): Path<String>, JsonBody(body): JsonBody<SaveDraft>) -> Result<Json<VersionDto>, ApiError> {
+pub async fn save(
+    State(app): State<App>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<SaveDraft>,
+) -> Result<Json<VersionDto>, ApiError> {
     let id = parse_id("id", &id)?;
     let v = app.register().save(&p, id, Content(body.content), body.expected_version).await?;
     Ok(Json(VersionDto::from(&v)))
@@ -71,15 +83,25 @@ pub async fn save(State(app): State<App>, Auth(p): Auth, Path(id): Path<String>,
     params(("id" = String, Path), ("action" = String, Path, description = "release, publish, reject, retract, archive or unarchive")),
     request_body(content = Option<ActionBody>), security(("bearer" = [])),
     responses((status = 200, body = RecordStateDto), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn act(State(app): State<App>, Auth(p): Auth, Path((id, action)): Path<(String, String)>, body: axum::body::Bytes) -> Result<Json<RecordStateDto>, ApiError> {
+pub async fn act(
+    State(app): State<App>,
+    Auth(p): Auth,
+    Path((id, action)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> Result<Json<RecordStateDto>, ApiError> {
     let id = parse_id("id", &id)?;
     let action = Action::parse(&action).filter(|a| Action::WORKFLOW.contains(a) && *a != Action::Save).ok_or_else(|| {
-        ApiError::bad("action", "Kies release, publish, reject, retract, archive of unarchive.", "Choose release, publish, reject, retract, archive or unarchive.")
+        ApiError::bad(
+            "action",
+            "Kies release, publish, reject, retract, archive of unarchive.",
+            "Choose release, publish, reject, retract, archive or unarchive.",
+        )
     })?;
     let body: ActionBody = if body.iter().all(u8::is_ascii_whitespace) {
         ActionBody::default()
     } else {
-        serde_json::from_slice(&body).map_err(|e| ApiError::bad("reason", &format!("Ongeldige JSON: {e}"), &format!("Invalid JSON: {e}")))?
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad("reason", &format!("Ongeldige JSON: {e}"), &format!("Invalid JSON: {e}")))?
     };
     let reason = body.reason;
     let meta = app.register().act(&p, id, action, reason).await?;
@@ -91,5 +113,9 @@ pub async fn act(State(app): State<App>, Auth(p): Auth, Path((id, action)): Path
 pub async fn workspace(State(app): State<App>, Auth(p): Auth, Path(id): Path<String>) -> Result<Json<WorkspaceDto>, ApiError> {
     let id = parse_id("id", &id)?;
     let (meta, versions, history) = app.register().workspace(&p, id).await?;
-    Ok(Json(WorkspaceDto { record: RecordStateDto::from(&meta), versions: versions.iter().map(VersionDto::from).collect(), history: history.iter().map(HistoryDto::from).collect() }))
+    Ok(Json(WorkspaceDto {
+        record: RecordStateDto::from(&meta),
+        versions: versions.iter().map(VersionDto::from).collect(),
+        history: history.iter().map(HistoryDto::from).collect(),
+    }))
 }

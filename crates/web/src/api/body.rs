@@ -14,11 +14,19 @@ impl<T: DeserializeOwned> FromRequest<App> for JsonBody<T> {
     async fn from_request(req: Request, state: &App) -> Result<Self, Self::Rejection> {
         let ct = req.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
         if !ct.starts_with("application/json") {
-            return Err(ApiError::bad("Content-Type", "Stuur JSON met Content-Type: application/json.", "Send JSON with Content-Type: application/json."));
+            return Err(ApiError::bad(
+                "Content-Type",
+                "Stuur JSON met Content-Type: application/json.",
+                "Send JSON with Content-Type: application/json.",
+            ));
         }
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|_| ApiError::bad("body", "De inhoud is te groot of onleesbaar (hoogstens 4 MiB).", "The body is too large or unreadable (at most 4 MiB)."))?;
+        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|_| {
+            ApiError::bad(
+                "body",
+                "De inhoud is te groot of onleesbaar (hoogstens 4 MiB).",
+                "The body is too large or unreadable (at most 4 MiB).",
+            )
+        })?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         serde_path_to_error::deserialize(de).map(JsonBody).map_err(|e| {
             let path = e.path().to_string();
@@ -30,12 +38,22 @@ impl<T: DeserializeOwned> FromRequest<App> for JsonBody<T> {
 }
 
 /// Parses a positive integer query parameter with bounds, naming it on failure.
-pub fn int_param(params: &std::collections::HashMap<String, String>, name: &str, default: u64, min: u64, max: u64) -> Result<u64, ApiError> {
+pub fn int_param(
+    params: &std::collections::HashMap<String, String>,
+    name: &str,
+    default: u64,
+    min: u64,
+    max: u64,
+) -> Result<u64, ApiError> {
     match params.get(name) {
         None => Ok(default),
         Some(s) => match s.trim().parse::<u64>() {
             Ok(n) if (min..=max).contains(&n) => Ok(n),
-            _ => Err(ApiError::bad(name, &format!("Geef een geheel getal van {min} tot en met {max}."), &format!("Give a whole number from {min} to {max}."))),
+            _ => Err(ApiError::bad(
+                name,
+                &format!("Geef een geheel getal van {min} tot en met {max}."),
+                &format!("Give a whole number from {min} to {max}."),
+            )),
         },
     }
 }

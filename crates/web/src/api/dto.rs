@@ -20,7 +20,15 @@ pub struct OrganisationDto {
 
 impl From<&Organisation> for OrganisationDto {
     fn from(o: &Organisation) -> Self {
-        OrganisationDto { code: o.code.clone(), name: o.name.clone(), org_type: o.org_type.code().into(), tooi: o.tooi.clone(), flow: o.flow.code().into(), about: o.about.clone(), contact: o.contact.clone() }
+        OrganisationDto {
+            code: o.code.clone(),
+            name: o.name.clone(),
+            org_type: o.org_type.code().into(),
+            tooi: o.tooi.clone(),
+            flow: o.flow.code().into(),
+            about: o.about.clone(),
+            contact: o.contact.clone(),
+        }
     }
 }
 
@@ -112,7 +120,12 @@ pub struct RecordStateDto {
 
 impl From<&RecordMeta> for RecordStateDto {
     fn from(m: &RecordMeta) -> Self {
-        RecordStateDto { id: m.id.to_string(), latest_version: m.latest_version, latest_state: m.latest_state.code().into(), published_version: m.published_version }
+        RecordStateDto {
+            id: m.id.to_string(),
+            latest_version: m.latest_version,
+            latest_state: m.latest_state.code().into(),
+            published_version: m.published_version,
+        }
     }
 }
 
@@ -127,7 +140,13 @@ pub struct HistoryDto {
 
 impl From<&HistoryEntry> for HistoryDto {
     fn from(h: &HistoryEntry) -> Self {
-        HistoryDto { action: h.action.code().into(), version: h.version, actor: h.actor.clone(), reason: h.reason.clone(), at: h.at.to_rfc3339() }
+        HistoryDto {
+            action: h.action.code().into(),
+            version: h.version,
+            actor: h.actor.clone(),
+            reason: h.reason.clone(),
+            at: h.at.to_rfc3339(),
+        }
     }
 }
 

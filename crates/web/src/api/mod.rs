@@ -4,6 +4,7 @@ mod algorithms;
 mod body;
 mod dto;
 mod organisations;
+mod session;
 
 use algoreg_service::App;
 use axum::routing::{get, post, put};
@@ -20,10 +21,11 @@ pub use dto::*;
         organisations::list, organisations::get_one, organisations::create,
         algorithms::list, algorithms::get_current, algorithms::history, algorithms::version,
         algorithms::create, algorithms::save, algorithms::act, algorithms::workspace,
+        session::login, session::whoami, session::logout,
     ),
     components(schemas(crate::problem::Problem, crate::problem::FieldProblem)),
     modifiers(&BearerAuth),
-    tags((name = "organisations"), (name = "algorithms", description = "Published registrations (public)"), (name = "workspace", description = "Registering and the publication workflow (token)"))
+    tags((name = "organisations"), (name = "algorithms", description = "Published registrations (public)"), (name = "workspace", description = "Registering and the publication workflow (token or session)"), (name = "session", description = "Login for people"))
 )]
 pub struct ApiDoc;
 
@@ -39,6 +41,7 @@ impl Modify for BearerAuth {
 pub fn routes() -> Router<App> {
     Router::new()
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+        .route("/session", post(session::login).get(session::whoami).delete(session::logout))
         .route("/organisations", get(organisations::list).post(organisations::create))
         .route("/organisations/{code}", get(organisations::get_one))
         .route("/organisations/{code}/algorithms", post(algorithms::create))

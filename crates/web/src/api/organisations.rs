@@ -24,7 +24,11 @@ pub async fn get_one(State(app): State<App>, Path(code): Path<String>) -> Result
 
 #[utoipa::path(post, path = "/api/v1/organisations", tag = "organisations", request_body = CreateOrganisation, security(("bearer" = [])),
     responses((status = 201, body = OrganisationDto), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
-pub async fn create(State(app): State<App>, Auth(p): Auth, JsonBody(body): JsonBody<CreateOrganisation>) -> Result<(StatusCode, Json<OrganisationDto>), ApiError> {
+pub async fn create(
+    State(app): State<App>,
+    Auth(p): Auth,
+    JsonBody(body): JsonBody<CreateOrganisation>,
+) -> Result<(StatusCode, Json<OrganisationDto>), ApiError> {
     let new = NewOrganisation {
         code: body.code,
         name: body.name,

@@ -1,0 +1,206 @@
+//! Test harness: runs the real `algoreg` binary against a real SQLite file in a temporary folder,
+//! and talks HTTP to it on loopback.
+#![allow(dead_code)]
+
+use reqwest::blocking::{Client, Response};
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_algoreg");
+pub const PASSWORD: &str = "een-lang-wachtwoord";
+
+/// `../shared` beside the repository (tests that read the anchors use it).
+pub fn shared() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
+}
+
+pub struct Env {
+    pub dir: tempfile::TempDir,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        Env { dir: tempfile::tempdir().expect("tempdir") }
+    }
+
+    pub fn data(&self) -> String {
+        self.dir.path().join("data").display().to_string()
+    }
+
+    /// Runs a CLI command with `--data` for this environment.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        self.cli_stdin(args, None)
+    }
+
+    pub fn cli_stdin(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args)
+            .arg("--data")
+            .arg(self.data())
+            .env("ALGOREG_PASSWORD", PASSWORD)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("spawn algoreg");
+        if let Some(s) = stdin {
+            child.stdin.take().expect("stdin").write_all(s.as_bytes()).expect("write stdin");
+        }
+        drop(child.stdin.take());
+        child.wait_with_output().expect("wait")
+    }
+
+    /// Runs a command without `--data` (for commands that touch no store).
+    pub fn raw(&self, args: &[&str]) -> String {
+        let out = Command::new(BIN).args(args).output().expect("run algoreg");
+        assert!(out.status.success(), "algoreg {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).to_string()
+    }
+
+    /// Runs a CLI command that must succeed; returns its standard output.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.cli(args);
+        assert!(
+            out.status.success(),
+            "algoreg {args:?} failed: {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    }
+
+    pub fn org(&self, code: &str, flow: &str) {
+        self.ok(&["org", "add", "--code", code, "--name", &format!("Gemeente {code}"), "--type", "gemeente", "--flow", flow]);
+    }
+
+    pub fn user(&self, email: &str, org: Option<&str>, roles: &[&str], operator: bool) {
+        let mut args = vec!["user", "add", "--email", email];
+        if let Some(o) = org {
+            args.extend(["--org", o]);
+        }
+        for r in roles {
+            args.extend(["--role", r]);
+        }
+        if operator {
+            args.push("--operator");
+        }
+        self.ok(&args);
+    }
+
+    pub fn token(&self, org: &str, role: &str) -> String {
+        self.ok(&["token", "create", "--org", org, "--role", role]).trim().to_string()
+    }
+
+    pub fn serve(&self) -> Server {
+        let mut child = Command::new(BIN)
+            .args(["serve", "--addr", "127.0.0.1:0", "--data", &self.data()])
+            .env("ALGOREG_LOG", "error")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("spawn server");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let base = loop {
+            let line = lines.next().expect("server printed nothing").expect("read");
+            if let Some(url) = line.strip_prefix("algoreg listening on ") {
+                break url.to_string();
+            }
+        };
+        Server { child, base, client: Client::builder().cookie_store(true).build().expect("client") }
+    }
+}
+
+pub struct Server {
+    child: Child,
+    pub base: String,
+    pub client: Client,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A caller: anonymous, a bearer token, or a logged-in session.
+pub enum Who<'a> {
+    Anon,
+    Token(&'a str),
+}
+
+impl Server {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().expect("GET")
+    }
+
+    pub fn get_json(&self, path: &str) -> Value {
+        let r = self.get(path);
+        assert_eq!(r.status(), 200, "GET {path}");
+        r.json().expect("json")
+    }
+
+    pub fn send(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut rb = self.client.request(m, self.url(path));
+        if let Some(t) = token {
+            rb = rb.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        let r = rb.send().expect("send");
+        let status = r.status().as_u16();
+        let text = r.text().unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    /// A fresh client with its own cookie jar, logged in as `email`.
+    pub fn login(&self, email: &str) -> Server2 {
+        let client = Client::builder().cookie_store(true).build().expect("client");
+        let r = client.post(self.url("/api/v1/session")).json(&json!({"email": email, "password": PASSWORD})).send().expect("login");
+        assert_eq!(r.status(), 200, "login {email}");
+        Server2 { base: self.base.clone(), client }
+    }
+}
+
+/// A logged-in session against the same server.
+pub struct Server2 {
+    pub base: String,
+    pub client: Client,
+}
+
+impl Server2 {
+    pub fn send(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+        let mut rb = self.client.request(m, format!("{}{path}", self.base));
+        if let Some(b) = body {
+            rb = rb.json(&b);
+        }
+        let r = rb.send().expect("send");
+        let status = r.status().as_u16();
+        let text = r.text().unwrap_or_default();
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+}
+
+/// A registration that passes every rule of standard 1.0.
+pub fn complete_content(name: &str) -> Value {
+    json!({
+        "name": name,
+        "description_short": "Het algoritme toetst aanvragen voor een parkeervergunning aan de regels.",
+        "category": ["Verkeer"],
+        "status": "In gebruik",
+        "begin_date": "2023-04",
+        "contact_email": "algoritmes@voorbeeld.nl",
+        "publication_category": "Impactvolle algoritmes",
+        "goal": "<p>Sneller een besluit over de parkeervergunning.</p>",
+        "lawful_basis_grouping": [{"title": "Wegenverkeerswet 1994", "link": "https://wetten.overheid.nl/BWBR0006622"}],
+    })
+}

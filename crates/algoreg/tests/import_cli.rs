@@ -1,0 +1,192 @@
+//! The CLI: import of every format, export, round trips, and bad input.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+
+fn unescape(s: &str) -> String {
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&amp;", "&")
+}
+
+fn all_public(s: &Server) -> HashMap<String, Value> {
+    let mut out = HashMap::new();
+    let mut page = 1;
+    loop {
+        let body = s.get_json(&format!("/api/v1/algorithms?page={page}&per_page=100"));
+        let items = body["items"].as_array().unwrap();
+        if items.is_empty() {
+            break;
+        }
+        for it in items {
+            assert!(out.insert(it["id"].as_str().unwrap().to_string(), it.clone()).is_none(), "an ID came twice while paging");
+        }
+        page += 1;
+    }
+    out
+}
+
+#[test]
+fn importing_the_real_register_loses_nothing() {
+    let file = shared().join("anchors/algoritmeregister-data/schellevis-daily-scrape/algoritmes.json");
+    let raw: Value = serde_json::from_slice(&std::fs::read(&file).expect("../shared/anchors with the scraped register")).unwrap();
+    let records = raw["algoritmes"].as_array().unwrap();
+    assert_eq!(records.len(), 1530);
+
+    let env = Env::new();
+    let out = env.ok(&["import", file.to_str().unwrap()]);
+    assert!(
+        out.contains("1530 records, 1530 imported") && out.contains("0 rejected") && out.contains("336 organisations created"),
+        "{out}"
+    );
+
+    let s = env.serve();
+    let public = all_public(&s);
+    assert_eq!(public.len(), 1530);
+    assert_eq!(s.get_json("/api/v1/algorithms")["total"], 1530);
+    let orgs = s.get_json("/api/v1/organisations");
+    assert_eq!(orgs.as_array().unwrap().len(), 336);
+    let org_names: HashMap<String, String> = orgs
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| (o["code"].as_str().unwrap().to_string(), o["name"].as_str().unwrap().to_string()))
+        .collect();
+
+    let status = |s: &str| match s {
+        "in_gebruik" => "In gebruik",
+        "ontwikkeling" => "In ontwikkeling",
+        "buiten_gebruik" => "Buiten gebruik",
+        other => panic!("unexpected status {other}"),
+    };
+    for r in records {
+        let id = r["id"].as_str().unwrap();
+        let p = &public[id];
+        let c = &p["content"];
+        assert_eq!(c["name"].as_str().unwrap(), r["title"].as_str().unwrap().trim(), "{id} title");
+        assert_eq!(c["organization"], r["organisatie"], "{id} organisatie");
+        assert_eq!(org_names[p["organisation"].as_str().unwrap()], r["organisatie"].as_str().unwrap(), "{id} organisation record");
+        assert_eq!(c["status"], status(r["status"].as_str().unwrap()), "{id} status");
+        for (ours, theirs) in [("goal", "doel"), ("lawful_basis", "juridische_basis")] {
+            let want = r[theirs].as_str().unwrap().trim();
+            let got = c[ours].as_str().map(unescape).unwrap_or_default();
+            assert_eq!(got, want, "{id} {theirs}");
+        }
+        let prov = &p["provenance"];
+        for k in ["url", "impactassessment", "geregistreerd", "toegevoegd"] {
+            assert_eq!(prov[k], r[k], "{id} {k}");
+        }
+        assert!(p["published_at"].as_str().unwrap().starts_with(r["geregistreerd"].as_str().unwrap()), "{id} date");
+        let missing: Vec<&str> = p["incomplete_fields"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        for f in ["description_short", "contact_email", "publication_category"] {
+            assert!(missing.contains(&f), "{id}: {f} should be listed as missing");
+        }
+    }
+
+    // Importing the same file again changes nothing.
+    drop(s);
+    let out = env.ok(&["import", file.to_str().unwrap()]);
+    assert!(out.contains("0 imported, 0 updated, 1530 unchanged"), "{out}");
+}
+
+#[test]
+fn export_then_import_gives_the_same_register() {
+    let env = Env::new();
+    let file = env.dir.path().join("demo.json");
+    env.raw(&["demo", "generate", "--records", "300", "--orgs", "40", "--out", file.to_str().unwrap()]);
+    let out = env.ok(&["import", file.to_str().unwrap()]);
+    assert!(out.contains("300 imported") && out.contains("0 rejected"), "{out}");
+    let first = env.dir.path().join("first.json");
+    env.ok(&["export", "--format", "json", "--out", first.to_str().unwrap()]);
+
+    let env2 = Env::new();
+    let out = env2.ok(&["import", first.to_str().unwrap()]);
+    assert!(out.contains("algoreg-export") && out.contains("300 imported"), "{out}");
+    let second = env2.dir.path().join("second.json");
+    env2.ok(&["export", "--format", "json", "--out", second.to_str().unwrap()]);
+    let a: Value = serde_json::from_slice(&std::fs::read(&first).unwrap()).unwrap();
+    let b: Value = serde_json::from_slice(&std::fs::read(&second).unwrap()).unwrap();
+    assert_eq!(a["records"], b["records"]);
+    assert_eq!(a["organisations"], b["organisations"]);
+    let versions: usize = a["records"].as_array().unwrap().iter().map(|r| r["versions"].as_array().unwrap().len()).sum();
+    assert!(versions > 300, "some records have several published versions");
+
+    let csv = env2.ok(&["export", "--format", "csv"]);
+    assert!(csv.starts_with('\u{feff}'), "UTF-8 byte-order mark for spreadsheet programs");
+    assert!(csv.lines().next().unwrap().contains("lars,organisation_code,version"));
+}
+
+#[test]
+fn rejected_records_are_reported_and_nothing_of_them_is_written() {
+    let env = Env::new();
+    let file = env.dir.path().join("mixed.json");
+    let good = json!({"id": "11136893", "title": "Goed", "organisatie": "Gemeente Goed", "doel": "Doel", "juridische_basis": "", "status": "in_gebruik", "geregistreerd": "2024-01-02", "toegevoegd": "2026-05-13", "url": "https://x", "impactassessment": "Ja"});
+    let mut bad_id = good.clone();
+    bad_id["id"] = json!("11136894");
+    bad_id["organisatie"] = json!("Gemeente Fout");
+    let mut bad_status = good.clone();
+    bad_status["id"] = json!("11234933");
+    bad_status["status"] = json!("soms");
+    let mut bad_type = good.clone();
+    bad_type["id"] = json!("11243612");
+    bad_type["title"] = json!(42);
+    std::fs::write(&file, serde_json::to_vec(&json!({"algoritmes": [good, bad_id, bad_status, bad_type], "count": 4})).unwrap()).unwrap();
+    let out = env.cli(&["import", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2), "rejections give exit code 2");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("1 imported") && text.contains("3 rejected"), "{text}");
+    assert!(text.contains("rejected record 2") && text.contains("controlecijfer"), "{text}");
+    assert!(text.contains("rejected record 3") && text.contains("status"), "{text}");
+    assert!(text.contains("rejected record 4") && text.contains("title"), "{text}");
+    let orgs = env.ok(&["org", "list"]);
+    assert!(orgs.contains("gemeente-goed") && !orgs.contains("gemeente-fout"), "no organisation made for a rejected record: {orgs}");
+
+    // A file that is not JSON at all, or of an unknown shape.
+    std::fs::write(&file, "{ nope").unwrap();
+    let out = env.cli(&["import", file.to_str().unwrap()]);
+    assert_ne!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("JSON"), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::write(&file, "[1, 2]").unwrap();
+    let out = env.cli(&["import", file.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("format"));
+    let out = env.cli(&["import", "/does/not/exist.json"]);
+    assert!(!out.status.success());
+}
+
+#[test]
+fn supplier_templates_become_drafts_of_the_given_organisation() {
+    let env = Env::new();
+    env.org("tilburg", "four_eyes");
+    let dir = shared().join("anchors/algoritmeregister-data/minbzk-supplier-templates/1.0");
+    let file = dir.join("Centric.json");
+    let out = env.cli(&["import", file.to_str().unwrap()]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("give --org"), "templates name no organisation");
+    let out = env.ok(&["import", "--org", "tilburg", file.to_str().unwrap()]);
+    assert!(out.contains("as drafts") && out.contains("7 imported"), "{out}");
+    let s = env.serve();
+    assert_eq!(s.get_json("/api/v1/algorithms")["total"], 0, "drafts are not public");
+}
+
+#[test]
+fn cli_refuses_bad_input_clearly() {
+    let env = Env::new();
+    let out = env.cli(&["org", "add", "--code", "Delft!", "--name", "Delft"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("code"));
+    let out = env.cli(&["org", "add", "--code", "delft", "--name", "Delft", "--type", "stad"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("type"));
+    env.org("delft", "central");
+    let out = env.cli_stdin(&["user", "add", "--email", "a@b.nl", "--password-stdin"], Some("kort\n"));
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("password"));
+    let out = env.cli(&["user", "add", "--email", "geen-email", "--org", "delft", "--role", "editor"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("email"));
+    let out = env.cli(&["user", "add", "--email", "a@b.nl", "--org", "delft", "--role", "koning"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("role"));
+    let out = env.cli(&["token", "create", "--org", "bestaat-niet"]);
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("organisation"));
+}

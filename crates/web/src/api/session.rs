@@ -1,0 +1,62 @@
+use super::body::JsonBody;
+use crate::auth::{session_cookie, Auth, SESSION_COOKIE};
+use crate::problem::{ApiError, Problem};
+use algoreg_service::auth::SESSION_HOURS;
+use algoreg_service::App;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Login {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Me {
+    /// `user:ID` or `token:ID`
+    pub key: String,
+    pub name: String,
+    pub central_operator: bool,
+    /// Organisation ID and role.
+    pub roles: Vec<(i64, String)>,
+}
+
+/// Logs in; sets the session cookie (HttpOnly, SameSite=Strict).
+#[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = Login,
+    responses((status = 200, body = Me), (status = 401, body = Problem, content_type = "application/problem+json")))]
+pub async fn login(State(app): State<App>, JsonBody(body): JsonBody<Login>) -> Result<Response, ApiError> {
+    let user = app.auth().login(body.email.trim(), &body.password).await?;
+    let secret = app.auth().start_session(&user).await?;
+    let p = app.auth().principal_for_user(&user).await?;
+    let cookie = format!("{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}", SESSION_HOURS * 3600);
+    Ok(([(header::SET_COOKIE, cookie)], Json(me(&p))).into_response())
+}
+
+#[utoipa::path(get, path = "/api/v1/session", tag = "session", responses((status = 200, body = Me), (status = 401, body = Problem)))]
+pub async fn whoami(Auth(p): Auth) -> Json<Me> {
+    Json(me(&p))
+}
+
+#[utoipa::path(delete, path = "/api/v1/session", tag = "session", responses((status = 204)))]
+pub async fn logout(State(app): State<App>, headers: HeaderMap) -> Result<Response, ApiError> {
+    if let Some(secret) = session_cookie(&headers) {
+        app.auth().end_session(&secret).await?;
+    }
+    let cookie = format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0");
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
+}
+
+fn me(p: &algoreg_domain::Principal) -> Me {
+    Me {
+        key: p.key.clone(),
+        name: p.display.clone(),
+        central_operator: p.central_operator,
+        roles: p.roles.iter().map(|(o, r)| (*o, r.code().to_string())).collect(),
+    }
+}
