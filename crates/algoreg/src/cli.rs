@@ -340,6 +340,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
                     report.organisations_created,
                     report.total as f64 / secs.max(1e-9)
                 );
+                println!(
+                    "  seconds: read {:.2}, check {:.2}, write {:.2}",
+                    report.seconds.read, report.seconds.check, report.seconds.write
+                );
                 for w in &report.warnings {
                     println!("  warning: {w}");
                 }

@@ -16,6 +16,7 @@ pub mod fields;
 pub mod id;
 mod legacy_tables;
 pub mod sanitize;
+pub mod text;
 pub mod v1_0;
 pub mod validate;
 pub mod versions;

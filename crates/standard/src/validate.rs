@@ -143,23 +143,20 @@ pub fn missing_required(version: StandardVersion, content: &Content) -> Vec<&'st
 
 /// Normalises and collects every problem, without stopping at the first.
 pub fn check(version: StandardVersion, input: &Content, mode: Mode) -> Checked {
-    let mut out = Map::new();
+    let mut ordered = Map::new();
     let mut errors = Vec::new();
     let strict = version.is_writable();
-    for (key, value) in input.0.iter() {
-        let Some(def) = version.field(key) else {
-            errors.push(FieldError::new(key.clone(), Rule::UnknownField));
-            continue;
-        };
-        if let Some(v) = check_field(def, value, strict, &mut errors) {
-            out.insert(key.clone(), v);
+    // Walk the standard's fields, so that the output keeps the standard's order whatever the input had.
+    for def in version.fields() {
+        if let Some(value) = input.0.get(def.key) {
+            if let Some(v) = check_field(def, value, strict, &mut errors) {
+                ordered.insert(def.key.to_string(), v);
+            }
         }
     }
-    // Keep the standard's field order, whatever order the input had.
-    let mut ordered = Map::new();
-    for def in version.fields() {
-        if let Some(v) = out.shift_remove(def.key) {
-            ordered.insert(def.key.to_string(), v);
+    for key in input.0.keys() {
+        if version.field(key).is_none() {
+            errors.push(FieldError::new(key.clone(), Rule::UnknownField));
         }
     }
     let content = Content(ordered);

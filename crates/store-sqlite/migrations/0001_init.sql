@@ -53,7 +53,9 @@ CREATE TABLE records (
 CREATE INDEX records_org ON records(org_id);
 CREATE INDEX records_public ON records(id) WHERE published_version IS NOT NULL;
 
+-- A rowid table: rows hold whole registrations (kilobytes), too large for WITHOUT ROWID.
 CREATE TABLE versions (
+    id                INTEGER PRIMARY KEY,
     record_id         TEXT NOT NULL REFERENCES records(id),
     number            INTEGER NOT NULL,
     state             TEXT NOT NULL,
@@ -64,8 +66,8 @@ CREATE TABLE versions (
     created_at        TEXT NOT NULL,
     created_by        TEXT NOT NULL,
     published_at      TEXT,
-    PRIMARY KEY (record_id, number)
-) WITHOUT ROWID;
+    UNIQUE (record_id, number)
+);
 
 CREATE TABLE history (
     id         INTEGER PRIMARY KEY,

@@ -63,7 +63,7 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(15))
-            .pragma("cache_size", "-65536")
+            .pragma("cache_size", "-131072")
             .pragma("temp_store", "memory")
             .statement_cache_capacity(256);
         let pool = SqlitePoolOptions::new().max_connections(8).min_connections(1).connect_with(opts).await.map_err(backend)?;
@@ -123,6 +123,71 @@ async fn insert_history(tx: &mut Transaction<'_, Sqlite>, id: &str, h: &NewHisto
 async fn outbox(tx: &mut Transaction<'_, Sqlite>, id: &str, at: &DateTime<Utc>) -> Result<()> {
     sqlx::query("INSERT INTO outbox (record_id, at) VALUES (?, ?)").bind(id).bind(ts(at)).execute(&mut **tx).await.map_err(backend)?;
     Ok(())
+}
+
+async fn import_batch(conn: &mut sqlx::pool::PoolConnection<Sqlite>, sorted: &[&ImportRecord]) -> Result<()> {
+    let mut tx = sqlx::Connection::begin(&mut **conn).await.map_err(backend)?;
+    for chunk in sorted.chunks(400) {
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO records (id, org_id, created_at, latest_version, latest_state, published_version, first_published_at) ",
+        );
+        q.push_values(chunk, |mut b, r| {
+            let first = r.versions.first().map(|v| ts(&v.created_at)).unwrap_or_default();
+            let n = r.versions.len() as i64;
+            let state = if r.published { VersionState::Published } else { VersionState::Draft };
+            b.push_bind(r.id.to_string())
+                .push_bind(r.org_id)
+                .push_bind(first.clone())
+                .push_bind(n)
+                .push_bind(state.code())
+                .push_bind(r.published.then_some(n))
+                .push_bind(r.published.then_some(first));
+        });
+        q.build().execute(&mut *tx).await.map_err(backend)?;
+        let versions: Vec<(&ImportRecord, usize, &NewVersion)> =
+            chunk.iter().flat_map(|r| r.versions.iter().enumerate().map(move |(i, v)| (*r, i, v))).collect();
+        for vchunk in versions.chunks(300) {
+            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO versions (record_id, number, state, standard_version, content, missing, provenance, created_at, created_by, published_at) ");
+            q.push_values(vchunk, |mut b, (r, i, v)| {
+                let last = *i + 1 == r.versions.len();
+                let state = match (last, r.published) {
+                    (true, true) => VersionState::Published,
+                    (true, false) => VersionState::Draft,
+                    (false, _) => VersionState::Superseded,
+                };
+                b.push_bind(r.id.to_string())
+                    .push_bind(*i as i64 + 1)
+                    .push_bind(state.code())
+                    .push_bind(v.standard_version.as_str())
+                    .push_bind(json(&v.content))
+                    .push_bind(json(&v.missing))
+                    .push_bind(v.provenance.as_ref().map(json))
+                    .push_bind(ts(&v.created_at))
+                    .push_bind(v.created_by.clone())
+                    .push_bind(r.published.then(|| ts(&v.created_at)));
+            });
+            q.build().execute(&mut *tx).await.map_err(backend)?;
+            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO history (record_id, version, action, actor, at) ");
+            q.push_values(vchunk, |mut b, (r, i, v)| {
+                b.push_bind(r.id.to_string())
+                    .push_bind(*i as i64 + 1)
+                    .push_bind("import")
+                    .push_bind(v.created_by.clone())
+                    .push_bind(ts(&v.created_at));
+            });
+            q.build().execute(&mut *tx).await.map_err(backend)?;
+        }
+        let now = ts(&Utc::now());
+        let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO outbox (record_id, at) ");
+        let public: Vec<&ImportRecord> = chunk.iter().copied().filter(|r| r.published).collect();
+        if !public.is_empty() {
+            q.push_values(public, |mut b, r| {
+                b.push_bind(r.id.to_string()).push_bind(now.clone());
+            });
+            q.build().execute(&mut *tx).await.map_err(backend)?;
+        }
+    }
+    tx.commit().await.map_err(backend)
 }
 
 const PUBLISHED_COLS: &str = "r.id, o.code, v.number, v.standard_version, v.content, v.missing, v.provenance, v.published_at, r.first_published_at, (v.number = r.published_version) AS current";
@@ -344,6 +409,22 @@ impl Store for SqliteStore {
         row.map(|r| record_row(&r)).transpose()
     }
 
+    async fn records(&self, ids: &[AlgorithmId]) -> Result<Vec<RecordMeta>> {
+        let mut out = Vec::new();
+        for chunk in ids.chunks(500) {
+            let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM records WHERE id IN (");
+            let mut sep = q.separated(", ");
+            for id in chunk {
+                sep.push_bind(id.to_string());
+            }
+            q.push(")");
+            for r in q.build().fetch_all(&self.pool).await.map_err(backend)? {
+                out.push(record_row(&r)?);
+            }
+        }
+        Ok(out)
+    }
+
     async fn create_record(&self, id: AlgorithmId, org_id: i64, version: &NewVersion, history: &NewHistory) -> Result<()> {
         let sid = id.to_string();
         let mut tx = self.begin().await?;
@@ -506,68 +587,15 @@ impl Store for SqliteStore {
     }
 
     async fn import_records(&self, records: &[ImportRecord]) -> Result<()> {
-        let mut tx = self.begin().await?;
-        for chunk in records.chunks(400) {
-            let mut q = QueryBuilder::<Sqlite>::new(
-                "INSERT INTO records (id, org_id, created_at, latest_version, latest_state, published_version, first_published_at) ",
-            );
-            q.push_values(chunk, |mut b, r| {
-                let first = r.versions.first().map(|v| ts(&v.created_at)).unwrap_or_default();
-                let n = r.versions.len() as i64;
-                let state = if r.published { VersionState::Published } else { VersionState::Draft };
-                b.push_bind(r.id.to_string())
-                    .push_bind(r.org_id)
-                    .push_bind(first.clone())
-                    .push_bind(n)
-                    .push_bind(state.code())
-                    .push_bind(r.published.then_some(n))
-                    .push_bind(r.published.then_some(first));
-            });
-            q.build().execute(&mut *tx).await.map_err(backend)?;
-            let versions: Vec<(&ImportRecord, usize, &NewVersion)> =
-                chunk.iter().flat_map(|r| r.versions.iter().enumerate().map(move |(i, v)| (r, i, v))).collect();
-            for vchunk in versions.chunks(300) {
-                let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO versions (record_id, number, state, standard_version, content, missing, provenance, created_at, created_by, published_at) ");
-                q.push_values(vchunk, |mut b, (r, i, v)| {
-                    let last = *i + 1 == r.versions.len();
-                    let state = match (last, r.published) {
-                        (true, true) => VersionState::Published,
-                        (true, false) => VersionState::Draft,
-                        (false, _) => VersionState::Superseded,
-                    };
-                    b.push_bind(r.id.to_string())
-                        .push_bind(*i as i64 + 1)
-                        .push_bind(state.code())
-                        .push_bind(v.standard_version.as_str())
-                        .push_bind(json(&v.content))
-                        .push_bind(json(&v.missing))
-                        .push_bind(v.provenance.as_ref().map(json))
-                        .push_bind(ts(&v.created_at))
-                        .push_bind(v.created_by.clone())
-                        .push_bind(r.published.then(|| ts(&v.created_at)));
-                });
-                q.build().execute(&mut *tx).await.map_err(backend)?;
-                let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO history (record_id, version, action, actor, at) ");
-                q.push_values(vchunk, |mut b, (r, i, v)| {
-                    b.push_bind(r.id.to_string())
-                        .push_bind(*i as i64 + 1)
-                        .push_bind("import")
-                        .push_bind(v.created_by.clone())
-                        .push_bind(ts(&v.created_at));
-                });
-                q.build().execute(&mut *tx).await.map_err(backend)?;
-            }
-            let now = ts(&Utc::now());
-            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO outbox (record_id, at) ");
-            let public: Vec<&ImportRecord> = chunk.iter().filter(|r| r.published).collect();
-            if !public.is_empty() {
-                q.push_values(public, |mut b, r| {
-                    b.push_bind(r.id.to_string()).push_bind(now.clone());
-                });
-                q.build().execute(&mut *tx).await.map_err(backend)?;
-            }
-        }
-        tx.commit().await.map_err(backend)
+        // Insert in key order: B-tree appends instead of random page splits.
+        let mut sorted: Vec<&ImportRecord> = records.iter().collect();
+        sorted.sort_unstable_by_key(|r| r.id);
+        // A large page cache for this connection while the batch is written; set back afterwards.
+        let mut conn = self.pool.acquire().await.map_err(backend)?;
+        sqlx::query("PRAGMA cache_size = -1048576").execute(&mut *conn).await.map_err(backend)?;
+        let result = import_batch(&mut conn, &sorted).await;
+        sqlx::query("PRAGMA cache_size = -131072").execute(&mut *conn).await.map_err(backend)?;
+        result
     }
 
     async fn export_published(&self) -> Result<Vec<(RecordMeta, Vec<PublishedVersion>)>> {

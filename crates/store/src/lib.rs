@@ -59,6 +59,8 @@ pub trait Store: Send + Sync + 'static {
 
     // Records
     async fn record(&self, id: AlgorithmId) -> Result<Option<RecordMeta>>;
+    /// The records among `ids` that exist (for bulk imports).
+    async fn records(&self, ids: &[AlgorithmId]) -> Result<Vec<RecordMeta>>;
     /// Creates a record with its first version and history entry.
     async fn create_record(&self, id: AlgorithmId, org_id: i64, version: &NewVersion, history: &NewHistory) -> Result<()>;
     /// Applies a workflow step: optional new version, state changes, history entry, atomically.

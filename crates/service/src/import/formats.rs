@@ -293,7 +293,7 @@ fn standard(v: Value, warnings: &mut Vec<String>) -> Vec<Candidate> {
         .collect()
 }
 
-fn export(top: Map<String, Value>) -> Result<Vec<Candidate>> {
+fn export(mut top: Map<String, Value>) -> Result<Vec<Candidate>> {
     let mut orgs = std::collections::HashMap::new();
     for o in top.get("organisations").and_then(Value::as_array).into_iter().flatten() {
         let Some(code) = o.get("code").and_then(Value::as_str) else { continue };
@@ -308,11 +308,14 @@ fn export(top: Map<String, Value>) -> Result<Vec<Candidate>> {
         };
         orgs.insert(code.to_string(), org);
     }
-    let records = top.get("records").and_then(Value::as_array).ok_or_else(|| malformed("records ontbreekt.", "records is missing."))?;
+    let records = match top.get_mut("records").map(Value::take) {
+        Some(Value::Array(records)) => records,
+        _ => return Err(malformed("records ontbreekt of is geen lijst.", "records is missing or not a list.")),
+    };
     Ok(records
-        .iter()
+        .into_iter()
         .enumerate()
-        .map(|(i, r)| {
+        .map(|(i, mut r)| {
             let mut errors = vec![];
             let id = r.get("id").and_then(Value::as_str).map(String::from);
             let org = match r.get("organisation").and_then(Value::as_str) {
@@ -323,15 +326,25 @@ fn export(top: Map<String, Value>) -> Result<Vec<Candidate>> {
                 }
             };
             let mut versions = vec![];
-            for (j, v) in r.get("versions").and_then(Value::as_array).into_iter().flatten().enumerate() {
+            let list = match r.get_mut("versions").map(Value::take) {
+                Some(Value::Array(list)) => list,
+                _ => {
+                    errors.push("versions: ontbreekt of is geen lijst / missing or not a list".into());
+                    vec![]
+                }
+            };
+            for (j, mut v) in list.into_iter().enumerate() {
                 let sv = v.get("standard_version").and_then(Value::as_str).and_then(StandardVersion::parse);
-                let content = v.get("content").and_then(Value::as_object).cloned();
+                let content = match v.get_mut("content").map(Value::take) {
+                    Some(Value::Object(c)) => Some(c),
+                    _ => None,
+                };
                 match (sv, content) {
                     (Some(sv), Some(c)) => versions.push(CandidateVersion {
                         standard_version: sv,
                         content: Content(c),
                         published_at: v.get("published_at").and_then(Value::as_str).and_then(date),
-                        provenance: v.get("provenance").filter(|p| !p.is_null()).cloned(),
+                        provenance: v.get_mut("provenance").map(Value::take).filter(|p| !p.is_null()),
                     }),
                     _ => errors.push(format!("versions[{j}]: standard_version of content ontbreekt / standard_version or content missing")),
                 }
