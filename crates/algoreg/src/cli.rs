@@ -81,6 +81,9 @@ enum Command {
     /// Generated demo data.
     #[command(subcommand)]
     Demo(DemoCmd),
+    /// Templates: starting points for new registrations.
+    #[command(subcommand)]
+    Template(TemplateCmd),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -153,6 +156,17 @@ enum TokenCmd {
         role: String,
         #[arg(long, default_value = "cli")]
         name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TemplateCmd {
+    /// Loads supplier templates (records in standard-1.0 JSON, one file per supplier).
+    Import {
+        #[command(flatten)]
+        data: DataArg,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
     },
 }
 
@@ -375,6 +389,24 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
             }
             w.flush().map_err(|e| ServiceError::Internal(e.to_string()))?;
         }
+        Command::Template(TemplateCmd::Import { data, files }) => {
+            let app = open(&data.data).await?;
+            for file in files {
+                let bytes = std::fs::read(&file).map_err(|e| {
+                    ServiceError::bad(
+                        "file",
+                        format!("Kan {} niet lezen: {e}", file.display()),
+                        format!("Cannot read {}: {e}", file.display()),
+                    )
+                })?;
+                let source = file.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+                let (n, skipped) = algoreg_service::import::import_templates(app.store.as_ref(), &bytes, &source).await?;
+                println!("{}: {n} templates loaded", file.display());
+                for s in skipped {
+                    println!("  skipped {s}");
+                }
+            }
+        }
         Command::Demo(DemoCmd::Generate { records, orgs, seed, out }) => {
             let v = demo::export_json(records, orgs, seed);
             let mut w = out_writer(&out)?;
@@ -399,6 +431,9 @@ async fn seed_demo(app: &App) -> Result<(), ServiceError> {
     }
     let records = demo::to_import(demo::records(1500, &orgs, 2026), |i| ids[i]);
     app.store.import_records(&records).await?;
+    for (name, content) in demo::templates() {
+        app.store.create_template(&name, "demo", &content).await?;
+    }
     let password = "demo-wachtwoord";
     let four_eyes =
         app.store.organisations().await?.into_iter().find(|o| o.flow == PublicationFlow::FourEyes && o.org_type == OrgType::Gemeente);

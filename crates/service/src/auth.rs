@@ -15,6 +15,41 @@ pub const SESSION_HOURS: i64 = 12;
 
 pub struct Auth<'a> {
     pub store: &'a dyn Store,
+    pub guard: &'a LoginGuard,
+}
+
+/// Failed logins allowed before an account is locked for [`LOCKOUT_MINUTES`].
+pub const MAX_FAILURES: u32 = 5;
+pub const LOCKOUT_MINUTES: i64 = 15;
+
+/// Lockout after repeated failures, per account (lower-cased e-mail), in memory.
+#[derive(Default)]
+pub struct LoginGuard {
+    failures: std::sync::Mutex<std::collections::HashMap<String, (u32, chrono::DateTime<chrono::Utc>)>>,
+}
+
+impl LoginGuard {
+    fn key(email: &str) -> String {
+        email.trim().to_lowercase()
+    }
+    pub fn locked(&self, email: &str) -> bool {
+        let map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        map.get(&Self::key(email))
+            .is_some_and(|(n, since)| *n >= MAX_FAILURES && chrono::Utc::now() - *since < chrono::Duration::minutes(LOCKOUT_MINUTES))
+    }
+    fn fail(&self, email: &str) {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let now = chrono::Utc::now();
+        let e = map.entry(Self::key(email)).or_insert((0, now));
+        if now - e.1 >= chrono::Duration::minutes(LOCKOUT_MINUTES) {
+            *e = (0, now);
+        }
+        e.0 += 1;
+        e.1 = now;
+    }
+    fn clear(&self, email: &str) {
+        self.failures.lock().unwrap_or_else(|e| e.into_inner()).remove(&Self::key(email));
+    }
 }
 
 pub fn hash_password(password: &str) -> Result<String> {
@@ -75,13 +110,33 @@ impl Auth<'_> {
             .await?)
     }
 
-    /// Checks a password; the same error for an unknown e-mail and a wrong password.
+    /// Checks a password; the same error for an unknown e-mail and a wrong password. After
+    /// [`MAX_FAILURES`] failures the account is locked for [`LOCKOUT_MINUTES`] minutes.
     pub async fn login(&self, email: &str, password: &str) -> Result<User> {
+        if self.guard.locked(email) {
+            return Err(ServiceError::forbidden(
+                "Te veel mislukte pogingen; dit account is 15 minuten geblokkeerd.",
+                "Too many failed attempts; this account is locked for 15 minutes.",
+            ));
+        }
         let user = self.store.user_by_email(email).await?;
         match user {
-            Some(u) if verify_password(password, &u.password_hash) => Ok(u),
-            _ => Err(ServiceError::Unauthenticated),
+            Some(u) if verify_password(password, &u.password_hash) => {
+                self.guard.clear(email);
+                Ok(u)
+            }
+            _ => {
+                self.guard.fail(email);
+                Err(ServiceError::Unauthenticated)
+            }
         }
+    }
+
+    /// A random temporary password, shown once.
+    pub fn temporary_password() -> String {
+        let mut b = [0u8; 9];
+        rand::thread_rng().fill_bytes(&mut b);
+        format!("tijdelijk-{}", hex::encode(b))
     }
 
     pub async fn principal_for_user(&self, user: &User) -> Result<Principal> {

@@ -444,6 +444,29 @@ pub fn records(records: usize, orgs: &[NewOrganisation], seed: u64) -> Vec<DemoR
         .collect()
 }
 
+/// A few generated supplier-style templates (no organisation), as starting points in the demo.
+pub fn templates() -> Vec<(String, Content)> {
+    let orgs = [NewOrganisation {
+        code: "leverancier".into(),
+        name: String::new(),
+        org_type: OrgType::Overig,
+        tooi: None,
+        flow: PublicationFlow::Central,
+        about: None,
+        contact: Some(String::new()),
+    }];
+    records(6, &orgs, 99)
+        .into_iter()
+        .map(|r| {
+            let mut c = r.versions.into_iter().next().unwrap_or_default();
+            for k in ["organization", "contact_email", "website", "begin_date"] {
+                c.remove(k);
+            }
+            (format!("{} (sjabloon)", c.name()), c)
+        })
+        .collect()
+}
+
 /// The demo records as store input (organisation IDs resolved by `org_id`).
 pub fn to_import(records: Vec<DemoRecord>, org_id: impl Fn(usize) -> i64) -> Vec<ImportRecord> {
     let base = Utc.with_ymd_and_hms(2022, 1, 1, 9, 0, 0).single().unwrap_or_else(Utc::now);

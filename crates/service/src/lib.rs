@@ -18,17 +18,19 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct App {
     pub store: Arc<dyn Store>,
+    /// Counts failed logins per account for the lockout.
+    pub guard: Arc<auth::LoginGuard>,
 }
 
 impl App {
     pub fn new(store: Arc<dyn Store>) -> App {
-        App { store }
+        App { store, guard: Arc::new(auth::LoginGuard::default()) }
     }
     pub fn register(&self) -> register::Register<'_> {
         register::Register { store: self.store.as_ref() }
     }
     pub fn auth(&self) -> auth::Auth<'_> {
-        auth::Auth { store: self.store.as_ref() }
+        auth::Auth { store: self.store.as_ref(), guard: &self.guard }
     }
     pub fn orgs(&self) -> orgs::Orgs<'_> {
         orgs::Orgs { store: self.store.as_ref() }

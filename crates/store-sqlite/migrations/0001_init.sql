@@ -94,3 +94,12 @@ CREATE TABLE sessions (
     created_at  TEXT NOT NULL,
     expires_at  TEXT NOT NULL
 );
+
+-- Starting points for new registrations (supplier templates and the organisation's own).
+CREATE TABLE templates (
+    id          INTEGER PRIMARY KEY,
+    name        TEXT NOT NULL,
+    source      TEXT NOT NULL,
+    content     TEXT NOT NULL,
+    created_at  TEXT NOT NULL
+);

@@ -358,6 +358,52 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()> {
+        let n = sqlx::query("UPDATE users SET password_hash=? WHERE id=?")
+            .bind(password_hash)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        // A new password ends every session of that user.
+        sqlx::query("DELETE FROM sessions WHERE user_id=?").bind(user_id).execute(&self.pool).await.map_err(backend)?;
+        Ok(())
+    }
+
+    async fn create_template(&self, name: &str, source: &str, content: &algoreg_standard::Content) -> Result<i64> {
+        let id = sqlx::query("INSERT INTO templates (name, source, content, created_at) VALUES (?,?,?,?) RETURNING id")
+            .bind(name)
+            .bind(source)
+            .bind(json(content))
+            .bind(ts(&Utc::now()))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?
+            .get::<i64, _>(0);
+        Ok(id)
+    }
+
+    async fn templates(&self) -> Result<Vec<Template>> {
+        let rows = sqlx::query("SELECT id, name, source, content FROM templates ORDER BY source, name")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Template {
+                    id: r.get(0),
+                    name: r.get(1),
+                    source: r.get(2),
+                    content: serde_json::from_str(r.get(3)).map_err(|e| StoreError::Backend(e.to_string()))?,
+                })
+            })
+            .collect()
+    }
+
     async fn create_token(&self, token: &NewToken) -> Result<TokenInfo> {
         let now = Utc::now();
         let id = sqlx::query("INSERT INTO api_tokens (org_id, role, name, hash, created_by, created_at) VALUES (?,?,?,?,?,?) RETURNING id")
@@ -584,6 +630,14 @@ impl Store for SqliteStore {
             .await
             .map_err(backend)?;
         rows.iter().map(workspace_row).collect()
+    }
+
+    async fn list_released(&self) -> Result<Vec<(i64, WorkspaceItem)>> {
+        let rows = sqlx::query("SELECT r.id, v.content, v.number, v.state, v.standard_version, v.missing, r.published_version, v.created_at, r.org_id FROM records r JOIN versions v ON v.record_id=r.id AND v.number=r.latest_version WHERE r.latest_state='released' ORDER BY v.created_at")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(|r| Ok((r.get::<i64, _>(8), workspace_row(r)?))).collect()
     }
 
     async fn import_records(&self, records: &[ImportRecord]) -> Result<()> {

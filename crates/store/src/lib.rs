@@ -45,6 +45,11 @@ pub trait Store: Send + Sync + 'static {
     async fn remove_membership(&self, user_id: i64, org_id: i64, role: Option<Role>) -> Result<()>;
     async fn memberships(&self, user_id: i64) -> Result<Vec<Membership>>;
     async fn members(&self, org_id: i64) -> Result<Vec<(User, Role)>>;
+    async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()>;
+
+    // Templates: starting points for new registrations
+    async fn create_template(&self, name: &str, source: &str, content: &algoreg_standard::Content) -> Result<i64>;
+    async fn templates(&self) -> Result<Vec<Template>>;
 
     async fn create_session(&self, hash: &str, user_id: i64, expires_at: chrono::DateTime<chrono::Utc>) -> Result<()>;
     /// The user of a live session.
@@ -77,6 +82,8 @@ pub trait Store: Send + Sync + 'static {
     async fn list_published(&self, query: &ListQuery) -> Result<Page<PublishedVersion>>;
     /// Records of one organisation in any state, for its editors.
     async fn list_workspace(&self, org_id: i64) -> Result<Vec<WorkspaceItem>>;
+    /// Records whose latest version waits for publication, with their organisation ID.
+    async fn list_released(&self) -> Result<Vec<(i64, WorkspaceItem)>>;
     /// Takes in records published elsewhere, all or nothing.
     async fn import_records(&self, records: &[ImportRecord]) -> Result<()>;
     /// Every public record with every published version, for exports.

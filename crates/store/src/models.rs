@@ -205,3 +205,11 @@ pub struct ImportRecord {
     /// Published (the last version public) or a draft (one version, not public).
     pub published: bool,
 }
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Template {
+    pub id: i64,
+    pub name: String,
+    pub source: String,
+    pub content: Content,
+}

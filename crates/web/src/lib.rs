@@ -7,6 +7,7 @@
 pub mod api;
 pub mod auth;
 pub mod problem;
+pub mod site;
 
 use algoreg_service::App;
 use axum::Router;
@@ -17,6 +18,7 @@ use tokio::net::TcpListener;
 pub fn router(app: App) -> Router {
     Router::new()
         .nest("/api/v1", api::routes())
+        .merge(site::routes())
         .fallback(|| async { problem::ApiError::not_found("page") })
         .layer(axum::extract::DefaultBodyLimit::max(4 * 1024 * 1024))
         .layer(tower_http::trace::TraceLayer::new_for_http())

@@ -299,3 +299,25 @@ fn check_candidate(c: Candidate, opts: &ImportOptions, publish: bool) -> std::re
         (id, _) => Err(Rejected { index: c.index, id: id.map(|i| i.to_string()).or(c.id), name, reasons }),
     }
 }
+
+/// Loads supplier templates (standard JSON) as starting points for editors. Returns (loaded, skipped with reasons).
+pub async fn import_templates(store: &dyn Store, bytes: &[u8], source: &str) -> Result<(usize, Vec<String>)> {
+    let parsed = parse(bytes)?;
+    let mut loaded = 0;
+    let mut skipped = vec![];
+    for c in parsed.candidates {
+        let Some(v) = c.versions.into_iter().last() else { continue };
+        let mut content = v.content;
+        content.remove("organization");
+        let checked = validate::check(StandardVersion::CURRENT, &content, Mode::Draft);
+        if checked.has_structural() || !c.errors.is_empty() {
+            let reasons: Vec<String> = checked.structural().map(|e| format!("{}: {}", e.field, e.rule.code())).chain(c.errors).collect();
+            skipped.push(format!("template {}: {}", c.index, reasons.join("; ")));
+            continue;
+        }
+        let name = checked.content.name().to_string();
+        store.create_template(if name.is_empty() { "(zonder naam)" } else { &name }, source, &checked.content).await?;
+        loaded += 1;
+    }
+    Ok((loaded, skipped))
+}

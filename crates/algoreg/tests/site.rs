@@ -1,0 +1,229 @@
+//! The editors' workspace over HTTP: login, CSRF, lockout, authorisation of pages and form posts,
+//! and the whole registration path through the HTML forms.
+
+mod common;
+
+use common::*;
+use reqwest::blocking::Client;
+
+struct Browser {
+    client: Client,
+    base: String,
+}
+
+impl Browser {
+    fn new(s: &Server) -> Browser {
+        Browser {
+            client: Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            base: s.base.clone(),
+        }
+    }
+    fn get(&self, path: &str) -> (u16, String) {
+        let r = self.client.get(format!("{}{path}", self.base)).send().unwrap();
+        (r.status().as_u16(), r.text().unwrap())
+    }
+    /// The CSRF token of this browser, read from a page's form.
+    fn csrf(&self) -> String {
+        let (_, html) = self.get("/nl/login");
+        let i = html.find("name=\"_csrf\" value=\"").expect("csrf field") + 20;
+        html[i..i + 48].to_string()
+    }
+    fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, String, Option<String>) {
+        let r = self.client.post(format!("{}{path}", self.base)).form(form).send().unwrap();
+        let loc = r.headers().get("location").map(|v| v.to_str().unwrap().to_string());
+        (r.status().as_u16(), r.text().unwrap(), loc)
+    }
+    fn login(&self, email: &str) {
+        let csrf = self.csrf();
+        let (st, body, loc) = self.post("/nl/login", &[("_csrf", &csrf), ("email", email), ("password", PASSWORD), ("next", "/nl/beheer")]);
+        assert_eq!(st, 303, "login {email}: {body}");
+        assert_eq!(loc.as_deref(), Some("/nl/beheer"));
+    }
+}
+
+#[test]
+fn login_csrf_and_lockout() {
+    let env = Env::new();
+    env.org("delft", "central");
+    env.user("a@delft.nl", Some("delft"), &["editor"], false);
+    let s = env.serve();
+    let b = Browser::new(&s);
+    // Without the CSRF token, nothing happens.
+    let (st, _, _) = b.post("/nl/login", &[("email", "a@delft.nl"), ("password", PASSWORD)]);
+    assert_eq!(st, 403);
+    let csrf = b.csrf();
+    let (st, _, _) = b.post("/nl/login", &[("_csrf", "0".repeat(48).as_str()), ("email", "a@delft.nl"), ("password", PASSWORD)]);
+    assert_eq!(st, 403, "a wrong token is refused");
+    // Wrong passwords: refused, then locked even for the right one.
+    for _ in 0..5 {
+        let (st, body, _) = b.post("/nl/login", &[("_csrf", &csrf), ("email", "a@delft.nl"), ("password", "fout-wachtwoord")]);
+        assert_eq!(st, 401);
+        assert!(body.contains("klopt niet"));
+    }
+    let (st, body, _) = b.post("/nl/login", &[("_csrf", &csrf), ("email", "a@delft.nl"), ("password", PASSWORD)]);
+    assert_eq!(st, 429, "{body}");
+    assert!(body.contains("geblokkeerd"));
+    // Open redirects are not followed.
+    env.user("b@delft.nl", Some("delft"), &["editor"], false);
+    let (st, _, loc) =
+        b.post("/nl/login", &[("_csrf", &csrf), ("email", "b@delft.nl"), ("password", PASSWORD), ("next", "//evil.example/")]);
+    assert_eq!(st, 303);
+    assert_eq!(loc.as_deref(), Some("/nl/beheer"));
+    // Logout needs the token too, and ends the session.
+    assert_eq!(b.post("/nl/logout", &[]).0, 403);
+    assert_eq!(b.post("/nl/logout", &[("_csrf", &csrf)]).0, 303);
+    let (st, _) = b.get("/nl/beheer/org/delft");
+    assert_eq!(st, 303, "logged out: back to login");
+}
+
+#[test]
+fn pages_and_posts_of_another_organisation_answer_403() {
+    let env = Env::new();
+    env.org("delft", "central");
+    env.org("ede", "four_eyes");
+    env.user("a@delft.nl", Some("delft"), &["editor", "approver", "org_admin"], false);
+    let ede = env.token("ede", "editor");
+    let s = env.serve();
+    let (_, v) = s.send(
+        "POST",
+        "/api/v1/organisations/ede/algorithms",
+        Some(&ede),
+        Some(serde_json::json!({"content": complete_content("Van Ede")})),
+    );
+    let id = v["id"].as_str().unwrap().to_string();
+    let b = Browser::new(&s);
+    b.login("a@delft.nl");
+    let csrf = b.csrf();
+    for path in [
+        "/nl/beheer/org/ede",
+        "/nl/beheer/org/ede/nieuw",
+        "/nl/beheer/org/ede/instellingen",
+        &format!("/nl/beheer/algoritme/{id}"),
+        &format!("/nl/beheer/algoritme/{id}/bewerken"),
+        &format!("/nl/beheer/algoritme/{id}/voorbeeld"),
+    ] {
+        assert_eq!(b.get(path).0, 403, "GET {path}");
+    }
+    for (path, form) in [
+        ("/nl/beheer/org/ede/nieuw".to_string(), vec![("_csrf", csrf.as_str()), ("f.name", "x")]),
+        (format!("/nl/beheer/algoritme/{id}/bewerken"), vec![("_csrf", csrf.as_str()), ("f.name", "x")]),
+        (format!("/nl/beheer/algoritme/{id}/actie"), vec![("_csrf", csrf.as_str()), ("action", "release")]),
+        ("/nl/beheer/org/ede/leden".to_string(), vec![("_csrf", csrf.as_str()), ("email", "x@y.nl"), ("role", "editor")]),
+        ("/nl/beheer/org/ede/tokens".to_string(), vec![("_csrf", csrf.as_str()), ("name", "x"), ("role", "editor")]),
+        ("/nl/beheer/org/ede/organisatie".to_string(), vec![("_csrf", csrf.as_str()), ("flow", "central")]),
+    ] {
+        assert_eq!(b.post(&path, &form).0, 403, "POST {path}");
+    }
+    let (_, ws) = s.send("GET", &format!("/api/v1/algorithms/{id}/workspace"), Some(&ede), None);
+    assert_eq!(ws["versions"].as_array().unwrap().len(), 1, "nothing changed");
+    // Forms of one's own organisation without the CSRF token are refused too.
+    assert_eq!(b.post("/nl/beheer/org/delft/nieuw", &[("f.name", "x")]).0, 403);
+}
+
+#[test]
+fn register_and_publish_through_the_forms() {
+    let env = Env::new();
+    env.org("zwolle", "four_eyes");
+    env.user("red@zwolle.nl", Some("zwolle"), &["editor"], false);
+    env.user("ok@zwolle.nl", Some("zwolle"), &["approver"], false);
+    let s = env.serve();
+    let ed = Browser::new(&s);
+    ed.login("red@zwolle.nl");
+    let csrf = ed.csrf();
+    // A malformed field is shown next to the field, with a summary; nothing is stored.
+    let (st, body, _) =
+        ed.post("/nl/beheer/org/zwolle/nieuw", &[("_csrf", &csrf), ("f.name", "Kapvergunning toetsen"), ("f.website", "geen link")]);
+    assert_eq!(st, 422);
+    assert!(body.contains("error-summary") && body.contains("href=\"#field-website\"") && body.contains("id=\"err-website\""), "{body}");
+    // A draft may be incomplete.
+    let (st, _, loc) = ed.post("/nl/beheer/org/zwolle/nieuw", &[("_csrf", &csrf), ("f.name", "Kapvergunning toetsen")]);
+    assert_eq!(st, 303);
+    let record = loc.unwrap().split('?').next().unwrap().to_string();
+    let id = record.rsplit('/').next().unwrap().to_string();
+    let (_, page) = ed.get(&record);
+    assert!(page.contains("Nog in te vullen voor vrijgeven"), "completeness shown");
+    // Release is refused while incomplete, with the missing fields named.
+    let (st, page, _) = ed.post(&format!("{record}/actie"), &[("_csrf", &csrf), ("action", "release")]);
+    assert_eq!(st, 422);
+    assert!(page.contains("#field-contact_email"), "{page}");
+    let full: Vec<(&str, &str)> = vec![
+        ("_csrf", &csrf),
+        ("f.name", "Kapvergunning toetsen"),
+        ("f.description_short", "Het algoritme controleert of een aanvraag voor een kapvergunning compleet is."),
+        ("f.category", "Natuur en milieu"),
+        ("f.status", "In gebruik"),
+        ("f.contact_email", "algoritmes@zwolle.nl"),
+        ("f.publication_category", "Overige algoritmes"),
+        ("f.lawful_basis_grouping.0.title", "Omgevingswet"),
+        ("f.lawful_basis_grouping.0.link", "https://wetten.overheid.nl/BWBR0037885"),
+    ];
+    assert_eq!(ed.post(&format!("{record}/bewerken"), &full).0, 303);
+    assert_eq!(ed.post(&format!("{record}/actie"), &[("_csrf", &csrf), ("action", "release")]).0, 303);
+    let (_, page) = ed.get(&record);
+    assert!(!page.contains("value=\"publish\""), "the editor sees no publish button");
+
+    let ap = Browser::new(&s);
+    ap.login("ok@zwolle.nl");
+    let acsrf = ap.csrf();
+    let (_, page) = ap.get(&record);
+    assert!(page.contains("value=\"publish\"") && page.contains("value=\"reject\""), "the approver sees publish and reject");
+    assert_eq!(ap.post(&format!("{record}/actie"), &[("_csrf", &acsrf), ("action", "publish")]).0, 303);
+    let (st, public) = ap.get(&format!("/nl/algoritme/{id}"));
+    assert_eq!(st, 200);
+    assert!(public.contains("Kapvergunning toetsen") && public.contains("Omgevingswet"));
+    assert_eq!(ap.get(&format!("/nl/algoritme/kapvergunning-toetsen/{id}")).0, 200, "the long form of the path works too");
+
+    // A change: the approver sees a word-level diff, rejects with a reason, the editor sees it.
+    let mut changed = full.clone();
+    changed[3] = ("f.description_short", "Het algoritme controleert of een aanvraag voor een kapvergunning volledig is ingevuld.");
+    assert_eq!(ed.post(&format!("{record}/bewerken"), &changed).0, 303);
+    assert_eq!(ed.post(&format!("{record}/actie"), &[("_csrf", &csrf), ("action", "release")]).0, 303);
+    let (_, page) = ap.get(&record);
+    assert!(page.contains("<del>") && page.contains("<ins>"), "diff shown");
+    assert_eq!(ap.post(&format!("{record}/actie"), &[("_csrf", &acsrf), ("action", "reject")]).0, 422, "reject needs a reason");
+    assert_eq!(ap.post(&format!("{record}/actie"), &[("_csrf", &acsrf), ("action", "reject"), ("reason", "Schrijf 'compleet'")]).0, 303);
+    let (_, page) = ed.get(&record);
+    assert!(page.contains("Schrijf &#39;compleet&#39;") || page.contains("Schrijf 'compleet'"), "the editor sees the reason");
+}
+
+#[test]
+fn organisation_admin_manages_members_tokens_and_flow() {
+    let env = Env::new();
+    env.org("breda", "central");
+    env.user("admin@breda.nl", Some("breda"), &["org_admin"], false);
+    env.user("ander@breda.nl", Some("breda"), &["editor"], false);
+    let s = env.serve();
+    let b = Browser::new(&s);
+    b.login("admin@breda.nl");
+    let csrf = b.csrf();
+    let (st, page, _) =
+        b.post("/nl/beheer/org/breda/leden", &[("_csrf", &csrf), ("email", "nieuw@breda.nl"), ("name", "Nieuw"), ("role", "approver")]);
+    assert_eq!(st, 200);
+    let i = page.find("class=\"secret\">").expect("temporary password shown once") + 15;
+    let temp = &page[i..page[i..].find('<').unwrap() + i];
+    let fresh = Browser::new(&s);
+    let fcsrf = fresh.csrf();
+    assert_eq!(
+        fresh.post("/nl/login", &[("_csrf", &fcsrf), ("email", "nieuw@breda.nl"), ("password", temp)]).0,
+        303,
+        "the new member can log in"
+    );
+    let (st, page, _) = b.post("/nl/beheer/org/breda/tokens", &[("_csrf", &csrf), ("name", "koppeling"), ("role", "editor")]);
+    assert_eq!(st, 200);
+    let i = page.find("class=\"secret\">").unwrap() + 15;
+    let token = &page[i..page[i..].find('<').unwrap() + i];
+    assert!(token.starts_with("algoreg_"));
+    assert_eq!(s.send("GET", "/api/v1/session", Some(token), None).0, 200, "the token works");
+    let (st, _, _) = b.post(
+        "/nl/beheer/org/breda/organisatie",
+        &[("_csrf", &csrf), ("flow", "four_eyes"), ("about", "Over Breda"), ("contact", "info@breda.nl")],
+    );
+    assert_eq!(st, 200);
+    let org = s.get_json("/api/v1/organisations/breda");
+    assert_eq!(org["flow"], "four_eyes");
+    assert_eq!(org["about"], "Over Breda");
+    // An editor of the same organisation is not an admin.
+    let e = Browser::new(&s);
+    e.login("ander@breda.nl");
+    assert_eq!(e.get("/nl/beheer/org/breda/instellingen").0, 403);
+}

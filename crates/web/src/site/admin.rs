@@ -1,0 +1,303 @@
+//! Organisation admin: members and roles, password resets, API tokens (shown once), the
+//! organisation's page (about, contact) and its publication flow.
+
+use super::{Ctx, PageError};
+use algoreg_domain::org::{PublicationFlow, Role};
+use algoreg_domain::workflow::Principal;
+use algoreg_service::{App, ServiceError};
+use algoreg_store::Organisation;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Form;
+use maud::html;
+
+async fn admin_org(ctx: &Ctx, app: &App, code: &str) -> Result<(Principal, Organisation), PageError> {
+    let p = ctx.require()?.clone();
+    let org = app.orgs().by_code(code).await.map_err(|e| ctx.err(e))?;
+    if app.orgs().require_admin(&p, org.id).await.is_err() {
+        return Err(PageError::Status(
+            StatusCode::FORBIDDEN,
+            "Alleen de beheerder van deze organisatie mag dit.".into(),
+            "Only this organisation's admin may do this.".into(),
+        ));
+    }
+    Ok((p, org))
+}
+
+fn role_label(ctx: &Ctx, r: Role) -> &'static str {
+    if ctx.lang == algoreg_standard::Lang::Nl {
+        r.label_nl()
+    } else {
+        r.label_en()
+    }
+}
+
+async fn render(
+    ctx: &Ctx,
+    app: &App,
+    org: &Organisation,
+    status: StatusCode,
+    flash: Option<(String, Option<String>)>,
+    problem: Option<String>,
+) -> Result<Response, PageError> {
+    let members = app.store.members(org.id).await.map_err(|e| ctx.err(e.into()))?;
+    let tokens = app.store.tokens(org.id).await.map_err(|e| ctx.err(e.into()))?;
+    let base = format!("{}/beheer/org/{}", ctx.base(), org.code);
+    let role_select = |id: &str| {
+        html! {
+            select id=(id) name="role" {
+                @for r in Role::ALL { option value=(r.code()) { (role_label(ctx, *r)) } }
+            }
+        }
+    };
+    let body = html! {
+        p.crumbs { a href=(base.clone()) { (org.name) } }
+        h1 { (ctx.t("Organisatie beheren", "Manage organisation")) }
+        @if let Some((msg, secret)) = &flash {
+            div.notice role="status" {
+                p { (msg) }
+                @if let Some(s) = secret {
+                    p { (ctx.t("Eenmalig getoond; bewaar het nu:", "Shown once; keep it now:")) }
+                    p { code.secret { (s) } }
+                }
+            }
+        }
+        @if let Some(pr) = &problem { div.error-summary role="alert" tabindex="-1" { h2 { (ctx.t("Dat lukte niet", "That did not work")) } p { (pr) } } }
+
+        section aria-labelledby="members" {
+            h2 #members { (ctx.t("Leden", "Members")) }
+            table {
+                caption.sr-only { (ctx.t("Leden en hun rollen", "Members and their roles")) }
+                thead { tr { th scope="col" { (ctx.t("Naam", "Name")) } th scope="col" { (ctx.t("E-mail", "E-mail")) } th scope="col" { (ctx.t("Rol", "Role")) } th scope="col" { (ctx.t("Acties", "Actions")) } } }
+                tbody {
+                    @for (u, r) in &members {
+                        tr {
+                            td { (u.name) } td { (u.email) } td { (role_label(ctx, *r)) }
+                            td.row-actions {
+                                form method="post" action=(format!("{base}/leden/verwijderen")) {
+                                    (ctx.csrf_field())
+                                    input type="hidden" name="user" value=(u.id);
+                                    input type="hidden" name="role" value=(r.code());
+                                    button type="submit" aria-label=(format!("{} {} {}", ctx.t("Rol intrekken:", "Revoke role:"), role_label(ctx, *r), u.email)) { (ctx.t("Rol intrekken", "Revoke role")) }
+                                }
+                                form method="post" action=(format!("{base}/leden/wachtwoord")) {
+                                    (ctx.csrf_field())
+                                    input type="hidden" name="user" value=(u.id);
+                                    button type="submit" aria-label=(format!("{} {}", ctx.t("Nieuw wachtwoord voor", "New password for"), u.email)) { (ctx.t("Nieuw wachtwoord", "New password")) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            h3 { (ctx.t("Iemand toevoegen", "Add someone")) }
+            form.inline method="post" action=(format!("{base}/leden")) {
+                (ctx.csrf_field())
+                div.field { label for="inv-email" { (ctx.t("E-mailadres", "E-mail address")) } input #inv-email type="email" name="email" required autocomplete="off"; }
+                div.field { label for="inv-name" { (ctx.t("Naam", "Name")) } input #inv-name type="text" name="name" autocomplete="off"; }
+                div.field { label for="inv-role" { (ctx.t("Rol", "Role")) } (role_select("inv-role")) }
+                button type="submit" { (ctx.t("Toevoegen", "Add")) }
+            }
+        }
+
+        section aria-labelledby="tokens" {
+            h2 #tokens { (ctx.t("API-tokens", "API tokens")) }
+            p { (ctx.t("Voor systemen die registraties aanleveren. Een token hoort bij deze organisatie en heeft één rol.", "For systems that submit registrations. A token belongs to this organisation and has one role.")) }
+            @if !tokens.is_empty() {
+                table {
+                    caption.sr-only { (ctx.t("API-tokens van deze organisatie", "API tokens of this organisation")) }
+                    thead { tr { th scope="col" { (ctx.t("Naam", "Name")) } th scope="col" { (ctx.t("Rol", "Role")) } th scope="col" { (ctx.t("Gemaakt", "Created")) } th scope="col" { (ctx.t("Status", "State")) } } }
+                    tbody { @for t in &tokens {
+                        tr { td { (t.name) } td { (role_label(ctx, t.role)) } td { (super::render::when(&t.created_at)) }
+                            td { @if t.revoked { (ctx.t("ingetrokken", "revoked")) } @else {
+                                form method="post" action=(format!("{base}/tokens/intrekken")) {
+                                    (ctx.csrf_field())
+                                    input type="hidden" name="token" value=(t.id);
+                                    button type="submit" aria-label=(format!("{} {}", ctx.t("Intrekken:", "Revoke:"), t.name)) { (ctx.t("Intrekken", "Revoke")) }
+                                }
+                            } }
+                        }
+                    } }
+                }
+            }
+            form.inline method="post" action=(format!("{base}/tokens")) {
+                (ctx.csrf_field())
+                div.field { label for="tok-name" { (ctx.t("Naam van de token", "Token name")) } input #tok-name type="text" name="name" required; }
+                div.field { label for="tok-role" { (ctx.t("Rol", "Role")) } (role_select("tok-role")) }
+                button type="submit" { (ctx.t("Token maken", "Create token")) }
+            }
+        }
+
+        section aria-labelledby="orgpage" {
+            h2 #orgpage { (ctx.t("Organisatiepagina en publicatie", "Organisation page and publication")) }
+            form method="post" action=(format!("{base}/organisatie")) {
+                (ctx.csrf_field())
+                div.field { label for="about" { (ctx.t("Over de organisatie", "About the organisation")) } textarea #about name="about" rows="4" { (org.about.as_deref().unwrap_or("")) } }
+                div.field { label for="contact" { (ctx.t("Contact", "Contact")) } input #contact type="text" name="contact" value=(org.contact.as_deref().unwrap_or("")); }
+                fieldset {
+                    legend { (ctx.t("Wie publiceert?", "Who publishes?")) }
+                    @for f in PublicationFlow::ALL {
+                        div.check {
+                            input type="radio" id=(format!("flow-{}", f.code())) name="flow" value=(f.code()) checked[*f == org.flow];
+                            label for=(format!("flow-{}", f.code())) { (if ctx.lang == algoreg_standard::Lang::Nl { f.label_nl() } else { f.label_en() }) }
+                        }
+                    }
+                }
+                button.primary type="submit" { (ctx.t("Opslaan", "Save")) }
+            }
+        }
+    };
+    Ok(ctx.page_status(status, ctx.t("Organisatie beheren", "Manage organisation"), body))
+}
+
+fn field<'a>(form: &'a [(String, String)], k: &str) -> &'a str {
+    form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("")
+}
+
+/// Renders the admin page after a change: a success message, or the service's problem in words.
+async fn after(
+    ctx: &Ctx,
+    app: &App,
+    org: &Organisation,
+    result: Result<(String, Option<String>), ServiceError>,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(flash) => {
+            let org = app.orgs().by_code(&org.code).await.map_err(|e| ctx.err(e))?;
+            render(ctx, app, &org, StatusCode::OK, Some(flash), None).await
+        }
+        Err(e @ (ServiceError::Internal(_) | ServiceError::Unauthenticated)) => Err(ctx.err(e)),
+        Err(e) => {
+            let (status, p) = crate::problem::problem_of(&e);
+            render(ctx, app, org, status, None, Some(if ctx.lang == algoreg_standard::Lang::Nl { p.detail_nl } else { p.detail })).await
+        }
+    }
+}
+
+pub async fn page(ctx: Ctx, State(app): State<App>, Path(code): Path<String>) -> Result<Response, PageError> {
+    let (_, org) = admin_org(&ctx, &app, &code).await?;
+    render(&ctx, &app, &org, StatusCode::OK, None, None).await
+}
+
+pub async fn invite(
+    ctx: Ctx,
+    State(app): State<App>,
+    Path(code): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form)?;
+    let (p, org) = admin_org(&ctx, &app, &code).await?;
+    let result = async {
+        let role = algoreg_service::orgs::parse_role(field(&form, "role"))?;
+        let temp = app.orgs().invite(&p, org.id, field(&form, "email"), field(&form, "name"), role).await?;
+        let msg = match &temp {
+            Some(_) => format!("{} {}", ctx.t("Account gemaakt en toegevoegd:", "Account created and added:"), field(&form, "email")),
+            None => format!("{} {}", ctx.t("Toegevoegd:", "Added:"), field(&form, "email")),
+        };
+        Ok((msg, temp))
+    }
+    .await;
+    after(&ctx, &app, &org, result).await
+}
+
+pub async fn remove(
+    ctx: Ctx,
+    State(app): State<App>,
+    Path(code): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form)?;
+    let (p, org) = admin_org(&ctx, &app, &code).await?;
+    let result = async {
+        let user: i64 = field(&form, "user").parse().map_err(|_| ServiceError::bad("user", "Onbekend lid.", "Unknown member."))?;
+        let role = algoreg_service::orgs::parse_role(field(&form, "role"))?;
+        app.orgs().remove_member(&p, org.id, user, Some(role)).await?;
+        Ok((ctx.t("Rol ingetrokken.", "Role revoked.").to_string(), None))
+    }
+    .await;
+    after(&ctx, &app, &org, result).await
+}
+
+pub async fn reset(
+    ctx: Ctx,
+    State(app): State<App>,
+    Path(code): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form)?;
+    let (p, org) = admin_org(&ctx, &app, &code).await?;
+    let result = async {
+        let user: i64 = field(&form, "user").parse().map_err(|_| ServiceError::bad("user", "Onbekend lid.", "Unknown member."))?;
+        let temp = app.orgs().reset_password(&p, org.id, user).await?;
+        Ok((
+            ctx.t(
+                "Nieuw tijdelijk wachtwoord gemaakt; eerdere sessies zijn beëindigd.",
+                "New temporary password made; earlier sessions were ended.",
+            )
+            .to_string(),
+            Some(temp),
+        ))
+    }
+    .await;
+    after(&ctx, &app, &org, result).await
+}
+
+pub async fn create_token(
+    ctx: Ctx,
+    State(app): State<App>,
+    Path(code): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form)?;
+    let (p, org) = admin_org(&ctx, &app, &code).await?;
+    let result = async {
+        let role = algoreg_service::orgs::parse_role(field(&form, "role"))?;
+        let (info, secret) = app.orgs().create_token(&p, org.id, role, field(&form, "name")).await?;
+        Ok((format!("{} {}", ctx.t("Token gemaakt:", "Token created:"), info.name), Some(secret)))
+    }
+    .await;
+    after(&ctx, &app, &org, result).await
+}
+
+pub async fn revoke_token(
+    ctx: Ctx,
+    State(app): State<App>,
+    Path(code): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form)?;
+    let (p, org) = admin_org(&ctx, &app, &code).await?;
+    let result = async {
+        let token: i64 = field(&form, "token").parse().map_err(|_| ServiceError::bad("token", "Onbekende token.", "Unknown token."))?;
+        app.orgs().revoke_token(&p, org.id, token).await?;
+        Ok((ctx.t("Token ingetrokken.", "Token revoked.").to_string(), None))
+    }
+    .await;
+    after(&ctx, &app, &org, result).await
+}
+
+pub async fn update_org(
+    ctx: Ctx,
+    State(app): State<App>,
+    Path(code): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form)?;
+    let (p, mut org) = admin_org(&ctx, &app, &code).await?;
+    let result = async {
+        org.flow = algoreg_service::orgs::parse_flow(field(&form, "flow"))?;
+        let about = field(&form, "about").trim();
+        let contact = field(&form, "contact").trim();
+        if about.chars().count() > 5000 || contact.chars().count() > 500 {
+            return Err(ServiceError::bad("about", "Hoogstens 5000 tekens (contact: 500).", "At most 5000 characters (contact: 500)."));
+        }
+        org.about = (!about.is_empty()).then(|| about.to_string());
+        org.contact = (!contact.is_empty()).then(|| contact.to_string());
+        app.orgs().update(&p, org.clone()).await?;
+        Ok((ctx.t("Opgeslagen.", "Saved.").to_string(), None))
+    }
+    .await;
+    let fresh = app.orgs().by_code(&code).await.map_err(|e| ctx.err(e))?;
+    after(&ctx, &app, &fresh, result).await
+}

@@ -1,0 +1,64 @@
+//! Word-level differences between two versions, field by field, for reviewers and readers.
+
+use super::render::t;
+use algoreg_standard::sanitize::plain_text;
+use algoreg_standard::{Content, Lang, StandardVersion};
+use maud::{html, Markup};
+use serde_json::Value;
+use similar::{ChangeTag, TextDiff};
+
+fn as_text(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => plain_text(s),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|x| match x {
+                Value::Object(o) => format!(
+                    "{} {}",
+                    o.get("title").and_then(Value::as_str).unwrap_or(""),
+                    o.get("link").and_then(Value::as_str).unwrap_or("")
+                ),
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("; "),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// Fields that differ, each with deletions and insertions marked word by word.
+pub fn diff_view(version: StandardVersion, old: &Content, new: &Content, lang: Lang) -> Markup {
+    let changed: Vec<_> = version
+        .fields()
+        .iter()
+        .filter(|f| !f.system)
+        .map(|f| (f, as_text(old.get(f.key)), as_text(new.get(f.key))))
+        .filter(|(_, a, b)| a != b)
+        .collect();
+    html! {
+        @if changed.is_empty() {
+            p { (t(lang, "Geen verschillen in de inhoud.", "No differences in the content.")) }
+        } @else {
+            p.legend {
+                (t(lang, "Verwijderde woorden zijn ", "Removed words are ")) del { (t(lang, "doorgestreept", "struck through")) }
+                (t(lang, ", toegevoegde woorden ", ", added words are ")) ins { (t(lang, "onderstreept", "underlined")) } "."
+            }
+            dl.diff {
+                @for (f, a, b) in &changed {
+                    dt { (f.label(lang)) }
+                    dd {
+                        @for change in TextDiff::from_words(a.as_str(), b.as_str()).iter_all_changes() {
+                            @match change.tag() {
+                                ChangeTag::Equal => { (change.value()) }
+                                ChangeTag::Delete => { del { span.sr-only { (t(lang, "verwijderd: ", "removed: ")) } (change.value()) } }
+                                ChangeTag::Insert => { ins { span.sr-only { (t(lang, "toegevoegd: ", "added: ")) } (change.value()) } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! Logging in and out with e-mail and password (argon2), a session cookie, CSRF on both forms and a
+//! lockout after repeated failures.
+
+use super::{Ctx, PageError};
+use crate::auth::{session_cookie, SESSION_COOKIE};
+use algoreg_service::auth::SESSION_HOURS;
+use algoreg_service::{App, ServiceError};
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use maud::html;
+use std::collections::HashMap;
+
+/// Only local paths are followed after login (no open redirects).
+fn safe_next(next: Option<&String>, ctx: &Ctx) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 500 => n.clone(),
+        _ => format!("{}/beheer", ctx.base()),
+    }
+}
+
+fn login_page(ctx: &Ctx, status: StatusCode, next: &str, email: &str, error: Option<&str>) -> Response {
+    let body = html! {
+        h1 { (ctx.t("Inloggen", "Log in")) }
+        p { (ctx.t("Voor redacteuren, goedkeurders en beheerders van overheidsorganisaties.", "For editors, approvers and administrators of government organisations.")) }
+        @if let Some(e) = error {
+            div.error-summary role="alert" tabindex="-1" { h2 { (ctx.t("Inloggen lukte niet", "Login failed")) } p { (e) } }
+        }
+        form.narrow method="post" action=(format!("{}/login", ctx.base())) {
+            (ctx.csrf_field())
+            input type="hidden" name="next" value=(next);
+            div.field {
+                label for="email" { (ctx.t("E-mailadres", "E-mail address")) }
+                input #email type="email" name="email" value=(email) autocomplete="username" required;
+            }
+            div.field {
+                label for="password" { (ctx.t("Wachtwoord", "Password")) }
+                input #password type="password" name="password" autocomplete="current-password" required;
+            }
+            div.buttons { button.primary type="submit" { (ctx.t("Inloggen", "Log in")) } }
+        }
+    };
+    ctx.page_status(status, ctx.t("Inloggen", "Log in"), body)
+}
+
+pub async fn form(ctx: Ctx, Query(q): Query<HashMap<String, String>>) -> Response {
+    let next = safe_next(q.get("next"), &ctx);
+    login_page(&ctx, StatusCode::OK, &next, "", None)
+}
+
+pub async fn submit(ctx: Ctx, State(app): State<App>, Form(form): Form<Vec<(String, String)>>) -> Result<Response, PageError> {
+    ctx.check_csrf(&form)?;
+    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+    let email = get("email");
+    let next = safe_next(Some(&get("next")), &ctx);
+    let user = match app.auth().login(email.trim(), &get("password")).await {
+        Ok(u) => u,
+        Err(ServiceError::Unauthenticated) => {
+            let msg = ctx.t("Het e-mailadres of het wachtwoord klopt niet.", "The e-mail address or password is wrong.");
+            return Ok(login_page(&ctx, StatusCode::UNAUTHORIZED, &next, &email, Some(msg)));
+        }
+        Err(ServiceError::Forbidden { message_nl, message_en }) => {
+            let msg = if ctx.lang == algoreg_standard::Lang::Nl { message_nl } else { message_en };
+            return Ok(login_page(&ctx, StatusCode::TOO_MANY_REQUESTS, &next, &email, Some(&msg)));
+        }
+        Err(e) => return Err(ctx.err(e)),
+    };
+    let secret = app.auth().start_session(&user).await.map_err(|e| ctx.err(e))?;
+    let mut resp = Redirect::to(&next).into_response();
+    let cookie = format!("{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}", SESSION_HOURS * 3600);
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    Ok(resp)
+}
+
+pub async fn logout(
+    ctx: Ctx,
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form)?;
+    if let Some(secret) = session_cookie(&headers) {
+        app.auth().end_session(&secret).await.map_err(|e| ctx.err(e))?;
+    }
+    let mut resp = Redirect::to(&format!("{}/", ctx.base())).into_response();
+    resp.headers_mut()
+        .append(header::SET_COOKIE, HeaderValue::from_static("algoreg_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"));
+    Ok(resp)
+}

@@ -1,0 +1,261 @@
+//! Server-rendered HTML: the editors' workspace (`/{nl|en}/beheer/...`), login, and the public
+//! record page. Works without JavaScript; `assets/algoreg.js` only adds comfort (counters, a small
+//! rich-text editor). Dutch first, English under `/en`.
+
+mod admin;
+mod csrf;
+mod diff;
+mod form;
+mod login;
+mod public;
+mod render;
+mod workspace;
+
+use crate::auth::session_cookie;
+use algoreg_domain::workflow::Principal;
+use algoreg_service::{App, ServiceError};
+use algoreg_standard::Lang;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use maud::{html, Markup, DOCTYPE};
+
+pub use render::{render_rich, t};
+
+const CSS: &str = include_str!("../../assets/algoreg.css");
+const JS: &str = include_str!("../../assets/algoreg.js");
+
+fn lang_routes() -> Router<App> {
+    Router::new()
+        .route("/", get(public::home))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/algoritme/{id}", get(public::record))
+        .route("/algoritme/{slug}/{id}", get(public::record_long))
+        .route("/beheer", get(workspace::start))
+        .route("/beheer/org/{org}", get(workspace::dashboard))
+        .route("/beheer/org/{org}/nieuw", get(workspace::new_form).post(workspace::create))
+        .route("/beheer/org/{org}/instellingen", get(admin::page))
+        .route("/beheer/org/{org}/leden", post(admin::invite))
+        .route("/beheer/org/{org}/leden/verwijderen", post(admin::remove))
+        .route("/beheer/org/{org}/leden/wachtwoord", post(admin::reset))
+        .route("/beheer/org/{org}/tokens", post(admin::create_token))
+        .route("/beheer/org/{org}/tokens/intrekken", post(admin::revoke_token))
+        .route("/beheer/org/{org}/organisatie", post(admin::update_org))
+        .route("/beheer/algoritme/{id}", get(workspace::record))
+        .route("/beheer/algoritme/{id}/bewerken", get(workspace::edit_form).post(workspace::save))
+        .route("/beheer/algoritme/{id}/actie", post(workspace::act))
+        .route("/beheer/algoritme/{id}/voorbeeld", get(workspace::preview))
+}
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/nl/") }))
+        .route(
+            "/static/algoreg.css",
+            get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], CSS) }),
+        )
+        .route(
+            "/static/algoreg.js",
+            get(|| async {
+                ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], JS)
+            }),
+        )
+        .nest("/nl", lang_routes().layer(Extension(Lang::Nl)))
+        .nest("/en", lang_routes().layer(Extension(Lang::En)))
+}
+
+/// Everything a page needs to know about the request.
+pub struct Ctx {
+    pub lang: Lang,
+    pub user: Option<Principal>,
+    pub user_name: Option<String>,
+    /// The CSRF token of this browser (double-submit cookie).
+    pub csrf: String,
+    csrf_is_new: bool,
+    /// The path without the language prefix, for the language switch.
+    pub rest: String,
+}
+
+impl FromRequestParts<App> for Ctx {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let lang = parts.extensions.get::<Lang>().copied().unwrap_or_default();
+        let path = parts.uri.path();
+        let rest = path.strip_prefix("/nl").or_else(|| path.strip_prefix("/en")).unwrap_or(path).to_string();
+        let mut user = None;
+        let mut user_name = None;
+        if let Some(secret) = session_cookie(&parts.headers) {
+            if let Ok(p) = app.auth().session_principal(&secret).await {
+                user_name = Some(p.display.clone());
+                user = Some(p);
+            }
+        }
+        let (csrf, csrf_is_new) = match csrf::cookie(&parts.headers) {
+            Some(c) => (c, false),
+            None => (csrf::new_token(), true),
+        };
+        Ok(Ctx { lang, user, user_name, csrf, csrf_is_new, rest })
+    }
+}
+
+/// A page-level failure, rendered as a page in the right language.
+pub enum PageError {
+    Redirect(String),
+    Status(StatusCode, String, String),
+    Service(Lang, ServiceError),
+}
+
+impl From<(Lang, ServiceError)> for PageError {
+    fn from((lang, e): (Lang, ServiceError)) -> Self {
+        PageError::Service(lang, e)
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        match self {
+            PageError::Redirect(to) => Redirect::to(&to).into_response(),
+            PageError::Status(status, nl, en) => error_page(Lang::Nl, status, &nl, &en),
+            PageError::Service(lang, e) => {
+                let (status, p) = crate::problem::problem_of(&e);
+                error_page(lang, status, &p.detail_nl, &p.detail)
+            }
+        }
+    }
+}
+
+fn error_page(lang: Lang, status: StatusCode, nl: &str, en: &str) -> Response {
+    let title = match status.as_u16() {
+        403 => t(lang, "Geen toegang", "No access"),
+        404 => t(lang, "Niet gevonden", "Not found"),
+        _ => t(lang, "Er ging iets mis", "Something went wrong"),
+    };
+    let body = html! {
+        h1 { (title) }
+        p { (if lang == Lang::Nl { nl } else { en }) }
+        p { a href=(format!("/{}/", lang.code())) { (t(lang, "Naar de startpagina", "To the home page")) } }
+    };
+    (status, layout(lang, None, "", "/", title, body).into_string()).into_response().with_html()
+}
+
+trait WithHtml {
+    fn with_html(self) -> Response;
+}
+
+impl WithHtml for Response {
+    fn with_html(mut self) -> Response {
+        self.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+        self
+    }
+}
+
+impl Ctx {
+    pub fn t(&self, nl: &'static str, en: &'static str) -> &'static str {
+        t(self.lang, nl, en)
+    }
+
+    pub fn base(&self) -> String {
+        format!("/{}", self.lang.code())
+    }
+
+    pub fn err(&self, e: ServiceError) -> PageError {
+        PageError::Service(self.lang, e)
+    }
+
+    /// The logged-in principal, or a redirect to the login page.
+    pub fn require(&self) -> Result<&Principal, PageError> {
+        self.user.as_ref().ok_or_else(|| PageError::Redirect(format!("{}/login?next={}{}", self.base(), self.base(), self.rest)))
+    }
+
+    /// Checks the CSRF token of a form post.
+    pub fn check_csrf(&self, form: &[(String, String)]) -> Result<(), PageError> {
+        let sent = form.iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v.as_str());
+        if self.csrf_is_new || !csrf::matches(sent, &self.csrf) {
+            return Err(PageError::Status(
+                StatusCode::FORBIDDEN,
+                "Het formulier is verlopen of niet van deze site. Laad de pagina opnieuw en probeer het nog eens.".into(),
+                "The form expired or did not come from this site. Reload the page and try again.".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A complete HTML page, setting the CSRF cookie when this browser had none.
+    pub fn page(&self, title: &str, body: Markup) -> Response {
+        self.page_status(StatusCode::OK, title, body)
+    }
+
+    pub fn page_status(&self, status: StatusCode, title: &str, body: Markup) -> Response {
+        let markup = layout(self.lang, self.user_name.as_deref(), &self.csrf, &self.rest, title, body);
+        let mut resp = (status, markup.into_string()).into_response().with_html();
+        if self.csrf_is_new {
+            if let Ok(v) = HeaderValue::from_str(&csrf::set_cookie(&self.csrf)) {
+                resp.headers_mut().append(header::SET_COOKIE, v);
+            }
+        }
+        resp.headers_mut().insert("x-frame-options", HeaderValue::from_static("DENY"));
+        resp.headers_mut().insert(
+            "content-security-policy",
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+            ),
+        );
+        resp
+    }
+
+    /// The hidden CSRF field for forms.
+    pub fn csrf_field(&self) -> Markup {
+        html! { input type="hidden" name="_csrf" value=(self.csrf); }
+    }
+}
+
+/// The frame of every page: skip link, header with language switch and login state, main, footer.
+pub fn layout(lang: Lang, user: Option<&str>, csrf: &str, rest: &str, title: &str, body: Markup) -> Markup {
+    let other = match lang {
+        Lang::Nl => ("en", "English"),
+        Lang::En => ("nl", "Nederlands"),
+    };
+    html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " | " (t(lang, "Algoritmeregister", "Algorithm register")) }
+                link rel="stylesheet" href="/static/algoreg.css";
+                script src="/static/algoreg.js" defer {}
+            }
+            body {
+                a.skip href="#inhoud" { (t(lang, "Naar de inhoud", "Skip to content")) }
+                header.site {
+                    div.wrap {
+                        a.brand href=(format!("/{}/", lang.code())) { (t(lang, "Algoritmeregister", "Algorithm register")) }
+                        nav aria-label=(t(lang, "Hoofdmenu", "Main menu")) {
+                            ul {
+                                li { a href=(format!("/{}/beheer", lang.code())) { (t(lang, "Beheer", "Manage")) } }
+                                li { a href=(format!("/{}{}", other.0, rest)) lang=(other.0) hreflang=(other.0) { (other.1) } }
+                                @if let Some(name) = user {
+                                    li {
+                                        form method="post" action=(format!("/{}/logout", lang.code())) {
+                                            input type="hidden" name="_csrf" value=(csrf);
+                                            button.linklike type="submit" { (t(lang, "Uitloggen", "Log out")) " (" (name) ")" }
+                                        }
+                                    }
+                                } @else {
+                                    li { a href=(format!("/{}/login", lang.code())) { (t(lang, "Inloggen", "Log in")) } }
+                                }
+                            }
+                        }
+                    }
+                }
+                main #inhoud.wrap tabindex="-1" { (body) }
+                footer.site { div.wrap { p { (t(lang, "algoreg: open register van algoritmes van de overheid.", "algoreg: the open register of government algorithms.")) } } }
+            }
+        }
+    }
+}

@@ -1,0 +1,511 @@
+//! The editors' workspace: dashboards, the registration form, the record page with the workflow
+//! buttons (shown only where the role and flow allow them), the review diff, history and preview.
+
+use super::diff::diff_view;
+use super::form::{error_summary, parse, registration_form};
+use super::render::{action_label, record_view, state_label, when};
+use super::{Ctx, PageError};
+use algoreg_domain::org::Role;
+use algoreg_domain::workflow::{self, Action, Principal, VersionState};
+use algoreg_service::register::{parse_id, state_of};
+use algoreg_service::{App, ServiceError};
+use algoreg_standard::text::broken_links;
+use algoreg_standard::validate::{self, Mode};
+use algoreg_standard::{AlgorithmId, Content, FieldError, FieldKind, StandardVersion};
+use algoreg_store::{Organisation, RecordMeta, Version};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use maud::{html, Markup};
+use std::collections::{BTreeMap, HashMap};
+
+fn forbidden() -> PageError {
+    PageError::Status(
+        StatusCode::FORBIDDEN,
+        "U heeft geen toegang tot deze organisatie.".into(),
+        "You have no access to this organisation.".into(),
+    )
+}
+
+async fn org_for(ctx: &Ctx, app: &App, code: &str) -> Result<(Principal, Organisation), PageError> {
+    let p = ctx.require()?.clone();
+    let org = app.orgs().by_code(code).await.map_err(|e| ctx.err(e))?;
+    if !(p.central_operator || p.is_member(org.id)) {
+        return Err(forbidden());
+    }
+    Ok((p, org))
+}
+
+fn roles_text(ctx: &Ctx, p: &Principal, org_id: i64) -> String {
+    let mut r: Vec<&str> = p
+        .roles
+        .iter()
+        .filter(|(o, _)| *o == org_id)
+        .map(|(_, r)| if ctx.lang == algoreg_standard::Lang::Nl { r.label_nl() } else { r.label_en() })
+        .collect();
+    if p.central_operator {
+        r.push(ctx.t("centrale beheerder", "central operator"));
+    }
+    r.join(", ")
+}
+
+/// `/beheer`: the organisations of this user, and for the central operator the publication queue.
+pub async fn start(ctx: Ctx, State(app): State<App>) -> Result<Response, PageError> {
+    let p = ctx.require()?.clone();
+    let orgs = app.store.organisations().await.map_err(|e| ctx.err(e.into()))?;
+    let mine: Vec<&Organisation> = orgs.iter().filter(|o| p.central_operator || p.is_member(o.id)).collect();
+    if mine.len() == 1 && !p.central_operator {
+        return Ok(Redirect::to(&format!("{}/beheer/org/{}", ctx.base(), mine[0].code)).into_response());
+    }
+    let queue = if p.central_operator { app.store.list_released().await.map_err(|e| ctx.err(e.into()))? } else { vec![] };
+    let by_id: HashMap<i64, &Organisation> = orgs.iter().map(|o| (o.id, o)).collect();
+    let body = html! {
+        h1 { (ctx.t("Beheer", "Manage")) }
+        @if p.central_operator {
+            h2 { (ctx.t("Wacht op publicatie door de centrale beheerder", "Waiting for publication by the central operator")) }
+            @let central: Vec<_> = queue.iter().filter(|(o, _)| by_id.get(o).is_some_and(|o| o.flow == algoreg_domain::PublicationFlow::Central)).collect();
+            @if central.is_empty() { p { (ctx.t("Niets te doen.", "Nothing to do.")) } }
+            @else {
+                ul { @for (o, item) in central { li { a href=(format!("{}/beheer/algoritme/{}", ctx.base(), item.id)) { (item.name) } " – " (by_id.get(o).map(|o| o.name.as_str()).unwrap_or("")) } } }
+            }
+        }
+        h2 { (ctx.t("Organisaties", "Organisations")) }
+        @if mine.is_empty() { p { (ctx.t("U bent nog geen lid van een organisatie. Vraag de beheerder van uw organisatie om u toe te voegen.", "You are not a member of any organisation yet. Ask your organisation's admin to add you.")) } }
+        ul.orglist { @for o in &mine { li { a href=(format!("{}/beheer/org/{}", ctx.base(), o.code)) { (o.name) } } } }
+    };
+    Ok(ctx.page(ctx.t("Beheer", "Manage"), body))
+}
+
+/// The organisation's dashboard: its records with state, standard version, completeness and last
+/// change; filters; and what waits for this user.
+pub async fn dashboard(
+    ctx: Ctx,
+    State(app): State<App>,
+    Path(code): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let (p, org) = org_for(&ctx, &app, &code).await?;
+    let items = app.store.list_workspace(org.id).await.map_err(|e| ctx.err(e.into()))?;
+    let state_filter = q.get("state").and_then(|s| VersionState::parse(s));
+    let text = q.get("q").map(|s| s.trim().to_lowercase()).unwrap_or_default();
+    let can_publish = match org.flow {
+        algoreg_domain::PublicationFlow::FourEyes => p.has(org.id, Role::Approver),
+        algoreg_domain::PublicationFlow::Central => p.central_operator,
+    };
+    let waiting: Vec<_> = items.iter().filter(|i| can_publish && i.state == VersionState::Released).collect();
+    let shown: Vec<_> = items
+        .iter()
+        .filter(|i| {
+            state_filter.is_none_or(|s| {
+                i.state == s || (s == VersionState::Published && i.published_version.is_some() && i.state == VersionState::Published)
+            })
+        })
+        .filter(|i| text.is_empty() || i.name.to_lowercase().contains(&text) || i.id.to_string() == text)
+        .collect();
+    let required = StandardVersion::CURRENT.fields().iter().filter(|f| f.required && !f.system).count();
+    let body = html! {
+        p.crumbs { a href=(format!("{}/beheer", ctx.base())) { (ctx.t("Beheer", "Manage")) } }
+        h1 { (org.name) }
+        p { (ctx.t("Uw rol: ", "Your role: ")) (roles_text(&ctx, &p, org.id)) ". "
+            (ctx.t("Publicatie: ", "Publication: ")) (if ctx.lang == algoreg_standard::Lang::Nl { org.flow.label_nl() } else { org.flow.label_en() }) "." }
+        p.actions {
+            a.button.primary href=(format!("{}/beheer/org/{}/nieuw", ctx.base(), org.code)) { (ctx.t("Nieuwe registratie", "New registration")) }
+            @if p.central_operator || p.has(org.id, Role::OrgAdmin) {
+                " " a.button href=(format!("{}/beheer/org/{}/instellingen", ctx.base(), org.code)) { (ctx.t("Organisatie beheren", "Manage organisation")) }
+            }
+        }
+        @if !waiting.is_empty() {
+            section.todo aria-labelledby="todo" {
+                h2 #todo { (ctx.t("Wacht op u: goedkeuren en publiceren", "Waiting for you: approve and publish")) }
+                ul { @for i in &waiting { li { a href=(format!("{}/beheer/algoritme/{}", ctx.base(), i.id)) { (i.name) } } } }
+            }
+        }
+        h2 { (ctx.t("Registraties", "Registrations")) " (" (items.len()) ")" }
+        form.filters method="get" {
+            div.field {
+                label for="q" { (ctx.t("Zoek op naam of ID", "Search by name or ID")) }
+                input #q type="search" name="q" value=(text);
+            }
+            div.field {
+                label for="state" { (ctx.t("Status", "State")) }
+                select #state name="state" {
+                    option value="" { (ctx.t("Alle", "All")) }
+                    @for s in [VersionState::Draft, VersionState::Released, VersionState::Published, VersionState::Archived] {
+                        option value=(s.code()) selected[state_filter == Some(s)] { (state_label(s, ctx.lang)) }
+                    }
+                }
+            }
+            button type="submit" { (ctx.t("Filteren", "Filter")) }
+        }
+        @if shown.is_empty() { p { (ctx.t("Geen registraties gevonden.", "No registrations found.")) } }
+        @else {
+            table.records {
+                caption.sr-only { (ctx.t("Registraties van ", "Registrations of ")) (org.name) }
+                thead { tr {
+                    th scope="col" { (ctx.t("Naam", "Name")) }
+                    th scope="col" { (ctx.t("Status", "State")) }
+                    th scope="col" { (ctx.t("Standaard", "Standard")) }
+                    th scope="col" { (ctx.t("Volledig", "Complete")) }
+                    th scope="col" { (ctx.t("Laatst gewijzigd", "Last change")) }
+                } }
+                tbody {
+                    @for i in &shown {
+                        tr {
+                            td { a href=(format!("{}/beheer/algoritme/{}", ctx.base(), i.id)) { (if i.name.is_empty() { ctx.t("(zonder naam)", "(no name)") } else { &i.name }) } }
+                            td { (state_label(i.state, ctx.lang)) @if i.published_version.is_some() && i.state != VersionState::Published { br; small { (ctx.t("eerdere versie is openbaar", "an earlier version is public")) } } }
+                            td { (i.standard_version) }
+                            td { @if i.missing.is_empty() { (ctx.t("ja", "yes")) } @else { (required - i.missing.len().min(required)) " / " (required) " " (ctx.t("verplichte velden", "required fields")) } }
+                            td { (when(&i.updated_at)) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(ctx.page(&org.name, body))
+}
+
+/// A new registration: empty, from a template, or as a copy of one of the organisation's records.
+pub async fn new_form(
+    ctx: Ctx,
+    State(app): State<App>,
+    Path(code): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let (_, org) = org_for(&ctx, &app, &code).await?;
+    let templates = app.store.templates().await.map_err(|e| ctx.err(e.into()))?;
+    let records = app.store.list_workspace(org.id).await.map_err(|e| ctx.err(e.into()))?;
+    let mut content = Content::new();
+    let mut started_from = None;
+    if let Some(t) = q.get("template").and_then(|s| s.parse::<i64>().ok()).and_then(|id| templates.iter().find(|t| t.id == id)) {
+        content = t.content.clone();
+        started_from = Some(t.name.clone());
+    } else if let Some(id) = q.get("copy").and_then(|s| AlgorithmId::parse(s).ok()) {
+        let meta = app.store.record(id).await.map_err(|e| ctx.err(e.into()))?;
+        if let Some(meta) = meta.filter(|m| m.org_id == org.id) {
+            if let Some(v) = app.store.version(id, meta.latest_version).await.map_err(|e| ctx.err(e.into()))? {
+                content = carry_over(&v);
+                started_from = Some(v.content.name().to_string());
+            }
+        }
+    }
+    content.remove("organization");
+    let intro = html! {
+        p.crumbs { a href=(format!("{}/beheer/org/{}", ctx.base(), org.code)) { (org.name) } }
+        h1 { (ctx.t("Nieuwe registratie", "New registration")) }
+        @if let Some(from) = &started_from {
+            p.notice { (ctx.t("Gestart vanuit: ", "Started from: ")) strong { (from) } ". " (ctx.t("Controleer alles en pas het aan uw organisatie aan.", "Check everything and adapt it to your organisation.")) }
+        } @else {
+            details.start {
+                summary { (ctx.t("Beginnen vanuit een sjabloon of een bestaande registratie", "Start from a template or an existing registration")) }
+                form method="get" {
+                    div.field {
+                        label for="template" { (ctx.t("Sjabloon van een leverancier", "Supplier template")) }
+                        select #template name="template" {
+                            option value="" { (ctx.t("Kies…", "Choose…")) }
+                            @for t in &templates { option value=(t.id) { (t.name) " (" (t.source) ")" } }
+                        }
+                    }
+                    button type="submit" { (ctx.t("Sjabloon gebruiken", "Use template")) }
+                }
+                @if !records.is_empty() {
+                    form method="get" {
+                        div.field {
+                            label for="copy" { (ctx.t("Kopie van een registratie van uw organisatie", "Copy of one of your organisation's registrations")) }
+                            select #copy name="copy" {
+                                option value="" { (ctx.t("Kies…", "Choose…")) }
+                                @for r in &records { option value=(r.id) { (r.name) } }
+                            }
+                        }
+                        button type="submit" { (ctx.t("Kopiëren", "Copy")) }
+                    }
+                }
+            }
+        }
+        p { (ctx.t("Een concept hoeft nog niet compleet te zijn. Verplichte velden zijn nodig voordat u vrijgeeft.", "A draft need not be complete yet. Required fields are needed before you release.")) }
+    };
+    let form = registration_form(&ctx, &format!("{}/beheer/org/{}/nieuw", ctx.base(), org.code), &content, &[], &BTreeMap::new(), html! {});
+    Ok(ctx.page(ctx.t("Nieuwe registratie", "New registration"), html! { (intro) (form) }))
+}
+
+/// Content of an older version for a new 1.0 version: fields 1.0 knows are kept.
+fn carry_over(v: &Version) -> Content {
+    let mut c = Content::new();
+    for (k, val) in v.content.0.iter() {
+        if StandardVersion::CURRENT.field(k).is_some() {
+            c.set(k, val.clone());
+        }
+    }
+    c
+}
+
+fn link_warnings(ctx: &Ctx, content: &Content) -> BTreeMap<String, Vec<String>> {
+    let mut out = BTreeMap::new();
+    for f in StandardVersion::CURRENT.fields() {
+        if f.kind == FieldKind::RichText {
+            if let Some(s) = content.str(f.key) {
+                let bad = broken_links(s);
+                if !bad.is_empty() {
+                    let msg = format!(
+                        "{}{}",
+                        ctx.t(
+                            "Deze link is geen volledige webadres en wordt weggelaten: ",
+                            "This link is not a full web address and is left out: "
+                        ),
+                        bad.join(", ")
+                    );
+                    out.insert(f.key.to_string(), vec![msg]);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn form_error(ctx: &Ctx, title: &str, action: &str, content: &Content, errors: &[FieldError], hidden: Markup) -> Response {
+    let warnings = link_warnings(ctx, content);
+    let body = html! { h1 { (title) } (registration_form(ctx, action, content, errors, &warnings, hidden)) };
+    ctx.page_status(StatusCode::UNPROCESSABLE_ENTITY, title, body)
+}
+
+pub async fn create(
+    ctx: Ctx,
+    State(app): State<App>,
+    Path(code): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form)?;
+    let (p, org) = org_for(&ctx, &app, &code).await?;
+    let content = parse(&form);
+    match app.register().create(&p, &org.code, content.clone(), None).await {
+        Ok(v) => Ok(Redirect::to(&format!("{}/beheer/algoritme/{}?opgeslagen=1", ctx.base(), v.record)).into_response()),
+        Err(ServiceError::Validation(errors)) => Ok(form_error(
+            &ctx,
+            ctx.t("Nieuwe registratie", "New registration"),
+            &format!("{}/beheer/org/{}/nieuw", ctx.base(), org.code),
+            &content,
+            &errors,
+            html! {},
+        )),
+        Err(e) => Err(ctx.err(e)),
+    }
+}
+
+/// A record as its workspace page needs it.
+struct Loaded {
+    p: Principal,
+    org: Organisation,
+    meta: RecordMeta,
+    versions: Vec<Version>,
+    history: Vec<algoreg_store::HistoryEntry>,
+}
+
+async fn load(ctx: &Ctx, app: &App, id: &str) -> Result<Loaded, PageError> {
+    let p = ctx.require()?.clone();
+    let id = parse_id("id", id).map_err(|e| ctx.err(e))?;
+    let (meta, versions, history) = match app.register().workspace(&p, id).await {
+        Ok(x) => x,
+        Err(ServiceError::Forbidden { .. }) => return Err(forbidden()),
+        Err(e) => return Err(ctx.err(e)),
+    };
+    let org = app
+        .store
+        .organisation(meta.org_id)
+        .await
+        .map_err(|e| ctx.err(e.into()))?
+        .ok_or_else(|| ctx.err(ServiceError::NotFound("organisation")))?;
+    Ok(Loaded { p, org, meta, versions, history })
+}
+
+/// Which workflow buttons this person sees: allowed by role and flow, and possible in this state.
+fn possible_actions(p: &Principal, org: &Organisation, meta: &RecordMeta) -> Vec<Action> {
+    [Action::Release, Action::Publish, Action::Reject, Action::Retract, Action::Archive, Action::Unarchive]
+        .into_iter()
+        .filter(|a| workflow::authorize(p, org.id, org.flow, *a).is_ok())
+        .filter(|a| workflow::plan(&state_of(meta), *a, p, org.flow, Some("x")).is_ok())
+        .collect()
+}
+
+fn record_page(ctx: &Ctx, l: &Loaded, flash: Option<&str>, errors: &[FieldError], problem: Option<String>) -> Response {
+    let Loaded { p, org, meta, versions, history } = l;
+    let Some(latest) = versions.last() else {
+        return ctx.page_status(StatusCode::NOT_FOUND, "", html! {});
+    };
+    let published = meta.published_version.and_then(|n| versions.iter().find(|v| v.number == n));
+    let actions = possible_actions(p, org, meta);
+    let incomplete = validate::validate(latest.standard_version, &latest.content, Mode::Complete).err().unwrap_or_default();
+    let editable = latest.state != VersionState::Archived && workflow::authorize(p, org.id, org.flow, Action::Save).is_ok();
+    let base = format!("{}/beheer/algoritme/{}", ctx.base(), meta.id);
+    let status = if problem.is_some() || !errors.is_empty() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let body = html! {
+        p.crumbs { a href=(format!("{}/beheer/org/{}", ctx.base(), org.code)) { (org.name) } }
+        h1 { (if latest.content.name().is_empty() { ctx.t("(zonder naam)", "(no name)") } else { latest.content.name() }) }
+        @if let Some(f) = flash { p.notice role="status" { (f) } }
+        @if let Some(pr) = &problem { div.error-summary role="alert" tabindex="-1" { h2 { (ctx.t("Dat lukte niet", "That did not work")) } p { (pr) } } }
+        (error_summary(ctx, latest.standard_version, errors, ctx.t("Nog niet compleet: vul eerst deze velden in", "Not complete yet: fill in these fields first")))
+        dl.facts {
+            dt { (ctx.t("Status", "State")) } dd { (state_label(latest.state, ctx.lang)) }
+            dt { (ctx.t("Versie", "Version")) } dd { (latest.number) " (" (ctx.t("standaard ", "standard ")) (latest.standard_version) ")" }
+            dt { (ctx.t("Openbaar", "Public")) } dd {
+                @match published { Some(v) => { (ctx.t("versie ", "version ")) (v.number) " – " a href=(format!("{}/algoritme/{}", ctx.base(), meta.id)) { (ctx.t("bekijk openbare pagina", "view public page")) } } None => { (ctx.t("nee", "no")) } }
+            }
+            dt { (ctx.t("Algoritme-ID", "Algorithm ID")) } dd { (meta.id) }
+        }
+        @if !incomplete.is_empty() && latest.state == VersionState::Draft && errors.is_empty() {
+            details.incomplete {
+                summary { (ctx.t("Nog in te vullen voor vrijgeven: ", "Still to fill in before release: ")) (incomplete.len()) }
+                ul { @for e in &incomplete {
+                    @let label = latest.standard_version.field(e.field.split('[').next().unwrap_or(&e.field)).map(|f| f.label(ctx.lang)).unwrap_or(&e.field);
+                    li { a href=(format!("{base}/bewerken#{}", super::form::field_id(&e.field))) { (label) } ": " (e.message(ctx.lang)) }
+                } }
+            }
+        }
+        div.actions {
+            @if editable { a.button.primary href=(format!("{base}/bewerken")) { (ctx.t("Bewerken", "Edit")) } " " }
+            a.button href=(format!("{base}/voorbeeld")) { (ctx.t("Voorbeeld", "Preview")) }
+        }
+        @if !actions.is_empty() {
+            section.workflow aria-labelledby="wf" {
+                h2 #wf { (ctx.t("Workflow", "Workflow")) }
+                @for a in &actions {
+                    form.action method="post" action=(format!("{base}/actie")) {
+                        (ctx.csrf_field())
+                        input type="hidden" name="action" value=(a.code());
+                        input type="hidden" name="expected" value=(meta.latest_version);
+                        @if a.needs_reason() {
+                            div.field {
+                                label for=(format!("reason-{}", a.code())) { (ctx.t("Reden", "Reason")) " (" (ctx.t("verplicht", "required")) ")" }
+                                textarea id=(format!("reason-{}", a.code())) name="reason" rows="2" required {}
+                            }
+                        }
+                        button type="submit" class=(if matches!(a, Action::Release | Action::Publish) { "primary" } else { "" }) { (action_label(a.code(), ctx.lang)) }
+                    }
+                }
+            }
+        }
+        @if let (Some(pv), true) = (published, latest.number != meta.published_version.unwrap_or(0)) {
+            section.review aria-labelledby="rv" {
+                h2 #rv { (ctx.t("Verschil met de gepubliceerde versie", "Difference from the published version")) }
+                (diff_view(latest.standard_version, &pv.content, &latest.content, ctx.lang))
+            }
+        }
+        section aria-labelledby="hist" {
+            h2 #hist { (ctx.t("Geschiedenis", "History")) }
+            table.history {
+                caption.sr-only { (ctx.t("Alle acties op deze registratie", "Every action on this registration")) }
+                thead { tr { th scope="col" { (ctx.t("Wanneer", "When")) } th scope="col" { (ctx.t("Actie", "Action")) } th scope="col" { (ctx.t("Versie", "Version")) } th scope="col" { (ctx.t("Door", "By")) } th scope="col" { (ctx.t("Reden", "Reason")) } } }
+                tbody { @for h in history.iter().rev() {
+                    tr { td { (when(&h.at)) } td { (action_label(h.action.code(), ctx.lang)) } td { (h.version) } td { (h.actor) } td { (h.reason.as_deref().unwrap_or("")) } }
+                } }
+            }
+        }
+    };
+    ctx.page_status(status, latest.content.name(), body)
+}
+
+pub async fn record(
+    ctx: Ctx,
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let l = load(&ctx, &app, &id).await?;
+    let flash = q.get("opgeslagen").map(|_| ctx.t("Opgeslagen.", "Saved.")).or_else(|| q.get("gedaan").map(|_| ctx.t("Gedaan.", "Done.")));
+    Ok(record_page(&ctx, &l, flash, &[], None))
+}
+
+pub async fn edit_form(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) -> Result<Response, PageError> {
+    let Loaded { p, org, meta, versions, .. } = load(&ctx, &app, &id).await?;
+    if workflow::authorize(&p, org.id, org.flow, Action::Save).is_err() {
+        return Err(forbidden());
+    }
+    let latest = versions.last().ok_or_else(|| ctx.err(ServiceError::NotFound("version")))?;
+    let content = if latest.standard_version == StandardVersion::CURRENT { latest.content.clone() } else { carry_over(latest) };
+    // Show what is still missing right away, so editors see it before they release.
+    let errors = validate::validate(StandardVersion::CURRENT, &content, Mode::Complete).err().unwrap_or_default();
+    let title = format!("{}: {}", ctx.t("Bewerken", "Edit"), content.name());
+    let body = html! {
+        p.crumbs { a href=(format!("{}/beheer/algoritme/{}", ctx.base(), meta.id)) { (content.name()) } }
+        h1 { (title) }
+        @if latest.standard_version != StandardVersion::CURRENT {
+            p.notice { (ctx.t("Deze registratie is geschreven in een oudere versie van de standaard. De velden die 1.0 kent zijn overgenomen; bewaren maakt er een 1.0-versie van.", "This registration was written in an older version of the standard. The fields 1.0 knows were carried over; saving makes it a 1.0 version.")) }
+        }
+        (registration_form(&ctx, &format!("{}/beheer/algoritme/{}/bewerken", ctx.base(), meta.id), &content, &errors, &link_warnings(&ctx, &content),
+            html! { input type="hidden" name="expected" value=(meta.latest_version); }))
+    };
+    Ok(ctx.page(&title, body))
+}
+
+pub async fn save(
+    ctx: Ctx,
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form)?;
+    let Loaded { p, meta, .. } = load(&ctx, &app, &id).await?;
+    let content = parse(&form);
+    let expected = form.iter().find(|(k, _)| k == "expected").and_then(|(_, v)| v.parse::<u32>().ok());
+    match app.register().save(&p, meta.id, content.clone(), expected).await {
+        Ok(_) => Ok(Redirect::to(&format!("{}/beheer/algoritme/{}?opgeslagen=1", ctx.base(), meta.id)).into_response()),
+        Err(ServiceError::Validation(errors)) => Ok(form_error(
+            &ctx,
+            &format!("{}: {}", ctx.t("Bewerken", "Edit"), content.name()),
+            &format!("{}/beheer/algoritme/{}/bewerken", ctx.base(), meta.id),
+            &content,
+            &errors,
+            html! { input type="hidden" name="expected" value=(meta.latest_version); },
+        )),
+        Err(ServiceError::Forbidden { .. }) => Err(forbidden()),
+        Err(e) => Err(ctx.err(e)),
+    }
+}
+
+pub async fn act(
+    ctx: Ctx,
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form)?;
+    let l = load(&ctx, &app, &id).await?;
+    let (p, meta) = (&l.p, &l.meta);
+    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let Some(action) = get("action").and_then(|a| Action::parse(&a)).filter(|a| Action::WORKFLOW.contains(a) && *a != Action::Save) else {
+        return Err(PageError::Status(StatusCode::UNPROCESSABLE_ENTITY, "Onbekende actie.".into(), "Unknown action.".into()));
+    };
+    if get("expected").and_then(|v| v.parse::<u32>().ok()).is_some_and(|e| e != meta.latest_version) {
+        let msg = ctx.t(
+            "Iemand anders heeft de registratie intussen gewijzigd. Bekijk de nieuwe versie en probeer het opnieuw.",
+            "Someone else changed the registration meanwhile. Look at the new version and try again.",
+        );
+        return Ok(record_page(&ctx, &l, None, &[], Some(msg.into())));
+    }
+    match app.register().act(p, meta.id, action, get("reason").filter(|r| !r.trim().is_empty())).await {
+        Ok(_) => Ok(Redirect::to(&format!("{}/beheer/algoritme/{}?gedaan=1", ctx.base(), meta.id)).into_response()),
+        Err(ServiceError::Validation(errors)) => Ok(record_page(&ctx, &l, None, &errors, None)),
+        Err(ServiceError::Forbidden { .. }) => Err(forbidden()),
+        Err(e @ (ServiceError::Workflow(_) | ServiceError::Stale)) => {
+            let (_, prob) = crate::problem::problem_of(&e);
+            let msg = if ctx.lang == algoreg_standard::Lang::Nl { prob.detail_nl } else { prob.detail };
+            Ok(record_page(&ctx, &l, None, &[], Some(msg)))
+        }
+        Err(e) => Err(ctx.err(e)),
+    }
+}
+
+/// The latest version exactly as the public will see it.
+pub async fn preview(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) -> Result<Response, PageError> {
+    let Loaded { org, meta, versions, .. } = load(&ctx, &app, &id).await?;
+    let latest = versions.last().ok_or_else(|| ctx.err(ServiceError::NotFound("version")))?;
+    let body = html! {
+        p.notice role="note" { (ctx.t("Voorbeeld: zo ziet het publiek deze versie na publicatie. ", "Preview: this is how the public will see this version once published. "))
+            a href=(format!("{}/beheer/algoritme/{}", ctx.base(), meta.id)) { (ctx.t("Terug", "Back")) } }
+        p.crumbs { (org.name) }
+        h1 { (latest.content.name()) }
+        @if let Some(s) = latest.content.str("description_short") { div.lead { (super::render::render_rich(s)) } }
+        (record_view(latest.standard_version, &latest.content, ctx.lang))
+    };
+    Ok(ctx.page(latest.content.name(), body))
+}
