@@ -197,8 +197,8 @@ pub async fn new_form(
         @if let Some(from) = &started_from {
             p.notice { (ctx.t("Gestart vanuit: ", "Started from: ")) strong { (from) } ". " (ctx.t("Controleer alles en pas het aan uw organisatie aan.", "Check everything and adapt it to your organisation.")) }
         } @else {
-            details.start {
-                summary { (ctx.t("Beginnen vanuit een sjabloon of een bestaande registratie", "Start from a template or an existing registration")) }
+            section.start aria-labelledby="start-from" {
+                h2 #start-from { (ctx.t("Beginnen vanuit een sjabloon of een bestaande registratie", "Start from a template or an existing registration")) }
                 form method="get" {
                     div.field {
                         label for="template" { (ctx.t("Sjabloon van een leverancier", "Supplier template")) }

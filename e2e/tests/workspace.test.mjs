@@ -1,0 +1,172 @@
+// The editors' workspace in a real browser: the whole path in both publication flows, keyboard use,
+// and zero axe-core violations on the dashboard, form, review and admin pages.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { makeEnv, serve, browser, axe, screenshot, login } from "../lib.mjs";
+
+let env, server, chrome;
+
+before(async () => {
+  env = makeEnv();
+  env.cli("org", "add", "--code", "zwolle", "--name", "Gemeente Zwolle", "--type", "gemeente", "--flow", "four_eyes");
+  env.cli("org", "add", "--code", "assen", "--name", "Gemeente Assen", "--type", "gemeente", "--flow", "central");
+  env.cli("user", "add", "--email", "redacteur@zwolle.nl", "--name", "Rosa Redacteur", "--org", "zwolle", "--role", "editor");
+  env.cli("user", "add", "--email", "goedkeurder@zwolle.nl", "--name", "Gijs Goedkeurder", "--org", "zwolle", "--role", "approver");
+  env.cli("user", "add", "--email", "beheer@zwolle.nl", "--name", "Bea Beheer", "--org", "zwolle", "--role", "org_admin");
+  env.cli("user", "add", "--email", "redacteur@assen.nl", "--name", "Ali Redacteur", "--org", "assen", "--role", "editor");
+  env.cli("user", "add", "--email", "centraal@algoreg.nl", "--name", "Centrale Beheerder", "--operator");
+  const template = join(env.dir, "Leverancier.json");
+  writeFileSync(template, JSON.stringify([{
+    name: "Parkeervergunningen toetsen",
+    description_short: "Het systeem controleert aanvragen voor een parkeervergunning aan de hand van de regels van de gemeente.",
+    organization: null, status: "In gebruik", publication_category: "Overige algoritmes", category: ["Verkeer"],
+    goal: "<p>Inwoners krijgen sneller een besluit over hun vergunning.</p>", provider: "Voorbeeld Leverancier BV",
+    lawful_basis_grouping: [{ title: "Wegenverkeerswet 1994", link: "https://wetten.overheid.nl/BWBR0006622" }],
+  }]));
+  env.cli("template", "import", template);
+  server = await serve(env);
+  chrome = await browser();
+});
+
+after(async () => {
+  await chrome?.close();
+  server?.stop();
+});
+
+async function noViolations(page, what) {
+  const v = await axe(page);
+  assert.deepEqual(v, [], `${what}: ${JSON.stringify(v, null, 1)}`);
+}
+
+test("four eyes: register from a template, validate, release, reject, fix, approve, public page", async () => {
+  const ctx = await chrome.newContext({ bypassCSP: true });
+  const page = await ctx.newPage();
+  await login(page, server.base, "redacteur@zwolle.nl");
+  assert.match(page.url(), /\/nl\/beheer\/org\/zwolle$/);
+  await noViolations(page, "dashboard");
+  await screenshot(page, "workspace-dashboard");
+
+  await page.click("text=Nieuwe registratie");
+  await page.selectOption("#template", { label: "Parkeervergunningen toetsen (Leverancier)" });
+  await Promise.all([page.waitForNavigation(), page.click("text=Sjabloon gebruiken")]);
+  assert.equal(await page.inputValue("#field-name"), "Parkeervergunningen toetsen");
+  await noViolations(page, "form");
+  await screenshot(page, "workspace-form");
+
+  // A bad link: the error summary links to the field; nothing is stored.
+  await page.fill("#field-website", "zwolle.nl/parkeren");
+  await Promise.all([page.waitForNavigation(), page.click("text=Opslaan als concept")]);
+  const summary = page.locator(".error-summary");
+  assert.match(await summary.innerText(), /Link naar publiekspagina/);
+  await noViolations(page, "form with errors");
+  await screenshot(page, "workspace-form-errors");
+  await page.fill("#field-website", "https://www.zwolle.nl/parkeren");
+  await page.fill("#field-contact_email", "algoritmes@zwolle.nl");
+  await Promise.all([page.waitForNavigation(), page.click("text=Opslaan als concept")]);
+  assert.match(await page.locator("p.notice").innerText(), /Opgeslagen/);
+  const recordUrl = page.url().split("?")[0];
+  const id = recordUrl.split("/").pop();
+
+  await Promise.all([page.waitForNavigation(), page.click("button:has-text('Vrijgeven')")]);
+  assert.match(await page.locator(".facts").innerText(), /Vrijgegeven/);
+  assert.equal(await page.locator("button:has-text('Publiceren')").count(), 0, "no publish button for the editor");
+
+  // The approver publishes the first version.
+  const actx = await chrome.newContext({ bypassCSP: true });
+  const ap = await actx.newPage();
+  await login(ap, server.base, "goedkeurder@zwolle.nl");
+  assert.match(await ap.locator(".todo").innerText(), /Parkeervergunningen toetsen/);
+  await ap.goto(recordUrl);
+  await Promise.all([ap.waitForNavigation(), ap.click("button:has-text('Publiceren')")]);
+  await ap.goto(server.base + "/nl/algoritme/" + id);
+  assert.match(await ap.locator("h1").innerText(), /Parkeervergunningen toetsen/);
+
+  // A second version: the approver sees the word-level difference and rejects with a reason.
+  await page.goto(recordUrl + "/bewerken");
+  await page.fill("#field-description_short", "Het systeem controleert elke aanvraag voor een parkeervergunning aan de hand van de regels van de gemeente Zwolle.");
+  await Promise.all([page.waitForNavigation(), page.click("text=Opslaan als concept")]);
+  await Promise.all([page.waitForNavigation(), page.click("button:has-text('Vrijgeven')")]);
+  await ap.goto(recordUrl);
+  assert.ok(await ap.locator(".review ins").count() > 0, "insertions marked");
+  await noViolations(ap, "review");
+  await screenshot(ap, "workspace-review");
+  await ap.fill("#reason-reject", "Noem ook wat de inwoner merkt.");
+  await Promise.all([ap.waitForNavigation(), ap.click("button:has-text('Afwijzen')")]);
+
+  await page.goto(recordUrl);
+  assert.match(await page.locator("table.history").innerText(), /Noem ook wat de inwoner merkt/);
+  await page.goto(recordUrl + "/bewerken");
+  await page.fill("#field-goal", "Inwoners krijgen sneller een besluit over hun vergunning. U merkt dit aan een kortere wachttijd.");
+  await Promise.all([page.waitForNavigation(), page.click("text=Opslaan als concept")]);
+  await Promise.all([page.waitForNavigation(), page.click("button:has-text('Vrijgeven')")]);
+  await ap.goto(recordUrl);
+  await Promise.all([ap.waitForNavigation(), ap.click("button:has-text('Publiceren')")]);
+  await ap.goto(server.base + "/nl/algoritme/" + id);
+  assert.match(await ap.locator("main").innerText(), /kortere wachttijd/);
+  await screenshot(ap, "public-record");
+  await ctx.close();
+  await actx.close();
+});
+
+test("central flow: the editor releases, the central operator publishes", async () => {
+  const ctx = await chrome.newContext({ bypassCSP: true });
+  const page = await ctx.newPage();
+  await login(page, server.base, "redacteur@assen.nl");
+  await page.goto(server.base + "/nl/beheer/org/assen/nieuw");
+  await page.fill("#field-name", "Afvalroutes plannen");
+  await page.fill("#field-description_short", "Het algoritme plant de routes van de vuilniswagens met gegevens van sensoren in containers.");
+  await page.check("text=Natuur en milieu");
+  await page.selectOption("#field-status", "In gebruik");
+  await page.fill("#field-contact_email", "algoritmes@assen.nl");
+  await page.selectOption("#field-publication_category", "Overige algoritmes");
+  await Promise.all([page.waitForNavigation(), page.click("text=Opslaan als concept")]);
+  const recordUrl = page.url().split("?")[0];
+  const id = recordUrl.split("/").pop();
+  await Promise.all([page.waitForNavigation(), page.click("button:has-text('Vrijgeven')")]);
+
+  const octx = await chrome.newContext({ bypassCSP: true });
+  const op = await octx.newPage();
+  await login(op, server.base, "centraal@algoreg.nl");
+  assert.match(await op.locator("main").innerText(), /Afvalroutes plannen/);
+  await op.goto(recordUrl);
+  await Promise.all([op.waitForNavigation(), op.click("button:has-text('Publiceren')")]);
+  const res = await op.goto(server.base + "/nl/algoritme/" + id);
+  assert.equal(res.status(), 200);
+  await ctx.close();
+  await octx.close();
+});
+
+test("admin page has no violations; pages of another organisation answer 403", async () => {
+  const ctx = await chrome.newContext({ bypassCSP: true });
+  const page = await ctx.newPage();
+  await login(page, server.base, "beheer@zwolle.nl");
+  await page.goto(server.base + "/nl/beheer/org/zwolle/instellingen");
+  await noViolations(page, "admin");
+  await screenshot(page, "workspace-admin");
+  const res = await page.goto(server.base + "/nl/beheer/org/assen");
+  assert.equal(res.status(), 403);
+  await noViolations(page, "403 page");
+  await ctx.close();
+});
+
+test("keyboard only: log in and reach the form fields in order", async () => {
+  const ctx = await chrome.newContext({ bypassCSP: true });
+  const page = await ctx.newPage();
+  await page.goto(server.base + "/nl/login");
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.className), "skip", "the skip link comes first");
+  await page.keyboard.press("Enter");
+  for (let i = 0; i < 10 && (await page.evaluate(() => document.activeElement.id)) !== "email"; i++) await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "email");
+  await page.keyboard.type("redacteur@zwolle.nl");
+  await page.keyboard.press("Tab");
+  await page.keyboard.type("een-lang-wachtwoord");
+  await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
+  assert.match(page.url(), /beheer\/org\/zwolle/);
+  await page.goto(server.base + "/en/beheer/org/zwolle/nieuw");
+  assert.equal(await page.getAttribute("html", "lang"), "en");
+  await noViolations(page, "English form");
+  await ctx.close();
+});
