@@ -299,6 +299,8 @@ struct Loaded {
     meta: RecordMeta,
     versions: Vec<Version>,
     history: Vec<algoreg_store::HistoryEntry>,
+    /// Display names for the actor keys in the history (`user:ID` → name).
+    names: HashMap<String, String>,
 }
 
 async fn load(ctx: &Ctx, app: &App, id: &str) -> Result<Loaded, PageError> {
@@ -315,7 +317,17 @@ async fn load(ctx: &Ctx, app: &App, id: &str) -> Result<Loaded, PageError> {
         .await
         .map_err(|e| ctx.err(e.into()))?
         .ok_or_else(|| ctx.err(ServiceError::NotFound("organisation")))?;
-    Ok(Loaded { p, org, meta, versions, history })
+    let mut names = HashMap::new();
+    for h in &history {
+        if let Some(uid) = h.actor.strip_prefix("user:").and_then(|n| n.parse::<i64>().ok()) {
+            if !names.contains_key(&h.actor) {
+                if let Some(u) = app.store.user(uid).await.map_err(|e| ctx.err(e.into()))? {
+                    names.insert(h.actor.clone(), u.name);
+                }
+            }
+        }
+    }
+    Ok(Loaded { p, org, meta, versions, history, names })
 }
 
 /// Which workflow buttons this person sees: allowed by role and flow, and possible in this state.
@@ -327,8 +339,14 @@ fn possible_actions(p: &Principal, org: &Organisation, meta: &RecordMeta) -> Vec
         .collect()
 }
 
+fn latest_is_draft(versions: &[Version]) -> bool {
+    versions.last().is_some_and(|v| v.state == VersionState::Draft)
+}
+
 fn record_page(ctx: &Ctx, l: &Loaded, flash: Option<&str>, errors: &[FieldError], problem: Option<String>) -> Response {
-    let Loaded { p, org, meta, versions, history } = l;
+    let Loaded { p, org, meta, versions, history, names } = l;
+    let who = |key: &str| names.get(key).cloned().unwrap_or_else(|| key.replace("token:", "API-token ").replace("import:", "import "));
+    let rejection = history.last().filter(|h| h.action == Action::Reject && latest_is_draft(versions)).and_then(|h| h.reason.clone());
     let Some(latest) = versions.last() else {
         return ctx.page_status(StatusCode::NOT_FOUND, "", html! {});
     };
@@ -342,6 +360,7 @@ fn record_page(ctx: &Ctx, l: &Loaded, flash: Option<&str>, errors: &[FieldError]
         p.crumbs { a href=(format!("{}/beheer/org/{}", ctx.base(), org.code)) { (org.name) } }
         h1 { (if latest.content.name().is_empty() { ctx.t("(zonder naam)", "(no name)") } else { latest.content.name() }) }
         @if let Some(f) = flash { p.notice role="status" { (f) } }
+        @if let Some(r) = &rejection { div.notice.rejected { p { strong { (ctx.t("Afgewezen. Reden: ", "Rejected. Reason: ")) } (r) } } }
         @if let Some(pr) = &problem { div.error-summary role="alert" tabindex="-1" { h2 { (ctx.t("Dat lukte niet", "That did not work")) } p { (pr) } } }
         (error_summary(ctx, latest.standard_version, errors, ctx.t("Nog niet compleet: vul eerst deze velden in", "Not complete yet: fill in these fields first")))
         dl.facts {
@@ -396,7 +415,7 @@ fn record_page(ctx: &Ctx, l: &Loaded, flash: Option<&str>, errors: &[FieldError]
                 caption.sr-only { (ctx.t("Alle acties op deze registratie", "Every action on this registration")) }
                 thead { tr { th scope="col" { (ctx.t("Wanneer", "When")) } th scope="col" { (ctx.t("Actie", "Action")) } th scope="col" { (ctx.t("Versie", "Version")) } th scope="col" { (ctx.t("Door", "By")) } th scope="col" { (ctx.t("Reden", "Reason")) } } }
                 tbody { @for h in history.iter().rev() {
-                    tr { td { (when(&h.at)) } td { (action_label(h.action.code(), ctx.lang)) } td { (h.version) } td { (h.actor) } td { (h.reason.as_deref().unwrap_or("")) } }
+                    tr { td { (when(&h.at)) } td { (action_label(h.action.code(), ctx.lang)) } td { (h.version) } td { (who(&h.actor)) } td { (h.reason.as_deref().unwrap_or("")) } }
                 } }
             }
         }

@@ -1,0 +1,3 @@
+//! Full-text search over the public register.
+
+pub mod dutch;
