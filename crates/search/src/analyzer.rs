@@ -1,0 +1,69 @@
+//! Text analysis: Dutch (classic Dutch Porter stemmer) and plain lower-cased words for spelling help.
+
+use crate::dutch::stem;
+use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer};
+
+pub const DUTCH: &str = "nl_porter";
+pub const WORDS: &str = "words";
+
+/// A tantivy token filter applying [`crate::dutch::stem`].
+#[derive(Clone, Copy)]
+pub struct DutchStem;
+
+impl TokenFilter for DutchStem {
+    type Tokenizer<T: Tokenizer> = DutchStemFilter<T>;
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> DutchStemFilter<T> {
+        DutchStemFilter { inner: tokenizer }
+    }
+}
+
+#[derive(Clone)]
+pub struct DutchStemFilter<T> {
+    inner: T,
+}
+
+impl<T: Tokenizer> Tokenizer for DutchStemFilter<T> {
+    type TokenStream<'a> = DutchStemStream<T::TokenStream<'a>>;
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        DutchStemStream { tail: self.inner.token_stream(text) }
+    }
+}
+
+pub struct DutchStemStream<T> {
+    tail: T,
+}
+
+impl<T: TokenStream> TokenStream for DutchStemStream<T> {
+    fn advance(&mut self) -> bool {
+        if !self.tail.advance() {
+            return false;
+        }
+        let token = self.tail.token_mut();
+        token.text = stem(&token.text);
+        true
+    }
+    fn token(&self) -> &Token {
+        self.tail.token()
+    }
+    fn token_mut(&mut self) -> &mut Token {
+        self.tail.token_mut()
+    }
+}
+
+pub fn dutch() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default()).filter(RemoveLongFilter::limit(40)).filter(LowerCaser).filter(DutchStem).build()
+}
+
+pub fn words() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default()).filter(RemoveLongFilter::limit(40)).filter(LowerCaser).build()
+}
+
+/// The terms an analyzer makes of a text.
+pub fn terms(mut analyzer: TextAnalyzer, text: &str) -> Vec<String> {
+    let mut out = vec![];
+    let mut stream = analyzer.token_stream(text);
+    while stream.advance() {
+        out.push(stream.token().text.clone());
+    }
+    out
+}

@@ -1,0 +1,596 @@
+use crate::analyzer::{self, DUTCH, WORDS};
+use crate::ABBREVIATIONS;
+use serde::Serialize;
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::Mutex;
+use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::query::{AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, PhraseQuery, Query, QueryParser, RegexQuery, TermQuery};
+use tantivy::schema::{Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED, STRING};
+use tantivy::{doc, DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument, Term};
+
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    #[error("search index: {0}")]
+    Index(String),
+}
+
+impl From<tantivy::TantivyError> for SearchError {
+    fn from(e: tantivy::TantivyError) -> Self {
+        SearchError::Index(e.to_string())
+    }
+}
+
+impl From<tantivy::directory::error::OpenDirectoryError> for SearchError {
+    fn from(e: tantivy::directory::error::OpenDirectoryError) -> Self {
+        SearchError::Index(e.to_string())
+    }
+}
+
+type Result<T, E = SearchError> = std::result::Result<T, E>;
+
+/// What is indexed of one public record.
+#[derive(Debug, Clone, Default)]
+pub struct SearchDoc {
+    pub id: String,
+    pub org_code: String,
+    pub org_name: String,
+    pub org_type: String,
+    pub name: String,
+    pub description: String,
+    /// Every other text field, as plain text.
+    pub body: String,
+    pub themes: Vec<String>,
+    pub category: Option<String>,
+    pub status: Option<String>,
+    pub has_impact_assessment: bool,
+    /// Unix seconds of the current version's publication.
+    pub published: i64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    pub org: Option<String>,
+    pub org_type: Option<String>,
+    pub theme: Option<String>,
+    pub category: Option<String>,
+    pub status: Option<String>,
+    pub impact_assessment: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    #[default]
+    Relevance,
+    Name,
+    Newest,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SearchQuery {
+    pub text: String,
+    pub filters: Filters,
+    pub sort: Sort,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub id: String,
+    pub score: f32,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Facets {
+    pub org: Vec<(String, u64)>,
+    pub org_type: Vec<(String, u64)>,
+    pub theme: Vec<(String, u64)>,
+    pub category: Vec<(String, u64)>,
+    pub status: Vec<(String, u64)>,
+    pub impact_assessment: Vec<(String, u64)>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Results {
+    pub total: usize,
+    pub hits: Vec<Hit>,
+    pub facets: Facets,
+    /// A spelling correction of the query, when words were not found.
+    pub did_you_mean: Option<String>,
+    /// The results are for `did_you_mean`, because the query as typed found nothing.
+    pub corrected: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Suggestion {
+    pub id: String,
+    pub name: String,
+    pub organisation: String,
+}
+
+struct Fields {
+    id: Field,
+    name: Field,
+    description: Field,
+    body: Field,
+    org_name: Field,
+    words: Field,
+    facets: Field,
+    name_key: Field,
+    published: Field,
+}
+
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<IndexWriter>,
+    f: Fields,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut sb = Schema::builder();
+    let nl = |stored: bool| {
+        let o = TextOptions::default().set_indexing_options(TextFieldIndexing::default().set_tokenizer(DUTCH).set_index_option(IndexRecordOption::WithFreqsAndPositions));
+        if stored {
+            o.set_stored()
+        } else {
+            o
+        }
+    };
+    let id = sb.add_text_field("id", STRING | STORED);
+    let name = sb.add_text_field("name", nl(true));
+    let description = sb.add_text_field("description", nl(false));
+    let body = sb.add_text_field("body", nl(false));
+    let org_name = sb.add_text_field("org_name", nl(true));
+    let words = sb.add_text_field("words", TextOptions::default().set_indexing_options(TextFieldIndexing::default().set_tokenizer(WORDS).set_index_option(IndexRecordOption::Basic)));
+    let facets = sb.add_facet_field("facets", FacetOptions::default());
+    let name_key = sb.add_u64_field("name_key", FAST);
+    let published = sb.add_i64_field("published", FAST | INDEXED);
+    (sb.build(), Fields { id, name, description, body, org_name, words, facets, name_key, published })
+}
+
+/// A u64 that sorts like the lower-cased name (its first eight letters).
+fn name_key(name: &str) -> u64 {
+    let mut b = [0u8; 8];
+    for (i, c) in name.to_lowercase().chars().filter(|c| c.is_alphanumeric() || *c == ' ').map(fold).take(8).enumerate() {
+        b[i] = c;
+    }
+    u64::from_be_bytes(b)
+}
+
+fn fold(c: char) -> u8 {
+    match c {
+        'à' | 'á' | 'â' | 'ä' => b'a',
+        'è' | 'é' | 'ê' | 'ë' => b'e',
+        'ì' | 'í' | 'î' | 'ï' => b'i',
+        'ò' | 'ó' | 'ô' | 'ö' => b'o',
+        'ù' | 'ú' | 'û' | 'ü' => b'u',
+        c if c.is_ascii() => c as u8,
+        _ => b'~',
+    }
+}
+
+fn facet(kind: &str, value: &str) -> Facet {
+    Facet::from_path([kind, value])
+}
+
+/// Levenshtein distance, bounded: `None` when over `max`.
+fn distance(a: &str, b: &str, max: usize) -> Option<usize> {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > max {
+        return None;
+    }
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        let mut best = cur[0];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            best = best.min(cur[j]);
+        }
+        if best > max {
+            return None;
+        }
+        prev = cur;
+    }
+    (prev[b.len()] <= max).then_some(prev[b.len()])
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it when missing.
+    pub fn open(dir: &Path) -> Result<SearchIndex> {
+        std::fs::create_dir_all(dir).map_err(|e| SearchError::Index(e.to_string()))?;
+        let (schema, f) = schema();
+        let index = match Index::open_in_dir(dir) {
+            Ok(i) => i,
+            Err(_) => Index::create_in_dir(dir, schema)?,
+        };
+        Self::with_index(index, f)
+    }
+
+    /// An index in memory (tests, benchmarks).
+    pub fn in_memory() -> Result<SearchIndex> {
+        let (schema, f) = schema();
+        Self::with_index(Index::create_in_ram(schema), f)
+    }
+
+    fn with_index(index: Index, f: Fields) -> Result<SearchIndex> {
+        index.tokenizers().register(DUTCH, analyzer::dutch());
+        index.tokenizers().register(WORDS, analyzer::words());
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let writer = index.writer(64_000_000)?;
+        Ok(SearchIndex { index, reader, writer: Mutex::new(writer), f })
+    }
+
+    fn writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
+        self.writer.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Adds or replaces documents and deletes IDs, then commits with `position` (the outbox position).
+    pub fn apply(&self, upserts: &[SearchDoc], deletes: &[String], position: Option<i64>) -> Result<()> {
+        let mut w = self.writer();
+        for id in deletes.iter().chain(upserts.iter().map(|d| &d.id)) {
+            w.delete_term(Term::from_field_text(self.f.id, id));
+        }
+        for d in upserts {
+            let mut doc = doc!(
+                self.f.id => d.id.clone(),
+                self.f.name => d.name.clone(),
+                self.f.description => d.description.clone(),
+                self.f.body => d.body.clone(),
+                self.f.org_name => d.org_name.clone(),
+                self.f.words => format!("{} {} {}", d.name, d.description, d.org_name),
+                self.f.name_key => name_key(&d.name),
+                self.f.published => d.published,
+            );
+            doc.add_facet(self.f.facets, facet("org", &d.org_code));
+            doc.add_facet(self.f.facets, facet("type", &d.org_type));
+            for t in &d.themes {
+                doc.add_facet(self.f.facets, facet("theme", t));
+            }
+            if let Some(c) = &d.category {
+                doc.add_facet(self.f.facets, facet("cat", c));
+            }
+            if let Some(s) = &d.status {
+                doc.add_facet(self.f.facets, facet("status", s));
+            }
+            doc.add_facet(self.f.facets, facet("ia", if d.has_impact_assessment { "ja" } else { "nee" }));
+            w.add_document(doc)?;
+        }
+        let mut prepared = w.prepare_commit()?;
+        if let Some(p) = position {
+            prepared.set_payload(&p.to_string());
+        }
+        prepared.commit()?;
+        drop(w);
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Removes everything (before a rebuild).
+    pub fn clear(&self) -> Result<()> {
+        let mut w = self.writer();
+        w.delete_all_documents()?;
+        let mut prepared = w.prepare_commit()?;
+        prepared.set_payload("0");
+        prepared.commit()?;
+        drop(w);
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// The outbox position of the last commit.
+    pub fn position(&self) -> i64 {
+        self.index.load_metas().ok().and_then(|m| m.payload).and_then(|p| p.parse().ok()).unwrap_or(0)
+    }
+
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    fn text_query(&self, text: &str) -> Box<dyn Query> {
+        let mut qp = QueryParser::for_index(&self.index, vec![self.f.name, self.f.description, self.f.body, self.f.org_name]);
+        qp.set_conjunction_by_default();
+        qp.set_field_boost(self.f.name, 3.0);
+        qp.set_field_boost(self.f.description, 1.5);
+        qp.set_field_boost(self.f.org_name, 1.5);
+        // Abbreviations resolve to their organisation: (abbr OR "full name") per abbreviation.
+        let mut rest = vec![];
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![];
+        for word in text.split_whitespace() {
+            let clean: String = word.chars().filter(|c| c.is_alphanumeric()).collect::<String>().to_lowercase();
+            match ABBREVIATIONS.iter().find(|(a, _)| *a == clean) {
+                Some((_, full)) => {
+                    let terms: Vec<Term> = analyzer::terms(analyzer::dutch(), full).into_iter().map(|t| Term::from_field_text(self.f.org_name, &t)).collect();
+                    let (abbr, _) = qp.parse_query_lenient(&clean);
+                    let mut alts: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, abbr)];
+                    if terms.len() > 1 {
+                        alts.push((Occur::Should, Box::new(PhraseQuery::new(terms))));
+                    }
+                    clauses.push((Occur::Must, Box::new(BooleanQuery::new(alts))));
+                }
+                None => rest.push(word.replace(['"', '(', ')', ':', '^', '~', '[', ']', '{', '}', '\\', '*'], " ")),
+            }
+        }
+        let rest = rest.join(" ");
+        if !rest.trim().is_empty() {
+            let (q, _) = qp.parse_query_lenient(&rest);
+            clauses.push((Occur::Must, q));
+        }
+        match clauses.len() {
+            0 => Box::new(AllQuery),
+            _ => Box::new(BooleanQuery::new(clauses)),
+        }
+    }
+
+    fn filter_clauses(&self, f: &Filters) -> Vec<(Occur, Box<dyn Query>)> {
+        let mut out: Vec<(Occur, Box<dyn Query>)> = vec![];
+        let mut add = |kind: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                out.push((Occur::Must, Box::new(TermQuery::new(Term::from_facet(self.f.facets, &facet(kind, v)), IndexRecordOption::Basic))));
+            }
+        };
+        add("org", &f.org);
+        add("type", &f.org_type);
+        add("theme", &f.theme);
+        add("cat", &f.category);
+        add("status", &f.status);
+        add("ia", &f.impact_assessment.map(|b| if b { "ja".to_string() } else { "nee".to_string() }));
+        out
+    }
+
+    fn run(&self, searcher: &Searcher, q: &SearchQuery, text: &str) -> Result<Results> {
+        let mut clauses = vec![(Occur::Must, self.text_query(text))];
+        clauses.extend(self.filter_clauses(&q.filters));
+        let query = BooleanQuery::new(clauses);
+        let mut fc = FacetCollector::for_field("facets");
+        for k in ["/org", "/type", "/theme", "/cat", "/status", "/ia"] {
+            fc.add_facet(k);
+        }
+        let limit = q.limit.clamp(1, 1000);
+        let (total, hits, counts) = match q.sort {
+            Sort::Relevance => {
+                let (total, top, counts) = searcher.search(&query, &(Count, TopDocs::with_limit(limit).and_offset(q.offset), fc))?;
+                (total, top.into_iter().map(|(s, a)| (s, a)).collect::<Vec<_>>(), counts)
+            }
+            Sort::Name => {
+                let (total, top, counts) = searcher.search(&query, &(Count, TopDocs::with_limit(limit).and_offset(q.offset).order_by_fast_field::<u64>("name_key", Order::Asc), fc))?;
+                (total, top.into_iter().map(|(_, a)| (0.0, a)).collect(), counts)
+            }
+            Sort::Newest => {
+                let (total, top, counts) = searcher.search(&query, &(Count, TopDocs::with_limit(limit).and_offset(q.offset).order_by_fast_field::<i64>("published", Order::Desc), fc))?;
+                (total, top.into_iter().map(|(_, a)| (0.0, a)).collect(), counts)
+            }
+        };
+        let mut out = Vec::with_capacity(hits.len());
+        for (score, addr) in hits {
+            out.push(Hit { id: self.id_of(searcher, addr)?, score });
+        }
+        let list = |k: &str| -> Vec<(String, u64)> {
+            let mut v: Vec<(String, u64)> = counts.get(k).map(|(f, n)| (f.to_path().last().map(|s| s.to_string()).unwrap_or_default(), n)).collect();
+            v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            v
+        };
+        let facets = Facets { org: list("/org"), org_type: list("/type"), theme: list("/theme"), category: list("/cat"), status: list("/status"), impact_assessment: list("/ia") };
+        Ok(Results { total, hits: out, facets, did_you_mean: None, corrected: false })
+    }
+
+    fn id_of(&self, searcher: &Searcher, addr: DocAddress) -> Result<String> {
+        let doc: TantivyDocument = searcher.doc(addr)?;
+        Ok(doc.get_first(self.f.id).and_then(|v| v.as_str()).unwrap_or_default().to_string())
+    }
+
+    /// Searches; when the query as typed finds nothing and a spelling correction exists, searches that.
+    pub fn search(&self, q: &SearchQuery) -> Result<Results> {
+        let searcher = self.reader.searcher();
+        let mut results = self.run(&searcher, q, &q.text)?;
+        let correction = self.correct(&searcher, &q.text);
+        if results.total == 0 {
+            if let Some(c) = &correction {
+                results = self.run(&searcher, q, c)?;
+                results.corrected = true;
+            }
+        }
+        results.did_you_mean = correction;
+        Ok(results)
+    }
+
+    /// Replaces words that occur nowhere by the most frequent known word within edit distance 2.
+    fn correct(&self, searcher: &Searcher, text: &str) -> Option<String> {
+        let words: Vec<String> = analyzer::terms(analyzer::words(), text);
+        if words.is_empty() {
+            return None;
+        }
+        let mut changed = false;
+        let mut out = vec![];
+        for w in words {
+            let known = ABBREVIATIONS.iter().any(|(a, _)| *a == w) || searcher.doc_freq(&Term::from_field_text(self.f.words, &w)).unwrap_or(0) > 0;
+            if known || w.len() < 4 || w.chars().all(|c| c.is_ascii_digit()) {
+                out.push(w);
+                continue;
+            }
+            let max = if w.chars().count() >= 8 { 2 } else { 1 };
+            let mut best: Option<(usize, u64, String)> = None;
+            for seg in searcher.segment_readers() {
+                let Ok(inv) = seg.inverted_index(self.f.words) else { continue };
+                let mut stream = match inv.terms().stream() {
+                    Ok(s) => s,
+                    Err(_) => continue,
+                };
+                while let Some((bytes, info)) = stream.next() {
+                    let Ok(term) = std::str::from_utf8(bytes) else { continue };
+                    if let Some(d) = distance(&w, term, max) {
+                        let freq = info.doc_freq as u64;
+                        let better = match &best {
+                            None => true,
+                            Some((bd, bf, _)) => d < *bd || (d == *bd && freq > *bf),
+                        };
+                        if better {
+                            best = Some((d, freq, term.to_string()));
+                        }
+                    }
+                }
+            }
+            match best {
+                Some((_, _, t)) => {
+                    changed = true;
+                    out.push(t);
+                }
+                None => out.push(w),
+            }
+        }
+        changed.then(|| out.join(" "))
+    }
+
+    /// Suggestions while typing: names matching all words, the last one as a prefix.
+    pub fn suggest(&self, text: &str, limit: usize) -> Result<Vec<Suggestion>> {
+        let words: Vec<String> = analyzer::terms(analyzer::words(), text);
+        let Some((last, full)) = words.split_last() else { return Ok(vec![]) };
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = full.iter().map(|w| -> (Occur, Box<dyn Query>) { (Occur::Must, Box::new(TermQuery::new(Term::from_field_text(self.f.words, w), IndexRecordOption::Basic))) }).collect();
+        let escaped: String = last.chars().filter(|c| c.is_alphanumeric()).collect();
+        if escaped.is_empty() {
+            return Ok(vec![]);
+        }
+        clauses.push((Occur::Must, Box::new(RegexQuery::from_pattern(&format!("{escaped}.*"), self.f.words)?)));
+        let mut name_boost: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(clauses)))];
+        name_boost.push((Occur::Should, self.text_query(text)));
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&BooleanQuery::new(name_boost), &TopDocs::with_limit(limit.clamp(1, 20)))?;
+        let mut out = vec![];
+        for (_, addr) in top {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            let get = |f: Field| doc.get_first(f).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+            out.push(Suggestion { id: get(self.f.id), name: get(self.f.name), organisation: get(self.f.org_name) });
+        }
+        Ok(out)
+    }
+
+    /// Records whose text resembles this one's most (no model, only the index's term statistics).
+    pub fn similar(&self, id: &str, limit: usize) -> Result<Vec<Hit>> {
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&TermQuery::new(Term::from_field_text(self.f.id, id), IndexRecordOption::Basic), &TopDocs::with_limit(1))?;
+        let Some((_, addr)) = top.first() else { return Ok(vec![]) };
+        let q = MoreLikeThisQuery::builder().with_min_doc_frequency(1).with_min_term_frequency(1).with_max_query_terms(30).with_min_word_length(3).with_document(*addr);
+        let hits = searcher.search(&q, &TopDocs::with_limit(limit + 1))?;
+        let mut out = vec![];
+        let mut seen = BTreeSet::new();
+        for (score, a) in hits {
+            let hid = self.id_of(&searcher, a)?;
+            if hid != id && seen.insert(hid.clone()) {
+                out.push(Hit { id: hid, score });
+            }
+        }
+        out.truncate(limit);
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(id: &str, org: &str, name: &str, desc: &str, theme: &str) -> SearchDoc {
+        SearchDoc {
+            id: id.into(),
+            org_code: org.into(),
+            org_name: if org == "uwv" { "Uitvoeringsinstituut Werknemersverzekeringen (UWV)".into() } else { format!("Gemeente {org}") },
+            org_type: if org == "uwv" { "zelfstandig_bestuursorgaan".into() } else { "gemeente".into() },
+            name: name.into(),
+            description: desc.into(),
+            body: String::new(),
+            themes: vec![theme.into()],
+            category: Some("Impactvolle algoritmes".into()),
+            status: Some("In gebruik".into()),
+            has_impact_assessment: org == "uwv",
+            published: id.len() as i64,
+        }
+    }
+
+    fn index() -> SearchIndex {
+        let i = SearchIndex::in_memory().unwrap();
+        i.apply(
+            &[
+                d("11111111", "delft", "Parkeervergunningen toetsen", "De gemeente toetst aanvragen voor parkeervergunningen.", "Verkeer"),
+                d("22222222", "delft", "Bijstandsuitkering controleren", "Controle op uitkeringen en toeslagen van de gemeenten.", "Sociale zekerheid"),
+                d("33333331", "uwv", "WW-uitkering berekenen", "Berekening van de werkloosheidsuitkering.", "Werk"),
+                d("44444444", "ede", "Afvalroutes plannen", "Routes voor de vuilniswagens.", "Natuur en milieu"),
+            ],
+            &[],
+            Some(7),
+        )
+        .unwrap();
+        i
+    }
+
+    fn ids(r: &Results) -> Vec<&str> {
+        r.hits.iter().map(|h| h.id.as_str()).collect()
+    }
+
+    #[test]
+    fn stemming_matches_word_forms() {
+        let i = index();
+        let r = i.search(&SearchQuery { text: "gemeenten".into(), limit: 10, ..Default::default() }).unwrap();
+        assert_eq!(r.total, 3, "gemeenten matches gemeente in texts and organisation names: {r:?}");
+        let r = i.search(&SearchQuery { text: "toeslag".into(), limit: 10, ..Default::default() }).unwrap();
+        assert_eq!(ids(&r), vec!["22222222"], "toeslag matches toeslagen");
+        let r = i.search(&SearchQuery { text: "uitkering".into(), limit: 10, ..Default::default() }).unwrap();
+        assert!(ids(&r).contains(&"22222222") && ids(&r).contains(&"33333331"));
+    }
+
+    #[test]
+    fn abbreviations_resolve_to_the_organisation() {
+        let i = index();
+        let r = i.search(&SearchQuery { text: "UWV".into(), limit: 10, ..Default::default() }).unwrap();
+        assert_eq!(ids(&r), vec!["33333331"]);
+    }
+
+    #[test]
+    fn facets_filters_sorting_and_position() {
+        let i = index();
+        assert_eq!(i.position(), 7);
+        let all = i.search(&SearchQuery { limit: 10, sort: Sort::Name, ..Default::default() }).unwrap();
+        assert_eq!(all.total, 4);
+        assert_eq!(ids(&all)[0], "44444444", "Afvalroutes first by name");
+        assert!(all.facets.org.contains(&("delft".into(), 2)));
+        let f = i.search(&SearchQuery { limit: 10, filters: Filters { org: Some("delft".into()), theme: Some("Verkeer".into()), ..Default::default() }, ..Default::default() }).unwrap();
+        assert_eq!(ids(&f), vec!["11111111"]);
+        let ia = i.search(&SearchQuery { limit: 10, filters: Filters { impact_assessment: Some(true), ..Default::default() }, ..Default::default() }).unwrap();
+        assert_eq!(ids(&ia), vec!["33333331"]);
+        i.apply(&[], &["11111111".into()], Some(8)).unwrap();
+        assert_eq!(i.search(&SearchQuery { limit: 10, ..Default::default() }).unwrap().total, 3);
+        assert_eq!(i.position(), 8);
+    }
+
+    #[test]
+    fn typos_are_corrected() {
+        let i = index();
+        let r = i.search(&SearchQuery { text: "afvalrotes".into(), limit: 10, ..Default::default() }).unwrap();
+        assert_eq!(r.did_you_mean.as_deref(), Some("afvalroutes"));
+        assert!(r.corrected);
+        assert_eq!(ids(&r), vec!["44444444"]);
+        // Stemming already forgives some slips: no correction needed to find it.
+        let r = i.search(&SearchQuery { text: "parkeervergunnigen".into(), limit: 10, ..Default::default() }).unwrap();
+        assert_eq!(ids(&r), vec!["11111111"]);
+    }
+
+    #[test]
+    fn suggestions_and_similar() {
+        let i = index();
+        let s = i.suggest("parkeer", 5).unwrap();
+        assert_eq!(s[0].id, "11111111");
+        let sim = i.similar("22222222", 3).unwrap();
+        assert!(!sim.is_empty() && sim.iter().all(|h| h.id != "22222222"));
+    }
+
+    #[test]
+    fn hostile_queries_do_not_fail() {
+        let i = index();
+        for q in ["\"", "((", "name:", "*", "a AND OR", "~~~", "\\", "[1 TO", ":::", "ü^2"] {
+            assert!(i.search(&SearchQuery { text: q.into(), limit: 5, ..Default::default() }).is_ok(), "{q}");
+            assert!(i.suggest(q, 5).is_ok(), "{q}");
+        }
+    }
+}
