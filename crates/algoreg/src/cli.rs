@@ -40,6 +40,11 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Rebuilds the search index from the store.
+    Reindex {
+        #[command(flatten)]
+        data: DataArg,
+    },
     /// Creates or upgrades the database schema.
     Migrate {
         #[command(flatten)]
@@ -190,6 +195,10 @@ async fn open(data: &Path) -> Result<App, ServiceError> {
     Ok(App::new(Arc::new(store)))
 }
 
+fn open_index(data: &Path) -> Result<algoreg_search::SearchIndex, ServiceError> {
+    algoreg_search::SearchIndex::open(&data.join("search")).map_err(|e| ServiceError::Internal(e.to_string()))
+}
+
 fn out_writer(out: &Option<PathBuf>) -> Result<Box<dyn Write>, ServiceError> {
     Ok(match out {
         Some(p) => Box::new(std::io::BufWriter::new(std::fs::File::create(p).map_err(|e| {
@@ -206,12 +215,35 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
             if demo {
                 seed_demo(&app).await?;
             }
+            let index = Arc::new(open_index(&data.data)?);
+            if index.num_docs() == 0 && app.store.count_published().await? > 0 {
+                let n = algoreg_service::search::rebuild(app.store.as_ref(), &index).await?;
+                println!("search index built: {n} records");
+            }
+            let app = app.with_search(index.clone());
+            // Keep the index in step with the store: newly published versions are searchable within a second.
+            let store = app.store.clone();
+            tokio::spawn(async move {
+                loop {
+                    if let Err(e) = algoreg_service::search::sync(store.as_ref(), &index).await {
+                        tracing::error!(error = %e, "search index sync failed");
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
+            });
             let (listener, local) = algoreg_web::bind(&addr).await.map_err(|e| {
                 ServiceError::bad("addr", format!("Kan niet luisteren op {addr}: {e}"), format!("Cannot listen on {addr}: {e}"))
             })?;
             println!("algoreg listening on http://{local}");
             let _ = std::io::stdout().flush();
             algoreg_web::serve(app, listener).await.map_err(|e| ServiceError::Internal(e.to_string()))?;
+        }
+        Command::Reindex { data } => {
+            let app = open(&data.data).await?;
+            let index = open_index(&data.data)?;
+            let started = Instant::now();
+            let n = algoreg_service::search::rebuild(app.store.as_ref(), &index).await?;
+            println!("search index rebuilt: {n} records in {:.1}s", started.elapsed().as_secs_f64());
         }
         Command::Migrate { data } => {
             open(&data.data).await?;

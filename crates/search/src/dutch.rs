@@ -144,38 +144,26 @@ impl Stemmer {
         let suffixes = ["lijk", "baar", "end", "ing", "bar", "ig"];
         if let Some(suf) = suffixes.iter().find(|s| self.ends(s)) {
             let at = self.w.len() - suf.chars().count();
-            match *suf {
-                "end" | "ing" => {
-                    if at >= self.p2 {
+            // Every derivational suffix must lie in R2.
+            if at >= self.p2 {
+                let before = self.before(at);
+                match *suf {
+                    "end" | "ing" => {
                         self.w.truncate(at);
                         match self.start("ig") {
                             Some(ig) if ig >= self.p2 && self.before(ig) != Some('e') => self.w.truncate(ig),
                             _ => self.undouble(),
                         }
                     }
-                }
-                "ig" => {
-                    if at >= self.p2 && self.before(at) != Some('e') {
-                        self.w.truncate(at);
-                    }
-                }
-                "lijk" => {
-                    if at >= self.p2 {
+                    "ig" if before != Some('e') => self.w.truncate(at),
+                    "lijk" => {
                         self.w.truncate(at);
                         self.e_ending();
                     }
+                    "baar" => self.w.truncate(at),
+                    "bar" if self.e_found => self.w.truncate(at),
+                    _ => {}
                 }
-                "baar" => {
-                    if at >= self.p2 {
-                        self.w.truncate(at);
-                    }
-                }
-                "bar" => {
-                    if at >= self.p2 && self.e_found {
-                        self.w.truncate(at);
-                    }
-                }
-                _ => {}
             }
         }
         // Step 4: undouble a vowel before a final consonant (maan -> man).

@@ -6,7 +6,9 @@ use std::path::Path;
 use std::sync::Mutex;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, PhraseQuery, Query, QueryParser, RegexQuery, TermQuery};
-use tantivy::schema::{Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED, STRING};
+use tantivy::schema::{
+    Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED, STRING,
+};
 use tantivy::{doc, DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 #[derive(Debug, thiserror::Error)]
@@ -131,7 +133,9 @@ pub struct SearchIndex {
 fn schema() -> (Schema, Fields) {
     let mut sb = Schema::builder();
     let nl = |stored: bool| {
-        let o = TextOptions::default().set_indexing_options(TextFieldIndexing::default().set_tokenizer(DUTCH).set_index_option(IndexRecordOption::WithFreqsAndPositions));
+        let o = TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default().set_tokenizer(DUTCH).set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        );
         if stored {
             o.set_stored()
         } else {
@@ -143,7 +147,11 @@ fn schema() -> (Schema, Fields) {
     let description = sb.add_text_field("description", nl(false));
     let body = sb.add_text_field("body", nl(false));
     let org_name = sb.add_text_field("org_name", nl(true));
-    let words = sb.add_text_field("words", TextOptions::default().set_indexing_options(TextFieldIndexing::default().set_tokenizer(WORDS).set_index_option(IndexRecordOption::Basic)));
+    let words = sb.add_text_field(
+        "words",
+        TextOptions::default()
+            .set_indexing_options(TextFieldIndexing::default().set_tokenizer(WORDS).set_index_option(IndexRecordOption::Basic)),
+    );
     let facets = sb.add_facet_field("facets", FacetOptions::default());
     let name_key = sb.add_u64_field("name_key", FAST);
     let published = sb.add_i64_field("published", FAST | INDEXED);
@@ -304,7 +312,8 @@ impl SearchIndex {
             let clean: String = word.chars().filter(|c| c.is_alphanumeric()).collect::<String>().to_lowercase();
             match ABBREVIATIONS.iter().find(|(a, _)| *a == clean) {
                 Some((_, full)) => {
-                    let terms: Vec<Term> = analyzer::terms(analyzer::dutch(), full).into_iter().map(|t| Term::from_field_text(self.f.org_name, &t)).collect();
+                    let terms: Vec<Term> =
+                        analyzer::terms(analyzer::dutch(), full).into_iter().map(|t| Term::from_field_text(self.f.org_name, &t)).collect();
                     let (abbr, _) = qp.parse_query_lenient(&clean);
                     let mut alts: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, abbr)];
                     if terms.len() > 1 {
@@ -330,7 +339,10 @@ impl SearchIndex {
         let mut out: Vec<(Occur, Box<dyn Query>)> = vec![];
         let mut add = |kind: &str, v: &Option<String>| {
             if let Some(v) = v {
-                out.push((Occur::Must, Box::new(TermQuery::new(Term::from_facet(self.f.facets, &facet(kind, v)), IndexRecordOption::Basic))));
+                out.push((
+                    Occur::Must,
+                    Box::new(TermQuery::new(Term::from_facet(self.f.facets, &facet(kind, v)), IndexRecordOption::Basic)),
+                ));
             }
         };
         add("org", &f.org);
@@ -354,14 +366,20 @@ impl SearchIndex {
         let (total, hits, counts) = match q.sort {
             Sort::Relevance => {
                 let (total, top, counts) = searcher.search(&query, &(Count, TopDocs::with_limit(limit).and_offset(q.offset), fc))?;
-                (total, top.into_iter().map(|(s, a)| (s, a)).collect::<Vec<_>>(), counts)
+                (total, top, counts)
             }
             Sort::Name => {
-                let (total, top, counts) = searcher.search(&query, &(Count, TopDocs::with_limit(limit).and_offset(q.offset).order_by_fast_field::<u64>("name_key", Order::Asc), fc))?;
+                let (total, top, counts) = searcher.search(
+                    &query,
+                    &(Count, TopDocs::with_limit(limit).and_offset(q.offset).order_by_fast_field::<u64>("name_key", Order::Asc), fc),
+                )?;
                 (total, top.into_iter().map(|(_, a)| (0.0, a)).collect(), counts)
             }
             Sort::Newest => {
-                let (total, top, counts) = searcher.search(&query, &(Count, TopDocs::with_limit(limit).and_offset(q.offset).order_by_fast_field::<i64>("published", Order::Desc), fc))?;
+                let (total, top, counts) = searcher.search(
+                    &query,
+                    &(Count, TopDocs::with_limit(limit).and_offset(q.offset).order_by_fast_field::<i64>("published", Order::Desc), fc),
+                )?;
                 (total, top.into_iter().map(|(_, a)| (0.0, a)).collect(), counts)
             }
         };
@@ -370,11 +388,19 @@ impl SearchIndex {
             out.push(Hit { id: self.id_of(searcher, addr)?, score });
         }
         let list = |k: &str| -> Vec<(String, u64)> {
-            let mut v: Vec<(String, u64)> = counts.get(k).map(|(f, n)| (f.to_path().last().map(|s| s.to_string()).unwrap_or_default(), n)).collect();
+            let mut v: Vec<(String, u64)> =
+                counts.get(k).map(|(f, n)| (f.to_path().last().map(|s| s.to_string()).unwrap_or_default(), n)).collect();
             v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
             v
         };
-        let facets = Facets { org: list("/org"), org_type: list("/type"), theme: list("/theme"), category: list("/cat"), status: list("/status"), impact_assessment: list("/ia") };
+        let facets = Facets {
+            org: list("/org"),
+            org_type: list("/type"),
+            theme: list("/theme"),
+            category: list("/cat"),
+            status: list("/status"),
+            impact_assessment: list("/ia"),
+        };
         Ok(Results { total, hits: out, facets, did_you_mean: None, corrected: false })
     }
 
@@ -407,7 +433,8 @@ impl SearchIndex {
         let mut changed = false;
         let mut out = vec![];
         for w in words {
-            let known = ABBREVIATIONS.iter().any(|(a, _)| *a == w) || searcher.doc_freq(&Term::from_field_text(self.f.words, &w)).unwrap_or(0) > 0;
+            let known =
+                ABBREVIATIONS.iter().any(|(a, _)| *a == w) || searcher.doc_freq(&Term::from_field_text(self.f.words, &w)).unwrap_or(0) > 0;
             if known || w.len() < 4 || w.chars().all(|c| c.is_ascii_digit()) {
                 out.push(w);
                 continue;
@@ -449,7 +476,12 @@ impl SearchIndex {
     pub fn suggest(&self, text: &str, limit: usize) -> Result<Vec<Suggestion>> {
         let words: Vec<String> = analyzer::terms(analyzer::words(), text);
         let Some((last, full)) = words.split_last() else { return Ok(vec![]) };
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = full.iter().map(|w| -> (Occur, Box<dyn Query>) { (Occur::Must, Box::new(TermQuery::new(Term::from_field_text(self.f.words, w), IndexRecordOption::Basic))) }).collect();
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = full
+            .iter()
+            .map(|w| -> (Occur, Box<dyn Query>) {
+                (Occur::Must, Box::new(TermQuery::new(Term::from_field_text(self.f.words, w), IndexRecordOption::Basic)))
+            })
+            .collect();
         let escaped: String = last.chars().filter(|c| c.is_alphanumeric()).collect();
         if escaped.is_empty() {
             return Ok(vec![]);
@@ -471,9 +503,15 @@ impl SearchIndex {
     /// Records whose text resembles this one's most (no model, only the index's term statistics).
     pub fn similar(&self, id: &str, limit: usize) -> Result<Vec<Hit>> {
         let searcher = self.reader.searcher();
-        let top = searcher.search(&TermQuery::new(Term::from_field_text(self.f.id, id), IndexRecordOption::Basic), &TopDocs::with_limit(1))?;
+        let top =
+            searcher.search(&TermQuery::new(Term::from_field_text(self.f.id, id), IndexRecordOption::Basic), &TopDocs::with_limit(1))?;
         let Some((_, addr)) = top.first() else { return Ok(vec![]) };
-        let q = MoreLikeThisQuery::builder().with_min_doc_frequency(1).with_min_term_frequency(1).with_max_query_terms(30).with_min_word_length(3).with_document(*addr);
+        let q = MoreLikeThisQuery::builder()
+            .with_min_doc_frequency(1)
+            .with_min_term_frequency(1)
+            .with_max_query_terms(30)
+            .with_min_word_length(3)
+            .with_document(*addr);
         let hits = searcher.search(&q, &TopDocs::with_limit(limit + 1))?;
         let mut out = vec![];
         let mut seen = BTreeSet::new();
@@ -514,7 +552,13 @@ mod tests {
         i.apply(
             &[
                 d("11111111", "delft", "Parkeervergunningen toetsen", "De gemeente toetst aanvragen voor parkeervergunningen.", "Verkeer"),
-                d("22222222", "delft", "Bijstandsuitkering controleren", "Controle op uitkeringen en toeslagen van de gemeenten.", "Sociale zekerheid"),
+                d(
+                    "22222222",
+                    "delft",
+                    "Bijstandsuitkering controleren",
+                    "Controle op uitkeringen en toeslagen van de gemeenten.",
+                    "Sociale zekerheid",
+                ),
                 d("33333331", "uwv", "WW-uitkering berekenen", "Berekening van de werkloosheidsuitkering.", "Werk"),
                 d("44444444", "ede", "Afvalroutes plannen", "Routes voor de vuilniswagens.", "Natuur en milieu"),
             ],
@@ -555,9 +599,21 @@ mod tests {
         assert_eq!(all.total, 4);
         assert_eq!(ids(&all)[0], "44444444", "Afvalroutes first by name");
         assert!(all.facets.org.contains(&("delft".into(), 2)));
-        let f = i.search(&SearchQuery { limit: 10, filters: Filters { org: Some("delft".into()), theme: Some("Verkeer".into()), ..Default::default() }, ..Default::default() }).unwrap();
+        let f = i
+            .search(&SearchQuery {
+                limit: 10,
+                filters: Filters { org: Some("delft".into()), theme: Some("Verkeer".into()), ..Default::default() },
+                ..Default::default()
+            })
+            .unwrap();
         assert_eq!(ids(&f), vec!["11111111"]);
-        let ia = i.search(&SearchQuery { limit: 10, filters: Filters { impact_assessment: Some(true), ..Default::default() }, ..Default::default() }).unwrap();
+        let ia = i
+            .search(&SearchQuery {
+                limit: 10,
+                filters: Filters { impact_assessment: Some(true), ..Default::default() },
+                ..Default::default()
+            })
+            .unwrap();
         assert_eq!(ids(&ia), vec!["33333331"]);
         i.apply(&[], &["11111111".into()], Some(8)).unwrap();
         assert_eq!(i.search(&SearchQuery { limit: 10, ..Default::default() }).unwrap().total, 3);

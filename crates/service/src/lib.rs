@@ -8,6 +8,7 @@ pub mod export;
 pub mod import;
 pub mod orgs;
 pub mod register;
+pub mod search;
 
 pub use error::ServiceError;
 
@@ -20,11 +21,17 @@ pub struct App {
     pub store: Arc<dyn Store>,
     /// Counts failed logins per account for the lockout.
     pub guard: Arc<auth::LoginGuard>,
+    /// The search index (absent in commands that do not search).
+    pub search: Option<Arc<algoreg_search::SearchIndex>>,
 }
 
 impl App {
     pub fn new(store: Arc<dyn Store>) -> App {
-        App { store, guard: Arc::new(auth::LoginGuard::default()) }
+        App { store, guard: Arc::new(auth::LoginGuard::default()), search: None }
+    }
+    pub fn with_search(mut self, index: Arc<algoreg_search::SearchIndex>) -> App {
+        self.search = Some(index);
+        self
     }
     pub fn register(&self) -> register::Register<'_> {
         register::Register { store: self.store.as_ref() }

@@ -672,6 +672,33 @@ impl Store for SqliteStore {
         Ok(out)
     }
 
+    async fn outbox_after(&self, after: i64, limit: i64) -> Result<Vec<(i64, AlgorithmId)>> {
+        let rows = sqlx::query("SELECT id, record_id FROM outbox WHERE id > ? ORDER BY id LIMIT ?")
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter()
+            .map(|r| {
+                let id: String = r.get(1);
+                Ok((r.get::<i64, _>(0), AlgorithmId::parse(&id).map_err(|_| StoreError::Backend(format!("bad id in outbox: {id}")))?))
+            })
+            .collect()
+    }
+
+    async fn recent_published(&self, limit: i64, org_code: Option<&str>) -> Result<Vec<PublishedVersion>> {
+        let sql = format!(
+            "SELECT {PUBLISHED_COLS} FROM versions v JOIN records r ON r.id=v.record_id JOIN organisations o ON o.id=r.org_id WHERE v.published_at IS NOT NULL AND r.published_version IS NOT NULL AND (? IS NULL OR o.code = ?) ORDER BY v.published_at DESC LIMIT ?"
+        );
+        let rows = sqlx::query(&sql).bind(org_code).bind(org_code).bind(limit).fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter().map(published_row).collect()
+    }
+
+    async fn outbox_max(&self) -> Result<i64> {
+        Ok(sqlx::query("SELECT COALESCE(MAX(id), 0) FROM outbox").fetch_one(&self.pool).await.map_err(backend)?.get(0))
+    }
+
     async fn count_published(&self) -> Result<u64> {
         let n: i64 = sqlx::query("SELECT count(*) FROM records WHERE published_version IS NOT NULL")
             .fetch_one(&self.pool)

@@ -89,4 +89,9 @@ pub trait Store: Send + Sync + 'static {
     /// Every public record with every published version, for exports.
     async fn export_published(&self) -> Result<Vec<(RecordMeta, Vec<PublishedVersion>)>>;
     async fn count_published(&self) -> Result<u64>;
+    /// Outbox entries (changes to public records) after `after`, oldest first: (position, record).
+    async fn outbox_after(&self, after: i64, limit: i64) -> Result<Vec<(i64, AlgorithmId)>>;
+    async fn outbox_max(&self) -> Result<i64>;
+    /// The most recently published versions (for feeds), newest first, optionally of one organisation.
+    async fn recent_published(&self, limit: i64, org_code: Option<&str>) -> Result<Vec<PublishedVersion>>;
 }

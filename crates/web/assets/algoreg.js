@@ -69,3 +69,41 @@
   var summary = document.querySelector(".error-summary");
   if (summary) { summary.focus(); }
 })();
+
+// Suggestions while typing in the search box (the form works without them).
+(function () {
+  "use strict";
+  var input = document.querySelector("input[data-suggest]");
+  if (!input || !window.fetch) { return; }
+  var list = document.createElement("ul");
+  list.className = "suggestions";
+  list.id = "q-suggestions";
+  list.hidden = true;
+  input.parentNode.parentNode.insertBefore(list, input.parentNode.nextSibling);
+  var status = document.createElement("p");
+  status.className = "sr-only";
+  status.setAttribute("role", "status");
+  list.parentNode.insertBefore(status, list.nextSibling);
+  var base = document.documentElement.lang === "en" ? "/en" : "/nl";
+  var timer;
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    var q = input.value.trim();
+    if (q.length < 2) { list.hidden = true; return; }
+    timer = setTimeout(function () {
+      fetch(input.getAttribute("data-suggest") + "?q=" + encodeURIComponent(q)).then(function (r) { return r.json(); }).then(function (items) {
+        list.innerHTML = "";
+        items.forEach(function (s) {
+          var li = document.createElement("li");
+          var a = document.createElement("a");
+          a.href = base + "/algoritme/" + s.id;
+          a.textContent = s.name + " – " + s.organisation;
+          li.appendChild(a);
+          list.appendChild(li);
+        });
+        list.hidden = items.length === 0;
+        status.textContent = items.length ? items.length + (base === "/en" ? " suggestions" : " suggesties") : "";
+      }).catch(function () { list.hidden = true; });
+    }, 150);
+  });
+})();

@@ -5,8 +5,10 @@
 mod admin;
 mod csrf;
 mod diff;
+mod downloads;
 mod form;
 mod login;
+mod portal;
 mod public;
 mod render;
 mod workspace;
@@ -30,11 +32,18 @@ const JS: &str = include_str!("../../assets/algoreg.js");
 
 fn lang_routes() -> Router<App> {
     Router::new()
-        .route("/", get(public::home))
+        .route("/", get(portal::home))
+        .route("/search", get(portal::search))
+        .route("/search/suggest", get(portal::suggest))
+        .route("/search/{file}", get(portal::search_export))
+        .route("/organisatie/{code}", get(portal::organisation))
+        .route("/algoritme/{id}/versies", get(portal::history))
+        .route("/algoritme/{id}/{file}", get(portal::record_download_or_long))
+        .route("/api", get(portal::api_page))
+        .route("/over", get(portal::about))
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/algoritme/{id}", get(public::record))
-        .route("/algoritme/{slug}/{id}", get(public::record_long))
         .route("/beheer", get(workspace::start))
         .route("/beheer/org/{org}", get(workspace::dashboard))
         .route("/beheer/org/{org}/nieuw", get(workspace::new_form).post(workspace::create))
@@ -64,6 +73,10 @@ pub fn routes() -> Router<App> {
                 ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], JS)
             }),
         )
+        .route("/downloads/{file}", get(portal::register_download))
+        .route("/feeds/atom.xml", get(portal::feed_all))
+        .route("/feeds/organisatie/{file}", get(portal::feed_org))
+        .route("/feeds/search.xml", get(portal::feed_search).layer(Extension(Lang::Nl)))
         .nest("/nl", lang_routes().layer(Extension(Lang::Nl)))
         .nest("/en", lang_routes().layer(Extension(Lang::En)))
 }

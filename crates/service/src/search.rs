@@ -1,0 +1,86 @@
+//! Keeps the search index in step with the store (through the outbox) and answers searches with
+//! records from the store.
+
+use crate::error::{Result, ServiceError};
+use algoreg_search::{SearchDoc, SearchIndex};
+use algoreg_standard::sanitize::plain_text;
+use algoreg_store::{Organisation, PublishedVersion, Store};
+use std::collections::HashMap;
+
+fn err(e: algoreg_search::SearchError) -> ServiceError {
+    ServiceError::Internal(e.to_string())
+}
+
+/// What the index gets of a published version.
+pub fn to_doc(v: &PublishedVersion, org: Option<&Organisation>) -> SearchDoc {
+    let c = &v.content;
+    let text = |k: &str| c.str(k).map(plain_text).unwrap_or_default();
+    let mut body = String::new();
+    for f in v.standard_version.fields() {
+        if f.public && !matches!(f.key, "name" | "description_short" | "organization") {
+            if let Some(val) = c.get(f.key) {
+                body.push_str(&crate::export::cell(val));
+                body.push('\n');
+            }
+        }
+    }
+    body.push_str(&text("tags"));
+    let has_ia = c.is_filled("impacttoetsen_grouping")
+        || c.is_filled("impacttoetsen")
+        || c.is_filled("iama")
+        || c.is_filled("dpia")
+        || v.provenance.as_ref().and_then(|p| p.get("impactassessment")).and_then(|x| x.as_str()) == Some("Ja");
+    SearchDoc {
+        id: v.record.to_string(),
+        org_code: v.org_code.clone(),
+        org_name: org.map(|o| o.name.clone()).unwrap_or_else(|| c.str("organization").unwrap_or("").to_string()),
+        org_type: org.map(|o| o.org_type.code().to_string()).unwrap_or_else(|| "overig".into()),
+        name: c.name().to_string(),
+        description: text("description_short"),
+        body,
+        themes: c.strings("category").into_iter().map(String::from).collect(),
+        category: c.str("publication_category").map(String::from),
+        status: c.str("status").map(String::from),
+        has_impact_assessment: has_ia,
+        published: v.published_at.timestamp(),
+    }
+}
+
+/// Applies outbox entries after the index's position. Returns how many records were updated.
+pub async fn sync(store: &dyn Store, index: &SearchIndex) -> Result<usize> {
+    let mut done = 0;
+    loop {
+        let pos = index.position();
+        let batch = store.outbox_after(pos, 2000).await?;
+        let Some(last) = batch.last().map(|b| b.0) else { return Ok(done) };
+        let orgs: HashMap<String, Organisation> = store.organisations().await?.into_iter().map(|o| (o.code.clone(), o)).collect();
+        let mut ids: Vec<_> = batch.iter().map(|b| b.1).collect();
+        ids.sort();
+        ids.dedup();
+        let mut upserts = vec![];
+        let mut deletes = vec![];
+        for id in ids {
+            match store.published(id).await? {
+                Some(v) => upserts.push(to_doc(&v, orgs.get(&v.org_code))),
+                None => deletes.push(id.to_string()),
+            }
+        }
+        done += upserts.len() + deletes.len();
+        index.apply(&upserts, &deletes, Some(last)).map_err(err)?;
+    }
+}
+
+/// Rebuilds the index from the store.
+pub async fn rebuild(store: &dyn Store, index: &SearchIndex) -> Result<usize> {
+    let position = store.outbox_max().await?;
+    index.clear().map_err(err)?;
+    let orgs: HashMap<String, Organisation> = store.organisations().await?.into_iter().map(|o| (o.code.clone(), o)).collect();
+    let all = store.export_published().await?;
+    let docs: Vec<SearchDoc> =
+        all.iter().filter_map(|(_, vs)| vs.iter().find(|v| v.current)).map(|v| to_doc(v, orgs.get(&v.org_code))).collect();
+    for chunk in docs.chunks(20_000) {
+        index.apply(chunk, &[], None).map_err(err)?;
+    }
+    index.apply(&[], &[], Some(position)).map_err(err)?;
+    Ok(docs.len())
+}

@@ -1,0 +1,151 @@
+//! Downloads (CSV, JSON, XLSX) and Atom feeds. CSV carries a byte-order mark so spreadsheet programs
+//! read UTF-8 right; XLSX is written by rust_xlsxwriter.
+
+use super::render::t;
+use super::PageError;
+use algoreg_service::export::{cell, write_csv};
+use algoreg_service::{App, ServiceError};
+use algoreg_standard::{Lang, StandardVersion};
+use algoreg_store::PublishedVersion;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Json,
+    Xlsx,
+}
+
+impl Format {
+    pub fn parse(ext: &str) -> Option<Format> {
+        match ext {
+            "csv" => Some(Format::Csv),
+            "json" => Some(Format::Json),
+            "xlsx" => Some(Format::Xlsx),
+            _ => None,
+        }
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> PageError {
+    PageError::Service(Lang::Nl, ServiceError::Internal(e.to_string()))
+}
+
+/// Column keys: standard 1.0 first, then fields of older standards.
+fn columns() -> Vec<&'static str> {
+    let mut keys: Vec<&str> = StandardVersion::V1_0.fields().iter().map(|f| f.key).collect();
+    for sv in StandardVersion::ALL {
+        for f in sv.fields() {
+            if !keys.contains(&f.key) {
+                keys.push(f.key);
+            }
+        }
+    }
+    keys
+}
+
+pub fn file(versions: &[&PublishedVersion], format: Format, name: &str) -> Result<Response, PageError> {
+    let (body, mime, ext) = match format {
+        Format::Csv => {
+            let mut buf = Vec::new();
+            write_csv(versions, &mut buf).map_err(internal)?;
+            (buf, "text/csv; charset=utf-8", "csv")
+        }
+        Format::Json => {
+            let items: Vec<_> = versions
+                .iter()
+                .map(|v| {
+                    json!({
+                        "id": v.record.to_string(), "organisation": v.org_code, "version": v.number, "current": v.current,
+                        "standard_version": v.standard_version.as_str(), "published_at": v.published_at.to_rfc3339(),
+                        "incomplete_fields": v.missing, "content": v.content,
+                    })
+                })
+                .collect();
+            (serde_json::to_vec_pretty(&items).map_err(internal)?, "application/json", "json")
+        }
+        Format::Xlsx => (xlsx(versions).map_err(internal)?, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    };
+    let mut resp = (StatusCode::OK, body).into_response();
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}.{ext}\"")) {
+        resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(resp)
+}
+
+fn xlsx(versions: &[&PublishedVersion]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    let keys = columns();
+    let head = ["lars", "organisation_code", "version", "published_at", "standard_version_record"];
+    for (c, h) in head.iter().chain(keys.iter()).enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    for (r, v) in versions.iter().enumerate() {
+        let row = r as u32 + 1;
+        ws.write_string(row, 0, v.record.to_string())?;
+        ws.write_string(row, 1, &v.org_code)?;
+        ws.write_number(row, 2, v.number as f64)?;
+        ws.write_string(row, 3, v.published_at.to_rfc3339())?;
+        ws.write_string(row, 4, v.standard_version.as_str())?;
+        for (i, k) in keys.iter().enumerate() {
+            if let Some(val) = v.content.get(k) {
+                let mut s = cell(val);
+                if s.chars().count() > 32_000 {
+                    s = s.chars().take(32_000).collect();
+                }
+                ws.write_string(row, (i + head.len()) as u16, s)?;
+            }
+        }
+    }
+    ws.set_freeze_panes(1, 0)?;
+    wb.save_to_buffer()
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// An Atom feed of published versions (newest first).
+pub fn atom(app_base: &str, lang: Lang, title: &str, self_path: &str, versions: &[PublishedVersion]) -> Response {
+    let updated = versions.first().map(|v| v.published_at.to_rfc3339()).unwrap_or_else(|| "2022-01-01T00:00:00+00:00".into());
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+    out.push_str(&format!(
+        "<title>{}</title>\n<id>{}{}</id>\n<updated>{}</updated>\n<link rel=\"self\" href=\"{}{}\"/>\n",
+        esc(title),
+        app_base,
+        esc(self_path),
+        updated,
+        app_base,
+        esc(self_path)
+    ));
+    for v in versions {
+        let link = format!("{app_base}/{}/algoritme/{}", lang.code(), v.record);
+        let summary = v.content.str("description_short").map(algoreg_standard::sanitize::plain_text).unwrap_or_default();
+        let kind =
+            if v.number > 1 && v.first_published_at < v.published_at { t(lang, "Gewijzigd", "Changed") } else { t(lang, "Nieuw", "New") };
+        out.push_str(&format!(
+            "<entry>\n<title>{}: {}</title>\n<id>{link}/versie/{}</id>\n<link href=\"{link}\"/>\n<updated>{}</updated>\n<author><name>{}</name></author>\n<summary>{}</summary>\n</entry>\n",
+            kind,
+            esc(v.content.name()),
+            v.number,
+            v.published_at.to_rfc3339(),
+            esc(v.content.str("organization").unwrap_or(&v.org_code)),
+            esc(&summary)
+        ));
+    }
+    out.push_str("</feed>\n");
+    let mut resp = (StatusCode::OK, out).into_response();
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/atom+xml; charset=utf-8"));
+    resp
+}
+
+/// Every current record (or every published version) of the register.
+pub async fn all(app: &App, history: bool) -> Result<Vec<PublishedVersion>, ServiceError> {
+    let all = app.store.export_published().await?;
+    Ok(all.into_iter().flat_map(|(_, vs)| vs.into_iter().filter(move |v| history || v.current)).collect())
+}

@@ -1,0 +1,511 @@
+//! The public portal: home with search, results with facets, organisation pages, the published
+//! history of a record with a word-level comparison of any two versions, downloads and feeds.
+
+use super::diff::diff_view;
+use super::downloads::{self, Format};
+use super::render::{render_rich, value_label, when};
+use super::{Ctx, PageError};
+use algoreg_search::{Filters, SearchQuery, Sort};
+use algoreg_service::register::parse_id;
+use algoreg_service::{App, ServiceError};
+use algoreg_standard::Lang;
+use algoreg_store::PublishedVersion;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use maud::{html, Markup};
+use std::collections::HashMap;
+
+pub const PER_PAGE: usize = 20;
+
+fn no_search(lang: Lang) -> PageError {
+    PageError::Service(lang, ServiceError::Internal("search index not available".into()))
+}
+
+/// The search query from the URL; every value is checked, an unknown one names its parameter.
+fn parse_query(ctx: &Ctx, q: &HashMap<String, String>) -> Result<(SearchQuery, usize), PageError> {
+    let bad = |field: &str, nl: &str, en: &str| PageError::Service(ctx.lang, ServiceError::bad(field, nl, en));
+    let page = match q.get("page").map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        None => 1,
+        Some(s) => s
+            .parse::<usize>()
+            .ok()
+            .filter(|p| (1..=10_000).contains(p))
+            .ok_or_else(|| bad("page", "Geef een paginanummer van 1 tot 10000.", "Give a page number from 1 to 10000."))?,
+    };
+    let sort = match q.get("sort").map(String::as_str) {
+        None | Some("") | Some("relevance") => Sort::Relevance,
+        Some("name") => Sort::Name,
+        Some("newest") => Sort::Newest,
+        Some(_) => return Err(bad("sort", "Sorteer op relevance, name of newest.", "Sort by relevance, name or newest.")),
+    };
+    let ia = match q.get("ia").map(String::as_str) {
+        None | Some("") => None,
+        Some("ja") => Some(true),
+        Some("nee") => Some(false),
+        Some(_) => return Err(bad("ia", "Kies ja of nee.", "Choose ja or nee.")),
+    };
+    let get = |k: &str| q.get(k).map(|s| s.trim().to_string()).filter(|s| !s.is_empty() && s.len() <= 200);
+    let text = q.get("q").map(|s| s.chars().take(500).collect::<String>()).unwrap_or_default();
+    let filters = Filters {
+        org: get("org"),
+        org_type: get("type"),
+        theme: get("theme"),
+        category: get("cat"),
+        status: get("status"),
+        impact_assessment: ia,
+    };
+    Ok((SearchQuery { text, filters, sort, offset: (page - 1) * PER_PAGE, limit: PER_PAGE }, page))
+}
+
+fn url_with(ctx: &Ctx, q: &HashMap<String, String>, set: &[(&str, Option<&str>)]) -> String {
+    let mut params: Vec<(String, String)> = q
+        .iter()
+        .filter(|(k, v)| !v.is_empty() && k.as_str() != "page" && !set.iter().any(|(s, _)| s == k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    for (k, v) in set {
+        if let Some(v) = v {
+            params.push((k.to_string(), v.to_string()));
+        }
+    }
+    params.sort();
+    let qs: Vec<String> = params.iter().map(|(k, v)| format!("{}={}", enc(k), enc(v))).collect();
+    format!("{}/search?{}", ctx.base(), qs.join("&"))
+}
+
+pub fn enc(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+pub async fn home(ctx: Ctx, State(app): State<App>) -> Result<Response, PageError> {
+    let count = app.store.count_published().await.map_err(|e| ctx.err(e.into()))?;
+    let orgs = app.store.organisations().await.map_err(|e| ctx.err(e.into()))?.len();
+    let body = html! {
+        h1 { (ctx.t("Algoritmes van de overheid", "Government algorithms")) }
+        p.lead { (ctx.t(
+            "Welke algoritmes gebruikt de overheid, waarvoor, en met welke afwegingen? Organisaties beschrijven het hier zelf, volgens één standaard.",
+            "Which algorithms does government use, for what, and how were they weighed? Organisations describe it here themselves, under one standard."
+        )) }
+        (search_box(&ctx, ""))
+        ul.figures {
+            li { strong { (count) } " " (ctx.t("gepubliceerde algoritmes", "published algorithms")) }
+            li { strong { (orgs) } " " (ctx.t("organisaties", "organisations")) }
+        }
+        h2 { (ctx.t("Meenemen en volgen", "Take it with you, follow it")) }
+        ul {
+            li { (ctx.t("Het hele register: ", "The whole register: ")) a href="/downloads/register.csv" { "CSV" } ", " a href="/downloads/register.xlsx" { "Excel" } ", " a href="/downloads/register.json" { "JSON" } }
+            li { (ctx.t("Alle gepubliceerde versies ooit: ", "Every version ever published: ")) a href="/downloads/history.csv" { "CSV" } ", " a href="/downloads/history.xlsx" { "Excel" } }
+            li { (ctx.t("Nieuw en gewijzigd, als Atom-feed: ", "New and changed, as an Atom feed: ")) a href="/feeds/atom.xml" { "/feeds/atom.xml" } }
+            li { (ctx.t("De API: ", "The API: ")) a href=(format!("{}/api", ctx.base())) { (ctx.t("uitleg", "explanation")) } }
+        }
+    };
+    Ok(ctx.page(ctx.t("Start", "Home"), body))
+}
+
+fn search_box(ctx: &Ctx, q: &str) -> Markup {
+    html! {
+        form.search role="search" method="get" action=(format!("{}/search", ctx.base())) {
+            label for="q" { (ctx.t("Zoek in het register", "Search the register")) }
+            div.searchrow {
+                input #q type="search" name="q" value=(q) autocomplete="off" data-suggest=(format!("{}/search/suggest", ctx.base())) aria-describedby="q-hint";
+                button.primary type="submit" { (ctx.t("Zoeken", "Search")) }
+            }
+            p.hint #q-hint { (ctx.t("Bijvoorbeeld: parkeren, uitkering, UWV of een gemeente.", "For example: parking, benefits, UWV or a municipality.")) }
+        }
+    }
+}
+
+pub async fn search(ctx: Ctx, State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> Result<Response, PageError> {
+    let index = app.search.clone().ok_or_else(|| no_search(ctx.lang))?;
+    let (query, page) = parse_query(&ctx, &q)?;
+    let results = index.search(&query).map_err(|e| ctx.err(ServiceError::Internal(e.to_string())))?;
+    let orgs: HashMap<String, algoreg_store::Organisation> =
+        app.store.organisations().await.map_err(|e| ctx.err(e.into()))?.into_iter().map(|o| (o.code.clone(), o)).collect();
+    let mut items = vec![];
+    for h in &results.hits {
+        if let Ok(id) = algoreg_standard::AlgorithmId::parse(&h.id) {
+            if let Some(v) = app.store.published(id).await.map_err(|e| ctx.err(e.into()))? {
+                items.push(v);
+            }
+        }
+    }
+    let pages = results.total.div_ceil(PER_PAGE).max(1);
+    let lang = ctx.lang;
+    let facet = |title: &str, key: &str, values: &[(String, u64)], label: &dyn Fn(&str) -> String| -> Markup {
+        let selected = q.get(key).filter(|s| !s.is_empty()).cloned();
+        html! {
+            @if !values.is_empty() {
+                section.facet aria-labelledby=(format!("facet-{key}")) {
+                    h3 id=(format!("facet-{key}")) { (title) }
+                    ul {
+                        @for (v, n) in values.iter().take(if key == "org" { 15 } else { 30 }) {
+                            @let on = selected.as_deref() == Some(v.as_str());
+                            li {
+                                a href=(url_with(&ctx, &q, &[(key, if on { None } else { Some(v) })])) aria-current=[on.then_some("true")] {
+                                    @if on { span.sr-only { (ctx.t("geselecteerd: ", "selected: ")) } "✓ " }
+                                    (label(v)) " (" (n) ")"
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    let org_label = |c: &str| orgs.get(c).map(|o| o.name.clone()).unwrap_or_else(|| c.to_string());
+    let type_label = |c: &str| {
+        algoreg_domain::OrgType::parse(c)
+            .map(|t| if lang == Lang::Nl { t.label_nl() } else { t.label_en() }.to_string())
+            .unwrap_or_else(|| c.to_string())
+    };
+    let val_label = |c: &str| value_label(lang, c);
+    let ia_label = |c: &str| if c == "ja" { ctx.t("Ja", "Yes").to_string() } else { ctx.t("Nee", "No").to_string() };
+    let export_qs = url_with(&ctx, &q, &[]).split_once('?').map(|(_, s)| s.to_string()).unwrap_or_default();
+    let title = if query.text.is_empty() {
+        ctx.t("Alle algoritmes", "All algorithms").to_string()
+    } else {
+        format!("{} “{}”", ctx.t("Zoekresultaten voor", "Search results for"), query.text)
+    };
+    let body = html! {
+        h1 { (title) }
+        (search_box(&ctx, &query.text))
+        @if let Some(dym) = &results.did_you_mean {
+            p.notice {
+                @if results.corrected { (ctx.t("Niets gevonden voor wat u typte. Resultaten voor ", "Nothing found for what you typed. Showing results for ")) }
+                @else { (ctx.t("Bedoelde u ", "Did you mean ")) }
+                a href=(url_with(&ctx, &q, &[("q", Some(dym))])) { (dym) } "?"
+            }
+        }
+        div.results-layout {
+            aside.facets aria-label=(ctx.t("Filters", "Filters")) {
+                h2 { (ctx.t("Filters", "Filters")) }
+                (facet(ctx.t("Organisatie", "Organisation"), "org", &results.facets.org, &org_label))
+                (facet(ctx.t("Soort organisatie", "Type of organisation"), "type", &results.facets.org_type, &type_label))
+                (facet(ctx.t("Thema", "Theme"), "theme", &results.facets.theme, &val_label))
+                (facet(ctx.t("Publicatiecategorie", "Publication category"), "cat", &results.facets.category, &val_label))
+                (facet(ctx.t("Status", "Status"), "status", &results.facets.status, &val_label))
+                (facet(ctx.t("Impacttoets gedaan", "Impact assessment done"), "ia", &results.facets.impact_assessment, &ia_label))
+            }
+            div.results {
+                p role="status" { strong { (results.total) } " " (ctx.t("resultaten", "results")) @if pages > 1 { " · " (ctx.t("pagina ", "page ")) (page) " / " (pages) } }
+                form.sort method="get" action=(format!("{}/search", ctx.base())) {
+                    @for (k, v) in q.iter().filter(|(k, v)| !v.is_empty() && k.as_str() != "sort" && k.as_str() != "page") { input type="hidden" name=(k) value=(v); }
+                    label for="sort" { (ctx.t("Sorteren op", "Sort by")) }
+                    select #sort name="sort" {
+                        option value="relevance" selected[query.sort == Sort::Relevance] { (ctx.t("Relevantie", "Relevance")) }
+                        option value="name" selected[query.sort == Sort::Name] { (ctx.t("Naam", "Name")) }
+                        option value="newest" selected[query.sort == Sort::Newest] { (ctx.t("Nieuwste", "Newest")) }
+                    }
+                    button type="submit" { (ctx.t("Toepassen", "Apply")) }
+                }
+                ol.hits start=(query.offset + 1) {
+                    @for v in &items {
+                        li.hit {
+                            h2 { a href=(format!("{}/algoritme/{}", ctx.base(), v.record)) { (v.content.name()) } }
+                            p.org { (orgs.get(&v.org_code).map(|o| o.name.as_str()).unwrap_or(&v.org_code)) }
+                            @if let Some(s) = v.content.str("description_short") { p { (algoreg_standard::sanitize::plain_text(s)) } }
+                            p.meta {
+                                @if let Some(s) = v.content.str("status") { (value_label(lang, s)) }
+                                @if let Some(c) = v.content.str("publication_category") { " · " (value_label(lang, c)) }
+                            }
+                        }
+                    }
+                }
+                @if pages > 1 {
+                    nav.paging aria-label=(ctx.t("Paginering", "Pagination")) {
+                        ul {
+                            @if page > 1 { li { a href=(format!("{}&page={}", url_with(&ctx, &q, &[]), page - 1)) rel="prev" { (ctx.t("Vorige", "Previous")) } } }
+                            @for p in (page.saturating_sub(3).max(1))..=(page + 3).min(pages) {
+                                li { @if p == page { span aria-current="page" { (p) } } @else { a href=(format!("{}&page={}", url_with(&ctx, &q, &[]), p)) { (p) } } }
+                            }
+                            @if page < pages { li { a href=(format!("{}&page={}", url_with(&ctx, &q, &[]), page + 1)) rel="next" { (ctx.t("Volgende", "Next")) } } }
+                        }
+                    }
+                }
+                p.downloads {
+                    (ctx.t("Deze resultaten downloaden: ", "Download these results: "))
+                    a href=(format!("{}/search/export.csv?{export_qs}", ctx.base())) { "CSV" } ", "
+                    a href=(format!("{}/search/export.xlsx?{export_qs}", ctx.base())) { "Excel" } ", "
+                    a href=(format!("{}/search/export.json?{export_qs}", ctx.base())) { "JSON" } " · "
+                    a href=(format!("/feeds/search.xml?{export_qs}")) { (ctx.t("volgen via Atom-feed", "follow as Atom feed")) }
+                }
+            }
+        }
+    };
+    Ok(ctx.page(&title, body))
+}
+
+/// Every hit of a search (up to 10,000), as records.
+async fn all_hits(ctx: &Ctx, app: &App, q: &HashMap<String, String>) -> Result<Vec<PublishedVersion>, PageError> {
+    let index = app.search.clone().ok_or_else(|| no_search(ctx.lang))?;
+    let (mut query, _) = parse_query(ctx, q)?;
+    query.offset = 0;
+    query.limit = 1000;
+    let mut out = vec![];
+    loop {
+        let r = index.search(&query).map_err(|e| ctx.err(ServiceError::Internal(e.to_string())))?;
+        for h in &r.hits {
+            if let Ok(id) = algoreg_standard::AlgorithmId::parse(&h.id) {
+                if let Some(v) = app.store.published(id).await.map_err(|e| ctx.err(e.into()))? {
+                    out.push(v);
+                }
+            }
+        }
+        query.offset += query.limit;
+        if query.offset >= r.total || query.offset >= 10_000 {
+            break;
+        }
+    }
+    Ok(out)
+}
+
+pub async fn search_export(
+    ctx: Ctx,
+    State(app): State<App>,
+    Path(file): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let format = file
+        .strip_prefix("export.")
+        .and_then(Format::parse)
+        .ok_or_else(|| PageError::Status(StatusCode::NOT_FOUND, "Onbekend bestandsformaat.".into(), "Unknown file format.".into()))?;
+    let hits = all_hits(&ctx, &app, &q).await?;
+    downloads::file(&hits.iter().collect::<Vec<_>>(), format, "algoritmes-zoekresultaat")
+}
+
+pub async fn suggest(ctx: Ctx, State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> Result<Response, PageError> {
+    let index = app.search.clone().ok_or_else(|| no_search(ctx.lang))?;
+    let text: String = q.get("q").map(|s| s.chars().take(100).collect()).unwrap_or_default();
+    let s = index.suggest(&text, 8).map_err(|e| ctx.err(ServiceError::Internal(e.to_string())))?;
+    Ok(Json(s).into_response())
+}
+
+pub async fn organisation(ctx: Ctx, State(app): State<App>, Path(code): Path<String>) -> Result<Response, PageError> {
+    let org = app.orgs().by_code(&code).await.map_err(|e| ctx.err(e))?;
+    let page = app
+        .store
+        .list_published(&algoreg_store::ListQuery { offset: 0, limit: 1000, org_code: Some(org.code.clone()) })
+        .await
+        .map_err(|e| ctx.err(e.into()))?;
+    let body = html! {
+        p.crumbs { (if ctx.lang == Lang::Nl { org.org_type.label_nl() } else { org.org_type.label_en() }) }
+        h1 { (org.name) }
+        @if let Some(a) = &org.about { div.lead { (render_rich(a)) } }
+        @if let Some(c) = &org.contact { p { strong { (ctx.t("Contact: ", "Contact: ")) } (c) } }
+        h2 { (ctx.t("Algoritmes", "Algorithms")) " (" (page.total) ")" }
+        @if page.items.is_empty() { p { (ctx.t("Deze organisatie heeft nog niets gepubliceerd.", "This organisation has not published anything yet.")) } }
+        ul.hits-plain {
+            @for v in &page.items {
+                li { a href=(format!("{}/algoritme/{}", ctx.base(), v.record)) { (v.content.name()) } @if let Some(s) = v.content.str("status") { " – " (value_label(ctx.lang, s)) } }
+            }
+        }
+        p { a href=(format!("/feeds/organisatie/{}.xml", org.code)) { (ctx.t("Volg deze organisatie (Atom-feed)", "Follow this organisation (Atom feed)")) } " · "
+            a href=(url_with(&ctx, &HashMap::new(), &[("org", Some(&org.code))])) { (ctx.t("Zoeken binnen deze organisatie", "Search within this organisation")) } }
+    };
+    Ok(ctx.page(&org.name, body))
+}
+
+pub async fn history(
+    ctx: Ctx,
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let id = parse_id("id", &id).map_err(|e| ctx.err(e))?;
+    let versions = app.register().published_history(id).await.map_err(|e| ctx.err(e))?;
+    let current = versions.iter().find(|v| v.current).or(versions.last()).ok_or_else(|| ctx.err(ServiceError::NotFound("algorithm")))?;
+    let num = |k: &str, default: u32| -> Result<u32, PageError> {
+        match q.get(k).filter(|s| !s.is_empty()) {
+            None => Ok(default),
+            Some(s) => s.parse::<u32>().ok().filter(|n| versions.iter().any(|v| v.number == *n)).ok_or_else(|| {
+                PageError::Service(ctx.lang, ServiceError::bad(k, "Kies een gepubliceerde versie.", "Choose a published version."))
+            }),
+        }
+    };
+    let first = versions.first().map(|v| v.number).unwrap_or(1);
+    let from = num("van", if versions.len() > 1 { versions[versions.len() - 2].number } else { first })?;
+    let to = num("naar", current.number)?;
+    let a = versions.iter().find(|v| v.number == from).unwrap_or(current);
+    let b = versions.iter().find(|v| v.number == to).unwrap_or(current);
+    let select = |name: &str, label: &str, sel: u32| {
+        html! {
+            div.field {
+                label for=(name) { (label) }
+                select id=(name) name=(name) { @for v in &versions { option value=(v.number) selected[v.number == sel] { (ctx.t("versie ", "version ")) (v.number) " (" (when(&v.published_at)) ")" } } }
+            }
+        }
+    };
+    let body = html! {
+        p.crumbs { a href=(format!("{}/algoritme/{}", ctx.base(), id)) { (current.content.name()) } }
+        h1 { (ctx.t("Versies en verschillen", "Versions and differences")) }
+        table {
+            caption.sr-only { (ctx.t("Alle gepubliceerde versies", "Every published version")) }
+            thead { tr { th scope="col" { (ctx.t("Versie", "Version")) } th scope="col" { (ctx.t("Gepubliceerd", "Published")) } th scope="col" { (ctx.t("Download", "Download")) } } }
+            tbody { @for v in &versions { tr {
+                td { (v.number) @if v.current { " (" (ctx.t("huidige", "current")) ")" } }
+                td { (when(&v.published_at)) }
+                td { a href=(format!("{}/algoritme/{}/download.json?versie={}", ctx.base(), id, v.number)) { "JSON" } }
+            } } }
+        }
+        h2 { (ctx.t("Twee versies vergelijken", "Compare two versions")) }
+        form.inline method="get" {
+            (select("van", ctx.t("Van", "From"), from))
+            (select("naar", ctx.t("Naar", "To"), to))
+            button type="submit" { (ctx.t("Vergelijken", "Compare")) }
+        }
+        h3 { (ctx.t("Versie ", "Version ")) (a.number) " → " (b.number) }
+        (diff_view(b.standard_version, &a.content, &b.content, ctx.lang))
+        p { (ctx.t("Alle versies downloaden: ", "Download every version: "))
+            a href=(format!("{}/algoritme/{}/download.csv", ctx.base(), id)) { "CSV" } ", "
+            a href=(format!("{}/algoritme/{}/download.xlsx", ctx.base(), id)) { "Excel" } ", "
+            a href=(format!("{}/algoritme/{}/download.json", ctx.base(), id)) { "JSON" } }
+    };
+    Ok(ctx.page(ctx.t("Versies", "Versions"), body))
+}
+
+pub async fn record_download(
+    ctx: Ctx,
+    State(app): State<App>,
+    Path((id, file)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let id = parse_id("id", &id).map_err(|e| ctx.err(e))?;
+    let format = file
+        .strip_prefix("download.")
+        .and_then(Format::parse)
+        .ok_or_else(|| PageError::Status(StatusCode::NOT_FOUND, "Onbekend bestandsformaat.".into(), "Unknown file format.".into()))?;
+    let versions = app.register().published_history(id).await.map_err(|e| ctx.err(e))?;
+    let only: Option<u32> = q.get("versie").and_then(|s| s.parse().ok());
+    let chosen: Vec<&PublishedVersion> = versions.iter().filter(|v| only.is_none_or(|n| v.number == n)).collect();
+    downloads::file(&chosen, format, &format!("algoritme-{id}"))
+}
+
+pub async fn register_download(State(app): State<App>, Path(file): Path<String>) -> Result<Response, PageError> {
+    let (name, ext) =
+        file.rsplit_once('.').ok_or_else(|| PageError::Status(StatusCode::NOT_FOUND, "Niet gevonden.".into(), "Not found.".into()))?;
+    let format = Format::parse(ext)
+        .ok_or_else(|| PageError::Status(StatusCode::NOT_FOUND, "Onbekend bestandsformaat.".into(), "Unknown file format.".into()))?;
+    let history = match name {
+        "register" => false,
+        "history" => true,
+        _ => return Err(PageError::Status(StatusCode::NOT_FOUND, "Niet gevonden.".into(), "Not found.".into())),
+    };
+    let all = downloads::all(&app, history).await.map_err(|e| PageError::Service(Lang::Nl, e))?;
+    downloads::file(&all.iter().collect::<Vec<_>>(), format, if history { "algoritmeregister-alle-versies" } else { "algoritmeregister" })
+}
+
+fn base_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| h.len() < 200 && h.chars().all(|c| c.is_ascii_alphanumeric() || ".:-[]".contains(c)))
+        .unwrap_or("localhost");
+    format!("http://{host}")
+}
+
+pub async fn feed_all(State(app): State<App>, headers: HeaderMap) -> Result<Response, PageError> {
+    let v = app.store.recent_published(50, None).await.map_err(|e| PageError::Service(Lang::Nl, e.into()))?;
+    Ok(downloads::atom(&base_url(&headers), Lang::Nl, "Algoritmeregister: nieuw en gewijzigd", "/feeds/atom.xml", &v))
+}
+
+pub async fn feed_org(State(app): State<App>, headers: HeaderMap, Path(file): Path<String>) -> Result<Response, PageError> {
+    let code = file.strip_suffix(".xml").unwrap_or(&file);
+    let org = app.orgs().by_code(code).await.map_err(|e| PageError::Service(Lang::Nl, e))?;
+    let v = app.store.recent_published(50, Some(&org.code)).await.map_err(|e| PageError::Service(Lang::Nl, e.into()))?;
+    Ok(downloads::atom(
+        &base_url(&headers),
+        Lang::Nl,
+        &format!("Algoritmeregister: {}", org.name),
+        &format!("/feeds/organisatie/{}.xml", org.code),
+        &v,
+    ))
+}
+
+pub async fn feed_search(
+    ctx: Ctx,
+    State(app): State<App>,
+    headers: HeaderMap,
+    Query(mut q): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    q.insert("sort".into(), "newest".into());
+    q.remove("page");
+    let index = app.search.clone().ok_or_else(|| no_search(ctx.lang))?;
+    let (mut query, _) = parse_query(&ctx, &q)?;
+    query.limit = 50;
+    let r = index.search(&query).map_err(|e| ctx.err(ServiceError::Internal(e.to_string())))?;
+    let mut v = vec![];
+    for h in &r.hits {
+        if let Ok(id) = algoreg_standard::AlgorithmId::parse(&h.id) {
+            if let Some(p) = app.store.published(id).await.map_err(|e| ctx.err(e.into()))? {
+                v.push(p);
+            }
+        }
+    }
+    let qs = url_with(&ctx, &q, &[]).split_once('?').map(|(_, s)| s.to_string()).unwrap_or_default();
+    Ok(downloads::atom(
+        &base_url(&headers),
+        Lang::Nl,
+        &format!("Algoritmeregister: {}", query.text),
+        &format!("/feeds/search.xml?{qs}"),
+        &v,
+    ))
+}
+
+pub async fn api_page(ctx: Ctx) -> Response {
+    let body = html! {
+        h1 { (ctx.t("De API", "The API")) }
+        p { (ctx.t("Alles wat u op deze site ziet, is ook als gegevens op te vragen. Lezen kan zonder account.", "Everything on this site is also available as data. Reading needs no account.")) }
+        ul {
+            li { a href="/api/v1/openapi.json" { (ctx.t("Beschrijving van de API (OpenAPI 3.1)", "API description (OpenAPI 3.1)")) } }
+            li { code { "GET /api/v1/algorithms?page=1&per_page=20" } }
+            li { code { "GET /api/v1/algorithms/{id}" } " · " code { "GET /api/v1/algorithms/{id}/versions" } }
+        }
+        h2 { (ctx.t("Downloads en feeds", "Downloads and feeds")) }
+        ul {
+            li { a href="/downloads/register.csv" { "register.csv" } ", " a href="/downloads/register.xlsx" { "register.xlsx" } ", " a href="/downloads/register.json" { "register.json" } }
+            li { a href="/downloads/history.csv" { "history.csv" } ", " a href="/downloads/history.xlsx" { "history.xlsx" } ", " a href="/downloads/history.json" { "history.json" } }
+            li { a href="/feeds/atom.xml" { "/feeds/atom.xml" } }
+        }
+    };
+    ctx.page(ctx.t("API", "API"), body)
+}
+
+pub async fn about(ctx: Ctx) -> Response {
+    let body = html! {
+        h1 { (ctx.t("Over dit register", "About this register")) }
+        p { (ctx.t(
+            "Overheidsorganisaties beschrijven hier de algoritmes die zij gebruiken: waarvoor, met welke gegevens, welke risico's zij zien en hoe mensen meekijken. Elke organisatie is verantwoordelijk voor haar eigen beschrijvingen.",
+            "Government organisations describe the algorithms they use here: what for, with which data, which risks they see and how people oversee them. Each organisation is responsible for its own descriptions."
+        )) }
+        p { (ctx.t(
+            "Elke gepubliceerde versie blijft zichtbaar, zodat u kunt zien wat er veranderde en wanneer.",
+            "Every published version stays visible, so you can see what changed and when."
+        )) }
+    };
+    ctx.page(ctx.t("Over", "About"), body)
+}
+
+/// `/algoritme/{x}/{y}`: a download (`download.csv`, ...) of record `x`, or the live register's long
+/// path `/algoritme/{slug}/{id}`.
+pub async fn record_download_or_long(
+    ctx: Ctx,
+    state: State<App>,
+    Path((a, b)): Path<(String, String)>,
+    q: Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    if b.starts_with("download.") {
+        record_download(ctx, state, Path((a, b)), q).await
+    } else {
+        super::public::record(ctx, state, Path(b)).await
+    }
+}
