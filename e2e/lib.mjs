@@ -22,8 +22,8 @@ export function makeEnv() {
   return { dir, data, cli };
 }
 
-export async function serve(env) {
-  const child = spawn(BIN, ["serve", "--addr", "127.0.0.1:0", "--data", env.data], { env: { ...process.env, ALGOREG_LOG: "error" }, stdio: ["ignore", "pipe", "inherit"] });
+export async function serve(env, extra = []) {
+  const child = spawn(BIN, ["serve", "--addr", "127.0.0.1:0", "--data", env.data, ...extra], { env: { ...process.env, ALGOREG_LOG: "error" }, stdio: ["ignore", "pipe", "inherit"] });
   const base = await new Promise((resolve, reject) => {
     let buf = "";
     child.stdout.on("data", (d) => {

@@ -77,6 +77,8 @@ pub fn routes() -> Router<App> {
         .route("/feeds/atom.xml", get(portal::feed_all))
         .route("/feeds/organisatie/{file}", get(portal::feed_org))
         .route("/feeds/search.xml", get(portal::feed_search).layer(Extension(Lang::Nl)))
+        .route("/nl/", get(portal::home).layer(Extension(Lang::Nl)))
+        .route("/en/", get(portal::home).layer(Extension(Lang::En)))
         .nest("/nl", lang_routes().layer(Extension(Lang::Nl)))
         .nest("/en", lang_routes().layer(Extension(Lang::En)))
 }

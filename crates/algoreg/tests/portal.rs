@@ -1,0 +1,133 @@
+//! The public portal over HTTP: search kept in step with publications, facets, downloads, feeds,
+//! history and comparison.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+use std::time::{Duration, Instant};
+
+fn html(s: &Server, path: &str) -> (u16, String) {
+    let r = s.get(path);
+    (r.status().as_u16(), r.text().unwrap())
+}
+
+fn publish(s: &Server, token: &str, approver: &str, content: serde_json::Value) -> String {
+    let (st, v) = s.send("POST", "/api/v1/organisations/zeist/algorithms", Some(token), Some(json!({ "content": content })));
+    assert_eq!(st, 201, "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/release"), Some(token), None).0, 200);
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/publish"), Some(approver), None).0, 200);
+    id
+}
+
+fn wait_for(s: &Server, path: &str, needle: &str) -> String {
+    let start = Instant::now();
+    loop {
+        let (_, body) = html(s, path);
+        if body.contains(needle) {
+            return body;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "{needle} never appeared on {path}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn published_versions_become_searchable_and_downloadable() {
+    let env = Env::new();
+    env.org("zeist", "four_eyes");
+    let ed = env.token("zeist", "editor");
+    let ap = env.token("zeist", "approver");
+    let s = env.serve();
+    let mut c = complete_content("Grondwaterstand voorspellen");
+    c["description_short"] = json!("Het model voorspelt de grondwaterstand voor de komende weken met gegevens van peilbuizen.");
+    c["category"] = json!(["Natuur en milieu"]);
+    let id = publish(&s, &ed, &ap, c.clone());
+    let other = publish(&s, &ed, &ap, complete_content("Parkeervergunningen toetsen"));
+
+    // Searchable shortly after publication, with Dutch stemming (grondwaterstanden → grondwaterstand).
+    let body = wait_for(&s, "/nl/search?q=grondwaterstanden", &format!("/nl/algoritme/{id}"));
+    assert!(body.contains("<strong>1</strong> resultaten"), "one hit");
+    // Facets with counts, and a filter.
+    let (_, all) = html(&s, "/nl/search");
+    assert!(all.contains("Natuur en milieu (1)") && all.contains("Verkeer (1)"), "theme facets");
+    let (_, filtered) = html(&s, "/nl/search?theme=Verkeer");
+    assert!(filtered.contains(&format!("/nl/algoritme/{other}")) && !filtered.contains(&format!("/nl/algoritme/{id}\"")));
+    let (st, _) = html(&s, "/nl/search?page=0");
+    assert_eq!(st, 422, "a bad page number is refused");
+    let (st, _) = html(&s, "/nl/search?sort=random");
+    assert_eq!(st, 422);
+    // Suggestions while typing.
+    let sug: serde_json::Value = s.get("/nl/search/suggest?q=grondw").json().unwrap();
+    assert_eq!(sug[0]["id"], id.as_str());
+
+    // A second version: history, comparison, feeds.
+    let mut c2 = c.clone();
+    c2["description_short"] = json!("Het model voorspelt de grondwaterstand voor de komende maanden met gegevens van peilbuizen.");
+    assert_eq!(s.send("PUT", &format!("/api/v1/algorithms/{id}/draft"), Some(&ed), Some(json!({"content": c2}))).0, 200);
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/release"), Some(&ed), None).0, 200);
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/publish"), Some(&ap), None).0, 200);
+    let (st, page) = html(&s, &format!("/nl/algoritme/{id}/versies?van=1&naar=2"));
+    assert_eq!(st, 200, "{page}");
+    assert!(page.contains("<del>") && page.contains("weken") && page.contains("<ins>") && page.contains("maanden"), "word-level diff");
+    let (st, _) = html(&s, &format!("/nl/algoritme/{id}/versies?van=7"));
+    assert_eq!(st, 422, "version 7 does not exist");
+    wait_for(&s, "/nl/search?q=maanden", &format!("/nl/algoritme/{id}"));
+    let feed = wait_for(&s, "/feeds/atom.xml", "Gewijzigd: Grondwaterstand voorspellen");
+    assert!(feed.starts_with("<?xml") && feed.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\">"));
+    let (_, org_feed) = html(&s, "/feeds/organisatie/zeist.xml");
+    assert!(org_feed.contains("Parkeervergunningen toetsen"));
+    let (_, search_feed) = html(&s, "/feeds/search.xml?q=grondwaterstand");
+    assert!(search_feed.contains("Grondwaterstand") && !search_feed.contains("Parkeervergunningen"));
+
+    // Downloads: CSV with a byte-order mark, JSON, XLSX (a zip), one record and the whole history.
+    let csv = s.get("/downloads/register.csv").bytes().unwrap();
+    assert!(csv.starts_with(b"\xEF\xBB\xBF"));
+    assert!(String::from_utf8_lossy(&csv).contains("Grondwaterstand voorspellen"));
+    let current: serde_json::Value = s.get("/downloads/register.json").json().unwrap();
+    assert_eq!(current.as_array().unwrap().len(), 2);
+    let history: serde_json::Value = s.get("/downloads/history.json").json().unwrap();
+    assert_eq!(history.as_array().unwrap().len(), 3, "two versions of one record and one of the other");
+    let xlsx = s.get("/downloads/register.xlsx");
+    assert_eq!(xlsx.headers()["content-type"], "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    assert!(xlsx.bytes().unwrap().starts_with(b"PK"));
+    let one: serde_json::Value = s.get(&format!("/nl/algoritme/{id}/download.json")).json().unwrap();
+    assert_eq!(one.as_array().unwrap().len(), 2);
+    let result = s.get("/nl/search/export.csv?q=grondwaterstand").text().unwrap();
+    assert!(result.contains("Grondwaterstand") && !result.contains("Parkeervergunningen"));
+    assert_eq!(s.get("/downloads/register.exe").status(), 404);
+
+    // Retracted: gone from search.
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/retract"), Some(&ap), Some(json!({"reason": "test"}))).0, 200);
+    let start = Instant::now();
+    loop {
+        let (_, body) = html(&s, "/nl/search?q=grondwaterstand");
+        if body.contains("<strong>0</strong> resultaten") {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "retracted record stayed searchable");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // Organisation page and the English side.
+    let (st, org) = html(&s, "/nl/organisatie/zeist");
+    assert_eq!(st, 200);
+    assert!(org.contains("Parkeervergunningen toetsen"));
+    let (st, en) = html(&s, "/en/search?q=parkeervergunning");
+    assert_eq!(st, 200);
+    assert!(en.contains("lang=\"en\"") && en.contains("Search results for"));
+}
+
+#[test]
+fn reindex_rebuilds_the_index_from_the_store() {
+    let env = Env::new();
+    let file = env.dir.path().join("demo.json");
+    env.raw(&["demo", "generate", "--records", "120", "--orgs", "20", "--out", file.to_str().unwrap()]);
+    env.ok(&["import", file.to_str().unwrap()]);
+    let out = env.ok(&["reindex"]);
+    assert!(out.contains("120 records"), "{out}");
+    let s = env.serve();
+    let (_, body) = html(&s, "/nl/search");
+    assert!(body.contains("<strong>120</strong> resultaten"));
+}

@@ -1,0 +1,85 @@
+// The public portal in a real browser on the demo data: zero axe-core violations on home, results,
+// record, organisation, history and comparison pages; keyboard use; screenshots for docs/.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { makeEnv, serve, browser, axe, screenshot } from "../lib.mjs";
+
+let server, chrome, ctx, page;
+
+before(async () => {
+  const env = makeEnv();
+  server = await serve(env, ["--demo"]);
+  chrome = await browser();
+  ctx = await chrome.newContext({ bypassCSP: true });
+  page = await ctx.newPage();
+});
+
+after(async () => {
+  await ctx?.close();
+  await chrome?.close();
+  server?.stop();
+});
+
+async function check(name) {
+  const v = await axe(page);
+  assert.deepEqual(v, [], `${name} (${page.url()}): ${JSON.stringify(v, null, 1)}`);
+  await screenshot(page, name);
+}
+
+test("home, search results with facets, record, organisation, history and comparison", async () => {
+  await page.goto(server.base + "/nl/");
+  await check("portal-home");
+
+  await page.fill("#q", "parkeervergunning");
+  await Promise.all([page.waitForNavigation(), page.click("form.search button")]);
+  assert.match(await page.locator(".results > p[role=status]").innerText(), /\d+ resultaten/);
+  await check("portal-results");
+
+  await page.click(".facet >> text=/Verkeer \\(\\d+\\)/");
+  assert.match(page.url(), /theme=Verkeer/);
+
+  await page.click("ol.hits li.hit h2 a >> nth=0");
+  await page.waitForLoadState();
+  assert.match(page.url(), /\/nl\/algoritme\/\d{8}$/);
+  await check("portal-record");
+
+  await page.click(".crumbs a");
+  await page.waitForLoadState();
+  assert.match(page.url(), /\/nl\/organisatie\//);
+  await check("portal-organisation");
+
+  // A record with several published versions: history and a comparison.
+  const res = await fetch(server.base + "/downloads/history.json");
+  const versions = await res.json();
+  const counts = {};
+  versions.forEach((v) => { counts[v.id] = (counts[v.id] || 0) + 1; });
+  const multi = Object.keys(counts).find((id) => counts[id] >= 2);
+  assert.ok(multi, "the demo data has records with several versions");
+  await page.goto(server.base + "/nl/algoritme/" + multi + "/versies");
+  assert.ok(await page.locator(".diff ins, .diff del").count() > 0, "differences marked");
+  await check("portal-history-diff");
+
+  await page.goto(server.base + "/en/search?q=uitkering");
+  assert.equal(await page.getAttribute("html", "lang"), "en");
+  await check("portal-results-en");
+});
+
+test("keyboard: skip link, search box and results reachable without a mouse", async () => {
+  await page.goto(server.base + "/nl/");
+  await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), "Naar de inhoud");
+  for (let i = 0; i < 12 && (await page.evaluate(() => document.activeElement.id)) !== "q"; i++) await page.keyboard.press("Tab");
+  assert.equal(await page.evaluate(() => document.activeElement.id), "q");
+  await page.keyboard.type("afvalinzameling");
+  await Promise.all([page.waitForNavigation(), page.keyboard.press("Enter")]);
+  assert.match(page.url(), /search\?q=afvalinzameling/);
+  // Tab reaches the first result link.
+  let reached = false;
+  for (let i = 0; i < 200 && !reached; i++) {
+    await page.keyboard.press("Tab");
+    reached = await page.evaluate(() => !!document.activeElement.closest("li.hit"));
+  }
+  assert.ok(reached, "a result link is reachable by keyboard");
+  const focusStyle = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  assert.notEqual(focusStyle, "none", "focus is visible");
+});
