@@ -383,65 +383,113 @@ pub struct DemoRecord {
 
 /// Generates `records` records over `orgs` organisations; the same arguments give the same data.
 pub fn records(records: usize, orgs: &[NewOrganisation], seed: u64) -> Vec<DemoRecord> {
+    record_stream(records, orgs, seed).collect()
+}
+
+/// Everyday words mixed into generated texts, so that a large corpus has a realistic vocabulary.
+const EXTRA: &[&str] = &[
+    "inwoners",
+    "ondernemers",
+    "aanvragen",
+    "meldingen",
+    "wijken",
+    "buurten",
+    "scholen",
+    "zorgaanbieders",
+    "woningcorporaties",
+    "jongeren",
+    "ouderen",
+    "statushouders",
+    "mantelzorgers",
+    "werkgevers",
+    "studenten",
+    "gezinnen",
+    "verenigingen",
+    "winkeliers",
+    "bezoekers",
+    "reizigers",
+    "controle",
+    "toezicht",
+    "planning",
+    "prognose",
+    "signalering",
+    "beoordeling",
+    "registratie",
+    "afhandeling",
+    "verdeling",
+    "berekening",
+    "kwaliteit",
+    "snelheid",
+    "privacy",
+    "gelijke behandeling",
+    "transparantie",
+    "uitlegbaarheid",
+    "zorgvuldigheid",
+    "doelmatigheid",
+    "veiligheid",
+    "duurzaamheid",
+];
+
+/// The same records one by one, without holding them all in memory (for large benchmarks).
+pub fn record_stream(records: usize, orgs: &[NewOrganisation], seed: u64) -> impl Iterator<Item = DemoRecord> + '_ {
     let mut rng = Rng::new(seed);
     let mut ids = std::collections::HashSet::new();
-    (0..records)
-        .map(|i| {
-            let org = if i < orgs.len() { i } else { rng.below(orgs.len()) };
-            let o = &orgs[org];
-            let a = rng.pick(ARCHETYPES);
-            let id = loop {
-                let id = AlgorithmId::generate(|| rng.next_u64());
-                if ids.insert(id) {
-                    break id;
+    (0..records).map(move |i| {
+        let org = if i < orgs.len() { i } else { rng.below(orgs.len()) };
+        let o = &orgs[org];
+        let a = rng.pick(ARCHETYPES);
+        let id = loop {
+            let id = AlgorithmId::generate(|| rng.next_u64());
+            if ids.insert(id) {
+                break id;
+            }
+        };
+        let n_versions = match rng.below(10) {
+            0 => 3,
+            1 | 2 => 2,
+            _ => 1,
+        };
+        let status = match rng.below(20) {
+            0 => "Buiten gebruik",
+            1 | 2 => "In ontwikkeling",
+            _ => "In gebruik",
+        };
+        let year = 2019 + rng.below(7);
+        let law = rng.pick(LAWS);
+        let extra = format!("Het gaat vooral om {} en {}; wij letten op {}.", rng.pick(EXTRA), rng.pick(EXTRA), rng.pick(EXTRA));
+        let versions = (0..n_versions)
+            .map(|v| {
+                let mut c = Content::new();
+                c.set("name", if v == 0 || a.name.len() > 90 { a.name.to_string() } else { format!("{} ({})", a.name, year + v) });
+                c.set("description_short", a.short);
+                c.set("organization", o.name.clone());
+                c.set("category", json!([a.theme]));
+                c.set("status", status);
+                c.set("begin_date", format!("{year}-{:02}", 1 + rng.below(12)));
+                c.set("contact_email", o.contact.clone().unwrap_or_default());
+                c.set("website", format!("https://www.{}.example.nl/algoritmes/{}", o.code, id));
+                c.set("publication_category", algoreg_standard::codes::PUBLICATION_CATEGORIES[a.category]);
+                c.set("goal", format!("<p>{}</p><p>{} gebruikt dit sinds {year}. {extra}</p>", a.goal, o.name));
+                c.set("proportionality", "<p>De voordelen wegen op tegen de nadelen: het proces wordt sneller en gelijker, en inwoners houden altijd recht op een beoordeling door een mens.</p>");
+                c.set("human_intervention", "<p>Een medewerker controleert de uitkomst en neemt het besluit. Het algoritme neemt zelf geen besluiten over personen.</p>");
+                c.set("risks", "<p>Risico's zijn onder meer fouten in de brongegevens en ongelijke behandeling. We controleren steekproeven en evalueren jaarlijks.</p>");
+                c.set("lawful_basis", format!("<p>{}</p>", law.0));
+                c.set("lawful_basis_grouping", json!([{"title": law.0, "link": law.1}]));
+                if a.category < 2 {
+                    c.set("impacttoetsen_grouping", json!([{"title": "Data Protection Impact Assessment (DPIA)", "link": null}]));
                 }
-            };
-            let n_versions = match rng.below(10) {
-                0 => 3,
-                1 | 2 => 2,
-                _ => 1,
-            };
-            let status = match rng.below(20) {
-                0 => "Buiten gebruik",
-                1 | 2 => "In ontwikkeling",
-                _ => "In gebruik",
-            };
-            let year = 2019 + rng.below(7);
-            let law = rng.pick(LAWS);
-            let versions = (0..n_versions)
-                .map(|v| {
-                    let mut c = Content::new();
-                    c.set("name", if v == 0 || a.name.len() > 90 { a.name.to_string() } else { format!("{} ({})", a.name, year + v) });
-                    c.set("description_short", a.short);
-                    c.set("organization", o.name.clone());
-                    c.set("category", json!([a.theme]));
-                    c.set("status", status);
-                    c.set("begin_date", format!("{year}-{:02}", 1 + rng.below(12)));
-                    c.set("contact_email", o.contact.clone().unwrap_or_default());
-                    c.set("website", format!("https://www.{}.example.nl/algoritmes/{}", o.code, id));
-                    c.set("publication_category", algoreg_standard::codes::PUBLICATION_CATEGORIES[a.category]);
-                    c.set("goal", format!("<p>{}</p><p>{} gebruikt dit sinds {year}.</p>", a.goal, o.name));
-                    c.set("proportionality", "<p>De voordelen wegen op tegen de nadelen: het proces wordt sneller en gelijker, en inwoners houden altijd recht op een beoordeling door een mens.</p>");
-                    c.set("human_intervention", "<p>Een medewerker controleert de uitkomst en neemt het besluit. Het algoritme neemt zelf geen besluiten over personen.</p>");
-                    c.set("risks", "<p>Risico's zijn onder meer fouten in de brongegevens en ongelijke behandeling. We controleren steekproeven en evalueren jaarlijks.</p>");
-                    c.set("lawful_basis", format!("<p>{}</p>", law.0));
-                    c.set("lawful_basis_grouping", json!([{"title": law.0, "link": law.1}]));
-                    if a.category < 2 {
-                        c.set("impacttoetsen_grouping", json!([{"title": "Data Protection Impact Assessment (DPIA)", "link": null}]));
-                    }
-                    c.set("source_data", "<p>Basisregistratie Personen, gegevens uit de aanvraag en eigen registraties van de organisatie.</p>");
-                    c.set("methods_and_models", if a.rule_based { "<p>Een regelgebaseerd algoritme: vaste beslisregels die volgen uit de wet- en regelgeving.</p>" } else { "<p>Een zelflerend model dat is getraind op historische gegevens en regelmatig opnieuw wordt getoetst.</p>" });
-                    if rng.below(3) == 0 {
-                        c.set("provider", *rng.pick(&["Centric", "PinkRoccade", "Xxllnc", "Eigen ontwikkeling", "Conclusion"]));
-                    }
-                    c.set("lang", "nld");
-                    c.set("standard_version", "1.0");
-                    c
-                })
-                .collect();
-            DemoRecord { org, id, versions }
-        })
-        .collect()
+                c.set("source_data", "<p>Basisregistratie Personen, gegevens uit de aanvraag en eigen registraties van de organisatie.</p>");
+                c.set("methods_and_models", if a.rule_based { "<p>Een regelgebaseerd algoritme: vaste beslisregels die volgen uit de wet- en regelgeving.</p>" } else { "<p>Een zelflerend model dat is getraind op historische gegevens en regelmatig opnieuw wordt getoetst.</p>" });
+                if rng.below(3) == 0 {
+                    c.set("provider", *rng.pick(&["Centric", "PinkRoccade", "Xxllnc", "Eigen ontwikkeling", "Conclusion"]));
+                }
+                c.set("lang", "nld");
+                c.set("standard_version", "1.0");
+                c
+            })
+            .collect();
+        DemoRecord { org, id, versions }
+    })
 }
 
 /// A few generated supplier-style templates (no organisation), as starting points in the demo.
