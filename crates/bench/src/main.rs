@@ -70,7 +70,7 @@ fn query_set() -> Vec<(String, Filters)> {
 }
 
 fn tsv_escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('\t', " ").replace('\n', " ").replace('\r', " ")
+    s.replace('\\', "\\\\").replace(['\t', '\n', '\r'], " ")
 }
 
 fn peak_rss_kb() -> u64 {
