@@ -113,9 +113,10 @@ pub struct Suggestion {
 
 struct Fields {
     id: Field,
+    /// Everything searchable in one field, so a query term reads one posting list.
+    all: Field,
     name: Field,
     description: Field,
-    body: Field,
     org_name: Field,
     words: Field,
     facets: Field,
@@ -143,9 +144,9 @@ fn schema() -> (Schema, Fields) {
         }
     };
     let id = sb.add_text_field("id", STRING | STORED);
+    let all = sb.add_text_field("all", nl(false));
     let name = sb.add_text_field("name", nl(true));
     let description = sb.add_text_field("description", nl(false));
-    let body = sb.add_text_field("body", nl(false));
     let org_name = sb.add_text_field("org_name", nl(true));
     let words = sb.add_text_field(
         "words",
@@ -155,7 +156,7 @@ fn schema() -> (Schema, Fields) {
     let facets = sb.add_facet_field("facets", FacetOptions::default());
     let name_key = sb.add_u64_field("name_key", FAST);
     let published = sb.add_i64_field("published", FAST | INDEXED);
-    (sb.build(), Fields { id, name, description, body, org_name, words, facets, name_key, published })
+    (sb.build(), Fields { id, all, name, description, org_name, words, facets, name_key, published })
 }
 
 /// A u64 that sorts like the lower-cased name (its first eight letters).
@@ -225,9 +226,11 @@ impl SearchIndex {
         Self::with_index(Index::create_in_ram(schema), f)
     }
 
-    fn with_index(index: Index, f: Fields) -> Result<SearchIndex> {
+    fn with_index(mut index: Index, f: Fields) -> Result<SearchIndex> {
         index.tokenizers().register(DUTCH, analyzer::dutch());
         index.tokenizers().register(WORDS, analyzer::words());
+        // Segments are searched on all cores.
+        index.set_default_multithread_executor()?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let writer = index.writer(64_000_000)?;
         Ok(SearchIndex { index, reader, writer: Mutex::new(writer), f })
@@ -248,7 +251,7 @@ impl SearchIndex {
                 self.f.id => d.id.clone(),
                 self.f.name => d.name.clone(),
                 self.f.description => d.description.clone(),
-                self.f.body => d.body.clone(),
+                self.f.all => format!("{}\n{}\n{}\n{}", d.name, d.description, d.org_name, d.body),
                 self.f.org_name => d.org_name.clone(),
                 self.f.words => format!("{} {} {}", d.name, d.description, d.org_name),
                 self.f.name_key => name_key(&d.name),
@@ -300,11 +303,11 @@ impl SearchIndex {
     }
 
     fn text_query(&self, text: &str) -> Box<dyn Query> {
-        let mut qp = QueryParser::for_index(&self.index, vec![self.f.name, self.f.description, self.f.body, self.f.org_name]);
+        // Matching reads the one `all` field; a match in the name or description scores higher.
+        let mut qp = QueryParser::for_index(&self.index, vec![self.f.all]);
         qp.set_conjunction_by_default();
-        qp.set_field_boost(self.f.name, 3.0);
-        qp.set_field_boost(self.f.description, 1.5);
-        qp.set_field_boost(self.f.org_name, 1.5);
+        let mut boost = QueryParser::for_index(&self.index, vec![self.f.name, self.f.description]);
+        boost.set_field_boost(self.f.name, 3.0);
         // Abbreviations resolve to their organisation: (abbr OR "full name") per abbreviation.
         let mut rest = vec![];
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![];
@@ -328,6 +331,8 @@ impl SearchIndex {
         if !rest.trim().is_empty() {
             let (q, _) = qp.parse_query_lenient(&rest);
             clauses.push((Occur::Must, q));
+            let (b, _) = boost.parse_query_lenient(&rest);
+            clauses.push((Occur::Should, b));
         }
         match clauses.len() {
             0 => Box::new(AllQuery),
