@@ -195,6 +195,12 @@ async fn open(data: &Path) -> Result<App, ServiceError> {
     Ok(App::new(Arc::new(store)))
 }
 
+fn read_file(file: &Path) -> Result<Vec<u8>, ServiceError> {
+    std::fs::read(file).map_err(|e| {
+        ServiceError::bad("file", format!("Kan {} niet lezen: {e}", file.display()), format!("Cannot read {}: {e}", file.display()))
+    })
+}
+
 fn open_index(data: &Path) -> Result<algoreg_search::SearchIndex, ServiceError> {
     algoreg_search::SearchIndex::open(&data.join("search")).map_err(|e| ServiceError::Internal(e.to_string()))
 }
@@ -338,13 +344,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
             let app = open(&data.data).await?;
             let mut failed = false;
             for file in files {
-                let bytes = std::fs::read(&file).map_err(|e| {
-                    ServiceError::bad(
-                        "file",
-                        format!("Kan {} niet lezen: {e}", file.display()),
-                        format!("Cannot read {}: {e}", file.display()),
-                    )
-                })?;
+                let bytes = read_file(&file)?;
                 let bar = ProgressBar::new(0);
                 bar.set_style(
                     ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({per_sec})")
@@ -424,13 +424,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
         Command::Template(TemplateCmd::Import { data, files }) => {
             let app = open(&data.data).await?;
             for file in files {
-                let bytes = std::fs::read(&file).map_err(|e| {
-                    ServiceError::bad(
-                        "file",
-                        format!("Kan {} niet lezen: {e}", file.display()),
-                        format!("Cannot read {}: {e}", file.display()),
-                    )
-                })?;
+                let bytes = read_file(&file)?;
                 let source = file.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
                 let (n, skipped) = algoreg_service::import::import_templates(app.store.as_ref(), &bytes, &source).await?;
                 println!("{}: {n} templates loaded", file.display());

@@ -16,16 +16,21 @@ pub const SESSION_COOKIE: &str = "algoreg_session";
 /// A request that must be authenticated.
 pub struct Auth(pub Principal);
 
-/// The session secret from the Cookie header, if any.
-pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+/// The value of cookie `name` from the Cookie headers, if any.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(axum::http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_string())
+}
+
+/// The session secret from the Cookie header, if any.
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, SESSION_COOKIE)
 }
 
 impl FromRequestParts<App> for Auth {

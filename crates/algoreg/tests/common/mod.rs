@@ -147,18 +147,7 @@ impl Server {
     }
 
     pub fn send(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
-        let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut rb = self.client.request(m, self.url(path));
-        if let Some(t) = token {
-            rb = rb.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            rb = rb.json(&b);
-        }
-        let r = rb.send().expect("send");
-        let status = r.status().as_u16();
-        let text = r.text().unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        request(&self.client, &self.base, method, path, token, body)
     }
 
     /// A fresh client with its own cookie jar, logged in as `email`.
@@ -178,16 +167,24 @@ pub struct Server2 {
 
 impl Server2 {
     pub fn send(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
-        let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut rb = self.client.request(m, format!("{}{path}", self.base));
-        if let Some(b) = body {
-            rb = rb.json(&b);
-        }
-        let r = rb.send().expect("send");
-        let status = r.status().as_u16();
-        let text = r.text().unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        request(&self.client, &self.base, method, path, None, body)
     }
+}
+
+/// One JSON request; the body comes back as JSON, or as a string when it is not JSON.
+fn request(client: &Client, base: &str, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    let m = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+    let mut rb = client.request(m, format!("{base}{path}"));
+    if let Some(t) = token {
+        rb = rb.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        rb = rb.json(&b);
+    }
+    let r = rb.send().expect("send");
+    let status = r.status().as_u16();
+    let text = r.text().unwrap_or_default();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
 }
 
 /// A registration that passes every rule of standard 1.0.

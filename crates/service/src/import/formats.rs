@@ -58,6 +58,10 @@ pub struct Candidate {
     pub errors: Vec<String>,
 }
 
+fn not_an_object(i: usize) -> Candidate {
+    Candidate { index: i + 1, id: None, org: OrgRef::None, versions: vec![], errors: vec!["record: geen object / not an object".into()] }
+}
+
 pub struct Parsed {
     pub format: Format,
     pub candidates: Vec<Candidate>,
@@ -140,13 +144,7 @@ fn scrape(mut top: Map<String, Value>) -> Vec<Candidate> {
         .map(|(i, item)| {
             let mut errors = vec![];
             let Value::Object(o) = item else {
-                return Candidate {
-                    index: i + 1,
-                    id: None,
-                    org: OrgRef::None,
-                    versions: vec![],
-                    errors: vec!["record: geen object / not an object".into()],
-                };
+                return not_an_object(i);
             };
             let mut text = |k: &str| -> Option<String> {
                 match o.get(k) {
@@ -230,13 +228,7 @@ fn standard(v: Value, warnings: &mut Vec<String>) -> Vec<Candidate> {
         .enumerate()
         .map(|(i, item)| {
             let Value::Object(mut o) = item else {
-                return Candidate {
-                    index: i + 1,
-                    id: None,
-                    org: OrgRef::None,
-                    versions: vec![],
-                    errors: vec!["record: geen object / not an object".into()],
-                };
+                return not_an_object(i);
             };
             let mut errors = vec![];
             let version = match o.get("standard_version") {

@@ -12,15 +12,9 @@ pub fn new_token() -> String {
     hex::encode(b)
 }
 
+/// This browser's token, when it has a well-formed one.
 pub fn cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, v)| *k == COOKIE && v.len() == 48 && v.bytes().all(|b| b.is_ascii_hexdigit()))
-        .map(|(_, v)| v.to_string())
+    crate::auth::cookie(headers, COOKIE).filter(|v| v.len() == 48 && v.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 pub fn set_cookie(token: &str) -> String {
