@@ -361,7 +361,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
                     bar.set_length(total);
                     bar.set_position(done);
                 };
-                let report = match import_bytes(app.store.as_ref(), &bytes, &opts, &progress).await {
+                let report = match import_bytes(app.store.as_ref(), bytes, &opts, &progress).await {
                     Ok(r) => r,
                     Err(e) => {
                         bar.abandon();

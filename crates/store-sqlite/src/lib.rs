@@ -125,8 +125,58 @@ async fn outbox(tx: &mut Transaction<'_, Sqlite>, id: &str, at: &DateTime<Utc>) 
     Ok(())
 }
 
+/// One version row of an import, every value already rendered (done on all cores before the transaction).
+struct VersionRow {
+    record_id: String,
+    number: i64,
+    state: &'static str,
+    standard_version: &'static str,
+    content: String,
+    missing: String,
+    provenance: Option<String>,
+    created_at: String,
+    created_by: String,
+    published_at: Option<String>,
+}
+
+fn version_rows(r: &ImportRecord) -> Vec<VersionRow> {
+    let id = r.id.to_string();
+    r.versions
+        .iter()
+        .enumerate()
+        .map(|(i, v)| {
+            let last = i + 1 == r.versions.len();
+            let state = match (last, r.published) {
+                (true, true) => VersionState::Published,
+                (true, false) => VersionState::Draft,
+                (false, _) => VersionState::Superseded,
+            };
+            let created_at = ts(&v.created_at);
+            VersionRow {
+                record_id: id.clone(),
+                number: i as i64 + 1,
+                state: state.code(),
+                standard_version: v.standard_version.as_str(),
+                content: json(&v.content),
+                missing: json(&v.missing),
+                provenance: v.provenance.as_ref().map(json),
+                published_at: r.published.then(|| created_at.clone()),
+                created_at,
+                created_by: v.created_by.clone(),
+            }
+        })
+        .collect()
+}
+
 async fn import_batch(conn: &mut sqlx::pool::PoolConnection<Sqlite>, sorted: &[&ImportRecord]) -> Result<()> {
+    // Render every row on all cores first; the transaction then only binds and inserts.
+    let rendered: Vec<Vec<VersionRow>> = {
+        use rayon::prelude::*;
+        sorted.par_iter().map(|r| version_rows(r)).collect()
+    };
     let mut tx = sqlx::Connection::begin(&mut **conn).await.map_err(backend)?;
+    let now = ts(&Utc::now());
+    let mut rendered = rendered.into_iter();
     for chunk in sorted.chunks(400) {
         let mut q = QueryBuilder::<Sqlite>::new(
             "INSERT INTO records (id, org_id, created_at, latest_version, latest_state, published_version, first_published_at) ",
@@ -144,40 +194,34 @@ async fn import_batch(conn: &mut sqlx::pool::PoolConnection<Sqlite>, sorted: &[&
                 .push_bind(r.published.then_some(first));
         });
         q.build().execute(&mut *tx).await.map_err(backend)?;
-        let versions: Vec<(&ImportRecord, usize, &NewVersion)> =
-            chunk.iter().flat_map(|r| r.versions.iter().enumerate().map(move |(i, v)| (*r, i, v))).collect();
-        for vchunk in versions.chunks(300) {
-            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO versions (record_id, number, state, standard_version, content, missing, provenance, created_at, created_by, published_at) ");
-            q.push_values(vchunk, |mut b, (r, i, v)| {
-                let last = *i + 1 == r.versions.len();
-                let state = match (last, r.published) {
-                    (true, true) => VersionState::Published,
-                    (true, false) => VersionState::Draft,
-                    (false, _) => VersionState::Superseded,
-                };
-                b.push_bind(r.id.to_string())
-                    .push_bind(*i as i64 + 1)
-                    .push_bind(state.code())
-                    .push_bind(v.standard_version.as_str())
-                    .push_bind(json(&v.content))
-                    .push_bind(json(&v.missing))
-                    .push_bind(v.provenance.as_ref().map(json))
-                    .push_bind(ts(&v.created_at))
-                    .push_bind(v.created_by.clone())
-                    .push_bind(r.published.then(|| ts(&v.created_at)));
-            });
-            q.build().execute(&mut *tx).await.map_err(backend)?;
+        let rows: Vec<VersionRow> = rendered.by_ref().take(chunk.len()).flatten().collect();
+        let mut rows = rows.into_iter().peekable();
+        while rows.peek().is_some() {
+            let vchunk: Vec<VersionRow> = rows.by_ref().take(300).collect();
             let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO history (record_id, version, action, actor, at) ");
-            q.push_values(vchunk, |mut b, (r, i, v)| {
-                b.push_bind(r.id.to_string())
-                    .push_bind(*i as i64 + 1)
+            q.push_values(&vchunk, |mut b, v| {
+                b.push_bind(v.record_id.clone())
+                    .push_bind(v.number)
                     .push_bind("import")
                     .push_bind(v.created_by.clone())
-                    .push_bind(ts(&v.created_at));
+                    .push_bind(v.created_at.clone());
+            });
+            q.build().execute(&mut *tx).await.map_err(backend)?;
+            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO versions (record_id, number, state, standard_version, content, missing, provenance, created_at, created_by, published_at) ");
+            q.push_values(vchunk, |mut b, v| {
+                b.push_bind(v.record_id)
+                    .push_bind(v.number)
+                    .push_bind(v.state)
+                    .push_bind(v.standard_version)
+                    .push_bind(v.content)
+                    .push_bind(v.missing)
+                    .push_bind(v.provenance)
+                    .push_bind(v.created_at)
+                    .push_bind(v.created_by)
+                    .push_bind(v.published_at);
             });
             q.build().execute(&mut *tx).await.map_err(backend)?;
         }
-        let now = ts(&Utc::now());
         let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO outbox (record_id, at) ");
         let public: Vec<&ImportRecord> = chunk.iter().copied().filter(|r| r.published).collect();
         if !public.is_empty() {
