@@ -39,6 +39,9 @@ enum Command {
         /// Fill an empty store with generated demo data (about 1,500 records in 300 organisations).
         #[arg(long)]
         demo: bool,
+        /// Requests per minute per client address on the live register's APIs (`/api`, `/aanleverapi`); 0 is no limit.
+        #[arg(long, default_value_t = 0, env = "ALGOREG_API_RATE_LIMIT")]
+        api_rate_limit: u32,
     },
     /// Rebuilds the search index from the store.
     Reindex {
@@ -216,7 +219,7 @@ fn out_writer(out: &Option<PathBuf>) -> Result<Box<dyn Write>, ServiceError> {
 
 pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
     match cli.command {
-        Command::Serve { data, addr, demo } => {
+        Command::Serve { data, addr, demo, api_rate_limit } => {
             let app = open(&data.data).await?;
             if demo {
                 seed_demo(&app).await?;
@@ -226,7 +229,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
                 let n = algoreg_service::search::rebuild(app.store.as_ref(), &index).await?;
                 println!("search index built: {n} records");
             }
-            let app = app.with_search(index.clone());
+            let app = app.with_search(index.clone()).with_api_limit(api_rate_limit);
             // Keep the index in step with the store: newly published versions are searchable within a second.
             let store = app.store.clone();
             tokio::spawn(async move {

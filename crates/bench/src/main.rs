@@ -161,9 +161,17 @@ fn main() {
         let qs: Vec<_> = set.iter().map(|(q, f)| json!({"q": q, "org_type": f.org_type, "theme": f.theme})).collect();
         std::fs::write(p, serde_json::to_vec_pretty(&qs).expect("json")).expect("write queries");
     }
+    let query = |q: &String, f: &Filters| SearchQuery {
+        text: q.clone(),
+        filters: f.clone(),
+        sort: Sort::Relevance,
+        offset: 0,
+        limit: 20,
+        ..Default::default()
+    };
     // Warm up once, then measure every query `rounds` times.
     for (q, f) in &set {
-        let _ = index.search(&SearchQuery { text: q.clone(), filters: f.clone(), sort: Sort::Relevance, offset: 0, limit: 20 });
+        let _ = index.search(&query(q, f));
     }
     let mut all = vec![];
     let mut per_query = vec![];
@@ -172,9 +180,7 @@ fn main() {
         let mut total = 0;
         for _ in 0..rounds {
             let t = Instant::now();
-            let r = index
-                .search(&SearchQuery { text: q.clone(), filters: f.clone(), sort: Sort::Relevance, offset: 0, limit: 20 })
-                .expect("search");
+            let r = index.search(&query(q, f)).expect("search");
             times.push(t.elapsed().as_secs_f64() * 1000.0);
             total = r.total;
         }

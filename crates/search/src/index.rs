@@ -9,7 +9,7 @@ use tantivy::query::{AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, PhraseQue
 use tantivy::schema::{
     Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED, STRING,
 };
-use tantivy::{doc, DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher, TantivyDocument, Term};
+use tantivy::{doc, DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Searcher, TantivyDocument, Term};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SearchError {
@@ -46,6 +46,8 @@ pub struct SearchDoc {
     pub category: Option<String>,
     pub status: Option<String>,
     pub has_impact_assessment: bool,
+    /// Titles of the impact assessments named (DPIA, IAMA, ...).
+    pub impact_assessments: Vec<String>,
     /// Unix seconds of the current version's publication.
     pub published: i64,
 }
@@ -58,14 +60,29 @@ pub struct Filters {
     pub category: Option<String>,
     pub status: Option<String>,
     pub impact_assessment: Option<bool>,
+    /// One impact-assessment title (the live register's filter).
+    pub impact_assessment_title: Option<String>,
+}
+
+/// Which facet counts a search collects.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FacetSet {
+    /// The portal's: organisation, type, theme, category, status, impact assessment yes/no.
+    #[default]
+    Portal,
+    /// The live register's: organisation, type, category, impact-assessment titles.
+    Compat,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Sort {
     #[default]
     Relevance,
+    /// By name, then by ID: a total order, so paging is stable.
     Name,
     Newest,
+    /// By ID (the algorithm number), ascending.
+    Number,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -75,6 +92,7 @@ pub struct SearchQuery {
     pub sort: Sort,
     pub offset: usize,
     pub limit: usize,
+    pub facets: FacetSet,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -91,6 +109,7 @@ pub struct Facets {
     pub category: Vec<(String, u64)>,
     pub status: Vec<(String, u64)>,
     pub impact_assessment: Vec<(String, u64)>,
+    pub impact_assessment_title: Vec<(String, u64)>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -121,6 +140,7 @@ struct Fields {
     words: Field,
     facets: Field,
     name_key: Field,
+    id_num: Field,
     published: Field,
 }
 
@@ -155,8 +175,9 @@ fn schema() -> (Schema, Fields) {
     );
     let facets = sb.add_facet_field("facets", FacetOptions::default());
     let name_key = sb.add_u64_field("name_key", FAST);
+    let id_num = sb.add_u64_field("id_num", FAST);
     let published = sb.add_i64_field("published", FAST | INDEXED);
-    (sb.build(), Fields { id, all, name, description, org_name, words, facets, name_key, published })
+    (sb.build(), Fields { id, all, name, description, org_name, words, facets, name_key, id_num, published })
 }
 
 /// A u64 that sorts like the lower-cased name (its first eight letters).
@@ -214,8 +235,12 @@ impl SearchIndex {
         std::fs::create_dir_all(dir).map_err(|e| SearchError::Index(e.to_string()))?;
         let (schema, f) = schema();
         let index = match Index::open_in_dir(dir) {
-            Ok(i) => i,
-            Err(_) => Index::create_in_dir(dir, schema)?,
+            Ok(i) if i.schema() == schema => i,
+            // Missing, unreadable or written by an older version: start empty; the outbox refills it.
+            _ => {
+                std::fs::remove_dir_all(dir).and_then(|_| std::fs::create_dir_all(dir)).map_err(|e| SearchError::Index(e.to_string()))?;
+                Index::create_in_dir(dir, schema)?
+            }
         };
         Self::with_index(index, f)
     }
@@ -255,6 +280,7 @@ impl SearchIndex {
                 self.f.org_name => d.org_name.clone(),
                 self.f.words => format!("{} {} {}", d.name, d.description, d.org_name),
                 self.f.name_key => name_key(&d.name),
+                self.f.id_num => d.id.parse::<u64>().unwrap_or(0),
                 self.f.published => d.published,
             );
             doc.add_facet(self.f.facets, facet("org", &d.org_code));
@@ -269,6 +295,9 @@ impl SearchIndex {
                 doc.add_facet(self.f.facets, facet("status", s));
             }
             doc.add_facet(self.f.facets, facet("ia", if d.has_impact_assessment { "ja" } else { "nee" }));
+            for t in &d.impact_assessments {
+                doc.add_facet(self.f.facets, facet("iat", t));
+            }
             w.add_document(doc)?;
         }
         let mut prepared = w.prepare_commit()?;
@@ -356,6 +385,7 @@ impl SearchIndex {
         add("cat", &f.category);
         add("status", &f.status);
         add("ia", &f.impact_assessment.map(|b| if b { "ja".to_string() } else { "nee".to_string() }));
+        add("iat", &f.impact_assessment_title);
         out
     }
 
@@ -364,8 +394,12 @@ impl SearchIndex {
         clauses.extend(self.filter_clauses(&q.filters));
         let query = BooleanQuery::new(clauses);
         let mut fc = FacetCollector::for_field("facets");
-        for k in ["/org", "/type", "/theme", "/cat", "/status", "/ia"] {
-            fc.add_facet(k);
+        let kinds: &[&str] = match q.facets {
+            FacetSet::Portal => &["/org", "/type", "/theme", "/cat", "/status", "/ia"],
+            FacetSet::Compat => &["/org", "/type", "/cat", "/iat"],
+        };
+        for k in kinds {
+            fc.add_facet(*k);
         }
         let limit = q.limit.clamp(1, 1000);
         let (total, hits, counts) = match q.sort {
@@ -373,18 +407,33 @@ impl SearchIndex {
                 let (total, top, counts) = searcher.search(&query, &(Count, TopDocs::with_limit(limit).and_offset(q.offset), fc))?;
                 (total, top, counts)
             }
-            Sort::Name => {
-                let (total, top, counts) = searcher.search(
-                    &query,
-                    &(Count, TopDocs::with_limit(limit).and_offset(q.offset).order_by_fast_field::<u64>("name_key", Order::Asc), fc),
-                )?;
+            Sort::Name | Sort::Number => {
+                // Highest first, so keys are inverted: name then ID (or ID alone), ascending; a total order.
+                let by_name = q.sort == Sort::Name;
+                let top = TopDocs::with_limit(limit).and_offset(q.offset).custom_score(move |seg: &tantivy::SegmentReader| {
+                    let names = seg.fast_fields().u64("name_key").ok().map(|c| c.first_or_default_col(0));
+                    let ids = seg.fast_fields().u64("id_num").ok().map(|c| c.first_or_default_col(0));
+                    move |doc: tantivy::DocId| {
+                        let name = if by_name { names.as_ref().map(|c| c.get_val(doc)).unwrap_or(0) } else { 0 };
+                        let id = ids.as_ref().map(|c| c.get_val(doc)).unwrap_or(0);
+                        (u64::MAX - name, u64::MAX - id)
+                    }
+                });
+                let (total, top, counts) = searcher.search(&query, &(Count, top, fc))?;
                 (total, top.into_iter().map(|(_, a)| (0.0, a)).collect(), counts)
             }
             Sort::Newest => {
-                let (total, top, counts) = searcher.search(
-                    &query,
-                    &(Count, TopDocs::with_limit(limit).and_offset(q.offset).order_by_fast_field::<i64>("published", Order::Desc), fc),
-                )?;
+                // Newest first, then by ID: a total order, so paging is stable.
+                let top = TopDocs::with_limit(limit).and_offset(q.offset).custom_score(move |seg: &tantivy::SegmentReader| {
+                    let published = seg.fast_fields().i64("published").ok().map(|c| c.first_or_default_col(0));
+                    let ids = seg.fast_fields().u64("id_num").ok().map(|c| c.first_or_default_col(0));
+                    move |doc: tantivy::DocId| {
+                        let p = published.as_ref().map(|c| c.get_val(doc)).unwrap_or(0);
+                        let id = ids.as_ref().map(|c| c.get_val(doc)).unwrap_or(0);
+                        ((p as u64) ^ (1 << 63), u64::MAX - id)
+                    }
+                });
+                let (total, top, counts) = searcher.search(&query, &(Count, top, fc))?;
                 (total, top.into_iter().map(|(_, a)| (0.0, a)).collect(), counts)
             }
         };
@@ -405,6 +454,7 @@ impl SearchIndex {
             category: list("/cat"),
             status: list("/status"),
             impact_assessment: list("/ia"),
+            impact_assessment_title: list("/iat"),
         };
         Ok(Results { total, hits: out, facets, did_you_mean: None, corrected: false })
     }
@@ -548,6 +598,7 @@ mod tests {
             category: Some("Impactvolle algoritmes".into()),
             status: Some("In gebruik".into()),
             has_impact_assessment: org == "uwv",
+            impact_assessments: vec![],
             published: id.len() as i64,
         }
     }

@@ -9,7 +9,7 @@ pub mod analyzer;
 pub mod dutch;
 mod index;
 
-pub use index::{Facets, Filters, Hit, Results, SearchDoc, SearchError, SearchIndex, SearchQuery, Sort, Suggestion};
+pub use index::{FacetSet, Facets, Filters, Hit, Results, SearchDoc, SearchError, SearchIndex, SearchQuery, Sort, Suggestion};
 
 /// Well-known abbreviations and the organisation names they stand for.
 pub const ABBREVIATIONS: &[(&str, &str)] = &[

@@ -2,11 +2,13 @@
 //! the domain rules, validates with the standard, and writes through the [`Store`] trait.
 
 pub mod auth;
+pub mod compat;
 pub mod demo;
 pub mod error;
 pub mod export;
 pub mod import;
 pub mod orgs;
+pub mod ratelimit;
 pub mod register;
 pub mod search;
 
@@ -23,14 +25,21 @@ pub struct App {
     pub guard: Arc<auth::LoginGuard>,
     /// The search index (absent in commands that do not search).
     pub search: Option<Arc<algoreg_search::SearchIndex>>,
+    /// Limits requests per client address on the compatible APIs (`/api`, `/aanleverapi`); off by default.
+    pub api_limit: Arc<ratelimit::RateLimiter>,
 }
 
 impl App {
     pub fn new(store: Arc<dyn Store>) -> App {
-        App { store, guard: Arc::new(auth::LoginGuard::default()), search: None }
+        App { store, guard: Arc::new(auth::LoginGuard::default()), search: None, api_limit: Arc::new(ratelimit::RateLimiter::off()) }
     }
     pub fn with_search(mut self, index: Arc<algoreg_search::SearchIndex>) -> App {
         self.search = Some(index);
+        self
+    }
+    /// Requests per minute per client address on the compatible APIs; 0 is no limit.
+    pub fn with_api_limit(mut self, per_minute: u32) -> App {
+        self.api_limit = Arc::new(ratelimit::RateLimiter::new(per_minute, std::time::Duration::from_secs(60)));
         self
     }
     pub fn register(&self) -> register::Register<'_> {

@@ -42,6 +42,14 @@ pub fn to_doc(v: &PublishedVersion, org: Option<&Organisation>) -> SearchDoc {
         category: c.str("publication_category").map(String::from),
         status: c.str("status").map(String::from),
         has_impact_assessment: has_ia,
+        impact_assessments: {
+            let t = algoreg_standard::codes::impact_assessment_titles(c);
+            if t.is_empty() {
+                vec!["Geen".to_string()]
+            } else {
+                t.into_iter().map(String::from).collect()
+            }
+        },
         published: v.published_at.timestamp(),
     }
 }

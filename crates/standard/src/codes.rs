@@ -80,6 +80,83 @@ pub fn english_value(value: &str) -> &str {
         "Hoog-risico AI-systeem" => "High-risk AI system",
         "Impactvolle algoritmes" => "Impactful algorithms",
         "Overige algoritmes" => "Other algorithms",
+        "Impact Assessment Mensenrechten en Algoritmes (IAMA)" => "Human Rights and Algorithms Impact Assessment (IAMA)",
+        "Fundamentele Rechten en Algoritme Impact Assessment (FRAIA)" => "Fundamental Rights and Algorithms Impact Assessment (FRAIA)",
+        "De Ethische Data Assistant (DEDA)" => "The Ethical Data Assistant (DEDA)",
+        "Toetsingskader Algemene Rekenkamer" => "Assessment framework of the Netherlands Court of Audit",
+        "De Ethische Bijsluiter" => "The Ethical Package Leaflet",
+        "Overig" => "Other",
+        "Geen" => "None",
         other => other,
+    }
+}
+
+/// The impact assessments a record names, as titles of [`IMPACT_ASSESSMENTS`]: from the
+/// `impacttoetsen_grouping` titles (1.0), the `impacttoetsen` list (0.4), or `iama`/`dpia` (older
+/// versions). A title outside the list counts as "Overig"; none at all gives an empty list.
+pub fn impact_assessment_titles(content: &crate::content::Content) -> Vec<&'static str> {
+    fn canonical(t: &str) -> &'static str {
+        let t = t.trim();
+        let lower = t.to_lowercase();
+        IMPACT_ASSESSMENTS
+            .iter()
+            .find(|x| x.to_lowercase() == lower)
+            .or_else(|| {
+                // "DPIA", "IAMA", ... written as the abbreviation alone.
+                IMPACT_ASSESSMENTS.iter().find(|x| x.ends_with(')') && x.to_lowercase().ends_with(&format!("({lower})")))
+            })
+            .copied()
+            .unwrap_or("Overig")
+    }
+    let mut out: Vec<&'static str> = vec![];
+    fn add(out: &mut Vec<&'static str>, t: &'static str) {
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    if let Some(serde_json::Value::Array(items)) = content.get("impacttoetsen_grouping") {
+        for it in items {
+            if let Some(t) = it.get("title").and_then(|t| t.as_str()).filter(|t| !t.trim().is_empty()) {
+                add(&mut out, canonical(t));
+            }
+        }
+    }
+    match content.get("impacttoetsen") {
+        Some(serde_json::Value::Array(items)) => {
+            for t in items.iter().filter_map(|t| t.as_str()).filter(|t| !t.trim().is_empty()) {
+                add(&mut out, canonical(t));
+            }
+        }
+        Some(serde_json::Value::String(s)) if !s.trim().is_empty() && out.is_empty() => add(&mut out, "Overig"),
+        _ => {}
+    }
+    let yes = |k: &str| content.str(k).map(|v| v.trim().to_lowercase()).is_some_and(|v| v == "ja" || v == "yes" || v == "true");
+    if yes("dpia") {
+        add(&mut out, "Data Protection Impact Assessment (DPIA)");
+    }
+    if yes("iama") {
+        add(&mut out, "Impact Assessment Mensenrechten en Algoritmes (IAMA)");
+    }
+    out
+}
+
+#[cfg(test)]
+mod ia_tests {
+    use super::*;
+    use crate::content::Content;
+
+    #[test]
+    fn titles_from_every_version() {
+        let c: Content = serde_json::from_value(serde_json::json!({
+            "impacttoetsen_grouping": [{"title": "data protection impact assessment (dpia)", "link": null}, {"title": "IAMA"}, {"title": "Eigen toets"}]
+        }))
+        .unwrap();
+        assert_eq!(
+            impact_assessment_titles(&c),
+            vec!["Data Protection Impact Assessment (DPIA)", "Impact Assessment Mensenrechten en Algoritmes (IAMA)", "Overig"]
+        );
+        let old: Content = serde_json::from_value(serde_json::json!({"dpia": "Ja", "iama": "Nee"})).unwrap();
+        assert_eq!(impact_assessment_titles(&old), vec!["Data Protection Impact Assessment (DPIA)"]);
+        assert!(impact_assessment_titles(&Content::new()).is_empty());
     }
 }

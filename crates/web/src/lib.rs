@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod compat;
 pub mod problem;
 pub mod site;
 
@@ -16,8 +17,14 @@ use tokio::net::TcpListener;
 
 /// The whole application router.
 pub fn router(app: App) -> Router {
+    // The live register's APIs: CORS open, optionally rate limited per client address.
+    let compat = compat::public::routes()
+        .merge(compat::aanlever::routes())
+        .layer(axum::middleware::from_fn_with_state(app.clone(), compat::rate_limit))
+        .layer(axum::middleware::from_fn(compat::cors));
     Router::new()
         .nest("/api/v1", api::routes())
+        .merge(compat)
         .merge(site::routes())
         .fallback(|| async { problem::ApiError::not_found("page") })
         .layer(axum::extract::DefaultBodyLimit::max(4 * 1024 * 1024))
@@ -34,7 +41,7 @@ pub async fn bind(addr: &str) -> std::io::Result<(TcpListener, SocketAddr)> {
 
 /// Serves until ctrl-c.
 pub async fn serve(app: App, listener: TcpListener) -> std::io::Result<()> {
-    axum::serve(listener, router(app))
+    axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })

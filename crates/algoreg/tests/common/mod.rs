@@ -93,8 +93,14 @@ impl Env {
     }
 
     pub fn serve(&self) -> Server {
+        self.serve_with(&[])
+    }
+
+    /// Starts the server with extra arguments.
+    pub fn serve_with(&self, extra: &[&str]) -> Server {
         let mut child = Command::new(BIN)
             .args(["serve", "--addr", "127.0.0.1:0", "--data", &self.data()])
+            .args(extra)
             .env("ALGOREG_LOG", "error")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -15,6 +15,10 @@ pub enum Format {
     StandardJson,
     /// algoreg's own export.
     AlgoregExport,
+    /// The launch-era seed: SQL INSERT statements (standard 0.1).
+    SqlSeed,
+    /// The live register's site-data JSON export.
+    SiteData,
 }
 
 impl Format {
@@ -23,11 +27,13 @@ impl Format {
             Format::Scrape => "register-scrape",
             Format::StandardJson => "standard-json",
             Format::AlgoregExport => "algoreg-export",
+            Format::SqlSeed => "register-seed-sql",
+            Format::SiteData => "register-site-data",
         }
     }
     /// Whether records in this format were published elsewhere already.
     pub fn is_published(self) -> bool {
-        matches!(self, Format::Scrape | Format::AlgoregExport)
+        matches!(self, Format::Scrape | Format::AlgoregExport | Format::SqlSeed | Format::SiteData)
     }
 }
 
@@ -77,6 +83,7 @@ pub fn detect(v: &Value) -> Result<Format> {
     match v {
         Value::Object(o) if o.get("format").and_then(Value::as_str) == Some("algoreg-export") => Ok(Format::AlgoregExport),
         Value::Object(o) if o.get("algoritmes").is_some_and(Value::is_array) => Ok(Format::Scrape),
+        v if super::site_data::is_site_data(v) => Ok(Format::SiteData),
         Value::Object(o) if o.contains_key("name") || o.contains_key("standard_version") => Ok(Format::StandardJson),
         Value::Array(a) if a.iter().all(|x| x.is_object()) => Ok(Format::StandardJson),
         _ => Err(malformed(
@@ -88,6 +95,11 @@ pub fn detect(v: &Value) -> Result<Format> {
 
 pub fn parse(bytes: &[u8]) -> Result<Parsed> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if super::sql_seed::looks_like_sql(bytes) {
+        let (candidates, warnings) =
+            super::sql_seed::candidates(bytes).map_err(|e| malformed(&format!("Ongeldige SQL: {e}"), &format!("Invalid SQL: {e}")))?;
+        return Ok(Parsed { format: Format::SqlSeed, candidates, warnings });
+    }
     let v: Value = serde_json::from_slice(bytes).map_err(|e| {
         malformed(
             &format!("Geen geldige JSON (regel {}, kolom {}).", e.line(), e.column()),
@@ -98,6 +110,13 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed> {
     let mut warnings = vec![];
     let candidates = match format {
         Format::StandardJson => standard(v, &mut warnings),
+        Format::SqlSeed => vec![],
+        Format::SiteData => {
+            let Value::Object(top) = v else { return Err(malformed("Verwacht een JSON-object.", "Expected a JSON object.")) };
+            let (c, w) = super::site_data::candidates(top);
+            warnings.extend(w);
+            c
+        }
         Format::Scrape | Format::AlgoregExport => {
             let Value::Object(top) = v else { return Err(malformed("Verwacht een JSON-object.", "Expected a JSON object.")) };
             if format == Format::Scrape {

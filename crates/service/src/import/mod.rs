@@ -4,13 +4,17 @@
 //! Formats:
 //! * the scraped register file (`{"algoritmes": [...], "count", "fetched_at"}`, 10 condensed fields);
 //! * standard-1.0 record JSON (one object or a list, as the supplier templates);
-//! * algoreg's own JSON export (`{"format": "algoreg-export", ...}`).
+//! * algoreg's own JSON export (`{"format": "algoreg-export", ...}`);
+//! * the live register's site-data JSON export (`{"algoritme_versions", "organisation_details"}`);
+//! * the launch-era seed of the register (SQL INSERT statements, standard 0.1), read as data.
 //!
 //! Records already published elsewhere (scrape, export) are taken in as published versions even where
 //! they lack required fields: they are marked incomplete with the missing fields listed. Only what is
 //! malformed (a bad ID, a broken structure) is rejected.
 
 mod formats;
+pub mod site_data;
+pub mod sql_seed;
 
 pub use formats::{detect, parse, Candidate, CandidateVersion, Format, OrgRef};
 

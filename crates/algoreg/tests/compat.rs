@@ -1,0 +1,333 @@
+//! Compatibility with the live Dutch register: its public API (`/api`), its organisation API
+//! (`/aanleverapi/v1_0`) and its file formats, exercised over HTTP and the CLI.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+use std::collections::{BTreeSet, HashMap};
+use std::time::{Duration, Instant};
+
+/// The live record keys: the content fields, then the five record keys.
+fn live_keys() -> Vec<&'static str> {
+    algoreg_service::compat::LIVE_FIELDS.iter().copied().chain(["lars", "language", "create_dt", "code", "org_id"]).collect()
+}
+
+/// An environment with `n` generated records imported.
+fn demo_env(n: usize) -> Env {
+    let env = Env::new();
+    let file = env.dir.path().join("demo.json");
+    env.raw(&["demo", "generate", "--records", &n.to_string(), "--orgs", "40", "--out", &file.display().to_string()]);
+    env.ok(&["import", &file.display().to_string()]);
+    env
+}
+
+fn post(s: &Server, path: &str, body: Value) -> (u16, Value) {
+    s.send("POST", path, None, Some(body))
+}
+
+/// Waits until the search index holds `n` records.
+fn wait_indexed(s: &Server, n: u64) {
+    let start = Instant::now();
+    loop {
+        let (_, v) = post(s, "/api/algoritme/NLD", json!({"limit": 1}));
+        if v["total_count"].as_u64() == Some(n) {
+            return;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "index never reached {n}: {v}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn public_api_answers_like_the_live_register() {
+    let env = demo_env(260);
+    let s = env.serve();
+    let total: u64 = s.get_json("/api/algoritme/total-count").as_u64().expect("a bare integer");
+    assert!(total >= 200, "{total}");
+    wait_indexed(&s, total);
+
+    // Walking every page with limit 100 returns every published record exactly once (page as a number and as a string).
+    let mut seen = BTreeSet::new();
+    let mut page = 1;
+    loop {
+        let p = if page % 2 == 0 { json!(page.to_string()) } else { json!(page) };
+        let (st, v) = post(&s, "/api/algoritme/NLD", json!({"page": p, "limit": "100"}));
+        assert_eq!(st, 200, "{v}");
+        assert_eq!(v["total_count"].as_u64(), Some(total));
+        let results = v["results"].as_array().unwrap();
+        if results.is_empty() {
+            break;
+        }
+        for r in results {
+            assert!(seen.insert(r["lars"].as_str().unwrap().to_string()), "{} twice", r["lars"]);
+        }
+        page += 1;
+    }
+    assert_eq!(seen.len() as u64, total);
+    let (_, v1) = s.send("GET", "/api/v1/algorithms?per_page=100&page=1", None, None);
+    assert_eq!(v1["total"].as_u64(), Some(total), "the same records as the store");
+
+    // The record shape: every key, in the live order.
+    let (_, v) = post(&s, "/api/algoritme/NLD", json!({}));
+    assert_eq!(v["results"].as_array().unwrap().len(), 10, "default limit 10");
+    let first = v["results"][0].as_object().unwrap();
+    let keys: Vec<&str> = first.keys().map(String::as_str).collect();
+    assert_eq!(keys, live_keys());
+    assert_eq!(keys.len(), 56);
+    assert_eq!(first["language"], "NLD");
+    assert!(first["create_dt"].as_str().unwrap().ends_with("+00:00"));
+    for k in ["organisationtype", "publicationcategory", "impact_assessment", "organisation"] {
+        let f = v["filter_data"][k].as_array().unwrap_or_else(|| panic!("{k}"));
+        assert!(!f.is_empty(), "{k}");
+        assert!(f.iter().all(|x| x["label"].is_string() && x["key"].is_string() && x["count"].as_u64().unwrap() > 0), "{k}");
+    }
+    assert_eq!(v["selected_filters"], json!([]));
+
+    // Every facet value used as a filter gives exactly its count.
+    for k in ["organisationtype", "publicationcategory", "impact_assessment", "organisation"] {
+        let f = &v["filter_data"][k][0];
+        let (st, r) = post(&s, "/api/algoritme/NLD", json!({ k: f["key"], "limit": 5 }));
+        assert_eq!(st, 200, "{k}: {r}");
+        assert_eq!(r["total_count"], f["count"], "{k} = {}", f["key"]);
+        assert_eq!(r["selected_filters"][0]["key"], k);
+    }
+    // The organisation filter also takes the code.
+    let code = first["code"].as_str().unwrap();
+    let (_, r) = post(&s, "/api/algoritme/NLD", json!({"organisation": code, "limit": 100}));
+    assert!(r["results"].as_array().unwrap().iter().all(|x| x["code"] == code));
+    // Every organisation type answers (the live register fails with 500 on some).
+    for t in ["omgevingsdienst", "inspectie", "regionaal_samenwerkingsverband", "gemeente", "overig"] {
+        let (st, r) = post(&s, "/api/algoritme/NLD", json!({"organisationtype": t}));
+        assert_eq!(st, 200, "{t}: {r}");
+    }
+    // Search text, English labels, the organisation facet by count.
+    let (_, r) = post(&s, "/api/algoritme/ENG", json!({"searchtext": "gemeente", "sort_option": "sort_number"}));
+    assert!(r["total_count"].as_u64().unwrap() > 0);
+    let orgs = r["filter_data"]["organisation"].as_array().unwrap();
+    assert!(orgs.windows(2).all(|w| w[0]["count"].as_u64() >= w[1]["count"].as_u64()), "sorted by count");
+    assert_eq!(r["selected_filters"], json!([{"key": "searchtext", "value": "gemeente"}]));
+
+    // Bad input: 422 naming every field.
+    let (st, r) = post(&s, "/api/algoritme/NLD", json!({"page": 0, "limit": 101, "organisationtype": "kasteel", "sort_option": "x"}));
+    assert_eq!(st, 422);
+    let locs: Vec<String> = r["detail"].as_array().unwrap().iter().map(|d| d["loc"][1].as_str().unwrap().to_string()).collect();
+    assert_eq!(locs, ["page", "limit", "organisationtype", "sort_option"]);
+    let (st, r) = post(&s, "/api/algoritme/NLD", json!({"page": "twee"}));
+    assert_eq!((st, r["detail"][0]["type"].as_str()), (422, Some("int_parsing")));
+    let (st, _) = post(&s, "/api/algoritme/DEU", json!({}));
+    assert_eq!(st, 422);
+    let r = s.client.post(s.url("/api/algoritme/NLD")).body("{not json").send().unwrap();
+    assert_eq!(r.status(), 422);
+
+    // One record; unknown ID gives the live 404 body.
+    let lars = first["lars"].as_str().unwrap();
+    let one = s.get_json(&format!("/api/algoritme/NLD/{lars}"));
+    assert_eq!(one["lars"], lars);
+    assert_eq!(one.as_object().unwrap().keys().map(String::as_str).collect::<Vec<_>>(), live_keys());
+    let (st, body) = s.send("GET", "/api/algoritme/NLD/12345678", None, None);
+    assert_eq!((st, body), (404, json!({"detail": "Kan algoritme niet vinden."})));
+
+    // Suggestions and similar records.
+    let word: String = first["name"].as_str().unwrap().split_whitespace().next().unwrap().chars().take(4).collect();
+    let sug = s.get_json(&format!("/api/suggestion/NLD/{word}"));
+    let items = sug["algorithms"].as_array().unwrap();
+    assert!(!items.is_empty() && items.iter().all(|a| a["name"].is_string() && a["organization"].is_string() && a["lars"].is_string()));
+    let sim = s.get_json(&format!("/api/algoritme/NLD/similar/{lars}"));
+    assert_eq!(sim["results"].as_array().unwrap().len(), sim["scores"].as_array().unwrap().len());
+    assert!(sim["results"].as_array().unwrap().iter().all(|r| r["lars"] != lars));
+
+    // Downloads: CSV with BOM and the live headers, Excel, history, one record; the errors.
+    let r = s.get("/api/downloads/NLD?filetype=csv");
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains("Algoritmebeschrijvingen"));
+    let bytes = r.bytes().unwrap();
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF\"name\",\"organization\""));
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.lines().next().unwrap().contains("\"algorithm_id\",\"publication_dt\""));
+    assert_eq!(text.lines().count() as u64, total + 1, "one line per record (no line breaks inside cells)");
+    let hist = s.get("/api/downloads/history/NLD?filetype=csv").text().unwrap();
+    assert!(hist.lines().count() as u64 > total + 1, "history has every published version");
+    let x = s.get("/api/downloads/ENG?filetype=excel");
+    assert_eq!(x.status(), 200);
+    assert!(x.bytes().unwrap().starts_with(b"PK"), "an xlsx file");
+    assert_eq!(s.get(&format!("/api/downloads/algorithms/{lars}/NLD?filetype=csv")).text().unwrap().lines().count(), 2);
+    assert!(s.get(&format!("/api/downloads/history/algorithms/{lars}/NLD?filetype=excel")).status().is_success());
+    assert_eq!(s.get("/api/downloads/NLD?filetype=pdf").status(), 422);
+    assert_eq!(s.get("/api/downloads/NLD").status(), 422);
+    let (st, body) = s.send("GET", "/api/downloads/algorithms/12345678/NLD?filetype=csv", None, None);
+    assert_eq!((st, body), (404, json!({"detail": "NO_DATA_FOUND"})));
+    // CORS open, as the live register.
+    assert_eq!(s.get("/api/algoritme/total-count").headers()["access-control-allow-origin"], "*");
+}
+
+#[test]
+fn site_data_export_round_trips() {
+    let env = demo_env(60);
+    let s = env.serve();
+    let r = s.get("/api/downloads/site-data/json");
+    assert_eq!(r.status(), 200);
+    assert!(r.headers()["content-disposition"].to_str().unwrap().contains("pub_data.json"));
+    let first: Value = r.json().unwrap();
+    let versions = first["algoritme_versions"].as_array().unwrap();
+    assert!(versions.len() >= 60);
+    for k in ["language", "owner", "lars", "create_dt", "state"] {
+        assert!(versions[0].get(k).is_some(), "{k}");
+    }
+    for k in ["about", "contact_info", "name", "language", "code", "org_id", "type", "show_page"] {
+        assert!(first["organisation_details"][0].get(k).is_some(), "{k}");
+    }
+    drop(s);
+    // Import into an empty store, export again: the same records.
+    let env2 = Env::new();
+    let file = env2.dir.path().join("pub_data.json");
+    std::fs::write(&file, serde_json::to_vec(&first).unwrap()).unwrap();
+    let out = env2.ok(&["import", &file.display().to_string()]);
+    assert!(out.contains("register-site-data") && out.contains("0 rejected"), "{out}");
+    let s2 = env2.serve();
+    let second: Value = s2.get_json("/api/downloads/site-data/json");
+    let sorted = |v: &Value, key: &str| {
+        let mut items = v[key].as_array().unwrap().clone();
+        items.sort_by_key(|x| x.to_string());
+        items
+    };
+    assert_eq!(sorted(&first, "algoritme_versions"), sorted(&second, "algoritme_versions"));
+    assert_eq!(sorted(&first, "organisation_details"), sorted(&second, "organisation_details"));
+}
+
+#[test]
+fn real_formats_import() {
+    let shared = shared().join("anchors/algoritmeregister-data");
+    let env = Env::new();
+    // The launch-era seed: 90 records as SQL INSERTs, all landing as standard 0.1 with their organisations.
+    let seed = shared.join("minbzk-seed-v0_1-90-records/init_testdata.sql");
+    let out = env.ok(&["import", &seed.display().to_string()]);
+    assert!(out.contains("register-seed-sql") && out.contains("90 imported") && out.contains("0 rejected"), "{out}");
+    // Importing again finds the same records.
+    let again = env.ok(&["import", &seed.display().to_string()]);
+    assert!(again.contains("90 unchanged"), "{again}");
+    // The official site-data sample (4 rows: two records in Dutch and English).
+    let sample = shared.join("minbzk-etl-seed-pub_data-format/data.json");
+    let out = env.ok(&["import", &sample.display().to_string()]);
+    assert!(out.contains("register-site-data") && out.contains("2 imported"), "{out}");
+    let s = env.serve();
+    wait_indexed(&s, 92);
+    let (_, r) = post(&s, "/api/algoritme/NLD", json!({"organisation": "Gemeente Utrecht", "limit": 100}));
+    let (_, store) = s.send("GET", "/api/v1/algorithms?organisation=gemeente-utrecht", None, None);
+    assert!(r["total_count"].as_u64().unwrap() >= 29, "{}", r["total_count"]);
+    assert_eq!(r["total_count"], store["total"], "Utrecht's seed records, by name");
+    assert!(r["results"].as_array().unwrap().iter().all(|x| x["standard_version"] == "0.1"));
+    let (_, d) = s.send("GET", "/api/v1/algorithms?per_page=100", None, None);
+    let by_name: HashMap<String, Value> =
+        d["items"].as_array().unwrap().iter().map(|i| (i["content"]["name"].as_str().unwrap_or("").to_string(), i.clone())).collect();
+    let druk = by_name.get("Druktebeeld (NL)").expect("the sample record");
+    let lars = druk["id"].as_str().unwrap();
+    // The English translation came along and is served for ENG.
+    let eng = s.get_json(&format!("/api/algoritme/ENG/{lars}"));
+    assert_eq!(eng["language"], "ENG");
+    assert_ne!(eng["name"], "Druktebeeld (NL)");
+    let nld = s.get_json(&format!("/api/algoritme/NLD/{lars}"));
+    assert_eq!(nld["name"], "Druktebeeld (NL)");
+    assert_eq!(nld["provider"], Value::Null, "the literal text None of old exports is read as empty");
+}
+
+#[test]
+fn rate_limit_answers_429_with_retry_after() {
+    let env = Env::new();
+    let s = env.serve_with(&["--api-rate-limit", "3"]);
+    for _ in 0..3 {
+        assert_eq!(s.get("/api/algoritme/total-count").status(), 200);
+    }
+    let r = s.get("/api/algoritme/total-count");
+    assert_eq!(r.status(), 429);
+    let wait: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait));
+    // The own API and the pages are not limited by it.
+    assert_eq!(s.get("/api/v1/algorithms").status(), 200);
+}
+
+#[test]
+fn organisation_api_publishes_like_the_live_register() {
+    let env = Env::new();
+    env.org("zeist", "four_eyes");
+    env.org("baarn", "four_eyes");
+    let ed = env.token("zeist", "editor");
+    let ap = env.token("zeist", "approver");
+    let other = env.token("baarn", "editor");
+    let s = env.serve();
+    let base = "/aanleverapi/v1_0/organizations/zeist/algorithms";
+    let mut body = complete_content("Parkeervergunningen toetsen");
+    body["organization"] = json!("Gemeente zeist");
+    body["lang"] = json!("nld");
+    body["lars"] = json!("99999999");
+
+    // Auth: no token 401, another organisation 403.
+    let (st, r) = s.send("GET", base, None, None);
+    assert_eq!((st, r), (401, json!({"detail": "TOKEN_NOT_FOUND"})));
+    assert_eq!(s.send("GET", base, Some("nonsense"), None).0, 401);
+    assert_eq!(s.send("GET", base, Some(&other), None).0, 403);
+    // Validation: missing required fields named, in the FastAPI shape.
+    let (st, r) = s.send("POST", base, Some(&ed), Some(json!({"name": "x"})));
+    assert_eq!(st, 422);
+    let missing: Vec<&str> = r["detail"].as_array().unwrap().iter().map(|d| d["loc"][1].as_str().unwrap()).collect();
+    assert_eq!(missing, ["description_short", "organization", "status", "contact_email", "publication_category", "lang"]);
+    let mut bad = body.clone();
+    bad["status"] = json!("Soms");
+    let (st, r) = s.send("POST", base, Some(&ed), Some(bad));
+    assert_eq!(st, 422, "{r}");
+    assert_eq!(r["detail"][0]["loc"], json!(["body", "status"]));
+
+    // Create: the server draws the ID (a given lars is ignored, as in the live API).
+    let (st, r) = s.send("POST", base, Some(&ed), Some(body.clone()));
+    assert_eq!(st, 200, "{r}");
+    let lars = r["lars_code"].as_str().unwrap().to_string();
+    assert_ne!(lars, "99999999");
+    let one = format!("{base}/{lars}");
+    let (_, v) = s.send("GET", &one, Some(&ed), None);
+    assert_eq!(
+        (v["state"].as_str(), v["language"].as_str(), v["name"].as_str()),
+        (Some("STATE_1"), Some("NLD"), Some("Parkeervergunningen toetsen"))
+    );
+    // Update: an identical body changes nothing; a changed one is a new version.
+    assert_eq!(s.send("PUT", &one, Some(&ed), Some(body.clone())), (200, json!({"message": "NO_CHANGES"})));
+    body["goal"] = json!("<p>Sneller en eerlijker beslissen.</p>");
+    assert_eq!(s.send("PUT", &one, Some(&ed), Some(body.clone())), (200, Value::Null));
+    // Not published yet.
+    let (st, r) = s.send("GET", &format!("/aanleverapi/v1_0/organizations/zeist/published-algorithms/{lars}"), Some(&ed), None);
+    assert_eq!(st, 404, "{r}");
+    // Release, then release again: 400 with the state.
+    assert_eq!(s.send("PUT", &format!("{one}/release"), Some(&ed), None), (200, Value::Null));
+    let (st, r) = s.send("PUT", &format!("{one}/release"), Some(&ed), None);
+    assert_eq!((st, r), (400, json!({"detail": "INVALID ORIGIN_STATE, CURRENT STATE: STATE_2"})));
+    // Four eyes: the approver publishes; the editor may not.
+    assert_eq!(s.send("PUT", &format!("{one}/publish"), Some(&ed), None).0, 403);
+    assert_eq!(s.send("PUT", &format!("{one}/publish"), Some(&ap), None), (200, Value::Null));
+    let (st, p) = s.send("GET", &format!("/aanleverapi/v1_0/organizations/zeist/published-algorithms/{lars}"), Some(&ed), None);
+    assert_eq!(st, 200);
+    assert_eq!(p["state"], "PUBLISHED");
+    assert!(p["publication_dt"].is_string());
+    // The summary list.
+    let (_, list) = s.send("GET", base, Some(&ed), None);
+    let item = &list[0];
+    assert_eq!(item["lars"], lars.as_str());
+    assert_eq!((item["published"].as_bool(), item["current_version_published"].as_bool()), (Some(true), Some(true)));
+    assert_eq!(item["schema_version"], "1.0");
+    // Public: visible through the live public API.
+    let start = Instant::now();
+    while s.get(&format!("/api/algoritme/NLD/{lars}")).status() != 200 {
+        assert!(start.elapsed() < Duration::from_secs(10));
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Another organisation's token cannot touch it, not even through its own path.
+    assert_eq!(s.send("GET", &format!("/aanleverapi/v1_0/organizations/baarn/algorithms/{lars}"), Some(&other), None).0, 403);
+    assert_eq!(s.send("PUT", &format!("{one}/release"), Some(&other), None).0, 403);
+    // Preview URL, archive with a version number, retract.
+    let (_, pv) = s.send("GET", &format!("{one}/preview"), Some(&ed), None);
+    assert!(pv["url"].as_str().unwrap().contains(&lars));
+    let (st, r) = s.send("PUT", &format!("{one}/archive_version"), Some(&ap), Some(json!({"algorithm_version_id": 99})));
+    assert_eq!(st, 404, "{r}");
+    let (st, _) = s.send("DELETE", &format!("/aanleverapi/v1_0/organizations/zeist/published-algorithms/{lars}/retract"), Some(&ap), None);
+    assert_eq!(st, 200);
+    let (st, _) = s.send("GET", &format!("/aanleverapi/v1_0/organizations/zeist/published-algorithms/{lars}"), Some(&ed), None);
+    assert_eq!(st, 404);
+}

@@ -1,0 +1,266 @@
+//! The live register's organisation API (`/aanleverapi/v1_0`), with algoreg's organisation-scoped
+//! bearer tokens. `organisation_id` is the organisation's code. States map as: draft = STATE_1,
+//! released = STATE_2, published = PUBLISHED, superseded = EXPIRED, archived = ARCHIVED.
+//! `algorithm_version_id` in archive/unarchive is the version number within the record.
+
+use super::{verr, Detail};
+use algoreg_domain::workflow::{Action, Principal, VersionState};
+use algoreg_service::register::state_of;
+use algoreg_service::{App, ServiceError};
+use algoreg_standard::{AlgorithmId, Content};
+use algoreg_store::{Organisation, RecordMeta, Version};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{delete, get, put};
+use axum::{Json, Router};
+use serde_json::{json, Map, Value};
+
+pub fn routes() -> Router<App> {
+    let base = "/aanleverapi/v1_0/organizations/{org}";
+    Router::new()
+        .route(&format!("{base}/algorithms"), get(list).post(create))
+        .route(&format!("{base}/algorithms/{{lars}}"), get(latest).put(update))
+        .route(&format!("{base}/algorithms/{{lars}}/archive_version"), put(archive))
+        .route(&format!("{base}/algorithms/{{lars}}/unarchive_version"), put(unarchive))
+        .route(&format!("{base}/algorithms/{{lars}}/release"), put(release))
+        .route(&format!("{base}/algorithms/{{lars}}/publish"), put(publish))
+        .route(&format!("{base}/algorithms/{{lars}}/preview"), get(preview))
+        .route(&format!("{base}/published-algorithms/{{lars}}"), get(published))
+        .route(&format!("{base}/published-algorithms/{{lars}}/retract"), delete(retract))
+}
+
+pub fn state_code(s: VersionState) -> &'static str {
+    match s {
+        VersionState::Draft => "STATE_1",
+        VersionState::Released => "STATE_2",
+        VersionState::Published => "PUBLISHED",
+        VersionState::Superseded => "EXPIRED",
+        VersionState::Archived => "ARCHIVED",
+    }
+}
+
+/// The caller (bearer token or session) and the organisation in the path, which the caller must belong to.
+async fn caller(app: &App, headers: &HeaderMap, org: &str) -> Result<(Principal, Organisation), Detail> {
+    let header = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let p = match header.and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer "))) {
+        Some(token) => app
+            .auth()
+            .principal_for_token(token.trim())
+            .await
+            .map_err(|_| Detail::text(StatusCode::UNAUTHORIZED, "Inloggegevens konden niet succesvol worden gevalideerd."))?,
+        None => match crate::auth::session_cookie(headers) {
+            Some(secret) => {
+                app.auth().session_principal(&secret).await.map_err(|_| Detail::text(StatusCode::UNAUTHORIZED, "TOKEN_NOT_FOUND"))?
+            }
+            None => return Err(Detail::text(StatusCode::UNAUTHORIZED, "TOKEN_NOT_FOUND")),
+        },
+    };
+    let forbidden = || Detail::text(StatusCode::FORBIDDEN, &format!("REQUIRED_ORGANISATION_{}_MISSING", org.to_uppercase()));
+    let o = app.store.organisation_by_code(org).await.map_err(|e| Detail::from(ServiceError::from(e)))?;
+    match o {
+        Some(o) if p.central_operator || p.is_member(o.id) => Ok((p, o)),
+        Some(_) => Err(forbidden()),
+        None if p.central_operator => Err(Detail::text(StatusCode::NOT_FOUND, "ORG_NOT_FOUND")),
+        None => Err(forbidden()),
+    }
+}
+
+/// The record in the path, which must belong to the organisation in the path.
+async fn record(app: &App, org: &Organisation, lars: &str) -> Result<RecordMeta, Detail> {
+    let not_found = || Detail::text(StatusCode::NOT_FOUND, "Not Found");
+    let id: AlgorithmId = lars.parse().map_err(|_| not_found())?;
+    let meta = app.store.record(id).await.map_err(|e| Detail::from(ServiceError::from(e)))?.ok_or_else(not_found)?;
+    if meta.org_id != org.id {
+        return Err(Detail::text(StatusCode::FORBIDDEN, "Forbidden"));
+    }
+    Ok(meta)
+}
+
+fn algorithm(v: &Version, publication_dt: Option<String>) -> Value {
+    let mut out: Map<String, Value> = Map::new();
+    for f in v.standard_version.fields() {
+        out.insert(f.key.to_string(), v.content.get(f.key).cloned().unwrap_or(Value::Null));
+    }
+    out.insert("lars".into(), json!(v.record.to_string()));
+    out.insert("publication_dt".into(), json!(publication_dt));
+    out.insert("create_dt".into(), json!(v.created_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, false)));
+    out.insert("language".into(), json!("NLD"));
+    out.insert("state".into(), json!(state_code(v.state)));
+    Value::Object(out)
+}
+
+/// Body keys the live API requires (its `AlgorithmIn`).
+const REQUIRED: &[&str] = &["name", "description_short", "organization", "status", "contact_email", "publication_category", "lang"];
+
+/// Reads an `AlgorithmIn` body: required keys present, `standard_version` 1.0 or null; `lars` and
+/// `publication_dt` are ignored as in the live API. The standard's own rules run in the service.
+fn algorithm_in(bytes: &[u8]) -> Result<Content, Detail> {
+    let mut body = super::object_body(bytes)?;
+    let mut errors = vec![];
+    for k in REQUIRED {
+        if body.get(*k).is_none_or(Value::is_null) {
+            errors.push(verr("missing", &["body", k], "Field required", &Value::Object(body.clone())));
+        }
+    }
+    match body.get("standard_version") {
+        None | Some(Value::Null) => {}
+        Some(Value::String(s)) if s == "1.0" => {}
+        Some(other) => errors.push(verr("enum", &["body", "standard_version"], "Input should be '1.0'", other)),
+    }
+    if !errors.is_empty() {
+        return Err(Detail::invalid(errors));
+    }
+    body.remove("lars");
+    body.remove("publication_dt");
+    body.insert("standard_version".into(), json!("1.0"));
+    Ok(Content(body.into_iter().filter(|(_, v)| !v.is_null()).collect()))
+}
+
+async fn list(State(app): State<App>, headers: HeaderMap, Path(org): Path<String>) -> Result<Json<Value>, Detail> {
+    let (_, org) = caller(&app, &headers, &org).await?;
+    let mut items = app.store.list_workspace(org.id).await.map_err(|e| Detail::from(ServiceError::from(e)))?;
+    items.sort_by_key(|i| std::cmp::Reverse(i.updated_at));
+    let mut out = vec![];
+    for it in items {
+        let history = app.store.history(it.id).await.map_err(|e| Detail::from(ServiceError::from(e)))?;
+        let by = history
+            .iter()
+            .rev()
+            .find(|h| matches!(h.action, Action::Create | Action::Save | Action::Release | Action::Retract))
+            .map(|h| h.actor.clone())
+            .unwrap_or_else(|| "Onbekend".into());
+        let latest = app.store.version(it.id, it.number).await.map_err(|e| Detail::from(ServiceError::from(e)))?;
+        out.push(json!({
+            "name": it.name,
+            "schema_version": it.standard_version.as_str(),
+            "last_update_dt": it.updated_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, false),
+            "lars": it.id.to_string(),
+            "source_id": latest.as_ref().and_then(|v| v.content.str("source_id").map(String::from)),
+            "published": it.published_version.is_some(),
+            "current_version_released": it.state == VersionState::Released,
+            "current_version_published": it.state == VersionState::Published,
+            "last_update_by": by,
+        }));
+    }
+    Ok(Json(Value::Array(out)))
+}
+
+async fn create(State(app): State<App>, headers: HeaderMap, Path(org): Path<String>, body: Bytes) -> Result<Json<Value>, Detail> {
+    let (p, org) = caller(&app, &headers, &org).await?;
+    let content = algorithm_in(&body)?;
+    let v = app.register().create(&p, &org.code, content, None).await?;
+    Ok(Json(json!({ "lars_code": v.record.to_string() })))
+}
+
+async fn latest(State(app): State<App>, headers: HeaderMap, Path((org, lars)): Path<(String, String)>) -> Result<Json<Value>, Detail> {
+    let (_, org) = caller(&app, &headers, &org).await?;
+    let meta = record(&app, &org, &lars).await?;
+    let v = app.store.version(meta.id, meta.latest_version).await.map_err(|e| Detail::from(ServiceError::from(e)))?;
+    let v = v.ok_or_else(|| Detail::text(StatusCode::NOT_FOUND, &format!("Er is geen algoritme met LARS-code: {lars}.")))?;
+    Ok(Json(algorithm(&v, None)))
+}
+
+async fn update(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path((org, lars)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Json<Value>, Detail> {
+    let (p, org) = caller(&app, &headers, &org).await?;
+    let meta = record(&app, &org, &lars).await?;
+    let content = algorithm_in(&body)?;
+    let current = app.store.version(meta.id, meta.latest_version).await.map_err(|e| Detail::from(ServiceError::from(e)))?;
+    if let Some(cur) = current {
+        // Compare after the same clean-up a save does, so an identical body changes nothing.
+        let checked = algoreg_standard::validate::check(
+            algoreg_standard::StandardVersion::CURRENT,
+            &content,
+            algoreg_standard::validate::Mode::Draft,
+        );
+        if checked.content == cur.content {
+            return Ok(Json(json!({ "message": "NO_CHANGES" })));
+        }
+    }
+    app.register().save(&p, meta.id, content, None).await?;
+    Ok(Json(Value::Null))
+}
+
+async fn act(app: &App, headers: &HeaderMap, org: &str, lars: &str, action: Action) -> Result<Json<Value>, Detail> {
+    let (p, org) = caller(app, headers, org).await?;
+    let meta = record(app, &org, lars).await?;
+    let _ = state_of(&meta);
+    // The live API takes no reason; algoreg's history asks one for a retraction.
+    let reason =
+        (action == Action::Retract).then(|| "Teruggetrokken via de aanlever-API / retracted through the organisation API".to_string());
+    app.register().act(&p, meta.id, action, reason).await?;
+    Ok(Json(Value::Null))
+}
+
+async fn release(State(app): State<App>, headers: HeaderMap, Path((org, lars)): Path<(String, String)>) -> Result<Json<Value>, Detail> {
+    act(&app, &headers, &org, &lars, Action::Release).await
+}
+
+async fn publish(State(app): State<App>, headers: HeaderMap, Path((org, lars)): Path<(String, String)>) -> Result<Json<Value>, Detail> {
+    act(&app, &headers, &org, &lars, Action::Publish).await
+}
+
+async fn retract(State(app): State<App>, headers: HeaderMap, Path((org, lars)): Path<(String, String)>) -> Result<Json<Value>, Detail> {
+    act(&app, &headers, &org, &lars, Action::Retract).await
+}
+
+/// Reads `{"algorithm_version_id": int}` and checks that the version exists in this record.
+fn version_arg(meta: &RecordMeta, body: &[u8]) -> Result<(), Detail> {
+    let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
+    let Some(n) = v.get("algorithm_version_id").and_then(|n| n.as_u64().or_else(|| n.as_str().and_then(|s| s.trim().parse().ok()))) else {
+        return Err(Detail::invalid(vec![verr("missing", &["body", "algorithm_version_id"], "Field required", &v)]));
+    };
+    let found = u32::try_from(n).ok().filter(|n| *n >= 1 && *n <= meta.latest_version);
+    if found.is_none() {
+        return Err(Detail::text(StatusCode::NOT_FOUND, &format!("Er is geen algoritmeversie gevonden met ID: ({n})")));
+    }
+    Ok(())
+}
+
+async fn archive(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path((org, lars)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Json<Value>, Detail> {
+    archive_action(&app, &headers, &org, &lars, &body, Action::Archive).await
+}
+
+async fn unarchive(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Path((org, lars)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Json<Value>, Detail> {
+    archive_action(&app, &headers, &org, &lars, &body, Action::Unarchive).await
+}
+
+async fn archive_action(app: &App, headers: &HeaderMap, org: &str, lars: &str, body: &[u8], action: Action) -> Result<Json<Value>, Detail> {
+    let (p, o) = caller(app, headers, org).await?;
+    let meta = record(app, &o, lars).await?;
+    version_arg(&meta, body)?;
+    app.register().act(&p, meta.id, action, None).await?;
+    Ok(Json(Value::Null))
+}
+
+async fn published(State(app): State<App>, headers: HeaderMap, Path((org, lars)): Path<(String, String)>) -> Result<Json<Value>, Detail> {
+    let (_, o) = caller(&app, &headers, &org).await?;
+    let meta = record(&app, &o, &lars).await?;
+    let missing = || Detail::text(StatusCode::NOT_FOUND, &format!("Er is geen gepubliceerd algoritme met LARS-code: {lars}."));
+    let n = meta.published_version.ok_or_else(missing)?;
+    let v = app.store.version(meta.id, n).await.map_err(|e| Detail::from(ServiceError::from(e)))?.ok_or_else(missing)?;
+    let at = v.published_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, false));
+    Ok(Json(algorithm(&v, at)))
+}
+
+async fn preview(State(app): State<App>, headers: HeaderMap, Path((org, lars)): Path<(String, String)>) -> Result<Json<Value>, Detail> {
+    let (_, o) = caller(&app, &headers, &org).await?;
+    let meta = record(&app, &o, &lars).await?;
+    let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+    Ok(Json(json!({ "url": format!("http://{host}/nl/beheer/algoritme/{}/voorbeeld", meta.id) })))
+}
