@@ -20,6 +20,13 @@ pub struct Cli {
     command: Command,
 }
 
+impl Cli {
+    /// Whether this is the long-running server (the others are filters that may write into a closed pipe).
+    pub fn is_server(&self) -> bool {
+        matches!(self.command, Command::Serve { .. })
+    }
+}
+
 #[derive(Args, Clone)]
 struct DataArg {
     /// Folder with the embedded database (created when missing).

@@ -10,6 +10,14 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args = cli::Cli::parse();
+    if !args.is_server() {
+        // Like other Unix tools: `algoreg org list | head` ends quietly when the reader closes the pipe.
+        // SAFETY: setting a signal disposition to its default before any thread starts.
+        #[cfg(unix)]
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(

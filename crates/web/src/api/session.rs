@@ -23,8 +23,15 @@ pub struct Me {
     pub key: String,
     pub name: String,
     pub central_operator: bool,
-    /// Organisation ID and role.
-    pub roles: Vec<(i64, String)>,
+    pub roles: Vec<Membership>,
+}
+
+/// A role in one organisation.
+#[derive(Serialize, ToSchema)]
+pub struct Membership {
+    pub organisation_id: i64,
+    /// editor, approver or org_admin
+    pub role: String,
 }
 
 /// Logs in; sets the session cookie (HttpOnly, SameSite=Strict).
@@ -57,6 +64,6 @@ fn me(p: &algoreg_domain::Principal) -> Me {
         key: p.key.clone(),
         name: p.display.clone(),
         central_operator: p.central_operator,
-        roles: p.roles.iter().map(|(o, r)| (*o, r.code().to_string())).collect(),
+        roles: p.roles.iter().map(|(o, r)| Membership { organisation_id: *o, role: r.code().to_string() }).collect(),
     }
 }

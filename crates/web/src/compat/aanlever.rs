@@ -80,7 +80,9 @@ async fn record(app: &App, org: &Organisation, lars: &str) -> Result<RecordMeta,
 fn algorithm(v: &Version, publication_dt: Option<String>) -> Value {
     let mut out: Map<String, Value> = Map::new();
     for f in v.standard_version.fields() {
-        out.insert(f.key.to_string(), v.content.get(f.key).cloned().unwrap_or(Value::Null));
+        // The live schema types the required keys as strings: an empty one is "" there, not null.
+        let empty = if REQUIRED.contains(&f.key) { json!("") } else { Value::Null };
+        out.insert(f.key.to_string(), v.content.get(f.key).cloned().unwrap_or(empty));
     }
     out.insert("lars".into(), json!(v.record.to_string()));
     out.insert("publication_dt".into(), json!(publication_dt));
