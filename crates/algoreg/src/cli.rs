@@ -96,6 +96,11 @@ enum Command {
     /// Generated demo data.
     #[command(subcommand)]
     Demo(DemoCmd),
+    /// Prints reference tables in Markdown (they are part of docs/COMPATIBILITY.md).
+    Docs {
+        #[arg(value_enum)]
+        table: DocsTable,
+    },
     /// Templates: starting points for new registrations.
     #[command(subcommand)]
     Template(TemplateCmd),
@@ -105,6 +110,21 @@ enum Command {
 enum ExportFormat {
     Json,
     Csv,
+    /// UK Algorithmic Transparency Recording Standard 3.0 (field map in docs/COMPATIBILITY.md).
+    UkAtrs,
+    /// The older consortium standard 0.3.1.
+    #[value(name = "consortium-0.3.1")]
+    Consortium031,
+    /// EU AI Act database, deployer registration (Annex VIII, section C).
+    EuDatabase,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DocsTable {
+    /// The field maps to other standards.
+    Mappings,
+    /// The carry-over of older standard versions to 1.0.
+    CarryOver,
 }
 
 #[derive(Subcommand)]
@@ -428,6 +448,17 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
                     writeln!(w).map_err(|e| ServiceError::Internal(e.to_string()))?;
                 }
                 ExportFormat::Csv => export::export_csv(app.store.as_ref(), &mut w).await?,
+                ExportFormat::UkAtrs | ExportFormat::Consortium031 | ExportFormat::EuDatabase => {
+                    use algoreg_standard::mappings;
+                    let m = match format {
+                        ExportFormat::UkAtrs => &mappings::ATRS,
+                        ExportFormat::Consortium031 => &mappings::CONSORTIUM,
+                        _ => &mappings::EU_DATABASE,
+                    };
+                    let v = export::export_mapped(app.store.as_ref(), m).await?;
+                    serde_json::to_writer_pretty(&mut w, &v).map_err(|e| ServiceError::Internal(e.to_string()))?;
+                    writeln!(w).map_err(|e| ServiceError::Internal(e.to_string()))?;
+                }
             }
             w.flush().map_err(|e| ServiceError::Internal(e.to_string()))?;
         }
@@ -443,6 +474,14 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
                 }
             }
         }
+        Command::Docs { table } => match table {
+            DocsTable::Mappings => {
+                for m in algoreg_standard::mappings::ALL {
+                    println!("{}", algoreg_standard::mappings::markdown(m));
+                }
+            }
+            DocsTable::CarryOver => print!("{}", algoreg_standard::migrate::markdown()),
+        },
         Command::Demo(DemoCmd::Generate { records, orgs, seed, out }) => {
             let v = demo::export_json(records, orgs, seed);
             let mut w = out_writer(&out)?;

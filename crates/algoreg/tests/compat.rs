@@ -331,3 +331,59 @@ fn organisation_api_publishes_like_the_live_register() {
     let (st, _) = s.send("GET", &format!("/aanleverapi/v1_0/organizations/zeist/published-algorithms/{lars}"), Some(&ed), None);
     assert_eq!(st, 404);
 }
+
+#[test]
+fn mappings_cover_the_other_standards_and_the_docs_match() {
+    let env = Env::new();
+    let mappings = env.raw(&["docs", "mappings"]);
+    let carry = env.raw(&["docs", "carry-over"]);
+    let docs = std::fs::read_to_string(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/COMPATIBILITY.md")).unwrap();
+    assert!(docs.contains(mappings.trim()), "docs/COMPATIBILITY.md is behind `algoreg docs mappings`");
+    assert!(docs.contains(carry.trim()), "docs/COMPATIBILITY.md is behind `algoreg docs carry-over`");
+    // Every attribute of the UK ATRS 3.0 and of the consortium standard 0.3.1 has a row.
+    let anchors = shared().join("anchors");
+    let mut atrs = csv::Reader::from_path(anchors.join("uk-atrs/atrs_v3.0_fields.csv")).unwrap();
+    let mut n = 0;
+    for row in atrs.records() {
+        let row = row.unwrap();
+        let attr = row.get(2).unwrap().trim();
+        assert!(mappings.contains(&format!("| `{attr}` |")), "ATRS attribute {attr} missing");
+        n += 1;
+    }
+    assert!(n > 60, "{n}");
+    let yaml =
+        std::fs::read_to_string(anchors.join("algoritmeregister-standard/algoritmeregister-standard-legacy/schema-v0_3_1.yaml")).unwrap();
+    let attrs: Vec<&str> = yaml.lines().filter_map(|l| l.trim().strip_prefix("- attribute:")).map(|a| a.trim().trim_matches('"')).collect();
+    assert_eq!(attrs.len(), 49);
+    for a in attrs {
+        assert!(mappings.contains(&format!("| `{a}` |")), "consortium attribute {a} missing");
+    }
+
+    // Over the API and the CLI, on a real record.
+    env.org("zeist", "four_eyes");
+    let ed = env.token("zeist", "editor");
+    let ap = env.token("zeist", "approver");
+    let s = env.serve();
+    let mut c = complete_content("Parkeervergunningen toetsen");
+    c["impacttoetsen_grouping"] = json!([{"title": "Data Protection Impact Assessment (DPIA)", "link": "https://zeist.nl/dpia"}]);
+    c["impacttoetsen"] = json!("<p>DPIA uitgevoerd in 2024.</p>");
+    let (_, v) = s.send("POST", "/api/v1/organisations/zeist/algorithms", Some(&ed), Some(json!({ "content": c })));
+    let id = v["id"].as_str().unwrap().to_string();
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/release"), Some(&ed), None).0, 200);
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/publish"), Some(&ap), None).0, 200);
+    let eu = s.get_json(&format!("/api/v1/algorithms/{id}/mappings/eu-database"));
+    assert_eq!(eu["fields"]["c1_deployer_name"], "Gemeente zeist");
+    assert_eq!(
+        eu["fields"]["c5_data_protection_impact_assessment_summary"],
+        "Data Protection Impact Assessment (DPIA): DPIA uitgevoerd in 2024."
+    );
+    assert!(eu["unfilled"].as_array().unwrap().iter().any(|u| u == "c3_provider_entry_url"));
+    let atrs = s.get_json(&format!("/api/v1/algorithms/{id}/mappings/uk-atrs"));
+    assert_eq!(atrs["fields"]["phase"], "Production");
+    assert_eq!(atrs["fields"]["title"], "Parkeervergunningen toetsen");
+    assert_eq!(s.get(&format!("/api/v1/algorithms/{id}/mappings/iso-42001")).status(), 404);
+    drop(s);
+    let out: Value = serde_json::from_str(&env.ok(&["export", "--format", "consortium-0.3.1"])).unwrap();
+    assert_eq!(out["records"][0]["fields"]["status"], "operationeel");
+    assert_eq!(out["records"][0]["fields"]["DPIA_url"], "https://zeist.nl/dpia");
+}

@@ -227,3 +227,34 @@ fn organisation_admin_manages_members_tokens_and_flow() {
     e.login("ander@breda.nl");
     assert_eq!(e.get("/nl/beheer/org/breda/instellingen").0, 403);
 }
+
+#[test]
+fn old_standard_records_are_carried_over_field_by_field() {
+    let env = Env::new();
+    // The launch-era seed: standard 0.1 records of Gemeente Rotterdam among others.
+    let seed = shared().join("anchors/algoritmeregister-data/minbzk-seed-v0_1-90-records/init_testdata.sql");
+    env.ok(&["import", &seed.display().to_string()]);
+    env.user("r@rotterdam.nl", Some("gemeente-rotterdam"), &["editor"], false);
+    let s = env.serve();
+    let (_, list) = s.send("GET", "/api/v1/algorithms?organisation=gemeente-rotterdam", None, None);
+    let item = &list["items"][0];
+    assert_eq!(item["standard_version"], "0.1");
+    let id = item["id"].as_str().unwrap().to_string();
+    let b = Browser::new(&s);
+    b.login("r@rotterdam.nl");
+    let (st, page) = b.get(&format!("/nl/beheer/algoritme/{id}/bewerken"));
+    assert_eq!(st, 200);
+    assert!(page.contains("versie 0.1"), "names the old version");
+    assert!(page.contains("Overname per veld"), "shows the field-by-field table");
+    // The form is prefilled with the carried-over content in 1.0 fields.
+    assert!(page.contains("name=\"f.name\""));
+    // Saving makes it a 1.0 version; the published 0.1 version stays public until a new one is published.
+    let csrf = b.csrf();
+    let name = item["content"]["name"].as_str().unwrap();
+    let (st, body, _) = b.post(&format!("/nl/beheer/algoritme/{id}/bewerken"), &[("_csrf", &csrf), ("f.name", name), ("expected", "1")]);
+    assert_eq!(st, 303, "{body}");
+    let (_, record) = b.get(&format!("/nl/beheer/algoritme/{id}"));
+    assert!(record.contains("(standaard 1.0)"), "the new version is a 1.0 version");
+    let public = s.get_json(&format!("/api/v1/algorithms/{id}"));
+    assert_eq!(public["standard_version"], "0.1");
+}

@@ -103,3 +103,28 @@ pub fn write_csv(versions: &[&PublishedVersion], out: &mut dyn Write) -> Result<
     w.flush().map_err(io)?;
     Ok(())
 }
+
+/// One published version in another standard (see `algoreg_standard::mappings`). Records written in
+/// an older version of the standard are first carried over to 1.0.
+pub fn mapped(m: &algoreg_standard::mappings::Mapping, v: &PublishedVersion, org: Option<&algoreg_store::Organisation>) -> Value {
+    let content = algoreg_standard::migrate::to_current(v.standard_version, &v.content).content;
+    let facts = algoreg_standard::mappings::RecordFacts {
+        id: v.record.to_string(),
+        org_name: org.map(|o| o.name.clone()).unwrap_or_else(|| content.str("organization").unwrap_or_default().to_string()),
+        org_type_en: org.map(|o| o.org_type.label_en().to_string()).unwrap_or_default(),
+        org_contact: org.and_then(|o| o.contact.clone()),
+        published: v.published_at.format("%Y-%m-%d").to_string(),
+        first_published: v.first_published_at.format("%Y-%m-%d").to_string(),
+    };
+    algoreg_standard::mappings::apply(m, &content, &facts)
+}
+
+/// Every current published record in another standard: `{"mapping", "title", "records": [...]}`.
+pub async fn export_mapped(store: &dyn Store, m: &algoreg_standard::mappings::Mapping) -> Result<Value> {
+    let orgs: std::collections::HashMap<String, algoreg_store::Organisation> =
+        store.organisations().await?.into_iter().map(|o| (o.code.clone(), o)).collect();
+    let records = store.export_published().await?;
+    let items: Vec<Value> =
+        records.iter().filter_map(|(_, vs)| vs.iter().find(|v| v.current)).map(|v| mapped(m, v, orgs.get(&v.org_code))).collect();
+    Ok(json!({"mapping": m.name, "title": m.title, "records": items}))
+}

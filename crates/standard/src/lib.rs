@@ -15,6 +15,8 @@ pub mod content;
 pub mod fields;
 pub mod id;
 mod legacy_tables;
+pub mod mappings;
+pub mod migrate;
 pub mod sanitize;
 pub mod text;
 pub mod v1_0;

@@ -53,6 +53,18 @@ pub async fn version(State(app): State<App>, Path((id, number)): Path<(String, S
     Ok(Json(AlgorithmDto::from(v)))
 }
 
+/// The current published version in another standard, with the fields it cannot fill listed.
+#[utoipa::path(get, path = "/api/v1/algorithms/{id}/mappings/{name}", tag = "algorithms",
+    params(("id" = String, Path), ("name" = String, Path, description = "uk-atrs, consortium-0.3.1 or eu-database")),
+    responses((status = 200, body = Object, description = "{mapping, title, record, fields, unfilled}"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn mapping(State(app): State<App>, Path((id, name)): Path<(String, String)>) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = parse_id("id", &id)?;
+    let m = algoreg_standard::mappings::by_name(&name).ok_or(ApiError::not_found("mapping"))?;
+    let v = app.register().published(id).await?;
+    let org = app.store.organisation_by_code(&v.org_code).await.map_err(|e| ApiError(e.into()))?;
+    Ok(Json(algoreg_service::export::mapped(m, &v, org.as_ref())))
+}
+
 #[utoipa::path(post, path = "/api/v1/organisations/{code}/algorithms", tag = "workspace", params(("code" = String, Path)), request_body = CreateAlgorithm, security(("bearer" = [])),
     responses((status = 201, body = VersionDto), (status = 401, body = Problem), (status = 403, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn create(

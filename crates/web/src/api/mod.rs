@@ -19,7 +19,7 @@ pub use dto::*;
     info(title = "algoreg API", version = "1", description = "The algorithm register: organisations register algorithms under the publication standard, move them through their publication workflow and publish them. Public reads need no login; writes need an organisation-scoped bearer token."),
     paths(
         organisations::list, organisations::get_one, organisations::create,
-        algorithms::list, algorithms::get_current, algorithms::history, algorithms::version,
+        algorithms::list, algorithms::get_current, algorithms::history, algorithms::version, algorithms::mapping,
         algorithms::create, algorithms::save, algorithms::act, algorithms::workspace,
         session::login, session::whoami, session::logout,
     ),
@@ -49,6 +49,7 @@ pub fn routes() -> Router<App> {
         .route("/algorithms/{id}", get(algorithms::get_current))
         .route("/algorithms/{id}/versions", get(algorithms::history))
         .route("/algorithms/{id}/versions/{number}", get(algorithms::version))
+        .route("/algorithms/{id}/mappings/{name}", get(algorithms::mapping))
         .route("/algorithms/{id}/draft", put(algorithms::save))
         .route("/algorithms/{id}/actions/{action}", post(algorithms::act))
         .route("/algorithms/{id}/workspace", get(algorithms::workspace))

@@ -185,7 +185,7 @@ pub async fn new_form(
         let meta = app.store.record(id).await.map_err(|e| ctx.err(e.into()))?;
         if let Some(meta) = meta.filter(|m| m.org_id == org.id) {
             if let Some(v) = app.store.version(id, meta.latest_version).await.map_err(|e| ctx.err(e.into()))? {
-                content = carry_over(&v);
+                content = carry_over(&v).content;
                 started_from = Some(v.content.name().to_string());
             }
         }
@@ -229,15 +229,44 @@ pub async fn new_form(
     Ok(ctx.page(ctx.t("Nieuwe registratie", "New registration"), html! { (intro) (form) }))
 }
 
-/// Content of an older version for a new 1.0 version: fields 1.0 knows are kept.
-fn carry_over(v: &Version) -> Content {
-    let mut c = Content::new();
-    for (k, val) in v.content.0.iter() {
-        if StandardVersion::CURRENT.field(k).is_some() {
-            c.set(k, val.clone());
+/// Content of an older version for a new 1.0 version, by the documented field-by-field mapping.
+fn carry_over(v: &Version) -> algoreg_standard::migrate::CarryOver {
+    algoreg_standard::migrate::to_current(v.standard_version, &v.content)
+}
+
+/// What the carry-over did, field by field, and the values that have no place in 1.0.
+fn carry_over_notice(ctx: &Ctx, from: StandardVersion, r: &algoreg_standard::migrate::CarryOver) -> Markup {
+    let label = |k: &str| from.field(k).map(|f| f.label(ctx.lang)).unwrap_or(k).to_string();
+    let label_new = |k: &str| StandardVersion::CURRENT.field(k).map(|f| f.label(ctx.lang)).unwrap_or(k).to_string();
+    html! {
+        div.notice {
+            p { (ctx.t(
+                "Deze registratie is geschreven in versie ", "This registration was written in version ")) (from.as_str())
+                (ctx.t(" van de standaard. Hieronder ziet u waar elk veld in 1.0 terechtkomt; bewaren maakt er een 1.0-versie van.",
+                    " of the standard. Below you see where each field goes in 1.0; saving makes it a 1.0 version.")) }
+            details {
+                summary { (ctx.t("Overname per veld", "Carry-over per field")) }
+                table {
+                    thead { tr { th scope="col" { (ctx.t("Oud veld", "Old field")) } th scope="col" { (ctx.t("Nieuw veld (1.0)", "New field (1.0)")) } } }
+                    tbody {
+                        @for m in r.moves.iter().filter(|m| m.to.is_some()) {
+                            tr { td { (label(&m.from)) } td { (label_new(m.to.as_deref().unwrap_or(""))) } }
+                        }
+                    }
+                }
+            }
+            @if r.left().next().is_some() {
+                p { strong { (ctx.t("Niet overgenomen: deze waarden hebben geen plaats in 1.0. Neem over wat nog klopt.",
+                    "Not carried over: these values have no place in 1.0. Copy what still holds.")) } }
+                dl {
+                    @for m in r.left() {
+                        dt { (label(&m.from)) }
+                        dd { (m.value.as_deref().unwrap_or("")) }
+                    }
+                }
+            }
         }
     }
-    c
 }
 
 fn link_warnings(ctx: &Ctx, content: &Content) -> BTreeMap<String, Vec<String>> {
@@ -440,15 +469,16 @@ pub async fn edit_form(ctx: Ctx, State(app): State<App>, Path(id): Path<String>)
         return Err(forbidden());
     }
     let latest = versions.last().ok_or_else(|| ctx.err(ServiceError::NotFound("version")))?;
-    let content = if latest.standard_version == StandardVersion::CURRENT { latest.content.clone() } else { carry_over(latest) };
+    let carried = (latest.standard_version != StandardVersion::CURRENT).then(|| carry_over(latest));
+    let content = carried.as_ref().map(|c| c.content.clone()).unwrap_or_else(|| latest.content.clone());
     // Show what is still missing right away, so editors see it before they release.
     let errors = validate::validate(StandardVersion::CURRENT, &content, Mode::Complete).err().unwrap_or_default();
     let title = format!("{}: {}", ctx.t("Bewerken", "Edit"), content.name());
     let body = html! {
         p.crumbs { a href=(format!("{}/beheer/algoritme/{}", ctx.base(), meta.id)) { (content.name()) } }
         h1 { (title) }
-        @if latest.standard_version != StandardVersion::CURRENT {
-            p.notice { (ctx.t("Deze registratie is geschreven in een oudere versie van de standaard. De velden die 1.0 kent zijn overgenomen; bewaren maakt er een 1.0-versie van.", "This registration was written in an older version of the standard. The fields 1.0 knows were carried over; saving makes it a 1.0 version.")) }
+        @if let Some(c) = &carried {
+            (carry_over_notice(&ctx, latest.standard_version, c))
         }
         (registration_form(&ctx, &format!("{}/beheer/algoritme/{}/bewerken", ctx.base(), meta.id), &content, &errors, &link_warnings(&ctx, &content),
             html! { input type="hidden" name="expected" value=(meta.latest_version); }))
