@@ -4,7 +4,7 @@ use serde::Serialize;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Mutex;
-use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, PhraseQuery, Query, QueryParser, RegexQuery, TermQuery};
 use tantivy::schema::{
     Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED, STRING,
@@ -149,6 +149,17 @@ pub struct SearchIndex {
     reader: IndexReader,
     writer: Mutex<IndexWriter>,
     f: Fields,
+    names: std::sync::Arc<crate::facets::NameCache>,
+    /// Searches running now: one alone uses all cores, several share them one thread each.
+    in_flight: std::sync::atomic::AtomicUsize,
+}
+
+struct InFlight<'a>(&'a std::sync::atomic::AtomicUsize);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 fn schema() -> (Schema, Fields) {
@@ -258,7 +269,7 @@ impl SearchIndex {
         index.set_default_multithread_executor()?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let writer = index.writer(64_000_000)?;
-        Ok(SearchIndex { index, reader, writer: Mutex::new(writer), f })
+        Ok(SearchIndex { index, reader, writer: Mutex::new(writer), f, names: Default::default(), in_flight: Default::default() })
     }
 
     fn writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
@@ -393,18 +404,19 @@ impl SearchIndex {
         let mut clauses = vec![(Occur::Must, self.text_query(text))];
         clauses.extend(self.filter_clauses(&q.filters));
         let query = BooleanQuery::new(clauses);
-        let mut fc = FacetCollector::for_field("facets");
         let kinds: &[&str] = match q.facets {
-            FacetSet::Portal => &["/org", "/type", "/theme", "/cat", "/status", "/ia"],
-            FacetSet::Compat => &["/org", "/type", "/cat", "/iat"],
+            FacetSet::Portal => &["org", "type", "theme", "cat", "status", "ia"],
+            FacetSet::Compat => &["org", "type", "cat", "iat"],
         };
-        for k in kinds {
-            fc.add_facet(*k);
+        let mut wanted = [false; 7];
+        for (i, k) in crate::facets::KINDS.iter().enumerate() {
+            wanted[i] = kinds.contains(k);
         }
+        let fc = crate::facets::FacetCounts { field: "facets", wanted, cache: self.names.clone() };
         let limit = q.limit.clamp(1, 1000);
         let (total, hits, counts) = match q.sort {
             Sort::Relevance => {
-                let (total, top, counts) = searcher.search(&query, &(Count, TopDocs::with_limit(limit).and_offset(q.offset), fc))?;
+                let (total, top, counts) = self.exec(searcher, &query, &(Count, TopDocs::with_limit(limit).and_offset(q.offset), fc))?;
                 (total, top, counts)
             }
             Sort::Name | Sort::Number => {
@@ -419,7 +431,7 @@ impl SearchIndex {
                         (u64::MAX - name, u64::MAX - id)
                     }
                 });
-                let (total, top, counts) = searcher.search(&query, &(Count, top, fc))?;
+                let (total, top, counts) = self.exec(searcher, &query, &(Count, top, fc))?;
                 (total, top.into_iter().map(|(_, a)| (0.0, a)).collect(), counts)
             }
             Sort::Newest => {
@@ -433,7 +445,7 @@ impl SearchIndex {
                         ((p as u64) ^ (1 << 63), u64::MAX - id)
                     }
                 });
-                let (total, top, counts) = searcher.search(&query, &(Count, top, fc))?;
+                let (total, top, counts) = self.exec(searcher, &query, &(Count, top, fc))?;
                 (total, top.into_iter().map(|(_, a)| (0.0, a)).collect(), counts)
             }
         };
@@ -442,21 +454,37 @@ impl SearchIndex {
             out.push(Hit { id: self.id_of(searcher, addr)?, score });
         }
         let list = |k: &str| -> Vec<(String, u64)> {
+            let kind = crate::facets::KINDS.iter().position(|x| *x == k).unwrap_or(usize::MAX) as u8;
             let mut v: Vec<(String, u64)> =
-                counts.get(k).map(|(f, n)| (f.to_path().last().map(|s| s.to_string()).unwrap_or_default(), n)).collect();
+                counts.iter().filter(|((kk, _), _)| *kk == kind).map(|((_, name), n)| (name.clone(), *n)).collect();
             v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
             v
         };
         let facets = Facets {
-            org: list("/org"),
-            org_type: list("/type"),
-            theme: list("/theme"),
-            category: list("/cat"),
-            status: list("/status"),
-            impact_assessment: list("/ia"),
-            impact_assessment_title: list("/iat"),
+            org: list("org"),
+            org_type: list("type"),
+            theme: list("theme"),
+            category: list("cat"),
+            status: list("status"),
+            impact_assessment: list("ia"),
+            impact_assessment_title: list("iat"),
         };
         Ok(Results { total, hits: out, facets, did_you_mean: None, corrected: false })
+    }
+
+    /// Runs a collector: on all cores when this is the only search running (lowest latency), on the
+    /// calling thread when others run too (no thread hand-offs; best throughput under load).
+    fn exec<C: tantivy::collector::Collector>(&self, searcher: &Searcher, query: &dyn Query, c: &C) -> Result<C::Fruit> {
+        let busy = self.in_flight.fetch_add(1, std::sync::atomic::Ordering::Relaxed) > 0;
+        let _guard = InFlight(&self.in_flight);
+        let scoring = if c.requires_scoring() {
+            tantivy::query::EnableScoring::enabled_from_searcher(searcher)
+        } else {
+            tantivy::query::EnableScoring::disabled_from_searcher(searcher)
+        };
+        let single = tantivy::Executor::single_thread();
+        let executor = if busy { &single } else { self.index.search_executor() };
+        Ok(searcher.search_with_executor(query, c, executor, scoring)?)
     }
 
     fn id_of(&self, searcher: &Searcher, addr: DocAddress) -> Result<String> {
@@ -488,8 +516,12 @@ impl SearchIndex {
         let mut changed = false;
         let mut out = vec![];
         for w in words {
-            let known =
-                ABBREVIATIONS.iter().any(|(a, _)| *a == w) || searcher.doc_freq(&Term::from_field_text(self.f.words, &w)).unwrap_or(0) > 0;
+            // Known: an abbreviation, a word of a name or description, or (stemmed) a word anywhere in the text.
+            let known = ABBREVIATIONS.iter().any(|(a, _)| *a == w)
+                || searcher.doc_freq(&Term::from_field_text(self.f.words, &w)).unwrap_or(0) > 0
+                || analyzer::terms(analyzer::dutch(), &w)
+                    .iter()
+                    .any(|stem| searcher.doc_freq(&Term::from_field_text(self.f.all, stem)).unwrap_or(0) > 0);
             if known || w.len() < 4 || w.chars().all(|c| c.is_ascii_digit()) {
                 out.push(w);
                 continue;
@@ -545,7 +577,7 @@ impl SearchIndex {
         let mut name_boost: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(clauses)))];
         name_boost.push((Occur::Should, self.text_query(text)));
         let searcher = self.reader.searcher();
-        let top = searcher.search(&BooleanQuery::new(name_boost), &TopDocs::with_limit(limit.clamp(1, 20)))?;
+        let top = self.exec(&searcher, &BooleanQuery::new(name_boost), &TopDocs::with_limit(limit.clamp(1, 20)))?;
         let mut out = vec![];
         for (_, addr) in top {
             let doc: TantivyDocument = searcher.doc(addr)?;
@@ -567,7 +599,7 @@ impl SearchIndex {
             .with_max_query_terms(30)
             .with_min_word_length(3)
             .with_document(*addr);
-        let hits = searcher.search(&q, &TopDocs::with_limit(limit + 1))?;
+        let hits = self.exec(&searcher, &q, &TopDocs::with_limit(limit + 1))?;
         let mut out = vec![];
         let mut seen = BTreeSet::new();
         for (score, a) in hits {

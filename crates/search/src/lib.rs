@@ -7,6 +7,7 @@
 
 pub mod analyzer;
 pub mod dutch;
+mod facets;
 mod index;
 
 pub use index::{FacetSet, Facets, Filters, Hit, Results, SearchDoc, SearchError, SearchIndex, SearchQuery, Sort, Suggestion};

@@ -199,7 +199,7 @@ fn resolve_org<'a>(orgs: &'a [Organisation], value: &str) -> Option<&'a Organisa
 
 /// `POST /api/algoritme/{language}`.
 pub async fn search(app: &App, lang: Language, q: &LiveQuery) -> Result<Value> {
-    let orgs = app.store.organisations().await?;
+    let orgs = app.organisations().await?;
     let org_filter = q.organisation.as_ref().map(|v| resolve_org(&orgs, v).map(|o| o.code.clone()).unwrap_or_else(|| format!("\u{0}{v}")));
     let sq = SearchQuery {
         text: q.searchtext.clone(),
@@ -217,13 +217,8 @@ pub async fn search(app: &App, lang: Language, q: &LiveQuery) -> Result<Value> {
     };
     let index = index(app)?;
     let found = index.search(&sq).map_err(|e| ServiceError::Internal(e.to_string()))?;
-    let mut results = Vec::with_capacity(found.hits.len());
-    for h in &found.hits {
-        let Ok(id) = h.id.parse() else { continue };
-        if let Some(v) = app.store.published(id).await? {
-            results.push(Value::Object(live_record(&v, lang)));
-        }
-    }
+    let ids: Vec<algoreg_standard::AlgorithmId> = found.hits.iter().filter_map(|h| h.id.parse().ok()).collect();
+    let results: Vec<Value> = app.store.published_many(&ids).await?.iter().map(|v| Value::Object(live_record(v, lang))).collect();
     let by_code: HashMap<&str, &Organisation> = orgs.iter().map(|o| (o.code.as_str(), o)).collect();
     let mut organisation: Vec<(String, u64)> = found
         .facets

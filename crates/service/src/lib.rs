@@ -17,6 +17,9 @@ pub use error::ServiceError;
 use algoreg_store::Store;
 use std::sync::Arc;
 
+/// The organisation list and when it was read.
+type OrgSnapshot = (std::time::Instant, Arc<Vec<algoreg_store::Organisation>>);
+
 /// Everything a front end needs, cheap to clone.
 #[derive(Clone)]
 pub struct App {
@@ -27,11 +30,19 @@ pub struct App {
     pub search: Option<Arc<algoreg_search::SearchIndex>>,
     /// Limits requests per client address on the compatible APIs (`/api`, `/aanleverapi`); off by default.
     pub api_limit: Arc<ratelimit::RateLimiter>,
+    /// The organisation list for read-heavy pages and searches, refreshed every two seconds.
+    orgs: Arc<std::sync::RwLock<Option<OrgSnapshot>>>,
 }
 
 impl App {
     pub fn new(store: Arc<dyn Store>) -> App {
-        App { store, guard: Arc::new(auth::LoginGuard::default()), search: None, api_limit: Arc::new(ratelimit::RateLimiter::off()) }
+        App {
+            store,
+            guard: Arc::new(auth::LoginGuard::default()),
+            search: None,
+            api_limit: Arc::new(ratelimit::RateLimiter::off()),
+            orgs: Default::default(),
+        }
     }
     pub fn with_search(mut self, index: Arc<algoreg_search::SearchIndex>) -> App {
         self.search = Some(index);
@@ -41,6 +52,18 @@ impl App {
     pub fn with_api_limit(mut self, per_minute: u32) -> App {
         self.api_limit = Arc::new(ratelimit::RateLimiter::new(per_minute, std::time::Duration::from_secs(60)));
         self
+    }
+    /// All organisations, from a copy at most two seconds old (searches and listings read it per request).
+    pub async fn organisations(&self) -> Result<Arc<Vec<algoreg_store::Organisation>>, ServiceError> {
+        const FRESH: std::time::Duration = std::time::Duration::from_secs(2);
+        if let Some((at, list)) = self.orgs.read().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            if at.elapsed() < FRESH {
+                return Ok(list.clone());
+            }
+        }
+        let list = Arc::new(self.store.organisations().await?);
+        *self.orgs.write().unwrap_or_else(|e| e.into_inner()) = Some((std::time::Instant::now(), list.clone()));
+        Ok(list)
     }
     pub fn register(&self) -> register::Register<'_> {
         register::Register { store: self.store.as_ref() }

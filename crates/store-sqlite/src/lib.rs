@@ -627,6 +627,26 @@ impl Store for SqliteStore {
         row.map(|r| published_row(&r)).transpose()
     }
 
+    async fn published_many(&self, ids: &[AlgorithmId]) -> Result<Vec<PublishedVersion>> {
+        if ids.is_empty() {
+            return Ok(vec![]);
+        }
+        let mut found: std::collections::HashMap<AlgorithmId, PublishedVersion> = std::collections::HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(",");
+            let sql = format!("SELECT {PUBLISHED_COLS} FROM records r JOIN versions v ON v.record_id=r.id AND v.number=r.published_version JOIN organisations o ON o.id=r.org_id WHERE r.id IN ({marks})");
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(id.to_string());
+            }
+            for row in q.fetch_all(&self.pool).await.map_err(backend)? {
+                let v = published_row(&row)?;
+                found.insert(v.record, v);
+            }
+        }
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+    }
+
     async fn published_history(&self, id: AlgorithmId) -> Result<Vec<PublishedVersion>> {
         let sql = format!("SELECT {PUBLISHED_COLS} FROM records r JOIN versions v ON v.record_id=r.id AND v.published_at IS NOT NULL JOIN organisations o ON o.id=r.org_id WHERE r.id=? AND r.published_version IS NOT NULL ORDER BY v.number");
         let rows = sqlx::query(&sql).bind(id.to_string()).fetch_all(&self.pool).await.map_err(backend)?;

@@ -76,6 +76,8 @@ pub trait Store: Send + Sync + 'static {
     async fn history(&self, id: AlgorithmId) -> Result<Vec<HistoryEntry>>;
     /// The version that is public now.
     async fn published(&self, id: AlgorithmId) -> Result<Option<PublishedVersion>>;
+    /// The versions that are public now of several records, in the order of `ids` (absent ones left out).
+    async fn published_many(&self, ids: &[AlgorithmId]) -> Result<Vec<PublishedVersion>>;
     /// Every version that was ever published, oldest first (empty when the record is not public now).
     async fn published_history(&self, id: AlgorithmId) -> Result<Vec<PublishedVersion>>;
     /// One page of public records, ordered by ID (stable for paging).

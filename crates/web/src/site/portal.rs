@@ -90,7 +90,7 @@ pub fn enc(s: &str) -> String {
 
 pub async fn home(ctx: Ctx, State(app): State<App>) -> Result<Response, PageError> {
     let count = app.store.count_published().await.map_err(|e| ctx.err(e.into()))?;
-    let orgs = app.store.organisations().await.map_err(|e| ctx.err(e.into()))?.len();
+    let orgs = app.organisations().await.map_err(|e| ctx.err(e))?.len();
     let body = html! {
         h1 { (ctx.t("Algoritmes van de overheid", "Government algorithms")) }
         p.lead { (ctx.t(
@@ -130,16 +130,11 @@ pub async fn search(ctx: Ctx, State(app): State<App>, Query(q): Query<HashMap<St
     let index = app.search.clone().ok_or_else(|| no_search(ctx.lang))?;
     let (query, page) = parse_query(&ctx, &q)?;
     let results = index.search(&query).map_err(|e| ctx.err(ServiceError::Internal(e.to_string())))?;
-    let orgs: HashMap<String, algoreg_store::Organisation> =
-        app.store.organisations().await.map_err(|e| ctx.err(e.into()))?.into_iter().map(|o| (o.code.clone(), o)).collect();
-    let mut items = vec![];
-    for h in &results.hits {
-        if let Ok(id) = algoreg_standard::AlgorithmId::parse(&h.id) {
-            if let Some(v) = app.store.published(id).await.map_err(|e| ctx.err(e.into()))? {
-                items.push(v);
-            }
-        }
-    }
+    let all_orgs = app.organisations().await.map_err(|e| ctx.err(e))?;
+    let orgs: HashMap<String, &algoreg_store::Organisation> = all_orgs.iter().map(|o| (o.code.clone(), o)).collect();
+    let ids: Vec<algoreg_standard::AlgorithmId> =
+        results.hits.iter().filter_map(|h| algoreg_standard::AlgorithmId::parse(&h.id).ok()).collect();
+    let items = app.store.published_many(&ids).await.map_err(|e| ctx.err(e.into()))?;
     let pages = results.total.div_ceil(PER_PAGE).max(1);
     let lang = ctx.lang;
     let facet = |title: &str, key: &str, values: &[(String, u64)], label: &dyn Fn(&str) -> String| -> Markup {
