@@ -117,6 +117,8 @@ enum ExportFormat {
     Consortium031,
     /// EU AI Act database, deployer registration (Annex VIII, section C).
     EuDatabase,
+    /// The live register's site-data JSON (`{"algoritme_versions", "organisation_details"}`).
+    SiteData,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -448,6 +450,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
                     writeln!(w).map_err(|e| ServiceError::Internal(e.to_string()))?;
                 }
                 ExportFormat::Csv => export::export_csv(app.store.as_ref(), &mut w).await?,
+                ExportFormat::SiteData => {
+                    let v = algoreg_service::compat::site_data(&app).await?;
+                    serde_json::to_writer(&mut w, &v).map_err(|e| ServiceError::Internal(e.to_string()))?;
+                    writeln!(w).map_err(|e| ServiceError::Internal(e.to_string()))?;
+                }
                 ExportFormat::UkAtrs | ExportFormat::Consortium031 | ExportFormat::EuDatabase => {
                     use algoreg_standard::mappings;
                     let m = match format {

@@ -381,12 +381,16 @@ pub fn download_columns(v: algoreg_standard::StandardVersion) -> Vec<&'static st
 /// "1: title, link. 2: ...", rich text as plain text on one line.
 pub fn download_cell(v: &PublishedVersion, key: &str) -> String {
     match key {
-        "lars" => return v.record.to_string(),
-        "publication_dt" => return v.published_at.format("%Y-%m-%d %H:%M:%S%.6f%:z").to_string(),
-        _ => {}
+        "lars" => v.record.to_string(),
+        "publication_dt" => v.published_at.format("%Y-%m-%d %H:%M:%S%.6f%:z").to_string(),
+        _ => flat_cell(&v.content, key),
     }
+}
+
+/// A content field as flat text, as the downloads write it.
+pub fn flat_cell(content: &algoreg_standard::Content, key: &str) -> String {
     let one_line = |s: &str| plain_text(s).split_whitespace().collect::<Vec<_>>().join(" ");
-    match v.content.get(key) {
+    match content.get(key) {
         None | Some(Value::Null) => String::new(),
         Some(Value::String(s)) => one_line(s),
         Some(Value::Array(items)) if items.iter().all(Value::is_object) => items
@@ -409,6 +413,11 @@ pub fn download_cell(v: &PublishedVersion, key: &str) -> String {
         Some(Value::Bool(b)) => b.to_string(),
         Some(other) => other.to_string(),
     }
+}
+
+/// Whether two contents read the same in the flat download layout (every field of `version`).
+pub fn flat_equal(version: algoreg_standard::StandardVersion, a: &algoreg_standard::Content, b: &algoreg_standard::Content) -> bool {
+    version.fields().iter().all(|f| flat_cell(a, f.key) == flat_cell(b, f.key))
 }
 
 /// CSV as the live register writes it: UTF-8 with BOM, every cell quoted, raw keys as headers with

@@ -19,6 +19,10 @@ pub enum Format {
     SqlSeed,
     /// The live register's site-data JSON export.
     SiteData,
+    /// The live register's CSV download.
+    DownloadCsv,
+    /// The live register's Excel download.
+    DownloadXlsx,
 }
 
 impl Format {
@@ -29,11 +33,16 @@ impl Format {
             Format::AlgoregExport => "algoreg-export",
             Format::SqlSeed => "register-seed-sql",
             Format::SiteData => "register-site-data",
+            Format::DownloadCsv => "register-download-csv",
+            Format::DownloadXlsx => "register-download-xlsx",
         }
     }
     /// Whether records in this format were published elsewhere already.
     pub fn is_published(self) -> bool {
-        matches!(self, Format::Scrape | Format::AlgoregExport | Format::SqlSeed | Format::SiteData)
+        matches!(
+            self,
+            Format::Scrape | Format::AlgoregExport | Format::SqlSeed | Format::SiteData | Format::DownloadCsv | Format::DownloadXlsx
+        )
     }
 }
 
@@ -95,6 +104,16 @@ pub fn detect(v: &Value) -> Result<Format> {
 
 pub fn parse(bytes: &[u8]) -> Result<Parsed> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if super::download_layout::looks_like_xlsx(bytes) {
+        let candidates = super::download_layout::from_xlsx(bytes)
+            .map_err(|e| malformed(&format!("Ongeldig Excel-bestand: {e}"), &format!("Invalid Excel file: {e}")))?;
+        return Ok(Parsed { format: Format::DownloadXlsx, candidates, warnings: vec![] });
+    }
+    if super::download_layout::looks_like_csv(bytes) {
+        let candidates =
+            super::download_layout::from_csv(bytes).map_err(|e| malformed(&format!("Ongeldige CSV: {e}"), &format!("Invalid CSV: {e}")))?;
+        return Ok(Parsed { format: Format::DownloadCsv, candidates, warnings: vec![] });
+    }
     if super::sql_seed::looks_like_sql(bytes) {
         let (candidates, warnings) =
             super::sql_seed::candidates(bytes).map_err(|e| malformed(&format!("Ongeldige SQL: {e}"), &format!("Invalid SQL: {e}")))?;
@@ -110,7 +129,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed> {
     let mut warnings = vec![];
     let candidates = match format {
         Format::StandardJson => standard(v, &mut warnings),
-        Format::SqlSeed => vec![],
+        Format::SqlSeed | Format::DownloadCsv | Format::DownloadXlsx => vec![],
         Format::SiteData => {
             let Value::Object(top) = v else { return Err(malformed("Verwacht een JSON-object.", "Expected a JSON object.")) };
             let (c, w) = super::site_data::candidates(top);

@@ -6,12 +6,14 @@
 //! * standard-1.0 record JSON (one object or a list, as the supplier templates);
 //! * algoreg's own JSON export (`{"format": "algoreg-export", ...}`);
 //! * the live register's site-data JSON export (`{"algoritme_versions", "organisation_details"}`);
+//! * the live register's CSV and Excel downloads (current or full history);
 //! * the launch-era seed of the register (SQL INSERT statements, standard 0.1), read as data.
 //!
 //! Records already published elsewhere (scrape, export) are taken in as published versions even where
 //! they lack required fields: they are marked incomplete with the missing fields listed. Only what is
 //! malformed (a bad ID, a broken structure) is rejected.
 
+pub mod download_layout;
 mod formats;
 pub mod site_data;
 pub mod sql_seed;
@@ -94,6 +96,7 @@ pub async fn import_bytes(
     let total = parsed.candidates.len();
     let mut report = ImportReport { format: parsed.format.name().to_string(), total, warnings: parsed.warnings, ..Default::default() };
     let publish_all = parsed.format.is_published() || opts.publish;
+    let flat = matches!(parsed.format, Format::DownloadCsv | Format::DownloadXlsx);
 
     // 1. Check every record (in parallel: validation and sanitising are pure).
     let checked: Vec<std::result::Result<Ready, Rejected>> =
@@ -159,7 +162,13 @@ pub async fn import_bytes(
     for (meta, r) in updates {
         let current = store.published(meta.id).await?;
         let Some(last) = r.versions.into_iter().last() else { continue };
-        if current.as_ref().is_some_and(|c| c.content == last.content && c.standard_version == last.standard_version) || !r.published {
+        // A flat format (the downloads) that reads the same as the current version changes nothing:
+        // re-importing a download must not replace formatted text by its flattened copy.
+        let same = current.as_ref().is_some_and(|c| {
+            c.standard_version == last.standard_version
+                && (c.content == last.content || (flat && crate::compat::flat_equal(c.standard_version, &c.content, &last.content)))
+        });
+        if same || !r.published {
             report.unchanged += 1;
             continue;
         }

@@ -3,6 +3,7 @@
 mod algorithms;
 mod body;
 mod dto;
+mod import;
 mod organisations;
 mod session;
 
@@ -21,7 +22,7 @@ pub use dto::*;
         organisations::list, organisations::get_one, organisations::create,
         algorithms::list, algorithms::get_current, algorithms::history, algorithms::version, algorithms::mapping,
         algorithms::create, algorithms::save, algorithms::act, algorithms::workspace,
-        session::login, session::whoami, session::logout,
+        session::login, session::whoami, session::logout, import::import,
     ),
     components(schemas(crate::problem::Problem, crate::problem::FieldProblem)),
     modifiers(&BearerAuth),
@@ -45,6 +46,7 @@ pub fn routes() -> Router<App> {
         .route("/organisations", get(organisations::list).post(organisations::create))
         .route("/organisations/{code}", get(organisations::get_one))
         .route("/organisations/{code}/algorithms", post(algorithms::create))
+        .route("/import", post(import::import))
         .route("/algorithms", get(algorithms::list))
         .route("/algorithms/{id}", get(algorithms::get_current))
         .route("/algorithms/{id}/versions", get(algorithms::history))

@@ -1,0 +1,216 @@
+//! The live register's CSV and Excel downloads (`/api/downloads/...`), read back.
+//!
+//! CSV: one row per published version, raw keys as headers, `algorithm_id` and `publication_dt` last.
+//! Excel: one sheet per standard version, transposed (column A the field names: Dutch labels or keys,
+//! one column per version). Cells are flat text, so what the download flattened stays flat: rich text
+//! comes back as plain text, lists split on ", ", link groupings parsed from "1: title, link. 2: ...".
+//! Rows of the same `algorithm_id` (the history download) become that record's versions, oldest first.
+
+use super::formats::{Candidate, CandidateVersion, OrgRef};
+use algoreg_standard::{Content, FieldKind, StandardVersion};
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+/// Whether the bytes are a CSV download: its header names `algorithm_id` and `name`.
+pub fn looks_like_csv(bytes: &[u8]) -> bool {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let first = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+    let line = String::from_utf8_lossy(first);
+    line.contains("\"algorithm_id\"") && line.starts_with("\"name\"")
+}
+
+/// Whether the bytes are an xlsx file (a zip archive).
+pub fn looks_like_xlsx(bytes: &[u8]) -> bool {
+    bytes.starts_with(b"PK\x03\x04")
+}
+
+fn publication_dt(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f%:z").or_else(|_| DateTime::parse_from_rfc3339(s)).ok().map(|t| t.with_timezone(&Utc))
+}
+
+/// "1: title, link. 2: title, link" → [{title, link}].
+pub fn parse_links(s: &str) -> Vec<Value> {
+    let mut out = vec![];
+    let mut rest = s.trim();
+    let mut n = 1;
+    while !rest.is_empty() {
+        let prefix = format!("{n}: ");
+        let Some(body) = rest.strip_prefix(&prefix) else { break };
+        let next = format!(". {}: ", n + 1);
+        let (item, tail) = match body.find(&next) {
+            Some(i) => (&body[..i], &body[i + 2..]),
+            None => (body, ""),
+        };
+        let (title, link) = match item.rfind(", ") {
+            Some(i) if item[i + 2..].starts_with("http") => (&item[..i], Some(item[i + 2..].trim())),
+            _ if item.starts_with("http") => ("", Some(item.trim())),
+            _ => (item, None),
+        };
+        out.push(json!({"title": title.trim(), "link": link}));
+        rest = tail;
+        n += 1;
+    }
+    if out.is_empty() && !s.trim().is_empty() {
+        out.push(json!({"title": s.trim(), "link": null}));
+    }
+    out
+}
+
+/// One version from its flat cells (key → text).
+fn version(cells: &BTreeMap<String, String>, errors: &mut Vec<String>) -> Option<CandidateVersion> {
+    let sv_text = cells.get("standard_version").map(String::as_str).unwrap_or("1.0");
+    let Some(sv) = StandardVersion::parse(sv_text.trim()) else {
+        errors.push(format!("standard_version: onbekend / unknown: {sv_text:?}"));
+        return None;
+    };
+    let mut c = Content::new();
+    for f in sv.fields() {
+        let Some(text) = cells.get(f.key).map(|s| s.trim()).filter(|s| !s.is_empty()) else { continue };
+        let value = match f.kind {
+            FieldKind::MultiChoice(_) => json!(text.split(", ").map(str::trim).filter(|s| !s.is_empty()).collect::<Vec<_>>()),
+            FieldKind::Links { .. } => Value::Array(parse_links(text)),
+            _ => json!(text),
+        };
+        c.set(f.key, value);
+    }
+    let published_at = cells.get("publication_dt").and_then(|s| publication_dt(s));
+    Some(CandidateVersion { standard_version: sv, content: c, published_at, provenance: Some(json!({"source": "register-download"})) })
+}
+
+/// A flat row (key → text) with its position in the file.
+type Row = (usize, BTreeMap<String, String>);
+
+/// Groups flat rows by algorithm ID into candidates (versions oldest first).
+fn candidates(rows: Vec<Row>) -> Vec<Candidate> {
+    let mut order: Vec<String> = vec![];
+    let mut groups: BTreeMap<String, Vec<Row>> = BTreeMap::new();
+    for (i, r) in rows {
+        let id = r.get("lars").cloned().unwrap_or_default();
+        if !groups.contains_key(&id) {
+            order.push(id.clone());
+        }
+        groups.entry(id).or_default().push((i, r));
+    }
+    let mut out = vec![];
+    for id in order {
+        let rows = groups.remove(&id).unwrap_or_default();
+        let index = rows.first().map(|r| r.0).unwrap_or(0);
+        let mut errors = vec![];
+        let org = rows.iter().find_map(|(_, r)| r.get("organization").filter(|s| !s.trim().is_empty()).cloned());
+        let mut versions: Vec<CandidateVersion> = rows.iter().filter_map(|(_, r)| version(r, &mut errors)).collect();
+        versions.sort_by_key(|v| v.published_at);
+        out.push(Candidate {
+            index,
+            id: (!id.is_empty()).then_some(id),
+            org: org.map(OrgRef::Name).unwrap_or(OrgRef::None),
+            versions,
+            errors,
+        });
+    }
+    out
+}
+
+/// Reads a CSV download. Errors name the line.
+pub fn from_csv(bytes: &[u8]) -> Result<Vec<Candidate>, String> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut r = csv::ReaderBuilder::new().flexible(false).from_reader(bytes);
+    let headers: Vec<String> = r
+        .headers()
+        .map_err(|e| format!("kopregel / header: {e}"))?
+        .iter()
+        .map(|h| if h == "algorithm_id" { "lars".to_string() } else { h.to_string() })
+        .collect();
+    let mut rows = vec![];
+    for (i, rec) in r.records().enumerate() {
+        let rec = rec.map_err(|e| format!("regel / line {}: {e}", i + 2))?;
+        let cells: BTreeMap<String, String> = headers.iter().cloned().zip(rec.iter().map(String::from)).collect();
+        rows.push((i + 1, cells));
+    }
+    Ok(candidates(rows))
+}
+
+/// Reads an Excel download: every sheet, transposed.
+pub fn from_xlsx(bytes: &[u8]) -> Result<Vec<Candidate>, String> {
+    use calamine::{Data, Reader, Xlsx};
+    let mut wb: Xlsx<_> =
+        Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| format!("geen geldig xlsx-bestand / not a valid xlsx file: {e}"))?;
+    let mut rows = vec![];
+    for name in wb.sheet_names().to_vec() {
+        let range = wb.worksheet_range(&name).map_err(|e| format!("{name}: {e}"))?;
+        let sv = StandardVersion::parse(&name);
+        // Column A: keys or (Dutch) labels of this sheet's standard version.
+        let key_of = |label: &str| -> Option<String> {
+            match label {
+                "Algoritme-ID" | "lars" => return Some("lars".into()),
+                "Publicatie datum" | "publication_dt" => return Some("publication_dt".into()),
+                _ => {}
+            }
+            let fields = sv.map(|v| v.fields()).unwrap_or(StandardVersion::CURRENT.fields());
+            fields.iter().find(|f| f.key == label || f.label_nl == label).map(|f| f.key.to_string())
+        };
+        let keys: Vec<Option<String>> = range.rows().map(|r| r.first().map(|c| c.to_string()).and_then(|l| key_of(l.trim()))).collect();
+        let width = range.width();
+        for col in 1..width {
+            let mut cells = BTreeMap::new();
+            for (r, key) in keys.iter().enumerate() {
+                let Some(key) = key else { continue };
+                if let Some(v) = range.get((r, col)) {
+                    let text = match v {
+                        Data::Empty => continue,
+                        other => other.to_string(),
+                    };
+                    cells.insert(key.clone(), text);
+                }
+            }
+            if !cells.is_empty() {
+                if let Some(v) = sv {
+                    cells.entry("standard_version".into()).or_insert_with(|| v.as_str().to_string());
+                }
+                rows.push((rows.len() + 1, cells));
+            }
+        }
+    }
+    Ok(candidates(rows))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn links_round_trip_the_download_text() {
+        assert_eq!(
+            parse_links("1: Wegenverkeerswet 1994, https://wetten.overheid.nl/x. 2: Eigen regels"),
+            vec![
+                json!({"title": "Wegenverkeerswet 1994", "link": "https://wetten.overheid.nl/x"}),
+                json!({"title": "Eigen regels", "link": null})
+            ]
+        );
+        assert_eq!(parse_links("losse tekst"), vec![json!({"title": "losse tekst", "link": null})]);
+    }
+
+    #[test]
+    fn reads_a_csv_download() {
+        let csv = "\u{feff}\"name\",\"organization\",\"category\",\"standard_version\",\"algorithm_id\",\"publication_dt\"\n\
+                   \"Toets\",\"Gemeente X\",\"Verkeer, Werk\",\"1.0\",\"12345674\",\"2024-05-01 10:11:12.000000+00:00\"\n";
+        assert!(looks_like_csv(csv.as_bytes()));
+        let c = from_csv(csv.as_bytes()).unwrap();
+        assert_eq!(c[0].id.as_deref(), Some("12345674"));
+        assert_eq!(c[0].versions[0].content.get("category"), Some(&json!(["Verkeer", "Werk"])));
+        assert!(c[0].versions[0].published_at.is_some());
+        assert!(from_csv(b"\"name\",\"algorithm_id\"\n\"a\"\n").is_err(), "a short line is an error naming the line");
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics(s in ".{0,300}") {
+            let _ = parse_links(&s);
+            let _ = from_csv(s.as_bytes());
+            let _ = from_xlsx(s.as_bytes());
+            let _ = looks_like_csv(s.as_bytes());
+        }
+    }
+}
