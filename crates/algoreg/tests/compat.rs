@@ -229,6 +229,10 @@ fn real_formats_import() {
     let nld = s.get_json(&format!("/api/algoritme/NLD/{lars}"));
     assert_eq!(nld["name"], "Druktebeeld (NL)");
     assert_eq!(nld["provider"], Value::Null, "the literal text None of old exports is read as empty");
+    // The English translation is searchable, analysed in English ("forecasts" ← "forecasting").
+    let (_, r) = post(&s, "/api/algoritme/ENG", json!({"searchtext": "forecasts"}));
+    let hits: Vec<&str> = r["results"].as_array().unwrap().iter().map(|x| x["lars"].as_str().unwrap()).collect();
+    assert!(hits.contains(&"97246956"), "the Wmo forecasting model, through its English translation: {hits:?}");
 }
 
 #[test]

@@ -52,6 +52,9 @@ fn published_versions_become_searchable_and_downloadable() {
     // Facets with counts, and a filter.
     let (_, all) = html(&s, "/nl/search");
     assert!(all.contains("Natuur en milieu (1)") && all.contains("Verkeer (1)"), "theme facets");
+    // English words find records through the English labels (analysed in English: "traffic" ← Verkeer).
+    let en = wait_for(&s, "/en/search?q=traffic", &format!("/en/algoritme/{other}"));
+    assert!(!en.contains(&format!("/en/algoritme/{id}\"")), "only the traffic record");
     let (_, filtered) = html(&s, "/nl/search?theme=Verkeer");
     assert!(filtered.contains(&format!("/nl/algoritme/{other}")) && !filtered.contains(&format!("/nl/algoritme/{id}\"")));
     let (st, _) = html(&s, "/nl/search?page=0");

@@ -5,6 +5,7 @@ use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnal
 
 pub const DUTCH: &str = "nl_porter";
 pub const WORDS: &str = "words";
+pub const ENGLISH: &str = "en_porter";
 
 /// A tantivy token filter applying [`crate::dutch::stem`].
 #[derive(Clone, Copy)]
@@ -52,6 +53,15 @@ impl<T: TokenStream> TokenStream for DutchStemStream<T> {
 
 pub fn dutch() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default()).filter(RemoveLongFilter::limit(40)).filter(LowerCaser).filter(DutchStem).build()
+}
+
+/// English text (translations, English labels of code-list values): English Porter stemming.
+pub fn english() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(tantivy::tokenizer::Stemmer::new(tantivy::tokenizer::Language::English))
+        .build()
 }
 
 pub fn words() -> TextAnalyzer {

@@ -1,4 +1,4 @@
-use crate::analyzer::{self, DUTCH, WORDS};
+use crate::analyzer::{self, DUTCH, ENGLISH, WORDS};
 use crate::ABBREVIATIONS;
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -42,6 +42,8 @@ pub struct SearchDoc {
     pub description: String,
     /// Every other text field, as plain text.
     pub body: String,
+    /// English text: a stored English translation and the English labels of code-list values.
+    pub english: String,
     pub themes: Vec<String>,
     pub category: Option<String>,
     pub status: Option<String>,
@@ -134,6 +136,8 @@ struct Fields {
     id: Field,
     /// Everything searchable in one field, so a query term reads one posting list.
     all: Field,
+    /// English text, analysed in English.
+    en: Field,
     name: Field,
     description: Field,
     org_name: Field,
@@ -176,6 +180,12 @@ fn schema() -> (Schema, Fields) {
     };
     let id = sb.add_text_field("id", STRING | STORED);
     let all = sb.add_text_field("all", nl(false));
+    let en = sb.add_text_field(
+        "en",
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default().set_tokenizer(ENGLISH).set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        ),
+    );
     let name = sb.add_text_field("name", nl(true));
     let description = sb.add_text_field("description", nl(false));
     let org_name = sb.add_text_field("org_name", nl(true));
@@ -188,7 +198,7 @@ fn schema() -> (Schema, Fields) {
     let name_key = sb.add_u64_field("name_key", FAST);
     let id_num = sb.add_u64_field("id_num", FAST);
     let published = sb.add_i64_field("published", FAST | INDEXED);
-    (sb.build(), Fields { id, all, name, description, org_name, words, facets, name_key, id_num, published })
+    (sb.build(), Fields { id, all, en, name, description, org_name, words, facets, name_key, id_num, published })
 }
 
 /// A u64 that sorts like the lower-cased name (its first eight letters).
@@ -265,6 +275,7 @@ impl SearchIndex {
     fn with_index(mut index: Index, f: Fields) -> Result<SearchIndex> {
         index.tokenizers().register(DUTCH, analyzer::dutch());
         index.tokenizers().register(WORDS, analyzer::words());
+        index.tokenizers().register(ENGLISH, analyzer::english());
         // Segments are searched on all cores.
         index.set_default_multithread_executor()?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
@@ -288,6 +299,7 @@ impl SearchIndex {
                 self.f.name => d.name.clone(),
                 self.f.description => d.description.clone(),
                 self.f.all => format!("{}\n{}\n{}\n{}", d.name, d.description, d.org_name, d.body),
+                self.f.en => d.english.clone(),
                 self.f.org_name => d.org_name.clone(),
                 self.f.words => format!("{} {} {}", d.name, d.description, d.org_name),
                 self.f.name_key => name_key(&d.name),
@@ -343,8 +355,9 @@ impl SearchIndex {
     }
 
     fn text_query(&self, text: &str) -> Box<dyn Query> {
-        // Matching reads the one `all` field; a match in the name or description scores higher.
-        let mut qp = QueryParser::for_index(&self.index, vec![self.f.all]);
+        // Matching reads the one `all` field (Dutch) or the English field; a match in the name or
+        // description scores higher.
+        let mut qp = QueryParser::for_index(&self.index, vec![self.f.all, self.f.en]);
         qp.set_conjunction_by_default();
         let mut boost = QueryParser::for_index(&self.index, vec![self.f.name, self.f.description]);
         boost.set_field_boost(self.f.name, 3.0);
@@ -521,7 +534,10 @@ impl SearchIndex {
                 || searcher.doc_freq(&Term::from_field_text(self.f.words, &w)).unwrap_or(0) > 0
                 || analyzer::terms(analyzer::dutch(), &w)
                     .iter()
-                    .any(|stem| searcher.doc_freq(&Term::from_field_text(self.f.all, stem)).unwrap_or(0) > 0);
+                    .any(|stem| searcher.doc_freq(&Term::from_field_text(self.f.all, stem)).unwrap_or(0) > 0)
+                || analyzer::terms(analyzer::english(), &w)
+                    .iter()
+                    .any(|stem| searcher.doc_freq(&Term::from_field_text(self.f.en, stem)).unwrap_or(0) > 0);
             if known || w.len() < 4 || w.chars().all(|c| c.is_ascii_digit()) {
                 out.push(w);
                 continue;
@@ -617,6 +633,22 @@ impl SearchIndex {
 mod tests {
     use super::*;
 
+    fn algoreg_standard_english(theme: &str) -> &str {
+        algoreg_standard::codes::english_value(theme)
+    }
+
+    #[test]
+    fn english_words_find_records_through_english_labels() {
+        let i = index();
+        let r = i.search(&SearchQuery { text: "traffic".into(), limit: 10, ..Default::default() }).unwrap();
+        assert_eq!(r.hits.len(), 1, "the Verkeer record");
+        assert_eq!(r.hits[0].id, "11111111");
+        // English stemming: "municipalities" matches "Municipality".
+        let r = i.search(&SearchQuery { text: "municipalities".into(), limit: 10, ..Default::default() }).unwrap();
+        assert!(r.total >= 2, "{}", r.total);
+        assert!(r.did_you_mean.is_none(), "a known English word is not corrected");
+    }
+
     fn d(id: &str, org: &str, name: &str, desc: &str, theme: &str) -> SearchDoc {
         SearchDoc {
             id: id.into(),
@@ -626,6 +658,7 @@ mod tests {
             name: name.into(),
             description: desc.into(),
             body: String::new(),
+            english: format!("{} Municipality", algoreg_standard_english(theme)),
             themes: vec![theme.into()],
             category: Some("Impactvolle algoritmes".into()),
             status: Some("In gebruik".into()),

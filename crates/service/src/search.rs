@@ -30,7 +30,25 @@ pub fn to_doc(v: &PublishedVersion, org: Option<&Organisation>) -> SearchDoc {
         || c.is_filled("iama")
         || c.is_filled("dpia")
         || v.provenance.as_ref().and_then(|p| p.get("impactassessment")).and_then(|x| x.as_str()) == Some("Ja");
+    // English: a stored translation (site-data imports), and the English labels of code-list values.
+    let mut english = String::new();
+    if let Some(serde_json::Value::Object(tr)) =
+        v.provenance.as_ref().and_then(|p| p.get("translations")).and_then(|t| t.get("ENG")).and_then(|t| t.get("content"))
+    {
+        for val in tr.values() {
+            english.push_str(&crate::export::cell(val));
+            english.push('\n');
+        }
+    }
+    for value in c.strings("category").into_iter().chain(c.str("status")).chain(c.str("publication_category")) {
+        english.push_str(algoreg_standard::codes::english_value(value));
+        english.push('\n');
+    }
+    if let Some(o) = org {
+        english.push_str(o.org_type.label_en());
+    }
     SearchDoc {
+        english,
         id: v.record.to_string(),
         org_code: v.org_code.clone(),
         org_name: org.map(|o| o.name.clone()).unwrap_or_else(|| c.str("organization").unwrap_or("").to_string()),
