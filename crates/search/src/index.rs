@@ -197,6 +197,10 @@ fn schema() -> (Schema, Fields) {
     let facets = sb.add_facet_field("facets", FacetOptions::default());
     let name_key = sb.add_u64_field("name_key", FAST);
     let id_num = sb.add_u64_field("id_num", FAST);
+    // One value per record: single-valued string columns for fast facet counts (see facets.rs).
+    for (_, name) in crate::facets::SINGLE {
+        sb.add_text_field(name, TextOptions::default().set_fast(None));
+    }
     let published = sb.add_i64_field("published", FAST | INDEXED);
     (sb.build(), Fields { id, all, en, name, description, org_name, words, facets, name_key, id_num, published })
 }
@@ -306,6 +310,14 @@ impl SearchIndex {
                 self.f.id_num => d.id.parse::<u64>().unwrap_or(0),
                 self.f.published => d.published,
             );
+            let ia = if d.has_impact_assessment { "ja" } else { "nee" };
+            let singles =
+                [d.org_code.as_str(), d.org_type.as_str(), d.category.as_deref().unwrap_or(""), d.status.as_deref().unwrap_or(""), ia];
+            for ((_, name), value) in crate::facets::SINGLE.iter().zip(singles) {
+                if let Ok(field) = self.index.schema().get_field(name) {
+                    doc.add_text(field, value);
+                }
+            }
             doc.add_facet(self.f.facets, facet("org", &d.org_code));
             doc.add_facet(self.f.facets, facet("type", &d.org_type));
             for t in &d.themes {
