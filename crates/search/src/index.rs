@@ -198,7 +198,7 @@ fn schema() -> (Schema, Fields) {
     let name_key = sb.add_u64_field("name_key", FAST);
     let id_num = sb.add_u64_field("id_num", FAST);
     // One value per record: single-valued string columns for fast facet counts (see facets.rs).
-    for (_, name) in crate::facets::SINGLE {
+    for (_, name, _) in crate::facets::SINGLE {
         sb.add_text_field(name, TextOptions::default().set_fast(None));
     }
     let published = sb.add_i64_field("published", FAST | INDEXED);
@@ -313,7 +313,7 @@ impl SearchIndex {
             let ia = if d.has_impact_assessment { "ja" } else { "nee" };
             let singles =
                 [d.org_code.as_str(), d.org_type.as_str(), d.category.as_deref().unwrap_or(""), d.status.as_deref().unwrap_or(""), ia];
-            for ((_, name), value) in crate::facets::SINGLE.iter().zip(singles) {
+            for ((_, name, _), value) in crate::facets::SINGLE.iter().zip(singles) {
                 if let Ok(field) = self.index.schema().get_field(name) {
                     doc.add_text(field, value);
                 }
@@ -342,6 +342,8 @@ impl SearchIndex {
         prepared.commit()?;
         drop(w);
         self.reader.reload()?;
+        let live: Vec<_> = self.reader.searcher().segment_readers().iter().map(|s| s.segment_id()).collect();
+        self.names.retain(&live);
         Ok(())
     }
 
@@ -354,6 +356,8 @@ impl SearchIndex {
         prepared.commit()?;
         drop(w);
         self.reader.reload()?;
+        let live: Vec<_> = self.reader.searcher().segment_readers().iter().map(|s| s.segment_id()).collect();
+        self.names.retain(&live);
         Ok(())
     }
 
@@ -647,6 +651,35 @@ mod tests {
 
     fn algoreg_standard_english(theme: &str) -> &str {
         algoreg_standard::codes::english_value(theme)
+    }
+
+    #[test]
+    fn facet_counts_are_exact_beyond_the_packed_bits() {
+        // 70 distinct themes (more than the 63 bits of the packed mask) plus one shared theme.
+        let i = SearchIndex::in_memory().unwrap();
+        let docs: Vec<SearchDoc> = (0..70)
+            .map(|n| {
+                let mut x =
+                    d(&format!("1{n:07}"), if n % 2 == 0 { "delft" } else { "uwv" }, "Toets", "Een toets.", &format!("Thema {n:02}"));
+                x.themes.push("Gedeeld".into());
+                x.category = (n % 3 == 0).then(|| "Hoog-risico AI-systeem".to_string());
+                x
+            })
+            .collect();
+        i.apply(&docs, &[], None).unwrap();
+        let r = i.search(&SearchQuery { limit: 5, ..Default::default() }).unwrap();
+        assert_eq!(r.total, 70);
+        assert_eq!(r.facets.theme.len(), 71, "every theme counted, also past the packed bits");
+        assert_eq!(r.facets.theme[0], ("Gedeeld".to_string(), 70));
+        assert!(r.facets.theme.iter().skip(1).all(|(_, n)| *n == 1));
+        assert_eq!(r.facets.org, vec![("delft".to_string(), 35), ("uwv".to_string(), 35)]);
+        assert_eq!(r.facets.category, vec![("Hoog-risico AI-systeem".to_string(), 24)]);
+        // A filter narrows the counts.
+        let r = i
+            .search(&SearchQuery { limit: 5, filters: Filters { org: Some("uwv".into()), ..Default::default() }, ..Default::default() })
+            .unwrap();
+        assert_eq!(r.facets.org, vec![("uwv".to_string(), 35)]);
+        assert_eq!(r.facets.theme[0], ("Gedeeld".to_string(), 35));
     }
 
     #[test]
