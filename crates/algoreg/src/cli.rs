@@ -96,6 +96,9 @@ enum Command {
     /// Generated demo data.
     #[command(subcommand)]
     Demo(DemoCmd),
+    /// The EU AI Act decision tree.
+    #[command(subcommand)]
+    Aiact(AiactCmd),
     /// Prints reference tables in Markdown (they are part of docs/COMPATIBILITY.md).
     Docs {
         #[arg(value_enum)]
@@ -119,6 +122,13 @@ enum ExportFormat {
     EuDatabase,
     /// The live register's site-data JSON (`{"algoritme_versions", "organisation_details"}`).
     SiteData,
+}
+
+#[derive(Subcommand)]
+enum AiactCmd {
+    /// Checks a decision tree (YAML or JSON, the decision aid's format): every reference, every
+    /// condition, and every path to a conclusion; prints the number of paths and conclusions reached.
+    CheckTree { file: PathBuf },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -219,6 +229,10 @@ enum DemoCmd {
         seed: u64,
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Start a new file every N records (OUT-0.json, OUT-1.json, ...; needs --out). For very large
+        /// sets: each file imports on its own.
+        #[arg(long)]
+        split: Option<usize>,
     },
 }
 
@@ -481,6 +495,32 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
                 }
             }
         }
+        Command::Aiact(AiactCmd::CheckTree { file }) => {
+            let bytes = read_file(&file)?;
+            let text = String::from_utf8(bytes).map_err(|_| ServiceError::bad("file", "Geen UTF-8-tekst.", "Not UTF-8 text."))?;
+            let tree = if text.trim_start().starts_with('{') {
+                algoreg_aiact::Tree::from_json(&text)
+            } else {
+                algoreg_aiact::Tree::from_yaml(&text)
+            };
+            let report = tree.and_then(|t| algoreg_aiact::check(&t).map(|r| (t, r)));
+            match report {
+                Ok((tree, r)) => {
+                    println!("{} {}: {} questions, {} conclusions", tree.name, tree.version, r.questions, r.conclusions);
+                    println!("{} paths, every one ends in a conclusion; {} conclusions reached", r.paths, r.reached.len());
+                    if !r.unreachable_questions.is_empty() {
+                        println!("questions no path reaches: {}", r.unreachable_questions.join(", "));
+                    }
+                    if !r.unreached_conclusions.is_empty() {
+                        println!("conclusions no path reaches: {}", r.unreached_conclusions.join(", "));
+                    }
+                }
+                Err(e) => {
+                    eprintln!("{}: {e}", file.display());
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
         Command::Docs { table } => match table {
             DocsTable::Mappings => {
                 for m in algoreg_standard::mappings::ALL {
@@ -489,11 +529,25 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
             }
             DocsTable::CarryOver => print!("{}", algoreg_standard::migrate::markdown()),
         },
-        Command::Demo(DemoCmd::Generate { records, orgs, seed, out }) => {
-            let v = demo::export_json(records, orgs, seed);
-            let mut w = out_writer(&out)?;
-            serde_json::to_writer(&mut w, &v).map_err(|e| ServiceError::Internal(e.to_string()))?;
-            w.flush().map_err(|e| ServiceError::Internal(e.to_string()))?;
+        Command::Demo(DemoCmd::Generate { records, orgs, seed, out, split }) => {
+            if split.is_some() && out.is_none() {
+                return Err(ServiceError::bad("split", "--split heeft --out nodig.", "--split needs --out."));
+            }
+            let mut open = |n: usize| -> std::io::Result<Box<dyn Write>> {
+                let path = match (&out, split) {
+                    (Some(p), Some(_)) => {
+                        let stem = p.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "demo".into());
+                        p.with_file_name(format!("{stem}-{n}.json"))
+                    }
+                    _ => return out_writer(&out).map_err(|e| std::io::Error::other(e.to_string())),
+                };
+                Ok(Box::new(std::io::BufWriter::new(std::fs::File::create(path)?)))
+            };
+            let files = demo::write_export(records, orgs, seed, split, &mut open)
+                .map_err(|e| ServiceError::bad("out", format!("Kan niet schrijven: {e}"), format!("Cannot write: {e}")))?;
+            if split.is_some() {
+                eprintln!("{files} files written");
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -547,15 +547,52 @@ pub fn to_import(records: Vec<DemoRecord>, org_id: impl Fn(usize) -> i64) -> Vec
 }
 
 /// The demo data in algoreg's export format (for benchmarks of `import`).
-pub fn export_json(n_records: usize, n_orgs: usize, seed: u64) -> serde_json::Value {
+/// Writes generated records in algoreg's export format, streamed (memory stays flat at any size).
+/// With `per_file`, a new file is started every `per_file` records: `open(n)` gives the writer of file
+/// `n` (from 0); every file carries the organisations. The records come from one generator, so IDs
+/// never repeat across files.
+pub fn write_export(
+    n_records: usize,
+    n_orgs: usize,
+    seed: u64,
+    per_file: Option<usize>,
+    open: &mut dyn FnMut(usize) -> std::io::Result<Box<dyn std::io::Write>>,
+) -> std::io::Result<usize> {
     let orgs = organisations(n_orgs);
-    let recs = records(n_records, &orgs, seed);
     let base = Utc.with_ymd_and_hms(2022, 1, 1, 9, 0, 0).single().unwrap_or_else(Utc::now);
-    json!({
+    let org_list: Vec<serde_json::Value> = orgs
+        .iter()
+        .map(|o| json!({"code": o.code, "name": o.name, "type": o.org_type.code(), "flow": o.flow.code(), "about": o.about, "contact": o.contact}))
+        .collect();
+    let header = serde_json::to_string(&json!({
         "format": crate::export::FORMAT,
         "format_version": crate::export::FORMAT_VERSION,
-        "organisations": orgs.iter().map(|o| json!({"code": o.code, "name": o.name, "type": o.org_type.code(), "flow": o.flow.code(), "about": o.about, "contact": o.contact})).collect::<Vec<_>>(),
-        "records": recs.iter().enumerate().map(|(i, r)| json!({
+        "organisations": org_list,
+    }))
+    .map_err(std::io::Error::other)?;
+    // The header without its closing brace, then the records list.
+    let head = format!("{},\"records\":[", &header[..header.len() - 1]);
+    let per_file = per_file.unwrap_or(usize::MAX).max(1);
+    let mut files = 0;
+    let mut w: Option<Box<dyn std::io::Write>> = None;
+    let mut in_file = 0;
+    for (i, r) in record_stream(n_records, &orgs, seed).enumerate() {
+        if w.is_none() || in_file == per_file {
+            if let Some(mut old) = w.take() {
+                old.write_all(b"]}\n")?;
+                old.flush()?;
+            }
+            let mut next = open(files)?;
+            next.write_all(head.as_bytes())?;
+            w = Some(next);
+            files += 1;
+            in_file = 0;
+        }
+        let Some(out) = w.as_mut() else { break };
+        if in_file > 0 {
+            out.write_all(b",")?;
+        }
+        let rec = json!({
             "id": r.id.to_string(),
             "organisation": orgs[r.org].code,
             "versions": r.versions.iter().enumerate().map(|(v, c)| json!({
@@ -564,8 +601,43 @@ pub fn export_json(n_records: usize, n_orgs: usize, seed: u64) -> serde_json::Va
                 "published_at": (base + Duration::hours((i % 20000) as i64) + Duration::days(120 * v as i64)).to_rfc3339(),
                 "content": c,
             })).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-    })
+        });
+        serde_json::to_writer(&mut *out, &rec).map_err(std::io::Error::other)?;
+        in_file += 1;
+    }
+    match w.as_mut() {
+        Some(out) => {
+            out.write_all(b"]}\n")?;
+            out.flush()?;
+        }
+        None => {
+            let mut out = open(0)?;
+            out.write_all(head.as_bytes())?;
+            out.write_all(b"]}\n")?;
+            out.flush()?;
+            files = 1;
+        }
+    }
+    Ok(files)
+}
+
+/// The generated export as one JSON value (small sizes: tests).
+pub fn export_json(n_records: usize, n_orgs: usize, seed: u64) -> serde_json::Value {
+    let buf = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Shared {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().map_err(|_| std::io::Error::other("lock"))?.extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let b2 = buf.clone();
+    let _ = write_export(n_records, n_orgs, seed, None, &mut |_| Ok(Box::new(Shared(b2.clone()))));
+    let bytes = buf.lock().map(|b| b.clone()).unwrap_or_default();
+    serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null)
 }
 
 #[cfg(test)]

@@ -96,17 +96,21 @@ pub async fn sync(store: &dyn Store, index: &SearchIndex) -> Result<usize> {
     }
 }
 
-/// Rebuilds the index from the store.
+/// Rebuilds the index from the store, in pages of 20,000 records (memory stays flat at any size).
 pub async fn rebuild(store: &dyn Store, index: &SearchIndex) -> Result<usize> {
     let position = store.outbox_max().await?;
     index.clear().map_err(err)?;
     let orgs: HashMap<String, Organisation> = store.organisations().await?.into_iter().map(|o| (o.code.clone(), o)).collect();
-    let all = store.export_published().await?;
-    let docs: Vec<SearchDoc> =
-        all.iter().filter_map(|(_, vs)| vs.iter().find(|v| v.current)).map(|v| to_doc(v, orgs.get(&v.org_code))).collect();
-    for chunk in docs.chunks(20_000) {
-        index.apply(chunk, &[], None).map_err(err)?;
+    let mut done = 0;
+    loop {
+        let page = store.list_published(&algoreg_store::ListQuery { offset: done as u64, limit: 20_000, org_code: None }).await?;
+        if page.items.is_empty() {
+            break;
+        }
+        let docs: Vec<SearchDoc> = page.items.iter().map(|v| to_doc(v, orgs.get(&v.org_code))).collect();
+        index.apply(&docs, &[], None).map_err(err)?;
+        done += page.items.len();
     }
     index.apply(&[], &[], Some(position)).map_err(err)?;
-    Ok(docs.len())
+    Ok(done)
 }
