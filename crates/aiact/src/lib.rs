@@ -4,8 +4,10 @@
 //!   with labels, routing by next question, next conclusion or conditional redirects);
 //! * [`expr`]: the small, safe condition language of the redirects;
 //! * [`walk`](mod@walk): replaying answers to reach a question or a conclusion with the gathered labels;
-//! * [`check`](mod@check): every reference, every condition, and every path to a conclusion.
+//! * [`check`](mod@check): every reference, every condition, and every path to a conclusion;
+//! * [`builtin`]: algoreg's own tree, written from the regulation, and the dates obligations apply from.
 
+pub mod builtin;
 pub mod check;
 pub mod expr;
 pub mod tree;

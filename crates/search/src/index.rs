@@ -156,7 +156,12 @@ pub struct SearchIndex {
     names: std::sync::Arc<crate::facets::NameCache>,
     /// Searches running now: one alone uses all cores, several share them one thread each.
     in_flight: std::sync::atomic::AtomicUsize,
+    /// "Similar registrations" per record and index generation (a record page asks on every view).
+    similar_cache: Mutex<SimilarCache>,
 }
+
+/// (record ID, limit) → (index generation, hits).
+type SimilarCache = std::collections::HashMap<(String, usize), (u64, Vec<Hit>)>;
 
 struct InFlight<'a>(&'a std::sync::atomic::AtomicUsize);
 
@@ -284,7 +289,15 @@ impl SearchIndex {
         index.set_default_multithread_executor()?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let writer = index.writer(64_000_000)?;
-        Ok(SearchIndex { index, reader, writer: Mutex::new(writer), f, names: Default::default(), in_flight: Default::default() })
+        Ok(SearchIndex {
+            index,
+            reader,
+            writer: Mutex::new(writer),
+            f,
+            names: Default::default(),
+            in_flight: Default::default(),
+            similar_cache: Default::default(),
+        })
     }
 
     fn writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
@@ -622,6 +635,23 @@ impl SearchIndex {
     /// Records whose text resembles this one's most (no model, only the index's term statistics).
     pub fn similar(&self, id: &str, limit: usize) -> Result<Vec<Hit>> {
         let searcher = self.reader.searcher();
+        let generation = searcher.generation().generation_id();
+        let key = (id.to_string(), limit);
+        if let Some((g, hits)) = self.similar_cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+            if *g == generation {
+                return Ok(hits.clone());
+            }
+        }
+        let hits = self.similar_uncached(&searcher, id, limit)?;
+        let mut cache = self.similar_cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= 50_000 {
+            cache.clear();
+        }
+        cache.insert(key, (generation, hits.clone()));
+        Ok(hits)
+    }
+
+    fn similar_uncached(&self, searcher: &Searcher, id: &str, limit: usize) -> Result<Vec<Hit>> {
         let top =
             searcher.search(&TermQuery::new(Term::from_field_text(self.f.id, id), IndexRecordOption::Basic), &TopDocs::with_limit(1))?;
         let Some((_, addr)) = top.first() else { return Ok(vec![]) };
@@ -631,11 +661,11 @@ impl SearchIndex {
             .with_max_query_terms(30)
             .with_min_word_length(3)
             .with_document(*addr);
-        let hits = self.exec(&searcher, &q, &TopDocs::with_limit(limit + 1))?;
+        let hits = self.exec(searcher, &q, &TopDocs::with_limit(limit + 1))?;
         let mut out = vec![];
         let mut seen = BTreeSet::new();
         for (score, a) in hits {
-            let hid = self.id_of(&searcher, a)?;
+            let hid = self.id_of(searcher, a)?;
             if hid != id && seen.insert(hid.clone()) {
                 out.push(Hit { id: hid, score });
             }
