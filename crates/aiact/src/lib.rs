@@ -5,9 +5,11 @@
 //! * [`expr`]: the small, safe condition language of the redirects;
 //! * [`walk`](mod@walk): replaying answers to reach a question or a conclusion with the gathered labels;
 //! * [`check`](mod@check): every reference, every condition, and every path to a conclusion;
-//! * [`builtin`]: algoreg's own tree, written from the regulation, and the dates obligations apply from.
+//! * [`builtin`]: algoreg's own tree, written from the regulation, and the dates obligations apply from;
+//! * [`catalogue`]: requirements and measures (task-registry format or built in) and which apply to an algorithm's labels.
 
 pub mod builtin;
+pub mod catalogue;
 pub mod check;
 pub mod expr;
 pub mod tree;
