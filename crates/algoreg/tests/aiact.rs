@@ -28,3 +28,63 @@ fn check_tree_walks_every_path_and_names_problems() {
         assert!(err.contains(message), "{name}: {err}");
     }
 }
+
+#[test]
+fn classification_over_the_api_blocks_prohibited_practices() {
+    use serde_json::json;
+    let env = Env::new();
+    env.org("zeist", "four_eyes");
+    env.org("baarn", "central");
+    let ed = env.token("zeist", "editor");
+    let ap = env.token("zeist", "approver");
+    let other = env.token("baarn", "editor");
+    let s = env.serve();
+    let create = |name: &str| {
+        let (st, v) =
+            s.send("POST", "/api/v1/organisations/zeist/algorithms", Some(&ed), Some(json!({ "content": complete_content(name) })));
+        assert_eq!(st, 201, "{v}");
+        v["id"].as_str().unwrap().to_string()
+    };
+    let benefits = create("Recht op bijstand beoordelen");
+    let path = format!("/api/v1/algorithms/{benefits}/ai-act");
+    // Step by step: an unfinished list gives the next question, and nothing is stored.
+    let (st, v) = s.send("POST", &path, Some(&ed), Some(json!({"answers": []})));
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["finished"], false);
+    assert!(v["question"]["answers"].as_array().unwrap().len() >= 2);
+    let (st, v) = s.send("POST", &path, Some(&ed), Some(json!({"answers": [0, 0, 2]})));
+    assert_eq!((st, v["question"]["id"].as_str()), (200, Some("A4")));
+    // Wrong answers, another organisation, no token.
+    assert_eq!(s.send("POST", &path, Some(&ed), Some(json!({"answers": [7]}))).0, 422);
+    assert_eq!(s.send("POST", &path, Some(&ed), Some(json!({"answers": "0,1"}))).0, 422);
+    assert_eq!(s.send("POST", &path, Some(&other), Some(json!({"answers": [0]}))).0, 403);
+    assert_eq!(s.send("POST", &path, None, Some(json!({"answers": [0]}))).0, 401);
+    // Benefits eligibility (Annex III, profiling): high-risk, with the deployer's requirements.
+    let (st, v) = s.send("POST", &path, Some(&ed), Some(json!({"answers": [0, 0, 2, 1, 2, 1, 0, 1, 1]})));
+    assert_eq!(st, 201, "{v}");
+    let c = &v["classification"];
+    assert_eq!(c["conclusion_id"], "C-hoog-risico-gebruiker");
+    assert!(c["labels"].as_array().unwrap().iter().any(|l| l == "hoog-risico AI"));
+    assert!(c["requirements"].as_array().unwrap().iter().any(|r| r["urn"].as_str().unwrap().ends_with("alg-grondrechten")));
+    assert!(c["applies_from"].as_array().unwrap().iter().any(|d| d["date"] == "2026-08-02"));
+    // Not public before publication; public after.
+    assert_eq!(s.send("GET", &path, None, None).0, 404);
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{benefits}/actions/release"), Some(&ed), None).0, 200);
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{benefits}/actions/publish"), Some(&ap), None).0, 200);
+    let (st, public) = s.send("GET", &path, None, None);
+    assert_eq!(st, 200);
+    assert_eq!(public["conclusion_id"], "C-hoog-risico-gebruiker");
+
+    // A prohibited practice: release is refused with the reason, until classified again.
+    let camera = create("Gezichten herkennen op straat");
+    let cpath = format!("/api/v1/algorithms/{camera}/ai-act");
+    let (st, v) = s.send("POST", &cpath, Some(&ed), Some(json!({"answers": [0, 0, 2, 1, 0, 1]})));
+    assert_eq!((st, v["classification"]["conclusion_id"].as_str()), (201, Some("C-verboden")));
+    let (st, v) = s.send("POST", &format!("/api/v1/algorithms/{camera}/actions/release"), Some(&ed), None);
+    assert_eq!(st, 422, "{v}");
+    assert!(v.to_string().contains("ai_act"), "{v}");
+    // Classified again (the lawful exception applies): release goes ahead.
+    let (st, _) = s.send("POST", &cpath, Some(&ed), Some(json!({"answers": [0, 0, 2, 1, 0, 0, 1]})));
+    assert_eq!(st, 201);
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{camera}/actions/release"), Some(&ed), None).0, 200);
+}

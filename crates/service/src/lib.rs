@@ -1,6 +1,7 @@
 //! Application services: what the HTTP layer and the CLI call. Each service checks authorisation with
 //! the domain rules, validates with the standard, and writes through the [`Store`] trait.
 
+pub mod aiact;
 pub mod auth;
 pub mod compat;
 pub mod demo;
@@ -30,6 +31,8 @@ pub struct App {
     pub search: Option<Arc<algoreg_search::SearchIndex>>,
     /// Limits requests per client address on the compatible APIs (`/api`, `/aanleverapi`); off by default.
     pub api_limit: Arc<ratelimit::RateLimiter>,
+    /// The AI Act tree, dates and requirements catalogue in use.
+    pub aiact: Arc<aiact::AiAct>,
     /// The organisation list for read-heavy pages and searches, refreshed every two seconds.
     orgs: Arc<std::sync::RwLock<Option<OrgSnapshot>>>,
 }
@@ -42,10 +45,16 @@ impl App {
             search: None,
             api_limit: Arc::new(ratelimit::RateLimiter::off()),
             orgs: Default::default(),
+            aiact: Arc::new(aiact::AiAct::builtin()),
         }
     }
     pub fn with_search(mut self, index: Arc<algoreg_search::SearchIndex>) -> App {
         self.search = Some(index);
+        self
+    }
+    /// Another AI Act tree, dates or catalogue (from files).
+    pub fn with_aiact(mut self, a: aiact::AiAct) -> App {
+        self.aiact = Arc::new(a);
         self
     }
     /// Requests per minute per client address on the compatible APIs; 0 is no limit.

@@ -118,6 +118,8 @@ impl Register<'_> {
         workflow::authorize(actor, org.id, org.flow, action)?;
         let plan = workflow::plan(&state_of(&meta), action, actor, org.flow, reason.as_deref())?;
         if matches!(action, Action::Release | Action::Publish) {
+            // A prohibited AI practice is never published.
+            crate::aiact::allows_publication(self.store, id).await?;
             // Only complete registrations leave the drafts.
             let latest = self.store.version(id, meta.latest_version).await?.ok_or(ServiceError::NotFound("version"))?;
             validate::validate(latest.standard_version, &latest.content, Mode::Complete).map_err(ServiceError::Validation)?;

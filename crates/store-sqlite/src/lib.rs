@@ -418,6 +418,52 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn save_classification(&self, c: &Classification) -> Result<()> {
+        sqlx::query("INSERT INTO classifications (record_id, version, tree, tree_version, answers, labels, conclusion_id, conclusion, obligation, created_at, created_by) VALUES (?,?,?,?,?,?,?,?,?,?,?)")
+            .bind(c.record.to_string())
+            .bind(c.version as i64)
+            .bind(&c.tree)
+            .bind(&c.tree_version)
+            .bind(json(&c.answers))
+            .bind(json(&c.labels))
+            .bind(&c.conclusion_id)
+            .bind(&c.conclusion)
+            .bind(&c.obligation)
+            .bind(ts(&c.created_at))
+            .bind(&c.created_by)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn classification(&self, id: AlgorithmId) -> Result<Option<Classification>> {
+        let row = sqlx::query("SELECT version, tree, tree_version, answers, labels, conclusion_id, conclusion, obligation, created_at, created_by FROM classifications WHERE record_id=? ORDER BY id DESC LIMIT 1")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        let Some(r) = row else { return Ok(None) };
+        fn parse<T: serde::de::DeserializeOwned>(k: &str, s: String) -> Result<T> {
+            serde_json::from_str(&s).map_err(|_| StoreError::Backend(format!("classification {k}: not JSON")))
+        }
+        Ok(Some(Classification {
+            record: id,
+            version: r.get::<i64, _>(0) as u32,
+            tree: r.get(1),
+            tree_version: r.get(2),
+            answers: parse("answers", r.get(3))?,
+            labels: parse("labels", r.get(4))?,
+            conclusion_id: r.get(5),
+            conclusion: r.get(6),
+            obligation: r.get(7),
+            created_at: chrono::DateTime::parse_from_rfc3339(&r.get::<String, _>(8))
+                .map(|t| t.with_timezone(&Utc))
+                .map_err(|_| StoreError::Backend("classification time".into()))?,
+            created_by: r.get(9),
+        }))
+    }
+
     async fn create_template(&self, name: &str, source: &str, content: &algoreg_standard::Content) -> Result<i64> {
         let id = sqlx::query("INSERT INTO templates (name, source, content, created_at) VALUES (?,?,?,?) RETURNING id")
             .bind(name)

@@ -47,6 +47,10 @@ pub trait Store: Send + Sync + 'static {
     async fn members(&self, org_id: i64) -> Result<Vec<(User, Role)>>;
     async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()>;
 
+    // AI Act classifications (the newest per record is current)
+    async fn save_classification(&self, c: &Classification) -> Result<()>;
+    async fn classification(&self, id: AlgorithmId) -> Result<Option<Classification>>;
+
     // Templates: starting points for new registrations
     async fn create_template(&self, name: &str, source: &str, content: &algoreg_standard::Content) -> Result<i64>;
     async fn templates(&self) -> Result<Vec<Template>>;

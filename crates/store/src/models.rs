@@ -213,3 +213,21 @@ pub struct Template {
     pub source: String,
     pub content: Content,
 }
+
+/// The outcome of the AI Act decision tree for a record.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Classification {
+    pub record: AlgorithmId,
+    /// The record's version this classification was made for.
+    pub version: u32,
+    pub tree: String,
+    pub tree_version: String,
+    /// The answers given, as (question ID, answer index).
+    pub answers: Vec<(String, usize)>,
+    pub labels: Vec<String>,
+    pub conclusion_id: String,
+    pub conclusion: String,
+    pub obligation: String,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}

@@ -131,3 +131,65 @@ pub async fn workspace(State(app): State<App>, Auth(p): Auth, Path(id): Path<Str
         history: history.iter().map(HistoryDto::from).collect(),
     }))
 }
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub struct AiActAnswers {
+    /// Answer indexes, one per question, in order.
+    pub answers: Vec<usize>,
+}
+
+fn classification_json(app: &App, c: &algoreg_store::Classification) -> serde_json::Value {
+    let (reqs, dates) = app.aiact_requirements(c);
+    serde_json::json!({
+        "tree": c.tree, "tree_version": c.tree_version, "version": c.version,
+        "answers": c.answers.iter().map(|(q, a)| serde_json::json!({"question": q, "answer": a})).collect::<Vec<_>>(),
+        "labels": c.labels, "conclusion_id": c.conclusion_id, "conclusion": c.conclusion, "obligation": c.obligation,
+        "applies_from": dates.iter().map(|(l, d)| serde_json::json!({"label": l, "date": d})).collect::<Vec<_>>(),
+        "requirements": reqs.iter().map(|r| serde_json::json!({"urn": r.urn, "name": r.name, "url": r.url})).collect::<Vec<_>>(),
+        "classified_at": c.created_at.to_rfc3339(),
+    })
+}
+
+/// The AI Act classification of a published record, with its obligations and applicable requirements.
+#[utoipa::path(get, path = "/api/v1/algorithms/{id}/ai-act", tag = "algorithms", params(("id" = String, Path)),
+    responses((status = 200, body = Object), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn aiact_get(State(app): State<App>, Path(id): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = parse_id("id", &id)?;
+    app.register().published(id).await?;
+    let c = app.store.classification(id).await.map_err(|e| ApiError(e.into()))?.ok_or(ApiError::not_found("classification"))?;
+    Ok(Json(classification_json(&app, &c)))
+}
+
+/// Answers the AI Act questionnaire for a record. Unfinished: the next question (nothing stored).
+/// Finished: the classification, stored with the record's latest version (201).
+#[utoipa::path(post, path = "/api/v1/algorithms/{id}/ai-act", tag = "workspace", params(("id" = String, Path)), request_body = AiActAnswers, security(("bearer" = [])),
+    responses((status = 200, body = Object, description = "The next question"), (status = 201, body = Object, description = "The stored classification"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn aiact_answer(
+    State(app): State<App>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<AiActAnswers>,
+) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
+    let id = parse_id("id", &id)?;
+    if body.answers.len() > 100 {
+        return Err(ApiError::bad("answers", "Hoogstens 100 antwoorden.", "At most 100 answers."));
+    }
+    let (state, stored) = app.classify(&p, id, &body.answers).await?;
+    match stored {
+        Some(c) => Ok((StatusCode::CREATED, Json(serde_json::json!({"finished": true, "classification": classification_json(&app, &c)})))),
+        None => {
+            let algoreg_aiact::Next::Question(qid) = &state.at else {
+                return Err(ApiError(algoreg_service::ServiceError::Internal("no question".into())));
+            };
+            let q = app.aiact.tree.question(qid).ok_or(ApiError(algoreg_service::ServiceError::Internal("question vanished".into())))?;
+            Ok((
+                StatusCode::OK,
+                Json(serde_json::json!({
+                    "finished": false, "labels": state.labels,
+                    "question": {"id": q.question_id, "question": q.question, "explanation": q.explanation,
+                        "answers": q.answers.iter().map(|a| a.answer.clone()).collect::<Vec<_>>()},
+                })),
+            ))
+        }
+    }
+}

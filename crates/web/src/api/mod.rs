@@ -20,7 +20,7 @@ pub use dto::*;
     info(title = "algoreg API", version = "1", description = "The algorithm register: organisations register algorithms under the publication standard, move them through their publication workflow and publish them. Public reads need no login; writes need an organisation-scoped bearer token."),
     paths(
         organisations::list, organisations::get_one, organisations::create,
-        algorithms::list, algorithms::get_current, algorithms::history, algorithms::version, algorithms::mapping,
+        algorithms::list, algorithms::get_current, algorithms::history, algorithms::version, algorithms::mapping, algorithms::aiact_get, algorithms::aiact_answer,
         algorithms::create, algorithms::save, algorithms::act, algorithms::workspace,
         session::login, session::whoami, session::logout, import::import,
     ),
@@ -52,6 +52,7 @@ pub fn routes() -> Router<App> {
         .route("/algorithms/{id}/versions", get(algorithms::history))
         .route("/algorithms/{id}/versions/{number}", get(algorithms::version))
         .route("/algorithms/{id}/mappings/{name}", get(algorithms::mapping))
+        .route("/algorithms/{id}/ai-act", get(algorithms::aiact_get).post(algorithms::aiact_answer))
         .route("/algorithms/{id}/draft", put(algorithms::save))
         .route("/algorithms/{id}/actions/{action}", post(algorithms::act))
         .route("/algorithms/{id}/workspace", get(algorithms::workspace))
