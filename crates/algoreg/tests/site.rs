@@ -258,3 +258,65 @@ fn old_standard_records_are_carried_over_field_by_field() {
     let public = s.get_json(&format!("/api/v1/algorithms/{id}"));
     assert_eq!(public["standard_version"], "0.1");
 }
+
+#[test]
+fn ai_act_check_one_question_per_page_without_javascript() {
+    let env = Env::new();
+    env.org("ede", "central");
+    env.user("r@ede.nl", Some("ede"), &["editor"], false);
+    env.user("beheer@register.nl", None, &[], true);
+    let ed = env.token("ede", "editor");
+    let s = env.serve();
+    let (_, v) = s.send(
+        "POST",
+        "/api/v1/organisations/ede/algorithms",
+        Some(&ed),
+        Some(serde_json::json!({ "content": complete_content("Chatbot voor inwoners") })),
+    );
+    let id = v["id"].as_str().unwrap().to_string();
+    let b = Browser::new(&s);
+    b.login("r@ede.nl");
+    let base = format!("/nl/beheer/algoritme/{id}/ai-act");
+    let (st, page) = b.get(&base);
+    assert_eq!(st, 200);
+    assert!(page.contains("type=\"radio\"") && page.contains("Vraag 1"), "the first question as radio buttons");
+    // Each choice is a plain GET that moves one step on; the path: algorithm, AI system, supplier's
+    // system, no exception, no prohibited practice, not Annex I, not Annex III, talks with people.
+    let mut answers: Vec<usize> = vec![];
+    for choice in [0, 0, 2, 1, 2, 1, 1] {
+        let r = b
+            .client
+            .get(format!("{}{base}?a={}&keuze={choice}", s.base, answers.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",")))
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 303, "a choice redirects to the next question");
+        answers.push(choice);
+    }
+    let a = answers.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",");
+    let (_, page) = b.get(&format!("{base}?a={a}"));
+    assert!(page.contains("Vorige vraag"), "back is a link");
+    assert!(page.contains("Vraag 8"));
+    let (_, done) = b.get(&format!("{base}?a={a},0"));
+    assert!(done.contains("transparantieverplichtingen") && done.contains("Uitkomst opslaan"), "{done}");
+    // Saving needs the CSRF token.
+    assert_eq!(b.post(&base, &[("a", &format!("{a},0"))]).0, 403);
+    let csrf = b.csrf();
+    let (st, _, loc) = b.post(&base, &[("_csrf", &csrf), ("a", &format!("{a},0"))]);
+    assert_eq!(st, 303);
+    assert_eq!(loc.as_deref(), Some(format!("/nl/beheer/algoritme/{id}?gedaan=1").as_str()));
+    // Saving half an answer list is refused.
+    assert_eq!(b.post(&base, &[("_csrf", &csrf), ("a", "0,0")]).0, 422);
+    // Published, the public page shows the outcome in plain language.
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/release"), Some(&ed), None).0, 200);
+    let op = s.login("beheer@register.nl");
+    assert_eq!(op.send("POST", &format!("/api/v1/algorithms/{id}/actions/publish"), None).0, 200);
+    let (_, public) = b.get(&format!("/nl/algoritme/{id}"));
+    assert!(public.contains("AI-verordening") && public.contains("transparantieverplichtingen"), "public summary");
+    assert!(public.contains("Vereisten die gelden"));
+    // Another organisation's editor gets no access to the check.
+    env.org("baarn", "central");
+    env.user("x@baarn.nl", Some("baarn"), &["editor"], false);
+    let other = Browser::new(&s);
+    other.login("x@baarn.nl");
+    assert_eq!(other.get(&base).0, 403);
+}

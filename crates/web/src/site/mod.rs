@@ -3,6 +3,7 @@
 //! rich-text editor). Dutch first, English under `/en`.
 
 mod admin;
+mod aiact;
 mod csrf;
 mod diff;
 mod downloads;
@@ -58,6 +59,7 @@ fn lang_routes() -> Router<App> {
         .route("/beheer/algoritme/{id}/bewerken", get(workspace::edit_form).post(workspace::save))
         .route("/beheer/algoritme/{id}/actie", post(workspace::act))
         .route("/beheer/algoritme/{id}/voorbeeld", get(workspace::preview))
+        .route("/beheer/algoritme/{id}/ai-act", get(aiact::page).post(aiact::save))
 }
 
 pub fn routes() -> Router<App> {

@@ -24,11 +24,18 @@ pub async fn record(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) ->
             }
         }
     }
+    let classification = app.store.classification(id).await.map_err(|e| ctx.err(e.into()))?;
     let body = html! {
         p.crumbs { a href=(format!("{}/organisatie/{}", ctx.base(), org.code)) { (org.name) } }
         h1 { (v.content.name()) }
         @if let Some(s) = v.content.str("description_short") { div.lead { (super::render::render_rich(s)) } }
         (record_view(v.standard_version, &v.content, ctx.lang))
+        @if let Some(c) = &classification {
+            section.group aria-labelledby="g-aiact" {
+                h2 #g-aiact { (ctx.t("AI-verordening", "AI Act")) }
+                (super::aiact::summary(&ctx, &app, c))
+            }
+        }
         section.group aria-labelledby="g-versions" {
             h2 #g-versions { (ctx.t("Versies", "Versions")) }
             p { (ctx.t("Alle gepubliceerde versies van deze registratie:", "Every published version of this registration:")) }

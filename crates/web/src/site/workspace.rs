@@ -411,7 +411,8 @@ fn record_page(ctx: &Ctx, l: &Loaded, flash: Option<&str>, errors: &[FieldError]
         }
         div.actions {
             @if editable { a.button.primary href=(format!("{base}/bewerken")) { (ctx.t("Bewerken", "Edit")) } " " }
-            a.button href=(format!("{base}/voorbeeld")) { (ctx.t("Voorbeeld", "Preview")) }
+            a.button href=(format!("{base}/voorbeeld")) { (ctx.t("Voorbeeld", "Preview")) } " "
+            @if editable { a.button href=(format!("{base}/ai-act")) { (ctx.t("AI-verordening-check", "AI Act check")) } }
         }
         @if !actions.is_empty() {
             section.workflow aria-labelledby="wf" {
@@ -535,7 +536,7 @@ pub async fn act(
         Ok(_) => Ok(Redirect::to(&format!("{}/beheer/algoritme/{}?gedaan=1", ctx.base(), meta.id)).into_response()),
         Err(ServiceError::Validation(errors)) => Ok(record_page(&ctx, &l, None, &errors, None)),
         Err(ServiceError::Forbidden { .. }) => Err(forbidden()),
-        Err(e @ (ServiceError::Workflow(_) | ServiceError::Stale)) => {
+        Err(e @ (ServiceError::Workflow(_) | ServiceError::Stale | ServiceError::BadInput { .. })) => {
             let (_, prob) = crate::problem::problem_of(&e);
             let msg = if ctx.lang == algoreg_standard::Lang::Nl { prob.detail_nl } else { prob.detail };
             Ok(record_page(&ctx, &l, None, &[], Some(msg)))

@@ -1,0 +1,164 @@
+//! The AI Act check in the editors' workspace: one question per page, answers kept in the address
+//! (`?a=0,2,1`), back and forth with links, no JavaScript; the outcome is saved with a form (CSRF).
+//! Also the public summary on the record page.
+
+use super::{Ctx, PageError};
+use algoreg_aiact::Next;
+use algoreg_domain::workflow::{self, Action};
+use algoreg_service::aiact::parse_answers;
+use algoreg_service::register::parse_id;
+use algoreg_service::{App, ServiceError};
+use algoreg_store::Classification;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::{html, Markup};
+use std::collections::HashMap;
+
+fn list(a: &[usize]) -> String {
+    a.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",")
+}
+
+/// The outcome in plain language: conclusion, obligations, dates, requirements.
+pub fn summary(ctx: &Ctx, app: &App, c: &Classification) -> Markup {
+    let (reqs, dates) = app.aiact_requirements(c);
+    html! {
+        p.lead { (c.conclusion) }
+        p { strong { (ctx.t("Wat volgt hieruit: ", "What follows: ")) } (c.obligation) }
+        @if !dates.is_empty() {
+            p { (ctx.t("Geldt vanaf: ", "Applies from: "))
+                @for (i, (label, date)) in dates.iter().enumerate() { @if i > 0 { "; " } (label) " " (date) } }
+        }
+        @if !reqs.is_empty() {
+            details {
+                summary { (ctx.t("Vereisten die gelden", "Requirements that apply")) " (" (reqs.len()) ")" }
+                ul { @for r in &reqs { li { @match &r.url { Some(u) => { a href=(u) { (r.name) } } None => { (r.name) } } } } }
+            }
+        }
+        p.meta { (ctx.t("Beslisboom ", "Decision tree ")) (c.tree) " " (c.tree_version) " · " (ctx.t("voor versie ", "for version ")) (c.version) " · " (c.created_at.format("%Y-%m-%d")) }
+    }
+}
+
+async fn authorised(ctx: &Ctx, app: &App, id: &str) -> Result<(algoreg_standard::AlgorithmId, String), PageError> {
+    let id = parse_id("id", id).map_err(|e| ctx.err(e))?;
+    let p = ctx.require()?.clone();
+    let meta = app.store.record(id).await.map_err(|e| ctx.err(e.into()))?.ok_or_else(|| ctx.err(ServiceError::NotFound("algorithm")))?;
+    let org = app
+        .store
+        .organisation(meta.org_id)
+        .await
+        .map_err(|e| ctx.err(e.into()))?
+        .ok_or_else(|| ctx.err(ServiceError::NotFound("organisation")))?;
+    if workflow::authorize(&p, org.id, org.flow, Action::Save).is_err() {
+        return Err(PageError::Status(axum::http::StatusCode::FORBIDDEN, "Geen toegang.".into(), "No access.".into()));
+    }
+    let name = app
+        .store
+        .version(id, meta.latest_version)
+        .await
+        .map_err(|e| ctx.err(e.into()))?
+        .map(|v| v.content.name().to_string())
+        .unwrap_or_default();
+    Ok((id, name))
+}
+
+pub async fn page(
+    ctx: Ctx,
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let (id, name) = authorised(&ctx, &app, &id).await?;
+    let mut answers = parse_answers(q.get("a").map(String::as_str).unwrap_or("")).map_err(|e| ctx.err(e))?;
+    // A choice from the form moves one step on (a plain GET form: works without JavaScript).
+    if let Some(k) = q.get("keuze") {
+        let k: usize = k.parse().map_err(|_| ctx.err(ServiceError::bad("keuze", "Kies een antwoord.", "Choose an answer.")))?;
+        answers.push(k);
+        return Ok(Redirect::to(&format!("{}/beheer/algoritme/{id}/ai-act?a={}", ctx.base(), list(&answers))).into_response());
+    }
+    let state = app.aiact_walk(&answers).map_err(|e| ctx.err(e))?;
+    let base = format!("{}/beheer/algoritme/{id}/ai-act", ctx.base());
+    let tree = &app.aiact.tree;
+    let current = app.store.classification(id).await.map_err(|e| ctx.err(e.into()))?;
+    let title = format!("{}: {name}", ctx.t("AI-verordening-check", "AI Act check"));
+    let body = html! {
+        p.crumbs { a href=(format!("{}/beheer/algoritme/{id}", ctx.base())) { (name) } }
+        h1 { (title) }
+        @if let (Some(c), true) = (&current, answers.is_empty()) {
+            section.notice aria-labelledby="now" { h2 #now { (ctx.t("Huidige uitkomst", "Current outcome")) } (summary(&ctx, &app, c)) }
+        }
+        @if !state.steps.is_empty() {
+            details {
+                summary { (ctx.t("Uw antwoorden tot nu toe", "Your answers so far")) " (" (state.steps.len()) ")" }
+                ol { @for s in &state.steps {
+                    @if let Some(q) = tree.question(&s.question_id) {
+                        li { (q.question) " — " strong { (q.answers.get(s.answer).map(|a| a.answer.as_str()).unwrap_or("")) } }
+                    }
+                } }
+            }
+            p { a href=(format!("{base}?a={}", list(&answers[..answers.len() - 1]))) { "← " (ctx.t("Vorige vraag", "Previous question")) } }
+        }
+        @match &state.at {
+            Next::Question(qid) => {
+                @if let Some(q) = tree.question(qid) {
+                    form method="get" action=(base) {
+                        input type="hidden" name="a" value=(list(&answers));
+                        fieldset {
+                            legend { h2 { (ctx.t("Vraag ", "Question ")) (state.steps.len() + 1) ": " (q.question) } }
+                            @if !q.explanation.is_empty() { p.hint { (q.explanation) } }
+                            @for (i, a) in q.answers.iter().enumerate() {
+                                div.choice {
+                                    input type="radio" name="keuze" id=(format!("k{i}")) value=(i) required;
+                                    label for=(format!("k{i}")) { (a.answer) }
+                                }
+                            }
+                        }
+                        button.primary type="submit" { (ctx.t("Volgende", "Next")) }
+                    }
+                }
+            }
+            Next::Conclusion(cid) => {
+                @if let Some(c) = tree.conclusion(cid) {
+                    section aria-labelledby="res" {
+                        h2 #res { (ctx.t("Uitkomst", "Outcome")) }
+                        p.lead { (c.conclusion) }
+                        p { strong { (ctx.t("Wat volgt hieruit: ", "What follows: ")) } (c.obligation) }
+                        @if state.labels.contains(algoreg_service::aiact::HIGH_RISK) {
+                            p.notice { (ctx.t("Een AI-systeem met een hoog risico hoort in publicatiecategorie A: ‘Hoog-risico AI-systeem’.", "A high-risk AI system belongs in publication category A: ‘Hoog-risico AI-systeem’.")) }
+                        }
+                        @if state.labels.contains(algoreg_service::aiact::PROHIBITED) {
+                            p.notice.rejected { (ctx.t("Na opslaan kan deze registratie niet worden vrijgegeven of gepubliceerd, tot de check een andere uitkomst heeft.", "After saving, this registration cannot be released or published until the check has another outcome.")) }
+                        }
+                        form method="post" action=(base) {
+                            (ctx.csrf_field())
+                            input type="hidden" name="a" value=(list(&answers));
+                            button.primary type="submit" { (ctx.t("Uitkomst opslaan", "Save the outcome")) }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    Ok(ctx.page(&title, body))
+}
+
+pub async fn save(
+    ctx: Ctx,
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form)?;
+    let (id, _) = authorised(&ctx, &app, &id).await?;
+    let p = ctx.require()?.clone();
+    let a = form.iter().find(|(k, _)| k == "a").map(|(_, v)| v.as_str()).unwrap_or("");
+    let answers = parse_answers(a).map_err(|e| ctx.err(e))?;
+    let (_, stored) = app.classify(&p, id, &answers).await.map_err(|e| ctx.err(e))?;
+    if stored.is_none() {
+        return Err(ctx.err(ServiceError::bad(
+            "a",
+            "De vragen zijn nog niet allemaal beantwoord.",
+            "Not every question has been answered yet.",
+        )));
+    }
+    Ok(Redirect::to(&format!("{}/beheer/algoritme/{id}?gedaan=1", ctx.base())).into_response())
+}
