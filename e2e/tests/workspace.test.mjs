@@ -69,6 +69,20 @@ test("four eyes: register from a template, validate, release, reject, fix, appro
   const recordUrl = page.url().split("?")[0];
   const id = recordUrl.split("/").pop();
 
+  // The AI Act check: one question per page, answered with the keyboard-operable radio buttons.
+  await page.goto(recordUrl + "/ai-act");
+  await noViolations(page, "AI Act question");
+  await screenshot(page, "workspace-ai-act-question");
+  for (const choice of [0, 0, 2, 1, 2, 1, 1, 0]) {
+    await page.check(`#k${choice}`);
+    await Promise.all([page.waitForNavigation(), page.click("button:has-text('Volgende')")]);
+  }
+  assert.match(await page.locator("main").innerText(), /transparantieverplichtingen/);
+  await noViolations(page, "AI Act outcome");
+  await screenshot(page, "workspace-ai-act-outcome");
+  await Promise.all([page.waitForNavigation(), page.click("button:has-text('Uitkomst opslaan')")]);
+  assert.match(await page.locator("p.notice").innerText(), /Gedaan/);
+
   await Promise.all([page.waitForNavigation(), page.click("button:has-text('Vrijgeven')")]);
   assert.match(await page.locator(".facts").innerText(), /Vrijgegeven/);
   assert.equal(await page.locator("button:has-text('Publiceren')").count(), 0, "no publish button for the editor");
@@ -105,6 +119,8 @@ test("four eyes: register from a template, validate, release, reject, fix, appro
   await Promise.all([ap.waitForNavigation(), ap.click("button:has-text('Publiceren')")]);
   await ap.goto(server.base + "/nl/algoritme/" + id);
   assert.match(await ap.locator("main").innerText(), /kortere wachttijd/);
+  assert.match(await ap.locator("main").innerText(), /AI-verordening/);
+  await noViolations(ap, "public record with the AI Act summary");
   await screenshot(ap, "public-record");
   await ctx.close();
   await actx.close();
@@ -124,6 +140,20 @@ test("central flow: the editor releases, the central operator publishes", async 
   await Promise.all([page.waitForNavigation(), page.click("text=Opslaan als concept")]);
   const recordUrl = page.url().split("?")[0];
   const id = recordUrl.split("/").pop();
+
+  // The AI Act check: one question per page, answered with the keyboard-operable radio buttons.
+  await page.goto(recordUrl + "/ai-act");
+  await noViolations(page, "AI Act question");
+  await screenshot(page, "workspace-ai-act-question");
+  for (const choice of [0, 0, 2, 1, 2, 1, 1, 0]) {
+    await page.check(`#k${choice}`);
+    await Promise.all([page.waitForNavigation(), page.click("button:has-text('Volgende')")]);
+  }
+  assert.match(await page.locator("main").innerText(), /transparantieverplichtingen/);
+  await noViolations(page, "AI Act outcome");
+  await screenshot(page, "workspace-ai-act-outcome");
+  await Promise.all([page.waitForNavigation(), page.click("button:has-text('Uitkomst opslaan')")]);
+  assert.match(await page.locator("p.notice").innerText(), /Gedaan/);
   await Promise.all([page.waitForNavigation(), page.click("button:has-text('Vrijgeven')")]);
 
   const octx = await chrome.newContext({ bypassCSP: true });
