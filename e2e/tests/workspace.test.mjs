@@ -82,6 +82,12 @@ test("four eyes: register from a template, validate, release, reject, fix, appro
   await screenshot(page, "workspace-ai-act-outcome");
   await Promise.all([page.waitForNavigation(), page.click("button:has-text('Uitkomst opslaan')")]);
   assert.match(await page.locator("p.notice").innerText(), /Gedaan/);
+  // The requirements that follow, kept up to date on the check's page.
+  await page.goto(recordUrl + "/ai-act");
+  assert.match(await page.locator("main").innerText(), /Vereisten bijhouden/);
+  await noViolations(page, "AI Act requirements");
+  await screenshot(page, "workspace-ai-act-requirements");
+  await page.goto(recordUrl);
 
   await Promise.all([page.waitForNavigation(), page.click("button:has-text('Vrijgeven')")]);
   assert.match(await page.locator(".facts").innerText(), /Vrijgegeven/);
@@ -154,6 +160,12 @@ test("central flow: the editor releases, the central operator publishes", async 
   await screenshot(page, "workspace-ai-act-outcome");
   await Promise.all([page.waitForNavigation(), page.click("button:has-text('Uitkomst opslaan')")]);
   assert.match(await page.locator("p.notice").innerText(), /Gedaan/);
+  // The requirements that follow, kept up to date on the check's page.
+  await page.goto(recordUrl + "/ai-act");
+  assert.match(await page.locator("main").innerText(), /Vereisten bijhouden/);
+  await noViolations(page, "AI Act requirements");
+  await screenshot(page, "workspace-ai-act-requirements");
+  await page.goto(recordUrl);
   await Promise.all([page.waitForNavigation(), page.click("button:has-text('Vrijgeven')")]);
 
   const octx = await chrome.newContext({ bypassCSP: true });

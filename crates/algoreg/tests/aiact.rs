@@ -67,6 +67,24 @@ fn classification_over_the_api_blocks_prohibited_practices() {
     assert!(c["labels"].as_array().unwrap().iter().any(|l| l == "hoog-risico AI"));
     assert!(c["requirements"].as_array().unwrap().iter().any(|r| r["urn"].as_str().unwrap().ends_with("alg-grondrechten")));
     assert!(c["applies_from"].as_array().unwrap().iter().any(|d| d["date"] == "2026-08-02"));
+    // Compliance per requirement: statuses, reasons, evidence links; only the record's organisation.
+    let urn = c["requirements"].as_array().unwrap().iter().find(|r| r["urn"].as_str().unwrap().ends_with("alg-grondrechten")).unwrap()
+        ["urn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let rpath = format!("/api/v1/algorithms/{benefits}/ai-act/requirements/{urn}");
+    let (st, e) = s.send("PUT", &rpath, Some(&ed), Some(json!({"status": "done", "evidence": ["https://zeist.nl/iama.pdf"]})));
+    assert_eq!(st, 200, "{e}");
+    assert_eq!(e["status"], "done");
+    assert_eq!(s.send("PUT", &rpath, Some(&ed), Some(json!({"status": "not_applicable"}))).0, 422, "a reason is needed");
+    assert_eq!(s.send("PUT", &rpath, Some(&ed), Some(json!({"status": "klaar"}))).0, 422);
+    assert_eq!(s.send("PUT", &rpath, Some(&ed), Some(json!({"status": "done", "evidence": ["geen link"]}))).0, 422);
+    assert_eq!(
+        s.send("PUT", &format!("/api/v1/algorithms/{benefits}/ai-act/requirements/urn:x"), Some(&ed), Some(json!({"status": "done"}))).0,
+        422
+    );
+    assert_eq!(s.send("PUT", &rpath, Some(&other), Some(json!({"status": "done"}))).0, 403);
     // Not public before publication; public after.
     assert_eq!(s.send("GET", &path, None, None).0, 404);
     assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{benefits}/actions/release"), Some(&ed), None).0, 200);
@@ -74,6 +92,10 @@ fn classification_over_the_api_blocks_prohibited_practices() {
     let (st, public) = s.send("GET", &path, None, None);
     assert_eq!(st, 200);
     assert_eq!(public["conclusion_id"], "C-hoog-risico-gebruiker");
+    assert_eq!(public["compliance"]["done"], 1);
+    assert!(public["compliance"]["total"].as_u64().unwrap() >= 4);
+    let r = public["requirements"].as_array().unwrap().iter().find(|r| r["urn"] == urn.as_str()).unwrap();
+    assert_eq!(r["evidence"][0], "https://zeist.nl/iama.pdf");
 
     // A prohibited practice: release is refused with the reason, until classified again.
     let camera = create("Gezichten herkennen op straat");

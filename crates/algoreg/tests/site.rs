@@ -306,6 +306,25 @@ fn ai_act_check_one_question_per_page_without_javascript() {
     assert_eq!(loc.as_deref(), Some(format!("/nl/beheer/algoritme/{id}?gedaan=1").as_str()));
     // Saving half an answer list is refused.
     assert_eq!(b.post(&base, &[("_csrf", &csrf), ("a", "0,0")]).0, 422);
+    // The requirements that follow can be kept up to date on the same page.
+    let (_, page) = b.get(&base);
+    assert!(page.contains("Vereisten bijhouden"), "requirements form");
+    let (st, _, _) = b.post(
+        &format!("{base}/vereiste"),
+        &[
+            ("_csrf", &csrf),
+            ("urn", "urn:algoreg:ver:alg-transparantie"),
+            ("status", "done"),
+            ("reason", ""),
+            ("evidence", "https://ede.nl/chatbot"),
+        ],
+    );
+    assert_eq!(st, 303);
+    let (st, _, _) = b.post(
+        &format!("{base}/vereiste"),
+        &[("_csrf", &csrf), ("urn", "urn:algoreg:ver:alg-transparantie"), ("status", "not_applicable"), ("reason", ""), ("evidence", "")],
+    );
+    assert_eq!(st, 422, "not applicable needs a reason");
     // Published, the public page shows the outcome in plain language.
     assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/release"), Some(&ed), None).0, 200);
     let op = s.login("beheer@register.nl");
@@ -313,6 +332,7 @@ fn ai_act_check_one_question_per_page_without_javascript() {
     let (_, public) = b.get(&format!("/nl/algoritme/{id}"));
     assert!(public.contains("AI-verordening") && public.contains("transparantieverplichtingen"), "public summary");
     assert!(public.contains("Vereisten die gelden"));
+    assert!(public.contains("Voldaan") && public.contains("https://ede.nl/chatbot"), "the compliance summary is public");
     // Another organisation's editor gets no access to the check.
     env.org("baarn", "central");
     env.user("x@baarn.nl", Some("baarn"), &["editor"], false);

@@ -97,6 +97,100 @@ impl App {
     }
 }
 
+/// The statuses a requirement can have.
+pub const STATUSES: &[(&str, &str, &str)] = &[
+    ("not_started", "Nog niet begonnen", "Not started"),
+    ("in_progress", "Bezig", "In progress"),
+    ("done", "Voldaan", "Done"),
+    ("not_applicable", "Niet van toepassing", "Not applicable"),
+];
+
+impl App {
+    /// Sets where a record stands with one of the requirements that follow from its classification.
+    pub async fn set_compliance(
+        &self,
+        actor: &Principal,
+        id: AlgorithmId,
+        urn: &str,
+        status: &str,
+        reason: Option<String>,
+        evidence: Vec<String>,
+    ) -> Result<algoreg_store::ComplianceEntry> {
+        let meta = self.store.record(id).await?.ok_or(ServiceError::NotFound("algorithm"))?;
+        let org = self.store.organisation(meta.org_id).await?.ok_or(ServiceError::NotFound("organisation"))?;
+        workflow::authorize(actor, org.id, org.flow, Action::Save)?;
+        let c = self
+            .store
+            .classification(id)
+            .await?
+            .ok_or_else(|| ServiceError::bad("urn", "Doe eerst de AI-verordening-check.", "Do the AI Act check first."))?;
+        let (reqs, _) = self.aiact_requirements(&c);
+        if !reqs.iter().any(|r| r.urn == urn) {
+            return Err(ServiceError::bad(
+                "urn",
+                "Deze vereiste geldt niet voor dit algoritme.",
+                "This requirement does not apply to this algorithm.",
+            ));
+        }
+        if !STATUSES.iter().any(|(s, _, _)| *s == status) {
+            return Err(ServiceError::bad(
+                "status",
+                "Kies: not_started, in_progress, done of not_applicable.",
+                "Choose: not_started, in_progress, done or not_applicable.",
+            ));
+        }
+        let reason = reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
+        if status == "not_applicable" && reason.is_none() {
+            return Err(ServiceError::bad(
+                "reason",
+                "Zeg waarom deze vereiste niet van toepassing is.",
+                "Say why this requirement does not apply.",
+            ));
+        }
+        if reason.as_ref().is_some_and(|r| r.chars().count() > 2000) {
+            return Err(ServiceError::bad("reason", "Een reden heeft hoogstens 2000 tekens.", "A reason has at most 2000 characters."));
+        }
+        let evidence: Vec<String> = evidence.into_iter().map(|e| e.trim().to_string()).filter(|e| !e.is_empty()).collect();
+        if evidence.len() > 10 || evidence.iter().any(|e| !algoreg_standard::validate::is_web_url(e) || e.len() > 500) {
+            return Err(ServiceError::bad(
+                "evidence",
+                "Bewijs is een lijst van hoogstens 10 volledige webadressen (https://...).",
+                "Evidence is a list of at most 10 full web addresses (https://...).",
+            ));
+        }
+        let entry = algoreg_store::ComplianceEntry {
+            urn: urn.to_string(),
+            status: status.to_string(),
+            reason,
+            evidence,
+            updated_at: Utc::now(),
+            updated_by: actor.key.clone(),
+        };
+        self.store.set_compliance(id, &entry).await?;
+        Ok(entry)
+    }
+
+    /// Every applicable requirement with where the record stands (not started when nothing is recorded).
+    pub async fn compliance_overview(&self, c: &Classification) -> Result<Vec<(Requirement, algoreg_store::ComplianceEntry)>> {
+        let recorded = self.store.compliance(c.record).await?;
+        let (reqs, _) = self.aiact_requirements(c);
+        Ok(reqs
+            .into_iter()
+            .map(|r| {
+                let e = recorded.iter().find(|e| e.urn == r.urn).cloned().unwrap_or(algoreg_store::ComplianceEntry {
+                    urn: r.urn.clone(),
+                    status: "not_started".into(),
+                    reason: None,
+                    evidence: vec![],
+                    updated_at: c.created_at,
+                    updated_by: String::new(),
+                });
+                (r.clone(), e)
+            })
+            .collect())
+    }
+}
+
 /// Refuses release and publication of a record whose current classification is a prohibited practice.
 pub async fn allows_publication(store: &dyn algoreg_store::Store, id: AlgorithmId) -> Result<()> {
     {

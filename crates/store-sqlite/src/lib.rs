@@ -464,6 +464,45 @@ impl Store for SqliteStore {
         }))
     }
 
+    async fn set_compliance(&self, id: AlgorithmId, e: &ComplianceEntry) -> Result<()> {
+        sqlx::query("INSERT INTO compliance (record_id, urn, status, reason, evidence, updated_at, updated_by) VALUES (?,?,?,?,?,?,?) ON CONFLICT (record_id, urn) DO UPDATE SET status=excluded.status, reason=excluded.reason, evidence=excluded.evidence, updated_at=excluded.updated_at, updated_by=excluded.updated_by")
+            .bind(id.to_string())
+            .bind(&e.urn)
+            .bind(&e.status)
+            .bind(&e.reason)
+            .bind(json(&e.evidence))
+            .bind(ts(&e.updated_at))
+            .bind(&e.updated_by)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn compliance(&self, id: AlgorithmId) -> Result<Vec<ComplianceEntry>> {
+        let rows =
+            sqlx::query("SELECT urn, status, reason, evidence, updated_at, updated_by FROM compliance WHERE record_id=? ORDER BY urn")
+                .bind(id.to_string())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?;
+        rows.iter()
+            .map(|r| {
+                Ok(ComplianceEntry {
+                    urn: r.get(0),
+                    status: r.get(1),
+                    reason: r.get(2),
+                    evidence: serde_json::from_str(&r.get::<String, _>(3))
+                        .map_err(|_| StoreError::Backend("compliance evidence".into()))?,
+                    updated_at: chrono::DateTime::parse_from_rfc3339(&r.get::<String, _>(4))
+                        .map(|t| t.with_timezone(&Utc))
+                        .map_err(|_| StoreError::Backend("compliance time".into()))?,
+                    updated_by: r.get(5),
+                })
+            })
+            .collect()
+    }
+
     async fn create_template(&self, name: &str, source: &str, content: &algoreg_standard::Content) -> Result<i64> {
         let id = sqlx::query("INSERT INTO templates (name, source, content, created_at) VALUES (?,?,?,?) RETURNING id")
             .bind(name)

@@ -50,6 +50,8 @@ pub trait Store: Send + Sync + 'static {
     // AI Act classifications (the newest per record is current)
     async fn save_classification(&self, c: &Classification) -> Result<()>;
     async fn classification(&self, id: AlgorithmId) -> Result<Option<Classification>>;
+    async fn set_compliance(&self, id: AlgorithmId, entry: &ComplianceEntry) -> Result<()>;
+    async fn compliance(&self, id: AlgorithmId) -> Result<Vec<ComplianceEntry>>;
 
     // Templates: starting points for new registrations
     async fn create_template(&self, name: &str, source: &str, content: &algoreg_standard::Content) -> Result<i64>;

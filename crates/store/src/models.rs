@@ -231,3 +231,17 @@ pub struct Classification {
     pub created_at: DateTime<Utc>,
     pub created_by: String,
 }
+
+/// Where a record stands with one requirement.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ComplianceEntry {
+    pub urn: String,
+    /// not_started, in_progress, done or not_applicable.
+    pub status: String,
+    /// Why a requirement does not apply (required for not_applicable).
+    pub reason: Option<String>,
+    /// Links to evidence (reports, assessments).
+    pub evidence: Vec<String>,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: String,
+}

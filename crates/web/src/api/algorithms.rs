@@ -138,16 +138,47 @@ pub struct AiActAnswers {
     pub answers: Vec<usize>,
 }
 
-fn classification_json(app: &App, c: &algoreg_store::Classification) -> serde_json::Value {
-    let (reqs, dates) = app.aiact_requirements(c);
-    serde_json::json!({
+async fn classification_json(app: &App, c: &algoreg_store::Classification) -> Result<serde_json::Value, ApiError> {
+    let (_, dates) = app.aiact_requirements(c);
+    let overview = app.compliance_overview(c).await?;
+    let count = |s: &str| overview.iter().filter(|(_, e)| e.status == s).count();
+    Ok(serde_json::json!({
         "tree": c.tree, "tree_version": c.tree_version, "version": c.version,
         "answers": c.answers.iter().map(|(q, a)| serde_json::json!({"question": q, "answer": a})).collect::<Vec<_>>(),
         "labels": c.labels, "conclusion_id": c.conclusion_id, "conclusion": c.conclusion, "obligation": c.obligation,
         "applies_from": dates.iter().map(|(l, d)| serde_json::json!({"label": l, "date": d})).collect::<Vec<_>>(),
-        "requirements": reqs.iter().map(|r| serde_json::json!({"urn": r.urn, "name": r.name, "url": r.url})).collect::<Vec<_>>(),
+        "requirements": overview.iter().map(|(r, e)| serde_json::json!({
+            "urn": r.urn, "name": r.name, "url": r.url, "status": e.status, "reason": e.reason, "evidence": e.evidence,
+        })).collect::<Vec<_>>(),
+        "compliance": {"total": overview.len(), "done": count("done"), "in_progress": count("in_progress"),
+            "not_started": count("not_started"), "not_applicable": count("not_applicable")},
         "classified_at": c.created_at.to_rfc3339(),
-    })
+    }))
+}
+
+#[derive(serde::Deserialize, utoipa::ToSchema)]
+pub struct ComplianceUpdate {
+    /// not_started, in_progress, done or not_applicable
+    pub status: String,
+    /// Required for not_applicable.
+    pub reason: Option<String>,
+    /// Links to evidence (https).
+    #[serde(default)]
+    pub evidence: Vec<String>,
+}
+
+/// Records where the algorithm stands with one requirement of its classification.
+#[utoipa::path(put, path = "/api/v1/algorithms/{id}/ai-act/requirements/{urn}", tag = "workspace", params(("id" = String, Path), ("urn" = String, Path)),
+    request_body = ComplianceUpdate, security(("bearer" = [])),
+    responses((status = 200, body = Object), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn aiact_requirement(
+    State(app): State<App>,
+    Auth(p): Auth,
+    Path((id, urn)): Path<(String, String)>,
+    JsonBody(body): JsonBody<ComplianceUpdate>,
+) -> Result<Json<algoreg_store::ComplianceEntry>, ApiError> {
+    let id = parse_id("id", &id)?;
+    Ok(Json(app.set_compliance(&p, id, &urn, &body.status, body.reason, body.evidence).await?))
 }
 
 /// The AI Act classification of a published record, with its obligations and applicable requirements.
@@ -157,7 +188,7 @@ pub async fn aiact_get(State(app): State<App>, Path(id): Path<String>) -> Result
     let id = parse_id("id", &id)?;
     app.register().published(id).await?;
     let c = app.store.classification(id).await.map_err(|e| ApiError(e.into()))?.ok_or(ApiError::not_found("classification"))?;
-    Ok(Json(classification_json(&app, &c)))
+    Ok(Json(classification_json(&app, &c).await?))
 }
 
 /// Answers the AI Act questionnaire for a record. Unfinished: the next question (nothing stored).
@@ -176,7 +207,9 @@ pub async fn aiact_answer(
     }
     let (state, stored) = app.classify(&p, id, &body.answers).await?;
     match stored {
-        Some(c) => Ok((StatusCode::CREATED, Json(serde_json::json!({"finished": true, "classification": classification_json(&app, &c)})))),
+        Some(c) => {
+            Ok((StatusCode::CREATED, Json(serde_json::json!({"finished": true, "classification": classification_json(&app, &c).await?}))))
+        }
         None => {
             let algoreg_aiact::Next::Question(qid) = &state.at else {
                 return Err(ApiError(algoreg_service::ServiceError::Internal("no question".into())));

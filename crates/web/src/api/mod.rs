@@ -20,7 +20,7 @@ pub use dto::*;
     info(title = "algoreg API", version = "1", description = "The algorithm register: organisations register algorithms under the publication standard, move them through their publication workflow and publish them. Public reads need no login; writes need an organisation-scoped bearer token."),
     paths(
         organisations::list, organisations::get_one, organisations::create,
-        algorithms::list, algorithms::get_current, algorithms::history, algorithms::version, algorithms::mapping, algorithms::aiact_get, algorithms::aiact_answer,
+        algorithms::list, algorithms::get_current, algorithms::history, algorithms::version, algorithms::mapping, algorithms::aiact_get, algorithms::aiact_answer, algorithms::aiact_requirement,
         algorithms::create, algorithms::save, algorithms::act, algorithms::workspace,
         session::login, session::whoami, session::logout, import::import,
     ),
@@ -53,6 +53,7 @@ pub fn routes() -> Router<App> {
         .route("/algorithms/{id}/versions/{number}", get(algorithms::version))
         .route("/algorithms/{id}/mappings/{name}", get(algorithms::mapping))
         .route("/algorithms/{id}/ai-act", get(algorithms::aiact_get).post(algorithms::aiact_answer))
+        .route("/algorithms/{id}/ai-act/requirements/{urn}", put(algorithms::aiact_requirement))
         .route("/algorithms/{id}/draft", put(algorithms::save))
         .route("/algorithms/{id}/actions/{action}", post(algorithms::act))
         .route("/algorithms/{id}/workspace", get(algorithms::workspace))

@@ -18,9 +18,17 @@ fn list(a: &[usize]) -> String {
     a.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(",")
 }
 
-/// The outcome in plain language: conclusion, obligations, dates, requirements.
-pub fn summary(ctx: &Ctx, app: &App, c: &Classification) -> Markup {
-    let (reqs, dates) = app.aiact_requirements(c);
+type Overview = Vec<(algoreg_aiact::catalogue::Requirement, algoreg_store::ComplianceEntry)>;
+
+fn status_label(ctx: &Ctx, s: &str) -> String {
+    algoreg_service::aiact::STATUSES.iter().find(|x| x.0 == s).map(|x| ctx.t(x.1, x.2).to_string()).unwrap_or_else(|| s.to_string())
+}
+
+/// The outcome in plain language: conclusion, obligations, dates, requirements and where the
+/// organisation stands with each.
+pub fn summary(ctx: &Ctx, app: &App, c: &Classification, overview: &Overview) -> Markup {
+    let (_, dates) = app.aiact_requirements(c);
+    let done = overview.iter().filter(|(_, e)| e.status == "done" || e.status == "not_applicable").count();
     html! {
         p.lead { (c.conclusion) }
         p { strong { (ctx.t("Wat volgt hieruit: ", "What follows: ")) } (c.obligation) }
@@ -28,10 +36,19 @@ pub fn summary(ctx: &Ctx, app: &App, c: &Classification) -> Markup {
             p { (ctx.t("Geldt vanaf: ", "Applies from: "))
                 @for (i, (label, date)) in dates.iter().enumerate() { @if i > 0 { "; " } (label) " " (date) } }
         }
-        @if !reqs.is_empty() {
+        @if !overview.is_empty() {
+            p { (ctx.t("Vereisten die gelden: ", "Requirements that apply: ")) (overview.len()) "; "
+                (ctx.t("afgehandeld: ", "dealt with: ")) (done) }
             details {
-                summary { (ctx.t("Vereisten die gelden", "Requirements that apply")) " (" (reqs.len()) ")" }
-                ul { @for r in &reqs { li { @match &r.url { Some(u) => { a href=(u) { (r.name) } } None => { (r.name) } } } } }
+                summary { (ctx.t("Vereisten die gelden", "Requirements that apply")) " (" (overview.len()) ")" }
+                ul { @for (r, e) in overview {
+                    li {
+                        @match &r.url { Some(u) => { a href=(u) { (r.name) } } None => { (r.name) } }
+                        " — " (status_label(ctx, &e.status))
+                        @if let Some(reason) = &e.reason { " (" (reason) ")" }
+                        @for (i, ev) in e.evidence.iter().enumerate() { " · " a href=(ev) { (ctx.t("bewijs ", "evidence ")) (i + 1) } }
+                    }
+                } }
             }
         }
         p.meta { (ctx.t("Beslisboom ", "Decision tree ")) (c.tree) " " (c.tree_version) " · " (ctx.t("voor versie ", "for version ")) (c.version) " · " (c.created_at.format("%Y-%m-%d")) }
@@ -79,12 +96,43 @@ pub async fn page(
     let base = format!("{}/beheer/algoritme/{id}/ai-act", ctx.base());
     let tree = &app.aiact.tree;
     let current = app.store.classification(id).await.map_err(|e| ctx.err(e.into()))?;
+    let overview = match &current {
+        Some(c) => app.compliance_overview(c).await.map_err(|e| ctx.err(e))?,
+        None => vec![],
+    };
     let title = format!("{}: {name}", ctx.t("AI-verordening-check", "AI Act check"));
     let body = html! {
         p.crumbs { a href=(format!("{}/beheer/algoritme/{id}", ctx.base())) { (name) } }
         h1 { (title) }
         @if let (Some(c), true) = (&current, answers.is_empty()) {
-            section.notice aria-labelledby="now" { h2 #now { (ctx.t("Huidige uitkomst", "Current outcome")) } (summary(&ctx, &app, c)) }
+            section.notice aria-labelledby="now" { h2 #now { (ctx.t("Huidige uitkomst", "Current outcome")) } (summary(&ctx, &app, c, &overview)) }
+            @if !overview.is_empty() {
+                section aria-labelledby="reqs" {
+                    h2 #reqs { (ctx.t("Vereisten bijhouden", "Keep track of the requirements")) }
+                    @for (i, (r, e)) in overview.iter().enumerate() {
+                        form.requirement method="post" action=(format!("{base}/vereiste")) {
+                            (ctx.csrf_field())
+                            input type="hidden" name="urn" value=(r.urn);
+                            fieldset {
+                                legend { (r.name) }
+                                @if !r.description.trim().is_empty() { p.hint { (r.description.trim()) } }
+                                label for=(format!("st{i}")) { (ctx.t("Stand van zaken", "Status")) }
+                                select id=(format!("st{i}")) name="status" {
+                                    @for (code, nl, en) in algoreg_service::aiact::STATUSES {
+                                        option value=(code) selected[*code == e.status] { (ctx.t(nl, en)) }
+                                    }
+                                }
+                                label for=(format!("re{i}")) { (ctx.t("Reden (nodig bij ‘niet van toepassing’)", "Reason (needed for ‘not applicable’)")) }
+                                textarea id=(format!("re{i}")) name="reason" rows="2" { (e.reason.as_deref().unwrap_or("")) }
+                                label for=(format!("ev{i}")) { (ctx.t("Link naar bewijs", "Link to evidence")) }
+                                input id=(format!("ev{i}")) type="url" name="evidence" value=(e.evidence.first().map(String::as_str).unwrap_or(""));
+                            }
+                            button type="submit" { (ctx.t("Bewaren", "Save")) }
+                        }
+                    }
+                }
+            }
+            p { a.button href=(format!("{base}?a=")) { (ctx.t("Check opnieuw doen", "Do the check again")) } }
         }
         @if !state.steps.is_empty() {
             details {
@@ -141,15 +189,25 @@ pub async fn page(
     Ok(ctx.page(&title, body))
 }
 
+/// A form post on the check: the CSRF token, then the caller's right to edit the record.
+async fn posted(
+    ctx: &Ctx,
+    app: &App,
+    id: &str,
+    form: &[(String, String)],
+) -> Result<(algoreg_standard::AlgorithmId, algoreg_domain::Principal), PageError> {
+    ctx.check_csrf(form)?;
+    let (id, _) = authorised(ctx, app, id).await?;
+    Ok((id, ctx.require()?.clone()))
+}
+
 pub async fn save(
     ctx: Ctx,
     State(app): State<App>,
     Path(id): Path<String>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    ctx.check_csrf(&form)?;
-    let (id, _) = authorised(&ctx, &app, &id).await?;
-    let p = ctx.require()?.clone();
+    let (id, p) = posted(&ctx, &app, &id, &form).await?;
     let a = form.iter().find(|(k, _)| k == "a").map(|(_, v)| v.as_str()).unwrap_or("");
     let answers = parse_answers(a).map_err(|e| ctx.err(e))?;
     let (_, stored) = app.classify(&p, id, &answers).await.map_err(|e| ctx.err(e))?;
@@ -161,4 +219,19 @@ pub async fn save(
         )));
     }
     Ok(Redirect::to(&format!("{}/beheer/algoritme/{id}?gedaan=1", ctx.base())).into_response())
+}
+
+pub async fn requirement(
+    ctx: Ctx,
+    State(app): State<App>,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let (id, p) = posted(&ctx, &app, &id, &form).await?;
+    let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let evidence: Vec<String> = form.iter().filter(|(k, _)| k == "evidence").map(|(_, v)| v.clone()).collect();
+    app.set_compliance(&p, id, &get("urn").unwrap_or_default(), &get("status").unwrap_or_default(), get("reason"), evidence)
+        .await
+        .map_err(|e| ctx.err(e))?;
+    Ok(Redirect::to(&format!("{}/beheer/algoritme/{id}/ai-act", ctx.base())).into_response())
 }

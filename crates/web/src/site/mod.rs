@@ -60,6 +60,7 @@ fn lang_routes() -> Router<App> {
         .route("/beheer/algoritme/{id}/actie", post(workspace::act))
         .route("/beheer/algoritme/{id}/voorbeeld", get(workspace::preview))
         .route("/beheer/algoritme/{id}/ai-act", get(aiact::page).post(aiact::save))
+        .route("/beheer/algoritme/{id}/ai-act/vereiste", post(aiact::requirement))
 }
 
 pub fn routes() -> Router<App> {

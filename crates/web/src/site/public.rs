@@ -25,6 +25,10 @@ pub async fn record(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) ->
         }
     }
     let classification = app.store.classification(id).await.map_err(|e| ctx.err(e.into()))?;
+    let overview = match &classification {
+        Some(c) => app.compliance_overview(c).await.map_err(|e| ctx.err(e))?,
+        None => vec![],
+    };
     let body = html! {
         p.crumbs { a href=(format!("{}/organisatie/{}", ctx.base(), org.code)) { (org.name) } }
         h1 { (v.content.name()) }
@@ -33,7 +37,7 @@ pub async fn record(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) ->
         @if let Some(c) = &classification {
             section.group aria-labelledby="g-aiact" {
                 h2 #g-aiact { (ctx.t("AI-verordening", "AI Act")) }
-                (super::aiact::summary(&ctx, &app, c))
+                (super::aiact::summary(&ctx, &app, c, &overview))
             }
         }
         section.group aria-labelledby="g-versions" {
