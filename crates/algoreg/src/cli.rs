@@ -49,6 +49,15 @@ enum Command {
         /// Requests per minute per client address on the live register's APIs (`/api`, `/aanleverapi`); 0 is no limit.
         #[arg(long, default_value_t = 0, env = "ALGOREG_API_RATE_LIMIT")]
         api_rate_limit: u32,
+        /// An AI Act decision tree (YAML or JSON, the government decision aid's format) instead of the built-in one.
+        #[arg(long, env = "ALGOREG_AIACT_TREE")]
+        aiact_tree: Option<PathBuf>,
+        /// A requirements catalogue: a task-registry folder (requirements/, measures/) instead of the built-in one.
+        #[arg(long, env = "ALGOREG_AIACT_CATALOGUE")]
+        aiact_catalogue: Option<PathBuf>,
+        /// The dates from which obligations apply (YAML: label: yyyy-mm-dd) instead of the built-in ones.
+        #[arg(long, env = "ALGOREG_AIACT_DATES")]
+        aiact_dates: Option<PathBuf>,
     },
     /// Rebuilds the search index from the store.
     Reindex {
@@ -241,6 +250,46 @@ async fn open(data: &Path) -> Result<App, ServiceError> {
     Ok(App::new(Arc::new(store)))
 }
 
+/// The AI Act tree, catalogue and dates: the built-in ones, or files given on the command line.
+fn load_aiact(tree: Option<&Path>, catalogue: Option<&Path>, dates: Option<&Path>) -> Result<algoreg_service::aiact::AiAct, ServiceError> {
+    let mut a = algoreg_service::aiact::AiAct::builtin();
+    let text = |p: &Path| -> Result<String, ServiceError> {
+        String::from_utf8(read_file(p)?)
+            .map_err(|_| ServiceError::bad("file", format!("{}: geen UTF-8", p.display()), format!("{}: not UTF-8", p.display())))
+    };
+    let invalid = |field: &str, e: String| ServiceError::bad(field, e.clone(), e);
+    if let Some(p) = tree {
+        let t = text(p)?;
+        let parsed = if t.trim_start().starts_with('{') { algoreg_aiact::Tree::from_json(&t) } else { algoreg_aiact::Tree::from_yaml(&t) };
+        let tree = parsed.map_err(|e| invalid("aiact-tree", format!("{}: {e}", p.display())))?;
+        algoreg_aiact::check(&tree).map_err(|e| invalid("aiact-tree", format!("{}: {e}", p.display())))?;
+        a.tree = tree;
+    }
+    if let Some(dir) = catalogue {
+        let mut files = vec![];
+        for sub in ["requirements", "measures"] {
+            let d = dir.join(sub);
+            let entries = std::fs::read_dir(&d).map_err(|e| invalid("aiact-catalogue", format!("{}: {e}", d.display())))?;
+            for e in entries.flatten() {
+                let p = e.path();
+                if p.extension().is_some_and(|x| x == "yaml" || x == "yml") {
+                    files.push((p.display().to_string(), text(&p)?));
+                }
+            }
+        }
+        let c = algoreg_aiact::catalogue::Catalogue::from_files(&dir.display().to_string(), &files)
+            .map_err(|e| invalid("aiact-catalogue", e.to_string()))?;
+        for w in &c.warnings {
+            eprintln!("aiact catalogue: {w}");
+        }
+        a.catalogue = c;
+    }
+    if let Some(p) = dates {
+        a.dates = algoreg_aiact::builtin::dates(&text(p)?).map_err(|e| invalid("aiact-dates", format!("{}: {e}", p.display())))?;
+    }
+    Ok(a)
+}
+
 fn read_file(file: &Path) -> Result<Vec<u8>, ServiceError> {
     std::fs::read(file).map_err(|e| {
         ServiceError::bad("file", format!("Kan {} niet lezen: {e}", file.display()), format!("Cannot read {}: {e}", file.display()))
@@ -262,7 +311,8 @@ fn out_writer(out: &Option<PathBuf>) -> Result<Box<dyn Write>, ServiceError> {
 
 pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
     match cli.command {
-        Command::Serve { data, addr, demo, api_rate_limit } => {
+        Command::Serve { data, addr, demo, api_rate_limit, aiact_tree, aiact_catalogue, aiact_dates } => {
+            let aiact = load_aiact(aiact_tree.as_deref(), aiact_catalogue.as_deref(), aiact_dates.as_deref())?;
             let app = open(&data.data).await?;
             if demo {
                 seed_demo(&app).await?;
@@ -272,7 +322,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
                 let n = algoreg_service::search::rebuild(app.store.as_ref(), &index).await?;
                 println!("search index built: {n} records");
             }
-            let app = app.with_search(index.clone()).with_api_limit(api_rate_limit);
+            let app = app.with_search(index.clone()).with_api_limit(api_rate_limit).with_aiact(aiact);
             // Keep the index in step with the store: newly published versions are searchable within a second.
             let store = app.store.clone();
             tokio::spawn(async move {

@@ -110,3 +110,41 @@ fn classification_over_the_api_blocks_prohibited_practices() {
     assert_eq!(st, 201);
     assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{camera}/actions/release"), Some(&ed), None).0, 200);
 }
+
+#[test]
+fn serve_with_the_official_tree_and_task_registry() {
+    use serde_json::json;
+    let env = Env::new();
+    env.org("ede", "central");
+    let ed = env.token("ede", "editor");
+    let anchors = shared().join("anchors/ai-act-decision-tree");
+    let tree = anchors.join("beslishulp-ai-verordening/decision-tree.yaml");
+    let registry = anchors.join("task-registry");
+    let s = env.serve_with(&["--aiact-tree", &tree.display().to_string(), "--aiact-catalogue", &registry.display().to_string()]);
+    let (_, v) =
+        s.send("POST", "/api/v1/organisations/ede/algorithms", Some(&ed), Some(json!({ "content": complete_content("Bijstand") })));
+    let id = v["id"].as_str().unwrap().to_string();
+    // The official tree's path for benefits eligibility by a deployer (see crates/aiact/tests/golden.rs).
+    let (st, v) = s.send(
+        "POST",
+        &format!("/api/v1/algorithms/{id}/ai-act"),
+        Some(&ed),
+        Some(json!({"answers": [0, 4, 0, 0, 1, 0, 1, 2, 0, 1, 0, 1]})),
+    );
+    assert_eq!(st, 201, "{v}");
+    let c = &v["classification"];
+    assert_eq!(c["tree"], "Beslishulp AI-verordening");
+    assert!(c["labels"].as_array().unwrap().iter().any(|l| l == "hoog-risico AI"));
+    let urns: Vec<&str> = c["requirements"].as_array().unwrap().iter().map(|r| r["urn"].as_str().unwrap()).collect();
+    assert!(urns.contains(&"urn:nl:ak:ver:aia-27"), "the task registry's deployer duties: {urns:?}");
+
+    // A broken tree file stops the server at start with the reason.
+    let bad = env.dir.path().join("bad.yaml");
+    std::fs::write(&bad, "version: '1'\nname: x\nquestions: []\nconclusions: []\n").unwrap();
+    let out = std::process::Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0", "--data", &env.data(), "--aiact-tree", &bad.display().to_string()])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("aiact-tree"), "{}", String::from_utf8_lossy(&out.stderr));
+}
