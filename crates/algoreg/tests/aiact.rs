@@ -45,7 +45,12 @@ fn classification_over_the_api_blocks_prohibited_practices() {
         assert_eq!(st, 201, "{v}");
         v["id"].as_str().unwrap().to_string()
     };
-    let benefits = create("Recht op bijstand beoordelen");
+    let mut content = complete_content("Recht op bijstand beoordelen");
+    content["impacttoetsen_grouping"] =
+        json!([{"title": "Impact Assessment Mensenrechten en Algoritmes (IAMA)", "link": "https://zeist.nl/iama.pdf"}]);
+    let (st, v) = s.send("POST", "/api/v1/organisations/zeist/algorithms", Some(&ed), Some(json!({ "content": content })));
+    assert_eq!(st, 201, "{v}");
+    let benefits = v["id"].as_str().unwrap().to_string();
     let path = format!("/api/v1/algorithms/{benefits}/ai-act");
     // Step by step: an unfinished list gives the next question, and nothing is stored.
     let (st, v) = s.send("POST", &path, Some(&ed), Some(json!({"answers": []})));
@@ -73,6 +78,9 @@ fn classification_over_the_api_blocks_prohibited_practices() {
         .as_str()
         .unwrap()
         .to_string();
+    // The IAMA the registration names counts as evidence for the fundamental-rights requirement.
+    let fr = c["requirements"].as_array().unwrap().iter().find(|r| r["urn"] == urn.as_str()).unwrap();
+    assert_eq!(fr["evidence"], json!(["https://zeist.nl/iama.pdf"]), "{fr}");
     let rpath = format!("/api/v1/algorithms/{benefits}/ai-act/requirements/{urn}");
     let (st, e) = s.send("PUT", &rpath, Some(&ed), Some(json!({"status": "done", "evidence": ["https://zeist.nl/iama.pdf"]})));
     assert_eq!(st, 200, "{e}");

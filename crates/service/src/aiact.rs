@@ -174,10 +174,30 @@ impl App {
     pub async fn compliance_overview(&self, c: &Classification) -> Result<Vec<(Requirement, algoreg_store::ComplianceEntry)>> {
         let recorded = self.store.compliance(c.record).await?;
         let (reqs, _) = self.aiact_requirements(c);
+        // Impact assessments the registration names (its impact-assessment field) count as evidence
+        // for the requirements that ask for them.
+        let named: Vec<(String, Option<String>)> = match self.store.record(c.record).await? {
+            Some(meta) => match self.store.version(c.record, meta.latest_version).await? {
+                Some(v) => v
+                    .content
+                    .get("impacttoetsen_grouping")
+                    .and_then(|g| g.as_array())
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|i| {
+                        i.get("title")
+                            .and_then(|t| t.as_str())
+                            .map(|t| (t.to_string(), i.get("link").and_then(|l| l.as_str()).map(String::from)))
+                    })
+                    .collect(),
+                None => vec![],
+            },
+            None => vec![],
+        };
         Ok(reqs
             .into_iter()
             .map(|r| {
-                let e = recorded.iter().find(|e| e.urn == r.urn).cloned().unwrap_or(algoreg_store::ComplianceEntry {
+                let mut e = recorded.iter().find(|e| e.urn == r.urn).cloned().unwrap_or(algoreg_store::ComplianceEntry {
                     urn: r.urn.clone(),
                     status: "not_started".into(),
                     reason: None,
@@ -185,10 +205,35 @@ impl App {
                     updated_at: c.created_at,
                     updated_by: String::new(),
                 });
+                if e.evidence.is_empty() {
+                    for (title, link) in &named {
+                        if assessment_fits(r, title) {
+                            if let Some(l) = link {
+                                e.evidence.push(l.clone());
+                            }
+                        }
+                    }
+                }
                 (r.clone(), e)
             })
             .collect())
     }
+}
+
+/// Whether an impact assessment named in the registration answers a requirement: a fundamental-rights
+/// assessment (IAMA, FRIA, FRAIA) for the requirements about fundamental rights, a DPIA for the
+/// requirements about data protection impact.
+pub fn assessment_fits(r: &Requirement, title: &str) -> bool {
+    let t = title.to_lowercase();
+    let req = format!("{} {}", r.urn, r.name).to_lowercase();
+    let rights = ["iama", "fria", "fraia", "mensenrechten", "fundamental rights", "fundamentele rechten"];
+    let dpia = ["dpia", "data protection impact", "gegevensbeschermingseffectbeoordeling"];
+    (rights.iter().any(|k| t.contains(k)) && (req.contains("grondrecht") || req.contains("aia-27") || req.contains("mensenrecht")))
+        || (dpia.iter().any(|k| t.contains(k))
+            && (req.contains("dpia")
+                || req.contains("gegevensbeschermingseffectbeoordeling")
+                || req.contains("avg-13")
+                || req.contains("alg-avg")))
 }
 
 /// Refuses release and publication of a record whose current classification is a prohibited practice.
