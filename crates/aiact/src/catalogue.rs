@@ -74,11 +74,23 @@ pub struct Measure {
     pub links: Vec<String>,
 }
 
+/// An assessment instrument (IAMA, AIIA, conformity assessment, ...).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Instrument {
+    pub urn: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Catalogue {
     pub name: String,
     pub requirements: Vec<Requirement>,
     pub measures: Vec<Measure>,
+    pub instruments: Vec<Instrument>,
     /// Problems that did not stop loading (a URN used twice: the first entry is kept).
     pub warnings: Vec<String>,
 }
@@ -91,8 +103,9 @@ pub struct CatalogueError {
 }
 
 impl Catalogue {
-    /// Reads task-registry files (name, YAML text): requirements (`urn:...:ver:...`) and measures
-    /// (`urn:...:mtr:...`); other files (instruments, labels) are skipped. Every error names the file.
+    /// Reads task-registry files (name, YAML text): requirements (`urn:...:ver:...`), measures
+    /// (`urn:...:mtr:...`) and instruments (`urn:...:tr:...`); other files are skipped. Every error
+    /// names the file.
     pub fn from_files(name: &str, files: &[(String, String)]) -> Result<Catalogue, CatalogueError> {
         let mut c = Catalogue { name: name.to_string(), ..Default::default() };
         for (file, text) in files {
@@ -103,6 +116,8 @@ impl Catalogue {
                 c.requirements.push(serde_json::from_value(v).map_err(|e| err(e.to_string()))?);
             } else if urn.contains(":mtr:") {
                 c.measures.push(serde_json::from_value(v).map_err(|e| err(e.to_string()))?);
+            } else if urn.contains(":tr:") || file.contains("instruments") {
+                c.instruments.push(serde_json::from_value(v).map_err(|e| err(e.to_string()))?);
             }
         }
         let mut seen = BTreeSet::new();

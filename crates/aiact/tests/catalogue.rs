@@ -25,6 +25,8 @@ fn the_task_registry_loads_and_applies_by_labels() {
     let c = registry();
     assert_eq!(c.requirements.len(), 63);
     assert!(c.measures.len() >= 100, "{}", c.measures.len());
+    assert_eq!(c.instruments.len(), 4, "IAMA, AIIA, conformity assessment, technical documentation");
+    assert!(c.instruments.iter().any(|i| i.name.contains("IAMA")));
     // The registry itself uses one measure URN twice; loading goes on and says so.
     assert!(c.warnings.iter().any(|w| w.contains("mon-05")), "{:?}", c.warnings);
     let urns = |rs: Vec<&algoreg_aiact::catalogue::Requirement>| {

@@ -267,7 +267,7 @@ fn load_aiact(tree: Option<&Path>, catalogue: Option<&Path>, dates: Option<&Path
     }
     if let Some(dir) = catalogue {
         let mut files = vec![];
-        for sub in ["requirements", "measures"] {
+        for sub in ["requirements", "measures", "instruments"] {
             let d = dir.join(sub);
             let entries = std::fs::read_dir(&d).map_err(|e| invalid("aiact-catalogue", format!("{}: {e}", d.display())))?;
             for e in entries.flatten() {

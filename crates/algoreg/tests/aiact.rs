@@ -145,6 +145,10 @@ fn serve_with_the_official_tree_and_task_registry() {
     assert!(c["labels"].as_array().unwrap().iter().any(|l| l == "hoog-risico AI"));
     let urns: Vec<&str> = c["requirements"].as_array().unwrap().iter().map(|r| r["urn"].as_str().unwrap()).collect();
     assert!(urns.contains(&"urn:nl:ak:ver:aia-27"), "the task registry's deployer duties: {urns:?}");
+    assert!(
+        c["instruments"].as_array().unwrap().iter().any(|i| i["name"].as_str().unwrap().contains("IAMA")),
+        "instruments from the registry"
+    );
 
     // A broken tree file stops the server at start with the reason.
     let bad = env.dir.path().join("bad.yaml");

@@ -333,6 +333,14 @@ fn ai_act_check_one_question_per_page_without_javascript() {
     assert!(public.contains("AI-verordening") && public.contains("transparantieverplichtingen"), "public summary");
     assert!(public.contains("Vereisten die gelden"));
     assert!(public.contains("Voldaan") && public.contains("https://ede.nl/chatbot"), "the compliance summary is public");
+    // The downloads carry the classification too.
+    let (_, json) = b.get(&format!("/nl/algoritme/{id}/download.json"));
+    let items: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(items[0]["ai_act"]["conclusion"].as_str().unwrap().contains("transparantieverplichtingen"), "{json}");
+    assert_eq!(items[0]["ai_act"]["requirements_dealt_with"].as_str().unwrap().split('/').next(), Some("1"));
+    let (_, csv) = b.get("/downloads/register.csv");
+    assert!(csv.lines().next().unwrap().ends_with("ai_act_conclusion,ai_act_labels,ai_act_requirements_dealt_with"), "{csv}");
+    assert!(csv.contains("transparantieverplichting"));
     // Another organisation's editor gets no access to the check.
     env.org("baarn", "central");
     env.user("x@baarn.nl", Some("baarn"), &["editor"], false);

@@ -220,6 +220,25 @@ impl App {
     }
 }
 
+/// The AI Act columns of a download: conclusion, labels, requirements dealt with / applicable.
+pub const DOWNLOAD_HEADERS: &[&str] = &["ai_act_conclusion", "ai_act_labels", "ai_act_requirements_dealt_with"];
+
+impl App {
+    /// The AI Act columns for the records that have a classification (one query per classified record).
+    pub async fn aiact_columns(&self, ids: &[AlgorithmId]) -> Result<std::collections::HashMap<AlgorithmId, Vec<String>>> {
+        let mut out = std::collections::HashMap::new();
+        let wanted: BTreeSet<AlgorithmId> = ids.iter().copied().collect();
+        for id in self.store.classified_records().await?.into_iter().filter(|id| wanted.contains(id)) {
+            if let Some(c) = self.store.classification(id).await? {
+                let overview = self.compliance_overview(&c).await?;
+                let dealt = overview.iter().filter(|(_, e)| e.status == "done" || e.status == "not_applicable").count();
+                out.insert(id, vec![c.conclusion.clone(), c.labels.join("; "), format!("{dealt}/{}", overview.len())]);
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// Whether an impact assessment named in the registration answers a requirement: a fundamental-rights
 /// assessment (IAMA, FRIA, FRAIA) for the requirements about fundamental rights, a DPIA for the
 /// requirements about data protection impact.

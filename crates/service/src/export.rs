@@ -74,6 +74,16 @@ pub async fn export_csv(store: &dyn Store, out: &mut dyn Write) -> Result<()> {
 
 /// Writes versions as CSV with the standard-1.0 columns first and older standards' fields after.
 pub fn write_csv(versions: &[&PublishedVersion], out: &mut dyn Write) -> Result<()> {
+    write_csv_with(versions, out, None)
+}
+
+/// Extra columns after the content (the AI Act classification in the portal's downloads).
+pub struct Extra<'a> {
+    pub headers: &'a [&'a str],
+    pub values: &'a dyn Fn(&PublishedVersion) -> Vec<String>,
+}
+
+pub fn write_csv_with(versions: &[&PublishedVersion], out: &mut dyn Write, extra: Option<&Extra>) -> Result<()> {
     let io = |e: std::io::Error| ServiceError::Internal(format!("write failed: {e}"));
     out.write_all(b"\xEF\xBB\xBF").map_err(io)?;
     let mut keys: Vec<&str> = StandardVersion::V1_0.fields().iter().map(|f| f.key).collect();
@@ -87,6 +97,9 @@ pub fn write_csv(versions: &[&PublishedVersion], out: &mut dyn Write) -> Result<
     let mut w = csv::Writer::from_writer(out);
     let mut header = vec!["lars", "organisation_code", "version", "published_at", "standard_version_record", "incomplete_fields"];
     header.extend(keys.iter());
+    if let Some(x) = extra {
+        header.extend(x.headers.iter());
+    }
     w.write_record(&header).map_err(|e| ServiceError::Internal(e.to_string()))?;
     for v in versions {
         let mut row = vec![
@@ -98,6 +111,9 @@ pub fn write_csv(versions: &[&PublishedVersion], out: &mut dyn Write) -> Result<
             v.missing.join("; "),
         ];
         row.extend(keys.iter().map(|k| v.content.get(k).map(cell).unwrap_or_default()));
+        if let Some(x) = extra {
+            row.extend((x.values)(v));
+        }
         w.write_record(&row).map_err(|e| ServiceError::Internal(e.to_string()))?;
     }
     w.flush().map_err(io)?;

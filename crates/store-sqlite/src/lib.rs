@@ -464,6 +464,11 @@ impl Store for SqliteStore {
         }))
     }
 
+    async fn classified_records(&self) -> Result<Vec<AlgorithmId>> {
+        let rows = sqlx::query("SELECT DISTINCT record_id FROM classifications").fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter().map(|r| r.get::<String, _>(0).parse().map_err(|_| StoreError::Backend("classification record id".into()))).collect()
+    }
+
     async fn set_compliance(&self, id: AlgorithmId, e: &ComplianceEntry) -> Result<()> {
         sqlx::query("INSERT INTO compliance (record_id, urn, status, reason, evidence, updated_at, updated_by) VALUES (?,?,?,?,?,?,?) ON CONFLICT (record_id, urn) DO UPDATE SET status=excluded.status, reason=excluded.reason, evidence=excluded.evidence, updated_at=excluded.updated_at, updated_by=excluded.updated_by")
             .bind(id.to_string())

@@ -50,6 +50,8 @@ pub trait Store: Send + Sync + 'static {
     // AI Act classifications (the newest per record is current)
     async fn save_classification(&self, c: &Classification) -> Result<()>;
     async fn classification(&self, id: AlgorithmId) -> Result<Option<Classification>>;
+    /// The records that have a classification.
+    async fn classified_records(&self) -> Result<Vec<AlgorithmId>>;
     async fn set_compliance(&self, id: AlgorithmId, entry: &ComplianceEntry) -> Result<()>;
     async fn compliance(&self, id: AlgorithmId) -> Result<Vec<ComplianceEntry>>;
 

@@ -152,6 +152,7 @@ async fn classification_json(app: &App, c: &algoreg_store::Classification) -> Re
         })).collect::<Vec<_>>(),
         "compliance": {"total": overview.len(), "done": count("done"), "in_progress": count("in_progress"),
             "not_started": count("not_started"), "not_applicable": count("not_applicable")},
+        "instruments": app.aiact.catalogue.instruments.iter().map(|i| serde_json::json!({"urn": i.urn, "name": i.name, "url": i.url})).collect::<Vec<_>>(),
         "classified_at": c.created_at.to_rfc3339(),
     }))
 }

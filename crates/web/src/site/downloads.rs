@@ -3,7 +3,7 @@
 
 use super::render::t;
 use super::PageError;
-use algoreg_service::export::{cell, write_csv};
+use algoreg_service::export::{cell, write_csv_with};
 use algoreg_service::{App, ServiceError};
 use algoreg_standard::{Lang, StandardVersion};
 use algoreg_store::PublishedVersion;
@@ -46,11 +46,22 @@ fn columns() -> Vec<&'static str> {
     keys
 }
 
-pub fn file(versions: &[&PublishedVersion], format: Format, name: &str) -> Result<Response, PageError> {
+/// AI Act columns per record (see `algoreg_service::aiact::DOWNLOAD_HEADERS`).
+pub type AiColumns = std::collections::HashMap<algoreg_standard::AlgorithmId, Vec<String>>;
+
+pub async fn ai_columns(app: &App, versions: &[&PublishedVersion]) -> Result<AiColumns, PageError> {
+    let ids: Vec<_> = versions.iter().map(|v| v.record).collect();
+    app.aiact_columns(&ids).await.map_err(internal)
+}
+
+pub fn file(versions: &[&PublishedVersion], ai: &AiColumns, format: Format, name: &str) -> Result<Response, PageError> {
+    let empty = vec![String::new(); algoreg_service::aiact::DOWNLOAD_HEADERS.len()];
+    let ai_of = |v: &PublishedVersion| ai.get(&v.record).cloned().unwrap_or_else(|| empty.clone());
     let (body, mime, ext) = match format {
         Format::Csv => {
             let mut buf = Vec::new();
-            write_csv(versions, &mut buf).map_err(internal)?;
+            let extra = algoreg_service::export::Extra { headers: algoreg_service::aiact::DOWNLOAD_HEADERS, values: &ai_of };
+            write_csv_with(versions, &mut buf, Some(&extra)).map_err(internal)?;
             (buf, "text/csv; charset=utf-8", "csv")
         }
         Format::Json => {
@@ -61,12 +72,15 @@ pub fn file(versions: &[&PublishedVersion], format: Format, name: &str) -> Resul
                         "id": v.record.to_string(), "organisation": v.org_code, "version": v.number, "current": v.current,
                         "standard_version": v.standard_version.as_str(), "published_at": v.published_at.to_rfc3339(),
                         "incomplete_fields": v.missing, "content": v.content,
+                        "ai_act": ai.get(&v.record).map(|c| json!({"conclusion": c[0], "labels": c[1], "requirements_dealt_with": c[2]})),
                     })
                 })
                 .collect();
             (serde_json::to_vec_pretty(&items).map_err(internal)?, "application/json", "json")
         }
-        Format::Xlsx => (xlsx(versions).map_err(internal)?, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+        Format::Xlsx => {
+            (xlsx(versions, &ai_of).map_err(internal)?, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")
+        }
     };
     let mut resp = (StatusCode::OK, body).into_response();
     resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
@@ -76,13 +90,14 @@ pub fn file(versions: &[&PublishedVersion], format: Format, name: &str) -> Resul
     Ok(resp)
 }
 
-fn xlsx(versions: &[&PublishedVersion]) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+fn xlsx(versions: &[&PublishedVersion], ai_of: &dyn Fn(&PublishedVersion) -> Vec<String>) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
     let bold = rust_xlsxwriter::Format::new().set_bold();
     let keys = columns();
     let head = ["lars", "organisation_code", "version", "published_at", "standard_version_record"];
-    for (c, h) in head.iter().chain(keys.iter()).enumerate() {
+    let ai_head = algoreg_service::aiact::DOWNLOAD_HEADERS;
+    for (c, h) in head.iter().chain(keys.iter()).chain(ai_head.iter()).enumerate() {
         ws.write_string_with_format(0, c as u16, *h, &bold)?;
     }
     for (r, v) in versions.iter().enumerate() {
@@ -99,6 +114,11 @@ fn xlsx(versions: &[&PublishedVersion]) -> Result<Vec<u8>, rust_xlsxwriter::Xlsx
                     s = s.chars().take(32_000).collect();
                 }
                 ws.write_string(row, (i + head.len()) as u16, s)?;
+            }
+        }
+        for (i, val) in ai_of(v).into_iter().enumerate() {
+            if !val.is_empty() {
+                ws.write_string(row, (head.len() + keys.len() + i) as u16, val)?;
             }
         }
     }

@@ -276,7 +276,9 @@ pub async fn search_export(
         .and_then(Format::parse)
         .ok_or_else(|| PageError::Status(StatusCode::NOT_FOUND, "Onbekend bestandsformaat.".into(), "Unknown file format.".into()))?;
     let hits = all_hits(&ctx, &app, &q).await?;
-    downloads::file(&hits.iter().collect::<Vec<_>>(), format, "algoritmes-zoekresultaat")
+    let list = hits.iter().collect::<Vec<_>>();
+    let ai = downloads::ai_columns(&app, &list).await?;
+    downloads::file(&list, &ai, format, "algoritmes-zoekresultaat")
 }
 
 pub async fn suggest(ctx: Ctx, State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> Result<Response, PageError> {
@@ -383,7 +385,8 @@ pub async fn record_download(
     let versions = app.register().published_history(id).await.map_err(|e| ctx.err(e))?;
     let only: Option<u32> = q.get("versie").and_then(|s| s.parse().ok());
     let chosen: Vec<&PublishedVersion> = versions.iter().filter(|v| only.is_none_or(|n| v.number == n)).collect();
-    downloads::file(&chosen, format, &format!("algoritme-{id}"))
+    let ai = downloads::ai_columns(&app, &chosen).await?;
+    downloads::file(&chosen, &ai, format, &format!("algoritme-{id}"))
 }
 
 pub async fn register_download(State(app): State<App>, Path(file): Path<String>) -> Result<Response, PageError> {
@@ -397,7 +400,9 @@ pub async fn register_download(State(app): State<App>, Path(file): Path<String>)
         _ => return Err(PageError::Status(StatusCode::NOT_FOUND, "Niet gevonden.".into(), "Not found.".into())),
     };
     let all = downloads::all(&app, history).await.map_err(|e| PageError::Service(Lang::Nl, e))?;
-    downloads::file(&all.iter().collect::<Vec<_>>(), format, if history { "algoritmeregister-alle-versies" } else { "algoritmeregister" })
+    let list = all.iter().collect::<Vec<_>>();
+    let ai = downloads::ai_columns(&app, &list).await?;
+    downloads::file(&list, &ai, format, if history { "algoritmeregister-alle-versies" } else { "algoritmeregister" })
 }
 
 fn base_url(headers: &HeaderMap) -> String {
