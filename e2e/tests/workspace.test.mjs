@@ -147,25 +147,6 @@ test("central flow: the editor releases, the central operator publishes", async 
   const recordUrl = page.url().split("?")[0];
   const id = recordUrl.split("/").pop();
 
-  // The AI Act check: one question per page, answered with the keyboard-operable radio buttons.
-  await page.goto(recordUrl + "/ai-act");
-  await noViolations(page, "AI Act question");
-  await screenshot(page, "workspace-ai-act-question");
-  for (const choice of [0, 0, 2, 1, 2, 1, 1, 0]) {
-    await page.check(`#k${choice}`);
-    await Promise.all([page.waitForNavigation(), page.click("button:has-text('Volgende')")]);
-  }
-  assert.match(await page.locator("main").innerText(), /transparantieverplichtingen/);
-  await noViolations(page, "AI Act outcome");
-  await screenshot(page, "workspace-ai-act-outcome");
-  await Promise.all([page.waitForNavigation(), page.click("button:has-text('Uitkomst opslaan')")]);
-  assert.match(await page.locator("p.notice").innerText(), /Gedaan/);
-  // The requirements that follow, kept up to date on the check's page.
-  await page.goto(recordUrl + "/ai-act");
-  assert.match(await page.locator("main").innerText(), /Vereisten bijhouden/);
-  await noViolations(page, "AI Act requirements");
-  await screenshot(page, "workspace-ai-act-requirements");
-  await page.goto(recordUrl);
   await Promise.all([page.waitForNavigation(), page.click("button:has-text('Vrijgeven')")]);
 
   const octx = await chrome.newContext({ bypassCSP: true });
