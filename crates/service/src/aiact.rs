@@ -257,16 +257,13 @@ pub fn assessment_fits(r: &Requirement, title: &str) -> bool {
 
 /// Refuses release and publication of a record whose current classification is a prohibited practice.
 pub async fn allows_publication(store: &dyn algoreg_store::Store, id: AlgorithmId) -> Result<()> {
-    {
-        if let Some(c) = store.classification(id).await? {
-            if c.labels.iter().any(|l| l == PROHIBITED) {
-                return Err(ServiceError::bad(
-                    "ai_act",
-                    "Volgens de AI-verordening-check is dit een verboden AI-praktijk. Vrijgeven en publiceren kan pas als dat is opgelost en de check opnieuw is gedaan.",
-                    "The AI Act check found a prohibited AI practice. Release and publication are blocked until that is resolved and the check is done again.",
-                ));
-            }
-        }
-        Ok(())
+    let prohibited = store.classification(id).await?.is_some_and(|c| c.labels.iter().any(|l| l == PROHIBITED));
+    if prohibited {
+        return Err(ServiceError::bad(
+            "ai_act",
+            "Volgens de AI-verordening-check is dit een verboden AI-praktijk. Vrijgeven en publiceren kan pas als dat is opgelost en de check opnieuw is gedaan.",
+            "The AI Act check found a prohibited AI practice. Release and publication are blocked until that is resolved and the check is done again.",
+        ));
     }
+    Ok(())
 }

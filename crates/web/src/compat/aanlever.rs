@@ -5,7 +5,6 @@
 
 use super::{verr, Detail};
 use algoreg_domain::workflow::{Action, Principal, VersionState};
-use algoreg_service::register::state_of;
 use algoreg_service::{App, ServiceError};
 use algoreg_standard::{AlgorithmId, Content};
 use algoreg_store::{Organisation, RecordMeta, Version};
@@ -191,7 +190,6 @@ async fn update(
 async fn act(app: &App, headers: &HeaderMap, org: &str, lars: &str, action: Action) -> Result<Json<Value>, Detail> {
     let (p, org) = caller(app, headers, org).await?;
     let meta = record(app, &org, lars).await?;
-    let _ = state_of(&meta);
     // The live API takes no reason; algoreg's history asks one for a retraction.
     let reason =
         (action == Action::Retract).then(|| "Teruggetrokken via de aanlever-API / retracted through the organisation API".to_string());
