@@ -3,7 +3,8 @@
 #   1. algoreg's own OpenAPI (/api/v1/openapi.json), and
 #   2. the live register's organisation API (../shared/.../aanleverapi-openapi/v1_0/openapi.json,
 #      normalised by normalize_spec.py) under /aanleverapi/v1_0, with an organisation token.
-# Checks: no 5xx, and every documented response matches its schema.
+# Checks: no 5xx, and every documented response matches its schema. Also validates the served
+# register feed against its JSON Schema (docs/feed/v1/register.schema.json).
 # Usage: tests/contract/run.sh [ALGOREG_BIN]   (CONTRACT_SECONDS sets the time per API, default 60)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -40,6 +41,19 @@ echo "== contract: organisation API (/aanleverapi/v1_0)"
 "$ST" --config-file "$WORK/st.toml" run "$WORK/aanleverapi.json" --url "$BASE/aanleverapi/v1_0" --checks "$CHECKS" \
   --max-time "$SECONDS_PER_API" --workers 1 --no-color > "$WORK/aanlever.txt" 2>&1 || status=1
 tail -n 12 "$WORK/aanlever.txt"
+echo "== contract: the register feed against docs/feed/v1/register.schema.json"
+curl -sf "$BASE/feed/v1/register.json" -o "$WORK/feed.json"
+"$(dirname "$ST")/python" - "$WORK/feed.json" docs/feed/v1/register.schema.json <<'PY' || status=1
+import json, sys
+import jsonschema
+feed, schema = (json.load(open(p)) for p in sys.argv[1:3])
+v = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
+errors = list(v.iter_errors(feed))
+for e in errors[:10]:
+    print("feed schema:", "/".join(map(str, e.path)), e.message)
+print(f"feed: {len(feed['records'])} records, {len(errors)} schema errors")
+sys.exit(1 if errors else 0)
+PY
 if [ "$status" != 0 ]; then
   echo "contract tests failed; full output:" >&2
   cat "$WORK/v1.txt" "$WORK/aanlever.txt" >&2

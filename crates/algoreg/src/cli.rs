@@ -34,6 +34,80 @@ struct DataArg {
     data: PathBuf,
 }
 
+/// Harvest settings, shared by `serve` (on a schedule) and `harvest` (once).
+#[derive(Args, Clone)]
+struct HarvestArgs {
+    /// Time between harvests of a source: 30s, 15m, 1h (failures back off exponentially from a minute).
+    #[arg(long, default_value = "15m", env = "ALGOREG_HARVEST_INTERVAL", value_parser = parse_duration)]
+    harvest_interval: std::time::Duration,
+    /// Networks that may be harvested although they are not public (CIDR, repeatable, for example 127.0.0.0/8).
+    #[arg(long, env = "ALGOREG_HARVEST_ALLOW", value_delimiter = ',', value_parser = parse_cidr)]
+    harvest_allow: Vec<algoreg_service::federation::fetch::Cidr>,
+    /// Successful harvests in a row that a record must be missing from its feed before it is retracted.
+    #[arg(long, default_value_t = 3, env = "ALGOREG_RETRACT_AFTER", value_parser = clap::value_parser!(u32).range(1..))]
+    retract_after: u32,
+    /// Largest feed accepted, in bytes (after decompression).
+    #[arg(long, default_value_t = 256 * 1024 * 1024, env = "ALGOREG_HARVEST_MAX_BYTES")]
+    harvest_max_bytes: u64,
+    /// Most records accepted in one feed.
+    #[arg(long, default_value_t = 100_000, env = "ALGOREG_HARVEST_MAX_RECORDS")]
+    harvest_max_records: usize,
+    /// Time limit for connecting to a source.
+    #[arg(long, default_value = "5s", env = "ALGOREG_HARVEST_CONNECT_TIMEOUT", value_parser = parse_duration)]
+    harvest_connect_timeout: std::time::Duration,
+    /// Time limit for a whole fetch (slow sources are cut off).
+    #[arg(long, default_value = "60s", env = "ALGOREG_HARVEST_TIMEOUT", value_parser = parse_duration)]
+    harvest_timeout: std::time::Duration,
+    /// Maximum redirects followed.
+    #[arg(long, default_value_t = 5, env = "ALGOREG_HARVEST_MAX_REDIRECTS")]
+    harvest_max_redirects: usize,
+    /// Sources harvested at the same time.
+    #[arg(long, default_value_t = 8, env = "ALGOREG_HARVEST_CONCURRENCY", value_parser = clap::value_parser!(u16).range(1..))]
+    harvest_concurrency: u16,
+}
+
+impl HarvestArgs {
+    fn config(&self) -> algoreg_service::federation::harvest::HarvestConfig {
+        use algoreg_service::federation::{fetch::FetchConfig, harvest::HarvestConfig};
+        HarvestConfig {
+            fetch: FetchConfig {
+                connect_timeout: self.harvest_connect_timeout,
+                total_timeout: self.harvest_timeout,
+                max_bytes: self.harvest_max_bytes,
+                max_redirects: self.harvest_max_redirects,
+                allow: self.harvest_allow.clone(),
+            },
+            interval: self.harvest_interval,
+            jitter: 0.1,
+            retract_after: self.retract_after,
+            max_records: self.harvest_max_records,
+            concurrency: self.harvest_concurrency as usize,
+        }
+    }
+}
+
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len());
+    let (n, unit) = s.split_at(split);
+    let n: f64 = n.parse().map_err(|_| format!("{s:?}: give a number with s, m or h, for example 15m"))?;
+    let secs = match unit.trim() {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" | "min" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("{s:?}: unknown unit {unit:?}; use ms, s, m or h")),
+    };
+    if !(secs.is_finite() && secs > 0.0 && secs < 1e7) {
+        return Err(format!("{s:?}: must be more than zero"));
+    }
+    Ok(std::time::Duration::from_secs_f64(secs))
+}
+
+fn parse_cidr(s: &str) -> Result<algoreg_service::federation::fetch::Cidr, String> {
+    algoreg_service::federation::fetch::Cidr::parse(s).ok_or_else(|| format!("{s:?}: not a network such as 127.0.0.0/8 or ::1"))
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Serves the register over HTTP.
@@ -58,7 +132,22 @@ enum Command {
         /// The dates from which obligations apply (YAML: label: yyyy-mm-dd) instead of the built-in ones.
         #[arg(long, env = "ALGOREG_AIACT_DATES")]
         aiact_dates: Option<PathBuf>,
+        #[command(flatten)]
+        harvest: HarvestArgs,
     },
+    /// Harvests the feeds of the sources once (all, or one with --source), with a progress bar.
+    Harvest {
+        #[command(flatten)]
+        data: DataArg,
+        /// Only this source (its ID, see `algoreg source list`).
+        #[arg(long)]
+        source: Option<i64>,
+        #[command(flatten)]
+        harvest: HarvestArgs,
+    },
+    /// Feeds of other registers that this register harvests.
+    #[command(subcommand)]
+    Source(SourceCmd),
     /// Rebuilds the search index from the store.
     Reindex {
         #[command(flatten)]
@@ -101,6 +190,10 @@ enum Command {
         /// Write to this file instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Write the register feed as static files below this folder (feed/v1/register.json and .gz),
+        /// for an organisation that hosts its feed on its own website.
+        #[arg(long, conflicts_with_all = ["format", "out"])]
+        feed: Option<PathBuf>,
     },
     /// Generated demo data.
     #[command(subcommand)]
@@ -116,6 +209,38 @@ enum Command {
     /// Templates: starting points for new registrations.
     #[command(subcommand)]
     Template(TemplateCmd),
+}
+
+#[derive(Subcommand)]
+enum SourceCmd {
+    /// Adds a feed to harvest for an organisation.
+    Add {
+        #[command(flatten)]
+        data: DataArg,
+        /// Code of the organisation the feed publishes for.
+        #[arg(long)]
+        org: String,
+        /// The feed's address, for example https://register.example.nl/feed/v1/register.json.
+        #[arg(long)]
+        url: String,
+    },
+    /// Lists the sources with their health.
+    List {
+        #[command(flatten)]
+        data: DataArg,
+    },
+    /// One source's health, with the records refused at the last harvest.
+    Show {
+        #[command(flatten)]
+        data: DataArg,
+        id: i64,
+    },
+    /// Removes a source (its records stay).
+    Remove {
+        #[command(flatten)]
+        data: DataArg,
+        id: i64,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -311,7 +436,7 @@ fn out_writer(out: &Option<PathBuf>) -> Result<Box<dyn Write>, ServiceError> {
 
 pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
     match cli.command {
-        Command::Serve { data, addr, demo, api_rate_limit, aiact_tree, aiact_catalogue, aiact_dates } => {
+        Command::Serve { data, addr, demo, api_rate_limit, aiact_tree, aiact_catalogue, aiact_dates, harvest } => {
             let aiact = load_aiact(aiact_tree.as_deref(), aiact_catalogue.as_deref(), aiact_dates.as_deref())?;
             let app = open(&data.data).await?;
             if demo {
@@ -322,7 +447,10 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
                 let n = algoreg_service::search::rebuild(app.store.as_ref(), &index).await?;
                 println!("search index built: {n} records");
             }
-            let app = app.with_search(index.clone()).with_api_limit(api_rate_limit).with_aiact(aiact);
+            let harvester = algoreg_service::federation::harvest::Harvester::new(app.store.clone(), harvest.config())?;
+            let app = app.with_search(index.clone()).with_api_limit(api_rate_limit).with_aiact(aiact).with_harvester(harvester.clone());
+            // Harvest the sources that are due, on their schedule (nothing to do without sources).
+            tokio::spawn(harvester.run_schedule(std::time::Duration::from_secs(5)));
             // Keep the index in step with the store: newly published versions are searchable within a second.
             let store = app.store.clone();
             tokio::spawn(async move {
@@ -504,7 +632,30 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
             }
             return Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS });
         }
-        Command::Export { data, format, out } => {
+        Command::Export { data, feed: Some(dir), .. } => {
+            let app = open(&data.data).await?;
+            let rendered = algoreg_service::federation::feed::render(app.store.as_ref()).await?;
+            let path = dir.join(algoreg_service::federation::feed::PATH);
+            let io = |e: std::io::Error| {
+                ServiceError::bad(
+                    "feed",
+                    format!("Kan {} niet schrijven: {e}", path.display()),
+                    format!("Cannot write {}: {e}", path.display()),
+                )
+            };
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(io)?;
+            }
+            // Write beside and rename, so a web server never serves half a file.
+            let tmp = path.with_extension("json.tmp");
+            std::fs::write(&tmp, &rendered.json).map_err(io)?;
+            std::fs::rename(&tmp, &path).map_err(io)?;
+            let gz = path.with_extension("json.gz");
+            std::fs::write(&tmp, &rendered.gzip).map_err(io)?;
+            std::fs::rename(&tmp, &gz).map_err(io)?;
+            println!("feed written: {} ({} bytes, ETag {})", path.display(), rendered.json.len(), rendered.etag);
+        }
+        Command::Export { data, format, out, feed: None } => {
             let app = open(&data.data).await?;
             let mut w = out_writer(&out)?;
             match format {
@@ -532,6 +683,90 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
                 }
             }
             w.flush().map_err(|e| ServiceError::Internal(e.to_string()))?;
+        }
+        Command::Harvest { data, source, harvest } => {
+            let app = open(&data.data).await?;
+            let harvester = algoreg_service::federation::harvest::Harvester::new(app.store.clone(), harvest.config())?;
+            let started = Instant::now();
+            let reports = match source {
+                Some(id) => {
+                    let s = app.sources().get(&Principal::system(), id).await?;
+                    let outcome = harvester.harvest(&s).await;
+                    vec![algoreg_service::federation::harvest::SourceReport { source: s.id, url: s.url, outcome }]
+                }
+                None => {
+                    let bar = ProgressBar::new(0);
+                    bar.set_style(
+                        ProgressStyle::with_template("harvest [{bar:40}] {pos}/{len} sources ({per_sec})")
+                            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                    );
+                    let progress = |done: usize, total: usize| {
+                        bar.set_length(total as u64);
+                        bar.set_position(done as u64);
+                    };
+                    let r = harvester.harvest_all(false, &progress).await?;
+                    bar.finish_and_clear();
+                    r
+                }
+            };
+            use algoreg_service::federation::harvest::Outcome;
+            let (mut changed, mut same, mut failed, mut records) = (0, 0, 0, 0);
+            for r in &reports {
+                match &r.outcome {
+                    Outcome::Changed { records: n, new, updated, unchanged, retracted, rejected } => {
+                        changed += 1;
+                        records += n;
+                        println!("{}\t{}\tchanged: {n} records, {new} new, {updated} updated, {unchanged} unchanged, {retracted} retracted, {rejected} rejected", r.source, r.url);
+                    }
+                    Outcome::NotModified => {
+                        same += 1;
+                        println!("{}\t{}\tnot modified", r.source, r.url);
+                    }
+                    Outcome::Failed { error } => {
+                        failed += 1;
+                        println!("{}\t{}\tfailed: {error}", r.source, r.url);
+                    }
+                }
+            }
+            println!(
+                "harvested {} sources in {:.2}s: {changed} changed ({records} records), {same} not modified, {failed} failed",
+                reports.len(),
+                started.elapsed().as_secs_f64()
+            );
+            if failed > 0 {
+                return Ok(ExitCode::from(1));
+            }
+        }
+        Command::Source(SourceCmd::Add { data, org, url }) => {
+            let app = open(&data.data).await?;
+            let s = app.sources().add(&Principal::system(), &org, &url).await?;
+            println!("source {} added: {} for {}", s.id, s.url, s.org_code);
+        }
+        Command::Source(SourceCmd::List { data }) => {
+            let app = open(&data.data).await?;
+            println!("id\torganisation\turl\tlast_success\trecords\trejected\tlast_error");
+            for s in app.sources().list(&Principal::system()).await? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                    s.id,
+                    s.org_code,
+                    s.url,
+                    s.last_success_at.map(|t| t.to_rfc3339()).unwrap_or_else(|| "-".into()),
+                    s.records,
+                    s.rejected.len(),
+                    s.last_error.unwrap_or_default()
+                );
+            }
+        }
+        Command::Source(SourceCmd::Show { data, id }) => {
+            let app = open(&data.data).await?;
+            let s = app.sources().get(&Principal::system(), id).await?;
+            println!("{}", serde_json::to_string_pretty(&s).map_err(|e| ServiceError::Internal(e.to_string()))?);
+        }
+        Command::Source(SourceCmd::Remove { data, id }) => {
+            let app = open(&data.data).await?;
+            app.sources().remove(&Principal::system(), id).await?;
+            println!("source {id} removed");
         }
         Command::Template(TemplateCmd::Import { data, files }) => {
             let app = open(&data.data).await?;

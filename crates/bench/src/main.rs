@@ -2,6 +2,9 @@
 //! memory), runs a fixed mixed query set and prints median and 99th percentile latencies of a full
 //! search (top 20 + total + facet counts), index size and peak memory. It can also write the same
 //! records as TSV and the query set as JSON for the PostgreSQL peer (`bench/pg_search.py`).
+//!
+//! `feeds`, `serve-feeds` and `sources` prepare the harvest benchmark (`scripts/bench-harvest`):
+//! many register feeds on loopback servers and a central store with one source per feed.
 
 use algoreg_search::{Filters, SearchIndex, SearchQuery, Sort};
 use algoreg_service::demo;
@@ -36,6 +39,150 @@ enum Cmd {
         #[arg(long)]
         queries: Option<PathBuf>,
     },
+    /// Writes FEEDS register feeds of RECORDS generated records each (one organisation per feed) to DIR.
+    Feeds {
+        #[arg(long, default_value_t = 1000)]
+        feeds: usize,
+        #[arg(long, default_value_t = 100)]
+        records: usize,
+        #[arg(long)]
+        dir: PathBuf,
+    },
+    /// Serves the feeds in DIR on PORTS loopback listeners (ETag and 304 like a real register);
+    /// prints one line with the base URLs.
+    ServeFeeds {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long, default_value_t = 4)]
+        ports: usize,
+    },
+    /// Creates the feeds' organisations and one source per feed in a central store.
+    Sources {
+        #[arg(long)]
+        data: PathBuf,
+        #[arg(long, default_value_t = 1000)]
+        feeds: usize,
+        /// Base URLs printed by serve-feeds; feed i is served by base i % n.
+        #[arg(long, num_args = 1.., required = true)]
+        base: Vec<String>,
+    },
+}
+
+fn bench_org(i: usize) -> (String, String) {
+    (format!("bench-gemeente-{i:04}"), format!("Gemeente Bench {i:04}"))
+}
+
+fn write_feeds(feeds: usize, records: usize, dir: &std::path::Path) {
+    std::fs::create_dir_all(dir).expect("feed dir");
+    let orgs = demo::organisations(300);
+    let mut stream = demo::record_stream(feeds * records, &orgs, 4242);
+    let started = Instant::now();
+    let mut bytes = 0u64;
+    for i in 0..feeds {
+        let (code, name) = bench_org(i);
+        let recs: Vec<_> = stream
+            .by_ref()
+            .take(records)
+            .map(|r| {
+                let mut content = r.versions.into_iter().last().expect("a version");
+                content.0.insert("organization".into(), json!(name));
+                json!({
+                    "id": r.id.to_string(),
+                    "organisation": code,
+                    "first_published_at": "2026-11-01T10:00:00+00:00",
+                    "versions": [{"number": 1, "standard_version": "1.0", "published_at": "2026-11-01T10:00:00+00:00", "content": content}],
+                })
+            })
+            .collect();
+        let feed = json!({
+            "format": "algoreg-feed", "format_version": 1, "generated_at": "2026-11-01T10:00:00+00:00",
+            "organisations": [{"code": code, "name": name, "type": "gemeente", "tooi": null, "about": null, "contact": null}],
+            "records": recs,
+        });
+        let body = serde_json::to_vec(&feed).expect("json");
+        bytes += body.len() as u64;
+        std::fs::write(dir.join(format!("{i}.json")), body).expect("write feed");
+    }
+    println!(
+        "{feeds} feeds of {records} records written to {} ({} MB) in {:.1}s",
+        dir.display(),
+        bytes / 1_000_000,
+        started.elapsed().as_secs_f64()
+    );
+}
+
+fn serve_feeds(dir: &std::path::Path, ports: usize) {
+    use axum::http::{header, HeaderMap, StatusCode};
+    use axum::response::IntoResponse;
+    use sha2::Digest;
+    let mut feeds: Vec<(Vec<u8>, String)> = vec![];
+    for i in 0.. {
+        let Ok(body) = std::fs::read(dir.join(format!("{i}.json"))) else { break };
+        let etag = format!("\"{}\"", hex::encode(&sha2::Sha256::digest(&body)[..12]));
+        feeds.push((body, etag));
+    }
+    let feeds = std::sync::Arc::new(feeds);
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
+    rt.block_on(async move {
+        let app = axum::Router::new().route(
+            "/feeds/{file}",
+            axum::routing::get(move |axum::extract::Path(file): axum::extract::Path<String>, headers: HeaderMap| {
+                let feeds = feeds.clone();
+                async move {
+                    let Some((body, etag)) = file.strip_suffix(".json").and_then(|n| n.parse::<usize>().ok()).and_then(|n| feeds.get(n))
+                    else {
+                        return StatusCode::NOT_FOUND.into_response();
+                    };
+                    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+                        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag.clone())]).into_response();
+                    }
+                    ([(header::CONTENT_TYPE, "application/json".to_string()), (header::ETAG, etag.clone())], body.clone()).into_response()
+                }
+            }),
+        );
+        let mut bases = vec![];
+        let mut tasks = vec![];
+        for _ in 0..ports.max(1) {
+            let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+            bases.push(format!("http://{}", l.local_addr().expect("addr")));
+            let app = app.clone();
+            tasks.push(tokio::spawn(async move { axum::serve(l, app).await }));
+        }
+        println!("serving feeds at {}", bases.join(" "));
+        let _ = std::io::stdout().flush();
+        for t in tasks {
+            let _ = t.await;
+        }
+    });
+}
+
+fn create_sources(data: &std::path::Path, feeds: usize, bases: &[String]) {
+    use algoreg_store::Store;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        let store = algoreg_store_sqlite::SqliteStore::open_dir(data).await.expect("open store");
+        for i in 0..feeds {
+            let (code, name) = bench_org(i);
+            let org = match store.organisation_by_code(&code).await.expect("org") {
+                Some(o) => o,
+                None => store
+                    .create_organisation(&algoreg_store::NewOrganisation {
+                        code,
+                        name,
+                        org_type: algoreg_domain::org::OrgType::Gemeente,
+                        tooi: None,
+                        flow: algoreg_domain::PublicationFlow::Central,
+                        about: None,
+                        contact: None,
+                    })
+                    .await
+                    .expect("create org"),
+            };
+            let url = format!("{}/feeds/{i}.json", bases[i % bases.len()]);
+            let _ = store.create_source(org.id, &url, chrono::Utc::now()).await;
+        }
+        println!("{feeds} organisations and sources in {}", data.display());
+    });
 }
 
 /// The fixed query set: common, medium and rare words, phrases, abbreviations, typos and filters.
@@ -93,7 +240,12 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 fn main() {
-    let Cmd::Search { records, dir, rounds, tsv, queries } = Cli::parse().cmd;
+    let (records, dir, rounds, tsv, queries) = match Cli::parse().cmd {
+        Cmd::Search { records, dir, rounds, tsv, queries } => (records, dir, rounds, tsv, queries),
+        Cmd::Feeds { feeds, records, dir } => return write_feeds(feeds, records, &dir),
+        Cmd::ServeFeeds { dir, ports } => return serve_feeds(&dir, ports),
+        Cmd::Sources { data, feeds, base } => return create_sources(&data, feeds, &base),
+    };
     let index = SearchIndex::open(&dir).expect("open index");
     let orgs = demo::organisations(300);
     let types: Vec<String> = orgs.iter().map(|o| o.org_type.code().to_string()).collect();

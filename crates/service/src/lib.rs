@@ -7,6 +7,7 @@ pub mod compat;
 pub mod demo;
 pub mod error;
 pub mod export;
+pub mod federation;
 pub mod import;
 pub mod orgs;
 pub mod ratelimit;
@@ -35,7 +36,14 @@ pub struct App {
     pub aiact: Arc<aiact::AiAct>,
     /// The organisation list for read-heavy pages and searches, refreshed every two seconds.
     orgs: Arc<std::sync::RwLock<Option<OrgSnapshot>>>,
+    /// Harvests other registers' feeds (set by `serve`; absent when there is nothing to harvest).
+    pub harvester: Option<federation::harvest::Harvester>,
+    /// The rendered feed, with the state of the register it was rendered from.
+    feed: Arc<tokio::sync::Mutex<Option<FeedCache>>>,
 }
+
+type FeedKey = (i64, u64);
+type FeedCache = (FeedKey, Arc<federation::feed::Rendered>);
 
 impl App {
     pub fn new(store: Arc<dyn Store>) -> App {
@@ -46,7 +54,31 @@ impl App {
             api_limit: Arc::new(ratelimit::RateLimiter::off()),
             orgs: Default::default(),
             aiact: Arc::new(aiact::AiAct::builtin()),
+            harvester: None,
+            feed: Default::default(),
         }
+    }
+    pub fn with_harvester(mut self, h: federation::harvest::Harvester) -> App {
+        self.harvester = Some(h);
+        self
+    }
+    /// The register feed, rendered again only when a public record or an organisation changed.
+    pub async fn feed(&self) -> Result<Arc<federation::feed::Rendered>, ServiceError> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for o in self.store.organisations().await? {
+            (o.id, &o.code, &o.name, o.org_type.code(), &o.tooi, &o.about, &o.contact).hash(&mut h);
+        }
+        let key = (self.store.outbox_max().await?, h.finish());
+        let mut cached = self.feed.lock().await;
+        if let Some((k, r)) = cached.as_ref() {
+            if *k == key {
+                return Ok(r.clone());
+            }
+        }
+        let rendered = Arc::new(federation::feed::render(self.store.as_ref()).await?);
+        *cached = Some((key, rendered.clone()));
+        Ok(rendered)
     }
     pub fn with_search(mut self, index: Arc<algoreg_search::SearchIndex>) -> App {
         self.search = Some(index);
@@ -82,5 +114,8 @@ impl App {
     }
     pub fn orgs(&self) -> orgs::Orgs<'_> {
         orgs::Orgs { store: self.store.as_ref() }
+    }
+    pub fn sources(&self) -> federation::Sources<'_> {
+        federation::Sources { store: self.store.as_ref() }
     }
 }

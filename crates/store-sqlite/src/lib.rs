@@ -169,12 +169,18 @@ fn version_rows(r: &ImportRecord) -> Vec<VersionRow> {
 }
 
 async fn import_batch(conn: &mut sqlx::pool::PoolConnection<Sqlite>, sorted: &[&ImportRecord]) -> Result<()> {
+    let mut tx = sqlx::Connection::begin(&mut **conn).await.map_err(backend)?;
+    insert_imports(&mut tx, sorted).await?;
+    tx.commit().await.map_err(backend)
+}
+
+/// Inserts new records with their versions, history and outbox rows inside a transaction.
+async fn insert_imports(tx: &mut Transaction<'_, Sqlite>, sorted: &[&ImportRecord]) -> Result<()> {
     // Render every row on all cores first; the transaction then only binds and inserts.
     let rendered: Vec<Vec<VersionRow>> = {
         use rayon::prelude::*;
         sorted.par_iter().map(|r| version_rows(r)).collect()
     };
-    let mut tx = sqlx::Connection::begin(&mut **conn).await.map_err(backend)?;
     let now = ts(&Utc::now());
     let mut rendered = rendered.into_iter();
     for chunk in sorted.chunks(400) {
@@ -193,7 +199,7 @@ async fn import_batch(conn: &mut sqlx::pool::PoolConnection<Sqlite>, sorted: &[&
                 .push_bind(r.published.then_some(n))
                 .push_bind(r.published.then_some(first));
         });
-        q.build().execute(&mut *tx).await.map_err(backend)?;
+        q.build().execute(&mut **tx).await.map_err(backend)?;
         let rows: Vec<VersionRow> = rendered.by_ref().take(chunk.len()).flatten().collect();
         let mut rows = rows.into_iter().peekable();
         while rows.peek().is_some() {
@@ -206,7 +212,7 @@ async fn import_batch(conn: &mut sqlx::pool::PoolConnection<Sqlite>, sorted: &[&
                     .push_bind(v.created_by.clone())
                     .push_bind(v.created_at.clone());
             });
-            q.build().execute(&mut *tx).await.map_err(backend)?;
+            q.build().execute(&mut **tx).await.map_err(backend)?;
             let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO versions (record_id, number, state, standard_version, content, missing, provenance, created_at, created_by, published_at) ");
             q.push_values(vchunk, |mut b, v| {
                 b.push_bind(v.record_id)
@@ -220,7 +226,7 @@ async fn import_batch(conn: &mut sqlx::pool::PoolConnection<Sqlite>, sorted: &[&
                     .push_bind(v.created_by)
                     .push_bind(v.published_at);
             });
-            q.build().execute(&mut *tx).await.map_err(backend)?;
+            q.build().execute(&mut **tx).await.map_err(backend)?;
         }
         let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO outbox (record_id, at) ");
         let public: Vec<&ImportRecord> = chunk.iter().copied().filter(|r| r.published).collect();
@@ -228,11 +234,73 @@ async fn import_batch(conn: &mut sqlx::pool::PoolConnection<Sqlite>, sorted: &[&
             q.push_values(public, |mut b, r| {
                 b.push_bind(r.id.to_string()).push_bind(now.clone());
             });
-            q.build().execute(&mut *tx).await.map_err(backend)?;
+            q.build().execute(&mut **tx).await.map_err(backend)?;
         }
     }
-    tx.commit().await.map_err(backend)
+    Ok(())
 }
+
+/// Applies one workflow step inside a transaction.
+async fn apply_in(tx: &mut Transaction<'_, Sqlite>, change: &Change) -> Result<()> {
+    let sid = change.record.to_string();
+    let row = sqlx::query("SELECT latest_version, published_version FROM records WHERE id=?")
+        .bind(&sid)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(backend)?;
+    let Some(row) = row else { return Err(StoreError::NotFound) };
+    let latest: i64 = row.get(0);
+    if latest as u32 != change.expected_latest {
+        return Err(StoreError::Stale);
+    }
+    let now = change.history.at;
+    let mut new_latest = latest as u32;
+    if let Some(v) = &change.new_version {
+        new_latest += 1;
+        let published_at = (change.publishes == Some(new_latest)).then_some(&now);
+        insert_version(tx, &sid, new_latest, v, published_at).await?;
+    }
+    for (number, state) in &change.state_changes {
+        let set_pub = change.publishes == Some(*number);
+        sqlx::query("UPDATE versions SET state=?, published_at = CASE WHEN ? THEN ? ELSE published_at END WHERE record_id=? AND number=?")
+            .bind(state.code())
+            .bind(set_pub)
+            .bind(ts(&now))
+            .bind(&sid)
+            .bind(*number as i64)
+            .execute(&mut **tx)
+            .await
+            .map_err(backend)?;
+    }
+    let latest_state: String = sqlx::query("SELECT state FROM versions WHERE record_id=? AND number=?")
+        .bind(&sid)
+        .bind(new_latest as i64)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(backend)?
+        .get(0);
+    let released_by = if latest_state == VersionState::Released.code() { change.released_by.clone() } else { None };
+    let mut q = QueryBuilder::<Sqlite>::new("UPDATE records SET latest_version=");
+    q.push_bind(new_latest as i64).push(", latest_state=").push_bind(latest_state).push(", released_by=").push_bind(released_by);
+    if let Some(p) = change.publishes {
+        q.push(", published_version=")
+            .push_bind(p as i64)
+            .push(", first_published_at=COALESCE(first_published_at, ")
+            .push_bind(ts(&now))
+            .push(")");
+    } else if change.unpublishes {
+        q.push(", published_version=NULL");
+    }
+    q.push(" WHERE id=").push_bind(&sid);
+    q.build().execute(&mut **tx).await.map_err(backend)?;
+    insert_history(tx, &sid, &change.history).await?;
+    if change.publishes.is_some() || change.unpublishes {
+        outbox(tx, &sid, &now).await?;
+    }
+    Ok(())
+}
+
+const SOURCE_SELECT: &str = "SELECT s.*, o.code AS org_code FROM sources s JOIN organisations o ON o.id=s.org_id";
 
 const PUBLISHED_COLS: &str = "r.id, o.code, v.number, v.standard_version, v.content, v.missing, v.provenance, v.published_at, r.first_published_at, (v.number = r.published_version) AS current";
 
@@ -622,64 +690,8 @@ impl Store for SqliteStore {
     }
 
     async fn apply(&self, change: &Change) -> Result<()> {
-        let sid = change.record.to_string();
         let mut tx = self.begin().await?;
-        let row = sqlx::query("SELECT latest_version, published_version FROM records WHERE id=?")
-            .bind(&sid)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(backend)?;
-        let Some(row) = row else { return Err(StoreError::NotFound) };
-        let latest: i64 = row.get(0);
-        if latest as u32 != change.expected_latest {
-            return Err(StoreError::Stale);
-        }
-        let now = change.history.at;
-        let mut new_latest = latest as u32;
-        if let Some(v) = &change.new_version {
-            new_latest += 1;
-            let published_at = (change.publishes == Some(new_latest)).then_some(&now);
-            insert_version(&mut tx, &sid, new_latest, v, published_at).await?;
-        }
-        for (number, state) in &change.state_changes {
-            let set_pub = change.publishes == Some(*number);
-            sqlx::query(
-                "UPDATE versions SET state=?, published_at = CASE WHEN ? THEN ? ELSE published_at END WHERE record_id=? AND number=?",
-            )
-            .bind(state.code())
-            .bind(set_pub)
-            .bind(ts(&now))
-            .bind(&sid)
-            .bind(*number as i64)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-        }
-        let latest_state: String = sqlx::query("SELECT state FROM versions WHERE record_id=? AND number=?")
-            .bind(&sid)
-            .bind(new_latest as i64)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(backend)?
-            .get(0);
-        let released_by = if latest_state == VersionState::Released.code() { change.released_by.clone() } else { None };
-        let mut q = QueryBuilder::<Sqlite>::new("UPDATE records SET latest_version=");
-        q.push_bind(new_latest as i64).push(", latest_state=").push_bind(latest_state).push(", released_by=").push_bind(released_by);
-        if let Some(p) = change.publishes {
-            q.push(", published_version=")
-                .push_bind(p as i64)
-                .push(", first_published_at=COALESCE(first_published_at, ")
-                .push_bind(ts(&now))
-                .push(")");
-        } else if change.unpublishes {
-            q.push(", published_version=NULL");
-        }
-        q.push(" WHERE id=").push_bind(&sid);
-        q.build().execute(&mut *tx).await.map_err(backend)?;
-        insert_history(&mut tx, &sid, &change.history).await?;
-        if change.publishes.is_some() || change.unpublishes {
-            outbox(&mut tx, &sid, &now).await?;
-        }
+        apply_in(&mut tx, change).await?;
         tx.commit().await.map_err(backend)
     }
 
@@ -860,5 +872,115 @@ impl Store for SqliteStore {
             .map_err(backend)?
             .get(0);
         Ok(n as u64)
+    }
+    async fn last_public_change(&self) -> Result<Option<DateTime<Utc>>> {
+        let at: Option<String> = sqlx::query("SELECT at FROM outbox ORDER BY id DESC LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?
+            .map(|r| r.get(0));
+        Ok(at.and_then(|s| DateTime::parse_from_rfc3339(&s).ok()).map(|t| t.with_timezone(&Utc)))
+    }
+
+    async fn create_source(&self, org_id: i64, url: &str, at: DateTime<Utc>) -> Result<Source> {
+        let id = sqlx::query("INSERT INTO sources (org_id, url, created_at, next_due_at) VALUES (?,?,?,?) RETURNING id")
+            .bind(org_id)
+            .bind(url)
+            .bind(ts(&at))
+            .bind(ts(&at))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(d) if d.message().contains("UNIQUE") => StoreError::Conflict("url"),
+                _ => backend(e),
+            })?
+            .get::<i64, _>(0);
+        self.source(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn sources(&self) -> Result<Vec<Source>> {
+        let rows = sqlx::query(&format!("{SOURCE_SELECT} ORDER BY o.code, s.url")).fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter().map(source_row).collect()
+    }
+
+    async fn source(&self, id: i64) -> Result<Option<Source>> {
+        let row = sqlx::query(&format!("{SOURCE_SELECT} WHERE s.id=?")).bind(id).fetch_optional(&self.pool).await.map_err(backend)?;
+        row.map(|r| source_row(&r)).transpose()
+    }
+
+    async fn delete_source(&self, id: i64) -> Result<()> {
+        let done = sqlx::query("DELETE FROM sources WHERE id=?").bind(id).execute(&self.pool).await.map_err(backend)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn source_records(&self, id: i64) -> Result<Vec<SourceRecord>> {
+        let rows = sqlx::query("SELECT record_id, content_hash, missing FROM source_records WHERE source_id=? ORDER BY record_id")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(source_record_row).collect()
+    }
+
+    async fn source_attempt(&self, a: &SourceAttempt) -> Result<()> {
+        let q = match &a.error {
+            Some(_) => "UPDATE sources SET last_attempt_at=?, last_outcome='failed', last_error=?, failures=failures+1, next_due_at=? WHERE id=?",
+            None => "UPDATE sources SET last_attempt_at=?1, last_success_at=?1, last_outcome='not_modified', last_error=?2, failures=0, next_due_at=?3 WHERE id=?4",
+        };
+        let done = sqlx::query(q)
+            .bind(ts(&a.at))
+            .bind(&a.error)
+            .bind(ts(&a.next_due_at))
+            .bind(a.source_id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn commit_harvest(&self, c: &HarvestCommit) -> Result<()> {
+        let mut sorted: Vec<&ImportRecord> = c.fresh.iter().collect();
+        sorted.sort_unstable_by_key(|r| r.id);
+        let mut tx = self.begin().await?;
+        let done = sqlx::query(
+            "UPDATE sources SET etag=?, last_modified=?, last_attempt_at=?, last_success_at=?, last_outcome=?, last_error=NULL, failures=0, next_due_at=?, records=?, rejected=? WHERE id=?",
+        )
+        .bind(&c.etag)
+        .bind(&c.last_modified)
+        .bind(ts(&c.at))
+        .bind(ts(&c.at))
+        .bind(if c.outcome.is_empty() { "changed" } else { c.outcome.as_str() })
+        .bind(ts(&c.next_due_at))
+        .bind(c.records as i64)
+        .bind(json(&c.rejected))
+        .bind(c.source_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        if done.rows_affected() == 0 {
+            // The source was removed while it was being harvested: write nothing.
+            return Err(StoreError::NotFound);
+        }
+        if !sorted.is_empty() {
+            insert_imports(&mut tx, &sorted).await?;
+        }
+        for change in &c.changes {
+            apply_in(&mut tx, change).await?;
+        }
+        sqlx::query("DELETE FROM source_records WHERE source_id=?").bind(c.source_id).execute(&mut *tx).await.map_err(backend)?;
+        for chunk in c.tracked.chunks(300) {
+            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO source_records (source_id, record_id, content_hash, missing) ");
+            q.push_values(chunk, |mut b, t| {
+                b.push_bind(c.source_id).push_bind(t.record.to_string()).push_bind(&t.hash).push_bind(t.missing as i64);
+            });
+            q.build().execute(&mut *tx).await.map_err(backend)?;
+        }
+        tx.commit().await.map_err(backend)
     }
 }

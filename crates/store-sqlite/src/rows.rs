@@ -149,3 +149,28 @@ pub fn workspace_row(r: &SqliteRow) -> Result<WorkspaceItem> {
         updated_at: time(r.get(7))?,
     })
 }
+
+pub fn source_row(r: &SqliteRow) -> Result<Source> {
+    let rejected: String = r.get("rejected");
+    Ok(Source {
+        id: r.get("id"),
+        org_id: r.get("org_id"),
+        org_code: r.get("org_code"),
+        url: r.get("url"),
+        created_at: time(r.get("created_at"))?,
+        etag: r.get("etag"),
+        last_modified: r.get("last_modified"),
+        last_attempt_at: opt_time(r.get("last_attempt_at"))?,
+        last_success_at: opt_time(r.get("last_success_at"))?,
+        last_outcome: r.get("last_outcome"),
+        last_error: r.get("last_error"),
+        failures: r.get::<i64, _>("failures") as u32,
+        next_due_at: opt_time(r.get("next_due_at"))?,
+        records: r.get::<i64, _>("records") as u64,
+        rejected: from_json(&rejected)?,
+    })
+}
+
+pub fn source_record_row(r: &SqliteRow) -> Result<SourceRecord> {
+    Ok(SourceRecord { record: id(r.get("record_id"))?, hash: r.get("content_hash"), missing: r.get::<i64, _>("missing") as u32 })
+}

@@ -104,4 +104,19 @@ pub trait Store: Send + Sync + 'static {
     async fn outbox_max(&self) -> Result<i64>;
     /// The most recently published versions (for feeds), newest first, optionally of one organisation.
     async fn recent_published(&self, limit: i64, org_code: Option<&str>) -> Result<Vec<PublishedVersion>>;
+    /// When the public register last changed (the newest outbox entry).
+    async fn last_public_change(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>>;
+
+    // Federation: harvested sources
+    /// Adds a source; `Conflict("url")` when the URL is taken.
+    async fn create_source(&self, org_id: i64, url: &str, at: chrono::DateTime<chrono::Utc>) -> Result<Source>;
+    async fn sources(&self) -> Result<Vec<Source>>;
+    async fn source(&self, id: i64) -> Result<Option<Source>>;
+    /// Removes a source and what it delivered; the records stay.
+    async fn delete_source(&self, id: i64) -> Result<()>;
+    async fn source_records(&self, id: i64) -> Result<Vec<SourceRecord>>;
+    /// Records an attempt that changed no record (a failure, or a feed that did not change).
+    async fn source_attempt(&self, attempt: &SourceAttempt) -> Result<()>;
+    /// Writes a successful harvest, all or nothing.
+    async fn commit_harvest(&self, commit: &HarvestCommit) -> Result<()>;
 }

@@ -245,3 +245,73 @@ pub struct ComplianceEntry {
     pub updated_at: DateTime<Utc>,
     pub updated_by: String,
 }
+
+/// A feed of another register that this register harvests, bound to one organisation.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Source {
+    pub id: i64,
+    pub org_id: i64,
+    pub org_code: String,
+    pub url: String,
+    pub created_at: DateTime<Utc>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub last_attempt_at: Option<DateTime<Utc>>,
+    pub last_success_at: Option<DateTime<Utc>>,
+    /// `changed`, `not_modified` or `failed`.
+    pub last_outcome: Option<String>,
+    /// The last failure in plain words (Dutch / English); cleared by a success.
+    pub last_error: Option<String>,
+    /// Failed attempts in a row.
+    pub failures: u32,
+    pub next_due_at: Option<DateTime<Utc>>,
+    /// Records the feed held at the last successful harvest.
+    pub records: u64,
+    /// Records refused at the last successful harvest, with the reasons per field.
+    pub rejected: Vec<SourceRejection>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SourceRejection {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub reasons: Vec<String>,
+}
+
+/// What a source delivered of one record: its content hash and how many successful harvests in a
+/// row it has been missing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceRecord {
+    pub record: AlgorithmId,
+    pub hash: String,
+    pub missing: u32,
+}
+
+/// An attempt that changes no record: a failure or an unchanged feed (304).
+#[derive(Debug, Clone)]
+pub struct SourceAttempt {
+    pub source_id: i64,
+    pub at: DateTime<Utc>,
+    /// None for an unchanged feed (a success).
+    pub error: Option<String>,
+    pub next_due_at: DateTime<Utc>,
+}
+
+/// A successful harvest of one source, written in one transaction: new records, new versions,
+/// retractions, what the source delivered and its health.
+#[derive(Debug, Clone, Default)]
+pub struct HarvestCommit {
+    pub source_id: i64,
+    /// `changed`, or `not_modified` when only missing counts moved (the feed answered 304).
+    pub outcome: String,
+    pub at: DateTime<Utc>,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub next_due_at: DateTime<Utc>,
+    pub records: u64,
+    pub rejected: Vec<SourceRejection>,
+    pub fresh: Vec<ImportRecord>,
+    pub changes: Vec<Change>,
+    /// The complete new list of what this source delivered (replaces the old one).
+    pub tracked: Vec<SourceRecord>,
+}

@@ -7,6 +7,7 @@
 pub mod api;
 pub mod auth;
 pub mod compat;
+pub mod feed;
 pub mod problem;
 pub mod site;
 
@@ -25,6 +26,7 @@ pub fn router(app: App) -> Router {
     Router::new()
         .nest("/api/v1", api::routes())
         .merge(compat)
+        .route(&format!("/{}", algoreg_service::federation::feed::PATH), axum::routing::get(feed::register))
         .merge(site::routes())
         .fallback(|| async { problem::ApiError::not_found("page") })
         .layer(axum::extract::DefaultBodyLimit::max(4 * 1024 * 1024))

@@ -15,6 +15,8 @@ pub enum Format {
     StandardJson,
     /// algoreg's own export.
     AlgoregExport,
+    /// An algoreg instance's register feed (`/feed/v1/register.json`): the export's structure.
+    AlgoregFeed,
     /// The launch-era seed: SQL INSERT statements (standard 0.1).
     SqlSeed,
     /// The live register's site-data JSON export.
@@ -31,6 +33,7 @@ impl Format {
             Format::Scrape => "register-scrape",
             Format::StandardJson => "standard-json",
             Format::AlgoregExport => "algoreg-export",
+            Format::AlgoregFeed => "algoreg-feed",
             Format::SqlSeed => "register-seed-sql",
             Format::SiteData => "register-site-data",
             Format::DownloadCsv => "register-download-csv",
@@ -41,7 +44,13 @@ impl Format {
     pub fn is_published(self) -> bool {
         matches!(
             self,
-            Format::Scrape | Format::AlgoregExport | Format::SqlSeed | Format::SiteData | Format::DownloadCsv | Format::DownloadXlsx
+            Format::Scrape
+                | Format::AlgoregExport
+                | Format::AlgoregFeed
+                | Format::SqlSeed
+                | Format::SiteData
+                | Format::DownloadCsv
+                | Format::DownloadXlsx
         )
     }
 }
@@ -91,6 +100,15 @@ fn malformed(msg_nl: &str, msg_en: &str) -> ServiceError {
 pub fn detect(v: &Value) -> Result<Format> {
     match v {
         Value::Object(o) if o.get("format").and_then(Value::as_str) == Some("algoreg-export") => Ok(Format::AlgoregExport),
+        Value::Object(o) if o.get("format").and_then(Value::as_str) == Some("algoreg-feed") => {
+            match o.get("format_version").and_then(Value::as_u64) {
+                Some(1) => Ok(Format::AlgoregFeed),
+                _ => Err(malformed(
+                    "Onbekende versie van de algoreg-feed: deze versie leest format_version 1.",
+                    "Unknown algoreg feed version: this version reads format_version 1.",
+                )),
+            }
+        }
         Value::Object(o) if o.get("algoritmes").is_some_and(Value::is_array) => Ok(Format::Scrape),
         v if super::site_data::is_site_data(v) => Ok(Format::SiteData),
         Value::Object(o) if o.contains_key("name") || o.contains_key("standard_version") => Ok(Format::StandardJson),
@@ -136,7 +154,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed> {
             warnings.extend(w);
             c
         }
-        Format::Scrape | Format::AlgoregExport => {
+        Format::Scrape | Format::AlgoregExport | Format::AlgoregFeed => {
             let Value::Object(top) = v else { return Err(malformed("Verwacht een JSON-object.", "Expected a JSON object.")) };
             if format == Format::Scrape {
                 scrape(top)

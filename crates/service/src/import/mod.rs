@@ -73,12 +73,12 @@ pub struct Phases {
     pub write: f64,
 }
 
-struct Ready {
-    index: usize,
-    id: AlgorithmId,
-    org: OrgRef,
-    versions: Vec<NewVersion>,
-    published: bool,
+pub(crate) struct Ready {
+    pub index: usize,
+    pub id: AlgorithmId,
+    pub org: OrgRef,
+    pub versions: Vec<NewVersion>,
+    pub published: bool,
 }
 
 /// Imports one file's bytes. `progress` is called with the number of records handled so far.
@@ -100,7 +100,7 @@ pub async fn import_bytes(
 
     // 1. Check every record (in parallel: validation and sanitising are pure).
     let checked: Vec<std::result::Result<Ready, Rejected>> =
-        parsed.candidates.into_par_iter().map(|c| check_candidate(c, opts, publish_all)).collect();
+        parsed.candidates.into_par_iter().map(|c| check_candidate(c, opts, publish_all, false)).collect();
     progress(total as u64 / 2, total as u64);
 
     // 2. Duplicates inside the file, organisations, existing records.
@@ -258,7 +258,9 @@ async fn resolve_org(
     Ok(created.id)
 }
 
-fn check_candidate(c: Candidate, opts: &ImportOptions, publish: bool) -> std::result::Result<Ready, Rejected> {
+/// Checks one record. `strict` (harvesting): the newest version must meet every rule of its
+/// standard, required fields included; otherwise a record published elsewhere is kept with its gaps.
+pub(crate) fn check_candidate(c: Candidate, opts: &ImportOptions, publish: bool, strict: bool) -> std::result::Result<Ready, Rejected> {
     let name = c.versions.last().and_then(|v| v.content.str("name").map(String::from));
     let mut reasons = c.errors.clone();
     let id = match &c.id {
@@ -275,9 +277,16 @@ fn check_candidate(c: Candidate, opts: &ImportOptions, publish: bool) -> std::re
         }
     };
     let mut versions = Vec::with_capacity(c.versions.len());
-    for v in c.versions {
+    let last = c.versions.len().saturating_sub(1);
+    for (i, v) in c.versions.into_iter().enumerate() {
+        if strict && i == last {
+            let full = validate::check(v.standard_version, &v.content, Mode::Complete);
+            for e in &full.errors {
+                reasons.push(format!("{}: {} / {}", e.field, e.message(algoreg_standard::Lang::Nl), e.message(algoreg_standard::Lang::En)));
+            }
+        }
         let checked = validate::check(v.standard_version, &v.content, Mode::Draft);
-        for e in checked.structural() {
+        for e in checked.structural().filter(|_| !(strict && i == last)) {
             reasons.push(format!("{}: {} / {}", e.field, e.message(algoreg_standard::Lang::Nl), e.message(algoreg_standard::Lang::En)));
         }
         let mut missing: Vec<String> =

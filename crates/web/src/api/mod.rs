@@ -6,6 +6,7 @@ mod dto;
 mod import;
 mod organisations;
 mod session;
+mod sources;
 
 use algoreg_service::App;
 use axum::routing::{get, post, put};
@@ -23,10 +24,11 @@ pub use dto::*;
         algorithms::list, algorithms::get_current, algorithms::history, algorithms::version, algorithms::mapping, algorithms::aiact_get, algorithms::aiact_answer, algorithms::aiact_requirement,
         algorithms::create, algorithms::save, algorithms::act, algorithms::workspace,
         session::login, session::whoami, session::logout, import::import,
+        sources::list, sources::get_one, sources::create, sources::delete, sources::harvest,
     ),
     components(schemas(crate::problem::Problem, crate::problem::FieldProblem)),
     modifiers(&BearerAuth),
-    tags((name = "organisations"), (name = "algorithms", description = "Published registrations (public)"), (name = "workspace", description = "Registering and the publication workflow (token or session)"), (name = "session", description = "Login for people"))
+    tags((name = "organisations"), (name = "algorithms", description = "Published registrations (public)"), (name = "workspace", description = "Registering and the publication workflow (token or session)"), (name = "session", description = "Login for people"), (name = "federation", description = "Feeds of other registers that this register harvests"))
 )]
 pub struct ApiDoc;
 
@@ -47,6 +49,9 @@ pub fn routes() -> Router<App> {
         .route("/organisations/{code}", get(organisations::get_one))
         .route("/organisations/{code}/algorithms", post(algorithms::create))
         .route("/import", post(import::import))
+        .route("/sources", get(sources::list).post(sources::create))
+        .route("/sources/{id}", get(sources::get_one).delete(sources::delete))
+        .route("/sources/{id}/harvest", post(sources::harvest))
         .route("/algorithms", get(algorithms::list))
         .route("/algorithms/{id}", get(algorithms::get_current))
         .route("/algorithms/{id}/versions", get(algorithms::history))

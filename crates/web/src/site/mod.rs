@@ -12,6 +12,7 @@ mod login;
 mod portal;
 mod public;
 mod render;
+mod sources;
 mod workspace;
 
 use crate::auth::session_cookie;
@@ -47,6 +48,10 @@ fn lang_routes() -> Router<App> {
         .route("/algoritme/{id}", get(public::record))
         .route("/beheer", get(workspace::start))
         .route("/beheer/org/{org}", get(workspace::dashboard))
+        .route("/beheer/bronnen", get(sources::list).post(sources::add))
+        .route("/beheer/bronnen/{id}", get(sources::show))
+        .route("/beheer/bronnen/{id}/oogsten", post(sources::harvest))
+        .route("/beheer/bronnen/{id}/verwijderen", post(sources::remove))
         .route("/beheer/org/{org}/nieuw", get(workspace::new_form).post(workspace::create))
         .route("/beheer/org/{org}/instellingen", get(admin::page))
         .route("/beheer/org/{org}/leden", post(admin::invite))

@@ -50,6 +50,22 @@ pub async fn record(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) ->
             }
             p { a href=(format!("{}/algoritme/{}/versies", ctx.base(), v.record)) { (ctx.t("Versies vergelijken", "Compare versions")) } }
             p.meta { (ctx.t("Algoritme-ID ", "Algorithm ID ")) (v.record) " · " (ctx.t("standaard ", "standard ")) (v.standard_version) }
+            @if let Some(p) = v.provenance.as_ref().filter(|p| p.get("source").and_then(|s| s.as_str()) == Some("harvest")) {
+                div.provenance #herkomst {
+                    h3 { (ctx.t("Herkomst", "Origin")) }
+                    p { (ctx.t("Deze versie komt uit het eigen register van de organisatie en is automatisch overgenomen.",
+                        "This version comes from the organisation's own register and was taken over automatically.")) }
+                    dl {
+                        dt { (ctx.t("Bron", "Source")) }
+                        dd { @if let Some(u) = p.get("source_url").and_then(|u| u.as_str()) {
+                            @if u.starts_with("https://") || u.starts_with("http://") { a href=(u) { (u) } } @else { (u) } } }
+                        dt { (ctx.t("Opgehaald", "Harvested")) }
+                        dd { (p.get("harvested_at").and_then(|t| t.as_str()).and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()).map(|t| when(&t.with_timezone(&chrono::Utc))).unwrap_or_default()) }
+                        dt { (ctx.t("Inhoudshash", "Content hash")) }
+                        dd { code { (p.get("content_hash").and_then(|h| h.as_str()).unwrap_or("")) } }
+                    }
+                }
+            }
             p { (ctx.t("Downloaden: ", "Download: "))
                 a href=(format!("{}/algoritme/{}/download.csv", ctx.base(), v.record)) { "CSV" } ", "
                 a href=(format!("{}/algoritme/{}/download.xlsx", ctx.base(), v.record)) { "Excel" } ", "

@@ -70,6 +70,7 @@ pub async fn start(ctx: Ctx, State(app): State<App>) -> Result<Response, PageErr
                 ul { @for (o, item) in central { li { a href=(format!("{}/beheer/algoritme/{}", ctx.base(), item.id)) { (item.name) } " – " (by_id.get(o).map(|o| o.name.as_str()).unwrap_or("")) } } }
             }
         }
+        p { a href=(format!("{}/beheer/bronnen", ctx.base())) { (ctx.t("Bronnen: feeds van eigen registers die worden opgehaald", "Sources: feeds of own registers that are harvested")) } }
         h2 { (ctx.t("Organisaties", "Organisations")) }
         @if mine.is_empty() { p { (ctx.t("U bent nog geen lid van een organisatie. Vraag de beheerder van uw organisatie om u toe te voegen.", "You are not a member of any organisation yet. Ask your organisation's admin to add you.")) } }
         ul.orglist { @for o in &mine { li { a href=(format!("{}/beheer/org/{}", ctx.base(), o.code)) { (o.name) } } } }

@@ -1,0 +1,589 @@
+//! Federation on loopback with real processes: organisations run their own algoreg (or host a static
+//! feed), a central algoreg harvests them; every bad-source case is survived with nothing lost.
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+// ---------------------------------------------------------------------------------------------
+// A small HTTP server for feeds that misbehave on purpose (and for static feeds).
+
+#[derive(Clone)]
+enum Reply {
+    /// Status, content type, body.
+    Body(u16, &'static str, Vec<u8>),
+    /// Headers, then the body in small pieces with a pause between them.
+    Slow(Vec<u8>, Duration),
+    /// A Content-Length larger than what is sent, then the connection closes.
+    Truncated(Vec<u8>),
+    /// A redirect to this location.
+    Redirect(String),
+}
+
+/// Requests seen: (path, If-None-Match).
+type Hits = Arc<Mutex<Vec<(String, Option<String>)>>>;
+
+struct FeedServer {
+    pub base: String,
+    routes: Arc<Mutex<HashMap<String, Reply>>>,
+    pub hits: Hits,
+}
+
+impl FeedServer {
+    fn start() -> FeedServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let routes: Arc<Mutex<HashMap<String, Reply>>> = Default::default();
+        let hits: Hits = Default::default();
+        let (r, h) = (routes.clone(), hits.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let (r, h) = (r.clone(), h.clone());
+                std::thread::spawn(move || serve_one(stream, &r, &h));
+            }
+        });
+        FeedServer { base, routes, hits }
+    }
+
+    fn set(&self, path: &str, reply: Reply) {
+        self.routes.lock().unwrap().insert(path.to_string(), reply);
+    }
+
+    fn json(&self, path: &str, v: &Value) {
+        self.set(path, Reply::Body(200, "application/json", serde_json::to_vec(v).unwrap()));
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
+fn serve_one(mut stream: TcpStream, routes: &Mutex<HashMap<String, Reply>>, hits: &Mutex<Vec<(String, Option<String>)>>) {
+    let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+    let mut first = String::new();
+    if reader.read_line(&mut first).is_err() {
+        return;
+    }
+    let path = first.split_whitespace().nth(1).unwrap_or("/").to_string();
+    let mut if_none_match = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+            break;
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            if k.eq_ignore_ascii_case("if-none-match") {
+                if_none_match = Some(v.trim().to_string());
+            }
+        }
+    }
+    hits.lock().unwrap().push((path.clone(), if_none_match.clone()));
+    let reply = routes.lock().unwrap().get(&path).cloned().unwrap_or(Reply::Body(404, "text/plain", b"not found".to_vec()));
+    let _ = match reply {
+        Reply::Body(status, ctype, body) => {
+            let etag = format!("\"{}\"", body.len() * 31 + body.iter().map(|b| *b as usize).sum::<usize>());
+            if status == 200 && if_none_match.as_deref() == Some(etag.as_str()) {
+                stream.write_all(format!("HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nConnection: close\r\n\r\n").as_bytes())
+            } else {
+                let head = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nETag: {etag}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(&body))
+            }
+        }
+        Reply::Slow(body, pause) => {
+            let head =
+                format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+            let mut r = stream.write_all(head.as_bytes());
+            for piece in body.chunks(64) {
+                if r.is_err() {
+                    break;
+                }
+                std::thread::sleep(pause);
+                r = stream.write_all(piece);
+            }
+            r
+        }
+        Reply::Truncated(body) => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len() * 2
+            );
+            stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(&body))
+        }
+        Reply::Redirect(to) => {
+            stream.write_all(format!("HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").as_bytes())
+        }
+    };
+    let _ = stream.flush();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers.
+
+/// A feed document of `org` with the given records (id, content).
+fn feed(org: &str, records: &[(&str, Value)]) -> Value {
+    json!({
+        "format": "algoreg-feed",
+        "format_version": 1,
+        "generated_at": "2026-11-23T10:00:00Z",
+        "organisations": [{"code": org, "name": format!("Gemeente {org}"), "type": "gemeente"}],
+        "records": records.iter().map(|(id, c)| rec(id, org, c.clone())).collect::<Vec<_>>(),
+    })
+}
+
+/// One feed record; the content names the organisation, as the standard requires.
+fn rec(id: &str, org: &str, mut content: Value) -> Value {
+    content["organization"] = json!(format!("Gemeente {org}"));
+    json!({
+        "id": id,
+        "organisation": org,
+        "first_published_at": "2026-11-01T10:00:00Z",
+        "versions": [{"number": 1, "standard_version": "1.0", "published_at": "2026-11-01T10:00:00Z", "content": content}],
+    })
+}
+
+/// Valid algorithm IDs (8 digits with the check digit) for feeds written by hand.
+fn ids(n: usize) -> Vec<String> {
+    let env = Env::new();
+    let out = env.raw(&["demo", "generate", "--records", &n.to_string(), "--orgs", "1"]);
+    let v: Value = serde_json::from_str(&out).expect("demo json");
+    v["records"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string()).collect()
+}
+
+fn harvest(env: &Env, extra: &[&str]) -> (bool, String) {
+    let mut args = vec!["harvest", "--harvest-allow", "127.0.0.0/8", "--harvest-timeout", "3s", "--harvest-connect-timeout", "2s"];
+    args.extend(extra);
+    let out = env.cli(&args);
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).to_string())
+}
+
+fn source_add(env: &Env, org: &str, url: &str) -> i64 {
+    let out = env.ok(&["source", "add", "--org", org, "--url", url]);
+    out.split_whitespace().nth(1).and_then(|s| s.trim_end_matches(':').parse().ok()).expect("source id")
+}
+
+fn source(env: &Env, id: i64) -> Value {
+    serde_json::from_str(&env.ok(&["source", "show", &id.to_string()])).expect("source json")
+}
+
+fn export(env: &Env) -> Value {
+    serde_json::from_str(&env.ok(&["export", "--format", "json"])).expect("export json")
+}
+
+fn wait_for(what: &str, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(45) {
+        if f() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+struct Org {
+    env: Env,
+    server: Server,
+    code: String,
+    editor: String,
+    approver: String,
+    admin: String,
+}
+
+impl Org {
+    fn start(code: &str) -> Org {
+        let env = Env::new();
+        env.org(code, "four_eyes");
+        let editor = env.token(code, "editor");
+        let approver = env.token(code, "approver");
+        let admin = env.token(code, "org_admin");
+        let server = env.serve();
+        Org { env, server, code: code.to_string(), editor, approver, admin }
+    }
+
+    fn publish_new(&self, content: Value) -> String {
+        let (st, body) = self.server.send(
+            "POST",
+            &format!("/api/v1/organisations/{}/algorithms", self.code),
+            Some(&self.editor),
+            Some(json!({ "content": content })),
+        );
+        assert_eq!(st, 201, "{body}");
+        let id = body["id"].as_str().unwrap().to_string();
+        self.release_publish(&id);
+        id
+    }
+
+    fn release_publish(&self, id: &str) {
+        let (st, b) = self.server.send("POST", &format!("/api/v1/algorithms/{id}/actions/release"), Some(&self.editor), None);
+        assert_eq!(st, 200, "{b}");
+        let (st, b) = self.server.send("POST", &format!("/api/v1/algorithms/{id}/actions/publish"), Some(&self.approver), None);
+        assert_eq!(st, 200, "{b}");
+    }
+
+    fn change(&self, id: &str, content: Value) {
+        let (st, b) =
+            self.server.send("PUT", &format!("/api/v1/algorithms/{id}/draft"), Some(&self.editor), Some(json!({ "content": content })));
+        assert_eq!(st, 200, "{b}");
+        self.release_publish(id);
+    }
+
+    fn retract(&self, id: &str) {
+        let (st, b) = self.server.send(
+            "POST",
+            &format!("/api/v1/algorithms/{id}/actions/retract"),
+            Some(&self.admin),
+            Some(json!({"reason": "Niet meer in gebruik"})),
+        );
+        assert_eq!(st, 200, "{b}");
+    }
+
+    fn feed_url(&self) -> String {
+        self.server.url("/feed/v1/register.json")
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn three_organisations_publish_and_the_central_register_follows_on_schedule() {
+    let orgs: Vec<Org> = ["gem-a", "gem-b", "gem-c"].iter().map(|c| Org::start(c)).collect();
+    let central = Env::new();
+    for o in &orgs {
+        central.org(&o.code, "central");
+    }
+    central.user("beheer@centraal.nl", None, &[], true);
+    central.user("redactie@gem-a.nl", Some("gem-a"), &["editor"], false);
+    let c = central.serve_with(&["--harvest-allow", "127.0.0.0/8", "--harvest-interval", "1s", "--retract-after", "2"]);
+    let op = c.login("beheer@centraal.nl");
+    // Sources through the API; the operator only.
+    let member = c.login("redactie@gem-a.nl");
+    let (st, _) = member.send("POST", "/api/v1/sources", Some(json!({"organisation": "gem-a", "url": orgs[0].feed_url()})));
+    assert_eq!(st, 403, "an organisation's member cannot add sources");
+    assert_eq!(c.send("GET", "/api/v1/sources", None, None).0, 401);
+    let (st, body) = op.send("POST", "/api/v1/sources", Some(json!({"organisation": "gem-a", "url": "ftp://x"})));
+    assert_eq!(st, 422, "{body}");
+    assert!(body.to_string().contains("url"), "{body}");
+    let mut source_ids = vec![];
+    for o in &orgs {
+        let (st, body) = op.send("POST", "/api/v1/sources", Some(json!({"organisation": o.code, "url": o.feed_url()})));
+        assert_eq!(st, 201, "{body}");
+        source_ids.push(body["id"].as_i64().unwrap());
+    }
+    let (st, _) = op.send("POST", "/api/v1/sources", Some(json!({"organisation": "gem-a", "url": orgs[0].feed_url()})));
+    assert_eq!(st, 422, "the same feed twice");
+
+    // Each organisation publishes on its own register.
+    let mut ids = vec![];
+    for o in &orgs {
+        ids.push(o.publish_new(complete_content(&format!("Parkeervergunning {}", o.code))));
+    }
+    for id in &ids {
+        wait_for(&format!("{id} harvested"), || c.get(&format!("/api/v1/algorithms/{id}")).status() == 200);
+    }
+    let rec = c.get_json(&format!("/api/v1/algorithms/{}", ids[0]));
+    assert_eq!(rec["content"]["name"], "Parkeervergunning gem-a");
+    assert_eq!(rec["provenance"]["source"], "harvest");
+    assert_eq!(rec["provenance"]["source_url"], orgs[0].feed_url());
+    assert!(rec["provenance"]["content_hash"].as_str().unwrap().starts_with("sha256:"));
+    let page = c.get(&format!("/nl/algoritme/{}", ids[0])).text().unwrap();
+    assert!(page.contains("Herkomst") && page.contains(&orgs[0].feed_url()), "provenance on the record page");
+
+    // Health: the member sees only their own organisation's source; the operator sees all.
+    let (st, mine) = member.send("GET", "/api/v1/sources", None);
+    assert_eq!(st, 200);
+    assert_eq!(mine.as_array().unwrap().len(), 1);
+    assert_eq!(mine[0]["organisation"], "gem-a");
+    assert_eq!(member.send("GET", &format!("/api/v1/sources/{}", source_ids[1]), None).0, 404);
+    let (_, all) = op.send("GET", "/api/v1/sources", None);
+    assert_eq!(all.as_array().unwrap().len(), 3);
+    let (_, one) = op.send("GET", &format!("/api/v1/sources/{}", source_ids[0]), None);
+    assert!(one["last_success_at"].is_string() && one["last_error"].is_null(), "{one}");
+    assert_eq!(one["records"], 1);
+    let page = op.client.get(c.url("/nl/beheer/bronnen")).send().unwrap().text().unwrap();
+    assert!(page.contains(&orgs[2].feed_url()), "operator's sources page lists every source");
+
+    // A change on an organisation's register arrives as a new published version centrally.
+    let mut changed = complete_content("Parkeervergunning gem-a");
+    changed["status"] = json!("Buiten gebruik");
+    orgs[0].change(&ids[0], changed);
+    wait_for("the change harvested", || c.get_json(&format!("/api/v1/algorithms/{}", ids[0]))["content"]["status"] == "Buiten gebruik");
+    let history = c.get_json(&format!("/api/v1/algorithms/{}/versions", ids[0]));
+    assert_eq!(history.as_array().unwrap().len(), 2, "both published versions are kept centrally");
+
+    // A retraction: the record is gone from the feed; after two successful harvests it is retracted centrally.
+    orgs[1].retract(&ids[1]);
+    wait_for("the retraction harvested", || c.get(&format!("/api/v1/algorithms/{}", ids[1])).status() == 404);
+    assert_eq!(c.get(&format!("/api/v1/algorithms/{}", ids[2])).status(), 200, "the others stay");
+
+    // Harvest now through the API: an unchanged feed answers 304.
+    let (st, out) = op.send("POST", &format!("/api/v1/sources/{}/harvest", source_ids[2]), None);
+    assert_eq!(st, 200, "{out}");
+    assert_eq!(out["outcome"], "not_modified", "{out}");
+    assert_eq!(member.send("POST", &format!("/api/v1/sources/{}/harvest", source_ids[0]), None).0, 403);
+    // Removing a source keeps its records.
+    assert_eq!(op.send("DELETE", &format!("/api/v1/sources/{}", source_ids[2]), None).0, 204);
+    assert_eq!(c.get(&format!("/api/v1/algorithms/{}", ids[2])).status(), 200);
+}
+
+#[test]
+fn the_feed_is_conditional_gzipped_and_the_same_as_the_static_export() {
+    let org = Org::start("gem-x");
+    let id = org.publish_new(complete_content("Afvalroutes plannen"));
+    let r = org.server.get("/feed/v1/register.json");
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/json");
+    let etag = r.headers()["etag"].to_str().unwrap().to_string();
+    let last_modified = r.headers()["last-modified"].to_str().unwrap().to_string();
+    let served = r.bytes().unwrap().to_vec();
+    let v: Value = serde_json::from_slice(&served).unwrap();
+    assert_eq!(v["format"], "algoreg-feed");
+    assert_eq!(v["format_version"], 1);
+    assert_eq!(v["records"][0]["id"], id.as_str());
+    assert_eq!(v["records"][0]["organisation"], "gem-x");
+    assert_eq!(v["organisations"][0]["code"], "gem-x");
+    assert!(v["records"][0]["versions"][0]["published_at"].is_string());
+
+    let get = |h: &str, val: &str| org.server.client.get(org.server.url("/feed/v1/register.json")).header(h, val).send().unwrap();
+    assert_eq!(get("If-None-Match", &etag).status(), 304);
+    assert_eq!(get("If-None-Match", "\"other\"").status(), 200);
+    assert_eq!(get("If-Modified-Since", &last_modified).status(), 304);
+    assert_eq!(get("If-Modified-Since", "Mon, 01 Jan 2024 00:00:00 GMT").status(), 200);
+    // A client that does not decompress by itself, to see what is on the wire.
+    let raw = reqwest::blocking::Client::builder().no_gzip().build().unwrap();
+    let gz = raw.get(org.server.url("/feed/v1/register.json")).header("Accept-Encoding", "gzip").send().unwrap();
+    assert_eq!(gz.headers()["content-encoding"], "gzip");
+    let mut unzipped = vec![];
+    flate2::read::GzDecoder::new(&gz.bytes().unwrap()[..]).read_to_end(&mut unzipped).unwrap();
+    assert_eq!(unzipped, served);
+
+    // A new publication changes the ETag.
+    org.publish_new(complete_content("Subsidie toekennen"));
+    assert_eq!(get("If-None-Match", &etag).status(), 200);
+
+    // `export --feed DIR` writes the same document as static files.
+    let served = org.server.get("/feed/v1/register.json").bytes().unwrap().to_vec();
+    let dir = tempfile::tempdir().unwrap();
+    org.env.ok(&["export", "--feed", &dir.path().display().to_string()]);
+    let file = std::fs::read(dir.path().join("feed/v1/register.json")).unwrap();
+    assert_eq!(file, served, "static feed = served feed");
+    assert!(dir.path().join("feed/v1/register.json.gz").exists());
+
+    // Hosted on a plain web server, the static feed is harvested like a live one.
+    let web = FeedServer::start();
+    web.set("/register.json", Reply::Body(200, "application/json", file));
+    let central = Env::new();
+    central.org("gem-x", "central");
+    let sid = source_add(&central, "gem-x", &web.url("/register.json"));
+    let (ok, out) = harvest(&central, &[]);
+    assert!(ok, "{out}");
+    assert!(out.contains("2 new"), "{out}");
+    let (ok, out) = harvest(&central, &[]);
+    assert!(ok && out.contains("not modified"), "{out}");
+    assert!(web.hits.lock().unwrap().last().unwrap().1.is_some(), "the second request was conditional");
+    assert_eq!(source(&central, sid)["records"], 2);
+    // And `import` reads a feed file too.
+    let other = Env::new();
+    let f = dir.path().join("feed/v1/register.json");
+    let out = other.ok(&["import", &f.display().to_string()]);
+    assert!(out.contains("algoreg-feed") && out.contains("2 imported"), "{out}");
+}
+
+#[test]
+fn bad_sources_are_survived_and_nothing_is_lost() {
+    let ids = ids(12);
+    let web = FeedServer::start();
+    let central = Env::new();
+    central.org("gem-a", "central");
+    central.org("gem-b", "central");
+    let good = |name: &str| complete_content(name);
+
+    // A good source first: its records are the ones that must survive everything below.
+    web.json("/a", &feed("gem-a", &[(&ids[0], good("Parkeren")), (&ids[1], good("Subsidies"))]));
+    let a = source_add(&central, "gem-a", &web.url("/a"));
+    let (ok, out) = harvest(&central, &[]);
+    assert!(ok, "{out}");
+    let before = export(&central);
+    assert_eq!(before["records"].as_array().unwrap().len(), 2, "{out} {}", serde_json::to_string(&source(&central, a)).unwrap());
+    assert_eq!(before["records"].as_array().unwrap().len(), 2);
+
+    // Sources for gem-b that misbehave, each in its own way.
+    let feed_b = serde_json::to_vec(&feed("gem-b", &[(&ids[2], good("Afval"))])).unwrap();
+    let many: Vec<(&str, Value)> = ids[3..9].iter().map(|i| (i.as_str(), good("Veel"))).collect();
+    let cases: Vec<(&str, Reply, &str)> = vec![
+        ("/malformed", Reply::Body(200, "application/json", b"{\"format\": \"algoreg-feed\", \"records\": [".to_vec()), "JSON"),
+        ("/truncated", Reply::Truncated(feed_b.clone()), "onderbroken"),
+        ("/html", Reply::Body(200, "text/html", b"<html></html>".to_vec()), "inhoudstype"),
+        ("/slow", Reply::Slow(feed_b.clone(), Duration::from_millis(600)), "tijdslimiet"),
+        ("/huge", Reply::Body(200, "application/json", vec![b' '; 300_000]), "groter dan"),
+        ("/many", Reply::Body(200, "application/json", serde_json::to_vec(&feed("gem-b", &many)).unwrap()), "meer dan de grens"),
+        ("/loop", Reply::Redirect("/loop".into()), "doorverwijzingen"),
+        ("/status", Reply::Body(500, "text/plain", b"boom".to_vec()), "HTTP-status 500"),
+        ("/notafeed", Reply::Body(200, "application/json", b"[{\"name\": \"x\"}]".to_vec()), "geen algoreg-feed"),
+    ];
+    let mut sources = vec![];
+    for (path, reply, _) in &cases {
+        web.set(path, reply.clone());
+        sources.push(source_add(&central, "gem-b", &web.url(path)));
+    }
+    // Not allow-listed: loopback by address and by name is refused.
+    let env2 = Env::new();
+    env2.org("gem-a", "central");
+    let lit = source_add(&env2, "gem-a", &web.url("/a"));
+    let name = source_add(&env2, "gem-a", &web.url("/a").replace("127.0.0.1", "localhost"));
+    let out = env2.cli(&["harvest"]);
+    assert!(!out.status.success());
+    for s in [lit, name] {
+        let err = source(&env2, s)["last_error"].as_str().unwrap_or("").to_string();
+        assert!(err.contains("geweigerd") || err.contains("refused"), "source {s}: {err}");
+    }
+    assert_eq!(export(&env2)["records"].as_array().unwrap().len(), 0);
+
+    // One run harvests them all: the good source is not held up by the bad ones.
+    web.json("/a", &feed("gem-a", &[(&ids[0], good("Parkeren")), (&ids[1], good("Subsidies")), (&ids[9], good("Nieuw"))]));
+    let started = Instant::now();
+    let (ok, out) = harvest(&central, &["--harvest-max-bytes", "200000", "--harvest-max-records", "5", "--harvest-max-redirects", "3"]);
+    assert!(!ok, "failures make the exit code non-zero: {out}");
+    assert!(started.elapsed() < Duration::from_secs(30), "bounded by the time limits");
+    assert!(out.contains("1 new"), "{out}");
+    for ((path, _, words), sid) in cases.iter().zip(&sources) {
+        let s = source(&central, *sid);
+        assert_eq!(s["last_outcome"], "failed", "{path}: {s}");
+        let err = s["last_error"].as_str().unwrap();
+        assert!(err.contains(words), "{path}: expected {words:?} in {err:?}");
+        assert_eq!(s["failures"], 1);
+        assert!(s["last_success_at"].is_null());
+    }
+    assert_eq!(source(&central, a)["last_outcome"], "changed");
+    let after = export(&central);
+    assert_eq!(after["records"].as_array().unwrap().len(), 3, "the good source's new record came in, nothing else changed");
+    for r in before["records"].as_array().unwrap() {
+        assert!(after["records"].as_array().unwrap().contains(r), "{} unchanged", r["id"]);
+    }
+
+    // A good source that turns bad keeps its records: nothing is removed or corrupted.
+    web.set("/a", Reply::Body(200, "application/json", b"{\"format\": \"algoreg-feed\", \"format_version\": 1, \"records\": [{".to_vec()));
+    let (_, out) = harvest(&central, &["--source", &a.to_string()]);
+    assert!(out.contains("failed"), "{out}");
+    assert_eq!(export(&central)["records"], after["records"]);
+    // Failures back off: the next attempt is later than the first retry.
+    let s = source(&central, a);
+    assert_eq!(s["failures"], 1);
+    assert!(s["next_due_at"].as_str().unwrap() > s["last_attempt_at"].as_str().unwrap());
+
+    // Records of another organisation, duplicate IDs, invalid records and IDs owned elsewhere are
+    // refused one by one, with reasons per field; the valid ones in the same feed come in.
+    let mut bad = good("Onvolledig");
+    bad.as_object_mut().unwrap().remove("description_short");
+    bad["status"] = json!("Misschien");
+    let mixed = json!({
+        "format": "algoreg-feed", "format_version": 1,
+        "organisations": [{"code": "gem-b", "name": "Gemeente gem-b", "type": "gemeente"}, {"code": "gem-a", "name": "Gemeente gem-a", "type": "gemeente"}],
+        "records": [
+            rec(&ids[2], "gem-b", good("Afval")),
+            rec(&ids[10], "gem-a", good("Ander")),
+            rec(&ids[11], "gem-b", good("Dubbel 1")),
+            rec(&ids[11], "gem-b", good("Dubbel 2")),
+            rec(&ids[3], "gem-b", bad),
+            rec(&ids[0], "gem-b", good("Kaping")),
+        ]
+    });
+    web.json("/mixed", &mixed);
+    let m = source_add(&central, "gem-b", &web.url("/mixed"));
+    let (_, out) = harvest(&central, &["--source", &m.to_string()]);
+    assert!(out.contains("1 new") && out.contains("5 rejected"), "{out}");
+    let s = source(&central, m);
+    let reasons = |id: &str| -> String {
+        s["rejected"].as_array().unwrap().iter().filter(|r| r["id"] == id).map(|r| r["reasons"].to_string()).collect::<Vec<_>>().join(" ")
+    };
+    assert!(reasons(&ids[10]).contains("organisation"), "{s}");
+    assert!(reasons(&ids[11]).contains("vaker"), "{s}");
+    assert!(reasons(&ids[3]).contains("description_short") && reasons(&ids[3]).contains("status"), "{s}");
+    assert!(reasons(&ids[0]).contains("andere organisatie"), "{s}");
+    let now = export(&central);
+    let kept = now["records"].as_array().unwrap().iter().find(|r| r["id"] == ids[0].as_str()).unwrap().clone();
+    assert_eq!(kept["organisation"], "gem-a", "a feed cannot take over another organisation's record");
+    assert_eq!(kept["versions"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_harvest_killed_halfway_loses_nothing_and_the_next_one_completes() {
+    let ids = ids(40);
+    let web = FeedServer::start();
+    let central = Env::new();
+    central.org("gem-a", "central");
+    let first: Vec<(&str, Value)> = ids[..10].iter().map(|i| (i.as_str(), complete_content(&format!("Eerste {i}")))).collect();
+    web.json("/a", &feed("gem-a", &first));
+    let sid = source_add(&central, "gem-a", &web.url("/a"));
+    assert!(harvest(&central, &[]).0);
+    let before = export(&central);
+    let health = source(&central, sid);
+
+    // The next feed is large and arrives slowly; the harvest is killed while it reads.
+    let all: Vec<(&str, Value)> = ids.iter().map(|i| (i.as_str(), complete_content(&format!("Tweede {i}")))).collect();
+    let body = serde_json::to_vec(&feed("gem-a", &all)).unwrap();
+    web.set("/a", Reply::Slow(body.clone(), Duration::from_millis(20)));
+    let mut child = std::process::Command::new(BIN)
+        .args(["harvest", "--data", &central.data(), "--harvest-allow", "127.0.0.0/8", "--harvest-timeout", "60s"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for("the slow fetch started", || web.hits.lock().unwrap().len() >= 2);
+    std::thread::sleep(Duration::from_millis(500));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(export(&central)["records"], before["records"], "nothing half-written");
+    assert_eq!(source(&central, sid), health, "the source is as it was");
+
+    // Restarted, the harvest completes.
+    web.set("/a", Reply::Body(200, "application/json", body));
+    let (ok, out) = harvest(&central, &[]);
+    assert!(ok, "{out}");
+    let now = export(&central);
+    assert_eq!(now["records"].as_array().unwrap().len(), 40);
+    let one = now["records"].as_array().unwrap().iter().find(|r| r["id"] == ids[0].as_str()).unwrap();
+    assert_eq!(one["versions"].as_array().unwrap().len(), 2);
+    assert_eq!(source(&central, sid)["records"], 40);
+}
+
+#[test]
+fn records_missing_from_a_feed_are_retracted_only_after_enough_successful_harvests() {
+    let ids = ids(3);
+    let web = FeedServer::start();
+    let central = Env::new();
+    central.org("gem-a", "central");
+    let recs: Vec<(&str, Value)> = ids.iter().map(|i| (i.as_str(), complete_content(&format!("Record {i}")))).collect();
+    web.json("/a", &feed("gem-a", &recs));
+    source_add(&central, "gem-a", &web.url("/a"));
+    assert!(harvest(&central, &[]).0);
+    let public = |env: &Env| export(env)["records"].as_array().unwrap().len();
+    assert_eq!(public(&central), 3);
+
+    // The feed drops one record; a failing harvest in between does not count.
+    web.json("/a", &feed("gem-a", &recs[..2]));
+    assert!(harvest(&central, &["--retract-after", "3"]).0);
+    assert_eq!(public(&central), 3, "missing once");
+    web.set("/a", Reply::Body(500, "text/plain", vec![]));
+    assert!(!harvest(&central, &["--retract-after", "3"]).0);
+    web.json("/a", &feed("gem-a", &recs[..2]));
+    let (_, out) = harvest(&central, &["--retract-after", "3"]);
+    assert!(out.contains("not modified"), "{out}");
+    assert_eq!(public(&central), 3, "missing twice (an unchanged feed counts)");
+    let (_, out) = harvest(&central, &["--retract-after", "3"]);
+    assert!(out.contains("1 retracted"), "{out}");
+    assert_eq!(public(&central), 2, "retracted after the third successful harvest");
+
+    // It comes back when the feed has it again.
+    web.json("/a", &feed("gem-a", &recs));
+    assert!(harvest(&central, &["--retract-after", "3"]).0);
+    assert_eq!(public(&central), 3);
+}

@@ -1,0 +1,507 @@
+//! Harvesting: the central register keeps itself up to date from the organisations' feeds.
+//!
+//! One harvest of one source: fetch (conditionally), parse, check every record against the
+//! standard, compare with what the register holds, and write the outcome in one transaction
+//! ([`Store::commit_harvest`]). Whatever goes wrong before that transaction leaves the register as it
+//! was and is recorded as the source's last error; a killed process therefore loses nothing and
+//! leaves no half-written source. Rules:
+//! - a source publishes only for its own organisation; a record naming another one, or whose ID
+//!   belongs to another organisation here, is refused;
+//! - the newest version of a record must meet every rule of its standard; a refused record keeps its
+//!   current version here and is listed with the reasons per field;
+//! - an ID that occurs more than once in a feed is refused as a whole;
+//! - a record missing from a feed is retracted only after `retract_after` successful harvests in a row.
+
+use super::feed::content_hash;
+use super::fetch::{FetchError, Fetched, Fetcher};
+use crate::error::{Result, ServiceError};
+use crate::import::{check_candidate, Format, ImportOptions, OrgRef, Ready, Rejected};
+use algoreg_domain::org::PublicationFlow;
+use algoreg_domain::workflow::{plan, Action, Principal, VersionState};
+use algoreg_standard::AlgorithmId;
+use algoreg_store::*;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Harvest settings.
+#[derive(Debug, Clone)]
+pub struct HarvestConfig {
+    pub fetch: super::fetch::FetchConfig,
+    /// Time between successful harvests of a source.
+    pub interval: Duration,
+    /// Random spread of each next harvest, as a fraction of the interval (0.1 = ±10%).
+    pub jitter: f64,
+    /// Successful harvests in a row that a record must be missing before it is retracted.
+    pub retract_after: u32,
+    /// A feed with more records than this is refused as a whole.
+    pub max_records: usize,
+    /// Sources harvested at the same time.
+    pub concurrency: usize,
+}
+
+impl Default for HarvestConfig {
+    fn default() -> Self {
+        HarvestConfig {
+            fetch: Default::default(),
+            interval: Duration::from_secs(15 * 60),
+            jitter: 0.1,
+            retract_after: 3,
+            max_records: 100_000,
+            concurrency: 8,
+        }
+    }
+}
+
+/// What one harvest of one source did.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    Changed { records: usize, new: usize, updated: usize, unchanged: usize, retracted: usize, rejected: usize },
+    NotModified,
+    Failed { error: String },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceReport {
+    pub source: i64,
+    pub url: String,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+/// The harvester: a guarded HTTP client and the settings, over the store.
+#[derive(Clone)]
+pub struct Harvester {
+    store: Arc<dyn Store>,
+    fetcher: Fetcher,
+    config: Arc<HarvestConfig>,
+}
+
+fn failed(nl: impl std::fmt::Display, en: impl std::fmt::Display) -> String {
+    format!("{nl} / {en}")
+}
+
+impl Harvester {
+    pub fn new(store: Arc<dyn Store>, config: HarvestConfig) -> Result<Harvester> {
+        let fetcher = Fetcher::new(config.fetch.clone()).map_err(|e| ServiceError::Internal(e.0))?;
+        Ok(Harvester { store, fetcher, config: Arc::new(config) })
+    }
+
+    pub fn config(&self) -> &HarvestConfig {
+        &self.config
+    }
+
+    /// When to try again: the interval after a success; after failures an exponential backoff
+    /// from a minute (capped at the interval, at least a minute), both with jitter.
+    pub fn next_due(&self, now: DateTime<Utc>, failures: u32) -> DateTime<Utc> {
+        let base = if failures == 0 {
+            self.config.interval
+        } else {
+            let first = self.config.interval.min(Duration::from_secs(60));
+            let cap = self.config.interval.max(Duration::from_secs(60));
+            first.saturating_mul(1u32 << (failures - 1).min(16)).min(cap)
+        };
+        let spread = base.as_secs_f64() * self.config.jitter.clamp(0.0, 1.0);
+        let offset = if spread > 0.0 { rand::Rng::gen_range(&mut rand::thread_rng(), -spread..=spread) } else { 0.0 };
+        let secs = (base.as_secs_f64() + offset).max(0.0);
+        now + chrono::Duration::milliseconds((secs * 1000.0) as i64)
+    }
+
+    /// Harvests every source (or only those that are due), `concurrency` at a time. A failing
+    /// source never stops the others. `progress(done, total)` is called after each source.
+    pub async fn harvest_all(&self, only_due: bool, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<Vec<SourceReport>> {
+        let now = Utc::now();
+        let sources: Vec<Source> =
+            self.store.sources().await?.into_iter().filter(|s| !only_due || s.next_due_at.is_none_or(|d| d <= now)).collect();
+        let total = sources.len();
+        let sem = Arc::new(tokio::sync::Semaphore::new(self.config.concurrency.max(1)));
+        let mut set = tokio::task::JoinSet::new();
+        for s in sources {
+            let me = self.clone();
+            let sem = sem.clone();
+            set.spawn(async move {
+                let _permit = sem.acquire_owned().await;
+                let outcome = me.harvest(&s).await;
+                SourceReport { source: s.id, url: s.url, outcome }
+            });
+        }
+        let mut reports = Vec::with_capacity(total);
+        while let Some(r) = set.join_next().await {
+            if let Ok(r) = r {
+                reports.push(r);
+            }
+            progress(reports.len(), total);
+        }
+        reports.sort_by_key(|r| r.source);
+        Ok(reports)
+    }
+
+    /// Harvests one source now and records the outcome in its health.
+    pub async fn harvest(&self, source: &Source) -> Outcome {
+        let started = Utc::now();
+        let outcome = match self.fetcher.fetch(&source.url, source.etag.as_deref(), source.last_modified.as_deref()).await {
+            Ok(Fetched::NotModified) => self.unchanged_feed(source, started).await,
+            Ok(Fetched::Body { bytes, etag, last_modified }) => self.take_in(source, bytes, etag, last_modified, started).await,
+            Err(FetchError(e)) => Err(e),
+        };
+        let (outcome, attempt) = match outcome {
+            Ok(Outcome::NotModified) => (Outcome::NotModified, Some(None)),
+            Ok(o) => (o, None),
+            Err(e) => (Outcome::Failed { error: e.clone() }, Some(Some(e))),
+        };
+        if let Some(error) = attempt {
+            let failures = if error.is_some() { source.failures + 1 } else { 0 };
+            let a = SourceAttempt { source_id: source.id, at: started, next_due_at: self.next_due(started, failures), error };
+            if let Err(e) = self.store.source_attempt(&a).await {
+                tracing::warn!(source = source.id, error = %e, "could not record the harvest attempt");
+            }
+        }
+        match &outcome {
+            Outcome::Failed { error } => tracing::warn!(source = source.id, url = %source.url, %error, "harvest failed"),
+            o => tracing::info!(source = source.id, url = %source.url, outcome = ?o, "harvested"),
+        }
+        outcome
+    }
+
+    async fn take_in(
+        &self,
+        source: &Source,
+        bytes: Vec<u8>,
+        etag: Option<String>,
+        last_modified: Option<String>,
+        at: DateTime<Utc>,
+    ) -> std::result::Result<Outcome, String> {
+        // Parsing and checking are pure CPU work: off the async threads.
+        let max_records = self.config.max_records;
+        let org_code = source.org_code.clone();
+        let url = source.url.clone();
+        let checked = tokio::task::spawn_blocking(move || check_feed(bytes, max_records, &org_code, &url))
+            .await
+            .map_err(|_| failed("interne fout bij het lezen", "internal error while reading"))??;
+        self.commit(source, checked, etag, last_modified, at, "changed").await
+    }
+
+    /// A 304: the feed is as it was, so records missing from it last time are missing once more
+    /// (a retraction may fall due). Without such records nothing is written but the attempt.
+    async fn unchanged_feed(&self, source: &Source, at: DateTime<Utc>) -> std::result::Result<Outcome, String> {
+        let tracked = self.store.source_records(source.id).await.map_err(|e| self.store_error(e.into()))?;
+        if tracked.iter().all(|t| t.missing == 0) {
+            return Ok(Outcome::NotModified);
+        }
+        let checked = CheckedFeed {
+            ready: vec![],
+            rejected: source.rejected.clone(),
+            present: tracked.iter().filter(|t| t.missing == 0).map(|t| t.record).collect(),
+            total: source.records as usize,
+        };
+        match self.commit(source, checked, source.etag.clone(), source.last_modified.clone(), at, "not_modified").await? {
+            Outcome::Changed { retracted: 0, .. } => Ok(Outcome::NotModified),
+            other => Ok(other),
+        }
+    }
+
+    async fn commit(
+        &self,
+        source: &Source,
+        checked: CheckedFeed,
+        etag: Option<String>,
+        last_modified: Option<String>,
+        at: DateTime<Utc>,
+        label: &str,
+    ) -> std::result::Result<Outcome, String> {
+        let plan = self.plan(source, checked, at).await.map_err(|e| self.store_error(e))?;
+        let outcome = Outcome::Changed {
+            records: plan.records,
+            new: plan.commit.fresh.len(),
+            updated: plan.updated,
+            unchanged: plan.unchanged,
+            retracted: plan.retracted,
+            rejected: plan.commit.rejected.len(),
+        };
+        let commit = HarvestCommit { etag, last_modified, next_due_at: self.next_due(at, 0), outcome: label.to_string(), ..plan.commit };
+        match self.store.commit_harvest(&commit).await {
+            Ok(()) => Ok(outcome),
+            Err(StoreError::NotFound) => {
+                Err(failed("de bron is verwijderd tijdens het oogsten", "the source was removed during the harvest"))
+            }
+            Err(StoreError::Stale) => Err(failed(
+                "een record veranderde tijdens het oogsten; de volgende keer opnieuw",
+                "a record changed during the harvest; will try again next time",
+            )),
+            Err(e) => Err(self.store_error(e.into())),
+        }
+    }
+
+    fn store_error(&self, e: ServiceError) -> String {
+        tracing::error!(error = %e, "harvest: storage failure");
+        failed("opslagfout in het centrale register", "storage failure in the central register")
+    }
+
+    async fn plan(&self, source: &Source, feed: CheckedFeed, at: DateTime<Utc>) -> Result<Plan> {
+        let CheckedFeed { ready, mut rejected, present, total } = feed;
+        let ids: Vec<AlgorithmId> = ready.iter().map(|r| r.id).collect();
+        let mut existing: HashMap<AlgorithmId, RecordMeta> = HashMap::new();
+        for chunk in ids.chunks(500) {
+            existing.extend(self.store.records(chunk).await?.into_iter().map(|m| (m.id, m)));
+        }
+        let tracked: HashMap<AlgorithmId, SourceRecord> =
+            self.store.source_records(source.id).await?.into_iter().map(|t| (t.record, t)).collect();
+        let mut plan = Plan { records: total, ..Default::default() };
+        let provenance = |hash: &str, origin: Option<&serde_json::Value>| {
+            let mut p = serde_json::json!({
+                "source": "harvest",
+                "source_url": source.url,
+                "harvested_at": at.to_rfc3339(),
+                "content_hash": hash,
+            });
+            if let Some(t) = origin.and_then(|o| o.get("translations")) {
+                p["translations"] = t.clone();
+            }
+            p
+        };
+        let mut new_tracked = Vec::with_capacity(ready.len() + tracked.len());
+        for r in ready {
+            let Some(last) = r.versions.last() else { continue };
+            let hash = content_hash(last.standard_version.as_str(), &last.content);
+            new_tracked.push(SourceRecord { record: r.id, hash: hash.clone(), missing: 0 });
+            match existing.get(&r.id) {
+                Some(meta) if meta.org_id != source.org_id => {
+                    new_tracked.pop();
+                    rejected.push(SourceRejection {
+                        id: Some(r.id.to_string()),
+                        name: Some(last.content.name().to_string()),
+                        reasons: vec![
+                            "id: hoort in dit register bij een andere organisatie / belongs to another organisation in this register"
+                                .into(),
+                        ],
+                    });
+                }
+                Some(meta) => {
+                    let same_hash = tracked.get(&r.id).is_some_and(|t| t.hash == hash);
+                    if same_hash && meta.published_version.is_some() {
+                        plan.unchanged += 1;
+                        continue;
+                    }
+                    let current = self.store.published(meta.id).await?;
+                    let same = meta.published_version.is_some()
+                        && current.as_ref().is_some_and(|c| c.standard_version == last.standard_version && c.content == last.content);
+                    if same {
+                        plan.unchanged += 1;
+                        continue;
+                    }
+                    let last = r.versions.into_iter().next_back().expect("checked above");
+                    let step = plan_step(meta, Action::Import, None)?;
+                    plan.commit.changes.push(Change {
+                        record: meta.id,
+                        expected_latest: meta.latest_version,
+                        new_version: Some(NewVersion {
+                            state: VersionState::Published,
+                            created_at: at,
+                            created_by: format!("harvest:{}", source.url),
+                            provenance: Some(provenance(&hash, last.provenance.as_ref())),
+                            ..last
+                        }),
+                        state_changes: step.changes,
+                        publishes: step.publishes,
+                        unpublishes: false,
+                        released_by: None,
+                        history: NewHistory {
+                            action: Action::Import,
+                            version: meta.latest_version + 1,
+                            actor: format!("harvest:{}", source.url),
+                            reason: None,
+                            at,
+                        },
+                    });
+                    plan.updated += 1;
+                }
+                None => {
+                    let versions = r
+                        .versions
+                        .into_iter()
+                        .map(|v| {
+                            let h = content_hash(v.standard_version.as_str(), &v.content);
+                            NewVersion {
+                                state: VersionState::Published,
+                                created_by: format!("harvest:{}", source.url),
+                                provenance: Some(provenance(&h, v.provenance.as_ref())),
+                                ..v
+                            }
+                        })
+                        .collect();
+                    plan.commit.fresh.push(ImportRecord { id: r.id, org_id: source.org_id, versions, published: true });
+                }
+            }
+        }
+        // Records this source delivered before but not now.
+        let retract_after = self.config.retract_after.max(1);
+        let gone: Vec<&SourceRecord> = tracked.values().filter(|t| !present.contains(&t.record)).collect();
+        let gone_ids: Vec<AlgorithmId> = gone.iter().map(|t| t.record).collect();
+        let mut metas: HashMap<AlgorithmId, RecordMeta> = HashMap::new();
+        for chunk in gone_ids.chunks(500) {
+            metas.extend(self.store.records(chunk).await?.into_iter().map(|m| (m.id, m)));
+        }
+        for t in gone {
+            let missing = t.missing + 1;
+            new_tracked.push(SourceRecord { record: t.record, hash: t.hash.clone(), missing });
+            let Some(meta) = metas.get(&t.record) else { continue };
+            if missing >= retract_after && meta.published_version.is_some() && meta.org_id == source.org_id {
+                let reason = format!(
+                    "Niet meer in de feed van de organisatie ({missing} keer op rij) / No longer in the organisation's feed ({missing} times in a row)"
+                );
+                let step = plan_step(meta, Action::Retract, Some(&reason))?;
+                plan.commit.changes.push(Change {
+                    record: meta.id,
+                    expected_latest: meta.latest_version,
+                    new_version: None,
+                    state_changes: step.changes,
+                    publishes: None,
+                    unpublishes: step.unpublishes,
+                    released_by: None,
+                    history: NewHistory {
+                        action: Action::Retract,
+                        version: meta.latest_version,
+                        actor: format!("harvest:{}", source.url),
+                        reason: Some(reason),
+                        at,
+                    },
+                });
+                plan.retracted += 1;
+            }
+        }
+        // Refused records that were delivered before stay tracked (they are present, not gone).
+        let kept: HashSet<AlgorithmId> = new_tracked.iter().map(|t| t.record).collect();
+        for (id, t) in &tracked {
+            if present.contains(id) && !kept.contains(id) {
+                new_tracked.push(SourceRecord { record: *id, hash: t.hash.clone(), missing: 0 });
+            }
+        }
+        rejected.sort_by(|a, b| a.id.cmp(&b.id));
+        plan.commit.source_id = source.id;
+        plan.commit.at = at;
+        plan.commit.records = total as u64;
+        plan.commit.rejected = rejected;
+        plan.commit.tracked = new_tracked;
+        Ok(plan)
+    }
+
+    /// The schedule: harvests the sources that are due, then sleeps until the next one is (at most
+    /// `tick`). Runs until the process ends.
+    pub async fn run_schedule(self, tick: Duration) {
+        loop {
+            if let Err(e) = self.harvest_all(true, &|_, _| {}).await {
+                tracing::error!(error = %e, "scheduled harvest failed");
+            }
+            let now = Utc::now();
+            let next = match self.store.sources().await {
+                Ok(s) => s.iter().filter_map(|s| s.next_due_at).min(),
+                Err(_) => None,
+            };
+            let wait = next.map(|n| (n - now).to_std().unwrap_or(Duration::ZERO)).unwrap_or(tick).min(tick);
+            tokio::time::sleep(wait.max(Duration::from_millis(100))).await;
+        }
+    }
+}
+
+fn plan_step(meta: &RecordMeta, action: Action, reason: Option<&str>) -> Result<algoreg_domain::workflow::Plan> {
+    Ok(plan(&crate::register::state_of(meta), action, &Principal::system(), PublicationFlow::Central, reason)?)
+}
+
+#[derive(Default)]
+struct Plan {
+    records: usize,
+    updated: usize,
+    unchanged: usize,
+    retracted: usize,
+    commit: HarvestCommit,
+}
+
+struct CheckedFeed {
+    ready: Vec<Ready>,
+    rejected: Vec<SourceRejection>,
+    /// Every ID the feed holds, refused or not (a refused record is not "gone").
+    present: HashSet<AlgorithmId>,
+    total: usize,
+}
+
+/// Parses and checks a feed body. A feed that cannot be read at all is an error (nothing changes).
+fn check_feed(bytes: Vec<u8>, max_records: usize, org_code: &str, url: &str) -> std::result::Result<CheckedFeed, String> {
+    let parsed = crate::import::parse(&bytes).map_err(|e| match e {
+        ServiceError::BadInput { message_nl, message_en, .. } => failed(message_nl, message_en),
+        _ => failed("de feed is onleesbaar", "the feed cannot be read"),
+    })?;
+    drop(bytes);
+    if !matches!(parsed.format, Format::AlgoregFeed | Format::AlgoregExport) {
+        return Err(failed(
+            format!("geen algoreg-feed maar {}", parsed.format.name()),
+            format!("not an algoreg feed but {}", parsed.format.name()),
+        ));
+    }
+    let total = parsed.candidates.len();
+    if total > max_records {
+        return Err(failed(
+            format!("de feed heeft {total} records, meer dan de grens van {max_records}"),
+            format!("the feed has {total} records, more than the limit of {max_records}"),
+        ));
+    }
+    let mut count: HashMap<String, usize> = HashMap::new();
+    for c in &parsed.candidates {
+        if let Some(id) = &c.id {
+            *count.entry(id.clone()).or_default() += 1;
+        }
+    }
+    let present: HashSet<AlgorithmId> = count.keys().filter_map(|s| AlgorithmId::parse(s).ok()).collect();
+    let opts = ImportOptions { org: None, publish: true, actor: format!("harvest:{url}") };
+    let mut rejected = Vec::new();
+    let mut ready = Vec::new();
+    use rayon::prelude::*;
+    let checked: Vec<(Option<String>, std::result::Result<Ready, Rejected>)> = parsed
+        .candidates
+        .into_par_iter()
+        .map(|c| {
+            let no_id = c.id.is_none();
+            let claimed = match &c.org {
+                OrgRef::Code(code) => Some(code.clone()),
+                OrgRef::Full(o) => Some(o.code.clone()),
+                _ => None,
+            };
+            let mut r = check_candidate(c, &opts, true, true);
+            if no_id {
+                // A feed must name its IDs: a new one each harvest would make a new record each time.
+                r = Err(Rejected {
+                    index: 0,
+                    id: None,
+                    name: r.as_ref().ok().and_then(|x| x.versions.last()).map(|v| v.content.name().to_string()),
+                    reasons: vec!["id: ontbreekt / missing".into()],
+                });
+            }
+            (claimed, r)
+        })
+        .collect();
+    for (claimed, r) in checked {
+        let (id, name, mut reasons, ok) = match r {
+            Ok(x) => (Some(x.id.to_string()), x.versions.last().map(|v| v.content.name().to_string()), vec![], Some(x)),
+            Err(rej) => (rej.id, rej.name, rej.reasons, None),
+        };
+        if claimed.as_deref() != Some(org_code) {
+            reasons.insert(
+                0,
+                format!(
+                    "organisation: {} is niet de organisatie van deze bron ({org_code}) / is not this source's organisation",
+                    claimed.as_deref().unwrap_or("(geen / none)")
+                ),
+            );
+        }
+        if id.as_ref().is_some_and(|i| count.get(i).copied().unwrap_or(0) > 1) {
+            reasons.push("id: komt vaker voor in de feed / appears more than once in the feed".into());
+        }
+        match ok {
+            Some(x) if reasons.is_empty() => ready.push(x),
+            _ => rejected.push(SourceRejection { id, name, reasons }),
+        }
+    }
+    Ok(CheckedFeed { ready, rejected, present, total })
+}
