@@ -193,3 +193,38 @@ test("keyboard only: log in and reach the form fields in order", async () => {
   await noViolations(page, "English form");
   await ctx.close();
 });
+
+test("sources: the operator adds a feed, harvests it and reads its health in plain words", async () => {
+  const ctx = await chrome.newContext({ bypassCSP: true });
+  const page = await ctx.newPage();
+  await login(page, server.base, "centraal@algoreg.nl");
+  await page.goto(server.base + "/nl/beheer/bronnen");
+  await noViolations(page, "sources page (empty)");
+  // A wrong address is refused with the field named, nothing is added.
+  await page.selectOption("#organisation", "zwolle");
+  await page.fill("#url", "ftp://voorbeeld.nl/feed");
+  await Promise.all([page.waitForNavigation(), page.click("button:has-text('Toevoegen')")]);
+  assert.match(await page.locator("[role=alert]").innerText(), /http/);
+  assert.match(await page.locator("main").innerText(), /nog geen bronnen/);
+  // This server's own feed: loopback is not allow-listed, so the harvest is refused and says why.
+  await page.selectOption("#organisation", "zwolle");
+  await page.fill("#url", server.base + "/feed/v1/register.json");
+  await Promise.all([page.waitForNavigation(), page.click("button:has-text('Toevoegen')")]);
+  assert.match(await page.locator("[role=status]").innerText(), /Bron toegevoegd/);
+  await noViolations(page, "sources page");
+  await Promise.all([page.waitForNavigation(), page.click(`a:has-text('${server.base}/feed/v1/register.json')`)]);
+  await Promise.all([page.waitForNavigation(), page.click("button:has-text('Nu ophalen')")]);
+  assert.match(await page.locator("[role=status]").innerText(), /Ophalen mislukt: geweigerd/);
+  assert.match(await page.locator("main").innerText(), /mislukt/);
+  await noViolations(page, "source detail");
+  await screenshot(page, "workspace-source");
+  // An editor sees no management forms.
+  const ectx = await chrome.newContext({ bypassCSP: true });
+  const ed = await ectx.newPage();
+  await login(ed, server.base, "redacteur@zwolle.nl");
+  await ed.goto(server.base + "/nl/beheer/bronnen");
+  assert.equal(await ed.locator("#url").count(), 0);
+  assert.match(await ed.locator("main").innerText(), /register\.json/, "the organisation sees its own source");
+  await ectx.close();
+  await ctx.close();
+});

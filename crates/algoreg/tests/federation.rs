@@ -24,6 +24,8 @@ enum Reply {
     Truncated(Vec<u8>),
     /// A redirect to this location.
     Redirect(String),
+    /// A gzip-encoded JSON body (Content-Encoding: gzip).
+    Gzip(Vec<u8>),
 }
 
 /// Requests seen: (path, If-None-Match).
@@ -117,6 +119,16 @@ fn serve_one(mut stream: TcpStream, routes: &Mutex<HashMap<String, Reply>>, hits
                 body.len() * 2
             );
             stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(&body))
+        }
+        Reply::Gzip(body) => {
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            enc.write_all(&body).unwrap();
+            let z = enc.finish().unwrap();
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                z.len()
+            );
+            stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(&z))
         }
         Reply::Redirect(to) => {
             stream.write_all(format!("HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").as_bytes())
@@ -428,12 +440,21 @@ fn bad_sources_are_survived_and_nothing_is_lost() {
         ("/loop", Reply::Redirect("/loop".into()), "doorverwijzingen"),
         ("/status", Reply::Body(500, "text/plain", b"boom".to_vec()), "HTTP-status 500"),
         ("/notafeed", Reply::Body(200, "application/json", b"[{\"name\": \"x\"}]".to_vec()), "geen algoreg-feed"),
+        // 300 kB of spaces compress to almost nothing: the limit counts what comes out of the decompression.
+        ("/bomb", Reply::Gzip(vec![b' '; 300_000]), "groter dan"),
+        ("/to-private", Reply::Redirect("http://10.255.255.1/feed/v1/register.json".into()), "privé"),
     ];
     let mut sources = vec![];
     for (path, reply, _) in &cases {
         web.set(path, reply.clone());
         sources.push(source_add(&central, "gem-b", &web.url(path)));
     }
+    // A server that is not there.
+    let closed = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}/feed/v1/register.json", l.local_addr().unwrap())
+    };
+    let closed_source = source_add(&central, "gem-b", &closed);
     // Not allow-listed: loopback by address and by name is refused.
     let env2 = Env::new();
     env2.org("gem-a", "central");
@@ -462,6 +483,8 @@ fn bad_sources_are_survived_and_nothing_is_lost() {
         assert_eq!(s["failures"], 1);
         assert!(s["last_success_at"].is_null());
     }
+    let s = source(&central, closed_source);
+    assert!(s["last_error"].as_str().unwrap().contains("verbinding"), "{s}");
     assert_eq!(source(&central, a)["last_outcome"], "changed");
     let after = export(&central);
     assert_eq!(after["records"].as_array().unwrap().len(), 3, "the good source's new record came in, nothing else changed");

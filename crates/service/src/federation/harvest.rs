@@ -94,16 +94,9 @@ impl Harvester {
         &self.config
     }
 
-    /// When to try again: the interval after a success; after failures an exponential backoff
-    /// from a minute (capped at the interval, at least a minute), both with jitter.
+    /// When to try again: [`wait_after`] with jitter.
     pub fn next_due(&self, now: DateTime<Utc>, failures: u32) -> DateTime<Utc> {
-        let base = if failures == 0 {
-            self.config.interval
-        } else {
-            let first = self.config.interval.min(Duration::from_secs(60));
-            let cap = self.config.interval.max(Duration::from_secs(60));
-            first.saturating_mul(1u32 << (failures - 1).min(16)).min(cap)
-        };
+        let base = wait_after(self.config.interval, failures);
         let spread = base.as_secs_f64() * self.config.jitter.clamp(0.0, 1.0);
         let offset = if spread > 0.0 { rand::Rng::gen_range(&mut rand::thread_rng(), -spread..=spread) } else { 0.0 };
         let secs = (base.as_secs_f64() + offset).max(0.0);
@@ -406,6 +399,18 @@ impl Harvester {
     }
 }
 
+/// The wait before the next attempt, without jitter: the interval after a success; after `failures`
+/// failures in a row a minute (or the interval, if shorter), doubling with each failure, at most eight
+/// intervals (at least a minute): a passing hiccup is retried soon, a dead source is left alone longer.
+pub fn wait_after(interval: Duration, failures: u32) -> Duration {
+    if failures == 0 {
+        return interval;
+    }
+    let first = interval.min(Duration::from_secs(60));
+    let cap = interval.saturating_mul(8).max(Duration::from_secs(60));
+    first.saturating_mul(1u32 << (failures - 1).min(16)).min(cap)
+}
+
 fn plan_step(meta: &RecordMeta, action: Action, reason: Option<&str>) -> Result<algoreg_domain::workflow::Plan> {
     Ok(plan(&crate::register::state_of(meta), action, &Principal::system(), PublicationFlow::Central, reason)?)
 }
@@ -504,4 +509,28 @@ fn check_feed(bytes: Vec<u8>, max_records: usize, org_code: &str, url: &str) -> 
         }
     }
     Ok(CheckedFeed { ready, rejected, present, total })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_a_minute_up_to_the_interval() {
+        let m = |n: u64| Duration::from_secs(60 * n);
+        let i = m(15);
+        assert_eq!(wait_after(i, 0), i);
+        assert_eq!(wait_after(i, 1), m(1));
+        assert_eq!(wait_after(i, 2), m(2));
+        assert_eq!(wait_after(i, 3), m(4));
+        assert_eq!(wait_after(i, 4), m(8));
+        assert_eq!(wait_after(i, 5), m(16));
+        assert_eq!(wait_after(i, 8), m(120));
+        assert_eq!(wait_after(i, 40), m(120), "eight intervals at most");
+        // A short interval (tests): retries start at the interval and stop at a minute.
+        let s = Duration::from_secs(1);
+        assert_eq!(wait_after(s, 1), s);
+        assert_eq!(wait_after(s, 3), Duration::from_secs(4));
+        assert_eq!(wait_after(s, 30), m(1));
+    }
 }
