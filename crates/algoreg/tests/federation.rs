@@ -535,6 +535,19 @@ fn bad_sources_are_survived_and_nothing_is_lost() {
     let kept = now["records"].as_array().unwrap().iter().find(|r| r["id"] == ids[0].as_str()).unwrap().clone();
     assert_eq!(kept["organisation"], "gem-a", "a feed cannot take over another organisation's record");
     assert_eq!(kept["versions"].as_array().unwrap().len(), 1);
+
+    // An invalid new version of a record already here leaves the current version untouched.
+    let mut broken = good("Afval");
+    broken["begin_date"] = json!("gisteren");
+    web.json(
+        "/mixed",
+        &json!({"format": "algoreg-feed", "format_version": 1, "organisations": [], "records": [rec(&ids[2], "gem-b", broken)]}),
+    );
+    let (_, out) = harvest(&central, &["--source", &m.to_string()]);
+    assert!(out.contains("1 rejected") && out.contains("0 updated"), "{out}");
+    assert!(source(&central, m)["rejected"].to_string().contains("begin_date"));
+    let afval = |e: &Value| e["records"].as_array().unwrap().iter().find(|r| r["id"] == ids[2].as_str()).cloned().unwrap();
+    assert_eq!(afval(&export(&central)), afval(&now));
 }
 
 #[test]
