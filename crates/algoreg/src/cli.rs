@@ -34,6 +34,35 @@ struct DataArg {
     data: PathBuf,
 }
 
+/// The feedback loop: signals, reminders, retention and e-mail.
+#[derive(Args, Clone)]
+struct FeedbackArgs {
+    /// SMTP server for notifications (lettre URL: smtp://host:port, smtp://host:port?tls=required, smtps://user:pass@host); none keeps mail queued.
+    #[arg(long, env = "ALGOREG_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// Sender address of notifications.
+    #[arg(long, default_value = "Algoritmeregister <noreply@algoreg.invalid>", env = "ALGOREG_MAIL_FROM")]
+    mail_from: String,
+    /// The register's public address, for links in e-mail (default: the listening address).
+    #[arg(long, env = "ALGOREG_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Days an organisation has to answer a signal.
+    #[arg(long, default_value_t = 42, env = "ALGOREG_SIGNAL_ANSWER_DAYS", value_parser = clap::value_parser!(i64).range(1..=365))]
+    signal_answer_days: i64,
+    /// How long personal data of a closed signal is kept (e-mail address, text of a signal not answered in public).
+    #[arg(long, default_value = "365d", env = "ALGOREG_SIGNAL_RETENTION", value_parser = parse_duration)]
+    signal_retention: std::time::Duration,
+    /// Signals per client address per hour (0: no limit).
+    #[arg(long, default_value_t = 5, env = "ALGOREG_SIGNAL_LIMIT_ADDRESS")]
+    signal_limit_address: u32,
+    /// Signals per registration per hour (0: no limit).
+    #[arg(long, default_value_t = 30, env = "ALGOREG_SIGNAL_LIMIT_RECORD")]
+    signal_limit_record: u32,
+    /// How often reminders, evaluation notices, retention and the mail queue are handled.
+    #[arg(long, default_value = "60s", env = "ALGOREG_FEEDBACK_TICK", value_parser = parse_duration)]
+    feedback_tick: std::time::Duration,
+}
+
 /// Harvest settings, shared by `serve` (on a schedule) and `harvest` (once).
 #[derive(Args, Clone)]
 struct HarvestArgs {
@@ -90,15 +119,16 @@ fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     let s = s.trim();
     let split = s.find(|c: char| !c.is_ascii_digit() && c != '.').unwrap_or(s.len());
     let (n, unit) = s.split_at(split);
-    let n: f64 = n.parse().map_err(|_| format!("{s:?}: give a number with s, m or h, for example 15m"))?;
+    let n: f64 = n.parse().map_err(|_| format!("{s:?}: give a number with ms, s, m, h or d, for example 15m"))?;
     let secs = match unit.trim() {
         "" | "s" => n,
         "ms" => n / 1000.0,
         "m" | "min" => n * 60.0,
         "h" => n * 3600.0,
-        _ => return Err(format!("{s:?}: unknown unit {unit:?}; use ms, s, m or h")),
+        "d" => n * 86400.0,
+        _ => return Err(format!("{s:?}: unknown unit {unit:?}; use ms, s, m, h or d")),
     };
-    if !(secs.is_finite() && secs > 0.0 && secs < 1e7) {
+    if !(secs.is_finite() && secs > 0.0 && secs < 1e10) {
         return Err(format!("{s:?}: must be more than zero"));
     }
     Ok(std::time::Duration::from_secs_f64(secs))
@@ -133,7 +163,9 @@ enum Command {
         #[arg(long, env = "ALGOREG_AIACT_DATES")]
         aiact_dates: Option<PathBuf>,
         #[command(flatten)]
-        harvest: HarvestArgs,
+        harvest: Box<HarvestArgs>,
+        #[command(flatten)]
+        feedback: Box<FeedbackArgs>,
     },
     /// Harvests the feeds of the sources once (all, or one with --source), with a progress bar.
     Harvest {
@@ -436,7 +468,7 @@ fn out_writer(out: &Option<PathBuf>) -> Result<Box<dyn Write>, ServiceError> {
 
 pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
     match cli.command {
-        Command::Serve { data, addr, demo, api_rate_limit, aiact_tree, aiact_catalogue, aiact_dates, harvest } => {
+        Command::Serve { data, addr, demo, api_rate_limit, aiact_tree, aiact_catalogue, aiact_dates, harvest, feedback } => {
             let aiact = load_aiact(aiact_tree.as_deref(), aiact_catalogue.as_deref(), aiact_dates.as_deref())?;
             let app = open(&data.data).await?;
             if demo {
@@ -464,6 +496,22 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
             let (listener, local) = algoreg_web::bind(&addr).await.map_err(|e| {
                 ServiceError::bad("addr", format!("Kan niet luisteren op {addr}: {e}"), format!("Cannot listen on {addr}: {e}"))
             })?;
+            let fb = algoreg_service::feedback::FeedbackConfig {
+                answer_days: feedback.signal_answer_days,
+                retention: feedback.signal_retention,
+                public_url: feedback.public_url.clone().unwrap_or_else(|| format!("http://{local}")),
+                per_address_per_hour: feedback.signal_limit_address,
+                per_record_per_hour: feedback.signal_limit_record,
+                evaluation_notice_days: 14,
+            };
+            let mailer = Arc::new(algoreg_service::feedback::Mailer::new(feedback.smtp_url.as_deref(), &feedback.mail_from)?);
+            let app = app.with_feedback(fb);
+            tokio::spawn(algoreg_service::feedback::run_background(
+                app.store.clone(),
+                app.feedback.clone(),
+                mailer,
+                feedback.feedback_tick,
+            ));
             println!("algoreg listening on http://{local}");
             let _ = std::io::stdout().flush();
             algoreg_web::serve(app, listener).await.map_err(|e| ServiceError::Internal(e.to_string()))?;

@@ -3,6 +3,7 @@
 //! The rules of who may do what live here and nowhere else; services ask [`workflow::plan`] and
 //! [`workflow::authorize`] and the store only records the outcome.
 
+pub mod feedback;
 pub mod org;
 pub mod workflow;
 

@@ -23,6 +23,9 @@ pub enum ServiceError {
     Workflow(WorkflowError),
     #[error("the record was changed by someone else; reload and try again")]
     Stale,
+    /// A limit on public writes was hit; try again after this many seconds.
+    #[error("too many requests; try again in {retry_after} s")]
+    TooManyRequests { retry_after: u64 },
     #[error("internal error")]
     Internal(String),
 }

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod error;
 pub mod export;
 pub mod federation;
+pub mod feedback;
 pub mod import;
 pub mod orgs;
 pub mod ratelimit;
@@ -36,6 +37,8 @@ pub struct App {
     pub aiact: Arc<aiact::AiAct>,
     /// The organisation list for read-heavy pages and searches, refreshed every two seconds.
     orgs: Arc<std::sync::RwLock<Option<OrgSnapshot>>>,
+    /// The feedback loop's settings and limiters.
+    pub feedback: Arc<feedback::FeedbackState>,
     /// Harvests other registers' feeds (set by `serve`; absent when there is nothing to harvest).
     pub harvester: Option<federation::harvest::Harvester>,
     /// The rendered feed, with the state of the register it was rendered from.
@@ -56,7 +59,15 @@ impl App {
             aiact: Arc::new(aiact::AiAct::builtin()),
             harvester: None,
             feed: Default::default(),
+            feedback: Default::default(),
         }
+    }
+    pub fn with_feedback(mut self, config: feedback::FeedbackConfig) -> App {
+        self.feedback = Arc::new(feedback::FeedbackState::new(config));
+        self
+    }
+    pub fn feedback(&self) -> feedback::Feedback<'_> {
+        feedback::Feedback { store: self.store.as_ref(), state: &self.feedback }
     }
     pub fn with_harvester(mut self, h: federation::harvest::Harvester) -> App {
         self.harvester = Some(h);

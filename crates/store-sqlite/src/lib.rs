@@ -65,6 +65,8 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(15))
             .pragma("cache_size", "-131072")
             .pragma("temp_store", "memory")
+            // Deleted content is overwritten, so erased personal data leaves no trace in the file.
+            .pragma("secure_delete", "on")
             .statement_cache_capacity(256);
         let pool = SqlitePoolOptions::new().max_connections(8).min_connections(1).connect_with(opts).await.map_err(backend)?;
         let store = SqliteStore { pool };
@@ -296,6 +298,21 @@ async fn apply_in(tx: &mut Transaction<'_, Sqlite>, change: &Change) -> Result<(
     insert_history(tx, &sid, &change.history).await?;
     if change.publishes.is_some() || change.unpublishes {
         outbox(tx, &sid, &now).await?;
+    }
+    Ok(())
+}
+
+async fn insert_mails(tx: &mut Transaction<'_, Sqlite>, mails: &[NewMail]) -> Result<()> {
+    let now = ts(&Utc::now());
+    for m in mails {
+        sqlx::query("INSERT INTO mail_outbox (to_addr, subject, body, created_at) VALUES (?,?,?,?)")
+            .bind(&m.to)
+            .bind(&m.subject)
+            .bind(&m.body)
+            .bind(&now)
+            .execute(&mut **tx)
+            .await
+            .map_err(backend)?;
     }
     Ok(())
 }
@@ -982,5 +999,328 @@ impl Store for SqliteStore {
             q.build().execute(&mut *tx).await.map_err(backend)?;
         }
         tx.commit().await.map_err(backend)
+    }
+    async fn create_signal(&self, n: &NewSignal, mails: &[NewMail]) -> Result<i64> {
+        let mut tx = self.begin().await?;
+        let id = sqlx::query(
+            "INSERT INTO signals (code_hash, record_id, org_id, kind, text, email, status, created_at, due_at) VALUES (?,?,?,?,?,?,'new',?,?) RETURNING id",
+        )
+        .bind(&n.code_hash)
+        .bind(n.record.to_string())
+        .bind(n.org_id)
+        .bind(&n.kind)
+        .bind(&n.text)
+        .bind(&n.email)
+        .bind(ts(&n.created_at))
+        .bind(ts(&n.due_at))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(backend)?
+        .get::<i64, _>(0);
+        insert_mails(&mut tx, mails).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(id)
+    }
+
+    async fn signal(&self, id: i64) -> Result<Option<Signal>> {
+        let row = sqlx::query("SELECT * FROM signals WHERE id=?").bind(id).fetch_optional(&self.pool).await.map_err(backend)?;
+        row.map(|r| signal_row(&r)).transpose()
+    }
+
+    async fn signal_by_code(&self, code_hash: &str) -> Result<Option<Signal>> {
+        let row =
+            sqlx::query("SELECT * FROM signals WHERE code_hash=?").bind(code_hash).fetch_optional(&self.pool).await.map_err(backend)?;
+        row.map(|r| signal_row(&r)).transpose()
+    }
+
+    async fn signals_of_org(&self, org_id: i64) -> Result<Vec<Signal>> {
+        let rows = sqlx::query("SELECT * FROM signals WHERE org_id=? ORDER BY id DESC")
+            .bind(org_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(signal_row).collect()
+    }
+
+    async fn signals_of_record(&self, id: AlgorithmId) -> Result<Vec<Signal>> {
+        let rows = sqlx::query("SELECT * FROM signals WHERE record_id=? ORDER BY id DESC")
+            .bind(id.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(signal_row).collect()
+    }
+
+    async fn public_answers(&self, limit: i64) -> Result<Vec<Signal>> {
+        let rows = sqlx::query("SELECT * FROM signals WHERE answer_public=1 AND answer IS NOT NULL ORDER BY answered_at DESC LIMIT ?")
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(signal_row).collect()
+    }
+
+    async fn update_signal(&self, s: &Signal, mails: &[NewMail]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query(
+            "UPDATE signals SET status=?, assigned_to=?, answer=?, answer_public=?, answered_at=?, answered_by=?, closed_at=?, reminded_at=? WHERE id=?",
+        )
+        .bind(&s.status)
+        .bind(s.assigned_to)
+        .bind(&s.answer)
+        .bind(s.answer_public)
+        .bind(s.answered_at.as_ref().map(ts))
+        .bind(&s.answered_by)
+        .bind(s.closed_at.as_ref().map(ts))
+        .bind(s.reminded_at.as_ref().map(ts))
+        .bind(s.id)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        insert_mails(&mut tx, mails).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn signals_to_remind(&self, before: DateTime<Utc>) -> Result<Vec<Signal>> {
+        let rows =
+            sqlx::query("SELECT * FROM signals WHERE status IN ('new','assigned') AND reminded_at IS NULL AND due_at <= ? ORDER BY id")
+                .bind(ts(&before))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?;
+        rows.iter().map(signal_row).collect()
+    }
+
+    async fn erase_signals(&self, closed_before: DateTime<Utc>, at: DateTime<Utc>) -> Result<u64> {
+        let mut tx = self.begin().await?;
+        let n = sqlx::query(
+            "UPDATE signals SET email=NULL, text=CASE WHEN answer_public=1 THEN text ELSE NULL END, answer=CASE WHEN answer_public=1 THEN answer ELSE NULL END, erased_at=? WHERE closed_at IS NOT NULL AND closed_at < ? AND erased_at IS NULL",
+        )
+        .bind(ts(&at))
+        .bind(ts(&closed_before))
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?
+        .rows_affected();
+        sqlx::query(
+            "DELETE FROM mail_outbox WHERE (sent_at IS NOT NULL AND sent_at < ?) OR (sent_at IS NULL AND created_at < ? AND attempts > 0)",
+        )
+        .bind(ts(&closed_before))
+        .bind(ts(&closed_before))
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        if n > 0 {
+            // Erased means erased: no copy left in the write-ahead log either (pages were zeroed: secure_delete).
+            let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await;
+        }
+        Ok(n)
+    }
+
+    async fn create_incident(&self, n: &NewIncident, mails: &[NewMail]) -> Result<i64> {
+        let mut tx = self.begin().await?;
+        let id = sqlx::query(
+            "INSERT INTO incidents (record_id, deployer_org_id, provider_name, provider_org_id, provider_email, ack_hash, class, title, what_happened, noticed_at, people_affected, public, public_summary, deadline_at, status, created_at, created_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,'reported',?,?) RETURNING id",
+        )
+        .bind(n.record.to_string())
+        .bind(n.deployer_org_id)
+        .bind(&n.provider_name)
+        .bind(n.provider_org_id)
+        .bind(&n.provider_email)
+        .bind(&n.ack_hash)
+        .bind(&n.class)
+        .bind(&n.title)
+        .bind(&n.what_happened)
+        .bind(ts(&n.noticed_at))
+        .bind(n.people_affected)
+        .bind(n.public)
+        .bind(&n.public_summary)
+        .bind(n.deadline_at.as_ref().map(ts))
+        .bind(ts(&n.created_at))
+        .bind(&n.created_by)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(backend)?
+        .get::<i64, _>(0);
+        sqlx::query("INSERT INTO incident_events (incident_id, at, actor, kind, text) VALUES (?,?,?,'reported',NULL)")
+            .bind(id)
+            .bind(ts(&n.created_at))
+            .bind(&n.created_by)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        insert_mails(&mut tx, mails).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(id)
+    }
+
+    async fn incident(&self, id: i64) -> Result<Option<Incident>> {
+        let row = sqlx::query("SELECT * FROM incidents WHERE id=?").bind(id).fetch_optional(&self.pool).await.map_err(backend)?;
+        row.map(|r| incident_row(&r)).transpose()
+    }
+
+    async fn incident_by_ack(&self, ack_hash: &str) -> Result<Option<Incident>> {
+        let row =
+            sqlx::query("SELECT * FROM incidents WHERE ack_hash=?").bind(ack_hash).fetch_optional(&self.pool).await.map_err(backend)?;
+        row.map(|r| incident_row(&r)).transpose()
+    }
+
+    async fn incidents_of_org(&self, org_id: i64) -> Result<Vec<Incident>> {
+        let rows = sqlx::query("SELECT * FROM incidents WHERE deployer_org_id=?1 OR provider_org_id=?1 ORDER BY id DESC")
+            .bind(org_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(incident_row).collect()
+    }
+
+    async fn incidents_of_record(&self, id: AlgorithmId) -> Result<Vec<Incident>> {
+        let rows = sqlx::query("SELECT * FROM incidents WHERE record_id=? ORDER BY id DESC")
+            .bind(id.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(incident_row).collect()
+    }
+
+    async fn add_incident_event(&self, id: i64, e: &IncidentEvent, status: Option<&str>, mails: &[NewMail]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("INSERT INTO incident_events (incident_id, at, actor, kind, text) VALUES (?,?,?,?,?)")
+            .bind(id)
+            .bind(ts(&e.at))
+            .bind(&e.actor)
+            .bind(&e.kind)
+            .bind(&e.text)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        if let Some(st) = status {
+            sqlx::query("UPDATE incidents SET status=? WHERE id=?").bind(st).bind(id).execute(&mut *tx).await.map_err(backend)?;
+        }
+        insert_mails(&mut tx, mails).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn incident_events(&self, id: i64) -> Result<Vec<IncidentEvent>> {
+        let rows = sqlx::query("SELECT * FROM incident_events WHERE incident_id=? ORDER BY id")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(incident_event_row).collect()
+    }
+
+    async fn set_evaluation_plan(&self, p: &EvaluationPlan) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO evaluation_plans (record_id, interval_months, next_due, reminded_for, updated_at, updated_by) VALUES (?,?,?,?,?,?)
+             ON CONFLICT(record_id) DO UPDATE SET interval_months=excluded.interval_months, next_due=excluded.next_due, reminded_for=excluded.reminded_for, updated_at=excluded.updated_at, updated_by=excluded.updated_by",
+        )
+        .bind(p.record.to_string())
+        .bind(p.interval_months as i64)
+        .bind(p.next_due.to_string())
+        .bind(p.reminded_for.map(|d| d.to_string()))
+        .bind(ts(&p.updated_at))
+        .bind(&p.updated_by)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn evaluation_plan(&self, id: AlgorithmId) -> Result<Option<EvaluationPlan>> {
+        let row = sqlx::query("SELECT * FROM evaluation_plans WHERE record_id=?")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.map(|r| evaluation_plan_row(&r)).transpose()
+    }
+
+    async fn evaluation_plans(&self, org_id: Option<i64>) -> Result<Vec<(i64, EvaluationPlan)>> {
+        let rows = sqlx::query("SELECT p.*, r.org_id FROM evaluation_plans p JOIN records r ON r.id=p.record_id WHERE (? IS NULL OR r.org_id=?) ORDER BY p.next_due")
+            .bind(org_id)
+            .bind(org_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(|r| Ok((r.get::<i64, _>("org_id"), evaluation_plan_row(r)?))).collect()
+    }
+
+    async fn add_evaluation(&self, e: &Evaluation, next_due: Option<chrono::NaiveDate>) -> Result<i64> {
+        let mut tx = self.begin().await?;
+        let id = sqlx::query(
+            "INSERT INTO evaluations (record_id, date, by_whom, findings, report_url, created_at, created_by) VALUES (?,?,?,?,?,?,?) RETURNING id",
+        )
+        .bind(e.record.to_string())
+        .bind(e.date.to_string())
+        .bind(&e.by_whom)
+        .bind(&e.findings)
+        .bind(&e.report_url)
+        .bind(ts(&e.created_at))
+        .bind(&e.created_by)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(backend)?
+        .get::<i64, _>(0);
+        if let Some(d) = next_due {
+            sqlx::query("UPDATE evaluation_plans SET next_due=?, reminded_for=NULL WHERE record_id=?")
+                .bind(d.to_string())
+                .bind(e.record.to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(id)
+    }
+
+    async fn evaluations(&self, id: AlgorithmId) -> Result<Vec<Evaluation>> {
+        let rows = sqlx::query("SELECT * FROM evaluations WHERE record_id=? ORDER BY date DESC, id DESC")
+            .bind(id.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(evaluation_row).collect()
+    }
+
+    async fn mark_evaluation_reminded(&self, id: AlgorithmId, due: chrono::NaiveDate, mails: &[NewMail]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("UPDATE evaluation_plans SET reminded_for=? WHERE record_id=?")
+            .bind(due.to_string())
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        insert_mails(&mut tx, mails).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn queue_mail(&self, mails: &[NewMail]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        insert_mails(&mut tx, mails).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn unsent_mail(&self, limit: i64, max_attempts: u32) -> Result<Vec<Mail>> {
+        let rows = sqlx::query("SELECT * FROM mail_outbox WHERE sent_at IS NULL AND attempts < ? ORDER BY id LIMIT ?")
+            .bind(max_attempts as i64)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(mail_row).collect()
+    }
+
+    async fn mail_result(&self, id: i64, error: Option<&str>, at: DateTime<Utc>) -> Result<()> {
+        let q = match error {
+            None => "UPDATE mail_outbox SET sent_at=?1, attempts=attempts+1, last_error=NULL WHERE id=?3",
+            Some(_) => "UPDATE mail_outbox SET attempts=attempts+1, last_error=?2 WHERE id=?3 AND ?1 IS NOT NULL",
+        };
+        sqlx::query(q).bind(ts(&at)).bind(error).bind(id).execute(&self.pool).await.map_err(backend)?;
+        Ok(())
     }
 }

@@ -174,3 +174,90 @@ pub fn source_row(r: &SqliteRow) -> Result<Source> {
 pub fn source_record_row(r: &SqliteRow) -> Result<SourceRecord> {
     Ok(SourceRecord { record: id(r.get("record_id"))?, hash: r.get("content_hash"), missing: r.get::<i64, _>("missing") as u32 })
 }
+
+fn date(s: &str) -> Result<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| bad("date", s))
+}
+
+pub fn signal_row(r: &SqliteRow) -> Result<Signal> {
+    Ok(Signal {
+        id: r.get("id"),
+        record: id(r.get("record_id"))?,
+        org_id: r.get("org_id"),
+        kind: r.get("kind"),
+        text: r.get("text"),
+        email: r.get("email"),
+        status: r.get("status"),
+        created_at: time(r.get("created_at"))?,
+        due_at: time(r.get("due_at"))?,
+        assigned_to: r.get("assigned_to"),
+        answer: r.get("answer"),
+        answer_public: r.get("answer_public"),
+        answered_at: opt_time(r.get("answered_at"))?,
+        answered_by: r.get("answered_by"),
+        closed_at: opt_time(r.get("closed_at"))?,
+        reminded_at: opt_time(r.get("reminded_at"))?,
+        erased_at: opt_time(r.get("erased_at"))?,
+    })
+}
+
+pub fn incident_row(r: &SqliteRow) -> Result<Incident> {
+    Ok(Incident {
+        id: r.get("id"),
+        record: id(r.get("record_id"))?,
+        deployer_org_id: r.get("deployer_org_id"),
+        provider_name: r.get("provider_name"),
+        provider_org_id: r.get("provider_org_id"),
+        provider_email: r.get("provider_email"),
+        class: r.get("class"),
+        title: r.get("title"),
+        what_happened: r.get("what_happened"),
+        noticed_at: time(r.get("noticed_at"))?,
+        people_affected: r.get("people_affected"),
+        public: r.get("public"),
+        public_summary: r.get("public_summary"),
+        deadline_at: opt_time(r.get("deadline_at"))?,
+        status: r.get("status"),
+        created_at: time(r.get("created_at"))?,
+        created_by: r.get("created_by"),
+    })
+}
+
+pub fn incident_event_row(r: &SqliteRow) -> Result<IncidentEvent> {
+    Ok(IncidentEvent { at: time(r.get("at"))?, actor: r.get("actor"), kind: r.get("kind"), text: r.get("text") })
+}
+
+pub fn evaluation_plan_row(r: &SqliteRow) -> Result<EvaluationPlan> {
+    let reminded: Option<String> = r.get("reminded_for");
+    Ok(EvaluationPlan {
+        record: id(r.get("record_id"))?,
+        interval_months: r.get::<i64, _>("interval_months") as u32,
+        next_due: date(r.get("next_due"))?,
+        reminded_for: reminded.as_deref().map(date).transpose()?,
+        updated_at: time(r.get("updated_at"))?,
+        updated_by: r.get("updated_by"),
+    })
+}
+
+pub fn evaluation_row(r: &SqliteRow) -> Result<Evaluation> {
+    Ok(Evaluation {
+        id: r.get("id"),
+        record: id(r.get("record_id"))?,
+        date: date(r.get("date"))?,
+        by_whom: r.get("by_whom"),
+        findings: r.get("findings"),
+        report_url: r.get("report_url"),
+        created_at: time(r.get("created_at"))?,
+        created_by: r.get("created_by"),
+    })
+}
+
+pub fn mail_row(r: &SqliteRow) -> Result<Mail> {
+    Ok(Mail {
+        id: r.get("id"),
+        to: r.get("to_addr"),
+        subject: r.get("subject"),
+        body: r.get("body"),
+        attempts: r.get::<i64, _>("attempts") as u32,
+    })
+}

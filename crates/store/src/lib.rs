@@ -119,4 +119,42 @@ pub trait Store: Send + Sync + 'static {
     async fn source_attempt(&self, attempt: &SourceAttempt) -> Result<()>;
     /// Writes a successful harvest, all or nothing.
     async fn commit_harvest(&self, commit: &HarvestCommit) -> Result<()>;
+
+    // The feedback loop. Every method that causes e-mail takes the mails and writes them in the same transaction.
+    async fn create_signal(&self, s: &NewSignal, mails: &[NewMail]) -> Result<i64>;
+    async fn signal(&self, id: i64) -> Result<Option<Signal>>;
+    async fn signal_by_code(&self, code_hash: &str) -> Result<Option<Signal>>;
+    async fn signals_of_org(&self, org_id: i64) -> Result<Vec<Signal>>;
+    async fn signals_of_record(&self, id: AlgorithmId) -> Result<Vec<Signal>>;
+    /// Signals answered in public, newest answer first (for the Atom feed).
+    async fn public_answers(&self, limit: i64) -> Result<Vec<Signal>>;
+    /// Writes the signal's mutable fields (status, assignment, answer, times).
+    async fn update_signal(&self, s: &Signal, mails: &[NewMail]) -> Result<()>;
+    /// Open signals whose deadline is before `before` and that had no reminder yet.
+    async fn signals_to_remind(&self, before: chrono::DateTime<chrono::Utc>) -> Result<Vec<Signal>>;
+    /// Erases personal data of signals closed before `closed_before`, and sent mail older than that;
+    /// returns how many signals were erased.
+    async fn erase_signals(&self, closed_before: chrono::DateTime<chrono::Utc>, at: chrono::DateTime<chrono::Utc>) -> Result<u64>;
+
+    async fn create_incident(&self, i: &NewIncident, mails: &[NewMail]) -> Result<i64>;
+    async fn incident(&self, id: i64) -> Result<Option<Incident>>;
+    async fn incident_by_ack(&self, ack_hash: &str) -> Result<Option<Incident>>;
+    /// Incidents where the organisation is the deployer or the provider.
+    async fn incidents_of_org(&self, org_id: i64) -> Result<Vec<Incident>>;
+    async fn incidents_of_record(&self, id: AlgorithmId) -> Result<Vec<Incident>>;
+    async fn add_incident_event(&self, id: i64, e: &IncidentEvent, status: Option<&str>, mails: &[NewMail]) -> Result<()>;
+    async fn incident_events(&self, id: i64) -> Result<Vec<IncidentEvent>>;
+
+    async fn set_evaluation_plan(&self, p: &EvaluationPlan) -> Result<()>;
+    async fn evaluation_plan(&self, id: AlgorithmId) -> Result<Option<EvaluationPlan>>;
+    /// Plans of one organisation's records (all organisations with None).
+    async fn evaluation_plans(&self, org_id: Option<i64>) -> Result<Vec<(i64, EvaluationPlan)>>;
+    /// Records an evaluation and moves the plan's next due date, in one transaction.
+    async fn add_evaluation(&self, e: &Evaluation, next_due: Option<chrono::NaiveDate>) -> Result<i64>;
+    async fn evaluations(&self, id: AlgorithmId) -> Result<Vec<Evaluation>>;
+    async fn mark_evaluation_reminded(&self, id: AlgorithmId, due: chrono::NaiveDate, mails: &[NewMail]) -> Result<()>;
+
+    async fn queue_mail(&self, mails: &[NewMail]) -> Result<()>;
+    async fn unsent_mail(&self, limit: i64, max_attempts: u32) -> Result<Vec<Mail>>;
+    async fn mail_result(&self, id: i64, error: Option<&str>, at: chrono::DateTime<chrono::Utc>) -> Result<()>;
 }

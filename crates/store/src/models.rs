@@ -315,3 +315,132 @@ pub struct HarvestCommit {
     /// The complete new list of what this source delivered (replaces the old one).
     pub tracked: Vec<SourceRecord>,
 }
+
+/// A citizen's signal on a published registration.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Signal {
+    pub id: i64,
+    pub record: AlgorithmId,
+    pub org_id: i64,
+    pub kind: String,
+    /// Erased after the retention period unless it was answered in public.
+    pub text: Option<String>,
+    /// Erased after the retention period.
+    pub email: Option<String>,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+    pub assigned_to: Option<i64>,
+    pub answer: Option<String>,
+    pub answer_public: bool,
+    pub answered_at: Option<DateTime<Utc>>,
+    pub answered_by: Option<String>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub reminded_at: Option<DateTime<Utc>>,
+    pub erased_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewSignal {
+    pub code_hash: String,
+    pub record: AlgorithmId,
+    pub org_id: i64,
+    pub kind: String,
+    pub text: String,
+    pub email: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub due_at: DateTime<Utc>,
+}
+
+/// An e-mail to send (written with what caused it, sent by a background task).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NewMail {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Mail {
+    pub id: i64,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub attempts: u32,
+}
+
+/// An incident or serious risk recorded by a deployer and routed to the provider.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Incident {
+    pub id: i64,
+    pub record: AlgorithmId,
+    pub deployer_org_id: i64,
+    pub provider_name: String,
+    pub provider_org_id: Option<i64>,
+    pub provider_email: Option<String>,
+    pub class: String,
+    pub title: String,
+    pub what_happened: String,
+    pub noticed_at: DateTime<Utc>,
+    pub people_affected: Option<i64>,
+    /// Whether the public summary is shown on the record page (the rest never is).
+    pub public: bool,
+    pub public_summary: Option<String>,
+    pub deadline_at: Option<DateTime<Utc>>,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewIncident {
+    pub record: AlgorithmId,
+    pub deployer_org_id: i64,
+    pub provider_name: String,
+    pub provider_org_id: Option<i64>,
+    pub provider_email: Option<String>,
+    /// Hash of the secret acknowledgement link sent to the provider's address.
+    pub ack_hash: Option<String>,
+    pub class: String,
+    pub title: String,
+    pub what_happened: String,
+    pub noticed_at: DateTime<Utc>,
+    pub people_affected: Option<i64>,
+    pub public: bool,
+    pub public_summary: Option<String>,
+    pub deadline_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+/// One step in an incident's timeline: reported, acknowledged, update, reported_to_authority, closed.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct IncidentEvent {
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub kind: String,
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EvaluationPlan {
+    pub record: AlgorithmId,
+    pub interval_months: u32,
+    pub next_due: chrono::NaiveDate,
+    /// The due date a reminder was sent for (one reminder per due date).
+    pub reminded_for: Option<chrono::NaiveDate>,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Evaluation {
+    pub id: i64,
+    pub record: AlgorithmId,
+    pub date: chrono::NaiveDate,
+    pub by_whom: String,
+    pub findings: String,
+    pub report_url: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}

@@ -128,6 +128,14 @@ pub fn problem_of(e: &ServiceError) -> (StatusCode, Problem) {
             "Iemand anders heeft de registratie intussen gewijzigd; laad opnieuw en probeer het nog eens.".into(),
             vec![],
         ),
+        ServiceError::TooManyRequests { retry_after } => p(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too-many-requests",
+            "Too many requests",
+            format!("Too many messages from this address or about this registration; try again in {retry_after} seconds."),
+            format!("Te veel berichten van dit adres of over deze registratie; probeer het over {retry_after} seconden opnieuw."),
+            vec![],
+        ),
         ServiceError::Internal(msg) => {
             tracing::error!(error = %msg, "internal error");
             p(
@@ -154,6 +162,11 @@ impl IntoResponse for ApiError {
         resp.headers_mut().insert(header::CONTENT_TYPE, header::HeaderValue::from_static("application/problem+json"));
         if status == StatusCode::UNAUTHORIZED {
             resp.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+        }
+        if let ServiceError::TooManyRequests { retry_after } = &self.0 {
+            if let Ok(v) = header::HeaderValue::from_str(&retry_after.to_string()) {
+                resp.headers_mut().insert(header::RETRY_AFTER, v);
+            }
         }
         resp
     }

@@ -3,6 +3,7 @@
 mod algorithms;
 mod body;
 mod dto;
+mod feedback;
 mod import;
 mod organisations;
 mod session;
@@ -25,10 +26,12 @@ pub use dto::*;
         algorithms::create, algorithms::save, algorithms::act, algorithms::workspace,
         session::login, session::whoami, session::logout, import::import,
         sources::list, sources::get_one, sources::create, sources::delete, sources::harvest,
+        feedback::submit, feedback::public_list, feedback::status, feedback::inbox, feedback::answer, feedback::assign, feedback::close, feedback::figures,
+        feedback::report_incident, feedback::incident, feedback::incident_event, feedback::public_incidents, feedback::set_plan, feedback::add_evaluation, feedback::evaluations,
     ),
     components(schemas(crate::problem::Problem, crate::problem::FieldProblem)),
     modifiers(&BearerAuth),
-    tags((name = "organisations"), (name = "algorithms", description = "Published registrations (public)"), (name = "workspace", description = "Registering and the publication workflow (token or session)"), (name = "session", description = "Login for people"), (name = "federation", description = "Feeds of other registers that this register harvests"))
+    tags((name = "organisations"), (name = "algorithms", description = "Published registrations (public)"), (name = "workspace", description = "Registering and the publication workflow (token or session)"), (name = "session", description = "Login for people"), (name = "federation", description = "Feeds of other registers that this register harvests"), (name = "feedback", description = "Signals from citizens, incidents between deployer and provider, evaluations"))
 )]
 pub struct ApiDoc;
 
@@ -49,6 +52,18 @@ pub fn routes() -> Router<App> {
         .route("/organisations/{code}", get(organisations::get_one))
         .route("/organisations/{code}/algorithms", post(algorithms::create))
         .route("/import", post(import::import))
+        .route("/algorithms/{id}/signals", get(feedback::public_list).post(feedback::submit))
+        .route("/algorithms/{id}/incidents", get(feedback::public_incidents).post(feedback::report_incident))
+        .route("/algorithms/{id}/evaluation-plan", put(feedback::set_plan))
+        .route("/algorithms/{id}/evaluations", get(feedback::evaluations).post(feedback::add_evaluation))
+        .route("/signals/status/{code}", get(feedback::status))
+        .route("/signals/{id}/answer", post(feedback::answer))
+        .route("/signals/{id}/assign", post(feedback::assign))
+        .route("/signals/{id}/close", post(feedback::close))
+        .route("/organisations/{code}/signals", get(feedback::inbox))
+        .route("/organisations/{code}/response-figures", get(feedback::figures))
+        .route("/incidents/{id}", get(feedback::incident))
+        .route("/incidents/{id}/events", post(feedback::incident_event))
         .route("/sources", get(sources::list).post(sources::create))
         .route("/sources/{id}", get(sources::get_one).delete(sources::delete))
         .route("/sources/{id}/harvest", post(sources::harvest))

@@ -7,6 +7,7 @@ mod aiact;
 mod csrf;
 mod diff;
 mod downloads;
+mod feedback;
 mod form;
 mod login;
 mod portal;
@@ -46,6 +47,20 @@ fn lang_routes() -> Router<App> {
         .route("/login", get(login::form).post(login::submit))
         .route("/logout", post(login::logout))
         .route("/algoritme/{id}", get(public::record))
+        .route("/algoritme/{id}/signaal", get(feedback::signal_new).post(feedback::signal_submit))
+        .route("/signaal", get(feedback::status_lookup))
+        .route("/signaal/{code}", get(feedback::status_page))
+        .route("/incident/{code}", get(feedback::incident_link).post(feedback::incident_link_step))
+        .route("/beheer/org/{org}/signalen", get(feedback::inbox))
+        .route("/beheer/org/{org}/incidenten", get(feedback::incidents_of_org))
+        .route("/beheer/signaal/{id}", get(feedback::signal_show))
+        .route("/beheer/signaal/{id}/toewijzen", post(feedback::signal_assign))
+        .route("/beheer/signaal/{id}/antwoord", post(feedback::signal_answer))
+        .route("/beheer/signaal/{id}/afhandelen", post(feedback::signal_close))
+        .route("/beheer/algoritme/{id}/incident", get(feedback::incident_new).post(feedback::incident_create))
+        .route("/beheer/incident/{id}", get(feedback::incident_show).post(feedback::incident_step))
+        .route("/beheer/algoritme/{id}/evaluaties", get(feedback::evaluations).post(feedback::evaluation_add))
+        .route("/beheer/algoritme/{id}/evaluaties/schema", post(feedback::evaluation_plan))
         .route("/beheer", get(workspace::start))
         .route("/beheer/org/{org}", get(workspace::dashboard))
         .route("/beheer/bronnen", get(sources::list).post(sources::add))
@@ -83,6 +98,7 @@ pub fn routes() -> Router<App> {
         )
         .route("/downloads/{file}", get(portal::register_download))
         .route("/feeds/atom.xml", get(portal::feed_all))
+        .route("/feeds/antwoorden.xml", get(feedback::answers_feed))
         .route("/feeds/organisatie/{file}", get(portal::feed_org))
         .route("/feeds/search.xml", get(portal::feed_search).layer(Extension(Lang::Nl)))
         .route("/nl/", get(portal::home).layer(Extension(Lang::Nl)))

@@ -295,6 +295,7 @@ pub async fn organisation(ctx: Ctx, State(app): State<App>, Path(code): Path<Str
         .list_published(&algoreg_store::ListQuery { offset: 0, limit: 1000, org_code: Some(org.code.clone()) })
         .await
         .map_err(|e| ctx.err(e.into()))?;
+    let figures = app.feedback().figures(org.id, chrono::Utc::now()).await.map_err(|e| ctx.err(e))?;
     let body = html! {
         p.crumbs { (if ctx.lang == Lang::Nl { org.org_type.label_nl() } else { org.org_type.label_en() }) }
         h1 { (org.name) }
@@ -307,6 +308,10 @@ pub async fn organisation(ctx: Ctx, State(app): State<App>, Path(code): Path<Str
                 li { a href=(format!("{}/algoritme/{}", ctx.base(), v.record)) { (v.content.name()) } @if let Some(s) = v.content.str("status") { " – " (value_label(ctx.lang, s)) } }
             }
         }
+        h2 #signalen { (ctx.t("Signalen van burgers", "Signals from citizens")) }
+        p { (ctx.t("Hoe snel deze organisatie vragen en meldingen over haar algoritmes beantwoordt (termijn: zes weken).",
+            "How quickly this organisation answers questions and reports about its algorithms (term: six weeks).")) }
+        (super::feedback::figures_block(&ctx, &figures))
         p { a href=(format!("/feeds/organisatie/{}.xml", org.code)) { (ctx.t("Volg deze organisatie (Atom-feed)", "Follow this organisation (Atom feed)")) } " · "
             a href=(url_with(&ctx, &HashMap::new(), &[("org", Some(&org.code))])) { (ctx.t("Zoeken binnen deze organisatie", "Search within this organisation")) } }
     };

@@ -29,6 +29,7 @@ pub async fn record(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) ->
         Some(c) => app.compliance_overview(c).await.map_err(|e| ctx.err(e))?,
         None => vec![],
     };
+    let feedback = super::feedback::record_section(&ctx, &app, id).await?;
     let body = html! {
         p.crumbs { a href=(format!("{}/organisatie/{}", ctx.base(), org.code)) { (org.name) } }
         h1 { (v.content.name()) }
@@ -71,6 +72,7 @@ pub async fn record(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) ->
                 a href=(format!("{}/algoritme/{}/download.xlsx", ctx.base(), v.record)) { "Excel" } ", "
                 a href=(format!("{}/algoritme/{}/download.json", ctx.base(), v.record)) { "JSON" } }
         }
+        (feedback)
         @if !similar.is_empty() {
             section.group aria-labelledby="g-similar" {
                 h2 #g-similar { (ctx.t("Vergelijkbare registraties", "Similar registrations")) }

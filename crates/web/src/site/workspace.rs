@@ -105,6 +105,29 @@ pub async fn dashboard(
         .filter(|i| text.is_empty() || i.name.to_lowercase().contains(&text) || i.id.to_string() == text)
         .collect();
     let required = StandardVersion::CURRENT.fields().iter().filter(|f| f.required && !f.system).count();
+    let open_signals: Vec<algoreg_store::Signal> = if p.is_member(org.id) {
+        app.store
+            .signals_of_org(org.id)
+            .await
+            .map_err(|e| ctx.err(e.into()))?
+            .into_iter()
+            .filter(|s| s.answered_at.is_none() && s.closed_at.is_none())
+            .collect()
+    } else {
+        vec![]
+    };
+    let now = chrono::Utc::now();
+    let overdue_signals = open_signals.iter().filter(|s| s.due_at < now).count();
+    let today = now.date_naive();
+    let overdue_evaluations: Vec<(String, algoreg_standard::AlgorithmId, i64)> = app
+        .store
+        .evaluation_plans(Some(org.id))
+        .await
+        .map_err(|e| ctx.err(e.into()))?
+        .into_iter()
+        .filter_map(|(_, pl)| algoreg_domain::feedback::overdue_days(pl.next_due, today).map(|d| (pl.record, d)))
+        .map(|(id, d)| (items.iter().find(|i| i.id == id).map(|i| i.name.clone()).unwrap_or_else(|| id.to_string()), id, d))
+        .collect();
     let body = html! {
         p.crumbs { a href=(format!("{}/beheer", ctx.base())) { (ctx.t("Beheer", "Manage")) } }
         h1 { (org.name) }
@@ -114,6 +137,23 @@ pub async fn dashboard(
             a.button.primary href=(format!("{}/beheer/org/{}/nieuw", ctx.base(), org.code)) { (ctx.t("Nieuwe registratie", "New registration")) }
             @if p.central_operator || p.has(org.id, Role::OrgAdmin) {
                 " " a.button href=(format!("{}/beheer/org/{}/instellingen", ctx.base(), org.code)) { (ctx.t("Organisatie beheren", "Manage organisation")) }
+            }
+            @if p.is_member(org.id) {
+                " " a.button href=(format!("{}/beheer/org/{}/signalen", ctx.base(), org.code)) { (ctx.t("Signalen", "Signals")) " (" (open_signals.len()) ")" }
+                " " a.button href=(format!("{}/beheer/org/{}/incidenten", ctx.base(), org.code)) { (ctx.t("Incidenten", "Incidents")) }
+            }
+        }
+        @if overdue_signals > 0 || !overdue_evaluations.is_empty() {
+            section.todo aria-labelledby="late" {
+                h2 #late { (ctx.t("Te laat", "Overdue")) }
+                ul {
+                    @if overdue_signals > 0 {
+                        li { a href=(format!("{}/beheer/org/{}/signalen", ctx.base(), org.code)) { (overdue_signals) (ctx.t(" signalen zonder antwoord na de termijn", " signals without an answer past the deadline")) } }
+                    }
+                    @for (name, id, days) in &overdue_evaluations {
+                        li { a href=(format!("{}/beheer/algoritme/{}/evaluaties", ctx.base(), id)) { (ctx.t("Evaluatie van ", "Evaluation of ")) (name) } ": " (days) (ctx.t(" dagen te laat", " days overdue")) }
+                    }
+                }
             }
         }
         @if !waiting.is_empty() {
@@ -413,7 +453,9 @@ fn record_page(ctx: &Ctx, l: &Loaded, flash: Option<&str>, errors: &[FieldError]
         div.actions {
             @if editable { a.button.primary href=(format!("{base}/bewerken")) { (ctx.t("Bewerken", "Edit")) } " " }
             a.button href=(format!("{base}/voorbeeld")) { (ctx.t("Voorbeeld", "Preview")) } " "
-            @if editable { a.button href=(format!("{base}/ai-act")) { (ctx.t("AI-verordening-check", "AI Act check")) } }
+            @if editable { a.button href=(format!("{base}/ai-act")) { (ctx.t("AI-verordening-check", "AI Act check")) } " "
+                a.button href=(format!("{base}/evaluaties")) { (ctx.t("Evaluaties", "Evaluations")) } " "
+                a.button href=(format!("{base}/incident")) { (ctx.t("Incident melden", "Report an incident")) } }
         }
         @if !actions.is_empty() {
             section.workflow aria-labelledby="wf" {

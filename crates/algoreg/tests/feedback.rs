@@ -1,0 +1,403 @@
+//! The feedback loop through HTTP on loopback, with e-mail delivered to a real SMTP server (aiosmtpd
+//! from PyPI, started here on loopback, writing a maildir that the tests read).
+
+mod common;
+
+use common::*;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Smtp {
+    child: Child,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn smtp_python() -> String {
+    if let Ok(p) = std::env::var("ALGOREG_SMTP_PYTHON") {
+        return p;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = Command::new("bash").arg(root.join("scripts/setup-smtp")).output().expect("scripts/setup-smtp");
+    assert!(out.status.success(), "setup-smtp: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+impl Smtp {
+    fn start() -> Smtp {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let dir = tempfile::tempdir().unwrap();
+        let maildir = dir.path().join("mail");
+        let child = Command::new(smtp_python())
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&maildir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start aiosmtpd");
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(start.elapsed() < Duration::from_secs(20), "aiosmtpd did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Smtp { child, port, dir }
+    }
+
+    fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Every message received so far, as raw text.
+    fn messages(&self) -> Vec<String> {
+        let mut out = vec![];
+        for sub in ["new", "cur"] {
+            let d: PathBuf = self.dir.path().join("mail").join(sub);
+            if let Ok(rd) = std::fs::read_dir(d) {
+                for e in rd.flatten() {
+                    out.push(std::fs::read_to_string(e.path()).unwrap_or_default());
+                }
+            }
+        }
+        out
+    }
+
+    /// Waits for a message to `to` whose text contains `needle`.
+    fn wait_for(&self, to: &str, needle: &str) -> String {
+        let start = Instant::now();
+        loop {
+            if let Some(m) = self.messages().into_iter().find(|m| header(m, "To").contains(to) && unfold(m).contains(needle)) {
+                return m;
+            }
+            assert!(start.elapsed() < Duration::from_secs(30), "no mail to {to} with {needle:?}; got {:#?}", self.messages());
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+fn header(m: &str, name: &str) -> String {
+    m.lines().find(|l| l.to_ascii_lowercase().starts_with(&format!("{}:", name.to_ascii_lowercase()))).unwrap_or("").to_string()
+}
+
+/// The message with quoted-printable soft line breaks undone.
+fn unfold(m: &str) -> String {
+    m.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=")
+}
+
+fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !f() {
+        assert!(start.elapsed() < Duration::from_secs(30), "timed out: {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+struct Setup {
+    env: Env,
+    s: Server,
+    smtp: Smtp,
+    id: String,
+    editor: String,
+    other: String,
+    supplier: String,
+}
+
+/// gem-a publishes a record whose provider is the organisation "Leverancier BV"; gem-b is another organisation.
+fn setup(extra: &[&str]) -> Setup {
+    let env = Env::new();
+    env.org("gem-a", "four_eyes");
+    env.org("gem-b", "four_eyes");
+    env.ok(&["org", "add", "--code", "leverancier", "--name", "Leverancier BV", "--type", "overig"]);
+    env.user("redactie@gem-a.nl", Some("gem-a"), &["editor"], false);
+    env.user("redactie@gem-b.nl", Some("gem-b"), &["editor"], false);
+    env.user("support@leverancier.nl", Some("leverancier"), &["editor"], false);
+    let editor_token = env.token("gem-a", "editor");
+    let approver = env.token("gem-a", "approver");
+    let smtp = Smtp::start();
+    let mut args = vec![
+        "--smtp-url".to_string(),
+        smtp.url(),
+        "--feedback-tick".into(),
+        "1s".into(),
+        "--public-url".into(),
+        "https://register.example".into(),
+    ];
+    args.extend(extra.iter().map(|s| s.to_string()));
+    let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+    let s = env.serve_with(&argv);
+    let mut content = complete_content("Parkeervergunning toetsen");
+    content["provider"] = json!("Leverancier BV");
+    let (st, body) = s.send("POST", "/api/v1/organisations/gem-a/algorithms", Some(&editor_token), Some(json!({ "content": content })));
+    assert_eq!(st, 201, "{body}");
+    let id = body["id"].as_str().unwrap().to_string();
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/release"), Some(&editor_token), None).0, 200);
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/publish"), Some(&approver), None).0, 200);
+    let editor = "redactie@gem-a.nl".to_string();
+    Setup { env, s, smtp, id, editor, other: "redactie@gem-b.nl".into(), supplier: "support@leverancier.nl".into() }
+}
+
+fn signal(s: &Server, id: &str, body: Value) -> (u16, Value) {
+    s.send("POST", &format!("/api/v1/algorithms/{id}/signals"), None, Some(body))
+}
+
+#[test]
+fn a_citizen_signals_the_organisation_answers_and_mail_arrives() {
+    let t = setup(&["--signal-retention", "2s"]);
+    let (s, id) = (&t.s, &t.id);
+    // Bad input names the field and the rule; nothing is stored.
+    let (st, b) = signal(s, id, json!({"kind": "error", "text": "De datum klopt niet meer.", "website": "http://spam"}));
+    assert_eq!((st, b["errors"][0]["field"].as_str()), (422, Some("website")), "{b}");
+    let (st, b) = signal(s, id, json!({"kind": "complaint", "text": "De datum klopt niet meer."}));
+    assert_eq!((st, b["errors"][0]["field"].as_str()), (422, Some("kind")), "{b}");
+    let (st, b) = signal(s, id, json!({"kind": "error", "text": "kort"}));
+    assert_eq!((st, b["errors"][0]["field"].as_str()), (422, Some("text")), "{b}");
+    let (st, b) = signal(s, id, json!({"kind": "error", "text": "x".repeat(5001)}));
+    assert_eq!(st, 422, "{b}");
+    let (st, b) = signal(s, id, json!({"kind": "error", "text": "De begindatum klopt niet.", "email": "geen-adres"}));
+    assert_eq!((st, b["errors"][0]["field"].as_str()), (422, Some("email")), "{b}");
+    assert_eq!(signal(s, "12345678", json!({"kind": "error", "text": "De begindatum klopt niet."})).0, 422, "bad ID");
+
+    // A signal with an e-mail address for the answer.
+    let (st, b) =
+        signal(s, id, json!({"kind": "error", "text": "De begindatum in de registratie klopt niet.", "email": "burger@example.org"}));
+    assert_eq!(st, 201, "{b}");
+    let code = b["tracking_code"].as_str().unwrap().to_string();
+    assert!(b["status_url"].as_str().unwrap().starts_with("https://register.example/nl/signaal/"));
+    let status = s.get_json(&format!("/api/v1/signals/status/{code}"));
+    assert_eq!(status["status"], "new");
+    assert_eq!(s.get(&format!("/api/v1/signals/status/{}", "AAAA-BBBB-CCCC-DDDD")).status(), 404);
+
+    // Mail: the organisation's members hear of it; the sender gets the tracking code.
+    t.smtp.wait_for(&t.editor, "signaal");
+    let confirmation = t.smtp.wait_for("burger@example.org", &code);
+    assert!(header(&confirmation, "Subject").contains("signal"), "{confirmation}");
+
+    // Only the record's organisation sees its inbox.
+    let other = s.login(&t.other);
+    assert_eq!(other.send("GET", "/api/v1/organisations/gem-a/signals", None).0, 403);
+    assert_eq!(s.send("GET", "/api/v1/organisations/gem-a/signals", None, None).0, 401);
+    let ed = s.login(&t.editor);
+    let (st, inbox) = ed.send("GET", "/api/v1/organisations/gem-a/signals", None);
+    assert_eq!(st, 200);
+    let sid = inbox[0]["id"].as_i64().unwrap();
+    assert_eq!(inbox[0]["reply_by_email"], true);
+    assert!(!inbox.to_string().contains("burger@example.org"), "the inbox does not show the address");
+    assert_eq!(other.send("POST", &format!("/api/v1/signals/{sid}/answer"), Some(json!({"text": "Nee.", "public": true}))).0, 404);
+    assert_eq!(other.send("POST", &format!("/api/v1/signals/{sid}/close"), None).0, 404);
+
+    // The editor answers in public: the sender is told, the record and the status page show it.
+    let (st, b) = ed.send(
+        "POST",
+        &format!("/api/v1/signals/{sid}/answer"),
+        Some(json!({"text": "Dank u, de begindatum is verbeterd.", "public": true})),
+    );
+    assert_eq!(st, 200, "{b}");
+    assert_eq!(b["status"], "answered");
+    t.smtp.wait_for("burger@example.org", "begindatum is verbeterd");
+    let public = s.get_json(&format!("/api/v1/algorithms/{id}/signals"));
+    assert_eq!(public[0]["answer"], "Dank u, de begindatum is verbeterd.");
+    assert_eq!(s.get_json(&format!("/api/v1/signals/status/{code}"))["answer"], "Dank u, de begindatum is verbeterd.");
+    let page = s.get(&format!("/nl/algoritme/{id}")).text().unwrap();
+    assert!(page.contains("de begindatum is verbeterd"));
+    let atom = s.get("/feeds/antwoorden.xml").text().unwrap();
+    assert!(atom.contains("de begindatum is verbeterd") && atom.contains("<feed"), "{atom}");
+    let fig = s.get_json("/api/v1/organisations/gem-a/response-figures");
+    assert_eq!(fig["received"], 1);
+    assert_eq!(fig["answered_in_time"], 1.0);
+    assert!(fig["median_answer_days"].as_f64().unwrap() < 1.0);
+    assert!(s.get("/nl/organisatie/gem-a").text().unwrap().contains("100%"), "figures on the organisation page");
+
+    // A private answer: only the sender sees it.
+    let (_, b) = signal(s, id, json!({"kind": "question", "text": "Gebruikt u ook mijn inkomen hiervoor?"}));
+    let code2 = b["tracking_code"].as_str().unwrap().to_string();
+    let (_, inbox) = ed.send("GET", "/api/v1/organisations/gem-a/signals", None);
+    let sid2 = inbox[0]["id"].as_i64().unwrap();
+    assert_eq!(
+        ed.send("POST", &format!("/api/v1/signals/{sid2}/answer"), Some(json!({"text": "Nee, alleen het kenteken.", "public": false}))).0,
+        200
+    );
+    assert_eq!(s.get_json(&format!("/api/v1/signals/status/{code2}"))["answer"], "Nee, alleen het kenteken.");
+    assert_eq!(s.get_json(&format!("/api/v1/algorithms/{id}/signals")).as_array().unwrap().len(), 1, "the private answer is not public");
+
+    // Closed and past the retention period, the personal data is gone from the database files.
+    assert_eq!(ed.send("POST", &format!("/api/v1/signals/{sid}/close"), None).0, 200);
+    assert_eq!(ed.send("POST", &format!("/api/v1/signals/{sid2}/close"), None).0, 200);
+    let data = PathBuf::from(t.env.data());
+    let contains = |needle: &str| {
+        ["algoreg.db", "algoreg.db-wal"].iter().any(|f| {
+            let bytes = std::fs::read(data.join(f)).unwrap_or_default();
+            bytes.windows(needle.len()).any(|w| w == needle.as_bytes())
+        })
+    };
+    assert!(contains("burger@example.org"));
+    wait_until("personal data erased", || !contains("burger@example.org") && !contains("mijn inkomen"));
+    assert_eq!(
+        s.get_json(&format!("/api/v1/algorithms/{id}/signals"))[0]["answer"],
+        "Dank u, de begindatum is verbeterd.",
+        "public answers stay"
+    );
+    let (_, inbox) = ed.send("GET", "/api/v1/organisations/gem-a/signals", None);
+    assert_eq!(inbox[0]["reply_by_email"], false);
+}
+
+#[test]
+fn limits_on_public_writes_answer_429_with_retry_after() {
+    let t = setup(&["--signal-limit-address", "2", "--signal-limit-record", "100"]);
+    let ok = json!({"kind": "question", "text": "Hoe vaak wordt dit gecontroleerd?"});
+    assert_eq!(signal(&t.s, &t.id, ok.clone()).0, 201);
+    assert_eq!(signal(&t.s, &t.id, ok.clone()).0, 201);
+    let r = t.s.client.post(t.s.url(&format!("/api/v1/algorithms/{}/signals", t.id))).json(&ok).send().unwrap();
+    assert_eq!(r.status(), 429);
+    let retry: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(retry > 0 && retry <= 3600);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    // Per registration as well.
+    let t2 = setup(&["--signal-limit-address", "100", "--signal-limit-record", "1"]);
+    assert_eq!(signal(&t2.s, &t2.id, ok.clone()).0, 201);
+    assert_eq!(signal(&t2.s, &t2.id, ok).0, 429);
+    assert_eq!(t2.s.get_json("/api/v1/organisations/gem-a/response-figures")["received"], 1, "nothing stored beyond the limit");
+}
+
+#[test]
+fn incidents_go_to_the_provider_with_the_ai_act_deadlines() {
+    let t = setup(&[]);
+    let (s, id) = (&t.s, &t.id);
+    let ed = s.login(&t.editor);
+    let noticed = "2026-11-20T09:30:00Z";
+    let report = |class: &str, public: bool| {
+        ed.send(
+            "POST",
+            &format!("/api/v1/algorithms/{id}/incidents"),
+            Some(json!({
+                "class": class, "title": format!("Verkeerde weigeringen ({class})"),
+                "what_happened": "Aanvragen werden ten onrechte geweigerd door een fout in de regels.",
+                "noticed_at": noticed, "people_affected": 40, "public": public,
+                "public_summary": if public { json!("Een fout in de regels leidde tot onterechte weigeringen; die zijn hersteld.") } else { Value::Null },
+                "provider_email": "incidenten@leverancier.nl",
+            })),
+        )
+    };
+    let expected = [
+        ("death", Some("2026-11-30T09:30:00Z")),
+        ("widespread", Some("2026-11-22T09:30:00Z")),
+        ("serious", Some("2026-12-05T09:30:00Z")),
+        ("risk", None),
+        ("malfunction", None),
+    ];
+    let mut ids = vec![];
+    for (class, deadline) in expected {
+        let (st, b) = report(class, class == "serious");
+        assert_eq!(st, 201, "{b}");
+        let got = b["incident"]["deadline_at"].as_str().map(|d| chrono::DateTime::parse_from_rfc3339(d).unwrap().to_rfc3339());
+        let want = deadline.map(|d| chrono::DateTime::parse_from_rfc3339(d).unwrap().to_rfc3339());
+        assert_eq!(got, want, "{class}");
+        assert_eq!(b["incident"]["provider_name"], "Leverancier BV");
+        assert_eq!(b["you_are"], "deployer");
+        ids.push(b["incident"]["id"].as_i64().unwrap());
+    }
+    let (st, b) = report("catastrophe", false);
+    assert_eq!((st, b["errors"][0]["field"].as_str()), (422, Some("class")), "{b}");
+    // Only the deployer's members report.
+    let other = s.login(&t.other);
+    assert_eq!(
+        other
+            .send(
+                "POST",
+                &format!("/api/v1/algorithms/{id}/incidents"),
+                Some(json!({"class": "risk", "title": "x", "what_happened": "y", "noticed_at": noticed}))
+            )
+            .0,
+        403
+    );
+    assert_eq!(other.send("GET", &format!("/api/v1/incidents/{}", ids[0]), None).0, 404);
+
+    // The provider: by e-mail with a link, and as an organisation in this register.
+    let mail = t.smtp.wait_for("incidenten@leverancier.nl", "Verkeerde weigeringen (death)");
+    let text = unfold(&mail);
+    let link = text.split("https://register.example").nth(1).and_then(|r| r.split_whitespace().next()).unwrap().to_string();
+    assert!(link.starts_with("/nl/incident/"), "{link}");
+    let page = s.get(&link).text().unwrap();
+    assert!(
+        page.contains("Verkeerde weigeringen (death)") && page.contains("2026-11-30"),
+        "the link page shows the incident and its deadline"
+    );
+    t.smtp.wait_for(&t.supplier, "Verkeerde weigeringen");
+    let sup = s.login(&t.supplier);
+    let (st, b) = sup.send("GET", &format!("/api/v1/incidents/{}", ids[0]), None);
+    assert_eq!(st, 200, "{b}");
+    assert_eq!(b["you_are"], "provider");
+    let (st, b) = sup.send(
+        "POST",
+        &format!("/api/v1/incidents/{}/events", ids[0]),
+        Some(json!({"kind": "acknowledged", "text": "Ontvangen, we zoeken het uit."})),
+    );
+    assert_eq!(st, 200, "{b}");
+    assert_eq!(b["incident"]["status"], "acknowledged");
+    let (st, _) = sup.send("POST", &format!("/api/v1/incidents/{}/events", ids[0]), Some(json!({"kind": "closed"})));
+    assert_eq!(st, 422, "the provider does not close the deployer's incident");
+    let (_, b) = sup.send(
+        "POST",
+        &format!("/api/v1/incidents/{}/events", ids[0]),
+        Some(json!({"kind": "reported_to_authority", "text": "Gemeld bij de toezichthouder."})),
+    );
+    let kinds: Vec<&str> = b["timeline"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["reported", "acknowledged", "reported_to_authority"]);
+    t.smtp.wait_for(&t.editor, "Gemeld bij de toezichthouder");
+    let (st, b) = ed.send("POST", &format!("/api/v1/incidents/{}/events", ids[0]), Some(json!({"kind": "closed", "text": "Opgelost."})));
+    assert_eq!((st, b["incident"]["status"].as_str()), (200, Some("closed")));
+
+    // What is public: only incidents marked public, with their summary; never the rest.
+    let public = s.get_json(&format!("/api/v1/algorithms/{id}/incidents"));
+    assert_eq!(public.as_array().unwrap().len(), 1);
+    assert!(public[0]["summary"].as_str().unwrap().contains("hersteld"));
+    assert!(!public.to_string().contains("ten onrechte") && !public.to_string().contains("leverancier.nl"));
+}
+
+#[test]
+fn evaluations_are_kept_on_schedule_and_overdue_ones_show() {
+    let t = setup(&[]);
+    let (s, id) = (&t.s, &t.id);
+    let ed = s.login(&t.editor);
+    let other = s.login(&t.other);
+    let plan = json!({"interval_months": 12, "next_due": "2026-01-15"});
+    assert_eq!(other.send("PUT", &format!("/api/v1/algorithms/{id}/evaluation-plan"), Some(plan.clone())).0, 403);
+    let (st, b) = ed.send("PUT", &format!("/api/v1/algorithms/{id}/evaluation-plan"), Some(plan));
+    assert_eq!(st, 200, "{b}");
+    let e = s.get_json(&format!("/api/v1/algorithms/{id}/evaluations"));
+    assert!(e["overdue_days"].as_i64().unwrap() > 300, "{e}");
+    assert!(s.get(&format!("/nl/algoritme/{id}")).text().unwrap().contains("Te laat"));
+    // The organisation is told once for this due date.
+    t.smtp.wait_for(&t.editor, "2026-01-15");
+    // An evaluation moves the next due date one interval on.
+    let today = chrono::Utc::now().date_naive();
+    let (st, b) = ed.send(
+        "POST",
+        &format!("/api/v1/algorithms/{id}/evaluations"),
+        Some(json!({"date": today.to_string(), "by_whom": "Auditdienst Rijk", "findings": "Werkt zoals bedoeld; twee regels aangescherpt.", "report_url": "https://example.org/rapport.pdf"})),
+    );
+    assert_eq!(st, 201, "{b}");
+    let (st, b) = ed.send(
+        "POST",
+        &format!("/api/v1/algorithms/{id}/evaluations"),
+        Some(json!({"date": "2099-01-01", "by_whom": "Iemand", "findings": "Uit de toekomst gemeld."})),
+    );
+    assert_eq!((st, b["errors"][0]["field"].as_str()), (422, Some("date")));
+    let e = s.get_json(&format!("/api/v1/algorithms/{id}/evaluations"));
+    assert!(e["overdue_days"].is_null(), "{e}");
+    assert_eq!(e["plan"]["next_due"], algoreg_next_year(today));
+    assert_eq!(e["evaluations"][0]["by_whom"], "Auditdienst Rijk");
+    assert!(!s.get(&format!("/nl/algoritme/{id}")).text().unwrap().contains("Te laat"));
+}
+
+fn algoreg_next_year(d: chrono::NaiveDate) -> String {
+    use chrono::Datelike;
+    chrono::NaiveDate::from_ymd_opt(d.year() + 1, d.month(), d.day()).unwrap_or(d + chrono::Duration::days(365)).to_string()
+}
