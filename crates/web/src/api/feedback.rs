@@ -296,11 +296,27 @@ pub async fn incident_event(
     Ok(Json(json!({"incident": i, "timeline": events, "you_are": party})))
 }
 
+/// What the public sees of an incident: nothing but these fields.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicIncidentDto {
+    /// death, widespread, serious, risk or malfunction.
+    pub class: String,
+    pub title: String,
+    pub summary: String,
+    pub noticed_at: DateTime<Utc>,
+    pub status: String,
+}
+
 #[utoipa::path(get, path = "/api/v1/algorithms/{id}/incidents", tag = "feedback", params(("id" = String, Path)),
-    responses((status = 200, body = Object, description = "Incidents marked public, with their public summary only")))]
-pub async fn public_incidents(State(app): State<App>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    responses((status = 200, body = Vec<PublicIncidentDto>, description = "Incidents marked public, with their public summary only")))]
+pub async fn public_incidents(State(app): State<App>, Path(id): Path<String>) -> Result<Json<Vec<PublicIncidentDto>>, ApiError> {
     let id = parse_id("id", &id)?;
-    Ok(Json(json!(app.feedback().public_incidents(id).await?)))
+    let list = app.feedback().public_incidents(id).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|i| PublicIncidentDto { class: i.class, title: i.title, summary: i.summary, noticed_at: i.noticed_at, status: i.status })
+            .collect(),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
