@@ -401,3 +401,15 @@ fn algoreg_next_year(d: chrono::NaiveDate) -> String {
     use chrono::Datelike;
     chrono::NaiveDate::from_ymd_opt(d.year() + 1, d.month(), d.day()).unwrap_or(d + chrono::Duration::days(365)).to_string()
 }
+
+#[test]
+fn a_reminder_goes_out_once_when_the_answer_deadline_is_near() {
+    let t = setup(&["--signal-answer-days", "3"]);
+    let (st, _) = signal(&t.s, &t.id, json!({"kind": "concern", "text": "Ik maak me zorgen over de gevolgen voor bewoners."}));
+    assert_eq!(st, 201);
+    let m = t.smtp.wait_for(&t.editor, "Herinnering");
+    assert!(unfold(&m).contains("/nl/beheer/org/gem-a/signalen"), "{m}");
+    std::thread::sleep(Duration::from_secs(3));
+    let reminders = t.smtp.messages().iter().filter(|m| header(m, "Subject").contains("Herinnering")).count();
+    assert_eq!(reminders, 1, "one reminder per signal");
+}
