@@ -613,7 +613,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
             println!("{secret}");
         }
         Command::Import { data, files, org, publish } => {
-            let app = open(&data.data).await?;
+            // One connection: large batches are written once, through a rollback journal.
+            let app = App::new(Arc::new(SqliteStore::open_dir_single(&data.data).await?));
             let mut failed = false;
             for file in files {
                 let bytes = read_file(&file)?;

@@ -55,7 +55,18 @@ impl SqliteStore {
         Self::open(&dir.join("algoreg.db")).await
     }
 
+    /// For one-shot commands that work alone (`algoreg import`): a single connection, so that a large
+    /// batch can be written through a rollback journal (see `import_records`).
+    pub async fn open_dir_single(dir: &Path) -> Result<SqliteStore> {
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Backend(format!("cannot create {}: {e}", dir.display())))?;
+        Self::open_with(&dir.join("algoreg.db"), 1).await
+    }
+
     pub async fn open(file: &Path) -> Result<SqliteStore> {
+        Self::open_with(file, 8).await
+    }
+
+    async fn open_with(file: &Path, connections: u32) -> Result<SqliteStore> {
         let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", file.display()))
             .map_err(backend)?
             .create_if_missing(true)
@@ -68,7 +79,7 @@ impl SqliteStore {
             // Deleted content is overwritten, so erased personal data leaves no trace in the file.
             .pragma("secure_delete", "on")
             .statement_cache_capacity(256);
-        let pool = SqlitePoolOptions::new().max_connections(8).min_connections(1).connect_with(opts).await.map_err(backend)?;
+        let pool = SqlitePoolOptions::new().max_connections(connections).min_connections(1).connect_with(opts).await.map_err(backend)?;
         let store = SqliteStore { pool };
         store.migrate().await?;
         Ok(store)
@@ -300,6 +311,14 @@ async fn apply_in(tx: &mut Transaction<'_, Sqlite>, change: &Change) -> Result<(
         outbox(tx, &sid, &now).await?;
     }
     Ok(())
+}
+
+/// Switches the journal mode; true when the database is in that mode afterwards.
+async fn set_journal(conn: &mut sqlx::pool::PoolConnection<Sqlite>, mode: &str) -> bool {
+    match sqlx::query(&format!("PRAGMA journal_mode={mode}")).fetch_one(&mut **conn).await {
+        Ok(row) => row.try_get::<String, _>(0).is_ok_and(|m| m.eq_ignore_ascii_case(mode)),
+        Err(_) => false,
+    }
 }
 
 async fn insert_mails(tx: &mut Transaction<'_, Sqlite>, mails: &[NewMail]) -> Result<()> {
@@ -830,7 +849,15 @@ impl Store for SqliteStore {
         // A large page cache for this connection while the batch is written; set back afterwards.
         let mut conn = self.pool.acquire().await.map_err(backend)?;
         sqlx::query("PRAGMA cache_size = -1048576").execute(&mut *conn).await.map_err(backend)?;
+        // A large batch is written through a rollback journal when this is the only connection: pages
+        // appended to the file need no journal, so the rows are written once, where the write-ahead
+        // log writes them twice (log, then checkpoint). Crash-safe either way; with other connections
+        // open (a running server) the mode cannot change and the batch goes through the WAL.
+        let rollback = records.len() >= 10_000 && set_journal(&mut conn, "delete").await;
         let result = import_batch(&mut conn, &sorted).await;
+        if rollback && !set_journal(&mut conn, "wal").await {
+            tracing::warn!("could not switch the journal back to WAL");
+        }
         sqlx::query("PRAGMA cache_size = -131072").execute(&mut *conn).await.map_err(backend)?;
         result
     }

@@ -137,6 +137,11 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed> {
             super::sql_seed::candidates(bytes).map_err(|e| malformed(&format!("Ongeldige SQL: {e}"), &format!("Invalid SQL: {e}")))?;
         return Ok(Parsed { format: Format::SqlSeed, candidates, warnings });
     }
+    if bytes.len() > 1 << 20 {
+        if let Some(parsed) = export_parallel(bytes) {
+            return Ok(parsed);
+        }
+    }
     let v: Value = serde_json::from_slice(bytes).map_err(|e| {
         malformed(
             &format!("Geen geldige JSON (regel {}, kolom {}).", e.line(), e.column()),
@@ -341,7 +346,7 @@ fn standard(v: Value, warnings: &mut Vec<String>) -> Vec<Candidate> {
         .collect()
 }
 
-fn export(mut top: Map<String, Value>) -> Result<Vec<Candidate>> {
+fn export_orgs(top: &Map<String, Value>) -> std::collections::HashMap<String, NewOrganisation> {
     let mut orgs = std::collections::HashMap::new();
     for o in top.get("organisations").and_then(Value::as_array).into_iter().flatten() {
         let Some(code) = o.get("code").and_then(Value::as_str) else { continue };
@@ -356,48 +361,73 @@ fn export(mut top: Map<String, Value>) -> Result<Vec<Candidate>> {
         };
         orgs.insert(code.to_string(), org);
     }
+    orgs
+}
+
+fn export(mut top: Map<String, Value>) -> Result<Vec<Candidate>> {
+    let orgs = export_orgs(&top);
     let records = match top.get_mut("records").map(Value::take) {
         Some(Value::Array(records)) => records,
         _ => return Err(malformed("records ontbreekt of is geen lijst.", "records is missing or not a list.")),
     };
-    Ok(records
-        .into_iter()
+    Ok(records.into_iter().enumerate().map(|(i, r)| export_record(i, r, &orgs)).collect())
+}
+
+/// Large exports and feeds: the records are found without parsing ([`super::split`]) and parsed on
+/// all cores. `None` when the document is not such an export (or not valid): the caller parses it whole.
+fn export_parallel(bytes: &[u8]) -> Option<Parsed> {
+    use rayon::prelude::*;
+    let (span, elements) = super::split::array_elements(bytes, b"records")?;
+    let mut head = Vec::with_capacity(bytes.len() - span.len() + 2);
+    head.extend_from_slice(&bytes[..span.start]);
+    head.extend_from_slice(b"[]");
+    head.extend_from_slice(&bytes[span.end..]);
+    let head: Value = serde_json::from_slice(&head).ok()?;
+    let format = detect(&head).ok().filter(|f| matches!(f, Format::AlgoregExport | Format::AlgoregFeed))?;
+    let Value::Object(top) = head else { return None };
+    let orgs = export_orgs(&top);
+    let candidates: Option<Vec<Candidate>> = elements
+        .into_par_iter()
         .enumerate()
-        .map(|(i, mut r)| {
-            let mut errors = vec![];
-            let id = r.get("id").and_then(Value::as_str).map(String::from);
-            let org = match r.get("organisation").and_then(Value::as_str) {
-                Some(c) => orgs.get(c).cloned().map(OrgRef::Full).unwrap_or(OrgRef::Code(c.to_string())),
-                None => {
-                    errors.push("organisation: ontbreekt / missing".into());
-                    OrgRef::None
-                }
-            };
-            let mut versions = vec![];
-            let list = match r.get_mut("versions").map(Value::take) {
-                Some(Value::Array(list)) => list,
-                _ => {
-                    errors.push("versions: ontbreekt of is geen lijst / missing or not a list".into());
-                    vec![]
-                }
-            };
-            for (j, mut v) in list.into_iter().enumerate() {
-                let sv = v.get("standard_version").and_then(Value::as_str).and_then(StandardVersion::parse);
-                let content = match v.get_mut("content").map(Value::take) {
-                    Some(Value::Object(c)) => Some(c),
-                    _ => None,
-                };
-                match (sv, content) {
-                    (Some(sv), Some(c)) => versions.push(CandidateVersion {
-                        standard_version: sv,
-                        content: Content(c),
-                        published_at: v.get("published_at").and_then(Value::as_str).and_then(date),
-                        provenance: v.get_mut("provenance").map(Value::take).filter(|p| !p.is_null()),
-                    }),
-                    _ => errors.push(format!("versions[{j}]: standard_version of content ontbreekt / standard_version or content missing")),
-                }
-            }
-            Candidate { index: i + 1, id, org, versions, errors }
-        })
-        .collect())
+        .with_min_len(256)
+        .map(|(i, r)| serde_json::from_slice::<Value>(&bytes[r]).ok().map(|v| export_record(i, v, &orgs)))
+        .collect();
+    Some(Parsed { format, candidates: candidates?, warnings: vec![] })
+}
+
+fn export_record(i: usize, mut r: Value, orgs: &std::collections::HashMap<String, NewOrganisation>) -> Candidate {
+    let mut errors = vec![];
+    let id = r.get("id").and_then(Value::as_str).map(String::from);
+    let org = match r.get("organisation").and_then(Value::as_str) {
+        Some(c) => orgs.get(c).cloned().map(OrgRef::Full).unwrap_or(OrgRef::Code(c.to_string())),
+        None => {
+            errors.push("organisation: ontbreekt / missing".into());
+            OrgRef::None
+        }
+    };
+    let mut versions = vec![];
+    let list = match r.get_mut("versions").map(Value::take) {
+        Some(Value::Array(list)) => list,
+        _ => {
+            errors.push("versions: ontbreekt of is geen lijst / missing or not a list".into());
+            vec![]
+        }
+    };
+    for (j, mut v) in list.into_iter().enumerate() {
+        let sv = v.get("standard_version").and_then(Value::as_str).and_then(StandardVersion::parse);
+        let content = match v.get_mut("content").map(Value::take) {
+            Some(Value::Object(c)) => Some(c),
+            _ => None,
+        };
+        match (sv, content) {
+            (Some(sv), Some(c)) => versions.push(CandidateVersion {
+                standard_version: sv,
+                content: Content(c),
+                published_at: v.get("published_at").and_then(Value::as_str).and_then(date),
+                provenance: v.get_mut("provenance").map(Value::take).filter(|p| !p.is_null()),
+            }),
+            _ => errors.push(format!("versions[{j}]: standard_version of content ontbreekt / standard_version or content missing")),
+        }
+    }
+    Candidate { index: i + 1, id, org, versions, errors }
 }

@@ -1,0 +1,182 @@
+//! Finds the elements of one array in a JSON document's top-level object without parsing them, so
+//! that large exports and feeds can be parsed on all cores, element by element. Strings (with their
+//! escapes) are skipped correctly. Anything unexpected gives `None`, and the caller parses the whole
+//! document the ordinary way (which also gives the precise error).
+
+use std::ops::Range;
+
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && matches!(b[i], b' ' | b'\n' | b'\r' | b'\t') {
+        i += 1;
+    }
+    i
+}
+
+/// The index just past the string that starts at `i` (where `b[i]` is the opening quote).
+fn skip_string(b: &[u8], i: usize) -> Option<usize> {
+    let mut j = i + 1;
+    loop {
+        j += memchr::memchr2(b'"', b'\\', b.get(j..)?)?;
+        if b[j] == b'\\' {
+            j += 2;
+        } else {
+            return Some(j + 1);
+        }
+    }
+}
+
+/// The index just past the value that starts at `i`.
+fn skip_value(b: &[u8], i: usize) -> Option<usize> {
+    match *b.get(i)? {
+        b'"' => skip_string(b, i),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut j = i;
+            loop {
+                match *b.get(j)? {
+                    b'"' => {
+                        j = skip_string(b, j)?;
+                        continue;
+                    }
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth = depth.checked_sub(1)?;
+                        if depth == 0 {
+                            return Some(j + 1);
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+        }
+        _ => {
+            let mut j = i;
+            while j < b.len() && !matches!(b[j], b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t') {
+                j += 1;
+            }
+            (j > i).then_some(j)
+        }
+    }
+}
+
+/// For `{"...": ..., "<key>": [e1, e2, ...], ...}`: the span of the array (brackets included) and
+/// the span of each element.
+pub fn array_elements(b: &[u8], key: &[u8]) -> Option<(Range<usize>, Vec<Range<usize>>)> {
+    let mut i = skip_ws(b, 0);
+    if *b.get(i)? != b'{' {
+        return None;
+    }
+    i += 1;
+    loop {
+        i = skip_ws(b, i);
+        match *b.get(i)? {
+            b',' => {
+                i += 1;
+                continue;
+            }
+            b'"' => {}
+            _ => return None,
+        }
+        let key_end = skip_string(b, i)?;
+        let k = &b[i + 1..key_end - 1];
+        i = skip_ws(b, key_end);
+        if *b.get(i)? != b':' {
+            return None;
+        }
+        i = skip_ws(b, i + 1);
+        if k == key && *b.get(i)? == b'[' {
+            let start = i;
+            let mut elems = vec![];
+            i = skip_ws(b, i + 1);
+            if *b.get(i)? == b']' {
+                return Some((start..i + 1, elems));
+            }
+            loop {
+                i = skip_ws(b, i);
+                let end = skip_value(b, i)?;
+                elems.push(i..end);
+                i = skip_ws(b, end);
+                match *b.get(i)? {
+                    b',' => i += 1,
+                    b']' => return Some((start..i + 1, elems)),
+                    _ => return None,
+                }
+            }
+        }
+        i = skip_value(b, i)?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use serde_json::{json, Value};
+
+    fn elements(doc: &str) -> Option<Vec<Value>> {
+        let (span, el) = array_elements(doc.as_bytes(), b"records")?;
+        assert_eq!(&doc[span.start..span.start + 1], "[");
+        Some(el.into_iter().map(|r| serde_json::from_str(&doc[r]).unwrap()).collect())
+    }
+
+    #[test]
+    fn finds_the_elements_past_tricky_strings() {
+        let records = json!([
+            {"id": "1", "text": "a \"quoted\" } ] { [ word", "n": [1, [2, 3], {"x": "\\"}]},
+            "plain",
+            42,
+            null,
+            {"nested": {"records": [9]}},
+        ]);
+        let doc = json!({"format": "algoreg-export", "other": {"records": "no"}, "list": [1, "]"], "records": records, "after": true});
+        let text = serde_json::to_string_pretty(&doc).unwrap();
+        assert_eq!(elements(&text), Some(records.as_array().unwrap().clone()));
+        assert_eq!(elements(&serde_json::to_string(&doc).unwrap()), Some(records.as_array().unwrap().clone()));
+        assert_eq!(elements(r#"{"records": []}"#), Some(vec![]));
+    }
+
+    #[test]
+    fn gives_up_on_what_it_does_not_expect() {
+        for doc in [
+            "",
+            "[]",
+            "{",
+            r#"{"records": [1, 2"#,
+            r#"{"records": [1 2]}"#,
+            r#"{"a": "unterminated"#,
+            r#"{"records": {"a": 1}}"#,
+            r#"{"x": 1}"#,
+        ] {
+            assert!(array_elements(doc.as_bytes(), b"records").is_none(), "{doc}");
+        }
+    }
+
+    fn leaf() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(|n| json!(n)),
+            "\\PC{0,12}".prop_map(Value::String),
+            "[\"\\\\{}\\[\\],: ]{0,8}".prop_map(Value::String),
+        ]
+    }
+
+    fn value() -> impl Strategy<Value = Value> {
+        leaf().prop_recursive(4, 32, 6, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+                prop::collection::vec(("[a-z\"\\\\]{0,6}", inner), 0..6).prop_map(|kv| Value::Object(kv.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn elements_parse_back_to_the_originals(before in value(), records in prop::collection::vec(value(), 0..8), after in value(), pretty in any::<bool>()) {
+            let doc = json!({"before": before, "records": records, "after": after});
+            let text = if pretty { serde_json::to_string_pretty(&doc).unwrap() } else { serde_json::to_string(&doc).unwrap() };
+            prop_assert_eq!(elements(&text), Some(records));
+        }
+    }
+}
