@@ -209,6 +209,8 @@ fn a_citizen_signals_the_organisation_answers_and_mail_arrives() {
     assert!(page.contains("de begindatum is verbeterd"));
     let atom = s.get("/feeds/antwoorden.xml").text().unwrap();
     assert!(atom.contains("de begindatum is verbeterd") && atom.contains("<feed"), "{atom}");
+    assert!(s.get("/feeds/antwoorden.xml?org=gem-a").text().unwrap().contains("de begindatum is verbeterd"));
+    assert!(!s.get("/feeds/antwoorden.xml?org=gem-b").text().unwrap().contains("de begindatum is verbeterd"), "per organisation");
     let fig = s.get_json("/api/v1/organisations/gem-a/response-figures");
     assert_eq!(fig["received"], 1);
     assert_eq!(fig["answered_in_time"], 1.0);

@@ -80,7 +80,8 @@ pub async fn record_section(ctx: &Ctx, app: &App, id: AlgorithmId) -> Result<Mar
             h2 #g-feedback { (ctx.t("Vragen en signalen", "Questions and signals")) }
             p { (ctx.t("Ziet u een fout in deze registratie, heeft u een vraag, of zorgen over de gevolgen? De organisatie antwoordt binnen een vaste termijn.",
                 "Do you see an error in this registration, do you have a question, or concerns about its effects? The organisation answers within a fixed term.")) }
-            p { a.button href=(format!("{}/algoritme/{}/signaal", ctx.base(), id)) { (ctx.t("Meld een fout of stel een vraag", "Report an error or ask a question")) } }
+            p { a.button href=(format!("{}/algoritme/{}/signaal", ctx.base(), id)) { (ctx.t("Meld een fout of stel een vraag", "Report an error or ask a question")) }
+                " " a href="/feeds/antwoorden.xml" { (ctx.t("Alle openbare antwoorden (Atom-feed)", "All public answers (Atom feed)")) } }
             @if signals.is_empty() {
                 p { (ctx.t("Nog geen openbaar beantwoorde signalen.", "No signals answered in public yet.")) }
             } @else {
@@ -818,8 +819,21 @@ fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-pub async fn answers_feed(State(app): State<App>) -> Result<Response, PageError> {
-    let list = app.store.public_answers(50).await.map_err(|e| PageError::Service(Lang::Nl, e.into()))?;
+/// `/feeds/antwoorden.xml`, optionally `?org=CODE` for one organisation's answers.
+pub async fn answers_feed(State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> Result<Response, PageError> {
+    let org_id = match q.get("org").map(|c| c.trim()).filter(|c| !c.is_empty()) {
+        Some(code) => Some(app.orgs().by_code(code).await.map_err(|e| PageError::Service(Lang::Nl, e))?.id),
+        None => None,
+    };
+    let list: Vec<Signal> = app
+        .store
+        .public_answers(if org_id.is_some() { 2000 } else { 50 })
+        .await
+        .map_err(|e| PageError::Service(Lang::Nl, e.into()))?
+        .into_iter()
+        .filter(|s| org_id.is_none_or(|o| s.org_id == o))
+        .take(50)
+        .collect();
     let updated = list.first().and_then(|s| s.answered_at).unwrap_or_else(Utc::now);
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
     out.push_str("<title>Algoritmeregister: antwoorden op signalen</title>\n<id>urn:algoreg:answers</id>\n");

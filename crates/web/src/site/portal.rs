@@ -312,6 +312,7 @@ pub async fn organisation(ctx: Ctx, State(app): State<App>, Path(code): Path<Str
         p { (ctx.t("Hoe snel deze organisatie vragen en meldingen over haar algoritmes beantwoordt (termijn: zes weken).",
             "How quickly this organisation answers questions and reports about its algorithms (term: six weeks).")) }
         (super::feedback::figures_block(&ctx, &figures))
+        p { a href=(format!("/feeds/antwoorden.xml?org={}", org.code)) { (ctx.t("Openbare antwoorden van deze organisatie (Atom-feed)", "This organisation's public answers (Atom feed)")) } }
         p { a href=(format!("/feeds/organisatie/{}.xml", org.code)) { (ctx.t("Volg deze organisatie (Atom-feed)", "Follow this organisation (Atom feed)")) } " · "
             a href=(url_with(&ctx, &HashMap::new(), &[("org", Some(&org.code))])) { (ctx.t("Zoeken binnen deze organisatie", "Search within this organisation")) } }
     };
