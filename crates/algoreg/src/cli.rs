@@ -76,7 +76,7 @@ struct HarvestArgs {
     #[arg(long, default_value_t = 3, env = "ALGOREG_RETRACT_AFTER", value_parser = clap::value_parser!(u32).range(1..))]
     retract_after: u32,
     /// Largest feed accepted, in bytes (after decompression).
-    #[arg(long, default_value_t = 256 * 1024 * 1024, env = "ALGOREG_HARVEST_MAX_BYTES")]
+    #[arg(long, default_value_t = 64 * 1024 * 1024, env = "ALGOREG_HARVEST_MAX_BYTES")]
     harvest_max_bytes: u64,
     /// Most records accepted in one feed.
     #[arg(long, default_value_t = 100_000, env = "ALGOREG_HARVEST_MAX_RECORDS")]

@@ -391,10 +391,10 @@ fn the_feed_is_conditional_gzipped_and_the_same_as_the_static_export() {
 
     // Hosted on a plain web server, the static feed is harvested like a live one.
     let web = FeedServer::start();
-    web.set("/register.json", Reply::Body(200, "application/json", file));
+    web.set("/register.json?token=geheim", Reply::Body(200, "application/json", file));
     let central = Env::new();
     central.org("gem-x", "central");
-    let sid = source_add(&central, "gem-x", &web.url("/register.json"));
+    let sid = source_add(&central, "gem-x", &web.url("/register.json?token=geheim"));
     let (ok, out) = harvest(&central, &[]);
     assert!(ok, "{out}");
     assert!(out.contains("2 new"), "{out}");
@@ -402,6 +402,11 @@ fn the_feed_is_conditional_gzipped_and_the_same_as_the_static_export() {
     assert!(ok && out.contains("not modified"), "{out}");
     assert!(web.hits.lock().unwrap().last().unwrap().1.is_some(), "the second request was conditional");
     assert_eq!(source(&central, sid)["records"], 2);
+    let exported = serde_json::to_string(&export(&central)).unwrap();
+    assert!(
+        exported.contains(&web.url("/register.json\"")) && !exported.contains("geheim"),
+        "provenance without the URL's query (a token)"
+    );
     // And `import` reads a feed file too.
     let other = Env::new();
     let f = dir.path().join("feed/v1/register.json");
@@ -439,7 +444,9 @@ fn bad_sources_are_survived_and_nothing_is_lost() {
         ("/many", Reply::Body(200, "application/json", serde_json::to_vec(&feed("gem-b", &many)).unwrap()), "meer dan de grens"),
         ("/loop", Reply::Redirect("/loop".into()), "doorverwijzingen"),
         ("/status", Reply::Body(500, "text/plain", b"boom".to_vec()), "HTTP-status 500"),
-        ("/notafeed", Reply::Body(200, "application/json", b"[{\"name\": \"x\"}]".to_vec()), "geen algoreg-feed"),
+        ("/notafeed", Reply::Body(200, "application/json", b"{\"name\": \"x\"}".to_vec()), "geen algoreg-feed"),
+        // An archive is never unpacked, whatever the content type says.
+        ("/zip", Reply::Body(200, "application/json", b"PK\x03\x04 not a feed".to_vec()), "geen JSON-object"),
         // 300 kB of spaces compress to almost nothing: the limit counts what comes out of the decompression.
         ("/bomb", Reply::Gzip(vec![b' '; 300_000]), "groter dan"),
         ("/to-private", Reply::Redirect("http://10.255.255.1/feed/v1/register.json".into()), "privé"),

@@ -181,6 +181,14 @@ impl Feedback<'_> {
         let record = self.store.published(id).await?.ok_or(ServiceError::NotFound("algorithm"))?;
         let org = self.store.organisation_by_code(&record.org_code).await?.ok_or(ServiceError::NotFound("organisation"))?;
         let t = Instant::now();
+        // One IPv6 host has a whole /64: count per /64, not per address.
+        let client = match client.parse::<std::net::IpAddr>() {
+            Ok(std::net::IpAddr::V6(a)) => {
+                format!("{:x}:{:x}:{:x}:{:x}::/64", a.segments()[0], a.segments()[1], a.segments()[2], a.segments()[3])
+            }
+            _ => client.to_string(),
+        };
+        let client = client.as_str();
         self.state.per_address.check(client, t).map_err(|s| ServiceError::TooManyRequests { retry_after: s })?;
         self.state.per_record.check(&id.to_string(), t).map_err(|s| ServiceError::TooManyRequests { retry_after: s })?;
         let code = new_code();
@@ -272,11 +280,12 @@ impl Feedback<'_> {
                 return Err(bad("assigned_to", "Kies een lid van de organisatie.", "Choose a member of the organisation."));
             }
         }
+        let before = s.status.clone();
         s.assigned_to = user;
         if s.status == SignalStatus::New.code() && user.is_some() {
             s.status = SignalStatus::Assigned.code().into();
         }
-        self.store.update_signal(&s, &[]).await?;
+        self.store.update_signal(&s, &before, &[]).await?;
         Ok(s)
     }
 
@@ -288,6 +297,7 @@ impl Feedback<'_> {
             return Err(bad("status", "Dit signaal is al afgehandeld.", "This signal has been handled already."));
         }
         let text = check_text("answer", text, 2, 10_000)?;
+        let before = s.status.clone();
         s.answer = Some(text.clone());
         s.answer_public = public;
         s.answered_at = Some(now);
@@ -302,16 +312,17 @@ impl Feedback<'_> {
                 body: format!("{text}\n\n{}\n", self.link(&format!("/nl/algoritme/{}", s.record))),
             });
         }
-        self.store.update_signal(&s, &mails).await?;
+        self.store.update_signal(&s, &before, &mails).await?;
         Ok(s)
     }
 
     pub async fn close(&self, p: &Principal, id: i64, now: DateTime<Utc>) -> Result<Signal> {
         let mut s = self.get(p, id).await?;
         if s.closed_at.is_none() {
+            let before = s.status.clone();
             s.closed_at = Some(now);
             s.status = SignalStatus::Closed.code().into();
-            self.store.update_signal(&s, &[]).await?;
+            self.store.update_signal(&s, &before, &[]).await?;
         }
         Ok(s)
     }
@@ -497,10 +508,10 @@ impl Feedback<'_> {
             None if kind == "update" => return Err(bad("text", "Schrijf wat er is gebeurd.", "Write what happened.")),
             None => None,
         };
+        // The status only moves forward: open, acknowledged, reported_to_authority, closed.
+        let rank = |st: &str| ["open", "acknowledged", "reported_to_authority", "closed"].iter().position(|x| *x == st).unwrap_or(0);
         let status = match kind {
-            "acknowledged" => Some("acknowledged"),
-            "reported_to_authority" => Some("reported"),
-            "closed" => Some("closed"),
+            "acknowledged" | "reported_to_authority" | "closed" if rank(kind) > rank(&i.status) => Some(kind),
             _ => None,
         };
         // The deployer hears of the provider's steps.
@@ -515,7 +526,7 @@ impl Feedback<'_> {
             }
         }
         let e = IncidentEvent { at: now, actor: actor.to_string(), kind: kind.to_string(), text };
-        self.store.add_incident_event(i.id, &e, status.filter(|s| !(*s == "reported" && i.status == "closed")), &mails).await?;
+        self.store.add_incident_event(i.id, &e, status, &mails).await?;
         Ok(())
     }
 
@@ -611,8 +622,17 @@ impl Feedback<'_> {
     /// Sends reminders for signals whose deadline is near, notices for evaluations that are due, and
     /// erases personal data past the retention period. Returns (reminders, evaluation notices, erased).
     pub async fn tick(&self, now: DateTime<Utc>) -> Result<(usize, usize, u64)> {
+        // Each part on its own: one failing never holds up the others (erasure above all).
+        let keep = chrono::Duration::from_std(self.cfg().retention).unwrap_or(chrono::Duration::days(365));
+        let erased = self.store.erase_signals(now - keep, now).await;
+        let reminders = self.remind(now).await;
+        let notices = self.evaluation_notices(now).await;
+        Ok((reminders?, notices?, erased?))
+    }
+
+    async fn remind(&self, now: DateTime<Utc>) -> Result<usize> {
         let mut reminders = 0;
-        for mut s in self.store.signals_to_remind(now + rules::REMINDER_BEFORE).await? {
+        for s in self.store.signals_to_remind(now + rules::REMINDER_BEFORE).await? {
             let name = self.store.published(s.record).await?.map(|v| v.content.name().to_string()).unwrap_or_default();
             let code = self.store.organisation(s.org_id).await?.map(|o| o.code).unwrap_or_default();
             let mails: Vec<NewMail> = self
@@ -629,10 +649,14 @@ impl Feedback<'_> {
                     ),
                 })
                 .collect();
-            s.reminded_at = Some(now);
-            self.store.update_signal(&s, &mails).await?;
-            reminders += 1;
+            if self.store.mark_signal_reminded(s.id, now, &mails).await? {
+                reminders += 1;
+            }
         }
+        Ok(reminders)
+    }
+
+    async fn evaluation_notices(&self, now: DateTime<Utc>) -> Result<usize> {
         let mut notices = 0;
         let horizon = now.date_naive() + chrono::Duration::days(self.cfg().evaluation_notice_days);
         for (org_id, plan) in self.store.evaluation_plans(None).await? {
@@ -657,9 +681,7 @@ impl Feedback<'_> {
             self.store.mark_evaluation_reminded(plan.record, plan.next_due, &mails).await?;
             notices += 1;
         }
-        let keep = chrono::Duration::from_std(self.cfg().retention).unwrap_or(chrono::Duration::days(365));
-        let erased = self.store.erase_signals(now - keep, now).await?;
-        Ok((reminders, notices, erased))
+        Ok(notices)
     }
 }
 
@@ -741,7 +763,8 @@ impl Mailer {
                     sent += 1;
                 }
                 Err(e) => {
-                    // The address is personal data: log the mail's number only.
+                    // The address is personal data: neither logged nor kept with the error.
+                    let e: String = e.replace(&m.to, "<recipient>").chars().take(300).collect();
                     tracing::warn!(mail = m.id, error = %e, "sending mail failed");
                     store.mail_result(m.id, Some(&e), Utc::now()).await?;
                 }

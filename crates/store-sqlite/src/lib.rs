@@ -918,11 +918,11 @@ impl Store for SqliteStore {
         Ok(n as u64)
     }
     async fn last_public_change(&self) -> Result<Option<DateTime<Utc>>> {
-        let at: Option<String> = sqlx::query("SELECT at FROM outbox ORDER BY id DESC LIMIT 1")
+        let at: Option<String> = sqlx::query("SELECT MAX(at) FROM outbox")
             .fetch_optional(&self.pool)
             .await
             .map_err(backend)?
-            .map(|r| r.get(0));
+            .and_then(|r| r.try_get::<Option<String>, _>(0).ok().flatten());
         Ok(at.and_then(|s| DateTime::parse_from_rfc3339(&s).ok()).map(|t| t.with_timezone(&Utc)))
     }
 
@@ -1087,8 +1087,14 @@ impl Store for SqliteStore {
         rows.iter().map(signal_row).collect()
     }
 
-    async fn update_signal(&self, s: &Signal, mails: &[NewMail]) -> Result<()> {
+    async fn update_signal(&self, s: &Signal, expected_status: &str, mails: &[NewMail]) -> Result<()> {
         let mut tx = self.begin().await?;
+        let exists = sqlx::query("SELECT status FROM signals WHERE id=?").bind(s.id).fetch_optional(&mut *tx).await.map_err(backend)?;
+        match exists {
+            None => return Err(StoreError::NotFound),
+            Some(r) if r.get::<String, _>(0) != expected_status => return Err(StoreError::Stale),
+            Some(_) => {}
+        }
         let done = sqlx::query(
             "UPDATE signals SET status=?, assigned_to=?, answer=?, answer_public=?, answered_at=?, answered_by=?, closed_at=?, reminded_at=? WHERE id=?",
         )
@@ -1109,6 +1115,22 @@ impl Store for SqliteStore {
         }
         insert_mails(&mut tx, mails).await?;
         tx.commit().await.map_err(backend)
+    }
+
+    async fn mark_signal_reminded(&self, id: i64, at: DateTime<Utc>, mails: &[NewMail]) -> Result<bool> {
+        let mut tx = self.begin().await?;
+        let done = sqlx::query("UPDATE signals SET reminded_at=? WHERE id=? AND reminded_at IS NULL AND status IN ('new','assigned')")
+            .bind(ts(&at))
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        insert_mails(&mut tx, mails).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(true)
     }
 
     async fn signals_to_remind(&self, before: DateTime<Utc>) -> Result<Vec<Signal>> {
@@ -1132,14 +1154,12 @@ impl Store for SqliteStore {
         .await
         .map_err(backend)?
         .rows_affected();
-        sqlx::query(
-            "DELETE FROM mail_outbox WHERE (sent_at IS NOT NULL AND sent_at < ?) OR (sent_at IS NULL AND created_at < ? AND attempts > 0)",
-        )
-        .bind(ts(&closed_before))
-        .bind(ts(&closed_before))
-        .execute(&mut *tx)
-        .await
-        .map_err(backend)?;
+        sqlx::query("DELETE FROM mail_outbox WHERE (sent_at IS NOT NULL AND sent_at < ?) OR (sent_at IS NULL AND created_at < ?)")
+            .bind(ts(&closed_before))
+            .bind(ts(&closed_before))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
         tx.commit().await.map_err(backend)?;
         if n > 0 {
             // Erased means erased: no copy left in the write-ahead log either (pages were zeroed: secure_delete).
@@ -1151,7 +1171,7 @@ impl Store for SqliteStore {
     async fn create_incident(&self, n: &NewIncident, mails: &[NewMail]) -> Result<i64> {
         let mut tx = self.begin().await?;
         let id = sqlx::query(
-            "INSERT INTO incidents (record_id, deployer_org_id, provider_name, provider_org_id, provider_email, ack_hash, class, title, what_happened, noticed_at, people_affected, public, public_summary, deadline_at, status, created_at, created_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,'reported',?,?) RETURNING id",
+            "INSERT INTO incidents (record_id, deployer_org_id, provider_name, provider_org_id, provider_email, ack_hash, class, title, what_happened, noticed_at, people_affected, public, public_summary, deadline_at, status, created_at, created_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,'open',?,?) RETURNING id",
         )
         .bind(n.record.to_string())
         .bind(n.deployer_org_id)
@@ -1344,7 +1364,8 @@ impl Store for SqliteStore {
 
     async fn mail_result(&self, id: i64, error: Option<&str>, at: DateTime<Utc>) -> Result<()> {
         let q = match error {
-            None => "UPDATE mail_outbox SET sent_at=?1, attempts=attempts+1, last_error=NULL WHERE id=?3",
+            // Sent: only the fact remains (the body may hold a tracking code or a link; the address is personal data).
+            None => "UPDATE mail_outbox SET sent_at=?1, attempts=attempts+1, last_error=NULL, to_addr='', subject='', body='' WHERE id=?3",
             Some(_) => "UPDATE mail_outbox SET attempts=attempts+1, last_error=?2 WHERE id=?3 AND ?1 IS NOT NULL",
         };
         sqlx::query(q).bind(ts(&at)).bind(error).bind(id).execute(&self.pool).await.map_err(backend)?;

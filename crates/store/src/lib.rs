@@ -128,8 +128,11 @@ pub trait Store: Send + Sync + 'static {
     async fn signals_of_record(&self, id: AlgorithmId) -> Result<Vec<Signal>>;
     /// Signals answered in public, newest answer first (for the Atom feed).
     async fn public_answers(&self, limit: i64) -> Result<Vec<Signal>>;
-    /// Writes the signal's mutable fields (status, assignment, answer, times).
-    async fn update_signal(&self, s: &Signal, mails: &[NewMail]) -> Result<()>;
+    /// Writes the signal's mutable fields (status, assignment, answer, times); `Stale` when its status
+    /// is no longer `expected_status` (someone else acted meanwhile).
+    async fn update_signal(&self, s: &Signal, expected_status: &str, mails: &[NewMail]) -> Result<()>;
+    /// Sets the reminder time of an open signal without one; false when that no longer applies.
+    async fn mark_signal_reminded(&self, id: i64, at: chrono::DateTime<chrono::Utc>, mails: &[NewMail]) -> Result<bool>;
     /// Open signals whose deadline is before `before` and that had no reminder yet.
     async fn signals_to_remind(&self, before: chrono::DateTime<chrono::Utc>) -> Result<Vec<Signal>>;
     /// Erases personal data of signals closed before `closed_before`, and sent mail older than that;

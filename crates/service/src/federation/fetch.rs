@@ -27,7 +27,7 @@ impl Default for FetchConfig {
         FetchConfig {
             connect_timeout: Duration::from_secs(5),
             total_timeout: Duration::from_secs(60),
-            max_bytes: 256 * 1024 * 1024,
+            max_bytes: 64 * 1024 * 1024,
             max_redirects: 5,
             allow: vec![],
         }
@@ -77,13 +77,22 @@ impl std::fmt::Display for Cidr {
     }
 }
 
-/// IPv4-mapped IPv6 addresses are judged as the IPv4 address they carry.
+/// IPv6 addresses that carry an IPv4 address (mapped `::ffff:a.b.c.d`, compatible `::a.b.c.d`, 6to4
+/// `2002:aabb:ccdd::`) are judged as that IPv4 address.
 fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
-            Some(v4) => IpAddr::V4(v4),
-            None => ip,
-        },
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            if let Some(v4) = v6.to_ipv4_mapped() {
+                IpAddr::V4(v4)
+            } else if s[..6] == [0, 0, 0, 0, 0, 0] && !(s[6] == 0 && s[7] <= 1) {
+                IpAddr::V4(std::net::Ipv4Addr::new((s[6] >> 8) as u8, s[6] as u8, (s[7] >> 8) as u8, s[7] as u8))
+            } else if s[0] == 0x2002 {
+                IpAddr::V4(std::net::Ipv4Addr::new((s[1] >> 8) as u8, s[1] as u8, (s[2] >> 8) as u8, s[2] as u8))
+            } else {
+                ip
+            }
+        }
         v4 => v4,
     }
 }
@@ -114,8 +123,12 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || a.is_multicast()
                 || (s[0] & 0xfe00) == 0xfc00
                 || (s[0] & 0xffc0) == 0xfe80
+                || (s[0] & 0xffc0) == 0xfec0
                 || s[0] == 0x2001 && s[1] == 0x0db8
-                || s[0] == 0x0064 && s[1] == 0xff9b)
+                || s[0] == 0x2001 && s[1] == 0
+                || s[0] == 0x0064 && s[1] == 0xff9b
+                || s[..4] == [0x0100, 0, 0, 0]
+                || s[..6] == [0, 0, 0, 0, 0, 0xffff])
         }
     }
 }
@@ -197,6 +210,8 @@ impl Fetcher {
                 }
             }))
             .pool_max_idle_per_host(2)
+            // No proxy from the environment: a proxy would resolve names itself, past the address check.
+            .no_proxy()
             .build()
             .map_err(|e| err(format!("HTTP-client kan niet starten: {e}"), format!("HTTP client cannot start: {e}")))?;
         Ok(Fetcher { client, config: Arc::new(config) })
@@ -354,7 +369,7 @@ mod tests {
         ] {
             assert!(!is_public(a.parse().unwrap()), "{a}");
         }
-        for a in ["145.21.2.1", "8.8.8.8", "2a00:1450:4001::1"] {
+        for a in ["145.21.2.1", "8.8.8.8", "2a00:1450:4001::1", "2002:0808:0808::1"] {
             assert!(is_public(a.parse().unwrap()), "{a}");
         }
     }

@@ -153,8 +153,8 @@ impl Harvester {
             }
         }
         match &outcome {
-            Outcome::Failed { error } => tracing::warn!(source = source.id, url = %source.url, %error, "harvest failed"),
-            o => tracing::info!(source = source.id, url = %source.url, outcome = ?o, "harvested"),
+            Outcome::Failed { error } => tracing::warn!(source = source.id, url = %public_url(&source.url), %error, "harvest failed"),
+            o => tracing::info!(source = source.id, url = %public_url(&source.url), outcome = ?o, "harvested"),
         }
         outcome
     }
@@ -170,7 +170,7 @@ impl Harvester {
         // Parsing and checking are pure CPU work: off the async threads.
         let max_records = self.config.max_records;
         let org_code = source.org_code.clone();
-        let url = source.url.clone();
+        let url = public_url(&source.url);
         let checked = tokio::task::spawn_blocking(move || check_feed(bytes, max_records, &org_code, &url))
             .await
             .map_err(|_| failed("interne fout bij het lezen", "internal error while reading"))??;
@@ -243,15 +243,17 @@ impl Harvester {
         let tracked: HashMap<AlgorithmId, SourceRecord> =
             self.store.source_records(source.id).await?.into_iter().map(|t| (t.record, t)).collect();
         let mut plan = Plan { records: total, ..Default::default() };
-        let provenance = |hash: &str, origin: Option<&serde_json::Value>| {
+        let shown_url = public_url(&source.url);
+        let actor = format!("harvest:{shown_url}");
+        let provenance = |hash: &str, sv: algoreg_standard::StandardVersion, origin: Option<&serde_json::Value>| {
             let mut p = serde_json::json!({
                 "source": "harvest",
-                "source_url": source.url,
+                "source_url": shown_url,
                 "harvested_at": at.to_rfc3339(),
                 "content_hash": hash,
             });
             if let Some(t) = origin.and_then(|o| o.get("translations")) {
-                p["translations"] = t.clone();
+                p["translations"] = clean_translations(sv, t);
             }
             p
         };
@@ -273,8 +275,12 @@ impl Harvester {
                     });
                 }
                 Some(meta) => {
-                    let same_hash = tracked.get(&r.id).is_some_and(|t| t.hash == hash);
-                    if same_hash && meta.published_version.is_some() {
+                    // Unchanged content stays as it is here, also when it is not public: retracted by
+                    // the operator, it stays retracted. Only a record this source had dropped (and that
+                    // was retracted for that) comes back.
+                    let same_hash =
+                        tracked.get(&r.id).is_some_and(|t| t.hash == hash && (t.missing == 0 || meta.published_version.is_some()));
+                    if same_hash {
                         plan.unchanged += 1;
                         continue;
                     }
@@ -293,8 +299,8 @@ impl Harvester {
                         new_version: Some(NewVersion {
                             state: VersionState::Published,
                             created_at: at,
-                            created_by: format!("harvest:{}", source.url),
-                            provenance: Some(provenance(&hash, last.provenance.as_ref())),
+                            created_by: actor.clone(),
+                            provenance: Some(provenance(&hash, last.standard_version, last.provenance.as_ref())),
                             ..last
                         }),
                         state_changes: step.changes,
@@ -304,7 +310,7 @@ impl Harvester {
                         history: NewHistory {
                             action: Action::Import,
                             version: meta.latest_version + 1,
-                            actor: format!("harvest:{}", source.url),
+                            actor: actor.clone(),
                             reason: None,
                             at,
                         },
@@ -319,8 +325,8 @@ impl Harvester {
                             let h = content_hash(v.standard_version.as_str(), &v.content);
                             NewVersion {
                                 state: VersionState::Published,
-                                created_by: format!("harvest:{}", source.url),
-                                provenance: Some(provenance(&h, v.provenance.as_ref())),
+                                created_by: actor.clone(),
+                                provenance: Some(provenance(&h, v.standard_version, v.provenance.as_ref())),
                                 ..v
                             }
                         })
@@ -357,7 +363,7 @@ impl Harvester {
                     history: NewHistory {
                         action: Action::Retract,
                         version: meta.latest_version,
-                        actor: format!("harvest:{}", source.url),
+                        actor: actor.clone(),
                         reason: Some(reason),
                         at,
                     },
@@ -411,6 +417,34 @@ pub fn wait_after(interval: Duration, failures: u32) -> Duration {
     first.saturating_mul(1u32 << (failures - 1).min(16)).min(cap)
 }
 
+/// A source URL as it may be shown and logged: without query string and fragment (which may hold a
+/// token).
+pub fn public_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) => {
+            u.set_query(None);
+            u.set_fragment(None);
+            u.to_string()
+        }
+        Err(_) => url.split(['?', '#']).next().unwrap_or_default().to_string(),
+    }
+}
+
+/// Translations that come with a harvested version are checked and sanitised like the version itself
+/// (unknown fields dropped, rich text through the allow-list); anything that is not an object is dropped.
+fn clean_translations(sv: algoreg_standard::StandardVersion, t: &serde_json::Value) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    if let Some(langs) = t.as_object() {
+        for (lang, v) in langs.iter().take(8) {
+            let Some(content) = v.get("content").and_then(|c| c.as_object()) else { continue };
+            let checked =
+                algoreg_standard::validate::check(sv, &algoreg_standard::Content(content.clone()), algoreg_standard::validate::Mode::Draft);
+            out.insert(lang.chars().take(8).collect(), serde_json::json!({ "content": checked.content.0 }));
+        }
+    }
+    serde_json::Value::Object(out)
+}
+
 fn plan_step(meta: &RecordMeta, action: Action, reason: Option<&str>) -> Result<algoreg_domain::workflow::Plan> {
     Ok(plan(&crate::register::state_of(meta), action, &Principal::system(), PublicationFlow::Central, reason)?)
 }
@@ -434,6 +468,11 @@ struct CheckedFeed {
 
 /// Parses and checks a feed body. A feed that cannot be read at all is an error (nothing changes).
 fn check_feed(bytes: Vec<u8>, max_records: usize, org_code: &str, url: &str) -> std::result::Result<CheckedFeed, String> {
+    // A feed is a JSON object; nothing else is handed to the format detection (which would unpack a
+    // zip archive, for one).
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+        return Err(failed("de feed is geen JSON-object", "the feed is not a JSON object"));
+    }
     let parsed = crate::import::parse(&bytes).map_err(|e| match e {
         ServiceError::BadInput { message_nl, message_en, .. } => failed(message_nl, message_en),
         _ => failed("de feed is onleesbaar", "the feed cannot be read"),

@@ -68,6 +68,8 @@ pub fn array_elements(b: &[u8], key: &[u8]) -> Option<(Range<usize>, Vec<Range<u
         return None;
     }
     i += 1;
+    // The key must occur once: a JSON parser keeps the last of duplicate keys, and both paths must agree.
+    let mut found: Option<(Range<usize>, Vec<Range<usize>>)> = None;
     loop {
         i = skip_ws(b, i);
         match *b.get(i)? {
@@ -75,6 +77,7 @@ pub fn array_elements(b: &[u8], key: &[u8]) -> Option<(Range<usize>, Vec<Range<u
                 i += 1;
                 continue;
             }
+            b'}' => return found,
             b'"' => {}
             _ => return None,
         }
@@ -85,12 +88,17 @@ pub fn array_elements(b: &[u8], key: &[u8]) -> Option<(Range<usize>, Vec<Range<u
             return None;
         }
         i = skip_ws(b, i + 1);
-        if k == key && *b.get(i)? == b'[' {
+        if k == key {
+            if found.is_some() || *b.get(i)? != b'[' {
+                return None;
+            }
             let start = i;
             let mut elems = vec![];
             i = skip_ws(b, i + 1);
             if *b.get(i)? == b']' {
-                return Some((start..i + 1, elems));
+                found = Some((start..i + 1, elems));
+                i += 1;
+                continue;
             }
             loop {
                 i = skip_ws(b, i);
@@ -99,10 +107,13 @@ pub fn array_elements(b: &[u8], key: &[u8]) -> Option<(Range<usize>, Vec<Range<u
                 i = skip_ws(b, end);
                 match *b.get(i)? {
                     b',' => i += 1,
-                    b']' => return Some((start..i + 1, elems)),
+                    b']' => break,
                     _ => return None,
                 }
             }
+            found = Some((start..i + 1, elems));
+            i += 1;
+            continue;
         }
         i = skip_value(b, i)?;
     }

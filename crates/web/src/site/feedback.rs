@@ -152,6 +152,8 @@ fn signal_form(ctx: &Ctx, id: AlgorithmId, name: &str, form: &FormData, problem:
                 label for="email" { (ctx.t("E-mailadres (niet verplicht)", "E-mail address (optional)")) }
                 p.hint #email-hint { (ctx.t("Alleen om u het antwoord te sturen. We wissen het nadat uw signaal is afgehandeld.",
                     "Only to send you the answer. We erase it after your signal has been handled.")) }
+                p.hint { (ctx.t("Antwoordt de organisatie in het openbaar, dan staat uw bericht (zonder e-mailadres) met het antwoord bij de registratie.",
+                    "If the organisation answers in public, your message (without your e-mail address) is shown with the answer on the registration.")) }
                 input #email type="email" name="email" autocomplete="email" value=(field(form, "email")) aria-describedby="email-hint";
             }
             div.hp {
@@ -501,9 +503,21 @@ async fn record_name_provider(ctx: &Ctx, app: &App, id: AlgorithmId) -> Result<(
     Ok((last.content.name().to_string(), last.content.str("provider").map(algoreg_standard::sanitize::plain_text).unwrap_or_default()))
 }
 
+async fn require_deployer(ctx: &Ctx, app: &App, id: AlgorithmId) -> Result<Principal, PageError> {
+    let p = ctx.require()?.clone();
+    let meta = app.store.record(id).await.map_err(|e| ctx.err(e.into()))?.ok_or_else(|| ctx.err(ServiceError::NotFound("algorithm")))?;
+    if !p.is_member(meta.org_id) {
+        return Err(ctx.err(ServiceError::forbidden(
+            "Alleen de organisatie die dit algoritme gebruikt, meldt er incidenten over.",
+            "Only the organisation that uses this algorithm reports incidents about it.",
+        )));
+    }
+    Ok(p)
+}
+
 pub async fn incident_new(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) -> Result<Response, PageError> {
-    ctx.require()?;
     let id = parse_id("id", &id).map_err(|e| ctx.err(e))?;
+    require_deployer(&ctx, &app, id).await?;
     let (name, provider) = record_name_provider(&ctx, &app, id).await?;
     Ok(incident_form(&ctx, id, &name, &provider, &vec![], None, StatusCode::OK))
 }
@@ -515,8 +529,8 @@ pub async fn incident_create(
     Form(form): Form<FormData>,
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&form)?;
-    let p = ctx.require()?.clone();
     let id = parse_id("id", &id).map_err(|e| ctx.err(e))?;
+    let p = require_deployer(&ctx, &app, id).await?;
     let (name, provider) = record_name_provider(&ctx, &app, id).await?;
     let noticed = chrono::NaiveDateTime::parse_from_str(field(&form, "noticed_at"), "%Y-%m-%dT%H:%M")
         .map(|t| t.and_utc())
@@ -560,7 +574,7 @@ fn incident_view(ctx: &Ctx, i: &Incident, events: &[algoreg_store::IncidentEvent
             dt { (ctx.t("Opgemerkt", "Noticed")) } dd { (when(&i.noticed_at)) }
             dt { (ctx.t("Meldtermijn (AI-verordening, art. 73)", "Reporting deadline (AI Act, Art. 73)")) }
             dd.deadline { @match i.deadline_at {
-                Some(d) => { (d.format("%Y-%m-%d %H:%M UTC")) @if d < now && i.status != "reported" && i.status != "closed" { " " strong.overdue { (ctx.t("verstreken", "passed")) } } }
+                Some(d) => { (d.format("%Y-%m-%d %H:%M UTC")) @if d < now && i.status != "reported_to_authority" && i.status != "closed" { " " strong.overdue { (ctx.t("verstreken", "passed")) } } }
                 None => { (ctx.t("geen wettelijke termijn", "no legal term")) }
             } }
             dt { (ctx.t("Geraakte mensen", "People affected")) } dd { (i.people_affected.map(|n| n.to_string()).unwrap_or_else(|| "–".into())) }
