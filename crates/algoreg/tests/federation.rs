@@ -630,3 +630,36 @@ fn records_missing_from_a_feed_are_retracted_only_after_enough_successful_harves
     assert!(harvest(&central, &["--retract-after", "3"]).0);
     assert_eq!(public(&central), 3);
 }
+
+#[test]
+fn the_operators_retraction_stands_and_harvested_translations_are_sanitised() {
+    let ids = ids(3);
+    let web = FeedServer::start();
+    let central = Env::new();
+    central.org("gem-a", "central");
+    central.user("beheer@centraal.nl", None, &[], true);
+    let mut first = rec(&ids[0], "gem-a", complete_content("Parkeren"));
+    first["versions"][0]["provenance"] = json!({"translations": {"ENG": {"content": {
+        "name": "Parking",
+        "description_short": "<p onclick=\"steal()\">Checks parking permits.</p><script>alert(1)</script>",
+        "made_up_field": "x",
+    }}}});
+    let doc = |records: Vec<Value>| json!({"format": "algoreg-feed", "format_version": 1, "organisations": [], "records": records});
+    web.json("/a", &doc(vec![first.clone(), rec(&ids[1], "gem-a", complete_content("Afval"))]));
+    source_add(&central, "gem-a", &web.url("/a"));
+    assert!(harvest(&central, &[]).0);
+    let exported = serde_json::to_string(&export(&central)).unwrap();
+    assert!(exported.contains("Checks parking permits."), "the translation is kept");
+    assert!(!exported.contains("onclick") && !exported.contains("<script") && !exported.contains("made_up_field"), "{exported}");
+
+    // The operator takes a harvested record down; the next harvest (the feed changed elsewhere) leaves it down.
+    let s = central.serve_with(&["--harvest-interval", "1h"]);
+    let op = s.login("beheer@centraal.nl");
+    let (st, b) = op.send("POST", &format!("/api/v1/algorithms/{}/actions/retract", ids[0]), Some(json!({"reason": "Onjuiste inhoud"})));
+    assert_eq!(st, 200, "{b}");
+    web.json("/a", &doc(vec![first, rec(&ids[1], "gem-a", complete_content("Afval")), rec(&ids[2], "gem-a", complete_content("Nieuw"))]));
+    let (ok, out) = harvest(&central, &[]);
+    assert!(ok && out.contains("1 new"), "{out}");
+    assert_eq!(s.get(&format!("/api/v1/algorithms/{}", ids[0])).status(), 404, "the operator's retraction stands");
+    assert_eq!(s.get(&format!("/api/v1/algorithms/{}", ids[2])).status(), 200);
+}
