@@ -189,66 +189,97 @@ async fn import_batch(conn: &mut sqlx::pool::PoolConnection<Sqlite>, sorted: &[&
 
 /// Inserts new records with their versions, history and outbox rows inside a transaction.
 async fn insert_imports(tx: &mut Transaction<'_, Sqlite>, sorted: &[&ImportRecord]) -> Result<()> {
-    // Render every row on all cores first; the transaction then only binds and inserts.
-    let rendered: Vec<Vec<VersionRow>> = {
-        use rayon::prelude::*;
-        sorted.par_iter().map(|r| version_rows(r)).collect()
-    };
+    const CHUNK: usize = 400;
     let now = ts(&Utc::now());
-    let mut rendered = rendered.into_iter();
-    for chunk in sorted.chunks(400) {
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO records (id, org_id, created_at, latest_version, latest_state, published_version, first_published_at) ",
-        );
-        q.push_values(chunk, |mut b, r| {
-            let first = r.versions.first().map(|v| ts(&v.created_at)).unwrap_or_default();
-            let n = r.versions.len() as i64;
-            let state = if r.published { VersionState::Published } else { VersionState::Draft };
-            b.push_bind(r.id.to_string())
-                .push_bind(r.org_id)
-                .push_bind(first.clone())
-                .push_bind(n)
-                .push_bind(state.code())
-                .push_bind(r.published.then_some(n))
-                .push_bind(r.published.then_some(first));
+    let multi_thread =
+        tokio::runtime::Handle::try_current().is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if !multi_thread || sorted.len() < 1000 {
+        // Small batches (and single-threaded runtimes): render on all cores, then insert.
+        let rendered: Vec<Vec<VersionRow>> = {
+            use rayon::prelude::*;
+            sorted.par_chunks(CHUNK).map(|chunk| chunk.iter().flat_map(|r| version_rows(r)).collect()).collect()
+        };
+        for (chunk, rows) in sorted.chunks(CHUNK).zip(rendered) {
+            insert_chunk(tx, chunk, rows, &now).await?;
+        }
+        return Ok(());
+    }
+    // Large batches: one thread renders the rows (JSON, timestamps) of the next chunks while this one
+    // inserts, so both cores work at once.
+    let handle = tokio::runtime::Handle::current();
+    tokio::task::block_in_place(|| {
+        std::thread::scope(|scope| {
+            let (send, receive) = std::sync::mpsc::sync_channel::<Vec<VersionRow>>(8);
+            scope.spawn(move || {
+                for chunk in sorted.chunks(CHUNK) {
+                    let rows: Vec<VersionRow> = chunk.iter().flat_map(|r| version_rows(r)).collect();
+                    if send.send(rows).is_err() {
+                        break;
+                    }
+                }
+            });
+            for (chunk, rows) in sorted.chunks(CHUNK).zip(receive.iter()) {
+                handle.block_on(insert_chunk(tx, chunk, rows, &now))?;
+            }
+            Ok(())
+        })
+    })
+}
+
+/// Inserts one chunk of new records: the record rows, their versions and history, and outbox rows.
+async fn insert_chunk(tx: &mut Transaction<'_, Sqlite>, chunk: &[&ImportRecord], rows: Vec<VersionRow>, now: &str) -> Result<()> {
+    let mut q = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO records (id, org_id, created_at, latest_version, latest_state, published_version, first_published_at) ",
+    );
+    q.push_values(chunk, |mut b, r| {
+        let first = r.versions.first().map(|v| ts(&v.created_at)).unwrap_or_default();
+        let n = r.versions.len() as i64;
+        let state = if r.published { VersionState::Published } else { VersionState::Draft };
+        b.push_bind(r.id.to_string())
+            .push_bind(r.org_id)
+            .push_bind(first.clone())
+            .push_bind(n)
+            .push_bind(state.code())
+            .push_bind(r.published.then_some(n))
+            .push_bind(r.published.then_some(first));
+    });
+    q.build().execute(&mut **tx).await.map_err(backend)?;
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let vchunk: Vec<VersionRow> = rows.by_ref().take(300).collect();
+        let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO history (record_id, version, action, actor, at) ");
+        q.push_values(&vchunk, |mut b, v| {
+            b.push_bind(v.record_id.clone())
+                .push_bind(v.number)
+                .push_bind("import")
+                .push_bind(v.created_by.clone())
+                .push_bind(v.created_at.clone());
         });
         q.build().execute(&mut **tx).await.map_err(backend)?;
-        let rows: Vec<VersionRow> = rendered.by_ref().take(chunk.len()).flatten().collect();
-        let mut rows = rows.into_iter().peekable();
-        while rows.peek().is_some() {
-            let vchunk: Vec<VersionRow> = rows.by_ref().take(300).collect();
-            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO history (record_id, version, action, actor, at) ");
-            q.push_values(&vchunk, |mut b, v| {
-                b.push_bind(v.record_id.clone())
-                    .push_bind(v.number)
-                    .push_bind("import")
-                    .push_bind(v.created_by.clone())
-                    .push_bind(v.created_at.clone());
-            });
-            q.build().execute(&mut **tx).await.map_err(backend)?;
-            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO versions (record_id, number, state, standard_version, content, missing, provenance, created_at, created_by, published_at) ");
-            q.push_values(vchunk, |mut b, v| {
-                b.push_bind(v.record_id)
-                    .push_bind(v.number)
-                    .push_bind(v.state)
-                    .push_bind(v.standard_version)
-                    .push_bind(v.content)
-                    .push_bind(v.missing)
-                    .push_bind(v.provenance)
-                    .push_bind(v.created_at)
-                    .push_bind(v.created_by)
-                    .push_bind(v.published_at);
-            });
-            q.build().execute(&mut **tx).await.map_err(backend)?;
-        }
+        let mut q = QueryBuilder::<Sqlite>::new(
+            "INSERT INTO versions (record_id, number, state, standard_version, content, missing, provenance, created_at, created_by, published_at) ",
+        );
+        q.push_values(vchunk, |mut b, v| {
+            b.push_bind(v.record_id)
+                .push_bind(v.number)
+                .push_bind(v.state)
+                .push_bind(v.standard_version)
+                .push_bind(v.content)
+                .push_bind(v.missing)
+                .push_bind(v.provenance)
+                .push_bind(v.created_at)
+                .push_bind(v.created_by)
+                .push_bind(v.published_at);
+        });
+        q.build().execute(&mut **tx).await.map_err(backend)?;
+    }
+    let public: Vec<&ImportRecord> = chunk.iter().copied().filter(|r| r.published).collect();
+    if !public.is_empty() {
         let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO outbox (record_id, at) ");
-        let public: Vec<&ImportRecord> = chunk.iter().copied().filter(|r| r.published).collect();
-        if !public.is_empty() {
-            q.push_values(public, |mut b, r| {
-                b.push_bind(r.id.to_string()).push_bind(now.clone());
-            });
-            q.build().execute(&mut **tx).await.map_err(backend)?;
-        }
+        q.push_values(public, |mut b, r| {
+            b.push_bind(r.id.to_string()).push_bind(now.to_string());
+        });
+        q.build().execute(&mut **tx).await.map_err(backend)?;
     }
     Ok(())
 }
