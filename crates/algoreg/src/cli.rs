@@ -58,6 +58,9 @@ struct FeedbackArgs {
     /// Signals per registration per hour (0: no limit).
     #[arg(long, default_value_t = 30, env = "ALGOREG_SIGNAL_LIMIT_RECORD")]
     signal_limit_record: u32,
+    /// Reverse proxies (CIDR, repeatable) whose X-Forwarded-For gives the client address for the rate limits.
+    #[arg(long, env = "ALGOREG_TRUSTED_PROXY", value_delimiter = ',', value_parser = parse_cidr)]
+    trusted_proxy: Vec<algoreg_service::federation::fetch::Cidr>,
     /// How often reminders, evaluation notices, retention and the mail queue are handled.
     #[arg(long, default_value = "60s", env = "ALGOREG_FEEDBACK_TICK", value_parser = parse_duration)]
     feedback_tick: std::time::Duration,
@@ -505,7 +508,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
                 evaluation_notice_days: 14,
             };
             let mailer = Arc::new(algoreg_service::feedback::Mailer::new(feedback.smtp_url.as_deref(), &feedback.mail_from)?);
-            let app = app.with_feedback(fb);
+            let app = app.with_feedback(fb).with_trusted_proxies(feedback.trusted_proxy.clone());
             tokio::spawn(algoreg_service::feedback::run_background(
                 app.store.clone(),
                 app.feedback.clone(),

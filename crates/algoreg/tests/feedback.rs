@@ -415,3 +415,28 @@ fn a_reminder_goes_out_once_when_the_answer_deadline_is_near() {
     let reminders = t.smtp.messages().iter().filter(|m| header(m, "Subject").contains("Herinnering")).count();
     assert_eq!(reminders, 1, "one reminder per signal");
 }
+
+#[test]
+fn behind_a_trusted_proxy_the_limit_counts_the_forwarded_client() {
+    let ok = json!({"kind": "question", "text": "Hoe vaak wordt dit gecontroleerd?"});
+    let send = |s: &Server, id: &str, xff: &str| {
+        s.client
+            .post(s.url(&format!("/api/v1/algorithms/{id}/signals")))
+            .header("X-Forwarded-For", xff)
+            .json(&ok)
+            .send()
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    // Trusted (loopback is the proxy here): each forwarded client has its own bucket of one.
+    let t = setup(&["--signal-limit-address", "1", "--trusted-proxy", "127.0.0.0/8"]);
+    assert_eq!(send(&t.s, &t.id, "203.0.113.7"), 201);
+    assert_eq!(send(&t.s, &t.id, "198.51.100.9"), 201);
+    assert_eq!(send(&t.s, &t.id, "203.0.113.7"), 429);
+    assert_eq!(send(&t.s, &t.id, "10.9.9.9, 203.0.113.7"), 429, "the right-most untrusted address counts, not a spoofed first one");
+    // Not trusted: the header is ignored and the peer's address counts.
+    let u = setup(&["--signal-limit-address", "1"]);
+    assert_eq!(send(&u.s, &u.id, "203.0.113.7"), 201);
+    assert_eq!(send(&u.s, &u.id, "198.51.100.9"), 429);
+}

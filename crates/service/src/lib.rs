@@ -39,6 +39,8 @@ pub struct App {
     orgs: Arc<std::sync::RwLock<Option<OrgSnapshot>>>,
     /// The feedback loop's settings and limiters.
     pub feedback: Arc<feedback::FeedbackState>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed for the client address (rate limits).
+    pub trusted_proxies: Arc<Vec<federation::fetch::Cidr>>,
     /// Harvests other registers' feeds (set by `serve`; absent when there is nothing to harvest).
     pub harvester: Option<federation::harvest::Harvester>,
     /// The rendered feed, with the state of the register it was rendered from.
@@ -60,6 +62,7 @@ impl App {
             harvester: None,
             feed: Default::default(),
             feedback: Default::default(),
+            trusted_proxies: Default::default(),
         }
     }
     pub fn with_feedback(mut self, config: feedback::FeedbackConfig) -> App {
@@ -68,6 +71,20 @@ impl App {
     }
     pub fn feedback(&self) -> feedback::Feedback<'_> {
         feedback::Feedback { store: self.store.as_ref(), state: &self.feedback }
+    }
+    pub fn with_trusted_proxies(mut self, proxies: Vec<federation::fetch::Cidr>) -> App {
+        self.trusted_proxies = Arc::new(proxies);
+        self
+    }
+    /// The client's address: the peer, or, when the peer is a trusted reverse proxy, the right-most
+    /// address in `X-Forwarded-For` that is not itself a trusted proxy.
+    pub fn client_ip(&self, peer: std::net::IpAddr, forwarded_for: Option<&str>) -> std::net::IpAddr {
+        let trusted = |ip: std::net::IpAddr| self.trusted_proxies.iter().any(|c| c.contains(ip));
+        if !trusted(peer) {
+            return peer;
+        }
+        let chain: Vec<std::net::IpAddr> = forwarded_for.unwrap_or("").split(',').filter_map(|a| a.trim().parse().ok()).collect();
+        chain.into_iter().rev().find(|ip| !trusted(*ip)).unwrap_or(peer)
     }
     pub fn with_harvester(mut self, h: federation::harvest::Harvester) -> App {
         self.harvester = Some(h);

@@ -106,12 +106,14 @@ fn inbox_dto(s: Signal) -> InboxSignalDto {
 pub async fn submit(
     State(app): State<App>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     Path(id): Path<String>,
     JsonBody(b): JsonBody<NewSignalBody>,
 ) -> Result<(StatusCode, Json<SubmittedDto>), ApiError> {
     let id = parse_id("id", &id)?;
     let input = SignalInput { kind: b.kind, text: b.text, email: b.email, website: b.website };
-    let s = app.feedback().submit(id, input, &addr.ip().to_string(), Utc::now()).await?;
+    let client = app.client_ip(addr.ip(), headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()));
+    let s = app.feedback().submit(id, input, &client.to_string(), Utc::now()).await?;
     Ok((StatusCode::CREATED, Json(SubmittedDto { tracking_code: s.tracking_code, status_url: s.status_url, answer_due: s.answer_due })))
 }
 

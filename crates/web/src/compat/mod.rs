@@ -95,7 +95,10 @@ impl From<ServiceError> for Detail {
 
 /// Rate limit per client address (configurable; off by default): 429 with `Retry-After`.
 pub async fn rate_limit(State(app): State<App>, req: Request, next: Next) -> Response {
-    let key = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_default();
+    let key = match req.extensions().get::<ConnectInfo<SocketAddr>>() {
+        Some(c) => app.client_ip(c.0.ip(), req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok())).to_string(),
+        None => String::new(),
+    };
     match app.api_limit.check(&key, std::time::Instant::now()) {
         Ok(()) => next.run(req).await,
         Err(wait) => {

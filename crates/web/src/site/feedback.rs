@@ -176,10 +176,12 @@ pub async fn signal_submit(
     ctx: Ctx,
     State(app): State<App>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     Path(id): Path<String>,
     Form(form): Form<FormData>,
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&form)?;
+    let client = app.client_ip(addr.ip(), headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()));
     let id = parse_id("id", &id).map_err(|e| ctx.err(e))?;
     let v = app.register().published(id).await.map_err(|e| ctx.err(e))?;
     let input = SignalInput {
@@ -188,7 +190,7 @@ pub async fn signal_submit(
         email: Some(field(&form, "email").to_string()),
         website: Some(field(&form, "website").to_string()),
     };
-    match app.feedback().submit(id, input, &addr.ip().to_string(), Utc::now()).await {
+    match app.feedback().submit(id, input, &client.to_string(), Utc::now()).await {
         Ok(s) => {
             let body = html! {
                 h1 { (ctx.t("Bedankt, uw bericht is ontvangen", "Thank you, your message was received")) }
