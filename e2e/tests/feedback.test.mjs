@@ -5,7 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { makeEnv, serve, browser, axe, screenshot, login } from "../lib.mjs";
+import { makeEnv, serve, browser, noViolations, screenshot, login } from "../lib.mjs";
 
 let env, server, chrome, id;
 
@@ -35,11 +35,6 @@ after(async () => {
   await chrome?.close();
   server?.stop();
 });
-
-async function noViolations(page, what) {
-  const v = await axe(page);
-  assert.deepEqual(v, [], `${what}: ${JSON.stringify(v, null, 1)}`);
-}
 
 test("a citizen signals, the editor answers in public, the status page and the record page show it", async () => {
   const cctx = await chrome.newContext({ bypassCSP: true });

@@ -4,7 +4,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { makeEnv, serve, browser, axe, screenshot, login } from "../lib.mjs";
+import { makeEnv, serve, browser, noViolations, screenshot, login } from "../lib.mjs";
 
 let env, server, chrome;
 
@@ -34,11 +34,6 @@ after(async () => {
   await chrome?.close();
   server?.stop();
 });
-
-async function noViolations(page, what) {
-  const v = await axe(page);
-  assert.deepEqual(v, [], `${what}: ${JSON.stringify(v, null, 1)}`);
-}
 
 test("four eyes: register from a template, validate, release, reject, fix, approve, public page", async () => {
   const ctx = await chrome.newContext({ bypassCSP: true });

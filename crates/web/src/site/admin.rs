@@ -151,9 +151,7 @@ async fn render(
     Ok(ctx.page_status(status, ctx.t("Organisatie beheren", "Manage organisation"), body))
 }
 
-fn field<'a>(form: &'a [(String, String)], k: &str) -> &'a str {
-    form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("")
-}
+use super::form_field as field;
 
 /// Renders the admin page after a change: a success message, or the service's problem in words.
 async fn after(

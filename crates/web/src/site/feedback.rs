@@ -23,9 +23,7 @@ use std::net::SocketAddr;
 
 type FormData = Vec<(String, String)>;
 
-fn field<'a>(form: &'a [(String, String)], k: &str) -> &'a str {
-    form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("")
-}
+use super::{form_field as field, problem_text};
 
 fn l<'a>(ctx: &Ctx, nl: &'a str, en: &'a str) -> &'a str {
     if ctx.lang == Lang::Nl {
@@ -33,16 +31,6 @@ fn l<'a>(ctx: &Ctx, nl: &'a str, en: &'a str) -> &'a str {
     } else {
         en
     }
-}
-
-/// The problem of a failed action in the page's language, with the fields named.
-fn problem_text(ctx: &Ctx, e: &ServiceError) -> String {
-    let (_, p) = crate::problem::problem_of(e);
-    let mut out = if ctx.lang == Lang::Nl { p.detail_nl } else { p.detail };
-    if let ServiceError::BadInput { field, message_nl, message_en } = e {
-        out = format!("{field}: {}", l(ctx, message_nl, message_en));
-    }
-    out
 }
 
 fn error_box(ctx: &Ctx, problem: Option<&str>) -> Markup {

@@ -298,3 +298,23 @@ pub fn layout(lang: Lang, user: Option<&str>, csrf: &str, rest: &str, title: &st
         }
     }
 }
+
+/// A form field's value (empty when absent).
+pub(crate) fn form_field<'a>(form: &'a [(String, String)], k: &str) -> &'a str {
+    form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("")
+}
+
+/// The problem of a failed action in the page's language, with the fields named.
+pub(crate) fn problem_text(ctx: &Ctx, e: &ServiceError) -> String {
+    if let ServiceError::BadInput { field, message_nl, message_en } = e {
+        return format!("{field}: {}", if ctx.lang == Lang::Nl { message_nl } else { message_en });
+    }
+    let (_, p) = crate::problem::problem_of(e);
+    let nl = ctx.lang == Lang::Nl;
+    let mut out = if nl { p.detail_nl } else { p.detail };
+    for f in &p.errors {
+        out.push(' ');
+        out.push_str(if nl { &f.message_nl } else { &f.message_en });
+    }
+    out
+}

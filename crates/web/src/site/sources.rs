@@ -13,9 +13,7 @@ use axum::response::Response;
 use axum::Form;
 use maud::{html, Markup};
 
-fn field<'a>(form: &'a [(String, String)], k: &str) -> &'a str {
-    form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("")
-}
+use super::{form_field as field, problem_text};
 
 fn health(ctx: &Ctx, s: &Source) -> Markup {
     let (class, text) = match s.last_outcome.as_deref() {
@@ -106,18 +104,6 @@ async fn render(
 pub async fn list(ctx: Ctx, State(app): State<App>) -> Result<Response, PageError> {
     let p = ctx.require()?.clone();
     render(&ctx, &app, &p, StatusCode::OK, None, None).await
-}
-
-fn problem_text(ctx: &Ctx, e: &ServiceError) -> String {
-    let (_, p) = crate::problem::problem_of(e);
-    let fields: Vec<String> =
-        p.errors.iter().map(|f| if ctx.lang == algoreg_standard::Lang::Nl { f.message_nl.clone() } else { f.message_en.clone() }).collect();
-    let head = if ctx.lang == algoreg_standard::Lang::Nl { p.detail_nl } else { p.detail };
-    if fields.is_empty() {
-        head
-    } else {
-        format!("{head} {}", fields.join(" "))
-    }
 }
 
 pub async fn add(ctx: Ctx, State(app): State<App>, Form(form): Form<Vec<(String, String)>>) -> Result<Response, PageError> {
