@@ -190,3 +190,76 @@ fn cli_refuses_bad_input_clearly() {
     let out = env.cli(&["token", "create", "--org", "bestaat-niet"]);
     assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("organisation"));
 }
+
+/// Exports above 1 MiB are read while they are checked and written (the records are found in the text
+/// without parsing it whole, and content that checking leaves as it is goes in as the file has it).
+/// The result must be the same as for any other import.
+#[test]
+fn a_large_export_is_streamed_with_the_same_result() {
+    let env = Env::new();
+    let file = env.dir.path().join("demo.json");
+    env.raw(&["demo", "generate", "--records", "1200", "--orgs", "50", "--out", file.to_str().unwrap()]);
+    let mut doc: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    // Record 3: fields in reverse order; record 4: a script in rich text. Both must be stored as checked.
+    let reversed: serde_json::Map<String, Value> = {
+        let c = doc["records"][3]["versions"][0]["content"].as_object().unwrap();
+        c.iter().rev().map(|(k, v)| (k.clone(), v.clone())).collect()
+    };
+    let canonical: Vec<String> = doc["records"][3]["versions"][0]["content"].as_object().unwrap().keys().cloned().collect();
+    doc["records"][3]["versions"][0]["content"] = Value::Object(reversed);
+    doc["records"][4]["versions"][0]["content"]["goal"] = json!("<p>Doel</p><script>alert(1)</script>");
+    let text = serde_json::to_vec(&doc).unwrap();
+    assert!(text.len() > 1 << 20, "large enough for the streamed path");
+    std::fs::write(&file, &text).unwrap();
+    let out = env.ok(&["import", file.to_str().unwrap()]);
+    assert!(out.contains("1200 imported") && out.contains("0 rejected") && out.contains("50 organisations created"), "{out}");
+
+    let exported = env.dir.path().join("export.json");
+    env.ok(&["export", "--format", "json", "--out", exported.to_str().unwrap()]);
+    let back: Value = serde_json::from_slice(&std::fs::read(&exported).unwrap()).unwrap();
+    let by_id = |d: &Value, id: &Value| d["records"].as_array().unwrap().iter().find(|r| r["id"] == *id).cloned().unwrap();
+    let r3 = by_id(&back, &doc["records"][3]["id"]);
+    let keys: Vec<String> = r3["versions"][0]["content"].as_object().unwrap().keys().cloned().collect();
+    assert_eq!(keys, canonical, "fields are stored in the standard's order");
+    let r4 = by_id(&back, &doc["records"][4]["id"]);
+    assert_eq!(r4["versions"][0]["content"]["goal"], json!("<p>Doel</p>"), "rich text is sanitised");
+    for i in [0, 10, 600, 1199] {
+        let (a, b) = (&doc["records"][i], by_id(&back, &doc["records"][i]["id"]));
+        assert_eq!(a["versions"].as_array().unwrap().len(), b["versions"].as_array().unwrap().len());
+        assert_eq!(a["versions"][0]["content"], b["versions"][0]["content"], "record {i}");
+    }
+
+    // The same file again: nothing new. With one name changed and one record moved to another
+    // organisation: one update, one refusal.
+    let out = env.ok(&["import", file.to_str().unwrap()]);
+    assert!(out.contains("0 imported, 0 updated, 1200 unchanged"), "{out}");
+    let last = |d: &Value, i: usize| d["records"][i]["versions"].as_array().unwrap().len() - 1;
+    let n = last(&doc, 7);
+    doc["records"][7]["versions"][n]["content"]["name"] = json!("Nieuwe naam");
+    let other =
+        doc["organisations"].as_array().unwrap().iter().find(|o| o["code"] != doc["records"][8]["organisation"]).unwrap()["code"].clone();
+    doc["records"][8]["organisation"] = other;
+    std::fs::write(&file, serde_json::to_vec(&doc).unwrap()).unwrap();
+    let out = env.cli(&["import", file.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("0 imported, 1 updated, 1198 unchanged") && text.contains("1 rejected"), "{text}");
+    assert!(text.contains("rejected record 9") && text.contains("another organisation"), "{text}");
+    let s = env.serve();
+    assert_eq!(s.get_json(&format!("/api/v1/algorithms/{}", doc["records"][7]["id"].as_str().unwrap()))["content"]["name"], "Nieuwe naam");
+    drop(s);
+
+    // A record in the middle that is not JSON: the file's error with its line, and nothing written.
+    let env2 = Env::new();
+    let mut text = String::from_utf8(serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    let at = text.match_indices("\"organisation\": \"").nth(700).unwrap().0;
+    text.insert(at + "\"organisation\"".len(), ':');
+    let line = text[..at].matches('\n').count() + 1;
+    std::fs::write(&file, &text).unwrap();
+    let out = env2.cli(&["import", file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("JSON") && err.contains(&format!("line {line}, column")), "{err}");
+    let s = env2.serve();
+    assert_eq!(s.get_json("/api/v1/algorithms")["total"], 0, "nothing of the file is kept");
+    assert!(env2.ok(&["org", "list"]).lines().filter(|l| l.contains("gemeente")).count() == 0, "no organisations either");
+}

@@ -153,13 +153,36 @@ struct VersionRow {
 }
 
 fn version_rows(r: &ImportRecord) -> Vec<VersionRow> {
-    let id = r.id.to_string();
-    r.versions
+    let versions = r
+        .versions
         .iter()
+        .map(|v| StreamVersion {
+            standard_version: v.standard_version,
+            content: json(&v.content),
+            missing: v.missing.clone(),
+            provenance: v.provenance.clone(),
+            created_at: v.created_at,
+            created_by: v.created_by.clone(),
+        })
+        .collect();
+    stream_rows(&mut StreamRecord { id: r.id, org: String::new(), versions, published: r.published })
+}
+
+async fn import_batch(conn: &mut sqlx::pool::PoolConnection<Sqlite>, sorted: &[&ImportRecord]) -> Result<()> {
+    let mut tx = sqlx::Connection::begin(&mut **conn).await.map_err(backend)?;
+    insert_imports(&mut tx, sorted).await?;
+    tx.commit().await.map_err(backend)
+}
+
+/// The version rows of a streamed record; the contents are moved into the rows.
+fn stream_rows(r: &mut StreamRecord) -> Vec<VersionRow> {
+    let id = r.id.to_string();
+    let n = r.versions.len();
+    r.versions
+        .iter_mut()
         .enumerate()
         .map(|(i, v)| {
-            let last = i + 1 == r.versions.len();
-            let state = match (last, r.published) {
+            let state = match (i + 1 == n, r.published) {
                 (true, true) => VersionState::Published,
                 (true, false) => VersionState::Draft,
                 (false, _) => VersionState::Superseded,
@@ -170,7 +193,7 @@ fn version_rows(r: &ImportRecord) -> Vec<VersionRow> {
                 number: i as i64 + 1,
                 state: state.code(),
                 standard_version: v.standard_version.as_str(),
-                content: json(&v.content),
+                content: std::mem::take(&mut v.content),
                 missing: json(&v.missing),
                 provenance: v.provenance.as_ref().map(json),
                 published_at: r.published.then(|| created_at.clone()),
@@ -181,10 +204,127 @@ fn version_rows(r: &ImportRecord) -> Vec<VersionRow> {
         .collect()
 }
 
-async fn import_batch(conn: &mut sqlx::pool::PoolConnection<Sqlite>, sorted: &[&ImportRecord]) -> Result<()> {
+/// A batch of an import stream with its rows rendered.
+enum Prepared {
+    Batch { organisations: Vec<NewOrganisation>, records: Vec<StreamRecord>, rows: Vec<VersionRow> },
+    End,
+}
+
+/// The body of [`Store::import_stream`]: one thread renders the rows (JSON text, timestamps) of each
+/// batch while this task inserts the previous one, so that reading, checking, rendering and writing
+/// all run at once and only a few batches are in memory.
+async fn import_streamed(
+    conn: &mut sqlx::pool::PoolConnection<Sqlite>,
+    batches: std::sync::mpsc::Receiver<ImportMsg>,
+) -> Result<StreamOutcome> {
+    let (send, mut receive) = tokio::sync::mpsc::channel::<Prepared>(4);
+    std::thread::spawn(move || {
+        for msg in batches.iter() {
+            let prepared = match msg {
+                ImportMsg::End => Prepared::End,
+                ImportMsg::Batch { organisations, mut records } => {
+                    // Key order within a batch: fewer B-tree pages touched per insert.
+                    records.sort_unstable_by_key(|r| r.id);
+                    let rows = records.iter_mut().flat_map(stream_rows).collect();
+                    Prepared::Batch { organisations, records, rows }
+                }
+            };
+            let end = matches!(prepared, Prepared::End);
+            // A closed channel means the writer stopped (an error): stop reading, which stops the sender.
+            if send.blocking_send(prepared).is_err() || end {
+                break;
+            }
+        }
+    });
     let mut tx = sqlx::Connection::begin(&mut **conn).await.map_err(backend)?;
-    insert_imports(&mut tx, sorted).await?;
-    tx.commit().await.map_err(backend)
+    let mut orgs: std::collections::HashMap<String, i64> = sqlx::query("SELECT code, id FROM organisations")
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?
+        .iter()
+        .map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1)))
+        .collect();
+    let now = ts(&Utc::now());
+    let mut outcome = StreamOutcome::default();
+    let mut ended = false;
+    while let Some(prepared) = receive.recv().await {
+        let Prepared::Batch { organisations, records, rows } = prepared else {
+            ended = true;
+            break;
+        };
+        for o in &organisations {
+            let id = insert_organisation(&mut tx, o, &Utc::now()).await?;
+            orgs.insert(o.code.clone(), id);
+        }
+        let mut existing: std::collections::HashMap<String, RecordMeta> = std::collections::HashMap::new();
+        for chunk in records.chunks(500) {
+            let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM records WHERE id IN (");
+            let mut sep = q.separated(", ");
+            for r in chunk {
+                sep.push_bind(r.id.to_string());
+            }
+            q.push(")");
+            for row in q.build().fetch_all(&mut *tx).await.map_err(backend)? {
+                let meta = record_row(&row)?;
+                existing.insert(meta.id.to_string(), meta);
+            }
+        }
+        let mut rows = rows.into_iter();
+        let mut fresh = Vec::with_capacity(records.len());
+        let mut fresh_rows = Vec::with_capacity(rows.len());
+        for r in records {
+            let these = rows.by_ref().take(r.versions.len());
+            if let Some(meta) = existing.remove(&r.id.to_string()) {
+                let mut r = r;
+                for (v, row) in r.versions.iter_mut().zip(these) {
+                    v.content = row.content; // back from the row it was moved into
+                }
+                outcome.existing.push((meta, r));
+                continue;
+            }
+            let Some(&org_id) = orgs.get(&r.org) else {
+                return Err(StoreError::Backend(format!("import: organisation {:?} is not in the store", r.org)));
+            };
+            fresh_rows.extend(these);
+            fresh.push(NewRecordRow {
+                id: r.id.to_string(),
+                org_id,
+                created_at: r.versions.first().map(|v| ts(&v.created_at)).unwrap_or_default(),
+                versions: r.versions.len() as i64,
+                published: r.published,
+            });
+        }
+        let mut fresh_rows = fresh_rows.into_iter();
+        for chunk in fresh.chunks(400) {
+            let n: usize = chunk.iter().map(|r| r.versions as usize).sum();
+            insert_rows(&mut tx, chunk, fresh_rows.by_ref().take(n).collect(), &now).await?;
+        }
+        outcome.inserted += fresh.len();
+    }
+    if !ended {
+        // Dropping the transaction rolls it back.
+        return Err(StoreError::Backend("the import stopped before its end; nothing was written".into()));
+    }
+    tx.commit().await.map_err(backend)?;
+    Ok(outcome)
+}
+
+async fn insert_organisation(tx: &mut Transaction<'_, Sqlite>, org: &NewOrganisation, at: &DateTime<Utc>) -> Result<i64> {
+    Ok(sqlx::query(
+        "INSERT INTO organisations (code, name, org_type, tooi, flow, about, contact, created_at) VALUES (?,?,?,?,?,?,?,?) RETURNING id",
+    )
+    .bind(&org.code)
+    .bind(&org.name)
+    .bind(org.org_type.code())
+    .bind(&org.tooi)
+    .bind(org.flow.code())
+    .bind(&org.about)
+    .bind(&org.contact)
+    .bind(ts(at))
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(backend)?
+    .get::<i64, _>(0))
 }
 
 /// Inserts new records with their versions, history and outbox rows inside a transaction.
@@ -226,22 +366,47 @@ async fn insert_imports(tx: &mut Transaction<'_, Sqlite>, sorted: &[&ImportRecor
     })
 }
 
+/// The row of a new record: its versions are numbered 1 to `versions`.
+struct NewRecordRow {
+    id: String,
+    org_id: i64,
+    created_at: String,
+    versions: i64,
+    published: bool,
+}
+
+impl NewRecordRow {
+    fn of(r: &ImportRecord) -> NewRecordRow {
+        NewRecordRow {
+            id: r.id.to_string(),
+            org_id: r.org_id,
+            created_at: r.versions.first().map(|v| ts(&v.created_at)).unwrap_or_default(),
+            versions: r.versions.len() as i64,
+            published: r.published,
+        }
+    }
+}
+
 /// Inserts one chunk of new records: the record rows, their versions and history, and outbox rows.
 async fn insert_chunk(tx: &mut Transaction<'_, Sqlite>, chunk: &[&ImportRecord], rows: Vec<VersionRow>, now: &str) -> Result<()> {
+    let records: Vec<NewRecordRow> = chunk.iter().map(|r| NewRecordRow::of(r)).collect();
+    insert_rows(tx, &records, rows, now).await
+}
+
+/// Inserts new records (at most a few hundred) with their version rows, history and outbox rows.
+async fn insert_rows(tx: &mut Transaction<'_, Sqlite>, chunk: &[NewRecordRow], rows: Vec<VersionRow>, now: &str) -> Result<()> {
     let mut q = QueryBuilder::<Sqlite>::new(
         "INSERT INTO records (id, org_id, created_at, latest_version, latest_state, published_version, first_published_at) ",
     );
     q.push_values(chunk, |mut b, r| {
-        let first = r.versions.first().map(|v| ts(&v.created_at)).unwrap_or_default();
-        let n = r.versions.len() as i64;
         let state = if r.published { VersionState::Published } else { VersionState::Draft };
-        b.push_bind(r.id.to_string())
+        b.push_bind(r.id.clone())
             .push_bind(r.org_id)
-            .push_bind(first.clone())
-            .push_bind(n)
+            .push_bind(r.created_at.clone())
+            .push_bind(r.versions)
             .push_bind(state.code())
-            .push_bind(r.published.then_some(n))
-            .push_bind(r.published.then_some(first));
+            .push_bind(r.published.then_some(r.versions))
+            .push_bind(r.published.then(|| r.created_at.clone()));
     });
     q.build().execute(&mut **tx).await.map_err(backend)?;
     let mut rows = rows.into_iter().peekable();
@@ -273,11 +438,11 @@ async fn insert_chunk(tx: &mut Transaction<'_, Sqlite>, chunk: &[&ImportRecord],
         });
         q.build().execute(&mut **tx).await.map_err(backend)?;
     }
-    let public: Vec<&ImportRecord> = chunk.iter().copied().filter(|r| r.published).collect();
+    let public: Vec<&NewRecordRow> = chunk.iter().filter(|r| r.published).collect();
     if !public.is_empty() {
         let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO outbox (record_id, at) ");
         q.push_values(public, |mut b, r| {
-            b.push_bind(r.id.to_string()).push_bind(now.to_string());
+            b.push_bind(r.id.clone()).push_bind(now.to_string());
         });
         q.build().execute(&mut **tx).await.map_err(backend)?;
     }
@@ -375,19 +540,9 @@ const PUBLISHED_COLS: &str = "r.id, o.code, v.number, v.standard_version, v.cont
 impl Store for SqliteStore {
     async fn create_organisation(&self, org: &NewOrganisation) -> Result<Organisation> {
         let now = Utc::now();
-        let id = sqlx::query("INSERT INTO organisations (code, name, org_type, tooi, flow, about, contact, created_at) VALUES (?,?,?,?,?,?,?,?) RETURNING id")
-            .bind(&org.code)
-            .bind(&org.name)
-            .bind(org.org_type.code())
-            .bind(&org.tooi)
-            .bind(org.flow.code())
-            .bind(&org.about)
-            .bind(&org.contact)
-            .bind(ts(&now))
-            .fetch_one(&self.pool)
-            .await
-            .map_err(backend)?
-            .get::<i64, _>(0);
+        let mut tx = self.begin().await?;
+        let id = insert_organisation(&mut tx, org, &now).await?;
+        tx.commit().await.map_err(backend)?;
         Ok(Organisation {
             id,
             code: org.code.clone(),
@@ -886,6 +1041,24 @@ impl Store for SqliteStore {
         // open (a running server) the mode cannot change and the batch goes through the WAL.
         let rollback = records.len() >= 10_000 && set_journal(&mut conn, "delete").await;
         let result = import_batch(&mut conn, &sorted).await;
+        if rollback && !set_journal(&mut conn, "wal").await {
+            tracing::warn!("could not switch the journal back to WAL");
+        }
+        sqlx::query("PRAGMA cache_size = -131072").execute(&mut *conn).await.map_err(backend)?;
+        result
+    }
+
+    async fn import_stream(&self, expected: usize, batches: std::sync::mpsc::Receiver<ImportMsg>) -> Result<StreamOutcome> {
+        let mut conn = self.pool.acquire().await.map_err(backend)?;
+        sqlx::query("PRAGMA cache_size = -1048576").execute(&mut *conn).await.map_err(backend)?;
+        // As in `import_records`: a large batch through a rollback journal when this is the only connection.
+        let rollback = expected >= 10_000 && set_journal(&mut conn, "delete").await;
+        // Foreign keys are not checked row by row while the stream writes: every version and history row
+        // belongs to a record of the same batch, and every record to an organisation looked up or created
+        // in the same transaction (`import_streamed` refuses an unknown one).
+        sqlx::query("PRAGMA foreign_keys = OFF").execute(&mut *conn).await.map_err(backend)?;
+        let result = import_streamed(&mut conn, batches).await;
+        sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await.map_err(backend)?;
         if rollback && !set_journal(&mut conn, "wal").await {
             tracing::warn!("could not switch the journal back to WAL");
         }

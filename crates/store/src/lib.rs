@@ -96,6 +96,10 @@ pub trait Store: Send + Sync + 'static {
     async fn list_released(&self) -> Result<Vec<(i64, WorkspaceItem)>>;
     /// Takes in records published elsewhere, all or nothing.
     async fn import_records(&self, records: &[ImportRecord]) -> Result<()>;
+    /// Takes in new records that arrive in batches while they are still being read and checked, all in
+    /// one transaction together with the organisations they create. `expected` is the number of records
+    /// to come (a hint). Ends at [`ImportMsg::End`]; when the sender hangs up before that, nothing is kept.
+    async fn import_stream(&self, expected: usize, batches: std::sync::mpsc::Receiver<ImportMsg>) -> Result<StreamOutcome>;
     /// Every public record with every published version, for exports.
     async fn export_published(&self) -> Result<Vec<(RecordMeta, Vec<PublishedVersion>)>>;
     async fn count_published(&self) -> Result<u64>;

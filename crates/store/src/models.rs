@@ -206,6 +206,51 @@ pub struct ImportRecord {
     pub published: bool,
 }
 
+/// A new record in an import stream ([`crate::Store::import_stream`]): like [`ImportRecord`], with its
+/// organisation named by code, so that it may be one the same stream creates.
+#[derive(Debug, Clone)]
+pub struct StreamRecord {
+    pub id: AlgorithmId,
+    pub org: String,
+    /// Oldest first; the last one is published when `published`, else a draft.
+    pub versions: Vec<StreamVersion>,
+    pub published: bool,
+}
+
+/// A version in an import stream: its content already checked and written as JSON text (by the
+/// threads that check, so the store only stores it).
+#[derive(Debug, Clone)]
+pub struct StreamVersion {
+    pub standard_version: StandardVersion,
+    /// The content as JSON text (a JSON object).
+    pub content: String,
+    pub missing: Vec<String>,
+    pub provenance: Option<serde_json::Value>,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+/// What goes through an import stream: batches of records, then `End`. A stream that stops without
+/// `End` (the sender failed) is rolled back.
+#[derive(Debug)]
+pub enum ImportMsg {
+    Batch {
+        /// Organisations to create before this batch's records (codes the store does not hold yet).
+        organisations: Vec<NewOrganisation>,
+        records: Vec<StreamRecord>,
+    },
+    End,
+}
+
+/// The result of an import stream.
+#[derive(Debug, Default)]
+pub struct StreamOutcome {
+    /// New records written.
+    pub inserted: usize,
+    /// Records whose ID the store held already: not written, handed back with what the store has.
+    pub existing: Vec<(RecordMeta, StreamRecord)>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Template {
     pub id: i64,

@@ -15,9 +15,11 @@ use std::collections::BTreeMap;
 /// Whether the bytes are a CSV download: its header names `algorithm_id` and `name`.
 pub fn looks_like_csv(bytes: &[u8]) -> bool {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if !bytes.starts_with(b"\"name\"") {
+        return false; // checked first: a JSON file of hundreds of megabytes can be one line
+    }
     let first = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
-    let line = String::from_utf8_lossy(first);
-    line.contains("\"algorithm_id\"") && line.starts_with("\"name\"")
+    memchr::memmem::find(first, b"\"algorithm_id\"").is_some()
 }
 
 /// Whether the bytes are an xlsx file (a zip archive).
@@ -76,7 +78,13 @@ fn version(cells: &BTreeMap<String, String>, errors: &mut Vec<String>) -> Option
         c.set(f.key, value);
     }
     let published_at = cells.get("publication_dt").and_then(|s| publication_dt(s));
-    Some(CandidateVersion { standard_version: sv, content: c, published_at, provenance: Some(json!({"source": "register-download"})) })
+    Some(CandidateVersion {
+        standard_version: sv,
+        content: c,
+        published_at,
+        provenance: Some(json!({"source": "register-download"})),
+        raw: None,
+    })
 }
 
 /// A flat row (key → text) with its position in the file.

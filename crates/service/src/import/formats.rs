@@ -6,6 +6,8 @@ use algoreg_standard::{Content, StandardVersion};
 use algoreg_store::NewOrganisation;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+use std::ops::Range;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -69,6 +71,9 @@ pub struct CandidateVersion {
     pub content: Content,
     pub published_at: Option<DateTime<Utc>>,
     pub provenance: Option<Value>,
+    /// The content as JSON text, as the file has it (large exports): stored as it is when checking
+    /// changes nothing, instead of being written out again.
+    pub raw: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -142,12 +147,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed> {
             return Ok(parsed);
         }
     }
-    let v: Value = serde_json::from_slice(bytes).map_err(|e| {
-        malformed(
-            &format!("Geen geldige JSON (regel {}, kolom {}).", e.line(), e.column()),
-            &format!("Not valid JSON (line {}, column {}): {e}", e.line(), e.column()),
-        )
-    })?;
+    let v: Value = serde_json::from_slice(bytes).map_err(|e| not_json(e.line(), e.column(), &e))?;
     let format = detect(&v)?;
     let mut warnings = vec![];
     let candidates = match format {
@@ -269,6 +269,7 @@ fn scrape(mut top: Map<String, Value>) -> Vec<Candidate> {
                     content,
                     published_at,
                     provenance: Some(provenance),
+                    raw: None,
                 }],
                 errors,
             }
@@ -339,15 +340,15 @@ fn standard(v: Value, warnings: &mut Vec<String>) -> Vec<Candidate> {
                 index: i + 1,
                 id,
                 org,
-                versions: vec![CandidateVersion { standard_version: version, content, published_at: None, provenance: None }],
+                versions: vec![CandidateVersion { standard_version: version, content, published_at: None, provenance: None, raw: None }],
                 errors,
             }
         })
         .collect()
 }
 
-fn export_orgs(top: &Map<String, Value>) -> std::collections::HashMap<String, NewOrganisation> {
-    let mut orgs = std::collections::HashMap::new();
+fn export_orgs(top: &Map<String, Value>) -> HashMap<String, NewOrganisation> {
+    let mut orgs = HashMap::new();
     for o in top.get("organisations").and_then(Value::as_array).into_iter().flatten() {
         let Some(code) = o.get("code").and_then(Value::as_str) else { continue };
         let org = NewOrganisation {
@@ -370,14 +371,31 @@ fn export(mut top: Map<String, Value>) -> Result<Vec<Candidate>> {
         Some(Value::Array(records)) => records,
         _ => return Err(malformed("records ontbreekt of is geen lijst.", "records is missing or not a list.")),
     };
-    Ok(records.into_iter().enumerate().map(|(i, r)| export_record(i, r, &orgs)).collect())
+    Ok(records.into_iter().enumerate().map(|(i, r)| export_record(i, r, &orgs, None)).collect())
 }
 
-/// Large exports and feeds: the records are found without parsing ([`super::split`]) and parsed on
-/// all cores. `None` when the document is not such an export (or not valid): the caller parses it whole.
-fn export_parallel(bytes: &[u8]) -> Option<Parsed> {
-    use rayon::prelude::*;
-    let (span, elements) = super::split::array_elements(bytes, b"records")?;
+fn not_json(line: usize, column: usize, e: &serde_json::Error) -> ServiceError {
+    // The parser's own text ends with its position, which is not the file's for a record read alone.
+    let text = e.to_string();
+    let what = text.rsplit_once(" at line ").map_or(text.as_str(), |(what, _)| what);
+    malformed(
+        &format!("Geen geldige JSON (regel {line}, kolom {column})."),
+        &format!("Not valid JSON (line {line}, column {column}): {what}"),
+    )
+}
+
+/// An export or feed whose records are found in the file but not read yet ([`super::split`]).
+pub struct Split {
+    pub format: Format,
+    pub orgs: HashMap<String, NewOrganisation>,
+    /// Where each record is in the file.
+    pub records: Vec<Range<usize>>,
+}
+
+/// Large exports and feeds: the records are found without parsing. `None` when the document is not
+/// such an export (or not valid): the caller parses it whole.
+pub fn split_export(bytes: &[u8]) -> Option<Split> {
+    let (span, records) = super::split::array_elements(bytes, b"records")?;
     let mut head = Vec::with_capacity(bytes.len() - span.len() + 2);
     head.extend_from_slice(&bytes[..span.start]);
     head.extend_from_slice(b"[]");
@@ -385,17 +403,49 @@ fn export_parallel(bytes: &[u8]) -> Option<Parsed> {
     let head: Value = serde_json::from_slice(&head).ok()?;
     let format = detect(&head).ok().filter(|f| matches!(f, Format::AlgoregExport | Format::AlgoregFeed))?;
     let Value::Object(top) = head else { return None };
-    let orgs = export_orgs(&top);
-    let candidates: Option<Vec<Candidate>> = elements
-        .into_par_iter()
-        .enumerate()
-        .with_min_len(256)
-        .map(|(i, r)| serde_json::from_slice::<Value>(&bytes[r]).ok().map(|v| export_record(i, v, &orgs)))
-        .collect();
-    Some(Parsed { format, candidates: candidates?, warnings: vec![] })
+    Some(Split { format, orgs: export_orgs(&top), records })
 }
 
-fn export_record(i: usize, mut r: Value, orgs: &std::collections::HashMap<String, NewOrganisation>) -> Candidate {
+impl Split {
+    /// Reads the `i`-th record (from 0), with the text of each content when `raw`. A record that is not
+    /// valid JSON gives the file's error, with the line and column in the whole file.
+    pub fn read(&self, bytes: &[u8], i: usize, raw: bool) -> Result<Candidate> {
+        let span = self.records[i].clone();
+        match serde_json::from_slice::<Value>(&bytes[span.clone()]) {
+            Ok(v) => Ok(export_record(i, v, &self.orgs, raw.then(|| &bytes[span]))),
+            Err(e) => {
+                let before = &bytes[..span.start];
+                let lines = memchr::memchr_iter(b'\n', before).count();
+                let line_start = memchr::memrchr(b'\n', before).map_or(0, |p| p + 1);
+                let column = if e.line() == 1 { span.start - line_start + e.column() } else { e.column() };
+                Err(not_json(lines + e.line(), column, &e))
+            }
+        }
+    }
+}
+
+/// Large exports and feeds read whole: the records parsed on all cores.
+fn export_parallel(bytes: &[u8]) -> Option<Parsed> {
+    use rayon::prelude::*;
+    let split = split_export(bytes)?;
+    let candidates: Option<Vec<Candidate>> =
+        (0..split.records.len()).into_par_iter().with_min_len(256).map(|i| split.read(bytes, i, false).ok()).collect();
+    Some(Parsed { format: split.format, candidates: candidates?, warnings: vec![] })
+}
+
+/// The JSON text of each version's content in one record's text, when it can be found unambiguously.
+fn raw_contents(record: &[u8]) -> Option<Vec<Option<&str>>> {
+    use super::split::{elements, member};
+    let versions = elements(record, member(record, b"versions")?)?;
+    Some(
+        versions
+            .into_iter()
+            .map(|v| member(&record[v.clone()], b"content").and_then(|c| std::str::from_utf8(&record[v][c]).ok()))
+            .collect(),
+    )
+}
+
+fn export_record(i: usize, mut r: Value, orgs: &HashMap<String, NewOrganisation>, text: Option<&[u8]>) -> Candidate {
     let mut errors = vec![];
     let id = r.get("id").and_then(Value::as_str).map(String::from);
     let org = match r.get("organisation").and_then(Value::as_str) {
@@ -413,6 +463,7 @@ fn export_record(i: usize, mut r: Value, orgs: &std::collections::HashMap<String
             vec![]
         }
     };
+    let raw = text.and_then(raw_contents).filter(|r| r.len() == list.len()).unwrap_or_default();
     for (j, mut v) in list.into_iter().enumerate() {
         let sv = v.get("standard_version").and_then(Value::as_str).and_then(StandardVersion::parse);
         let content = match v.get_mut("content").map(Value::take) {
@@ -425,6 +476,7 @@ fn export_record(i: usize, mut r: Value, orgs: &std::collections::HashMap<String
                 content: Content(c),
                 published_at: v.get("published_at").and_then(Value::as_str).and_then(date),
                 provenance: v.get_mut("provenance").map(Value::take).filter(|p| !p.is_null()),
+                raw: raw.get(j).copied().flatten().map(String::from),
             }),
             _ => errors.push(format!("versions[{j}]: standard_version of content ontbreekt / standard_version or content missing")),
         }

@@ -79,11 +79,55 @@ pub(crate) struct Ready {
     pub id: AlgorithmId,
     pub org: OrgRef,
     pub versions: Vec<NewVersion>,
+    /// Per version: its content as JSON text when the file's text can be stored as it is.
+    pub raw: Vec<Option<String>>,
     pub published: bool,
 }
 
+/// The records of a file: read already, or (large exports and feeds) found in the file and read
+/// while they are checked.
+enum Items {
+    Read(Vec<Candidate>),
+    Split { bytes: Vec<u8>, offset: usize, split: formats::Split },
+}
+
+impl Items {
+    fn len(&self) -> usize {
+        match self {
+            Items::Read(c) => c.len(),
+            Items::Split { split, .. } => split.records.len(),
+        }
+    }
+}
+
+fn read_items(bytes: Vec<u8>) -> Result<(Format, Vec<String>, Items)> {
+    let offset = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    if bytes.len() > 1 << 20 {
+        if let Some(split) = formats::split_export(&bytes[offset..]) {
+            return Ok((split.format, vec![], Items::Split { bytes, offset, split }));
+        }
+    }
+    let parsed = parse(&bytes)?;
+    Ok((parsed.format, parsed.warnings, Items::Read(parsed.candidates)))
+}
+
+/// What the checking thread found, for the report.
+#[derive(Default)]
+struct Checked {
+    rejected: Vec<Rejected>,
+    incomplete: usize,
+    organisations_created: usize,
+    /// Position in the file of each record passed on, by ID.
+    index: HashMap<AlgorithmId, usize>,
+    /// Seconds from the start until the last record was checked.
+    done_at: f64,
+}
+
 /// Imports one file's bytes. `progress` is called with the number of records handled so far.
-/// The bytes are taken by value and freed as soon as they are parsed, so the memory is reused.
+///
+/// Reading, checking and writing run at once: a thread reads and checks the records in batches (each
+/// batch on all cores) and hands them to the store, which writes them while the next batch is checked,
+/// all in one transaction. Only a few batches are in memory at a time.
 pub async fn import_bytes(
     store: &dyn Store,
     bytes: Vec<u8>,
@@ -91,78 +135,67 @@ pub async fn import_bytes(
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<ImportReport> {
     let t0 = std::time::Instant::now();
-    let parsed = parse(&bytes)?;
-    drop(bytes);
+    let (format, warnings, items) = read_items(bytes)?;
     let t_read = t0.elapsed().as_secs_f64();
-    let total = parsed.candidates.len();
-    let mut report = ImportReport { format: parsed.format.name().to_string(), total, warnings: parsed.warnings, ..Default::default() };
-    let publish_all = parsed.format.is_published() || opts.publish;
-    let flat = matches!(parsed.format, Format::DownloadCsv | Format::DownloadXlsx);
+    let total = items.len();
+    let mut report = ImportReport { format: format.name().to_string(), total, warnings, ..Default::default() };
+    let publish_all = format.is_published() || opts.publish;
+    let flat = matches!(format, Format::DownloadCsv | Format::DownloadXlsx);
 
-    // 1. Check every record (in parallel: validation and sanitising are pure).
-    let checked: Vec<std::result::Result<Ready, Rejected>> =
-        parsed.candidates.into_par_iter().map(|c| check_candidate(c, opts, publish_all, false)).collect();
-    progress(total as u64 / 2, total as u64);
-
-    // 2. Duplicates inside the file, organisations, existing records.
-    let mut seen = HashSet::new();
-    let mut ready = Vec::with_capacity(checked.len());
-    for r in checked {
-        match r {
-            Ok(x) if !seen.insert(x.id) => report.rejected.push(Rejected {
-                index: x.index,
-                id: Some(x.id.to_string()),
-                name: x.versions.last().map(|v| v.content.name().to_string()),
-                reasons: vec!["id: komt vaker voor in dit bestand / appears more than once in this file".into()],
-            }),
-            Ok(x) => ready.push(x),
-            Err(rej) => report.rejected.push(rej),
-        }
-    }
-    let mut orgs: HashMap<String, i64> = store.organisations().await?.into_iter().map(|o| (o.code.clone(), o.id)).collect();
-    let mut org_by_name: HashMap<String, String> =
-        store.organisations().await?.into_iter().map(|o| (o.name.to_lowercase(), o.code)).collect();
-    let ids: Vec<AlgorithmId> = ready.iter().map(|r| r.id).collect();
-    let existing: HashMap<AlgorithmId, RecordMeta> = store.records(&ids).await?.into_iter().map(|m| (m.id, m)).collect();
-    let mut fresh = Vec::new();
-    let mut updates = Vec::new();
-    for r in ready {
-        let org_id = match resolve_org(store, &r.org, opts, &mut orgs, &mut org_by_name, &mut report).await {
-            Ok(id) => id,
-            Err(reason) => {
-                report.rejected.push(Rejected {
-                    index: r.index,
-                    id: Some(r.id.to_string()),
-                    name: r.versions.last().map(|v| v.content.name().to_string()),
-                    reasons: vec![reason],
-                });
-                continue;
+    let resolver = OrgResolver::new(store.organisations().await?, opts.org.clone());
+    let (send, receive) = std::sync::mpsc::sync_channel(2);
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let checker = {
+        let (opts, done) = (opts.clone(), done.clone());
+        tokio::task::spawn_blocking(move || check_all(items, &opts, publish_all, resolver, &send, &done, t0))
+    };
+    let stream = store.import_stream(total, receive);
+    tokio::pin!(stream);
+    let written = loop {
+        tokio::select! {
+            r = &mut stream => break r,
+            _ = tokio::time::sleep(std::time::Duration::from_millis(200)) => {
+                progress(done.load(std::sync::atomic::Ordering::Relaxed), total as u64)
             }
-        };
-        if r.versions.last().is_some_and(|v| !v.missing.is_empty()) {
-            report.incomplete += 1;
         }
-        match existing.get(&r.id).cloned() {
-            None => fresh.push(ImportRecord { id: r.id, org_id, versions: r.versions, published: r.published }),
-            Some(meta) if meta.org_id != org_id => report.rejected.push(Rejected {
-                index: r.index,
+    };
+    // The checker's error (a record that is not JSON) comes first: the store then saw the stream stop.
+    let checked = checker.await.map_err(|e| crate::error::ServiceError::Internal(format!("import: {e}")))??;
+    let written = written?;
+    report.imported = written.inserted;
+    report.rejected = checked.rejected;
+    report.incomplete = checked.incomplete;
+    report.organisations_created = checked.organisations_created;
+    let t_check = checked.done_at - t_read;
+
+    // Records the store held already: a changed one gets a new published version; an unchanged one is left alone.
+    let org_ids: HashMap<String, i64> = if written.existing.is_empty() {
+        HashMap::new()
+    } else {
+        store.organisations().await?.into_iter().map(|o| (o.code, o.id)).collect()
+    };
+    for (meta, r) in written.existing {
+        if org_ids.get(&r.org) != Some(&meta.org_id) {
+            report.rejected.push(Rejected {
+                index: checked.index.get(&r.id).copied().unwrap_or_default(),
                 id: Some(r.id.to_string()),
                 name: None,
                 reasons: vec!["id: hoort in het register al bij een andere organisatie / already belongs to another organisation".into()],
-            }),
-            Some(meta) => updates.push((meta, r)),
+            });
+            continue;
         }
-    }
-    let t_check = t0.elapsed().as_secs_f64() - t_read;
-    // 3. Write: new records all at once, in one transaction.
-    store.import_records(&fresh).await?;
-    report.imported = fresh.len();
-    // Freeing hundreds of thousands of parsed values takes a noticeable moment; do it off the caller's path.
-    std::thread::spawn(move || drop(fresh));
-    // 4. Existing records: a changed one gets a new published version; an unchanged one is left alone.
-    for (meta, r) in updates {
         let current = store.published(meta.id).await?;
         let Some(last) = r.versions.into_iter().last() else { continue };
+        let content = serde_json::from_str(&last.content).map_err(|e| crate::error::ServiceError::Internal(format!("import: {e}")))?;
+        let last = NewVersion {
+            standard_version: last.standard_version,
+            content: algoreg_standard::Content(content),
+            state: VersionState::Published,
+            missing: last.missing,
+            provenance: last.provenance,
+            created_at: last.created_at,
+            created_by: last.created_by,
+        };
         // A flat format (the downloads) that reads the same as the current version changes nothing:
         // re-importing a download must not replace formatted text by its flattened copy.
         let same = current.as_ref().is_some_and(|c| {
@@ -202,61 +235,182 @@ pub async fn import_bytes(
         report.updated += 1;
     }
     report.rejected.sort_by_key(|r| r.index);
-    report.seconds = Phases { read: t_read, check: t_check, write: t0.elapsed().as_secs_f64() - t_read - t_check };
+    let elapsed = t0.elapsed().as_secs_f64();
+    report.seconds = Phases { read: t_read, check: t_check, write: elapsed - t_read - t_check };
     progress(total as u64, total as u64);
     Ok(report)
 }
 
-async fn resolve_org(
-    store: &dyn Store,
-    org: &OrgRef,
+/// The checking thread: reads and checks the records batch by batch (each batch on all cores), leaves
+/// out duplicates, resolves organisations (new ones are created by the store in the same transaction)
+/// and hands each batch to the store.
+fn check_all(
+    items: Items,
     opts: &ImportOptions,
-    orgs: &mut HashMap<String, i64>,
-    by_name: &mut HashMap<String, String>,
-    report: &mut ImportReport,
-) -> std::result::Result<i64, String> {
-    let (code, name, org_type) = match org {
-        OrgRef::Code(c) => (Some(c.clone()), None, None),
-        OrgRef::Full(o) => (Some(o.code.clone()), Some(o.name.clone()), Some(o.clone())),
-        OrgRef::Name(n) => (by_name.get(&n.to_lowercase()).cloned(), Some(n.clone()), None),
-        OrgRef::None => match &opts.org {
-            Some(c) => (Some(c.clone()), None, None),
-            None => return Err("organization: geen organisatie; geef --org CODE / no organisation; give --org CODE".into()),
-        },
+    publish: bool,
+    mut orgs: OrgResolver,
+    send: &std::sync::mpsc::SyncSender<ImportMsg>,
+    done: &std::sync::atomic::AtomicU64,
+    t0: std::time::Instant,
+) -> Result<Checked> {
+    const BATCH: usize = 1024;
+    let total = items.len();
+    let mut out = Checked::default();
+    let (mut read, split) = match items {
+        Items::Read(c) => (Some(c.into_iter()), None),
+        Items::Split { bytes, offset, split } => (None, Some((bytes, offset, split))),
     };
-    if let Some(id) = code.as_ref().and_then(|c| orgs.get(c)) {
-        return Ok(*id);
-    }
-    let Some(name) = name else {
-        return Err(format!("organization: onbekende organisatiecode {:?} / unknown organisation code", code.unwrap_or_default()));
-    };
-    let new = match org_type {
-        Some(full) => full,
-        None => {
-            let base = code_from_name(&name);
-            let mut code = base.clone();
-            let mut n = 2;
-            while orgs.contains_key(&code) {
-                code = format!("{base}-{n}");
-                n += 1;
+    let mut start = 0;
+    while start < total {
+        let end = (start + BATCH).min(total);
+        let checked: Vec<std::result::Result<Streamable, Rejected>> = match (&mut read, &split) {
+            (Some(it), _) => it
+                .by_ref()
+                .take(end - start)
+                .collect::<Vec<_>>()
+                .into_par_iter()
+                .map(|c| check_candidate(c, opts, publish, false).map(streamable))
+                .collect(),
+            (None, Some((bytes, offset, split))) => (start..end)
+                .into_par_iter()
+                .map(|i| split.read(&bytes[*offset..], i, true).map(|c| check_candidate(c, opts, publish, false).map(streamable)))
+                .collect::<Result<_>>()?,
+            (None, None) => unreachable!("one of the two is set"),
+        };
+        let mut organisations = vec![];
+        let mut records = Vec::with_capacity(checked.len());
+        for r in checked {
+            let r = match r {
+                Ok(r) => r,
+                Err(rej) => {
+                    out.rejected.push(rej);
+                    continue;
+                }
+            };
+            if out.index.contains_key(&r.id) {
+                out.rejected.push(Rejected {
+                    index: r.index,
+                    id: Some(r.id.to_string()),
+                    name: r.name,
+                    reasons: vec!["id: komt vaker voor in dit bestand / appears more than once in this file".into()],
+                });
+                continue;
             }
-            NewOrganisation {
-                code,
-                name: name.clone(),
-                org_type: OrgType::guess_from_name(&name),
-                tooi: None,
-                flow: PublicationFlow::Central,
-                about: None,
-                contact: None,
-            }
+            let org = match orgs.resolve(&r.org, &mut organisations) {
+                Ok(code) => code,
+                Err(reason) => {
+                    out.rejected.push(Rejected { index: r.index, id: Some(r.id.to_string()), name: r.name, reasons: vec![reason] });
+                    continue;
+                }
+            };
+            out.index.insert(r.id, r.index);
+            out.incomplete += usize::from(r.incomplete);
+            records.push(StreamRecord { id: r.id, org, versions: r.versions, published: r.published });
         }
-    };
-    crate::orgs::check_new_organisation(&new).map_err(|e| format!("organisation: {e}"))?;
-    let created = store.create_organisation(&new).await.map_err(|e| format!("organisation: {e}"))?;
-    orgs.insert(created.code.clone(), created.id);
-    by_name.insert(created.name.to_lowercase(), created.code.clone());
-    report.organisations_created += 1;
-    Ok(created.id)
+        out.organisations_created += organisations.len();
+        done.store(end as u64, std::sync::atomic::Ordering::Relaxed);
+        if send.send(ImportMsg::Batch { organisations, records }).is_err() {
+            return Ok(out); // the store stopped; it reports why
+        }
+        start = end;
+    }
+    out.done_at = t0.elapsed().as_secs_f64();
+    let _ = send.send(ImportMsg::End);
+    Ok(out)
+}
+
+/// A checked record, ready for the store: each content written as JSON text (the file's own text when
+/// checking changed nothing), on the thread that checked it.
+struct Streamable {
+    index: usize,
+    id: AlgorithmId,
+    org: OrgRef,
+    name: Option<String>,
+    incomplete: bool,
+    versions: Vec<StreamVersion>,
+    published: bool,
+}
+
+fn streamable(r: Ready) -> Streamable {
+    let name = r.versions.last().map(|v| v.content.name().to_string());
+    let incomplete = r.versions.last().is_some_and(|v| !v.missing.is_empty());
+    let raw = r.raw.into_iter().chain(std::iter::repeat(None));
+    let versions = r
+        .versions
+        .into_iter()
+        .zip(raw)
+        .map(|(v, raw)| StreamVersion {
+            standard_version: v.standard_version,
+            // Writing a JSON object out cannot fail.
+            content: raw.unwrap_or_else(|| serde_json::to_string(&v.content).unwrap_or_default()),
+            missing: v.missing,
+            provenance: v.provenance,
+            created_at: v.created_at,
+            created_by: v.created_by,
+        })
+        .collect();
+    Streamable { index: r.index, id: r.id, org: r.org, name, incomplete, versions, published: r.published }
+}
+
+/// Finds the organisation of each imported record by code or name; organisations that the register
+/// does not hold yet are made up from what the file says, once each.
+struct OrgResolver {
+    codes: HashSet<String>,
+    by_name: HashMap<String, String>,
+    default: Option<String>,
+}
+
+impl OrgResolver {
+    fn new(known: Vec<Organisation>, default: Option<String>) -> OrgResolver {
+        let by_name = known.iter().map(|o| (o.name.to_lowercase(), o.code.clone())).collect();
+        OrgResolver { codes: known.into_iter().map(|o| o.code).collect(), by_name, default }
+    }
+
+    /// The organisation's code; a new organisation is added to `new`.
+    fn resolve(&mut self, org: &OrgRef, new: &mut Vec<NewOrganisation>) -> std::result::Result<String, String> {
+        let (code, name, full) = match org {
+            OrgRef::Code(c) => (Some(c.clone()), None, None),
+            OrgRef::Full(o) => (Some(o.code.clone()), Some(o.name.clone()), Some(o.clone())),
+            OrgRef::Name(n) => (self.by_name.get(&n.to_lowercase()).cloned(), Some(n.clone()), None),
+            OrgRef::None => match &self.default {
+                Some(c) => (Some(c.clone()), None, None),
+                None => return Err("organization: geen organisatie; geef --org CODE / no organisation; give --org CODE".into()),
+            },
+        };
+        if let Some(code) = code.as_ref().filter(|c| self.codes.contains(*c)) {
+            return Ok(code.clone());
+        }
+        let Some(name) = name else {
+            return Err(format!("organization: onbekende organisatiecode {:?} / unknown organisation code", code.unwrap_or_default()));
+        };
+        let org = match full {
+            Some(full) => full,
+            None => {
+                let base = code_from_name(&name);
+                let mut code = base.clone();
+                let mut n = 2;
+                while self.codes.contains(&code) {
+                    code = format!("{base}-{n}");
+                    n += 1;
+                }
+                NewOrganisation {
+                    code,
+                    name: name.clone(),
+                    org_type: OrgType::guess_from_name(&name),
+                    tooi: None,
+                    flow: PublicationFlow::Central,
+                    about: None,
+                    contact: None,
+                }
+            }
+        };
+        crate::orgs::check_new_organisation(&org).map_err(|e| format!("organisation: {e}"))?;
+        self.codes.insert(org.code.clone());
+        self.by_name.insert(org.name.to_lowercase(), org.code.clone());
+        let code = org.code.clone();
+        new.push(org);
+        Ok(code)
+    }
 }
 
 /// Checks one record. `strict` (harvesting): the newest version must meet every rule of its
@@ -278,6 +432,7 @@ pub(crate) fn check_candidate(c: Candidate, opts: &ImportOptions, publish: bool,
         }
     };
     let mut versions = Vec::with_capacity(c.versions.len());
+    let mut raw = Vec::with_capacity(c.versions.len());
     let last = c.versions.len().saturating_sub(1);
     for (i, v) in c.versions.into_iter().enumerate() {
         if strict && i == last {
@@ -301,6 +456,8 @@ pub(crate) fn check_candidate(c: Candidate, opts: &ImportOptions, publish: bool,
             }
         }
         missing.dedup();
+        // Checking changed nothing (same fields, same order, same values): the file's text is the content.
+        raw.push(v.raw.filter(|_| checked.content.0.len() == v.content.0.len() && checked.content.0.iter().eq(v.content.0.iter())));
         let mut provenance = v.provenance;
         if !findings.is_empty() {
             let p = provenance.get_or_insert_with(|| serde_json::json!({}));
@@ -322,7 +479,7 @@ pub(crate) fn check_candidate(c: Candidate, opts: &ImportOptions, publish: bool,
         reasons.push("versions: geen enkele versie / no version at all".into());
     }
     match (id, reasons.is_empty()) {
-        (Some(id), true) => Ok(Ready { index: c.index, id, org: c.org, versions, published: publish }),
+        (Some(id), true) => Ok(Ready { index: c.index, id, org: c.org, versions, raw, published: publish }),
         (id, _) => Err(Rejected { index: c.index, id: id.map(|i| i.to_string()).or(c.id), name, reasons }),
     }
 }

@@ -141,6 +141,7 @@ pub fn candidates(mut top: Map<String, Value>) -> (Vec<Candidate>, Vec<String>) 
                 content,
                 published_at,
                 provenance: Some(json!({"source": "site-data", "state": r.get("state")})),
+                raw: None,
             });
         }
         // Translations go with the Dutch version of the same time, or else the newest.

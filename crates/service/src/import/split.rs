@@ -60,16 +60,16 @@ fn skip_value(b: &[u8], i: usize) -> Option<usize> {
     }
 }
 
-/// For `{"...": ..., "<key>": [e1, e2, ...], ...}`: the span of the array (brackets included) and
-/// the span of each element.
-pub fn array_elements(b: &[u8], key: &[u8]) -> Option<(Range<usize>, Vec<Range<usize>>)> {
+/// The span of the value of `key` in the object that `b` holds (the whole of `b`, whitespace around
+/// allowed). `None` when `b` is not such an object, the key is missing or occurs twice, or any key is
+/// written with an escape (a parser decodes those, and both paths must agree on which value counts).
+pub fn member(b: &[u8], key: &[u8]) -> Option<Range<usize>> {
     let mut i = skip_ws(b, 0);
     if *b.get(i)? != b'{' {
         return None;
     }
     i += 1;
-    // The key must occur once: a JSON parser keeps the last of duplicate keys, and both paths must agree.
-    let mut found: Option<(Range<usize>, Vec<Range<usize>>)> = None;
+    let mut found = None;
     loop {
         i = skip_ws(b, i);
         match *b.get(i)? {
@@ -83,40 +83,54 @@ pub fn array_elements(b: &[u8], key: &[u8]) -> Option<(Range<usize>, Vec<Range<u
         }
         let key_end = skip_string(b, i)?;
         let k = &b[i + 1..key_end - 1];
+        if k.contains(&b'\\') {
+            return None;
+        }
         i = skip_ws(b, key_end);
         if *b.get(i)? != b':' {
             return None;
         }
         i = skip_ws(b, i + 1);
+        let end = skip_value(b, i)?;
         if k == key {
-            if found.is_some() || *b.get(i)? != b'[' {
+            if found.is_some() {
                 return None;
             }
-            let start = i;
-            let mut elems = vec![];
-            i = skip_ws(b, i + 1);
-            if *b.get(i)? == b']' {
-                found = Some((start..i + 1, elems));
-                i += 1;
-                continue;
-            }
-            loop {
-                i = skip_ws(b, i);
-                let end = skip_value(b, i)?;
-                elems.push(i..end);
-                i = skip_ws(b, end);
-                match *b.get(i)? {
-                    b',' => i += 1,
-                    b']' => break,
-                    _ => return None,
-                }
-            }
-            found = Some((start..i + 1, elems));
-            i += 1;
-            continue;
+            found = Some(i..end);
         }
-        i = skip_value(b, i)?;
+        i = end;
     }
+}
+
+/// The spans of the elements of the array at `span` in `b`.
+pub fn elements(b: &[u8], span: Range<usize>) -> Option<Vec<Range<usize>>> {
+    let mut i = span.start;
+    if *b.get(i)? != b'[' {
+        return None;
+    }
+    let mut elems = vec![];
+    i = skip_ws(b, i + 1);
+    if *b.get(i)? == b']' {
+        return (i + 1 == span.end).then_some(elems);
+    }
+    loop {
+        i = skip_ws(b, i);
+        let end = skip_value(b, i)?;
+        elems.push(i..end);
+        i = skip_ws(b, end);
+        match *b.get(i)? {
+            b',' => i += 1,
+            b']' => return (i + 1 == span.end).then_some(elems),
+            _ => return None,
+        }
+    }
+}
+
+/// The elements of the array under `key` in the top-level object: the array's span and each element's.
+pub fn array_elements(b: &[u8], key: &[u8]) -> Option<(Range<usize>, Vec<Range<usize>>)> {
+    let span = member(b, key)?;
+    let elems = elements(b, span.clone())?;
+    Some((span, elems))
 }
 
 #[cfg(test)]
@@ -158,6 +172,8 @@ mod tests {
             r#"{"a": "unterminated"#,
             r#"{"records": {"a": 1}}"#,
             r#"{"x": 1}"#,
+            r#"{"records": [1], "rec\u006frds": [2]}"#,
+            r#"{"records": [1], "records": [2]}"#,
         ] {
             assert!(array_elements(doc.as_bytes(), b"records").is_none(), "{doc}");
         }
@@ -183,6 +199,20 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn member_finds_what_a_parser_finds(fields in prop::collection::vec(("[a-z]{1,3}", value()), 0..8), pretty in any::<bool>()) {
+            let obj: serde_json::Map<String, Value> = fields.into_iter().collect();
+            let doc = Value::Object(obj.clone());
+            let text = if pretty { serde_json::to_string_pretty(&doc).unwrap() } else { serde_json::to_string(&doc).unwrap() };
+            for (k, v) in &obj {
+                let span = member(text.as_bytes(), k.as_bytes());
+                prop_assert!(span.is_some(), "{} in {}", k, text);
+                let back: Value = serde_json::from_str(&text[span.unwrap()]).unwrap();
+                prop_assert_eq!(&back, v);
+            }
+            prop_assert_eq!(member(text.as_bytes(), b"missing-key"), None);
+        }
+
         #[test]
         fn elements_parse_back_to_the_originals(before in value(), records in prop::collection::vec(value(), 0..8), after in value(), pretty in any::<bool>()) {
             let doc = json!({"before": before, "records": records, "after": after});

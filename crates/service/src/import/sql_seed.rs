@@ -272,6 +272,7 @@ pub fn candidates(bytes: &[u8]) -> Result<(Vec<Candidate>, Vec<String>), String>
                 content,
                 published_at: None,
                 provenance: Some(json!({"source": "register-seed-v0.1", "seed_id": id})),
+                raw: None,
             }],
             errors: vec![],
         });
