@@ -620,7 +620,13 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
             let app = App::new(Arc::new(SqliteStore::open_dir_single(&data.data).await?));
             let mut failed = false;
             for file in files {
-                let bytes = read_file(&file)?;
+                let bytes = algoreg_service::import::FileBytes::open(&file).map_err(|e| {
+                    ServiceError::bad(
+                        "file",
+                        format!("Kan {} niet lezen: {e}", file.display()),
+                        format!("Cannot read {}: {e}", file.display()),
+                    )
+                })?;
                 let bar = ProgressBar::new(0);
                 bar.set_style(
                     ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({per_sec})")

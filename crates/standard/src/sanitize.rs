@@ -24,24 +24,30 @@ fn builder() -> ammonia::Builder<'static> {
 /// Sanitises rich text to the allow-list. Text that is already in the exact form the sanitiser writes
 /// (bare allowed tags, well nested, only `&amp;`, `&lt;`, `&gt;` escapes) is returned as is without parsing.
 pub fn sanitize_rich_text(input: &str) -> String {
+    sanitize_rich_text_cow(input).into_owned()
+}
+
+/// As [`sanitize_rich_text`], borrowing the input when it is clean already.
+pub fn sanitize_rich_text_cow(input: &str) -> std::borrow::Cow<'_, str> {
     if already_clean(input) {
-        return input.to_string();
+        return std::borrow::Cow::Borrowed(input);
     }
-    CLEANER.with(|c| c.borrow().clean(input).to_string())
+    std::borrow::Cow::Owned(CLEANER.with(|c| c.borrow().clean(input).to_string()))
 }
 
 /// Whether `input` is exactly what the sanitiser would write for it: a fast path for stored and
 /// generated text. Anything unusual (attributes, other tags, odd nesting, other entities) says no.
 fn already_clean(input: &str) -> bool {
-    if !input.contains(['<', '>', '&']) {
+    let markup = |s: &str| memchr::memchr3(b'<', b'>', b'&', s.as_bytes());
+    if markup(input).is_none() {
         return true;
     }
-    if input.contains('\u{a0}') {
+    if memchr::memmem::find(input.as_bytes(), "\u{a0}".as_bytes()).is_some() {
         return false;
     }
     let mut stack: Vec<&str> = Vec::new();
     let mut rest = input;
-    while let Some(i) = rest.find(['<', '>', '&']) {
+    while let Some(i) = markup(rest) {
         let after = &rest[i..];
         if after.starts_with('>') {
             return false;
@@ -55,7 +61,7 @@ fn already_clean(input: &str) -> bool {
                 None => return false,
             }
         }
-        let Some(end) = after.find('>') else { return false };
+        let Some(end) = memchr::memchr(b'>', after.as_bytes()) else { return false };
         let tag = &after[1..end];
         rest = &after[end + 1..];
         match tag {
@@ -67,7 +73,9 @@ fn already_clean(input: &str) -> bool {
                 stack.push(tag);
             }
             "li" => {
-                if stack.last() == Some(&"li") {
+                // HTML parsing closes an open paragraph, and an open item not separated by a list
+                // (a `div` does not separate), before a new item.
+                if stack.contains(&"p") || stack.iter().rev().find(|t| **t != "div") == Some(&"li") {
                     return false;
                 }
                 stack.push(tag);
@@ -85,44 +93,44 @@ fn already_clean(input: &str) -> bool {
 
 /// Length in characters as a reader sees it: tags do not count, an entity counts as one character.
 pub fn text_len(input: &str) -> usize {
+    // Works on bytes: `<`, `>`, `&`, `;` and `#` are ASCII, so every cut falls between characters, and the
+    // plain text between markup is counted in characters at once.
+    let b = input.as_bytes();
     let mut n = 0;
-    let mut in_tag = false;
-    let mut chars = input.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '<' if !in_tag => {
-                // Only a real tag start counts as markup: `<` followed by a letter, `/` or `!`.
-                if chars.peek().is_some_and(|p| p.is_ascii_alphabetic() || *p == '/' || *p == '!') {
-                    in_tag = true;
-                } else {
-                    n += 1;
+    let mut i = 0;
+    while i < b.len() {
+        let Some(at) = memchr::memchr2(b'<', b'&', &b[i..]).map(|p| i + p) else {
+            n += input[i..].chars().count();
+            break;
+        };
+        n += input[i..at].chars().count();
+        if b[at] == b'<' {
+            // Only a real tag start counts as markup: `<` followed by a letter, `/` or `!`.
+            if b.get(at + 1).is_some_and(|p| p.is_ascii_alphabetic() || *p == b'/' || *p == b'!') {
+                match memchr::memchr(b'>', &b[at + 1..]) {
+                    Some(p) => i = at + 1 + p + 1,
+                    None => break, // an unclosed tag: the rest is markup
                 }
-            }
-            '>' if in_tag => in_tag = false,
-            '&' if !in_tag => {
-                // Skip a well-formed entity body so that it counts once.
-                let look = chars.clone();
-                let mut len = 0;
-                let mut ok = false;
-                for p in look {
-                    if p == ';' {
-                        ok = len > 0;
-                        break;
-                    }
-                    if !(p.is_ascii_alphanumeric() || p == '#') || len > 10 {
-                        break;
-                    }
-                    len += 1;
-                }
-                if ok {
-                    for _ in 0..=len {
-                        chars.next();
-                    }
-                }
+            } else {
                 n += 1;
+                i = at + 1;
             }
-            _ if in_tag => {}
-            _ => n += 1,
+        } else {
+            // Skip a well-formed entity body so that it counts once.
+            let mut len = 0;
+            let mut ok = false;
+            for &p in &b[at + 1..] {
+                if p == b';' {
+                    ok = len > 0;
+                    break;
+                }
+                if !(p.is_ascii_alphanumeric() || p == b'#') || len > 10 {
+                    break;
+                }
+                len += 1;
+            }
+            n += 1;
+            i = if ok { at + len + 2 } else { at + 1 };
         }
     }
     n
@@ -194,6 +202,51 @@ fn decode_entity(name: &str) -> Option<char> {
 
 #[cfg(test)]
 mod tests {
+    /// The character-by-character count that [`text_len`] must agree with.
+    fn text_len_reference(input: &str) -> usize {
+        let mut n = 0;
+        let mut in_tag = false;
+        let mut chars = input.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '<' if !in_tag => {
+                    // Only a real tag start counts as markup: `<` followed by a letter, `/` or `!`.
+                    if chars.peek().is_some_and(|p| p.is_ascii_alphabetic() || *p == '/' || *p == '!') {
+                        in_tag = true;
+                    } else {
+                        n += 1;
+                    }
+                }
+                '>' if in_tag => in_tag = false,
+                '&' if !in_tag => {
+                    // Skip a well-formed entity body so that it counts once.
+                    let look = chars.clone();
+                    let mut len = 0;
+                    let mut ok = false;
+                    for p in look {
+                        if p == ';' {
+                            ok = len > 0;
+                            break;
+                        }
+                        if !(p.is_ascii_alphanumeric() || p == '#') || len > 10 {
+                            break;
+                        }
+                        len += 1;
+                    }
+                    if ok {
+                        for _ in 0..=len {
+                            chars.next();
+                        }
+                    }
+                    n += 1;
+                }
+                _ if in_tag => {}
+                _ => n += 1,
+            }
+        }
+        n
+    }
+
     use super::*;
     use proptest::prelude::*;
 
@@ -233,6 +286,16 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn text_len_counts_as_the_reference(s in "(<p>|</p>|<a href=\"x\">|<|>|< p|<!--|&amp;|&#233;|&x|&;|&abcdefghijklm;|;|#|é|€|🙂|[a-z ]{0,4}){0,16}") {
+            prop_assert_eq!(text_len(&s), text_len_reference(&s));
+        }
+
+        #[test]
+        fn text_len_counts_any_text_as_the_reference(s in "\\PC{0,40}") {
+            prop_assert_eq!(text_len(&s), text_len_reference(&s));
+        }
+
         #[test]
         fn sanitising_is_idempotent(s in "(<p>|</p>|<a href=\"https://x.nl/?a=1&b=2\">|</a>|<script>|<b>|&amp;|&|<|>|[a-zé ]{0,5}){0,12}") {
             let once = sanitize_rich_text(&s);

@@ -3,7 +3,7 @@
 
 use crate::content::Content;
 use crate::fields::{FieldDef, FieldKind, Lang};
-use crate::sanitize::{sanitize_rich_text, text_len};
+use crate::sanitize::{sanitize_rich_text_cow, text_len};
 use crate::versions::StandardVersion;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -143,23 +143,45 @@ pub fn missing_required(version: StandardVersion, content: &Content) -> Vec<&'st
 
 /// Normalises and collects every problem, without stopping at the first.
 pub fn check(version: StandardVersion, input: &Content, mode: Mode) -> Checked {
-    let mut ordered = Map::new();
-    let mut errors = Vec::new();
+    check_owned(version, input.clone(), mode).0
+}
+
+/// As [`check`], taking the content, so that values which need no change are moved rather than copied.
+/// Also says whether the result is exactly the input: the same fields in the same order with the same
+/// values (then a copy of the input's text is a copy of the result's).
+pub fn check_owned(version: StandardVersion, input: Content, mode: Mode) -> (Checked, bool) {
     let strict = version.is_writable();
-    // Walk the standard's fields, so that the output keeps the standard's order whatever the input had.
-    for def in version.fields() {
-        if let Some(value) = input.0.get(def.key) {
-            if let Some(v) = check_field(def, value, strict, &mut errors) {
-                ordered.insert(def.key.to_string(), v);
-            }
-        }
-    }
-    for key in input.0.keys() {
-        if version.field(key).is_none() {
+    let fields = version.fields();
+    let mut errors = Vec::new();
+    let mut unchanged = true;
+    let mut input = input.0;
+    // Each value is checked in place; `kept` says where each field goes in the standard (none: dropped).
+    let mut kept: Vec<Option<usize>> = Vec::with_capacity(input.len());
+    let mut last = 0;
+    for (key, value) in input.iter_mut() {
+        let Some(pos) = fields.iter().position(|d| d.key == key) else {
             errors.push(FieldError::new(key.clone(), Rule::UnknownField));
+            unchanged = false;
+            kept.push(None);
+            continue;
+        };
+        let (out, same) = check_field_owned(&fields[pos], std::mem::take(value), strict, &mut errors);
+        unchanged &= same && pos >= last;
+        last = pos;
+        if let Some(v) = out {
+            *value = v;
         }
+        kept.push(out_pos(pos, value));
     }
-    let content = Content(ordered);
+    // Unchanged: the input is the result as it is. Otherwise the kept fields in the standard's order.
+    let content = if unchanged {
+        Content(input)
+    } else {
+        let mut fields: Vec<(usize, String, Value)> =
+            input.into_iter().zip(kept).filter_map(|((k, v), pos)| pos.map(|p| (p, k, v))).collect();
+        fields.sort_by_key(|(pos, _, _)| *pos);
+        Content(fields.into_iter().map(|(_, k, v)| (k, v)).collect())
+    };
     if let (Some(b), Some(e)) = (content.str("begin_date"), content.str("end_date")) {
         if is_year_month(b) && is_year_month(e) && e < b {
             errors.push(FieldError::new("end_date", Rule::EndBeforeBegin));
@@ -173,17 +195,76 @@ pub fn check(version: StandardVersion, input: &Content, mode: Mode) -> Checked {
     // Report in the standard's order.
     let pos = |f: &str| {
         let base = f.split('[').next().unwrap_or(f);
-        version.fields().iter().position(|d| d.key == base).unwrap_or(usize::MAX)
+        fields.iter().position(|d| d.key == base).unwrap_or(usize::MAX)
     };
     errors.sort_by_key(|e| pos(&e.field));
-    Checked { content, errors }
+    (Checked { content, errors }, unchanged)
 }
 
-fn check_field(def: &FieldDef, value: &Value, strict: bool, errors: &mut Vec<FieldError>) -> Option<Value> {
+/// Where a checked field goes: its position in the standard, or none when it was dropped (left null).
+fn out_pos(pos: usize, value: &Value) -> Option<usize> {
+    (!value.is_null()).then_some(pos)
+}
+
+/// Checks one field's value, taking it: returns the normalised value (none when empty) and whether it
+/// is the input unchanged.
+fn check_field_owned(def: &FieldDef, value: Value, strict: bool, errors: &mut Vec<FieldError>) -> (Option<Value>, bool) {
     let key = def.key;
     match (def.kind, value) {
-        (_, Value::Null) => None,
-        (FieldKind::MultiChoice(list), _) => {
+        (_, Value::Null) => (None, false),
+        (FieldKind::MultiChoice(_) | FieldKind::List | FieldKind::Links { .. }, value) => {
+            let out = check_list_field(def, &value, strict, errors);
+            let same = out.as_ref() == Some(&value);
+            (out, same)
+        }
+        (_, Value::String(input)) => {
+            let trimmed = input.trim();
+            if trimmed.is_empty() {
+                return (None, false);
+            }
+            let cleaned = match def.kind {
+                FieldKind::RichText => sanitize_rich_text_cow(trimmed),
+                _ => std::borrow::Cow::Borrowed(trimmed),
+            };
+            let mut same = matches!(cleaned, std::borrow::Cow::Borrowed(_)) && trimmed.len() == input.len();
+            let changed = if same { None } else { Some(cleaned.into_owned()) };
+            let s = changed.unwrap_or(input);
+            if let Some(max) = def.max_len {
+                let n = text_len_of(def.kind, &s);
+                if n > max {
+                    errors.push(FieldError::new(key, Rule::MaxLength { max, actual: n }));
+                }
+            }
+            match def.kind {
+                FieldKind::Choice(list) => match canonical(list, &s) {
+                    Some(c) => {
+                        same &= c == s;
+                        return (Some(Value::String(if c == s { s } else { c.to_string() })), same);
+                    }
+                    None if strict => errors.push(FieldError::new(key, not_in(list))),
+                    None => {}
+                },
+                FieldKind::Url if strict && !is_web_url(&s) => errors.push(FieldError::new(key, Rule::Url)),
+                FieldKind::ContactPoint if strict && !is_contact_point(&s) => errors.push(FieldError::new(key, Rule::ContactPoint)),
+                FieldKind::YearMonth if strict && !is_year_month(&s) => errors.push(FieldError::new(key, Rule::YearMonth)),
+                _ => {}
+            }
+            (Some(Value::String(s)), same)
+        }
+        // Older records sometimes hold a list here; keep it readable.
+        (FieldKind::Choice(_), value @ Value::Array(_)) if !strict => (Some(value), true),
+        _ => {
+            errors.push(FieldError::new(key, Rule::Type { expected: "string" }));
+            (None, false)
+        }
+    }
+}
+
+/// The fields that hold lists: choices from a code list, plain lists, and links.
+fn check_list_field(def: &FieldDef, value: &Value, strict: bool, errors: &mut Vec<FieldError>) -> Option<Value> {
+    let key = def.key;
+    match def.kind {
+        FieldKind::MultiChoice(list) => {
             let items = match strings_of(value) {
                 Some(items) => items,
                 None => {
@@ -207,52 +288,17 @@ fn check_field(def: &FieldDef, value: &Value, strict: bool, errors: &mut Vec<Fie
             }
             (!seen.is_empty()).then(|| Value::Array(seen.into_iter().map(Value::String).collect()))
         }
-        (FieldKind::List, _) => {
+        FieldKind::List => {
             let Some(items) = strings_of(value) else {
                 errors.push(FieldError::new(key, Rule::Type { expected: "list of strings" }));
                 return None;
             };
             (!items.is_empty()).then(|| Value::Array(items.into_iter().map(Value::String).collect()))
         }
-        (FieldKind::Links { title_max, link_max, link_required, .. }, _) => {
+        FieldKind::Links { title_max, link_max, link_required, .. } => {
             check_links(key, value, title_max, link_max, link_required, strict, errors)
         }
-        (_, Value::String(s)) => {
-            let s = s.trim();
-            if s.is_empty() {
-                return None;
-            }
-            let s = match def.kind {
-                FieldKind::RichText => sanitize_rich_text(s),
-                _ => s.to_string(),
-            };
-            if let Some(max) = def.max_len {
-                let n = text_len_of(def.kind, &s);
-                if n > max {
-                    errors.push(FieldError::new(key, Rule::MaxLength { max, actual: n }));
-                }
-            }
-            match def.kind {
-                FieldKind::Choice(list) => match canonical(list, &s) {
-                    Some(c) => return Some(Value::String(c.to_string())),
-                    None if strict => errors.push(FieldError::new(key, not_in(list))),
-                    None => {}
-                },
-                FieldKind::Url if strict && !is_web_url(&s) => errors.push(FieldError::new(key, Rule::Url)),
-                FieldKind::ContactPoint if strict && !is_contact_point(&s) => errors.push(FieldError::new(key, Rule::ContactPoint)),
-                FieldKind::YearMonth if strict && !is_year_month(&s) => errors.push(FieldError::new(key, Rule::YearMonth)),
-                _ => {}
-            }
-            Some(Value::String(s))
-        }
-        (FieldKind::Choice(_), Value::Array(a)) if !strict => {
-            // Older records sometimes hold a list here; keep it readable.
-            Some(Value::Array(a.clone()))
-        }
-        _ => {
-            errors.push(FieldError::new(key, Rule::Type { expected: "string" }));
-            None
-        }
+        _ => None,
     }
 }
 
@@ -358,6 +404,9 @@ fn not_in(list: &[&str]) -> Rule {
 
 /// An absolute http(s) URL with a host.
 pub fn is_web_url(s: &str) -> bool {
+    if plain_web_url(s) {
+        return true;
+    }
     match url::Url::parse(s) {
         Ok(u) => {
             matches!(u.scheme(), "http" | "https")
@@ -366,6 +415,21 @@ pub fn is_web_url(s: &str) -> bool {
         }
         Err(_) => false,
     }
+}
+
+/// A fast yes for the common case that the URL parser would accept anyway: `http(s)://` and a host of
+/// lower-case ASCII labels (a letter first in the last one, no punycode), then printable ASCII without
+/// spaces. Anything else goes to the parser. Property-tested against it.
+fn plain_web_url(s: &str) -> bool {
+    let Some(rest) = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://")) else { return false };
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (host, tail) = rest.split_at(host_end);
+    host.contains('.')
+        && !host.contains("xn--")
+        && host.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'.')
+        && host.split('.').all(|label| !label.is_empty())
+        && host.rsplit('.').next().is_some_and(|last| last.as_bytes()[0].is_ascii_lowercase())
+        && tail.bytes().all(|c| c.is_ascii_graphic() && !matches!(c, b'\\' | b'"' | b'<' | b'>' | b'`' | b'{' | b'}' | b'|' | b'^'))
 }
 
 /// A plain e-mail address (`local@domain.tld`), with or without `mailto:`.
@@ -401,7 +465,68 @@ pub fn is_year_month(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
     use serde_json::json;
+
+    fn field_value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            Just(Value::Null),
+            "( |<p>|</p>|<script>|&amp;|&|Gemeente|In gebruik|in gebruik|https://x.nl|2024-01|[a-z]{0,3}){0,5}".prop_map(Value::String),
+            prop::collection::vec("( |Verkeer|verkeer|[a-z]{0,3}){0,2}", 0..3).prop_map(|v| json!(v)),
+            Just(json!([{"title": "Wet", "link": "https://wetten.nl"}])),
+            Just(json!([{"title": " Wet ", "link": null}])),
+            Just(json!(42)),
+        ]
+    }
+
+    #[test]
+    fn plain_web_url_takes_the_common_case_only() {
+        for yes in
+            ["https://www.gemeente.nl/algoritmes?id=1#top", "http://wetten.overheid.nl/BWBR0005537/2024-01-01", "https://a-b.example.nl"]
+        {
+            assert!(plain_web_url(yes) && is_web_url(yes), "{yes}");
+        }
+        for other in [
+            "https://1.2.3.4/",
+            "https://xn--bcher-kva.example/",
+            "https://WWW.example.nl",
+            "https://example.nl:8080/",
+            "https://localhost/",
+            "https://ex ample.nl",
+        ] {
+            assert!(!plain_web_url(other), "{other}");
+        }
+        assert!(is_web_url("https://WWW.example.nl") && is_web_url("https://example.nl:8080/"), "the parser still decides the rest");
+    }
+
+    proptest! {
+        /// The fast path never says yes where the URL parser says no.
+        #[test]
+        fn plain_web_url_agrees_with_the_parser(s in "(https?://|http:/|ftp://)?([a-z0-9]{0,4}|xn--[a-z]{0,3}|-|\\.|\\.\\.|:80|:99999|@){0,5}(/|\\?|#)?([a-zA-Z0-9]|%|%2|%zz|/|\\?|=|&| |\\\\|<|\\||~|\\.){0,8}") {
+            if plain_web_url(&s) {
+                let parsed = url::Url::parse(&s);
+                prop_assert!(parsed.is_ok(), "{}", s);
+                let u = parsed.unwrap();
+                prop_assert!(matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| h.contains('.')), "{}", s);
+            }
+        }
+
+        /// The result is in the standard's order, and "unchanged" means exactly the input.
+        #[test]
+        fn check_owned_says_truly_whether_anything_changed(picks in prop::collection::vec((0usize..60, field_value()), 0..12)) {
+            let keys: Vec<&str> = StandardVersion::CURRENT.fields().iter().map(|f| f.key).chain(["unknown_a", "unknown_b"]).collect();
+            let input = Content(picks.into_iter().map(|(i, v)| (keys[i % keys.len()].to_string(), v)).collect());
+            let (owned, unchanged) = check_owned(StandardVersion::CURRENT, input.clone(), Mode::Draft);
+            let order: Vec<&String> = owned.content.0.keys().collect();
+            let positions: Vec<usize> = order.iter().map(|k| keys.iter().position(|x| x == k).unwrap()).collect();
+            prop_assert!(positions.windows(2).all(|w| w[0] < w[1]), "standard order");
+            if unchanged {
+                prop_assert!(owned.content.0.iter().eq(input.0.iter()), "unchanged means the same fields, order and values");
+            } else {
+                prop_assert!(!owned.content.0.iter().eq(input.0.iter()) || owned.errors.iter().any(|e| e.rule == Rule::UnknownField));
+            }
+        }
+    }
 
     fn content(v: Value) -> Content {
         Content(v.as_object().unwrap().clone())

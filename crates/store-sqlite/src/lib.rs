@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rows::*;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
+use sqlx::{Arguments, QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -74,6 +74,10 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(15))
+            // Pages of 16 KiB (for a new file; an existing one keeps its size): a row holds a whole
+            // registration (kilobytes), so larger pages mean fewer splits and fewer writes. Measured in
+            // docs/BENCHMARKS.md.
+            .page_size(16384)
             .pragma("cache_size", "-131072")
             .pragma("temp_store", "memory")
             // Deleted content is overwritten, so erased personal data leaves no trace in the file.
@@ -244,6 +248,8 @@ async fn import_streamed(
         .iter()
         .map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1)))
         .collect();
+    // Into an empty register nothing can exist already; otherwise each batch asks.
+    let empty: bool = sqlx::query("SELECT NOT EXISTS (SELECT 1 FROM records)").fetch_one(&mut *tx).await.map_err(backend)?.get(0);
     let now = ts(&Utc::now());
     let mut outcome = StreamOutcome::default();
     let mut ended = false;
@@ -257,7 +263,7 @@ async fn import_streamed(
             orgs.insert(o.code.clone(), id);
         }
         let mut existing: std::collections::HashMap<String, RecordMeta> = std::collections::HashMap::new();
-        for chunk in records.chunks(500) {
+        for chunk in records.chunks(500).filter(|_| !empty) {
             let mut q = QueryBuilder::<Sqlite>::new("SELECT * FROM records WHERE id IN (");
             let mut sep = q.separated(", ");
             for r in chunk {
@@ -395,56 +401,75 @@ async fn insert_chunk(tx: &mut Transaction<'_, Sqlite>, chunk: &[&ImportRecord],
 
 /// Inserts new records (at most a few hundred) with their version rows, history and outbox rows.
 async fn insert_rows(tx: &mut Transaction<'_, Sqlite>, chunk: &[NewRecordRow], rows: Vec<VersionRow>, now: &str) -> Result<()> {
-    let mut q = QueryBuilder::<Sqlite>::new(
-        "INSERT INTO records (id, org_id, created_at, latest_version, latest_state, published_version, first_published_at) ",
-    );
-    q.push_values(chunk, |mut b, r| {
+    let records =
+        "INSERT INTO records (id, org_id, created_at, latest_version, latest_state, published_version, first_published_at) VALUES ";
+    insert_many(tx, records, 7, chunk.iter().collect(), |a, r| {
         let state = if r.published { VersionState::Published } else { VersionState::Draft };
-        b.push_bind(r.id.clone())
-            .push_bind(r.org_id)
-            .push_bind(r.created_at.clone())
-            .push_bind(r.versions)
-            .push_bind(state.code())
-            .push_bind(r.published.then_some(r.versions))
-            .push_bind(r.published.then(|| r.created_at.clone()));
-    });
-    q.build().execute(&mut **tx).await.map_err(backend)?;
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let vchunk: Vec<VersionRow> = rows.by_ref().take(300).collect();
-        let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO history (record_id, version, action, actor, at) ");
-        q.push_values(&vchunk, |mut b, v| {
-            b.push_bind(v.record_id.clone())
-                .push_bind(v.number)
-                .push_bind("import")
-                .push_bind(v.created_by.clone())
-                .push_bind(v.created_at.clone());
-        });
-        q.build().execute(&mut **tx).await.map_err(backend)?;
-        let mut q = QueryBuilder::<Sqlite>::new(
-            "INSERT INTO versions (record_id, number, state, standard_version, content, missing, provenance, created_at, created_by, published_at) ",
-        );
-        q.push_values(vchunk, |mut b, v| {
-            b.push_bind(v.record_id)
-                .push_bind(v.number)
-                .push_bind(v.state)
-                .push_bind(v.standard_version)
-                .push_bind(v.content)
-                .push_bind(v.missing)
-                .push_bind(v.provenance)
-                .push_bind(v.created_at)
-                .push_bind(v.created_by)
-                .push_bind(v.published_at);
-        });
-        q.build().execute(&mut **tx).await.map_err(backend)?;
-    }
-    let public: Vec<&NewRecordRow> = chunk.iter().filter(|r| r.published).collect();
-    if !public.is_empty() {
-        let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO outbox (record_id, at) ");
-        q.push_values(public, |mut b, r| {
-            b.push_bind(r.id.clone()).push_bind(now.to_string());
-        });
-        q.build().execute(&mut **tx).await.map_err(backend)?;
+        Arguments::add(a, r.id.clone())?;
+        Arguments::add(a, r.org_id)?;
+        Arguments::add(a, r.created_at.clone())?;
+        Arguments::add(a, r.versions)?;
+        Arguments::add(a, state.code())?;
+        Arguments::add(a, r.published.then_some(r.versions))?;
+        Arguments::add(a, r.published.then(|| r.created_at.clone()))
+    })
+    .await?;
+    let history = "INSERT INTO history (record_id, version, action, actor, at) VALUES ";
+    insert_many(tx, history, 5, rows.iter().collect(), |a, v| {
+        Arguments::add(a, v.record_id.clone())?;
+        Arguments::add(a, v.number)?;
+        Arguments::add(a, "import")?;
+        Arguments::add(a, v.created_by.clone())?;
+        Arguments::add(a, v.created_at.clone())
+    })
+    .await?;
+    let versions = "INSERT INTO versions (record_id, number, state, standard_version, content, missing, provenance, created_at, created_by, published_at) VALUES ";
+    insert_many(tx, versions, 10, rows, |a, v| {
+        Arguments::add(a, v.record_id)?;
+        Arguments::add(a, v.number)?;
+        Arguments::add(a, v.state)?;
+        Arguments::add(a, v.standard_version)?;
+        Arguments::add(a, v.content)?;
+        Arguments::add(a, v.missing)?;
+        Arguments::add(a, v.provenance)?;
+        Arguments::add(a, v.created_at)?;
+        Arguments::add(a, v.created_by)?;
+        Arguments::add(a, v.published_at)
+    })
+    .await?;
+    let outbox = "INSERT INTO outbox (record_id, at) VALUES ";
+    insert_many(tx, outbox, 2, chunk.iter().filter(|r| r.published).collect(), |a, r| {
+        Arguments::add(a, r.id.clone())?;
+        Arguments::add(a, now.to_string())
+    })
+    .await
+}
+
+type BindResult = std::result::Result<(), sqlx::error::BoxDynError>;
+
+/// Inserts `items` with multi-row statements of a few fixed lengths: pieces of 256 rows, the rest in
+/// powers of two. The connection's statement cache then keeps every statement prepared; a statement of
+/// a new length would be parsed and planned anew each time.
+async fn insert_many<'a, T>(
+    tx: &mut Transaction<'_, Sqlite>,
+    head: &str,
+    columns: usize,
+    items: Vec<T>,
+    mut bind: impl FnMut(&mut sqlx::sqlite::SqliteArguments<'a>, T) -> BindResult,
+) -> Result<()> {
+    let mut items = items.into_iter();
+    let mut left = items.len();
+    while left > 0 {
+        let piece = if left >= 256 { 256 } else { 1 << left.ilog2() };
+        left -= piece;
+        let row = format!("({})", vec!["?"; columns].join(","));
+        let sql = format!("{head}{}", vec![row; piece].join(","));
+        let mut args = sqlx::sqlite::SqliteArguments::default();
+        args.reserve(piece * columns, 0);
+        for item in items.by_ref().take(piece) {
+            bind(&mut args, item).map_err(|e| StoreError::Backend(e.to_string()))?;
+        }
+        sqlx::query_with(&sql, args).execute(&mut **tx).await.map_err(backend)?;
     }
     Ok(())
 }

@@ -435,8 +435,8 @@ fn export_parallel(bytes: &[u8]) -> Option<Parsed> {
 
 /// The JSON text of each version's content in one record's text, when it can be found unambiguously.
 fn raw_contents(record: &[u8]) -> Option<Vec<Option<&str>>> {
-    use super::split::{elements, member};
-    let versions = elements(record, member(record, b"versions")?)?;
+    use super::split::{array_elements, member};
+    let (_, versions) = array_elements(record, b"versions")?;
     Some(
         versions
             .into_iter()

@@ -84,11 +84,52 @@ pub(crate) struct Ready {
     pub published: bool,
 }
 
+/// The bytes of an import file: in memory, or the file mapped into memory.
+pub enum FileBytes {
+    Owned(Vec<u8>),
+    Mapped(memmap2::Mmap),
+}
+
+impl FileBytes {
+    /// Maps a file into memory, read-only. For large files this saves copying them into fresh memory
+    /// (which costs more than the reading itself); small or unmappable files are read.
+    pub fn open(path: &std::path::Path) -> std::io::Result<FileBytes> {
+        let file = std::fs::File::open(path)?;
+        if file.metadata()?.len() < 1 << 20 {
+            return std::fs::read(path).map(FileBytes::Owned);
+        }
+        // SAFETY: the mapping is private and read-only, and `FileBytes` hands out only shared slices of
+        // it. Another process that changes the file during the import changes what is read (every record
+        // is checked all the same); one that truncates it can end the process with SIGBUS, as for any
+        // tool that maps its input.
+        match unsafe { memmap2::Mmap::map(&file) } {
+            Ok(map) => Ok(FileBytes::Mapped(map)),
+            Err(_) => std::fs::read(path).map(FileBytes::Owned),
+        }
+    }
+}
+
+impl std::ops::Deref for FileBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            FileBytes::Owned(v) => v,
+            FileBytes::Mapped(m) => m,
+        }
+    }
+}
+
+impl From<Vec<u8>> for FileBytes {
+    fn from(v: Vec<u8>) -> FileBytes {
+        FileBytes::Owned(v)
+    }
+}
+
 /// The records of a file: read already, or (large exports and feeds) found in the file and read
 /// while they are checked.
 enum Items {
     Read(Vec<Candidate>),
-    Split { bytes: Vec<u8>, offset: usize, split: formats::Split },
+    Split { bytes: FileBytes, offset: usize, split: formats::Split },
 }
 
 impl Items {
@@ -100,7 +141,7 @@ impl Items {
     }
 }
 
-fn read_items(bytes: Vec<u8>) -> Result<(Format, Vec<String>, Items)> {
+fn read_items(bytes: FileBytes) -> Result<(Format, Vec<String>, Items)> {
     let offset = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
     if bytes.len() > 1 << 20 {
         if let Some(split) = formats::split_export(&bytes[offset..]) {
@@ -130,12 +171,12 @@ struct Checked {
 /// all in one transaction. Only a few batches are in memory at a time.
 pub async fn import_bytes(
     store: &dyn Store,
-    bytes: Vec<u8>,
+    bytes: impl Into<FileBytes>,
     opts: &ImportOptions,
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<ImportReport> {
     let t0 = std::time::Instant::now();
-    let (format, warnings, items) = read_items(bytes)?;
+    let (format, warnings, items) = read_items(bytes.into())?;
     let t_read = t0.elapsed().as_secs_f64();
     let total = items.len();
     let mut report = ImportReport { format: format.name().to_string(), total, warnings, ..Default::default() };
@@ -441,7 +482,7 @@ pub(crate) fn check_candidate(c: Candidate, opts: &ImportOptions, publish: bool,
                 reasons.push(format!("{}: {} / {}", e.field, e.message(algoreg_standard::Lang::Nl), e.message(algoreg_standard::Lang::En)));
             }
         }
-        let checked = validate::check(v.standard_version, &v.content, Mode::Draft);
+        let (checked, unchanged) = validate::check_owned(v.standard_version, v.content, Mode::Draft);
         for e in checked.structural().filter(|_| !(strict && i == last)) {
             reasons.push(format!("{}: {} / {}", e.field, e.message(algoreg_standard::Lang::Nl), e.message(algoreg_standard::Lang::En)));
         }
@@ -457,7 +498,7 @@ pub(crate) fn check_candidate(c: Candidate, opts: &ImportOptions, publish: bool,
         }
         missing.dedup();
         // Checking changed nothing (same fields, same order, same values): the file's text is the content.
-        raw.push(v.raw.filter(|_| checked.content.0.len() == v.content.0.len() && checked.content.0.iter().eq(v.content.0.iter())));
+        raw.push(v.raw.filter(|_| unchanged));
         let mut provenance = v.provenance;
         if !findings.is_empty() {
             let p = provenance.get_or_insert_with(|| serde_json::json!({}));

@@ -64,6 +64,12 @@ fn skip_value(b: &[u8], i: usize) -> Option<usize> {
 /// allowed). `None` when `b` is not such an object, the key is missing or occurs twice, or any key is
 /// written with an escape (a parser decodes those, and both paths must agree on which value counts).
 pub fn member(b: &[u8], key: &[u8]) -> Option<Range<usize>> {
+    scan_member(b, key, |i| skip_value(b, i))
+}
+
+/// Walks the object in `b`; the value of `key` is passed over by `on_key` (which returns where it
+/// ends), every other value by [`skip_value`].
+fn scan_member(b: &[u8], key: &[u8], mut on_key: impl FnMut(usize) -> Option<usize>) -> Option<Range<usize>> {
     let mut i = skip_ws(b, 0);
     if *b.get(i)? != b'{' {
         return None;
@@ -91,27 +97,29 @@ pub fn member(b: &[u8], key: &[u8]) -> Option<Range<usize>> {
             return None;
         }
         i = skip_ws(b, i + 1);
-        let end = skip_value(b, i)?;
-        if k == key {
+        let end = if k == key {
             if found.is_some() {
                 return None;
             }
+            let end = on_key(i)?;
             found = Some(i..end);
-        }
+            end
+        } else {
+            skip_value(b, i)?
+        };
         i = end;
     }
 }
 
-/// The spans of the elements of the array at `span` in `b`.
-pub fn elements(b: &[u8], span: Range<usize>) -> Option<Vec<Range<usize>>> {
-    let mut i = span.start;
-    if *b.get(i)? != b'[' {
+/// The elements of the array that starts at `start`, and where the array ends.
+fn array_at(b: &[u8], start: usize) -> Option<(usize, Vec<Range<usize>>)> {
+    if *b.get(start)? != b'[' {
         return None;
     }
     let mut elems = vec![];
-    i = skip_ws(b, i + 1);
+    let mut i = skip_ws(b, start + 1);
     if *b.get(i)? == b']' {
-        return (i + 1 == span.end).then_some(elems);
+        return Some((i + 1, elems));
     }
     loop {
         i = skip_ws(b, i);
@@ -120,17 +128,22 @@ pub fn elements(b: &[u8], span: Range<usize>) -> Option<Vec<Range<usize>>> {
         i = skip_ws(b, end);
         match *b.get(i)? {
             b',' => i += 1,
-            b']' => return (i + 1 == span.end).then_some(elems),
+            b']' => return Some((i + 1, elems)),
             _ => return None,
         }
     }
 }
 
 /// The elements of the array under `key` in the top-level object: the array's span and each element's.
+/// The array is walked once.
 pub fn array_elements(b: &[u8], key: &[u8]) -> Option<(Range<usize>, Vec<Range<usize>>)> {
-    let span = member(b, key)?;
-    let elems = elements(b, span.clone())?;
-    Some((span, elems))
+    let mut elems = None;
+    let span = scan_member(b, key, |i| {
+        let (end, found) = array_at(b, i)?;
+        elems = Some(found);
+        Some(end)
+    })?;
+    Some((span, elems?))
 }
 
 #[cfg(test)]
