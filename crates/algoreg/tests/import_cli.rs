@@ -259,6 +259,17 @@ fn a_large_export_is_streamed_with_the_same_result() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("JSON") && err.contains(&format!("line {line}, column")), "{err}");
+    // Bytes that are not UTF-8 inside a record's text: the same, with the position.
+    let mut bytes = serde_json::to_vec_pretty(&doc).unwrap();
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    let at = text.match_indices("\"name\": \"").nth(900).unwrap().0 + "\"name\": \"".len();
+    bytes[at] = 0xff;
+    let line = text[..at].matches('\n').count() + 1;
+    std::fs::write(&file, &bytes).unwrap();
+    let out = env2.cli(&["import", file.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("UTF-8") && err.contains(&format!("line {line}, column")), "{err}");
     let s = env2.serve();
     assert_eq!(s.get_json("/api/v1/algorithms")["total"], 0, "nothing of the file is kept");
     assert!(env2.ok(&["org", "list"]).lines().filter(|l| l.contains("gemeente")).count() == 0, "no organisations either");

@@ -159,7 +159,9 @@ pub fn check_owned(version: StandardVersion, input: Content, mode: Mode) -> (Che
     let mut kept: Vec<Option<usize>> = Vec::with_capacity(input.len());
     let mut last = 0;
     for (key, value) in input.iter_mut() {
-        let Some(pos) = fields.iter().position(|d| d.key == key) else {
+        // Input usually comes in the standard's order: look from the last field on first.
+        let found = fields[last..].iter().position(|d| d.key == key).map(|p| last + p);
+        let Some(pos) = found.or_else(|| fields[..last].iter().position(|d| d.key == key)) else {
             errors.push(FieldError::new(key.clone(), Rule::UnknownField));
             unchanged = false;
             kept.push(None);

@@ -411,14 +411,32 @@ impl Split {
     /// valid JSON gives the file's error, with the line and column in the whole file.
     pub fn read(&self, bytes: &[u8], i: usize, raw: bool) -> Result<Candidate> {
         let span = self.records[i].clone();
-        match serde_json::from_slice::<Value>(&bytes[span.clone()]) {
-            Ok(v) => Ok(export_record(i, v, &self.orgs, raw.then(|| &bytes[span]))),
+        let position = |offset: usize, line: usize, column: usize| {
+            let before = &bytes[..span.start];
+            let lines = memchr::memchr_iter(b'\n', before).count();
+            let line_start = memchr::memrchr(b'\n', before).map_or(0, |p| p + 1);
+            let column = if line == 1 { span.start - line_start + offset + column } else { column };
+            (lines + line, column)
+        };
+        // Checked as UTF-8 once, whole, so the parser need not check every string again.
+        let text = match std::str::from_utf8(&bytes[span.clone()]) {
+            Ok(text) => text,
             Err(e) => {
-                let before = &bytes[..span.start];
-                let lines = memchr::memchr_iter(b'\n', before).count();
-                let line_start = memchr::memrchr(b'\n', before).map_or(0, |p| p + 1);
-                let column = if e.line() == 1 { span.start - line_start + e.column() } else { e.column() };
-                Err(not_json(lines + e.line(), column, &e))
+                let valid = &bytes[span.start..span.start + e.valid_up_to()];
+                let line = 1 + memchr::memchr_iter(b'\n', valid).count();
+                let col = e.valid_up_to() - memchr::memrchr(b'\n', valid).map_or(0, |p| p + 1) + 1;
+                let (line, column) = if line == 1 { position(e.valid_up_to(), 1, 1) } else { position(0, line, col) };
+                return Err(malformed(
+                    &format!("Geen geldige UTF-8-tekst (regel {line}, kolom {column})."),
+                    &format!("Not valid UTF-8 text (line {line}, column {column})."),
+                ));
+            }
+        };
+        match serde_json::from_str::<Value>(text) {
+            Ok(v) => Ok(export_record(i, v, &self.orgs, raw.then_some(text))),
+            Err(e) => {
+                let (line, column) = position(0, e.line(), e.column());
+                Err(not_json(line, column, &e))
             }
         }
     }
@@ -434,18 +452,13 @@ fn export_parallel(bytes: &[u8]) -> Option<Parsed> {
 }
 
 /// The JSON text of each version's content in one record's text, when it can be found unambiguously.
-fn raw_contents(record: &[u8]) -> Option<Vec<Option<&str>>> {
-    use super::split::{array_elements, member};
-    let (_, versions) = array_elements(record, b"versions")?;
-    Some(
-        versions
-            .into_iter()
-            .map(|v| member(&record[v.clone()], b"content").and_then(|c| std::str::from_utf8(&record[v][c]).ok()))
-            .collect(),
-    )
+fn raw_contents(record: &str) -> Option<Vec<Option<&str>>> {
+    // The spans fall on ASCII bytes (quotes, braces), so on character boundaries.
+    let contents = super::split::array_members(record.as_bytes(), b"versions", b"content")?;
+    Some(contents.into_iter().map(|c| c.and_then(|c| record.get(c))).collect())
 }
 
-fn export_record(i: usize, mut r: Value, orgs: &HashMap<String, NewOrganisation>, text: Option<&[u8]>) -> Candidate {
+fn export_record(i: usize, mut r: Value, orgs: &HashMap<String, NewOrganisation>, text: Option<&str>) -> Candidate {
     let mut errors = vec![];
     let id = r.get("id").and_then(Value::as_str).map(String::from);
     let org = match r.get("organisation").and_then(Value::as_str) {

@@ -60,21 +60,20 @@ fn skip_value(b: &[u8], i: usize) -> Option<usize> {
     }
 }
 
-/// The span of the value of `key` in the object that `b` holds (the whole of `b`, whitespace around
-/// allowed). `None` when `b` is not such an object, the key is missing or occurs twice, or any key is
+/// Walks the object that starts at `start`; the value of `key` is passed over by `on_key` (which returns
+/// where it ends), every other value by [`skip_value`]. Gives the span of the key's value (if there) and
+/// where the object ends. `None` when there is no such object, the key occurs twice, or any key is
 /// written with an escape (a parser decodes those, and both paths must agree on which value counts).
-pub fn member(b: &[u8], key: &[u8]) -> Option<Range<usize>> {
-    scan_member(b, key, |i| skip_value(b, i))
-}
-
-/// Walks the object in `b`; the value of `key` is passed over by `on_key` (which returns where it
-/// ends), every other value by [`skip_value`].
-fn scan_member(b: &[u8], key: &[u8], mut on_key: impl FnMut(usize) -> Option<usize>) -> Option<Range<usize>> {
-    let mut i = skip_ws(b, 0);
-    if *b.get(i)? != b'{' {
+fn scan_object(
+    b: &[u8],
+    start: usize,
+    key: &[u8],
+    mut on_key: impl FnMut(usize) -> Option<usize>,
+) -> Option<(Option<Range<usize>>, usize)> {
+    if *b.get(start)? != b'{' {
         return None;
     }
-    i += 1;
+    let mut i = start + 1;
     let mut found = None;
     loop {
         i = skip_ws(b, i);
@@ -83,7 +82,7 @@ fn scan_member(b: &[u8], key: &[u8], mut on_key: impl FnMut(usize) -> Option<usi
                 i += 1;
                 continue;
             }
-            b'}' => return found,
+            b'}' => return Some((found, i + 1)),
             b'"' => {}
             _ => return None,
         }
@@ -111,24 +110,23 @@ fn scan_member(b: &[u8], key: &[u8], mut on_key: impl FnMut(usize) -> Option<usi
     }
 }
 
-/// The elements of the array that starts at `start`, and where the array ends.
-fn array_at(b: &[u8], start: usize) -> Option<(usize, Vec<Range<usize>>)> {
+/// Walks the array that starts at `start`, each element by `element` (which returns where it ends), and
+/// gives where the array ends.
+fn scan_array(b: &[u8], start: usize, mut element: impl FnMut(usize) -> Option<usize>) -> Option<usize> {
     if *b.get(start)? != b'[' {
         return None;
     }
-    let mut elems = vec![];
     let mut i = skip_ws(b, start + 1);
     if *b.get(i)? == b']' {
-        return Some((i + 1, elems));
+        return Some(i + 1);
     }
     loop {
         i = skip_ws(b, i);
-        let end = skip_value(b, i)?;
-        elems.push(i..end);
+        let end = element(i)?;
         i = skip_ws(b, end);
         match *b.get(i)? {
             b',' => i += 1,
-            b']' => return Some((i + 1, elems)),
+            b']' => return Some(i + 1),
             _ => return None,
         }
     }
@@ -137,13 +135,34 @@ fn array_at(b: &[u8], start: usize) -> Option<(usize, Vec<Range<usize>>)> {
 /// The elements of the array under `key` in the top-level object: the array's span and each element's.
 /// The array is walked once.
 pub fn array_elements(b: &[u8], key: &[u8]) -> Option<(Range<usize>, Vec<Range<usize>>)> {
-    let mut elems = None;
-    let span = scan_member(b, key, |i| {
-        let (end, found) = array_at(b, i)?;
-        elems = Some(found);
-        Some(end)
+    let mut elems = vec![];
+    let (span, _) = scan_object(b, skip_ws(b, 0), key, |at| {
+        scan_array(b, at, |i| {
+            let end = skip_value(b, i)?;
+            elems.push(i..end);
+            Some(end)
+        })
     })?;
-    Some((span, elems?))
+    Some((span?, elems))
+}
+
+/// For the array under `key` in the top-level object: per element, the span of its member `inner`
+/// (none when the element has no such member or is no object). Every byte is walked once.
+pub fn array_members(b: &[u8], key: &[u8], inner: &[u8]) -> Option<Vec<Option<Range<usize>>>> {
+    let mut spans = vec![];
+    scan_object(b, skip_ws(b, 0), key, |at| {
+        scan_array(b, at, |i| {
+            if b[i] != b'{' {
+                spans.push(None);
+                return skip_value(b, i);
+            }
+            let (span, end) = scan_object(b, i, inner, |v| skip_value(b, v))?;
+            spans.push(span);
+            Some(end)
+        })
+    })?
+    .0?;
+    Some(spans)
 }
 
 #[cfg(test)]
@@ -213,17 +232,24 @@ mod tests {
 
     proptest! {
         #[test]
-        fn member_finds_what_a_parser_finds(fields in prop::collection::vec(("[a-z]{1,3}", value()), 0..8), pretty in any::<bool>()) {
-            let obj: serde_json::Map<String, Value> = fields.into_iter().collect();
-            let doc = Value::Object(obj.clone());
+        fn array_members_finds_what_a_parser_finds(items in prop::collection::vec(prop::option::of((value(), any::<bool>())), 0..6), pretty in any::<bool>()) {
+            // Each element: an object with "content" (when the flag says so) among other members, or a bare value.
+            let list: Vec<Value> = items.iter().map(|it| match it {
+                Some((v, true)) => json!({"number": 1, "content": v, "after": [1, {"content": 2}]}),
+                Some((v, false)) => json!({"number": 1, "other": v}),
+                None => json!("not an object"),
+            }).collect();
+            let doc = json!({"id": "1", "versions": list});
             let text = if pretty { serde_json::to_string_pretty(&doc).unwrap() } else { serde_json::to_string(&doc).unwrap() };
-            for (k, v) in &obj {
-                let span = member(text.as_bytes(), k.as_bytes());
-                prop_assert!(span.is_some(), "{} in {}", k, text);
-                let back: Value = serde_json::from_str(&text[span.unwrap()]).unwrap();
-                prop_assert_eq!(&back, v);
+            let spans = array_members(text.as_bytes(), b"versions", b"content").unwrap();
+            prop_assert_eq!(spans.len(), items.len());
+            for (span, it) in spans.into_iter().zip(&items) {
+                match (span, it) {
+                    (Some(r), Some((v, true))) => prop_assert_eq!(&serde_json::from_str::<Value>(&text[r]).unwrap(), v),
+                    (None, Some((_, false)) | None) => {}
+                    (s, it) => prop_assert!(false, "{:?} for {:?}", s, it),
+                }
             }
-            prop_assert_eq!(member(text.as_bytes(), b"missing-key"), None);
         }
 
         #[test]
