@@ -128,7 +128,7 @@ impl From<Vec<u8>> for FileBytes {
 /// The records of a file: read already, or (large exports and feeds) found in the file and read
 /// while they are checked.
 enum Items {
-    Read(Vec<Candidate>),
+    Read(std::vec::IntoIter<Candidate>),
     Split { bytes: FileBytes, offset: usize, split: formats::Split },
 }
 
@@ -149,7 +149,7 @@ fn read_items(bytes: FileBytes) -> Result<(Format, Vec<String>, Items)> {
         }
     }
     let parsed = parse(&bytes)?;
-    Ok((parsed.format, parsed.warnings, Items::Read(parsed.candidates)))
+    Ok((parsed.format, parsed.warnings, Items::Read(parsed.candidates.into_iter())))
 }
 
 /// What the checking thread found, for the report.
@@ -286,7 +286,7 @@ pub async fn import_bytes(
 /// out duplicates, resolves organisations (new ones are created by the store in the same transaction)
 /// and hands each batch to the store.
 fn check_all(
-    items: Items,
+    mut items: Items,
     opts: &ImportOptions,
     publish: bool,
     mut orgs: OrgResolver,
@@ -297,26 +297,21 @@ fn check_all(
     const BATCH: usize = 1024;
     let total = items.len();
     let mut out = Checked::default();
-    let (mut read, split) = match items {
-        Items::Read(c) => (Some(c.into_iter()), None),
-        Items::Split { bytes, offset, split } => (None, Some((bytes, offset, split))),
-    };
     let mut start = 0;
     while start < total {
         let end = (start + BATCH).min(total);
-        let checked: Vec<std::result::Result<Streamable, Rejected>> = match (&mut read, &split) {
-            (Some(it), _) => it
+        let checked: Vec<std::result::Result<Streamable, Rejected>> = match &mut items {
+            Items::Read(it) => it
                 .by_ref()
                 .take(end - start)
                 .collect::<Vec<_>>()
                 .into_par_iter()
                 .map(|c| check_candidate(c, opts, publish, false).map(streamable))
                 .collect(),
-            (None, Some((bytes, offset, split))) => (start..end)
+            Items::Split { bytes, offset, split } => (start..end)
                 .into_par_iter()
                 .map(|i| split.read(&bytes[*offset..], i, true).map(|c| check_candidate(c, opts, publish, false).map(streamable)))
                 .collect::<Result<_>>()?,
-            (None, None) => unreachable!("one of the two is set"),
         };
         let mut organisations = vec![];
         let mut records = Vec::with_capacity(checked.len());
