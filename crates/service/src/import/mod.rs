@@ -215,18 +215,51 @@ pub async fn import_bytes(
     } else {
         store.organisations().await?.into_iter().map(|o| (o.code, o.id)).collect()
     };
-    for (meta, r) in written.existing {
+    let updates = Updates { store, org_ids: &org_ids, index: &checked.index, flat, opts };
+    // In pieces of 500: the current versions of a piece come in one query.
+    let mut existing = written.existing.into_iter().peekable();
+    while existing.peek().is_some() {
+        let piece: Vec<(RecordMeta, StreamRecord)> = existing.by_ref().take(500).collect();
+        let ids: Vec<AlgorithmId> = piece.iter().map(|(meta, _)| meta.id).collect();
+        let mut current: HashMap<AlgorithmId, PublishedVersion> =
+            store.published_many(&ids).await?.into_iter().map(|v| (v.record, v)).collect();
+        for (meta, r) in piece {
+            updates.apply(&meta, r, current.remove(&meta.id), &mut report).await?;
+        }
+    }
+    report.rejected.sort_by_key(|r| r.index);
+    let elapsed = t0.elapsed().as_secs_f64();
+    report.seconds = Phases { read: t_read, check: t_check, write: elapsed - t_read - t_check };
+    progress(total as u64, total as u64);
+    Ok(report)
+}
+
+/// What changes to records already in the store need to know.
+struct Updates<'a> {
+    store: &'a dyn Store,
+    org_ids: &'a HashMap<String, i64>,
+    /// Position in the file of each record, by ID.
+    index: &'a HashMap<AlgorithmId, usize>,
+    /// A flat format (the downloads).
+    flat: bool,
+    opts: &'a ImportOptions,
+}
+
+impl Updates<'_> {
+    /// A record of the file that the store held already: a changed one gets a new published version, an
+    /// unchanged one is left alone, one of another organisation is refused.
+    async fn apply(&self, meta: &RecordMeta, r: StreamRecord, current: Option<PublishedVersion>, report: &mut ImportReport) -> Result<()> {
+        let Updates { store, org_ids, index, flat, opts } = *self;
         if org_ids.get(&r.org) != Some(&meta.org_id) {
             report.rejected.push(Rejected {
-                index: checked.index.get(&r.id).copied().unwrap_or_default(),
+                index: index.get(&r.id).copied().unwrap_or_default(),
                 id: Some(r.id.to_string()),
                 name: None,
                 reasons: vec!["id: hoort in het register al bij een andere organisatie / already belongs to another organisation".into()],
             });
-            continue;
+            return Ok(());
         }
-        let current = store.published(meta.id).await?;
-        let Some(last) = r.versions.into_iter().last() else { continue };
+        let Some(last) = r.versions.into_iter().last() else { return Ok(()) };
         let content = serde_json::from_str(&last.content).map_err(|e| crate::error::ServiceError::Internal(format!("import: {e}")))?;
         let last = NewVersion {
             standard_version: last.standard_version,
@@ -245,10 +278,10 @@ pub async fn import_bytes(
         });
         if same || !r.published {
             report.unchanged += 1;
-            continue;
+            return Ok(());
         }
         let plan = algoreg_domain::workflow::plan(
-            &crate::register::state_of(&meta),
+            &crate::register::state_of(meta),
             Action::Import,
             &algoreg_domain::workflow::Principal::system(),
             PublicationFlow::Central,
@@ -274,12 +307,8 @@ pub async fn import_bytes(
             })
             .await?;
         report.updated += 1;
+        Ok(())
     }
-    report.rejected.sort_by_key(|r| r.index);
-    let elapsed = t0.elapsed().as_secs_f64();
-    report.seconds = Phases { read: t_read, check: t_check, write: elapsed - t_read - t_check };
-    progress(total as u64, total as u64);
-    Ok(report)
 }
 
 /// The checking thread: reads and checks the records batch by batch (each batch on all cores), leaves
