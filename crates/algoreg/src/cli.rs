@@ -58,6 +58,9 @@ struct FeedbackArgs {
     /// Signals per registration per hour (0: no limit).
     #[arg(long, default_value_t = 30, env = "ALGOREG_SIGNAL_LIMIT_RECORD")]
     signal_limit_record: u32,
+    /// Confirmation mails to one e-mail address per day (0: no limit); beyond it a signal is still taken in.
+    #[arg(long, default_value_t = 3, env = "ALGOREG_SIGNAL_MAIL_LIMIT")]
+    signal_mail_limit: u32,
     /// Reverse proxies (CIDR, repeatable) whose X-Forwarded-For gives the client address for the rate limits.
     #[arg(long, env = "ALGOREG_TRUSTED_PROXY", value_delimiter = ',', value_parser = parse_cidr)]
     trusted_proxy: Vec<algoreg_service::federation::fetch::Cidr>,
@@ -505,6 +508,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
                 public_url: feedback.public_url.clone().unwrap_or_else(|| format!("http://{local}")),
                 per_address_per_hour: feedback.signal_limit_address,
                 per_record_per_hour: feedback.signal_limit_record,
+                confirmations_per_recipient_per_day: feedback.signal_mail_limit,
                 evaluation_notice_days: 14,
             };
             let mailer = Arc::new(algoreg_service::feedback::Mailer::new(feedback.smtp_url.as_deref(), &feedback.mail_from)?);

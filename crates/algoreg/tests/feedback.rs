@@ -440,3 +440,27 @@ fn behind_a_trusted_proxy_the_limit_counts_the_forwarded_client() {
     assert_eq!(send(&u.s, &u.id, "203.0.113.7"), 201);
     assert_eq!(send(&u.s, &u.id, "198.51.100.9"), 429);
 }
+
+#[test]
+fn one_mailbox_gets_at_most_the_days_confirmations() {
+    let t = setup(&["--signal-limit-address", "0", "--signal-mail-limit", "2"]);
+    let body = |email: &str| json!({"kind": "question", "text": "Wie controleert de uitkomst?", "email": email});
+    for _ in 0..2 {
+        let (st, b) = signal(&t.s, &t.id, body("burger@example.nl"));
+        assert_eq!((st, b["confirmation_mail"].clone()), (201, json!(true)), "{b}");
+    }
+    // The same address in other letters is the same mailbox: the signal is taken in, without a confirmation.
+    let (st, b) = signal(&t.s, &t.id, body("Burger@Example.NL"));
+    assert_eq!((st, b["confirmation_mail"].clone()), (201, json!(false)), "{b}");
+    assert!(b["tracking_code"].as_str().is_some_and(|c| !c.is_empty()));
+    let (_, b) = signal(&t.s, &t.id, json!({"kind": "question", "text": "Zonder adres gestuurd."}));
+    assert_eq!(b["confirmation_mail"], false, "no address, no confirmation");
+    let (_, b) = signal(&t.s, &t.id, body("ander@example.nl"));
+    assert_eq!(b["confirmation_mail"], true, "another address has its own count");
+    t.smtp.wait_for("ander@example.nl", "Tracking code");
+    let to_burger = |m: &String| header(m, "To").to_lowercase().contains("burger@example.nl");
+    wait_until("two confirmations to burger@", || t.smtp.messages().iter().filter(|m| to_burger(m)).count() == 2);
+    std::thread::sleep(Duration::from_millis(2500)); // more ticks of the mail loop
+    assert_eq!(t.smtp.messages().iter().filter(|m| to_burger(m)).count(), 2, "no third confirmation");
+    assert_eq!(t.s.get_json("/api/v1/organisations/gem-a/response-figures")["received"], 5, "every signal was taken in");
+}

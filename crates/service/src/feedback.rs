@@ -30,6 +30,9 @@ pub struct FeedbackConfig {
     /// Signals per client address per hour, and per registration per hour.
     pub per_address_per_hour: u32,
     pub per_record_per_hour: u32,
+    /// Confirmation mails to one address per day (0: no limit), so that nobody can flood someone else's
+    /// mailbox by giving that address with many signals.
+    pub confirmations_per_recipient_per_day: u32,
     /// Reminders for evaluations this many days before they are due.
     pub evaluation_notice_days: i64,
 }
@@ -42,6 +45,7 @@ impl Default for FeedbackConfig {
             public_url: "http://127.0.0.1:8080".into(),
             per_address_per_hour: 5,
             per_record_per_hour: 30,
+            confirmations_per_recipient_per_day: 3,
             evaluation_notice_days: 14,
         }
     }
@@ -52,6 +56,8 @@ pub struct FeedbackState {
     pub config: FeedbackConfig,
     per_address: RateLimiter,
     per_record: RateLimiter,
+    /// Keyed by a hash of the address: no address is kept in memory for this.
+    per_recipient: RateLimiter,
 }
 
 impl FeedbackState {
@@ -60,6 +66,7 @@ impl FeedbackState {
         FeedbackState {
             per_address: RateLimiter::new(config.per_address_per_hour, hour),
             per_record: RateLimiter::new(config.per_record_per_hour, hour),
+            per_recipient: RateLimiter::new(config.confirmations_per_recipient_per_day, 24 * hour),
             config,
         }
     }
@@ -120,6 +127,9 @@ pub struct Submitted {
     pub tracking_code: String,
     pub status_url: String,
     pub answer_due: DateTime<Utc>,
+    /// Whether a confirmation goes to the address given: not without an address, nor when that address
+    /// had the day's maximum of confirmations already.
+    pub confirmation_mail: bool,
 }
 
 /// A citizen's input.
@@ -212,7 +222,8 @@ impl Feedback<'_> {
                 ),
             })
             .collect();
-        if let Some(e) = &email {
+        let confirmation_mail = email.as_ref().is_some_and(|e| self.state.per_recipient.check(&hash_secret(&e.to_lowercase()), t).is_ok());
+        if let Some(e) = email.as_ref().filter(|_| confirmation_mail) {
             mails.push(NewMail {
                 to: e.clone(),
                 subject: format!("Uw signaal over {name} / Your signal about {name}"),
@@ -237,7 +248,7 @@ impl Feedback<'_> {
                 &mails,
             )
             .await?;
-        Ok(Submitted { tracking_code: code, status_url, answer_due: due })
+        Ok(Submitted { tracking_code: code, status_url, answer_due: due, confirmation_mail })
     }
 
     /// The sender's view by tracking code.

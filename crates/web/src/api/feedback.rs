@@ -37,6 +37,9 @@ pub struct SubmittedDto {
     pub tracking_code: String,
     pub status_url: String,
     pub answer_due: DateTime<Utc>,
+    /// Whether a confirmation goes to the e-mail address given: not without one, nor when that address
+    /// had the day's maximum of confirmations already (`--signal-mail-limit`).
+    pub confirmation_mail: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -114,7 +117,15 @@ pub async fn submit(
     let input = SignalInput { kind: b.kind, text: b.text, email: b.email, website: b.website };
     let client = app.client_ip(addr.ip(), headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()));
     let s = app.feedback().submit(id, input, &client.to_string(), Utc::now()).await?;
-    Ok((StatusCode::CREATED, Json(SubmittedDto { tracking_code: s.tracking_code, status_url: s.status_url, answer_due: s.answer_due })))
+    Ok((
+        StatusCode::CREATED,
+        Json(SubmittedDto {
+            tracking_code: s.tracking_code,
+            status_url: s.status_url,
+            answer_due: s.answer_due,
+            confirmation_mail: s.confirmation_mail,
+        }),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/algorithms/{id}/signals", tag = "feedback", params(("id" = String, Path)),

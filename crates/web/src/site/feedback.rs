@@ -187,6 +187,11 @@ pub async fn signal_submit(
                     p { (ctx.t("Bewaar deze code. Alleen met de code ziet u de stand van zaken en het antwoord.", "Keep this code. Only with the code can you see the progress and the answer.")) }
                 }
                 p { (ctx.t("De organisatie antwoordt uiterlijk ", "The organisation answers by ")) (s.answer_due.format("%Y-%m-%d")) "." }
+                @if s.confirmation_mail {
+                    p { (ctx.t("We sturen u een bevestiging met de volgcode per e-mail.", "We are sending you a confirmation with the tracking code by e-mail.")) }
+                } @else if !field(&form, "email").trim().is_empty() {
+                    p { (ctx.t("We sturen geen bevestiging per e-mail: dit adres kreeg vandaag al het hoogste aantal. Het antwoord krijgt u wel.", "We are not sending a confirmation by e-mail: this address already got the most for today. You will still get the answer.")) }
+                }
                 p { a href=(format!("{}/signaal/{}", ctx.base(), s.tracking_code)) { (ctx.t("Naar de stand van zaken", "See the progress")) } }
                 p { a href=(format!("{}/algoritme/{}", ctx.base(), id)) { (ctx.t("Terug naar de registratie", "Back to the registration")) } }
             };
