@@ -348,3 +348,48 @@ fn ai_act_check_one_question_per_page_without_javascript() {
     other.login("x@baarn.nl");
     assert_eq!(other.get(&base).0, 403);
 }
+
+/// The organisation's details are in the register feed: changing them moves the feed's Last-Modified,
+/// so that a harvester asking with If-Modified-Since alone gets the change.
+#[test]
+fn changing_the_organisation_moves_the_feeds_last_modified() {
+    let env = Env::new();
+    env.org("breda", "four_eyes");
+    env.user("admin@breda.nl", Some("breda"), &["org_admin"], false);
+    let approver = env.token("breda", "approver");
+    let editor = env.token("breda", "editor");
+    let s = env.serve();
+    let (st, body) = s.send(
+        "POST",
+        "/api/v1/organisations/breda/algorithms",
+        Some(&editor),
+        Some(serde_json::json!({ "content": complete_content("Afvalroutes") })),
+    );
+    assert_eq!(st, 201, "{body}");
+    let id = body["id"].as_str().unwrap().to_string();
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/release"), Some(&editor), None).0, 200);
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/publish"), Some(&approver), None).0, 200);
+    let feed = || {
+        let r = s.get("/feed/v1/register.json");
+        let lm = r.headers()["last-modified"].to_str().unwrap().to_string();
+        (lm, r.json::<serde_json::Value>().unwrap())
+    };
+    let (before, _) = feed();
+    std::thread::sleep(std::time::Duration::from_millis(1100)); // HTTP dates count whole seconds
+    let b = Browser::new(&s);
+    b.login("admin@breda.nl");
+    let (_, page) = b.get("/nl/beheer/org/breda/instellingen");
+    let i = page.find("name=\"_csrf\" value=\"").expect("csrf field") + 20;
+    let csrf = page[i..i + 48].to_string();
+    let (st, body, _) = b.post(
+        "/nl/beheer/org/breda/organisatie",
+        &[("_csrf", &csrf), ("flow", "four_eyes"), ("about", "Zo gebruikt Breda algoritmes."), ("contact", "algoritmes@breda.nl")],
+    );
+    assert!(st == 200 || st == 303, "{st}: {body}");
+    let (after, doc) = feed();
+    assert_eq!(doc["organisations"][0]["about"], "Zo gebruikt Breda algoritmes.");
+    let parse = |t: &str| chrono::DateTime::parse_from_rfc2822(t).unwrap();
+    assert!(parse(&after) > parse(&before), "{before} -> {after}");
+    let r = s.client.get(s.url("/feed/v1/register.json")).header("If-Modified-Since", &before).send().unwrap();
+    assert_eq!(r.status(), 200, "a harvester that asks by date gets the change");
+}

@@ -582,6 +582,7 @@ impl Store for SqliteStore {
     }
 
     async fn update_organisation(&self, org: &Organisation) -> Result<()> {
+        let mut tx = self.begin().await?;
         let n = sqlx::query("UPDATE organisations SET name=?, org_type=?, tooi=?, flow=?, about=?, contact=? WHERE id=?")
             .bind(&org.name)
             .bind(org.org_type.code())
@@ -590,14 +591,22 @@ impl Store for SqliteStore {
             .bind(&org.about)
             .bind(&org.contact)
             .bind(org.id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(backend)?
             .rows_affected();
         if n == 0 {
             return Err(StoreError::NotFound);
         }
-        Ok(())
+        // The organisation's details are part of what the public sees of each of its records (pages, the
+        // feed, the search index): the change goes through the outbox like a change to the records.
+        sqlx::query("INSERT INTO outbox (record_id, at) SELECT id, ? FROM records WHERE org_id=? AND published_version IS NOT NULL")
+            .bind(ts(&Utc::now()))
+            .bind(org.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)
     }
 
     async fn organisation(&self, id: i64) -> Result<Option<Organisation>> {

@@ -32,6 +32,8 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub trait Store: Send + Sync + 'static {
     // Organisations
     async fn create_organisation(&self, org: &NewOrganisation) -> Result<Organisation>;
+    /// Changes an organisation; its public records get an outbox entry in the same transaction (what the
+    /// public sees of them includes the organisation's details).
     async fn update_organisation(&self, org: &Organisation) -> Result<()>;
     async fn organisation(&self, id: i64) -> Result<Option<Organisation>>;
     async fn organisation_by_code(&self, code: &str) -> Result<Option<Organisation>>;
