@@ -94,8 +94,10 @@ impl SqliteStore {
     }
 
     async fn begin(&self) -> Result<Transaction<'_, Sqlite>> {
-        // BEGIN IMMEDIATE would be ideal; sqlx begins DEFERRED, and busy_timeout covers the upgrade.
-        self.pool.begin().await.map_err(backend)
+        // IMMEDIATE: the write lock is taken at the start, waiting up to the busy timeout. A deferred
+        // transaction that reads first and writes later fails at once with "database is locked" when
+        // another connection wrote in between (its snapshot is stale; WAL cannot wait that out).
+        self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(backend)
     }
 }
 
@@ -173,7 +175,7 @@ fn version_rows(r: &ImportRecord) -> Vec<VersionRow> {
 }
 
 async fn import_batch(conn: &mut sqlx::pool::PoolConnection<Sqlite>, sorted: &[&ImportRecord]) -> Result<()> {
-    let mut tx = sqlx::Connection::begin(&mut **conn).await.map_err(backend)?;
+    let mut tx = sqlx::Connection::begin_with(&mut **conn, "BEGIN IMMEDIATE").await.map_err(backend)?;
     insert_imports(&mut tx, sorted).await?;
     tx.commit().await.map_err(backend)
 }
@@ -240,7 +242,7 @@ async fn import_streamed(
             }
         }
     });
-    let mut tx = sqlx::Connection::begin(&mut **conn).await.map_err(backend)?;
+    let mut tx = sqlx::Connection::begin_with(&mut **conn, "BEGIN IMMEDIATE").await.map_err(backend)?;
     let mut orgs: std::collections::HashMap<String, i64> = sqlx::query("SELECT code, id FROM organisations")
         .fetch_all(&mut *tx)
         .await
