@@ -67,6 +67,18 @@ struct FeedbackArgs {
     /// How often reminders, evaluation notices, retention and the mail queue are handled.
     #[arg(long, default_value = "60s", env = "ALGOREG_FEEDBACK_TICK", value_parser = parse_duration)]
     feedback_tick: std::time::Duration,
+    /// A client must send its request headers within this time (slow clients are cut off).
+    #[arg(long, default_value = "10s", env = "ALGOREG_HEADER_TIMEOUT", value_parser = parse_duration)]
+    header_timeout: std::time::Duration,
+    /// A request must be answered within this time (408 for a body that does not arrive, 503 otherwise).
+    #[arg(long, default_value = "60s", env = "ALGOREG_REQUEST_TIMEOUT", value_parser = parse_duration)]
+    request_timeout: std::time::Duration,
+    /// Open connections at most.
+    #[arg(long, default_value_t = 1024, env = "ALGOREG_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    max_connections: u32,
+    /// Requests handled at once; more wait their turn.
+    #[arg(long, default_value_t = 256, env = "ALGOREG_MAX_IN_FLIGHT", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    max_in_flight: u32,
 }
 
 /// Harvest settings, shared by `serve` (on a schedule) and `harvest` (once).
@@ -521,7 +533,14 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
             ));
             println!("algoreg listening on http://{local}");
             let _ = std::io::stdout().flush();
-            algoreg_web::serve(app, listener).await.map_err(|e| ServiceError::Internal(e.to_string()))?;
+            let limits = algoreg_web::security::Limits {
+                header_read_timeout: feedback.header_timeout,
+                request_timeout: feedback.request_timeout,
+                max_connections: feedback.max_connections as usize,
+                max_in_flight: feedback.max_in_flight as usize,
+            };
+            algoreg_service::auth::warm_up();
+            algoreg_web::serve_with(app, listener, limits).await.map_err(|e| ServiceError::Internal(e.to_string()))?;
         }
         Command::Reindex { data } => {
             let app = open(&data.data).await?;
@@ -917,7 +936,8 @@ async fn seed_demo(app: &App) -> Result<(), ServiceError> {
     for (name, content) in demo::templates() {
         app.store.create_template(&name, "demo", &content).await?;
     }
-    let password = "demo-wachtwoord";
+    // A fresh password per demo store: the demo may run where others can reach it.
+    let password = format!("demo-{}", &algoreg_service::auth::Auth::temporary_password()[10..22]);
     let four_eyes =
         app.store.organisations().await?.into_iter().find(|o| o.flow == PublicationFlow::FourEyes && o.org_type == OrgType::Gemeente);
     app.auth().create_user("beheer@demo.algoreg.nl", "Centrale beheerder (demo)", &format!("{password}-beheer"), true).await?;

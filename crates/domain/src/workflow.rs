@@ -115,6 +115,8 @@ pub struct Principal {
     pub display: String,
     pub central_operator: bool,
     pub roles: Vec<(i64, Role)>,
+    /// Logged in with a temporary password: no roles count until the password is changed.
+    pub must_change_password: bool,
 }
 
 impl Principal {
@@ -126,7 +128,15 @@ impl Principal {
     }
     /// The system itself (CLI imports, demo data).
     pub fn system() -> Principal {
-        Principal { key: "system".into(), user_id: None, token_id: None, display: "algoreg".into(), central_operator: true, roles: vec![] }
+        Principal {
+            key: "system".into(),
+            user_id: None,
+            token_id: None,
+            display: "algoreg".into(),
+            central_operator: true,
+            roles: vec![],
+            must_change_password: false,
+        }
     }
 }
 
@@ -309,6 +319,7 @@ mod tests {
             display: String::new(),
             central_operator: false,
             roles: roles.to_vec(),
+            must_change_password: false,
         }
     }
 

@@ -235,8 +235,19 @@ fn facet(kind: &str, value: &str) -> Facet {
     Facet::from_path([kind, value])
 }
 
+/// The deepest offset a search pages to.
+pub const MAX_OFFSET: usize = 10_000;
+/// Unknown words corrected per query (each walks the term dictionary once).
+pub const MAX_CORRECTIONS: usize = 3;
+/// Longer words are not corrected.
+pub const MAX_CORRECTED_LEN: usize = 30;
+
 /// Levenshtein distance, bounded: `None` when over `max`.
 fn distance(a: &str, b: &str, max: usize) -> Option<usize> {
+    // A cheap check first: byte lengths differ at most 4x the character lengths.
+    if a.len().abs_diff(b.len()) > 4 * (max + a.len().min(b.len())) {
+        return None;
+    }
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     if a.len().abs_diff(b.len()) > max {
@@ -456,6 +467,9 @@ impl SearchIndex {
         }
         let fc = crate::facets::FacetCounts { field: "facets", wanted, cache: self.names.clone() };
         let limit = q.limit.clamp(1, 1000);
+        // Paging deeper than this is refused by the callers; the cap keeps the collector's memory bounded
+        // (it keeps offset + limit hits per segment) whatever a caller passes.
+        let q = &SearchQuery { offset: q.offset.min(MAX_OFFSET), ..q.clone() };
         let (total, hits, counts) = match q.sort {
             Sort::Relevance => {
                 let (total, top, counts) = self.exec(searcher, &query, &(Count, TopDocs::with_limit(limit).and_offset(q.offset), fc))?;
@@ -549,7 +563,9 @@ impl SearchIndex {
         Ok(results)
     }
 
-    /// Replaces words that occur nowhere by the most frequent known word within edit distance 2.
+    /// Replaces words that occur nowhere by the most frequent known word within edit distance 2. Each
+    /// correction walks the term dictionary once, so at most [`MAX_CORRECTIONS`] words of at most
+    /// [`MAX_CORRECTED_LEN`] characters are corrected per query.
     fn correct(&self, searcher: &Searcher, text: &str) -> Option<String> {
         let words: Vec<String> = analyzer::terms(analyzer::words(), text);
         if words.is_empty() {
@@ -557,7 +573,16 @@ impl SearchIndex {
         }
         let mut changed = false;
         let mut out = vec![];
+        let mut tried = std::collections::HashMap::<String, Option<String>>::new();
         for w in words {
+            if let Some(done) = tried.get(&w) {
+                out.push(done.clone().unwrap_or(w));
+                continue;
+            }
+            if tried.len() >= MAX_CORRECTIONS || w.chars().count() > MAX_CORRECTED_LEN {
+                out.push(w);
+                continue;
+            }
             // Known: an abbreviation, a word of a name or description, or (stemmed) a word anywhere in the text.
             let known = ABBREVIATIONS.iter().any(|(a, _)| *a == w)
                 || searcher.doc_freq(&Term::from_field_text(self.f.words, &w)).unwrap_or(0) > 0
@@ -593,6 +618,7 @@ impl SearchIndex {
                     }
                 }
             }
+            tried.insert(w.clone(), best.as_ref().map(|(_, _, t)| t.clone()));
             match best {
                 Some((_, _, t)) => {
                     changed = true;

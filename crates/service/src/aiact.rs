@@ -170,28 +170,48 @@ impl App {
         Ok(entry)
     }
 
+    /// The classification the public may see: only one made for a version that has been published (a
+    /// classification of a later draft stays in the workspace until that draft is published).
+    pub async fn public_classification(&self, id: AlgorithmId) -> Result<Option<Classification>> {
+        let Some(meta) = self.store.record(id).await? else { return Ok(None) };
+        let Some(published) = meta.published_version else { return Ok(None) };
+        Ok(self.store.classification(id).await?.filter(|c| c.version <= published))
+    }
+
     /// Every applicable requirement with where the record stands (not started when nothing is recorded).
-    pub async fn compliance_overview(&self, c: &Classification) -> Result<Vec<(Requirement, algoreg_store::ComplianceEntry)>> {
-        let recorded = self.store.compliance(c.record).await?;
+    /// `public`: read the published version (never a draft), and show only http(s) links as evidence.
+    pub async fn compliance_overview(
+        &self,
+        c: &Classification,
+        public: bool,
+    ) -> Result<Vec<(Requirement, algoreg_store::ComplianceEntry)>> {
+        let mut recorded = self.store.compliance(c.record).await?;
+        if public {
+            for e in &mut recorded {
+                e.evidence.retain(|l| algoreg_standard::validate::is_web_url(l));
+            }
+        }
         let (reqs, _) = self.aiact_requirements(c);
         // Impact assessments the registration names (its impact-assessment field) count as evidence
         // for the requirements that ask for them.
         let named: Vec<(String, Option<String>)> = match self.store.record(c.record).await? {
-            Some(meta) => match self.store.version(c.record, meta.latest_version).await? {
-                Some(v) => v
-                    .content
-                    .get("impacttoetsen_grouping")
-                    .and_then(|g| g.as_array())
-                    .into_iter()
-                    .flatten()
-                    .filter_map(|i| {
-                        i.get("title")
-                            .and_then(|t| t.as_str())
-                            .map(|t| (t.to_string(), i.get("link").and_then(|l| l.as_str()).map(String::from)))
-                    })
-                    .collect(),
-                None => vec![],
-            },
+            Some(meta) => {
+                match self.store.version(c.record, if public { meta.published_version.unwrap_or(0) } else { meta.latest_version }).await? {
+                    Some(v) => v
+                        .content
+                        .get("impacttoetsen_grouping")
+                        .and_then(|g| g.as_array())
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|i| {
+                            i.get("title")
+                                .and_then(|t| t.as_str())
+                                .map(|t| (t.to_string(), i.get("link").and_then(|l| l.as_str()).map(String::from)))
+                        })
+                        .collect(),
+                    None => vec![],
+                }
+            }
             None => vec![],
         };
         Ok(reqs
@@ -208,7 +228,7 @@ impl App {
                 if e.evidence.is_empty() {
                     for (title, link) in &named {
                         if assessment_fits(r, title) {
-                            if let Some(l) = link {
+                            if let Some(l) = link.as_ref().filter(|l| !public || algoreg_standard::validate::is_web_url(l)) {
                                 e.evidence.push(l.clone());
                             }
                         }
@@ -229,8 +249,8 @@ impl App {
         let mut out = std::collections::HashMap::new();
         let wanted: BTreeSet<AlgorithmId> = ids.iter().copied().collect();
         for id in self.store.classified_records().await?.into_iter().filter(|id| wanted.contains(id)) {
-            if let Some(c) = self.store.classification(id).await? {
-                let overview = self.compliance_overview(&c).await?;
+            if let Some(c) = self.public_classification(id).await? {
+                let overview = self.compliance_overview(&c, true).await?;
                 let dealt = overview.iter().filter(|(_, e)| e.status == "done" || e.status == "not_applicable").count();
                 out.insert(id, vec![c.conclusion.clone(), c.labels.join("; "), format!("{dealt}/{}", overview.len())]);
             }

@@ -1,9 +1,11 @@
 //! Accounts, passwords (argon2) and API tokens (random secrets stored only as SHA-256 hashes).
 
 use crate::error::{Result, ServiceError};
+use crate::limits::{key_of, Bounded, Key};
+use crate::ratelimit::RateLimiter;
 use algoreg_domain::org::Role;
 use algoreg_domain::workflow::Principal;
-use algoreg_store::{NewToken, NewUser, Store, TokenInfo, User};
+use algoreg_store::{Invitation, NewMail, NewToken, NewUser, Store, StoreError, TokenInfo, User};
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use rand::RngCore;
@@ -16,41 +18,145 @@ pub const SESSION_HOURS: i64 = 12;
 pub struct Auth<'a> {
     pub store: &'a dyn Store,
     pub guard: &'a LoginGuard,
+    /// The site's public address, for links in e-mail.
+    pub public_url: &'a str,
 }
 
-/// Failed logins allowed before an account is locked for [`LOCKOUT_MINUTES`].
-pub const MAX_FAILURES: u32 = 5;
-pub const LOCKOUT_MINUTES: i64 = 15;
+/// How long a temporary password works (it must be changed at first use).
+pub const TEMPORARY_PASSWORD_HOURS: i64 = 72;
+/// How long an e-mailed reset link works.
+pub const RESET_LINK_MINUTES: i64 = 60;
 
-/// Lockout after repeated failures, per account (lower-cased e-mail), in memory.
-#[derive(Default)]
+/// Failed logins per account that go without delay; after these each attempt waits longer.
+pub const FREE_FAILURES_ACCOUNT: u32 = 5;
+/// Failed logins per client address that go without delay.
+pub const FREE_FAILURES_SOURCE: u32 = 10;
+/// The longest wait for one account: anyone can slow an account down, nobody can lock it.
+pub const MAX_DELAY_ACCOUNT: Duration = Duration::from_secs(60);
+/// The longest wait for one client address.
+pub const MAX_DELAY_SOURCE: Duration = Duration::from_secs(15 * 60);
+/// Failures are forgotten a day after the last one.
+const FORGET_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+use std::time::{Duration, Instant};
+
+#[derive(Clone, Copy)]
+struct Throttled {
+    failures: u32,
+    next_allowed: Instant,
+}
+
+/// Throttles logins per account and per client address with growing delays (doubling from one second
+/// after the free failures, up to [`MAX_DELAY_ACCOUNT`] and [`MAX_DELAY_SOURCE`]). An attempt is
+/// counted as failed when it starts, in the same lock as the check, so parallel attempts cannot get
+/// past the limit; a success takes it back. Both maps are bounded and expire ([`crate::limits`]); they
+/// hold hashes of accounts, never what was typed.
 pub struct LoginGuard {
-    failures: std::sync::Mutex<std::collections::HashMap<String, (u32, chrono::DateTime<chrono::Utc>)>>,
+    state: std::sync::Mutex<(Bounded<Throttled>, Bounded<Throttled>)>,
+    /// Reset links asked for per client address (10 an hour) and per account (3 a day).
+    resets_per_source: RateLimiter,
+    resets_per_account: RateLimiter,
+}
+
+impl Default for LoginGuard {
+    fn default() -> Self {
+        LoginGuard {
+            state: std::sync::Mutex::new((Bounded::new(100_000, FORGET_AFTER), Bounded::new(100_000, FORGET_AFTER))),
+            resets_per_source: RateLimiter::new(10, Duration::from_secs(3600)),
+            resets_per_account: RateLimiter::new(3, Duration::from_secs(24 * 3600)),
+        }
+    }
+}
+
+fn delay(failures: u32, free: u32, max: Duration) -> Duration {
+    if failures < free {
+        return Duration::ZERO;
+    }
+    let step = (failures - free).min(20);
+    Duration::from_secs(1u64 << step).min(max)
+}
+
+/// An attempt that has been counted; [`LoginGuard::succeeded`] takes it back.
+pub struct Attempt {
+    account: Key,
+    source: Key,
 }
 
 impl LoginGuard {
-    fn key(email: &str) -> String {
-        email.trim().to_lowercase()
+    fn account_key(email: &str) -> Key {
+        key_of(&email.trim().to_lowercase())
     }
-    pub fn locked(&self, email: &str) -> bool {
-        let map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        map.get(&Self::key(email))
-            .is_some_and(|(n, since)| *n >= MAX_FAILURES && chrono::Utc::now() - *since < chrono::Duration::minutes(LOCKOUT_MINUTES))
-    }
-    fn fail(&self, email: &str) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let now = chrono::Utc::now();
-        let e = map.entry(Self::key(email)).or_insert((0, now));
-        if now - e.1 >= chrono::Duration::minutes(LOCKOUT_MINUTES) {
-            *e = (0, now);
+
+    /// Starts an attempt for `email` from `source`: `Err(seconds)` to wait, or the counted attempt.
+    pub fn begin(&self, email: &str, source: &str, now: Instant) -> std::result::Result<Attempt, u64> {
+        let account = Self::account_key(email);
+        let source = key_of(source);
+        let mut guard = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let (accounts, sources) = &mut *guard;
+        let wait = [accounts.get(&account, now), sources.get(&source, now)]
+            .into_iter()
+            .flatten()
+            .map(|t| t.next_allowed.saturating_duration_since(now))
+            .max()
+            .unwrap_or_default();
+        if !wait.is_zero() {
+            return Err(wait.as_secs_f64().ceil().max(1.0) as u64);
         }
-        e.0 += 1;
-        e.1 = now;
+        for (map, key, free, max) in [
+            (&mut *accounts, account, FREE_FAILURES_ACCOUNT, MAX_DELAY_ACCOUNT),
+            (&mut *sources, source, FREE_FAILURES_SOURCE, MAX_DELAY_SOURCE),
+        ] {
+            let t = map.entry(key, now, || Throttled { failures: 0, next_allowed: now });
+            t.failures = t.failures.saturating_add(1);
+            t.next_allowed = now + delay(t.failures, free, max);
+        }
+        Ok(Attempt { account, source })
     }
-    fn clear(&self, email: &str) {
-        self.failures.lock().unwrap_or_else(|e| e.into_inner()).remove(&Self::key(email));
+
+    /// The attempt succeeded: the account starts afresh, and the address gets its attempt back.
+    pub fn succeeded(&self, attempt: Attempt) {
+        let mut guard = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let (accounts, sources) = &mut *guard;
+        accounts.remove(&attempt.account);
+        let now = Instant::now();
+        if let Some(t) = sources.get(&attempt.source, now).copied() {
+            let failures = t.failures.saturating_sub(1);
+            let e = sources.entry(attempt.source, now, || t);
+            e.failures = failures;
+            e.next_allowed = now + delay(failures, FREE_FAILURES_SOURCE, MAX_DELAY_SOURCE);
+            if failures < FREE_FAILURES_SOURCE {
+                e.next_allowed = now;
+            }
+        }
+    }
+
+    /// How many accounts and addresses are tracked (bounded).
+    pub fn tracked(&self) -> (usize, usize) {
+        let g = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        (g.0.len(), g.1.len())
     }
 }
+
+/// Password hashing and checking run on the blocking pool, at most this many at once; the rest wait
+/// their turn, so logins cannot starve the request threads.
+static HASHING: std::sync::LazyLock<tokio::sync::Semaphore> =
+    std::sync::LazyLock::new(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)));
+
+/// Runs CPU-heavy work (password hashing) off the request threads, bounded by [`HASHING`].
+pub async fn heavy<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    let _permit = HASHING.acquire().await.map_err(|_| ServiceError::Internal("hashing pool closed".into()))?;
+    tokio::task::spawn_blocking(f).await.map_err(|e| ServiceError::Internal(format!("hashing task failed: {e}")))
+}
+
+/// Computes the stand-in hash at start, not on the first login's request.
+pub fn warm_up() {
+    std::sync::LazyLock::force(&DUMMY_HASH);
+}
+
+/// A hash to check against when the account does not exist, so that unknown accounts take as long as
+/// known ones.
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash_password("no account has this password").unwrap_or_default());
 
 pub fn hash_password(password: &str) -> Result<String> {
     let salt = SaltString::generate(&mut OsRng);
@@ -74,7 +180,12 @@ fn new_secret() -> String {
     format!("{TOKEN_PREFIX}{}", hex::encode(b))
 }
 
-pub fn check_password_rules(password: &str) -> Result<()> {
+/// NIST SP 800-63B: at least 12 characters (more than its minimum of 8), any characters, no rules of
+/// composition, and not a password that is common or easy to guess: a strength estimate (zxcvbn, with
+/// its lists of the most common passwords, words and names, and the account's own e-mail address and
+/// name) must say it takes more than 10^10 guesses. Only the first 64 characters are estimated (the
+/// estimate is superlinear in the length; a longer password is long enough).
+pub fn check_password_rules(password: &str, own: &[&str]) -> Result<()> {
     if password.chars().count() < 12 {
         return Err(ServiceError::bad("password", "Een wachtwoord heeft minstens 12 tekens.", "A password has at least 12 characters."));
     }
@@ -85,7 +196,24 @@ pub fn check_password_rules(password: &str) -> Result<()> {
             "A password has at most 1024 characters.",
         ));
     }
+    let head: String = password.chars().take(64).collect();
+    let own: Vec<&str> = own.iter().flat_map(|s| s.split(['@', '.', ' ', '-'])).filter(|s| s.len() >= 3).collect();
+    if (zxcvbn::zxcvbn(&head, &own).score() as u8) < 3 {
+        return Err(ServiceError::bad(
+            "password",
+            "Dit wachtwoord is te makkelijk te raden: het lijkt op een veelgebruikt wachtwoord, een woord of naam, of een patroon. Kies bijvoorbeeld vier losse woorden.",
+            "This password is too easy to guess: it looks like a common password, a word or name, or a pattern. Try four unrelated words, for example.",
+        ));
+    }
     Ok(())
+}
+
+/// The same error about another field (the rules of a new password, reported as `new_password`).
+fn rename_field(e: ServiceError, field: &'static str) -> ServiceError {
+    match e {
+        ServiceError::BadInput { message_nl, message_en, .. } => ServiceError::BadInput { field: field.into(), message_nl, message_en },
+        e => e,
+    }
 }
 
 pub fn check_email(email: &str) -> Result<()> {
@@ -98,37 +226,182 @@ pub fn check_email(email: &str) -> Result<()> {
 impl Auth<'_> {
     pub async fn create_user(&self, email: &str, name: &str, password: &str, central_operator: bool) -> Result<User> {
         check_email(email)?;
-        check_password_rules(password)?;
+        check_password_rules(password, &[email, name])?;
         let name = name.trim();
         if name.is_empty() || name.len() > 200 {
             return Err(ServiceError::bad("name", "Geef een naam van 1 tot 200 tekens.", "Give a name of 1 to 200 characters."));
         }
-        let hash = hash_password(password)?;
+        let pw = password.to_string();
+        let hash = heavy(move || hash_password(&pw)).await??;
         Ok(self
             .store
-            .create_user(&NewUser { email: email.to_string(), name: name.to_string(), password_hash: hash, central_operator })
+            .create_user(&NewUser {
+                email: email.to_string(),
+                name: name.to_string(),
+                password_hash: hash,
+                central_operator,
+                password_temporary_until: None,
+            })
             .await?)
     }
 
-    /// Checks a password; the same error for an unknown e-mail and a wrong password. After
-    /// [`MAX_FAILURES`] failures the account is locked for [`LOCKOUT_MINUTES`] minutes.
-    pub async fn login(&self, email: &str, password: &str) -> Result<User> {
-        if self.guard.locked(email) {
-            return Err(ServiceError::forbidden(
-                "Te veel mislukte pogingen; dit account is 15 minuten geblokkeerd.",
-                "Too many failed attempts; this account is locked for 15 minutes.",
-            ));
+    /// Checks a password; the same error and the same time for an unknown e-mail and a wrong password.
+    /// Throttled per account and per client address (`source`, see [`crate::limits::client_key`]).
+    pub async fn login(&self, email: &str, password: &str, source: &str) -> Result<User> {
+        let email = email.trim();
+        if email.len() > 254 || password.len() > 1024 {
+            return Err(ServiceError::Unauthenticated);
         }
+        let attempt =
+            self.guard.begin(email, source, Instant::now()).map_err(|retry_after| ServiceError::TooManyRequests { retry_after })?;
         let user = self.store.user_by_email(email).await?;
+        let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.clone());
+        let pw = password.to_string();
+        let ok = heavy(move || verify_password(&pw, &hash)).await?;
         match user {
-            Some(u) if verify_password(password, &u.password_hash) => {
-                self.guard.clear(email);
+            Some(u) if ok => {
+                self.guard.succeeded(attempt);
+                if u.password_temporary_until.is_some_and(|t| t <= chrono::Utc::now()) {
+                    return Err(ServiceError::forbidden(
+                        "Dit tijdelijke wachtwoord is verlopen. Vraag een nieuw wachtwoord aan via 'Wachtwoord vergeten' of bij de beheerder van uw organisatie.",
+                        "This temporary password has expired. Ask for a new one through 'Forgot password' or from your organisation's admin.",
+                    ));
+                }
                 Ok(u)
             }
             _ => {
-                self.guard.fail(email);
+                tracing::warn!(account = ?email.chars().take(254).collect::<String>(), source = %source, "failed login");
                 Err(ServiceError::Unauthenticated)
             }
+        }
+    }
+
+    /// Changes the caller's own password after checking the current one (throttled like a login). Every
+    /// session of the user ends; the answer is the secret of a new session for the caller.
+    pub async fn change_password(&self, p: &Principal, current: &str, new: &str, source: &str) -> Result<String> {
+        let user_id =
+            p.user_id.ok_or_else(|| ServiceError::forbidden("Alleen personen hebben een wachtwoord.", "Only people have a password."))?;
+        let user = self.store.user(user_id).await?.ok_or(ServiceError::Unauthenticated)?;
+        if current.len() > 1024 {
+            return Err(ServiceError::bad("current_password", "Het huidige wachtwoord klopt niet.", "The current password is wrong."));
+        }
+        let attempt =
+            self.guard.begin(&user.email, source, Instant::now()).map_err(|retry_after| ServiceError::TooManyRequests { retry_after })?;
+        let (cur, hash) = (current.to_string(), user.password_hash.clone());
+        if !heavy(move || verify_password(&cur, &hash)).await? {
+            tracing::warn!(user = user.id, source = %source, "wrong current password when changing it");
+            return Err(ServiceError::bad("current_password", "Het huidige wachtwoord klopt niet.", "The current password is wrong."));
+        }
+        self.guard.succeeded(attempt);
+        if new == current {
+            return Err(ServiceError::bad(
+                "new_password",
+                "Kies een ander wachtwoord dan het huidige.",
+                "Choose a password other than the current one.",
+            ));
+        }
+        check_password_rules(new, &[&user.email, &user.name]).map_err(|e| rename_field(e, "new_password"))?;
+        let pw = new.to_string();
+        let hash = heavy(move || hash_password(&pw)).await??;
+        self.store.set_password(user.id, &hash, None).await?;
+        tracing::info!(user = user.id, "password changed");
+        let user = User { password_temporary_until: None, ..user };
+        self.start_session(&user).await
+    }
+
+    /// Sends a reset link to the account of `email`, if there is one. The answer is the same either way
+    /// (nobody learns which addresses have an account); limited per client address and per account.
+    pub async fn request_password_reset(&self, email: &str, source: &str, lang_code: &str) -> Result<()> {
+        let email = email.trim();
+        check_email(email)?;
+        let now = std::time::Instant::now();
+        self.guard.resets_per_source.check(source, now).map_err(|retry_after| ServiceError::TooManyRequests { retry_after })?;
+        if self.guard.resets_per_account.check(&email.to_lowercase(), now).is_err() {
+            return Ok(()); // silently: the account's mailbox gets at most three links a day
+        }
+        let Some(user) = self.store.user_by_email(email).await? else { return Ok(()) };
+        let mut b = [0u8; 32];
+        rand::thread_rng().fill_bytes(&mut b);
+        let secret = hex::encode(b);
+        let link = format!("{}/{lang_code}/wachtwoord-herstellen/{secret}", self.public_url.trim_end_matches('/'));
+        let mail = NewMail {
+            to: user.email.clone(),
+            subject: "Nieuw wachtwoord voor het algoritmeregister / New password for the algorithm register".into(),
+            body: format!(
+                "Iemand vroeg een nieuw wachtwoord aan voor dit account. Was u dat, open dan binnen een uur deze link:\n\n{link}\n\nWas u het niet, dan hoeft u niets te doen: uw wachtwoord blijft zoals het is.\n\n---\n\nSomeone asked for a new password for this account. If that was you, open this link within an hour:\n\n{link}\n\nIf it was not you, you need not do anything: your password stays as it is.\n"
+            ),
+        };
+        let expires = chrono::Utc::now() + chrono::Duration::minutes(RESET_LINK_MINUTES);
+        self.store.create_password_reset(&hash_token(&secret), user.id, expires, &[mail]).await?;
+        tracing::info!(user = user.id, source = %source, "password reset link sent");
+        Ok(())
+    }
+
+    /// Whether a reset link still works (for showing its form).
+    pub async fn reset_link_is_live(&self, secret: &str) -> Result<bool> {
+        if secret.len() != 64 {
+            return Ok(false);
+        }
+        Ok(self.store.password_reset_user(&hash_token(secret), chrono::Utc::now()).await?.is_some())
+    }
+
+    /// Sets a new password with a reset link; the link works once. Every session of the user ends.
+    pub async fn reset_password_with_link(&self, secret: &str, new: &str) -> Result<()> {
+        let gone = || {
+            ServiceError::bad(
+                "link",
+                "Deze link werkt niet meer: hij is al gebruikt of verlopen. Vraag een nieuwe aan.",
+                "This link no longer works: it was used or has expired. Ask for a new one.",
+            )
+        };
+        if secret.len() != 64 {
+            return Err(gone());
+        }
+        let hash = hash_token(secret);
+        let user = self.store.password_reset_user(&hash, chrono::Utc::now()).await?.ok_or_else(gone)?;
+        check_password_rules(new, &[&user.email, &user.name]).map_err(|e| rename_field(e, "new_password"))?;
+        let pw = new.to_string();
+        let pw_hash = heavy(move || hash_password(&pw)).await??;
+        match self.store.use_password_reset(&hash, &pw_hash, chrono::Utc::now()).await {
+            Ok(u) => {
+                tracing::info!(user = u.id, "password reset with a link");
+                Ok(())
+            }
+            Err(StoreError::NotFound) => Err(gone()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Open invitations of the caller.
+    pub async fn invitations(&self, p: &Principal) -> Result<Vec<Invitation>> {
+        match p.user_id {
+            Some(u) if !p.must_change_password => Ok(self.store.invitations_for_user(u, chrono::Utc::now()).await?),
+            _ => Ok(vec![]),
+        }
+    }
+
+    /// Accepts or declines one of the caller's own invitations.
+    pub async fn answer_invitation(&self, p: &Principal, id: i64, accept: bool) -> Result<Invitation> {
+        let user_id = p
+            .user_id
+            .filter(|_| !p.must_change_password)
+            .ok_or_else(|| ServiceError::forbidden("Alleen de uitgenodigde persoon kan dit.", "Only the person invited can do this."))?;
+        let now = chrono::Utc::now();
+        let result = if accept {
+            self.store.accept_invitation(id, user_id, now).await
+        } else {
+            match self.store.invitations_for_user(user_id, now).await?.into_iter().find(|i| i.id == id) {
+                Some(_) => self.store.delete_invitation(id).await,
+                None => Err(StoreError::NotFound),
+            }
+        };
+        match result {
+            Ok(inv) => {
+                tracing::info!(user = user_id, org = inv.org_id, role = inv.role.code(), accept, "invitation answered");
+                Ok(inv)
+            }
+            Err(StoreError::NotFound) => Err(ServiceError::NotFound("invitation")),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -139,15 +412,23 @@ impl Auth<'_> {
         format!("tijdelijk-{}", hex::encode(b))
     }
 
+    /// The principal of a user. With a temporary password it holds no roles at all: the only thing such
+    /// a session can do is change the password.
     pub async fn principal_for_user(&self, user: &User) -> Result<Principal> {
-        let roles = self.store.memberships(user.id).await?.into_iter().map(|m| (m.org_id, m.role)).collect();
+        let must_change_password = user.password_temporary_until.is_some();
+        let roles = if must_change_password {
+            vec![]
+        } else {
+            self.store.memberships(user.id).await?.into_iter().map(|m| (m.org_id, m.role)).collect()
+        };
         Ok(Principal {
             key: format!("user:{}", user.id),
             user_id: Some(user.id),
             token_id: None,
             display: user.name.clone(),
-            central_operator: user.central_operator,
+            central_operator: user.central_operator && !must_change_password,
             roles,
+            must_change_password,
         })
     }
 
@@ -190,6 +471,7 @@ impl Auth<'_> {
             display: format!("API-token {}", info.name),
             central_operator: false,
             roles,
+            must_change_password: false,
         })
     }
 

@@ -437,7 +437,7 @@ pub fn download_csv(rows: &[PublishedVersion]) -> Vec<u8> {
     // Keep lars and publication_dt last, as the live register's union does for a single standard.
     columns.retain(|c| !matches!(*c, "lars" | "publication_dt"));
     columns.extend(["lars", "publication_dt"]);
-    let q = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+    let q = |s: &str| format!("\"{}\"", crate::export::safe_cell(s).replace('"', "\"\""));
     let mut out = Vec::from(&b"\xEF\xBB\xBF"[..]);
     let header: Vec<String> = columns.iter().map(|c| q(if *c == "lars" { "algorithm_id" } else { c })).collect();
     out.extend_from_slice(header.join(",").as_bytes());

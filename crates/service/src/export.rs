@@ -43,6 +43,26 @@ fn version_json(v: &PublishedVersion) -> Value {
     })
 }
 
+/// A cell that a spreadsheet could read as a formula (it starts with `=`, `+`, `-`, `@`, a tab or a
+/// carriage return) gets a leading `'`, so that opening a download never runs anything (OWASP's rule
+/// against CSV injection). Every CSV and Excel download goes through this; importing our own downloads
+/// takes the quote off again ([`restore_cell`]). This is a deliberate deviation from byte-identical
+/// downloads of the live register (docs/COMPATIBILITY.md).
+pub fn safe_cell(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.as_bytes().first() {
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => std::borrow::Cow::Owned(format!("'{s}")),
+        _ => std::borrow::Cow::Borrowed(s),
+    }
+}
+
+/// The cell as it was before [`safe_cell`]: a `'` followed by a formula start is taken off.
+pub fn restore_cell(s: &str) -> &str {
+    match s.as_bytes() {
+        [b'\'', b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r', ..] => &s[1..],
+        _ => s,
+    }
+}
+
 /// A field value as one CSV cell: lists joined with "; ", link rows as "title (link)", rich text as text.
 pub fn cell(v: &Value) -> String {
     match v {
@@ -114,6 +134,11 @@ pub fn write_csv_with(versions: &[&PublishedVersion], out: &mut dyn Write, extra
         if let Some(x) = extra {
             row.extend((x.values)(v));
         }
+        for c in row.iter_mut() {
+            if let std::borrow::Cow::Owned(safe) = safe_cell(c) {
+                *c = safe;
+            }
+        }
         w.write_record(&row).map_err(|e| ServiceError::Internal(e.to_string()))?;
     }
     w.flush().map_err(io)?;
@@ -143,4 +168,22 @@ pub async fn export_mapped(store: &dyn Store, m: &algoreg_standard::mappings::Ma
     let items: Vec<Value> =
         records.iter().filter_map(|(_, vs)| vs.iter().find(|v| v.current)).map(|v| mapped(m, v, orgs.get(&v.org_code))).collect();
     Ok(json!({"mapping": m.name, "title": m.title, "records": items}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formula_cells_are_neutralised_and_restored() {
+        for f in ["=1+1", "+31 6", "-2", "@SUM(A1)", "\tx", "\rx", "=HYPERLINK(\"http://evil\")"] {
+            let safe = safe_cell(f);
+            assert!(safe.starts_with('\''), "{f:?}");
+            assert_eq!(restore_cell(&safe), f);
+        }
+        for plain in ["Gemeente", "", "'quoted", "1+1", " =x"] {
+            assert_eq!(safe_cell(plain), plain);
+            assert_eq!(restore_cell(plain), plain);
+        }
+    }
 }

@@ -110,6 +110,11 @@ pub fn check_email(field: &str, s: &str) -> Result<String> {
 
 /// Plain text between `min` and `max` characters (HTML is reduced to its text).
 fn check_text(field: &str, s: &str, min: usize, max: usize) -> Result<String> {
+    // The raw length first, before any work on the text: markup and entities may make it longer than
+    // what a reader sees, but not more than eight times.
+    if s.len() > max * 8 {
+        return Err(bad(field, format!("Hoogstens {max} tekens."), format!("At most {max} characters.")));
+    }
     let t = plain_text(s);
     let n = t.chars().count();
     if n < min {
@@ -188,19 +193,18 @@ impl Feedback<'_> {
             Some(e) => Some(check_email("email", e)?),
             None => None,
         };
-        let record = self.store.published(id).await?.ok_or(ServiceError::NotFound("algorithm"))?;
-        let org = self.store.organisation_by_code(&record.org_code).await?.ok_or(ServiceError::NotFound("organisation"))?;
+        // The limits before any lookup: what came before is cheap and bounded by the body limit.
         let t = Instant::now();
         // One IPv6 host has a whole /64: count per /64, not per address.
         let client = match client.parse::<std::net::IpAddr>() {
-            Ok(std::net::IpAddr::V6(a)) => {
-                format!("{:x}:{:x}:{:x}:{:x}::/64", a.segments()[0], a.segments()[1], a.segments()[2], a.segments()[3])
-            }
+            Ok(ip) => crate::limits::client_key(ip),
             _ => client.to_string(),
         };
         let client = client.as_str();
         self.state.per_address.check(client, t).map_err(|s| ServiceError::TooManyRequests { retry_after: s })?;
         self.state.per_record.check(&id.to_string(), t).map_err(|s| ServiceError::TooManyRequests { retry_after: s })?;
+        let record = self.store.published(id).await?.ok_or(ServiceError::NotFound("algorithm"))?;
+        let org = self.store.organisation_by_code(&record.org_code).await?.ok_or(ServiceError::NotFound("organisation"))?;
         let code = new_code();
         let due = rules::answer_due(now, self.cfg().answer_days);
         let status_url = self.link(&format!("/nl/signaal/{code}"));

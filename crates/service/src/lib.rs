@@ -10,6 +10,7 @@ pub mod export;
 pub mod federation;
 pub mod feedback;
 pub mod import;
+pub mod limits;
 pub mod orgs;
 pub mod ratelimit;
 pub mod register;
@@ -138,10 +139,10 @@ impl App {
         register::Register { store: self.store.as_ref() }
     }
     pub fn auth(&self) -> auth::Auth<'_> {
-        auth::Auth { store: self.store.as_ref(), guard: &self.guard }
+        auth::Auth { store: self.store.as_ref(), guard: &self.guard, public_url: &self.feedback.config.public_url }
     }
     pub fn orgs(&self) -> orgs::Orgs<'_> {
-        orgs::Orgs { store: self.store.as_ref() }
+        orgs::Orgs { store: self.store.as_ref(), public_url: &self.feedback.config.public_url }
     }
     pub fn sources(&self) -> federation::Sources<'_> {
         federation::Sources { store: self.store.as_ref() }

@@ -7,7 +7,23 @@ use algoreg_store::{NewOrganisation, Organisation, Store};
 
 pub struct Orgs<'a> {
     pub store: &'a dyn Store,
+    /// The site's public address, for links in e-mail.
+    pub public_url: &'a str,
 }
+
+/// What adding someone did.
+#[derive(Debug, PartialEq)]
+pub enum Added {
+    /// A new account, with its temporary password (shown once, to be changed at first login).
+    NewAccount(String),
+    /// The account existed: it is invited and joins once its holder accepts.
+    Invited,
+    /// The caller's own account: the role is added at once.
+    Own,
+}
+
+/// How long an invitation can be accepted.
+pub const INVITATION_DAYS: i64 = 14;
 
 /// Checks an organisation before it is stored; every failing field at once.
 pub fn check_new_organisation(org: &NewOrganisation) -> Result<()> {
@@ -68,16 +84,6 @@ impl Orgs<'_> {
         })?;
         Ok(self.store.update_organisation(&org).await?)
     }
-
-    pub async fn add_member(&self, actor: &Principal, org_id: i64, user_id: i64, role: Role) -> Result<()> {
-        if !(actor.central_operator || actor.has(org_id, Role::OrgAdmin)) {
-            return Err(ServiceError::forbidden(
-                "Alleen de beheerder van de organisatie mag leden toevoegen.",
-                "Only the organisation's admin may add members.",
-            ));
-        }
-        Ok(self.store.set_membership(user_id, org_id, role).await?)
-    }
 }
 
 pub fn parse_org_type(s: &str) -> Result<OrgType> {
@@ -98,6 +104,10 @@ pub fn parse_role(s: &str) -> Result<Role> {
     Role::parse(s).ok_or_else(|| ServiceError::bad("role", "Kies editor, approver of org_admin.", "Choose editor, approver or org_admin."))
 }
 
+fn temporary_until() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now() + chrono::Duration::hours(crate::auth::TEMPORARY_PASSWORD_HOURS)
+}
+
 fn require_admin(actor: &Principal, org_id: i64) -> Result<()> {
     if actor.central_operator || actor.has(org_id, Role::OrgAdmin) {
         Ok(())
@@ -107,17 +117,50 @@ fn require_admin(actor: &Principal, org_id: i64) -> Result<()> {
 }
 
 impl Orgs<'_> {
-    /// Adds a person to the organisation with a role. A new account gets a temporary password,
-    /// returned once; an existing account keeps its password.
-    pub async fn invite(&self, actor: &Principal, org_id: i64, email: &str, name: &str, role: Role) -> Result<Option<String>> {
+    /// Adds a person to the organisation with a role. A new account is made with a temporary password
+    /// (returned once; it must be changed at first login and expires after
+    /// [`crate::auth::TEMPORARY_PASSWORD_HOURS`]). An existing account is only invited: it joins when
+    /// its holder accepts while logged in, and gets an e-mail saying so. Nobody's account is changed
+    /// without its holder's consent.
+    pub async fn invite(&self, actor: &Principal, org_id: i64, email: &str, name: &str, role: Role) -> Result<Added> {
         require_admin(actor, org_id)?;
         let email = email.trim();
         crate::auth::check_email(email)?;
-        let (user, temp) = match self.store.user_by_email(email).await? {
-            Some(u) => (u, None),
+        if name.trim().chars().count() > 200 {
+            return Err(ServiceError::bad("name", "Geef een naam van hoogstens 200 tekens.", "Give a name of at most 200 characters."));
+        }
+        let org = self.store.organisation(org_id).await?.ok_or(ServiceError::NotFound("organisation"))?;
+        match self.store.user_by_email(email).await? {
+            Some(u) if actor.user_id == Some(u.id) => {
+                self.store.set_membership(u.id, org_id, role).await?;
+                Ok(Added::Own)
+            }
+            Some(u) => {
+                let already = self.store.members(org_id).await?.iter().any(|(m, r)| m.id == u.id && *r == role);
+                if !already {
+                    let expires = chrono::Utc::now() + chrono::Duration::days(INVITATION_DAYS);
+                    self.store.create_invitation(org_id, u.id, role, actor.user_id, expires).await?;
+                    let link = format!("{}/nl/beheer", self.public_url.trim_end_matches('/'));
+                    let mail = algoreg_store::NewMail {
+                        to: u.email.clone(),
+                        subject: format!("Uitnodiging: {} / Invitation: {}", org.name, org.name),
+                        body: format!(
+                            "U bent uitgenodigd om mee te werken aan het algoritmeregister van {org} als {role_nl}. Log in en neem de uitnodiging aan of wijs haar af:\n\n{link}\n\nDe uitnodiging geldt {days} dagen. Zonder uw instemming verandert er niets aan uw account.\n\n---\n\nYou are invited to work on the algorithm register of {org} as {role_en}. Log in to accept or decline:\n\n{link}\n\nThe invitation is valid for {days} days. Nothing about your account changes without your consent.\n",
+                            org = org.name,
+                            role_nl = role.label_nl(),
+                            role_en = role.label_en(),
+                            days = INVITATION_DAYS
+                        ),
+                    };
+                    self.store.queue_mail(&[mail]).await?;
+                    tracing::info!(org = org_id, user = u.id, role = role.code(), "invitation sent");
+                }
+                Ok(Added::Invited)
+            }
             None => {
                 let temp = crate::auth::Auth::temporary_password();
-                let hash = crate::auth::hash_password(&temp)?;
+                let t = temp.clone();
+                let hash = crate::auth::heavy(move || crate::auth::hash_password(&t)).await??;
                 let name = if name.trim().is_empty() { email } else { name.trim() };
                 let u = self
                     .store
@@ -126,13 +169,29 @@ impl Orgs<'_> {
                         name: name.into(),
                         password_hash: hash,
                         central_operator: false,
+                        password_temporary_until: Some(temporary_until()),
                     })
                     .await?;
-                (u, Some(temp))
+                self.store.set_membership(u.id, org_id, role).await?;
+                Ok(Added::NewAccount(temp))
             }
-        };
-        self.store.set_membership(user.id, org_id, role).await?;
-        Ok(temp)
+        }
+    }
+
+    /// Open invitations of the organisation (for its admin).
+    pub async fn invitations(&self, actor: &Principal, org_id: i64) -> Result<Vec<algoreg_store::Invitation>> {
+        require_admin(actor, org_id)?;
+        Ok(self.store.invitations_of_org(org_id, chrono::Utc::now()).await?)
+    }
+
+    /// Withdraws an invitation of the organisation.
+    pub async fn withdraw_invitation(&self, actor: &Principal, org_id: i64, id: i64) -> Result<()> {
+        require_admin(actor, org_id)?;
+        if !self.store.invitations_of_org(org_id, chrono::Utc::now()).await?.iter().any(|i| i.id == id) {
+            return Err(ServiceError::NotFound("invitation"));
+        }
+        self.store.delete_invitation(id).await?;
+        Ok(())
     }
 
     pub async fn remove_member(&self, actor: &Principal, org_id: i64, user_id: i64, role: Option<Role>) -> Result<()> {
@@ -143,25 +202,43 @@ impl Orgs<'_> {
         Ok(self.store.remove_membership(user_id, org_id, role).await?)
     }
 
-    /// Sets a new temporary password for a member of the organisation; returned once.
+    /// Sets a new temporary password for a member of the organisation; returned once. Only for people
+    /// whose every membership the caller administers (and never the central operator, unless the caller
+    /// is one): anyone else resets their own password by an e-mailed link.
     pub async fn reset_password(&self, actor: &Principal, org_id: i64, user_id: i64) -> Result<String> {
         require_admin(actor, org_id)?;
+        let not_member =
+            || ServiceError::forbidden("Deze persoon is geen lid van uw organisatie.", "This person is not a member of your organisation.");
         let is_member = self.store.members(org_id).await?.iter().any(|(u, _)| u.id == user_id);
-        let target = self.store.user(user_id).await?.ok_or(ServiceError::NotFound("user"))?;
-        if !is_member || (target.central_operator && !actor.central_operator) {
+        let target = self.store.user(user_id).await?.ok_or_else(not_member)?;
+        if !is_member {
+            return Err(not_member());
+        }
+        if actor.user_id == Some(user_id) {
             return Err(ServiceError::forbidden(
-                "Deze persoon is geen lid van uw organisatie.",
-                "This person is not a member of your organisation.",
+                "Uw eigen wachtwoord wijzigt u onder 'Mijn account'.",
+                "You change your own password under 'My account'.",
+            ));
+        }
+        let elsewhere =
+            self.store.memberships(user_id).await?.iter().any(|m| !(actor.central_operator || actor.has(m.org_id, Role::OrgAdmin)));
+        if elsewhere || (target.central_operator && !actor.central_operator) {
+            return Err(ServiceError::forbidden(
+                "Deze persoon werkt ook voor een andere organisatie. Alleen de persoon zelf kan het wachtwoord herstellen, met 'Wachtwoord vergeten' op de inlogpagina.",
+                "This person also works for another organisation. Only they can reset their password, with 'Forgot password' on the login page.",
             ));
         }
         let temp = crate::auth::Auth::temporary_password();
-        self.store.set_password(user_id, &crate::auth::hash_password(&temp)?).await?;
+        let t = temp.clone();
+        let hash = crate::auth::heavy(move || crate::auth::hash_password(&t)).await??;
+        self.store.set_password(user_id, &hash, Some(temporary_until())).await?;
+        tracing::info!(org = org_id, user = user_id, by = ?actor.user_id, "temporary password set by an admin");
         Ok(temp)
     }
 
     pub async fn create_token(&self, actor: &Principal, org_id: i64, role: Role, name: &str) -> Result<(algoreg_store::TokenInfo, String)> {
         require_admin(actor, org_id)?;
-        let auth = crate::auth::Auth { store: self.store, guard: &crate::auth::LoginGuard::default() };
+        let auth = crate::auth::Auth { store: self.store, guard: &crate::auth::LoginGuard::default(), public_url: self.public_url };
         auth.create_token(org_id, role, name, actor.user_id).await
     }
 

@@ -1,7 +1,7 @@
-//! A fixed-window rate limiter per client key (an IP address), in memory. Pure logic: the caller
-//! passes the clock, so it is testable without waiting.
+//! A fixed-window rate limiter per client key (an IP address), in memory, bounded in size
+//! ([`crate::limits::Bounded`]). Pure logic: the caller passes the clock, so it is testable without waiting.
 
-use std::collections::HashMap;
+use crate::limits::{key_of, Bounded};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -9,12 +9,15 @@ pub struct RateLimiter {
     /// Requests allowed per window; 0 turns the limiter off.
     pub limit: u32,
     pub window: Duration,
-    seen: Mutex<HashMap<String, (Instant, u32)>>,
+    seen: Mutex<Bounded<(Instant, u32)>>,
 }
+
+/// Keys a limiter keeps at most; beyond it the oldest are forgotten.
+pub const MAX_KEYS: usize = 100_000;
 
 impl RateLimiter {
     pub fn new(limit: u32, window: Duration) -> RateLimiter {
-        RateLimiter { limit, window, seen: Mutex::new(HashMap::new()) }
+        RateLimiter { limit, window, seen: Mutex::new(Bounded::new(MAX_KEYS, window)) }
     }
 
     pub fn off() -> RateLimiter {
@@ -27,11 +30,7 @@ impl RateLimiter {
             return Ok(());
         }
         let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
-        if seen.len() > 100_000 {
-            let window = self.window;
-            seen.retain(|_, (start, _)| now.duration_since(*start) < window);
-        }
-        let entry = seen.entry(key.to_string()).or_insert((now, 0));
+        let entry = seen.entry(key_of(key), now, || (now, 0));
         if now.duration_since(entry.0) >= self.window {
             *entry = (now, 0);
         }

@@ -25,6 +25,8 @@ pub struct SqliteStore {
     pool: SqlitePool,
 }
 
+const INVITATION_SELECT: &str = "SELECT i.*, o.code AS org_code, o.name AS org_name, u.email AS user_email FROM invitations i JOIN organisations o ON o.id=i.org_id JOIN users u ON u.id=i.user_id";
+
 pub(crate) fn ts(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
@@ -629,12 +631,13 @@ impl Store for SqliteStore {
     async fn create_user(&self, user: &NewUser) -> Result<User> {
         let now = Utc::now();
         let id =
-            sqlx::query("INSERT INTO users (email, name, password_hash, central_operator, created_at) VALUES (?,?,?,?,?) RETURNING id")
+            sqlx::query("INSERT INTO users (email, name, password_hash, central_operator, created_at, password_temporary_until) VALUES (?,?,?,?,?,?) RETURNING id")
                 .bind(&user.email)
                 .bind(&user.name)
                 .bind(&user.password_hash)
                 .bind(user.central_operator)
                 .bind(ts(&now))
+                .bind(user.password_temporary_until.as_ref().map(ts))
                 .fetch_one(&self.pool)
                 .await
                 .map_err(backend)?
@@ -646,6 +649,7 @@ impl Store for SqliteStore {
             password_hash: user.password_hash.clone(),
             central_operator: user.central_operator,
             created_at: now,
+            password_temporary_until: user.password_temporary_until,
         })
     }
 
@@ -728,20 +732,154 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()> {
-        let n = sqlx::query("UPDATE users SET password_hash=? WHERE id=?")
+    async fn set_password(&self, user_id: i64, password_hash: &str, temporary_until: Option<DateTime<Utc>>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let n = sqlx::query("UPDATE users SET password_hash=?, password_temporary_until=? WHERE id=?")
             .bind(password_hash)
+            .bind(temporary_until.as_ref().map(ts))
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(backend)?
             .rows_affected();
         if n == 0 {
             return Err(StoreError::NotFound);
         }
-        // A new password ends every session of that user.
-        sqlx::query("DELETE FROM sessions WHERE user_id=?").bind(user_id).execute(&self.pool).await.map_err(backend)?;
-        Ok(())
+        // A new password ends every session of that user, and every reset link.
+        sqlx::query("DELETE FROM sessions WHERE user_id=?").bind(user_id).execute(&mut *tx).await.map_err(backend)?;
+        sqlx::query("DELETE FROM password_resets WHERE user_id=?").bind(user_id).execute(&mut *tx).await.map_err(backend)?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn create_invitation(
+        &self,
+        org_id: i64,
+        user_id: i64,
+        role: Role,
+        invited_by: Option<i64>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<i64> {
+        let id = sqlx::query(
+            "INSERT INTO invitations (org_id, user_id, role, invited_by, created_at, expires_at) VALUES (?,?,?,?,?,?)
+             ON CONFLICT (org_id, user_id, role) DO UPDATE SET invited_by=excluded.invited_by, created_at=excluded.created_at, expires_at=excluded.expires_at
+             RETURNING id",
+        )
+        .bind(org_id)
+        .bind(user_id)
+        .bind(role.code())
+        .bind(invited_by)
+        .bind(ts(&Utc::now()))
+        .bind(ts(&expires_at))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(backend)?
+        .get::<i64, _>(0);
+        Ok(id)
+    }
+
+    async fn invitations_for_user(&self, user_id: i64, now: DateTime<Utc>) -> Result<Vec<Invitation>> {
+        let rows = sqlx::query(&format!("{INVITATION_SELECT} WHERE i.user_id=? AND i.expires_at > ? ORDER BY i.id"))
+            .bind(user_id)
+            .bind(ts(&now))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(rows::invitation_row).collect()
+    }
+
+    async fn invitations_of_org(&self, org_id: i64, now: DateTime<Utc>) -> Result<Vec<Invitation>> {
+        let rows = sqlx::query(&format!("{INVITATION_SELECT} WHERE i.org_id=? AND i.expires_at > ? ORDER BY i.id"))
+            .bind(org_id)
+            .bind(ts(&now))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(rows::invitation_row).collect()
+    }
+
+    async fn accept_invitation(&self, id: i64, user_id: i64, now: DateTime<Utc>) -> Result<Invitation> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query(&format!("{INVITATION_SELECT} WHERE i.id=? AND i.user_id=? AND i.expires_at > ?"))
+            .bind(id)
+            .bind(user_id)
+            .bind(ts(&now))
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?
+            .ok_or(StoreError::NotFound)?;
+        let inv = rows::invitation_row(&row)?;
+        sqlx::query("INSERT OR IGNORE INTO memberships (user_id, org_id, role) VALUES (?,?,?)")
+            .bind(inv.user_id)
+            .bind(inv.org_id)
+            .bind(inv.role.code())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        sqlx::query("DELETE FROM invitations WHERE id=?").bind(id).execute(&mut *tx).await.map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(inv)
+    }
+
+    async fn delete_invitation(&self, id: i64) -> Result<Invitation> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query(&format!("{INVITATION_SELECT} WHERE i.id=?"))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?
+            .ok_or(StoreError::NotFound)?;
+        let inv = rows::invitation_row(&row)?;
+        sqlx::query("DELETE FROM invitations WHERE id=?").bind(id).execute(&mut *tx).await.map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(inv)
+    }
+
+    async fn create_password_reset(&self, hash: &str, user_id: i64, expires_at: DateTime<Utc>, mails: &[NewMail]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("INSERT INTO password_resets (hash, user_id, created_at, expires_at) VALUES (?,?,?,?)")
+            .bind(hash)
+            .bind(user_id)
+            .bind(ts(&Utc::now()))
+            .bind(ts(&expires_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        insert_mails(&mut tx, mails).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn password_reset_user(&self, hash: &str, now: DateTime<Utc>) -> Result<Option<User>> {
+        let row = sqlx::query("SELECT u.* FROM password_resets r JOIN users u ON u.id=r.user_id WHERE r.hash=? AND r.expires_at > ?")
+            .bind(hash)
+            .bind(ts(&now))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.map(|r| user_row(&r)).transpose()
+    }
+
+    async fn use_password_reset(&self, hash: &str, password_hash: &str, now: DateTime<Utc>) -> Result<User> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query("SELECT u.* FROM password_resets r JOIN users u ON u.id=r.user_id WHERE r.hash=? AND r.expires_at > ?")
+            .bind(hash)
+            .bind(ts(&now))
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?
+            .ok_or(StoreError::NotFound)?;
+        let mut user = user_row(&row)?;
+        sqlx::query("UPDATE users SET password_hash=?, password_temporary_until=NULL WHERE id=?")
+            .bind(password_hash)
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        sqlx::query("DELETE FROM sessions WHERE user_id=?").bind(user.id).execute(&mut *tx).await.map_err(backend)?;
+        sqlx::query("DELETE FROM password_resets WHERE user_id=?").bind(user.id).execute(&mut *tx).await.map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        user.password_hash = password_hash.to_string();
+        user.password_temporary_until = None;
+        Ok(user)
     }
 
     async fn save_classification(&self, c: &Classification) -> Result<()> {

@@ -68,6 +68,22 @@ pub fn user_row(r: &SqliteRow) -> Result<User> {
         password_hash: r.get("password_hash"),
         central_operator: r.get("central_operator"),
         created_at: time(r.get("created_at"))?,
+        password_temporary_until: r.get::<Option<String>, _>("password_temporary_until").as_deref().map(time).transpose()?,
+    })
+}
+
+pub fn invitation_row(r: &SqliteRow) -> Result<Invitation> {
+    Ok(Invitation {
+        id: r.get("id"),
+        org_id: r.get("org_id"),
+        org_code: r.get("org_code"),
+        org_name: r.get("org_name"),
+        user_id: r.get("user_id"),
+        user_email: r.get("user_email"),
+        role: parse_role(r.get("role"))?,
+        invited_by: r.get("invited_by"),
+        created_at: time(r.get("created_at"))?,
+        expires_at: time(r.get("expires_at"))?,
     })
 }
 

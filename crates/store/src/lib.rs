@@ -47,7 +47,42 @@ pub trait Store: Send + Sync + 'static {
     async fn remove_membership(&self, user_id: i64, org_id: i64, role: Option<Role>) -> Result<()>;
     async fn memberships(&self, user_id: i64) -> Result<Vec<Membership>>;
     async fn members(&self, org_id: i64) -> Result<Vec<(User, Role)>>;
-    async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()>;
+    /// Sets a password and ends every session of the user; `temporary_until` marks a temporary one.
+    async fn set_password(&self, user_id: i64, password_hash: &str, temporary_until: Option<chrono::DateTime<chrono::Utc>>) -> Result<()>;
+
+    // Invitations: an existing account joins an organisation only with its holder's consent
+    /// Invites a user; an invitation for the same organisation, user and role is renewed.
+    async fn create_invitation(
+        &self,
+        org_id: i64,
+        user_id: i64,
+        role: Role,
+        invited_by: Option<i64>,
+        expires_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<i64>;
+    /// Open invitations (not expired at `now`) of a user, or of an organisation.
+    async fn invitations_for_user(&self, user_id: i64, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<Invitation>>;
+    async fn invitations_of_org(&self, org_id: i64, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<Invitation>>;
+    /// Accepts an open invitation of `user_id`: the membership and the removal of the invitation in one
+    /// transaction. `NotFound` when there is no such open invitation for this user.
+    async fn accept_invitation(&self, id: i64, user_id: i64, now: chrono::DateTime<chrono::Utc>) -> Result<Invitation>;
+    /// Removes an invitation; `NotFound` when it does not exist.
+    async fn delete_invitation(&self, id: i64) -> Result<Invitation>;
+
+    // Self-service password resets by an e-mailed link (only the link's hash is stored)
+    /// Stores a reset link and queues its mail in one transaction.
+    async fn create_password_reset(
+        &self,
+        hash: &str,
+        user_id: i64,
+        expires_at: chrono::DateTime<chrono::Utc>,
+        mails: &[NewMail],
+    ) -> Result<()>;
+    /// The user of a live reset link.
+    async fn password_reset_user(&self, hash: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Option<User>>;
+    /// Uses a live reset link once: sets the password, removes every reset link and session of the user,
+    /// in one transaction. `NotFound` when the link is unknown, used or expired.
+    async fn use_password_reset(&self, hash: &str, password_hash: &str, now: chrono::DateTime<chrono::Utc>) -> Result<User>;
 
     // AI Act classifications (the newest per record is current)
     async fn save_classification(&self, c: &Classification) -> Result<()>;

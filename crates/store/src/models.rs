@@ -34,6 +34,8 @@ pub struct NewUser {
     pub name: String,
     pub password_hash: String,
     pub central_operator: bool,
+    /// Set for a temporary password: it must be changed at first use and stops working then.
+    pub password_temporary_until: Option<DateTime<Utc>>,
 }
 
 #[derive(Clone)]
@@ -44,6 +46,23 @@ pub struct User {
     pub password_hash: String,
     pub central_operator: bool,
     pub created_at: DateTime<Utc>,
+    /// Set while the password is a temporary one: it must be changed, and stops working at this time.
+    pub password_temporary_until: Option<DateTime<Utc>>,
+}
+
+/// An invitation to join an organisation, waiting for the account holder's consent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Invitation {
+    pub id: i64,
+    pub org_id: i64,
+    pub org_code: String,
+    pub org_name: String,
+    pub user_id: i64,
+    pub user_email: String,
+    pub role: Role,
+    pub invited_by: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
 }
 
 impl std::fmt::Debug for User {

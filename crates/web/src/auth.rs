@@ -47,3 +47,21 @@ impl FromRequestParts<App> for Auth {
         Err(ApiError(ServiceError::Unauthenticated))
     }
 }
+
+/// The client's address as the rate limits and the login throttle count it: the peer, or what a
+/// trusted reverse proxy says in `X-Forwarded-For` ([`App::client_ip`]), IPv6 per /64.
+pub struct ClientKey(pub String);
+
+impl FromRequestParts<App> for ClientKey {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip())
+            .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+        let xff = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+        Ok(ClientKey(algoreg_service::limits::client_key(app.client_ip(peer, xff))))
+    }
+}

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod compat;
 pub mod feed;
 pub mod problem;
+pub mod security;
 pub mod site;
 
 use algoreg_service::App;
@@ -29,9 +30,19 @@ pub fn router(app: App) -> Router {
         .route(&format!("/{}", algoreg_service::federation::feed::PATH), axum::routing::get(feed::register))
         .merge(site::routes())
         .fallback(|| async { problem::ApiError::not_found("page") })
-        .layer(axum::extract::DefaultBodyLimit::max(4 * 1024 * 1024))
+        .layer(axum::extract::DefaultBodyLimit::max(security::API_BODY))
+        .layer(axum::middleware::from_fn_with_state(app.clone(), security::headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(app)
+}
+
+/// The router with the server's limits: a timeout per request (408 when the body does not arrive in
+/// time, 503 when the handler takes too long) and a bound on requests in flight.
+pub fn limited_router(app: App, limits: security::Limits) -> Router {
+    router(app)
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(limits.request_timeout))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, limits.request_timeout))
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(limits.max_in_flight))
 }
 
 /// Binds `addr` (port 0 picks a free port) and returns the listener and its real address.
@@ -41,11 +52,58 @@ pub async fn bind(addr: &str) -> std::io::Result<(TcpListener, SocketAddr)> {
     Ok((listener, local))
 }
 
-/// Serves until ctrl-c.
+/// Serves until ctrl-c, with the default [`security::Limits`].
 pub async fn serve(app: App, listener: TcpListener) -> std::io::Result<()> {
-    axum::serve(listener, router(app).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+    serve_with(app, listener, security::Limits::default()).await
+}
+
+/// Serves until ctrl-c. Each connection must send its request headers within
+/// `limits.header_read_timeout` (slow clients are cut off); at most `limits.max_connections` are open
+/// at once (the rest wait in the backlog). On ctrl-c no new connection is taken and open ones finish.
+pub async fn serve_with(app: App, listener: TcpListener, limits: security::Limits) -> std::io::Result<()> {
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+    use tower::Service;
+    let mut make = limited_router(app, limits).into_make_service_with_connect_info::<SocketAddr>();
+    let connections = std::sync::Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
+    builder.http2().timer(TokioTimer::new()).keep_alive_interval(Some(std::time::Duration::from_secs(30)));
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    loop {
+        let permit = tokio::select! {
+            p = connections.clone().acquire_owned() => p.map_err(std::io::Error::other)?,
+            _ = &mut ctrl_c => break,
+        };
+        let (stream, peer) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(c) => c,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a moment instead of spinning.
+                    tracing::warn!(error = %e, "accept failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut ctrl_c => break,
+        };
+        let Ok(svc) = make.call(peer).await;
+        let hyper_svc = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
+            let mut svc = svc.clone();
+            async move { svc.call(req.map(axum::body::Body::new)).await }
+        });
+        let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), hyper_svc).into_owned();
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _ = conn.await;
+            drop(permit);
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(std::time::Duration::from_secs(10)) => {}
+    }
+    Ok(())
 }

@@ -132,8 +132,10 @@ pub fn problem_of(e: &ServiceError) -> (StatusCode, Problem) {
             StatusCode::TOO_MANY_REQUESTS,
             "too-many-requests",
             "Too many requests",
-            format!("Too many messages from this address or about this registration; try again in {retry_after} seconds."),
-            format!("Te veel berichten van dit adres of over deze registratie; probeer het over {retry_after} seconden opnieuw."),
+            format!("Too many attempts from this address or for this account or registration; try again in {retry_after} seconds."),
+            format!(
+                "Te veel pogingen van dit adres of voor dit account of deze registratie; probeer het over {retry_after} seconden opnieuw."
+            ),
             vec![],
         ),
         ServiceError::Internal(msg) => {

@@ -7,6 +7,7 @@ use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_algoreg");
 pub const PASSWORD: &str = "een-lang-wachtwoord";
@@ -206,4 +207,131 @@ pub fn complete_content(name: &str) -> Value {
         "goal": "<p>Sneller een besluit over de parkeervergunning.</p>",
         "lawful_basis_grouping": [{"title": "Wegenverkeerswet 1994", "link": "https://wetten.overheid.nl/BWBR0006622"}],
     })
+}
+
+/// A browser without JavaScript: a cookie jar, no redirects followed.
+pub struct Browser {
+    pub client: Client,
+    pub base: String,
+}
+
+impl Browser {
+    pub fn new(s: &Server) -> Browser {
+        Browser {
+            client: Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+            base: s.base.clone(),
+        }
+    }
+    pub fn get(&self, path: &str) -> (u16, String) {
+        let r = self.client.get(format!("{}{path}", self.base)).send().unwrap();
+        (r.status().as_u16(), r.text().unwrap())
+    }
+    /// The CSRF token of this browser, read from a page's form.
+    pub fn csrf(&self) -> String {
+        let (_, html) = self.get("/nl/login");
+        let i = html.find("name=\"_csrf\" value=\"").expect("csrf field") + 20;
+        html[i..i + 48].to_string()
+    }
+    pub fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, String, Option<String>) {
+        let r = self.client.post(format!("{}{path}", self.base)).form(form).send().unwrap();
+        let loc = r.headers().get("location").map(|v| v.to_str().unwrap().to_string());
+        (r.status().as_u16(), r.text().unwrap(), loc)
+    }
+    pub fn login(&self, email: &str) {
+        let csrf = self.csrf();
+        let (st, body, loc) = self.post("/nl/login", &[("_csrf", &csrf), ("email", email), ("password", PASSWORD), ("next", "/nl/beheer")]);
+        assert_eq!(st, 303, "login {email}: {body}");
+        assert_eq!(loc.as_deref(), Some("/nl/beheer"));
+    }
+}
+
+pub struct Smtp {
+    child: Child,
+    pub port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Smtp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn smtp_python() -> String {
+    if let Ok(p) = std::env::var("ALGOREG_SMTP_PYTHON") {
+        return p;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = Command::new("bash").arg(root.join("scripts/setup-smtp")).output().expect("scripts/setup-smtp");
+    assert!(out.status.success(), "setup-smtp: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+impl Smtp {
+    pub fn start() -> Smtp {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let dir = tempfile::tempdir().unwrap();
+        let maildir = dir.path().join("mail");
+        let child = Command::new(smtp_python())
+            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&maildir)
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start aiosmtpd");
+        let start = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(start.elapsed() < Duration::from_secs(20), "aiosmtpd did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Smtp { child, port, dir }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Every message received so far, as raw text.
+    pub fn messages(&self) -> Vec<String> {
+        let mut out = vec![];
+        for sub in ["new", "cur"] {
+            let d: PathBuf = self.dir.path().join("mail").join(sub);
+            if let Ok(rd) = std::fs::read_dir(d) {
+                for e in rd.flatten() {
+                    out.push(std::fs::read_to_string(e.path()).unwrap_or_default());
+                }
+            }
+        }
+        out
+    }
+
+    /// Waits for a message to `to` whose text contains `needle`.
+    pub fn wait_for(&self, to: &str, needle: &str) -> String {
+        let start = Instant::now();
+        loop {
+            if let Some(m) = self.messages().into_iter().find(|m| header(m, "To").contains(to) && unfold(m).contains(needle)) {
+                return m;
+            }
+            assert!(start.elapsed() < Duration::from_secs(30), "no mail to {to} with {needle:?}; got {:#?}", self.messages());
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+pub fn header(m: &str, name: &str) -> String {
+    m.lines().find(|l| l.to_ascii_lowercase().starts_with(&format!("{}:", name.to_ascii_lowercase()))).unwrap_or("").to_string()
+}
+
+/// The message with quoted-printable soft line breaks undone.
+pub fn unfold(m: &str) -> String {
+    m.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=")
+}
+
+pub fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !f() {
+        assert!(start.elapsed() < Duration::from_secs(30), "timed out: {what}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }

@@ -133,7 +133,8 @@ pub fn from_csv(bytes: &[u8]) -> Result<Vec<Candidate>, String> {
     let mut rows = vec![];
     for (i, rec) in r.records().enumerate() {
         let rec = rec.map_err(|e| format!("regel / line {}: {e}", i + 2))?;
-        let cells: BTreeMap<String, String> = headers.iter().cloned().zip(rec.iter().map(String::from)).collect();
+        let cells: BTreeMap<String, String> =
+            headers.iter().cloned().zip(rec.iter().map(|c| crate::export::restore_cell(c).to_string())).collect();
         rows.push((i + 1, cells));
     }
     Ok(candidates(rows))
@@ -167,7 +168,7 @@ pub fn from_xlsx(bytes: &[u8]) -> Result<Vec<Candidate>, String> {
                 if let Some(v) = range.get((r, col)) {
                     let text = match v {
                         Data::Empty => continue,
-                        other => other.to_string(),
+                        other => crate::export::restore_cell(&other.to_string()).to_string(),
                     };
                     cells.insert(key.clone(), text);
                 }

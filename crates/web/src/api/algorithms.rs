@@ -138,9 +138,9 @@ pub struct AiActAnswers {
     pub answers: Vec<usize>,
 }
 
-async fn classification_json(app: &App, c: &algoreg_store::Classification) -> Result<serde_json::Value, ApiError> {
+async fn classification_json(app: &App, c: &algoreg_store::Classification, public: bool) -> Result<serde_json::Value, ApiError> {
     let (_, dates) = app.aiact_requirements(c);
-    let overview = app.compliance_overview(c).await?;
+    let overview = app.compliance_overview(c, public).await?;
     let count = |s: &str| overview.iter().filter(|(_, e)| e.status == s).count();
     Ok(serde_json::json!({
         "tree": c.tree, "tree_version": c.tree_version, "version": c.version,
@@ -188,8 +188,8 @@ pub async fn aiact_requirement(
 pub async fn aiact_get(State(app): State<App>, Path(id): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
     let id = parse_id("id", &id)?;
     app.register().published(id).await?;
-    let c = app.store.classification(id).await.map_err(|e| ApiError(e.into()))?.ok_or(ApiError::not_found("classification"))?;
-    Ok(Json(classification_json(&app, &c).await?))
+    let c = app.public_classification(id).await?.ok_or(ApiError::not_found("classification"))?;
+    Ok(Json(classification_json(&app, &c, true).await?))
 }
 
 /// Answers the AI Act questionnaire for a record. Unfinished: the next question (nothing stored).
@@ -208,9 +208,10 @@ pub async fn aiact_answer(
     }
     let (state, stored) = app.classify(&p, id, &body.answers).await?;
     match stored {
-        Some(c) => {
-            Ok((StatusCode::CREATED, Json(serde_json::json!({"finished": true, "classification": classification_json(&app, &c).await?}))))
-        }
+        Some(c) => Ok((
+            StatusCode::CREATED,
+            Json(serde_json::json!({"finished": true, "classification": classification_json(&app, &c, false).await?})),
+        )),
         None => {
             let algoreg_aiact::Next::Question(qid) = &state.at else {
                 return Err(ApiError(algoreg_service::ServiceError::Internal("no question".into())));

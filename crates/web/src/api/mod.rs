@@ -24,7 +24,7 @@ pub use dto::*;
         organisations::list, organisations::get_one, organisations::create,
         algorithms::list, algorithms::get_current, algorithms::history, algorithms::version, algorithms::mapping, algorithms::aiact_get, algorithms::aiact_answer, algorithms::aiact_requirement,
         algorithms::create, algorithms::save, algorithms::act, algorithms::workspace,
-        session::login, session::whoami, session::logout, import::import,
+        session::login, session::whoami, session::logout, session::change_password, import::import,
         sources::list, sources::get_one, sources::create, sources::delete, sources::harvest,
         feedback::submit, feedback::public_list, feedback::status, feedback::inbox, feedback::answer, feedback::assign, feedback::close, feedback::figures,
         feedback::report_incident, feedback::incident, feedback::incident_event, feedback::public_incidents, feedback::set_plan, feedback::add_evaluation, feedback::evaluations,
@@ -44,15 +44,24 @@ impl Modify for BearerAuth {
     }
 }
 
+fn small() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(crate::security::SMALL_BODY)
+}
+
+fn public_body() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(crate::security::PUBLIC_BODY)
+}
+
 pub fn routes() -> Router<App> {
     Router::new()
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
-        .route("/session", post(session::login).get(session::whoami).delete(session::logout))
+        .route("/session", post(session::login).get(session::whoami).delete(session::logout).layer(small()))
+        .route("/session/password", post(session::change_password).layer(small()))
         .route("/organisations", get(organisations::list).post(organisations::create))
         .route("/organisations/{code}", get(organisations::get_one))
         .route("/organisations/{code}/algorithms", post(algorithms::create))
         .route("/import", post(import::import))
-        .route("/algorithms/{id}/signals", get(feedback::public_list).post(feedback::submit))
+        .route("/algorithms/{id}/signals", get(feedback::public_list).post(feedback::submit).layer(public_body()))
         .route("/algorithms/{id}/incidents", get(feedback::public_incidents).post(feedback::report_incident))
         .route("/algorithms/{id}/evaluation-plan", put(feedback::set_plan))
         .route("/algorithms/{id}/evaluations", get(feedback::evaluations).post(feedback::add_evaluation))

@@ -96,7 +96,9 @@ impl From<ServiceError> for Detail {
 /// Rate limit per client address (configurable; off by default): 429 with `Retry-After`.
 pub async fn rate_limit(State(app): State<App>, req: Request, next: Next) -> Response {
     let key = match req.extensions().get::<ConnectInfo<SocketAddr>>() {
-        Some(c) => app.client_ip(c.0.ip(), req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok())).to_string(),
+        Some(c) => {
+            algoreg_service::limits::client_key(app.client_ip(c.0.ip(), req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok())))
+        }
         None => String::new(),
     };
     match app.api_limit.check(&key, std::time::Instant::now()) {

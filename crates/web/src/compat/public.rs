@@ -19,7 +19,7 @@ use std::collections::HashMap;
 pub fn routes() -> Router<App> {
     Router::new()
         .route("/api/algoritme/total-count", get(total_count))
-        .route("/api/algoritme/{language}", post(search))
+        .route("/api/algoritme/{language}", post(search).layer(axum::extract::DefaultBodyLimit::max(crate::security::SMALL_BODY)))
         .route("/api/algoritme/{language}/{lars}", get(one))
         .route("/api/algoritme/{language}/similar/{lars}", get(similar))
         .route("/api/suggestion/{language}/{search}", get(suggestion))
@@ -272,7 +272,7 @@ fn excel(rows: &[PublishedVersion], lang: Language) -> Result<Vec<u8>, rust_xlsx
                     s = s.chars().take(32_000).collect();
                 }
                 if !s.is_empty() {
-                    ws.write_string(r as u32, c as u16 + 1, s)?;
+                    ws.write_string(r as u32, c as u16 + 1, algoreg_service::export::safe_cell(&s))?;
                 }
             }
         }

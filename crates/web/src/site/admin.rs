@@ -4,6 +4,7 @@
 use super::{Ctx, PageError};
 use algoreg_domain::org::{PublicationFlow, Role};
 use algoreg_domain::workflow::Principal;
+use algoreg_service::orgs::Added;
 use algoreg_service::{App, ServiceError};
 use algoreg_store::Organisation;
 use axum::extract::{Path, State};
@@ -42,6 +43,8 @@ async fn render(
     problem: Option<String>,
 ) -> Result<Response, PageError> {
     let members = app.store.members(org.id).await.map_err(|e| ctx.err(e.into()))?;
+    let p = ctx.require()?;
+    let invitations = app.orgs().invitations(p, org.id).await.map_err(|e| ctx.err(e))?;
     let tokens = app.store.tokens(org.id).await.map_err(|e| ctx.err(e.into()))?;
     let base = format!("{}/beheer/org/{}", ctx.base(), org.code);
     let role_select = |id: &str| {
@@ -91,7 +94,27 @@ async fn render(
                     }
                 }
             }
+            @if !invitations.is_empty() {
+                h3 { (ctx.t("Uitgenodigd", "Invited")) }
+                table {
+                    caption.sr-only { (ctx.t("Uitnodigingen die nog niet zijn aangenomen", "Invitations not yet accepted")) }
+                    thead { tr { th scope="col" { (ctx.t("E-mail", "E-mail")) } th scope="col" { (ctx.t("Rol", "Role")) } th scope="col" { (ctx.t("Geldig tot", "Valid until")) } th scope="col" { (ctx.t("Acties", "Actions")) } } }
+                    tbody { @for i in &invitations {
+                        tr { td { (i.user_email) } td { (role_label(ctx, i.role)) } td { (super::render::when(&i.expires_at)) }
+                            td { form method="post" action=(format!("{base}/uitnodigingen/intrekken")) {
+                                (ctx.csrf_field())
+                                input type="hidden" name="invitation" value=(i.id);
+                                button type="submit" aria-label=(format!("{} {}", ctx.t("Uitnodiging intrekken:", "Withdraw invitation:"), i.user_email)) { (ctx.t("Intrekken", "Withdraw")) }
+                            } }
+                        }
+                    } }
+                }
+            }
             h3 { (ctx.t("Iemand toevoegen", "Add someone")) }
+            p.hint { (ctx.t(
+                "Heeft deze persoon al een account, dan krijgt hij of zij een uitnodiging en wordt pas lid na het aannemen ervan. Een nieuw account krijgt een tijdelijk wachtwoord dat bij de eerste keer inloggen moet worden gewijzigd.",
+                "Someone who already has an account gets an invitation and joins only after accepting it. A new account gets a temporary password that must be changed at the first login."
+            )) }
             form.inline method="post" action=(format!("{base}/leden")) {
                 (ctx.csrf_field())
                 div.field { label for="inv-email" { (ctx.t("E-mailadres", "E-mail address")) } input #inv-email type="email" name="email" required autocomplete="off"; }
@@ -188,12 +211,33 @@ pub async fn invite(
     let (p, org) = admin_org(&ctx, &app, &code).await?;
     let result = async {
         let role = algoreg_service::orgs::parse_role(field(&form, "role"))?;
-        let temp = app.orgs().invite(&p, org.id, field(&form, "email"), field(&form, "name"), role).await?;
-        let msg = match &temp {
-            Some(_) => format!("{} {}", ctx.t("Account gemaakt en toegevoegd:", "Account created and added:"), field(&form, "email")),
-            None => format!("{} {}", ctx.t("Toegevoegd:", "Added:"), field(&form, "email")),
-        };
-        Ok((msg, temp))
+        let added = app.orgs().invite(&p, org.id, field(&form, "email"), field(&form, "name"), role).await?;
+        let email = field(&form, "email").trim();
+        Ok(match added {
+            Added::NewAccount(temp) => (
+                format!(
+                    "{} {email}. {}",
+                    ctx.t("Account gemaakt en toegevoegd:", "Account created and added:"),
+                    ctx.t(
+                        "Het tijdelijke wachtwoord werkt 72 uur en moet bij de eerste keer inloggen worden gewijzigd.",
+                        "The temporary password works for 72 hours and must be changed at the first login."
+                    )
+                ),
+                Some(temp),
+            ),
+            Added::Invited => (
+                format!(
+                    "{} {email}. {}",
+                    ctx.t("Uitgenodigd:", "Invited:"),
+                    ctx.t(
+                        "Deze persoon wordt lid zodra hij of zij de uitnodiging aanneemt.",
+                        "This person joins once they accept the invitation."
+                    )
+                ),
+                None,
+            ),
+            Added::Own => (format!("{} {email}", ctx.t("Toegevoegd:", "Added:")), None),
+        })
     }
     .await;
     after(&ctx, &app, &org, result).await
@@ -230,8 +274,8 @@ pub async fn reset(
         let temp = app.orgs().reset_password(&p, org.id, user).await?;
         Ok((
             ctx.t(
-                "Nieuw tijdelijk wachtwoord gemaakt; eerdere sessies zijn beëindigd.",
-                "New temporary password made; earlier sessions were ended.",
+                "Nieuw tijdelijk wachtwoord gemaakt; eerdere sessies zijn beëindigd. Het werkt 72 uur en moet bij de eerste keer inloggen worden gewijzigd.",
+                "New temporary password made; earlier sessions were ended. It works for 72 hours and must be changed at the first login.",
             )
             .to_string(),
             Some(temp),
@@ -298,4 +342,23 @@ pub async fn update_org(
     .await;
     let fresh = app.orgs().by_code(&code).await.map_err(|e| ctx.err(e))?;
     after(&ctx, &app, &fresh, result).await
+}
+
+pub async fn withdraw_invitation(
+    ctx: Ctx,
+    State(app): State<App>,
+    Path(code): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    ctx.check_csrf(&form)?;
+    let (p, org) = admin_org(&ctx, &app, &code).await?;
+    let result = async {
+        let id: i64 = field(&form, "invitation")
+            .parse()
+            .map_err(|_| ServiceError::bad("invitation", "Onbekende uitnodiging.", "Unknown invitation."))?;
+        app.orgs().withdraw_invitation(&p, org.id, id).await?;
+        Ok((ctx.t("Uitnodiging ingetrokken.", "Invitation withdrawn.").to_string(), None))
+    }
+    .await;
+    after(&ctx, &app, &org, result).await
 }

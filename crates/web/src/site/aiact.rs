@@ -97,7 +97,7 @@ pub async fn page(
     let tree = &app.aiact.tree;
     let current = app.store.classification(id).await.map_err(|e| ctx.err(e.into()))?;
     let overview = match &current {
-        Some(c) => app.compliance_overview(c).await.map_err(|e| ctx.err(e))?,
+        Some(c) => app.compliance_overview(c, false).await.map_err(|e| ctx.err(e))?,
         None => vec![],
     };
     let title = format!("{}: {name}", ctx.t("AI-verordening-check", "AI Act check"));

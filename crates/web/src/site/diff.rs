@@ -49,7 +49,7 @@ pub fn diff_view(version: StandardVersion, old: &Content, new: &Content, lang: L
                 @for (f, a, b) in &changed {
                     dt { (f.label(lang)) }
                     dd {
-                        @for change in TextDiff::from_words(a.as_str(), b.as_str()).iter_all_changes() {
+                        @for change in TextDiff::configure().timeout(std::time::Duration::from_millis(200)).diff_words(a.as_str(), b.as_str()).iter_all_changes() {
                             @match change.tag() {
                                 ChangeTag::Equal => { (change.value()) }
                                 ChangeTag::Delete => { del { span.sr-only { (t(lang, "verwijderd: ", "removed: ")) } (change.value()) } }

@@ -113,12 +113,12 @@ fn xlsx(versions: &[&PublishedVersion], ai_of: &dyn Fn(&PublishedVersion) -> Vec
                 if s.chars().count() > 32_000 {
                     s = s.chars().take(32_000).collect();
                 }
-                ws.write_string(row, (i + head.len()) as u16, s)?;
+                ws.write_string(row, (i + head.len()) as u16, algoreg_service::export::safe_cell(&s))?;
             }
         }
         for (i, val) in ai_of(v).into_iter().enumerate() {
             if !val.is_empty() {
-                ws.write_string(row, (head.len() + keys.len() + i) as u16, val)?;
+                ws.write_string(row, (head.len() + keys.len() + i) as u16, algoreg_service::export::safe_cell(&val))?;
             }
         }
     }

@@ -2,7 +2,7 @@
 //! lockout after repeated failures.
 
 use super::{Ctx, PageError};
-use crate::auth::{session_cookie, SESSION_COOKIE};
+use crate::auth::{session_cookie, ClientKey, SESSION_COOKIE};
 use algoreg_service::auth::SESSION_HOURS;
 use algoreg_service::{App, ServiceError};
 use axum::extract::{Query, State};
@@ -12,11 +12,47 @@ use axum::Form;
 use maud::html;
 use std::collections::HashMap;
 
-/// Only local paths are followed after login (no open redirects).
+/// Only paths of this site are followed after login (no open redirects): a path under `/nl/` or `/en/`
+/// of visible ASCII only. Browsers drop tabs and line breaks and read `\\` as `/`, so `/\t/evil.example`
+/// would leave the site; none of those characters is allowed.
+pub(crate) fn is_same_site_path(n: &str) -> bool {
+    n.len() < 500
+        && (n.starts_with("/nl/") || n.starts_with("/en/") || n == "/nl" || n == "/en")
+        && n.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+        && !n.contains("//")
+}
+
 fn safe_next(next: Option<&String>, ctx: &Ctx) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 500 => n.clone(),
+        Some(n) if is_same_site_path(n) => n.clone(),
         _ => format!("{}/beheer", ctx.base()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_same_site_path as ok;
+
+    #[test]
+    fn only_same_site_paths() {
+        for good in ["/nl/beheer", "/en/beheer/org/delft?x=1", "/nl/algoritme/abc"] {
+            assert!(ok(good), "{good}");
+        }
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\\evil.example",
+            "/nl/\\\\evil",
+            "/nl//evil.example",
+            "https://evil.example",
+            "/%09/evil.example",
+            "/nl/\u{a0}x",
+            "",
+            "javascript:alert(1)",
+        ] {
+            assert!(!ok(bad), "{bad:?}");
+        }
     }
 }
 
@@ -40,6 +76,7 @@ fn login_page(ctx: &Ctx, status: StatusCode, next: &str, email: &str, error: Opt
             }
             div.buttons { button.primary type="submit" { (ctx.t("Inloggen", "Log in")) } }
         }
+        p { a href=(format!("{}/wachtwoord-vergeten", ctx.base())) { (ctx.t("Wachtwoord vergeten?", "Forgot your password?")) } }
     };
     ctx.page_status(status, ctx.t("Inloggen", "Log in"), body)
 }
@@ -49,24 +86,40 @@ pub async fn form(ctx: Ctx, Query(q): Query<HashMap<String, String>>) -> Respons
     login_page(&ctx, StatusCode::OK, &next, "", None)
 }
 
-pub async fn submit(ctx: Ctx, State(app): State<App>, Form(form): Form<Vec<(String, String)>>) -> Result<Response, PageError> {
+pub async fn submit(
+    ctx: Ctx,
+    State(app): State<App>,
+    ClientKey(client): ClientKey,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
     ctx.check_csrf(&form)?;
     let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let email = get("email");
     let next = safe_next(Some(&get("next")), &ctx);
-    let user = match app.auth().login(email.trim(), &get("password")).await {
+    let user = match app.auth().login(email.trim(), &get("password"), &client).await {
         Ok(u) => u,
+        Err(ServiceError::Forbidden { message_nl, message_en }) => {
+            let msg = if ctx.lang == algoreg_standard::Lang::Nl { message_nl } else { message_en };
+            return Ok(login_page(&ctx, StatusCode::FORBIDDEN, &next, &email, Some(&msg)));
+        }
         Err(ServiceError::Unauthenticated) => {
             let msg = ctx.t("Het e-mailadres of het wachtwoord klopt niet.", "The e-mail address or password is wrong.");
             return Ok(login_page(&ctx, StatusCode::UNAUTHORIZED, &next, &email, Some(msg)));
         }
-        Err(ServiceError::Forbidden { message_nl, message_en }) => {
-            let msg = if ctx.lang == algoreg_standard::Lang::Nl { message_nl } else { message_en };
-            return Ok(login_page(&ctx, StatusCode::TOO_MANY_REQUESTS, &next, &email, Some(&msg)));
+        Err(ServiceError::TooManyRequests { retry_after }) => {
+            let msg = if ctx.lang == algoreg_standard::Lang::Nl {
+                format!("Te veel mislukte pogingen. Probeer het over {retry_after} seconden opnieuw.")
+            } else {
+                format!("Too many failed attempts. Try again in {retry_after} seconds.")
+            };
+            let mut resp = login_page(&ctx, StatusCode::TOO_MANY_REQUESTS, &next, &email, Some(&msg));
+            resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
+            return Ok(resp);
         }
         Err(e) => return Err(ctx.err(e)),
     };
     let secret = app.auth().start_session(&user).await.map_err(|e| ctx.err(e))?;
+    let next = if user.password_temporary_until.is_some() { format!("{}/account/wachtwoord", ctx.base()) } else { next };
     let mut resp = Redirect::to(&next).into_response();
     let cookie = format!("{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}", SESSION_HOURS * 3600);
     if let Ok(v) = HeaderValue::from_str(&cookie) {

@@ -2,6 +2,7 @@
 //! record page. Works without JavaScript; `assets/algoreg.js` only adds comfort (counters, a small
 //! rich-text editor). Dutch first, English under `/en`.
 
+mod account;
 mod admin;
 mod aiact;
 mod csrf;
@@ -44,13 +45,18 @@ fn lang_routes() -> Router<App> {
         .route("/algoritme/{id}/{file}", get(portal::record_download_or_long))
         .route("/api", get(portal::api_page))
         .route("/over", get(portal::about))
-        .route("/login", get(login::form).post(login::submit))
-        .route("/logout", post(login::logout))
+        .route("/login", get(login::form).post(login::submit).layer(small()))
+        .route("/account/wachtwoord", get(account::change_form).post(account::change_submit).layer(small()))
+        .route("/wachtwoord-vergeten", get(account::forgot_form).post(account::forgot_submit).layer(small()))
+        .route("/wachtwoord-herstellen/{secret}", get(account::reset_form).post(account::reset_submit).layer(small()))
+        .route("/beheer/uitnodiging/{id}", post(account::answer_invitation))
+        .route("/beheer/org/{org}/uitnodigingen/intrekken", post(admin::withdraw_invitation))
+        .route("/logout", post(login::logout).layer(small()))
         .route("/algoritme/{id}", get(public::record))
-        .route("/algoritme/{id}/signaal", get(feedback::signal_new).post(feedback::signal_submit))
+        .route("/algoritme/{id}/signaal", get(feedback::signal_new).post(feedback::signal_submit).layer(public_body()))
         .route("/signaal", get(feedback::status_lookup))
         .route("/signaal/{code}", get(feedback::status_page))
-        .route("/incident/{code}", get(feedback::incident_link).post(feedback::incident_link_step))
+        .route("/incident/{code}", get(feedback::incident_link).post(feedback::incident_link_step).layer(public_body()))
         .route("/beheer/org/{org}/signalen", get(feedback::inbox))
         .route("/beheer/org/{org}/incidenten", get(feedback::incidents_of_org))
         .route("/beheer/signaal/{id}", get(feedback::signal_show))
@@ -81,6 +87,15 @@ fn lang_routes() -> Router<App> {
         .route("/beheer/algoritme/{id}/voorbeeld", get(workspace::preview))
         .route("/beheer/algoritme/{id}/ai-act", get(aiact::page).post(aiact::save))
         .route("/beheer/algoritme/{id}/ai-act/vereiste", post(aiact::requirement))
+        .layer(axum::extract::DefaultBodyLimit::max(crate::security::FORM_BODY))
+}
+
+fn small() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(crate::security::SMALL_BODY)
+}
+
+fn public_body() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(crate::security::PUBLIC_BODY)
 }
 
 pub fn routes() -> Router<App> {
@@ -206,8 +221,18 @@ impl Ctx {
         PageError::Service(self.lang, e)
     }
 
-    /// The logged-in principal, or a redirect to the login page.
+    /// The logged-in principal, or a redirect to the login page. Someone logged in with a temporary
+    /// password is sent to change it first.
     pub fn require(&self) -> Result<&Principal, PageError> {
+        let p = self.require_any()?;
+        if p.must_change_password {
+            return Err(PageError::Redirect(format!("{}/account/wachtwoord", self.base())));
+        }
+        Ok(p)
+    }
+
+    /// The logged-in principal, also one that must still change a temporary password.
+    pub fn require_any(&self) -> Result<&Principal, PageError> {
         self.user.as_ref().ok_or_else(|| PageError::Redirect(format!("{}/login?next={}{}", self.base(), self.base(), self.rest)))
     }
 

@@ -60,9 +60,13 @@ fn parse_query(ctx: &Ctx, q: &HashMap<String, String>) -> Result<(SearchQuery, u
     Ok((SearchQuery { text, filters, sort, offset: (page - 1) * PER_PAGE, limit: PER_PAGE, ..Default::default() }, page))
 }
 
+/// The parameters a search page carries over into its links; anything else in the query string is dropped.
+const SEARCH_PARAMS: &[&str] = &["q", "org", "type", "theme", "cat", "status", "ia", "sort"];
+
 fn url_with(ctx: &Ctx, q: &HashMap<String, String>, set: &[(&str, Option<&str>)]) -> String {
     let mut params: Vec<(String, String)> = q
         .iter()
+        .filter(|(k, v)| SEARCH_PARAMS.contains(&k.as_str()) && v.len() <= 500)
         .filter(|(k, v)| !v.is_empty() && k.as_str() != "page" && !set.iter().any(|(s, _)| s == k))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
@@ -195,7 +199,7 @@ pub async fn search(ctx: Ctx, State(app): State<App>, Query(q): Query<HashMap<St
             div.results {
                 p role="status" { strong { (results.total) } " " (ctx.t("resultaten", "results")) @if pages > 1 { " · " (ctx.t("pagina ", "page ")) (page) " / " (pages) } }
                 form.sort method="get" action=(format!("{}/search", ctx.base())) {
-                    @for (k, v) in q.iter().filter(|(k, v)| !v.is_empty() && k.as_str() != "sort" && k.as_str() != "page") { input type="hidden" name=(k) value=(v); }
+                    @for (k, v) in q.iter().filter(|(k, v)| !v.is_empty() && v.len() <= 500 && SEARCH_PARAMS.contains(&k.as_str()) && k.as_str() != "sort") { input type="hidden" name=(k) value=(v); }
                     label for="sort" { (ctx.t("Sorteren op", "Sort by")) }
                     select #sort name="sort" {
                         option value="relevance" selected[query.sort == Sort::Relevance] { (ctx.t("Relevantie", "Relevance")) }

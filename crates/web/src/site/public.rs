@@ -24,9 +24,9 @@ pub async fn record(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) ->
             }
         }
     }
-    let classification = app.store.classification(id).await.map_err(|e| ctx.err(e.into()))?;
+    let classification = app.public_classification(id).await.map_err(|e| ctx.err(e))?;
     let overview = match &classification {
-        Some(c) => app.compliance_overview(c).await.map_err(|e| ctx.err(e))?,
+        Some(c) => app.compliance_overview(c, true).await.map_err(|e| ctx.err(e))?,
         None => vec![],
     };
     let feedback = super::feedback::record_section(&ctx, &app, id).await?;

@@ -55,13 +55,31 @@ pub async fn start(ctx: Ctx, State(app): State<App>) -> Result<Response, PageErr
     let p = ctx.require()?.clone();
     let orgs = app.store.organisations().await.map_err(|e| ctx.err(e.into()))?;
     let mine: Vec<&Organisation> = orgs.iter().filter(|o| p.central_operator || p.is_member(o.id)).collect();
-    if mine.len() == 1 && !p.central_operator {
+    let invitations = app.auth().invitations(&p).await.map_err(|e| ctx.err(e))?;
+    if mine.len() == 1 && !p.central_operator && invitations.is_empty() {
         return Ok(Redirect::to(&format!("{}/beheer/org/{}", ctx.base(), mine[0].code)).into_response());
     }
     let queue = if p.central_operator { app.store.list_released().await.map_err(|e| ctx.err(e.into()))? } else { vec![] };
     let by_id: HashMap<i64, &Organisation> = orgs.iter().map(|o| (o.id, o)).collect();
     let body = html! {
         h1 { (ctx.t("Beheer", "Manage")) }
+        @if !invitations.is_empty() {
+            section.notice aria-labelledby="invitations" {
+                h2 #invitations { (ctx.t("Uitnodigingen", "Invitations")) }
+                ul { @for i in &invitations {
+                    li {
+                        (i.org_name) " – " (if ctx.lang == algoreg_standard::Lang::Nl { i.role.label_nl() } else { i.role.label_en() })
+                        form.inline method="post" action=(format!("{}/beheer/uitnodiging/{}", ctx.base(), i.id)) {
+                            (ctx.csrf_field())
+                            button.primary type="submit" name="answer" value="accept" aria-label=(format!("{} {}", ctx.t("Aannemen:", "Accept:"), i.org_name)) { (ctx.t("Aannemen", "Accept")) }
+                            " "
+                            button type="submit" name="answer" value="decline" aria-label=(format!("{} {}", ctx.t("Afwijzen:", "Decline:"), i.org_name)) { (ctx.t("Afwijzen", "Decline")) }
+                        }
+                    }
+                } }
+            }
+        }
+        p { a href=(format!("{}/account/wachtwoord", ctx.base())) { (ctx.t("Mijn wachtwoord wijzigen", "Change my password")) } }
         @if p.central_operator {
             h2 { (ctx.t("Wacht op publicatie door de centrale beheerder", "Waiting for publication by the central operator")) }
             @let central: Vec<_> = queue.iter().filter(|(o, _)| by_id.get(o).is_some_and(|o| o.flow == algoreg_domain::PublicationFlow::Central)).collect();

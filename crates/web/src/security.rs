@@ -1,0 +1,96 @@
+//! What every answer carries, whoever wrote the handler: security headers, `Secure` cookies over https,
+//! `Cache-Control: no-store` on anything a logged-in caller sees; and the limits of the server itself
+//! (header-read and request timeouts, connections and requests in flight), see [`crate::serve`].
+
+use algoreg_service::App;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderValue};
+use axum::middleware::Next;
+use axum::response::Response;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// The Content-Security-Policy of HTML pages: only this site's own scripts, styles and forms.
+pub const CSP_HTML: &str =
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
+/// The policy of everything else (JSON, feeds, downloads): nothing may run.
+pub const CSP_OTHER: &str = "default-src 'none'; frame-ancestors 'none'; sandbox";
+
+/// The body limit of small forms and requests (login, passwords, searches): 16 KiB.
+pub const SMALL_BODY: usize = 16 * 1024;
+/// The body limit of a signal or an incident report from the public: 64 KiB.
+pub const PUBLIC_BODY: usize = 64 * 1024;
+/// The body limit of the workspace's forms (a whole registration): 2 MiB.
+pub const FORM_BODY: usize = 2 * 1024 * 1024;
+/// The body limit of JSON writes and imports: 4 MiB.
+pub const API_BODY: usize = 4 * 1024 * 1024;
+
+/// Limits of the server (see `algoreg serve --help`).
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// A client must send its request headers within this time.
+    pub header_read_timeout: Duration,
+    /// A whole request (body read, handler, answer started) must be done within this time.
+    pub request_timeout: Duration,
+    /// Open connections at most; more wait in the kernel's backlog.
+    pub max_connections: usize,
+    /// Requests being handled at once; more wait for a turn (bounded by the connections).
+    pub max_in_flight: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_read_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+            max_connections: 1024,
+            max_in_flight: 256,
+        }
+    }
+}
+
+/// Whether this request reached the site over https: the public address says so, or a trusted reverse
+/// proxy says so in `X-Forwarded-Proto`.
+fn is_https(app: &App, req: &Request) -> bool {
+    if app.feedback.config.public_url.starts_with("https://") {
+        return true;
+    }
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let trusted = peer.is_some_and(|ip| app.trusted_proxies.iter().any(|c| c.contains(ip)));
+    trusted && req.headers().get("x-forwarded-proto").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
+}
+
+/// Adds the headers every answer needs.
+pub async fn headers(State(app): State<App>, req: Request, next: Next) -> Response {
+    let https = is_https(&app, &req);
+    let authenticated = !req.uri().path().starts_with("/static/")
+        && (req.headers().contains_key(header::AUTHORIZATION) || crate::auth::session_cookie(req.headers()).is_some_and(|s| !s.is_empty()));
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    if https {
+        let cookies: Vec<HeaderValue> = h.get_all(header::SET_COOKIE).iter().cloned().collect();
+        if !cookies.is_empty() {
+            h.remove(header::SET_COOKIE);
+            for c in cookies {
+                let secured = match c.to_str() {
+                    Ok(s) if !s.to_ascii_lowercase().contains("; secure") => HeaderValue::from_str(&format!("{s}; Secure")).unwrap_or(c),
+                    _ => c,
+                };
+                h.append(header::SET_COOKIE, secured);
+            }
+        }
+        h.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000; includeSubDomains"));
+    }
+    let html = h.get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.entry(header::REFERRER_POLICY).or_insert(HeaderValue::from_static("strict-origin-when-cross-origin"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(if html { CSP_HTML } else { CSP_OTHER }));
+    let sets_session = h.get_all(header::SET_COOKIE).iter().any(|v| v.as_bytes().starts_with(crate::auth::SESSION_COOKIE.as_bytes()));
+    if authenticated || sets_session {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        h.remove(header::ETAG);
+        h.remove(header::LAST_MODIFIED);
+    }
+    resp
+}
