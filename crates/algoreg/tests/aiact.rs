@@ -105,6 +105,25 @@ fn classification_over_the_api_blocks_prohibited_practices() {
     let r = public["requirements"].as_array().unwrap().iter().find(|r| r["urn"] == urn.as_str()).unwrap();
     assert_eq!(r["evidence"][0], "https://zeist.nl/iama.pdf");
 
+    // A new draft names another assessment, and is classified again: the public still sees only what
+    // was published (evidence and classification), never the draft.
+    assert_eq!(s.send("PUT", &rpath, Some(&ed), Some(json!({"status": "in_progress"}))).0, 200);
+    let mut draft = content.clone();
+    draft["impacttoetsen_grouping"] = json!([{"title": "IAMA (concept)", "link": "https://zeist.nl/concept-iama.pdf"}]);
+    let (st, v) = s.send("PUT", &format!("/api/v1/algorithms/{benefits}/draft"), Some(&ed), Some(json!({"content": draft})));
+    assert_eq!(st, 200, "{v}");
+    let (_, public) = s.send("GET", &path, None, None);
+    let r = public["requirements"].as_array().unwrap().iter().find(|r| r["urn"] == urn.as_str()).unwrap();
+    assert_eq!(r["evidence"], json!(["https://zeist.nl/iama.pdf"]), "published evidence only: {r}");
+    let (_, page) = (s.get(&format!("/nl/algoritme/{benefits}")).status(), s.get(&format!("/nl/algoritme/{benefits}")).text().unwrap());
+    assert!(!page.contains("concept-iama"), "the record page shows no draft link");
+    let (st, _) = s.send("POST", &path, Some(&ed), Some(json!({"answers": [0, 0, 2, 1, 0, 1]})));
+    assert_eq!(st, 201);
+    let (st, public) = s.send("GET", &path, None, None);
+    assert!(st == 404 || public["conclusion_id"] == "C-hoog-risico-gebruiker", "the draft's classification is not public: {public}");
+    let page = s.get(&format!("/nl/algoritme/{benefits}")).text().unwrap();
+    assert!(!page.contains("verboden"), "nor on the record page");
+
     // A prohibited practice: release is refused with the reason, until classified again.
     let camera = create("Gezichten herkennen op straat");
     let cpath = format!("/api/v1/algorithms/{camera}/ai-act");

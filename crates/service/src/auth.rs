@@ -196,9 +196,12 @@ pub fn check_password_rules(password: &str, own: &[&str]) -> Result<()> {
             "A password has at most 1024 characters.",
         ));
     }
+    let lower = password.to_lowercase();
+    let own_whole = own.iter().map(|s| s.trim().to_lowercase()).filter(|s| s.chars().count() >= 5);
     let head: String = password.chars().take(64).collect();
+    let weak_own = own_whole.into_iter().any(|o| lower.contains(&o));
     let own: Vec<&str> = own.iter().flat_map(|s| s.split(['@', '.', ' ', '-'])).filter(|s| s.len() >= 3).collect();
-    if (zxcvbn::zxcvbn(&head, &own).score() as u8) < 3 {
+    if weak_own || (zxcvbn::zxcvbn(&head, &own).score() as u8) < 3 {
         return Err(ServiceError::bad(
             "password",
             "Dit wachtwoord is te makkelijk te raden: het lijkt op een veelgebruikt wachtwoord, een woord of naam, of een patroon. Kies bijvoorbeeld vier losse woorden.",
@@ -495,6 +498,42 @@ impl Auth<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_throttle_is_bounded_and_slows_without_locking() {
+        let g = LoginGuard::default();
+        let t = Instant::now();
+        // A flood of different accounts from different addresses: memory stays bounded.
+        for i in 0..250_000u32 {
+            let _ = g.begin(&format!("{i}@example.org{}", "x".repeat(50)), &format!("10.0.{}.{}", i / 256 % 256, i % 256), t);
+        }
+        let (accounts, sources) = g.tracked();
+        assert!(accounts <= 100_000 && sources <= 100_000, "{accounts} {sources}");
+        // One account: five free failures, then a wait that grows but stays within a minute.
+        let g = LoginGuard::default();
+        for i in 0..5 {
+            assert!(g.begin("a@b.nl", &format!("192.0.2.{i}"), t).is_ok());
+        }
+        assert_eq!(g.begin("a@b.nl", "192.0.2.99", t).err(), Some(1));
+        let mut now = t;
+        for _ in 0..30 {
+            now += Duration::from_secs(61);
+            assert!(
+                g.begin("A@B.nl ", &format!("198.51.100.{}", now.duration_since(t).as_secs() % 250), now).is_ok(),
+                "never locked for more than the maximum delay"
+            );
+        }
+    }
+
+    #[test]
+    fn common_passwords_are_refused() {
+        for weak in ["wachtwoord123", "password1234", "qwertyuiopasdf", "123456789012", "aaaaaaaaaaaa", "jan.jansen@delft.nl"] {
+            assert!(check_password_rules(weak, &["jan.jansen@delft.nl", "Jan Jansen"]).is_err(), "{weak}");
+        }
+        for good in ["paars konijn fietst langs de gracht", "een-lang-wachtwoord", "tijdelijk-0a1b2c3d4e5f6a7b8c"] {
+            assert!(check_password_rules(good, &["jan.jansen@delft.nl"]).is_ok(), "{good}");
+        }
+    }
 
     #[test]
     fn passwords_verify() {

@@ -26,6 +26,9 @@ pub enum ServiceError {
     /// A limit on public writes was hit; try again after this many seconds.
     #[error("too many requests; try again in {retry_after} s")]
     TooManyRequests { retry_after: u64 },
+    /// The request body is larger than the route takes.
+    #[error("the body is too large")]
+    TooLarge,
     #[error("internal error")]
     Internal(String),
 }

@@ -138,6 +138,14 @@ pub fn problem_of(e: &ServiceError) -> (StatusCode, Problem) {
             ),
             vec![],
         ),
+        ServiceError::TooLarge => p(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too-large",
+            "Body too large",
+            "The body is larger than this address takes.".into(),
+            "De inhoud is groter dan dit adres aanneemt.".into(),
+            vec![],
+        ),
         ServiceError::Internal(msg) => {
             tracing::error!(error = %msg, "internal error");
             p(

@@ -20,12 +20,11 @@ impl<T: DeserializeOwned> FromRequest<App> for JsonBody<T> {
                 "Send JSON with Content-Type: application/json.",
             ));
         }
-        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|_| {
-            ApiError::bad(
-                "body",
-                "De inhoud is te groot of onleesbaar (hoogstens 4 MiB).",
-                "The body is too large or unreadable (at most 4 MiB).",
-            )
+        let bytes = axum::body::Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                return ApiError(algoreg_service::ServiceError::TooLarge);
+            }
+            ApiError::bad("body", "De inhoud is onleesbaar.", "The body is unreadable.")
         })?;
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         serde_path_to_error::deserialize(de).map(JsonBody).map_err(|e| {

@@ -85,6 +85,7 @@ impl From<ServiceError> for Detail {
             ServiceError::Conflict { field } => Detail::text(StatusCode::CONFLICT, &format!("{field} already exists")),
             ServiceError::Stale => Detail::text(StatusCode::CONFLICT, "STALE_VERSION"),
             ServiceError::TooManyRequests { .. } => Detail::text(StatusCode::TOO_MANY_REQUESTS, "Too Many Requests"),
+            ServiceError::TooLarge => Detail::text(StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large"),
             ServiceError::Internal(e) => {
                 tracing::error!(error = %e, "compat request failed");
                 Detail::text(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")

@@ -29,33 +29,6 @@ fn safe_next(next: Option<&String>, ctx: &Ctx) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::is_same_site_path as ok;
-
-    #[test]
-    fn only_same_site_paths() {
-        for good in ["/nl/beheer", "/en/beheer/org/delft?x=1", "/nl/algoritme/abc"] {
-            assert!(ok(good), "{good}");
-        }
-        for bad in [
-            "//evil.example",
-            "/\t/evil.example",
-            "/\n/evil.example",
-            "/\\evil.example",
-            "/nl/\\\\evil",
-            "/nl//evil.example",
-            "https://evil.example",
-            "/%09/evil.example",
-            "/nl/\u{a0}x",
-            "",
-            "javascript:alert(1)",
-        ] {
-            assert!(!ok(bad), "{bad:?}");
-        }
-    }
-}
-
 fn login_page(ctx: &Ctx, status: StatusCode, next: &str, email: &str, error: Option<&str>) -> Response {
     let body = html! {
         h1 { (ctx.t("Inloggen", "Log in")) }
@@ -142,4 +115,31 @@ pub async fn logout(
     resp.headers_mut()
         .append(header::SET_COOKIE, HeaderValue::from_static("algoreg_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"));
     Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_same_site_path as ok;
+
+    #[test]
+    fn only_same_site_paths() {
+        for good in ["/nl/beheer", "/en/beheer/org/delft?x=1", "/nl/algoritme/abc"] {
+            assert!(ok(good), "{good}");
+        }
+        for bad in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\\evil.example",
+            "/nl/\\\\evil",
+            "/nl//evil.example",
+            "https://evil.example",
+            "/%09/evil.example",
+            "/nl/\u{a0}x",
+            "",
+            "javascript:alert(1)",
+        ] {
+            assert!(!ok(bad), "{bad:?}");
+        }
+    }
 }

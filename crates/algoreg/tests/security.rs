@@ -1,0 +1,311 @@
+//! The holes an outside review found, each tried as the attacker would, over HTTP on loopback against the
+//! real binary, with e-mail delivered to a real SMTP server.
+
+mod common;
+
+use common::*;
+use serde_json::json;
+use std::io::{Read, Write};
+use std::time::Duration;
+
+fn secret_on(page: &str) -> Option<String> {
+    let i = page.find("class=\"secret\">")? + 15;
+    Some(page[i..page[i..].find('<')? + i].to_string())
+}
+
+fn login_with(b: &Browser, email: &str, password: &str) -> (u16, Option<String>) {
+    let csrf = b.csrf();
+    let (st, _, loc) = b.post("/nl/login", &[("_csrf", &csrf), ("email", email), ("password", password), ("next", "/nl/beheer")]);
+    (st, loc)
+}
+
+/// The first link in a mail to `to` that contains `path`.
+fn link_in(mail: &str, path: &str) -> String {
+    let text = unfold(mail);
+    let i = text.find(path).expect("link in mail");
+    let start = text[..i].rfind("http").expect("link start");
+    text[start..].split_whitespace().next().unwrap().to_string()
+}
+
+#[test]
+fn an_admin_cannot_take_over_an_account_of_another_organisation() {
+    let smtp = Smtp::start();
+    let env = Env::new();
+    env.org("amsterdam", "central");
+    env.org("utrecht", "four_eyes");
+    env.user("admin@amsterdam.nl", Some("amsterdam"), &["org_admin"], false);
+    env.user("slachtoffer@utrecht.nl", Some("utrecht"), &["editor", "approver"], false);
+    env.user("beheer@centraal.nl", None, &[], true);
+    let s = env.serve_with(&["--smtp-url", &smtp.url(), "--feedback-tick", "1s"]);
+    let admin = Browser::new(&s);
+    admin.login("admin@amsterdam.nl");
+    let csrf = admin.csrf();
+
+    // Adding the other organisation's account only invites it: no password, no membership yet.
+    for (email, who) in [("slachtoffer@utrecht.nl", "slachtoffer"), ("beheer@centraal.nl", "operator")] {
+        let (st, page, _) = admin.post("/nl/beheer/org/amsterdam/leden", &[("_csrf", &csrf), ("email", email), ("role", "org_admin")]);
+        assert_eq!(st, 200, "{who}");
+        assert!(page.contains("Uitgenodigd"), "{who}: {page}");
+        assert!(secret_on(&page).is_none(), "{who}: no password is shown");
+    }
+    // Resetting the password of any account that is not a member: refused, whatever the ID.
+    for id in 1..=6 {
+        let (st, page, _) = admin.post("/nl/beheer/org/amsterdam/leden/wachtwoord", &[("_csrf", &csrf), ("user", &id.to_string())]);
+        assert!(secret_on(&page).is_none(), "user {id}: no password made");
+        assert!(st == 403 || st == 400, "user {id}: {st}");
+    }
+    // The invited person was told by e-mail, and still logs in with their own password.
+    smtp.wait_for("slachtoffer@utrecht.nl", "Uitnodiging");
+    let victim = Browser::new(&s);
+    victim.login("slachtoffer@utrecht.nl");
+    let (_, start) = victim.get("/nl/beheer");
+    assert!(start.contains("Uitnodigingen") && start.contains("Gemeente amsterdam"), "{start}");
+    assert_eq!(victim.get("/nl/beheer/org/amsterdam").0, 403, "not a member before accepting");
+    // Accepting makes them a member; the admin still cannot reset their password, since they also work
+    // for Utrecht.
+    let i = start.find("/nl/beheer/uitnodiging/").unwrap();
+    let path: String = start[i..].chars().take_while(|c| *c != '"').collect();
+    let vcsrf = victim.csrf();
+    let (st, _, loc) = victim.post(&path, &[("_csrf", &vcsrf), ("answer", "accept")]);
+    assert_eq!((st, loc.as_deref()), (303, Some("/nl/beheer/org/amsterdam")));
+    assert_eq!(victim.get("/nl/beheer/org/amsterdam").0, 200);
+    let (_, members) = admin.get("/nl/beheer/org/amsterdam/instellingen");
+    let i = members.find("slachtoffer@utrecht.nl").unwrap();
+    let j = members[i..].find("name=\"user\" value=\"").unwrap() + i + 19;
+    let victim_id: String = members[j..].chars().take_while(|c| c.is_ascii_digit()).collect();
+    let (st, page, _) = admin.post("/nl/beheer/org/amsterdam/leden/wachtwoord", &[("_csrf", &csrf), ("user", &victim_id)]);
+    assert_eq!(st, 403, "{page}");
+    assert!(page.contains("Wachtwoord vergeten"), "points to the self-service reset");
+    assert_eq!(login_with(&Browser::new(&s), "slachtoffer@utrecht.nl", PASSWORD).0, 303, "the password is unchanged");
+    // Someone else's invitation cannot be answered.
+    let (st, page, _) = admin.post(&path, &[("_csrf", &csrf), ("answer", "accept")]);
+    assert_eq!(st, 404, "{page}");
+
+    // The self-service reset: the same answer for an unknown address; a link by e-mail that works once.
+    let anon = Browser::new(&s);
+    let acsrf = anon.csrf();
+    let (st, unknown, _) = anon.post("/nl/wachtwoord-vergeten", &[("_csrf", &acsrf), ("email", "niemand@nergens.nl")]);
+    let (st2, known, _) = anon.post("/nl/wachtwoord-vergeten", &[("_csrf", &acsrf), ("email", "slachtoffer@utrecht.nl")]);
+    assert_eq!((st, st2), (200, 200));
+    assert_eq!(unknown.replace("niemand@nergens.nl", ""), known.replace("slachtoffer@utrecht.nl", ""), "no account is revealed");
+    let mail = smtp.wait_for("slachtoffer@utrecht.nl", "wachtwoord-herstellen");
+    let link = link_in(&mail, "/nl/wachtwoord-herstellen/");
+    let path = &link[link.find("/nl/").unwrap()..];
+    assert_eq!(anon.get(path).0, 200);
+    let weak = anon.post(path, &[("_csrf", &acsrf), ("new_password", "wachtwoord123")]);
+    assert_eq!(weak.0, 422, "a common password is refused: {}", weak.1);
+    assert!(weak.1.contains("te makkelijk te raden"));
+    let new_password = "paars konijn fietst langs de gracht";
+    let (st, _, loc) = anon.post(path, &[("_csrf", &acsrf), ("new_password", new_password)]);
+    assert_eq!((st, loc.as_deref()), (303, Some("/nl/login?wachtwoord=hersteld")));
+    assert_eq!(anon.post(path, &[("_csrf", &acsrf), ("new_password", "nog een ander lang wachtwoord")]).0, 404, "the link works once");
+    assert_eq!(login_with(&Browser::new(&s), "slachtoffer@utrecht.nl", PASSWORD).0, 401, "the old password is gone");
+    assert_eq!(login_with(&Browser::new(&s), "slachtoffer@utrecht.nl", new_password).0, 303);
+    assert!(!victim.get("/nl/beheer/org/amsterdam").1.contains("Uitloggen"), "the earlier session ended");
+}
+
+#[test]
+fn temporary_passwords_must_be_changed_first() {
+    let env = Env::new();
+    env.org("breda", "central");
+    env.user("admin@breda.nl", Some("breda"), &["org_admin"], false);
+    let s = env.serve();
+    let admin = Browser::new(&s);
+    admin.login("admin@breda.nl");
+    let csrf = admin.csrf();
+    let (_, page, _) = admin.post("/nl/beheer/org/breda/leden", &[("_csrf", &csrf), ("email", "nieuw@breda.nl"), ("role", "editor")]);
+    let temp = secret_on(&page).expect("temporary password shown once");
+
+    let b = Browser::new(&s);
+    assert_eq!(login_with(&b, "nieuw@breda.nl", &temp), (303, Some("/nl/account/wachtwoord".to_string())));
+    // Until it is changed, nothing else works: pages send to the change form, the API sees no roles.
+    let (st, _) = b.get("/nl/beheer/org/breda");
+    assert_eq!(st, 303);
+    let me: serde_json::Value = b.client.get(format!("{}/api/v1/session", b.base)).send().unwrap().json().unwrap();
+    assert_eq!(me["must_change_password"], true);
+    assert_eq!(me["roles"], json!([]));
+    let r =
+        b.client.post(format!("{}/api/v1/organisations/breda/algorithms", b.base)).json(&json!({"content": {"name": "x"}})).send().unwrap();
+    assert_eq!(r.status(), 403);
+    // Weak, or the same: refused with the field named.
+    let bcsrf = b.csrf();
+    for (new, why) in [("kort", "minstens 12"), ("breda12345678", "te makkelijk"), (temp.as_str(), "ander wachtwoord")] {
+        let (st, page, _) = b.post("/nl/account/wachtwoord", &[("_csrf", &bcsrf), ("current_password", &temp), ("new_password", new)]);
+        assert_eq!(st, 422, "{new}");
+        assert!(page.contains(why), "{new}: {page}");
+    }
+    let (st, _, _) = b.post(
+        "/nl/account/wachtwoord",
+        &[("_csrf", &bcsrf), ("current_password", "fout"), ("new_password", "zeven groene kikkers zingen")],
+    );
+    assert_eq!(st, 422, "the current password is checked");
+    let (st, _, loc) = b
+        .post("/nl/account/wachtwoord", &[("_csrf", &bcsrf), ("current_password", &temp), ("new_password", "zeven groene kikkers zingen")]);
+    assert_eq!((st, loc.as_deref()), (303, Some("/nl/beheer?wachtwoord=gewijzigd")));
+    assert_eq!(b.get("/nl/beheer/org/breda").0, 200, "the new session works");
+    assert_eq!(login_with(&Browser::new(&s), "nieuw@breda.nl", &temp).0, 401, "the temporary password is gone");
+
+    // Over the API too.
+    let api = s.login("admin@breda.nl");
+    let (st, v) = api.send("POST", "/api/v1/session/password", Some(json!({"current_password": PASSWORD, "new_password": "123456789012"})));
+    assert_eq!(st, 422);
+    assert_eq!(v["errors"][0]["field"], "new_password", "{v}");
+    let (st, v) = api.send(
+        "POST",
+        "/api/v1/session/password",
+        Some(json!({"current_password": PASSWORD, "new_password": "een ander en langer wachtwoord"})),
+    );
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["must_change_password"], false);
+}
+
+#[test]
+fn logins_are_throttled_atomically_per_account_and_per_address() {
+    let env = Env::new();
+    env.org("ede", "central");
+    env.user("doelwit@ede.nl", Some("ede"), &["editor"], false);
+    let s = env.serve();
+    let url = s.url("/api/v1/session");
+    // Twenty wrong passwords at once: only the five free attempts get an answer about the password.
+    let handles: Vec<_> = (0..20)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                reqwest::blocking::Client::new()
+                    .post(url)
+                    .json(&json!({"email": "doelwit@ede.nl", "password": "fout-wachtwoord"}))
+                    .send()
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    let statuses: Vec<u16> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 5, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 15, "{statuses:?}");
+    let r = reqwest::blocking::Client::new().post(&url).json(&json!({"email": "doelwit@ede.nl", "password": PASSWORD})).send().unwrap();
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().get("retry-after").is_some());
+    // Per address: many accounts from one address are slowed down too.
+    for i in 0..5 {
+        let r = reqwest::blocking::Client::new()
+            .post(&url)
+            .json(&json!({"email": format!("onbekend{i}@ede.nl"), "password": "fout-wachtwoord"}))
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), 401, "{i}");
+    }
+    let r = reqwest::blocking::Client::new()
+        .post(&url)
+        .json(&json!({"email": "nog-een@ede.nl", "password": "fout-wachtwoord"}))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 429, "the eleventh failure from this address waits");
+}
+
+#[test]
+fn headers_cookies_and_limits() {
+    let env = Env::new();
+    env.org("zwolle", "central");
+    env.user("r@zwolle.nl", Some("zwolle"), &["editor"], false);
+    let s = env.serve_with(&["--public-url", "https://register.example.nl", "--header-timeout", "1s"]);
+    let c = reqwest::blocking::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    for path in ["/nl/", "/api/v1/algorithms", "/nl/login", "/api/algoritme/total-count", "/feed/v1/register.json", "/bestaat-niet"] {
+        let r = c.get(s.url(path)).send().unwrap();
+        let h = r.headers();
+        assert_eq!(h.get("x-content-type-options").map(|v| v.to_str().unwrap()), Some("nosniff"), "{path}");
+        assert!(h.get("content-security-policy").is_some_and(|v| v.to_str().unwrap().contains("frame-ancestors 'none'")), "{path}");
+        assert!(h.get("referrer-policy").is_some(), "{path}");
+        assert!(h.get("strict-transport-security").is_some(), "{path}: https public address");
+    }
+    // Cookies are Secure over https; logged-in answers are not stored.
+    let r = c.post(s.url("/api/v1/session")).json(&json!({"email": "r@zwolle.nl", "password": PASSWORD})).send().unwrap();
+    let cookie = r.headers().get("set-cookie").unwrap().to_str().unwrap().to_string();
+    assert!(cookie.contains("; Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    let session = cookie.split(';').next().unwrap().to_string();
+    let r = c.get(s.url("/nl/beheer/org/zwolle")).header("cookie", &session).send().unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers().get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"));
+    let r = c.get(s.url("/nl/login")).send().unwrap();
+    assert!(r.headers().get("set-cookie").unwrap().to_str().unwrap().contains("; Secure"), "the CSRF cookie too");
+
+    // Body limits per route: a signal or login far over its limit is refused before any work.
+    let big = "<".repeat(1_600_000);
+    let r = c.post(s.url("/api/v1/session")).json(&json!({"email": "r@zwolle.nl", "password": big})).send().unwrap();
+    assert_eq!(r.status(), 413);
+    let r = c
+        .post(s.url("/api/algoritme/NLD"))
+        .header("content-type", "application/json")
+        .body(format!("{{\"searchtext\":\"{big}\"}}"))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 413);
+
+    // A client that sends its headers too slowly is cut off.
+    let addr = s.base.trim_start_matches("http://").to_string();
+    let mut slow = std::net::TcpStream::connect(&addr).unwrap();
+    slow.write_all(b"GET /nl/ HTTP/1.1\r\nHost: x\r\n").unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let started = std::time::Instant::now();
+    let mut buf = vec![];
+    let _ = slow.read_to_end(&mut buf);
+    assert!(started.elapsed() < Duration::from_secs(8), "closed by the server, not by our read timeout");
+    let text = String::from_utf8_lossy(&buf);
+    assert!(text.is_empty() || text.starts_with("HTTP/1.1 408"), "{text}");
+}
+
+#[test]
+fn behind_a_trusted_proxy_https_is_what_the_proxy_says() {
+    let env = Env::new();
+    env.org("zwolle", "central");
+    env.user("r@zwolle.nl", Some("zwolle"), &["editor"], false);
+    let s = env.serve_with(&["--trusted-proxy", "127.0.0.0/8"]);
+    let c = reqwest::blocking::Client::new();
+    let login = |proto: Option<&str>| {
+        let mut rb = c.post(s.url("/api/v1/session")).json(&json!({"email": "r@zwolle.nl", "password": PASSWORD}));
+        if let Some(p) = proto {
+            rb = rb.header("x-forwarded-proto", p);
+        }
+        let r = rb.send().unwrap();
+        (r.headers().get("set-cookie").unwrap().to_str().unwrap().to_string(), r.headers().get("strict-transport-security").is_some())
+    };
+    let (plain, hsts) = login(None);
+    assert!(!plain.contains("Secure") && !hsts);
+    let (secure, hsts) = login(Some("https"));
+    assert!(secure.contains("; Secure") && hsts);
+}
+
+#[test]
+fn downloads_never_hand_a_spreadsheet_a_formula() {
+    let env = Env::new();
+    env.org("delft", "four_eyes");
+    let ed = env.token("delft", "editor");
+    let ap = env.token("delft", "approver");
+    let s = env.serve();
+    let mut content = complete_content("=HYPERLINK(\"https://evil.example\",\"klik\")");
+    content["description_short"] = json!("@SUM(1+1)*cmd|' /C calc'!A0 is wat een aanvaller hier zou schrijven.");
+    let (st, v) = s.send("POST", "/api/v1/organisations/delft/algorithms", Some(&ed), Some(json!({ "content": content })));
+    assert_eq!(st, 201, "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/release"), Some(&ed), None).0, 200);
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/publish"), Some(&ap), None).0, 200);
+    for path in ["/downloads/register.csv", "/downloads/history.csv", "/api/downloads/NLD?filetype=csv"] {
+        let text = s.get(path).text().unwrap();
+        let mut r = csv::ReaderBuilder::new().from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+        let cells: Vec<String> = r.records().flat_map(|rec| rec.unwrap().iter().map(String::from).collect::<Vec<_>>()).collect();
+        assert!(cells.iter().any(|c| c.starts_with("'=HYPERLINK")), "{path}: the formula is neutralised");
+        assert!(cells.iter().any(|c| c.starts_with("'@SUM")), "{path}");
+        assert!(!cells.iter().any(|c| c.starts_with(['=', '+', '@', '\t', '\r'])), "{path}: no cell starts a formula");
+    }
+    // Our own download imports back to the same text.
+    let file = env.dir.path().join("download.csv");
+    std::fs::write(&file, s.get("/api/downloads/NLD?filetype=csv").bytes().unwrap()).unwrap();
+    drop(s);
+    let other = Env::new();
+    other.org("delft", "four_eyes");
+    other.ok(&["import", file.to_str().unwrap(), "--org", "delft", "--publish"]);
+    let s = other.serve();
+    let v = s.get_json(&format!("/api/v1/algorithms/{id}"));
+    assert_eq!(v["content"]["name"], "=HYPERLINK(\"https://evil.example\",\"klik\")", "{v}");
+}
