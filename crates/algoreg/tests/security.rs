@@ -36,6 +36,7 @@ fn an_admin_cannot_take_over_an_account_of_another_organisation() {
     env.user("admin@amsterdam.nl", Some("amsterdam"), &["org_admin"], false);
     env.user("slachtoffer@utrecht.nl", Some("utrecht"), &["editor", "approver"], false);
     env.user("beheer@centraal.nl", None, &[], true);
+    env.user("admin@utrecht.nl", Some("utrecht"), &["org_admin"], false);
     let s = env.serve_with(&["--smtp-url", &smtp.url(), "--feedback-tick", "1s"]);
     let admin = Browser::new(&s);
     admin.login("admin@amsterdam.nl");
@@ -61,6 +62,17 @@ fn an_admin_cannot_take_over_an_account_of_another_organisation() {
     let (_, start) = victim.get("/nl/beheer");
     assert!(start.contains("Uitnodigingen") && start.contains("Gemeente amsterdam"), "{start}");
     assert_eq!(victim.get("/nl/beheer/org/amsterdam").0, 403, "not a member before accepting");
+    // While the invitation is open, Utrecht's admin cannot reset the password either: whoever set it
+    // could accept Amsterdam's invitation.
+    let uadmin = Browser::new(&s);
+    uadmin.login("admin@utrecht.nl");
+    let ucsrf = uadmin.csrf();
+    let (_, umembers) = uadmin.get("/nl/beheer/org/utrecht/instellingen");
+    let i = umembers.find("slachtoffer@utrecht.nl").unwrap();
+    let j = umembers[i..].find("name=\"user\" value=\"").unwrap() + i + 19;
+    let uid: String = umembers[j..].chars().take_while(|c| c.is_ascii_digit()).collect();
+    let (st, page, _) = uadmin.post("/nl/beheer/org/utrecht/leden/wachtwoord", &[("_csrf", &ucsrf), ("user", &uid)]);
+    assert_eq!(st, 403, "{page}");
     // Accepting makes them a member; the admin still cannot reset their password, since they also work
     // for Utrecht.
     let i = start.find("/nl/beheer/uitnodiging/").unwrap();

@@ -449,7 +449,12 @@ impl Auth<'_> {
         if secret.len() != 64 {
             return Err(ServiceError::Unauthenticated);
         }
-        let user = self.store.session_user(&hash_token(secret), chrono::Utc::now()).await?.ok_or(ServiceError::Unauthenticated)?;
+        let now = chrono::Utc::now();
+        let user = self.store.session_user(&hash_token(secret), now).await?.ok_or(ServiceError::Unauthenticated)?;
+        // A session opened with a temporary password ends when that password expires.
+        if user.password_temporary_until.is_some_and(|t| t <= now) {
+            return Err(ServiceError::Unauthenticated);
+        }
         self.principal_for_user(&user).await
     }
 

@@ -220,8 +220,10 @@ impl Orgs<'_> {
                 "You change your own password under 'My account'.",
             ));
         }
-        let elsewhere =
-            self.store.memberships(user_id).await?.iter().any(|m| !(actor.central_operator || actor.has(m.org_id, Role::OrgAdmin)));
+        let administers = |org: i64| actor.central_operator || actor.has(org, Role::OrgAdmin);
+        // Open invitations count too: whoever sets the password could otherwise accept them.
+        let elsewhere = self.store.memberships(user_id).await?.iter().any(|m| !administers(m.org_id))
+            || self.store.invitations_for_user(user_id, chrono::Utc::now()).await?.iter().any(|i| !administers(i.org_id));
         if elsewhere || (target.central_operator && !actor.central_operator) {
             return Err(ServiceError::forbidden(
                 "Deze persoon werkt ook voor een andere organisatie. Alleen de persoon zelf kan het wachtwoord herstellen, met 'Wachtwoord vergeten' op de inlogpagina.",
