@@ -252,7 +252,8 @@ impl Auth<'_> {
     /// Throttled per account and per client address (`source`, see [`crate::limits::client_key`]).
     pub async fn login(&self, email: &str, password: &str, source: &str) -> Result<User> {
         let email = email.trim();
-        if email.len() > 254 || password.len() > 1024 {
+        // What cannot be an account or a password is refused before it counts against anyone.
+        if password.is_empty() || password.len() > 1024 || check_email(email).is_err() {
             return Err(ServiceError::Unauthenticated);
         }
         let attempt =
@@ -285,7 +286,7 @@ impl Auth<'_> {
         let user_id =
             p.user_id.ok_or_else(|| ServiceError::forbidden("Alleen personen hebben een wachtwoord.", "Only people have a password."))?;
         let user = self.store.user(user_id).await?.ok_or(ServiceError::Unauthenticated)?;
-        if current.len() > 1024 {
+        if current.is_empty() || current.len() > 1024 {
             return Err(ServiceError::bad("current_password", "Het huidige wachtwoord klopt niet.", "The current password is wrong."));
         }
         let attempt =

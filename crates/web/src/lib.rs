@@ -9,6 +9,7 @@ pub mod auth;
 pub mod compat;
 pub mod feed;
 pub mod problem;
+pub mod routes;
 pub mod security;
 pub mod site;
 
@@ -17,18 +18,33 @@ use axum::Router;
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
 
+/// Every route of the application with its methods, as (methods, path pattern): what the router answers.
+pub fn route_table() -> Vec<(&'static str, String)> {
+    all_routes(None).list
+}
+
+/// The routes; with the application, the layers that need its state too.
+fn all_routes(app: Option<&App>) -> routes::Routes {
+    // The live register's APIs: CORS open, optionally rate limited per client address.
+    let mut compat = compat::public::routes().merge(compat::aanlever::routes());
+    if let Some(app) = app {
+        compat = compat.with(|r| {
+            r.layer(axum::middleware::from_fn_with_state(app.clone(), compat::rate_limit)).layer(axum::middleware::from_fn(compat::cors))
+        });
+    }
+    routes::Routes::new()
+        .nest("/api/v1", api::routes())
+        .merge(compat)
+        .add("GET", &format!("/{}", algoreg_service::federation::feed::PATH), axum::routing::get(feed::register))
+        .merge(site::routes())
+}
+
 /// The whole application router.
 pub fn router(app: App) -> Router {
     // The live register's APIs: CORS open, optionally rate limited per client address.
-    let compat = compat::public::routes()
-        .merge(compat::aanlever::routes())
-        .layer(axum::middleware::from_fn_with_state(app.clone(), compat::rate_limit))
-        .layer(axum::middleware::from_fn(compat::cors));
-    Router::new()
-        .nest("/api/v1", api::routes())
-        .merge(compat)
-        .route(&format!("/{}", algoreg_service::federation::feed::PATH), axum::routing::get(feed::register))
-        .merge(site::routes())
+    let routes = all_routes(Some(&app));
+    routes
+        .router
         .fallback(|| async { problem::ApiError::not_found("page") })
         .layer(axum::extract::DefaultBodyLimit::max(security::API_BODY))
         .layer(axum::middleware::from_fn_with_state(app.clone(), security::headers))

@@ -9,9 +9,8 @@ mod organisations;
 mod session;
 mod sources;
 
-use algoreg_service::App;
 use axum::routing::{get, post, put};
-use axum::{Json, Router};
+use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -52,38 +51,38 @@ fn public_body() -> axum::extract::DefaultBodyLimit {
     axum::extract::DefaultBodyLimit::max(crate::security::PUBLIC_BODY)
 }
 
-pub fn routes() -> Router<App> {
-    Router::new()
-        .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
-        .route("/session", post(session::login).get(session::whoami).delete(session::logout).layer(small()))
-        .route("/session/password", post(session::change_password).layer(small()))
-        .route("/organisations", get(organisations::list).post(organisations::create))
-        .route("/organisations/{code}", get(organisations::get_one))
-        .route("/organisations/{code}/algorithms", post(algorithms::create))
-        .route("/import", post(import::import))
-        .route("/algorithms/{id}/signals", get(feedback::public_list).post(feedback::submit).layer(public_body()))
-        .route("/algorithms/{id}/incidents", get(feedback::public_incidents).post(feedback::report_incident))
-        .route("/algorithms/{id}/evaluation-plan", put(feedback::set_plan))
-        .route("/algorithms/{id}/evaluations", get(feedback::evaluations).post(feedback::add_evaluation))
-        .route("/signals/status/{code}", get(feedback::status))
-        .route("/signals/{id}/answer", post(feedback::answer))
-        .route("/signals/{id}/assign", post(feedback::assign))
-        .route("/signals/{id}/close", post(feedback::close))
-        .route("/organisations/{code}/signals", get(feedback::inbox))
-        .route("/organisations/{code}/response-figures", get(feedback::figures))
-        .route("/incidents/{id}", get(feedback::incident))
-        .route("/incidents/{id}/events", post(feedback::incident_event))
-        .route("/sources", get(sources::list).post(sources::create))
-        .route("/sources/{id}", get(sources::get_one).delete(sources::delete))
-        .route("/sources/{id}/harvest", post(sources::harvest))
-        .route("/algorithms", get(algorithms::list))
-        .route("/algorithms/{id}", get(algorithms::get_current))
-        .route("/algorithms/{id}/versions", get(algorithms::history))
-        .route("/algorithms/{id}/versions/{number}", get(algorithms::version))
-        .route("/algorithms/{id}/mappings/{name}", get(algorithms::mapping))
-        .route("/algorithms/{id}/ai-act", get(algorithms::aiact_get).post(algorithms::aiact_answer))
-        .route("/algorithms/{id}/ai-act/requirements/{urn}", put(algorithms::aiact_requirement))
-        .route("/algorithms/{id}/draft", put(algorithms::save))
-        .route("/algorithms/{id}/actions/{action}", post(algorithms::act))
-        .route("/algorithms/{id}/workspace", get(algorithms::workspace))
+pub fn routes() -> crate::routes::Routes {
+    crate::routes::Routes::new()
+        .add("GET", "/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+        .add("POST GET DELETE", "/session", post(session::login).get(session::whoami).delete(session::logout).layer(small()))
+        .add("POST", "/session/password", post(session::change_password).layer(small()))
+        .add("GET POST", "/organisations", get(organisations::list).post(organisations::create))
+        .add("GET", "/organisations/{code}", get(organisations::get_one))
+        .add("POST", "/organisations/{code}/algorithms", post(algorithms::create))
+        .add("POST", "/import", post(import::import))
+        .add("GET POST", "/algorithms/{id}/signals", get(feedback::public_list).post(feedback::submit).layer(public_body()))
+        .add("GET POST", "/algorithms/{id}/incidents", get(feedback::public_incidents).post(feedback::report_incident))
+        .add("PUT", "/algorithms/{id}/evaluation-plan", put(feedback::set_plan))
+        .add("GET POST", "/algorithms/{id}/evaluations", get(feedback::evaluations).post(feedback::add_evaluation))
+        .add("GET", "/signals/status/{code}", get(feedback::status))
+        .add("POST", "/signals/{id}/answer", post(feedback::answer))
+        .add("POST", "/signals/{id}/assign", post(feedback::assign))
+        .add("POST", "/signals/{id}/close", post(feedback::close))
+        .add("GET", "/organisations/{code}/signals", get(feedback::inbox))
+        .add("GET", "/organisations/{code}/response-figures", get(feedback::figures))
+        .add("GET", "/incidents/{id}", get(feedback::incident))
+        .add("POST", "/incidents/{id}/events", post(feedback::incident_event))
+        .add("GET POST", "/sources", get(sources::list).post(sources::create))
+        .add("GET DELETE", "/sources/{id}", get(sources::get_one).delete(sources::delete))
+        .add("POST", "/sources/{id}/harvest", post(sources::harvest))
+        .add("GET", "/algorithms", get(algorithms::list))
+        .add("GET", "/algorithms/{id}", get(algorithms::get_current))
+        .add("GET", "/algorithms/{id}/versions", get(algorithms::history))
+        .add("GET", "/algorithms/{id}/versions/{number}", get(algorithms::version))
+        .add("GET", "/algorithms/{id}/mappings/{name}", get(algorithms::mapping))
+        .add("GET POST", "/algorithms/{id}/ai-act", get(algorithms::aiact_get).post(algorithms::aiact_answer))
+        .add("PUT", "/algorithms/{id}/ai-act/requirements/{urn}", put(algorithms::aiact_requirement))
+        .add("PUT", "/algorithms/{id}/draft", put(algorithms::save))
+        .add("POST", "/algorithms/{id}/actions/{action}", post(algorithms::act))
+        .add("GET", "/algorithms/{id}/workspace", get(algorithms::workspace))
 }

@@ -12,21 +12,21 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{delete, get, put};
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::{json, Map, Value};
 
-pub fn routes() -> Router<App> {
+pub fn routes() -> crate::routes::Routes {
     let base = "/aanleverapi/v1_0/organizations/{org}";
-    Router::new()
-        .route(&format!("{base}/algorithms"), get(list).post(create))
-        .route(&format!("{base}/algorithms/{{lars}}"), get(latest).put(update))
-        .route(&format!("{base}/algorithms/{{lars}}/archive_version"), put(archive))
-        .route(&format!("{base}/algorithms/{{lars}}/unarchive_version"), put(unarchive))
-        .route(&format!("{base}/algorithms/{{lars}}/release"), put(release))
-        .route(&format!("{base}/algorithms/{{lars}}/publish"), put(publish))
-        .route(&format!("{base}/algorithms/{{lars}}/preview"), get(preview))
-        .route(&format!("{base}/published-algorithms/{{lars}}"), get(published))
-        .route(&format!("{base}/published-algorithms/{{lars}}/retract"), delete(retract))
+    crate::routes::Routes::new()
+        .add("GET POST", &format!("{base}/algorithms"), get(list).post(create))
+        .add("GET PUT", &format!("{base}/algorithms/{{lars}}"), get(latest).put(update))
+        .add("PUT", &format!("{base}/algorithms/{{lars}}/archive_version"), put(archive))
+        .add("PUT", &format!("{base}/algorithms/{{lars}}/unarchive_version"), put(unarchive))
+        .add("PUT", &format!("{base}/algorithms/{{lars}}/release"), put(release))
+        .add("PUT", &format!("{base}/algorithms/{{lars}}/publish"), put(publish))
+        .add("GET", &format!("{base}/algorithms/{{lars}}/preview"), get(preview))
+        .add("GET", &format!("{base}/published-algorithms/{{lars}}"), get(published))
+        .add("DELETE", &format!("{base}/published-algorithms/{{lars}}/retract"), delete(retract))
 }
 
 pub fn state_code(s: VersionState) -> &'static str {

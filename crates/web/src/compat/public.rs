@@ -12,23 +12,23 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 
-pub fn routes() -> Router<App> {
-    Router::new()
-        .route("/api/algoritme/total-count", get(total_count))
-        .route("/api/algoritme/{language}", post(search).layer(axum::extract::DefaultBodyLimit::max(crate::security::SMALL_BODY)))
-        .route("/api/algoritme/{language}/{lars}", get(one))
-        .route("/api/algoritme/{language}/similar/{lars}", get(similar))
-        .route("/api/suggestion/{language}/{search}", get(suggestion))
-        .route("/api/downloads/site-data/json", get(site_data))
-        .route("/api/downloads/history/algorithms/{lars}/{language}", get(download_history_one))
-        .route("/api/downloads/algorithms/{lars}/{language}", get(download_one))
-        .route("/api/downloads/history/{language}", get(download_history))
-        .route("/api/downloads/{language}", get(download_all))
-        .route("/api/health", get(|| async { Json("OK") }))
+pub fn routes() -> crate::routes::Routes {
+    crate::routes::Routes::new()
+        .add("GET", "/api/algoritme/total-count", get(total_count))
+        .add("POST", "/api/algoritme/{language}", post(search).layer(axum::extract::DefaultBodyLimit::max(crate::security::SMALL_BODY)))
+        .add("GET", "/api/algoritme/{language}/{lars}", get(one))
+        .add("GET", "/api/algoritme/{language}/similar/{lars}", get(similar))
+        .add("GET", "/api/suggestion/{language}/{search}", get(suggestion))
+        .add("GET", "/api/downloads/site-data/json", get(site_data))
+        .add("GET", "/api/downloads/history/algorithms/{lars}/{language}", get(download_history_one))
+        .add("GET", "/api/downloads/algorithms/{lars}/{language}", get(download_one))
+        .add("GET", "/api/downloads/history/{language}", get(download_history))
+        .add("GET", "/api/downloads/{language}", get(download_all))
+        .add("GET", "/api/health", get(|| async { Json("OK") }))
 }
 
 fn language(s: &str) -> Result<Language, Detail> {

@@ -18,6 +18,7 @@ mod sources;
 mod workspace;
 
 use crate::auth::session_cookie;
+use crate::routes::Routes;
 use algoreg_domain::workflow::Principal;
 use algoreg_service::{App, ServiceError};
 use algoreg_standard::Lang;
@@ -26,7 +27,7 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Router};
+use axum::Extension;
 use maud::{html, Markup, DOCTYPE};
 
 pub use render::{render_rich, t};
@@ -34,60 +35,60 @@ pub use render::{render_rich, t};
 const CSS: &str = include_str!("../../assets/algoreg.css");
 const JS: &str = include_str!("../../assets/algoreg.js");
 
-fn lang_routes() -> Router<App> {
-    Router::new()
-        .route("/", get(portal::home))
-        .route("/search", get(portal::search))
-        .route("/search/suggest", get(portal::suggest))
-        .route("/search/{file}", get(portal::search_export))
-        .route("/organisatie/{code}", get(portal::organisation))
-        .route("/algoritme/{id}/versies", get(portal::history))
-        .route("/algoritme/{id}/{file}", get(portal::record_download_or_long))
-        .route("/api", get(portal::api_page))
-        .route("/over", get(portal::about))
-        .route("/login", get(login::form).post(login::submit).layer(small()))
-        .route("/account/wachtwoord", get(account::change_form).post(account::change_submit).layer(small()))
-        .route("/wachtwoord-vergeten", get(account::forgot_form).post(account::forgot_submit).layer(small()))
-        .route("/wachtwoord-herstellen/{secret}", get(account::reset_form).post(account::reset_submit).layer(small()))
-        .route("/beheer/uitnodiging/{id}", post(account::answer_invitation))
-        .route("/beheer/org/{org}/uitnodigingen/intrekken", post(admin::withdraw_invitation))
-        .route("/logout", post(login::logout).layer(small()))
-        .route("/algoritme/{id}", get(public::record))
-        .route("/algoritme/{id}/signaal", get(feedback::signal_new).post(feedback::signal_submit).layer(public_body()))
-        .route("/signaal", get(feedback::status_lookup))
-        .route("/signaal/{code}", get(feedback::status_page))
-        .route("/incident/{code}", get(feedback::incident_link).post(feedback::incident_link_step).layer(public_body()))
-        .route("/beheer/org/{org}/signalen", get(feedback::inbox))
-        .route("/beheer/org/{org}/incidenten", get(feedback::incidents_of_org))
-        .route("/beheer/signaal/{id}", get(feedback::signal_show))
-        .route("/beheer/signaal/{id}/toewijzen", post(feedback::signal_assign))
-        .route("/beheer/signaal/{id}/antwoord", post(feedback::signal_answer))
-        .route("/beheer/signaal/{id}/afhandelen", post(feedback::signal_close))
-        .route("/beheer/algoritme/{id}/incident", get(feedback::incident_new).post(feedback::incident_create))
-        .route("/beheer/incident/{id}", get(feedback::incident_show).post(feedback::incident_step))
-        .route("/beheer/algoritme/{id}/evaluaties", get(feedback::evaluations).post(feedback::evaluation_add))
-        .route("/beheer/algoritme/{id}/evaluaties/schema", post(feedback::evaluation_plan))
-        .route("/beheer", get(workspace::start))
-        .route("/beheer/org/{org}", get(workspace::dashboard))
-        .route("/beheer/bronnen", get(sources::list).post(sources::add))
-        .route("/beheer/bronnen/{id}", get(sources::show))
-        .route("/beheer/bronnen/{id}/oogsten", post(sources::harvest))
-        .route("/beheer/bronnen/{id}/verwijderen", post(sources::remove))
-        .route("/beheer/org/{org}/nieuw", get(workspace::new_form).post(workspace::create))
-        .route("/beheer/org/{org}/instellingen", get(admin::page))
-        .route("/beheer/org/{org}/leden", post(admin::invite))
-        .route("/beheer/org/{org}/leden/verwijderen", post(admin::remove))
-        .route("/beheer/org/{org}/leden/wachtwoord", post(admin::reset))
-        .route("/beheer/org/{org}/tokens", post(admin::create_token))
-        .route("/beheer/org/{org}/tokens/intrekken", post(admin::revoke_token))
-        .route("/beheer/org/{org}/organisatie", post(admin::update_org))
-        .route("/beheer/algoritme/{id}", get(workspace::record))
-        .route("/beheer/algoritme/{id}/bewerken", get(workspace::edit_form).post(workspace::save))
-        .route("/beheer/algoritme/{id}/actie", post(workspace::act))
-        .route("/beheer/algoritme/{id}/voorbeeld", get(workspace::preview))
-        .route("/beheer/algoritme/{id}/ai-act", get(aiact::page).post(aiact::save))
-        .route("/beheer/algoritme/{id}/ai-act/vereiste", post(aiact::requirement))
-        .layer(axum::extract::DefaultBodyLimit::max(crate::security::FORM_BODY))
+fn lang_routes() -> Routes {
+    Routes::new()
+        .add("GET", "/", get(portal::home))
+        .add("GET", "/search", get(portal::search))
+        .add("GET", "/search/suggest", get(portal::suggest))
+        .add("GET", "/search/{file}", get(portal::search_export))
+        .add("GET", "/organisatie/{code}", get(portal::organisation))
+        .add("GET", "/algoritme/{id}/versies", get(portal::history))
+        .add("GET", "/algoritme/{id}/{file}", get(portal::record_download_or_long))
+        .add("GET", "/api", get(portal::api_page))
+        .add("GET", "/over", get(portal::about))
+        .add("GET POST", "/login", get(login::form).post(login::submit).layer(small()))
+        .add("GET POST", "/account/wachtwoord", get(account::change_form).post(account::change_submit).layer(small()))
+        .add("GET POST", "/wachtwoord-vergeten", get(account::forgot_form).post(account::forgot_submit).layer(small()))
+        .add("GET POST", "/wachtwoord-herstellen/{secret}", get(account::reset_form).post(account::reset_submit).layer(small()))
+        .add("POST", "/beheer/uitnodiging/{id}", post(account::answer_invitation))
+        .add("POST", "/beheer/org/{org}/uitnodigingen/intrekken", post(admin::withdraw_invitation))
+        .add("POST", "/logout", post(login::logout).layer(small()))
+        .add("GET", "/algoritme/{id}", get(public::record))
+        .add("GET POST", "/algoritme/{id}/signaal", get(feedback::signal_new).post(feedback::signal_submit).layer(public_body()))
+        .add("GET", "/signaal", get(feedback::status_lookup))
+        .add("GET", "/signaal/{code}", get(feedback::status_page))
+        .add("GET POST", "/incident/{code}", get(feedback::incident_link).post(feedback::incident_link_step).layer(public_body()))
+        .add("GET", "/beheer/org/{org}/signalen", get(feedback::inbox))
+        .add("GET", "/beheer/org/{org}/incidenten", get(feedback::incidents_of_org))
+        .add("GET", "/beheer/signaal/{id}", get(feedback::signal_show))
+        .add("POST", "/beheer/signaal/{id}/toewijzen", post(feedback::signal_assign))
+        .add("POST", "/beheer/signaal/{id}/antwoord", post(feedback::signal_answer))
+        .add("POST", "/beheer/signaal/{id}/afhandelen", post(feedback::signal_close))
+        .add("GET POST", "/beheer/algoritme/{id}/incident", get(feedback::incident_new).post(feedback::incident_create))
+        .add("GET POST", "/beheer/incident/{id}", get(feedback::incident_show).post(feedback::incident_step))
+        .add("GET POST", "/beheer/algoritme/{id}/evaluaties", get(feedback::evaluations).post(feedback::evaluation_add))
+        .add("POST", "/beheer/algoritme/{id}/evaluaties/schema", post(feedback::evaluation_plan))
+        .add("GET", "/beheer", get(workspace::start))
+        .add("GET", "/beheer/org/{org}", get(workspace::dashboard))
+        .add("GET POST", "/beheer/bronnen", get(sources::list).post(sources::add))
+        .add("GET", "/beheer/bronnen/{id}", get(sources::show))
+        .add("POST", "/beheer/bronnen/{id}/oogsten", post(sources::harvest))
+        .add("POST", "/beheer/bronnen/{id}/verwijderen", post(sources::remove))
+        .add("GET POST", "/beheer/org/{org}/nieuw", get(workspace::new_form).post(workspace::create))
+        .add("GET", "/beheer/org/{org}/instellingen", get(admin::page))
+        .add("POST", "/beheer/org/{org}/leden", post(admin::invite))
+        .add("POST", "/beheer/org/{org}/leden/verwijderen", post(admin::remove))
+        .add("POST", "/beheer/org/{org}/leden/wachtwoord", post(admin::reset))
+        .add("POST", "/beheer/org/{org}/tokens", post(admin::create_token))
+        .add("POST", "/beheer/org/{org}/tokens/intrekken", post(admin::revoke_token))
+        .add("POST", "/beheer/org/{org}/organisatie", post(admin::update_org))
+        .add("GET", "/beheer/algoritme/{id}", get(workspace::record))
+        .add("GET POST", "/beheer/algoritme/{id}/bewerken", get(workspace::edit_form).post(workspace::save))
+        .add("POST", "/beheer/algoritme/{id}/actie", post(workspace::act))
+        .add("GET", "/beheer/algoritme/{id}/voorbeeld", get(workspace::preview))
+        .add("GET POST", "/beheer/algoritme/{id}/ai-act", get(aiact::page).post(aiact::save))
+        .add("POST", "/beheer/algoritme/{id}/ai-act/vereiste", post(aiact::requirement))
+        .with(|r| r.layer(axum::extract::DefaultBodyLimit::max(crate::security::FORM_BODY)))
 }
 
 fn small() -> axum::extract::DefaultBodyLimit {
@@ -98,28 +99,30 @@ fn public_body() -> axum::extract::DefaultBodyLimit {
     axum::extract::DefaultBodyLimit::max(crate::security::PUBLIC_BODY)
 }
 
-pub fn routes() -> Router<App> {
-    Router::new()
-        .route("/", get(|| async { Redirect::to("/nl/") }))
-        .route(
+pub fn routes() -> Routes {
+    Routes::new()
+        .add("GET", "/", get(|| async { Redirect::to("/nl/") }))
+        .add(
+            "GET",
             "/static/algoreg.css",
             get(|| async { ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], CSS) }),
         )
-        .route(
+        .add(
+            "GET",
             "/static/algoreg.js",
             get(|| async {
                 ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], JS)
             }),
         )
-        .route("/downloads/{file}", get(portal::register_download))
-        .route("/feeds/atom.xml", get(portal::feed_all))
-        .route("/feeds/antwoorden.xml", get(feedback::answers_feed))
-        .route("/feeds/organisatie/{file}", get(portal::feed_org))
-        .route("/feeds/search.xml", get(portal::feed_search).layer(Extension(Lang::Nl)))
-        .route("/nl/", get(portal::home).layer(Extension(Lang::Nl)))
-        .route("/en/", get(portal::home).layer(Extension(Lang::En)))
-        .nest("/nl", lang_routes().layer(Extension(Lang::Nl)))
-        .nest("/en", lang_routes().layer(Extension(Lang::En)))
+        .add("GET", "/downloads/{file}", get(portal::register_download))
+        .add("GET", "/feeds/atom.xml", get(portal::feed_all))
+        .add("GET", "/feeds/antwoorden.xml", get(feedback::answers_feed))
+        .add("GET", "/feeds/organisatie/{file}", get(portal::feed_org))
+        .add("GET", "/feeds/search.xml", get(portal::feed_search).layer(Extension(Lang::Nl)))
+        .add("GET", "/nl/", get(portal::home).layer(Extension(Lang::Nl)))
+        .add("GET", "/en/", get(portal::home).layer(Extension(Lang::En)))
+        .nest("/nl", lang_routes().with(|r| r.layer(Extension(Lang::Nl))))
+        .nest("/en", lang_routes().with(|r| r.layer(Extension(Lang::En))))
 }
 
 /// Everything a page needs to know about the request.
