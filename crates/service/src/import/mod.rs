@@ -14,7 +14,7 @@
 //! malformed (a bad ID, a broken structure) is rejected.
 
 pub mod download_layout;
-mod formats;
+pub mod formats;
 pub mod site_data;
 mod split;
 pub mod sql_seed;
