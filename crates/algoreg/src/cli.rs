@@ -198,6 +198,12 @@ enum Command {
     /// Feeds of other registers that this register harvests.
     #[command(subcommand)]
     Source(SourceCmd),
+    /// Checks the stored data (the database's own check, references, every record's versions and
+    /// history); exit code 1 and the problems listed when something is wrong.
+    Check {
+        #[command(flatten)]
+        data: DataArg,
+    },
     /// Rebuilds the search index from the store.
     Reindex {
         #[command(flatten)]
@@ -541,6 +547,18 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
             };
             algoreg_service::auth::warm_up();
             algoreg_web::serve_with(app, listener, limits).await.map_err(|e| ServiceError::Internal(e.to_string()))?;
+        }
+        Command::Check { data } => {
+            let app = open(&data.data).await?;
+            let (problems, records) = app.store.check_integrity().await?;
+            for p in &problems {
+                println!("problem: {p}");
+            }
+            println!("records: {records}");
+            println!("{}", if problems.is_empty() { "ok" } else { "NOT OK" });
+            if !problems.is_empty() {
+                return Ok(ExitCode::from(1));
+            }
         }
         Command::Reindex { data } => {
             let app = open(&data.data).await?;

@@ -1727,6 +1727,32 @@ impl Store for SqliteStore {
         tx.commit().await.map_err(backend)
     }
 
+    async fn check_integrity(&self) -> Result<(Vec<String>, u64)> {
+        let mut problems = vec![];
+        for r in sqlx::query("PRAGMA integrity_check").fetch_all(&self.pool).await.map_err(backend)? {
+            let line: String = r.get(0);
+            if line != "ok" {
+                problems.push(format!("integrity: {line}"));
+            }
+        }
+        for r in sqlx::query("PRAGMA foreign_key_check").fetch_all(&self.pool).await.map_err(backend)? {
+            problems.push(format!("reference: table {} row {}", r.get::<String, _>(0), r.get::<Option<i64>, _>(1).unwrap_or_default()));
+        }
+        let checks = [
+            ("record without its latest version", "SELECT r.id FROM records r WHERE NOT EXISTS (SELECT 1 FROM versions v WHERE v.record_id=r.id AND v.number=r.latest_version)"),
+            ("record without its published version", "SELECT r.id FROM records r WHERE r.published_version IS NOT NULL AND NOT EXISTS (SELECT 1 FROM versions v WHERE v.record_id=r.id AND v.number=r.published_version)"),
+            ("record without history", "SELECT r.id FROM records r WHERE NOT EXISTS (SELECT 1 FROM history h WHERE h.record_id=r.id)"),
+            ("version after the latest", "SELECT DISTINCT v.record_id FROM versions v JOIN records r ON r.id=v.record_id WHERE v.number > r.latest_version"),
+        ];
+        for (what, sql) in checks {
+            for r in sqlx::query(sql).fetch_all(&self.pool).await.map_err(backend)? {
+                problems.push(format!("{what}: {}", r.get::<String, _>(0)));
+            }
+        }
+        let n: i64 = sqlx::query("SELECT count(*) FROM records").fetch_one(&self.pool).await.map_err(backend)?.get(0);
+        Ok((problems, n as u64))
+    }
+
     async fn queue_mail(&self, mails: &[NewMail]) -> Result<()> {
         let mut tx = self.begin().await?;
         insert_mails(&mut tx, mails).await?;

@@ -199,6 +199,11 @@ pub trait Store: Send + Sync + 'static {
     async fn mark_evaluation_reminded(&self, id: AlgorithmId, due: chrono::NaiveDate, mails: &[NewMail]) -> Result<()>;
 
     async fn queue_mail(&self, mails: &[NewMail]) -> Result<()>;
+
+    /// Checks the stored data: the database's own consistency, references, and that every record has its
+    /// latest and published versions and a history. Returns the problems found (none when all is well)
+    /// and the number of records.
+    async fn check_integrity(&self) -> Result<(Vec<String>, u64)>;
     async fn unsent_mail(&self, limit: i64, max_attempts: u32) -> Result<Vec<Mail>>;
     async fn mail_result(&self, id: i64, error: Option<&str>, at: chrono::DateTime<chrono::Utc>) -> Result<()>;
 }

@@ -1,0 +1,138 @@
+//! Crash safety: `algoreg` is killed with SIGKILL at random moments while it imports, harvests or takes
+//! API writes; after each kill the store must pass `algoreg check` (SQLite's integrity check, references,
+//! every record with its versions and history), every write that was acknowledged must be there, and an
+//! import must be all or nothing. `ALGOREG_CRASH_TRIALS` sets the number of kills (default 12 here;
+//! `scripts/crash-trials` runs 100).
+
+mod common;
+
+use common::*;
+use rand::Rng;
+use serde_json::json;
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+fn trials() -> usize {
+    std::env::var("ALGOREG_CRASH_TRIALS").ok().and_then(|s| s.parse().ok()).unwrap_or(12)
+}
+
+/// `algoreg check`: passes, and says how many records there are.
+fn check(env: &Env) -> u64 {
+    let out = env.cli(&["check"]);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "the store is not consistent after a kill:\n{text}{}", String::from_utf8_lossy(&out.stderr));
+    text.lines().find_map(|l| l.strip_prefix("records: ")).unwrap().trim().parse().unwrap()
+}
+
+fn random_wait(max_ms: u64) -> Duration {
+    Duration::from_millis(rand::thread_rng().gen_range(20..max_ms))
+}
+
+/// API writes: records created and saved one after another; the server is killed in the middle. Every
+/// acknowledged record (and its last acknowledged save) is there after the restart.
+fn api_writes(env: &Env, token: &str, trial: usize) {
+    let s = env.serve();
+    let acked: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (acked, stop, base, token) = (acked.clone(), stop.clone(), s.base.clone(), token.to_string());
+        std::thread::spawn(move || {
+            let c = reqwest::blocking::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
+            let mut i = 0;
+            while !stop.load(Ordering::SeqCst) {
+                i += 1;
+                let name = format!("Proef {trial}-{i}");
+                let Ok(r) = c
+                    .post(format!("{base}/api/v1/organisations/delft/algorithms"))
+                    .bearer_auth(&token)
+                    .json(&json!({"content": complete_content(&name)}))
+                    .send()
+                else {
+                    break;
+                };
+                if r.status() != 201 {
+                    break;
+                }
+                let Ok(v) = r.json::<serde_json::Value>() else { break };
+                let id = v["id"].as_str().unwrap().to_string();
+                acked.lock().unwrap().push((id.clone(), name.clone()));
+                // A second version of the same record.
+                let name2 = format!("{name} (2)");
+                let ok = c
+                    .put(format!("{base}/api/v1/algorithms/{id}/draft"))
+                    .bearer_auth(&token)
+                    .json(&json!({"content": complete_content(&name2)}))
+                    .send()
+                    .is_ok_and(|r| r.status() == 200);
+                if ok {
+                    acked.lock().unwrap().last_mut().unwrap().1 = name2;
+                }
+            }
+        })
+    };
+    std::thread::sleep(random_wait(600));
+    drop(s); // SIGKILL
+    stop.store(true, Ordering::SeqCst);
+    let _ = writer.join();
+    check(env);
+    let s = env.serve();
+    for (id, name) in acked.lock().unwrap().iter() {
+        let (st, v) = s.send("GET", &format!("/api/v1/algorithms/{id}/workspace"), Some(token), None);
+        assert_eq!(st, 200, "acknowledged record {id} is there");
+        let versions = v["versions"].as_array().map(|a| a.len()).unwrap_or(0);
+        let latest = v["versions"].as_array().and_then(|a| a.last()).map(|l| l["content"]["name"].clone()).unwrap_or_default();
+        assert!(versions >= 1, "{v}");
+        assert!(
+            latest == json!(name) || latest == json!(format!("{name} (2)")),
+            "the last acknowledged save of {id} is there: {latest} vs {name}"
+        );
+    }
+}
+
+/// An import into an empty store, killed after `wait` (or finished before): nothing of it, or all of it.
+/// Returns whether it was all.
+fn import(file: &str, records: u64, wait: Duration) -> bool {
+    let env = Env::new();
+    let mut child =
+        Command::new(BIN).args(["import", file, "--data", &env.data()]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let started = std::time::Instant::now();
+    while started.elapsed() < wait && child.try_wait().unwrap().is_none() {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let after = check(&env);
+    assert!(after == 0 || after == records, "all or nothing: {after} of the {records} records in the file");
+    after == records
+}
+
+#[test]
+fn kills_at_random_moments_lose_nothing_acknowledged_and_leave_nothing_half_written() {
+    let env = Env::new();
+    env.org("delft", "four_eyes");
+    let token = env.token("delft", "editor");
+    let file = env.dir.path().join("demo.json").display().to_string();
+    let records = 20_000;
+    env.raw(&["demo", "generate", "--records", &records.to_string(), "--out", &file]);
+    // How long a whole import takes here; kills fall anywhere in it.
+    let started = std::time::Instant::now();
+    assert!(import(&file, records, Duration::from_secs(600)) || started.elapsed() >= Duration::from_secs(600));
+    let full = started.elapsed();
+    let (mut api, mut killed_imports, mut complete) = (0, 0, 0);
+    for trial in 0..trials() {
+        if trial % 2 == 0 {
+            api_writes(&env, &token, trial);
+            api += 1;
+        } else {
+            let wait = full.mul_f64(rand::thread_rng().gen_range(0.05..0.95));
+            complete += usize::from(import(&file, records, wait));
+            killed_imports += 1;
+        }
+    }
+    println!(
+        "{} kills: {api} during API writes, {killed_imports} during imports of {records} records ({complete} had finished; a whole import took {full:?})",
+        trials()
+    );
+}
