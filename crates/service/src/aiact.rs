@@ -121,7 +121,7 @@ impl App {
         workflow::authorize(actor, org.id, org.flow, Action::Save)?;
         let c = self
             .store
-            .classification(id)
+            .classification(id, None)
             .await?
             .ok_or_else(|| ServiceError::bad("urn", "Doe eerst de AI-verordening-check.", "Do the AI Act check first."))?;
         let (reqs, _) = self.aiact_requirements(&c);
@@ -170,12 +170,12 @@ impl App {
         Ok(entry)
     }
 
-    /// The classification the public may see: only one made for a version that has been published (a
-    /// classification of a later draft stays in the workspace until that draft is published).
+    /// The classification the public may see: the newest one made for the published version or an earlier
+    /// one (a classification of a later draft stays in the workspace until that draft is published).
     pub async fn public_classification(&self, id: AlgorithmId) -> Result<Option<Classification>> {
         let Some(meta) = self.store.record(id).await? else { return Ok(None) };
         let Some(published) = meta.published_version else { return Ok(None) };
-        Ok(self.store.classification(id).await?.filter(|c| c.version <= published))
+        Ok(self.store.classification(id, Some(published)).await?)
     }
 
     /// Every applicable requirement with where the record stands (not started when nothing is recorded).
@@ -277,7 +277,7 @@ pub fn assessment_fits(r: &Requirement, title: &str) -> bool {
 
 /// Refuses release and publication of a record whose current classification is a prohibited practice.
 pub async fn allows_publication(store: &dyn algoreg_store::Store, id: AlgorithmId) -> Result<()> {
-    let prohibited = store.classification(id).await?.is_some_and(|c| c.labels.iter().any(|l| l == PROHIBITED));
+    let prohibited = store.classification(id, None).await?.is_some_and(|c| c.labels.iter().any(|l| l == PROHIBITED));
     if prohibited {
         return Err(ServiceError::bad(
             "ai_act",

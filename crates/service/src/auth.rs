@@ -61,11 +61,19 @@ pub struct LoginGuard {
 impl Default for LoginGuard {
     fn default() -> Self {
         LoginGuard {
-            state: std::sync::Mutex::new((Bounded::new(100_000, FORGET_AFTER), Bounded::new(100_000, FORGET_AFTER))),
+            state: std::sync::Mutex::new((
+                Bounded::keeping(100_000, FORGET_AFTER, slowed),
+                Bounded::keeping(100_000, FORGET_AFTER, slowed),
+            )),
             resets_per_source: RateLimiter::new(10, Duration::from_secs(3600)),
             resets_per_account: RateLimiter::new(3, Duration::from_secs(24 * 3600)),
         }
     }
+}
+
+/// An entry that is slowing someone down now, or has failures that count towards it.
+fn slowed(t: &Throttled, now: Instant) -> bool {
+    t.next_allowed > now || t.failures >= FREE_FAILURES_ACCOUNT
 }
 
 fn delay(failures: u32, free: u32, max: Duration) -> Duration {

@@ -38,11 +38,19 @@ pub struct Bounded<V> {
     map: HashMap<Key, (Instant, V)>,
     capacity: usize,
     ttl: Duration,
+    /// Entries to keep when making room while others can go (a throttle keeps whom it is slowing down,
+    /// so that a flood of new keys cannot reset a victim's count).
+    keep: Option<fn(&V, Instant) -> bool>,
 }
 
 impl<V> Bounded<V> {
     pub fn new(capacity: usize, ttl: Duration) -> Bounded<V> {
-        Bounded { map: HashMap::new(), capacity: capacity.max(2), ttl }
+        Bounded { map: HashMap::new(), capacity: capacity.max(2), ttl, keep: None }
+    }
+
+    /// Like [`Bounded::new`]; when room must be made, entries for which `keep` holds go last.
+    pub fn keeping(capacity: usize, ttl: Duration, keep: fn(&V, Instant) -> bool) -> Bounded<V> {
+        Bounded { keep: Some(keep), ..Bounded::new(capacity, ttl) }
     }
 
     pub fn len(&self) -> usize {
@@ -76,17 +84,25 @@ impl<V> Bounded<V> {
         self.map.remove(key);
     }
 
-    /// Drops expired entries; when that frees less than a quarter, the older half goes too.
+    /// Drops expired entries; when that frees less than a quarter, the older half of the entries that
+    /// need not be kept goes too (of all of them, when nearly all are to be kept).
     fn make_room(&mut self, now: Instant) {
         let ttl = self.ttl;
         self.map.retain(|_, (at, _)| now.saturating_duration_since(*at) < ttl);
-        if self.map.len() >= self.capacity - self.capacity / 4 {
-            let mut ages: Vec<Instant> = self.map.values().map(|(at, _)| *at).collect();
-            let mid = ages.len() / 2;
-            let (_, cut, _) = ages.select_nth_unstable(mid);
-            let cut = *cut;
-            self.map.retain(|_, (at, _)| *at > cut);
+        if self.map.len() < self.capacity - self.capacity / 4 {
+            return;
         }
+        let keep = self.keep;
+        let kept = |v: &V| keep.is_some_and(|k| k(v, now));
+        let mut ages: Vec<Instant> = self.map.values().filter(|(_, v)| !kept(v)).map(|(at, _)| *at).collect();
+        let spare_all = ages.len() < self.capacity / 4;
+        if spare_all {
+            ages = self.map.values().map(|(at, _)| *at).collect();
+        }
+        let mid = ages.len() / 2;
+        let (_, cut, _) = ages.select_nth_unstable(mid);
+        let cut = *cut;
+        self.map.retain(|_, (at, v)| *at > cut || (!spare_all && kept(v)));
     }
 }
 
@@ -108,6 +124,18 @@ mod tests {
         assert!(m.get(&key_of("9999"), t + Duration::from_secs(80)).is_none());
         // An expired entry starts afresh.
         assert_eq!(*m.entry(key_of("9999"), t + Duration::from_secs(80), || 7), 7);
+    }
+
+    #[test]
+    fn entries_to_keep_survive_a_flood() {
+        let mut m: Bounded<u32> = Bounded::keeping(100, Duration::from_secs(3600), |v, _| *v >= 5);
+        let t = Instant::now();
+        *m.entry(key_of("victim"), t, || 0) = 5;
+        for i in 0..10_000u32 {
+            m.entry(key_of(&i.to_string()), t + Duration::from_millis(1 + i as u64), || 1);
+            assert!(m.len() <= 100);
+        }
+        assert_eq!(m.get(&key_of("victim"), t + Duration::from_secs(20)), Some(&5));
     }
 
     #[test]

@@ -95,6 +95,17 @@ impl SqliteStore {
         MIGRATOR.run(&self.pool).await.map_err(|e| StoreError::Backend(e.to_string()))
     }
 
+    /// Open invitations where `column` (a fixed column name, never input) is `id`.
+    async fn open_invitations(&self, column: &'static str, id: i64, now: DateTime<Utc>) -> Result<Vec<Invitation>> {
+        let rows = sqlx::query(&format!("{INVITATION_SELECT} WHERE {column}=? AND i.expires_at > ? ORDER BY i.id"))
+            .bind(id)
+            .bind(ts(&now))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(rows::invitation_row).collect()
+    }
+
     async fn begin(&self) -> Result<Transaction<'_, Sqlite>> {
         // IMMEDIATE: the write lock is taken at the start, waiting up to the busy timeout. A deferred
         // transaction that reads first and writes later fails at once with "database is locked" when
@@ -778,23 +789,11 @@ impl Store for SqliteStore {
     }
 
     async fn invitations_for_user(&self, user_id: i64, now: DateTime<Utc>) -> Result<Vec<Invitation>> {
-        let rows = sqlx::query(&format!("{INVITATION_SELECT} WHERE i.user_id=? AND i.expires_at > ? ORDER BY i.id"))
-            .bind(user_id)
-            .bind(ts(&now))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        rows.iter().map(rows::invitation_row).collect()
+        self.open_invitations("i.user_id", user_id, now).await
     }
 
     async fn invitations_of_org(&self, org_id: i64, now: DateTime<Utc>) -> Result<Vec<Invitation>> {
-        let rows = sqlx::query(&format!("{INVITATION_SELECT} WHERE i.org_id=? AND i.expires_at > ? ORDER BY i.id"))
-            .bind(org_id)
-            .bind(ts(&now))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        rows.iter().map(rows::invitation_row).collect()
+        self.open_invitations("i.org_id", org_id, now).await
     }
 
     async fn accept_invitation(&self, id: i64, user_id: i64, now: DateTime<Utc>) -> Result<Invitation> {
@@ -901,9 +900,10 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn classification(&self, id: AlgorithmId) -> Result<Option<Classification>> {
-        let row = sqlx::query("SELECT version, tree, tree_version, answers, labels, conclusion_id, conclusion, obligation, created_at, created_by FROM classifications WHERE record_id=? ORDER BY id DESC LIMIT 1")
+    async fn classification(&self, id: AlgorithmId, at_most: Option<u32>) -> Result<Option<Classification>> {
+        let row = sqlx::query("SELECT version, tree, tree_version, answers, labels, conclusion_id, conclusion, obligation, created_at, created_by FROM classifications WHERE record_id=? AND version <= ? ORDER BY id DESC LIMIT 1")
             .bind(id.to_string())
+            .bind(at_most.map(i64::from).unwrap_or(i64::MAX))
             .fetch_optional(&self.pool)
             .await
             .map_err(backend)?;

@@ -86,7 +86,8 @@ pub trait Store: Send + Sync + 'static {
 
     // AI Act classifications (the newest per record is current)
     async fn save_classification(&self, c: &Classification) -> Result<()>;
-    async fn classification(&self, id: AlgorithmId) -> Result<Option<Classification>>;
+    /// The newest classification of a record; with `at_most`, the newest made for that version or an earlier one.
+    async fn classification(&self, id: AlgorithmId, at_most: Option<u32>) -> Result<Option<Classification>>;
     /// The records that have a classification.
     async fn classified_records(&self) -> Result<Vec<AlgorithmId>>;
     async fn set_compliance(&self, id: AlgorithmId, entry: &ComplianceEntry) -> Result<()>;

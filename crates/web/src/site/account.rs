@@ -21,12 +21,17 @@ fn error_box(ctx: &Ctx, problem: Option<&str>) -> maud::Markup {
     }
 }
 
-fn password_hint(ctx: &Ctx) -> maud::Markup {
+/// The new-password field with its hint (the change form and the reset form).
+fn new_password_field(ctx: &Ctx) -> maud::Markup {
     html! {
-        p.hint #pw-hint { (ctx.t(
+        div.field {
+            label for="new_password" { (ctx.t("Nieuw wachtwoord", "New password")) }
+            p.hint #pw-hint { (ctx.t(
             "Minstens 12 tekens. Een zin of vier losse woorden werkt goed. Veelgebruikte wachtwoorden, woorden en uw eigen naam of e-mailadres worden geweigerd.",
             "At least 12 characters. A sentence or four unrelated words works well. Common passwords, words and your own name or e-mail address are refused."
-        )) }
+            )) }
+            input #new_password type="password" name="new_password" autocomplete="new-password" minlength="12" required aria-describedby="pw-hint";
+        }
     }
 }
 
@@ -46,11 +51,7 @@ fn change_page(ctx: &Ctx, status: StatusCode, problem: Option<&str>, must: bool)
                 label for="current_password" { (ctx.t("Huidig wachtwoord", "Current password")) }
                 input #current_password type="password" name="current_password" autocomplete="current-password" required;
             }
-            div.field {
-                label for="new_password" { (ctx.t("Nieuw wachtwoord", "New password")) }
-                (password_hint(ctx))
-                input #new_password type="password" name="new_password" autocomplete="new-password" minlength="12" required aria-describedby="pw-hint";
-            }
+            (new_password_field(ctx))
             div.buttons { button.primary type="submit" { (ctx.t("Wachtwoord wijzigen", "Change password")) } }
         }
     };
@@ -149,11 +150,7 @@ fn reset_page(ctx: &Ctx, status: StatusCode, secret: &str, live: bool, problem: 
             (error_box(ctx, problem))
             form.narrow method="post" action=(format!("{}/wachtwoord-herstellen/{secret}", ctx.base())) {
                 (ctx.csrf_field())
-                div.field {
-                    label for="new_password" { (ctx.t("Nieuw wachtwoord", "New password")) }
-                    (password_hint(ctx))
-                    input #new_password type="password" name="new_password" autocomplete="new-password" minlength="12" required aria-describedby="pw-hint";
-                }
+                (new_password_field(ctx))
                 div.buttons { button.primary type="submit" { (ctx.t("Wachtwoord opslaan", "Save password")) } }
             }
         }

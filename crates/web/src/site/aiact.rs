@@ -95,7 +95,7 @@ pub async fn page(
     let state = app.aiact_walk(&answers).map_err(|e| ctx.err(e))?;
     let base = format!("{}/beheer/algoritme/{id}/ai-act", ctx.base());
     let tree = &app.aiact.tree;
-    let current = app.store.classification(id).await.map_err(|e| ctx.err(e.into()))?;
+    let current = app.store.classification(id, None).await.map_err(|e| ctx.err(e.into()))?;
     let overview = match &current {
         Some(c) => app.compliance_overview(c, false).await.map_err(|e| ctx.err(e))?,
         None => vec![],
