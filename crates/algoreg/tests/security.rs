@@ -321,3 +321,101 @@ fn downloads_never_hand_a_spreadsheet_a_formula() {
     let v = s.get_json(&format!("/api/v1/algorithms/{id}"));
     assert_eq!(v["content"]["name"], "=HYPERLINK(\"https://evil.example\",\"klik\")", "{v}");
 }
+
+#[test]
+fn hostile_input_gets_4xx_and_changes_nothing() {
+    let env = Env::new();
+    env.org("delft", "four_eyes");
+    env.user("admin@delft.nl", Some("delft"), &["org_admin"], false);
+    let ed = env.token("delft", "editor");
+    let s = env.serve();
+    let (st, v) =
+        s.send("POST", "/api/v1/organisations/delft/algorithms", Some(&ed), Some(json!({"content": complete_content("Parkeren")})));
+    assert_eq!(st, 201, "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    let before = s.send("GET", &format!("/api/v1/algorithms/{id}/workspace"), Some(&ed), None).1;
+    let c = reqwest::blocking::Client::new();
+    // A body over the limit may be refused before it is all sent: the server answers 413 and closes the
+    // connection, which the client may see as a broken send. That counts as 413.
+    let raw = |method: &str, path: &str, ct: &str, body: Vec<u8>| -> u16 {
+        let m = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let big = body.len() > 4 * 1024 * 1024;
+        match c.request(m, s.url(path)).bearer_auth(&ed).header("content-type", ct).body(body).send() {
+            Ok(r) => r.status().as_u16(),
+            Err(e) if big => {
+                assert!(e.is_request(), "{e}");
+                413
+            }
+            Err(e) => panic!("{path}: {e}"),
+        }
+    };
+    let deep = format!("{{\"content\":{}{}}}", "[".repeat(100_000), "]".repeat(100_000));
+    let mut bad_utf8 = br#"{"content":{"name":""#.to_vec();
+    bad_utf8.extend_from_slice(&[0xff, 0xfe, 0xc3]);
+    bad_utf8.extend_from_slice(br#""}}"#);
+    let bodies: Vec<(&str, Vec<u8>)> = vec![
+        ("broken", b"{\"content\": {\"name\": ".to_vec()),
+        ("deep", deep.into_bytes()),
+        ("invalid utf-8", bad_utf8),
+        ("not an object", b"[1,2,3]".to_vec()),
+        ("huge", vec![b' '; 5 * 1024 * 1024]),
+        (
+            "script in a link",
+            serde_json::to_vec(
+                &json!({"content": {"name": "x", "lawful_basis_grouping": [{"title": "t", "link": "javascript:alert(1)"}]}}),
+            )
+            .unwrap(),
+        ),
+        ("wrong types", serde_json::to_vec(&json!({"content": {"name": ["<script>"], "category": "x"}})).unwrap()),
+    ];
+    for (what, body) in &bodies {
+        let st = raw("PUT", &format!("/api/v1/algorithms/{id}/draft"), "application/json", body.clone());
+        assert!((400..500).contains(&st), "{what}: {st}");
+        let st = raw("POST", "/api/v1/organisations/delft/algorithms", "application/json", body.clone());
+        assert!((400..500).contains(&st), "{what} (create): {st}");
+        let st = raw("POST", &format!("/api/v1/algorithms/{id}/signals"), "application/json", body.clone());
+        assert!((400..500).contains(&st), "{what} (signal): {st}");
+        // The compatible search ignores fields it does not know, as the live one does.
+        if serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(body).is_err() {
+            let st = raw("POST", "/api/algoritme/NLD", "application/json", body.clone());
+            assert!((400..500).contains(&st), "{what} (compatible search): {st}");
+        }
+    }
+    // Bad IDs and absurd paging.
+    for path in [
+        "/api/v1/algorithms/abc",
+        "/api/v1/algorithms/99999999",
+        &format!("/api/v1/algorithms/{}", "9".repeat(5000)),
+        "/api/v1/algorithms?page=999999999999999999999999&per_page=-1",
+        "/api/v1/algorithms?per_page=100000",
+        "/api/v1/algorithms/%00%ff",
+        "/nl/algoritme/../../etc/passwd",
+        "/nl/search?page=99999999999999999999",
+        "/api/algoritme/NLD/%F0%28%8C%28",
+    ] {
+        let st = c.get(s.url(path)).send().unwrap().status().as_u16();
+        assert!((400..500).contains(&st), "{path}: {st}");
+    }
+    let st = raw("POST", "/api/algoritme/NLD", "application/json", br#"{"page": 1000000, "limit": 100}"#.to_vec());
+    assert_eq!(st, 200, "the deepest page is answered, cheaply");
+    // Nothing partial was written: the record is as it was, and no other record appeared.
+    let after = s.send("GET", &format!("/api/v1/algorithms/{id}/workspace"), Some(&ed), None).1;
+    assert_eq!(before, after);
+    let (_, list) = s.send("GET", "/api/v1/organisations/delft/signals", Some(&ed), None);
+    assert_eq!(list, json!([]), "no signal was taken in");
+    // Forms: a broken or huge form body to the workspace and the login.
+    let b = Browser::new(&s);
+    b.login("admin@delft.nl");
+    let csrf = b.csrf();
+    let huge = "x".repeat(3 * 1024 * 1024);
+    for (path, form) in [
+        ("/nl/beheer/org/delft/leden", vec![("_csrf", csrf.as_str()), ("email", "<script>@x"), ("role", "god")]),
+        ("/nl/beheer/org/delft/organisatie", vec![("_csrf", csrf.as_str()), ("about", huge.as_str()), ("flow", "central")]),
+        ("/nl/login", vec![("_csrf", csrf.as_str()), ("email", huge.as_str()), ("password", "x")]),
+    ] {
+        let (st, _, _) = b.post(path, &form);
+        assert!((400..500).contains(&st), "{path}: {st}");
+    }
+    let org = s.get_json("/api/v1/organisations/delft");
+    assert!(org["about"].is_null(), "{org}");
+}
