@@ -310,6 +310,22 @@ fn downloads_never_hand_a_spreadsheet_a_formula() {
         assert!(cells.iter().any(|c| c.starts_with("'@SUM")), "{path}");
         assert!(!cells.iter().any(|c| c.starts_with(['=', '+', '@', '\t', '\r'])), "{path}: no cell starts a formula");
     }
+    // Whole-register downloads are rendered once per state of the register: the same bytes again, and a
+    // new publication is in the next one.
+    let first = s.get("/downloads/register.csv").bytes().unwrap();
+    assert_eq!(first, s.get("/downloads/register.csv").bytes().unwrap());
+    let (_, v) = s.send(
+        "POST",
+        "/api/v1/organisations/delft/algorithms",
+        Some(&ed),
+        Some(json!({ "content": complete_content("Tweede registratie") })),
+    );
+    let second = v["id"].as_str().unwrap().to_string();
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{second}/actions/release"), Some(&ed), None).0, 200);
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{second}/actions/publish"), Some(&ap), None).0, 200);
+    for path in ["/downloads/register.csv", "/api/downloads/NLD?filetype=csv"] {
+        assert!(s.get(path).text().unwrap().contains("Tweede registratie"), "{path} is rendered again after a publication");
+    }
     // Our own download imports back to the same text.
     let file = env.dir.path().join("download.csv");
     std::fs::write(&file, s.get("/api/downloads/NLD?filetype=csv").bytes().unwrap()).unwrap();

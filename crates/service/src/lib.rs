@@ -46,7 +46,13 @@ pub struct App {
     pub harvester: Option<federation::harvest::Harvester>,
     /// The rendered feed, with the state of the register it was rendered from.
     feed: Arc<tokio::sync::Mutex<Option<FeedCache>>>,
+    /// Whole-register downloads by name, with the state they were rendered from (see [`App::cached`]).
+    downloads: Arc<tokio::sync::Mutex<std::collections::HashMap<String, (DownloadKey, Arc<Vec<u8>>)>>>,
 }
+
+type DownloadKey = (FeedKey, String);
+/// Downloads kept at most (names come from the code, not from callers; this is a backstop).
+const MAX_DOWNLOADS: usize = 32;
 
 type FeedKey = (i64, u64);
 type FeedCache = (FeedKey, Arc<federation::feed::Rendered>);
@@ -62,6 +68,7 @@ impl App {
             aiact: Arc::new(aiact::AiAct::builtin()),
             harvester: None,
             feed: Default::default(),
+            downloads: Default::default(),
             feedback: Default::default(),
             trusted_proxies: Default::default(),
         }
@@ -91,14 +98,42 @@ impl App {
         self.harvester = Some(h);
         self
     }
-    /// The register feed, rendered again only when a public record or an organisation changed.
-    pub async fn feed(&self) -> Result<Arc<federation::feed::Rendered>, ServiceError> {
+    /// The state of the public register: the newest outbox entry and a hash of the organisations.
+    async fn public_state(&self) -> Result<FeedKey, ServiceError> {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
         for o in self.store.organisations().await? {
             (o.id, &o.code, &o.name, o.org_type.code(), &o.tooi, &o.about, &o.contact).hash(&mut h);
         }
-        let key = (self.store.outbox_max().await?, h.finish());
+        Ok((self.store.outbox_max().await?, h.finish()))
+    }
+
+    /// A whole-register file, rendered only when the public register, the organisations or the AI Act
+    /// data changed since the last time; otherwise the same bytes again. One render at a time: requests
+    /// that arrive meanwhile wait for it instead of rendering too.
+    pub async fn cached(
+        &self,
+        name: String,
+        render: impl std::future::Future<Output = Result<Vec<u8>, ServiceError>>,
+    ) -> Result<Arc<Vec<u8>>, ServiceError> {
+        let key = (self.public_state().await?, self.store.aiact_state().await?);
+        let mut cache = self.downloads.lock().await;
+        if let Some((k, bytes)) = cache.get(&name) {
+            if *k == key {
+                return Ok(bytes.clone());
+            }
+        }
+        let bytes = Arc::new(render.await?);
+        if cache.len() >= MAX_DOWNLOADS {
+            cache.clear();
+        }
+        cache.insert(name, (key, bytes.clone()));
+        Ok(bytes)
+    }
+
+    /// The register feed, rendered again only when a public record or an organisation changed.
+    pub async fn feed(&self) -> Result<Arc<federation::feed::Rendered>, ServiceError> {
+        let key = self.public_state().await?;
         let mut cached = self.feed.lock().await;
         if let Some((k, r)) = cached.as_ref() {
             if *k == key {

@@ -900,6 +900,16 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn aiact_state(&self) -> Result<String> {
+        let row = sqlx::query(
+            "SELECT (SELECT coalesce(max(id), 0) FROM classifications), (SELECT count(*) FROM compliance), (SELECT coalesce(max(updated_at), '') FROM compliance)",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(format!("{}:{}:{}", row.get::<i64, _>(0), row.get::<i64, _>(1), row.get::<String, _>(2)))
+    }
+
     async fn classification(&self, id: AlgorithmId, at_most: Option<u32>) -> Result<Option<Classification>> {
         let row = sqlx::query("SELECT version, tree, tree_version, answers, labels, conclusion_id, conclusion, obligation, created_at, created_by FROM classifications WHERE record_id=? AND version <= ? ORDER BY id DESC LIMIT 1")
             .bind(id.to_string())

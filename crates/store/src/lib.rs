@@ -91,6 +91,8 @@ pub trait Store: Send + Sync + 'static {
     /// The records that have a classification.
     async fn classified_records(&self) -> Result<Vec<AlgorithmId>>;
     async fn set_compliance(&self, id: AlgorithmId, entry: &ComplianceEntry) -> Result<()>;
+    /// A value that changes whenever a classification or a compliance entry is written (for caches).
+    async fn aiact_state(&self) -> Result<String>;
     async fn compliance(&self, id: AlgorithmId) -> Result<Vec<ComplianceEntry>>;
 
     // Templates: starting points for new registrations

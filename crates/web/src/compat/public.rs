@@ -160,7 +160,7 @@ async fn site_data(State(app): State<App>) -> Result<Response, Detail> {
     Ok(r)
 }
 
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy, PartialEq, Debug)]
 enum FileType {
     Excel,
     Csv,
@@ -212,22 +212,39 @@ async fn download_history_one(
 async fn download(app: &App, lang: &str, q: &HashMap<String, String>, history: bool, lars: Option<&str>) -> Result<Response, Detail> {
     let lang = language(lang)?;
     let ft = filetype(q)?;
-    let rows = compat::download_rows(app, history, lars).await?;
-    if rows.is_empty() {
-        return Err(Detail::text(StatusCode::NOT_FOUND, "NO_DATA_FOUND"));
-    }
     let date = chrono::Utc::now().format("%Y%m%d");
-    let stem = match lars {
-        Some(_) => format!("{} {date}", rows[0].content.name()),
-        None => format!("Algoritmebeschrijvingen {date}"),
+    let (mime, ext) = match ft {
+        FileType::Csv => ("text/csv; charset=utf-8", "csv"),
+        FileType::Excel => ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
     };
-    let (body, mime, ext) = match ft {
-        FileType::Csv => (compat::download_csv(&rows), "text/csv; charset=utf-8", "csv"),
-        FileType::Excel => (
-            excel(&rows, lang).map_err(|e| Detail::from(algoreg_service::ServiceError::Internal(e.to_string())))?,
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "xlsx",
-        ),
+    let render = |rows: Vec<PublishedVersion>| async move {
+        // Rendering is CPU work: off the request threads.
+        tokio::task::spawn_blocking(move || match ft {
+            FileType::Csv => Ok(compat::download_csv(&rows)),
+            FileType::Excel => excel(&rows, lang).map_err(|e| algoreg_service::ServiceError::Internal(e.to_string())),
+        })
+        .await
+        .map_err(|e| algoreg_service::ServiceError::Internal(e.to_string()))?
+    };
+    let (body, stem): (axum::body::Body, String) = match lars {
+        Some(_) => {
+            let rows = compat::download_rows(app, history, lars).await?;
+            let Some(first) = rows.first() else { return Err(Detail::text(StatusCode::NOT_FOUND, "NO_DATA_FOUND")) };
+            let stem = format!("{} {date}", first.content.name());
+            (render(rows).await?.into(), stem)
+        }
+        None => {
+            if app.store.count_published().await.map_err(|e| Detail::from(algoreg_service::ServiceError::from(e)))? == 0 {
+                return Err(Detail::text(StatusCode::NOT_FOUND, "NO_DATA_FOUND"));
+            }
+            // The whole register: rendered once per state of the register, then served from memory.
+            let bytes = app
+                .cached(format!("compat:{lang:?}:{history}:{ft:?}"), async {
+                    render(compat::download_rows(app, history, None).await?).await
+                })
+                .await?;
+            (crate::site::Shared(bytes).into(), format!("Algoritmebeschrijvingen {date}"))
+        }
     };
     let mut r = (StatusCode::OK, body).into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));

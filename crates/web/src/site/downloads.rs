@@ -11,7 +11,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Format {
     Csv,
     Json,
@@ -55,14 +55,57 @@ pub async fn ai_columns(app: &App, versions: &[&PublishedVersion]) -> Result<AiC
 }
 
 pub fn file(versions: &[&PublishedVersion], ai: &AiColumns, format: Format, name: &str) -> Result<Response, PageError> {
+    let body = render(versions, ai, format).map_err(internal)?;
+    Ok(respond(body, format, name))
+}
+
+impl Format {
+    fn mime_ext(self) -> (&'static str, &'static str) {
+        match self {
+            Format::Csv => ("text/csv; charset=utf-8", "csv"),
+            Format::Json => ("application/json", "json"),
+            Format::Xlsx => ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+        }
+    }
+}
+
+/// A rendered file as an attachment.
+pub fn respond(body: impl Into<axum::body::Body>, format: Format, name: &str) -> Response {
+    let (mime, ext) = format.mime_ext();
+    let mut resp = (StatusCode::OK, body.into()).into_response();
+    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}.{ext}\"")) {
+        resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+    }
+    resp
+}
+
+/// Shared bytes of a cached download as a body, without copying them.
+pub struct Shared(pub std::sync::Arc<Vec<u8>>);
+
+impl AsRef<[u8]> for Shared {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl From<Shared> for axum::body::Body {
+    fn from(s: Shared) -> Self {
+        axum::body::Body::from(axum::body::Bytes::from_owner(s))
+    }
+}
+
+/// The file's bytes: CSV (with the AI Act columns), JSON or Excel.
+pub fn render(versions: &[&PublishedVersion], ai: &AiColumns, format: Format) -> Result<Vec<u8>, ServiceError> {
+    let internal = |e: &dyn std::fmt::Display| ServiceError::Internal(e.to_string());
     let empty = vec![String::new(); algoreg_service::aiact::DOWNLOAD_HEADERS.len()];
     let ai_of = |v: &PublishedVersion| ai.get(&v.record).cloned().unwrap_or_else(|| empty.clone());
-    let (body, mime, ext) = match format {
+    Ok(match format {
         Format::Csv => {
             let mut buf = Vec::new();
             let extra = algoreg_service::export::Extra { headers: algoreg_service::aiact::DOWNLOAD_HEADERS, values: &ai_of };
-            write_csv_with(versions, &mut buf, Some(&extra)).map_err(internal)?;
-            (buf, "text/csv; charset=utf-8", "csv")
+            write_csv_with(versions, &mut buf, Some(&extra))?;
+            buf
         }
         Format::Json => {
             let items: Vec<_> = versions
@@ -76,18 +119,10 @@ pub fn file(versions: &[&PublishedVersion], ai: &AiColumns, format: Format, name
                     })
                 })
                 .collect();
-            (serde_json::to_vec_pretty(&items).map_err(internal)?, "application/json", "json")
+            serde_json::to_vec_pretty(&items).map_err(|e| internal(&e))?
         }
-        Format::Xlsx => {
-            (xlsx(versions, &ai_of).map_err(internal)?, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")
-        }
-    };
-    let mut resp = (StatusCode::OK, body).into_response();
-    resp.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}.{ext}\"")) {
-        resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(resp)
+        Format::Xlsx => xlsx(versions, &ai_of).map_err(|e| internal(&e))?,
+    })
 }
 
 fn xlsx(versions: &[&PublishedVersion], ai_of: &dyn Fn(&PublishedVersion) -> Vec<String>) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {

@@ -30,6 +30,7 @@ use axum::routing::{get, post};
 use axum::Extension;
 use maud::{html, Markup, DOCTYPE};
 
+pub use downloads::Shared;
 pub use render::{render_rich, t};
 
 const CSS: &str = include_str!("../../assets/algoreg.css");

@@ -409,10 +409,17 @@ pub async fn register_download(State(app): State<App>, Path(file): Path<String>)
         "history" => true,
         _ => return Err(PageError::Status(StatusCode::NOT_FOUND, "Niet gevonden.".into(), "Not found.".into())),
     };
-    let all = downloads::all(&app, history).await.map_err(|e| PageError::Service(Lang::Nl, e))?;
-    let list = all.iter().collect::<Vec<_>>();
-    let ai = downloads::ai_columns(&app, &list).await?;
-    downloads::file(&list, &ai, format, if history { "algoritmeregister-alle-versies" } else { "algoritmeregister" })
+    let render = async {
+        let all = downloads::all(&app, history).await?;
+        let ids: Vec<_> = all.iter().map(|v| v.record).collect();
+        let ai = app.aiact_columns(&ids).await?;
+        // Rendering is CPU work: off the request threads.
+        tokio::task::spawn_blocking(move || downloads::render(&all.iter().collect::<Vec<_>>(), &ai, format))
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))?
+    };
+    let bytes = app.cached(format!("register:{history}:{format:?}"), render).await.map_err(|e| PageError::Service(Lang::Nl, e))?;
+    Ok(downloads::respond(downloads::Shared(bytes), format, if history { "algoritmeregister-alle-versies" } else { "algoritmeregister" }))
 }
 
 fn base_url(headers: &HeaderMap) -> String {
