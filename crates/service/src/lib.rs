@@ -47,10 +47,11 @@ pub struct App {
     /// The rendered feed, with the state of the register it was rendered from.
     feed: Arc<tokio::sync::Mutex<Option<FeedCache>>>,
     /// Whole-register downloads by name, with the state they were rendered from (see [`App::cached`]).
-    downloads: Arc<tokio::sync::Mutex<std::collections::HashMap<String, (DownloadKey, Arc<Vec<u8>>)>>>,
+    downloads: Arc<tokio::sync::Mutex<Downloads>>,
 }
 
 type DownloadKey = (FeedKey, String);
+type Downloads = std::collections::HashMap<String, (DownloadKey, Arc<Vec<u8>>)>;
 /// Downloads kept at most (names come from the code, not from callers; this is a backstop).
 const MAX_DOWNLOADS: usize = 32;
 
