@@ -52,7 +52,7 @@ struct Throttled {
 /// past the limit; a success takes it back. Both maps are bounded and expire ([`crate::limits`]); they
 /// hold hashes of accounts, never what was typed.
 pub struct LoginGuard {
-    state: std::sync::Mutex<(Bounded<Throttled>, Bounded<Throttled>)>,
+    state: std::sync::Mutex<Throttles>,
     /// Reset links asked for per client address (10 an hour) and per account (3 a day).
     resets_per_source: RateLimiter,
     resets_per_account: RateLimiter,
@@ -61,14 +61,35 @@ pub struct LoginGuard {
 impl Default for LoginGuard {
     fn default() -> Self {
         LoginGuard {
-            state: std::sync::Mutex::new((
-                Bounded::keeping(100_000, FORGET_AFTER, slowed),
-                Bounded::keeping(100_000, FORGET_AFTER, slowed),
-            )),
+            state: std::sync::Mutex::new(Throttles {
+                accounts: Bounded::keeping(100_000, FORGET_AFTER, slowed),
+                sources: Bounded::keeping(100_000, FORGET_AFTER, slowed),
+                known: Bounded::new(100_000, KNOWN_FOR),
+            }),
             resets_per_source: RateLimiter::new(10, Duration::from_secs(3600)),
             resets_per_account: RateLimiter::new(3, Duration::from_secs(24 * 3600)),
         }
     }
+}
+
+/// The throttle's state: failures per account and per address, and the pairs of account and address
+/// that logged in successfully before. From such a known address an account is not slowed down by
+/// failures elsewhere (only the address's own limit applies), so nobody can keep a person out by
+/// failing on their account from other addresses.
+struct Throttles {
+    accounts: Bounded<Throttled>,
+    sources: Bounded<Throttled>,
+    known: Bounded<()>,
+}
+
+/// How long an address stays known for an account after a successful login.
+const KNOWN_FOR: Duration = Duration::from_secs(30 * 24 * 3600);
+
+fn pair(account: &Key, source: &Key) -> Key {
+    let mut both = [0u8; 32];
+    both[..16].copy_from_slice(account);
+    both[16..].copy_from_slice(source);
+    key_of(&hex::encode(both))
 }
 
 /// An entry that is slowing someone down now, or has failures that count towards it.
@@ -100,8 +121,9 @@ impl LoginGuard {
         let account = Self::account_key(email);
         let source = key_of(source);
         let mut guard = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let (accounts, sources) = &mut *guard;
-        let wait = [accounts.get(&account, now), sources.get(&source, now)]
+        let Throttles { accounts, sources, known } = &mut *guard;
+        let known = known.get(&pair(&account, &source), now).is_some();
+        let wait = [accounts.get(&account, now).filter(|_| !known), sources.get(&source, now)]
             .into_iter()
             .flatten()
             .map(|t| t.next_allowed.saturating_duration_since(now))
@@ -122,11 +144,11 @@ impl LoginGuard {
     }
 
     /// The attempt succeeded: the account starts afresh, and the address gets its attempt back.
-    pub fn succeeded(&self, attempt: Attempt) {
+    pub fn succeeded(&self, attempt: Attempt, now: Instant) {
         let mut guard = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let (accounts, sources) = &mut *guard;
+        let Throttles { accounts, sources, known } = &mut *guard;
         accounts.remove(&attempt.account);
-        let now = Instant::now();
+        known.entry(pair(&attempt.account, &attempt.source), now, || ());
         if let Some(t) = sources.get(&attempt.source, now).copied() {
             let failures = t.failures.saturating_sub(1);
             let e = sources.entry(attempt.source, now, || t);
@@ -141,7 +163,7 @@ impl LoginGuard {
     /// How many accounts and addresses are tracked (bounded).
     pub fn tracked(&self) -> (usize, usize) {
         let g = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        (g.0.len(), g.1.len())
+        (g.accounts.len(), g.sources.len())
     }
 }
 
@@ -272,7 +294,7 @@ impl Auth<'_> {
         let ok = heavy(move || verify_password(&pw, &hash)).await?;
         match user {
             Some(u) if ok => {
-                self.guard.succeeded(attempt);
+                self.guard.succeeded(attempt, Instant::now());
                 if u.password_temporary_until.is_some_and(|t| t <= chrono::Utc::now()) {
                     return Err(ServiceError::forbidden(
                         "Dit tijdelijke wachtwoord is verlopen. Vraag een nieuw wachtwoord aan via 'Wachtwoord vergeten' of bij de beheerder van uw organisatie.",
@@ -304,7 +326,7 @@ impl Auth<'_> {
             tracing::warn!(user = user.id, source = %source, "wrong current password when changing it");
             return Err(ServiceError::bad("current_password", "Het huidige wachtwoord klopt niet.", "The current password is wrong."));
         }
-        self.guard.succeeded(attempt);
+        self.guard.succeeded(attempt, Instant::now());
         if new == current {
             return Err(ServiceError::bad(
                 "new_password",
@@ -321,13 +343,20 @@ impl Auth<'_> {
         self.start_session(&user).await
     }
 
-    /// Sends a reset link to the account of `email`, if there is one. The answer is the same either way
-    /// (nobody learns which addresses have an account); limited per client address and per account.
-    pub async fn request_password_reset(&self, email: &str, source: &str, lang_code: &str) -> Result<()> {
+    /// The checks of a reset request that answer the caller: the address is well-formed and the client
+    /// address is within its limit. The rest ([`Auth::send_reset_link`]) runs after the answer, so that
+    /// an address with an account takes as long to answer as one without.
+    pub fn reset_allowed(&self, email: &str, source: &str) -> Result<String> {
         let email = email.trim();
         check_email(email)?;
+        self.guard.resets_per_source.check(source, Instant::now()).map_err(|retry_after| ServiceError::TooManyRequests { retry_after })?;
+        Ok(email.to_string())
+    }
+
+    /// Sends a reset link to the account of `email`, if there is one and its mailbox had fewer than
+    /// three links today.
+    pub async fn send_reset_link(&self, email: &str, source: &str, lang_code: &str) -> Result<()> {
         let now = std::time::Instant::now();
-        self.guard.resets_per_source.check(source, now).map_err(|retry_after| ServiceError::TooManyRequests { retry_after })?;
         if self.guard.resets_per_account.check(&email.to_lowercase(), now).is_err() {
             return Ok(()); // silently: the account's mailbox gets at most three links a day
         }
@@ -537,6 +566,22 @@ mod tests {
                 "never locked for more than the maximum delay"
             );
         }
+    }
+
+    #[test]
+    fn failures_elsewhere_do_not_slow_down_a_known_address() {
+        let g = LoginGuard::default();
+        let t = Instant::now();
+        let home = "192.0.2.1";
+        let a = g.begin("a@b.nl", home, t).unwrap();
+        g.succeeded(a, t);
+        // Someone else fails on the account from many addresses: the account is slowed down for them.
+        for i in 0..20 {
+            let _ = g.begin("a@b.nl", &format!("198.51.100.{i}"), t);
+        }
+        assert!(g.begin("a@b.nl", "203.0.113.9", t).is_err());
+        // The owner, from the address that logged in before, is not.
+        assert!(g.begin("a@b.nl", home, t).is_ok());
     }
 
     #[test]

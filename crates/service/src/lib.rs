@@ -177,6 +177,18 @@ impl App {
     pub fn auth(&self) -> auth::Auth<'_> {
         auth::Auth { store: self.store.as_ref(), guard: &self.guard, public_url: &self.feedback.config.public_url }
     }
+    /// A forgotten-password request: checked and limited now, the link made and mailed after the answer,
+    /// so that the answer is the same, and as fast, whether or not the address has an account.
+    pub fn request_password_reset(&self, email: &str, source: &str, lang_code: &'static str) -> Result<(), ServiceError> {
+        let email = self.auth().reset_allowed(email, source)?;
+        let (app, source) = (self.clone(), source.to_string());
+        tokio::spawn(async move {
+            if let Err(e) = app.auth().send_reset_link(&email, &source, lang_code).await {
+                tracing::error!(error = %e, "sending a reset link failed");
+            }
+        });
+        Ok(())
+    }
     pub fn orgs(&self) -> orgs::Orgs<'_> {
         orgs::Orgs { store: self.store.as_ref(), public_url: &self.feedback.config.public_url }
     }

@@ -130,7 +130,7 @@ pub async fn forgot_submit(
     Form(form): Form<FormData>,
 ) -> Result<Response, PageError> {
     ctx.check_csrf(&form)?;
-    match app.auth().request_password_reset(field(&form, "email"), &client, ctx.lang.code()).await {
+    match app.request_password_reset(field(&form, "email"), &client, ctx.lang.code()) {
         Ok(()) => Ok(forgot_page(&ctx, StatusCode::OK, true, None)),
         Err(e @ ServiceError::Internal(_)) => Err(ctx.err(e)),
         Err(e) => {
