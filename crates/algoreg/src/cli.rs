@@ -76,6 +76,9 @@ struct FeedbackArgs {
     /// Open connections at most.
     #[arg(long, default_value_t = 1024, env = "ALGOREG_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(1..=100_000))]
     max_connections: u32,
+    /// Open connections of one client address at most (trusted proxies are not counted).
+    #[arg(long, default_value_t = 64, env = "ALGOREG_MAX_CONNECTIONS_PER_CLIENT", value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    max_connections_per_client: u32,
     /// Requests handled at once; more wait their turn.
     #[arg(long, default_value_t = 256, env = "ALGOREG_MAX_IN_FLIGHT", value_parser = clap::value_parser!(u32).range(1..=100_000))]
     max_in_flight: u32,
@@ -543,6 +546,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
                 header_read_timeout: feedback.header_timeout,
                 request_timeout: feedback.request_timeout,
                 max_connections: feedback.max_connections as usize,
+                max_connections_per_client: feedback.max_connections_per_client as usize,
                 max_in_flight: feedback.max_in_flight as usize,
             };
             algoreg_service::auth::warm_up();

@@ -334,7 +334,8 @@ impl Auth<'_> {
                 "Choose a password other than the current one.",
             ));
         }
-        check_password_rules(new, &[&user.email, &user.name]).map_err(|e| rename_field(e, "new_password"))?;
+        let (pw, own) = (new.to_string(), [user.email.clone(), user.name.clone()]);
+        heavy(move || check_password_rules(&pw, &[&own[0], &own[1]])).await?.map_err(|e| rename_field(e, "new_password"))?;
         let pw = new.to_string();
         let hash = heavy(move || hash_password(&pw)).await??;
         self.store.set_password(user.id, &hash, None).await?;
@@ -400,7 +401,8 @@ impl Auth<'_> {
         }
         let hash = hash_token(secret);
         let user = self.store.password_reset_user(&hash, chrono::Utc::now()).await?.ok_or_else(gone)?;
-        check_password_rules(new, &[&user.email, &user.name]).map_err(|e| rename_field(e, "new_password"))?;
+        let (pw, own) = (new.to_string(), [user.email.clone(), user.name.clone()]);
+        heavy(move || check_password_rules(&pw, &[&own[0], &own[1]])).await?.map_err(|e| rename_field(e, "new_password"))?;
         let pw = new.to_string();
         let pw_hash = heavy(move || hash_password(&pw)).await??;
         match self.store.use_password_reset(&hash, &pw_hash, chrono::Utc::now()).await {

@@ -79,12 +79,15 @@ pub async fn serve(app: App, listener: TcpListener) -> std::io::Result<()> {
 pub async fn serve_with(app: App, listener: TcpListener, limits: security::Limits) -> std::io::Result<()> {
     use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
     use tower::Service;
+    let trusted = app.trusted_proxies.clone();
     let mut make = limited_router(app, limits).into_make_service_with_connect_info::<SocketAddr>();
     let connections = std::sync::Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
-    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    // HTTP/1.1 only: a reverse proxy speaks HTTP/2 to browsers; plain-text HTTP/2 here would have no
+    // header-read timeout.
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new()).http1_only();
     builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
-    builder.http2().timer(TokioTimer::new()).keep_alive_interval(Some(std::time::Duration::from_secs(30)));
+    let per_client = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashMap::<std::net::IpAddr, usize>::new()));
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
     loop {
@@ -104,6 +107,18 @@ pub async fn serve_with(app: App, listener: TcpListener, limits: security::Limit
             },
             _ = &mut ctrl_c => break,
         };
+        // One client address (not a trusted proxy) holds at most `max_connections_per_client` of them.
+        let ip = peer.ip();
+        let counted = !trusted.iter().any(|c| c.contains(ip));
+        if counted {
+            let mut open = per_client.lock().unwrap_or_else(|e| e.into_inner());
+            let n = open.entry(ip).or_insert(0);
+            if *n >= limits.max_connections_per_client {
+                drop(stream);
+                continue;
+            }
+            *n += 1;
+        }
         let Ok(svc) = make.call(peer).await;
         let hyper_svc = hyper::service::service_fn(move |req: hyper::Request<hyper::body::Incoming>| {
             let mut svc = svc.clone();
@@ -111,9 +126,19 @@ pub async fn serve_with(app: App, listener: TcpListener, limits: security::Limit
         });
         let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), hyper_svc).into_owned();
         let conn = graceful.watch(conn);
+        let per_client = per_client.clone();
         tokio::spawn(async move {
             let _ = conn.await;
             drop(permit);
+            if counted {
+                let mut open = per_client.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some(n) = open.get_mut(&ip) {
+                    *n -= 1;
+                    if *n == 0 {
+                        open.remove(&ip);
+                    }
+                }
+            }
         });
     }
     drop(listener);

@@ -34,6 +34,8 @@ pub struct Limits {
     pub request_timeout: Duration,
     /// Open connections at most; more wait in the kernel's backlog.
     pub max_connections: usize,
+    /// Open connections of one client address at most (not counted for trusted proxies); more are closed.
+    pub max_connections_per_client: usize,
     /// Requests being handled at once; more wait for a turn (bounded by the connections).
     pub max_in_flight: usize,
 }
@@ -44,6 +46,7 @@ impl Default for Limits {
             header_read_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
             max_connections: 1024,
+            max_connections_per_client: 64,
             max_in_flight: 256,
         }
     }
