@@ -178,6 +178,12 @@ pub async fn heavy<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) ->
     tokio::task::spawn_blocking(f).await.map_err(|e| ServiceError::Internal(format!("hashing task failed: {e}")))
 }
 
+/// [`hash_password`] on the blocking pool.
+pub async fn hash_password_off_thread(password: &str) -> Result<String> {
+    let pw = password.to_string();
+    heavy(move || hash_password(&pw)).await?
+}
+
 /// Computes the stand-in hash at start, not on the first login's request.
 pub fn warm_up() {
     std::sync::LazyLock::force(&DUMMY_HASH);
@@ -264,8 +270,7 @@ impl Auth<'_> {
         if name.is_empty() || name.len() > 200 {
             return Err(ServiceError::bad("name", "Geef een naam van 1 tot 200 tekens.", "Give a name of 1 to 200 characters."));
         }
-        let pw = password.to_string();
-        let hash = heavy(move || hash_password(&pw)).await??;
+        let hash = hash_password_off_thread(password).await?;
         Ok(self
             .store
             .create_user(&NewUser {
@@ -336,8 +341,7 @@ impl Auth<'_> {
         }
         let (pw, own) = (new.to_string(), [user.email.clone(), user.name.clone()]);
         heavy(move || check_password_rules(&pw, &[&own[0], &own[1]])).await?.map_err(|e| rename_field(e, "new_password"))?;
-        let pw = new.to_string();
-        let hash = heavy(move || hash_password(&pw)).await??;
+        let hash = hash_password_off_thread(new).await?;
         self.store.set_password(user.id, &hash, None).await?;
         tracing::info!(user = user.id, "password changed");
         let user = User { password_temporary_until: None, ..user };
@@ -403,8 +407,7 @@ impl Auth<'_> {
         let user = self.store.password_reset_user(&hash, chrono::Utc::now()).await?.ok_or_else(gone)?;
         let (pw, own) = (new.to_string(), [user.email.clone(), user.name.clone()]);
         heavy(move || check_password_rules(&pw, &[&own[0], &own[1]])).await?.map_err(|e| rename_field(e, "new_password"))?;
-        let pw = new.to_string();
-        let pw_hash = heavy(move || hash_password(&pw)).await??;
+        let pw_hash = hash_password_off_thread(new).await?;
         match self.store.use_password_reset(&hash, &pw_hash, chrono::Utc::now()).await {
             Ok(u) => {
                 tracing::info!(user = u.id, "password reset with a link");

@@ -159,8 +159,7 @@ impl Orgs<'_> {
             }
             None => {
                 let temp = crate::auth::Auth::temporary_password();
-                let t = temp.clone();
-                let hash = crate::auth::heavy(move || crate::auth::hash_password(&t)).await??;
+                let hash = crate::auth::hash_password_off_thread(&temp).await?;
                 let name = if name.trim().is_empty() { email } else { name.trim() };
                 let u = self
                     .store
@@ -231,8 +230,7 @@ impl Orgs<'_> {
             ));
         }
         let temp = crate::auth::Auth::temporary_password();
-        let t = temp.clone();
-        let hash = crate::auth::heavy(move || crate::auth::hash_password(&t)).await??;
+        let hash = crate::auth::hash_password_off_thread(&temp).await?;
         self.store.set_password(user_id, &hash, Some(temporary_until())).await?;
         tracing::info!(org = org_id, user = user_id, by = ?actor.user_id, "temporary password set by an admin");
         Ok(temp)
