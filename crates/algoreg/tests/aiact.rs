@@ -112,9 +112,15 @@ fn classification_over_the_api_blocks_prohibited_practices() {
     draft["impacttoetsen_grouping"] = json!([{"title": "IAMA (concept)", "link": "https://zeist.nl/concept-iama.pdf"}]);
     let (st, v) = s.send("PUT", &format!("/api/v1/algorithms/{benefits}/draft"), Some(&ed), Some(json!({"content": draft})));
     assert_eq!(st, 200, "{v}");
+    // What an editor records while the draft is open is not public either.
+    let (st, e) = s.send("PUT", &rpath, Some(&ed), Some(json!({"status": "not_applicable", "reason": "concept-reden"})));
+    assert_eq!(st, 200, "{e}");
     let (_, public) = s.send("GET", &path, None, None);
     let r = public["requirements"].as_array().unwrap().iter().find(|r| r["urn"] == urn.as_str()).unwrap();
     assert_eq!(r["evidence"], json!(["https://zeist.nl/iama.pdf"]), "published evidence only: {r}");
+    assert_eq!(r["status"], "in_progress", "the status recorded for the published version: {r}");
+    assert!(!public.to_string().contains("concept-reden"));
+
     let (_, page) = (s.get(&format!("/nl/algoritme/{benefits}")).status(), s.get(&format!("/nl/algoritme/{benefits}")).text().unwrap());
     assert!(!page.contains("concept-iama"), "the record page shows no draft link");
     let (st, _) = s.send("POST", &path, Some(&ed), Some(json!({"answers": [0, 0, 2, 1, 0, 1]})));

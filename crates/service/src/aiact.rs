@@ -166,7 +166,7 @@ impl App {
             updated_at: Utc::now(),
             updated_by: actor.key.clone(),
         };
-        self.store.set_compliance(id, &entry).await?;
+        self.store.set_compliance(id, meta.latest_version, &entry).await?;
         Ok(entry)
     }
 
@@ -185,7 +185,10 @@ impl App {
         c: &Classification,
         public: bool,
     ) -> Result<Vec<(Requirement, algoreg_store::ComplianceEntry)>> {
-        let mut recorded = self.store.compliance(c.record).await?;
+        let meta = self.store.record(c.record).await?;
+        // The public sees what was recorded for the published version, never what was recorded since for a draft.
+        let at_most = if public { Some(meta.as_ref().and_then(|m| m.published_version).unwrap_or(0)) } else { None };
+        let mut recorded = self.store.compliance(c.record, at_most).await?;
         if public {
             for e in &mut recorded {
                 e.evidence.retain(|l| algoreg_standard::validate::is_web_url(l));
@@ -194,7 +197,7 @@ impl App {
         let (reqs, _) = self.aiact_requirements(c);
         // Impact assessments the registration names (its impact-assessment field) count as evidence
         // for the requirements that ask for them.
-        let named: Vec<(String, Option<String>)> = match self.store.record(c.record).await? {
+        let named: Vec<(String, Option<String>)> = match meta {
             Some(meta) => {
                 match self.store.version(c.record, if public { meta.published_version.unwrap_or(0) } else { meta.latest_version }).await? {
                     Some(v) => v

@@ -943,10 +943,11 @@ impl Store for SqliteStore {
         rows.iter().map(|r| r.get::<String, _>(0).parse().map_err(|_| StoreError::Backend("classification record id".into()))).collect()
     }
 
-    async fn set_compliance(&self, id: AlgorithmId, e: &ComplianceEntry) -> Result<()> {
-        sqlx::query("INSERT INTO compliance (record_id, urn, status, reason, evidence, updated_at, updated_by) VALUES (?,?,?,?,?,?,?) ON CONFLICT (record_id, urn) DO UPDATE SET status=excluded.status, reason=excluded.reason, evidence=excluded.evidence, updated_at=excluded.updated_at, updated_by=excluded.updated_by")
+    async fn set_compliance(&self, id: AlgorithmId, version: u32, e: &ComplianceEntry) -> Result<()> {
+        sqlx::query("INSERT INTO compliance (record_id, urn, version, status, reason, evidence, updated_at, updated_by) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (record_id, urn, version) DO UPDATE SET status=excluded.status, reason=excluded.reason, evidence=excluded.evidence, updated_at=excluded.updated_at, updated_by=excluded.updated_by")
             .bind(id.to_string())
             .bind(&e.urn)
+            .bind(i64::from(version))
             .bind(&e.status)
             .bind(&e.reason)
             .bind(json(&e.evidence))
@@ -958,13 +959,16 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn compliance(&self, id: AlgorithmId) -> Result<Vec<ComplianceEntry>> {
-        let rows =
-            sqlx::query("SELECT urn, status, reason, evidence, updated_at, updated_by FROM compliance WHERE record_id=? ORDER BY urn")
-                .bind(id.to_string())
-                .fetch_all(&self.pool)
-                .await
-                .map_err(backend)?;
+    async fn compliance(&self, id: AlgorithmId, at_most: Option<u32>) -> Result<Vec<ComplianceEntry>> {
+        let rows = sqlx::query(
+            "SELECT urn, status, reason, evidence, updated_at, updated_by FROM compliance c WHERE record_id=?1 AND version = \
+             (SELECT max(version) FROM compliance c2 WHERE c2.record_id=c.record_id AND c2.urn=c.urn AND c2.version <= ?2) ORDER BY urn",
+        )
+        .bind(id.to_string())
+        .bind(at_most.map(i64::from).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
         rows.iter()
             .map(|r| {
                 Ok(ComplianceEntry {

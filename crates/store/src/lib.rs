@@ -90,10 +90,12 @@ pub trait Store: Send + Sync + 'static {
     async fn classification(&self, id: AlgorithmId, at_most: Option<u32>) -> Result<Option<Classification>>;
     /// The records that have a classification.
     async fn classified_records(&self) -> Result<Vec<AlgorithmId>>;
-    async fn set_compliance(&self, id: AlgorithmId, entry: &ComplianceEntry) -> Result<()>;
+    /// Records where the record stands with a requirement, for one version of the record (the latest).
+    async fn set_compliance(&self, id: AlgorithmId, version: u32, entry: &ComplianceEntry) -> Result<()>;
     /// A value that changes whenever a classification or a compliance entry is written (for caches).
     async fn aiact_state(&self) -> Result<String>;
-    async fn compliance(&self, id: AlgorithmId) -> Result<Vec<ComplianceEntry>>;
+    /// Per requirement, the newest entry; with `at_most`, the newest for that version or an earlier one.
+    async fn compliance(&self, id: AlgorithmId, at_most: Option<u32>) -> Result<Vec<ComplianceEntry>>;
 
     // Templates: starting points for new registrations
     async fn create_template(&self, name: &str, source: &str, content: &algoreg_standard::Content) -> Result<i64>;
