@@ -51,6 +51,11 @@ impl Default for FeedbackConfig {
     }
 }
 
+/// Public answers shown per record (page and API): a public page costs the same however many there are.
+pub const PUBLIC_ANSWERS_SHOWN: i64 = 50;
+/// Response figures are computed from an organisation's newest signals, at most this many.
+pub const FIGURES_FROM: i64 = 10_000;
+
 /// The state the feedback loop keeps between requests: settings and the limiters of public writes.
 pub struct FeedbackState {
     pub config: FeedbackConfig,
@@ -343,14 +348,14 @@ impl Feedback<'_> {
     }
 
     /// Signals of a record answered in public (what the record page shows).
+    /// The newest [`PUBLIC_ANSWERS_SHOWN`] signals of a record that were answered in public.
     pub async fn public_signals(&self, id: AlgorithmId) -> Result<Vec<Signal>> {
-        Ok(self.store.signals_of_record(id).await?.into_iter().filter(|s| s.answer_public && s.answer.is_some()).collect())
+        Ok(self.store.public_signals_of_record(id, PUBLIC_ANSWERS_SHOWN).await?)
     }
 
     /// Response figures of an organisation (public).
     pub async fn figures(&self, org_id: i64, now: DateTime<Utc>) -> Result<rules::ResponseFigures> {
-        let signals = self.store.signals_of_org(org_id).await?;
-        let rows: Vec<_> = signals.iter().map(|s| (s.created_at, s.due_at, s.answered_at)).collect();
+        let rows = self.store.signal_times(org_id, FIGURES_FROM).await?;
         Ok(rules::response_figures(&rows, now))
     }
 

@@ -1464,13 +1464,29 @@ impl Store for SqliteStore {
         rows.iter().map(signal_row).collect()
     }
 
-    async fn signals_of_record(&self, id: AlgorithmId) -> Result<Vec<Signal>> {
-        let rows = sqlx::query("SELECT * FROM signals WHERE record_id=? ORDER BY id DESC")
-            .bind(id.to_string())
+    async fn public_signals_of_record(&self, id: AlgorithmId, limit: i64) -> Result<Vec<Signal>> {
+        let rows = sqlx::query(
+            "SELECT * FROM signals WHERE record_id=? AND answer_public=1 AND answer IS NOT NULL ORDER BY answered_at DESC, id DESC LIMIT ?",
+        )
+        .bind(id.to_string())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(signal_row).collect()
+    }
+
+    async fn signal_times(&self, org_id: i64, limit: i64) -> Result<Vec<(DateTime<Utc>, DateTime<Utc>, Option<DateTime<Utc>>)>> {
+        let rows = sqlx::query("SELECT created_at, due_at, answered_at FROM signals WHERE org_id=? ORDER BY id DESC LIMIT ?")
+            .bind(org_id)
+            .bind(limit)
             .fetch_all(&self.pool)
             .await
             .map_err(backend)?;
-        rows.iter().map(signal_row).collect()
+        let time = |s: String| {
+            DateTime::parse_from_rfc3339(&s).map(|t| t.with_timezone(&Utc)).map_err(|_| StoreError::Backend("signal time".into()))
+        };
+        rows.iter().map(|r| Ok((time(r.get(0))?, time(r.get(1))?, r.get::<Option<String>, _>(2).map(time).transpose()?))).collect()
     }
 
     async fn public_answers(&self, limit: i64) -> Result<Vec<Signal>> {

@@ -171,7 +171,14 @@ pub trait Store: Send + Sync + 'static {
     async fn signal(&self, id: i64) -> Result<Option<Signal>>;
     async fn signal_by_code(&self, code_hash: &str) -> Result<Option<Signal>>;
     async fn signals_of_org(&self, org_id: i64) -> Result<Vec<Signal>>;
-    async fn signals_of_record(&self, id: AlgorithmId) -> Result<Vec<Signal>>;
+    /// Signals of a record answered in public, newest answer first, at most `limit`.
+    async fn public_signals_of_record(&self, id: AlgorithmId, limit: i64) -> Result<Vec<Signal>>;
+    /// (received, due, answered) of an organisation's newest `limit` signals, for its response figures.
+    async fn signal_times(
+        &self,
+        org_id: i64,
+        limit: i64,
+    ) -> Result<Vec<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>, Option<chrono::DateTime<chrono::Utc>>)>>;
     /// Signals answered in public, newest answer first (for the Atom feed).
     async fn public_answers(&self, limit: i64) -> Result<Vec<Signal>>;
     /// Writes the signal's mutable fields (status, assignment, answer, times); `Stale` when its status
