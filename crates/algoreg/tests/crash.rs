@@ -1,7 +1,7 @@
 //! Crash safety: `algoreg` is killed with SIGKILL at random moments while it imports, harvests or takes
 //! API writes; after each kill the store must pass `algoreg check` (SQLite's integrity check, references,
 //! every record with its versions and history), every write that was acknowledged must be there, and an
-//! import must be all or nothing. `ALGOREG_CRASH_TRIALS` sets the number of kills (default 12 here;
+//! import or a harvest must be all or nothing. `ALGOREG_CRASH_TRIALS` sets the number of kills (default 12 here;
 //! `scripts/crash-trials` runs 100).
 
 mod common;
@@ -108,6 +108,56 @@ fn import(file: &str, records: u64, wait: Duration) -> bool {
     after == records
 }
 
+/// A feed of `records` records of one organisation, served on loopback: (the organisation's code, URL).
+fn feed_server(records: u64) -> (String, String) {
+    let src = Env::new();
+    let file = src.dir.path().join("demo.json").display().to_string();
+    src.raw(&["demo", "generate", "--records", &records.to_string(), "--orgs", "1", "--out", &file]);
+    src.ok(&["import", &file]);
+    let out = src.dir.path().join("static");
+    src.ok(&["export", "--feed", out.to_str().unwrap()]);
+    let body = std::fs::read(out.join("feed/v1/register.json")).unwrap();
+    let feed: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let org = feed["organisations"][0]["code"].as_str().unwrap().to_string();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/feed/v1/register.json", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf);
+            let head =
+                format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(&body);
+        }
+    });
+    (org, url)
+}
+
+/// A harvest into an empty store, killed after `wait` (or finished before): all of the feed or none.
+fn harvest(org: &str, url: &str, records: u64, wait: Duration) -> bool {
+    let env = Env::new();
+    env.org(org, "central");
+    env.ok(&["source", "add", "--org", org, "--url", url]);
+    let mut child = Command::new(BIN)
+        .args(["harvest", "--harvest-allow", "127.0.0.0/8", "--data", &env.data()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while started.elapsed() < wait && child.try_wait().unwrap().is_none() {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let after = check(&env);
+    assert!(after == 0 || after == records, "a harvest is all or nothing: {after} of the {records} records in the feed");
+    after == records
+}
+
 #[test]
 fn kills_at_random_moments_lose_nothing_acknowledged_and_leave_nothing_half_written() {
     let env = Env::new();
@@ -120,11 +170,20 @@ fn kills_at_random_moments_lose_nothing_acknowledged_and_leave_nothing_half_writ
     let started = std::time::Instant::now();
     assert!(import(&file, records, Duration::from_secs(600)) || started.elapsed() >= Duration::from_secs(600));
     let full = started.elapsed();
-    let (mut api, mut killed_imports, mut complete) = (0, 0, 0);
+    let harvested = 5_000;
+    let (org, url) = feed_server(harvested);
+    let started = std::time::Instant::now();
+    assert!(harvest(&org, &url, harvested, Duration::from_secs(600)), "a whole harvest works");
+    let full_harvest = started.elapsed();
+    let (mut api, mut killed_imports, mut complete, mut harvests, mut harvests_complete) = (0, 0, 0, 0, 0);
     for trial in 0..trials() {
-        if trial % 2 == 0 {
+        if trial % 3 == 0 {
             api_writes(&env, &token, trial);
             api += 1;
+        } else if trial % 3 == 1 {
+            let wait = full_harvest.mul_f64(rand::thread_rng().gen_range(0.05..0.95));
+            harvests_complete += usize::from(harvest(&org, &url, harvested, wait));
+            harvests += 1;
         } else {
             let wait = full.mul_f64(rand::thread_rng().gen_range(0.05..0.95));
             complete += usize::from(import(&file, records, wait));
@@ -132,7 +191,7 @@ fn kills_at_random_moments_lose_nothing_acknowledged_and_leave_nothing_half_writ
         }
     }
     println!(
-        "{} kills: {api} during API writes, {killed_imports} during imports of {records} records ({complete} had finished; a whole import took {full:?})",
+        "{} kills: {api} during API writes, {killed_imports} during imports of {records} records ({complete} had finished; a whole import took {full:?}), {harvests} during harvests of {harvested} records ({harvests_complete} had finished; a whole harvest took {full_harvest:?})",
         trials()
     );
 }
