@@ -157,7 +157,7 @@ fn serve_feeds(dir: &std::path::Path, ports: usize) {
 }
 
 fn create_sources(data: &std::path::Path, feeds: usize, bases: &[String]) {
-    use algoreg_store::Store;
+    use algoreg_store::{FederationStore, OrganisationStore};
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     rt.block_on(async {
         let store = algoreg_store_sqlite::SqliteStore::open_dir(data).await.expect("open store");

@@ -28,9 +28,9 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// Organisations and the templates new registrations start from.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
-    // Organisations
+pub trait OrganisationStore: Send + Sync {
     async fn create_organisation(&self, org: &NewOrganisation) -> Result<Organisation>;
     /// Changes an organisation; its public records get an outbox entry in the same transaction (what the
     /// public sees of them includes the organisation's details).
@@ -38,8 +38,13 @@ pub trait Store: Send + Sync + 'static {
     async fn organisation(&self, id: i64) -> Result<Option<Organisation>>;
     async fn organisation_by_code(&self, code: &str) -> Result<Option<Organisation>>;
     async fn organisations(&self) -> Result<Vec<Organisation>>;
+    async fn create_template(&self, name: &str, source: &str, content: &algoreg_standard::Content) -> Result<i64>;
+    async fn templates(&self) -> Result<Vec<Template>>;
+}
 
-    // Users, memberships, sessions
+/// Accounts, memberships and invitations: an existing account joins an organisation only with its holder's consent.
+#[async_trait]
+pub trait PeopleStore: Send + Sync {
     async fn create_user(&self, user: &NewUser) -> Result<User>;
     async fn user(&self, id: i64) -> Result<Option<User>>;
     async fn user_by_email(&self, email: &str) -> Result<Option<User>>;
@@ -49,8 +54,6 @@ pub trait Store: Send + Sync + 'static {
     async fn members(&self, org_id: i64) -> Result<Vec<(User, Role)>>;
     /// Sets a password and ends every session of the user; `temporary_until` marks a temporary one.
     async fn set_password(&self, user_id: i64, password_hash: &str, temporary_until: Option<chrono::DateTime<chrono::Utc>>) -> Result<()>;
-
-    // Invitations: an existing account joins an organisation only with its holder's consent
     /// Invites a user; an invitation for the same organisation, user and role is renewed.
     async fn create_invitation(
         &self,
@@ -68,8 +71,11 @@ pub trait Store: Send + Sync + 'static {
     async fn accept_invitation(&self, id: i64, user_id: i64, now: chrono::DateTime<chrono::Utc>) -> Result<Invitation>;
     /// Removes an invitation; `NotFound` when it does not exist.
     async fn delete_invitation(&self, id: i64) -> Result<Invitation>;
+}
 
-    // Self-service password resets by an e-mailed link (only the link's hash is stored)
+/// Sessions, API tokens and self-service password resets (only hashes of secrets are stored).
+#[async_trait]
+pub trait AccessStore: Send + Sync {
     /// Stores a reset link and queues its mail in one transaction.
     async fn create_password_reset(
         &self,
@@ -83,36 +89,19 @@ pub trait Store: Send + Sync + 'static {
     /// Uses a live reset link once: sets the password, removes every reset link and session of the user,
     /// in one transaction. `NotFound` when the link is unknown, used or expired.
     async fn use_password_reset(&self, hash: &str, password_hash: &str, now: chrono::DateTime<chrono::Utc>) -> Result<User>;
-
-    // AI Act classifications (the newest per record is current)
-    async fn save_classification(&self, c: &Classification) -> Result<()>;
-    /// The newest classification of a record; with `at_most`, the newest made for that version or an earlier one.
-    async fn classification(&self, id: AlgorithmId, at_most: Option<u32>) -> Result<Option<Classification>>;
-    /// The records that have a classification.
-    async fn classified_records(&self) -> Result<Vec<AlgorithmId>>;
-    /// Records where the record stands with a requirement, for one version of the record (the latest).
-    async fn set_compliance(&self, id: AlgorithmId, version: u32, entry: &ComplianceEntry) -> Result<()>;
-    /// A value that changes whenever a classification or a compliance entry is written (for caches).
-    async fn aiact_state(&self) -> Result<String>;
-    /// Per requirement, the newest entry; with `at_most`, the newest for that version or an earlier one.
-    async fn compliance(&self, id: AlgorithmId, at_most: Option<u32>) -> Result<Vec<ComplianceEntry>>;
-
-    // Templates: starting points for new registrations
-    async fn create_template(&self, name: &str, source: &str, content: &algoreg_standard::Content) -> Result<i64>;
-    async fn templates(&self) -> Result<Vec<Template>>;
-
     async fn create_session(&self, hash: &str, user_id: i64, expires_at: chrono::DateTime<chrono::Utc>) -> Result<()>;
     /// The user of a live session.
     async fn session_user(&self, hash: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Option<User>>;
     async fn delete_session(&self, hash: &str) -> Result<()>;
-
-    // API tokens (only hashes are stored)
     async fn create_token(&self, token: &NewToken) -> Result<TokenInfo>;
     async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenInfo>>;
     async fn tokens(&self, org_id: i64) -> Result<Vec<TokenInfo>>;
     async fn revoke_token(&self, org_id: i64, token_id: i64) -> Result<()>;
+}
 
-    // Records
+/// Records, their versions and history: every change commits with its history entry in one transaction.
+#[async_trait]
+pub trait RecordStore: Send + Sync {
     async fn record(&self, id: AlgorithmId) -> Result<Option<RecordMeta>>;
     /// The records among `ids` that exist (for bulk imports).
     async fn records(&self, ids: &[AlgorithmId]) -> Result<Vec<RecordMeta>>;
@@ -136,6 +125,11 @@ pub trait Store: Send + Sync + 'static {
     async fn list_workspace(&self, org_id: i64) -> Result<Vec<WorkspaceItem>>;
     /// Records whose latest version waits for publication, with their organisation ID.
     async fn list_released(&self) -> Result<Vec<(i64, WorkspaceItem)>>;
+}
+
+/// The register as a whole: bulk imports and exports, the outbox of public changes, the integrity check.
+#[async_trait]
+pub trait RegisterStore: Send + Sync {
     /// Takes in records published elsewhere, all or nothing.
     async fn import_records(&self, records: &[ImportRecord]) -> Result<()>;
     /// Takes in new records that arrive in batches while they are still being read and checked, all in
@@ -152,8 +146,31 @@ pub trait Store: Send + Sync + 'static {
     async fn recent_published(&self, limit: i64, org_code: Option<&str>) -> Result<Vec<PublishedVersion>>;
     /// When the public register last changed (the newest outbox entry).
     async fn last_public_change(&self) -> Result<Option<chrono::DateTime<chrono::Utc>>>;
+    /// Checks the stored data: the database's own consistency, references, and that every record has its
+    /// latest and published versions and a history. Returns the problems found (none when all is well)
+    /// and the number of records.
+    async fn check_integrity(&self) -> Result<(Vec<String>, u64)>;
+}
 
-    // Federation: harvested sources
+/// AI Act classifications and compliance entries (both belong to a version of the record).
+#[async_trait]
+pub trait AiActStore: Send + Sync {
+    async fn save_classification(&self, c: &Classification) -> Result<()>;
+    /// The newest classification of a record; with `at_most`, the newest made for that version or an earlier one.
+    async fn classification(&self, id: AlgorithmId, at_most: Option<u32>) -> Result<Option<Classification>>;
+    /// The records that have a classification.
+    async fn classified_records(&self) -> Result<Vec<AlgorithmId>>;
+    /// Records where the record stands with a requirement, for one version of the record (the latest).
+    async fn set_compliance(&self, id: AlgorithmId, version: u32, entry: &ComplianceEntry) -> Result<()>;
+    /// A value that changes whenever a classification or a compliance entry is written (for caches).
+    async fn aiact_state(&self) -> Result<String>;
+    /// Per requirement, the newest entry; with `at_most`, the newest for that version or an earlier one.
+    async fn compliance(&self, id: AlgorithmId, at_most: Option<u32>) -> Result<Vec<ComplianceEntry>>;
+}
+
+/// Harvested sources and what they delivered.
+#[async_trait]
+pub trait FederationStore: Send + Sync {
     /// Adds a source; `Conflict("url")` when the URL is taken.
     async fn create_source(&self, org_id: i64, url: &str, at: chrono::DateTime<chrono::Utc>) -> Result<Source>;
     async fn sources(&self) -> Result<Vec<Source>>;
@@ -165,8 +182,11 @@ pub trait Store: Send + Sync + 'static {
     async fn source_attempt(&self, attempt: &SourceAttempt) -> Result<()>;
     /// Writes a successful harvest, all or nothing.
     async fn commit_harvest(&self, commit: &HarvestCommit) -> Result<()>;
+}
 
-    // The feedback loop. Every method that causes e-mail takes the mails and writes them in the same transaction.
+/// Signals from the public and their answers. Every method that causes e-mail writes it in the same transaction.
+#[async_trait]
+pub trait SignalStore: Send + Sync {
     async fn create_signal(&self, s: &NewSignal, mails: &[NewMail]) -> Result<i64>;
     async fn signal(&self, id: i64) -> Result<Option<Signal>>;
     async fn signal_by_code(&self, code_hash: &str) -> Result<Option<Signal>>;
@@ -191,7 +211,11 @@ pub trait Store: Send + Sync + 'static {
     /// Erases personal data of signals closed before `closed_before`, and sent mail older than that;
     /// returns how many signals were erased.
     async fn erase_signals(&self, closed_before: chrono::DateTime<chrono::Utc>, at: chrono::DateTime<chrono::Utc>) -> Result<u64>;
+}
 
+/// Incidents between deployer and provider, with their events.
+#[async_trait]
+pub trait IncidentStore: Send + Sync {
     async fn create_incident(&self, i: &NewIncident, mails: &[NewMail]) -> Result<i64>;
     async fn incident(&self, id: i64) -> Result<Option<Incident>>;
     async fn incident_by_ack(&self, ack_hash: &str) -> Result<Option<Incident>>;
@@ -200,7 +224,11 @@ pub trait Store: Send + Sync + 'static {
     async fn incidents_of_record(&self, id: AlgorithmId) -> Result<Vec<Incident>>;
     async fn add_incident_event(&self, id: i64, e: &IncidentEvent, status: Option<&str>, mails: &[NewMail]) -> Result<()>;
     async fn incident_events(&self, id: i64) -> Result<Vec<IncidentEvent>>;
+}
 
+/// Evaluation plans and the evaluations done.
+#[async_trait]
+pub trait EvaluationStore: Send + Sync {
     async fn set_evaluation_plan(&self, p: &EvaluationPlan) -> Result<()>;
     async fn evaluation_plan(&self, id: AlgorithmId) -> Result<Option<EvaluationPlan>>;
     /// Plans of one organisation's records (all organisations with None).
@@ -209,13 +237,50 @@ pub trait Store: Send + Sync + 'static {
     async fn add_evaluation(&self, e: &Evaluation, next_due: Option<chrono::NaiveDate>) -> Result<i64>;
     async fn evaluations(&self, id: AlgorithmId) -> Result<Vec<Evaluation>>;
     async fn mark_evaluation_reminded(&self, id: AlgorithmId, due: chrono::NaiveDate, mails: &[NewMail]) -> Result<()>;
+}
 
+/// The outgoing mail queue.
+#[async_trait]
+pub trait MailStore: Send + Sync {
     async fn queue_mail(&self, mails: &[NewMail]) -> Result<()>;
-
-    /// Checks the stored data: the database's own consistency, references, and that every record has its
-    /// latest and published versions and a history. Returns the problems found (none when all is well)
-    /// and the number of records.
-    async fn check_integrity(&self) -> Result<(Vec<String>, u64)>;
     async fn unsent_mail(&self, limit: i64, max_attempts: u32) -> Result<Vec<Mail>>;
     async fn mail_result(&self, id: i64, error: Option<&str>, at: chrono::DateTime<chrono::Utc>) -> Result<()>;
+}
+
+/// Everything a backend stores: the area traits together. Callers hold an `Arc<dyn Store>` and bring
+/// the area traits they use into scope (`use algoreg_store::*`).
+pub trait Store:
+    OrganisationStore
+    + PeopleStore
+    + AccessStore
+    + RecordStore
+    + RegisterStore
+    + AiActStore
+    + FederationStore
+    + SignalStore
+    + IncidentStore
+    + EvaluationStore
+    + MailStore
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<T> Store for T where
+    T: OrganisationStore
+        + PeopleStore
+        + AccessStore
+        + RecordStore
+        + RegisterStore
+        + AiActStore
+        + FederationStore
+        + SignalStore
+        + IncidentStore
+        + EvaluationStore
+        + MailStore
+        + Send
+        + Sync
+        + 'static
+{
 }

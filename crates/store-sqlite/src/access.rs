@@ -1,0 +1,127 @@
+//! [`AccessStore`] for SQLite.
+
+use super::*;
+
+#[async_trait]
+impl AccessStore for SqliteStore {
+    async fn create_session(&self, hash: &str, user_id: i64, expires_at: DateTime<Utc>) -> Result<()> {
+        sqlx::query("INSERT INTO sessions (hash, user_id, created_at, expires_at) VALUES (?,?,?,?)")
+            .bind(hash)
+            .bind(user_id)
+            .bind(ts(&Utc::now()))
+            .bind(ts(&expires_at))
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn session_user(&self, hash: &str, now: DateTime<Utc>) -> Result<Option<User>> {
+        let row = sqlx::query("SELECT u.* FROM sessions s JOIN users u ON u.id=s.user_id WHERE s.hash=? AND s.expires_at > ?")
+            .bind(hash)
+            .bind(ts(&now))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.map(|r| user_row(&r)).transpose()
+    }
+
+    async fn delete_session(&self, hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE hash=?").bind(hash).execute(&self.pool).await.map_err(backend)?;
+        Ok(())
+    }
+
+    async fn create_password_reset(&self, hash: &str, user_id: i64, expires_at: DateTime<Utc>, mails: &[NewMail]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("INSERT INTO password_resets (hash, user_id, created_at, expires_at) VALUES (?,?,?,?)")
+            .bind(hash)
+            .bind(user_id)
+            .bind(ts(&Utc::now()))
+            .bind(ts(&expires_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        insert_mails(&mut tx, mails).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn password_reset_user(&self, hash: &str, now: DateTime<Utc>) -> Result<Option<User>> {
+        let row = sqlx::query("SELECT u.* FROM password_resets r JOIN users u ON u.id=r.user_id WHERE r.hash=? AND r.expires_at > ?")
+            .bind(hash)
+            .bind(ts(&now))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.map(|r| user_row(&r)).transpose()
+    }
+
+    async fn use_password_reset(&self, hash: &str, password_hash: &str, now: DateTime<Utc>) -> Result<User> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query("SELECT u.* FROM password_resets r JOIN users u ON u.id=r.user_id WHERE r.hash=? AND r.expires_at > ?")
+            .bind(hash)
+            .bind(ts(&now))
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?
+            .ok_or(StoreError::NotFound)?;
+        let mut user = user_row(&row)?;
+        sqlx::query("UPDATE users SET password_hash=?, password_temporary_until=NULL WHERE id=?")
+            .bind(password_hash)
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        sqlx::query("DELETE FROM sessions WHERE user_id=?").bind(user.id).execute(&mut *tx).await.map_err(backend)?;
+        sqlx::query("DELETE FROM password_resets WHERE user_id=?").bind(user.id).execute(&mut *tx).await.map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        user.password_hash = password_hash.to_string();
+        user.password_temporary_until = None;
+        Ok(user)
+    }
+
+    async fn create_token(&self, token: &NewToken) -> Result<TokenInfo> {
+        let now = Utc::now();
+        let id = sqlx::query("INSERT INTO api_tokens (org_id, role, name, hash, created_by, created_at) VALUES (?,?,?,?,?,?) RETURNING id")
+            .bind(token.org_id)
+            .bind(token.role.code())
+            .bind(&token.name)
+            .bind(&token.hash)
+            .bind(token.created_by)
+            .bind(ts(&now))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?
+            .get::<i64, _>(0);
+        Ok(TokenInfo { id, org_id: token.org_id, role: token.role, name: token.name.clone(), created_at: now, revoked: false })
+    }
+
+    async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenInfo>> {
+        let row = sqlx::query("SELECT * FROM api_tokens WHERE hash=? AND revoked_at IS NULL")
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.map(|r| token_row(&r)).transpose()
+    }
+
+    async fn tokens(&self, org_id: i64) -> Result<Vec<TokenInfo>> {
+        let rows =
+            sqlx::query("SELECT * FROM api_tokens WHERE org_id=? ORDER BY id").bind(org_id).fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter().map(token_row).collect()
+    }
+
+    async fn revoke_token(&self, org_id: i64, token_id: i64) -> Result<()> {
+        let n = sqlx::query("UPDATE api_tokens SET revoked_at=? WHERE id=? AND org_id=? AND revoked_at IS NULL")
+            .bind(ts(&Utc::now()))
+            .bind(token_id)
+            .bind(org_id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,108 @@
+//! [`FederationStore`] for SQLite.
+
+use super::*;
+
+#[async_trait]
+impl FederationStore for SqliteStore {
+    async fn create_source(&self, org_id: i64, url: &str, at: DateTime<Utc>) -> Result<Source> {
+        let id = sqlx::query("INSERT INTO sources (org_id, url, created_at, next_due_at) VALUES (?,?,?,?) RETURNING id")
+            .bind(org_id)
+            .bind(url)
+            .bind(ts(&at))
+            .bind(ts(&at))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(|e| match &e {
+                sqlx::Error::Database(d) if d.message().contains("UNIQUE") => StoreError::Conflict("url"),
+                _ => backend(e),
+            })?
+            .get::<i64, _>(0);
+        self.source(id).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn sources(&self) -> Result<Vec<Source>> {
+        let rows = sqlx::query(&format!("{SOURCE_SELECT} ORDER BY o.code, s.url")).fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter().map(source_row).collect()
+    }
+
+    async fn source(&self, id: i64) -> Result<Option<Source>> {
+        let row = sqlx::query(&format!("{SOURCE_SELECT} WHERE s.id=?")).bind(id).fetch_optional(&self.pool).await.map_err(backend)?;
+        row.map(|r| source_row(&r)).transpose()
+    }
+
+    async fn delete_source(&self, id: i64) -> Result<()> {
+        let done = sqlx::query("DELETE FROM sources WHERE id=?").bind(id).execute(&self.pool).await.map_err(backend)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn source_records(&self, id: i64) -> Result<Vec<SourceRecord>> {
+        let rows = sqlx::query("SELECT record_id, content_hash, missing FROM source_records WHERE source_id=? ORDER BY record_id")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(source_record_row).collect()
+    }
+
+    async fn source_attempt(&self, a: &SourceAttempt) -> Result<()> {
+        let q = match &a.error {
+            Some(_) => "UPDATE sources SET last_attempt_at=?, last_outcome='failed', last_error=?, failures=failures+1, next_due_at=? WHERE id=?",
+            None => "UPDATE sources SET last_attempt_at=?1, last_success_at=?1, last_outcome='not_modified', last_error=?2, failures=0, next_due_at=?3 WHERE id=?4",
+        };
+        let done = sqlx::query(q)
+            .bind(ts(&a.at))
+            .bind(&a.error)
+            .bind(ts(&a.next_due_at))
+            .bind(a.source_id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn commit_harvest(&self, c: &HarvestCommit) -> Result<()> {
+        let mut sorted: Vec<&ImportRecord> = c.fresh.iter().collect();
+        sorted.sort_unstable_by_key(|r| r.id);
+        let mut tx = self.begin().await?;
+        let done = sqlx::query(
+            "UPDATE sources SET etag=?, last_modified=?, last_attempt_at=?, last_success_at=?, last_outcome=?, last_error=NULL, failures=0, next_due_at=?, records=?, rejected=? WHERE id=?",
+        )
+        .bind(&c.etag)
+        .bind(&c.last_modified)
+        .bind(ts(&c.at))
+        .bind(ts(&c.at))
+        .bind(if c.outcome.is_empty() { "changed" } else { c.outcome.as_str() })
+        .bind(ts(&c.next_due_at))
+        .bind(c.records as i64)
+        .bind(json(&c.rejected))
+        .bind(c.source_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        if done.rows_affected() == 0 {
+            // The source was removed while it was being harvested: write nothing.
+            return Err(StoreError::NotFound);
+        }
+        if !sorted.is_empty() {
+            insert_imports(&mut tx, &sorted).await?;
+        }
+        for change in &c.changes {
+            apply_in(&mut tx, change).await?;
+        }
+        sqlx::query("DELETE FROM source_records WHERE source_id=?").bind(c.source_id).execute(&mut *tx).await.map_err(backend)?;
+        for chunk in c.tracked.chunks(300) {
+            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO source_records (source_id, record_id, content_hash, missing) ");
+            q.push_values(chunk, |mut b, t| {
+                b.push_bind(c.source_id).push_bind(t.record.to_string()).push_bind(&t.hash).push_bind(t.missing as i64);
+            });
+            q.build().execute(&mut *tx).await.map_err(backend)?;
+        }
+        tx.commit().await.map_err(backend)
+    }
+}

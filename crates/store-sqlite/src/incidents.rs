@@ -1,0 +1,99 @@
+//! [`IncidentStore`] for SQLite.
+
+use super::*;
+
+#[async_trait]
+impl IncidentStore for SqliteStore {
+    async fn create_incident(&self, n: &NewIncident, mails: &[NewMail]) -> Result<i64> {
+        let mut tx = self.begin().await?;
+        let id = sqlx::query(
+            "INSERT INTO incidents (record_id, deployer_org_id, provider_name, provider_org_id, provider_email, ack_hash, class, title, what_happened, noticed_at, people_affected, public, public_summary, deadline_at, status, created_at, created_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,'open',?,?) RETURNING id",
+        )
+        .bind(n.record.to_string())
+        .bind(n.deployer_org_id)
+        .bind(&n.provider_name)
+        .bind(n.provider_org_id)
+        .bind(&n.provider_email)
+        .bind(&n.ack_hash)
+        .bind(&n.class)
+        .bind(&n.title)
+        .bind(&n.what_happened)
+        .bind(ts(&n.noticed_at))
+        .bind(n.people_affected)
+        .bind(n.public)
+        .bind(&n.public_summary)
+        .bind(n.deadline_at.as_ref().map(ts))
+        .bind(ts(&n.created_at))
+        .bind(&n.created_by)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(backend)?
+        .get::<i64, _>(0);
+        sqlx::query("INSERT INTO incident_events (incident_id, at, actor, kind, text) VALUES (?,?,?,'reported',NULL)")
+            .bind(id)
+            .bind(ts(&n.created_at))
+            .bind(&n.created_by)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        insert_mails(&mut tx, mails).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(id)
+    }
+
+    async fn incident(&self, id: i64) -> Result<Option<Incident>> {
+        let row = sqlx::query("SELECT * FROM incidents WHERE id=?").bind(id).fetch_optional(&self.pool).await.map_err(backend)?;
+        row.map(|r| incident_row(&r)).transpose()
+    }
+
+    async fn incident_by_ack(&self, ack_hash: &str) -> Result<Option<Incident>> {
+        let row =
+            sqlx::query("SELECT * FROM incidents WHERE ack_hash=?").bind(ack_hash).fetch_optional(&self.pool).await.map_err(backend)?;
+        row.map(|r| incident_row(&r)).transpose()
+    }
+
+    async fn incidents_of_org(&self, org_id: i64) -> Result<Vec<Incident>> {
+        let rows = sqlx::query("SELECT * FROM incidents WHERE deployer_org_id=?1 OR provider_org_id=?1 ORDER BY id DESC")
+            .bind(org_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(incident_row).collect()
+    }
+
+    async fn incidents_of_record(&self, id: AlgorithmId) -> Result<Vec<Incident>> {
+        let rows = sqlx::query("SELECT * FROM incidents WHERE record_id=? ORDER BY id DESC")
+            .bind(id.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(incident_row).collect()
+    }
+
+    async fn add_incident_event(&self, id: i64, e: &IncidentEvent, status: Option<&str>, mails: &[NewMail]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("INSERT INTO incident_events (incident_id, at, actor, kind, text) VALUES (?,?,?,?,?)")
+            .bind(id)
+            .bind(ts(&e.at))
+            .bind(&e.actor)
+            .bind(&e.kind)
+            .bind(&e.text)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        if let Some(st) = status {
+            sqlx::query("UPDATE incidents SET status=? WHERE id=?").bind(st).bind(id).execute(&mut *tx).await.map_err(backend)?;
+        }
+        insert_mails(&mut tx, mails).await?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn incident_events(&self, id: i64) -> Result<Vec<IncidentEvent>> {
+        let rows = sqlx::query("SELECT * FROM incident_events WHERE incident_id=? ORDER BY id")
+            .bind(id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(incident_event_row).collect()
+    }
+}

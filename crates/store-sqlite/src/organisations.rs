@@ -1,0 +1,97 @@
+//! [`OrganisationStore`] for SQLite.
+
+use super::*;
+
+#[async_trait]
+impl OrganisationStore for SqliteStore {
+    async fn create_organisation(&self, org: &NewOrganisation) -> Result<Organisation> {
+        let now = Utc::now();
+        let mut tx = self.begin().await?;
+        let id = insert_organisation(&mut tx, org, &now).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(Organisation {
+            id,
+            code: org.code.clone(),
+            name: org.name.clone(),
+            org_type: org.org_type,
+            tooi: org.tooi.clone(),
+            flow: org.flow,
+            about: org.about.clone(),
+            contact: org.contact.clone(),
+            created_at: now,
+        })
+    }
+
+    async fn update_organisation(&self, org: &Organisation) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let n = sqlx::query("UPDATE organisations SET name=?, org_type=?, tooi=?, flow=?, about=?, contact=? WHERE id=?")
+            .bind(&org.name)
+            .bind(org.org_type.code())
+            .bind(&org.tooi)
+            .bind(org.flow.code())
+            .bind(&org.about)
+            .bind(&org.contact)
+            .bind(org.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        // The organisation's details are part of what the public sees of each of its records (pages, the
+        // feed, the search index): the change goes through the outbox like a change to the records.
+        sqlx::query("INSERT INTO outbox (record_id, at) SELECT id, ? FROM records WHERE org_id=? AND published_version IS NOT NULL")
+            .bind(ts(&Utc::now()))
+            .bind(org.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn organisation(&self, id: i64) -> Result<Option<Organisation>> {
+        let row = sqlx::query("SELECT * FROM organisations WHERE id=?").bind(id).fetch_optional(&self.pool).await.map_err(backend)?;
+        row.map(|r| org_row(&r)).transpose()
+    }
+
+    async fn organisation_by_code(&self, code: &str) -> Result<Option<Organisation>> {
+        let row = sqlx::query("SELECT * FROM organisations WHERE code=?").bind(code).fetch_optional(&self.pool).await.map_err(backend)?;
+        row.map(|r| org_row(&r)).transpose()
+    }
+
+    async fn organisations(&self) -> Result<Vec<Organisation>> {
+        let rows = sqlx::query("SELECT * FROM organisations ORDER BY name").fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter().map(org_row).collect()
+    }
+
+    async fn create_template(&self, name: &str, source: &str, content: &algoreg_standard::Content) -> Result<i64> {
+        let id = sqlx::query("INSERT INTO templates (name, source, content, created_at) VALUES (?,?,?,?) RETURNING id")
+            .bind(name)
+            .bind(source)
+            .bind(json(content))
+            .bind(ts(&Utc::now()))
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?
+            .get::<i64, _>(0);
+        Ok(id)
+    }
+
+    async fn templates(&self) -> Result<Vec<Template>> {
+        let rows = sqlx::query("SELECT id, name, source, content FROM templates ORDER BY source, name")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Template {
+                    id: r.get(0),
+                    name: r.get(1),
+                    source: r.get(2),
+                    content: serde_json::from_str(r.get(3)).map_err(|e| StoreError::Backend(e.to_string()))?,
+                })
+            })
+            .collect()
+    }
+}

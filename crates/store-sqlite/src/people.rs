@@ -1,0 +1,173 @@
+//! [`PeopleStore`] for SQLite.
+
+use super::*;
+
+#[async_trait]
+impl PeopleStore for SqliteStore {
+    async fn create_user(&self, user: &NewUser) -> Result<User> {
+        let now = Utc::now();
+        let id =
+            sqlx::query("INSERT INTO users (email, name, password_hash, central_operator, created_at, password_temporary_until) VALUES (?,?,?,?,?,?) RETURNING id")
+                .bind(&user.email)
+                .bind(&user.name)
+                .bind(&user.password_hash)
+                .bind(user.central_operator)
+                .bind(ts(&now))
+                .bind(user.password_temporary_until.as_ref().map(ts))
+                .fetch_one(&self.pool)
+                .await
+                .map_err(backend)?
+                .get::<i64, _>(0);
+        Ok(User {
+            id,
+            email: user.email.clone(),
+            name: user.name.clone(),
+            password_hash: user.password_hash.clone(),
+            central_operator: user.central_operator,
+            created_at: now,
+            password_temporary_until: user.password_temporary_until,
+        })
+    }
+
+    async fn user(&self, id: i64) -> Result<Option<User>> {
+        let row = sqlx::query("SELECT * FROM users WHERE id=?").bind(id).fetch_optional(&self.pool).await.map_err(backend)?;
+        row.map(|r| user_row(&r)).transpose()
+    }
+
+    async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
+        let row = sqlx::query("SELECT * FROM users WHERE email=?").bind(email).fetch_optional(&self.pool).await.map_err(backend)?;
+        row.map(|r| user_row(&r)).transpose()
+    }
+
+    async fn set_membership(&self, user_id: i64, org_id: i64, role: Role) -> Result<()> {
+        sqlx::query("INSERT OR IGNORE INTO memberships (user_id, org_id, role) VALUES (?,?,?)")
+            .bind(user_id)
+            .bind(org_id)
+            .bind(role.code())
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn remove_membership(&self, user_id: i64, org_id: i64, role: Option<Role>) -> Result<()> {
+        let q = match role {
+            Some(r) => {
+                sqlx::query("DELETE FROM memberships WHERE user_id=? AND org_id=? AND role=?").bind(user_id).bind(org_id).bind(r.code())
+            }
+            None => sqlx::query("DELETE FROM memberships WHERE user_id=? AND org_id=?").bind(user_id).bind(org_id),
+        };
+        q.execute(&self.pool).await.map_err(backend)?;
+        Ok(())
+    }
+
+    async fn memberships(&self, user_id: i64) -> Result<Vec<Membership>> {
+        let rows = sqlx::query("SELECT org_id, role FROM memberships WHERE user_id=? ORDER BY org_id, role")
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(|r| Ok(Membership { org_id: r.get(0), role: parse_role(r.get(1))? })).collect()
+    }
+
+    async fn members(&self, org_id: i64) -> Result<Vec<(User, Role)>> {
+        let rows = sqlx::query(
+            "SELECT u.*, m.role AS member_role FROM memberships m JOIN users u ON u.id=m.user_id WHERE m.org_id=? ORDER BY u.email, m.role",
+        )
+        .bind(org_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(|r| Ok((user_row(r)?, parse_role(r.get("member_role"))?))).collect()
+    }
+
+    async fn set_password(&self, user_id: i64, password_hash: &str, temporary_until: Option<DateTime<Utc>>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let n = sqlx::query("UPDATE users SET password_hash=?, password_temporary_until=? WHERE id=?")
+            .bind(password_hash)
+            .bind(temporary_until.as_ref().map(ts))
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?
+            .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        // A new password ends every session of that user, and every reset link.
+        sqlx::query("DELETE FROM sessions WHERE user_id=?").bind(user_id).execute(&mut *tx).await.map_err(backend)?;
+        sqlx::query("DELETE FROM password_resets WHERE user_id=?").bind(user_id).execute(&mut *tx).await.map_err(backend)?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn create_invitation(
+        &self,
+        org_id: i64,
+        user_id: i64,
+        role: Role,
+        invited_by: Option<i64>,
+        expires_at: DateTime<Utc>,
+    ) -> Result<i64> {
+        let id = sqlx::query(
+            "INSERT INTO invitations (org_id, user_id, role, invited_by, created_at, expires_at) VALUES (?,?,?,?,?,?)
+             ON CONFLICT (org_id, user_id, role) DO UPDATE SET invited_by=excluded.invited_by, created_at=excluded.created_at, expires_at=excluded.expires_at
+             RETURNING id",
+        )
+        .bind(org_id)
+        .bind(user_id)
+        .bind(role.code())
+        .bind(invited_by)
+        .bind(ts(&Utc::now()))
+        .bind(ts(&expires_at))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(backend)?
+        .get::<i64, _>(0);
+        Ok(id)
+    }
+
+    async fn invitations_for_user(&self, user_id: i64, now: DateTime<Utc>) -> Result<Vec<Invitation>> {
+        self.open_invitations("i.user_id", user_id, now).await
+    }
+
+    async fn invitations_of_org(&self, org_id: i64, now: DateTime<Utc>) -> Result<Vec<Invitation>> {
+        self.open_invitations("i.org_id", org_id, now).await
+    }
+
+    async fn accept_invitation(&self, id: i64, user_id: i64, now: DateTime<Utc>) -> Result<Invitation> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query(&format!("{INVITATION_SELECT} WHERE i.id=? AND i.user_id=? AND i.expires_at > ?"))
+            .bind(id)
+            .bind(user_id)
+            .bind(ts(&now))
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?
+            .ok_or(StoreError::NotFound)?;
+        let inv = rows::invitation_row(&row)?;
+        sqlx::query("INSERT OR IGNORE INTO memberships (user_id, org_id, role) VALUES (?,?,?)")
+            .bind(inv.user_id)
+            .bind(inv.org_id)
+            .bind(inv.role.code())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        sqlx::query("DELETE FROM invitations WHERE id=?").bind(id).execute(&mut *tx).await.map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(inv)
+    }
+
+    async fn delete_invitation(&self, id: i64) -> Result<Invitation> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query(&format!("{INVITATION_SELECT} WHERE i.id=?"))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?
+            .ok_or(StoreError::NotFound)?;
+        let inv = rows::invitation_row(&row)?;
+        sqlx::query("DELETE FROM invitations WHERE id=?").bind(id).execute(&mut *tx).await.map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(inv)
+    }
+}
