@@ -1,10 +1,9 @@
-use algoreg_domain::org::{OrgType, PublicationFlow, Role};
+use algoreg_domain::org::Role;
 use algoreg_domain::workflow::Principal;
-use algoreg_service::import::{import_bytes, ImportOptions};
+use algoreg_service::import::ImportOptions;
 use algoreg_service::orgs::{parse_flow, parse_org_type, parse_role};
-use algoreg_service::{demo, export, App, ServiceError};
+use algoreg_service::{demo, App, ServiceError};
 use algoreg_store::NewOrganisation;
-use algoreg_store_sqlite::SqliteStore;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Write;
@@ -174,6 +173,9 @@ enum Command {
         /// Requests per minute per client address on the live register's APIs (`/api`, `/aanleverapi`); 0 is no limit.
         #[arg(long, default_value_t = 0, env = "ALGOREG_API_RATE_LIMIT")]
         api_rate_limit: u32,
+        /// Count the API rate limit in the database, across every node serving it, instead of in memory.
+        #[arg(long, env = "ALGOREG_SHARED_LIMITS")]
+        shared_limits: bool,
         /// An AI Act decision tree (YAML or JSON, the government decision aid's format) instead of the built-in one.
         #[arg(long, env = "ALGOREG_AIACT_TREE")]
         aiact_tree: Option<PathBuf>,
@@ -430,8 +432,7 @@ enum DemoCmd {
 }
 
 async fn open(data: &Path) -> Result<App, ServiceError> {
-    let store = SqliteStore::open_dir(data).await?;
-    Ok(App::new(Arc::new(store)))
+    Ok(App::new(crate::backend::open(data, crate::backend::Purpose::Serve).await?))
 }
 
 /// The AI Act tree, catalogue and dates: the built-in ones, or files given on the command line.
@@ -493,33 +494,43 @@ fn out_writer(out: &Option<PathBuf>) -> Result<Box<dyn Write>, ServiceError> {
     })
 }
 
+/// What a caller that runs `serve` in its own process (the tests) wants to know and control.
+#[derive(Default)]
+pub struct Hooks {
+    /// Called with the address once the server listens.
+    pub on_listening: Option<Box<dyn FnOnce(std::net::SocketAddr) + Send>>,
+    /// Stops the server when it completes (instead of Ctrl-C).
+    pub shutdown: Option<tokio::sync::oneshot::Receiver<()>>,
+}
+
 pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
+    run_with(cli, Hooks::default()).await
+}
+
+pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceError> {
     match cli.command {
-        Command::Serve { data, addr, demo, api_rate_limit, aiact_tree, aiact_catalogue, aiact_dates, harvest, feedback } => {
+        Command::Serve { data, addr, demo, api_rate_limit, shared_limits, aiact_tree, aiact_catalogue, aiact_dates, harvest, feedback } => {
             let aiact = load_aiact(aiact_tree.as_deref(), aiact_catalogue.as_deref(), aiact_dates.as_deref())?;
             let app = open(&data.data).await?;
             if demo {
                 seed_demo(&app).await?;
             }
             let index = Arc::new(open_index(&data.data)?);
-            if index.num_docs() == 0 && app.store.count_published().await? > 0 {
-                let n = algoreg_service::search::rebuild(app.store.as_ref(), &index).await?;
+            if index.num_docs() == 0 && app.operator().count_published().await? > 0 {
+                let n = app.operator().rebuild_index(&index).await?;
                 println!("search index built: {n} records");
             }
-            let harvester = algoreg_service::federation::harvest::Harvester::new(app.store.clone(), harvest.config())?;
-            let app = app.with_search(index.clone()).with_api_limit(api_rate_limit).with_aiact(aiact).with_harvester(harvester.clone());
+            let harvester = app.operator().harvester(harvest.config())?;
+            let app = app
+                .with_search(index.clone())
+                .with_api_limit(api_rate_limit)
+                .with_shared_limits(shared_limits)
+                .with_aiact(aiact)
+                .with_harvester(harvester.clone());
             // Harvest the sources that are due, on their schedule (nothing to do without sources).
             tokio::spawn(harvester.run_schedule(std::time::Duration::from_secs(5)));
             // Keep the index in step with the store: newly published versions are searchable within a second.
-            let store = app.store.clone();
-            tokio::spawn(async move {
-                loop {
-                    if let Err(e) = algoreg_service::search::sync(store.as_ref(), &index).await {
-                        tracing::error!(error = %e, "search index sync failed");
-                    }
-                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-                }
-            });
+            app.operator().spawn_index_sync(index);
             let (listener, local) = algoreg_web::bind(&addr).await.map_err(|e| {
                 ServiceError::bad("addr", format!("Kan niet luisteren op {addr}: {e}"), format!("Cannot listen on {addr}: {e}"))
             })?;
@@ -534,12 +545,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
             };
             let mailer = Arc::new(algoreg_service::feedback::Mailer::new(feedback.smtp_url.as_deref(), &feedback.mail_from)?);
             let app = app.with_feedback(fb).with_trusted_proxies(feedback.trusted_proxy.clone());
-            tokio::spawn(algoreg_service::feedback::run_background(
-                app.store.clone(),
-                app.feedback.clone(),
-                mailer,
-                feedback.feedback_tick,
-            ));
+            app.operator().spawn_feedback_loop(mailer, feedback.feedback_tick);
             println!("algoreg listening on http://{local}");
             let _ = std::io::stdout().flush();
             let limits = algoreg_web::security::Limits {
@@ -550,11 +556,23 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
                 max_in_flight: feedback.max_in_flight as usize,
             };
             algoreg_service::auth::warm_up();
-            algoreg_web::serve_with(app, listener, limits).await.map_err(|e| ServiceError::Internal(e.to_string()))?;
+            if let Some(f) = hooks.on_listening.take() {
+                f(local);
+            }
+            match hooks.shutdown.take() {
+                Some(stop) => {
+                    algoreg_web::serve_until(app, listener, limits, async {
+                        let _ = stop.await;
+                    })
+                    .await
+                }
+                None => algoreg_web::serve_with(app, listener, limits).await,
+            }
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
         }
         Command::Check { data } => {
             let app = open(&data.data).await?;
-            let (problems, records) = app.store.check_integrity().await?;
+            let (problems, records) = app.operator().check_integrity().await?;
             for p in &problems {
                 println!("problem: {p}");
             }
@@ -568,7 +586,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
             let app = open(&data.data).await?;
             let index = open_index(&data.data)?;
             let started = Instant::now();
-            let n = algoreg_service::search::rebuild(app.store.as_ref(), &index).await?;
+            let n = app.operator().rebuild_index(&index).await?;
             println!("search index rebuilt: {n} records in {:.1}s", started.elapsed().as_secs_f64());
         }
         Command::Migrate { data } => {
@@ -596,7 +614,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
         }
         Command::Org(OrgCmd::List { data }) => {
             let app = open(&data.data).await?;
-            for o in app.store.organisations().await? {
+            for o in app.operator().organisations().await? {
                 println!("{}\t{}\t{}\t{}", o.code, o.org_type, o.flow, o.name);
             }
         }
@@ -643,7 +661,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
             let user = app.auth().create_user(&email, name.as_deref().unwrap_or(&email), &password, operator).await?;
             if let Some(org) = &org {
                 for r in &roles {
-                    app.store.set_membership(user.id, org.id, *r).await?;
+                    app.operator().add_role(user.id, org.id, *r).await?;
                 }
             }
             println!(
@@ -662,7 +680,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
         }
         Command::Import { data, files, org, publish } => {
             // One connection: large batches are written once, through a rollback journal.
-            let app = App::new(Arc::new(SqliteStore::open_dir_single(&data.data).await?));
+            let app = App::new(crate::backend::open(&data.data, crate::backend::Purpose::Bulk).await?);
             let mut failed = false;
             for file in files {
                 let bytes = algoreg_service::import::FileBytes::open(&file).map_err(|e| {
@@ -688,7 +706,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
                     bar.set_length(total);
                     bar.set_position(done);
                 };
-                let report = match import_bytes(app.store.as_ref(), bytes, &opts, &progress).await {
+                let report = match app.operator().import(bytes, &opts, &progress).await {
                     Ok(r) => r,
                     Err(e) => {
                         bar.abandon();
@@ -737,7 +755,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
         }
         Command::Export { data, feed: Some(dir), .. } => {
             let app = open(&data.data).await?;
-            let rendered = algoreg_service::federation::feed::render(app.store.as_ref()).await?;
+            let rendered = app.operator().render_feed().await?;
             let path = dir.join(algoreg_service::federation::feed::PATH);
             let io = |e: std::io::Error| {
                 ServiceError::bad(
@@ -763,11 +781,11 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
             let mut w = out_writer(&out)?;
             match format {
                 ExportFormat::Json => {
-                    let v = export::export_json(app.store.as_ref()).await?;
+                    let v = app.operator().export_json().await?;
                     serde_json::to_writer(&mut w, &v).map_err(|e| ServiceError::Internal(e.to_string()))?;
                     writeln!(w).map_err(|e| ServiceError::Internal(e.to_string()))?;
                 }
-                ExportFormat::Csv => export::export_csv(app.store.as_ref(), &mut w).await?,
+                ExportFormat::Csv => app.operator().export_csv(&mut w).await?,
                 ExportFormat::SiteData => {
                     let v = algoreg_service::compat::site_data(&app).await?;
                     serde_json::to_writer(&mut w, &v).map_err(|e| ServiceError::Internal(e.to_string()))?;
@@ -780,7 +798,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
                         ExportFormat::Consortium031 => &mappings::CONSORTIUM,
                         _ => &mappings::EU_DATABASE,
                     };
-                    let v = export::export_mapped(app.store.as_ref(), m).await?;
+                    let v = app.operator().export_mapped(m).await?;
                     serde_json::to_writer_pretty(&mut w, &v).map_err(|e| ServiceError::Internal(e.to_string()))?;
                     writeln!(w).map_err(|e| ServiceError::Internal(e.to_string()))?;
                 }
@@ -789,7 +807,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
         }
         Command::Harvest { data, source, harvest } => {
             let app = open(&data.data).await?;
-            let harvester = algoreg_service::federation::harvest::Harvester::new(app.store.clone(), harvest.config())?;
+            let harvester = app.operator().harvester(harvest.config())?;
             let started = Instant::now();
             let reports = match source {
                 Some(id) => {
@@ -876,7 +894,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
             for file in files {
                 let bytes = read_file(&file)?;
                 let source = file.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
-                let (n, skipped) = algoreg_service::import::import_templates(app.store.as_ref(), &bytes, &source).await?;
+                let (n, skipped) = app.operator().import_templates(&bytes, &source).await?;
                 println!("{}: {n} templates loaded", file.display());
                 for s in skipped {
                     println!("  skipped {s}");
@@ -941,34 +959,15 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Fills an empty store with demo organisations, records and two demo accounts.
+/// Fills an empty store with demo organisations, records and demo accounts, and says how to log in.
 async fn seed_demo(app: &App) -> Result<(), ServiceError> {
-    if app.store.count_published().await? > 0 || !app.store.organisations().await?.is_empty() {
+    let started = Instant::now();
+    let Some(seed) = app.operator().seed_demo().await? else {
         println!("demo: the store has data already; nothing generated");
         return Ok(());
-    }
-    let started = Instant::now();
-    let orgs = demo::organisations(300);
-    let mut ids = Vec::with_capacity(orgs.len());
-    for o in &orgs {
-        ids.push(app.store.create_organisation(o).await?.id);
-    }
-    let records = demo::to_import(demo::records(1500, &orgs, 2026), |i| ids[i]);
-    app.store.import_records(&records).await?;
-    for (name, content) in demo::templates() {
-        app.store.create_template(&name, "demo", &content).await?;
-    }
-    // A fresh password per demo store: the demo may run where others can reach it.
-    let password = format!("demo-{}", &algoreg_service::auth::Auth::temporary_password()[10..22]);
-    let four_eyes =
-        app.store.organisations().await?.into_iter().find(|o| o.flow == PublicationFlow::FourEyes && o.org_type == OrgType::Gemeente);
-    app.auth().create_user("beheer@demo.algoreg.nl", "Centrale beheerder (demo)", &format!("{password}-beheer"), true).await?;
-    if let Some(org) = &four_eyes {
-        let ed = app.auth().create_user("redacteur@demo.algoreg.nl", "Redacteur (demo)", &format!("{password}-redacteur"), false).await?;
-        app.store.set_membership(ed.id, org.id, Role::Editor).await?;
-        let ap =
-            app.auth().create_user("goedkeurder@demo.algoreg.nl", "Goedkeurder (demo)", &format!("{password}-goedkeurder"), false).await?;
-        app.store.set_membership(ap.id, org.id, Role::Approver).await?;
+    };
+    let password = &seed.password;
+    if let Some(org) = &seed.four_eyes {
         println!(
             "demo: accounts redacteur@demo.algoreg.nl / {password}-redacteur and goedkeurder@demo.algoreg.nl / {password}-goedkeurder ({})",
             org.name
@@ -976,8 +975,8 @@ async fn seed_demo(app: &App) -> Result<(), ServiceError> {
     }
     println!(
         "demo: {} organisations and {} records generated in {:.1}s; operator beheer@demo.algoreg.nl / {password}-beheer",
-        orgs.len(),
-        records.len(),
+        seed.organisations,
+        seed.records,
         started.elapsed().as_secs_f64()
     );
     Ok(())

@@ -1,6 +1,6 @@
 //! `algoreg`: the algorithm register. Every command that touches the store takes `--data DIR`.
 
-mod cli;
+use algoreg::cli;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

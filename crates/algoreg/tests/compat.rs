@@ -251,6 +251,28 @@ fn rate_limit_answers_429_with_retry_after() {
 }
 
 #[test]
+fn shared_rate_limit_is_counted_in_the_database() {
+    let env = Env::new();
+    // The limit counts per minute: start early in a minute, so both servers count in the same one.
+    while std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() % 60 > 40 {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    let args = ["--api-rate-limit", "3", "--shared-limits"];
+    {
+        let first = env.serve_with(&args);
+        for _ in 0..2 {
+            assert_eq!(first.get("/api/algoritme/total-count").status(), 200);
+        }
+    }
+    // Another process on the same database (a second node, or this one restarted) goes on counting.
+    let second = env.serve_with(&args);
+    assert_eq!(second.get("/api/algoritme/total-count").status(), 200);
+    let r = second.get("/api/algoritme/total-count");
+    assert_eq!(r.status(), 429, "the first node's requests count on the second");
+    assert!(r.headers().contains_key("retry-after"));
+}
+
+#[test]
 fn organisation_api_publishes_like_the_live_register() {
     let env = Env::new();
     env.org("zeist", "four_eyes");

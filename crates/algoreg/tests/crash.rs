@@ -33,7 +33,7 @@ fn random_wait(max_ms: u64) -> Duration {
 /// API writes: records created and saved one after another; the server is killed in the middle. Every
 /// acknowledged record (and its last acknowledged save) is there after the restart.
 fn api_writes(env: &Env, token: &str, trial: usize) {
-    let s = env.serve();
+    let s = env.serve_process(&[]);
     let acked: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
     let writer = {

@@ -100,6 +100,12 @@ pub fn answer_due(received: DateTime<Utc>, answer_days: i64) -> DateTime<Utc> {
     received + Duration::days(answer_days.max(1))
 }
 
+/// Whether a signal is past its answer term: still open (neither answered nor closed) and due before
+/// `now`. The one rule for the inbox, the dashboard, the API and the figures.
+pub fn signal_overdue(due: DateTime<Utc>, answered: bool, closed: bool, now: DateTime<Utc>) -> bool {
+    !answered && !closed && due < now
+}
+
 /// Response figures of an organisation: signals received, the share answered by their deadline (of
 /// those whose deadline has passed or that were answered), and the median answer time in days.
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
@@ -127,7 +133,7 @@ pub fn response_figures(signals: &[SignalTimes], now: DateTime<Utc>) -> Response
                 }
                 days.push((*a - *received).num_seconds() as f64 / 86_400.0);
             }
-            None if *due < now => judged += 1,
+            None if signal_overdue(*due, false, false, now) => judged += 1,
             None => {}
         }
     }

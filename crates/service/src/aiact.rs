@@ -65,6 +65,16 @@ impl App {
         walk(&self.aiact.tree, answers).map_err(bad_answers)
     }
 
+    /// A record under the AI Act check, for those who may edit it: the name of its latest version and
+    /// its current classification (of any version).
+    pub async fn aiact_subject(&self, actor: &Principal, id: AlgorithmId) -> Result<(String, Option<Classification>)> {
+        let meta = self.store.record(id).await?.ok_or(ServiceError::NotFound("algorithm"))?;
+        let org = self.store.organisation(meta.org_id).await?.ok_or(ServiceError::NotFound("organisation"))?;
+        workflow::authorize(actor, org.id, org.flow, Action::Save)?;
+        let name = self.store.version(id, meta.latest_version).await?.map(|v| v.content.name().to_string()).unwrap_or_default();
+        Ok((name, self.store.classification(id, None).await?))
+    }
+
     /// Runs the questionnaire for a record; a finished one is stored with the record's latest version.
     pub async fn classify(&self, actor: &Principal, id: AlgorithmId, answers: &[usize]) -> Result<(State, Option<Classification>)> {
         let meta = self.store.record(id).await?.ok_or(ServiceError::NotFound("algorithm"))?;

@@ -16,7 +16,7 @@ pub const TOKEN_PREFIX: &str = "algoreg_";
 pub const SESSION_HOURS: i64 = 12;
 
 pub struct Auth<'a> {
-    pub store: &'a dyn Store,
+    pub(crate) store: &'a dyn Store,
     pub guard: &'a LoginGuard,
     /// The site's public address, for links in e-mail.
     pub public_url: &'a str,

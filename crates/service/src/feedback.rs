@@ -164,8 +164,16 @@ pub struct IncidentInput {
     pub provider_email: Option<String>,
 }
 
+/// A record's evaluation plan, how many days it is overdue, and its evaluations (oldest first).
+#[derive(Debug, Clone, Serialize)]
+pub struct Evaluations {
+    pub plan: Option<EvaluationPlan>,
+    pub overdue_days: Option<i64>,
+    pub evaluations: Vec<Evaluation>,
+}
+
 pub struct Feedback<'a> {
-    pub store: &'a dyn Store,
+    pub(crate) store: &'a dyn Store,
     pub state: &'a FeedbackState,
 }
 
@@ -637,6 +645,76 @@ impl Feedback<'_> {
         Ok(e)
     }
 
+    /// The evaluation plan of a published record, how many days it is overdue, and its evaluations.
+    pub async fn public_evaluations(&self, id: AlgorithmId, today: NaiveDate) -> Result<Evaluations> {
+        if self.store.published(id).await?.is_none() {
+            return Err(ServiceError::NotFound("algorithm"));
+        }
+        self.evaluations_of(id, today).await
+    }
+
+    async fn evaluations_of(&self, id: AlgorithmId, today: NaiveDate) -> Result<Evaluations> {
+        let plan = self.store.evaluation_plan(id).await?;
+        let overdue_days = plan.as_ref().and_then(|p| rules::overdue_days(p.next_due, today));
+        Ok(Evaluations { plan, overdue_days, evaluations: self.store.evaluations(id).await? })
+    }
+
+    /// The organisation's own view of a record's evaluations (drafts too), with the record's name.
+    pub async fn own_evaluations(&self, p: &Principal, id: AlgorithmId, today: NaiveDate) -> Result<(String, Evaluations)> {
+        let (name, _) = self.own_record(p, id).await?;
+        Ok((name, self.evaluations_of(id, today).await?))
+    }
+
+    /// A record of the user's own organisation (as its deployer): the name and provider of its latest
+    /// version. Others are refused.
+    pub async fn own_record(&self, p: &Principal, id: AlgorithmId) -> Result<(String, String)> {
+        let meta = self.store.record(id).await?.ok_or(ServiceError::NotFound("algorithm"))?;
+        if !p.is_member(meta.org_id) {
+            return Err(ServiceError::forbidden(
+                "Alleen de organisatie die dit algoritme gebruikt.",
+                "Only the organisation that uses this algorithm.",
+            ));
+        }
+        let v = self.store.version(id, meta.latest_version).await?.ok_or(ServiceError::NotFound("algorithm"))?;
+        Ok((v.content.name().to_string(), v.content.str("provider").map(plain_text).unwrap_or_default()))
+    }
+
+    /// The sender's view by tracking code, with the public name of the record.
+    pub async fn status_with_name(&self, code: &str) -> Result<(Signal, String)> {
+        let s = self.status(code).await?;
+        let name = self.public_name(s.record).await?;
+        Ok((s, name))
+    }
+
+    async fn public_name(&self, id: AlgorithmId) -> Result<String> {
+        Ok(self.store.published(id).await?.map(|v| v.content.name().to_string()).unwrap_or_default())
+    }
+
+    /// What the inbox page of one signal shows besides the signal: the record's public name and the
+    /// organisation's members (to assign it to).
+    pub async fn signal_context(&self, p: &Principal, s: &Signal) -> Result<(String, Vec<(User, Role)>)> {
+        Self::require_member(p, s.org_id)?;
+        Ok((self.public_name(s.record).await?, self.store.members(s.org_id).await?))
+    }
+
+    /// The newest public answers (50), of one organisation or of all, each with the record's name.
+    pub async fn public_answers(&self, org_id: Option<i64>) -> Result<Vec<(Signal, String)>> {
+        let list: Vec<Signal> = self
+            .store
+            .public_answers(if org_id.is_some() { 2000 } else { 50 })
+            .await?
+            .into_iter()
+            .filter(|s| org_id.is_none_or(|o| s.org_id == o))
+            .take(50)
+            .collect();
+        let mut out = Vec::with_capacity(list.len());
+        for s in list {
+            let name = self.public_name(s.record).await?;
+            out.push((s, name));
+        }
+        Ok(out)
+    }
+
     // ---- the background tick: reminders, evaluation notices, retention
 
     /// Sends reminders for signals whose deadline is near, notices for evaluations that are due, and
@@ -647,6 +725,9 @@ impl Feedback<'_> {
         let erased = self.store.erase_signals(now - keep, now).await;
         let reminders = self.remind(now).await;
         let notices = self.evaluation_notices(now).await;
+        // Shared limit counters of windows long past (they are per minute or per hour).
+        let purged = self.store.purge_counters(now - chrono::Duration::days(1)).await;
+        purged?;
         Ok((reminders?, notices?, erased?))
     }
 
@@ -795,8 +876,15 @@ impl Mailer {
 }
 
 /// The background loop of `serve`: every `every`, the feedback tick and the mail queue.
+/// With several nodes on one database, only the node holding the `feedback` lease works, so that every
+/// reminder and mail goes out once.
 pub async fn run_background(store: Arc<dyn Store>, state: Arc<FeedbackState>, mailer: Arc<Mailer>, every: Duration) {
+    let lease = crate::runtime::Lease::new(store.clone(), "feedback", every * 3 + Duration::from_secs(120));
     loop {
+        if !lease.hold().await {
+            tokio::time::sleep(every).await;
+            continue;
+        }
         let f = Feedback { store: store.as_ref(), state: &state };
         if let Err(e) = f.tick(Utc::now()).await {
             tracing::error!(error = %e, "feedback tick failed");

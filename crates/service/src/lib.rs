@@ -11,10 +11,13 @@ pub mod federation;
 pub mod feedback;
 pub mod import;
 pub mod limits;
+pub mod operator;
 pub mod orgs;
 pub mod ratelimit;
 pub mod register;
+pub mod runtime;
 pub mod search;
+pub mod workspace;
 
 pub use error::ServiceError;
 
@@ -27,13 +30,16 @@ type OrgSnapshot = (std::time::Instant, Arc<Vec<algoreg_store::Organisation>>);
 /// Everything a front end needs, cheap to clone.
 #[derive(Clone)]
 pub struct App {
-    pub store: Arc<dyn Store>,
+    /// Only services read and write the store: front ends call them (see docs/ARCHITECTURE.md).
+    store: Arc<dyn Store>,
     /// Counts failed logins per account for the lockout.
     pub guard: Arc<auth::LoginGuard>,
     /// The search index (absent in commands that do not search).
     pub search: Option<Arc<algoreg_search::SearchIndex>>,
     /// Limits requests per client address on the compatible APIs (`/api`, `/aanleverapi`); off by default.
     pub api_limit: Arc<ratelimit::RateLimiter>,
+    /// Count the API limit in the store, across every node on the same database, instead of in memory.
+    shared_limits: bool,
     /// The AI Act tree, dates and requirements catalogue in use.
     pub aiact: Arc<aiact::AiAct>,
     /// The organisation list for read-heavy pages and searches, refreshed every two seconds.
@@ -65,6 +71,7 @@ impl App {
             guard: Arc::new(auth::LoginGuard::default()),
             search: None,
             api_limit: Arc::new(ratelimit::RateLimiter::off()),
+            shared_limits: false,
             orgs: Default::default(),
             aiact: Arc::new(aiact::AiAct::builtin()),
             harvester: None,
@@ -159,6 +166,34 @@ impl App {
         self.api_limit = Arc::new(ratelimit::RateLimiter::new(per_minute, std::time::Duration::from_secs(60)));
         self
     }
+    /// Counts the API limit in the store (shared by every node on the same database) instead of in memory.
+    pub fn with_shared_limits(mut self, shared: bool) -> App {
+        self.shared_limits = shared;
+        self
+    }
+
+    /// One request of a client (its address key) against the API limit: `Err(seconds to wait)` when over
+    /// it. Counted in memory, or in the store with shared limits (a store failure falls back to memory).
+    pub async fn check_api_limit(&self, key: &str) -> std::result::Result<(), u64> {
+        let limit = self.api_limit.limit;
+        if limit == 0 || !self.shared_limits {
+            return self.api_limit.check(key, std::time::Instant::now());
+        }
+        let window = self.api_limit.window.as_secs().max(1) as i64;
+        let now = chrono::Utc::now();
+        let start = now.timestamp() - now.timestamp().rem_euclid(window);
+        let Some(start_at) = chrono::DateTime::from_timestamp(start, 0) else { return Ok(()) };
+        let counter = format!("api:{}", hex::encode(limits::key_of(key)));
+        match self.store.count_hit(&counter, start_at).await {
+            Ok(n) if n > limit as u64 => Err((start + window - now.timestamp()).max(1) as u64),
+            Ok(_) => Ok(()),
+            Err(e) => {
+                tracing::warn!(error = %e, "shared limit not counted; counting in memory");
+                self.api_limit.check(key, std::time::Instant::now())
+            }
+        }
+    }
+
     /// All organisations, from a copy at most two seconds old (searches and listings read it per request).
     pub async fn organisations(&self) -> Result<Arc<Vec<algoreg_store::Organisation>>, ServiceError> {
         const FRESH: std::time::Duration = std::time::Duration::from_secs(2);
@@ -191,6 +226,13 @@ impl App {
     }
     pub fn orgs(&self) -> orgs::Orgs<'_> {
         orgs::Orgs { store: self.store.as_ref(), public_url: &self.feedback.config.public_url }
+    }
+    pub fn workspace(&self) -> workspace::Workspace<'_> {
+        workspace::Workspace { store: self.store.as_ref() }
+    }
+    /// The operator at the machine (the command line and the server's background work).
+    pub fn operator(&self) -> operator::Operator<'_> {
+        operator::Operator { app: self }
     }
     pub fn sources(&self) -> federation::Sources<'_> {
         federation::Sources { store: self.store.as_ref() }

@@ -6,7 +6,7 @@ use algoreg_domain::workflow::Principal;
 use algoreg_store::{NewOrganisation, Organisation, Store};
 
 pub struct Orgs<'a> {
-    pub store: &'a dyn Store,
+    pub(crate) store: &'a dyn Store,
     /// The site's public address, for links in e-mail.
     pub public_url: &'a str,
 }
@@ -42,6 +42,12 @@ pub fn check_new_organisation(org: &NewOrganisation) -> Result<()> {
                 "A TOOI URI starts with https://identifier.overheid.nl/tooi/.",
             ));
         }
+    }
+    if org.about.as_ref().is_some_and(|a| a.chars().count() > 5000) {
+        errors.push(("about", "Hoogstens 5000 tekens.", "At most 5000 characters."));
+    }
+    if org.contact.as_ref().is_some_and(|c| c.chars().count() > 500) {
+        errors.push(("contact", "Hoogstens 500 tekens.", "At most 500 characters."));
     }
     match errors.first() {
         None => Ok(()),
@@ -79,8 +85,8 @@ impl Orgs<'_> {
             org_type: org.org_type,
             tooi: org.tooi.clone(),
             flow: org.flow,
-            about: None,
-            contact: None,
+            about: org.about.clone(),
+            contact: org.contact.clone(),
         })?;
         Ok(self.store.update_organisation(&org).await?)
     }
@@ -250,4 +256,31 @@ impl Orgs<'_> {
     pub async fn require_admin(&self, actor: &Principal, org_id: i64) -> Result<()> {
         require_admin(actor, org_id)
     }
+
+    /// What the organisation's admin page shows: members with their roles, open invitations, tokens.
+    pub async fn admin_view(&self, actor: &Principal, org_id: i64) -> Result<AdminView> {
+        require_admin(actor, org_id)?;
+        Ok(AdminView {
+            members: self.store.members(org_id).await?,
+            invitations: self.store.invitations_of_org(org_id, chrono::Utc::now()).await?,
+            tokens: self.store.tokens(org_id).await?,
+        })
+    }
+
+    /// Every organisation, by name (public).
+    pub async fn list(&self) -> Result<Vec<Organisation>> {
+        Ok(self.store.organisations().await?)
+    }
+
+    /// The organisation with this code, if there is one (public).
+    pub async fn find_by_code(&self, code: &str) -> Result<Option<Organisation>> {
+        Ok(self.store.organisation_by_code(code).await?)
+    }
+}
+
+/// An organisation's members, open invitations and API tokens.
+pub struct AdminView {
+    pub members: Vec<(algoreg_store::User, Role)>,
+    pub invitations: Vec<algoreg_store::Invitation>,
+    pub tokens: Vec<algoreg_store::TokenInfo>,
 }

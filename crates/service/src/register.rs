@@ -9,7 +9,7 @@ use chrono::Utc;
 use rand::Rng;
 
 pub struct Register<'a> {
-    pub store: &'a dyn Store,
+    pub(crate) store: &'a dyn Store,
 }
 
 /// Parses an algorithm ID from a path or body, naming the field.
@@ -163,6 +163,38 @@ impl Register<'_> {
             return Err(ServiceError::NotFound("algorithm"));
         }
         Ok(h)
+    }
+}
+
+/// What anyone may read: the published register.
+impl Register<'_> {
+    /// The current published version, or nothing when the record is not public.
+    pub async fn find_published(&self, id: AlgorithmId) -> Result<Option<PublishedVersion>> {
+        Ok(self.store.published(id).await?)
+    }
+    /// The current published versions of these records, in the order given (records that are not
+    /// public are left out).
+    pub async fn published_many(&self, ids: &[AlgorithmId]) -> Result<Vec<PublishedVersion>> {
+        Ok(self.store.published_many(ids).await?)
+    }
+    /// The public name of a record, or an empty text when it is not public.
+    pub async fn public_name(&self, id: AlgorithmId) -> Result<String> {
+        Ok(self.find_published(id).await?.map(|v| v.content.name().to_string()).unwrap_or_default())
+    }
+    pub async fn list_published(&self, query: &ListQuery) -> Result<Page<PublishedVersion>> {
+        Ok(self.store.list_published(query).await?)
+    }
+    pub async fn count_published(&self) -> Result<u64> {
+        Ok(self.store.count_published().await?)
+    }
+    /// The newest published versions, of one organisation or of all.
+    pub async fn recent_published(&self, limit: i64, org_code: Option<&str>) -> Result<Vec<PublishedVersion>> {
+        Ok(self.store.recent_published(limit, org_code).await?)
+    }
+    /// Every current published version, or with `history` every published version.
+    pub async fn all_published(&self, history: bool) -> Result<Vec<PublishedVersion>> {
+        let all = self.store.export_published().await?;
+        Ok(all.into_iter().flat_map(|(_, vs)| vs.into_iter().filter(move |v| history || v.current)).collect())
     }
 }
 

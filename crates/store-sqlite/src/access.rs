@@ -80,7 +80,7 @@ impl AccessStore for SqliteStore {
     }
 
     async fn create_token(&self, token: &NewToken) -> Result<TokenInfo> {
-        let now = Utc::now();
+        let now = now_micros();
         let id = sqlx::query("INSERT INTO api_tokens (org_id, role, name, hash, created_by, created_at) VALUES (?,?,?,?,?,?) RETURNING id")
             .bind(token.org_id)
             .bind(token.role.code())
@@ -96,18 +96,11 @@ impl AccessStore for SqliteStore {
     }
 
     async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenInfo>> {
-        let row = sqlx::query("SELECT * FROM api_tokens WHERE hash=? AND revoked_at IS NULL")
-            .bind(hash)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        row.map(|r| token_row(&r)).transpose()
+        self.optional("SELECT * FROM api_tokens WHERE hash=? AND revoked_at IS NULL", hash, token_row).await
     }
 
     async fn tokens(&self, org_id: i64) -> Result<Vec<TokenInfo>> {
-        let rows =
-            sqlx::query("SELECT * FROM api_tokens WHERE org_id=? ORDER BY id").bind(org_id).fetch_all(&self.pool).await.map_err(backend)?;
-        rows.iter().map(token_row).collect()
+        self.all("SELECT * FROM api_tokens WHERE org_id=? ORDER BY id", org_id, token_row).await
     }
 
     async fn revoke_token(&self, org_id: i64, token_id: i64) -> Result<()> {

@@ -22,12 +22,7 @@ impl EvaluationStore for SqliteStore {
     }
 
     async fn evaluation_plan(&self, id: AlgorithmId) -> Result<Option<EvaluationPlan>> {
-        let row = sqlx::query("SELECT * FROM evaluation_plans WHERE record_id=?")
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        row.map(|r| evaluation_plan_row(&r)).transpose()
+        self.optional("SELECT * FROM evaluation_plans WHERE record_id=?", id.to_string(), evaluation_plan_row).await
     }
 
     async fn evaluation_plans(&self, org_id: Option<i64>) -> Result<Vec<(i64, EvaluationPlan)>> {
@@ -69,12 +64,7 @@ impl EvaluationStore for SqliteStore {
     }
 
     async fn evaluations(&self, id: AlgorithmId) -> Result<Vec<Evaluation>> {
-        let rows = sqlx::query("SELECT * FROM evaluations WHERE record_id=? ORDER BY date DESC, id DESC")
-            .bind(id.to_string())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        rows.iter().map(evaluation_row).collect()
+        self.all("SELECT * FROM evaluations WHERE record_id=? ORDER BY date DESC, id DESC", id.to_string(), evaluation_row).await
     }
 
     async fn mark_evaluation_reminded(&self, id: AlgorithmId, due: chrono::NaiveDate, mails: &[NewMail]) -> Result<()> {

@@ -12,10 +12,7 @@ impl FederationStore for SqliteStore {
             .bind(ts(&at))
             .fetch_one(&self.pool)
             .await
-            .map_err(|e| match &e {
-                sqlx::Error::Database(d) if d.message().contains("UNIQUE") => StoreError::Conflict("url"),
-                _ => backend(e),
-            })?
+            .map_err(backend)?
             .get::<i64, _>(0);
         self.source(id).await?.ok_or(StoreError::NotFound)
     }
@@ -39,12 +36,8 @@ impl FederationStore for SqliteStore {
     }
 
     async fn source_records(&self, id: i64) -> Result<Vec<SourceRecord>> {
-        let rows = sqlx::query("SELECT record_id, content_hash, missing FROM source_records WHERE source_id=? ORDER BY record_id")
-            .bind(id)
-            .fetch_all(&self.pool)
+        self.all("SELECT record_id, content_hash, missing FROM source_records WHERE source_id=? ORDER BY record_id", id, source_record_row)
             .await
-            .map_err(backend)?;
-        rows.iter().map(source_record_row).collect()
     }
 
     async fn source_attempt(&self, a: &SourceAttempt) -> Result<()> {

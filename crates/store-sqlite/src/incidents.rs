@@ -42,32 +42,19 @@ impl IncidentStore for SqliteStore {
     }
 
     async fn incident(&self, id: i64) -> Result<Option<Incident>> {
-        let row = sqlx::query("SELECT * FROM incidents WHERE id=?").bind(id).fetch_optional(&self.pool).await.map_err(backend)?;
-        row.map(|r| incident_row(&r)).transpose()
+        self.optional("SELECT * FROM incidents WHERE id=?", id, incident_row).await
     }
 
     async fn incident_by_ack(&self, ack_hash: &str) -> Result<Option<Incident>> {
-        let row =
-            sqlx::query("SELECT * FROM incidents WHERE ack_hash=?").bind(ack_hash).fetch_optional(&self.pool).await.map_err(backend)?;
-        row.map(|r| incident_row(&r)).transpose()
+        self.optional("SELECT * FROM incidents WHERE ack_hash=?", ack_hash, incident_row).await
     }
 
     async fn incidents_of_org(&self, org_id: i64) -> Result<Vec<Incident>> {
-        let rows = sqlx::query("SELECT * FROM incidents WHERE deployer_org_id=?1 OR provider_org_id=?1 ORDER BY id DESC")
-            .bind(org_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        rows.iter().map(incident_row).collect()
+        self.all("SELECT * FROM incidents WHERE deployer_org_id=?1 OR provider_org_id=?1 ORDER BY id DESC", org_id, incident_row).await
     }
 
     async fn incidents_of_record(&self, id: AlgorithmId) -> Result<Vec<Incident>> {
-        let rows = sqlx::query("SELECT * FROM incidents WHERE record_id=? ORDER BY id DESC")
-            .bind(id.to_string())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        rows.iter().map(incident_row).collect()
+        self.all("SELECT * FROM incidents WHERE record_id=? ORDER BY id DESC", id.to_string(), incident_row).await
     }
 
     async fn add_incident_event(&self, id: i64, e: &IncidentEvent, status: Option<&str>, mails: &[NewMail]) -> Result<()> {
@@ -89,11 +76,6 @@ impl IncidentStore for SqliteStore {
     }
 
     async fn incident_events(&self, id: i64) -> Result<Vec<IncidentEvent>> {
-        let rows = sqlx::query("SELECT * FROM incident_events WHERE incident_id=? ORDER BY id")
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        rows.iter().map(incident_event_row).collect()
+        self.all("SELECT * FROM incident_events WHERE incident_id=? ORDER BY id", id, incident_event_row).await
     }
 }

@@ -14,6 +14,7 @@ mod people;
 mod records;
 mod register;
 mod rows;
+mod runtime;
 mod signals;
 
 use algoreg_domain::org::Role;
@@ -41,24 +42,39 @@ pub struct SqliteStore {
 
 const INVITATION_SELECT: &str = "SELECT i.*, o.code AS org_code, o.name AS org_name, u.email AS user_email FROM invitations i JOIN organisations o ON o.id=i.org_id JOIN users u ON u.id=i.user_id";
 
+/// Now, to the microsecond: what the store keeps of a time, so what a create returns equals what a read
+/// returns later.
+pub(crate) fn now_micros() -> DateTime<Utc> {
+    chrono::SubsecRound::trunc_subsecs(Utc::now(), 6)
+}
+
 pub(crate) fn ts(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// Each unique constraint, as SQLite names it in an error (its columns), and the field a conflict on
+/// it is about. A constraint missing here answers the field `value`.
+const UNIQUE_CONSTRAINTS: &[(&str, &str)] = &[
+    ("organisations.code", "code"),
+    ("users.email", "email"),
+    ("records.id", "id"),
+    ("versions.record_id, versions.number", "id"),
+    ("sources.url", "url"),
+    ("memberships.org_id, memberships.user_id, memberships.role", "role"),
+];
+
+/// The constraint a unique violation names: SQLite's message ends in its columns
+/// ("UNIQUE constraint failed: organisations.code").
+fn unique_constraint(d: &dyn sqlx::error::DatabaseError) -> &'static str {
+    let msg = d.message();
+    let columns = msg.rsplit_once("failed: ").map(|(_, c)| c.trim()).unwrap_or("");
+    UNIQUE_CONSTRAINTS.iter().find(|(c, _)| *c == columns).map(|(_, f)| *f).unwrap_or("value")
 }
 
 fn backend(e: sqlx::Error) -> StoreError {
     if let sqlx::Error::Database(d) = &e {
         if d.is_unique_violation() {
-            let msg = d.message();
-            let field = if msg.contains("organisations.code") {
-                "code"
-            } else if msg.contains("users.email") {
-                "email"
-            } else if msg.contains("records.id") || msg.contains("versions.") {
-                "id"
-            } else {
-                "value"
-            };
-            return StoreError::Conflict(field);
+            return StoreError::Conflict(unique_constraint(d.as_ref()));
         }
     }
     StoreError::Backend(e.to_string())
@@ -121,6 +137,22 @@ impl SqliteStore {
             .await
             .map_err(backend)?;
         rows.iter().map(rows::invitation_row).collect()
+    }
+
+    /// Every row of a query with one bound value, each read with `row`.
+    async fn all<'q, T: Send, V>(&self, sql: &'q str, value: V, row: fn(&sqlx::sqlite::SqliteRow) -> Result<T>) -> Result<Vec<T>>
+    where
+        V: 'q + Send + sqlx::Encode<'q, Sqlite> + sqlx::Type<Sqlite>,
+    {
+        sqlx::query(sql).bind(value).fetch_all(&self.pool).await.map_err(backend)?.iter().map(row).collect()
+    }
+
+    /// The row of a query with one bound value, if there is one, read with `row`.
+    async fn optional<'q, T: Send, V>(&self, sql: &'q str, value: V, row: fn(&sqlx::sqlite::SqliteRow) -> Result<T>) -> Result<Option<T>>
+    where
+        V: 'q + Send + sqlx::Encode<'q, Sqlite> + sqlx::Type<Sqlite>,
+    {
+        sqlx::query(sql).bind(value).fetch_optional(&self.pool).await.map_err(backend)?.as_ref().map(row).transpose()
     }
 
     async fn begin(&self) -> Result<Transaction<'_, Sqlite>> {
@@ -251,11 +283,11 @@ enum Prepared {
 /// all run at once and only a few batches are in memory.
 async fn import_streamed(
     conn: &mut sqlx::pool::PoolConnection<Sqlite>,
-    batches: std::sync::mpsc::Receiver<ImportMsg>,
+    mut batches: tokio::sync::mpsc::Receiver<ImportMsg>,
 ) -> Result<StreamOutcome> {
     let (send, mut receive) = tokio::sync::mpsc::channel::<Prepared>(4);
     std::thread::spawn(move || {
-        for msg in batches.iter() {
+        while let Some(msg) = batches.blocking_recv() {
             let prepared = match msg {
                 ImportMsg::End => Prepared::End,
                 ImportMsg::Batch { organisations, mut records } => {

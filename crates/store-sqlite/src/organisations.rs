@@ -5,7 +5,7 @@ use super::*;
 #[async_trait]
 impl OrganisationStore for SqliteStore {
     async fn create_organisation(&self, org: &NewOrganisation) -> Result<Organisation> {
-        let now = Utc::now();
+        let now = now_micros();
         let mut tx = self.begin().await?;
         let id = insert_organisation(&mut tx, org, &now).await?;
         tx.commit().await.map_err(backend)?;
@@ -51,13 +51,11 @@ impl OrganisationStore for SqliteStore {
     }
 
     async fn organisation(&self, id: i64) -> Result<Option<Organisation>> {
-        let row = sqlx::query("SELECT * FROM organisations WHERE id=?").bind(id).fetch_optional(&self.pool).await.map_err(backend)?;
-        row.map(|r| org_row(&r)).transpose()
+        self.optional("SELECT * FROM organisations WHERE id=?", id, org_row).await
     }
 
     async fn organisation_by_code(&self, code: &str) -> Result<Option<Organisation>> {
-        let row = sqlx::query("SELECT * FROM organisations WHERE code=?").bind(code).fetch_optional(&self.pool).await.map_err(backend)?;
-        row.map(|r| org_row(&r)).transpose()
+        self.optional("SELECT * FROM organisations WHERE code=?", code, org_row).await
     }
 
     async fn organisations(&self) -> Result<Vec<Organisation>> {

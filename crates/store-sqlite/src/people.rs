@@ -5,7 +5,7 @@ use super::*;
 #[async_trait]
 impl PeopleStore for SqliteStore {
     async fn create_user(&self, user: &NewUser) -> Result<User> {
-        let now = Utc::now();
+        let now = now_micros();
         let id =
             sqlx::query("INSERT INTO users (email, name, password_hash, central_operator, created_at, password_temporary_until) VALUES (?,?,?,?,?,?) RETURNING id")
                 .bind(&user.email)
@@ -30,13 +30,11 @@ impl PeopleStore for SqliteStore {
     }
 
     async fn user(&self, id: i64) -> Result<Option<User>> {
-        let row = sqlx::query("SELECT * FROM users WHERE id=?").bind(id).fetch_optional(&self.pool).await.map_err(backend)?;
-        row.map(|r| user_row(&r)).transpose()
+        self.optional("SELECT * FROM users WHERE id=?", id, user_row).await
     }
 
     async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
-        let row = sqlx::query("SELECT * FROM users WHERE email=?").bind(email).fetch_optional(&self.pool).await.map_err(backend)?;
-        row.map(|r| user_row(&r)).transpose()
+        self.optional("SELECT * FROM users WHERE email=?", email, user_row).await
     }
 
     async fn set_membership(&self, user_id: i64, org_id: i64, role: Role) -> Result<()> {

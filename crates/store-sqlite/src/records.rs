@@ -5,8 +5,7 @@ use super::*;
 #[async_trait]
 impl RecordStore for SqliteStore {
     async fn record(&self, id: AlgorithmId) -> Result<Option<RecordMeta>> {
-        let row = sqlx::query("SELECT * FROM records WHERE id=?").bind(id.to_string()).fetch_optional(&self.pool).await.map_err(backend)?;
-        row.map(|r| record_row(&r)).transpose()
+        self.optional("SELECT * FROM records WHERE id=?", id.to_string(), record_row).await
     }
 
     async fn records(&self, ids: &[AlgorithmId]) -> Result<Vec<RecordMeta>> {
@@ -48,12 +47,7 @@ impl RecordStore for SqliteStore {
     }
 
     async fn versions(&self, id: AlgorithmId) -> Result<Vec<Version>> {
-        let rows = sqlx::query("SELECT * FROM versions WHERE record_id=? ORDER BY number")
-            .bind(id.to_string())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        rows.iter().map(version_row).collect()
+        self.all("SELECT * FROM versions WHERE record_id=? ORDER BY number", id.to_string(), version_row).await
     }
 
     async fn version(&self, id: AlgorithmId, number: u32) -> Result<Option<Version>> {
@@ -67,18 +61,12 @@ impl RecordStore for SqliteStore {
     }
 
     async fn history(&self, id: AlgorithmId) -> Result<Vec<HistoryEntry>> {
-        let rows = sqlx::query("SELECT * FROM history WHERE record_id=? ORDER BY id")
-            .bind(id.to_string())
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        rows.iter().map(history_row).collect()
+        self.all("SELECT * FROM history WHERE record_id=? ORDER BY id", id.to_string(), history_row).await
     }
 
     async fn published(&self, id: AlgorithmId) -> Result<Option<PublishedVersion>> {
         let sql = format!("SELECT {PUBLISHED_COLS} FROM records r JOIN versions v ON v.record_id=r.id AND v.number=r.published_version JOIN organisations o ON o.id=r.org_id WHERE r.id=?");
-        let row = sqlx::query(&sql).bind(id.to_string()).fetch_optional(&self.pool).await.map_err(backend)?;
-        row.map(|r| published_row(&r)).transpose()
+        self.optional(&sql, id.to_string(), published_row).await
     }
 
     async fn published_many(&self, ids: &[AlgorithmId]) -> Result<Vec<PublishedVersion>> {
@@ -103,8 +91,7 @@ impl RecordStore for SqliteStore {
 
     async fn published_history(&self, id: AlgorithmId) -> Result<Vec<PublishedVersion>> {
         let sql = format!("SELECT {PUBLISHED_COLS} FROM records r JOIN versions v ON v.record_id=r.id AND v.published_at IS NOT NULL JOIN organisations o ON o.id=r.org_id WHERE r.id=? AND r.published_version IS NOT NULL ORDER BY v.number");
-        let rows = sqlx::query(&sql).bind(id.to_string()).fetch_all(&self.pool).await.map_err(backend)?;
-        rows.iter().map(published_row).collect()
+        self.all(&sql, id.to_string(), published_row).await
     }
 
     async fn list_published(&self, query: &ListQuery) -> Result<Page<PublishedVersion>> {
@@ -142,12 +129,7 @@ impl RecordStore for SqliteStore {
     }
 
     async fn list_workspace(&self, org_id: i64) -> Result<Vec<WorkspaceItem>> {
-        let rows = sqlx::query("SELECT r.id, v.content, v.number, v.state, v.standard_version, v.missing, r.published_version, v.created_at FROM records r JOIN versions v ON v.record_id=r.id AND v.number=r.latest_version WHERE r.org_id=? ORDER BY v.created_at DESC")
-            .bind(org_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        rows.iter().map(workspace_row).collect()
+        self.all("SELECT r.id, v.content, v.number, v.state, v.standard_version, v.missing, r.published_version, v.created_at FROM records r JOIN versions v ON v.record_id=r.id AND v.number=r.latest_version WHERE r.org_id=? ORDER BY v.created_at DESC", org_id, workspace_row).await
     }
 
     async fn list_released(&self) -> Result<Vec<(i64, WorkspaceItem)>> {

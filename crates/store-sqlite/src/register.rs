@@ -24,7 +24,7 @@ impl RegisterStore for SqliteStore {
         result
     }
 
-    async fn import_stream(&self, expected: usize, batches: std::sync::mpsc::Receiver<ImportMsg>) -> Result<StreamOutcome> {
+    async fn import_stream(&self, expected: usize, batches: tokio::sync::mpsc::Receiver<ImportMsg>) -> Result<StreamOutcome> {
         let mut conn = self.pool.acquire().await.map_err(backend)?;
         // A modest page cache: once it is full, SQLite writes pages out while the stream goes on (new
         // pages need no journal), so the commit has less left to write. Faster than holding everything

@@ -27,23 +27,15 @@ impl SignalStore for SqliteStore {
     }
 
     async fn signal(&self, id: i64) -> Result<Option<Signal>> {
-        let row = sqlx::query("SELECT * FROM signals WHERE id=?").bind(id).fetch_optional(&self.pool).await.map_err(backend)?;
-        row.map(|r| signal_row(&r)).transpose()
+        self.optional("SELECT * FROM signals WHERE id=?", id, signal_row).await
     }
 
     async fn signal_by_code(&self, code_hash: &str) -> Result<Option<Signal>> {
-        let row =
-            sqlx::query("SELECT * FROM signals WHERE code_hash=?").bind(code_hash).fetch_optional(&self.pool).await.map_err(backend)?;
-        row.map(|r| signal_row(&r)).transpose()
+        self.optional("SELECT * FROM signals WHERE code_hash=?", code_hash, signal_row).await
     }
 
     async fn signals_of_org(&self, org_id: i64) -> Result<Vec<Signal>> {
-        let rows = sqlx::query("SELECT * FROM signals WHERE org_id=? ORDER BY id DESC")
-            .bind(org_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        rows.iter().map(signal_row).collect()
+        self.all("SELECT * FROM signals WHERE org_id=? ORDER BY id DESC", org_id, signal_row).await
     }
 
     async fn public_signals_of_record(&self, id: AlgorithmId, limit: i64) -> Result<Vec<Signal>> {
@@ -72,12 +64,8 @@ impl SignalStore for SqliteStore {
     }
 
     async fn public_answers(&self, limit: i64) -> Result<Vec<Signal>> {
-        let rows = sqlx::query("SELECT * FROM signals WHERE answer_public=1 AND answer IS NOT NULL ORDER BY answered_at DESC LIMIT ?")
-            .bind(limit)
-            .fetch_all(&self.pool)
+        self.all("SELECT * FROM signals WHERE answer_public=1 AND answer IS NOT NULL ORDER BY answered_at DESC LIMIT ?", limit, signal_row)
             .await
-            .map_err(backend)?;
-        rows.iter().map(signal_row).collect()
     }
 
     async fn update_signal(&self, s: &Signal, expected_status: &str, mails: &[NewMail]) -> Result<()> {
@@ -127,13 +115,12 @@ impl SignalStore for SqliteStore {
     }
 
     async fn signals_to_remind(&self, before: DateTime<Utc>) -> Result<Vec<Signal>> {
-        let rows =
-            sqlx::query("SELECT * FROM signals WHERE status IN ('new','assigned') AND reminded_at IS NULL AND due_at <= ? ORDER BY id")
-                .bind(ts(&before))
-                .fetch_all(&self.pool)
-                .await
-                .map_err(backend)?;
-        rows.iter().map(signal_row).collect()
+        self.all(
+            "SELECT * FROM signals WHERE status IN ('new','assigned') AND reminded_at IS NULL AND due_at <= ? ORDER BY id",
+            ts(&before),
+            signal_row,
+        )
+        .await
     }
 
     async fn erase_signals(&self, closed_before: DateTime<Utc>, at: DateTime<Utc>) -> Result<u64> {

@@ -135,7 +135,7 @@ pub trait RegisterStore: Send + Sync {
     /// Takes in new records that arrive in batches while they are still being read and checked, all in
     /// one transaction together with the organisations they create. `expected` is the number of records
     /// to come (a hint). Ends at [`ImportMsg::End`]; when the sender hangs up before that, nothing is kept.
-    async fn import_stream(&self, expected: usize, batches: std::sync::mpsc::Receiver<ImportMsg>) -> Result<StreamOutcome>;
+    async fn import_stream(&self, expected: usize, batches: tokio::sync::mpsc::Receiver<ImportMsg>) -> Result<StreamOutcome>;
     /// Every public record with every published version, for exports.
     async fn export_published(&self) -> Result<Vec<(RecordMeta, Vec<PublishedVersion>)>>;
     async fn count_published(&self) -> Result<u64>;
@@ -247,6 +247,28 @@ pub trait MailStore: Send + Sync {
     async fn mail_result(&self, id: i64, error: Option<&str>, at: chrono::DateTime<chrono::Utc>) -> Result<()>;
 }
 
+/// Runtime state that every node on the same database shares: leases for background work that must run
+/// on one node at a time, and fixed-window counters for limits that count across nodes.
+#[async_trait]
+pub trait RuntimeStore: Send + Sync {
+    /// Takes the lease on `job` for `holder` until `until`, when it is free, expired at `now`, or held by
+    /// `holder` already (a renewal). False when another holder has it. Atomic across nodes.
+    async fn take_lease(
+        &self,
+        job: &str,
+        holder: &str,
+        now: chrono::DateTime<chrono::Utc>,
+        until: chrono::DateTime<chrono::Utc>,
+    ) -> Result<bool>;
+    /// Gives a lease up (nothing when `holder` does not hold it).
+    async fn release_lease(&self, job: &str, holder: &str) -> Result<()>;
+    /// Counts one hit of `key` in the window that starts at `window_start`; returns the count so far,
+    /// this hit included. Atomic across nodes.
+    async fn count_hit(&self, key: &str, window_start: chrono::DateTime<chrono::Utc>) -> Result<u64>;
+    /// Forgets counters of windows that started before `before`; returns how many.
+    async fn purge_counters(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64>;
+}
+
 /// Everything a backend stores: the area traits together. Callers hold an `Arc<dyn Store>` and bring
 /// the area traits they use into scope (`use algoreg_store::*`).
 pub trait Store:
@@ -261,6 +283,7 @@ pub trait Store:
     + IncidentStore
     + EvaluationStore
     + MailStore
+    + RuntimeStore
     + Send
     + Sync
     + 'static
@@ -279,6 +302,7 @@ impl<T> Store for T where
         + IncidentStore
         + EvaluationStore
         + MailStore
+        + RuntimeStore
         + Send
         + Sync
         + 'static

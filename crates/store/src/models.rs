@@ -404,6 +404,17 @@ pub struct Signal {
     pub erased_at: Option<DateTime<Utc>>,
 }
 
+impl Signal {
+    /// Waiting for an answer: neither answered nor closed.
+    pub fn is_open(&self) -> bool {
+        self.answered_at.is_none() && self.closed_at.is_none()
+    }
+    /// Open past its answer term.
+    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
+        algoreg_domain::feedback::signal_overdue(self.due_at, self.answered_at.is_some(), self.closed_at.is_some(), now)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct NewSignal {
     pub code_hash: String,

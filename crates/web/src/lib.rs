@@ -77,6 +77,20 @@ pub async fn serve(app: App, listener: TcpListener) -> std::io::Result<()> {
 /// `limits.header_read_timeout` (slow clients are cut off); at most `limits.max_connections` are open
 /// at once (the rest wait in the backlog). On ctrl-c no new connection is taken and open ones finish.
 pub async fn serve_with(app: App, listener: TcpListener, limits: security::Limits) -> std::io::Result<()> {
+    serve_until(app, listener, limits, async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}
+
+/// [`serve_with`] until `shutdown` completes (Ctrl-C for the binary; tests that run the server in their
+/// own process stop it this way), then lets open requests finish for at most 10 seconds.
+pub async fn serve_until(
+    app: App,
+    listener: TcpListener,
+    limits: security::Limits,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> std::io::Result<()> {
     use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
     use tower::Service;
     let trusted = app.trusted_proxies.clone();
@@ -88,7 +102,7 @@ pub async fn serve_with(app: App, listener: TcpListener, limits: security::Limit
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new()).http1_only();
     builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
     let per_client = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashMap::<std::net::IpAddr, usize>::new()));
-    let ctrl_c = tokio::signal::ctrl_c();
+    let ctrl_c = shutdown;
     tokio::pin!(ctrl_c);
     loop {
         let permit = tokio::select! {

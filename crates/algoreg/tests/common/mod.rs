@@ -1,5 +1,7 @@
-//! Test harness: runs the real `algoreg` binary against a real SQLite file in a temporary folder,
-//! and talks HTTP to it on loopback.
+//! Test harness: runs algoreg against a real SQLite file in a temporary folder and talks HTTP to it on
+//! loopback. The server and the setup steps (organisations, accounts, tokens) run in the test's own
+//! process, through the same code as the binary's commands; the commands under test and the tests about
+//! the process itself run the real binary.
 #![allow(dead_code)]
 
 use reqwest::blocking::{Client, Response};
@@ -71,34 +73,89 @@ impl Env {
         String::from_utf8_lossy(&out.stdout).to_string()
     }
 
+    /// The services over this environment's store, for setup steps: the same functions the commands
+    /// call, without starting a process for each step.
+    pub fn with_app<T>(&self, f: impl AsyncFnOnce(algoreg_service::App) -> T) -> T {
+        let data = self.dir.path().join("data");
+        block_on(async move {
+            let store = algoreg::backend::open(&data, algoreg::backend::Purpose::Serve).await.expect("open store");
+            f(algoreg_service::App::new(store)).await
+        })
+    }
+
     pub fn org(&self, code: &str, flow: &str) {
-        self.ok(&["org", "add", "--code", code, "--name", &format!("Gemeente {code}"), "--type", "gemeente", "--flow", flow]);
+        self.with_app(async |app| {
+            let new = algoreg_store::NewOrganisation {
+                code: code.to_string(),
+                name: format!("Gemeente {code}"),
+                org_type: algoreg_domain::org::OrgType::Gemeente,
+                tooi: None,
+                flow: algoreg_service::orgs::parse_flow(flow).expect("flow"),
+                about: None,
+                contact: None,
+            };
+            app.orgs().create(&algoreg_domain::workflow::Principal::system(), new).await.expect("add organisation");
+        })
     }
 
     pub fn user(&self, email: &str, org: Option<&str>, roles: &[&str], operator: bool) {
-        let mut args = vec!["user", "add", "--email", email];
-        if let Some(o) = org {
-            args.extend(["--org", o]);
-        }
-        for r in roles {
-            args.extend(["--role", r]);
-        }
-        if operator {
-            args.push("--operator");
-        }
-        self.ok(&args);
+        self.with_app(async |app| {
+            let user = app.auth().create_user(email, email, PASSWORD, operator).await.expect("add user");
+            if let Some(code) = org {
+                let org = app.orgs().by_code(code).await.expect("organisation");
+                for r in roles {
+                    let role = algoreg_service::orgs::parse_role(r).expect("role");
+                    app.operator().add_role(user.id, org.id, role).await.expect("add role");
+                }
+            }
+        })
     }
 
     pub fn token(&self, org: &str, role: &str) -> String {
-        self.ok(&["token", "create", "--org", org, "--role", role]).trim().to_string()
+        self.with_app(async |app| {
+            let org = app.orgs().by_code(org).await.expect("organisation");
+            let role = algoreg_service::orgs::parse_role(role).expect("role");
+            app.auth().create_token(org.id, role, "cli", None).await.expect("create token").1
+        })
     }
 
     pub fn serve(&self) -> Server {
         self.serve_with(&[])
     }
 
-    /// Starts the server with extra arguments.
+    /// Starts the server with extra arguments, in this test's process (the same code as `algoreg serve`,
+    /// on its own runtime and port); stopped when the [`Server`] is dropped.
     pub fn serve_with(&self, extra: &[&str]) -> Server {
+        use clap::Parser;
+        let data = self.data();
+        let mut args = vec!["algoreg", "serve", "--addr", "127.0.0.1:0", "--data", &data];
+        args.extend_from_slice(extra);
+        let cli = algoreg::cli::Cli::try_parse_from(args).expect("serve arguments");
+        let (addr_tx, addr_rx) = std::sync::mpsc::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+            let hooks = algoreg::cli::Hooks {
+                on_listening: Some(Box::new(move |a| {
+                    let _ = addr_tx.send(a);
+                })),
+                shutdown: Some(stopped),
+            };
+            if let Err(e) = rt.block_on(algoreg::cli::run_with(cli, hooks)) {
+                eprintln!("in-process server: {e}");
+            }
+            rt.shutdown_timeout(Duration::from_secs(2));
+        });
+        let addr = addr_rx.recv_timeout(Duration::from_secs(120)).expect("the server did not start");
+        Server {
+            process: Running::InProcess { stop: Some(stop), thread: Some(thread) },
+            base: format!("http://{addr}"),
+            client: Client::builder().cookie_store(true).build().expect("client"),
+        }
+    }
+
+    /// Starts the real binary as its own process (for tests about the process: its output, signals, kills).
+    pub fn serve_process(&self, extra: &[&str]) -> Server {
         let mut child = Command::new(BIN)
             .args(["serve", "--addr", "127.0.0.1:0", "--data", &self.data()])
             .args(extra)
@@ -115,20 +172,42 @@ impl Env {
                 break url.to_string();
             }
         };
-        Server { child, base, client: Client::builder().cookie_store(true).build().expect("client") }
+        Server { process: Running::Child(child), base, client: Client::builder().cookie_store(true).build().expect("client") }
     }
 }
 
+/// Runs a future to completion on a small runtime of its own.
+pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime").block_on(f)
+}
+
+enum Running {
+    Child(Child),
+    InProcess { stop: Option<tokio::sync::oneshot::Sender<()>>, thread: Option<std::thread::JoinHandle<()>> },
+}
+
 pub struct Server {
-    child: Child,
+    process: Running,
     pub base: String,
     pub client: Client,
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        match &mut self.process {
+            Running::Child(child) => {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            Running::InProcess { stop, thread } => {
+                if let Some(stop) = stop.take() {
+                    let _ = stop.send(());
+                }
+                if let Some(t) = thread.take() {
+                    let _ = t.join();
+                }
+            }
+        }
     }
 }
 

@@ -389,10 +389,15 @@ impl Harvester {
 
     /// The schedule: harvests the sources that are due, then sleeps until the next one is (at most
     /// `tick`). Runs until the process ends.
+    /// With several nodes on one database, only the node holding the `harvest` lease harvests.
     pub async fn run_schedule(self, tick: Duration) {
+        // Longer than a round of harvests with their timeouts, so the holder keeps it while it works.
+        let lease = crate::runtime::Lease::new(self.store.clone(), "harvest", Duration::from_secs(600).max(tick * 4));
         loop {
-            if let Err(e) = self.harvest_all(true, &|_, _| {}).await {
-                tracing::error!(error = %e, "scheduled harvest failed");
+            if lease.hold().await {
+                if let Err(e) = self.harvest_all(true, &|_, _| {}).await {
+                    tracing::error!(error = %e, "scheduled harvest failed");
+                }
             }
             let now = Utc::now();
             let next = match self.store.sources().await {

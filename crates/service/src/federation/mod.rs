@@ -13,7 +13,7 @@ use algoreg_store::{Source, SourceRecord, Store};
 use chrono::Utc;
 
 pub struct Sources<'a> {
-    pub store: &'a dyn Store,
+    pub(crate) store: &'a dyn Store,
 }
 
 fn operator_only(p: &Principal) -> Result<()> {

@@ -184,7 +184,7 @@ pub async fn import_bytes(
     let flat = matches!(format, Format::DownloadCsv | Format::DownloadXlsx);
 
     let resolver = OrgResolver::new(store.organisations().await?, opts.org.clone());
-    let (send, receive) = std::sync::mpsc::sync_channel(2);
+    let (send, receive) = tokio::sync::mpsc::channel(2);
     let done = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
     let checker = {
         let (opts, done) = (opts.clone(), done.clone());
@@ -232,6 +232,27 @@ pub async fn import_bytes(
     report.seconds = Phases { read: t_read, check: t_check, write: elapsed - t_read - t_check };
     progress(total as u64, total as u64);
     Ok(report)
+}
+
+impl crate::App {
+    /// Imports one uploaded file (any format [`import_bytes`] reads). Central operator only: an import
+    /// can create organisations and publish records of any organisation.
+    pub async fn import_file(
+        &self,
+        actor: &algoreg_domain::workflow::Principal,
+        bytes: Vec<u8>,
+        org: Option<String>,
+        publish: bool,
+    ) -> Result<ImportReport> {
+        if !actor.central_operator {
+            return Err(crate::error::ServiceError::forbidden(
+                "Alleen de centrale beheerder importeert bestanden.",
+                "Only the central operator imports files.",
+            ));
+        }
+        let opts = ImportOptions { org, publish, actor: actor.key.clone() };
+        import_bytes(self.store.as_ref(), bytes, &opts, &|_, _| {}).await
+    }
 }
 
 /// What changes to records already in the store need to know.
@@ -319,7 +340,7 @@ fn check_all(
     opts: &ImportOptions,
     publish: bool,
     mut orgs: OrgResolver,
-    send: &std::sync::mpsc::SyncSender<ImportMsg>,
+    send: &tokio::sync::mpsc::Sender<ImportMsg>,
     done: &std::sync::atomic::AtomicU64,
     t0: std::time::Instant,
 ) -> Result<Checked> {
@@ -374,13 +395,13 @@ fn check_all(
         }
         out.organisations_created += organisations.len();
         done.store(end as u64, std::sync::atomic::Ordering::Relaxed);
-        if send.send(ImportMsg::Batch { organisations, records }).is_err() {
+        if send.blocking_send(ImportMsg::Batch { organisations, records }).is_err() {
             return Ok(out); // the store stopped; it reports why
         }
         start = end;
     }
     out.done_at = t0.elapsed().as_secs_f64();
-    let _ = send.send(ImportMsg::End);
+    let _ = send.blocking_send(ImportMsg::End);
     Ok(out)
 }
 

@@ -19,11 +19,7 @@ pub async fn list(State(app): State<App>, Query(params): Query<HashMap<String, S
     let page = int_param(&params, "page", 1, 1, 1_000_000)?;
     let per_page = int_param(&params, "per_page", 20, 1, 100)?;
     let org_code = params.get("organisation").filter(|s| !s.is_empty()).cloned();
-    let result = app
-        .store
-        .list_published(&ListQuery { offset: (page - 1) * per_page, limit: per_page, org_code })
-        .await
-        .map_err(|e| ApiError(e.into()))?;
+    let result = app.register().list_published(&ListQuery { offset: (page - 1) * per_page, limit: per_page, org_code }).await?;
     Ok(Json(AlgorithmPage { total: result.total, page, per_page, items: result.items.iter().map(AlgorithmDto::from).collect() }))
 }
 
@@ -61,7 +57,7 @@ pub async fn mapping(State(app): State<App>, Path((id, name)): Path<(String, Str
     let id = parse_id("id", &id)?;
     let m = algoreg_standard::mappings::by_name(&name).ok_or(ApiError::not_found("mapping"))?;
     let v = app.register().published(id).await?;
-    let org = app.store.organisation_by_code(&v.org_code).await.map_err(|e| ApiError(e.into()))?;
+    let org = app.orgs().find_by_code(&v.org_code).await?;
     Ok(Json(algoreg_service::export::mapped(m, &v, org.as_ref())))
 }
 

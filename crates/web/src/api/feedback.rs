@@ -7,7 +7,7 @@ use crate::auth::Auth;
 use crate::problem::{ApiError, Problem};
 use algoreg_service::feedback::{IncidentInput, SignalInput};
 use algoreg_service::register::parse_id;
-use algoreg_service::{App, ServiceError};
+use algoreg_service::App;
 use algoreg_store::Signal;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
@@ -84,11 +84,10 @@ pub struct InboxSignalDto {
 }
 
 fn inbox_dto(s: Signal) -> InboxSignalDto {
-    let open = s.answered_at.is_none() && s.closed_at.is_none();
     InboxSignalDto {
         id: s.id,
         algorithm: s.record.to_string(),
-        overdue: open && s.due_at < Utc::now(),
+        overdue: s.is_overdue(Utc::now()),
         kind: s.kind,
         status: s.status,
         text: s.text,
@@ -377,9 +376,5 @@ pub async fn add_evaluation(
     responses((status = 200, body = Object, description = "The plan (interval, next due date, days overdue) and the evaluations"), (status = 404, body = Problem)))]
 pub async fn evaluations(State(app): State<App>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     let id = parse_id("id", &id)?;
-    app.register().published(id).await?;
-    let plan = app.store.evaluation_plan(id).await.map_err(|e| ApiError(ServiceError::from(e)))?;
-    let overdue = plan.as_ref().and_then(|p| algoreg_domain::feedback::overdue_days(p.next_due, Utc::now().date_naive()));
-    let list = app.store.evaluations(id).await.map_err(|e| ApiError(ServiceError::from(e)))?;
-    Ok(Json(json!({"plan": plan, "overdue_days": overdue, "evaluations": list})))
+    Ok(Json(json!(app.feedback().public_evaluations(id, Utc::now().date_naive()).await?)))
 }

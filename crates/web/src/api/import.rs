@@ -1,6 +1,5 @@
 use crate::auth::Auth;
 use crate::problem::{ApiError, Problem};
-use algoreg_service::import::{import_bytes, ImportOptions};
 use algoreg_service::{App, ServiceError};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -20,18 +19,11 @@ pub async fn import(
     Query(q): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    if !p.central_operator {
-        return Err(ApiError(ServiceError::forbidden(
-            "Alleen de centrale beheerder importeert bestanden.",
-            "Only the central operator imports files.",
-        )));
-    }
     let publish = match q.get("publish").map(String::as_str) {
         None | Some("false") => false,
         Some("true") => true,
         Some(_) => return Err(ApiError::bad("publish", "Geef true of false.", "Give true or false.")),
     };
-    let opts = ImportOptions { org: q.get("org").cloned(), publish, actor: p.key.clone() };
-    let report = import_bytes(app.store.as_ref(), body.to_vec(), &opts, &|_, _| {}).await?;
+    let report = app.import_file(&p, body.to_vec(), q.get("org").cloned(), publish).await?;
     Ok(Json(serde_json::to_value(report).map_err(|e| ApiError(ServiceError::Internal(e.to_string())))?))
 }

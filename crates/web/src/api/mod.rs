@@ -86,3 +86,35 @@ pub fn routes() -> crate::routes::Routes {
         .add("POST", "/algorithms/{id}/actions/{action}", post(algorithms::act))
         .add("GET", "/algorithms/{id}/workspace", get(algorithms::workspace))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// The router and the OpenAPI description come from the same handlers; this keeps them one list:
+    /// every route of the JSON API is described with each of its methods, and nothing else is.
+    #[test]
+    fn the_openapi_description_lists_exactly_the_routes() {
+        let routed: BTreeSet<(String, String)> = routes()
+            .list
+            .iter()
+            .filter(|(_, path)| path != "/openapi.json")
+            .flat_map(|(methods, path)| methods.split(' ').map(move |m| (m.to_string(), format!("/api/v1{path}"))))
+            .collect();
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let described: BTreeSet<(String, String)> = doc["paths"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .flat_map(|(path, item)| item.as_object().unwrap().keys().map(move |m| (m.to_uppercase(), path.clone())))
+            .filter(|(m, _)| ["GET", "POST", "PUT", "DELETE", "PATCH"].contains(&m.as_str()))
+            .collect();
+        let undocumented: Vec<_> = routed.difference(&described).collect();
+        let unrouted: Vec<_> = described.difference(&routed).collect();
+        assert!(
+            undocumented.is_empty() && unrouted.is_empty(),
+            "routes without a description: {undocumented:?}; descriptions without a route: {unrouted:?}"
+        );
+    }
+}

@@ -11,7 +11,7 @@ use axum::Json;
 
 #[utoipa::path(get, path = "/api/v1/organisations", tag = "organisations", responses((status = 200, body = Vec<OrganisationDto>)))]
 pub async fn list(State(app): State<App>) -> Result<Json<Vec<OrganisationDto>>, ApiError> {
-    let orgs = app.store.organisations().await.map_err(|e| ApiError(e.into()))?;
+    let orgs = app.orgs().list().await?;
     Ok(Json(orgs.iter().map(OrganisationDto::from).collect()))
 }
 

@@ -5,6 +5,7 @@
 
 use super::{verr, Detail};
 use algoreg_domain::workflow::{Action, Principal, VersionState};
+use algoreg_service::workspace::Listed;
 use algoreg_service::{App, ServiceError};
 use algoreg_standard::{AlgorithmId, Content};
 use algoreg_store::{Organisation, RecordMeta, Version};
@@ -56,24 +57,18 @@ async fn caller(app: &App, headers: &HeaderMap, org: &str) -> Result<(Principal,
         },
     };
     let forbidden = || Detail::text(StatusCode::FORBIDDEN, &format!("REQUIRED_ORGANISATION_{}_MISSING", org.to_uppercase()));
-    let o = app.store.organisation_by_code(org).await.map_err(|e| Detail::from(ServiceError::from(e)))?;
-    match o {
-        Some(o) if p.central_operator || p.is_member(o.id) => Ok((p, o)),
-        Some(_) => Err(forbidden()),
-        None if p.central_operator => Err(Detail::text(StatusCode::NOT_FOUND, "ORG_NOT_FOUND")),
-        None => Err(forbidden()),
+    match app.workspace().organisation(&p, org).await {
+        Ok(o) => Ok((p, o)),
+        Err(ServiceError::NotFound(_)) if p.central_operator => Err(Detail::text(StatusCode::NOT_FOUND, "ORG_NOT_FOUND")),
+        Err(ServiceError::NotFound(_) | ServiceError::Forbidden { .. }) => Err(forbidden()),
+        Err(e) => Err(e.into()),
     }
 }
 
 /// The record in the path, which must belong to the organisation in the path.
-async fn record(app: &App, org: &Organisation, lars: &str) -> Result<RecordMeta, Detail> {
-    let not_found = || Detail::text(StatusCode::NOT_FOUND, "Not Found");
-    let id: AlgorithmId = lars.parse().map_err(|_| not_found())?;
-    let meta = app.store.record(id).await.map_err(|e| Detail::from(ServiceError::from(e)))?.ok_or_else(not_found)?;
-    if meta.org_id != org.id {
-        return Err(Detail::text(StatusCode::FORBIDDEN, "Forbidden"));
-    }
-    Ok(meta)
+async fn record(app: &App, p: &Principal, org: &Organisation, lars: &str) -> Result<RecordMeta, Detail> {
+    let id: AlgorithmId = lars.parse().map_err(|_| Detail::text(StatusCode::NOT_FOUND, "Not Found"))?;
+    Ok(app.workspace().record_in(p, org, id).await?)
 }
 
 fn algorithm(v: &Version, publication_dt: Option<String>) -> Value {
@@ -119,29 +114,19 @@ fn algorithm_in(bytes: &[u8]) -> Result<Content, Detail> {
 }
 
 async fn list(State(app): State<App>, headers: HeaderMap, Path(org): Path<String>) -> Result<Json<Value>, Detail> {
-    let (_, org) = caller(&app, &headers, &org).await?;
-    let mut items = app.store.list_workspace(org.id).await.map_err(|e| Detail::from(ServiceError::from(e)))?;
-    items.sort_by_key(|i| std::cmp::Reverse(i.updated_at));
+    let (p, org) = caller(&app, &headers, &org).await?;
     let mut out = vec![];
-    for it in items {
-        let history = app.store.history(it.id).await.map_err(|e| Detail::from(ServiceError::from(e)))?;
-        let by = history
-            .iter()
-            .rev()
-            .find(|h| matches!(h.action, Action::Create | Action::Save | Action::Release | Action::Retract))
-            .map(|h| h.actor.clone())
-            .unwrap_or_else(|| "Onbekend".into());
-        let latest = app.store.version(it.id, it.number).await.map_err(|e| Detail::from(ServiceError::from(e)))?;
+    for Listed { item: it, last_editor, source_id } in app.workspace().listing(&p, &org).await? {
         out.push(json!({
             "name": it.name,
             "schema_version": it.standard_version.as_str(),
             "last_update_dt": it.updated_at.to_rfc3339_opts(chrono::SecondsFormat::Micros, false),
             "lars": it.id.to_string(),
-            "source_id": latest.as_ref().and_then(|v| v.content.str("source_id").map(String::from)),
+            "source_id": source_id,
             "published": it.published_version.is_some(),
             "current_version_released": it.state == VersionState::Released,
             "current_version_published": it.state == VersionState::Published,
-            "last_update_by": by,
+            "last_update_by": last_editor.unwrap_or_else(|| "Onbekend".into()),
         }));
     }
     Ok(Json(Value::Array(out)))
@@ -155,9 +140,9 @@ async fn create(State(app): State<App>, headers: HeaderMap, Path(org): Path<Stri
 }
 
 async fn latest(State(app): State<App>, headers: HeaderMap, Path((org, lars)): Path<(String, String)>) -> Result<Json<Value>, Detail> {
-    let (_, org) = caller(&app, &headers, &org).await?;
-    let meta = record(&app, &org, &lars).await?;
-    let v = app.store.version(meta.id, meta.latest_version).await.map_err(|e| Detail::from(ServiceError::from(e)))?;
+    let (p, org) = caller(&app, &headers, &org).await?;
+    let meta = record(&app, &p, &org, &lars).await?;
+    let v = app.workspace().version(&p, meta.id, meta.latest_version).await?;
     let v = v.ok_or_else(|| Detail::text(StatusCode::NOT_FOUND, &format!("Er is geen algoritme met LARS-code: {lars}.")))?;
     Ok(Json(algorithm(&v, None)))
 }
@@ -169,9 +154,9 @@ async fn update(
     body: Bytes,
 ) -> Result<Json<Value>, Detail> {
     let (p, org) = caller(&app, &headers, &org).await?;
-    let meta = record(&app, &org, &lars).await?;
+    let meta = record(&app, &p, &org, &lars).await?;
     let content = algorithm_in(&body)?;
-    let current = app.store.version(meta.id, meta.latest_version).await.map_err(|e| Detail::from(ServiceError::from(e)))?;
+    let current = app.workspace().version(&p, meta.id, meta.latest_version).await?;
     if let Some(cur) = current {
         // Compare after the same clean-up a save does, so an identical body changes nothing.
         let checked = algoreg_standard::validate::check(
@@ -189,7 +174,7 @@ async fn update(
 
 async fn act(app: &App, headers: &HeaderMap, org: &str, lars: &str, action: Action) -> Result<Json<Value>, Detail> {
     let (p, org) = caller(app, headers, org).await?;
-    let meta = record(app, &org, lars).await?;
+    let meta = record(app, &p, &org, lars).await?;
     // The live API takes no reason; algoreg's history asks one for a retraction.
     let reason =
         (action == Action::Retract).then(|| "Teruggetrokken via de aanlever-API / retracted through the organisation API".to_string());
@@ -242,25 +227,25 @@ async fn unarchive(
 
 async fn archive_action(app: &App, headers: &HeaderMap, org: &str, lars: &str, body: &[u8], action: Action) -> Result<Json<Value>, Detail> {
     let (p, o) = caller(app, headers, org).await?;
-    let meta = record(app, &o, lars).await?;
+    let meta = record(app, &p, &o, lars).await?;
     version_arg(&meta, body)?;
     app.register().act(&p, meta.id, action, None).await?;
     Ok(Json(Value::Null))
 }
 
 async fn published(State(app): State<App>, headers: HeaderMap, Path((org, lars)): Path<(String, String)>) -> Result<Json<Value>, Detail> {
-    let (_, o) = caller(&app, &headers, &org).await?;
-    let meta = record(&app, &o, &lars).await?;
+    let (p, o) = caller(&app, &headers, &org).await?;
+    let meta = record(&app, &p, &o, &lars).await?;
     let missing = || Detail::text(StatusCode::NOT_FOUND, &format!("Er is geen gepubliceerd algoritme met LARS-code: {lars}."));
     let n = meta.published_version.ok_or_else(missing)?;
-    let v = app.store.version(meta.id, n).await.map_err(|e| Detail::from(ServiceError::from(e)))?.ok_or_else(missing)?;
+    let v = app.workspace().version(&p, meta.id, n).await?.ok_or_else(missing)?;
     let at = v.published_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, false));
     Ok(Json(algorithm(&v, at)))
 }
 
 async fn preview(State(app): State<App>, headers: HeaderMap, Path((org, lars)): Path<(String, String)>) -> Result<Json<Value>, Detail> {
-    let (_, o) = caller(&app, &headers, &org).await?;
-    let meta = record(&app, &o, &lars).await?;
+    let (p, o) = caller(&app, &headers, &org).await?;
+    let meta = record(&app, &p, &o, &lars).await?;
     let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
     Ok(Json(json!({ "url": format!("http://{host}/nl/beheer/algoritme/{}/voorbeeld", meta.id) })))
 }

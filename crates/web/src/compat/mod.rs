@@ -102,7 +102,7 @@ pub async fn rate_limit(State(app): State<App>, req: Request, next: Next) -> Res
         }
         None => String::new(),
     };
-    match app.api_limit.check(&key, std::time::Instant::now()) {
+    match app.check_api_limit(&key).await {
         Ok(()) => next.run(req).await,
         Err(wait) => {
             let mut r = Detail::text(StatusCode::TOO_MANY_REQUESTS, &format!("Rate limit exceeded: {} per 1 minute", app.api_limit.limit))

@@ -137,7 +137,7 @@ async fn one(State(app): State<App>, Path((lang, lars)): Path<(String, String)>)
 }
 
 async fn total_count(State(app): State<App>) -> Result<Json<u64>, Detail> {
-    Ok(Json(app.store.count_published().await.map_err(|e| Detail::from(algoreg_service::ServiceError::from(e)))?))
+    Ok(Json(app.register().count_published().await?))
 }
 
 async fn similar(State(app): State<App>, Path((lang, lars)): Path<(String, String)>) -> Result<Json<Value>, Detail> {
@@ -234,7 +234,7 @@ async fn download(app: &App, lang: &str, q: &HashMap<String, String>, history: b
             (render(rows).await?.into(), stem)
         }
         None => {
-            if app.store.count_published().await.map_err(|e| Detail::from(algoreg_service::ServiceError::from(e)))? == 0 {
+            if app.register().count_published().await? == 0 {
                 return Err(Detail::text(StatusCode::NOT_FOUND, "NO_DATA_FOUND"));
             }
             // The whole register: rendered once per state of the register, then served from memory.

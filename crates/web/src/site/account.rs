@@ -1,6 +1,7 @@
 //! One's own account: changing the password (required after a temporary one), a forgotten password
 //! reset by an e-mailed link, and answering invitations to join an organisation.
 
+use super::csrf::CsrfForm;
 use super::{form_field as field, problem_text, Ctx, PageError};
 use crate::auth::{ClientKey, SESSION_COOKIE};
 use algoreg_service::auth::SESSION_HOURS;
@@ -8,10 +9,7 @@ use algoreg_service::{App, ServiceError};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use maud::html;
-
-type FormData = Vec<(String, String)>;
 
 fn error_box(ctx: &Ctx, problem: Option<&str>) -> maud::Markup {
     html! {
@@ -72,9 +70,8 @@ pub async fn change_submit(
     ctx: Ctx,
     State(app): State<App>,
     ClientKey(client): ClientKey,
-    Form(form): Form<FormData>,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
-    ctx.check_csrf(&form)?;
     let p = ctx.require_any()?.clone();
     match app.auth().change_password(&p, field(&form, "current_password"), field(&form, "new_password"), &client).await {
         Ok(secret) => {
@@ -127,9 +124,8 @@ pub async fn forgot_submit(
     ctx: Ctx,
     State(app): State<App>,
     ClientKey(client): ClientKey,
-    Form(form): Form<FormData>,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
-    ctx.check_csrf(&form)?;
     match app.request_password_reset(field(&form, "email"), &client, ctx.lang.code()) {
         Ok(()) => Ok(forgot_page(&ctx, StatusCode::OK, true, None)),
         Err(e @ ServiceError::Internal(_)) => Err(ctx.err(e)),
@@ -176,9 +172,8 @@ pub async fn reset_submit(
     ctx: Ctx,
     State(app): State<App>,
     Path(secret): Path<String>,
-    Form(form): Form<FormData>,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
-    ctx.check_csrf(&form)?;
     if !well_formed(&secret) {
         return Ok(reset_page(&ctx, StatusCode::NOT_FOUND, "", false, None));
     }
@@ -198,9 +193,8 @@ pub async fn answer_invitation(
     ctx: Ctx,
     State(app): State<App>,
     Path(id): Path<String>,
-    Form(form): Form<FormData>,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
-    ctx.check_csrf(&form)?;
     let p = ctx.require()?.clone();
     let id: i64 = id.parse().map_err(|_| ctx.err(ServiceError::NotFound("invitation")))?;
     let accept = match field(&form, "answer") {

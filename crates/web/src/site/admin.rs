@@ -1,16 +1,16 @@
 //! Organisation admin: members and roles, password resets, API tokens (shown once), the
 //! organisation's page (about, contact) and its publication flow.
 
+use super::csrf::CsrfForm;
 use super::{Ctx, PageError};
 use algoreg_domain::org::{PublicationFlow, Role};
 use algoreg_domain::workflow::Principal;
-use algoreg_service::orgs::Added;
+use algoreg_service::orgs::{Added, AdminView};
 use algoreg_service::{App, ServiceError};
 use algoreg_store::Organisation;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Form;
 use maud::html;
 
 async fn admin_org(ctx: &Ctx, app: &App, code: &str) -> Result<(Principal, Organisation), PageError> {
@@ -42,10 +42,8 @@ async fn render(
     flash: Option<(String, Option<String>)>,
     problem: Option<String>,
 ) -> Result<Response, PageError> {
-    let members = app.store.members(org.id).await.map_err(|e| ctx.err(e.into()))?;
     let p = ctx.require()?;
-    let invitations = app.orgs().invitations(p, org.id).await.map_err(|e| ctx.err(e))?;
-    let tokens = app.store.tokens(org.id).await.map_err(|e| ctx.err(e.into()))?;
+    let AdminView { members, invitations, tokens } = app.orgs().admin_view(p, org.id).await.map_err(|e| ctx.err(e))?;
     let base = format!("{}/beheer/org/{}", ctx.base(), org.code);
     let role_select = |id: &str| {
         html! {
@@ -201,13 +199,7 @@ pub async fn page(ctx: Ctx, State(app): State<App>, Path(code): Path<String>) ->
     render(&ctx, &app, &org, StatusCode::OK, None, None).await
 }
 
-pub async fn invite(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(code): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    ctx.check_csrf(&form)?;
+pub async fn invite(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, CsrfForm(form): CsrfForm) -> Result<Response, PageError> {
     let (p, org) = admin_org(&ctx, &app, &code).await?;
     let result = async {
         let role = algoreg_service::orgs::parse_role(field(&form, "role"))?;
@@ -243,13 +235,7 @@ pub async fn invite(
     after(&ctx, &app, &org, result).await
 }
 
-pub async fn remove(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(code): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    ctx.check_csrf(&form)?;
+pub async fn remove(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, CsrfForm(form): CsrfForm) -> Result<Response, PageError> {
     let (p, org) = admin_org(&ctx, &app, &code).await?;
     let result = async {
         let user: i64 = field(&form, "user").parse().map_err(|_| ServiceError::bad("user", "Onbekend lid.", "Unknown member."))?;
@@ -261,13 +247,7 @@ pub async fn remove(
     after(&ctx, &app, &org, result).await
 }
 
-pub async fn reset(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(code): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    ctx.check_csrf(&form)?;
+pub async fn reset(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, CsrfForm(form): CsrfForm) -> Result<Response, PageError> {
     let (p, org) = admin_org(&ctx, &app, &code).await?;
     let result = async {
         let user: i64 = field(&form, "user").parse().map_err(|_| ServiceError::bad("user", "Onbekend lid.", "Unknown member."))?;
@@ -289,9 +269,8 @@ pub async fn create_token(
     ctx: Ctx,
     State(app): State<App>,
     Path(code): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
-    ctx.check_csrf(&form)?;
     let (p, org) = admin_org(&ctx, &app, &code).await?;
     let result = async {
         let role = algoreg_service::orgs::parse_role(field(&form, "role"))?;
@@ -306,9 +285,8 @@ pub async fn revoke_token(
     ctx: Ctx,
     State(app): State<App>,
     Path(code): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
-    ctx.check_csrf(&form)?;
     let (p, org) = admin_org(&ctx, &app, &code).await?;
     let result = async {
         let token: i64 = field(&form, "token").parse().map_err(|_| ServiceError::bad("token", "Onbekende token.", "Unknown token."))?;
@@ -323,17 +301,13 @@ pub async fn update_org(
     ctx: Ctx,
     State(app): State<App>,
     Path(code): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
-    ctx.check_csrf(&form)?;
     let (p, mut org) = admin_org(&ctx, &app, &code).await?;
     let result = async {
         org.flow = algoreg_service::orgs::parse_flow(field(&form, "flow"))?;
         let about = field(&form, "about").trim();
         let contact = field(&form, "contact").trim();
-        if about.chars().count() > 5000 || contact.chars().count() > 500 {
-            return Err(ServiceError::bad("about", "Hoogstens 5000 tekens (contact: 500).", "At most 5000 characters (contact: 500)."));
-        }
         org.about = (!about.is_empty()).then(|| about.to_string());
         org.contact = (!contact.is_empty()).then(|| contact.to_string());
         app.orgs().update(&p, org.clone()).await?;
@@ -348,9 +322,8 @@ pub async fn withdraw_invitation(
     ctx: Ctx,
     State(app): State<App>,
     Path(code): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
-    ctx.check_csrf(&form)?;
     let (p, org) = admin_org(&ctx, &app, &code).await?;
     let result = async {
         let id: i64 = field(&form, "invitation")

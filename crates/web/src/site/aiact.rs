@@ -2,14 +2,14 @@
 //! (`?a=0,2,1`), back and forth with links, no JavaScript; the outcome is saved with a form (CSRF).
 //! Also the public summary on the record page.
 
+use super::csrf::CsrfForm;
 use super::{Ctx, PageError};
 use algoreg_aiact::Next;
-use algoreg_domain::workflow::{self, Action};
 use algoreg_service::aiact::parse_answers;
 use algoreg_service::register::parse_id;
 use algoreg_service::{App, ServiceError};
 use algoreg_store::Classification;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::{html, Markup};
 use std::collections::HashMap;
@@ -55,27 +55,20 @@ pub fn summary(ctx: &Ctx, app: &App, c: &Classification, overview: &Overview) ->
     }
 }
 
-async fn authorised(ctx: &Ctx, app: &App, id: &str) -> Result<(algoreg_standard::AlgorithmId, String), PageError> {
+async fn authorised(
+    ctx: &Ctx,
+    app: &App,
+    id: &str,
+) -> Result<(algoreg_standard::AlgorithmId, String, Option<algoreg_store::Classification>), PageError> {
     let id = parse_id("id", id).map_err(|e| ctx.err(e))?;
     let p = ctx.require()?.clone();
-    let meta = app.store.record(id).await.map_err(|e| ctx.err(e.into()))?.ok_or_else(|| ctx.err(ServiceError::NotFound("algorithm")))?;
-    let org = app
-        .store
-        .organisation(meta.org_id)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
-        .ok_or_else(|| ctx.err(ServiceError::NotFound("organisation")))?;
-    if workflow::authorize(&p, org.id, org.flow, Action::Save).is_err() {
-        return Err(PageError::Status(axum::http::StatusCode::FORBIDDEN, "Geen toegang.".into(), "No access.".into()));
+    match app.aiact_subject(&p, id).await {
+        Ok((name, current)) => Ok((id, name, current)),
+        Err(ServiceError::Forbidden { .. } | ServiceError::Workflow(_)) => {
+            Err(PageError::Status(axum::http::StatusCode::FORBIDDEN, "Geen toegang.".into(), "No access.".into()))
+        }
+        Err(e) => Err(ctx.err(e)),
     }
-    let name = app
-        .store
-        .version(id, meta.latest_version)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
-        .map(|v| v.content.name().to_string())
-        .unwrap_or_default();
-    Ok((id, name))
 }
 
 pub async fn page(
@@ -84,7 +77,7 @@ pub async fn page(
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
-    let (id, name) = authorised(&ctx, &app, &id).await?;
+    let (id, name, current) = authorised(&ctx, &app, &id).await?;
     let mut answers = parse_answers(q.get("a").map(String::as_str).unwrap_or("")).map_err(|e| ctx.err(e))?;
     // A choice from the form moves one step on (a plain GET form: works without JavaScript).
     if let Some(k) = q.get("keuze") {
@@ -95,7 +88,6 @@ pub async fn page(
     let state = app.aiact_walk(&answers).map_err(|e| ctx.err(e))?;
     let base = format!("{}/beheer/algoritme/{id}/ai-act", ctx.base());
     let tree = &app.aiact.tree;
-    let current = app.store.classification(id, None).await.map_err(|e| ctx.err(e.into()))?;
     let overview = match &current {
         Some(c) => app.compliance_overview(c, false).await.map_err(|e| ctx.err(e))?,
         None => vec![],
@@ -189,25 +181,14 @@ pub async fn page(
     Ok(ctx.page(&title, body))
 }
 
-/// A form post on the check: the CSRF token, then the caller's right to edit the record.
-async fn posted(
-    ctx: &Ctx,
-    app: &App,
-    id: &str,
-    form: &[(String, String)],
-) -> Result<(algoreg_standard::AlgorithmId, algoreg_domain::Principal), PageError> {
-    ctx.check_csrf(form)?;
-    let (id, _) = authorised(ctx, app, id).await?;
+/// A form post on the check (its CSRF token checked by [`CsrfForm`]): the caller's right to edit the record.
+async fn posted(ctx: &Ctx, app: &App, id: &str) -> Result<(algoreg_standard::AlgorithmId, algoreg_domain::Principal), PageError> {
+    let (id, _, _) = authorised(ctx, app, id).await?;
     Ok((id, ctx.require()?.clone()))
 }
 
-pub async fn save(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    let (id, p) = posted(&ctx, &app, &id, &form).await?;
+pub async fn save(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, CsrfForm(form): CsrfForm) -> Result<Response, PageError> {
+    let (id, p) = posted(&ctx, &app, &id).await?;
     let a = form.iter().find(|(k, _)| k == "a").map(|(_, v)| v.as_str()).unwrap_or("");
     let answers = parse_answers(a).map_err(|e| ctx.err(e))?;
     let (_, stored) = app.classify(&p, id, &answers).await.map_err(|e| ctx.err(e))?;
@@ -225,9 +206,9 @@ pub async fn requirement(
     ctx: Ctx,
     State(app): State<App>,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
-    let (id, p) = posted(&ctx, &app, &id, &form).await?;
+    let (id, p) = posted(&ctx, &app, &id).await?;
     let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let evidence: Vec<String> = form.iter().filter(|(k, _)| k == "evidence").map(|(_, v)| v.clone()).collect();
     app.set_compliance(&p, id, &get("urn").unwrap_or_default(), &get("status").unwrap_or_default(), get("reason"), evidence)

@@ -26,3 +26,31 @@ pub fn matches(sent: Option<&str>, expected: &str) -> bool {
     let Some(sent) = sent else { return false };
     sent.len() == expected.len() && sent.bytes().zip(expected.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }
+
+/// A posted form whose `_csrf` field matches this browser's cookie. It is the only way the site's
+/// handlers read a form, so a new form cannot forget the check: a mismatch is refused (403) before the
+/// handler runs, and a body that is not a form gets axum's own answer.
+pub struct CsrfForm(pub Vec<(String, String)>);
+
+impl axum::extract::FromRequest<algoreg_service::App> for CsrfForm {
+    type Rejection = axum::response::Response;
+
+    async fn from_request(req: axum::extract::Request, app: &algoreg_service::App) -> Result<Self, Self::Rejection> {
+        use axum::response::IntoResponse;
+        let lang = req.extensions().get::<algoreg_standard::Lang>().copied().unwrap_or_default();
+        let expected = cookie(req.headers());
+        let axum::Form(form) = axum::Form::<Vec<(String, String)>>::from_request(req, app).await.map_err(IntoResponse::into_response)?;
+        let sent = form.iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v.as_str());
+        match expected {
+            Some(c) if matches(sent, &c) => Ok(CsrfForm(form)),
+            _ => Err(super::PageError::Service(
+                lang,
+                algoreg_service::ServiceError::forbidden(
+                    "Het formulier is verlopen of niet van deze site. Laad de pagina opnieuw en probeer het nog eens.",
+                    "The form expired or did not come from this site. Reload the page and try again.",
+                ),
+            )
+            .into_response()),
+        }
+    }
+}

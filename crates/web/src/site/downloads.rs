@@ -201,6 +201,5 @@ pub fn atom(app_base: &str, lang: Lang, title: &str, self_path: &str, versions: 
 
 /// Every current record (or every published version) of the register.
 pub async fn all(app: &App, history: bool) -> Result<Vec<PublishedVersion>, ServiceError> {
-    let all = app.store.export_published().await?;
-    Ok(all.into_iter().flat_map(|(_, vs)| vs.into_iter().filter(move |v| history || v.current)).collect())
+    app.register().all_published(history).await
 }

@@ -3,11 +3,12 @@
 //! registration); incidents between deployer and provider with their deadlines and timeline;
 //! evaluation cycles. Every form carries the CSRF token; the public form has a honeypot and limits.
 
+use super::csrf::CsrfForm;
 use super::render::when;
 use super::{Ctx, PageError};
 use algoreg_domain::feedback::{overdue_days, IncidentClass, SignalKind, SignalStatus};
 use algoreg_domain::workflow::Principal;
-use algoreg_service::feedback::{event_label, IncidentInput, IncidentParty, SignalInput};
+use algoreg_service::feedback::{event_label, Evaluations, IncidentInput, IncidentParty, SignalInput};
 use algoreg_service::register::parse_id;
 use algoreg_service::{App, ServiceError};
 use algoreg_standard::{AlgorithmId, Lang};
@@ -15,7 +16,6 @@ use algoreg_store::{Incident, Signal};
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use chrono::{NaiveDate, Utc};
 use maud::{html, Markup};
 use std::collections::HashMap;
@@ -60,9 +60,8 @@ fn class_label(ctx: &Ctx, class: &str) -> String {
 pub async fn record_section(ctx: &Ctx, app: &App, id: AlgorithmId) -> Result<Markup, PageError> {
     let signals = app.feedback().public_signals(id).await.map_err(|e| ctx.err(e))?;
     let incidents = app.feedback().public_incidents(id).await.map_err(|e| ctx.err(e))?;
-    let plan = app.store.evaluation_plan(id).await.map_err(|e| ctx.err(e.into()))?;
-    let evaluations = app.store.evaluations(id).await.map_err(|e| ctx.err(e.into()))?;
     let today = Utc::now().date_naive();
+    let Evaluations { plan, evaluations, .. } = app.feedback().public_evaluations(id, today).await.map_err(|e| ctx.err(e))?;
     Ok(html! {
         section.group aria-labelledby="g-feedback" {
             h2 #g-feedback { (ctx.t("Vragen en signalen", "Questions and signals")) }
@@ -166,9 +165,8 @@ pub async fn signal_submit(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: axum::http::HeaderMap,
     Path(id): Path<String>,
-    Form(form): Form<FormData>,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
-    ctx.check_csrf(&form)?;
     let client = app.client_ip(addr.ip(), headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()));
     let id = parse_id("id", &id).map_err(|e| ctx.err(e))?;
     let v = app.register().published(id).await.map_err(|e| ctx.err(e))?;
@@ -224,9 +222,7 @@ pub async fn status_lookup(ctx: Ctx, Query(q): Query<HashMap<String, String>>) -
 }
 
 pub async fn status_page(ctx: Ctx, State(app): State<App>, Path(code): Path<String>) -> Result<Response, PageError> {
-    let s = app.feedback().status(&code).await.map_err(|e| ctx.err(e))?;
-    let name =
-        app.store.published(s.record).await.map_err(|e| ctx.err(e.into()))?.map(|v| v.content.name().to_string()).unwrap_or_default();
+    let (s, name) = app.feedback().status_with_name(&code).await.map_err(|e| ctx.err(e))?;
     let body = html! {
         h1 { (ctx.t("Stand van zaken van uw signaal", "Progress of your signal")) }
         dl {
@@ -255,14 +251,8 @@ pub async fn status_page(ctx: Ctx, State(app): State<App>, Path(code): Path<Stri
 
 async fn member_org(ctx: &Ctx, app: &App, code: &str) -> Result<(Principal, algoreg_store::Organisation), PageError> {
     let p = ctx.require()?.clone();
+    // Membership is checked by the service that reads the organisation's signals or incidents.
     let org = app.orgs().by_code(code).await.map_err(|e| ctx.err(e))?;
-    if !p.is_member(org.id) {
-        return Err(PageError::Status(
-            StatusCode::FORBIDDEN,
-            "Alleen leden van deze organisatie zien haar signalen.".into(),
-            "Only members of this organisation see its signals.".into(),
-        ));
-    }
     Ok((p, org))
 }
 
@@ -291,7 +281,7 @@ pub async fn inbox(ctx: Ctx, State(app): State<App>, Path(code): Path<String>) -
                     td { (kind_label(&ctx, &s.kind)) }
                     td { (status_label(&ctx, &s.status)) }
                     td { (s.due_at.format("%Y-%m-%d"))
-                        @if s.answered_at.is_none() && s.closed_at.is_none() && s.due_at < now { " " strong.overdue { (ctx.t("te laat", "overdue")) } } }
+                        @if s.is_overdue(now) { " " strong.overdue { (ctx.t("te laat", "overdue")) } } }
                     td { a href=(format!("{}/beheer/signaal/{}", ctx.base(), s.id)) { (s.text.as_deref().map(|t| t.chars().take(80).collect::<String>()).unwrap_or_else(|| ctx.t("(gewist)", "(erased)").to_string())) } }
                 } } }
             } }
@@ -319,9 +309,7 @@ async fn signal_page(
     problem: Option<&str>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let name =
-        app.store.published(s.record).await.map_err(|e| ctx.err(e.into()))?.map(|v| v.content.name().to_string()).unwrap_or_default();
-    let members = app.store.members(s.org_id).await.map_err(|e| ctx.err(e.into()))?;
+    let (name, members) = app.feedback().signal_context(p, &s).await.map_err(|e| ctx.err(e))?;
     let assignee = s.assigned_to.and_then(|u| members.iter().find(|(m, _)| m.id == u)).map(|(m, _)| m.name.clone());
     let base = format!("{}/beheer/signaal/{}", ctx.base(), s.id);
     let open = s.closed_at.is_none();
@@ -399,13 +387,7 @@ async fn after_signal_action(
     }
 }
 
-pub async fn signal_assign(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(id): Path<String>,
-    Form(form): Form<FormData>,
-) -> Result<Response, PageError> {
-    ctx.check_csrf(&form)?;
+pub async fn signal_assign(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, _: CsrfForm) -> Result<Response, PageError> {
     let p = ctx.require()?.clone();
     let id = sid(&ctx, &id)?;
     let r = app.feedback().assign(&p, id, p.user_id).await;
@@ -416,22 +398,15 @@ pub async fn signal_answer(
     ctx: Ctx,
     State(app): State<App>,
     Path(id): Path<String>,
-    Form(form): Form<FormData>,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
-    ctx.check_csrf(&form)?;
     let p = ctx.require()?.clone();
     let id = sid(&ctx, &id)?;
     let r = app.feedback().answer(&p, id, field(&form, "answer"), field(&form, "public") == "1", Utc::now()).await;
     after_signal_action(&ctx, &app, &p, id, r, ctx.t("Het antwoord is verstuurd.", "The answer was sent.")).await
 }
 
-pub async fn signal_close(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(id): Path<String>,
-    Form(form): Form<FormData>,
-) -> Result<Response, PageError> {
-    ctx.check_csrf(&form)?;
+pub async fn signal_close(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, _: CsrfForm) -> Result<Response, PageError> {
     let p = ctx.require()?.clone();
     let id = sid(&ctx, &id)?;
     let r = app.feedback().close(&p, id, Utc::now()).await;
@@ -492,28 +467,16 @@ fn incident_form(
     ctx.page_status(status, ctx.t("Incident melden", "Report an incident"), body)
 }
 
-async fn record_name_provider(ctx: &Ctx, app: &App, id: AlgorithmId) -> Result<(String, String), PageError> {
-    let versions = app.store.versions(id).await.map_err(|e| ctx.err(e.into()))?;
-    let last = versions.last().ok_or_else(|| ctx.err(ServiceError::NotFound("algorithm")))?;
-    Ok((last.content.name().to_string(), last.content.str("provider").map(algoreg_standard::sanitize::plain_text).unwrap_or_default()))
-}
-
-async fn require_deployer(ctx: &Ctx, app: &App, id: AlgorithmId) -> Result<Principal, PageError> {
+/// The signed-in user's own record (as its deployer): its name and provider.
+async fn own_record(ctx: &Ctx, app: &App, id: AlgorithmId) -> Result<(Principal, String, String), PageError> {
     let p = ctx.require()?.clone();
-    let meta = app.store.record(id).await.map_err(|e| ctx.err(e.into()))?.ok_or_else(|| ctx.err(ServiceError::NotFound("algorithm")))?;
-    if !p.is_member(meta.org_id) {
-        return Err(ctx.err(ServiceError::forbidden(
-            "Alleen de organisatie die dit algoritme gebruikt, meldt er incidenten over.",
-            "Only the organisation that uses this algorithm reports incidents about it.",
-        )));
-    }
-    Ok(p)
+    let (name, provider) = app.feedback().own_record(&p, id).await.map_err(|e| ctx.err(e))?;
+    Ok((p, name, provider))
 }
 
 pub async fn incident_new(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) -> Result<Response, PageError> {
     let id = parse_id("id", &id).map_err(|e| ctx.err(e))?;
-    require_deployer(&ctx, &app, id).await?;
-    let (name, provider) = record_name_provider(&ctx, &app, id).await?;
+    let (_, name, provider) = own_record(&ctx, &app, id).await?;
     Ok(incident_form(&ctx, id, &name, &provider, &vec![], None, StatusCode::OK))
 }
 
@@ -521,12 +484,10 @@ pub async fn incident_create(
     ctx: Ctx,
     State(app): State<App>,
     Path(id): Path<String>,
-    Form(form): Form<FormData>,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
-    ctx.check_csrf(&form)?;
     let id = parse_id("id", &id).map_err(|e| ctx.err(e))?;
-    let p = require_deployer(&ctx, &app, id).await?;
-    let (name, provider) = record_name_provider(&ctx, &app, id).await?;
+    let (p, name, provider) = own_record(&ctx, &app, id).await?;
     let noticed = chrono::NaiveDateTime::parse_from_str(field(&form, "noticed_at"), "%Y-%m-%dT%H:%M")
         .map(|t| t.and_utc())
         .map_err(|_| ServiceError::bad("noticed_at", "Geef datum en tijd.", "Give a date and time."));
@@ -637,9 +598,8 @@ pub async fn incident_step(
     ctx: Ctx,
     State(app): State<App>,
     Path(id): Path<String>,
-    Form(form): Form<FormData>,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
-    ctx.check_csrf(&form)?;
     let p = ctx.require()?.clone();
     let id = sid(&ctx, &id)?;
     match app.feedback().incident_event(&p, id, field(&form, "kind"), Some(field(&form, "text")), Utc::now()).await {
@@ -668,9 +628,8 @@ pub async fn incident_link_step(
     ctx: Ctx,
     State(app): State<App>,
     Path(code): Path<String>,
-    Form(form): Form<FormData>,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
-    ctx.check_csrf(&form)?;
     app.feedback()
         .incident_event_by_link(&code, field(&form, "kind"), Some(field(&form, "text")), Utc::now())
         .await
@@ -706,10 +665,9 @@ async fn evaluations_page(
     problem: Option<&str>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    let (name, _) = record_name_provider(ctx, app, id).await?;
-    let plan = app.store.evaluation_plan(id).await.map_err(|e| ctx.err(e.into()))?;
-    let list = app.store.evaluations(id).await.map_err(|e| ctx.err(e.into()))?;
+    let p = ctx.require()?;
     let today = Utc::now().date_naive();
+    let (name, Evaluations { plan, evaluations: list, .. }) = app.feedback().own_evaluations(p, id, today).await.map_err(|e| ctx.err(e))?;
     let base = format!("{}/beheer/algoritme/{}/evaluaties", ctx.base(), id);
     let body = html! {
         p.crumbs { a href=(format!("{}/beheer/algoritme/{}", ctx.base(), id)) { (name) } }
@@ -747,12 +705,7 @@ async fn evaluations_page(
 }
 
 pub async fn evaluations(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) -> Result<Response, PageError> {
-    let p = ctx.require()?.clone();
     let id = parse_id("id", &id).map_err(|e| ctx.err(e))?;
-    let meta = app.store.record(id).await.map_err(|e| ctx.err(e.into()))?.ok_or_else(|| ctx.err(ServiceError::NotFound("algorithm")))?;
-    if !p.is_member(meta.org_id) {
-        return Err(ctx.err(ServiceError::forbidden("Alleen de eigen organisatie.", "Only the own organisation.")));
-    }
     evaluations_page(&ctx, &app, id, None, None, StatusCode::OK).await
 }
 
@@ -776,9 +729,8 @@ pub async fn evaluation_plan(
     ctx: Ctx,
     State(app): State<App>,
     Path(id): Path<String>,
-    Form(form): Form<FormData>,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
-    ctx.check_csrf(&form)?;
     let p = ctx.require()?.clone();
     let id = parse_id("id", &id).map_err(|e| ctx.err(e))?;
     let r = async {
@@ -797,9 +749,8 @@ pub async fn evaluation_add(
     ctx: Ctx,
     State(app): State<App>,
     Path(id): Path<String>,
-    Form(form): Form<FormData>,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
-    ctx.check_csrf(&form)?;
     let p = ctx.require()?.clone();
     let id = parse_id("id", &id).map_err(|e| ctx.err(e))?;
     let r = async {
@@ -834,21 +785,12 @@ pub async fn answers_feed(State(app): State<App>, Query(q): Query<HashMap<String
         Some(code) => Some(app.orgs().by_code(code).await.map_err(|e| PageError::Service(Lang::Nl, e))?.id),
         None => None,
     };
-    let list: Vec<Signal> = app
-        .store
-        .public_answers(if org_id.is_some() { 2000 } else { 50 })
-        .await
-        .map_err(|e| PageError::Service(Lang::Nl, e.into()))?
-        .into_iter()
-        .filter(|s| org_id.is_none_or(|o| s.org_id == o))
-        .take(50)
-        .collect();
-    let updated = list.first().and_then(|s| s.answered_at).unwrap_or_else(Utc::now);
+    let list = app.feedback().public_answers(org_id).await.map_err(|e| PageError::Service(Lang::Nl, e))?;
+    let updated = list.first().and_then(|(s, _)| s.answered_at).unwrap_or_else(Utc::now);
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
     out.push_str("<title>Algoritmeregister: antwoorden op signalen</title>\n<id>urn:algoreg:answers</id>\n");
     out.push_str(&format!("<updated>{}</updated>\n<link rel=\"self\" href=\"/feeds/antwoorden.xml\"/>\n", updated.to_rfc3339()));
-    for s in &list {
-        let name = app.store.published(s.record).await.ok().flatten().map(|v| v.content.name().to_string()).unwrap_or_default();
+    for (s, name) in &list {
         out.push_str(&format!(
             "<entry><id>urn:algoreg:signal:{}</id><title>{}</title><updated>{}</updated><link href=\"/nl/algoritme/{}#g-feedback\"/><summary>{}</summary></entry>\n",
             s.id,

@@ -1,6 +1,7 @@
 //! Logging in and out with e-mail and password (argon2), a session cookie, CSRF on both forms and a
 //! lockout after repeated failures.
 
+use super::csrf::CsrfForm;
 use super::{Ctx, PageError};
 use crate::auth::{session_cookie, ClientKey, SESSION_COOKIE};
 use algoreg_service::auth::SESSION_HOURS;
@@ -8,7 +9,6 @@ use algoreg_service::{App, ServiceError};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use maud::html;
 use std::collections::HashMap;
 
@@ -63,9 +63,8 @@ pub async fn submit(
     ctx: Ctx,
     State(app): State<App>,
     ClientKey(client): ClientKey,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
-    ctx.check_csrf(&form)?;
     let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let email = get("email");
     let next = safe_next(Some(&get("next")), &ctx);
@@ -101,13 +100,7 @@ pub async fn submit(
     Ok(resp)
 }
 
-pub async fn logout(
-    ctx: Ctx,
-    State(app): State<App>,
-    headers: HeaderMap,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    ctx.check_csrf(&form)?;
+pub async fn logout(ctx: Ctx, State(app): State<App>, headers: HeaderMap, _: CsrfForm) -> Result<Response, PageError> {
     if let Some(secret) = session_cookie(&headers) {
         app.auth().end_session(&secret).await.map_err(|e| ctx.err(e))?;
     }

@@ -240,19 +240,6 @@ impl Ctx {
         self.user.as_ref().ok_or_else(|| PageError::Redirect(format!("{}/login?next={}{}", self.base(), self.base(), self.rest)))
     }
 
-    /// Checks the CSRF token of a form post.
-    pub fn check_csrf(&self, form: &[(String, String)]) -> Result<(), PageError> {
-        let sent = form.iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v.as_str());
-        if self.csrf_is_new || !csrf::matches(sent, &self.csrf) {
-            return Err(PageError::Status(
-                StatusCode::FORBIDDEN,
-                "Het formulier is verlopen of niet van deze site. Laad de pagina opnieuw en probeer het nog eens.".into(),
-                "The form expired or did not come from this site. Reload the page and try again.".into(),
-            ));
-        }
-        Ok(())
-    }
-
     /// A complete HTML page, setting the CSRF cookie when this browser had none.
     pub fn page(&self, title: &str, body: Markup) -> Response {
         self.page_status(StatusCode::OK, title, body)

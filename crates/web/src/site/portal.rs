@@ -93,7 +93,7 @@ pub fn enc(s: &str) -> String {
 }
 
 pub async fn home(ctx: Ctx, State(app): State<App>) -> Result<Response, PageError> {
-    let count = app.store.count_published().await.map_err(|e| ctx.err(e.into()))?;
+    let count = app.register().count_published().await.map_err(|e| ctx.err(e))?;
     let orgs = app.organisations().await.map_err(|e| ctx.err(e))?.len();
     let body = html! {
         h1 { (ctx.t("Algoritmes van de overheid", "Government algorithms")) }
@@ -138,7 +138,7 @@ pub async fn search(ctx: Ctx, State(app): State<App>, Query(q): Query<HashMap<St
     let orgs: HashMap<String, &algoreg_store::Organisation> = all_orgs.iter().map(|o| (o.code.clone(), o)).collect();
     let ids: Vec<algoreg_standard::AlgorithmId> =
         results.hits.iter().filter_map(|h| algoreg_standard::AlgorithmId::parse(&h.id).ok()).collect();
-    let items = app.store.published_many(&ids).await.map_err(|e| ctx.err(e.into()))?;
+    let items = app.register().published_many(&ids).await.map_err(|e| ctx.err(e))?;
     let pages = results.total.div_ceil(PER_PAGE).max(1);
     let lang = ctx.lang;
     let facet = |title: &str, key: &str, values: &[(String, u64)], label: &dyn Fn(&str) -> String| -> Markup {
@@ -256,7 +256,7 @@ async fn all_hits(ctx: &Ctx, app: &App, q: &HashMap<String, String>) -> Result<V
         let r = index.search(&query).map_err(|e| ctx.err(ServiceError::Internal(e.to_string())))?;
         for h in &r.hits {
             if let Ok(id) = algoreg_standard::AlgorithmId::parse(&h.id) {
-                if let Some(v) = app.store.published(id).await.map_err(|e| ctx.err(e.into()))? {
+                if let Some(v) = app.register().find_published(id).await.map_err(|e| ctx.err(e))? {
                     out.push(v);
                 }
             }
@@ -295,10 +295,10 @@ pub async fn suggest(ctx: Ctx, State(app): State<App>, Query(q): Query<HashMap<S
 pub async fn organisation(ctx: Ctx, State(app): State<App>, Path(code): Path<String>) -> Result<Response, PageError> {
     let org = app.orgs().by_code(&code).await.map_err(|e| ctx.err(e))?;
     let page = app
-        .store
+        .register()
         .list_published(&algoreg_store::ListQuery { offset: 0, limit: 1000, org_code: Some(org.code.clone()) })
         .await
-        .map_err(|e| ctx.err(e.into()))?;
+        .map_err(|e| ctx.err(e))?;
     let figures = app.feedback().figures(org.id, chrono::Utc::now()).await.map_err(|e| ctx.err(e))?;
     let body = html! {
         p.crumbs { (if ctx.lang == Lang::Nl { org.org_type.label_nl() } else { org.org_type.label_en() }) }
@@ -432,14 +432,14 @@ fn base_url(headers: &HeaderMap) -> String {
 }
 
 pub async fn feed_all(State(app): State<App>, headers: HeaderMap) -> Result<Response, PageError> {
-    let v = app.store.recent_published(50, None).await.map_err(|e| PageError::Service(Lang::Nl, e.into()))?;
+    let v = app.register().recent_published(50, None).await.map_err(|e| PageError::Service(Lang::Nl, e))?;
     Ok(downloads::atom(&base_url(&headers), Lang::Nl, "Algoritmeregister: nieuw en gewijzigd", "/feeds/atom.xml", &v))
 }
 
 pub async fn feed_org(State(app): State<App>, headers: HeaderMap, Path(file): Path<String>) -> Result<Response, PageError> {
     let code = file.strip_suffix(".xml").unwrap_or(&file);
     let org = app.orgs().by_code(code).await.map_err(|e| PageError::Service(Lang::Nl, e))?;
-    let v = app.store.recent_published(50, Some(&org.code)).await.map_err(|e| PageError::Service(Lang::Nl, e.into()))?;
+    let v = app.register().recent_published(50, Some(&org.code)).await.map_err(|e| PageError::Service(Lang::Nl, e))?;
     Ok(downloads::atom(
         &base_url(&headers),
         Lang::Nl,
@@ -464,7 +464,7 @@ pub async fn feed_search(
     let mut v = vec![];
     for h in &r.hits {
         if let Ok(id) = algoreg_standard::AlgorithmId::parse(&h.id) {
-            if let Some(p) = app.store.published(id).await.map_err(|e| ctx.err(e.into()))? {
+            if let Some(p) = app.register().find_published(id).await.map_err(|e| ctx.err(e))? {
                 v.push(p);
             }
         }

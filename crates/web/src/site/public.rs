@@ -18,7 +18,7 @@ pub async fn record(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) ->
     if let Some(index) = &app.search {
         for h in index.similar(&id.to_string(), 5).unwrap_or_default() {
             if let Ok(sid) = algoreg_standard::AlgorithmId::parse(&h.id) {
-                if let Some(s) = app.store.published(sid).await.map_err(|e| ctx.err(e.into()))? {
+                if let Some(s) = app.register().find_published(sid).await.map_err(|e| ctx.err(e))? {
                     similar.push(s);
                 }
             }

@@ -1,6 +1,7 @@
 //! Harvested sources (federation) for people: the central operator adds and removes feeds, harvests
 //! one now and reads each source's health; an organisation's members read the health of their own.
 
+use super::csrf::CsrfForm;
 use super::render::when;
 use super::{Ctx, PageError};
 use algoreg_domain::workflow::Principal;
@@ -10,7 +11,6 @@ use algoreg_store::Source;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
-use axum::Form;
 use maud::{html, Markup};
 
 use super::{form_field as field, problem_text};
@@ -106,8 +106,7 @@ pub async fn list(ctx: Ctx, State(app): State<App>) -> Result<Response, PageErro
     render(&ctx, &app, &p, StatusCode::OK, None, None).await
 }
 
-pub async fn add(ctx: Ctx, State(app): State<App>, Form(form): Form<Vec<(String, String)>>) -> Result<Response, PageError> {
-    ctx.check_csrf(&form)?;
+pub async fn add(ctx: Ctx, State(app): State<App>, CsrfForm(form): CsrfForm) -> Result<Response, PageError> {
     let p = ctx.require()?.clone();
     match app.sources().add(&p, field(&form, "organisation"), field(&form, "url")).await {
         Ok(s) => {
@@ -170,13 +169,7 @@ pub async fn show(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) -> R
     detail(&ctx, &app, &p, parse_source_id(&ctx, &id)?, None).await
 }
 
-pub async fn harvest(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    ctx.check_csrf(&form)?;
+pub async fn harvest(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, _: CsrfForm) -> Result<Response, PageError> {
     let p = ctx.require()?.clone();
     let id = parse_source_id(&ctx, &id)?;
     let Some(h) = app.harvester.clone() else { return Err(ctx.err(ServiceError::Internal("no harvester".into()))) };
@@ -196,13 +189,7 @@ pub async fn harvest(
     detail(&ctx, &app, &p, id, Some(msg)).await
 }
 
-pub async fn remove(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    ctx.check_csrf(&form)?;
+pub async fn remove(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, _: CsrfForm) -> Result<Response, PageError> {
     let p = ctx.require()?.clone();
     let id = parse_source_id(&ctx, &id)?;
     app.sources().remove(&p, id).await.map_err(|e| ctx.err(e))?;

@@ -1,6 +1,7 @@
 //! The editors' workspace: dashboards, the registration form, the record page with the workflow
 //! buttons (shown only where the role and flow allow them), the review diff, history and preview.
 
+use super::csrf::CsrfForm;
 use super::diff::diff_view;
 use super::form::{error_summary, parse, registration_form};
 use super::render::{action_label, record_view, state_label, when};
@@ -8,6 +9,7 @@ use super::{Ctx, PageError};
 use algoreg_domain::org::Role;
 use algoreg_domain::workflow::{self, Action, Principal, VersionState};
 use algoreg_service::register::{parse_id, state_of};
+use algoreg_service::workspace::{Dashboard, EditorView, NewForm};
 use algoreg_service::{App, ServiceError};
 use algoreg_standard::text::broken_links;
 use algoreg_standard::validate::{self, Mode};
@@ -16,7 +18,6 @@ use algoreg_store::{Organisation, RecordMeta, Version};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use maud::{html, Markup};
 use std::collections::{BTreeMap, HashMap};
 
@@ -30,11 +31,16 @@ fn forbidden() -> PageError {
 
 async fn org_for(ctx: &Ctx, app: &App, code: &str) -> Result<(Principal, Organisation), PageError> {
     let p = ctx.require()?.clone();
-    let org = app.orgs().by_code(code).await.map_err(|e| ctx.err(e))?;
-    if !(p.central_operator || p.is_member(org.id)) {
-        return Err(forbidden());
-    }
+    let org = app.workspace().organisation(&p, code).await.map_err(|e| denied(ctx, e))?;
     Ok((p, org))
+}
+
+/// A refusal of the workspace as this site words it; other errors as they are.
+fn denied(ctx: &Ctx, e: ServiceError) -> PageError {
+    match e {
+        ServiceError::Forbidden { .. } => forbidden(),
+        e => ctx.err(e),
+    }
 }
 
 fn roles_text(ctx: &Ctx, p: &Principal, org_id: i64) -> String {
@@ -53,14 +59,12 @@ fn roles_text(ctx: &Ctx, p: &Principal, org_id: i64) -> String {
 /// `/beheer`: the organisations of this user, and for the central operator the publication queue.
 pub async fn start(ctx: Ctx, State(app): State<App>) -> Result<Response, PageError> {
     let p = ctx.require()?.clone();
-    let orgs = app.store.organisations().await.map_err(|e| ctx.err(e.into()))?;
-    let mine: Vec<&Organisation> = orgs.iter().filter(|o| p.central_operator || p.is_member(o.id)).collect();
+    let mine = app.workspace().organisations(&p).await.map_err(|e| ctx.err(e))?;
     let invitations = app.auth().invitations(&p).await.map_err(|e| ctx.err(e))?;
     if mine.len() == 1 && !p.central_operator && invitations.is_empty() {
         return Ok(Redirect::to(&format!("{}/beheer/org/{}", ctx.base(), mine[0].code)).into_response());
     }
-    let queue = if p.central_operator { app.store.list_released().await.map_err(|e| ctx.err(e.into()))? } else { vec![] };
-    let by_id: HashMap<i64, &Organisation> = orgs.iter().map(|o| (o.id, o)).collect();
+    let central = app.workspace().central_queue(&p).await.map_err(|e| ctx.err(e))?;
     let body = html! {
         h1 { (ctx.t("Beheer", "Manage")) }
         @if !invitations.is_empty() {
@@ -82,10 +86,9 @@ pub async fn start(ctx: Ctx, State(app): State<App>) -> Result<Response, PageErr
         p { a href=(format!("{}/account/wachtwoord", ctx.base())) { (ctx.t("Mijn wachtwoord wijzigen", "Change my password")) } }
         @if p.central_operator {
             h2 { (ctx.t("Wacht op publicatie door de centrale beheerder", "Waiting for publication by the central operator")) }
-            @let central: Vec<_> = queue.iter().filter(|(o, _)| by_id.get(o).is_some_and(|o| o.flow == algoreg_domain::PublicationFlow::Central)).collect();
             @if central.is_empty() { p { (ctx.t("Niets te doen.", "Nothing to do.")) } }
             @else {
-                ul { @for (o, item) in central { li { a href=(format!("{}/beheer/algoritme/{}", ctx.base(), item.id)) { (item.name) } " – " (by_id.get(o).map(|o| o.name.as_str()).unwrap_or("")) } } }
+                ul { @for (o, item) in &central { li { a href=(format!("{}/beheer/algoritme/{}", ctx.base(), item.id)) { (item.name) } " – " (o.name) } } }
             }
         }
         p { a href=(format!("{}/beheer/bronnen", ctx.base())) { (ctx.t("Bronnen: feeds van eigen registers die worden opgehaald", "Sources: feeds of own registers that are harvested")) } }
@@ -104,14 +107,11 @@ pub async fn dashboard(
     Path(code): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
-    let (p, org) = org_for(&ctx, &app, &code).await?;
-    let items = app.store.list_workspace(org.id).await.map_err(|e| ctx.err(e.into()))?;
+    let p = ctx.require()?.clone();
+    let Dashboard { org, items, can_publish, open_signals, overdue_signals, overdue_evaluations } =
+        app.workspace().dashboard(&p, &code, chrono::Utc::now()).await.map_err(|e| denied(&ctx, e))?;
     let state_filter = q.get("state").and_then(|s| VersionState::parse(s));
     let text = q.get("q").map(|s| s.trim().to_lowercase()).unwrap_or_default();
-    let can_publish = match org.flow {
-        algoreg_domain::PublicationFlow::FourEyes => p.has(org.id, Role::Approver),
-        algoreg_domain::PublicationFlow::Central => p.central_operator,
-    };
     let waiting: Vec<_> = items.iter().filter(|i| can_publish && i.state == VersionState::Released).collect();
     let shown: Vec<_> = items
         .iter()
@@ -123,29 +123,6 @@ pub async fn dashboard(
         .filter(|i| text.is_empty() || i.name.to_lowercase().contains(&text) || i.id.to_string() == text)
         .collect();
     let required = StandardVersion::CURRENT.fields().iter().filter(|f| f.required && !f.system).count();
-    let open_signals: Vec<algoreg_store::Signal> = if p.is_member(org.id) {
-        app.store
-            .signals_of_org(org.id)
-            .await
-            .map_err(|e| ctx.err(e.into()))?
-            .into_iter()
-            .filter(|s| s.answered_at.is_none() && s.closed_at.is_none())
-            .collect()
-    } else {
-        vec![]
-    };
-    let now = chrono::Utc::now();
-    let overdue_signals = open_signals.iter().filter(|s| s.due_at < now).count();
-    let today = now.date_naive();
-    let overdue_evaluations: Vec<(String, algoreg_standard::AlgorithmId, i64)> = app
-        .store
-        .evaluation_plans(Some(org.id))
-        .await
-        .map_err(|e| ctx.err(e.into()))?
-        .into_iter()
-        .filter_map(|(_, pl)| algoreg_domain::feedback::overdue_days(pl.next_due, today).map(|d| (pl.record, d)))
-        .map(|(id, d)| (items.iter().find(|i| i.id == id).map(|i| i.name.clone()).unwrap_or_else(|| id.to_string()), id, d))
-        .collect();
     let body = html! {
         p.crumbs { a href=(format!("{}/beheer", ctx.base())) { (ctx.t("Beheer", "Manage")) } }
         h1 { (org.name) }
@@ -232,24 +209,11 @@ pub async fn new_form(
     Path(code): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
-    let (_, org) = org_for(&ctx, &app, &code).await?;
-    let templates = app.store.templates().await.map_err(|e| ctx.err(e.into()))?;
-    let records = app.store.list_workspace(org.id).await.map_err(|e| ctx.err(e.into()))?;
-    let mut content = Content::new();
-    let mut started_from = None;
-    if let Some(t) = q.get("template").and_then(|s| s.parse::<i64>().ok()).and_then(|id| templates.iter().find(|t| t.id == id)) {
-        content = t.content.clone();
-        started_from = Some(t.name.clone());
-    } else if let Some(id) = q.get("copy").and_then(|s| AlgorithmId::parse(s).ok()) {
-        let meta = app.store.record(id).await.map_err(|e| ctx.err(e.into()))?;
-        if let Some(meta) = meta.filter(|m| m.org_id == org.id) {
-            if let Some(v) = app.store.version(id, meta.latest_version).await.map_err(|e| ctx.err(e.into()))? {
-                content = carry_over(&v).content;
-                started_from = Some(v.content.name().to_string());
-            }
-        }
-    }
-    content.remove("organization");
+    let (p, org) = org_for(&ctx, &app, &code).await?;
+    let template = q.get("template").and_then(|s| s.parse::<i64>().ok());
+    let copy = q.get("copy").and_then(|s| AlgorithmId::parse(s).ok());
+    let NewForm { templates, records, content, started_from } =
+        app.workspace().new_form(&p, &org, template, copy).await.map_err(|e| denied(&ctx, e))?;
     let intro = html! {
         p.crumbs { a href=(format!("{}/beheer/org/{}", ctx.base(), org.code)) { (org.name) } }
         h1 { (ctx.t("Nieuwe registratie", "New registration")) }
@@ -357,13 +321,7 @@ fn form_error(ctx: &Ctx, title: &str, action: &str, content: &Content, errors: &
     ctx.page_status(StatusCode::UNPROCESSABLE_ENTITY, title, body)
 }
 
-pub async fn create(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(code): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    ctx.check_csrf(&form)?;
+pub async fn create(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, CsrfForm(form): CsrfForm) -> Result<Response, PageError> {
     let (p, org) = org_for(&ctx, &app, &code).await?;
     let content = parse(&form);
     match app.register().create(&p, &org.code, content.clone(), None).await {
@@ -394,27 +352,7 @@ struct Loaded {
 async fn load(ctx: &Ctx, app: &App, id: &str) -> Result<Loaded, PageError> {
     let p = ctx.require()?.clone();
     let id = parse_id("id", id).map_err(|e| ctx.err(e))?;
-    let (meta, versions, history) = match app.register().workspace(&p, id).await {
-        Ok(x) => x,
-        Err(ServiceError::Forbidden { .. }) => return Err(forbidden()),
-        Err(e) => return Err(ctx.err(e)),
-    };
-    let org = app
-        .store
-        .organisation(meta.org_id)
-        .await
-        .map_err(|e| ctx.err(e.into()))?
-        .ok_or_else(|| ctx.err(ServiceError::NotFound("organisation")))?;
-    let mut names = HashMap::new();
-    for h in &history {
-        if let Some(uid) = h.actor.strip_prefix("user:").and_then(|n| n.parse::<i64>().ok()) {
-            if !names.contains_key(&h.actor) {
-                if let Some(u) = app.store.user(uid).await.map_err(|e| ctx.err(e.into()))? {
-                    names.insert(h.actor.clone(), u.name);
-                }
-            }
-        }
-    }
+    let EditorView { org, meta, versions, history, names } = app.workspace().editor_view(&p, id).await.map_err(|e| denied(ctx, e))?;
     Ok(Loaded { p, org, meta, versions, history, names })
 }
 
@@ -548,13 +486,7 @@ pub async fn edit_form(ctx: Ctx, State(app): State<App>, Path(id): Path<String>)
     Ok(ctx.page(&title, body))
 }
 
-pub async fn save(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    ctx.check_csrf(&form)?;
+pub async fn save(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, CsrfForm(form): CsrfForm) -> Result<Response, PageError> {
     let Loaded { p, meta, .. } = load(&ctx, &app, &id).await?;
     let content = parse(&form);
     let expected = form.iter().find(|(k, _)| k == "expected").and_then(|(_, v)| v.parse::<u32>().ok());
@@ -573,13 +505,7 @@ pub async fn save(
     }
 }
 
-pub async fn act(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
-) -> Result<Response, PageError> {
-    ctx.check_csrf(&form)?;
+pub async fn act(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, CsrfForm(form): CsrfForm) -> Result<Response, PageError> {
     let l = load(&ctx, &app, &id).await?;
     let (p, meta) = (&l.p, &l.meta);
     let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());

@@ -1,0 +1,142 @@
+//! The operator at the machine: what the command line does. Whoever runs it can read and change the
+//! data directory anyway, so these functions take no principal; nothing on the network reaches them.
+//! The background work a server runs (search index, harvest schedule, mail and reminders) starts here too.
+
+use crate::error::Result;
+use crate::import::{FileBytes, ImportOptions, ImportReport};
+use crate::App;
+use algoreg_domain::org::{OrgType, PublicationFlow, Role};
+use algoreg_search::SearchIndex;
+use algoreg_store::Organisation;
+use std::sync::Arc;
+
+pub struct Operator<'a> {
+    pub(crate) app: &'a App,
+}
+
+/// What the demo seed made: the accounts' shared password stem and the four-eyes organisation.
+pub struct DemoSeed {
+    pub organisations: usize,
+    pub records: usize,
+    /// Each demo account's password is this stem, a dash and its role (`beheer`, `redacteur`, `goedkeurder`).
+    pub password: String,
+    /// The organisation of the editor and approver accounts.
+    pub four_eyes: Option<Organisation>,
+}
+
+impl Operator<'_> {
+    pub async fn count_published(&self) -> Result<u64> {
+        Ok(self.app.store.count_published().await?)
+    }
+
+    /// The store's own consistency check: the problems found and the number of records.
+    pub async fn check_integrity(&self) -> Result<(Vec<String>, u64)> {
+        Ok(self.app.store.check_integrity().await?)
+    }
+
+    pub async fn organisations(&self) -> Result<Vec<Organisation>> {
+        Ok(self.app.store.organisations().await?)
+    }
+
+    /// Gives an account a role in an organisation at once (the operator needs no consent step: the
+    /// account is made by the same command).
+    pub async fn add_role(&self, user_id: i64, org_id: i64, role: Role) -> Result<()> {
+        Ok(self.app.store.set_membership(user_id, org_id, role).await?)
+    }
+
+    /// Builds the search index again from the published register.
+    pub async fn rebuild_index(&self, index: &SearchIndex) -> Result<usize> {
+        crate::search::rebuild(self.app.store.as_ref(), index).await
+    }
+
+    /// Imports one file (every format `algoreg import` reads).
+    pub async fn import(
+        &self,
+        bytes: impl Into<FileBytes>,
+        opts: &ImportOptions,
+        progress: &(dyn Fn(u64, u64) + Sync),
+    ) -> Result<ImportReport> {
+        crate::import::import_bytes(self.app.store.as_ref(), bytes, opts, progress).await
+    }
+
+    /// Loads templates from a supplier file: (loaded, skipped with reasons).
+    pub async fn import_templates(&self, bytes: &[u8], source: &str) -> Result<(usize, Vec<String>)> {
+        crate::import::import_templates(self.app.store.as_ref(), bytes, source).await
+    }
+
+    /// The register feed, rendered now.
+    pub async fn render_feed(&self) -> Result<crate::federation::feed::Rendered> {
+        crate::federation::feed::render(self.app.store.as_ref()).await
+    }
+
+    pub async fn export_json(&self) -> Result<serde_json::Value> {
+        crate::export::export_json(self.app.store.as_ref()).await
+    }
+
+    pub async fn export_csv(&self, out: &mut dyn std::io::Write) -> Result<()> {
+        crate::export::export_csv(self.app.store.as_ref(), out).await
+    }
+
+    pub async fn export_mapped(&self, m: &algoreg_standard::mappings::Mapping) -> Result<serde_json::Value> {
+        crate::export::export_mapped(self.app.store.as_ref(), m).await
+    }
+
+    /// A harvester over this store.
+    pub fn harvester(&self, config: crate::federation::harvest::HarvestConfig) -> Result<crate::federation::harvest::Harvester> {
+        crate::federation::harvest::Harvester::new(self.app.store.clone(), config)
+    }
+
+    /// Keeps the search index in step with the store: newly published versions are searchable within a
+    /// second. Runs until the process ends.
+    pub fn spawn_index_sync(&self, index: Arc<SearchIndex>) {
+        let store = self.app.store.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = crate::search::sync(store.as_ref(), &index).await {
+                    tracing::error!(error = %e, "search index sync failed");
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            }
+        });
+    }
+
+    /// Sends queued mail, reminders and evaluation notices, and erases personal data past retention,
+    /// every `every`. Runs until the process ends.
+    pub fn spawn_feedback_loop(&self, mailer: Arc<crate::feedback::Mailer>, every: std::time::Duration) {
+        tokio::spawn(crate::feedback::run_background(self.app.store.clone(), self.app.feedback.clone(), mailer, every));
+    }
+
+    /// Fills an empty store with demo organisations, records, templates and three demo accounts (an
+    /// operator, and an editor and an approver of a four-eyes municipality). Nothing when the store has
+    /// data already.
+    pub async fn seed_demo(&self) -> Result<Option<DemoSeed>> {
+        let store = self.app.store.as_ref();
+        if store.count_published().await? > 0 || !store.organisations().await?.is_empty() {
+            return Ok(None);
+        }
+        let orgs = crate::demo::organisations(300);
+        let mut ids = Vec::with_capacity(orgs.len());
+        for o in &orgs {
+            ids.push(store.create_organisation(o).await?.id);
+        }
+        let records = crate::demo::to_import(crate::demo::records(1500, &orgs, 2026), |i| ids[i]);
+        store.import_records(&records).await?;
+        for (name, content) in crate::demo::templates() {
+            store.create_template(&name, "demo", &content).await?;
+        }
+        // A fresh password per demo store: the demo may run where others can reach it.
+        let password = format!("demo-{}", &crate::auth::Auth::temporary_password()[10..22]);
+        let four_eyes =
+            store.organisations().await?.into_iter().find(|o| o.flow == PublicationFlow::FourEyes && o.org_type == OrgType::Gemeente);
+        let auth = self.app.auth();
+        auth.create_user("beheer@demo.algoreg.nl", "Centrale beheerder (demo)", &format!("{password}-beheer"), true).await?;
+        if let Some(org) = &four_eyes {
+            let ed = auth.create_user("redacteur@demo.algoreg.nl", "Redacteur (demo)", &format!("{password}-redacteur"), false).await?;
+            store.set_membership(ed.id, org.id, Role::Editor).await?;
+            let ap =
+                auth.create_user("goedkeurder@demo.algoreg.nl", "Goedkeurder (demo)", &format!("{password}-goedkeurder"), false).await?;
+            store.set_membership(ap.id, org.id, Role::Approver).await?;
+        }
+        Ok(Some(DemoSeed { organisations: orgs.len(), records: records.len(), password, four_eyes }))
+    }
+}

@@ -1,0 +1,1054 @@
+//! The conformance suite of the storage traits. Every backend runs it from its own tests with
+//!
+//! ```ignore
+//! algoreg_store_conformance::suite!(open_fresh_store);
+//! ```
+//!
+//! where `open_fresh_store` is an `async fn() -> algoreg_store_conformance::Fixture` giving an empty
+//! store (and whatever must live as long as it, such as a temporary directory). The macro makes one
+//! test per case, so a failure names the contract that broke. Cases use only the traits: what passes
+//! here holds for every backend, which is what lets the services stay the same on SQLite and PostgreSQL.
+
+use algoreg_domain::org::{OrgType, PublicationFlow, Role};
+use algoreg_domain::workflow::{Action, VersionState};
+use algoreg_standard::{AlgorithmId, Content, StandardVersion};
+use algoreg_store::*;
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use std::sync::Arc;
+
+/// A fresh, empty store, and what must be kept alive with it.
+pub struct Fixture {
+    pub store: Arc<dyn Store>,
+    pub keep: Box<dyn std::any::Any + Send>,
+}
+
+/// Makes one `#[tokio::test]` per case of the suite for a backend (see the crate documentation).
+#[macro_export]
+macro_rules! suite {
+    ($open:path) => {
+        $crate::cases!($open;
+            organisations_round_trip, organisation_code_is_unique, organisation_update_keeps_id, templates_round_trip,
+            users_and_email_are_unique_without_case, memberships_add_and_remove, set_password_ends_sessions,
+            invitations_need_the_invited_user, invitation_renewal_and_expiry, delete_invitation,
+            sessions_expire_and_end, tokens_round_trip_and_revoke, password_reset_is_single_use,
+            record_create_and_read, record_id_is_unique, workflow_publishes_and_supersedes, apply_refuses_a_stale_change,
+            concurrent_writers_one_wins, apply_on_missing_record, retract_unpublishes, listing_and_paging,
+            workspace_and_released_lists, published_many_keeps_order, import_records_all_or_nothing, import_stream_writes_and_reports_existing,
+            import_stream_without_end_keeps_nothing, outbox_counts_public_changes, times_keep_microseconds,
+            integrity_of_a_sound_store, classifications_by_version, compliance_by_version,
+            sources_round_trip, source_url_is_unique, source_attempts_and_harvest_commit,
+            signals_round_trip, signal_update_refuses_a_stale_status, signal_reminders_once, erasure_of_personal_data,
+            incidents_round_trip, evaluations_move_the_plan, mail_queue_and_results,
+            leases_one_holder_at_a_time, concurrent_lease_takers_one_wins, counters_count_per_window
+        );
+    };
+}
+
+/// The expansion of [`suite!`]: one test per named case.
+#[macro_export]
+macro_rules! cases {
+    ($open:path; $($name:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let fixture: $crate::Fixture = $open().await;
+                $crate::$name(fixture.store.clone()).await;
+                drop(fixture);
+            }
+        )*
+    };
+}
+
+type S = Arc<dyn Store>;
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+fn at(secs: i64) -> DateTime<Utc> {
+    Utc.timestamp_opt(1_780_000_000 + secs, 0).single().expect("time")
+}
+
+fn id(n: u64) -> AlgorithmId {
+    let mut x = n.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    AlgorithmId::generate(|| {
+        x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        x
+    })
+}
+
+fn new_org(code: &str, flow: PublicationFlow) -> NewOrganisation {
+    NewOrganisation {
+        code: code.into(),
+        name: format!("Organisatie {code}"),
+        org_type: OrgType::Gemeente,
+        tooi: None,
+        flow,
+        about: None,
+        contact: None,
+    }
+}
+
+async fn org(s: &S, code: &str) -> Organisation {
+    s.create_organisation(&new_org(code, PublicationFlow::FourEyes)).await.expect("create organisation")
+}
+
+async fn user(s: &S, email: &str) -> User {
+    s.create_user(&NewUser {
+        email: email.into(),
+        name: format!("Naam {email}"),
+        password_hash: "hash".into(),
+        central_operator: false,
+        password_temporary_until: None,
+    })
+    .await
+    .expect("create user")
+}
+
+fn content(name: &str) -> Content {
+    let mut c = Content::new();
+    c.set("name", name);
+    c.set("description_short", "Korte beschrijving");
+    c
+}
+
+fn version(name: &str, state: VersionState, when: DateTime<Utc>) -> NewVersion {
+    NewVersion {
+        standard_version: StandardVersion::CURRENT,
+        content: content(name),
+        state,
+        missing: vec![],
+        provenance: None,
+        created_at: when,
+        created_by: "user:1".into(),
+    }
+}
+
+fn history(action: Action, version: u32, when: DateTime<Utc>) -> NewHistory {
+    NewHistory { action, version, actor: "user:1".into(), reason: None, at: when }
+}
+
+/// A record with one draft.
+async fn draft(s: &S, org: &Organisation, n: u64, name: &str) -> AlgorithmId {
+    let rid = id(n);
+    s.create_record(rid, org.id, &version(name, VersionState::Draft, at(0)), &history(Action::Create, 1, at(0)))
+        .await
+        .expect("create record");
+    rid
+}
+
+fn step(rid: AlgorithmId, expected_latest: u32, action: Action, when: DateTime<Utc>) -> Change {
+    Change {
+        record: rid,
+        expected_latest,
+        new_version: None,
+        state_changes: vec![],
+        publishes: None,
+        unpublishes: false,
+        released_by: None,
+        history: history(action, expected_latest, when),
+    }
+}
+
+/// A record with a published first version.
+async fn published(s: &S, org: &Organisation, n: u64, name: &str) -> AlgorithmId {
+    let rid = draft(s, org, n, name).await;
+    let mut c = step(rid, 1, Action::Publish, at(10));
+    c.state_changes = vec![(1, VersionState::Published)];
+    c.publishes = Some(1);
+    s.apply(&c).await.expect("publish");
+    rid
+}
+
+fn is_conflict(e: &StoreError, field: &str) -> bool {
+    matches!(e, StoreError::Conflict(f) if *f == field)
+}
+
+fn mail(to: &str) -> NewMail {
+    NewMail { to: to.into(), subject: "Onderwerp".into(), body: "Tekst".into() }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Organisations
+
+pub async fn organisations_round_trip(s: S) {
+    assert!(s.organisations().await.unwrap().is_empty());
+    let a = org(&s, "b-org").await;
+    let b = org(&s, "a-org").await;
+    assert_eq!(s.organisation(a.id).await.unwrap().as_ref(), Some(&a));
+    assert_eq!(s.organisation_by_code("a-org").await.unwrap().as_ref(), Some(&b));
+    assert!(s.organisation_by_code("none").await.unwrap().is_none());
+    assert!(s.organisation(-1).await.unwrap().is_none());
+    let all = s.organisations().await.unwrap();
+    assert_eq!(all.len(), 2);
+    assert!(all.contains(&a) && all.contains(&b));
+}
+
+pub async fn organisation_code_is_unique(s: S) {
+    org(&s, "dubbel").await;
+    let e = s.create_organisation(&new_org("dubbel", PublicationFlow::Central)).await.unwrap_err();
+    assert!(is_conflict(&e, "code"), "{e:?}");
+    assert_eq!(s.organisations().await.unwrap().len(), 1);
+}
+
+pub async fn organisation_update_keeps_id(s: S) {
+    let mut o = org(&s, "wijzig").await;
+    let rid = published(&s, &o, 1, "Openbaar").await;
+    let before = s.outbox_max().await.unwrap();
+    o.name = "Nieuwe naam".into();
+    o.flow = PublicationFlow::Central;
+    o.contact = Some("info@example.org".into());
+    s.update_organisation(&o).await.unwrap();
+    assert_eq!(s.organisation(o.id).await.unwrap().unwrap(), o);
+    // Its public records are announced again: what the public sees of them includes the organisation.
+    let after = s.outbox_after(before, 10).await.unwrap();
+    assert!(after.iter().any(|(_, r)| *r == rid), "{after:?}");
+}
+
+pub async fn templates_round_trip(s: S) {
+    assert!(s.templates().await.unwrap().is_empty());
+    let t = s.create_template("Sjabloon", "leverancier", &content("Uit sjabloon")).await.unwrap();
+    let all = s.templates().await.unwrap();
+    assert_eq!(all.len(), 1);
+    assert_eq!(all[0].id, t);
+    assert_eq!(all[0].name, "Sjabloon");
+    assert_eq!(all[0].source, "leverancier");
+    assert_eq!(all[0].content.name(), "Uit sjabloon");
+}
+
+// ---------------------------------------------------------------------------------------------
+// People
+
+pub async fn users_and_email_are_unique_without_case(s: S) {
+    let u = user(&s, "Anna@example.org").await;
+    assert_eq!(s.user(u.id).await.unwrap().unwrap().email, "Anna@example.org");
+    assert_eq!(s.user_by_email("anna@EXAMPLE.org").await.unwrap().map(|x| x.id), Some(u.id));
+    assert!(s.user_by_email("niemand@example.org").await.unwrap().is_none());
+    assert!(s.user(-5).await.unwrap().is_none());
+    let e = s
+        .create_user(&NewUser {
+            email: "anna@example.org".into(),
+            name: "Ander".into(),
+            password_hash: "h".into(),
+            central_operator: false,
+            password_temporary_until: None,
+        })
+        .await
+        .unwrap_err();
+    assert!(is_conflict(&e, "email"), "{e:?}");
+}
+
+pub async fn memberships_add_and_remove(s: S) {
+    let o = org(&s, "leden").await;
+    let u = user(&s, "lid@example.org").await;
+    s.set_membership(u.id, o.id, Role::Editor).await.unwrap();
+    s.set_membership(u.id, o.id, Role::Approver).await.unwrap();
+    // Setting the same role twice is no error and no second row.
+    s.set_membership(u.id, o.id, Role::Editor).await.unwrap();
+    let mut roles: Vec<Role> = s.memberships(u.id).await.unwrap().into_iter().map(|m| m.role).collect();
+    roles.sort_by_key(|r| r.code());
+    assert_eq!(roles, vec![Role::Approver, Role::Editor]);
+    assert_eq!(s.members(o.id).await.unwrap().len(), 2);
+    s.remove_membership(u.id, o.id, Some(Role::Editor)).await.unwrap();
+    assert_eq!(s.memberships(u.id).await.unwrap(), vec![Membership { org_id: o.id, role: Role::Approver }]);
+    s.remove_membership(u.id, o.id, None).await.unwrap();
+    assert!(s.memberships(u.id).await.unwrap().is_empty());
+    assert!(s.members(o.id).await.unwrap().is_empty());
+}
+
+pub async fn set_password_ends_sessions(s: S) {
+    let u = user(&s, "sessie@example.org").await;
+    s.create_session("sessie-hash", u.id, at(1000)).await.unwrap();
+    assert!(s.session_user("sessie-hash", at(0)).await.unwrap().is_some());
+    s.set_password(u.id, "nieuw", Some(at(500))).await.unwrap();
+    assert!(s.session_user("sessie-hash", at(0)).await.unwrap().is_none());
+    let again = s.user(u.id).await.unwrap().unwrap();
+    assert_eq!(again.password_hash, "nieuw");
+    assert_eq!(again.password_temporary_until, Some(at(500)));
+}
+
+pub async fn invitations_need_the_invited_user(s: S) {
+    let o = org(&s, "uitnodiger").await;
+    let invited = user(&s, "gast@example.org").await;
+    let other = user(&s, "ander@example.org").await;
+    let i = s.create_invitation(o.id, invited.id, Role::Editor, None, at(100)).await.unwrap();
+    assert_eq!(s.invitations_for_user(invited.id, at(0)).await.unwrap().len(), 1);
+    let of_org = s.invitations_of_org(o.id, at(0)).await.unwrap();
+    assert_eq!(of_org.len(), 1);
+    assert_eq!(
+        (of_org[0].org_code.as_str(), of_org[0].user_email.as_str(), of_org[0].role),
+        ("uitnodiger", "gast@example.org", Role::Editor)
+    );
+    // Someone else cannot accept it, and trying changes nothing.
+    assert!(matches!(s.accept_invitation(i, other.id, at(0)).await, Err(StoreError::NotFound)));
+    assert!(s.memberships(other.id).await.unwrap().is_empty());
+    let accepted = s.accept_invitation(i, invited.id, at(0)).await.unwrap();
+    assert_eq!(accepted.id, i);
+    assert_eq!(s.memberships(invited.id).await.unwrap(), vec![Membership { org_id: o.id, role: Role::Editor }]);
+    // Accepted once: gone.
+    assert!(s.invitations_for_user(invited.id, at(0)).await.unwrap().is_empty());
+    assert!(matches!(s.accept_invitation(i, invited.id, at(0)).await, Err(StoreError::NotFound)));
+}
+
+pub async fn invitation_renewal_and_expiry(s: S) {
+    let o = org(&s, "verloop").await;
+    let u = user(&s, "later@example.org").await;
+    s.create_invitation(o.id, u.id, Role::Approver, None, at(100)).await.unwrap();
+    // The same organisation, user and role: renewed, not doubled.
+    let i = s.create_invitation(o.id, u.id, Role::Approver, None, at(300)).await.unwrap();
+    let open = s.invitations_for_user(u.id, at(200)).await.unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].expires_at, at(300));
+    // Expired: not listed and not accepted.
+    assert!(s.invitations_for_user(u.id, at(301)).await.unwrap().is_empty());
+    assert!(s.invitations_of_org(o.id, at(301)).await.unwrap().is_empty());
+    assert!(matches!(s.accept_invitation(i, u.id, at(301)).await, Err(StoreError::NotFound)));
+    assert!(s.memberships(u.id).await.unwrap().is_empty());
+}
+
+pub async fn delete_invitation(s: S) {
+    let o = org(&s, "intrekken").await;
+    let u = user(&s, "weg@example.org").await;
+    let i = s.create_invitation(o.id, u.id, Role::Editor, None, at(100)).await.unwrap();
+    assert_eq!(s.delete_invitation(i).await.unwrap().id, i);
+    assert!(matches!(s.delete_invitation(i).await, Err(StoreError::NotFound)));
+    assert!(s.invitations_of_org(o.id, at(0)).await.unwrap().is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Access
+
+pub async fn sessions_expire_and_end(s: S) {
+    let u = user(&s, "in@example.org").await;
+    s.create_session("a", u.id, at(100)).await.unwrap();
+    assert_eq!(s.session_user("a", at(99)).await.unwrap().map(|x| x.id), Some(u.id));
+    assert!(s.session_user("a", at(101)).await.unwrap().is_none());
+    assert!(s.session_user("onbekend", at(0)).await.unwrap().is_none());
+    s.create_session("b", u.id, at(100)).await.unwrap();
+    s.delete_session("b").await.unwrap();
+    assert!(s.session_user("b", at(0)).await.unwrap().is_none());
+    // Ending a session that does not exist is no error.
+    s.delete_session("b").await.unwrap();
+}
+
+pub async fn tokens_round_trip_and_revoke(s: S) {
+    let o = org(&s, "tokens").await;
+    let other = org(&s, "ander").await;
+    let t = s
+        .create_token(&NewToken { org_id: o.id, role: Role::Editor, name: "koppeling".into(), hash: "th".into(), created_by: None })
+        .await
+        .unwrap();
+    assert_eq!((t.org_id, t.role, t.name.as_str(), t.revoked), (o.id, Role::Editor, "koppeling", false));
+    assert_eq!(s.token_by_hash("th").await.unwrap(), Some(t.clone()));
+    assert_eq!(s.tokens(o.id).await.unwrap(), vec![t.clone()]);
+    assert!(s.tokens(other.id).await.unwrap().is_empty());
+    // Another organisation cannot revoke it.
+    let _ = s.revoke_token(other.id, t.id).await;
+    assert!(!s.token_by_hash("th").await.unwrap().unwrap().revoked);
+    s.revoke_token(o.id, t.id).await.unwrap();
+    assert!(s.token_by_hash("th").await.unwrap().is_none_or(|t| t.revoked));
+}
+
+pub async fn password_reset_is_single_use(s: S) {
+    let u = user(&s, "vergeten@example.org").await;
+    s.create_session("oud", u.id, at(1000)).await.unwrap();
+    s.create_password_reset("link", u.id, at(100), &[mail("vergeten@example.org")]).await.unwrap();
+    // The mail was queued with it.
+    assert_eq!(s.unsent_mail(10, 5).await.unwrap().len(), 1);
+    assert_eq!(s.password_reset_user("link", at(0)).await.unwrap().map(|x| x.id), Some(u.id));
+    assert!(s.password_reset_user("link", at(101)).await.unwrap().is_none());
+    assert!(matches!(s.use_password_reset("link", "nieuw", at(101)).await, Err(StoreError::NotFound)));
+    let changed = s.use_password_reset("link", "nieuw", at(1)).await.unwrap();
+    assert_eq!(changed.id, u.id);
+    assert_eq!(s.user(u.id).await.unwrap().unwrap().password_hash, "nieuw");
+    assert!(s.session_user("oud", at(2)).await.unwrap().is_none(), "a reset ends every session");
+    assert!(matches!(s.use_password_reset("link", "nogmaals", at(2)).await, Err(StoreError::NotFound)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Records
+
+pub async fn record_create_and_read(s: S) {
+    let o = org(&s, "records").await;
+    let rid = draft(&s, &o, 1, "Eerste").await;
+    let meta = s.record(rid).await.unwrap().unwrap();
+    assert_eq!(
+        (meta.id, meta.org_id, meta.latest_version, meta.latest_state, meta.published_version),
+        (rid, o.id, 1, VersionState::Draft, None)
+    );
+    let v = s.version(rid, 1).await.unwrap().unwrap();
+    assert_eq!((v.number, v.state, v.content.name()), (1, VersionState::Draft, "Eerste"));
+    assert!(s.version(rid, 2).await.unwrap().is_none());
+    assert_eq!(s.versions(rid).await.unwrap().len(), 1);
+    let h = s.history(rid).await.unwrap();
+    assert_eq!(h.len(), 1);
+    assert_eq!(h[0].action, Action::Create);
+    assert!(s.published(rid).await.unwrap().is_none());
+    assert!(s.published_history(rid).await.unwrap().is_empty());
+    assert!(s.record(id(999)).await.unwrap().is_none());
+    assert_eq!(s.records(&[rid, id(999)]).await.unwrap().len(), 1);
+}
+
+pub async fn record_id_is_unique(s: S) {
+    let o = org(&s, "uniek").await;
+    let rid = draft(&s, &o, 1, "Eerste").await;
+    let e =
+        s.create_record(rid, o.id, &version("Tweede", VersionState::Draft, at(1)), &history(Action::Create, 1, at(1))).await.unwrap_err();
+    assert!(is_conflict(&e, "id"), "{e:?}");
+    assert_eq!(s.versions(rid).await.unwrap().len(), 1);
+    assert_eq!(s.history(rid).await.unwrap().len(), 1, "nothing of the refused record is written");
+}
+
+pub async fn workflow_publishes_and_supersedes(s: S) {
+    let o = org(&s, "stroom").await;
+    let rid = draft(&s, &o, 1, "Versie 1").await;
+    let mut release = step(rid, 1, Action::Release, at(5));
+    release.state_changes = vec![(1, VersionState::Released)];
+    release.released_by = Some("user:7".into());
+    s.apply(&release).await.unwrap();
+    let meta = s.record(rid).await.unwrap().unwrap();
+    assert_eq!((meta.latest_state, meta.released_by.as_deref()), (VersionState::Released, Some("user:7")));
+    let mut publish = step(rid, 1, Action::Publish, at(10));
+    publish.state_changes = vec![(1, VersionState::Published)];
+    publish.publishes = Some(1);
+    s.apply(&publish).await.unwrap();
+    let p = s.published(rid).await.unwrap().unwrap();
+    assert_eq!((p.number, p.org_code.as_str(), p.published_at, p.first_published_at, p.current), (1, "stroom", at(10), at(10), true));
+    // A new draft leaves the public version alone.
+    let mut save = step(rid, 1, Action::Save, at(20));
+    save.new_version = Some(version("Versie 2", VersionState::Draft, at(20)));
+    save.history.version = 2;
+    s.apply(&save).await.unwrap();
+    assert_eq!(s.published(rid).await.unwrap().unwrap().number, 1);
+    assert_eq!(s.record(rid).await.unwrap().unwrap().latest_version, 2);
+    // Publishing it supersedes the first.
+    let mut publish2 = step(rid, 2, Action::Publish, at(30));
+    publish2.state_changes = vec![(1, VersionState::Superseded), (2, VersionState::Published)];
+    publish2.publishes = Some(2);
+    s.apply(&publish2).await.unwrap();
+    let p = s.published(rid).await.unwrap().unwrap();
+    assert_eq!((p.number, p.content.name(), p.published_at, p.first_published_at), (2, "Versie 2", at(30), at(10)));
+    let h = s.published_history(rid).await.unwrap();
+    assert_eq!(h.iter().map(|v| (v.number, v.current)).collect::<Vec<_>>(), vec![(1, false), (2, true)]);
+    assert_eq!(s.version(rid, 1).await.unwrap().unwrap().state, VersionState::Superseded);
+    let actions: Vec<Action> = s.history(rid).await.unwrap().into_iter().map(|h| h.action).collect();
+    assert_eq!(actions, vec![Action::Create, Action::Release, Action::Publish, Action::Save, Action::Publish]);
+}
+
+pub async fn apply_refuses_a_stale_change(s: S) {
+    let o = org(&s, "oud").await;
+    let rid = draft(&s, &o, 1, "Versie 1").await;
+    let mut save = step(rid, 1, Action::Save, at(1));
+    save.new_version = Some(version("Versie 2", VersionState::Draft, at(1)));
+    s.apply(&save).await.unwrap();
+    // The same change again: written against version 1, which is no longer the latest.
+    assert!(matches!(s.apply(&save).await, Err(StoreError::Stale)));
+    assert_eq!(s.versions(rid).await.unwrap().len(), 2);
+    assert_eq!(s.history(rid).await.unwrap().len(), 2, "a refused change writes no history");
+}
+
+pub async fn concurrent_writers_one_wins(s: S) {
+    let o = org(&s, "tegelijk").await;
+    let rid = draft(&s, &o, 1, "Versie 1").await;
+    let mut tasks = vec![];
+    for i in 0..8 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut save = step(rid, 1, Action::Save, at(i));
+            save.new_version = Some(version(&format!("Schrijver {i}"), VersionState::Draft, at(i)));
+            s.apply(&save).await
+        }));
+    }
+    let mut won = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(()) => won += 1,
+            Err(StoreError::Stale) => {}
+            Err(e) => panic!("a concurrent writer must win or be told it is stale, not: {e:?}"),
+        }
+    }
+    assert_eq!(won, 1);
+    assert_eq!(s.versions(rid).await.unwrap().len(), 2);
+    assert_eq!(s.history(rid).await.unwrap().len(), 2);
+    // Writers on different records do not get in each other's way.
+    let mut tasks = vec![];
+    for i in 0..8u64 {
+        let (s, o) = (s.clone(), o.clone());
+        tasks.push(tokio::spawn(async move { draft(&s, &o, 100 + i, &format!("Record {i}")).await }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(s.list_workspace(o.id).await.unwrap().len(), 9);
+}
+
+pub async fn apply_on_missing_record(s: S) {
+    assert!(matches!(s.apply(&step(id(5), 1, Action::Release, at(0))).await, Err(StoreError::NotFound)));
+}
+
+pub async fn retract_unpublishes(s: S) {
+    let o = org(&s, "terug").await;
+    let rid = published(&s, &o, 1, "Openbaar").await;
+    assert_eq!(s.count_published().await.unwrap(), 1);
+    let mut retract = step(rid, 1, Action::Retract, at(20));
+    retract.state_changes = vec![(1, VersionState::Draft)];
+    retract.unpublishes = true;
+    s.apply(&retract).await.unwrap();
+    assert!(s.published(rid).await.unwrap().is_none());
+    assert_eq!(s.count_published().await.unwrap(), 0);
+    assert!(s.record(rid).await.unwrap().unwrap().published_version.is_none());
+}
+
+pub async fn listing_and_paging(s: S) {
+    let a = org(&s, "lijst-a").await;
+    let b = org(&s, "lijst-b").await;
+    let mut ids = vec![];
+    for n in 0..7u64 {
+        ids.push(published(&s, if n % 2 == 0 { &a } else { &b }, n, &format!("Record {n}")).await);
+    }
+    draft(&s, &a, 50, "Niet openbaar").await;
+    ids.sort();
+    let all = s.list_published(&ListQuery { offset: 0, limit: 100, org_code: None }).await.unwrap();
+    assert_eq!(all.total, 7);
+    assert_eq!(all.items.iter().map(|v| v.record).collect::<Vec<_>>(), ids, "ordered by ID");
+    let page = s.list_published(&ListQuery { offset: 3, limit: 2, org_code: None }).await.unwrap();
+    assert_eq!((page.total, page.items.iter().map(|v| v.record).collect::<Vec<_>>()), (7, ids[3..5].to_vec()));
+    let of_b = s.list_published(&ListQuery { offset: 0, limit: 100, org_code: Some("lijst-b".into()) }).await.unwrap();
+    assert_eq!(of_b.total, 3);
+    assert!(of_b.items.iter().all(|v| v.org_code == "lijst-b"));
+    let beyond = s.list_published(&ListQuery { offset: 100, limit: 10, org_code: None }).await.unwrap();
+    assert_eq!((beyond.total, beyond.items.len()), (7, 0));
+    let recent = s.recent_published(3, None).await.unwrap();
+    assert_eq!(recent.len(), 3);
+    assert!(recent.windows(2).all(|w| w[0].published_at >= w[1].published_at), "newest first");
+    assert!(s.recent_published(10, Some("lijst-a")).await.unwrap().iter().all(|v| v.org_code == "lijst-a"));
+    assert_eq!(s.export_published().await.unwrap().len(), 7);
+}
+
+pub async fn workspace_and_released_lists(s: S) {
+    let o = org(&s, "werk").await;
+    let rid = draft(&s, &o, 1, "Klaar voor publicatie").await;
+    draft(&s, &o, 2, "Concept").await;
+    let mut release = step(rid, 1, Action::Release, at(5));
+    release.state_changes = vec![(1, VersionState::Released)];
+    s.apply(&release).await.unwrap();
+    let items = s.list_workspace(o.id).await.unwrap();
+    assert_eq!(items.len(), 2);
+    let it = items.iter().find(|i| i.id == rid).unwrap();
+    assert_eq!((it.name.as_str(), it.number, it.state, it.published_version), ("Klaar voor publicatie", 1, VersionState::Released, None));
+    let released = s.list_released().await.unwrap();
+    assert_eq!(released.iter().map(|(o, i)| (*o, i.id)).collect::<Vec<_>>(), vec![(o.id, rid)]);
+}
+
+pub async fn published_many_keeps_order(s: S) {
+    let o = org(&s, "volgorde").await;
+    let a = published(&s, &o, 1, "A").await;
+    let b = published(&s, &o, 2, "B").await;
+    let hidden = draft(&s, &o, 3, "C").await;
+    let got: Vec<AlgorithmId> = s.published_many(&[b, hidden, a, id(77)]).await.unwrap().into_iter().map(|v| v.record).collect();
+    assert_eq!(got, vec![b, a]);
+    assert!(s.published_many(&[]).await.unwrap().is_empty());
+}
+
+fn import_record(o: &Organisation, n: u64, published: bool) -> ImportRecord {
+    ImportRecord {
+        id: id(n),
+        org_id: o.id,
+        versions: vec![version(
+            &format!("Import {n}"),
+            if published { VersionState::Published } else { VersionState::Draft },
+            at(n as i64),
+        )],
+        published,
+    }
+}
+
+pub async fn import_records_all_or_nothing(s: S) {
+    let o = org(&s, "import").await;
+    s.import_records(&[import_record(&o, 1, true), import_record(&o, 2, false)]).await.unwrap();
+    assert_eq!(s.count_published().await.unwrap(), 1);
+    assert_eq!(s.list_workspace(o.id).await.unwrap().len(), 2);
+    // A batch with one record that exists already: nothing of it is written.
+    let e = s.import_records(&[import_record(&o, 3, true), import_record(&o, 1, true)]).await;
+    assert!(e.is_err());
+    assert!(s.record(id(3)).await.unwrap().is_none(), "all or nothing");
+    assert_eq!(s.count_published().await.unwrap(), 1);
+}
+
+fn stream_record(org: &str, n: u64) -> StreamRecord {
+    StreamRecord {
+        id: id(n),
+        org: org.into(),
+        versions: vec![StreamVersion {
+            standard_version: StandardVersion::CURRENT,
+            content: serde_json::json!({"name": format!("Stroom {n}")}).to_string(),
+            missing: vec![],
+            provenance: None,
+            created_at: at(n as i64),
+            created_by: "import:test".into(),
+        }],
+        published: true,
+    }
+}
+
+pub async fn import_stream_writes_and_reports_existing(s: S) {
+    let o = org(&s, "bestaand").await;
+    let existing = published(&s, &o, 1, "Er al").await;
+    let (send, receive) = tokio::sync::mpsc::channel(2);
+    let writer = {
+        let s = s.clone();
+        tokio::spawn(async move { s.import_stream(3, receive).await })
+    };
+    send.send(ImportMsg::Batch {
+        organisations: vec![new_org("nieuw-uit-stroom", PublicationFlow::Central)],
+        records: vec![stream_record("nieuw-uit-stroom", 2)],
+    })
+    .await
+    .unwrap();
+    send.send(ImportMsg::Batch { organisations: vec![], records: vec![stream_record("bestaand", 1), stream_record("bestaand", 3)] })
+        .await
+        .unwrap();
+    send.send(ImportMsg::End).await.unwrap();
+    let outcome = writer.await.unwrap().unwrap();
+    assert_eq!(outcome.inserted, 2);
+    assert_eq!(outcome.existing.iter().map(|(m, _)| m.id).collect::<Vec<_>>(), vec![existing]);
+    let made = s.organisation_by_code("nieuw-uit-stroom").await.unwrap().expect("the stream's organisation");
+    assert_eq!(s.published(id(2)).await.unwrap().unwrap().org_code, made.code);
+    assert_eq!(s.published(existing).await.unwrap().unwrap().content.name(), "Er al", "an existing record is not overwritten");
+    assert_eq!(s.count_published().await.unwrap(), 3);
+}
+
+pub async fn import_stream_without_end_keeps_nothing(s: S) {
+    let (send, receive) = tokio::sync::mpsc::channel(2);
+    let writer = {
+        let s = s.clone();
+        tokio::spawn(async move { s.import_stream(1, receive).await })
+    };
+    send.send(ImportMsg::Batch {
+        organisations: vec![new_org("afgebroken", PublicationFlow::Central)],
+        records: vec![stream_record("afgebroken", 1)],
+    })
+    .await
+    .unwrap();
+    drop(send);
+    assert!(writer.await.unwrap().is_err(), "a stream that stops without End fails");
+    assert!(s.organisation_by_code("afgebroken").await.unwrap().is_none());
+    assert!(s.record(id(1)).await.unwrap().is_none());
+}
+
+pub async fn outbox_counts_public_changes(s: S) {
+    assert_eq!(s.outbox_max().await.unwrap(), 0);
+    assert!(s.last_public_change().await.unwrap().is_none());
+    let o = org(&s, "uitgaand").await;
+    let d = draft(&s, &o, 1, "Concept").await;
+    assert_eq!(s.outbox_max().await.unwrap(), 0, "a draft is no public change");
+    let p = published(&s, &o, 2, "Openbaar").await;
+    let first = s.outbox_max().await.unwrap();
+    assert!(first > 0);
+    assert_eq!(s.outbox_after(0, 10).await.unwrap().iter().map(|(_, r)| *r).collect::<Vec<_>>(), vec![p]);
+    assert!(s.outbox_after(first, 10).await.unwrap().is_empty());
+    assert!(s.last_public_change().await.unwrap().is_some());
+    let mut publish = step(d, 1, Action::Publish, at(50));
+    publish.state_changes = vec![(1, VersionState::Published)];
+    publish.publishes = Some(1);
+    s.apply(&publish).await.unwrap();
+    assert_eq!(s.outbox_after(first, 10).await.unwrap().iter().map(|(_, r)| *r).collect::<Vec<_>>(), vec![d]);
+}
+
+pub async fn times_keep_microseconds(s: S) {
+    let o = org(&s, "tijd").await;
+    let exact = Utc.timestamp_opt(1_780_000_000, 123_456_000).single().unwrap();
+    let rid = id(1);
+    s.create_record(rid, o.id, &version("Tijd", VersionState::Draft, exact), &history(Action::Create, 1, exact)).await.unwrap();
+    assert_eq!(s.version(rid, 1).await.unwrap().unwrap().created_at, exact);
+    assert_eq!(s.history(rid).await.unwrap()[0].at, exact);
+    let u = user(&s, "tijd@example.org").await;
+    s.create_session("t", u.id, exact).await.unwrap();
+    // Live one microsecond before, gone at the instant itself.
+    assert!(s.session_user("t", exact - Duration::microseconds(1)).await.unwrap().is_some());
+    assert!(s.session_user("t", exact).await.unwrap().is_none());
+}
+
+pub async fn integrity_of_a_sound_store(s: S) {
+    let o = org(&s, "gezond").await;
+    published(&s, &o, 1, "A").await;
+    draft(&s, &o, 2, "B").await;
+    let (problems, records) = s.check_integrity().await.unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(records, 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// AI Act
+
+fn classification(rid: AlgorithmId, version: u32, conclusion: &str, when: DateTime<Utc>) -> Classification {
+    Classification {
+        record: rid,
+        version,
+        tree: "beslisboom".into(),
+        tree_version: "1".into(),
+        answers: vec![("q1".into(), 0)],
+        labels: vec!["hoog-risico".into()],
+        conclusion_id: conclusion.into(),
+        conclusion: format!("Conclusie {conclusion}"),
+        obligation: "Verplichtingen".into(),
+        created_at: when,
+        created_by: "user:1".into(),
+    }
+}
+
+pub async fn classifications_by_version(s: S) {
+    let o = org(&s, "ai").await;
+    let rid = draft(&s, &o, 1, "AI").await;
+    let before = s.aiact_state().await.unwrap();
+    assert!(s.classification(rid, None).await.unwrap().is_none());
+    let c1 = classification(rid, 1, "c1", at(1));
+    s.save_classification(&c1).await.unwrap();
+    assert_ne!(s.aiact_state().await.unwrap(), before);
+    let c2 = classification(rid, 2, "c2", at(2));
+    s.save_classification(&c2).await.unwrap();
+    assert_eq!(s.classification(rid, None).await.unwrap(), Some(c2));
+    assert_eq!(s.classification(rid, Some(1)).await.unwrap(), Some(c1));
+    assert_eq!(s.classified_records().await.unwrap(), vec![rid]);
+}
+
+pub async fn compliance_by_version(s: S) {
+    let o = org(&s, "naleving").await;
+    let rid = draft(&s, &o, 1, "AI").await;
+    let entry = |status: &str, when| ComplianceEntry {
+        urn: "urn:eis:1".into(),
+        status: status.into(),
+        reason: None,
+        evidence: vec!["https://example.org/rapport".into()],
+        updated_at: when,
+        updated_by: "user:1".into(),
+    };
+    let before = s.aiact_state().await.unwrap();
+    s.set_compliance(rid, 1, &entry("in_progress", at(1))).await.unwrap();
+    assert_ne!(s.aiact_state().await.unwrap(), before);
+    s.set_compliance(rid, 2, &entry("done", at(2))).await.unwrap();
+    assert_eq!(s.compliance(rid, None).await.unwrap(), vec![entry("done", at(2))]);
+    assert_eq!(s.compliance(rid, Some(1)).await.unwrap(), vec![entry("in_progress", at(1))]);
+    assert!(s.compliance(rid, Some(0)).await.unwrap().is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Federation
+
+pub async fn sources_round_trip(s: S) {
+    let o = org(&s, "bron").await;
+    let src = s.create_source(o.id, "https://register.example.org/feed.json", at(0)).await.unwrap();
+    assert_eq!((src.org_id, src.org_code.as_str(), src.failures, src.records), (o.id, "bron", 0, 0));
+    assert_eq!(s.source(src.id).await.unwrap(), Some(src.clone()));
+    assert_eq!(s.sources().await.unwrap(), vec![src.clone()]);
+    s.delete_source(src.id).await.unwrap();
+    assert!(s.source(src.id).await.unwrap().is_none());
+    assert!(s.sources().await.unwrap().is_empty());
+}
+
+pub async fn source_url_is_unique(s: S) {
+    let o = org(&s, "bron-uniek").await;
+    s.create_source(o.id, "https://register.example.org/feed.json", at(0)).await.unwrap();
+    let e = s.create_source(o.id, "https://register.example.org/feed.json", at(1)).await.unwrap_err();
+    assert!(is_conflict(&e, "url"), "{e:?}");
+}
+
+pub async fn source_attempts_and_harvest_commit(s: S) {
+    let o = org(&s, "oogst").await;
+    let src = s.create_source(o.id, "https://oogst.example.org/feed.json", at(0)).await.unwrap();
+    s.source_attempt(&SourceAttempt { source_id: src.id, at: at(1), error: Some("kapot / broken".into()), next_due_at: at(100) })
+        .await
+        .unwrap();
+    let after = s.source(src.id).await.unwrap().unwrap();
+    assert_eq!((after.failures, after.last_outcome.as_deref(), after.next_due_at), (1, Some("failed"), Some(at(100))));
+    let commit = HarvestCommit {
+        source_id: src.id,
+        outcome: "changed".into(),
+        at: at(200),
+        etag: Some("\"v1\"".into()),
+        last_modified: None,
+        next_due_at: at(300),
+        records: 1,
+        rejected: vec![],
+        fresh: vec![import_record(&o, 1, true)],
+        changes: vec![],
+        tracked: vec![SourceRecord { record: id(1), hash: "abc".into(), missing: 0 }],
+    };
+    s.commit_harvest(&commit).await.unwrap();
+    let after = s.source(src.id).await.unwrap().unwrap();
+    assert_eq!(
+        (after.failures, after.last_outcome.as_deref(), after.etag.as_deref(), after.records),
+        (0, Some("changed"), Some("\"v1\""), 1)
+    );
+    assert_eq!(after.last_error, None, "a success clears the error");
+    assert_eq!(s.source_records(src.id).await.unwrap(), commit.tracked);
+    assert!(s.published(id(1)).await.unwrap().is_some());
+    // A commit that cannot be written entirely writes nothing: the same fresh record again.
+    let again = HarvestCommit { fresh: vec![import_record(&o, 2, true), import_record(&o, 1, true)], at: at(400), ..commit.clone() };
+    assert!(s.commit_harvest(&again).await.is_err());
+    assert!(s.record(id(2)).await.unwrap().is_none());
+    assert_eq!(s.source(src.id).await.unwrap().unwrap().last_success_at, Some(at(200)));
+    // Removing the source keeps its records.
+    s.delete_source(src.id).await.unwrap();
+    assert!(s.source_records(src.id).await.unwrap().is_empty());
+    assert!(s.published(id(1)).await.unwrap().is_some());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Signals
+
+fn new_signal(rid: AlgorithmId, o: &Organisation, code: &str, when: DateTime<Utc>) -> NewSignal {
+    NewSignal {
+        code_hash: code.into(),
+        record: rid,
+        org_id: o.id,
+        kind: "question".into(),
+        text: "Hoe werkt dit?".into(),
+        email: Some("burger@example.org".into()),
+        created_at: when,
+        due_at: when + Duration::days(42),
+    }
+}
+
+pub async fn signals_round_trip(s: S) {
+    let o = org(&s, "signalen").await;
+    let rid = published(&s, &o, 1, "Openbaar").await;
+    let sid = s.create_signal(&new_signal(rid, &o, "code-1", at(0)), &[mail("burger@example.org")]).await.unwrap();
+    assert_eq!(s.unsent_mail(10, 5).await.unwrap().len(), 1, "the confirmation is queued with the signal");
+    let sig = s.signal(sid).await.unwrap().unwrap();
+    assert_eq!((sig.record, sig.org_id, sig.status.as_str(), sig.text.as_deref()), (rid, o.id, "new", Some("Hoe werkt dit?")));
+    assert_eq!(s.signal_by_code("code-1").await.unwrap().map(|x| x.id), Some(sid));
+    assert!(s.signal_by_code("anders").await.unwrap().is_none());
+    assert_eq!(s.signals_of_org(o.id).await.unwrap().len(), 1);
+    assert!(s.public_signals_of_record(rid, 10).await.unwrap().is_empty());
+    let mut answered = sig.clone();
+    answered.status = "answered".into();
+    answered.answer = Some("Zo werkt het.".into());
+    answered.answer_public = true;
+    answered.answered_at = Some(at(5));
+    answered.answered_by = Some("user:1".into());
+    s.update_signal(&answered, "new", &[]).await.unwrap();
+    assert_eq!(s.signal(sid).await.unwrap().unwrap(), answered);
+    assert_eq!(s.public_signals_of_record(rid, 10).await.unwrap().len(), 1);
+    assert_eq!(s.public_answers(10).await.unwrap().len(), 1);
+    let times = s.signal_times(o.id, 10).await.unwrap();
+    assert_eq!(times, vec![(at(0), at(0) + Duration::days(42), Some(at(5)))]);
+}
+
+pub async fn signal_update_refuses_a_stale_status(s: S) {
+    let o = org(&s, "signaal-oud").await;
+    let rid = published(&s, &o, 1, "Openbaar").await;
+    let sid = s.create_signal(&new_signal(rid, &o, "c", at(0)), &[]).await.unwrap();
+    let mut sig = s.signal(sid).await.unwrap().unwrap();
+    sig.status = "closed".into();
+    sig.closed_at = Some(at(1));
+    assert!(matches!(s.update_signal(&sig, "assigned", &[mail("x@example.org")]).await, Err(StoreError::Stale)));
+    assert!(s.unsent_mail(10, 5).await.unwrap().is_empty(), "a refused update queues no mail");
+    assert_eq!(s.signal(sid).await.unwrap().unwrap().status, "new");
+}
+
+pub async fn signal_reminders_once(s: S) {
+    let o = org(&s, "herinnering").await;
+    let rid = published(&s, &o, 1, "Openbaar").await;
+    let sid = s.create_signal(&new_signal(rid, &o, "r", at(0)), &[]).await.unwrap();
+    let due = at(0) + Duration::days(42);
+    assert!(s.signals_to_remind(due - Duration::days(1)).await.unwrap().is_empty());
+    assert_eq!(s.signals_to_remind(due + Duration::days(1)).await.unwrap().iter().map(|x| x.id).collect::<Vec<_>>(), vec![sid]);
+    assert!(s.mark_signal_reminded(sid, at(100), &[mail("lid@example.org")]).await.unwrap());
+    assert!(!s.mark_signal_reminded(sid, at(101), &[mail("lid@example.org")]).await.unwrap(), "once");
+    assert_eq!(s.unsent_mail(10, 5).await.unwrap().len(), 1);
+    assert!(s.signals_to_remind(due + Duration::days(1)).await.unwrap().is_empty());
+}
+
+/// The erasure contract: after the retention period, a closed signal keeps no e-mail address, and no
+/// text or answer unless it was answered in public; open signals keep everything; sent mail goes.
+pub async fn erasure_of_personal_data(s: S) {
+    let o = org(&s, "wissen").await;
+    let rid = published(&s, &o, 1, "Openbaar").await;
+    let close = |sig: &mut Signal, public: bool, when| {
+        sig.status = "closed".into();
+        sig.answer = Some("Antwoord".into());
+        sig.answer_public = public;
+        sig.answered_at = Some(when);
+        sig.closed_at = Some(when);
+    };
+    let private = s.create_signal(&new_signal(rid, &o, "p", at(0)), &[]).await.unwrap();
+    let public = s.create_signal(&new_signal(rid, &o, "q", at(0)), &[]).await.unwrap();
+    let open = s.create_signal(&new_signal(rid, &o, "o", at(0)), &[]).await.unwrap();
+    let late = s.create_signal(&new_signal(rid, &o, "l", at(0)), &[]).await.unwrap();
+    for (sid, public, when) in [(private, false, at(10)), (public, true, at(10)), (late, false, at(1000))] {
+        let mut sig = s.signal(sid).await.unwrap().unwrap();
+        close(&mut sig, public, when);
+        s.update_signal(&sig, "new", &[]).await.unwrap();
+    }
+    s.queue_mail(&[mail("burger@example.org")]).await.unwrap();
+    let sent = s.unsent_mail(10, 5).await.unwrap()[0].id;
+    s.mail_result(sent, None, at(5)).await.unwrap();
+    let erased = s.erase_signals(at(500), at(600)).await.unwrap();
+    assert_eq!(erased, 2);
+    let p = s.signal(private).await.unwrap().unwrap();
+    assert_eq!((p.email.as_deref(), p.text.as_deref(), p.answer.as_deref(), p.erased_at), (None, None, None, Some(at(600))));
+    let q = s.signal(public).await.unwrap().unwrap();
+    assert_eq!((q.email.as_deref(), q.text.as_deref(), q.answer.as_deref()), (None, Some("Hoe werkt dit?"), Some("Antwoord")));
+    for kept in [open, late] {
+        let k = s.signal(kept).await.unwrap().unwrap();
+        assert_eq!((k.email.as_deref(), k.erased_at), (Some("burger@example.org"), None), "only closed signals past retention are erased");
+    }
+    // Erasing again erases nothing more.
+    assert_eq!(s.erase_signals(at(500), at(700)).await.unwrap(), 0);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Incidents and evaluations
+
+pub async fn incidents_round_trip(s: S) {
+    let deployer = org(&s, "gebruiker").await;
+    let provider = org(&s, "leverancier").await;
+    let other = org(&s, "buiten").await;
+    let rid = published(&s, &deployer, 1, "Gebruikt").await;
+    let iid = s
+        .create_incident(
+            &NewIncident {
+                record: rid,
+                deployer_org_id: deployer.id,
+                provider_name: provider.name.clone(),
+                provider_org_id: Some(provider.id),
+                provider_email: Some("meld@leverancier.example.org".into()),
+                ack_hash: Some("ack".into()),
+                class: "serious".into(),
+                title: "Fout".into(),
+                what_happened: "Er ging iets mis.".into(),
+                noticed_at: at(0),
+                people_affected: Some(3),
+                public: false,
+                public_summary: None,
+                deadline_at: Some(at(0) + Duration::days(15)),
+                created_at: at(1),
+                created_by: "user:1".into(),
+            },
+            &[mail("meld@leverancier.example.org")],
+        )
+        .await
+        .unwrap();
+    let i = s.incident(iid).await.unwrap().unwrap();
+    assert_eq!((i.record, i.provider_org_id, i.status.as_str()), (rid, Some(provider.id), "open"));
+    assert_eq!(s.incident_by_ack("ack").await.unwrap().map(|x| x.id), Some(iid));
+    assert!(s.incident_by_ack("anders").await.unwrap().is_none());
+    assert_eq!(s.incidents_of_org(deployer.id).await.unwrap().len(), 1);
+    assert_eq!(s.incidents_of_org(provider.id).await.unwrap().len(), 1, "the provider sees it too");
+    assert!(s.incidents_of_org(other.id).await.unwrap().is_empty());
+    assert_eq!(s.incidents_of_record(rid).await.unwrap().len(), 1);
+    let e = IncidentEvent { at: at(5), actor: "provider".into(), kind: "acknowledged".into(), text: None };
+    s.add_incident_event(iid, &e, Some("acknowledged"), &[]).await.unwrap();
+    assert_eq!(s.incident(iid).await.unwrap().unwrap().status, "acknowledged");
+    assert_eq!(s.incident_events(iid).await.unwrap().last(), Some(&e));
+    assert_eq!(s.unsent_mail(10, 5).await.unwrap().len(), 1);
+}
+
+pub async fn evaluations_move_the_plan(s: S) {
+    let o = org(&s, "evaluatie").await;
+    let rid = published(&s, &o, 1, "Geëvalueerd").await;
+    let day = |d: &str| NaiveDate::parse_from_str(d, "%Y-%m-%d").unwrap();
+    assert!(s.evaluation_plan(rid).await.unwrap().is_none());
+    let plan = EvaluationPlan {
+        record: rid,
+        interval_months: 12,
+        next_due: day("2026-06-01"),
+        reminded_for: None,
+        updated_at: at(0),
+        updated_by: "user:1".into(),
+    };
+    s.set_evaluation_plan(&plan).await.unwrap();
+    assert_eq!(s.evaluation_plan(rid).await.unwrap(), Some(plan.clone()));
+    assert_eq!(s.evaluation_plans(Some(o.id)).await.unwrap().into_iter().map(|(_, p)| p).collect::<Vec<_>>(), vec![plan.clone()]);
+    assert_eq!(s.evaluation_plans(None).await.unwrap().len(), 1);
+    s.mark_evaluation_reminded(rid, day("2026-06-01"), &[mail("lid@example.org")]).await.unwrap();
+    assert_eq!(s.evaluation_plan(rid).await.unwrap().unwrap().reminded_for, Some(day("2026-06-01")));
+    let e = Evaluation {
+        id: 0,
+        record: rid,
+        date: day("2026-05-20"),
+        by_whom: "Auditdienst".into(),
+        findings: "In orde bevonden.".into(),
+        report_url: None,
+        created_at: at(10),
+        created_by: "user:1".into(),
+    };
+    let eid = s.add_evaluation(&e, Some(day("2027-05-20"))).await.unwrap();
+    let list = s.evaluations(rid).await.unwrap();
+    assert_eq!(list, vec![Evaluation { id: eid, ..e }]);
+    assert_eq!(s.evaluation_plan(rid).await.unwrap().unwrap().next_due, day("2027-05-20"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mail
+
+pub async fn mail_queue_and_results(s: S) {
+    s.queue_mail(&[mail("een@example.org"), mail("twee@example.org")]).await.unwrap();
+    let queued = s.unsent_mail(10, 3).await.unwrap();
+    assert_eq!(
+        queued.iter().map(|m| (m.to.as_str(), m.attempts)).collect::<Vec<_>>(),
+        vec![("een@example.org", 0), ("twee@example.org", 0)]
+    );
+    assert_eq!(s.unsent_mail(1, 3).await.unwrap().len(), 1, "the limit holds");
+    s.mail_result(queued[0].id, None, at(1)).await.unwrap();
+    for n in 0..3 {
+        s.mail_result(queued[1].id, Some("verbinding geweigerd"), at(2 + n)).await.unwrap();
+    }
+    // Sent mail leaves the queue; failed mail stays until it has had its attempts.
+    assert!(s.unsent_mail(10, 3).await.unwrap().is_empty());
+    assert_eq!(s.unsent_mail(10, 4).await.unwrap().iter().map(|m| (m.id, m.attempts)).collect::<Vec<_>>(), vec![(queued[1].id, 3)]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runtime state shared by nodes
+
+pub async fn leases_one_holder_at_a_time(s: S) {
+    assert!(s.take_lease("oogst", "node-a", at(0), at(30)).await.unwrap());
+    assert!(!s.take_lease("oogst", "node-b", at(10), at(40)).await.unwrap(), "held by another node");
+    assert!(s.take_lease("oogst", "node-a", at(20), at(50)).await.unwrap(), "the holder renews");
+    assert!(!s.take_lease("oogst", "node-b", at(45), at(75)).await.unwrap(), "the renewal holds");
+    assert!(s.take_lease("post", "node-b", at(45), at(75)).await.unwrap(), "another job is free");
+    // A node that dies loses the lease when it expires.
+    assert!(s.take_lease("oogst", "node-b", at(50), at(80)).await.unwrap());
+    assert!(!s.take_lease("oogst", "node-a", at(60), at(90)).await.unwrap());
+    // Giving it up frees it at once; someone else's release does nothing.
+    s.release_lease("oogst", "node-a").await.unwrap();
+    assert!(!s.take_lease("oogst", "node-a", at(61), at(91)).await.unwrap());
+    s.release_lease("oogst", "node-b").await.unwrap();
+    assert!(s.take_lease("oogst", "node-a", at(62), at(92)).await.unwrap());
+}
+
+pub async fn concurrent_lease_takers_one_wins(s: S) {
+    let mut tasks = vec![];
+    for n in 0..8 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move { s.take_lease("herinneringen", &format!("node-{n}"), at(0), at(30)).await.unwrap() }));
+    }
+    let mut won = 0;
+    for t in tasks {
+        won += t.await.unwrap() as u32;
+    }
+    assert_eq!(won, 1);
+}
+
+pub async fn counters_count_per_window(s: S) {
+    assert_eq!(s.count_hit("adres:1", at(0)).await.unwrap(), 1);
+    assert_eq!(s.count_hit("adres:1", at(0)).await.unwrap(), 2);
+    assert_eq!(s.count_hit("adres:2", at(0)).await.unwrap(), 1, "per key");
+    assert_eq!(s.count_hit("adres:1", at(60)).await.unwrap(), 1, "per window");
+    // Concurrent hits are all counted.
+    let mut tasks = vec![];
+    for _ in 0..16 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move { s.count_hit("druk", at(0)).await.unwrap() }));
+    }
+    let mut seen = vec![];
+    for t in tasks {
+        seen.push(t.await.unwrap());
+    }
+    seen.sort();
+    assert_eq!(seen, (1..=16).collect::<Vec<u64>>(), "every hit gets its own count");
+    assert_eq!(s.purge_counters(at(60)).await.unwrap(), 3);
+    assert_eq!(s.count_hit("adres:1", at(0)).await.unwrap(), 1, "purged windows start again");
+    assert_eq!(s.count_hit("adres:1", at(60)).await.unwrap(), 2);
+}
