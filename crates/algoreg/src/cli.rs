@@ -176,6 +176,9 @@ enum Command {
         /// Count the API rate limit in the database, across every node serving it, instead of in memory.
         #[arg(long, env = "ALGOREG_SHARED_LIMITS")]
         shared_limits: bool,
+        /// How many seconds an access token of the organisation API's login lives (default 300).
+        #[arg(long, env = "ALGOREG_ACCESS_TOKEN_SECONDS", value_parser = clap::value_parser!(i64).range(1..=86_400))]
+        access_token_seconds: Option<i64>,
         /// An AI Act decision tree (YAML or JSON, the government decision aid's format) instead of the built-in one.
         #[arg(long, env = "ALGOREG_AIACT_TREE")]
         aiact_tree: Option<PathBuf>,
@@ -509,7 +512,19 @@ pub async fn run(cli: Cli) -> Result<ExitCode, ServiceError> {
 
 pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceError> {
     match cli.command {
-        Command::Serve { data, addr, demo, api_rate_limit, shared_limits, aiact_tree, aiact_catalogue, aiact_dates, harvest, feedback } => {
+        Command::Serve {
+            data,
+            addr,
+            demo,
+            api_rate_limit,
+            shared_limits,
+            access_token_seconds,
+            aiact_tree,
+            aiact_catalogue,
+            aiact_dates,
+            harvest,
+            feedback,
+        } => {
             let aiact = load_aiact(aiact_tree.as_deref(), aiact_catalogue.as_deref(), aiact_dates.as_deref())?;
             let app = open(&data.data).await?;
             if demo {
@@ -525,6 +540,7 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
                 .with_search(index.clone())
                 .with_api_limit(api_rate_limit)
                 .with_shared_limits(shared_limits)
+                .with_access_token_seconds(access_token_seconds)
                 .with_aiact(aiact)
                 .with_harvester(harvester.clone());
             // Harvest the sources that are due, on their schedule (nothing to do without sources).

@@ -262,6 +262,23 @@ pub fn check_email(email: &str) -> Result<()> {
     Ok(())
 }
 
+/// The principal an API token stands for: its role in its organisation (an admin token edits too).
+pub fn token_principal(info: &TokenInfo) -> Principal {
+    let mut roles = vec![(info.org_id, info.role)];
+    if info.role == Role::OrgAdmin {
+        roles.push((info.org_id, Role::Editor));
+    }
+    Principal {
+        key: format!("token:{}", info.id),
+        user_id: None,
+        token_id: Some(info.id),
+        display: format!("API-token {}", info.name),
+        central_operator: false,
+        roles,
+        must_change_password: false,
+    }
+}
+
 impl Auth<'_> {
     pub async fn create_user(&self, email: &str, name: &str, password: &str, central_operator: bool) -> Result<User> {
         check_email(email)?;
@@ -511,19 +528,7 @@ impl Auth<'_> {
             return Err(ServiceError::Unauthenticated);
         }
         let info = self.store.token_by_hash(&hash_token(secret)).await?.ok_or(ServiceError::Unauthenticated)?;
-        let mut roles = vec![(info.org_id, info.role)];
-        if info.role == Role::OrgAdmin {
-            roles.push((info.org_id, Role::Editor));
-        }
-        Ok(Principal {
-            key: format!("token:{}", info.id),
-            user_id: None,
-            token_id: Some(info.id),
-            display: format!("API-token {}", info.name),
-            central_operator: false,
-            roles,
-            must_change_password: false,
-        })
+        Ok(token_principal(&info))
     }
 
     /// Creates a token; the secret is returned once and never stored.

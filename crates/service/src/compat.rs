@@ -450,3 +450,80 @@ pub fn download_csv(rows: &[PublishedVersion]) -> Vec<u8> {
     }
     out
 }
+
+// ---------------------------------------------------------------------------------------------
+// The organisation API's base endpoints (`/aanleverapi/user/me`, `/aanleverapi/organisation`)
+
+/// An organisation as the live register's `OrganisationConfig`: `flow` is `ictu_last` where the central
+/// operator publishes and `self_publish_two` where the organisation publishes with four eyes.
+pub fn organisation_config(o: &Organisation) -> Value {
+    let flow = match o.flow {
+        algoreg_domain::PublicationFlow::Central => "ictu_last",
+        algoreg_domain::PublicationFlow::FourEyes => "self_publish_two",
+    };
+    json!({
+        "id": o.id,
+        "name": o.name,
+        "code": o.code,
+        "org_id": o.tooi.clone().unwrap_or_default(),
+        "type": o.org_type.code(),
+        "flow": flow,
+        "show_page": true,
+    })
+}
+
+/// The live register's roles of a principal: `ictu` and `all_groups` for the central operator, `role_1`
+/// for editors, `role_2` for approvers, `orgdetail` for organisation admins; `disabled` for an account
+/// that has none of these yet.
+pub fn live_roles(p: &algoreg_domain::workflow::Principal) -> Vec<&'static str> {
+    use algoreg_domain::org::Role;
+    let mut roles = vec![];
+    if p.central_operator {
+        roles.extend(["ictu", "all_groups"]);
+    }
+    for (role, live) in [(Role::Editor, "role_1"), (Role::Approver, "role_2"), (Role::OrgAdmin, "orgdetail")] {
+        if p.roles.iter().any(|(_, r)| *r == role) {
+            roles.push(live);
+        }
+    }
+    if roles.is_empty() {
+        roles.push("disabled");
+    }
+    roles
+}
+
+/// `GET /aanleverapi/user/me`: the person (or API client) behind the token, with its organisations.
+pub async fn user_me(app: &App, p: &algoreg_domain::workflow::Principal) -> Result<Value> {
+    let (username, name) = match p.user_id {
+        Some(id) => {
+            let u = app.store.user(id).await?.ok_or(ServiceError::Unauthenticated)?;
+            (u.email, u.name)
+        }
+        None => (p.key.clone(), p.display.clone()),
+    };
+    let (first, last) =
+        name.trim().split_once(' ').map(|(f, l)| (f.to_string(), l.trim().to_string())).unwrap_or((name.trim().to_string(), String::new()));
+    let orgs = app.organisations().await?;
+    let mine: Vec<Value> = orgs.iter().filter(|o| p.central_operator || p.is_member(o.id)).map(organisation_config).collect();
+    Ok(json!({
+        "id": p.key,
+        "username": username,
+        "first_name": first,
+        "last_name": last,
+        "roles": live_roles(p),
+        "organisations": mine,
+    }))
+}
+
+/// `GET /aanleverapi/organisation`: organisations whose name holds `q` (any case), `skip` then `limit`.
+pub async fn organisation_page(app: &App, q: Option<&str>, limit: usize, skip: usize) -> Result<Value> {
+    if q.is_some_and(|q| q.chars().count() > 200) {
+        return Err(ServiceError::bad("q", "Hoogstens 200 tekens.", "At most 200 characters."));
+    }
+    let q = q.map(|q| q.trim().to_lowercase()).filter(|q| !q.is_empty());
+    let orgs = app.organisations().await?;
+    let matching: Vec<&Organisation> =
+        orgs.iter().filter(|o| q.as_ref().is_none_or(|q| o.name.to_lowercase().contains(q.as_str()))).collect();
+    let page: Vec<Value> = matching.iter().skip(skip).take(limit).map(|o| organisation_config(o)).collect();
+    Ok(json!({"organisations": page, "count": matching.len()}))
+}

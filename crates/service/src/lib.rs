@@ -11,6 +11,7 @@ pub mod federation;
 pub mod feedback;
 pub mod import;
 pub mod limits;
+pub mod oauth;
 pub mod operator;
 pub mod orgs;
 pub mod ratelimit;
@@ -40,6 +41,8 @@ pub struct App {
     pub api_limit: Arc<ratelimit::RateLimiter>,
     /// Count the API limit in the store, across every node on the same database, instead of in memory.
     shared_limits: bool,
+    /// How long the organisation API's access tokens live (default [`oauth::ACCESS_SECONDS`]).
+    access_token_seconds: Option<i64>,
     /// The AI Act tree, dates and requirements catalogue in use.
     pub aiact: Arc<aiact::AiAct>,
     /// The organisation list for read-heavy pages and searches, refreshed every two seconds.
@@ -72,6 +75,7 @@ impl App {
             search: None,
             api_limit: Arc::new(ratelimit::RateLimiter::off()),
             shared_limits: false,
+            access_token_seconds: None,
             orgs: Default::default(),
             aiact: Arc::new(aiact::AiAct::builtin()),
             harvester: None,
@@ -166,6 +170,12 @@ impl App {
         self.api_limit = Arc::new(ratelimit::RateLimiter::new(per_minute, std::time::Duration::from_secs(60)));
         self
     }
+    /// How long access tokens of the organisation API's login live.
+    pub fn with_access_token_seconds(mut self, seconds: Option<i64>) -> App {
+        self.access_token_seconds = seconds.filter(|s| *s > 0);
+        self
+    }
+
     /// Counts the API limit in the store (shared by every node on the same database) instead of in memory.
     pub fn with_shared_limits(mut self, shared: bool) -> App {
         self.shared_limits = shared;

@@ -39,7 +39,8 @@ macro_rules! suite {
             sources_round_trip, source_url_is_unique, source_attempts_and_harvest_commit,
             signals_round_trip, signal_update_refuses_a_stale_status, signal_reminders_once, erasure_of_personal_data,
             incidents_round_trip, evaluations_move_the_plan, mail_queue_and_results,
-            leases_one_holder_at_a_time, concurrent_lease_takers_one_wins, counters_count_per_window
+            leases_one_holder_at_a_time, concurrent_lease_takers_one_wins, counters_count_per_window,
+            signing_keys_round_trip
         );
     };
 }
@@ -340,12 +341,16 @@ pub async fn tokens_round_trip_and_revoke(s: S) {
     assert_eq!((t.org_id, t.role, t.name.as_str(), t.revoked), (o.id, Role::Editor, "koppeling", false));
     assert_eq!(s.token_by_hash("th").await.unwrap(), Some(t.clone()));
     assert_eq!(s.tokens(o.id).await.unwrap(), vec![t.clone()]);
+    assert_eq!(s.token(t.id).await.unwrap(), Some(t.clone()));
+    assert!(s.token(t.id + 1000).await.unwrap().is_none());
     assert!(s.tokens(other.id).await.unwrap().is_empty());
     // Another organisation cannot revoke it.
     let _ = s.revoke_token(other.id, t.id).await;
     assert!(!s.token_by_hash("th").await.unwrap().unwrap().revoked);
     s.revoke_token(o.id, t.id).await.unwrap();
     assert!(s.token_by_hash("th").await.unwrap().is_none_or(|t| t.revoked));
+    assert!(s.token(t.id).await.unwrap().unwrap().revoked, "a revoked token is still found by its ID, marked revoked");
+    assert!(matches!(s.revoke_token(o.id, t.id).await, Err(StoreError::NotFound)));
 }
 
 pub async fn password_reset_is_single_use(s: S) {
@@ -1051,4 +1056,23 @@ pub async fn counters_count_per_window(s: S) {
     assert_eq!(s.purge_counters(at(60)).await.unwrap(), 3);
     assert_eq!(s.count_hit("adres:1", at(0)).await.unwrap(), 1, "purged windows start again");
     assert_eq!(s.count_hit("adres:1", at(60)).await.unwrap(), 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Identity
+
+pub async fn signing_keys_round_trip(s: S) {
+    let key = |kid: &str, when| SigningKey {
+        kid: kid.into(),
+        private_pkcs8: format!("geheim-{kid}"),
+        public_x: format!("x-{kid}"),
+        created_at: when,
+    };
+    assert!(s.signing_keys(at(0)).await.unwrap().is_empty());
+    s.add_signing_key(&key("oud", at(0))).await.unwrap();
+    s.add_signing_key(&key("nieuw", at(100))).await.unwrap();
+    assert_eq!(s.signing_keys(at(0)).await.unwrap(), vec![key("nieuw", at(100)), key("oud", at(0))], "newest first");
+    assert_eq!(s.signing_keys(at(50)).await.unwrap(), vec![key("nieuw", at(100))]);
+    let e = s.add_signing_key(&key("oud", at(200))).await.unwrap_err();
+    assert!(is_conflict(&e, "kid"), "{e:?}");
 }

@@ -99,6 +99,10 @@ impl AccessStore for SqliteStore {
         self.optional("SELECT * FROM api_tokens WHERE hash=? AND revoked_at IS NULL", hash, token_row).await
     }
 
+    async fn token(&self, id: i64) -> Result<Option<TokenInfo>> {
+        self.optional("SELECT * FROM api_tokens WHERE id=?", id, token_row).await
+    }
+
     async fn tokens(&self, org_id: i64) -> Result<Vec<TokenInfo>> {
         self.all("SELECT * FROM api_tokens WHERE org_id=? ORDER BY id", org_id, token_row).await
     }

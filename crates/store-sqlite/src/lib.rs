@@ -7,6 +7,7 @@ mod access;
 mod aiact;
 mod evaluations;
 mod federation;
+mod identity;
 mod incidents;
 mod mail;
 mod organisations;
@@ -61,6 +62,7 @@ const UNIQUE_CONSTRAINTS: &[(&str, &str)] = &[
     ("versions.record_id, versions.number", "id"),
     ("sources.url", "url"),
     ("memberships.org_id, memberships.user_id, memberships.role", "role"),
+    ("signing_keys.kid", "kid"),
 ];
 
 /// The constraint a unique violation names: SQLite's message ends in its columns

@@ -95,6 +95,8 @@ pub trait AccessStore: Send + Sync {
     async fn delete_session(&self, hash: &str) -> Result<()>;
     async fn create_token(&self, token: &NewToken) -> Result<TokenInfo>;
     async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenInfo>>;
+    /// A token by its ID, revoked or not.
+    async fn token(&self, id: i64) -> Result<Option<TokenInfo>>;
     async fn tokens(&self, org_id: i64) -> Result<Vec<TokenInfo>>;
     async fn revoke_token(&self, org_id: i64, token_id: i64) -> Result<()>;
 }
@@ -269,6 +271,15 @@ pub trait RuntimeStore: Send + Sync {
     async fn purge_counters(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64>;
 }
 
+/// The keys that sign the organisation API's access tokens.
+#[async_trait]
+pub trait IdentityStore: Send + Sync {
+    /// Adds a key; `Conflict("kid")` when its ID is taken.
+    async fn add_signing_key(&self, key: &SigningKey) -> Result<()>;
+    /// Keys created at or after `since`, newest first.
+    async fn signing_keys(&self, since: chrono::DateTime<chrono::Utc>) -> Result<Vec<SigningKey>>;
+}
+
 /// Everything a backend stores: the area traits together. Callers hold an `Arc<dyn Store>` and bring
 /// the area traits they use into scope (`use algoreg_store::*`).
 pub trait Store:
@@ -284,6 +295,7 @@ pub trait Store:
     + EvaluationStore
     + MailStore
     + RuntimeStore
+    + IdentityStore
     + Send
     + Sync
     + 'static
@@ -303,6 +315,7 @@ impl<T> Store for T where
         + EvaluationStore
         + MailStore
         + RuntimeStore
+        + IdentityStore
         + Send
         + Sync
         + 'static

@@ -519,3 +519,23 @@ pub struct Evaluation {
     pub created_at: DateTime<Utc>,
     pub created_by: String,
 }
+
+/// A key that signs access tokens (Ed25519): the private key as PKCS#8 DER in base64, the public key
+/// as the raw 32 bytes in base64url (the JWKS `x`).
+#[derive(Clone, PartialEq)]
+pub struct SigningKey {
+    pub kid: String,
+    pub private_pkcs8: String,
+    pub public_x: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .field("private_pkcs8", &"<redacted>")
+            .field("created_at", &self.created_at)
+            .finish()
+    }
+}

@@ -39,7 +39,7 @@ impl FromRequestParts<App> for Auth {
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
         let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
         if let Some(token) = header.and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer "))) {
-            return Ok(Auth(app.auth().principal_for_token(token.trim()).await?));
+            return Ok(Auth(app.principal_for_bearer(token.trim()).await?));
         }
         if let Some(secret) = session_cookie(&parts.headers) {
             return Ok(Auth(app.auth().session_principal(&secret).await?));

@@ -8,6 +8,7 @@ pub mod api;
 pub mod auth;
 pub mod compat;
 pub mod feed;
+pub mod oauth;
 pub mod problem;
 pub mod routes;
 pub mod security;
@@ -35,6 +36,7 @@ fn all_routes(app: Option<&App>) -> routes::Routes {
     routes::Routes::new()
         .nest("/api/v1", api::routes())
         .merge(compat)
+        .merge(oauth::routes())
         .add("GET", &format!("/{}", algoreg_service::federation::feed::PATH), axum::routing::get(feed::register))
         .merge(site::routes())
 }

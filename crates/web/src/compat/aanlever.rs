@@ -28,6 +28,33 @@ pub fn routes() -> crate::routes::Routes {
         .add("GET", &format!("{base}/algorithms/{{lars}}/preview"), get(preview))
         .add("GET", &format!("{base}/published-algorithms/{{lars}}"), get(published))
         .add("DELETE", &format!("{base}/published-algorithms/{{lars}}/retract"), delete(retract))
+        .add("GET", "/aanleverapi/user/me", get(user_me))
+        .add("GET", "/aanleverapi/organisation", get(organisations))
+}
+
+/// `GET /aanleverapi/user/me`: who the token stands for, with its roles and organisations.
+async fn user_me(State(app): State<App>, headers: HeaderMap) -> Result<Json<Value>, Detail> {
+    let p = principal(&app, &headers).await?;
+    Ok(Json(algoreg_service::compat::user_me(&app, &p).await?))
+}
+
+/// `GET /aanleverapi/organisation?limit=&skip=&q=`: the organisations, paged and filtered by name.
+async fn organisations(
+    State(app): State<App>,
+    headers: HeaderMap,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Result<Json<Value>, Detail> {
+    principal(&app, &headers).await?;
+    let number = |k: &str, default: usize, max: usize| -> Result<usize, Detail> {
+        match q.get(k) {
+            None => Ok(default),
+            Some(v) => v.parse::<usize>().ok().filter(|n| *n <= max).ok_or_else(|| {
+                Detail::invalid(vec![json!({"type": "int_parsing", "loc": ["query", k], "msg": format!("Input should be a whole number from 0 to {max}"), "input": v})])
+            }),
+        }
+    };
+    let (limit, skip) = (number("limit", 10_000, 10_000)?, number("skip", 0, 1_000_000)?);
+    Ok(Json(algoreg_service::compat::organisation_page(&app, q.get("q").map(String::as_str), limit, skip).await?))
 }
 
 pub fn state_code(s: VersionState) -> &'static str {
@@ -40,13 +67,12 @@ pub fn state_code(s: VersionState) -> &'static str {
     }
 }
 
-/// The caller (bearer token or session) and the organisation in the path, which the caller must belong to.
-async fn caller(app: &App, headers: &HeaderMap, org: &str) -> Result<(Principal, Organisation), Detail> {
+/// The caller: a bearer token (an access token of the login, or an API token) or a session.
+async fn principal(app: &App, headers: &HeaderMap) -> Result<Principal, Detail> {
     let header = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let p = match header.and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer "))) {
+    Ok(match header.and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer "))) {
         Some(token) => app
-            .auth()
-            .principal_for_token(token.trim())
+            .principal_for_bearer(token.trim())
             .await
             .map_err(|_| Detail::text(StatusCode::UNAUTHORIZED, "Inloggegevens konden niet succesvol worden gevalideerd."))?,
         None => match crate::auth::session_cookie(headers) {
@@ -55,7 +81,12 @@ async fn caller(app: &App, headers: &HeaderMap, org: &str) -> Result<(Principal,
             }
             None => return Err(Detail::text(StatusCode::UNAUTHORIZED, "TOKEN_NOT_FOUND")),
         },
-    };
+    })
+}
+
+/// The caller and the organisation in the path, which the caller must belong to.
+async fn caller(app: &App, headers: &HeaderMap, org: &str) -> Result<(Principal, Organisation), Detail> {
+    let p = principal(app, headers).await?;
     let forbidden = || Detail::text(StatusCode::FORBIDDEN, &format!("REQUIRED_ORGANISATION_{}_MISSING", org.to_uppercase()));
     match app.workspace().organisation(&p, org).await {
         Ok(o) => Ok((p, o)),

@@ -128,9 +128,9 @@ async fn render(
             @if !tokens.is_empty() {
                 table {
                     caption.sr-only { (ctx.t("API-tokens van deze organisatie", "API tokens of this organisation")) }
-                    thead { tr { th scope="col" { (ctx.t("Naam", "Name")) } th scope="col" { (ctx.t("Rol", "Role")) } th scope="col" { (ctx.t("Gemaakt", "Created")) } th scope="col" { (ctx.t("Status", "State")) } } }
+                    thead { tr { th scope="col" { (ctx.t("Naam", "Name")) } th scope="col" { (ctx.t("Client-ID (inloggen met client credentials)", "Client ID (client credentials login)")) } th scope="col" { (ctx.t("Rol", "Role")) } th scope="col" { (ctx.t("Gemaakt", "Created")) } th scope="col" { (ctx.t("Status", "State")) } } }
                     tbody { @for t in &tokens {
-                        tr { td { (t.name) } td { (role_label(ctx, t.role)) } td { (super::render::when(&t.created_at)) }
+                        tr { td { (t.name) } td { code { "token-" (t.id) } } td { (role_label(ctx, t.role)) } td { (super::render::when(&t.created_at)) }
                             td { @if t.revoked { (ctx.t("ingetrokken", "revoked")) } @else {
                                 form method="post" action=(format!("{base}/tokens/intrekken")) {
                                     (ctx.csrf_field())

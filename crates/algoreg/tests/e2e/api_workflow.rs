@@ -1,8 +1,6 @@
 //! The publication workflow through HTTP on loopback, for both flows and every role.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 
 fn create(s: &Server, token: &str, org: &str, content: Value) -> String {

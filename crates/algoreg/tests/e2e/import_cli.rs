@@ -1,8 +1,6 @@
 //! The CLI: import of every format, export, round trips, and bad input.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 

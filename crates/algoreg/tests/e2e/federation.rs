@@ -1,9 +1,7 @@
 //! Federation on loopback with real processes: organisations run their own algoreg (or host a static
 //! feed), a central algoreg harvests them; every bad-source case is survived with nothing lost.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};

@@ -1,9 +1,7 @@
 //! The feedback loop through HTTP on loopback, with e-mail delivered to a real SMTP server (aiosmtpd
 //! from PyPI, started here on loopback, writing a maildir that the tests read).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::time::Duration;

@@ -1,8 +1,6 @@
 //! Authorisation: every write checks organisation membership and role.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 #[test]

@@ -1,8 +1,6 @@
 //! Validation rules and error shapes over HTTP.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 #[test]

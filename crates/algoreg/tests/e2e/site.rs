@@ -1,9 +1,7 @@
 //! The editors' workspace over HTTP: login, CSRF, lockout, authorisation of pages and form posts,
 //! and the whole registration path through the HTML forms.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[test]
 fn login_csrf_and_lockout() {

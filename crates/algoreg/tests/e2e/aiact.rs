@@ -1,8 +1,6 @@
 //! `algoreg aiact check-tree` on the official tree and on broken ones.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 
 #[test]
 fn check_tree_walks_every_path_and_names_problems() {

@@ -1,9 +1,7 @@
 //! Compatibility with the live Dutch register: its public API (`/api`), its organisation API
 //! (`/aanleverapi/v1_0`) and its file formats, exercised over HTTP and the CLI.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};

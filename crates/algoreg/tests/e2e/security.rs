@@ -1,9 +1,7 @@
 //! The holes an outside review found, each tried as the attacker would, over HTTP on loopback against the
 //! real binary, with e-mail delivered to a real SMTP server.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 use std::io::{Read, Write};
 use std::time::Duration;

@@ -4,9 +4,7 @@
 //! import or a harvest must be all or nothing. `ALGOREG_CRASH_TRIALS` sets the number of kills (default 12 here;
 //! `scripts/crash-trials` runs 100).
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use rand::Rng;
 use serde_json::json;
 use std::process::{Command, Stdio};

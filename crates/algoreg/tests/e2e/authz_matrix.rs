@@ -8,9 +8,7 @@
 //! authorisation (401, 403, a redirect to the login page) or, for those allowed, how far an empty
 //! request gets (422, 400, 404) — never the CSRF check.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::blocking::Client;
 use serde_json::json;
 use std::collections::BTreeMap;
@@ -124,6 +122,7 @@ fn concrete(pattern: &str, f: &Fixture) -> String {
                 "language" => "NLD".into(),
                 "search" => "park".into(),
                 "secret" => "0".repeat(64),
+                "realm" => "algreg".into(),
                 other => panic!("no fixture for path parameter {{{other}}} in {pattern}"),
             }
         })

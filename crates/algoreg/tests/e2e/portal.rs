@@ -1,9 +1,7 @@
 //! The public portal over HTTP: search kept in step with publications, facets, downloads, feeds,
 //! history and comparison.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::json;
 use std::time::{Duration, Instant};
 

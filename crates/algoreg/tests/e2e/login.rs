@@ -1,0 +1,239 @@
+//! The organisation API's login as a tool written for the live register uses it. The client below knows
+//! only that contract (discovery, the Keycloak token endpoint with the password grant, `/aanleverapi`);
+//! it was pointed at algoreg by changing the host name and nothing else.
+use crate::common::*;
+use reqwest::blocking::Client;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// A tool configured for the live register: a host, the realm's token path and the public client.
+struct Tool {
+    http: Client,
+    host: String,
+    token: Option<String>,
+}
+
+impl Tool {
+    fn new(host: &str) -> Tool {
+        Tool { http: Client::new(), host: host.to_string(), token: None }
+    }
+
+    /// Finds the token endpoint through discovery and logs in with the password grant.
+    fn login(&mut self, username: &str, password: &str) -> (u16, Value) {
+        let doc: Value = self.http.get(format!("{}/.well-known/openid-configuration", self.host)).send().unwrap().json().unwrap();
+        let endpoint = doc["token_endpoint"].as_str().unwrap().to_string();
+        let r = self
+            .http
+            .post(endpoint)
+            .form(&[
+                ("grant_type", "password"),
+                ("client_id", "authentication-client"),
+                ("username", username),
+                ("password", password),
+                ("totp", ""),
+            ])
+            .send()
+            .unwrap();
+        let status = r.status().as_u16();
+        let body: Value = r.json().unwrap();
+        if status == 200 {
+            self.token = Some(body["access_token"].as_str().unwrap().to_string());
+        }
+        (status, body)
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let mut req = self.http.request(method.parse().unwrap(), format!("{}{path}", self.host));
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().unwrap_or(Value::Null))
+    }
+}
+
+fn setup() -> (Env, Server) {
+    let env = Env::new();
+    env.org("zeist", "four_eyes");
+    env.user("redacteur@zeist.nl", Some("zeist"), &["editor"], false);
+    env.user("goedkeurder@zeist.nl", Some("zeist"), &["approver"], false);
+    let s = env.serve();
+    (env, s)
+}
+
+#[test]
+fn a_tool_for_the_live_register_logs_in_and_publishes_unchanged() {
+    let (_env, s) = setup();
+    // Discovery names the login server's paths under this host.
+    let doc: Value = reqwest::blocking::get(format!("{}/.well-known/openid-configuration", s.base)).unwrap().json().unwrap();
+    assert_eq!(doc["token_endpoint"], json!(format!("{}/realms/algreg/protocol/openid-connect/token", s.base)));
+    assert_eq!(doc["issuer"], json!(format!("{}/realms/algreg", s.base)));
+    assert!(doc["grant_types_supported"].as_array().unwrap().contains(&json!("password")));
+    let realm_doc: Value =
+        reqwest::blocking::get(format!("{}/realms/algreg/.well-known/openid-configuration", s.base)).unwrap().json().unwrap();
+    assert_eq!(realm_doc, doc);
+
+    let mut editor = Tool::new(&s.base);
+    let (st, t) = editor.login("redacteur@zeist.nl", PASSWORD);
+    assert_eq!(st, 200, "{t}");
+    assert_eq!((t["token_type"].as_str(), t["expires_in"].as_i64()), (Some("Bearer"), Some(300)));
+    // Who am I: roles and organisations in the live register's shapes.
+    let (st, me) = editor.call("GET", "/aanleverapi/user/me", None);
+    assert_eq!(st, 200, "{me}");
+    assert_eq!(me["username"], "redacteur@zeist.nl");
+    assert_eq!(me["roles"], json!(["role_1"]));
+    let org = &me["organisations"][0];
+    assert_eq!(
+        (org["code"].as_str(), org["flow"].as_str(), org["type"].as_str()),
+        (Some("zeist"), Some("self_publish_two"), Some("gemeente"))
+    );
+    let (st, orgs) = editor.call("GET", "/aanleverapi/organisation?limit=10000&skip=0&q=zei", None);
+    assert_eq!((st, orgs["count"].as_u64()), (200, Some(1)), "{orgs}");
+
+    // Create, update, preview, release as the editor.
+    let code = org["code"].as_str().unwrap();
+    let base = format!("/aanleverapi/v1_0/organizations/{code}/algorithms");
+    let mut body = complete_content("Parkeervergunningen toetsen");
+    body["organization"] = json!("Gemeente zeist");
+    body["lang"] = json!("nld");
+    let (st, r) = editor.call("POST", &base, Some(body.clone()));
+    assert_eq!(st, 200, "{r}");
+    let lars = r["lars_code"].as_str().unwrap().to_string();
+    body["goal"] = json!("<p>Sneller en eerlijker beslissen.</p>");
+    assert_eq!(editor.call("PUT", &format!("{base}/{lars}"), Some(body)).0, 200);
+    let (st, pv) = editor.call("GET", &format!("{base}/{lars}/preview"), None);
+    assert_eq!(st, 200, "{pv}");
+    assert_eq!(editor.call("PUT", &format!("{base}/{lars}/release"), None), (200, Value::Null));
+    // Four eyes: the editor may not publish; the approver logs in with the same tool and does.
+    assert_eq!(editor.call("PUT", &format!("{base}/{lars}/publish"), None).0, 403);
+    let mut approver = Tool::new(&s.base);
+    assert_eq!(approver.login("goedkeurder@zeist.nl", PASSWORD).0, 200);
+    assert_eq!(approver.call("GET", "/aanleverapi/user/me", None).1["roles"], json!(["role_2"]));
+    assert_eq!(approver.call("PUT", &format!("{base}/{lars}/publish"), None), (200, Value::Null));
+    let (st, p) = editor.call("GET", &format!("/aanleverapi/v1_0/organizations/{code}/published-algorithms/{lars}"), None);
+    assert_eq!((st, p["state"].as_str()), (200, Some("PUBLISHED")));
+    // The same token works on the own API.
+    assert_eq!(editor.call("GET", &format!("/api/v1/algorithms/{lars}/workspace"), None).0, 200);
+}
+
+#[test]
+fn the_token_endpoint_refuses_like_keycloak() {
+    let (_env, s) = setup();
+    let endpoint = format!("{}/realms/algreg/protocol/openid-connect/token", s.base);
+    let post = |form: &[(&str, &str)]| {
+        let r = Client::new().post(&endpoint).form(form).send().unwrap();
+        (r.status().as_u16(), r.json::<Value>().unwrap())
+    };
+    let (st, e) = post(&[
+        ("grant_type", "password"),
+        ("client_id", "authentication-client"),
+        ("username", "redacteur@zeist.nl"),
+        ("password", "fout"),
+    ]);
+    assert_eq!((st, e["error"].as_str()), (401, Some("invalid_grant")), "{e}");
+    assert!(e["error_description"].is_string());
+    let (st, e) =
+        post(&[("grant_type", "password"), ("client_id", "iets-anders"), ("username", "redacteur@zeist.nl"), ("password", PASSWORD)]);
+    assert_eq!((st, e["error"].as_str()), (401, Some("invalid_client")));
+    let (st, e) = post(&[("client_id", "authentication-client")]);
+    assert_eq!((st, e["error"].as_str()), (400, Some("invalid_request")));
+    let (st, e) = post(&[("grant_type", "implicit")]);
+    assert_eq!((st, e["error"].as_str()), (400, Some("unsupported_grant_type")));
+    // Unknown accounts answer the same as a wrong password.
+    let (st, e) = post(&[
+        ("grant_type", "password"),
+        ("client_id", "authentication-client"),
+        ("username", "niemand@zeist.nl"),
+        ("password", PASSWORD),
+    ]);
+    assert_eq!((st, e["error"].as_str()), (401, Some("invalid_grant")));
+    // JSON instead of a form, another realm.
+    let r = Client::new().post(&endpoint).json(&json!({"grant_type": "password"})).send().unwrap();
+    assert_eq!(r.status(), 400);
+    let r = Client::new()
+        .post(format!("{}/realms/elders/protocol/openid-connect/token", s.base))
+        .form(&[("grant_type", "password")])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    // A forged or altered token is refused.
+    let mut tool = Tool::new(&s.base);
+    assert_eq!(tool.login("redacteur@zeist.nl", PASSWORD).0, 200);
+    let good = tool.token.clone().unwrap();
+    let mut altered = good.clone();
+    let last = altered.pop().unwrap();
+    altered.push(if last == 'A' { 'B' } else { 'A' });
+    tool.token = Some(altered);
+    assert_eq!(tool.call("GET", "/aanleverapi/user/me", None).0, 401);
+    tool.token = Some("eyJhbGciOiJub25lIn0.eyJzdWIiOiJ1c2VyOjEifQ.".into());
+    assert_eq!(tool.call("GET", "/aanleverapi/user/me", None).0, 401, "alg none");
+    // The key that signed it is published.
+    let header: Value = {
+        use base64::Engine;
+        let h = good.split('.').next().unwrap();
+        serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(h).unwrap()).unwrap()
+    };
+    let jwks: Value = reqwest::blocking::get(format!("{}/realms/algreg/protocol/openid-connect/certs", s.base)).unwrap().json().unwrap();
+    assert!(jwks["keys"].as_array().unwrap().iter().any(|k| k["kid"] == header["kid"] && k["crv"] == "Ed25519"), "{jwks}");
+}
+
+#[test]
+fn machine_clients_use_client_credentials_and_tokens_expire() {
+    let env = Env::new();
+    env.org("zeist", "four_eyes");
+    env.user("redacteur@zeist.nl", Some("zeist"), &["editor"], false);
+    let (id, secret) = env.with_app(async |app| {
+        let org = app.orgs().by_code("zeist").await.unwrap();
+        let (info, secret) = app.auth().create_token(org.id, algoreg_domain::org::Role::Editor, "publicatiekoppeling", None).await.unwrap();
+        (info.id, secret)
+    });
+    let s = env.serve_with(&["--access-token-seconds", "1"]);
+    let endpoint = format!("{}/realms/algreg/protocol/openid-connect/token", s.base);
+    let client_id = format!("token-{id}");
+    let r = Client::new()
+        .post(&endpoint)
+        .form(&[("grant_type", "client_credentials"), ("client_id", &client_id), ("client_secret", &secret)])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let token = r.json::<Value>().unwrap()["access_token"].as_str().unwrap().to_string();
+    // HTTP Basic works too; a wrong pairing does not.
+    let r =
+        Client::new().post(&endpoint).basic_auth(&client_id, Some(&secret)).form(&[("grant_type", "client_credentials")]).send().unwrap();
+    assert_eq!(r.status(), 200);
+    let r = Client::new()
+        .post(&endpoint)
+        .form(&[("grant_type", "client_credentials"), ("client_id", "token-999"), ("client_secret", &secret)])
+        .send()
+        .unwrap();
+    assert_eq!((r.status().as_u16(), r.json::<Value>().unwrap()["error"].clone()), (401, json!("invalid_client")));
+    let mut tool = Tool::new(&s.base);
+    tool.token = Some(token.clone());
+    let (st, me) = tool.call("GET", "/aanleverapi/user/me", None);
+    assert_eq!((st, me["roles"].clone()), (200, json!(["role_1"])), "{me}");
+    assert_eq!(tool.call("GET", "/aanleverapi/v1_0/organizations/zeist/algorithms", None).0, 200);
+    // One second to live, and a second of leeway: expired after that.
+    std::thread::sleep(Duration::from_millis(3_200));
+    assert_eq!(tool.call("GET", "/aanleverapi/v1_0/organizations/zeist/algorithms", None).0, 401);
+    // A revoked API token ends its access tokens at once.
+    let r = Client::new()
+        .post(&endpoint)
+        .form(&[("grant_type", "client_credentials"), ("client_id", &client_id), ("client_secret", &secret)])
+        .send()
+        .unwrap();
+    tool.token = Some(r.json::<Value>().unwrap()["access_token"].as_str().unwrap().to_string());
+    assert_eq!(tool.call("GET", "/aanleverapi/user/me", None).0, 200);
+    env.with_app(async |app| {
+        let org = app.orgs().by_code("zeist").await.unwrap();
+        app.orgs().revoke_token(&algoreg_domain::workflow::Principal::system(), org.id, id).await.unwrap();
+    });
+    assert_eq!(tool.call("GET", "/aanleverapi/user/me", None).0, 401);
+    // Without a token: 401.
+    tool.token = None;
+    assert_eq!(tool.call("GET", "/aanleverapi/user/me", None).0, 401);
+    assert_eq!(tool.call("GET", "/aanleverapi/organisation", None).0, 401);
+}

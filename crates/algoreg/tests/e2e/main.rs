@@ -1,0 +1,20 @@
+//! The end-to-end tests of algoreg, in one test binary (linked once instead of once per file): the server
+//! on loopback against real SQLite files, the real binary for the commands and for killing, real SMTP.
+//! One module per area; `common` is the harness.
+
+mod common;
+
+mod aiact;
+mod api_authz;
+mod api_validation;
+mod api_workflow;
+mod authz_matrix;
+mod compat;
+mod crash;
+mod federation;
+mod feedback;
+mod import_cli;
+mod login;
+mod portal;
+mod security;
+mod site;

@@ -1,0 +1,279 @@
+//! The organisation API's login as the tools of the live register use it (its login server is Keycloak):
+//! an OpenID Connect discovery document, the signing keys as a JWKS, and a token endpoint with the
+//! password grant (form fields `grant_type`, `client_id`, `username`, `password`, `totp`) and the client
+//! credentials grant for machine clients (an organisation's API tokens: `client_id` `token-ID`, the
+//! token as secret). Access tokens are short-lived JWTs signed with Ed25519; keys rotate and stay in the
+//! JWKS until what they signed has expired. The APIs accept them beside the opaque tokens.
+
+use crate::error::{Result, ServiceError};
+use crate::App;
+use algoreg_domain::workflow::Principal;
+use algoreg_store::SigningKey;
+use base64::Engine;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// The organisation API's public client, as the live register's login server knows it.
+pub const PUBLIC_CLIENT: &str = "authentication-client";
+/// How long an access token lives unless configured otherwise (Keycloak's default).
+pub const ACCESS_SECONDS: i64 = 300;
+/// A new signing key after this long; the old one stays published as long again.
+pub const KEY_DAYS: i64 = 30;
+/// The audience of our access tokens.
+pub const AUDIENCE: &str = "algoreg";
+/// The realm in the paths of the login server (`/realms/{realm}/...`), as tools are configured.
+pub const REALM: &str = "algreg";
+
+const B64URL: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// A refusal in the token endpoint's own shape (RFC 6749 section 5.2, as Keycloak answers).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OAuthError {
+    pub status: u16,
+    pub error: &'static str,
+    pub description: String,
+    /// Seconds to wait (throttled logins).
+    pub retry_after: Option<u64>,
+}
+
+impl OAuthError {
+    fn new(status: u16, error: &'static str, description: impl Into<String>) -> OAuthError {
+        OAuthError { status, error, description: description.into(), retry_after: None }
+    }
+    pub fn body(&self) -> Value {
+        json!({"error": self.error, "error_description": self.description})
+    }
+    fn internal() -> OAuthError {
+        OAuthError::new(500, "server_error", "The server could not answer.")
+    }
+}
+
+/// The token endpoint's form.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct TokenRequest {
+    pub grant_type: Option<String>,
+    pub client_id: Option<String>,
+    pub client_secret: Option<String>,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub totp: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Claims {
+    iss: String,
+    sub: String,
+    aud: String,
+    exp: i64,
+    iat: i64,
+    nbf: i64,
+    jti: String,
+    typ: String,
+    azp: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    preferred_username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    email: Option<String>,
+}
+
+/// The client ID and secret of an `Authorization: Basic` header (RFC 6749 section 2.3.1).
+pub fn basic_credentials(header: &str) -> Option<(String, String)> {
+    let encoded = header.strip_prefix("Basic ").or_else(|| header.strip_prefix("basic "))?;
+    if encoded.len() > 2048 {
+        return None;
+    }
+    let text = String::from_utf8(B64.decode(encoded.trim()).ok()?).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    let unescape = |s: &str| url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned());
+    Some((unescape(id)?, unescape(secret)?))
+}
+
+fn new_key(now: DateTime<Utc>) -> Result<SigningKey> {
+    use ring::signature::KeyPair;
+    let rng = ring::rand::SystemRandom::new();
+    let pkcs8 = ring::signature::Ed25519KeyPair::generate_pkcs8(&rng).map_err(|_| ServiceError::Internal("key generation".into()))?;
+    let pair = ring::signature::Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|_| ServiceError::Internal("key".into()))?;
+    let public_x = B64URL.encode(pair.public_key().as_ref());
+    let kid = format!("{}-{}", now.format("%Y%m%d"), &hex::encode(rand::random::<[u8; 6]>()));
+    Ok(SigningKey { kid, private_pkcs8: B64.encode(pkcs8.as_ref()), public_x, created_at: now })
+}
+
+impl App {
+    /// The issuer of our access tokens: the site's public address with the realm, as Keycloak names it.
+    pub fn issuer(&self) -> String {
+        format!("{}/realms/{REALM}", self.feedback.config.public_url.trim_end_matches('/'))
+    }
+
+    /// The OpenID Connect discovery document.
+    pub fn discovery(&self) -> Value {
+        let iss = self.issuer();
+        json!({
+            "issuer": iss,
+            "token_endpoint": format!("{iss}/protocol/openid-connect/token"),
+            "jwks_uri": format!("{iss}/protocol/openid-connect/certs"),
+            "grant_types_supported": ["password", "client_credentials"],
+            "subject_types_supported": ["public"],
+            "id_token_signing_alg_values_supported": ["EdDSA"],
+            "token_endpoint_auth_methods_supported": ["none", "client_secret_post", "client_secret_basic"],
+            "scopes_supported": ["openid", "profile", "email"],
+            "claims_supported": ["iss", "sub", "aud", "exp", "iat", "preferred_username", "email"],
+        })
+    }
+
+    /// Keys that may have signed a live token: made within two rotation periods.
+    async fn live_keys(&self, now: DateTime<Utc>) -> Result<Vec<SigningKey>> {
+        Ok(self.store.signing_keys(now - Duration::days(2 * KEY_DAYS)).await?)
+    }
+
+    /// The signing keys as a JSON Web Key Set.
+    pub async fn jwks(&self) -> Result<Value> {
+        let keys: Vec<Value> = self
+            .live_keys(Utc::now())
+            .await?
+            .iter()
+            .map(|k| json!({"kty": "OKP", "crv": "Ed25519", "use": "sig", "alg": "EdDSA", "kid": k.kid, "x": k.public_x}))
+            .collect();
+        Ok(json!({ "keys": keys }))
+    }
+
+    /// The key that signs now: the newest, or a new one when the newest is older than a rotation period.
+    async fn signing_key(&self, now: DateTime<Utc>) -> Result<SigningKey> {
+        if let Some(k) = self.live_keys(now).await?.into_iter().next() {
+            if now - k.created_at < Duration::days(KEY_DAYS) {
+                return Ok(k);
+            }
+        }
+        let key = new_key(now)?;
+        self.store.add_signing_key(&key).await?;
+        Ok(key)
+    }
+
+    fn access_seconds(&self) -> i64 {
+        self.access_token_seconds.unwrap_or(ACCESS_SECONDS)
+    }
+
+    async fn issue(&self, sub: String, client: &str, user: Option<(&str, &str)>) -> Result<Value> {
+        let now = Utc::now();
+        let key = self.signing_key(now).await?;
+        let seconds = self.access_seconds();
+        let claims = Claims {
+            iss: self.issuer(),
+            sub,
+            aud: AUDIENCE.into(),
+            exp: now.timestamp() + seconds,
+            iat: now.timestamp(),
+            nbf: now.timestamp(),
+            jti: hex::encode(rand::random::<[u8; 12]>()),
+            typ: "Bearer".into(),
+            azp: client.into(),
+            preferred_username: user.map(|u| u.0.to_string()),
+            email: user.map(|u| u.1.to_string()),
+        };
+        let der = B64.decode(&key.private_pkcs8).map_err(|_| ServiceError::Internal("signing key".into()))?;
+        let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
+        header.kid = Some(key.kid.clone());
+        let token = jsonwebtoken::encode(&header, &claims, &jsonwebtoken::EncodingKey::from_ed_der(&der))
+            .map_err(|e| ServiceError::Internal(format!("signing: {e}")))?;
+        Ok(json!({
+            "access_token": token,
+            "expires_in": seconds,
+            "refresh_expires_in": 0,
+            "token_type": "Bearer",
+            "not-before-policy": 0,
+            "scope": "profile email",
+        }))
+    }
+
+    /// The token endpoint. `source` is the client's address (for the login throttle).
+    pub async fn token_endpoint(&self, req: TokenRequest, source: &str) -> std::result::Result<Value, OAuthError> {
+        let missing = |f: &str| OAuthError::new(400, "invalid_request", format!("Missing form parameter: {f}"));
+        let too_long = |v: &Option<String>| v.as_ref().is_some_and(|s| s.len() > 1024);
+        if [&req.grant_type, &req.client_id, &req.client_secret, &req.username, &req.password, &req.totp].into_iter().any(too_long) {
+            return Err(OAuthError::new(400, "invalid_request", "A form parameter is too long."));
+        }
+        match req.grant_type.as_deref() {
+            None => Err(missing("grant_type")),
+            Some("password") => {
+                if req.client_id.as_deref() != Some(PUBLIC_CLIENT) {
+                    return Err(OAuthError::new(401, "invalid_client", "Invalid client or Invalid client credentials"));
+                }
+                let (Some(username), Some(password)) = (req.username.as_deref(), req.password.as_deref()) else {
+                    return Err(OAuthError::new(401, "invalid_grant", "Invalid user credentials"));
+                };
+                let user = match self.auth().login(username.trim(), password, source).await {
+                    Ok(u) => u,
+                    Err(ServiceError::TooManyRequests { retry_after: seconds }) => {
+                        let mut e = OAuthError::new(400, "invalid_grant", "Too many failed logins; try again later.");
+                        e.retry_after = Some(seconds);
+                        return Err(e);
+                    }
+                    Err(ServiceError::Internal(_)) => return Err(OAuthError::internal()),
+                    Err(_) => return Err(OAuthError::new(401, "invalid_grant", "Invalid user credentials")),
+                };
+                if user.password_temporary_until.is_some() {
+                    return Err(OAuthError::new(400, "invalid_grant", "Account is not fully set up"));
+                }
+                self.issue(format!("user:{}", user.id), PUBLIC_CLIENT, Some((&user.email, &user.email)))
+                    .await
+                    .map_err(|_| OAuthError::internal())
+            }
+            Some("client_credentials") => {
+                let bad = || OAuthError::new(401, "invalid_client", "Invalid client or Invalid client credentials");
+                let (Some(client_id), Some(secret)) = (req.client_id.as_deref(), req.client_secret.as_deref()) else { return Err(bad()) };
+                let p = self.auth().principal_for_token(secret).await.map_err(|_| bad())?;
+                let id = p.token_id.ok_or_else(bad)?;
+                if client_id != format!("token-{id}") {
+                    return Err(bad());
+                }
+                self.issue(format!("token:{id}"), client_id, None).await.map_err(|_| OAuthError::internal())
+            }
+            Some(_) => Err(OAuthError::new(400, "unsupported_grant_type", "Unsupported grant_type")),
+        }
+    }
+
+    /// The principal of one of our access tokens: signature (a live key), issuer, audience and time
+    /// checked; the roles read now, so a removed role or a revoked token counts at once.
+    pub async fn principal_for_access_token(&self, token: &str) -> Result<Principal> {
+        if token.len() > 4096 || token.matches('.').count() != 2 {
+            return Err(ServiceError::Unauthenticated);
+        }
+        let header = jsonwebtoken::decode_header(token).map_err(|_| ServiceError::Unauthenticated)?;
+        if header.alg != jsonwebtoken::Algorithm::EdDSA {
+            return Err(ServiceError::Unauthenticated);
+        }
+        let kid = header.kid.ok_or(ServiceError::Unauthenticated)?;
+        let keys = self.live_keys(Utc::now()).await?;
+        let key = keys.iter().find(|k| k.kid == kid).ok_or(ServiceError::Unauthenticated)?;
+        let decoding = jsonwebtoken::DecodingKey::from_ed_components(&key.public_x).map_err(|_| ServiceError::Unauthenticated)?;
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_issuer(&[self.issuer()]);
+        validation.leeway = 1;
+        validation.validate_nbf = true;
+        let claims = jsonwebtoken::decode::<Claims>(token, &decoding, &validation).map_err(|_| ServiceError::Unauthenticated)?.claims;
+        if let Some(id) = claims.sub.strip_prefix("user:").and_then(|n| n.parse::<i64>().ok()) {
+            let user = self.store.user(id).await?.ok_or(ServiceError::Unauthenticated)?;
+            let p = self.auth().principal_for_user(&user).await?;
+            if p.must_change_password {
+                return Err(ServiceError::Unauthenticated);
+            }
+            return Ok(p);
+        }
+        if let Some(id) = claims.sub.strip_prefix("token:").and_then(|n| n.parse::<i64>().ok()) {
+            let info = self.store.token(id).await?.filter(|t| !t.revoked).ok_or(ServiceError::Unauthenticated)?;
+            return Ok(crate::auth::token_principal(&info));
+        }
+        Err(ServiceError::Unauthenticated)
+    }
+
+    /// A bearer token of any kind: one of our access tokens (a JWT), or an opaque API token.
+    pub async fn principal_for_bearer(&self, token: &str) -> Result<Principal> {
+        if token.matches('.').count() == 2 {
+            self.principal_for_access_token(token).await
+        } else {
+            self.auth().principal_for_token(token).await
+        }
+    }
+}
