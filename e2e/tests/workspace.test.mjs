@@ -1,5 +1,5 @@
 // The editors' workspace in a real browser: the whole path in both publication flows, keyboard use,
-// and zero axe-core violations on the dashboard, form, review and admin pages.
+// and zero axe-core violations on the dashboard, form, review, admin and own-sessions pages.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
@@ -163,6 +163,10 @@ test("admin page has no violations; pages of another organisation answer 403", a
   await page.goto(server.base + "/nl/beheer/org/zwolle/instellingen");
   await noViolations(page, "admin");
   await screenshot(page, "workspace-admin");
+  await page.goto(server.base + "/nl/account/sessies");
+  await noViolations(page, "own sessions");
+  await page.goto(server.base + "/en/account/sessies");
+  await noViolations(page, "own sessions (English)");
   const res = await page.goto(server.base + "/nl/beheer/org/assen");
   assert.equal(res.status(), 403);
   await noViolations(page, "403 page");

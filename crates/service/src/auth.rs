@@ -501,7 +501,7 @@ impl Auth<'_> {
         rand::thread_rng().fill_bytes(&mut b);
         let secret = hex::encode(b);
         let expires = chrono::Utc::now() + chrono::Duration::hours(SESSION_HOURS);
-        self.store.create_session(&hash_token(&secret), user.id, expires).await?;
+        self.store.create_session(&hash_token(&secret), user.id, expires, "password").await?;
         Ok(secret)
     }
 
@@ -516,6 +516,21 @@ impl Auth<'_> {
             return Err(ServiceError::Unauthenticated);
         }
         self.principal_for_user(&user).await
+    }
+
+    /// The signed-in person's own open sessions (people only).
+    pub async fn my_sessions(&self, p: &Principal) -> Result<Vec<algoreg_store::SessionInfo>> {
+        let id = p.user_id.ok_or_else(|| ServiceError::forbidden("Alleen voor personen.", "For people only."))?;
+        Ok(self.store.sessions_of_user(id, chrono::Utc::now()).await?)
+    }
+
+    /// Ends one of the signed-in person's own sessions (another device, say).
+    pub async fn end_my_session(&self, p: &Principal, session_id: &str) -> Result<()> {
+        let id = p.user_id.ok_or_else(|| ServiceError::forbidden("Alleen voor personen.", "For people only."))?;
+        match self.store.end_session_of_user(id, session_id).await {
+            Err(StoreError::NotFound) => Err(ServiceError::NotFound("session")),
+            r => Ok(r?),
+        }
     }
 
     pub async fn end_session(&self, secret: &str) -> Result<()> {

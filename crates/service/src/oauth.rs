@@ -215,6 +215,7 @@ impl App {
                 if user.password_temporary_until.is_some() {
                     return Err(OAuthError::new(400, "invalid_grant", "Account is not fully set up"));
                 }
+                self.store.record_login(user.id, "organisation-api", Utc::now()).await.map_err(|_| OAuthError::internal())?;
                 self.issue(format!("user:{}", user.id), PUBLIC_CLIENT, Some((&user.email, &user.email)))
                     .await
                     .map_err(|_| OAuthError::internal())

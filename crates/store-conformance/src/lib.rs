@@ -40,7 +40,7 @@ macro_rules! suite {
             signals_round_trip, signal_update_refuses_a_stale_status, signal_reminders_once, erasure_of_personal_data,
             incidents_round_trip, evaluations_move_the_plan, mail_queue_and_results,
             leases_one_holder_at_a_time, concurrent_lease_takers_one_wins, counters_count_per_window,
-            signing_keys_round_trip
+            signing_keys_round_trip, own_sessions_listed_and_ended
         );
     };
 }
@@ -258,7 +258,7 @@ pub async fn memberships_add_and_remove(s: S) {
 
 pub async fn set_password_ends_sessions(s: S) {
     let u = user(&s, "sessie@example.org").await;
-    s.create_session("sessie-hash", u.id, at(1000)).await.unwrap();
+    s.create_session("sessie-hash", u.id, at(1000), "password").await.unwrap();
     assert!(s.session_user("sessie-hash", at(0)).await.unwrap().is_some());
     s.set_password(u.id, "nieuw", Some(at(500))).await.unwrap();
     assert!(s.session_user("sessie-hash", at(0)).await.unwrap().is_none());
@@ -320,11 +320,11 @@ pub async fn delete_invitation(s: S) {
 
 pub async fn sessions_expire_and_end(s: S) {
     let u = user(&s, "in@example.org").await;
-    s.create_session("a", u.id, at(100)).await.unwrap();
+    s.create_session("a", u.id, at(100), "password").await.unwrap();
     assert_eq!(s.session_user("a", at(99)).await.unwrap().map(|x| x.id), Some(u.id));
     assert!(s.session_user("a", at(101)).await.unwrap().is_none());
     assert!(s.session_user("onbekend", at(0)).await.unwrap().is_none());
-    s.create_session("b", u.id, at(100)).await.unwrap();
+    s.create_session("b", u.id, at(100), "password").await.unwrap();
     s.delete_session("b").await.unwrap();
     assert!(s.session_user("b", at(0)).await.unwrap().is_none());
     // Ending a session that does not exist is no error.
@@ -355,7 +355,7 @@ pub async fn tokens_round_trip_and_revoke(s: S) {
 
 pub async fn password_reset_is_single_use(s: S) {
     let u = user(&s, "vergeten@example.org").await;
-    s.create_session("oud", u.id, at(1000)).await.unwrap();
+    s.create_session("oud", u.id, at(1000), "password").await.unwrap();
     s.create_password_reset("link", u.id, at(100), &[mail("vergeten@example.org")]).await.unwrap();
     // The mail was queued with it.
     assert_eq!(s.unsent_mail(10, 5).await.unwrap().len(), 1);
@@ -667,7 +667,7 @@ pub async fn times_keep_microseconds(s: S) {
     assert_eq!(s.version(rid, 1).await.unwrap().unwrap().created_at, exact);
     assert_eq!(s.history(rid).await.unwrap()[0].at, exact);
     let u = user(&s, "tijd@example.org").await;
-    s.create_session("t", u.id, exact).await.unwrap();
+    s.create_session("t", u.id, exact, "password").await.unwrap();
     // Live one microsecond before, gone at the instant itself.
     assert!(s.session_user("t", exact - Duration::microseconds(1)).await.unwrap().is_some());
     assert!(s.session_user("t", exact).await.unwrap().is_none());
@@ -1075,4 +1075,28 @@ pub async fn signing_keys_round_trip(s: S) {
     assert_eq!(s.signing_keys(at(50)).await.unwrap(), vec![key("nieuw", at(100))]);
     let e = s.add_signing_key(&key("oud", at(200))).await.unwrap_err();
     assert!(is_conflict(&e, "kid"), "{e:?}");
+}
+
+pub async fn own_sessions_listed_and_ended(s: S) {
+    let u = user(&s, "sessies@example.org").await;
+    let other = user(&s, "ander@example.org").await;
+    assert!(s.user(u.id).await.unwrap().unwrap().last_login.is_none());
+    let (a, b) = ("a".repeat(64), "b".repeat(64));
+    s.create_session(&a, u.id, at(1000), "password").await.unwrap();
+    s.create_session(&b, u.id, at(2000), "password").await.unwrap();
+    s.create_session(&"c".repeat(64), other.id, at(1000), "password").await.unwrap();
+    let last = s.user(u.id).await.unwrap().unwrap().last_login.unwrap();
+    assert_eq!(last.1, "password");
+    let list = s.sessions_of_user(u.id, at(0)).await.unwrap();
+    assert_eq!(list.len(), 2);
+    assert!(list.iter().all(|x| x.id.len() == 16 && (a.starts_with(&x.id) || b.starts_with(&x.id))), "{list:?}");
+    assert_eq!(s.sessions_of_user(u.id, at(1500)).await.unwrap().len(), 1, "expired sessions are not listed");
+    // Nobody ends another person's session, nor one that does not exist.
+    assert!(matches!(s.end_session_of_user(other.id, &a[..16]).await, Err(StoreError::NotFound)));
+    assert!(matches!(s.end_session_of_user(u.id, "zz").await, Err(StoreError::NotFound)));
+    s.end_session_of_user(u.id, &a[..16]).await.unwrap();
+    assert!(s.session_user(&a, at(0)).await.unwrap().is_none());
+    assert!(s.session_user(&b, at(0)).await.unwrap().is_some());
+    s.record_login(u.id, "organisation-api", at(3000)).await.unwrap();
+    assert_eq!(s.user(u.id).await.unwrap().unwrap().last_login, Some((at(3000), "organisation-api".to_string())));
 }

@@ -4,33 +4,6 @@ use super::*;
 
 #[async_trait]
 impl AccessStore for SqliteStore {
-    async fn create_session(&self, hash: &str, user_id: i64, expires_at: DateTime<Utc>) -> Result<()> {
-        sqlx::query("INSERT INTO sessions (hash, user_id, created_at, expires_at) VALUES (?,?,?,?)")
-            .bind(hash)
-            .bind(user_id)
-            .bind(ts(&Utc::now()))
-            .bind(ts(&expires_at))
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?;
-        Ok(())
-    }
-
-    async fn session_user(&self, hash: &str, now: DateTime<Utc>) -> Result<Option<User>> {
-        let row = sqlx::query("SELECT u.* FROM sessions s JOIN users u ON u.id=s.user_id WHERE s.hash=? AND s.expires_at > ?")
-            .bind(hash)
-            .bind(ts(&now))
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        row.map(|r| user_row(&r)).transpose()
-    }
-
-    async fn delete_session(&self, hash: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE hash=?").bind(hash).execute(&self.pool).await.map_err(backend)?;
-        Ok(())
-    }
-
     async fn create_password_reset(&self, hash: &str, user_id: i64, expires_at: DateTime<Utc>, mails: &[NewMail]) -> Result<()> {
         let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO password_resets (hash, user_id, created_at, expires_at) VALUES (?,?,?,?)")

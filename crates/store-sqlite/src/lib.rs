@@ -16,6 +16,7 @@ mod records;
 mod register;
 mod rows;
 mod runtime;
+mod sessions;
 mod signals;
 
 use algoreg_domain::org::Role;

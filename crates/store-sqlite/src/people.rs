@@ -26,6 +26,7 @@ impl PeopleStore for SqliteStore {
             central_operator: user.central_operator,
             created_at: now,
             password_temporary_until: user.password_temporary_until,
+            last_login: None,
         })
     }
 

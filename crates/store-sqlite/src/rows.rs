@@ -69,6 +69,10 @@ pub fn user_row(r: &SqliteRow) -> Result<User> {
         central_operator: r.get("central_operator"),
         created_at: time(r.get("created_at"))?,
         password_temporary_until: r.get::<Option<String>, _>("password_temporary_until").as_deref().map(time).transpose()?,
+        last_login: match (r.get::<Option<String>, _>("last_login_at"), r.get::<Option<String>, _>("last_login_method")) {
+            (Some(at), Some(method)) => Some((time(&at)?, method)),
+            _ => None,
+        },
     })
 }
 

@@ -73,7 +73,7 @@ pub trait PeopleStore: Send + Sync {
     async fn delete_invitation(&self, id: i64) -> Result<Invitation>;
 }
 
-/// Sessions, API tokens and self-service password resets (only hashes of secrets are stored).
+/// API tokens and self-service password resets (only hashes of secrets are stored).
 #[async_trait]
 pub trait AccessStore: Send + Sync {
     /// Stores a reset link and queues its mail in one transaction.
@@ -89,16 +89,28 @@ pub trait AccessStore: Send + Sync {
     /// Uses a live reset link once: sets the password, removes every reset link and session of the user,
     /// in one transaction. `NotFound` when the link is unknown, used or expired.
     async fn use_password_reset(&self, hash: &str, password_hash: &str, now: chrono::DateTime<chrono::Utc>) -> Result<User>;
-    async fn create_session(&self, hash: &str, user_id: i64, expires_at: chrono::DateTime<chrono::Utc>) -> Result<()>;
-    /// The user of a live session.
-    async fn session_user(&self, hash: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Option<User>>;
-    async fn delete_session(&self, hash: &str) -> Result<()>;
     async fn create_token(&self, token: &NewToken) -> Result<TokenInfo>;
     async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenInfo>>;
     /// A token by its ID, revoked or not.
     async fn token(&self, id: i64) -> Result<Option<TokenInfo>>;
     async fn tokens(&self, org_id: i64) -> Result<Vec<TokenInfo>>;
     async fn revoke_token(&self, org_id: i64, token_id: i64) -> Result<()>;
+}
+
+/// People's sessions and when they last logged in (only hashes of session secrets are stored).
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Starts a session and records the login (`method`: how the person logged in) in one transaction.
+    async fn create_session(&self, hash: &str, user_id: i64, expires_at: chrono::DateTime<chrono::Utc>, method: &str) -> Result<()>;
+    /// The user of a live session.
+    async fn session_user(&self, hash: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Option<User>>;
+    async fn delete_session(&self, hash: &str) -> Result<()>;
+    /// A user's live sessions, newest first.
+    async fn sessions_of_user(&self, user_id: i64, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<SessionInfo>>;
+    /// Ends one of the user's own sessions by its ID; `NotFound` when the user has no such session.
+    async fn end_session_of_user(&self, user_id: i64, id: &str) -> Result<()>;
+    /// Records a login that opens no session (a token of the organisation API's login).
+    async fn record_login(&self, user_id: i64, method: &str, at: chrono::DateTime<chrono::Utc>) -> Result<()>;
 }
 
 /// Records, their versions and history: every change commits with its history entry in one transaction.
@@ -286,6 +298,7 @@ pub trait Store:
     OrganisationStore
     + PeopleStore
     + AccessStore
+    + SessionStore
     + RecordStore
     + RegisterStore
     + AiActStore
@@ -306,6 +319,7 @@ impl<T> Store for T where
     T: OrganisationStore
         + PeopleStore
         + AccessStore
+        + SessionStore
         + RecordStore
         + RegisterStore
         + AiActStore

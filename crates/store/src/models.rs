@@ -48,6 +48,17 @@ pub struct User {
     pub created_at: DateTime<Utc>,
     /// Set while the password is a temporary one: it must be changed, and stops working at this time.
     pub password_temporary_until: Option<DateTime<Utc>>,
+    /// When and how ([`LoginMethod`] code) the account last logged in.
+    pub last_login: Option<(DateTime<Utc>, String)>,
+}
+
+/// One of a person's open sessions: its ID is the start of the hash of its secret (the secret itself is
+/// never stored).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionInfo {
+    pub id: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
 }
 
 /// An invitation to join an organisation, waiting for the account holder's consent.

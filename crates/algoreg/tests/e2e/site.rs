@@ -363,3 +363,55 @@ fn changing_the_organisation_moves_the_feeds_last_modified() {
     let r = s.client.get(s.url("/feed/v1/register.json")).header("If-Modified-Since", &before).send().unwrap();
     assert_eq!(r.status(), 200, "a harvester that asks by date gets the change");
 }
+
+#[test]
+fn people_see_and_end_their_own_sessions_and_admins_see_the_last_login() {
+    let env = Env::new();
+    env.org("breda", "four_eyes");
+    env.user("redacteur@breda.nl", Some("breda"), &["editor"], false);
+    env.user("beheer@breda.nl", Some("breda"), &["org_admin"], false);
+    let s = env.serve();
+    // The same person in two browsers.
+    let laptop = Browser::new(&s);
+    laptop.login("redacteur@breda.nl");
+    let phone = Browser::new(&s);
+    phone.login("redacteur@breda.nl");
+    let (st, page) = laptop.get("/nl/account/sessies");
+    assert_eq!(st, 200);
+    assert_eq!(page.matches("name=\"session\"").count(), 2, "{page}");
+    assert_eq!(page.matches("(deze browser)").count(), 1);
+    // The laptop ends the phone's session: the one not marked as this browser.
+    let ids: Vec<String> =
+        page.match_indices("name=\"session\" value=\"").map(|(i, m)| page[i + m.len()..i + m.len() + 16].to_string()).collect();
+    let csrf = laptop.csrf();
+    let mut ended = 0;
+    for id in &ids {
+        // End the other one only: the row marked as this browser is the laptop's own session.
+        let (_, before) = laptop.get("/nl/account/sessies");
+        let this_row = before.find("(deze browser)").unwrap();
+        let row_start = before[..this_row].rfind("<tr>").unwrap();
+        let row_end = this_row + before[this_row..].find("</tr>").unwrap();
+        if before[row_start..row_end].contains(id.as_str()) {
+            continue;
+        }
+        let (st, _, _) = laptop.post("/nl/account/sessies", &[("_csrf", &csrf), ("session", id)]);
+        assert_eq!(st, 200);
+        ended += 1;
+    }
+    assert_eq!(ended, 1);
+    assert_eq!(phone.get("/nl/account/sessies").0, 303, "the phone is logged out");
+    assert_eq!(laptop.get("/nl/account/sessies").0, 200, "the laptop is not");
+    // Someone else's session cannot be ended by guessing: 404, and it stays.
+    let admin = Browser::new(&s);
+    admin.login("beheer@breda.nl");
+    let (_, mine) = laptop.get("/nl/account/sessies");
+    let i = mine.find("name=\"session\" value=\"").unwrap() + 22;
+    let laptop_id = mine[i..i + 16].to_string();
+    let (st, _, _) = admin.post("/nl/account/sessies", &[("_csrf", &admin.csrf()), ("session", &laptop_id)]);
+    assert_eq!(st, 404);
+    assert_eq!(laptop.get("/nl/account/sessies").0, 200);
+    // The admin sees when and how members last logged in.
+    let (_, settings) = admin.get("/nl/beheer/org/breda/instellingen");
+    assert!(settings.contains("Laatst ingelogd"), "{settings}");
+    assert!(settings.contains("(wachtwoord)"), "{settings}");
+}

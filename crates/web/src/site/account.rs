@@ -61,6 +61,50 @@ pub(crate) fn session_cookie_header(secret: &str) -> Option<HeaderValue> {
     HeaderValue::from_str(&format!("{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}", SESSION_HOURS * 3600)).ok()
 }
 
+/// `/account/sessies`: the person's own open sessions (this browser marked), each with a button to end it.
+pub async fn sessions(ctx: Ctx, State(app): State<App>, headers: axum::http::HeaderMap) -> Result<Response, PageError> {
+    sessions_page(&ctx, &app, &headers, None).await
+}
+
+async fn sessions_page(ctx: &Ctx, app: &App, headers: &axum::http::HeaderMap, flash: Option<&str>) -> Result<Response, PageError> {
+    let p = ctx.require()?;
+    let list = app.auth().my_sessions(p).await.map_err(|e| ctx.err(e))?;
+    let this = crate::auth::session_cookie(headers).map(|s| algoreg_service::auth::hash_token(&s)).unwrap_or_default();
+    let body = html! {
+        h1 { (ctx.t("Mijn sessies", "My sessions")) }
+        @if let Some(f) = flash { p.notice role="status" { (f) } }
+        p { (ctx.t("Hier bent u ingelogd. Beëindig een sessie die u niet herkent, en wijzig dan uw wachtwoord.",
+            "You are logged in here. End a session you do not recognise, then change your password.")) }
+        table {
+            caption.sr-only { (ctx.t("Open sessies", "Open sessions")) }
+            thead { tr { th scope="col" { (ctx.t("Begonnen", "Started")) } th scope="col" { (ctx.t("Verloopt", "Expires")) } th scope="col" { (ctx.t("Actie", "Action")) } } }
+            tbody { @for s in &list {
+                tr {
+                    td { (super::render::when(&s.created_at)) @if this.starts_with(&s.id) { " " strong { (ctx.t("(deze browser)", "(this browser)")) } } }
+                    td { (super::render::when(&s.expires_at)) }
+                    td { form method="post" action=(format!("{}/account/sessies", ctx.base())) {
+                        (ctx.csrf_field())
+                        input type="hidden" name="session" value=(s.id);
+                        button type="submit" aria-label=(format!("{} {}", ctx.t("Beëindigen: sessie van", "End: session of"), super::render::when(&s.created_at))) { (ctx.t("Beëindigen", "End")) }
+                    } }
+                }
+            } }
+        }
+    };
+    Ok(ctx.page(ctx.t("Mijn sessies", "My sessions"), body))
+}
+
+pub async fn end_session(
+    ctx: Ctx,
+    State(app): State<App>,
+    headers: axum::http::HeaderMap,
+    CsrfForm(form): CsrfForm,
+) -> Result<Response, PageError> {
+    let p = ctx.require()?.clone();
+    app.auth().end_my_session(&p, field(&form, "session")).await.map_err(|e| ctx.err(e))?;
+    sessions_page(&ctx, &app, &headers, Some(ctx.t("Sessie beëindigd.", "Session ended."))).await
+}
+
 pub async fn change_form(ctx: Ctx) -> Result<Response, PageError> {
     let p = ctx.require_any()?;
     Ok(change_page(&ctx, StatusCode::OK, None, p.must_change_password))

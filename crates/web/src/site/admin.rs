@@ -26,6 +26,15 @@ async fn admin_org(ctx: &Ctx, app: &App, code: &str) -> Result<(Principal, Organ
     Ok((p, org))
 }
 
+/// How someone logged in, in words.
+fn login_method<'a>(ctx: &Ctx, method: &'a str) -> &'a str {
+    match method {
+        "password" => ctx.t("wachtwoord", "password"),
+        "organisation-api" => ctx.t("inloggen van de aanlever-API", "organisation API login"),
+        other => other,
+    }
+}
+
 fn role_label(ctx: &Ctx, r: Role) -> &'static str {
     if ctx.lang == algoreg_standard::Lang::Nl {
         r.label_nl()
@@ -70,11 +79,15 @@ async fn render(
             h2 #members { (ctx.t("Leden", "Members")) }
             table {
                 caption.sr-only { (ctx.t("Leden en hun rollen", "Members and their roles")) }
-                thead { tr { th scope="col" { (ctx.t("Naam", "Name")) } th scope="col" { (ctx.t("E-mail", "E-mail")) } th scope="col" { (ctx.t("Rol", "Role")) } th scope="col" { (ctx.t("Acties", "Actions")) } } }
+                thead { tr { th scope="col" { (ctx.t("Naam", "Name")) } th scope="col" { (ctx.t("E-mail", "E-mail")) } th scope="col" { (ctx.t("Rol", "Role")) } th scope="col" { (ctx.t("Laatst ingelogd", "Last login")) } th scope="col" { (ctx.t("Acties", "Actions")) } } }
                 tbody {
                     @for (u, r) in &members {
                         tr {
                             td { (u.name) } td { (u.email) } td { (role_label(ctx, *r)) }
+                            td { @match &u.last_login {
+                                Some((at, method)) => { (super::render::when(at)) " (" (login_method(ctx, method)) ")" }
+                                None => { (ctx.t("nog niet", "not yet")) }
+                            } }
                             td.row-actions {
                                 form method="post" action=(format!("{base}/leden/verwijderen")) {
                                     (ctx.csrf_field())

@@ -49,6 +49,7 @@ fn lang_routes() -> Routes {
         .add("GET", "/over", get(portal::about))
         .add("GET POST", "/login", get(login::form).post(login::submit).layer(small()))
         .add("GET POST", "/account/wachtwoord", get(account::change_form).post(account::change_submit).layer(small()))
+        .add("GET POST", "/account/sessies", get(account::sessions).post(account::end_session).layer(small()))
         .add("GET POST", "/wachtwoord-vergeten", get(account::forgot_form).post(account::forgot_submit).layer(small()))
         .add("GET POST", "/wachtwoord-herstellen/{secret}", get(account::reset_form).post(account::reset_submit).layer(small()))
         .add("POST", "/beheer/uitnodiging/{id}", post(account::answer_invitation))
