@@ -214,6 +214,70 @@ impl IncidentClass {
     }
 }
 
+code_enum!(
+    /// Where an incident stands. It only moves forward, in this order.
+    IncidentStatus {
+        Open = "open" / "open" / "open",
+        Acknowledged = "acknowledged" / "ontvangst bevestigd" / "acknowledged",
+        ReportedToAuthority = "reported_to_authority" / "gemeld aan de toezichthouder" / "reported to the authority",
+        Closed = "closed" / "gesloten" / "closed",
+    }
+);
+
+impl IncidentStatus {
+    fn rank(self) -> usize {
+        IncidentStatus::ALL.iter().position(|s| *s == self).unwrap_or(0)
+    }
+    /// Whether the reporting deadline no longer counts: reported, or closed.
+    pub fn reported_or_closed(self) -> bool {
+        matches!(self, IncidentStatus::ReportedToAuthority | IncidentStatus::Closed)
+    }
+}
+
+code_enum!(
+    /// One step in an incident's timeline.
+    IncidentEventKind {
+        Reported = "reported" / "gemeld" / "reported",
+        Acknowledged = "acknowledged" / "ontvangst bevestigd door de aanbieder" / "acknowledged by the provider",
+        Update = "update" / "vervolg" / "update",
+        ReportedToAuthority = "reported_to_authority" / "gemeld aan de toezichthouder" / "reported to the authority",
+        Closed = "closed" / "gesloten" / "closed",
+    }
+);
+
+/// Who adds a step to an incident: the deployer that recorded it, or the provider it was routed to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IncidentParty {
+    Deployer,
+    Provider,
+}
+
+impl IncidentParty {
+    /// The steps this party may add: the provider acknowledges, updates and reports to the
+    /// authority; the deployer updates and closes.
+    pub fn allowed_events(self) -> &'static [IncidentEventKind] {
+        match self {
+            IncidentParty::Provider => {
+                &[IncidentEventKind::Acknowledged, IncidentEventKind::Update, IncidentEventKind::ReportedToAuthority]
+            }
+            IncidentParty::Deployer => &[IncidentEventKind::Update, IncidentEventKind::Closed],
+        }
+    }
+}
+
+/// The status an incident moves to after a step, if it moves: only forward (a late acknowledgement
+/// after the report to the authority changes nothing).
+pub fn incident_status_after(current: IncidentStatus, step: IncidentEventKind) -> Option<IncidentStatus> {
+    let to = match step {
+        IncidentEventKind::Acknowledged => IncidentStatus::Acknowledged,
+        IncidentEventKind::ReportedToAuthority => IncidentStatus::ReportedToAuthority,
+        IncidentEventKind::Closed => IncidentStatus::Closed,
+        IncidentEventKind::Reported | IncidentEventKind::Update => return None,
+    };
+    (to.rank() > current.rank()).then_some(to)
+}
+
 /// The reporting deadline for an incident noticed at `noticed`.
 pub fn report_deadline(class: IncidentClass, noticed: DateTime<Utc>) -> Option<DateTime<Utc>> {
     class.report_days().map(|d| noticed + Duration::days(d))
@@ -245,6 +309,22 @@ mod tests {
 
     fn t(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn incident_status_moves_only_forward() {
+        use IncidentEventKind as K;
+        use IncidentStatus as S;
+        assert_eq!(incident_status_after(S::Open, K::Acknowledged), Some(S::Acknowledged));
+        assert_eq!(incident_status_after(S::Open, K::Update), None);
+        assert_eq!(incident_status_after(S::Acknowledged, K::ReportedToAuthority), Some(S::ReportedToAuthority));
+        assert_eq!(incident_status_after(S::ReportedToAuthority, K::Acknowledged), None);
+        assert_eq!(incident_status_after(S::ReportedToAuthority, K::Closed), Some(S::Closed));
+        assert!(!IncidentParty::Provider.allowed_events().contains(&K::Closed));
+        assert!(!IncidentParty::Deployer.allowed_events().contains(&K::Acknowledged));
+        for s in S::ALL {
+            assert_eq!(S::parse(s.code()), Some(*s));
+        }
     }
 
     #[test]

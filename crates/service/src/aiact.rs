@@ -6,6 +6,7 @@ use crate::error::{Result, ServiceError};
 use crate::App;
 use algoreg_aiact::catalogue::{Catalogue, Requirement};
 use algoreg_aiact::{builtin, walk, Next, State, Tree};
+use algoreg_domain::aiact::ComplianceStatus;
 use algoreg_domain::workflow::{self, Action, Principal};
 use algoreg_standard::AlgorithmId;
 use algoreg_store::Classification;
@@ -107,14 +108,6 @@ impl App {
     }
 }
 
-/// The statuses a requirement can have.
-pub const STATUSES: &[(&str, &str, &str)] = &[
-    ("not_started", "Nog niet begonnen", "Not started"),
-    ("in_progress", "Bezig", "In progress"),
-    ("done", "Voldaan", "Done"),
-    ("not_applicable", "Niet van toepassing", "Not applicable"),
-];
-
 impl App {
     /// Sets where a record stands with one of the requirements that follow from its classification.
     pub async fn set_compliance(
@@ -142,15 +135,15 @@ impl App {
                 "This requirement does not apply to this algorithm.",
             ));
         }
-        if !STATUSES.iter().any(|(s, _, _)| *s == status) {
+        let Some(status) = ComplianceStatus::parse(status.trim()) else {
             return Err(ServiceError::bad(
                 "status",
                 "Kies: not_started, in_progress, done of not_applicable.",
                 "Choose: not_started, in_progress, done or not_applicable.",
             ));
-        }
+        };
         let reason = reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
-        if status == "not_applicable" && reason.is_none() {
+        if status == ComplianceStatus::NotApplicable && reason.is_none() {
             return Err(ServiceError::bad(
                 "reason",
                 "Zeg waarom deze vereiste niet van toepassing is.",
@@ -170,7 +163,7 @@ impl App {
         }
         let entry = algoreg_store::ComplianceEntry {
             urn: urn.to_string(),
-            status: status.to_string(),
+            status,
             reason,
             evidence,
             updated_at: Utc::now(),
@@ -232,7 +225,7 @@ impl App {
             .map(|r| {
                 let mut e = recorded.iter().find(|e| e.urn == r.urn).cloned().unwrap_or(algoreg_store::ComplianceEntry {
                     urn: r.urn.clone(),
-                    status: "not_started".into(),
+                    status: ComplianceStatus::NotStarted,
                     reason: None,
                     evidence: vec![],
                     updated_at: c.created_at,
@@ -264,7 +257,7 @@ impl App {
         for id in self.store.classified_records().await?.into_iter().filter(|id| wanted.contains(id)) {
             if let Some(c) = self.public_classification(id).await? {
                 let overview = self.compliance_overview(&c, true).await?;
-                let dealt = overview.iter().filter(|(_, e)| e.status == "done" || e.status == "not_applicable").count();
+                let dealt = overview.iter().filter(|(_, e)| e.status.is_dealt_with()).count();
                 out.insert(id, vec![c.conclusion.clone(), c.labels.join("; "), format!("{dealt}/{}", overview.len())]);
             }
         }

@@ -5,7 +5,8 @@
 
 use crate::error::{Result, ServiceError};
 use crate::ratelimit::RateLimiter;
-use algoreg_domain::feedback::{self as rules, IncidentClass, SignalKind, SignalStatus};
+pub use algoreg_domain::feedback::IncidentParty;
+use algoreg_domain::feedback::{self as rules, IncidentClass, IncidentEventKind, IncidentStatus, SignalKind, SignalStatus};
 use algoreg_domain::org::Role;
 use algoreg_domain::workflow::Principal;
 use algoreg_standard::sanitize::plain_text;
@@ -252,16 +253,7 @@ impl Feedback<'_> {
         }
         self.store
             .create_signal(
-                &NewSignal {
-                    code_hash: hash_secret(&code),
-                    record: id,
-                    org_id: org.id,
-                    kind: kind.code().into(),
-                    text,
-                    email,
-                    created_at: now,
-                    due_at: due,
-                },
+                &NewSignal { code_hash: hash_secret(&code), record: id, org_id: org.id, kind, text, email, created_at: now, due_at: due },
                 &mails,
             )
             .await?;
@@ -300,7 +292,7 @@ impl Feedback<'_> {
 
     pub async fn assign(&self, p: &Principal, id: i64, user: Option<i64>) -> Result<Signal> {
         let mut s = self.get(p, id).await?;
-        if s.status == SignalStatus::Closed.code() {
+        if s.status == SignalStatus::Closed {
             return Err(bad("status", "Dit signaal is al afgehandeld.", "This signal has been handled already."));
         }
         if let Some(u) = user {
@@ -308,12 +300,12 @@ impl Feedback<'_> {
                 return Err(bad("assigned_to", "Kies een lid van de organisatie.", "Choose a member of the organisation."));
             }
         }
-        let before = s.status.clone();
+        let before = s.status;
         s.assigned_to = user;
-        if s.status == SignalStatus::New.code() && user.is_some() {
-            s.status = SignalStatus::Assigned.code().into();
+        if s.status == SignalStatus::New && user.is_some() {
+            s.status = SignalStatus::Assigned;
         }
-        self.store.update_signal(&s, &before, &[]).await?;
+        self.store.update_signal(&s, before, &[]).await?;
         Ok(s)
     }
 
@@ -321,16 +313,16 @@ impl Feedback<'_> {
     /// sender (by e-mail when given, and always on the status page with the tracking code).
     pub async fn answer(&self, p: &Principal, id: i64, text: &str, public: bool, now: DateTime<Utc>) -> Result<Signal> {
         let mut s = self.get(p, id).await?;
-        if s.erased_at.is_some() || s.status == SignalStatus::Closed.code() {
+        if s.erased_at.is_some() || s.status == SignalStatus::Closed {
             return Err(bad("status", "Dit signaal is al afgehandeld.", "This signal has been handled already."));
         }
         let text = check_text("answer", text, 2, 10_000)?;
-        let before = s.status.clone();
+        let before = s.status;
         s.answer = Some(text.clone());
         s.answer_public = public;
         s.answered_at = Some(now);
         s.answered_by = Some(p.display.clone());
-        s.status = SignalStatus::Answered.code().into();
+        s.status = SignalStatus::Answered;
         let mut mails = vec![];
         if let Some(to) = &s.email {
             let name = self.store.published(s.record).await?.map(|v| v.content.name().to_string()).unwrap_or_default();
@@ -340,17 +332,17 @@ impl Feedback<'_> {
                 body: format!("{text}\n\n{}\n", self.link(&format!("/nl/algoritme/{}", s.record))),
             });
         }
-        self.store.update_signal(&s, &before, &mails).await?;
+        self.store.update_signal(&s, before, &mails).await?;
         Ok(s)
     }
 
     pub async fn close(&self, p: &Principal, id: i64, now: DateTime<Utc>) -> Result<Signal> {
         let mut s = self.get(p, id).await?;
         if s.closed_at.is_none() {
-            let before = s.status.clone();
+            let before = s.status;
             s.closed_at = Some(now);
-            s.status = SignalStatus::Closed.code().into();
-            self.store.update_signal(&s, &before, &[]).await?;
+            s.status = SignalStatus::Closed;
+            self.store.update_signal(&s, before, &[]).await?;
         }
         Ok(s)
     }
@@ -463,7 +455,7 @@ impl Feedback<'_> {
             provider_org_id: provider_org.map(|o| o.id),
             provider_email,
             ack_hash: ack.as_deref().map(hash_secret),
-            class: class.code().into(),
+            class,
             title,
             what_happened: what,
             noticed_at: input.noticed_at,
@@ -521,39 +513,32 @@ impl Feedback<'_> {
         text: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        let allowed: &[&str] = match party {
-            IncidentParty::Provider => &["acknowledged", "update", "reported_to_authority"],
-            IncidentParty::Deployer => &["update", "closed"],
+        let allowed = party.allowed_events();
+        let Some(kind) = IncidentEventKind::parse(kind.trim()).filter(|k| allowed.contains(k)) else {
+            let codes: Vec<&str> = allowed.iter().map(|k| k.code()).collect();
+            return Err(bad("kind", format!("Kies uit: {}.", codes.join(", ")), format!("Choose from: {}.", codes.join(", "))));
         };
-        if !allowed.contains(&kind) {
-            return Err(bad("kind", format!("Kies uit: {}.", allowed.join(", ")), format!("Choose from: {}.", allowed.join(", "))));
-        }
-        if i.status == "closed" {
+        if i.status == IncidentStatus::Closed {
             return Err(bad("status", "Dit incident is gesloten.", "This incident is closed."));
         }
         let text = match text.map(str::trim).filter(|t| !t.is_empty()) {
             Some(t) => Some(check_text("text", t, 2, 10_000)?),
-            None if kind == "update" => return Err(bad("text", "Schrijf wat er is gebeurd.", "Write what happened.")),
+            None if kind == IncidentEventKind::Update => return Err(bad("text", "Schrijf wat er is gebeurd.", "Write what happened.")),
             None => None,
         };
-        // The status only moves forward: open, acknowledged, reported_to_authority, closed.
-        let rank = |st: &str| ["open", "acknowledged", "reported_to_authority", "closed"].iter().position(|x| *x == st).unwrap_or(0);
-        let status = match kind {
-            "acknowledged" | "reported_to_authority" | "closed" if rank(kind) > rank(&i.status) => Some(kind),
-            _ => None,
-        };
+        let status = rules::incident_status_after(i.status, kind);
         // The deployer hears of the provider's steps.
         let mut mails = vec![];
         if party == IncidentParty::Provider {
             for to in self.member_mails(i.deployer_org_id, &[Role::Editor, Role::Approver, Role::OrgAdmin]).await? {
                 mails.push(NewMail {
                     to,
-                    subject: format!("Incident {}: {} / {}", i.title, event_label(kind).0, event_label(kind).1),
+                    subject: format!("Incident {}: {} / {}", i.title, kind.label_nl(), kind.label_en()),
                     body: format!("{}\n\n{}\n", text.clone().unwrap_or_default(), self.link(&format!("/nl/beheer/incident/{}", i.id))),
                 });
             }
         }
-        let e = IncidentEvent { at: now, actor: actor.to_string(), kind: kind.to_string(), text };
+        let e = IncidentEvent { at: now, actor: actor.to_string(), kind, text };
         self.store.add_incident_event(i.id, &e, status, &mails).await?;
         Ok(())
     }
@@ -786,30 +771,13 @@ impl Feedback<'_> {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum IncidentParty {
-    Deployer,
-    Provider,
-}
-
-pub fn event_label(kind: &str) -> (&'static str, &'static str) {
-    match kind {
-        "reported" => ("gemeld", "reported"),
-        "acknowledged" => ("ontvangst bevestigd door de aanbieder", "acknowledged by the provider"),
-        "reported_to_authority" => ("gemeld aan de toezichthouder", "reported to the authority"),
-        "closed" => ("gesloten", "closed"),
-        _ => ("vervolg", "update"),
-    }
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct PublicIncident {
-    pub class: String,
+    pub class: IncidentClass,
     pub title: String,
     pub summary: String,
     pub noticed_at: DateTime<Utc>,
-    pub status: String,
+    pub status: IncidentStatus,
 }
 
 /// Sends queued e-mail over SMTP. Without an SMTP address, mail stays queued.

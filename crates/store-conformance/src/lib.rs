@@ -9,6 +9,9 @@
 //! test per case, so a failure names the contract that broke. Cases use only the traits: what passes
 //! here holds for every backend, which is what lets the services stay the same on SQLite and PostgreSQL.
 
+use algoreg_domain::aiact::ComplianceStatus;
+use algoreg_domain::federation::HarvestOutcome;
+use algoreg_domain::feedback::{IncidentClass, IncidentEventKind, IncidentStatus, SignalKind, SignalStatus};
 use algoreg_domain::org::{OrgType, PublicationFlow, Role};
 use algoreg_domain::workflow::{Action, VersionState};
 use algoreg_standard::{AlgorithmId, Content, StandardVersion};
@@ -721,7 +724,7 @@ pub async fn compliance_by_version(s: S) {
     let rid = draft(&s, &o, 1, "AI").await;
     let entry = |status: &str, when| ComplianceEntry {
         urn: "urn:eis:1".into(),
-        status: status.into(),
+        status: ComplianceStatus::parse(status).unwrap(),
         reason: None,
         evidence: vec!["https://example.org/rapport".into()],
         updated_at: when,
@@ -764,10 +767,10 @@ pub async fn source_attempts_and_harvest_commit(s: S) {
         .await
         .unwrap();
     let after = s.source(src.id).await.unwrap().unwrap();
-    assert_eq!((after.failures, after.last_outcome.as_deref(), after.next_due_at), (1, Some("failed"), Some(at(100))));
+    assert_eq!((after.failures, after.last_outcome, after.next_due_at), (1, Some(HarvestOutcome::Failed), Some(at(100))));
     let commit = HarvestCommit {
         source_id: src.id,
-        outcome: "changed".into(),
+        outcome: HarvestOutcome::Changed,
         at: at(200),
         etag: Some("\"v1\"".into()),
         last_modified: None,
@@ -781,8 +784,8 @@ pub async fn source_attempts_and_harvest_commit(s: S) {
     s.commit_harvest(&commit).await.unwrap();
     let after = s.source(src.id).await.unwrap().unwrap();
     assert_eq!(
-        (after.failures, after.last_outcome.as_deref(), after.etag.as_deref(), after.records),
-        (0, Some("changed"), Some("\"v1\""), 1)
+        (after.failures, after.last_outcome, after.etag.as_deref(), after.records),
+        (0, Some(HarvestOutcome::Changed), Some("\"v1\""), 1)
     );
     assert_eq!(after.last_error, None, "a success clears the error");
     assert_eq!(s.source_records(src.id).await.unwrap(), commit.tracked);
@@ -806,7 +809,7 @@ fn new_signal(rid: AlgorithmId, o: &Organisation, code: &str, when: DateTime<Utc
         code_hash: code.into(),
         record: rid,
         org_id: o.id,
-        kind: "question".into(),
+        kind: SignalKind::Question,
         text: "Hoe werkt dit?".into(),
         email: Some("burger@example.org".into()),
         created_at: when,
@@ -820,18 +823,18 @@ pub async fn signals_round_trip(s: S) {
     let sid = s.create_signal(&new_signal(rid, &o, "code-1", at(0)), &[mail("burger@example.org")]).await.unwrap();
     assert_eq!(s.unsent_mail(10, 5).await.unwrap().len(), 1, "the confirmation is queued with the signal");
     let sig = s.signal(sid).await.unwrap().unwrap();
-    assert_eq!((sig.record, sig.org_id, sig.status.as_str(), sig.text.as_deref()), (rid, o.id, "new", Some("Hoe werkt dit?")));
+    assert_eq!((sig.record, sig.org_id, sig.status, sig.text.as_deref()), (rid, o.id, SignalStatus::New, Some("Hoe werkt dit?")));
     assert_eq!(s.signal_by_code("code-1").await.unwrap().map(|x| x.id), Some(sid));
     assert!(s.signal_by_code("anders").await.unwrap().is_none());
     assert_eq!(s.signals_of_org(o.id).await.unwrap().len(), 1);
     assert!(s.public_signals_of_record(rid, 10).await.unwrap().is_empty());
     let mut answered = sig.clone();
-    answered.status = "answered".into();
+    answered.status = SignalStatus::Answered;
     answered.answer = Some("Zo werkt het.".into());
     answered.answer_public = true;
     answered.answered_at = Some(at(5));
     answered.answered_by = Some("user:1".into());
-    s.update_signal(&answered, "new", &[]).await.unwrap();
+    s.update_signal(&answered, SignalStatus::New, &[]).await.unwrap();
     assert_eq!(s.signal(sid).await.unwrap().unwrap(), answered);
     assert_eq!(s.public_signals_of_record(rid, 10).await.unwrap().len(), 1);
     assert_eq!(s.public_answers(10).await.unwrap().len(), 1);
@@ -844,11 +847,11 @@ pub async fn signal_update_refuses_a_stale_status(s: S) {
     let rid = published(&s, &o, 1, "Openbaar").await;
     let sid = s.create_signal(&new_signal(rid, &o, "c", at(0)), &[]).await.unwrap();
     let mut sig = s.signal(sid).await.unwrap().unwrap();
-    sig.status = "closed".into();
+    sig.status = SignalStatus::Closed;
     sig.closed_at = Some(at(1));
-    assert!(matches!(s.update_signal(&sig, "assigned", &[mail("x@example.org")]).await, Err(StoreError::Stale)));
+    assert!(matches!(s.update_signal(&sig, SignalStatus::Assigned, &[mail("x@example.org")]).await, Err(StoreError::Stale)));
     assert!(s.unsent_mail(10, 5).await.unwrap().is_empty(), "a refused update queues no mail");
-    assert_eq!(s.signal(sid).await.unwrap().unwrap().status, "new");
+    assert_eq!(s.signal(sid).await.unwrap().unwrap().status, SignalStatus::New);
 }
 
 pub async fn signal_reminders_once(s: S) {
@@ -870,7 +873,7 @@ pub async fn erasure_of_personal_data(s: S) {
     let o = org(&s, "wissen").await;
     let rid = published(&s, &o, 1, "Openbaar").await;
     let close = |sig: &mut Signal, public: bool, when| {
-        sig.status = "closed".into();
+        sig.status = SignalStatus::Closed;
         sig.answer = Some("Antwoord".into());
         sig.answer_public = public;
         sig.answered_at = Some(when);
@@ -883,7 +886,7 @@ pub async fn erasure_of_personal_data(s: S) {
     for (sid, public, when) in [(private, false, at(10)), (public, true, at(10)), (late, false, at(1000))] {
         let mut sig = s.signal(sid).await.unwrap().unwrap();
         close(&mut sig, public, when);
-        s.update_signal(&sig, "new", &[]).await.unwrap();
+        s.update_signal(&sig, SignalStatus::New, &[]).await.unwrap();
     }
     s.queue_mail(&[mail("burger@example.org")]).await.unwrap();
     let sent = s.unsent_mail(10, 5).await.unwrap()[0].id;
@@ -919,7 +922,7 @@ pub async fn incidents_round_trip(s: S) {
                 provider_org_id: Some(provider.id),
                 provider_email: Some("meld@leverancier.example.org".into()),
                 ack_hash: Some("ack".into()),
-                class: "serious".into(),
+                class: IncidentClass::Serious,
                 title: "Fout".into(),
                 what_happened: "Er ging iets mis.".into(),
                 noticed_at: at(0),
@@ -935,16 +938,16 @@ pub async fn incidents_round_trip(s: S) {
         .await
         .unwrap();
     let i = s.incident(iid).await.unwrap().unwrap();
-    assert_eq!((i.record, i.provider_org_id, i.status.as_str()), (rid, Some(provider.id), "open"));
+    assert_eq!((i.record, i.provider_org_id, i.status), (rid, Some(provider.id), IncidentStatus::Open));
     assert_eq!(s.incident_by_ack("ack").await.unwrap().map(|x| x.id), Some(iid));
     assert!(s.incident_by_ack("anders").await.unwrap().is_none());
     assert_eq!(s.incidents_of_org(deployer.id).await.unwrap().len(), 1);
     assert_eq!(s.incidents_of_org(provider.id).await.unwrap().len(), 1, "the provider sees it too");
     assert!(s.incidents_of_org(other.id).await.unwrap().is_empty());
     assert_eq!(s.incidents_of_record(rid).await.unwrap().len(), 1);
-    let e = IncidentEvent { at: at(5), actor: "provider".into(), kind: "acknowledged".into(), text: None };
-    s.add_incident_event(iid, &e, Some("acknowledged"), &[]).await.unwrap();
-    assert_eq!(s.incident(iid).await.unwrap().unwrap().status, "acknowledged");
+    let e = IncidentEvent { at: at(5), actor: "provider".into(), kind: IncidentEventKind::Acknowledged, text: None };
+    s.add_incident_event(iid, &e, Some(IncidentStatus::Acknowledged), &[]).await.unwrap();
+    assert_eq!(s.incident(iid).await.unwrap().unwrap().status, IncidentStatus::Acknowledged);
     assert_eq!(s.incident_events(iid).await.unwrap().last(), Some(&e));
     assert_eq!(s.unsent_mail(10, 5).await.unwrap().len(), 1);
 }

@@ -71,7 +71,7 @@ impl AiActStore for SqliteStore {
             .bind(id.to_string())
             .bind(&e.urn)
             .bind(i64::from(version))
-            .bind(&e.status)
+            .bind(e.status.code())
             .bind(&e.reason)
             .bind(json(&e.evidence))
             .bind(ts(&e.updated_at))
@@ -96,13 +96,11 @@ impl AiActStore for SqliteStore {
             .map(|r| {
                 Ok(ComplianceEntry {
                     urn: r.get(0),
-                    status: r.get(1),
+                    status: code("compliance status", r.get(1), ComplianceStatus::parse)?,
                     reason: r.get(2),
                     evidence: serde_json::from_str(&r.get::<String, _>(3))
                         .map_err(|_| StoreError::Backend("compliance evidence".into()))?,
-                    updated_at: chrono::DateTime::parse_from_rfc3339(&r.get::<String, _>(4))
-                        .map(|t| t.with_timezone(&Utc))
-                        .map_err(|_| StoreError::Backend("compliance time".into()))?,
+                    updated_at: time(r.get(4))?,
                     updated_by: r.get(5),
                 })
             })

@@ -70,7 +70,7 @@ impl FederationStore for SqliteStore {
         .bind(&c.last_modified)
         .bind(ts(&c.at))
         .bind(ts(&c.at))
-        .bind(if c.outcome.is_empty() { "changed" } else { c.outcome.as_str() })
+        .bind(c.outcome.code())
         .bind(ts(&c.next_due_at))
         .bind(c.records as i64)
         .bind(json(&c.rejected))

@@ -15,7 +15,7 @@ impl IncidentStore for SqliteStore {
         .bind(n.provider_org_id)
         .bind(&n.provider_email)
         .bind(&n.ack_hash)
-        .bind(&n.class)
+        .bind(n.class.code())
         .bind(&n.title)
         .bind(&n.what_happened)
         .bind(ts(&n.noticed_at))
@@ -57,19 +57,19 @@ impl IncidentStore for SqliteStore {
         self.all("SELECT * FROM incidents WHERE record_id=? ORDER BY id DESC", id.to_string(), incident_row).await
     }
 
-    async fn add_incident_event(&self, id: i64, e: &IncidentEvent, status: Option<&str>, mails: &[NewMail]) -> Result<()> {
+    async fn add_incident_event(&self, id: i64, e: &IncidentEvent, status: Option<IncidentStatus>, mails: &[NewMail]) -> Result<()> {
         let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO incident_events (incident_id, at, actor, kind, text) VALUES (?,?,?,?,?)")
             .bind(id)
             .bind(ts(&e.at))
             .bind(&e.actor)
-            .bind(&e.kind)
+            .bind(e.kind.code())
             .bind(&e.text)
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
         if let Some(st) = status {
-            sqlx::query("UPDATE incidents SET status=? WHERE id=?").bind(st).bind(id).execute(&mut *tx).await.map_err(backend)?;
+            sqlx::query("UPDATE incidents SET status=? WHERE id=?").bind(st.code()).bind(id).execute(&mut *tx).await.map_err(backend)?;
         }
         insert_mails(&mut tx, mails).await?;
         tx.commit().await.map_err(backend)

@@ -19,6 +19,8 @@ mod runtime;
 mod sessions;
 mod signals;
 
+use algoreg_domain::aiact::ComplianceStatus;
+use algoreg_domain::feedback::{IncidentStatus, SignalStatus};
 use algoreg_domain::org::Role;
 use algoreg_domain::workflow::VersionState;
 use algoreg_standard::AlgorithmId;

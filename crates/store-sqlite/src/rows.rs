@@ -1,5 +1,7 @@
 //! Row decoding. A value the schema does not allow is a backend error, never a panic.
 
+use algoreg_domain::federation::HarvestOutcome;
+use algoreg_domain::feedback::{IncidentClass, IncidentEventKind, IncidentStatus, SignalKind, SignalStatus};
 use algoreg_domain::org::{OrgType, PublicationFlow, Role};
 use algoreg_domain::workflow::{Action, VersionState};
 use algoreg_standard::{AlgorithmId, StandardVersion};
@@ -16,7 +18,7 @@ pub fn json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".into())
 }
 
-fn time(s: &str) -> Result<DateTime<Utc>> {
+pub fn time(s: &str) -> Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).map_err(|_| bad("time", s))
 }
 
@@ -30,6 +32,11 @@ pub fn parse_role(s: &str) -> Result<Role> {
 
 fn id(s: &str) -> Result<AlgorithmId> {
     AlgorithmId::parse(s).map_err(|_| bad("algorithm id", s))
+}
+
+/// A code column decoded into its domain enum.
+pub fn code<T>(what: &str, s: &str, parse: fn(&str) -> Option<T>) -> Result<T> {
+    parse(s).ok_or_else(|| bad(what, s))
 }
 
 fn state(s: &str) -> Result<VersionState> {
@@ -182,7 +189,7 @@ pub fn source_row(r: &SqliteRow) -> Result<Source> {
         last_modified: r.get("last_modified"),
         last_attempt_at: opt_time(r.get("last_attempt_at"))?,
         last_success_at: opt_time(r.get("last_success_at"))?,
-        last_outcome: r.get("last_outcome"),
+        last_outcome: r.get::<Option<String>, _>("last_outcome").map(|s| code("outcome", &s, HarvestOutcome::parse)).transpose()?,
         last_error: r.get("last_error"),
         failures: r.get::<i64, _>("failures") as u32,
         next_due_at: opt_time(r.get("next_due_at"))?,
@@ -204,10 +211,10 @@ pub fn signal_row(r: &SqliteRow) -> Result<Signal> {
         id: r.get("id"),
         record: id(r.get("record_id"))?,
         org_id: r.get("org_id"),
-        kind: r.get("kind"),
+        kind: code("signal kind", r.get("kind"), SignalKind::parse)?,
         text: r.get("text"),
         email: r.get("email"),
-        status: r.get("status"),
+        status: code("signal status", r.get("status"), SignalStatus::parse)?,
         created_at: time(r.get("created_at"))?,
         due_at: time(r.get("due_at"))?,
         assigned_to: r.get("assigned_to"),
@@ -229,7 +236,7 @@ pub fn incident_row(r: &SqliteRow) -> Result<Incident> {
         provider_name: r.get("provider_name"),
         provider_org_id: r.get("provider_org_id"),
         provider_email: r.get("provider_email"),
-        class: r.get("class"),
+        class: code("incident class", r.get("class"), IncidentClass::parse)?,
         title: r.get("title"),
         what_happened: r.get("what_happened"),
         noticed_at: time(r.get("noticed_at"))?,
@@ -237,14 +244,19 @@ pub fn incident_row(r: &SqliteRow) -> Result<Incident> {
         public: r.get("public"),
         public_summary: r.get("public_summary"),
         deadline_at: opt_time(r.get("deadline_at"))?,
-        status: r.get("status"),
+        status: code("incident status", r.get("status"), IncidentStatus::parse)?,
         created_at: time(r.get("created_at"))?,
         created_by: r.get("created_by"),
     })
 }
 
 pub fn incident_event_row(r: &SqliteRow) -> Result<IncidentEvent> {
-    Ok(IncidentEvent { at: time(r.get("at"))?, actor: r.get("actor"), kind: r.get("kind"), text: r.get("text") })
+    Ok(IncidentEvent {
+        at: time(r.get("at"))?,
+        actor: r.get("actor"),
+        kind: code("incident step", r.get("kind"), IncidentEventKind::parse)?,
+        text: r.get("text"),
+    })
 }
 
 pub fn evaluation_plan_row(r: &SqliteRow) -> Result<EvaluationPlan> {

@@ -12,7 +12,7 @@ impl SignalStore for SqliteStore {
         .bind(&n.code_hash)
         .bind(n.record.to_string())
         .bind(n.org_id)
-        .bind(&n.kind)
+        .bind(n.kind.code())
         .bind(&n.text)
         .bind(&n.email)
         .bind(ts(&n.created_at))
@@ -57,10 +57,7 @@ impl SignalStore for SqliteStore {
             .fetch_all(&self.pool)
             .await
             .map_err(backend)?;
-        let time = |s: String| {
-            DateTime::parse_from_rfc3339(&s).map(|t| t.with_timezone(&Utc)).map_err(|_| StoreError::Backend("signal time".into()))
-        };
-        rows.iter().map(|r| Ok((time(r.get(0))?, time(r.get(1))?, r.get::<Option<String>, _>(2).map(time).transpose()?))).collect()
+        rows.iter().map(|r| Ok((time(r.get(0))?, time(r.get(1))?, r.get::<Option<&str>, _>(2).map(time).transpose()?))).collect()
     }
 
     async fn public_answers(&self, limit: i64) -> Result<Vec<Signal>> {
@@ -68,18 +65,18 @@ impl SignalStore for SqliteStore {
             .await
     }
 
-    async fn update_signal(&self, s: &Signal, expected_status: &str, mails: &[NewMail]) -> Result<()> {
+    async fn update_signal(&self, s: &Signal, expected_status: SignalStatus, mails: &[NewMail]) -> Result<()> {
         let mut tx = self.begin().await?;
         let exists = sqlx::query("SELECT status FROM signals WHERE id=?").bind(s.id).fetch_optional(&mut *tx).await.map_err(backend)?;
         match exists {
             None => return Err(StoreError::NotFound),
-            Some(r) if r.get::<String, _>(0) != expected_status => return Err(StoreError::Stale),
+            Some(r) if r.get::<String, _>(0) != expected_status.code() => return Err(StoreError::Stale),
             Some(_) => {}
         }
         let done = sqlx::query(
             "UPDATE signals SET status=?, assigned_to=?, answer=?, answer_public=?, answered_at=?, answered_by=?, closed_at=?, reminded_at=? WHERE id=?",
         )
-        .bind(&s.status)
+        .bind(s.status.code())
         .bind(s.assigned_to)
         .bind(&s.answer)
         .bind(s.answer_public)

@@ -8,6 +8,7 @@ mod models;
 
 pub use models::*;
 
+use algoreg_domain::feedback::{IncidentStatus, SignalStatus};
 use algoreg_domain::org::Role;
 use algoreg_standard::AlgorithmId;
 use async_trait::async_trait;
@@ -217,7 +218,7 @@ pub trait SignalStore: Send + Sync {
     async fn public_answers(&self, limit: i64) -> Result<Vec<Signal>>;
     /// Writes the signal's mutable fields (status, assignment, answer, times); `Stale` when its status
     /// is no longer `expected_status` (someone else acted meanwhile).
-    async fn update_signal(&self, s: &Signal, expected_status: &str, mails: &[NewMail]) -> Result<()>;
+    async fn update_signal(&self, s: &Signal, expected_status: SignalStatus, mails: &[NewMail]) -> Result<()>;
     /// Sets the reminder time of an open signal without one; false when that no longer applies.
     async fn mark_signal_reminded(&self, id: i64, at: chrono::DateTime<chrono::Utc>, mails: &[NewMail]) -> Result<bool>;
     /// Open signals whose deadline is before `before` and that had no reminder yet.
@@ -236,7 +237,7 @@ pub trait IncidentStore: Send + Sync {
     /// Incidents where the organisation is the deployer or the provider.
     async fn incidents_of_org(&self, org_id: i64) -> Result<Vec<Incident>>;
     async fn incidents_of_record(&self, id: AlgorithmId) -> Result<Vec<Incident>>;
-    async fn add_incident_event(&self, id: i64, e: &IncidentEvent, status: Option<&str>, mails: &[NewMail]) -> Result<()>;
+    async fn add_incident_event(&self, id: i64, e: &IncidentEvent, status: Option<IncidentStatus>, mails: &[NewMail]) -> Result<()>;
     async fn incident_events(&self, id: i64) -> Result<Vec<IncidentEvent>>;
 }
 

@@ -1,3 +1,6 @@
+use algoreg_domain::aiact::ComplianceStatus;
+use algoreg_domain::federation::HarvestOutcome;
+use algoreg_domain::feedback::{IncidentClass, IncidentEventKind, IncidentStatus, SignalKind, SignalStatus};
 use algoreg_domain::org::{OrgType, PublicationFlow, Role};
 use algoreg_domain::workflow::{Action, VersionState};
 use algoreg_standard::{AlgorithmId, Content, StandardVersion};
@@ -311,8 +314,7 @@ pub struct Classification {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ComplianceEntry {
     pub urn: String,
-    /// not_started, in_progress, done or not_applicable.
-    pub status: String,
+    pub status: ComplianceStatus,
     /// Why a requirement does not apply (required for not_applicable).
     pub reason: Option<String>,
     /// Links to evidence (reports, assessments).
@@ -333,8 +335,7 @@ pub struct Source {
     pub last_modified: Option<String>,
     pub last_attempt_at: Option<DateTime<Utc>>,
     pub last_success_at: Option<DateTime<Utc>>,
-    /// `changed`, `not_modified` or `failed`.
-    pub last_outcome: Option<String>,
+    pub last_outcome: Option<HarvestOutcome>,
     /// The last failure in plain words (Dutch / English); cleared by a success.
     pub last_error: Option<String>,
     /// Failed attempts in a row.
@@ -377,8 +378,8 @@ pub struct SourceAttempt {
 #[derive(Debug, Clone, Default)]
 pub struct HarvestCommit {
     pub source_id: i64,
-    /// `changed`, or `not_modified` when only missing counts moved (the feed answered 304).
-    pub outcome: String,
+    /// `Changed`, or `NotModified` when only missing counts moved (the feed answered 304).
+    pub outcome: HarvestOutcome,
     pub at: DateTime<Utc>,
     pub etag: Option<String>,
     pub last_modified: Option<String>,
@@ -397,12 +398,12 @@ pub struct Signal {
     pub id: i64,
     pub record: AlgorithmId,
     pub org_id: i64,
-    pub kind: String,
+    pub kind: SignalKind,
     /// Erased after the retention period unless it was answered in public.
     pub text: Option<String>,
     /// Erased after the retention period.
     pub email: Option<String>,
-    pub status: String,
+    pub status: SignalStatus,
     pub created_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
     pub assigned_to: Option<i64>,
@@ -431,7 +432,7 @@ pub struct NewSignal {
     pub code_hash: String,
     pub record: AlgorithmId,
     pub org_id: i64,
-    pub kind: String,
+    pub kind: SignalKind,
     pub text: String,
     pub email: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -464,7 +465,7 @@ pub struct Incident {
     pub provider_name: String,
     pub provider_org_id: Option<i64>,
     pub provider_email: Option<String>,
-    pub class: String,
+    pub class: IncidentClass,
     pub title: String,
     pub what_happened: String,
     pub noticed_at: DateTime<Utc>,
@@ -473,7 +474,7 @@ pub struct Incident {
     pub public: bool,
     pub public_summary: Option<String>,
     pub deadline_at: Option<DateTime<Utc>>,
-    pub status: String,
+    pub status: IncidentStatus,
     pub created_at: DateTime<Utc>,
     pub created_by: String,
 }
@@ -487,7 +488,7 @@ pub struct NewIncident {
     pub provider_email: Option<String>,
     /// Hash of the secret acknowledgement link sent to the provider's address.
     pub ack_hash: Option<String>,
-    pub class: String,
+    pub class: IncidentClass,
     pub title: String,
     pub what_happened: String,
     pub noticed_at: DateTime<Utc>,
@@ -504,7 +505,7 @@ pub struct NewIncident {
 pub struct IncidentEvent {
     pub at: DateTime<Utc>,
     pub actor: String,
-    pub kind: String,
+    pub kind: IncidentEventKind,
     pub text: Option<String>,
 }
 

@@ -16,6 +16,7 @@ use super::feed::content_hash;
 use super::fetch::{FetchError, Fetched, Fetcher};
 use crate::error::{Result, ServiceError};
 use crate::import::{check_candidate, Format, ImportOptions, OrgRef, Ready, Rejected};
+use algoreg_domain::federation::HarvestOutcome;
 use algoreg_domain::org::PublicationFlow;
 use algoreg_domain::workflow::{plan, Action, Principal, VersionState};
 use algoreg_standard::AlgorithmId;
@@ -174,7 +175,7 @@ impl Harvester {
         let checked = tokio::task::spawn_blocking(move || check_feed(bytes, max_records, &org_code, &url))
             .await
             .map_err(|_| failed("interne fout bij het lezen", "internal error while reading"))??;
-        self.commit(source, checked, etag, last_modified, at, "changed").await
+        self.commit(source, checked, etag, last_modified, at, HarvestOutcome::Changed).await
     }
 
     /// A 304: the feed is as it was, so records missing from it last time are missing once more
@@ -190,7 +191,7 @@ impl Harvester {
             present: tracked.iter().filter(|t| t.missing == 0).map(|t| t.record).collect(),
             total: source.records as usize,
         };
-        match self.commit(source, checked, source.etag.clone(), source.last_modified.clone(), at, "not_modified").await? {
+        match self.commit(source, checked, source.etag.clone(), source.last_modified.clone(), at, HarvestOutcome::NotModified).await? {
             Outcome::Changed { retracted: 0, .. } => Ok(Outcome::NotModified),
             other => Ok(other),
         }
@@ -203,7 +204,7 @@ impl Harvester {
         etag: Option<String>,
         last_modified: Option<String>,
         at: DateTime<Utc>,
-        label: &str,
+        label: HarvestOutcome,
     ) -> std::result::Result<Outcome, String> {
         let plan = self.plan(source, checked, at).await.map_err(|e| self.store_error(e))?;
         let outcome = Outcome::Changed {
@@ -214,7 +215,7 @@ impl Harvester {
             retracted: plan.retracted,
             rejected: plan.commit.rejected.len(),
         };
-        let commit = HarvestCommit { etag, last_modified, next_due_at: self.next_due(at, 0), outcome: label.to_string(), ..plan.commit };
+        let commit = HarvestCommit { etag, last_modified, next_due_at: self.next_due(at, 0), outcome: label, ..plan.commit };
         match self.store.commit_harvest(&commit).await {
             Ok(()) => Ok(outcome),
             Err(StoreError::NotFound) => {

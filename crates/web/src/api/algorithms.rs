@@ -2,6 +2,7 @@ use super::body::{int_param, JsonBody};
 use super::dto::*;
 use crate::auth::Auth;
 use crate::problem::{ApiError, Problem};
+use algoreg_domain::aiact::ComplianceStatus;
 use algoreg_domain::workflow::Action;
 use algoreg_service::register::parse_id;
 use algoreg_service::App;
@@ -137,7 +138,7 @@ pub struct AiActAnswers {
 async fn classification_json(app: &App, c: &algoreg_store::Classification, public: bool) -> Result<serde_json::Value, ApiError> {
     let (_, dates) = app.aiact_requirements(c);
     let overview = app.compliance_overview(c, public).await?;
-    let count = |s: &str| overview.iter().filter(|(_, e)| e.status == s).count();
+    let count = |s: ComplianceStatus| overview.iter().filter(|(_, e)| e.status == s).count();
     Ok(serde_json::json!({
         "tree": c.tree, "tree_version": c.tree_version, "version": c.version,
         "answers": c.answers.iter().map(|(q, a)| serde_json::json!({"question": q, "answer": a})).collect::<Vec<_>>(),
@@ -146,8 +147,8 @@ async fn classification_json(app: &App, c: &algoreg_store::Classification, publi
         "requirements": overview.iter().map(|(r, e)| serde_json::json!({
             "urn": r.urn, "name": r.name, "url": r.url, "status": e.status, "reason": e.reason, "evidence": e.evidence,
         })).collect::<Vec<_>>(),
-        "compliance": {"total": overview.len(), "done": count("done"), "in_progress": count("in_progress"),
-            "not_started": count("not_started"), "not_applicable": count("not_applicable")},
+        "compliance": {"total": overview.len(), "done": count(ComplianceStatus::Done), "in_progress": count(ComplianceStatus::InProgress),
+            "not_started": count(ComplianceStatus::NotStarted), "not_applicable": count(ComplianceStatus::NotApplicable)},
         "instruments": app.aiact.catalogue.instruments.iter().map(|i| serde_json::json!({"urn": i.urn, "name": i.name, "url": i.url})).collect::<Vec<_>>(),
         "classified_at": c.created_at.to_rfc3339(),
     }))

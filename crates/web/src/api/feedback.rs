@@ -88,8 +88,8 @@ fn inbox_dto(s: Signal) -> InboxSignalDto {
         id: s.id,
         algorithm: s.record.to_string(),
         overdue: s.is_overdue(Utc::now()),
-        kind: s.kind,
-        status: s.status,
+        kind: s.kind.code().into(),
+        status: s.status.code().into(),
         text: s.text,
         reply_by_email: s.email.is_some(),
         received_at: s.created_at,
@@ -135,7 +135,7 @@ pub async fn public_list(State(app): State<App>, Path(id): Path<String>) -> Resu
     Ok(Json(
         list.into_iter()
             .map(|s| PublicSignalDto {
-                kind: s.kind,
+                kind: s.kind.code().into(),
                 text: s.text,
                 answer: s.answer,
                 received_at: s.created_at,
@@ -151,8 +151,8 @@ pub async fn status(State(app): State<App>, Path(code): Path<String>) -> Result<
     let s = app.feedback().status(&code).await?;
     Ok(Json(SignalStatusDto {
         algorithm: s.record.to_string(),
-        kind: s.kind,
-        status: s.status,
+        kind: s.kind.code().into(),
+        status: s.status.code().into(),
         received_at: s.created_at,
         answer_due: s.due_at,
         answer: s.answer,
@@ -326,7 +326,13 @@ pub async fn public_incidents(State(app): State<App>, Path(id): Path<String>) ->
     let list = app.feedback().public_incidents(id).await?;
     Ok(Json(
         list.into_iter()
-            .map(|i| PublicIncidentDto { class: i.class, title: i.title, summary: i.summary, noticed_at: i.noticed_at, status: i.status })
+            .map(|i| PublicIncidentDto {
+                class: i.class.code().into(),
+                title: i.title,
+                summary: i.summary,
+                noticed_at: i.noticed_at,
+                status: i.status.code().into(),
+            })
             .collect(),
     ))
 }

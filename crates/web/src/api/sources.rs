@@ -51,7 +51,7 @@ impl From<Source> for SourceDto {
             created_at: s.created_at,
             last_attempt_at: s.last_attempt_at,
             last_success_at: s.last_success_at,
-            last_outcome: s.last_outcome,
+            last_outcome: s.last_outcome.map(|o| o.code().into()),
             last_error: s.last_error,
             failures: s.failures,
             next_due_at: s.next_due_at,

@@ -5,6 +5,7 @@
 use super::csrf::CsrfForm;
 use super::{Ctx, PageError};
 use algoreg_aiact::Next;
+use algoreg_domain::aiact::ComplianceStatus;
 use algoreg_service::aiact::parse_answers;
 use algoreg_service::register::parse_id;
 use algoreg_service::{App, ServiceError};
@@ -20,15 +21,15 @@ fn list(a: &[usize]) -> String {
 
 type Overview = Vec<(algoreg_aiact::catalogue::Requirement, algoreg_store::ComplianceEntry)>;
 
-fn status_label(ctx: &Ctx, s: &str) -> String {
-    algoreg_service::aiact::STATUSES.iter().find(|x| x.0 == s).map(|x| ctx.t(x.1, x.2).to_string()).unwrap_or_else(|| s.to_string())
+fn status_label(ctx: &Ctx, s: &ComplianceStatus) -> String {
+    ctx.t(s.label_nl(), s.label_en()).to_string()
 }
 
 /// The outcome in plain language: conclusion, obligations, dates, requirements and where the
 /// organisation stands with each.
 pub fn summary(ctx: &Ctx, app: &App, c: &Classification, overview: &Overview) -> Markup {
     let (_, dates) = app.aiact_requirements(c);
-    let done = overview.iter().filter(|(_, e)| e.status == "done" || e.status == "not_applicable").count();
+    let done = overview.iter().filter(|(_, e)| e.status.is_dealt_with()).count();
     html! {
         p.lead { (c.conclusion) }
         p { strong { (ctx.t("Wat volgt hieruit: ", "What follows: ")) } (c.obligation) }
@@ -110,8 +111,8 @@ pub async fn page(
                                 @if !r.description.trim().is_empty() { p.hint { (r.description.trim()) } }
                                 label for=(format!("st{i}")) { (ctx.t("Stand van zaken", "Status")) }
                                 select id=(format!("st{i}")) name="status" {
-                                    @for (code, nl, en) in algoreg_service::aiact::STATUSES {
-                                        option value=(code) selected[*code == e.status] { (ctx.t(nl, en)) }
+                                    @for st in ComplianceStatus::ALL {
+                                        option value=(st.code()) selected[*st == e.status] { (ctx.t(st.label_nl(), st.label_en())) }
                                     }
                                 }
                                 label for=(format!("re{i}")) { (ctx.t("Reden (nodig bij ‘niet van toepassing’)", "Reason (needed for ‘not applicable’)")) }

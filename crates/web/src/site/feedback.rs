@@ -6,9 +6,9 @@
 use super::csrf::CsrfForm;
 use super::render::when;
 use super::{Ctx, PageError};
-use algoreg_domain::feedback::{overdue_days, IncidentClass, SignalKind, SignalStatus};
+use algoreg_domain::feedback::{overdue_days, IncidentClass, IncidentEventKind, IncidentParty, IncidentStatus, SignalKind, SignalStatus};
 use algoreg_domain::workflow::Principal;
-use algoreg_service::feedback::{event_label, Evaluations, IncidentInput, IncidentParty, SignalInput};
+use algoreg_service::feedback::{Evaluations, IncidentInput, SignalInput};
 use algoreg_service::register::parse_id;
 use algoreg_service::{App, ServiceError};
 use algoreg_standard::{AlgorithmId, Lang};
@@ -41,16 +41,16 @@ fn error_box(ctx: &Ctx, problem: Option<&str>) -> Markup {
     }
 }
 
-fn kind_label(ctx: &Ctx, kind: &str) -> String {
-    SignalKind::parse(kind).map(|k| l(ctx, k.label_nl(), k.label_en()).to_string()).unwrap_or_else(|| kind.to_string())
+fn kind_label(ctx: &Ctx, k: &SignalKind) -> &'static str {
+    l(ctx, k.label_nl(), k.label_en())
 }
 
-fn status_label(ctx: &Ctx, status: &str) -> String {
-    SignalStatus::parse(status).map(|k| l(ctx, k.label_nl(), k.label_en()).to_string()).unwrap_or_else(|| status.to_string())
+fn status_label(ctx: &Ctx, k: &SignalStatus) -> &'static str {
+    l(ctx, k.label_nl(), k.label_en())
 }
 
-fn class_label(ctx: &Ctx, class: &str) -> String {
-    IncidentClass::parse(class).map(|k| l(ctx, k.label_nl(), k.label_en()).to_string()).unwrap_or_else(|| class.to_string())
+fn class_label(ctx: &Ctx, k: &IncidentClass) -> &'static str {
+    l(ctx, k.label_nl(), k.label_en())
 }
 
 // ------------------------------------------------------------------------------------------
@@ -530,7 +530,7 @@ fn incident_view(ctx: &Ctx, i: &Incident, events: &[algoreg_store::IncidentEvent
             dt { (ctx.t("Opgemerkt", "Noticed")) } dd { (when(&i.noticed_at)) }
             dt { (ctx.t("Meldtermijn (AI-verordening, art. 73)", "Reporting deadline (AI Act, Art. 73)")) }
             dd.deadline { @match i.deadline_at {
-                Some(d) => { (d.format("%Y-%m-%d %H:%M UTC")) @if d < now && i.status != "reported_to_authority" && i.status != "closed" { " " strong.overdue { (ctx.t("verstreken", "passed")) } } }
+                Some(d) => { (d.format("%Y-%m-%d %H:%M UTC")) @if d < now && !i.status.reported_or_closed() { " " strong.overdue { (ctx.t("verstreken", "passed")) } } }
                 None => { (ctx.t("geen wettelijke termijn", "no legal term")) }
             } }
             dt { (ctx.t("Geraakte mensen", "People affected")) } dd { (i.people_affected.map(|n| n.to_string()).unwrap_or_else(|| "–".into())) }
@@ -540,13 +540,13 @@ fn incident_view(ctx: &Ctx, i: &Incident, events: &[algoreg_store::IncidentEvent
         p { (i.what_happened) }
         h2 { (ctx.t("Tijdlijn", "Timeline")) }
         ol.timeline { @for e in events { li {
-            (when(&e.at)) ": " (l(ctx, event_label(&e.kind).0, event_label(&e.kind).1)) " (" (e.actor) ")"
+            (when(&e.at)) ": " (l(ctx, e.kind.label_nl(), e.kind.label_en())) " (" (e.actor) ")"
             @if let Some(t) = &e.text { br; (t) }
         } } }
     }
 }
 
-fn event_form(ctx: &Ctx, action: &str, kinds: &[&str]) -> Markup {
+fn event_form(ctx: &Ctx, action: &str, kinds: &[IncidentEventKind]) -> Markup {
     html! {
         h2 { (ctx.t("Stap toevoegen", "Add a step")) }
         form method="post" action=(action) {
@@ -555,7 +555,7 @@ fn event_form(ctx: &Ctx, action: &str, kinds: &[&str]) -> Markup {
                 legend { (ctx.t("Welke stap?", "Which step?")) }
                 @for k in kinds { div.choice {
                     input type="radio" name="kind" id=(format!("ev-{k}")) value=(k) required;
-                    label for=(format!("ev-{k}")) { (l(ctx, event_label(k).0, event_label(k).1)) }
+                    label for=(format!("ev-{k}")) { (l(ctx, k.label_nl(), k.label_en())) }
                 } }
             }
             div.field { label for="ev-text" { (ctx.t("Toelichting", "Explanation")) } textarea #ev-text name="text" rows="4" {} }
@@ -573,17 +573,14 @@ async fn incident_page(
     status: StatusCode,
 ) -> Result<Response, PageError> {
     let (i, events, party) = app.feedback().incident(p, id).await.map_err(|e| ctx.err(e))?;
-    let kinds: &[&str] = match party {
-        IncidentParty::Provider => &["acknowledged", "update", "reported_to_authority"],
-        IncidentParty::Deployer => &["update", "closed"],
-    };
+    let kinds = party.allowed_events();
     let body = html! {
         p.crumbs { a href=(format!("{}/beheer/algoritme/{}", ctx.base(), i.record)) { (ctx.t("Registratie", "Registration")) } }
         h1 { (ctx.t("Incident: ", "Incident: ")) (i.title) }
         (error_box(ctx, problem))
         p.meta { (if party == IncidentParty::Provider { ctx.t("U bent de aanbieder.", "You are the provider.") } else { ctx.t("U bent de gebruiker (gebruiksverantwoordelijke).", "You are the deployer.") }) }
         (incident_view(ctx, &i, &events))
-        @if i.status != "closed" { (event_form(ctx, &format!("{}/beheer/incident/{}", ctx.base(), i.id), kinds)) }
+        @if i.status != IncidentStatus::Closed { (event_form(ctx, &format!("{}/beheer/incident/{}", ctx.base(), i.id), kinds)) }
     };
     Ok(ctx.page_status(status, ctx.t("Incident", "Incident"), body))
 }
@@ -619,7 +616,7 @@ pub async fn incident_link(ctx: Ctx, State(app): State<App>, Path(code): Path<St
         h1 { (ctx.t("Incident: ", "Incident: ")) (i.title) }
         p { (ctx.t("Een organisatie die uw product gebruikt, meldt dit incident.", "An organisation that uses your product reports this incident.")) }
         (incident_view(&ctx, &i, &events))
-        @if i.status != "closed" { (event_form(&ctx, &format!("{}/incident/{}", ctx.base(), code), &["acknowledged", "update", "reported_to_authority"])) }
+        @if i.status != IncidentStatus::Closed { (event_form(&ctx, &format!("{}/incident/{}", ctx.base(), code), IncidentParty::Provider.allowed_events())) }
     };
     Ok(ctx.page(ctx.t("Incident", "Incident"), body))
 }

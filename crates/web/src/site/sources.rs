@@ -4,6 +4,7 @@
 use super::csrf::CsrfForm;
 use super::render::when;
 use super::{Ctx, PageError};
+use algoreg_domain::federation::HarvestOutcome;
 use algoreg_domain::workflow::Principal;
 use algoreg_service::federation::harvest::Outcome;
 use algoreg_service::{App, ServiceError};
@@ -16,11 +17,9 @@ use maud::{html, Markup};
 use super::{form_field as field, problem_text};
 
 fn health(ctx: &Ctx, s: &Source) -> Markup {
-    let (class, text) = match s.last_outcome.as_deref() {
+    let (class, text) = match s.last_outcome {
         None => ("muted", ctx.t("nog niet opgehaald", "not harvested yet")),
-        Some("failed") => ("bad", ctx.t("mislukt", "failed")),
-        Some("not_modified") => ("ok", ctx.t("ongewijzigd", "unchanged")),
-        _ => ("ok", ctx.t("bijgewerkt", "updated")),
+        Some(o) => (if o == HarvestOutcome::Failed { "bad" } else { "ok" }, ctx.t(o.label_nl(), o.label_en())),
     };
     html! { span class=(format!("health {class}")) { (text) } }
 }
