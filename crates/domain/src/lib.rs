@@ -26,8 +26,10 @@ macro_rules! code_enum {
 pub mod aiact;
 pub mod federation;
 pub mod feedback;
+pub mod ids;
 pub mod org;
 pub mod workflow;
 
+pub use ids::{OrgId, UserId};
 pub use org::{OrgType, PublicationFlow, Role};
 pub use workflow::{Action, Principal, VersionState, WorkflowError};

@@ -14,6 +14,7 @@
 //! | archive   | anything but archived        | latest archived; a published older version superseded |
 //! | unarchive | archived                     | draft |
 
+use crate::ids::{OrgId, UserId};
 use crate::org::{PublicationFlow, Role};
 use serde::{Deserialize, Serialize};
 
@@ -110,20 +111,20 @@ impl Action {
 pub struct Principal {
     /// Stable key for four-eyes checks and history: `user:ID` or `token:ID`.
     pub key: String,
-    pub user_id: Option<i64>,
+    pub user_id: Option<UserId>,
     pub token_id: Option<i64>,
     pub display: String,
     pub central_operator: bool,
-    pub roles: Vec<(i64, Role)>,
+    pub roles: Vec<(OrgId, Role)>,
     /// Logged in with a temporary password: no roles count until the password is changed.
     pub must_change_password: bool,
 }
 
 impl Principal {
-    pub fn has(&self, org_id: i64, role: Role) -> bool {
+    pub fn has(&self, org_id: OrgId, role: Role) -> bool {
         self.roles.iter().any(|(o, r)| *o == org_id && *r == role)
     }
-    pub fn is_member(&self, org_id: i64) -> bool {
+    pub fn is_member(&self, org_id: OrgId) -> bool {
         self.roles.iter().any(|(o, _)| *o == org_id)
     }
     /// The system itself (CLI imports, demo data).
@@ -176,7 +177,7 @@ fn forbidden_nl(why: &str) -> &'static str {
 }
 
 /// Whether `p` may take `action` on a record of organisation `org_id` whose flow is `flow`.
-pub fn authorize(p: &Principal, org_id: i64, flow: PublicationFlow, action: Action) -> Result<(), WorkflowError> {
+pub fn authorize(p: &Principal, org_id: OrgId, flow: PublicationFlow, action: Action) -> Result<(), WorkflowError> {
     use Action::*;
     if action == Import {
         return if p.central_operator {
@@ -314,11 +315,11 @@ mod tests {
     fn user(id: i64, roles: &[(i64, Role)]) -> Principal {
         Principal {
             key: format!("user:{id}"),
-            user_id: Some(id),
+            user_id: Some(UserId(id)),
             token_id: None,
             display: String::new(),
             central_operator: false,
-            roles: roles.to_vec(),
+            roles: roles.iter().map(|(o, r)| (OrgId(*o), *r)).collect(),
             must_change_password: false,
         }
     }
@@ -326,13 +327,13 @@ mod tests {
     #[test]
     fn central_flow_roles() {
         let ed = user(1, &[(7, Role::Editor)]);
-        assert!(authorize(&ed, 7, PublicationFlow::Central, Action::Release).is_ok());
-        assert!(authorize(&ed, 7, PublicationFlow::Central, Action::Publish).is_err());
-        assert!(authorize(&ed, 8, PublicationFlow::Central, Action::Save).is_err());
+        assert!(authorize(&ed, OrgId(7), PublicationFlow::Central, Action::Release).is_ok());
+        assert!(authorize(&ed, OrgId(7), PublicationFlow::Central, Action::Publish).is_err());
+        assert!(authorize(&ed, OrgId(8), PublicationFlow::Central, Action::Save).is_err());
         let mut op = user(2, &[]);
         op.central_operator = true;
-        assert!(authorize(&op, 7, PublicationFlow::Central, Action::Publish).is_ok());
-        assert!(authorize(&op, 7, PublicationFlow::FourEyes, Action::Publish).is_err());
+        assert!(authorize(&op, OrgId(7), PublicationFlow::Central, Action::Publish).is_ok());
+        assert!(authorize(&op, OrgId(7), PublicationFlow::FourEyes, Action::Publish).is_err());
     }
 
     #[test]

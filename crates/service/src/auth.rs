@@ -5,7 +5,7 @@ use crate::limits::{key_of, Bounded, Key};
 use crate::ratelimit::RateLimiter;
 use algoreg_domain::org::Role;
 use algoreg_domain::workflow::Principal;
-use algoreg_store::{Invitation, NewMail, NewToken, NewUser, Store, StoreError, TokenInfo, User};
+use algoreg_store::{Invitation, NewMail, NewToken, NewUser, OrgId, Store, StoreError, TokenInfo, User, UserId};
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use rand::RngCore;
@@ -345,7 +345,7 @@ impl Auth<'_> {
             self.guard.begin(&user.email, source, Instant::now()).map_err(|retry_after| ServiceError::TooManyRequests { retry_after })?;
         let (cur, hash) = (current.to_string(), user.password_hash.clone());
         if !heavy(move || verify_password(&cur, &hash)).await? {
-            tracing::warn!(user = user.id, source = %source, "wrong current password when changing it");
+            tracing::warn!(user = %user.id, source = %source, "wrong current password when changing it");
             return Err(ServiceError::bad("current_password", "Het huidige wachtwoord klopt niet.", "The current password is wrong."));
         }
         self.guard.succeeded(attempt, Instant::now());
@@ -360,7 +360,7 @@ impl Auth<'_> {
         heavy(move || check_password_rules(&pw, &[&own[0], &own[1]])).await?.map_err(|e| rename_field(e, "new_password"))?;
         let hash = hash_password_off_thread(new).await?;
         self.store.set_password(user.id, &hash, None).await?;
-        tracing::info!(user = user.id, "password changed");
+        tracing::info!(user = %user.id, "password changed");
         let user = User { password_temporary_until: None, ..user };
         self.start_session(&user).await
     }
@@ -396,7 +396,7 @@ impl Auth<'_> {
         };
         let expires = chrono::Utc::now() + chrono::Duration::minutes(RESET_LINK_MINUTES);
         self.store.create_password_reset(&hash_token(&secret), user.id, expires, &[mail]).await?;
-        tracing::info!(user = user.id, source = %source, "password reset link sent");
+        tracing::info!(user = %user.id, source = %source, "password reset link sent");
         Ok(())
     }
 
@@ -427,7 +427,7 @@ impl Auth<'_> {
         let pw_hash = hash_password_off_thread(new).await?;
         match self.store.use_password_reset(&hash, &pw_hash, chrono::Utc::now()).await {
             Ok(u) => {
-                tracing::info!(user = u.id, "password reset with a link");
+                tracing::info!(user = %u.id, "password reset with a link");
                 Ok(())
             }
             Err(StoreError::NotFound) => Err(gone()),
@@ -460,7 +460,7 @@ impl Auth<'_> {
         };
         match result {
             Ok(inv) => {
-                tracing::info!(user = user_id, org = inv.org_id, role = inv.role.code(), accept, "invitation answered");
+                tracing::info!(user = %user_id, org = %inv.org_id, role = inv.role.code(), accept, "invitation answered");
                 Ok(inv)
             }
             Err(StoreError::NotFound) => Err(ServiceError::NotFound("invitation")),
@@ -547,7 +547,7 @@ impl Auth<'_> {
     }
 
     /// Creates a token; the secret is returned once and never stored.
-    pub async fn create_token(&self, org_id: i64, role: Role, name: &str, created_by: Option<i64>) -> Result<(TokenInfo, String)> {
+    pub async fn create_token(&self, org_id: OrgId, role: Role, name: &str, created_by: Option<UserId>) -> Result<(TokenInfo, String)> {
         let name = name.trim();
         if name.is_empty() || name.len() > 100 {
             return Err(ServiceError::bad(

@@ -4,7 +4,7 @@
 use algoreg_domain::org::{code_from_name, OrgType, PublicationFlow};
 use algoreg_domain::workflow::VersionState;
 use algoreg_standard::{AlgorithmId, Content, StandardVersion};
-use algoreg_store::{ImportRecord, NewOrganisation, NewVersion};
+use algoreg_store::{ImportRecord, NewOrganisation, NewVersion, OrgId};
 use chrono::{Duration, TimeZone, Utc};
 use serde_json::json;
 
@@ -516,7 +516,7 @@ pub fn templates() -> Vec<(String, Content)> {
 }
 
 /// The demo records as store input (organisation IDs resolved by `org_id`).
-pub fn to_import(records: Vec<DemoRecord>, org_id: impl Fn(usize) -> i64) -> Vec<ImportRecord> {
+pub fn to_import(records: Vec<DemoRecord>, org_id: impl Fn(usize) -> OrgId) -> Vec<ImportRecord> {
     let base = Utc.with_ymd_and_hms(2022, 1, 1, 9, 0, 0).single().unwrap_or_else(Utc::now);
     records
         .into_iter()

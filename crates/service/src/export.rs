@@ -5,7 +5,7 @@
 use crate::error::{Result, ServiceError};
 use algoreg_standard::sanitize::plain_text;
 use algoreg_standard::StandardVersion;
-use algoreg_store::{PublishedVersion, Store};
+use algoreg_store::{OrgId, PublishedVersion, Store};
 use serde_json::{json, Value};
 use std::io::Write;
 
@@ -15,7 +15,7 @@ pub const FORMAT_VERSION: u32 = 1;
 pub async fn export_json(store: &dyn Store) -> Result<Value> {
     let orgs = store.organisations().await?;
     let records = store.export_published().await?;
-    let used: std::collections::HashSet<i64> = records.iter().map(|(m, _)| m.org_id).collect();
+    let used: std::collections::HashSet<OrgId> = records.iter().map(|(m, _)| m.org_id).collect();
     Ok(json!({
         "format": FORMAT,
         "format_version": FORMAT_VERSION,

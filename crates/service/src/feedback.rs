@@ -183,7 +183,7 @@ impl Feedback<'_> {
         &self.state.config
     }
 
-    async fn member_mails(&self, org_id: i64, roles: &[Role]) -> Result<Vec<String>> {
+    async fn member_mails(&self, org_id: OrgId, roles: &[Role]) -> Result<Vec<String>> {
         let mut out: Vec<String> =
             self.store.members(org_id).await?.into_iter().filter(|(_, r)| roles.contains(r)).map(|(u, _)| u.email).collect();
         out.sort();
@@ -265,7 +265,7 @@ impl Feedback<'_> {
         self.store.signal_by_code(&hash_secret(code)).await?.ok_or(ServiceError::NotFound("signal"))
     }
 
-    fn require_member(p: &Principal, org_id: i64) -> Result<()> {
+    fn require_member(p: &Principal, org_id: OrgId) -> Result<()> {
         if p.is_member(org_id) {
             Ok(())
         } else {
@@ -276,7 +276,7 @@ impl Feedback<'_> {
         }
     }
 
-    pub async fn inbox(&self, p: &Principal, org_id: i64) -> Result<Vec<Signal>> {
+    pub async fn inbox(&self, p: &Principal, org_id: OrgId) -> Result<Vec<Signal>> {
         Self::require_member(p, org_id)?;
         Ok(self.store.signals_of_org(org_id).await?)
     }
@@ -290,7 +290,7 @@ impl Feedback<'_> {
         Ok(s)
     }
 
-    pub async fn assign(&self, p: &Principal, id: i64, user: Option<i64>) -> Result<Signal> {
+    pub async fn assign(&self, p: &Principal, id: i64, user: Option<UserId>) -> Result<Signal> {
         let mut s = self.get(p, id).await?;
         if s.status == SignalStatus::Closed {
             return Err(bad("status", "Dit signaal is al afgehandeld.", "This signal has been handled already."));
@@ -354,7 +354,7 @@ impl Feedback<'_> {
     }
 
     /// Response figures of an organisation (public).
-    pub async fn figures(&self, org_id: i64, now: DateTime<Utc>) -> Result<rules::ResponseFigures> {
+    pub async fn figures(&self, org_id: OrgId, now: DateTime<Utc>) -> Result<rules::ResponseFigures> {
         let rows = self.store.signal_times(org_id, FIGURES_FROM).await?;
         Ok(rules::response_figures(&rows, now))
     }
@@ -543,7 +543,7 @@ impl Feedback<'_> {
         Ok(())
     }
 
-    pub async fn incidents_of_org(&self, p: &Principal, org_id: i64) -> Result<Vec<Incident>> {
+    pub async fn incidents_of_org(&self, p: &Principal, org_id: OrgId) -> Result<Vec<Incident>> {
         Self::require_member(p, org_id)?;
         Ok(self.store.incidents_of_org(org_id).await?)
     }
@@ -568,7 +568,7 @@ impl Feedback<'_> {
 
     // ---- evaluations
 
-    fn require_editor(p: &Principal, org_id: i64) -> Result<()> {
+    fn require_editor(p: &Principal, org_id: OrgId) -> Result<()> {
         if p.has(org_id, Role::Editor) || p.has(org_id, Role::Approver) || p.has(org_id, Role::OrgAdmin) {
             Ok(())
         } else {
@@ -683,7 +683,7 @@ impl Feedback<'_> {
     }
 
     /// The newest public answers (50), of one organisation or of all, each with the record's name.
-    pub async fn public_answers(&self, org_id: Option<i64>) -> Result<Vec<(Signal, String)>> {
+    pub async fn public_answers(&self, org_id: Option<OrgId>) -> Result<Vec<(Signal, String)>> {
         let list: Vec<Signal> = self
             .store
             .public_answers(if org_id.is_some() { 2000 } else { 50 })

@@ -8,7 +8,7 @@
 use crate::error::{Result, ServiceError};
 use crate::App;
 use algoreg_domain::workflow::Principal;
-use algoreg_store::SigningKey;
+use algoreg_store::{SigningKey, UserId};
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -254,7 +254,7 @@ impl App {
         validation.leeway = 1;
         validation.validate_nbf = true;
         let claims = jsonwebtoken::decode::<Claims>(token, &decoding, &validation).map_err(|_| ServiceError::Unauthenticated)?.claims;
-        if let Some(id) = claims.sub.strip_prefix("user:").and_then(|n| n.parse::<i64>().ok()) {
+        if let Some(id) = claims.sub.strip_prefix("user:").and_then(|n| n.parse::<UserId>().ok()) {
             let user = self.store.user(id).await?.ok_or(ServiceError::Unauthenticated)?;
             let p = self.auth().principal_for_user(&user).await?;
             if p.must_change_password {

@@ -7,7 +7,7 @@ use crate::import::{FileBytes, ImportOptions, ImportReport};
 use crate::App;
 use algoreg_domain::org::{OrgType, PublicationFlow, Role};
 use algoreg_search::SearchIndex;
-use algoreg_store::Organisation;
+use algoreg_store::{OrgId, Organisation, UserId};
 use std::sync::Arc;
 
 pub struct Operator<'a> {
@@ -40,7 +40,7 @@ impl Operator<'_> {
 
     /// Gives an account a role in an organisation at once (the operator needs no consent step: the
     /// account is made by the same command).
-    pub async fn add_role(&self, user_id: i64, org_id: i64, role: Role) -> Result<()> {
+    pub async fn add_role(&self, user_id: UserId, org_id: OrgId, role: Role) -> Result<()> {
         Ok(self.app.store.set_membership(user_id, org_id, role).await?)
     }
 

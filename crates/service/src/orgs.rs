@@ -3,7 +3,7 @@
 use crate::error::{Result, ServiceError};
 use algoreg_domain::org::{is_valid_code, OrgType, PublicationFlow, Role};
 use algoreg_domain::workflow::Principal;
-use algoreg_store::{NewOrganisation, Organisation, Store};
+use algoreg_store::{NewOrganisation, OrgId, Organisation, Store, UserId};
 
 pub struct Orgs<'a> {
     pub(crate) store: &'a dyn Store,
@@ -114,7 +114,7 @@ fn temporary_until() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now() + chrono::Duration::hours(crate::auth::TEMPORARY_PASSWORD_HOURS)
 }
 
-fn require_admin(actor: &Principal, org_id: i64) -> Result<()> {
+fn require_admin(actor: &Principal, org_id: OrgId) -> Result<()> {
     if actor.central_operator || actor.has(org_id, Role::OrgAdmin) {
         Ok(())
     } else {
@@ -128,7 +128,7 @@ impl Orgs<'_> {
     /// [`crate::auth::TEMPORARY_PASSWORD_HOURS`]). An existing account is only invited: it joins when
     /// its holder accepts while logged in, and gets an e-mail saying so. Nobody's account is changed
     /// without its holder's consent.
-    pub async fn invite(&self, actor: &Principal, org_id: i64, email: &str, name: &str, role: Role) -> Result<Added> {
+    pub async fn invite(&self, actor: &Principal, org_id: OrgId, email: &str, name: &str, role: Role) -> Result<Added> {
         require_admin(actor, org_id)?;
         let email = email.trim();
         crate::auth::check_email(email)?;
@@ -159,7 +159,7 @@ impl Orgs<'_> {
                         ),
                     };
                     self.store.queue_mail(&[mail]).await?;
-                    tracing::info!(org = org_id, user = u.id, role = role.code(), "invitation sent");
+                    tracing::info!(org = %org_id, user = %u.id, role = role.code(), "invitation sent");
                 }
                 Ok(Added::Invited)
             }
@@ -184,13 +184,13 @@ impl Orgs<'_> {
     }
 
     /// Open invitations of the organisation (for its admin).
-    pub async fn invitations(&self, actor: &Principal, org_id: i64) -> Result<Vec<algoreg_store::Invitation>> {
+    pub async fn invitations(&self, actor: &Principal, org_id: OrgId) -> Result<Vec<algoreg_store::Invitation>> {
         require_admin(actor, org_id)?;
         Ok(self.store.invitations_of_org(org_id, chrono::Utc::now()).await?)
     }
 
     /// Withdraws an invitation of the organisation.
-    pub async fn withdraw_invitation(&self, actor: &Principal, org_id: i64, id: i64) -> Result<()> {
+    pub async fn withdraw_invitation(&self, actor: &Principal, org_id: OrgId, id: i64) -> Result<()> {
         require_admin(actor, org_id)?;
         if !self.store.invitations_of_org(org_id, chrono::Utc::now()).await?.iter().any(|i| i.id == id) {
             return Err(ServiceError::NotFound("invitation"));
@@ -199,7 +199,7 @@ impl Orgs<'_> {
         Ok(())
     }
 
-    pub async fn remove_member(&self, actor: &Principal, org_id: i64, user_id: i64, role: Option<Role>) -> Result<()> {
+    pub async fn remove_member(&self, actor: &Principal, org_id: OrgId, user_id: UserId, role: Option<Role>) -> Result<()> {
         require_admin(actor, org_id)?;
         if actor.user_id == Some(user_id) && role.is_none_or(|r| r == Role::OrgAdmin) {
             return Err(ServiceError::bad("user", "U kunt uzelf niet als beheerder verwijderen.", "You cannot remove yourself as admin."));
@@ -210,7 +210,7 @@ impl Orgs<'_> {
     /// Sets a new temporary password for a member of the organisation; returned once. Only for people
     /// whose every membership the caller administers (and never the central operator, unless the caller
     /// is one): anyone else resets their own password by an e-mailed link.
-    pub async fn reset_password(&self, actor: &Principal, org_id: i64, user_id: i64) -> Result<String> {
+    pub async fn reset_password(&self, actor: &Principal, org_id: OrgId, user_id: UserId) -> Result<String> {
         require_admin(actor, org_id)?;
         let not_member =
             || ServiceError::forbidden("Deze persoon is geen lid van uw organisatie.", "This person is not a member of your organisation.");
@@ -225,7 +225,7 @@ impl Orgs<'_> {
                 "You change your own password under 'My account'.",
             ));
         }
-        let administers = |org: i64| actor.central_operator || actor.has(org, Role::OrgAdmin);
+        let administers = |org: OrgId| actor.central_operator || actor.has(org, Role::OrgAdmin);
         // Open invitations count too: whoever sets the password could otherwise accept them.
         let elsewhere = self.store.memberships(user_id).await?.iter().any(|m| !administers(m.org_id))
             || self.store.invitations_for_user(user_id, chrono::Utc::now()).await?.iter().any(|i| !administers(i.org_id));
@@ -238,27 +238,33 @@ impl Orgs<'_> {
         let temp = crate::auth::Auth::temporary_password();
         let hash = crate::auth::hash_password_off_thread(&temp).await?;
         self.store.set_password(user_id, &hash, Some(temporary_until())).await?;
-        tracing::info!(org = org_id, user = user_id, by = ?actor.user_id, "temporary password set by an admin");
+        tracing::info!(org = %org_id, user = %user_id, by = ?actor.user_id, "temporary password set by an admin");
         Ok(temp)
     }
 
-    pub async fn create_token(&self, actor: &Principal, org_id: i64, role: Role, name: &str) -> Result<(algoreg_store::TokenInfo, String)> {
+    pub async fn create_token(
+        &self,
+        actor: &Principal,
+        org_id: OrgId,
+        role: Role,
+        name: &str,
+    ) -> Result<(algoreg_store::TokenInfo, String)> {
         require_admin(actor, org_id)?;
         let auth = crate::auth::Auth { store: self.store, guard: &crate::auth::LoginGuard::default(), public_url: self.public_url };
         auth.create_token(org_id, role, name, actor.user_id).await
     }
 
-    pub async fn revoke_token(&self, actor: &Principal, org_id: i64, token_id: i64) -> Result<()> {
+    pub async fn revoke_token(&self, actor: &Principal, org_id: OrgId, token_id: i64) -> Result<()> {
         require_admin(actor, org_id)?;
         Ok(self.store.revoke_token(org_id, token_id).await?)
     }
 
-    pub async fn require_admin(&self, actor: &Principal, org_id: i64) -> Result<()> {
+    pub async fn require_admin(&self, actor: &Principal, org_id: OrgId) -> Result<()> {
         require_admin(actor, org_id)
     }
 
     /// What the organisation's admin page shows: members with their roles, open invitations, tokens.
-    pub async fn admin_view(&self, actor: &Principal, org_id: i64) -> Result<AdminView> {
+    pub async fn admin_view(&self, actor: &Principal, org_id: OrgId) -> Result<AdminView> {
         require_admin(actor, org_id)?;
         Ok(AdminView {
             members: self.store.members(org_id).await?,

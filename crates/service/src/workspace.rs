@@ -19,7 +19,7 @@ pub fn no_access() -> ServiceError {
 }
 
 /// Members and the central operator see an organisation's workspace.
-pub fn may_see(actor: &Principal, org_id: i64) -> bool {
+pub fn may_see(actor: &Principal, org_id: OrgId) -> bool {
     actor.central_operator || actor.is_member(org_id)
 }
 
@@ -92,7 +92,7 @@ impl Workspace<'_> {
         if !actor.central_operator {
             return Ok(vec![]);
         }
-        let orgs: HashMap<i64, Organisation> = self.store.organisations().await?.into_iter().map(|o| (o.id, o)).collect();
+        let orgs: HashMap<OrgId, Organisation> = self.store.organisations().await?.into_iter().map(|o| (o.id, o)).collect();
         Ok(self
             .store
             .list_released()
@@ -215,7 +215,7 @@ impl Workspace<'_> {
             if names.contains_key(&h.actor) {
                 continue;
             }
-            if let Some(uid) = h.actor.strip_prefix("user:").and_then(|n| n.parse::<i64>().ok()) {
+            if let Some(uid) = h.actor.strip_prefix("user:").and_then(|n| n.parse::<UserId>().ok()) {
                 if let Some(u) = self.store.user(uid).await? {
                     names.insert(h.actor.clone(), u.name);
                 }

@@ -181,7 +181,7 @@ pub async fn organisations_round_trip(s: S) {
     assert_eq!(s.organisation(a.id).await.unwrap().as_ref(), Some(&a));
     assert_eq!(s.organisation_by_code("a-org").await.unwrap().as_ref(), Some(&b));
     assert!(s.organisation_by_code("none").await.unwrap().is_none());
-    assert!(s.organisation(-1).await.unwrap().is_none());
+    assert!(s.organisation(OrgId(-1)).await.unwrap().is_none());
     let all = s.organisations().await.unwrap();
     assert_eq!(all.len(), 2);
     assert!(all.contains(&a) && all.contains(&b));
@@ -227,7 +227,7 @@ pub async fn users_and_email_are_unique_without_case(s: S) {
     assert_eq!(s.user(u.id).await.unwrap().unwrap().email, "Anna@example.org");
     assert_eq!(s.user_by_email("anna@EXAMPLE.org").await.unwrap().map(|x| x.id), Some(u.id));
     assert!(s.user_by_email("niemand@example.org").await.unwrap().is_none());
-    assert!(s.user(-5).await.unwrap().is_none());
+    assert!(s.user(UserId(-5)).await.unwrap().is_none());
     let e = s
         .create_user(&NewUser {
             email: "anna@example.org".into(),

@@ -4,7 +4,7 @@ use super::*;
 
 #[async_trait]
 impl AccessStore for SqliteStore {
-    async fn create_password_reset(&self, hash: &str, user_id: i64, expires_at: DateTime<Utc>, mails: &[NewMail]) -> Result<()> {
+    async fn create_password_reset(&self, hash: &str, user_id: UserId, expires_at: DateTime<Utc>, mails: &[NewMail]) -> Result<()> {
         let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO password_resets (hash, user_id, created_at, expires_at) VALUES (?,?,?,?)")
             .bind(hash)
@@ -76,11 +76,11 @@ impl AccessStore for SqliteStore {
         self.optional("SELECT * FROM api_tokens WHERE id=?", id, token_row).await
     }
 
-    async fn tokens(&self, org_id: i64) -> Result<Vec<TokenInfo>> {
+    async fn tokens(&self, org_id: OrgId) -> Result<Vec<TokenInfo>> {
         self.all("SELECT * FROM api_tokens WHERE org_id=? ORDER BY id", org_id, token_row).await
     }
 
-    async fn revoke_token(&self, org_id: i64, token_id: i64) -> Result<()> {
+    async fn revoke_token(&self, org_id: OrgId, token_id: i64) -> Result<()> {
         let n = sqlx::query("UPDATE api_tokens SET revoked_at=? WHERE id=? AND org_id=? AND revoked_at IS NULL")
             .bind(ts(&Utc::now()))
             .bind(token_id)

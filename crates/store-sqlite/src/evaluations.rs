@@ -25,14 +25,14 @@ impl EvaluationStore for SqliteStore {
         self.optional("SELECT * FROM evaluation_plans WHERE record_id=?", id.to_string(), evaluation_plan_row).await
     }
 
-    async fn evaluation_plans(&self, org_id: Option<i64>) -> Result<Vec<(i64, EvaluationPlan)>> {
+    async fn evaluation_plans(&self, org_id: Option<OrgId>) -> Result<Vec<(OrgId, EvaluationPlan)>> {
         let rows = sqlx::query("SELECT p.*, r.org_id FROM evaluation_plans p JOIN records r ON r.id=p.record_id WHERE (? IS NULL OR r.org_id=?) ORDER BY p.next_due")
             .bind(org_id)
             .bind(org_id)
             .fetch_all(&self.pool)
             .await
             .map_err(backend)?;
-        rows.iter().map(|r| Ok((r.get::<i64, _>("org_id"), evaluation_plan_row(r)?))).collect()
+        rows.iter().map(|r| Ok((r.get::<OrgId, _>("org_id"), evaluation_plan_row(r)?))).collect()
     }
 
     async fn add_evaluation(&self, e: &Evaluation, next_due: Option<chrono::NaiveDate>) -> Result<i64> {

@@ -4,7 +4,7 @@ use super::*;
 
 #[async_trait]
 impl FederationStore for SqliteStore {
-    async fn create_source(&self, org_id: i64, url: &str, at: DateTime<Utc>) -> Result<Source> {
+    async fn create_source(&self, org_id: OrgId, url: &str, at: DateTime<Utc>) -> Result<Source> {
         let id = sqlx::query("INSERT INTO sources (org_id, url, created_at, next_due_at) VALUES (?,?,?,?) RETURNING id")
             .bind(org_id)
             .bind(url)

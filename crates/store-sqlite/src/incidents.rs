@@ -49,7 +49,7 @@ impl IncidentStore for SqliteStore {
         self.optional("SELECT * FROM incidents WHERE ack_hash=?", ack_hash, incident_row).await
     }
 
-    async fn incidents_of_org(&self, org_id: i64) -> Result<Vec<Incident>> {
+    async fn incidents_of_org(&self, org_id: OrgId) -> Result<Vec<Incident>> {
         self.all("SELECT * FROM incidents WHERE deployer_org_id=?1 OR provider_org_id=?1 ORDER BY id DESC", org_id, incident_row).await
     }
 

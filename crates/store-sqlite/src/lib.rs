@@ -21,6 +21,7 @@ mod signals;
 
 use algoreg_domain::aiact::ComplianceStatus;
 use algoreg_domain::feedback::{IncidentStatus, SignalStatus};
+use algoreg_domain::ids::{OrgId, UserId};
 use algoreg_domain::org::Role;
 use algoreg_domain::workflow::VersionState;
 use algoreg_standard::AlgorithmId;
@@ -310,12 +311,12 @@ async fn import_streamed(
         }
     });
     let mut tx = sqlx::Connection::begin_with(&mut **conn, "BEGIN IMMEDIATE").await.map_err(backend)?;
-    let mut orgs: std::collections::HashMap<String, i64> = sqlx::query("SELECT code, id FROM organisations")
+    let mut orgs: std::collections::HashMap<String, OrgId> = sqlx::query("SELECT code, id FROM organisations")
         .fetch_all(&mut *tx)
         .await
         .map_err(backend)?
         .iter()
-        .map(|r| (r.get::<String, _>(0), r.get::<i64, _>(1)))
+        .map(|r| (r.get::<String, _>(0), r.get::<OrgId, _>(1)))
         .collect();
     // Into an empty register nothing can exist already; otherwise each batch asks.
     let empty: bool = sqlx::query("SELECT NOT EXISTS (SELECT 1 FROM records)").fetch_one(&mut *tx).await.map_err(backend)?.get(0);
@@ -384,7 +385,7 @@ async fn import_streamed(
     Ok(outcome)
 }
 
-async fn insert_organisation(tx: &mut Transaction<'_, Sqlite>, org: &NewOrganisation, at: &DateTime<Utc>) -> Result<i64> {
+async fn insert_organisation(tx: &mut Transaction<'_, Sqlite>, org: &NewOrganisation, at: &DateTime<Utc>) -> Result<OrgId> {
     Ok(sqlx::query(
         "INSERT INTO organisations (code, name, org_type, tooi, flow, about, contact, created_at) VALUES (?,?,?,?,?,?,?,?) RETURNING id",
     )
@@ -399,7 +400,7 @@ async fn insert_organisation(tx: &mut Transaction<'_, Sqlite>, org: &NewOrganisa
     .fetch_one(&mut **tx)
     .await
     .map_err(backend)?
-    .get::<i64, _>(0))
+    .get::<OrgId, _>(0))
 }
 
 /// Inserts new records with their versions, history and outbox rows inside a transaction.
@@ -444,7 +445,7 @@ async fn insert_imports(tx: &mut Transaction<'_, Sqlite>, sorted: &[&ImportRecor
 /// The row of a new record: its versions are numbered 1 to `versions`.
 struct NewRecordRow {
     id: String,
-    org_id: i64,
+    org_id: OrgId,
     created_at: String,
     versions: i64,
     published: bool,

@@ -50,7 +50,7 @@ impl OrganisationStore for SqliteStore {
         tx.commit().await.map_err(backend)
     }
 
-    async fn organisation(&self, id: i64) -> Result<Option<Organisation>> {
+    async fn organisation(&self, id: OrgId) -> Result<Option<Organisation>> {
         self.optional("SELECT * FROM organisations WHERE id=?", id, org_row).await
     }
 

@@ -17,7 +17,7 @@ impl PeopleStore for SqliteStore {
                 .fetch_one(&self.pool)
                 .await
                 .map_err(backend)?
-                .get::<i64, _>(0);
+                .get::<UserId, _>(0);
         Ok(User {
             id,
             email: user.email.clone(),
@@ -30,7 +30,7 @@ impl PeopleStore for SqliteStore {
         })
     }
 
-    async fn user(&self, id: i64) -> Result<Option<User>> {
+    async fn user(&self, id: UserId) -> Result<Option<User>> {
         self.optional("SELECT * FROM users WHERE id=?", id, user_row).await
     }
 
@@ -38,7 +38,7 @@ impl PeopleStore for SqliteStore {
         self.optional("SELECT * FROM users WHERE email=?", email, user_row).await
     }
 
-    async fn set_membership(&self, user_id: i64, org_id: i64, role: Role) -> Result<()> {
+    async fn set_membership(&self, user_id: UserId, org_id: OrgId, role: Role) -> Result<()> {
         sqlx::query("INSERT OR IGNORE INTO memberships (user_id, org_id, role) VALUES (?,?,?)")
             .bind(user_id)
             .bind(org_id)
@@ -49,7 +49,7 @@ impl PeopleStore for SqliteStore {
         Ok(())
     }
 
-    async fn remove_membership(&self, user_id: i64, org_id: i64, role: Option<Role>) -> Result<()> {
+    async fn remove_membership(&self, user_id: UserId, org_id: OrgId, role: Option<Role>) -> Result<()> {
         let q = match role {
             Some(r) => {
                 sqlx::query("DELETE FROM memberships WHERE user_id=? AND org_id=? AND role=?").bind(user_id).bind(org_id).bind(r.code())
@@ -60,7 +60,7 @@ impl PeopleStore for SqliteStore {
         Ok(())
     }
 
-    async fn memberships(&self, user_id: i64) -> Result<Vec<Membership>> {
+    async fn memberships(&self, user_id: UserId) -> Result<Vec<Membership>> {
         let rows = sqlx::query("SELECT org_id, role FROM memberships WHERE user_id=? ORDER BY org_id, role")
             .bind(user_id)
             .fetch_all(&self.pool)
@@ -69,7 +69,7 @@ impl PeopleStore for SqliteStore {
         rows.iter().map(|r| Ok(Membership { org_id: r.get(0), role: parse_role(r.get(1))? })).collect()
     }
 
-    async fn members(&self, org_id: i64) -> Result<Vec<(User, Role)>> {
+    async fn members(&self, org_id: OrgId) -> Result<Vec<(User, Role)>> {
         let rows = sqlx::query(
             "SELECT u.*, m.role AS member_role FROM memberships m JOIN users u ON u.id=m.user_id WHERE m.org_id=? ORDER BY u.email, m.role",
         )
@@ -80,7 +80,7 @@ impl PeopleStore for SqliteStore {
         rows.iter().map(|r| Ok((user_row(r)?, parse_role(r.get("member_role"))?))).collect()
     }
 
-    async fn set_password(&self, user_id: i64, password_hash: &str, temporary_until: Option<DateTime<Utc>>) -> Result<()> {
+    async fn set_password(&self, user_id: UserId, password_hash: &str, temporary_until: Option<DateTime<Utc>>) -> Result<()> {
         let mut tx = self.begin().await?;
         let n = sqlx::query("UPDATE users SET password_hash=?, password_temporary_until=? WHERE id=?")
             .bind(password_hash)
@@ -101,10 +101,10 @@ impl PeopleStore for SqliteStore {
 
     async fn create_invitation(
         &self,
-        org_id: i64,
-        user_id: i64,
+        org_id: OrgId,
+        user_id: UserId,
         role: Role,
-        invited_by: Option<i64>,
+        invited_by: Option<UserId>,
         expires_at: DateTime<Utc>,
     ) -> Result<i64> {
         let id = sqlx::query(
@@ -125,15 +125,15 @@ impl PeopleStore for SqliteStore {
         Ok(id)
     }
 
-    async fn invitations_for_user(&self, user_id: i64, now: DateTime<Utc>) -> Result<Vec<Invitation>> {
-        self.open_invitations("i.user_id", user_id, now).await
+    async fn invitations_for_user(&self, user_id: UserId, now: DateTime<Utc>) -> Result<Vec<Invitation>> {
+        self.open_invitations("i.user_id", user_id.0, now).await
     }
 
-    async fn invitations_of_org(&self, org_id: i64, now: DateTime<Utc>) -> Result<Vec<Invitation>> {
-        self.open_invitations("i.org_id", org_id, now).await
+    async fn invitations_of_org(&self, org_id: OrgId, now: DateTime<Utc>) -> Result<Vec<Invitation>> {
+        self.open_invitations("i.org_id", org_id.0, now).await
     }
 
-    async fn accept_invitation(&self, id: i64, user_id: i64, now: DateTime<Utc>) -> Result<Invitation> {
+    async fn accept_invitation(&self, id: i64, user_id: UserId, now: DateTime<Utc>) -> Result<Invitation> {
         let mut tx = self.begin().await?;
         let row = sqlx::query(&format!("{INVITATION_SELECT} WHERE i.id=? AND i.user_id=? AND i.expires_at > ?"))
             .bind(id)

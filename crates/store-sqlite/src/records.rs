@@ -24,7 +24,7 @@ impl RecordStore for SqliteStore {
         Ok(out)
     }
 
-    async fn create_record(&self, id: AlgorithmId, org_id: i64, version: &NewVersion, history: &NewHistory) -> Result<()> {
+    async fn create_record(&self, id: AlgorithmId, org_id: OrgId, version: &NewVersion, history: &NewHistory) -> Result<()> {
         let sid = id.to_string();
         let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO records (id, org_id, created_at, latest_version, latest_state) VALUES (?,?,?,1,?)")
@@ -128,15 +128,15 @@ impl RecordStore for SqliteStore {
         Ok(Page { total: total as u64, items: rows.iter().map(published_row).collect::<Result<_>>()? })
     }
 
-    async fn list_workspace(&self, org_id: i64) -> Result<Vec<WorkspaceItem>> {
+    async fn list_workspace(&self, org_id: OrgId) -> Result<Vec<WorkspaceItem>> {
         self.all("SELECT r.id, v.content, v.number, v.state, v.standard_version, v.missing, r.published_version, v.created_at FROM records r JOIN versions v ON v.record_id=r.id AND v.number=r.latest_version WHERE r.org_id=? ORDER BY v.created_at DESC", org_id, workspace_row).await
     }
 
-    async fn list_released(&self) -> Result<Vec<(i64, WorkspaceItem)>> {
+    async fn list_released(&self) -> Result<Vec<(OrgId, WorkspaceItem)>> {
         let rows = sqlx::query("SELECT r.id, v.content, v.number, v.state, v.standard_version, v.missing, r.published_version, v.created_at, r.org_id FROM records r JOIN versions v ON v.record_id=r.id AND v.number=r.latest_version WHERE r.latest_state='released' ORDER BY v.created_at")
             .fetch_all(&self.pool)
             .await
             .map_err(backend)?;
-        rows.iter().map(|r| Ok((r.get::<i64, _>(8), workspace_row(r)?))).collect()
+        rows.iter().map(|r| Ok((r.get::<OrgId, _>(8), workspace_row(r)?))).collect()
     }
 }

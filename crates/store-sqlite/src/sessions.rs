@@ -7,7 +7,7 @@ const SESSION_ID_LEN: usize = 16;
 
 #[async_trait]
 impl SessionStore for SqliteStore {
-    async fn create_session(&self, hash: &str, user_id: i64, expires_at: DateTime<Utc>, method: &str) -> Result<()> {
+    async fn create_session(&self, hash: &str, user_id: UserId, expires_at: DateTime<Utc>, method: &str) -> Result<()> {
         let now = ts(&Utc::now());
         let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO sessions (hash, user_id, created_at, expires_at) VALUES (?,?,?,?)")
@@ -43,7 +43,7 @@ impl SessionStore for SqliteStore {
         Ok(())
     }
 
-    async fn sessions_of_user(&self, user_id: i64, now: DateTime<Utc>) -> Result<Vec<SessionInfo>> {
+    async fn sessions_of_user(&self, user_id: UserId, now: DateTime<Utc>) -> Result<Vec<SessionInfo>> {
         let rows = sqlx::query(
             "SELECT hash, created_at, expires_at FROM sessions WHERE user_id=? AND expires_at > ? ORDER BY created_at DESC, hash",
         )
@@ -69,7 +69,7 @@ impl SessionStore for SqliteStore {
             .collect()
     }
 
-    async fn end_session_of_user(&self, user_id: i64, id: &str) -> Result<()> {
+    async fn end_session_of_user(&self, user_id: UserId, id: &str) -> Result<()> {
         if id.len() != SESSION_ID_LEN || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(StoreError::NotFound);
         }
@@ -87,7 +87,7 @@ impl SessionStore for SqliteStore {
         Ok(())
     }
 
-    async fn record_login(&self, user_id: i64, method: &str, at: DateTime<Utc>) -> Result<()> {
+    async fn record_login(&self, user_id: UserId, method: &str, at: DateTime<Utc>) -> Result<()> {
         sqlx::query("UPDATE users SET last_login_at=?, last_login_method=? WHERE id=?")
             .bind(ts(&at))
             .bind(method)

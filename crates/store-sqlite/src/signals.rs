@@ -34,7 +34,7 @@ impl SignalStore for SqliteStore {
         self.optional("SELECT * FROM signals WHERE code_hash=?", code_hash, signal_row).await
     }
 
-    async fn signals_of_org(&self, org_id: i64) -> Result<Vec<Signal>> {
+    async fn signals_of_org(&self, org_id: OrgId) -> Result<Vec<Signal>> {
         self.all("SELECT * FROM signals WHERE org_id=? ORDER BY id DESC", org_id, signal_row).await
     }
 
@@ -50,7 +50,7 @@ impl SignalStore for SqliteStore {
         rows.iter().map(signal_row).collect()
     }
 
-    async fn signal_times(&self, org_id: i64, limit: i64) -> Result<Vec<(DateTime<Utc>, DateTime<Utc>, Option<DateTime<Utc>>)>> {
+    async fn signal_times(&self, org_id: OrgId, limit: i64) -> Result<Vec<(DateTime<Utc>, DateTime<Utc>, Option<DateTime<Utc>>)>> {
         let rows = sqlx::query("SELECT created_at, due_at, answered_at FROM signals WHERE org_id=? ORDER BY id DESC LIMIT ?")
             .bind(org_id)
             .bind(limit)

@@ -9,6 +9,7 @@ mod models;
 pub use models::*;
 
 use algoreg_domain::feedback::{IncidentStatus, SignalStatus};
+pub use algoreg_domain::ids::{OrgId, UserId};
 use algoreg_domain::org::Role;
 use algoreg_standard::AlgorithmId;
 use async_trait::async_trait;
@@ -36,7 +37,7 @@ pub trait OrganisationStore: Send + Sync {
     /// Changes an organisation; its public records get an outbox entry in the same transaction (what the
     /// public sees of them includes the organisation's details).
     async fn update_organisation(&self, org: &Organisation) -> Result<()>;
-    async fn organisation(&self, id: i64) -> Result<Option<Organisation>>;
+    async fn organisation(&self, id: OrgId) -> Result<Option<Organisation>>;
     async fn organisation_by_code(&self, code: &str) -> Result<Option<Organisation>>;
     async fn organisations(&self) -> Result<Vec<Organisation>>;
     async fn create_template(&self, name: &str, source: &str, content: &algoreg_standard::Content) -> Result<i64>;
@@ -47,29 +48,34 @@ pub trait OrganisationStore: Send + Sync {
 #[async_trait]
 pub trait PeopleStore: Send + Sync {
     async fn create_user(&self, user: &NewUser) -> Result<User>;
-    async fn user(&self, id: i64) -> Result<Option<User>>;
+    async fn user(&self, id: UserId) -> Result<Option<User>>;
     async fn user_by_email(&self, email: &str) -> Result<Option<User>>;
-    async fn set_membership(&self, user_id: i64, org_id: i64, role: Role) -> Result<()>;
-    async fn remove_membership(&self, user_id: i64, org_id: i64, role: Option<Role>) -> Result<()>;
-    async fn memberships(&self, user_id: i64) -> Result<Vec<Membership>>;
-    async fn members(&self, org_id: i64) -> Result<Vec<(User, Role)>>;
+    async fn set_membership(&self, user_id: UserId, org_id: OrgId, role: Role) -> Result<()>;
+    async fn remove_membership(&self, user_id: UserId, org_id: OrgId, role: Option<Role>) -> Result<()>;
+    async fn memberships(&self, user_id: UserId) -> Result<Vec<Membership>>;
+    async fn members(&self, org_id: OrgId) -> Result<Vec<(User, Role)>>;
     /// Sets a password and ends every session of the user; `temporary_until` marks a temporary one.
-    async fn set_password(&self, user_id: i64, password_hash: &str, temporary_until: Option<chrono::DateTime<chrono::Utc>>) -> Result<()>;
+    async fn set_password(
+        &self,
+        user_id: UserId,
+        password_hash: &str,
+        temporary_until: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<()>;
     /// Invites a user; an invitation for the same organisation, user and role is renewed.
     async fn create_invitation(
         &self,
-        org_id: i64,
-        user_id: i64,
+        org_id: OrgId,
+        user_id: UserId,
         role: Role,
-        invited_by: Option<i64>,
+        invited_by: Option<UserId>,
         expires_at: chrono::DateTime<chrono::Utc>,
     ) -> Result<i64>;
     /// Open invitations (not expired at `now`) of a user, or of an organisation.
-    async fn invitations_for_user(&self, user_id: i64, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<Invitation>>;
-    async fn invitations_of_org(&self, org_id: i64, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<Invitation>>;
+    async fn invitations_for_user(&self, user_id: UserId, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<Invitation>>;
+    async fn invitations_of_org(&self, org_id: OrgId, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<Invitation>>;
     /// Accepts an open invitation of `user_id`: the membership and the removal of the invitation in one
     /// transaction. `NotFound` when there is no such open invitation for this user.
-    async fn accept_invitation(&self, id: i64, user_id: i64, now: chrono::DateTime<chrono::Utc>) -> Result<Invitation>;
+    async fn accept_invitation(&self, id: i64, user_id: UserId, now: chrono::DateTime<chrono::Utc>) -> Result<Invitation>;
     /// Removes an invitation; `NotFound` when it does not exist.
     async fn delete_invitation(&self, id: i64) -> Result<Invitation>;
 }
@@ -81,7 +87,7 @@ pub trait AccessStore: Send + Sync {
     async fn create_password_reset(
         &self,
         hash: &str,
-        user_id: i64,
+        user_id: UserId,
         expires_at: chrono::DateTime<chrono::Utc>,
         mails: &[NewMail],
     ) -> Result<()>;
@@ -94,24 +100,24 @@ pub trait AccessStore: Send + Sync {
     async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenInfo>>;
     /// A token by its ID, revoked or not.
     async fn token(&self, id: i64) -> Result<Option<TokenInfo>>;
-    async fn tokens(&self, org_id: i64) -> Result<Vec<TokenInfo>>;
-    async fn revoke_token(&self, org_id: i64, token_id: i64) -> Result<()>;
+    async fn tokens(&self, org_id: OrgId) -> Result<Vec<TokenInfo>>;
+    async fn revoke_token(&self, org_id: OrgId, token_id: i64) -> Result<()>;
 }
 
 /// People's sessions and when they last logged in (only hashes of session secrets are stored).
 #[async_trait]
 pub trait SessionStore: Send + Sync {
     /// Starts a session and records the login (`method`: how the person logged in) in one transaction.
-    async fn create_session(&self, hash: &str, user_id: i64, expires_at: chrono::DateTime<chrono::Utc>, method: &str) -> Result<()>;
+    async fn create_session(&self, hash: &str, user_id: UserId, expires_at: chrono::DateTime<chrono::Utc>, method: &str) -> Result<()>;
     /// The user of a live session.
     async fn session_user(&self, hash: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Option<User>>;
     async fn delete_session(&self, hash: &str) -> Result<()>;
     /// A user's live sessions, newest first.
-    async fn sessions_of_user(&self, user_id: i64, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<SessionInfo>>;
+    async fn sessions_of_user(&self, user_id: UserId, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<SessionInfo>>;
     /// Ends one of the user's own sessions by its ID; `NotFound` when the user has no such session.
-    async fn end_session_of_user(&self, user_id: i64, id: &str) -> Result<()>;
+    async fn end_session_of_user(&self, user_id: UserId, id: &str) -> Result<()>;
     /// Records a login that opens no session (a token of the organisation API's login).
-    async fn record_login(&self, user_id: i64, method: &str, at: chrono::DateTime<chrono::Utc>) -> Result<()>;
+    async fn record_login(&self, user_id: UserId, method: &str, at: chrono::DateTime<chrono::Utc>) -> Result<()>;
 }
 
 /// Records, their versions and history: every change commits with its history entry in one transaction.
@@ -121,7 +127,7 @@ pub trait RecordStore: Send + Sync {
     /// The records among `ids` that exist (for bulk imports).
     async fn records(&self, ids: &[AlgorithmId]) -> Result<Vec<RecordMeta>>;
     /// Creates a record with its first version and history entry.
-    async fn create_record(&self, id: AlgorithmId, org_id: i64, version: &NewVersion, history: &NewHistory) -> Result<()>;
+    async fn create_record(&self, id: AlgorithmId, org_id: OrgId, version: &NewVersion, history: &NewHistory) -> Result<()>;
     /// Applies a workflow step: optional new version, state changes, history entry, atomically.
     /// Fails with [`StoreError::Stale`] when the latest version is no longer `change.expected_latest`.
     async fn apply(&self, change: &Change) -> Result<()>;
@@ -137,9 +143,9 @@ pub trait RecordStore: Send + Sync {
     /// One page of public records, ordered by ID (stable for paging).
     async fn list_published(&self, query: &ListQuery) -> Result<Page<PublishedVersion>>;
     /// Records of one organisation in any state, for its editors.
-    async fn list_workspace(&self, org_id: i64) -> Result<Vec<WorkspaceItem>>;
+    async fn list_workspace(&self, org_id: OrgId) -> Result<Vec<WorkspaceItem>>;
     /// Records whose latest version waits for publication, with their organisation ID.
-    async fn list_released(&self) -> Result<Vec<(i64, WorkspaceItem)>>;
+    async fn list_released(&self) -> Result<Vec<(OrgId, WorkspaceItem)>>;
 }
 
 /// The register as a whole: bulk imports and exports, the outbox of public changes, the integrity check.
@@ -187,7 +193,7 @@ pub trait AiActStore: Send + Sync {
 #[async_trait]
 pub trait FederationStore: Send + Sync {
     /// Adds a source; `Conflict("url")` when the URL is taken.
-    async fn create_source(&self, org_id: i64, url: &str, at: chrono::DateTime<chrono::Utc>) -> Result<Source>;
+    async fn create_source(&self, org_id: OrgId, url: &str, at: chrono::DateTime<chrono::Utc>) -> Result<Source>;
     async fn sources(&self) -> Result<Vec<Source>>;
     async fn source(&self, id: i64) -> Result<Option<Source>>;
     /// Removes a source and what it delivered; the records stay.
@@ -205,13 +211,13 @@ pub trait SignalStore: Send + Sync {
     async fn create_signal(&self, s: &NewSignal, mails: &[NewMail]) -> Result<i64>;
     async fn signal(&self, id: i64) -> Result<Option<Signal>>;
     async fn signal_by_code(&self, code_hash: &str) -> Result<Option<Signal>>;
-    async fn signals_of_org(&self, org_id: i64) -> Result<Vec<Signal>>;
+    async fn signals_of_org(&self, org_id: OrgId) -> Result<Vec<Signal>>;
     /// Signals of a record answered in public, newest answer first, at most `limit`.
     async fn public_signals_of_record(&self, id: AlgorithmId, limit: i64) -> Result<Vec<Signal>>;
     /// (received, due, answered) of an organisation's newest `limit` signals, for its response figures.
     async fn signal_times(
         &self,
-        org_id: i64,
+        org_id: OrgId,
         limit: i64,
     ) -> Result<Vec<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>, Option<chrono::DateTime<chrono::Utc>>)>>;
     /// Signals answered in public, newest answer first (for the Atom feed).
@@ -235,7 +241,7 @@ pub trait IncidentStore: Send + Sync {
     async fn incident(&self, id: i64) -> Result<Option<Incident>>;
     async fn incident_by_ack(&self, ack_hash: &str) -> Result<Option<Incident>>;
     /// Incidents where the organisation is the deployer or the provider.
-    async fn incidents_of_org(&self, org_id: i64) -> Result<Vec<Incident>>;
+    async fn incidents_of_org(&self, org_id: OrgId) -> Result<Vec<Incident>>;
     async fn incidents_of_record(&self, id: AlgorithmId) -> Result<Vec<Incident>>;
     async fn add_incident_event(&self, id: i64, e: &IncidentEvent, status: Option<IncidentStatus>, mails: &[NewMail]) -> Result<()>;
     async fn incident_events(&self, id: i64) -> Result<Vec<IncidentEvent>>;
@@ -247,7 +253,7 @@ pub trait EvaluationStore: Send + Sync {
     async fn set_evaluation_plan(&self, p: &EvaluationPlan) -> Result<()>;
     async fn evaluation_plan(&self, id: AlgorithmId) -> Result<Option<EvaluationPlan>>;
     /// Plans of one organisation's records (all organisations with None).
-    async fn evaluation_plans(&self, org_id: Option<i64>) -> Result<Vec<(i64, EvaluationPlan)>>;
+    async fn evaluation_plans(&self, org_id: Option<OrgId>) -> Result<Vec<(OrgId, EvaluationPlan)>>;
     /// Records an evaluation and moves the plan's next due date, in one transaction.
     async fn add_evaluation(&self, e: &Evaluation, next_due: Option<chrono::NaiveDate>) -> Result<i64>;
     async fn evaluations(&self, id: AlgorithmId) -> Result<Vec<Evaluation>>;

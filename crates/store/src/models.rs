@@ -1,6 +1,7 @@
 use algoreg_domain::aiact::ComplianceStatus;
 use algoreg_domain::federation::HarvestOutcome;
 use algoreg_domain::feedback::{IncidentClass, IncidentEventKind, IncidentStatus, SignalKind, SignalStatus};
+use algoreg_domain::ids::{OrgId, UserId};
 use algoreg_domain::org::{OrgType, PublicationFlow, Role};
 use algoreg_domain::workflow::{Action, VersionState};
 use algoreg_standard::{AlgorithmId, Content, StandardVersion};
@@ -20,7 +21,7 @@ pub struct NewOrganisation {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Organisation {
-    pub id: i64,
+    pub id: OrgId,
     pub code: String,
     pub name: String,
     pub org_type: OrgType,
@@ -43,7 +44,7 @@ pub struct NewUser {
 
 #[derive(Clone)]
 pub struct User {
-    pub id: i64,
+    pub id: UserId,
     pub email: String,
     pub name: String,
     pub password_hash: String,
@@ -68,13 +69,13 @@ pub struct SessionInfo {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Invitation {
     pub id: i64,
-    pub org_id: i64,
+    pub org_id: OrgId,
     pub org_code: String,
     pub org_name: String,
-    pub user_id: i64,
+    pub user_id: UserId,
     pub user_email: String,
     pub role: Role,
-    pub invited_by: Option<i64>,
+    pub invited_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
@@ -92,24 +93,24 @@ impl std::fmt::Debug for User {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Membership {
-    pub org_id: i64,
+    pub org_id: OrgId,
     pub role: Role,
 }
 
 #[derive(Clone)]
 pub struct NewToken {
-    pub org_id: i64,
+    pub org_id: OrgId,
     pub role: Role,
     pub name: String,
     /// SHA-256 of the secret, hex.
     pub hash: String,
-    pub created_by: Option<i64>,
+    pub created_by: Option<UserId>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TokenInfo {
     pub id: i64,
-    pub org_id: i64,
+    pub org_id: OrgId,
     pub role: Role,
     pub name: String,
     pub created_at: DateTime<Utc>,
@@ -119,7 +120,7 @@ pub struct TokenInfo {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RecordMeta {
     pub id: AlgorithmId,
-    pub org_id: i64,
+    pub org_id: OrgId,
     pub created_at: DateTime<Utc>,
     pub latest_version: u32,
     pub latest_state: VersionState,
@@ -233,7 +234,7 @@ pub struct WorkspaceItem {
 #[derive(Debug, Clone)]
 pub struct ImportRecord {
     pub id: AlgorithmId,
-    pub org_id: i64,
+    pub org_id: OrgId,
     pub versions: Vec<NewVersion>,
     /// Published (the last version public) or a draft (one version, not public).
     pub published: bool,
@@ -327,7 +328,7 @@ pub struct ComplianceEntry {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Source {
     pub id: i64,
-    pub org_id: i64,
+    pub org_id: OrgId,
     pub org_code: String,
     pub url: String,
     pub created_at: DateTime<Utc>,
@@ -397,7 +398,7 @@ pub struct HarvestCommit {
 pub struct Signal {
     pub id: i64,
     pub record: AlgorithmId,
-    pub org_id: i64,
+    pub org_id: OrgId,
     pub kind: SignalKind,
     /// Erased after the retention period unless it was answered in public.
     pub text: Option<String>,
@@ -406,7 +407,7 @@ pub struct Signal {
     pub status: SignalStatus,
     pub created_at: DateTime<Utc>,
     pub due_at: DateTime<Utc>,
-    pub assigned_to: Option<i64>,
+    pub assigned_to: Option<UserId>,
     pub answer: Option<String>,
     pub answer_public: bool,
     pub answered_at: Option<DateTime<Utc>>,
@@ -431,7 +432,7 @@ impl Signal {
 pub struct NewSignal {
     pub code_hash: String,
     pub record: AlgorithmId,
-    pub org_id: i64,
+    pub org_id: OrgId,
     pub kind: SignalKind,
     pub text: String,
     pub email: Option<String>,
@@ -461,9 +462,9 @@ pub struct Mail {
 pub struct Incident {
     pub id: i64,
     pub record: AlgorithmId,
-    pub deployer_org_id: i64,
+    pub deployer_org_id: OrgId,
     pub provider_name: String,
-    pub provider_org_id: Option<i64>,
+    pub provider_org_id: Option<OrgId>,
     pub provider_email: Option<String>,
     pub class: IncidentClass,
     pub title: String,
@@ -482,9 +483,9 @@ pub struct Incident {
 #[derive(Debug, Clone)]
 pub struct NewIncident {
     pub record: AlgorithmId,
-    pub deployer_org_id: i64,
+    pub deployer_org_id: OrgId,
     pub provider_name: String,
-    pub provider_org_id: Option<i64>,
+    pub provider_org_id: Option<OrgId>,
     pub provider_email: Option<String>,
     /// Hash of the secret acknowledgement link sent to the provider's address.
     pub ack_hash: Option<String>,

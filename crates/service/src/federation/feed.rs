@@ -6,7 +6,7 @@
 //! as well. Its structure is the one of algoreg's export, so one reader serves both.
 
 use crate::error::Result;
-use algoreg_store::{PublishedVersion, Store};
+use algoreg_store::{OrgId, PublishedVersion, Store};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -20,7 +20,7 @@ pub const PATH: &str = "feed/v1/register.json";
 pub async fn build(store: &dyn Store, generated_at: DateTime<Utc>) -> Result<Value> {
     let orgs = store.organisations().await?;
     let records = store.export_published().await?;
-    let used: std::collections::HashSet<i64> = records.iter().map(|(m, _)| m.org_id).collect();
+    let used: std::collections::HashSet<OrgId> = records.iter().map(|(m, _)| m.org_id).collect();
     Ok(json!({
         "format": FORMAT,
         "format_version": FORMAT_VERSION,

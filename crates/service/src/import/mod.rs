@@ -210,7 +210,7 @@ pub async fn import_bytes(
     let t_check = checked.done_at - t_read;
 
     // Records the store held already: a changed one gets a new published version; an unchanged one is left alone.
-    let org_ids: HashMap<String, i64> = if written.existing.is_empty() {
+    let org_ids: HashMap<String, OrgId> = if written.existing.is_empty() {
         HashMap::new()
     } else {
         store.organisations().await?.into_iter().map(|o| (o.code, o.id)).collect()
@@ -258,7 +258,7 @@ impl crate::App {
 /// What changes to records already in the store need to know.
 struct Updates<'a> {
     store: &'a dyn Store,
-    org_ids: &'a HashMap<String, i64>,
+    org_ids: &'a HashMap<String, OrgId>,
     /// Position in the file of each record, by ID.
     index: &'a HashMap<AlgorithmId, usize>,
     /// A flat format (the downloads).

@@ -94,7 +94,7 @@ fn inbox_dto(s: Signal) -> InboxSignalDto {
         reply_by_email: s.email.is_some(),
         received_at: s.created_at,
         answer_due: s.due_at,
-        assigned_to: s.assigned_to,
+        assigned_to: s.assigned_to.map(i64::from),
         answer: s.answer,
         answer_public: s.answer_public,
         answered_at: s.answered_at,
@@ -206,7 +206,7 @@ pub async fn assign(
     Path(id): Path<String>,
     JsonBody(b): JsonBody<AssignBody>,
 ) -> Result<Json<InboxSignalDto>, ApiError> {
-    Ok(Json(inbox_dto(app.feedback().assign(&p, signal_id(&id)?, b.user_id).await?)))
+    Ok(Json(inbox_dto(app.feedback().assign(&p, signal_id(&id)?, b.user_id.map(algoreg_store::UserId)).await?)))
 }
 
 #[utoipa::path(post, path = "/api/v1/signals/{id}/close", tag = "feedback", params(("id" = i64, Path)), security(("bearer" = [])),

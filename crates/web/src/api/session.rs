@@ -90,7 +90,7 @@ fn me(p: &algoreg_domain::Principal) -> Me {
         key: p.key.clone(),
         name: p.display.clone(),
         central_operator: p.central_operator,
-        roles: p.roles.iter().map(|(o, r)| Membership { organisation_id: *o, role: r.code().to_string() }).collect(),
+        roles: p.roles.iter().map(|(o, r)| Membership { organisation_id: o.0, role: r.code().to_string() }).collect(),
         must_change_password: p.must_change_password,
     }
 }

@@ -251,7 +251,8 @@ pub async fn invite(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, 
 pub async fn remove(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, CsrfForm(form): CsrfForm) -> Result<Response, PageError> {
     let (p, org) = admin_org(&ctx, &app, &code).await?;
     let result = async {
-        let user: i64 = field(&form, "user").parse().map_err(|_| ServiceError::bad("user", "Onbekend lid.", "Unknown member."))?;
+        let user: algoreg_store::UserId =
+            field(&form, "user").parse().map_err(|_| ServiceError::bad("user", "Onbekend lid.", "Unknown member."))?;
         let role = algoreg_service::orgs::parse_role(field(&form, "role"))?;
         app.orgs().remove_member(&p, org.id, user, Some(role)).await?;
         Ok((ctx.t("Rol ingetrokken.", "Role revoked.").to_string(), None))
@@ -263,7 +264,7 @@ pub async fn remove(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, 
 pub async fn reset(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, CsrfForm(form): CsrfForm) -> Result<Response, PageError> {
     let (p, org) = admin_org(&ctx, &app, &code).await?;
     let result = async {
-        let user: i64 = field(&form, "user").parse().map_err(|_| ServiceError::bad("user", "Onbekend lid.", "Unknown member."))?;
+        let user: algoreg_store::UserId = field(&form, "user").parse().map_err(|_| ServiceError::bad("user", "Onbekend lid.", "Unknown member."))?;
         let temp = app.orgs().reset_password(&p, org.id, user).await?;
         Ok((
             ctx.t(

@@ -14,7 +14,7 @@ use algoreg_service::{App, ServiceError};
 use algoreg_standard::text::broken_links;
 use algoreg_standard::validate::{self, Mode};
 use algoreg_standard::{AlgorithmId, Content, FieldError, FieldKind, StandardVersion};
-use algoreg_store::{Organisation, RecordMeta, Version};
+use algoreg_store::{OrgId, Organisation, RecordMeta, Version};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -43,7 +43,7 @@ fn denied(ctx: &Ctx, e: ServiceError) -> PageError {
     }
 }
 
-fn roles_text(ctx: &Ctx, p: &Principal, org_id: i64) -> String {
+fn roles_text(ctx: &Ctx, p: &Principal, org_id: OrgId) -> String {
     let mut r: Vec<&str> = p
         .roles
         .iter()
