@@ -167,6 +167,11 @@ test("admin page has no violations; pages of another organisation answer 403", a
   await noViolations(page, "own sessions");
   await page.goto(server.base + "/en/account/sessies");
   await noViolations(page, "own sessions (English)");
+  await page.goto(server.base + "/nl/beheer/org/zwolle/logboek");
+  assert.match(await page.locator("main").innerText(), /ingelogd/);
+  await noViolations(page, "audit log");
+  await page.goto(server.base + "/en/beheer/org/zwolle/logboek");
+  await noViolations(page, "audit log (English)");
   const res = await page.goto(server.base + "/nl/beheer/org/assen");
   assert.equal(res.status(), 403);
   await noViolations(page, "403 page");

@@ -690,7 +690,7 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
         Command::Token(TokenCmd::Create { data, org, role, name }) => {
             let app = open(&data.data).await?;
             let org = app.orgs().by_code(&org).await?;
-            let (info, secret) = app.auth().create_token(org.id, parse_role(&role)?, &name, None).await?;
+            let (info, secret) = app.auth().create_token(&algoreg_domain::Principal::system(), org.id, parse_role(&role)?, &name).await?;
             eprintln!("token {} for {} as {} (shown once; store it safely):", info.id, org.code, info.role);
             println!("{secret}");
         }

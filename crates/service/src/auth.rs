@@ -1,11 +1,13 @@
 //! Accounts, passwords (argon2) and API tokens (random secrets stored only as SHA-256 hashes).
 
+use crate::audit::{self, Actor, Note};
 use crate::error::{Result, ServiceError};
 use crate::limits::{key_of, Bounded, Key};
 use crate::ratelimit::RateLimiter;
+use algoreg_domain::audit::AuditKind;
 use algoreg_domain::org::Role;
 use algoreg_domain::workflow::Principal;
-use algoreg_store::{Invitation, NewMail, NewToken, NewUser, OrgId, Store, StoreError, TokenInfo, User, UserId};
+use algoreg_store::{Invitation, NewMail, NewToken, NewUser, OrgId, Store, StoreError, TokenInfo, User};
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use rand::RngCore;
@@ -302,7 +304,9 @@ impl Auth<'_> {
 
     /// Checks a password; the same error and the same time for an unknown e-mail and a wrong password.
     /// Throttled per account and per client address (`source`, see [`crate::limits::client_key`]).
-    pub async fn login(&self, email: &str, password: &str, source: &str) -> Result<User> {
+    /// `method` names the way in for the audit log (`password` on the site and the session API,
+    /// `organisation-api` for the token endpoint's password grant).
+    pub async fn login(&self, email: &str, password: &str, source: &str, method: &str) -> Result<User> {
         let email = email.trim();
         // What cannot be an account or a password is refused before it counts against anyone.
         if password.is_empty() || password.len() > 1024 || check_email(email).is_err() {
@@ -323,10 +327,17 @@ impl Auth<'_> {
                         "This temporary password has expired. Ask for a new one through 'Forgot password' or from your organisation's admin.",
                     ));
                 }
+                let note = Note { kind: AuditKind::Login, org: None, subject: Some(u.id), detail: method, source: Some(source) };
+                audit::write(self.store, Actor::User(u.id, &u.name), note).await;
                 Ok(u)
             }
-            _ => {
+            found => {
                 tracing::warn!(account = ?email.chars().take(254).collect::<String>(), source = %source, "failed login");
+                // Only for accounts that exist: what an unknown address tried is nobody's log.
+                if let Some(u) = found {
+                    let note = Note { kind: AuditKind::LoginFailed, org: None, subject: Some(u.id), detail: method, source: Some(source) };
+                    audit::write(self.store, Actor::Anonymous, note).await;
+                }
                 Err(ServiceError::Unauthenticated)
             }
         }
@@ -361,6 +372,8 @@ impl Auth<'_> {
         let hash = hash_password_off_thread(new).await?;
         self.store.set_password(user.id, &hash, None).await?;
         tracing::info!(user = %user.id, "password changed");
+        let note = Note { kind: AuditKind::PasswordChanged, org: None, subject: Some(user.id), detail: "", source: Some(source) };
+        audit::write(self.store, Actor::Principal(p), note).await;
         let user = User { password_temporary_until: None, ..user };
         self.start_session(&user).await
     }
@@ -428,6 +441,8 @@ impl Auth<'_> {
         match self.store.use_password_reset(&hash, &pw_hash, chrono::Utc::now()).await {
             Ok(u) => {
                 tracing::info!(user = %u.id, "password reset with a link");
+                let note = Note { kind: AuditKind::PasswordReset, org: None, subject: Some(u.id), detail: "", source: None };
+                audit::write(self.store, Actor::User(u.id, &u.name), note).await;
                 Ok(())
             }
             Err(StoreError::NotFound) => Err(gone()),
@@ -461,6 +476,9 @@ impl Auth<'_> {
         match result {
             Ok(inv) => {
                 tracing::info!(user = %user_id, org = %inv.org_id, role = inv.role.code(), accept, "invitation answered");
+                let kind = if accept { AuditKind::InvitationAccepted } else { AuditKind::InvitationDeclined };
+                let note = Note { kind, org: Some(inv.org_id), subject: Some(user_id), detail: inv.role.code(), source: None };
+                audit::write(self.store, Actor::Principal(p), note).await;
                 Ok(inv)
             }
             Err(StoreError::NotFound) => Err(ServiceError::NotFound("invitation")),
@@ -529,7 +547,12 @@ impl Auth<'_> {
         let id = p.user_id.ok_or_else(|| ServiceError::forbidden("Alleen voor personen.", "For people only."))?;
         match self.store.end_session_of_user(id, session_id).await {
             Err(StoreError::NotFound) => Err(ServiceError::NotFound("session")),
-            r => Ok(r?),
+            r => {
+                r?;
+                let note = Note { kind: AuditKind::SessionEnded, org: None, subject: Some(id), detail: "", source: None };
+                audit::write(self.store, Actor::Principal(p), note).await;
+                Ok(())
+            }
         }
     }
 
@@ -547,7 +570,8 @@ impl Auth<'_> {
     }
 
     /// Creates a token; the secret is returned once and never stored.
-    pub async fn create_token(&self, org_id: OrgId, role: Role, name: &str, created_by: Option<UserId>) -> Result<(TokenInfo, String)> {
+    pub async fn create_token(&self, actor: &Principal, org_id: OrgId, role: Role, name: &str) -> Result<(TokenInfo, String)> {
+        let created_by = actor.user_id;
         let name = name.trim();
         if name.is_empty() || name.len() > 100 {
             return Err(ServiceError::bad(
@@ -559,6 +583,9 @@ impl Auth<'_> {
         let secret = new_secret();
         let info =
             self.store.create_token(&NewToken { org_id, role, name: name.to_string(), hash: hash_token(&secret), created_by }).await?;
+        let detail = format!("{} ({}, token:{})", info.name, role.code(), info.id);
+        let note = Note { kind: AuditKind::TokenCreated, org: Some(org_id), subject: None, detail: &detail, source: None };
+        audit::write(self.store, Actor::Principal(actor), note).await;
         Ok((info, secret))
     }
 }

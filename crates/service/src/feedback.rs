@@ -712,7 +712,10 @@ impl Feedback<'_> {
         let notices = self.evaluation_notices(now).await;
         // Shared limit counters of windows long past (they are per minute or per hour).
         let purged = self.store.purge_counters(now - chrono::Duration::days(1)).await;
+        // The audit log keeps two years.
+        let audit = self.store.purge_audit(now - chrono::Duration::days(crate::audit::KEEP_DAYS)).await;
         purged?;
+        audit?;
         Ok((reminders?, notices?, erased?))
     }
 

@@ -2,6 +2,7 @@
 //! the domain rules, validates with the standard, and writes through the [`Store`] trait.
 
 pub mod aiact;
+pub mod audit;
 pub mod auth;
 pub mod compat;
 pub mod demo;
@@ -233,6 +234,9 @@ impl App {
             }
         });
         Ok(())
+    }
+    pub fn audit(&self) -> audit::Audit<'_> {
+        audit::Audit { store: self.store.as_ref() }
     }
     pub fn orgs(&self) -> orgs::Orgs<'_> {
         orgs::Orgs { store: self.store.as_ref(), public_url: &self.feedback.config.public_url }

@@ -1,6 +1,7 @@
 //! Organisations and their members.
 
 use crate::error::{Result, ServiceError};
+use algoreg_domain::audit::AuditKind;
 use algoreg_domain::org::{is_valid_code, OrgType, PublicationFlow, Role};
 use algoreg_domain::workflow::Principal;
 use algoreg_store::{NewOrganisation, OrgId, Organisation, Store, UserId};
@@ -139,6 +140,7 @@ impl Orgs<'_> {
         match self.store.user_by_email(email).await? {
             Some(u) if actor.user_id == Some(u.id) => {
                 self.store.set_membership(u.id, org_id, role).await?;
+                self.note(actor, AuditKind::RoleGranted, org_id, Some(u.id), role.code()).await;
                 Ok(Added::Own)
             }
             Some(u) => {
@@ -160,6 +162,7 @@ impl Orgs<'_> {
                     };
                     self.store.queue_mail(&[mail]).await?;
                     tracing::info!(org = %org_id, user = %u.id, role = role.code(), "invitation sent");
+                    self.note(actor, AuditKind::InvitationSent, org_id, Some(u.id), role.code()).await;
                 }
                 Ok(Added::Invited)
             }
@@ -178,6 +181,8 @@ impl Orgs<'_> {
                     })
                     .await?;
                 self.store.set_membership(u.id, org_id, role).await?;
+                self.note(actor, AuditKind::RoleGranted, org_id, Some(u.id), &format!("{} (nieuw account / new account)", role.code()))
+                    .await;
                 Ok(Added::NewAccount(temp))
             }
         }
@@ -195,7 +200,8 @@ impl Orgs<'_> {
         if !self.store.invitations_of_org(org_id, chrono::Utc::now()).await?.iter().any(|i| i.id == id) {
             return Err(ServiceError::NotFound("invitation"));
         }
-        self.store.delete_invitation(id).await?;
+        let inv = self.store.delete_invitation(id).await?;
+        self.note(actor, AuditKind::InvitationWithdrawn, org_id, Some(inv.user_id), inv.role.code()).await;
         Ok(())
     }
 
@@ -204,7 +210,9 @@ impl Orgs<'_> {
         if actor.user_id == Some(user_id) && role.is_none_or(|r| r == Role::OrgAdmin) {
             return Err(ServiceError::bad("user", "U kunt uzelf niet als beheerder verwijderen.", "You cannot remove yourself as admin."));
         }
-        Ok(self.store.remove_membership(user_id, org_id, role).await?)
+        self.store.remove_membership(user_id, org_id, role).await?;
+        self.note(actor, AuditKind::RoleRevoked, org_id, Some(user_id), role.map(|r| r.code()).unwrap_or("alle rollen / all roles")).await;
+        Ok(())
     }
 
     /// Sets a new temporary password for a member of the organisation; returned once. Only for people
@@ -239,6 +247,7 @@ impl Orgs<'_> {
         let hash = crate::auth::hash_password_off_thread(&temp).await?;
         self.store.set_password(user_id, &hash, Some(temporary_until())).await?;
         tracing::info!(org = %org_id, user = %user_id, by = ?actor.user_id, "temporary password set by an admin");
+        self.note(actor, AuditKind::TemporaryPassword, org_id, Some(user_id), "").await;
         Ok(temp)
     }
 
@@ -251,12 +260,19 @@ impl Orgs<'_> {
     ) -> Result<(algoreg_store::TokenInfo, String)> {
         require_admin(actor, org_id)?;
         let auth = crate::auth::Auth { store: self.store, guard: &crate::auth::LoginGuard::default(), public_url: self.public_url };
-        auth.create_token(org_id, role, name, actor.user_id).await
+        auth.create_token(actor, org_id, role, name).await
     }
 
     pub async fn revoke_token(&self, actor: &Principal, org_id: OrgId, token_id: i64) -> Result<()> {
         require_admin(actor, org_id)?;
-        Ok(self.store.revoke_token(org_id, token_id).await?)
+        self.store.revoke_token(org_id, token_id).await?;
+        self.note(actor, AuditKind::TokenRevoked, org_id, None, &format!("token:{token_id}")).await;
+        Ok(())
+    }
+
+    async fn note(&self, actor: &Principal, kind: AuditKind, org: OrgId, subject: Option<UserId>, detail: &str) {
+        let note = crate::audit::Note { kind, org: Some(org), subject, detail, source: None };
+        crate::audit::write(self.store, crate::audit::Actor::Principal(actor), note).await;
     }
 
     pub async fn require_admin(&self, actor: &Principal, org_id: OrgId) -> Result<()> {

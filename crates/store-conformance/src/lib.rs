@@ -10,6 +10,7 @@
 //! here holds for every backend, which is what lets the services stay the same on SQLite and PostgreSQL.
 
 use algoreg_domain::aiact::ComplianceStatus;
+use algoreg_domain::audit::AuditKind;
 use algoreg_domain::federation::HarvestOutcome;
 use algoreg_domain::feedback::{IncidentClass, IncidentEventKind, IncidentStatus, SignalKind, SignalStatus};
 use algoreg_domain::org::{OrgType, PublicationFlow, Role};
@@ -43,7 +44,7 @@ macro_rules! suite {
             signals_round_trip, signal_update_refuses_a_stale_status, signal_reminders_once, erasure_of_personal_data,
             incidents_round_trip, evaluations_move_the_plan, mail_queue_and_results,
             leases_one_holder_at_a_time, concurrent_lease_takers_one_wins, counters_count_per_window,
-            signing_keys_round_trip, own_sessions_listed_and_ended
+            signing_keys_round_trip, own_sessions_listed_and_ended, audit_log_per_organisation
         );
     };
 }
@@ -1102,4 +1103,52 @@ pub async fn own_sessions_listed_and_ended(s: S) {
     assert!(s.session_user(&b, at(0)).await.unwrap().is_some());
     s.record_login(u.id, "organisation-api", at(3000)).await.unwrap();
     assert_eq!(s.user(u.id).await.unwrap().unwrap().last_login, Some((at(3000), "organisation-api".to_string())));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Audit
+
+pub async fn audit_log_per_organisation(s: S) {
+    let (a, b) = (org(&s, "audit-a").await, org(&s, "audit-b").await);
+    let member = user(&s, "lid@example.org").await;
+    let outsider = user(&s, "buiten@example.org").await;
+    s.set_membership(member.id, a.id, Role::Editor).await.unwrap();
+    let event = |kind, org_id, subject_user, when| AuditEvent {
+        id: 0,
+        at: when,
+        kind,
+        org_id,
+        subject_user,
+        actor: "user:1".into(),
+        actor_name: "Beheerder".into(),
+        detail: "editor".into(),
+        source: Some("127.0.0.1".into()),
+    };
+    let granted = s.append_audit(&event(AuditKind::RoleGranted, Some(a.id), Some(member.id), at(1))).await.unwrap();
+    let login = s.append_audit(&event(AuditKind::Login, None, Some(member.id), at(2))).await.unwrap();
+    let other_login = s.append_audit(&event(AuditKind::Login, None, Some(outsider.id), at(3))).await.unwrap();
+    let token = s.append_audit(&event(AuditKind::TokenCreated, Some(b.id), None, at(4))).await.unwrap();
+    assert!(granted < login && login < other_login && other_login < token, "IDs grow");
+    let ids = |v: Vec<AuditEvent>| v.into_iter().map(|e| e.id).collect::<Vec<_>>();
+    let of_a = s.audit_events(&AuditQuery { org_id: Some(a.id), before: None, limit: 10 }).await.unwrap();
+    assert_eq!(of_a.last().unwrap(), &AuditEvent { id: granted, ..event(AuditKind::RoleGranted, Some(a.id), Some(member.id), at(1)) });
+    assert_eq!(ids(of_a), vec![login, granted], "its own events and its members' logins, newest first");
+    assert_eq!(ids(s.audit_events(&AuditQuery { org_id: Some(b.id), before: None, limit: 10 }).await.unwrap()), vec![token]);
+    let all = s.audit_events(&AuditQuery { org_id: None, before: None, limit: 10 }).await.unwrap();
+    assert_eq!(ids(all), vec![token, other_login, login, granted]);
+    let page = s.audit_events(&AuditQuery { org_id: None, before: Some(other_login), limit: 1 }).await.unwrap();
+    assert_eq!(ids(page), vec![login], "paging by ID");
+    // A past member's logins stay in the organisation's log.
+    let former = user(&s, "oud-lid@example.org").await;
+    let revoked = s.append_audit(&event(AuditKind::RoleRevoked, Some(b.id), Some(former.id), at(5))).await.unwrap();
+    let former_login = s.append_audit(&event(AuditKind::Login, None, Some(former.id), at(6))).await.unwrap();
+    assert_eq!(
+        ids(s.audit_events(&AuditQuery { org_id: Some(b.id), before: None, limit: 10 }).await.unwrap()),
+        vec![former_login, revoked, token]
+    );
+    assert_eq!(s.purge_audit(at(3)).await.unwrap(), 2);
+    assert_eq!(
+        ids(s.audit_events(&AuditQuery { org_id: None, before: None, limit: 10 }).await.unwrap()),
+        vec![former_login, revoked, token, other_login]
+    );
 }

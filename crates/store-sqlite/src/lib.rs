@@ -5,6 +5,7 @@
 
 mod access;
 mod aiact;
+mod audit;
 mod evaluations;
 mod federation;
 mod identity;

@@ -290,6 +290,18 @@ pub trait RuntimeStore: Send + Sync {
     async fn purge_counters(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64>;
 }
 
+/// The audit log (append only; old entries go by retention).
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Appends an event; its `id` is ignored and the new one returned.
+    async fn append_audit(&self, e: &AuditEvent) -> Result<i64>;
+    /// Newest first. For one organisation: its own events, and the logins of its members, present and
+    /// past (people its events name).
+    async fn audit_events(&self, q: &AuditQuery) -> Result<Vec<AuditEvent>>;
+    /// Forgets events from before `before`; returns how many.
+    async fn purge_audit(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64>;
+}
+
 /// The keys that sign the organisation API's access tokens.
 #[async_trait]
 pub trait IdentityStore: Send + Sync {
@@ -316,6 +328,7 @@ pub trait Store:
     + MailStore
     + RuntimeStore
     + IdentityStore
+    + AuditStore
     + Send
     + Sync
     + 'static
@@ -337,6 +350,7 @@ impl<T> Store for T where
         + MailStore
         + RuntimeStore
         + IdentityStore
+        + AuditStore
         + Send
         + Sync
         + 'static

@@ -1,4 +1,5 @@
 use algoreg_domain::aiact::ComplianceStatus;
+use algoreg_domain::audit::AuditKind;
 use algoreg_domain::federation::HarvestOutcome;
 use algoreg_domain::feedback::{IncidentClass, IncidentEventKind, IncidentStatus, SignalKind, SignalStatus};
 use algoreg_domain::ids::{OrgId, UserId};
@@ -551,4 +552,32 @@ impl std::fmt::Debug for SigningKey {
             .field("created_at", &self.created_at)
             .finish()
     }
+}
+
+/// One entry of the audit log.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditEvent {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub kind: AuditKind,
+    /// The organisation it belongs to; None for a person's logins.
+    pub org_id: Option<OrgId>,
+    /// The person it is about (whose login, whose role).
+    pub subject_user: Option<UserId>,
+    /// Who did it: a principal key (`user:ID`, `token:ID`), `system`, or `anonymous`.
+    pub actor: String,
+    pub actor_name: String,
+    /// What more there is to say, in a few words (a role, a token's name, a login method).
+    pub detail: String,
+    /// The client's address, where the event came from a request.
+    pub source: Option<String>,
+}
+
+/// Which audit events to read: one organisation's (its own and its members' logins) or all, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    pub org_id: Option<OrgId>,
+    /// Only events with a smaller ID (the next page).
+    pub before: Option<i64>,
+    pub limit: i64,
 }

@@ -188,7 +188,11 @@ fn machine_clients_use_client_credentials_and_tokens_expire() {
     env.user("redacteur@zeist.nl", Some("zeist"), &["editor"], false);
     let (id, secret) = env.with_app(async |app| {
         let org = app.orgs().by_code("zeist").await.unwrap();
-        let (info, secret) = app.auth().create_token(org.id, algoreg_domain::org::Role::Editor, "publicatiekoppeling", None).await.unwrap();
+        let (info, secret) = app
+            .auth()
+            .create_token(&algoreg_domain::Principal::system(), org.id, algoreg_domain::org::Role::Editor, "publicatiekoppeling")
+            .await
+            .unwrap();
         (info.id, secret)
     });
     let s = env.serve_with(&["--access-token-seconds", "1"]);

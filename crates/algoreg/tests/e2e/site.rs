@@ -415,3 +415,89 @@ fn people_see_and_end_their_own_sessions_and_admins_see_the_last_login() {
     assert!(settings.contains("Laatst ingelogd"), "{settings}");
     assert!(settings.contains("(wachtwoord)"), "{settings}");
 }
+
+#[test]
+fn the_audit_log_records_logins_roles_and_tokens_for_the_admin_and_the_operator() {
+    let env = Env::new();
+    env.org("tilburg", "four_eyes");
+    env.org("eindhoven", "four_eyes");
+    env.user("redacteur@tilburg.nl", Some("tilburg"), &["editor"], false);
+    env.user("beheer@tilburg.nl", Some("tilburg"), &["org_admin"], false);
+    env.user("beheer@eindhoven.nl", Some("eindhoven"), &["org_admin"], false);
+    env.user("buiten@example.org", None, &[], false);
+    env.user("centraal@example.org", None, &[], true);
+    let s = env.serve();
+    // A failed and a good login of a member, a failed login of an unknown address.
+    let member = Browser::new(&s);
+    let csrf = member.csrf();
+    let (st, _, _) = member.post("/nl/login", &[("_csrf", &csrf), ("email", "redacteur@tilburg.nl"), ("password", "fout-wachtwoord")]);
+    assert_eq!(st, 401);
+    let (st, _, _) = member.post("/nl/login", &[("_csrf", &csrf), ("email", "niemand@tilburg.nl"), ("password", "fout-wachtwoord")]);
+    assert_eq!(st, 401);
+    member.login("redacteur@tilburg.nl");
+    // An outsider's login belongs to nobody's organisation log.
+    Browser::new(&s).login("buiten@example.org");
+    // The admin makes a token, adds a new person, takes a role away and revokes the token.
+    let admin = Browser::new(&s);
+    admin.login("beheer@tilburg.nl");
+    let csrf = admin.csrf();
+    let (st, page, _) =
+        admin.post("/nl/beheer/org/tilburg/tokens", &[("_csrf", &csrf), ("role", "editor"), ("name", "koppeling-zaaksysteem")]);
+    assert_eq!(st, 200, "{page}");
+    let (st, _, _) = admin
+        .post("/nl/beheer/org/tilburg/leden", &[("_csrf", &csrf), ("email", "nieuw@tilburg.nl"), ("name", "Nieuw"), ("role", "approver")]);
+    assert_eq!(st, 200);
+    let (token_id, editor_id) = env.with_app(async |app| {
+        let org = app.orgs().by_code("tilburg").await.unwrap();
+        let p = algoreg_domain::Principal::system();
+        let view = app.orgs().admin_view(&p, org.id).await.unwrap();
+        let token = view.tokens[0].id;
+        let editor = view.members.iter().find(|m| m.0.email == "redacteur@tilburg.nl").unwrap().0.id;
+        (token, editor)
+    });
+    let (st, _, _) = admin.post("/nl/beheer/org/tilburg/tokens/intrekken", &[("_csrf", &csrf), ("token", &token_id.to_string())]);
+    assert_eq!(st, 200);
+    let (st, _, _) =
+        admin.post("/nl/beheer/org/tilburg/leden/verwijderen", &[("_csrf", &csrf), ("user", &editor_id.to_string()), ("role", "editor")]);
+    assert_eq!(st, 200);
+
+    let (st, log) = admin.get("/nl/beheer/org/tilburg/logboek");
+    assert_eq!(st, 200, "{log}");
+    for what in [
+        "inloggen mislukt",
+        "ingelogd",
+        "API-token gemaakt",
+        "koppeling-zaaksysteem",
+        "rol gegeven",
+        "nieuw@tilburg.nl",
+        "API-token ingetrokken",
+        "rol ingetrokken",
+    ] {
+        assert!(log.contains(what), "{what} missing in {log}");
+    }
+    assert!(!log.contains("niemand@tilburg.nl") && !log.contains("buiten@example.org"), "unknown addresses and outsiders stay out: {log}");
+    // The export has the same events, one per row, and defuses formulas.
+    let (st, csv) = admin.get("/nl/beheer/org/tilburg/logboek.csv");
+    assert_eq!(st, 200);
+    assert!(csv.starts_with("\u{feff}id,time,event,"), "{csv}");
+    for kind in ["login_failed", "login", "token_created", "role_granted", "token_revoked", "role_revoked"] {
+        assert!(csv.lines().any(|l| l.split(',').nth(2) == Some(kind)), "{kind} missing in {csv}");
+    }
+    // Another organisation's admin, a member who is no admin and an outsider see nothing of it.
+    let other = Browser::new(&s);
+    other.login("beheer@eindhoven.nl");
+    assert_eq!(other.get("/nl/beheer/org/tilburg/logboek").0, 403);
+    assert_eq!(other.get("/nl/beheer/org/tilburg/logboek.csv").0, 403);
+    assert_eq!(other.get("/nl/beheer/logboek").0, 403, "the whole log is the operator's");
+    let (_, own) = other.get("/nl/beheer/org/eindhoven/logboek");
+    assert!(!own.contains("koppeling-zaaksysteem") && !own.contains("redacteur@tilburg.nl"), "{own}");
+    assert_eq!(Browser::new(&s).get("/nl/beheer/org/tilburg/logboek").0, 303, "anonymous: to the login page");
+    assert_eq!(admin.get("/nl/beheer/org/tilburg/logboek?voor=x").0, 400);
+    // The operator reads everything, the outsider's login included.
+    let op = Browser::new(&s);
+    op.login("centraal@example.org");
+    let (st, all) = op.get("/nl/beheer/logboek");
+    assert_eq!(st, 200);
+    assert!(all.contains("buiten@example.org") && all.contains("koppeling-zaaksysteem"), "{all}");
+    assert_eq!(op.get("/nl/beheer/logboek.csv").0, 200);
+}

@@ -47,7 +47,7 @@ pub struct Membership {
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = Login,
     responses((status = 200, body = Me), (status = 401, body = Problem, content_type = "application/problem+json")))]
 pub async fn login(State(app): State<App>, ClientKey(client): ClientKey, JsonBody(body): JsonBody<Login>) -> Result<Response, ApiError> {
-    let user = app.auth().login(body.email.trim(), &body.password, &client).await?;
+    let user = app.auth().login(body.email.trim(), &body.password, &client, "password").await?;
     let secret = app.auth().start_session(&user).await?;
     let p = app.auth().principal_for_user(&user).await?;
     let cookie = format!("{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}", SESSION_HOURS * 3600);

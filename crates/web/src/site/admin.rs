@@ -64,6 +64,7 @@ async fn render(
     let body = html! {
         p.crumbs { a href=(base.clone()) { (org.name) } }
         h1 { (ctx.t("Organisatie beheren", "Manage organisation")) }
+        p { a href=(format!("{base}/logboek")) { (ctx.t("Logboek: inloggen, rollen en tokens", "Audit log: logins, roles and tokens")) } }
         @if let Some((msg, secret)) = &flash {
             div.notice role="status" {
                 p { (msg) }

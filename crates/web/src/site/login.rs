@@ -68,7 +68,7 @@ pub async fn submit(
     let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let email = get("email");
     let next = safe_next(Some(&get("next")), &ctx);
-    let user = match app.auth().login(email.trim(), &get("password"), &client).await {
+    let user = match app.auth().login(email.trim(), &get("password"), &client, "password").await {
         Ok(u) => u,
         Err(ServiceError::Forbidden { message_nl, message_en }) => {
             let msg = if ctx.lang == algoreg_standard::Lang::Nl { message_nl } else { message_en };

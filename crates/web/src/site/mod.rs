@@ -5,6 +5,7 @@
 mod account;
 mod admin;
 mod aiact;
+mod audit;
 mod csrf;
 mod diff;
 mod downloads;
@@ -84,6 +85,10 @@ fn lang_routes() -> Routes {
         .add("POST", "/beheer/org/{org}/tokens", post(admin::create_token))
         .add("POST", "/beheer/org/{org}/tokens/intrekken", post(admin::revoke_token))
         .add("POST", "/beheer/org/{org}/organisatie", post(admin::update_org))
+        .add("GET", "/beheer/org/{org}/logboek", get(audit::org_page))
+        .add("GET", "/beheer/org/{org}/logboek.csv", get(audit::org_csv))
+        .add("GET", "/beheer/logboek", get(audit::all_page))
+        .add("GET", "/beheer/logboek.csv", get(audit::all_csv))
         .add("GET", "/beheer/algoritme/{id}", get(workspace::record))
         .add("GET POST", "/beheer/algoritme/{id}/bewerken", get(workspace::edit_form).post(workspace::save))
         .add("POST", "/beheer/algoritme/{id}/actie", post(workspace::act))

@@ -93,6 +93,7 @@ pub async fn start(ctx: Ctx, State(app): State<App>) -> Result<Response, PageErr
             }
         }
         p { a href=(format!("{}/beheer/bronnen", ctx.base())) { (ctx.t("Bronnen: feeds van eigen registers die worden opgehaald", "Sources: feeds of own registers that are harvested")) } }
+        p { a href=(format!("{}/beheer/logboek", ctx.base())) { (ctx.t("Logboek van het register: inloggen, rollen en tokens", "Audit log of the register: logins, roles and tokens")) } }
         h2 { (ctx.t("Organisaties", "Organisations")) }
         @if mine.is_empty() { p { (ctx.t("U bent nog geen lid van een organisatie. Vraag de beheerder van uw organisatie om u toe te voegen.", "You are not a member of any organisation yet. Ask your organisation's admin to add you.")) } }
         ul.orglist { @for o in &mine { li { a href=(format!("{}/beheer/org/{}", ctx.base(), o.code)) { (o.name) } } } }

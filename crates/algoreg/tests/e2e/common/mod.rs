@@ -115,7 +115,7 @@ impl Env {
         self.with_app(async |app| {
             let org = app.orgs().by_code(org).await.expect("organisation");
             let role = algoreg_service::orgs::parse_role(role).expect("role");
-            app.auth().create_token(org.id, role, "cli", None).await.expect("create token").1
+            app.auth().create_token(&algoreg_domain::Principal::system(), org.id, role, "cli").await.expect("create token").1
         })
     }
 
