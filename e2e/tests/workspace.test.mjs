@@ -172,6 +172,11 @@ test("admin page has no violations; pages of another organisation answer 403", a
   await noViolations(page, "audit log");
   await page.goto(server.base + "/en/beheer/org/zwolle/logboek");
   await noViolations(page, "audit log (English)");
+  await page.goto(server.base + "/nl/account/tweestaps");
+  assert.match(await page.locator("main").innerText(), /QR-code/);
+  await noViolations(page, "second factor");
+  await page.goto(server.base + "/en/account/tweestaps");
+  await noViolations(page, "second factor (English)");
   const res = await page.goto(server.base + "/nl/beheer/org/assen");
   assert.equal(res.status(), 403);
   await noViolations(page, "403 page");

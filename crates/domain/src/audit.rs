@@ -21,5 +21,9 @@ code_enum!(
         InvitationWithdrawn = "invitation_withdrawn" / "uitnodiging ingetrokken" / "invitation withdrawn",
         TokenCreated = "token_created" / "API-token gemaakt" / "API token created",
         TokenRevoked = "token_revoked" / "API-token ingetrokken" / "API token revoked",
+        SecondFactorEnabled = "second_factor_enabled" / "tweestapsverificatie aangezet" / "second factor turned on",
+        SecondFactorDisabled = "second_factor_disabled" / "tweestapsverificatie uitgezet" / "second factor turned off",
+        RecoveryCodeUsed = "recovery_code_used" / "herstelcode gebruikt" / "recovery code used",
+        SecondFactorRequired = "second_factor_required" / "tweestapsverificatie verplicht gesteld of vrijgelaten" / "second factor required or no longer required",
     }
 );

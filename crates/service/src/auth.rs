@@ -4,6 +4,7 @@ use crate::audit::{self, Actor, Note};
 use crate::error::{Result, ServiceError};
 use crate::limits::{key_of, Bounded, Key};
 use crate::ratelimit::RateLimiter;
+use crate::second_factor;
 use algoreg_domain::audit::AuditKind;
 use algoreg_domain::org::Role;
 use algoreg_domain::workflow::Principal;
@@ -281,6 +282,17 @@ pub fn token_principal(info: &TokenInfo) -> Principal {
     }
 }
 
+/// Where a person stands with a second factor.
+#[derive(Debug, Clone)]
+pub struct SecondFactorView {
+    pub enabled: bool,
+    pub codes_left: u32,
+    /// Organisations of the person that require one (their memberships wait for it).
+    pub required_by: Vec<String>,
+    /// The account's e-mail address (the name in the authenticator app).
+    pub account: String,
+}
+
 impl Auth<'_> {
     pub async fn create_user(&self, email: &str, name: &str, password: &str, central_operator: bool) -> Result<User> {
         check_email(email)?;
@@ -306,7 +318,11 @@ impl Auth<'_> {
     /// Throttled per account and per client address (`source`, see [`crate::limits::client_key`]).
     /// `method` names the way in for the audit log (`password` on the site and the session API,
     /// `organisation-api` for the token endpoint's password grant).
-    pub async fn login(&self, email: &str, password: &str, source: &str, method: &str) -> Result<User> {
+    ///
+    /// An account with a second factor also needs `code`: a code from the app or a recovery code. Without
+    /// one the answer is a field error on `totp` (after a right password only); a wrong one counts as a
+    /// failed login.
+    pub async fn login(&self, email: &str, password: &str, source: &str, method: &str, code: Option<&str>) -> Result<User> {
         let email = email.trim();
         // What cannot be an account or a password is refused before it counts against anyone.
         if password.is_empty() || password.len() > 1024 || check_email(email).is_err() {
@@ -320,6 +336,29 @@ impl Auth<'_> {
         let ok = heavy(move || verify_password(&pw, &hash)).await?;
         match user {
             Some(u) if ok => {
+                if u.totp_secret.is_some() {
+                    match code.map(str::trim).filter(|c| !c.is_empty()) {
+                        None => {
+                            return Err(ServiceError::bad(
+                                "totp",
+                                "Dit account gebruikt tweestapsverificatie: vul ook de code uit uw app in (of een herstelcode).",
+                                "This account uses a second factor: also fill in the code from your app (or a recovery code).",
+                            ))
+                        }
+                        Some(c) if !self.second_factor_passes(&u, c).await? => {
+                            let note = Note {
+                                kind: AuditKind::LoginFailed,
+                                org: None,
+                                subject: Some(u.id),
+                                detail: "second factor",
+                                source: Some(source),
+                            };
+                            audit::write(self.store, Actor::Anonymous, note).await;
+                            return Err(ServiceError::Unauthenticated);
+                        }
+                        Some(_) => {}
+                    }
+                }
                 self.guard.succeeded(attempt, Instant::now());
                 if u.password_temporary_until.is_some_and(|t| t <= chrono::Utc::now()) {
                     return Err(ServiceError::forbidden(
@@ -493,6 +532,108 @@ impl Auth<'_> {
         format!("tijdelijk-{}", hex::encode(b))
     }
 
+    /// Whether `code` is a right code from the account's app (not used before) or one of its unused
+    /// recovery codes (then used up).
+    async fn second_factor_passes(&self, u: &User, code: &str) -> Result<bool> {
+        let Some(secret) = u.totp_secret.as_deref() else { return Ok(false) };
+        if second_factor::looks_like_code(code) {
+            let now = chrono::Utc::now().timestamp().max(0) as u64;
+            return match second_factor::matching_step(secret, code, now) {
+                Some(step) => Ok(self.store.use_totp_step(u.id, step).await?),
+                None => Ok(false),
+            };
+        }
+        let normal = second_factor::normalise_recovery_code(code);
+        if normal.len() != 10 {
+            return Ok(false);
+        }
+        let used = self.store.use_recovery_code(u.id, &hash_token(&normal), chrono::Utc::now()).await?;
+        if used {
+            let note = Note { kind: AuditKind::RecoveryCodeUsed, org: None, subject: Some(u.id), detail: "", source: None };
+            audit::write(self.store, Actor::User(u.id, &u.name), note).await;
+        }
+        Ok(used)
+    }
+
+    /// Where the signed-in person stands with a second factor.
+    pub async fn second_factor(&self, p: &Principal) -> Result<SecondFactorView> {
+        let user = self.me(p).await?;
+        let required_by = self.required_by(&user).await?;
+        let codes_left = self.store.recovery_codes_left(user.id).await?;
+        Ok(SecondFactorView { enabled: user.totp_secret.is_some(), codes_left, required_by, account: user.email })
+    }
+
+    async fn me(&self, p: &Principal) -> Result<User> {
+        let id = p.user_id.ok_or_else(|| ServiceError::forbidden("Alleen voor personen.", "For people only."))?;
+        self.store.user(id).await?.ok_or(ServiceError::Unauthenticated)
+    }
+
+    /// Names of the organisations of the person that require a second factor.
+    async fn required_by(&self, user: &User) -> Result<Vec<String>> {
+        let mut names = vec![];
+        for m in self.store.memberships(user.id).await?.into_iter().filter(|m| m.second_factor_required) {
+            if let Some(o) = self.store.organisation(m.org_id).await? {
+                if !names.contains(&o.name) {
+                    names.push(o.name);
+                }
+            }
+        }
+        Ok(names)
+    }
+
+    /// Turns the second factor on with a secret from [`second_factor::new_enrolment`] and a code the app
+    /// shows for it; returns the recovery codes (shown once; only their hashes are kept).
+    pub async fn enable_second_factor(&self, p: &Principal, secret: &str, code: &str) -> Result<Vec<String>> {
+        let user = self.me(p).await?;
+        let secret = secret.trim();
+        if !second_factor::valid_secret(secret) {
+            return Err(ServiceError::bad("secret", "Begin opnieuw: deze sleutel is ongeldig.", "Start again: this key is not valid."));
+        }
+        let now = chrono::Utc::now().timestamp().max(0) as u64;
+        let Some(step) = second_factor::matching_step(secret, code, now) else {
+            return Err(ServiceError::bad(
+                "code",
+                "De code klopt niet. Vul de zes cijfers in die de app nu toont.",
+                "The code is wrong. Fill in the six digits the app shows now.",
+            ));
+        };
+        let codes = second_factor::new_recovery_codes();
+        let hashes: Vec<String> = codes.iter().map(|c| hash_token(&second_factor::normalise_recovery_code(c))).collect();
+        self.store.enable_totp(user.id, secret, &hashes).await?;
+        // The code just used does not work again.
+        self.store.use_totp_step(user.id, step).await?;
+        let note = Note { kind: AuditKind::SecondFactorEnabled, org: None, subject: Some(user.id), detail: "totp", source: None };
+        audit::write(self.store, Actor::Principal(p), note).await;
+        Ok(codes)
+    }
+
+    /// Turns the second factor off, after the current password; not while an organisation of the person
+    /// requires one.
+    pub async fn disable_second_factor(&self, p: &Principal, password: &str, source: &str) -> Result<()> {
+        let user = self.me(p).await?;
+        let required_by = self.required_by(&user).await?;
+        if !required_by.is_empty() {
+            return Err(ServiceError::Forbidden {
+                message_nl: format!("Dit kan niet: {} vraagt tweestapsverificatie.", required_by.join(", ")),
+                message_en: format!("Not possible: {} requires a second factor.", required_by.join(", ")),
+            });
+        }
+        if password.is_empty() || password.len() > 1024 {
+            return Err(ServiceError::bad("password", "Het wachtwoord klopt niet.", "The password is wrong."));
+        }
+        let attempt =
+            self.guard.begin(&user.email, source, Instant::now()).map_err(|retry_after| ServiceError::TooManyRequests { retry_after })?;
+        let (pw, hash) = (password.to_string(), user.password_hash.clone());
+        if !heavy(move || verify_password(&pw, &hash)).await? {
+            return Err(ServiceError::bad("password", "Het wachtwoord klopt niet.", "The password is wrong."));
+        }
+        self.guard.succeeded(attempt, Instant::now());
+        self.store.disable_totp(user.id).await?;
+        let note = Note { kind: AuditKind::SecondFactorDisabled, org: None, subject: Some(user.id), detail: "totp", source: Some(source) };
+        audit::write(self.store, Actor::Principal(p), note).await;
+        Ok(())
+    }
+
     /// The principal of a user. With a temporary password it holds no roles at all: the only thing such
     /// a session can do is change the password.
     pub async fn principal_for_user(&self, user: &User) -> Result<Principal> {
@@ -500,7 +641,15 @@ impl Auth<'_> {
         let roles = if must_change_password {
             vec![]
         } else {
-            self.store.memberships(user.id).await?.into_iter().map(|m| (m.org_id, m.role)).collect()
+            // Memberships of organisations that require a second factor count only once the person has one.
+            let has_second_factor = user.totp_secret.is_some();
+            self.store
+                .memberships(user.id)
+                .await?
+                .into_iter()
+                .filter(|m| has_second_factor || !m.second_factor_required)
+                .map(|m| (m.org_id, m.role))
+                .collect()
         };
         Ok(Principal {
             key: format!("user:{}", user.id),

@@ -19,6 +19,7 @@ pub mod ratelimit;
 pub mod register;
 pub mod runtime;
 pub mod search;
+pub mod second_factor;
 pub mod workspace;
 
 pub use error::ServiceError;

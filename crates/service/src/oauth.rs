@@ -202,7 +202,7 @@ impl App {
                 let (Some(username), Some(password)) = (req.username.as_deref(), req.password.as_deref()) else {
                     return Err(OAuthError::new(401, "invalid_grant", "Invalid user credentials"));
                 };
-                let user = match self.auth().login(username.trim(), password, source, "organisation-api").await {
+                let user = match self.auth().login(username.trim(), password, source, "organisation-api", req.totp.as_deref()).await {
                     Ok(u) => u,
                     Err(ServiceError::TooManyRequests { retry_after: seconds }) => {
                         let mut e = OAuthError::new(400, "invalid_grant", "Too many failed logins; try again later.");

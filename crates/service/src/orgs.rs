@@ -270,6 +270,27 @@ impl Orgs<'_> {
         Ok(())
     }
 
+    /// Whether the organisation's members must log in with a second factor (its admin or the operator).
+    /// Members without one keep their account but act for the organisation only once they have one.
+    pub async fn set_second_factor_required(&self, actor: &Principal, org_id: OrgId, required: bool) -> Result<()> {
+        require_admin(actor, org_id)?;
+        if required && actor.user_id.is_some() && !actor.central_operator {
+            // An admin who would lock themselves out is told so first.
+            let me = self.store.user(actor.user_id.unwrap_or(UserId(0))).await?;
+            if me.is_some_and(|u| u.totp_secret.is_none()) {
+                return Err(ServiceError::bad(
+                    "require_second_factor",
+                    "Zet eerst uw eigen tweestapsverificatie aan (Mijn account), anders sluit u uzelf buiten.",
+                    "Turn on your own second factor first (My account), or you would lock yourself out.",
+                ));
+            }
+        }
+        self.store.set_second_factor_required(org_id, required).await?;
+        self.note(actor, AuditKind::SecondFactorRequired, org_id, None, if required { "verplicht / required" } else { "vrij / optional" })
+            .await;
+        Ok(())
+    }
+
     async fn note(&self, actor: &Principal, kind: AuditKind, org: OrgId, subject: Option<UserId>, detail: &str) {
         let note = crate::audit::Note { kind, org: Some(org), subject, detail, source: None };
         crate::audit::write(self.store, crate::audit::Actor::Principal(actor), note).await;

@@ -44,7 +44,7 @@ macro_rules! suite {
             signals_round_trip, signal_update_refuses_a_stale_status, signal_reminders_once, erasure_of_personal_data,
             incidents_round_trip, evaluations_move_the_plan, mail_queue_and_results,
             leases_one_holder_at_a_time, concurrent_lease_takers_one_wins, counters_count_per_window,
-            signing_keys_round_trip, own_sessions_listed_and_ended, audit_log_per_organisation
+            signing_keys_round_trip, own_sessions_listed_and_ended, audit_log_per_organisation, second_factor_codes_work_once
         );
     };
 }
@@ -254,7 +254,7 @@ pub async fn memberships_add_and_remove(s: S) {
     assert_eq!(roles, vec![Role::Approver, Role::Editor]);
     assert_eq!(s.members(o.id).await.unwrap().len(), 2);
     s.remove_membership(u.id, o.id, Some(Role::Editor)).await.unwrap();
-    assert_eq!(s.memberships(u.id).await.unwrap(), vec![Membership { org_id: o.id, role: Role::Approver }]);
+    assert_eq!(s.memberships(u.id).await.unwrap(), vec![Membership { org_id: o.id, role: Role::Approver, second_factor_required: false }]);
     s.remove_membership(u.id, o.id, None).await.unwrap();
     assert!(s.memberships(u.id).await.unwrap().is_empty());
     assert!(s.members(o.id).await.unwrap().is_empty());
@@ -288,7 +288,10 @@ pub async fn invitations_need_the_invited_user(s: S) {
     assert!(s.memberships(other.id).await.unwrap().is_empty());
     let accepted = s.accept_invitation(i, invited.id, at(0)).await.unwrap();
     assert_eq!(accepted.id, i);
-    assert_eq!(s.memberships(invited.id).await.unwrap(), vec![Membership { org_id: o.id, role: Role::Editor }]);
+    assert_eq!(
+        s.memberships(invited.id).await.unwrap(),
+        vec![Membership { org_id: o.id, role: Role::Editor, second_factor_required: false }]
+    );
     // Accepted once: gone.
     assert!(s.invitations_for_user(invited.id, at(0)).await.unwrap().is_empty());
     assert!(matches!(s.accept_invitation(i, invited.id, at(0)).await, Err(StoreError::NotFound)));
@@ -1151,4 +1154,39 @@ pub async fn audit_log_per_organisation(s: S) {
         ids(s.audit_events(&AuditQuery { org_id: None, before: None, limit: 10 }).await.unwrap()),
         vec![former_login, revoked, token, other_login]
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Second factor
+
+pub async fn second_factor_codes_work_once(s: S) {
+    let o = org(&s, "tweestaps").await;
+    let u = user(&s, "tweestaps@example.org").await;
+    s.set_membership(u.id, o.id, Role::Editor).await.unwrap();
+    assert_eq!(s.user(u.id).await.unwrap().unwrap().totp_secret, None);
+    assert!(!s.use_totp_step(u.id, 5).await.unwrap(), "no secret, no step");
+    s.enable_totp(u.id, "GEHEIM", &["h1".into(), "h2".into()]).await.unwrap();
+    assert_eq!(s.user(u.id).await.unwrap().unwrap().totp_secret.as_deref(), Some("GEHEIM"));
+    assert!(s.use_totp_step(u.id, 10).await.unwrap());
+    assert!(!s.use_totp_step(u.id, 10).await.unwrap(), "a code works once");
+    assert!(!s.use_totp_step(u.id, 9).await.unwrap(), "nor an older one");
+    assert!(s.use_totp_step(u.id, 11).await.unwrap());
+    assert_eq!(s.recovery_codes_left(u.id).await.unwrap(), 2);
+    assert!(s.use_recovery_code(u.id, "h1", at(1)).await.unwrap());
+    assert!(!s.use_recovery_code(u.id, "h1", at(2)).await.unwrap(), "a recovery code works once");
+    assert!(!s.use_recovery_code(u.id, "onbekend", at(2)).await.unwrap());
+    assert_eq!(s.recovery_codes_left(u.id).await.unwrap(), 1);
+    // Enabling again replaces the codes and starts the steps afresh.
+    s.enable_totp(u.id, "NIEUW", &["h3".into()]).await.unwrap();
+    assert!(!s.use_recovery_code(u.id, "h2", at(3)).await.unwrap());
+    assert!(s.use_totp_step(u.id, 1).await.unwrap());
+    s.disable_totp(u.id).await.unwrap();
+    assert_eq!(s.user(u.id).await.unwrap().unwrap().totp_secret, None);
+    assert_eq!(s.recovery_codes_left(u.id).await.unwrap(), 0);
+    assert!(matches!(s.enable_totp(UserId(-1), "X", &[]).await, Err(StoreError::NotFound)));
+    // The organisation's requirement shows in its members' memberships.
+    s.set_second_factor_required(o.id, true).await.unwrap();
+    assert!(s.organisation(o.id).await.unwrap().unwrap().require_second_factor);
+    assert!(s.memberships(u.id).await.unwrap()[0].second_factor_required);
+    assert!(matches!(s.set_second_factor_required(OrgId(-1), true).await, Err(StoreError::NotFound)));
 }

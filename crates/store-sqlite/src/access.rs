@@ -81,17 +81,13 @@ impl AccessStore for SqliteStore {
     }
 
     async fn revoke_token(&self, org_id: OrgId, token_id: i64) -> Result<()> {
-        let n = sqlx::query("UPDATE api_tokens SET revoked_at=? WHERE id=? AND org_id=? AND revoked_at IS NULL")
+        sqlx::query("UPDATE api_tokens SET revoked_at=? WHERE id=? AND org_id=? AND revoked_at IS NULL")
             .bind(ts(&Utc::now()))
             .bind(token_id)
             .bind(org_id)
             .execute(&self.pool)
             .await
-            .map_err(backend)?
-            .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
+            .found()?;
         Ok(())
     }
 }

@@ -45,17 +45,7 @@ impl FederationStore for SqliteStore {
             Some(_) => "UPDATE sources SET last_attempt_at=?, last_outcome='failed', last_error=?, failures=failures+1, next_due_at=? WHERE id=?",
             None => "UPDATE sources SET last_attempt_at=?1, last_success_at=?1, last_outcome='not_modified', last_error=?2, failures=0, next_due_at=?3 WHERE id=?4",
         };
-        let done = sqlx::query(q)
-            .bind(ts(&a.at))
-            .bind(&a.error)
-            .bind(ts(&a.next_due_at))
-            .bind(a.source_id)
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        sqlx::query(q).bind(ts(&a.at)).bind(&a.error).bind(ts(&a.next_due_at)).bind(a.source_id).execute(&self.pool).await.found()?;
         Ok(())
     }
 

@@ -17,6 +17,7 @@ mod records;
 mod register;
 mod rows;
 mod runtime;
+mod second_factor;
 mod sessions;
 mod signals;
 
@@ -52,6 +53,21 @@ const INVITATION_SELECT: &str = "SELECT i.*, o.code AS org_code, o.name AS org_n
 /// returns later.
 pub(crate) fn now_micros() -> DateTime<Utc> {
     chrono::SubsecRound::trunc_subsecs(Utc::now(), 6)
+}
+
+/// The outcome of a write that must find its row: a backend error, `NotFound` when no row changed, or
+/// how many rows changed.
+pub(crate) trait Changed {
+    fn found(self) -> Result<u64>;
+}
+
+impl Changed for std::result::Result<sqlx::sqlite::SqliteQueryResult, sqlx::Error> {
+    fn found(self) -> Result<u64> {
+        match self.map_err(backend)?.rows_affected() {
+            0 => Err(StoreError::NotFound),
+            n => Ok(n),
+        }
+    }
 }
 
 pub(crate) fn ts(t: &DateTime<Utc>) -> String {

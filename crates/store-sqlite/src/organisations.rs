@@ -19,12 +19,13 @@ impl OrganisationStore for SqliteStore {
             about: org.about.clone(),
             contact: org.contact.clone(),
             created_at: now,
+            require_second_factor: false,
         })
     }
 
     async fn update_organisation(&self, org: &Organisation) -> Result<()> {
         let mut tx = self.begin().await?;
-        let n = sqlx::query("UPDATE organisations SET name=?, org_type=?, tooi=?, flow=?, about=?, contact=? WHERE id=?")
+        sqlx::query("UPDATE organisations SET name=?, org_type=?, tooi=?, flow=?, about=?, contact=? WHERE id=?")
             .bind(&org.name)
             .bind(org.org_type.code())
             .bind(&org.tooi)
@@ -34,11 +35,7 @@ impl OrganisationStore for SqliteStore {
             .bind(org.id)
             .execute(&mut *tx)
             .await
-            .map_err(backend)?
-            .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
+            .found()?;
         // The organisation's details are part of what the public sees of each of its records (pages, the
         // feed, the search index): the change goes through the outbox like a change to the records.
         sqlx::query("INSERT INTO outbox (record_id, at) SELECT id, ? FROM records WHERE org_id=? AND published_version IS NOT NULL")

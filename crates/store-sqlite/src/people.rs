@@ -27,6 +27,7 @@ impl PeopleStore for SqliteStore {
             created_at: now,
             password_temporary_until: user.password_temporary_until,
             last_login: None,
+            totp_secret: None,
         })
     }
 
@@ -61,12 +62,15 @@ impl PeopleStore for SqliteStore {
     }
 
     async fn memberships(&self, user_id: UserId) -> Result<Vec<Membership>> {
-        let rows = sqlx::query("SELECT org_id, role FROM memberships WHERE user_id=? ORDER BY org_id, role")
-            .bind(user_id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        rows.iter().map(|r| Ok(Membership { org_id: r.get(0), role: parse_role(r.get(1))? })).collect()
+        let rows = sqlx::query(
+            "SELECT m.org_id, m.role, o.require_second_factor FROM memberships m JOIN organisations o ON o.id=m.org_id \
+             WHERE m.user_id=? ORDER BY m.org_id, m.role",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(|r| Ok(Membership { org_id: r.get(0), role: parse_role(r.get(1))?, second_factor_required: r.get(2) })).collect()
     }
 
     async fn members(&self, org_id: OrgId) -> Result<Vec<(User, Role)>> {
@@ -82,17 +86,13 @@ impl PeopleStore for SqliteStore {
 
     async fn set_password(&self, user_id: UserId, password_hash: &str, temporary_until: Option<DateTime<Utc>>) -> Result<()> {
         let mut tx = self.begin().await?;
-        let n = sqlx::query("UPDATE users SET password_hash=?, password_temporary_until=? WHERE id=?")
+        sqlx::query("UPDATE users SET password_hash=?, password_temporary_until=? WHERE id=?")
             .bind(password_hash)
             .bind(temporary_until.as_ref().map(ts))
             .bind(user_id)
             .execute(&mut *tx)
             .await
-            .map_err(backend)?
-            .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
+            .found()?;
         // A new password ends every session of that user, and every reset link.
         sqlx::query("DELETE FROM sessions WHERE user_id=?").bind(user_id).execute(&mut *tx).await.map_err(backend)?;
         sqlx::query("DELETE FROM password_resets WHERE user_id=?").bind(user_id).execute(&mut *tx).await.map_err(backend)?;

@@ -64,6 +64,7 @@ pub fn org_row(r: &SqliteRow) -> Result<Organisation> {
         about: r.get("about"),
         contact: r.get("contact"),
         created_at: time(r.get("created_at"))?,
+        require_second_factor: r.get("require_second_factor"),
     })
 }
 
@@ -76,6 +77,7 @@ pub fn user_row(r: &SqliteRow) -> Result<User> {
         central_operator: r.get("central_operator"),
         created_at: time(r.get("created_at"))?,
         password_temporary_until: r.get::<Option<String>, _>("password_temporary_until").as_deref().map(time).transpose()?,
+        totp_secret: r.get("totp_secret"),
         last_login: match (r.get::<Option<String>, _>("last_login_at"), r.get::<Option<String>, _>("last_login_method")) {
             (Some(at), Some(method)) => Some((time(&at)?, method)),
             _ => None,

@@ -73,17 +73,13 @@ impl SessionStore for SqliteStore {
         if id.len() != SESSION_ID_LEN || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(StoreError::NotFound);
         }
-        let n = sqlx::query("DELETE FROM sessions WHERE user_id=? AND substr(hash, 1, ?)=?")
+        sqlx::query("DELETE FROM sessions WHERE user_id=? AND substr(hash, 1, ?)=?")
             .bind(user_id)
             .bind(SESSION_ID_LEN as i64)
             .bind(id)
             .execute(&self.pool)
             .await
-            .map_err(backend)?
-            .rows_affected();
-        if n == 0 {
-            return Err(StoreError::NotFound);
-        }
+            .found()?;
         Ok(())
     }
 

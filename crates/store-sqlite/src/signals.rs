@@ -73,7 +73,7 @@ impl SignalStore for SqliteStore {
             Some(r) if r.get::<String, _>(0) != expected_status.code() => return Err(StoreError::Stale),
             Some(_) => {}
         }
-        let done = sqlx::query(
+        sqlx::query(
             "UPDATE signals SET status=?, assigned_to=?, answer=?, answer_public=?, answered_at=?, answered_by=?, closed_at=?, reminded_at=? WHERE id=?",
         )
         .bind(s.status.code())
@@ -87,10 +87,7 @@ impl SignalStore for SqliteStore {
         .bind(s.id)
         .execute(&mut *tx)
         .await
-        .map_err(backend)?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound);
-        }
+        .found()?;
         insert_mails(&mut tx, mails).await?;
         tx.commit().await.map_err(backend)
     }

@@ -302,6 +302,23 @@ pub trait AuditStore: Send + Sync {
     async fn purge_audit(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64>;
 }
 
+/// Second factors: TOTP secrets, the time step a code was last used in, and recovery codes.
+#[async_trait]
+pub trait SecondFactorStore: Send + Sync {
+    /// Sets the account's TOTP secret and replaces its recovery codes (their hashes), in one transaction.
+    async fn enable_totp(&self, user_id: UserId, secret: &str, recovery_hashes: &[String]) -> Result<()>;
+    /// Takes the second factor away (secret and recovery codes).
+    async fn disable_totp(&self, user_id: UserId) -> Result<()>;
+    /// Marks a code's time step as used: true when it is later than the last one used (a code works
+    /// once; atomic, so two requests with one code cannot both pass).
+    async fn use_totp_step(&self, user_id: UserId, step: i64) -> Result<bool>;
+    /// Uses up a recovery code: true when it existed and was not used yet.
+    async fn use_recovery_code(&self, user_id: UserId, hash: &str, at: chrono::DateTime<chrono::Utc>) -> Result<bool>;
+    async fn recovery_codes_left(&self, user_id: UserId) -> Result<u32>;
+    /// Whether the organisation's members must log in with a second factor.
+    async fn set_second_factor_required(&self, org_id: OrgId, required: bool) -> Result<()>;
+}
+
 /// The keys that sign the organisation API's access tokens.
 #[async_trait]
 pub trait IdentityStore: Send + Sync {
@@ -329,6 +346,7 @@ pub trait Store:
     + RuntimeStore
     + IdentityStore
     + AuditStore
+    + SecondFactorStore
     + Send
     + Sync
     + 'static
@@ -351,6 +369,7 @@ impl<T> Store for T where
         + RuntimeStore
         + IdentityStore
         + AuditStore
+        + SecondFactorStore
         + Send
         + Sync
         + 'static

@@ -31,6 +31,8 @@ pub struct Organisation {
     pub about: Option<String>,
     pub contact: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// Whether its members must log in with a second factor.
+    pub require_second_factor: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -55,6 +57,8 @@ pub struct User {
     pub password_temporary_until: Option<DateTime<Utc>>,
     /// When and how ([`LoginMethod`] code) the account last logged in.
     pub last_login: Option<(DateTime<Utc>, String)>,
+    /// The TOTP secret (base32) when the account has a second factor.
+    pub totp_secret: Option<String>,
 }
 
 /// One of a person's open sessions: its ID is the start of the hash of its secret (the secret itself is
@@ -87,6 +91,7 @@ impl std::fmt::Debug for User {
             .field("id", &self.id)
             .field("email", &self.email)
             .field("password_hash", &"<redacted>")
+            .field("totp_secret", &self.totp_secret.as_ref().map(|_| "<redacted>"))
             .field("central_operator", &self.central_operator)
             .finish()
     }
@@ -96,6 +101,8 @@ impl std::fmt::Debug for User {
 pub struct Membership {
     pub org_id: OrgId,
     pub role: Role,
+    /// Whether the organisation requires a second factor.
+    pub second_factor_required: bool,
 }
 
 #[derive(Clone)]

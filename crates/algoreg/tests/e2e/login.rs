@@ -241,3 +241,121 @@ fn machine_clients_use_client_credentials_and_tokens_expire() {
     assert_eq!(tool.call("GET", "/aanleverapi/user/me", None).0, 401);
     assert_eq!(tool.call("GET", "/aanleverapi/organisation", None).0, 401);
 }
+
+/// The authenticator app: the code for `secret` (base32) at `unix` seconds.
+fn app_code(secret: &str, unix: u64) -> String {
+    let bytes = totp_rs::Secret::Encoded(secret.to_string()).to_bytes().unwrap();
+    totp_rs::TOTP::new(totp_rs::Algorithm::SHA1, 6, 1, 30, bytes).unwrap().generate(unix)
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
+}
+
+fn between<'a>(s: &'a str, start: &str, end: &str) -> Vec<&'a str> {
+    s.match_indices(start).filter_map(|(i, m)| s[i + m.len()..].find(end).map(|j| &s[i + m.len()..i + m.len() + j])).collect()
+}
+
+#[test]
+fn a_second_factor_with_an_app_and_recovery_codes_on_every_way_in() {
+    let env = Env::new();
+    env.org("deventer", "four_eyes");
+    env.user("redacteur@deventer.nl", Some("deventer"), &["editor"], false);
+    env.user("goedkeurder@deventer.nl", Some("deventer"), &["approver"], false);
+    env.user("beheer@deventer.nl", Some("deventer"), &["org_admin"], false);
+    env.user("centraal@example.org", None, &[], true);
+    let s = env.serve();
+
+    // Turning it on: a QR code and the key, a wrong code refused, the right one gives ten recovery codes.
+    let b = Browser::new(&s);
+    b.login("redacteur@deventer.nl");
+    let (st, page) = b.get("/nl/account/tweestaps");
+    assert_eq!(st, 200);
+    assert!(page.contains("<svg role=\"img\" aria-label=\"QR-code"), "{page}");
+    let secret = between(&page, "name=\"secret\" value=\"", "\"")[0].to_string();
+    let csrf = b.csrf();
+    let (st, page, _) = b.post("/nl/account/tweestaps", &[("_csrf", &csrf), ("action", "enable"), ("secret", &secret), ("code", "000000")]);
+    assert_eq!(st, 422, "{page}");
+    let t0 = now();
+    let (st, page, _) =
+        b.post("/nl/account/tweestaps", &[("_csrf", &csrf), ("action", "enable"), ("secret", &secret), ("code", &app_code(&secret, t0))]);
+    assert_eq!(st, 200, "{page}");
+    let codes: Vec<String> = between(&page, "<li><code>", "</code>").into_iter().map(String::from).collect();
+    assert_eq!(codes.len(), 10, "{page}");
+    assert!(b.get("/nl/account/tweestaps").1.contains("Herstelcodes over: 10"));
+
+    // Logging in on the site: the password alone is not enough, nor the code used already.
+    let login = |code: &str| {
+        let other = Browser::new(&s);
+        let csrf = other.csrf();
+        let (st, body, _) = other.post(
+            "/nl/login",
+            &[("_csrf", &csrf), ("email", "redacteur@deventer.nl"), ("password", PASSWORD), ("totp", code), ("next", "/nl/beheer")],
+        );
+        (st, body, other)
+    };
+    let (st, body, _) = login("");
+    assert_eq!(st, 401);
+    assert!(body.contains("vul ook de code uit uw app in"), "{body}");
+    let used = app_code(&secret, t0);
+    assert_eq!(login(&used).0, 401, "a code works once");
+    let (st, _, phone) = login(&app_code(&secret, t0 + 30));
+    assert_eq!(st, 303, "the next code works");
+    assert_eq!(phone.get("/nl/beheer/org/deventer").0, 200);
+    // A recovery code works once, typed in any case and with spaces.
+    let typed = format!(" {} ", codes[0].to_uppercase());
+    assert_eq!(login(&typed).0, 303);
+    assert_eq!(login(&codes[0]).0, 401, "a recovery code works once");
+
+    // The session API names the missing field; the organisation API's password grant takes `totp`.
+    let (st, body) = s.send("POST", "/api/v1/session", None, Some(json!({"email": "redacteur@deventer.nl", "password": PASSWORD})));
+    assert_eq!(st, 422, "{body}");
+    assert!(body.to_string().contains("totp"), "{body}");
+    let (st, _) =
+        s.send("POST", "/api/v1/session", None, Some(json!({"email": "redacteur@deventer.nl", "password": PASSWORD, "totp": "123456"})));
+    assert_eq!(st, 401);
+    let grant = |totp: &str| {
+        Client::new()
+            .post(format!("{}/realms/algreg/protocol/openid-connect/token", s.base))
+            .form(&[
+                ("grant_type", "password"),
+                ("client_id", "authentication-client"),
+                ("username", "redacteur@deventer.nl"),
+                ("password", PASSWORD),
+                ("totp", totp),
+            ])
+            .send()
+            .unwrap()
+    };
+    let r = grant("");
+    assert_eq!(r.status().as_u16(), 401);
+    assert_eq!(r.json::<Value>().unwrap()["error"], "invalid_grant");
+    let r = grant(&codes[1]);
+    assert_eq!(r.status().as_u16(), 200);
+    assert!(r.json::<Value>().unwrap()["access_token"].is_string());
+
+    // An organisation requires it: its admin must have one first; the operator sets it. A member without
+    // one keeps the account but does not act for the organisation until it is on.
+    let admin = Browser::new(&s);
+    admin.login("beheer@deventer.nl");
+    let (st, page, _) = admin.post("/nl/beheer/org/deventer/tweestaps", &[("_csrf", &admin.csrf()), ("required", "yes")]);
+    assert_eq!(st, 422, "{page}");
+    assert!(page.contains("sluit u uzelf buiten"), "{page}");
+    let op = Browser::new(&s);
+    op.login("centraal@example.org");
+    let (st, page, _) = op.post("/nl/beheer/org/deventer/tweestaps", &[("_csrf", &op.csrf()), ("required", "yes")]);
+    assert_eq!(st, 200, "{page}");
+    let approver = Browser::new(&s);
+    approver.login("goedkeurder@deventer.nl");
+    assert_eq!(approver.get("/nl/beheer/org/deventer").0, 403);
+    assert!(approver.get("/nl/account/tweestaps").1.contains("Verplicht voor"));
+    assert_eq!(phone.get("/nl/beheer/org/deventer").0, 200, "a member with a second factor goes on");
+    // Turning it off is refused while the organisation requires it.
+    let (st, _, _) = phone.post("/nl/account/tweestaps", &[("_csrf", &phone.csrf()), ("action", "disable"), ("password", PASSWORD)]);
+    assert_eq!(st, 403);
+    // Everything above is in the organisation's audit log.
+    let (_, log) = op.get("/nl/beheer/org/deventer/logboek");
+    for what in ["tweestapsverificatie aangezet", "herstelcode gebruikt", "second factor", "tweestapsverificatie verplicht gesteld"] {
+        assert!(log.contains(what), "{what} missing in {log}");
+    }
+}

@@ -15,6 +15,9 @@ use utoipa::ToSchema;
 pub struct Login {
     pub email: String,
     pub password: String,
+    /// The code from the authenticator app, or a recovery code, for accounts with a second factor.
+    #[serde(default)]
+    pub totp: Option<String>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -47,7 +50,7 @@ pub struct Membership {
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = Login,
     responses((status = 200, body = Me), (status = 401, body = Problem, content_type = "application/problem+json")))]
 pub async fn login(State(app): State<App>, ClientKey(client): ClientKey, JsonBody(body): JsonBody<Login>) -> Result<Response, ApiError> {
-    let user = app.auth().login(body.email.trim(), &body.password, &client, "password").await?;
+    let user = app.auth().login(body.email.trim(), &body.password, &client, "password", body.totp.as_deref()).await?;
     let secret = app.auth().start_session(&user).await?;
     let p = app.auth().principal_for_user(&user).await?;
     let cookie = format!("{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}", SESSION_HOURS * 3600);

@@ -182,6 +182,24 @@ async fn render(
                 button.primary type="submit" { (ctx.t("Opslaan", "Save")) }
             }
         }
+
+        section aria-labelledby="second-factor" {
+            h2 #second-factor { (ctx.t("Tweestapsverificatie", "Second factor")) }
+            p { (if org.require_second_factor {
+                ctx.t("Verplicht: leden werken pas voor de organisatie als zij tweestapsverificatie hebben aangezet.", "Required: members act for the organisation only once they have turned on a second factor.")
+            } else {
+                ctx.t("Niet verplicht: leden kiezen zelf.", "Not required: members choose for themselves.")
+            }) }
+            form method="post" action=(format!("{base}/tweestaps")) {
+                (ctx.csrf_field())
+                input type="hidden" name="required" value=(if org.require_second_factor { "no" } else { "yes" });
+                button type="submit" { (if org.require_second_factor {
+                    ctx.t("Niet meer verplichten", "No longer require it")
+                } else {
+                    ctx.t("Verplicht stellen voor alle leden", "Require it of all members")
+                }) }
+            }
+        }
     };
     Ok(ctx.page_status(status, ctx.t("Organisatie beheren", "Manage organisation"), body))
 }
@@ -326,6 +344,27 @@ pub async fn update_org(
         org.about = (!about.is_empty()).then(|| about.to_string());
         org.contact = (!contact.is_empty()).then(|| contact.to_string());
         app.orgs().update(&p, org.clone()).await?;
+        Ok((ctx.t("Opgeslagen.", "Saved.").to_string(), None))
+    }
+    .await;
+    let fresh = app.orgs().by_code(&code).await.map_err(|e| ctx.err(e))?;
+    after(&ctx, &app, &fresh, result).await
+}
+
+pub async fn second_factor(
+    ctx: Ctx,
+    State(app): State<App>,
+    Path(code): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> Result<Response, PageError> {
+    let (p, org) = admin_org(&ctx, &app, &code).await?;
+    let result = async {
+        let required = match field(&form, "required") {
+            "yes" => true,
+            "no" => false,
+            _ => return Err(ServiceError::bad("required", "Kies yes of no.", "Choose yes or no.")),
+        };
+        app.orgs().set_second_factor_required(&p, org.id, required).await?;
         Ok((ctx.t("Opgeslagen.", "Saved.").to_string(), None))
     }
     .await;

@@ -47,6 +47,11 @@ fn login_page(ctx: &Ctx, status: StatusCode, next: &str, email: &str, error: Opt
                 label for="password" { (ctx.t("Wachtwoord", "Password")) }
                 input #password type="password" name="password" autocomplete="current-password" required;
             }
+            div.field {
+                label for="totp" { (ctx.t("Code uit uw app", "Code from your app")) }
+                p.hint #totp-hint { (ctx.t("Alleen als u tweestapsverificatie gebruikt: de zes cijfers uit de app, of een herstelcode.", "Only if you use a second factor: the six digits from the app, or a recovery code.")) }
+                input #totp type="text" name="totp" inputmode="numeric" autocomplete="one-time-code" maxlength="40" aria-describedby="totp-hint";
+            }
             div.buttons { button.primary type="submit" { (ctx.t("Inloggen", "Log in")) } }
         }
         p { a href=(format!("{}/wachtwoord-vergeten", ctx.base())) { (ctx.t("Wachtwoord vergeten?", "Forgot your password?")) } }
@@ -68,14 +73,18 @@ pub async fn submit(
     let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let email = get("email");
     let next = safe_next(Some(&get("next")), &ctx);
-    let user = match app.auth().login(email.trim(), &get("password"), &client, "password").await {
+    let user = match app.auth().login(email.trim(), &get("password"), &client, "password", Some(get("totp").as_str())).await {
         Ok(u) => u,
         Err(ServiceError::Forbidden { message_nl, message_en }) => {
             let msg = if ctx.lang == algoreg_standard::Lang::Nl { message_nl } else { message_en };
             return Ok(login_page(&ctx, StatusCode::FORBIDDEN, &next, &email, Some(&msg)));
         }
+        Err(ServiceError::BadInput { message_nl, message_en, .. }) => {
+            let msg = if ctx.lang == algoreg_standard::Lang::Nl { message_nl } else { message_en };
+            return Ok(login_page(&ctx, StatusCode::UNAUTHORIZED, &next, &email, Some(&msg)));
+        }
         Err(ServiceError::Unauthenticated) => {
-            let msg = ctx.t("Het e-mailadres of het wachtwoord klopt niet.", "The e-mail address or password is wrong.");
+            let msg = ctx.t("Het e-mailadres, het wachtwoord of de code klopt niet.", "The e-mail address, password or code is wrong.");
             return Ok(login_page(&ctx, StatusCode::UNAUTHORIZED, &next, &email, Some(msg)));
         }
         Err(ServiceError::TooManyRequests { retry_after }) => {

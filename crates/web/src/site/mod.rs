@@ -15,6 +15,7 @@ mod login;
 mod portal;
 mod public;
 mod render;
+mod second_factor;
 mod sources;
 mod workspace;
 
@@ -51,6 +52,7 @@ fn lang_routes() -> Routes {
         .add("GET POST", "/login", get(login::form).post(login::submit).layer(small()))
         .add("GET POST", "/account/wachtwoord", get(account::change_form).post(account::change_submit).layer(small()))
         .add("GET POST", "/account/sessies", get(account::sessions).post(account::end_session).layer(small()))
+        .add("GET POST", "/account/tweestaps", get(second_factor::page).post(second_factor::submit).layer(small()))
         .add("GET POST", "/wachtwoord-vergeten", get(account::forgot_form).post(account::forgot_submit).layer(small()))
         .add("GET POST", "/wachtwoord-herstellen/{secret}", get(account::reset_form).post(account::reset_submit).layer(small()))
         .add("POST", "/beheer/uitnodiging/{id}", post(account::answer_invitation))
@@ -85,6 +87,7 @@ fn lang_routes() -> Routes {
         .add("POST", "/beheer/org/{org}/tokens", post(admin::create_token))
         .add("POST", "/beheer/org/{org}/tokens/intrekken", post(admin::revoke_token))
         .add("POST", "/beheer/org/{org}/organisatie", post(admin::update_org))
+        .add("POST", "/beheer/org/{org}/tweestaps", post(admin::second_factor))
         .add("GET", "/beheer/org/{org}/logboek", get(audit::org_page))
         .add("GET", "/beheer/org/{org}/logboek.csv", get(audit::org_csv))
         .add("GET", "/beheer/logboek", get(audit::all_page))

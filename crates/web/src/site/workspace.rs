@@ -84,7 +84,8 @@ pub async fn start(ctx: Ctx, State(app): State<App>) -> Result<Response, PageErr
             }
         }
         p { a href=(format!("{}/account/wachtwoord", ctx.base())) { (ctx.t("Mijn wachtwoord wijzigen", "Change my password")) } " · "
-            a href=(format!("{}/account/sessies", ctx.base())) { (ctx.t("Mijn sessies", "My sessions")) } }
+            a href=(format!("{}/account/sessies", ctx.base())) { (ctx.t("Mijn sessies", "My sessions")) } " · "
+            a href=(format!("{}/account/tweestaps", ctx.base())) { (ctx.t("Tweestapsverificatie", "Second factor")) } }
         @if p.central_operator {
             h2 { (ctx.t("Wacht op publicatie door de centrale beheerder", "Waiting for publication by the central operator")) }
             @if central.is_empty() { p { (ctx.t("Niets te doen.", "Nothing to do.")) } }
