@@ -176,6 +176,10 @@ enum Command {
         /// Count the API rate limit in the database, across every node serving it, instead of in memory.
         #[arg(long, env = "ALGOREG_SHARED_LIMITS")]
         shared_limits: bool,
+        /// Whether the central operator must have a second factor before the operator's powers count
+        /// (`required`, the default), or may choose (`optional`, for tests and trying things out).
+        #[arg(long, default_value = "required", env = "ALGOREG_OPERATOR_SECOND_FACTOR", value_parser = ["required", "optional"])]
+        operator_second_factor: String,
         /// How many seconds an access token of the organisation API's login lives (default 300).
         #[arg(long, env = "ALGOREG_ACCESS_TOKEN_SECONDS", value_parser = clap::value_parser!(i64).range(1..=86_400))]
         access_token_seconds: Option<i64>,
@@ -518,6 +522,7 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
             demo,
             api_rate_limit,
             shared_limits,
+            operator_second_factor,
             access_token_seconds,
             aiact_tree,
             aiact_catalogue,
@@ -540,6 +545,7 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
                 .with_search(index.clone())
                 .with_api_limit(api_rate_limit)
                 .with_shared_limits(shared_limits)
+                .with_operator_second_factor(operator_second_factor == "required")
                 .with_access_token_seconds(access_token_seconds)
                 .with_aiact(aiact)
                 .with_harvester(harvester.clone());

@@ -23,6 +23,8 @@ pub struct Auth<'a> {
     pub guard: &'a LoginGuard,
     /// The site's public address, for links in e-mail.
     pub public_url: &'a str,
+    /// Whether the central operator's powers count only with a second factor.
+    pub operator_second_factor: bool,
 }
 
 /// How long a temporary password works (it must be changed at first use).
@@ -568,9 +570,13 @@ impl Auth<'_> {
         self.store.user(id).await?.ok_or(ServiceError::Unauthenticated)
     }
 
-    /// Names of the organisations of the person that require a second factor.
+    /// Names of the organisations of the person that require a second factor (and the central
+    /// operator's role, where the instance requires it of the operator).
     async fn required_by(&self, user: &User) -> Result<Vec<String>> {
         let mut names = vec![];
+        if user.central_operator && self.operator_second_factor {
+            names.push("de rol centrale beheerder / the central operator's role".to_string());
+        }
         for m in self.store.memberships(user.id).await?.into_iter().filter(|m| m.second_factor_required) {
             if let Some(o) = self.store.organisation(m.org_id).await? {
                 if !names.contains(&o.name) {
@@ -656,7 +662,10 @@ impl Auth<'_> {
             user_id: Some(user.id),
             token_id: None,
             display: user.name.clone(),
-            central_operator: user.central_operator && !must_change_password,
+            // The operator's powers count only with a second factor (unless the instance says otherwise).
+            central_operator: user.central_operator
+                && !must_change_password
+                && (user.totp_secret.is_some() || !self.operator_second_factor),
             roles,
             must_change_password,
         })

@@ -43,6 +43,8 @@ pub struct App {
     pub api_limit: Arc<ratelimit::RateLimiter>,
     /// Count the API limit in the store, across every node on the same database, instead of in memory.
     shared_limits: bool,
+    /// Whether the central operator's powers count only with a second factor (the default).
+    operator_second_factor: bool,
     /// How long the organisation API's access tokens live (default [`oauth::ACCESS_SECONDS`]).
     access_token_seconds: Option<i64>,
     /// The AI Act tree, dates and requirements catalogue in use.
@@ -77,6 +79,7 @@ impl App {
             search: None,
             api_limit: Arc::new(ratelimit::RateLimiter::off()),
             shared_limits: false,
+            operator_second_factor: true,
             access_token_seconds: None,
             orgs: Default::default(),
             aiact: Arc::new(aiact::AiAct::builtin()),
@@ -178,6 +181,12 @@ impl App {
         self
     }
 
+    /// Whether the central operator needs a second factor for the operator's powers (default true).
+    pub fn with_operator_second_factor(mut self, required: bool) -> App {
+        self.operator_second_factor = required;
+        self
+    }
+
     /// Counts the API limit in the store (shared by every node on the same database) instead of in memory.
     pub fn with_shared_limits(mut self, shared: bool) -> App {
         self.shared_limits = shared;
@@ -222,7 +231,12 @@ impl App {
         register::Register { store: self.store.as_ref() }
     }
     pub fn auth(&self) -> auth::Auth<'_> {
-        auth::Auth { store: self.store.as_ref(), guard: &self.guard, public_url: &self.feedback.config.public_url }
+        auth::Auth {
+            store: self.store.as_ref(),
+            guard: &self.guard,
+            public_url: &self.feedback.config.public_url,
+            operator_second_factor: self.operator_second_factor,
+        }
     }
     /// A forgotten-password request: checked and limited now, the link made and mailed after the answer,
     /// so that the answer is the same, and as fast, whether or not the address has an account.

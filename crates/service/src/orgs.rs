@@ -259,7 +259,12 @@ impl Orgs<'_> {
         name: &str,
     ) -> Result<(algoreg_store::TokenInfo, String)> {
         require_admin(actor, org_id)?;
-        let auth = crate::auth::Auth { store: self.store, guard: &crate::auth::LoginGuard::default(), public_url: self.public_url };
+        let auth = crate::auth::Auth {
+            store: self.store,
+            guard: &crate::auth::LoginGuard::default(),
+            public_url: self.public_url,
+            operator_second_factor: true,
+        };
         auth.create_token(actor, org_id, role, name).await
     }
 

@@ -359,3 +359,24 @@ fn a_second_factor_with_an_app_and_recovery_codes_on_every_way_in() {
         assert!(log.contains(what), "{what} missing in {log}");
     }
 }
+
+#[test]
+fn the_central_operator_acts_as_operator_only_with_a_second_factor() {
+    let env = Env::new();
+    env.user("centraal@example.org", None, &[], true);
+    let s = env.serve_with(&["--operator-second-factor", "required"]);
+    let op = Browser::new(&s);
+    op.login("centraal@example.org");
+    assert_eq!(op.get("/nl/beheer/logboek").0, 403, "no operator powers yet");
+    let (_, page) = op.get("/nl/account/tweestaps");
+    assert!(page.contains("centrale beheerder"), "{page}");
+    let secret = between(&page, "name=\"secret\" value=\"", "\"")[0].to_string();
+    let (st, _, _) = op.post(
+        "/nl/account/tweestaps",
+        &[("_csrf", &op.csrf()), ("action", "enable"), ("secret", &secret), ("code", &app_code(&secret, now()))],
+    );
+    assert_eq!(st, 200);
+    assert_eq!(op.get("/nl/beheer/logboek").0, 200, "the operator's powers count now");
+    let (st, _, _) = op.post("/nl/account/tweestaps", &[("_csrf", &op.csrf()), ("action", "disable"), ("password", PASSWORD)]);
+    assert_eq!(st, 403, "and it cannot be turned off");
+}

@@ -129,6 +129,10 @@ impl Env {
         use clap::Parser;
         let data = self.data();
         let mut args = vec!["algoreg", "serve", "--addr", "127.0.0.1:0", "--data", &data];
+        // Tests log in as the central operator without a second factor, unless they are about it.
+        if !extra.contains(&"--operator-second-factor") {
+            args.extend_from_slice(&["--operator-second-factor", "optional"]);
+        }
         args.extend_from_slice(extra);
         let cli = algoreg::cli::Cli::try_parse_from(args).expect("serve arguments");
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
@@ -160,6 +164,7 @@ impl Env {
             .args(["serve", "--addr", "127.0.0.1:0", "--data", &self.data()])
             .args(extra)
             .env("ALGOREG_LOG", "error")
+            .env("ALGOREG_OPERATOR_SECOND_FACTOR", "optional")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
