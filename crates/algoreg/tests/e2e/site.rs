@@ -501,3 +501,34 @@ fn the_audit_log_records_logins_roles_and_tokens_for_the_admin_and_the_operator(
     assert!(all.contains("buiten@example.org") && all.contains("koppeling-zaaksysteem"), "{all}");
     assert_eq!(op.get("/nl/beheer/logboek.csv").0, 200);
 }
+
+#[test]
+fn the_audit_log_over_the_api_for_an_admin_token_and_the_operator() {
+    let env = Env::new();
+    env.org("oss", "four_eyes");
+    env.user("beheer@oss.nl", Some("oss"), &["org_admin"], false);
+    env.user("centraal@example.org", None, &[], true);
+    let admin_token = env.token("oss", "org_admin");
+    let editor_token = env.token("oss", "editor");
+    let s = env.serve();
+    Browser::new(&s).login("beheer@oss.nl");
+    let (st, list) = s.send("GET", "/api/v1/organisations/oss/audit", Some(&admin_token), None);
+    assert_eq!(st, 200, "{list}");
+    let events: Vec<&str> = list.as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
+    assert!(events.contains(&"login") && events.contains(&"token_created"), "{list}");
+    let login = list.as_array().unwrap().iter().find(|e| e["event"] == "login").unwrap();
+    assert_eq!((login["person"].as_str(), login["detail"].as_str()), (Some("beheer@oss.nl"), Some("password")));
+    // Paging: one at a time, older with `before`.
+    let (_, first) = s.send("GET", "/api/v1/organisations/oss/audit?limit=1", Some(&admin_token), None);
+    let id = first[0]["id"].as_i64().unwrap();
+    let (_, next) = s.send("GET", &format!("/api/v1/organisations/oss/audit?limit=1&before={id}"), Some(&admin_token), None);
+    assert!(next[0]["id"].as_i64().unwrap() < id);
+    let (st, body) = s.send("GET", "/api/v1/organisations/oss/audit?limit=0", Some(&admin_token), None);
+    assert_eq!(st, 422, "{body}");
+    assert_eq!(s.send("GET", "/api/v1/organisations/oss/audit", Some(&editor_token), None).0, 403);
+    assert_eq!(s.send("GET", "/api/v1/audit", Some(&admin_token), None).0, 403);
+    let op = s.login("centraal@example.org");
+    let (st, all) = op.send("GET", "/api/v1/audit", None);
+    assert_eq!(st, 200);
+    assert!(all.as_array().unwrap().len() >= 3, "{all}");
+}

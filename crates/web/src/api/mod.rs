@@ -1,6 +1,7 @@
 //! JSON API v1. One module per resource; the OpenAPI document is built from the same handlers.
 
 mod algorithms;
+mod audit;
 mod body;
 mod dto;
 mod feedback;
@@ -20,7 +21,7 @@ pub use dto::*;
 #[openapi(
     info(title = "algoreg API", version = "1", description = "The algorithm register: organisations register algorithms under the publication standard, move them through their publication workflow and publish them. Public reads need no login; writes need an organisation-scoped bearer token."),
     paths(
-        organisations::list, organisations::get_one, organisations::create,
+        organisations::list, organisations::get_one, organisations::create, audit::of_organisation, audit::all,
         algorithms::list, algorithms::get_current, algorithms::history, algorithms::version, algorithms::mapping, algorithms::aiact_get, algorithms::aiact_answer, algorithms::aiact_requirement,
         algorithms::create, algorithms::save, algorithms::act, algorithms::workspace,
         session::login, session::whoami, session::logout, session::change_password, import::import,
@@ -58,6 +59,8 @@ pub fn routes() -> crate::routes::Routes {
         .add("POST", "/session/password", post(session::change_password).layer(small()))
         .add("GET POST", "/organisations", get(organisations::list).post(organisations::create))
         .add("GET", "/organisations/{code}", get(organisations::get_one))
+        .add("GET", "/organisations/{code}/audit", get(audit::of_organisation))
+        .add("GET", "/audit", get(audit::all))
         .add("POST", "/organisations/{code}/algorithms", post(algorithms::create))
         .add("POST", "/import", post(import::import))
         .add("GET POST", "/algorithms/{id}/signals", get(feedback::public_list).post(feedback::submit).layer(public_body()))
