@@ -51,6 +51,8 @@ pub struct App {
     pub aiact: Arc<aiact::AiAct>,
     /// The organisation list for read-heavy pages and searches, refreshed every two seconds.
     orgs: Arc<std::sync::RwLock<Option<OrgSnapshot>>>,
+    /// The live keys that sign access tokens, as read last (see `oauth`): not read per request.
+    signing_keys: Arc<std::sync::RwLock<Option<oauth::KeySnapshot>>>,
     /// The feedback loop's settings and limiters.
     pub feedback: Arc<feedback::FeedbackState>,
     /// Reverse proxies whose `X-Forwarded-For` is believed for the client address (rate limits).
@@ -82,6 +84,7 @@ impl App {
             operator_second_factor: true,
             access_token_seconds: None,
             orgs: Default::default(),
+            signing_keys: Default::default(),
             aiact: Arc::new(aiact::AiAct::builtin()),
             harvester: None,
             feed: Default::default(),

@@ -13,6 +13,10 @@ use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use std::sync::Arc;
+
+/// The live signing keys and when they were read.
+pub type KeySnapshot = (std::time::Instant, Arc<Vec<SigningKey>>);
 
 /// The organisation API's public client, as the live register's login server knows it.
 pub const PUBLIC_CLIENT: &str = "authentication-client";
@@ -127,6 +131,23 @@ impl App {
         Ok(self.store.signing_keys(now - Duration::days(2 * KEY_DAYS)).await?)
     }
 
+    /// The live key with this ID, from a copy of the keys at most a minute old; an unknown ID reads the
+    /// store again (a key made by another node), at most once a second.
+    async fn verifying_key(&self, kid: &str) -> Result<Option<SigningKey>> {
+        const FRESH: std::time::Duration = std::time::Duration::from_secs(60);
+        const RETRY: std::time::Duration = std::time::Duration::from_secs(1);
+        let cached = self.signing_keys.read().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some((at, keys)) = &cached {
+            let found = keys.iter().find(|k| k.kid == kid).cloned();
+            if at.elapsed() < FRESH && (found.is_some() || at.elapsed() < RETRY) {
+                return Ok(found);
+            }
+        }
+        let keys = Arc::new(self.live_keys(Utc::now()).await?);
+        *self.signing_keys.write().unwrap_or_else(|e| e.into_inner()) = Some((std::time::Instant::now(), keys.clone()));
+        Ok(keys.iter().find(|k| k.kid == kid).cloned())
+    }
+
     /// The signing keys as a JSON Web Key Set.
     pub async fn jwks(&self) -> Result<Value> {
         let keys: Vec<Value> = self
@@ -147,6 +168,8 @@ impl App {
         }
         let key = new_key(now)?;
         self.store.add_signing_key(&key).await?;
+        // Tokens signed with it are checked against a fresh read of the keys.
+        *self.signing_keys.write().unwrap_or_else(|e| e.into_inner()) = None;
         Ok(key)
     }
 
@@ -245,8 +268,7 @@ impl App {
             return Err(ServiceError::Unauthenticated);
         }
         let kid = header.kid.ok_or(ServiceError::Unauthenticated)?;
-        let keys = self.live_keys(Utc::now()).await?;
-        let key = keys.iter().find(|k| k.kid == kid).ok_or(ServiceError::Unauthenticated)?;
+        let key = self.verifying_key(&kid).await?.ok_or(ServiceError::Unauthenticated)?;
         let decoding = jsonwebtoken::DecodingKey::from_ed_components(&key.public_x).map_err(|_| ServiceError::Unauthenticated)?;
         let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::EdDSA);
         validation.set_audience(&[AUDIENCE]);

@@ -54,9 +54,7 @@ impl AiActStore for SqliteStore {
             conclusion_id: r.get(5),
             conclusion: r.get(6),
             obligation: r.get(7),
-            created_at: chrono::DateTime::parse_from_rfc3339(&r.get::<String, _>(8))
-                .map(|t| t.with_timezone(&Utc))
-                .map_err(|_| StoreError::Backend("classification time".into()))?,
+            created_at: time(r.get(8))?,
             created_by: r.get(9),
         }))
     }

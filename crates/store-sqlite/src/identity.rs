@@ -7,9 +7,7 @@ fn signing_key_row(r: &sqlx::sqlite::SqliteRow) -> Result<SigningKey> {
         kid: r.get("kid"),
         private_pkcs8: r.get("private_key"),
         public_x: r.get("public_key"),
-        created_at: DateTime::parse_from_rfc3339(r.get::<&str, _>("created_at"))
-            .map_err(|e| StoreError::Backend(format!("bad time in signing_keys: {e}")))?
-            .with_timezone(&Utc),
+        created_at: time(r.get("created_at"))?,
     })
 }
 

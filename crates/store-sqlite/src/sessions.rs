@@ -54,11 +54,7 @@ impl SessionStore for SqliteStore {
         .map_err(backend)?;
         rows.iter()
             .map(|r| {
-                let t = |k: &str| {
-                    DateTime::parse_from_rfc3339(r.get::<&str, _>(k))
-                        .map(|t| t.with_timezone(&Utc))
-                        .map_err(|e| StoreError::Backend(format!("bad time: {e}")))
-                };
+                let t = |k: &str| time(r.get::<&str, _>(k));
                 let hash: String = r.get("hash");
                 Ok(SessionInfo {
                     id: hash.chars().take(SESSION_ID_LEN).collect(),
