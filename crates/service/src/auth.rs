@@ -384,23 +384,31 @@ impl Auth<'_> {
         }
     }
 
+    /// Checks a signed-in person's own password before a change to their account, throttled like a
+    /// login; a wrong one is a field error on `field`.
+    async fn check_own_password(&self, user: &User, password: &str, source: &str, field: &str) -> Result<()> {
+        let wrong = || ServiceError::bad(field, "Het wachtwoord klopt niet.", "The password is wrong.");
+        if password.is_empty() || password.len() > 1024 {
+            return Err(wrong());
+        }
+        let attempt =
+            self.guard.begin(&user.email, source, Instant::now()).map_err(|retry_after| ServiceError::TooManyRequests { retry_after })?;
+        let (pw, hash) = (password.to_string(), user.password_hash.clone());
+        if !heavy(move || verify_password(&pw, &hash)).await? {
+            tracing::warn!(user = %user.id, source = %source, "wrong password for a change to the account");
+            return Err(wrong());
+        }
+        self.guard.succeeded(attempt, Instant::now());
+        Ok(())
+    }
+
     /// Changes the caller's own password after checking the current one (throttled like a login). Every
     /// session of the user ends; the answer is the secret of a new session for the caller.
     pub async fn change_password(&self, p: &Principal, current: &str, new: &str, source: &str) -> Result<String> {
         let user_id =
             p.user_id.ok_or_else(|| ServiceError::forbidden("Alleen personen hebben een wachtwoord.", "Only people have a password."))?;
         let user = self.store.user(user_id).await?.ok_or(ServiceError::Unauthenticated)?;
-        if current.is_empty() || current.len() > 1024 {
-            return Err(ServiceError::bad("current_password", "Het huidige wachtwoord klopt niet.", "The current password is wrong."));
-        }
-        let attempt =
-            self.guard.begin(&user.email, source, Instant::now()).map_err(|retry_after| ServiceError::TooManyRequests { retry_after })?;
-        let (cur, hash) = (current.to_string(), user.password_hash.clone());
-        if !heavy(move || verify_password(&cur, &hash)).await? {
-            tracing::warn!(user = %user.id, source = %source, "wrong current password when changing it");
-            return Err(ServiceError::bad("current_password", "Het huidige wachtwoord klopt niet.", "The current password is wrong."));
-        }
-        self.guard.succeeded(attempt, Instant::now());
+        self.check_own_password(&user, current, source, "current_password").await?;
         if new == current {
             return Err(ServiceError::bad(
                 "new_password",
@@ -624,16 +632,7 @@ impl Auth<'_> {
                 message_en: format!("Not possible: {} requires a second factor.", required_by.join(", ")),
             });
         }
-        if password.is_empty() || password.len() > 1024 {
-            return Err(ServiceError::bad("password", "Het wachtwoord klopt niet.", "The password is wrong."));
-        }
-        let attempt =
-            self.guard.begin(&user.email, source, Instant::now()).map_err(|retry_after| ServiceError::TooManyRequests { retry_after })?;
-        let (pw, hash) = (password.to_string(), user.password_hash.clone());
-        if !heavy(move || verify_password(&pw, &hash)).await? {
-            return Err(ServiceError::bad("password", "Het wachtwoord klopt niet.", "The password is wrong."));
-        }
-        self.guard.succeeded(attempt, Instant::now());
+        self.check_own_password(&user, password, source, "password").await?;
         self.store.disable_totp(user.id).await?;
         let note = Note { kind: AuditKind::SecondFactorDisabled, org: None, subject: Some(user.id), detail: "totp", source: Some(source) };
         audit::write(self.store, Actor::Principal(p), note).await;
