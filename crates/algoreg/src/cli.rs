@@ -83,6 +83,37 @@ struct FeedbackArgs {
     max_in_flight: u32,
 }
 
+/// Single sign-on with the organisations' identity providers (OpenID Connect).
+#[derive(Args, Clone)]
+struct SsoArgs {
+    /// An identity provider (repeatable): name=...,issuer=...,client_id=...,client_secret_file=...,email_domains=a.nl;b.nl
+    /// and optionally label, token_auth, scopes, email_claim, require_verified_email, org_claim, role_claim, orgs,
+    /// audience (accept its access tokens on the APIs), second_factor, clock_skew_seconds (see docs/AUTH.md).
+    #[arg(long, env = "ALGOREG_OIDC", value_parser = parse_provider)]
+    oidc: Vec<algoreg_service::sso::ProviderConfig>,
+    /// A JSON file with a list of identity providers (the same keys as --oidc).
+    #[arg(long, env = "ALGOREG_OIDC_CONFIG")]
+    oidc_config: Option<PathBuf>,
+    /// Networks where identity providers may be although they are not public (CIDR, repeatable, for example 10.0.0.0/8).
+    #[arg(long, env = "ALGOREG_OIDC_ALLOW", value_delimiter = ',', value_parser = parse_cidr)]
+    oidc_allow: Vec<algoreg_service::federation::fetch::Cidr>,
+}
+
+impl SsoArgs {
+    fn state(&self) -> Result<algoreg_service::sso::SsoState, ServiceError> {
+        let bad = |e: String| ServiceError::bad("oidc", format!("Identiteitsprovider: {e}"), format!("Identity provider: {e}"));
+        let mut providers = self.oidc.clone();
+        if let Some(path) = &self.oidc_config {
+            providers.extend(algoreg_service::sso::ProviderConfig::read_file(path).map_err(bad)?);
+        }
+        algoreg_service::sso::SsoState::new(providers, self.oidc_allow.clone()).map_err(bad)
+    }
+}
+
+fn parse_provider(s: &str) -> Result<algoreg_service::sso::ProviderConfig, String> {
+    algoreg_service::sso::ProviderConfig::parse_flag(s)
+}
+
 /// Harvest settings, shared by `serve` (on a schedule) and `harvest` (once).
 #[derive(Args, Clone)]
 struct HarvestArgs {
@@ -196,6 +227,8 @@ enum Command {
         harvest: Box<HarvestArgs>,
         #[command(flatten)]
         feedback: Box<FeedbackArgs>,
+        #[command(flatten)]
+        sso: Box<SsoArgs>,
     },
     /// Harvests the feeds of the sources once (all, or one with --source), with a progress bar.
     Harvest {
@@ -529,7 +562,9 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
             aiact_dates,
             harvest,
             feedback,
+            sso,
         } => {
+            let sso = sso.state()?;
             let aiact = load_aiact(aiact_tree.as_deref(), aiact_catalogue.as_deref(), aiact_dates.as_deref())?;
             let app = open(&data.data).await?;
             if demo {
@@ -566,7 +601,10 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
                 evaluation_notice_days: 14,
             };
             let mailer = Arc::new(algoreg_service::feedback::Mailer::new(feedback.smtp_url.as_deref(), &feedback.mail_from)?);
-            let app = app.with_feedback(fb).with_trusted_proxies(feedback.trusted_proxy.clone());
+            let app = app.with_feedback(fb).with_trusted_proxies(feedback.trusted_proxy.clone()).with_sso(sso);
+            for (name, label) in app.sso().providers() {
+                println!("single sign-on: {label}, redirect URI {}", app.sso().redirect_uri(&name));
+            }
             app.operator().spawn_feedback_loop(mailer, feedback.feedback_tick);
             println!("algoreg listening on http://{local}");
             let _ = std::io::stdout().flush();

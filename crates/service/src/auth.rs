@@ -333,9 +333,14 @@ impl Auth<'_> {
         let attempt =
             self.guard.begin(email, source, Instant::now()).map_err(|retry_after| ServiceError::TooManyRequests { retry_after })?;
         let user = self.store.user_by_email(email).await?;
-        let hash = user.as_ref().map(|u| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.clone());
+        // Unknown accounts and accounts without a password (single sign-on only) take as long as others.
+        let real = user.as_ref().map(|u| u.password_hash.clone()).filter(|h| h != crate::sso::NO_PASSWORD);
+        let (hash, has_password) = match real {
+            Some(h) => (h, true),
+            None => (DUMMY_HASH.clone(), false),
+        };
         let pw = password.to_string();
-        let ok = heavy(move || verify_password(&pw, &hash)).await?;
+        let ok = heavy(move || verify_password(&pw, &hash)).await? && has_password;
         match user {
             Some(u) if ok => {
                 if u.totp_secret.is_some() {
@@ -366,6 +371,14 @@ impl Auth<'_> {
                     return Err(ServiceError::forbidden(
                         "Dit tijdelijke wachtwoord is verlopen. Vraag een nieuw wachtwoord aan via 'Wachtwoord vergeten' of bij de beheerder van uw organisatie.",
                         "This temporary password has expired. Ask for a new one through 'Forgot password' or from your organisation's admin.",
+                    ));
+                }
+                // Where every organisation of the person requires single sign-on, a password opens nothing.
+                let memberships = self.store.memberships(u.id).await?;
+                if !u.central_operator && !memberships.is_empty() && memberships.iter().all(|m| m.sso_required) {
+                    return Err(ServiceError::forbidden(
+                        "Uw organisatie laat inloggen alleen toe via haar eigen identiteitsprovider. Kies hieronder de knop van uw organisatie.",
+                        "Your organisation only allows logging in through its own identity provider. Choose your organisation's button below.",
                     ));
                 }
                 let note = Note { kind: AuditKind::Login, org: None, subject: Some(u.id), detail: method, source: Some(source) };
@@ -642,17 +655,25 @@ impl Auth<'_> {
     /// The principal of a user. With a temporary password it holds no roles at all: the only thing such
     /// a session can do is change the password.
     pub async fn principal_for_user(&self, user: &User) -> Result<Principal> {
-        let must_change_password = user.password_temporary_until.is_some();
+        self.principal_for_user_via(user, crate::sso::Via::default()).await
+    }
+
+    /// The principal of a user who logged in `via` a password or an identity provider: memberships of
+    /// organisations that require single sign-on count only through a provider, and a provider that
+    /// vouches for a second factor counts as one.
+    pub async fn principal_for_user_via(&self, user: &User, via: crate::sso::Via) -> Result<Principal> {
+        let must_change_password = user.password_temporary_until.is_some() && !via.sso;
         let roles = if must_change_password {
             vec![]
         } else {
             // Memberships of organisations that require a second factor count only once the person has one.
-            let has_second_factor = user.totp_secret.is_some();
+            let has_second_factor = user.totp_secret.is_some() || via.second_factor;
             self.store
                 .memberships(user.id)
                 .await?
                 .into_iter()
                 .filter(|m| has_second_factor || !m.second_factor_required)
+                .filter(|m| via.sso || !m.sso_required)
                 .map(|m| (m.org_id, m.role))
                 .collect()
         };
@@ -664,7 +685,7 @@ impl Auth<'_> {
             // The operator's powers count only with a second factor (unless the instance says otherwise).
             central_operator: user.central_operator
                 && !must_change_password
-                && (user.totp_secret.is_some() || !self.operator_second_factor),
+                && (user.totp_secret.is_some() || via.second_factor || !self.operator_second_factor),
             roles,
             must_change_password,
         })
@@ -672,11 +693,16 @@ impl Auth<'_> {
 
     /// Starts a session for a user; returns the secret for the cookie (only its hash is stored).
     pub async fn start_session(&self, user: &User) -> Result<String> {
+        self.start_session_by(user, "password").await
+    }
+
+    /// Starts a session opened by `method` (`password`, or `sso:{provider}` from [`crate::sso`]).
+    pub async fn start_session_by(&self, user: &User, method: &str) -> Result<String> {
         let mut b = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut b);
         let secret = hex::encode(b);
         let expires = chrono::Utc::now() + chrono::Duration::hours(SESSION_HOURS);
-        self.store.create_session(&hash_token(&secret), user.id, expires, "password").await?;
+        self.store.create_session(&hash_token(&secret), user.id, expires, method).await?;
         Ok(secret)
     }
 
@@ -685,12 +711,12 @@ impl Auth<'_> {
             return Err(ServiceError::Unauthenticated);
         }
         let now = chrono::Utc::now();
-        let user = self.store.session_user(&hash_token(secret), now).await?.ok_or(ServiceError::Unauthenticated)?;
+        let (user, method) = self.store.session_user(&hash_token(secret), now).await?.ok_or(ServiceError::Unauthenticated)?;
         // A session opened with a temporary password ends when that password expires.
         if user.password_temporary_until.is_some_and(|t| t <= now) {
             return Err(ServiceError::Unauthenticated);
         }
-        self.principal_for_user(&user).await
+        self.principal_for_user_via(&user, crate::sso::via(&method)).await
     }
 
     /// The signed-in person's own open sessions (people only).
@@ -713,8 +739,12 @@ impl Auth<'_> {
         }
     }
 
-    pub async fn end_session(&self, secret: &str) -> Result<()> {
-        Ok(self.store.delete_session(&hash_token(secret)).await?)
+    /// Ends a session (logging out); returns how it was opened (to log out at its identity provider too).
+    pub async fn end_session(&self, secret: &str) -> Result<Option<String>> {
+        let hash = hash_token(secret);
+        let method = self.store.session_user(&hash, chrono::Utc::now()).await?.map(|(_, m)| m);
+        self.store.delete_session(&hash).await?;
+        Ok(method)
     }
 
     /// Resolves a bearer token to the principal it stands for.

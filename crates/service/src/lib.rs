@@ -20,6 +20,7 @@ pub mod register;
 pub mod runtime;
 pub mod search;
 pub mod second_factor;
+pub mod sso;
 pub mod workspace;
 
 pub use error::ServiceError;
@@ -53,6 +54,8 @@ pub struct App {
     orgs: Arc<std::sync::RwLock<Option<OrgSnapshot>>>,
     /// The live keys that sign access tokens, as read last (see `oauth`): not read per request.
     signing_keys: Arc<std::sync::RwLock<Option<oauth::KeySnapshot>>>,
+    /// The configured identity providers for single sign-on, with their cached metadata and keys.
+    sso: Arc<sso::SsoState>,
     /// The feedback loop's settings and limiters.
     pub feedback: Arc<feedback::FeedbackState>,
     /// Reverse proxies whose `X-Forwarded-For` is believed for the client address (rate limits).
@@ -85,6 +88,7 @@ impl App {
             access_token_seconds: None,
             orgs: Default::default(),
             signing_keys: Default::default(),
+            sso: Default::default(),
             aiact: Arc::new(aiact::AiAct::builtin()),
             harvester: None,
             feed: Default::default(),
@@ -184,6 +188,15 @@ impl App {
         self
     }
 
+    /// Identity providers for single sign-on.
+    pub fn with_sso(mut self, state: sso::SsoState) -> App {
+        self.sso = Arc::new(state);
+        self
+    }
+    pub fn sso(&self) -> sso::Sso<'_> {
+        sso::Sso { store: self.store.as_ref(), state: &self.sso, public_url: &self.feedback.config.public_url, auth: self.auth() }
+    }
+
     /// Whether the central operator needs a second factor for the operator's powers (default true).
     pub fn with_operator_second_factor(mut self, required: bool) -> App {
         self.operator_second_factor = required;
@@ -257,7 +270,11 @@ impl App {
         audit::Audit { store: self.store.as_ref() }
     }
     pub fn orgs(&self) -> orgs::Orgs<'_> {
-        orgs::Orgs { store: self.store.as_ref(), public_url: &self.feedback.config.public_url }
+        orgs::Orgs {
+            store: self.store.as_ref(),
+            public_url: &self.feedback.config.public_url,
+            sso_available: !self.sso().providers().is_empty(),
+        }
     }
     pub fn workspace(&self) -> workspace::Workspace<'_> {
         workspace::Workspace { store: self.store.as_ref() }

@@ -294,6 +294,10 @@ impl App {
     /// A bearer token of any kind: one of our access tokens (a JWT), or an opaque API token.
     pub async fn principal_for_bearer(&self, token: &str) -> Result<Principal> {
         if token.matches('.').count() == 2 {
+            // A token of a configured identity provider, checked against that provider's keys.
+            if crate::sso::unverified_issuer(token).is_some_and(|iss| iss != self.issuer()) {
+                return self.sso().principal_for_token(token).await?.ok_or(ServiceError::Unauthenticated);
+            }
             self.principal_for_access_token(token).await
         } else {
             self.auth().principal_for_token(token).await

@@ -10,6 +10,8 @@ pub struct Orgs<'a> {
     pub(crate) store: &'a dyn Store,
     /// The site's public address, for links in e-mail.
     pub public_url: &'a str,
+    /// Whether identity providers are configured (an organisation can require single sign-on).
+    pub sso_available: bool,
 }
 
 /// What adding someone did.
@@ -21,6 +23,9 @@ pub enum Added {
     Invited,
     /// The caller's own account: the role is added at once.
     Own,
+    /// A new account without a password, in an organisation that requires single sign-on: the person
+    /// logs in through the organisation's identity provider (an e-mail says so).
+    SingleSignOn,
 }
 
 /// How long an invitation can be accepted.
@@ -111,6 +116,11 @@ pub fn parse_role(s: &str) -> Result<Role> {
     Role::parse(s).ok_or_else(|| ServiceError::bad("role", "Kies editor, approver of org_admin.", "Choose editor, approver or org_admin."))
 }
 
+/// The e-mail telling a person about a role in an organisation.
+fn invitation_mail(to: &str, org: &str, body: String) -> algoreg_store::NewMail {
+    algoreg_store::NewMail { to: to.to_string(), subject: format!("Uitnodiging: {org} / Invitation: {org}"), body }
+}
+
 fn temporary_until() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now() + chrono::Duration::hours(crate::auth::TEMPORARY_PASSWORD_HOURS)
 }
@@ -149,27 +159,28 @@ impl Orgs<'_> {
                     let expires = chrono::Utc::now() + chrono::Duration::days(INVITATION_DAYS);
                     self.store.create_invitation(org_id, u.id, role, actor.user_id, expires).await?;
                     let link = format!("{}/nl/beheer", self.public_url.trim_end_matches('/'));
-                    let mail = algoreg_store::NewMail {
-                        to: u.email.clone(),
-                        subject: format!("Uitnodiging: {} / Invitation: {}", org.name, org.name),
-                        body: format!(
-                            "U bent uitgenodigd om mee te werken aan het algoritmeregister van {org} als {role_nl}. Log in en neem de uitnodiging aan of wijs haar af:\n\n{link}\n\nDe uitnodiging geldt {days} dagen. Zonder uw instemming verandert er niets aan uw account.\n\n---\n\nYou are invited to work on the algorithm register of {org} as {role_en}. Log in to accept or decline:\n\n{link}\n\nThe invitation is valid for {days} days. Nothing about your account changes without your consent.\n",
-                            org = org.name,
-                            role_nl = role.label_nl(),
-                            role_en = role.label_en(),
-                            days = INVITATION_DAYS
-                        ),
-                    };
-                    self.store.queue_mail(&[mail]).await?;
+                    let body = format!(
+                        "U bent uitgenodigd om mee te werken aan het algoritmeregister van {org} als {role_nl}. Log in en neem de uitnodiging aan of wijs haar af:\n\n{link}\n\nDe uitnodiging geldt {days} dagen. Zonder uw instemming verandert er niets aan uw account.\n\n---\n\nYou are invited to work on the algorithm register of {org} as {role_en}. Log in to accept or decline:\n\n{link}\n\nThe invitation is valid for {days} days. Nothing about your account changes without your consent.\n",
+                        org = org.name,
+                        role_nl = role.label_nl(),
+                        role_en = role.label_en(),
+                        days = INVITATION_DAYS
+                    );
+                    self.store.queue_mail(&[invitation_mail(&u.email, &org.name, body)]).await?;
                     tracing::info!(org = %org_id, user = %u.id, role = role.code(), "invitation sent");
                     self.note(actor, AuditKind::InvitationSent, org_id, Some(u.id), role.code()).await;
                 }
                 Ok(Added::Invited)
             }
             None => {
-                let temp = crate::auth::Auth::temporary_password();
-                let hash = crate::auth::hash_password_off_thread(&temp).await?;
                 let name = if name.trim().is_empty() { email } else { name.trim() };
+                // An organisation that requires single sign-on gives no password: the person logs in
+                // through its identity provider. Otherwise a temporary password, shown once to the admin.
+                let temp = (!org.require_sso).then(crate::auth::Auth::temporary_password);
+                let hash = match &temp {
+                    Some(t) => crate::auth::hash_password_off_thread(t).await?,
+                    None => crate::sso::NO_PASSWORD.to_string(),
+                };
                 let u = self
                     .store
                     .create_user(&algoreg_store::NewUser {
@@ -177,13 +188,26 @@ impl Orgs<'_> {
                         name: name.into(),
                         password_hash: hash,
                         central_operator: false,
-                        password_temporary_until: Some(temporary_until()),
+                        password_temporary_until: temp.as_ref().map(|_| temporary_until()),
                     })
                     .await?;
                 self.store.set_membership(u.id, org_id, role).await?;
-                self.note(actor, AuditKind::RoleGranted, org_id, Some(u.id), &format!("{} (nieuw account / new account)", role.code()))
-                    .await;
-                Ok(Added::NewAccount(temp))
+                let (detail, added) = match temp {
+                    Some(t) => ("nieuw account / new account", Added::NewAccount(t)),
+                    None => {
+                        let link = format!("{}/nl/login", self.public_url.trim_end_matches('/'));
+                        let body = format!(
+                            "U kunt nu meewerken aan het algoritmeregister van {org} als {role_nl}. U logt in met het account van uw organisatie: kies op de inlogpagina de knop van uw organisatie.\n\n{link}\n\n---\n\nYou can now work on the algorithm register of {org} as {role_en}. You log in with your organisation's account: on the login page, choose your organisation's button.\n\n{link}\n",
+                            org = org.name,
+                            role_nl = role.label_nl(),
+                            role_en = role.label_en(),
+                        );
+                        self.store.queue_mail(&[invitation_mail(&u.email, &org.name, body)]).await?;
+                        ("nieuw account, SSO / new account, SSO", Added::SingleSignOn)
+                    }
+                };
+                self.note(actor, AuditKind::RoleGranted, org_id, Some(u.id), &format!("{} ({detail})", role.code())).await;
+                Ok(added)
             }
         }
     }
@@ -293,6 +317,37 @@ impl Orgs<'_> {
         self.store.set_second_factor_required(org_id, required).await?;
         self.note(actor, AuditKind::SecondFactorRequired, org_id, None, if required { "verplicht / required" } else { "vrij / optional" })
             .await;
+        Ok(())
+    }
+
+    /// Whether the organisation's members act for it only after logging in through an identity provider
+    /// (its admin or the operator; only where providers are configured). An admin who would lock
+    /// themselves out (never logged in through a provider) is told so first.
+    pub async fn set_sso_required(&self, actor: &Principal, org_id: OrgId, required: bool) -> Result<()> {
+        require_admin(actor, org_id)?;
+        if required && !self.sso_available {
+            return Err(ServiceError::bad(
+                "require_sso",
+                "Dit register heeft geen identiteitsprovider ingesteld.",
+                "This register has no identity provider configured.",
+            ));
+        }
+        if required && !actor.central_operator {
+            let me = match actor.user_id {
+                Some(id) => self.store.user(id).await?,
+                None => None,
+            };
+            let used_sso = me.and_then(|u| u.last_login).is_some_and(|(_, m)| m.starts_with("sso:"));
+            if !used_sso {
+                return Err(ServiceError::bad(
+                    "require_sso",
+                    "Log eerst zelf een keer in via de identiteitsprovider van uw organisatie, anders sluit u uzelf buiten.",
+                    "First log in yourself through your organisation's identity provider, or you would lock yourself out.",
+                ));
+            }
+        }
+        self.store.set_sso_required(org_id, required).await?;
+        self.note(actor, AuditKind::SsoRequired, org_id, None, if required { "verplicht / required" } else { "vrij / optional" }).await;
         Ok(())
     }
 

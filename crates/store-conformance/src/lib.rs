@@ -44,7 +44,8 @@ macro_rules! suite {
             signals_round_trip, signal_update_refuses_a_stale_status, signal_reminders_once, erasure_of_personal_data,
             incidents_round_trip, evaluations_move_the_plan, mail_queue_and_results,
             leases_one_holder_at_a_time, concurrent_lease_takers_one_wins, counters_count_per_window,
-            signing_keys_round_trip, own_sessions_listed_and_ended, audit_log_per_organisation, second_factor_codes_work_once
+            signing_keys_round_trip, own_sessions_listed_and_ended, audit_log_per_organisation, second_factor_codes_work_once,
+            single_sign_on
         );
     };
 }
@@ -254,7 +255,10 @@ pub async fn memberships_add_and_remove(s: S) {
     assert_eq!(roles, vec![Role::Approver, Role::Editor]);
     assert_eq!(s.members(o.id).await.unwrap().len(), 2);
     s.remove_membership(u.id, o.id, Some(Role::Editor)).await.unwrap();
-    assert_eq!(s.memberships(u.id).await.unwrap(), vec![Membership { org_id: o.id, role: Role::Approver, second_factor_required: false }]);
+    assert_eq!(
+        s.memberships(u.id).await.unwrap(),
+        vec![Membership { org_id: o.id, role: Role::Approver, second_factor_required: false, sso_required: false }]
+    );
     s.remove_membership(u.id, o.id, None).await.unwrap();
     assert!(s.memberships(u.id).await.unwrap().is_empty());
     assert!(s.members(o.id).await.unwrap().is_empty());
@@ -290,7 +294,7 @@ pub async fn invitations_need_the_invited_user(s: S) {
     assert_eq!(accepted.id, i);
     assert_eq!(
         s.memberships(invited.id).await.unwrap(),
-        vec![Membership { org_id: o.id, role: Role::Editor, second_factor_required: false }]
+        vec![Membership { org_id: o.id, role: Role::Editor, second_factor_required: false, sso_required: false }]
     );
     // Accepted once: gone.
     assert!(s.invitations_for_user(invited.id, at(0)).await.unwrap().is_empty());
@@ -328,7 +332,7 @@ pub async fn delete_invitation(s: S) {
 pub async fn sessions_expire_and_end(s: S) {
     let u = user(&s, "in@example.org").await;
     s.create_session("a", u.id, at(100), "password").await.unwrap();
-    assert_eq!(s.session_user("a", at(99)).await.unwrap().map(|x| x.id), Some(u.id));
+    assert_eq!(s.session_user("a", at(99)).await.unwrap().map(|(x, _)| x.id), Some(u.id));
     assert!(s.session_user("a", at(101)).await.unwrap().is_none());
     assert!(s.session_user("onbekend", at(0)).await.unwrap().is_none());
     s.create_session("b", u.id, at(100), "password").await.unwrap();
@@ -1189,4 +1193,24 @@ pub async fn second_factor_codes_work_once(s: S) {
     assert!(s.organisation(o.id).await.unwrap().unwrap().require_second_factor);
     assert!(s.memberships(u.id).await.unwrap()[0].second_factor_required);
     assert!(matches!(s.set_second_factor_required(OrgId(-1), true).await, Err(StoreError::NotFound)));
+}
+
+/// Single sign-on: an organisation's requirement shows in its members' memberships, and a session
+/// keeps how it was opened.
+pub async fn single_sign_on(s: S) {
+    let o = org(&s, "sso").await;
+    let u = user(&s, "sso@example.org").await;
+    s.set_membership(u.id, o.id, Role::Editor).await.unwrap();
+    assert!(!s.organisation(o.id).await.unwrap().unwrap().require_sso);
+    s.set_sso_required(o.id, true).await.unwrap();
+    assert!(s.organisation(o.id).await.unwrap().unwrap().require_sso);
+    assert!(s.memberships(u.id).await.unwrap()[0].sso_required);
+    s.set_sso_required(o.id, false).await.unwrap();
+    assert!(!s.memberships(u.id).await.unwrap()[0].sso_required);
+    assert!(matches!(s.set_sso_required(OrgId(-1), true).await, Err(StoreError::NotFound)));
+    s.create_session("sso-sessie", u.id, at(10), "sso:gemeente+mfa").await.unwrap();
+    s.create_session("wachtwoord-sessie", u.id, at(10), "password").await.unwrap();
+    assert_eq!(s.session_user("sso-sessie", at(0)).await.unwrap().map(|(_, m)| m).as_deref(), Some("sso:gemeente+mfa"));
+    assert_eq!(s.session_user("wachtwoord-sessie", at(0)).await.unwrap().map(|(_, m)| m).as_deref(), Some("password"));
+    assert_eq!(s.user(u.id).await.unwrap().unwrap().last_login.map(|(_, m)| m).as_deref(), Some("password"));
 }

@@ -13,6 +13,11 @@ fn signing_key_row(r: &sqlx::sqlite::SqliteRow) -> Result<SigningKey> {
 
 #[async_trait]
 impl IdentityStore for SqliteStore {
+    async fn set_sso_required(&self, org_id: OrgId, required: bool) -> Result<()> {
+        sqlx::query("UPDATE organisations SET require_sso=? WHERE id=?").bind(required).bind(org_id).execute(&self.pool).await.found()?;
+        Ok(())
+    }
+
     async fn add_signing_key(&self, key: &SigningKey) -> Result<()> {
         sqlx::query("INSERT INTO signing_keys (kid, private_key, public_key, created_at) VALUES (?,?,?,?)")
             .bind(&key.kid)

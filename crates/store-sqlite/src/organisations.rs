@@ -20,6 +20,7 @@ impl OrganisationStore for SqliteStore {
             contact: org.contact.clone(),
             created_at: now,
             require_second_factor: false,
+            require_sso: false,
         })
     }
 

@@ -63,14 +63,18 @@ impl PeopleStore for SqliteStore {
 
     async fn memberships(&self, user_id: UserId) -> Result<Vec<Membership>> {
         let rows = sqlx::query(
-            "SELECT m.org_id, m.role, o.require_second_factor FROM memberships m JOIN organisations o ON o.id=m.org_id \
+            "SELECT m.org_id, m.role, o.require_second_factor, o.require_sso FROM memberships m JOIN organisations o ON o.id=m.org_id \
              WHERE m.user_id=? ORDER BY m.org_id, m.role",
         )
         .bind(user_id)
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
-        rows.iter().map(|r| Ok(Membership { org_id: r.get(0), role: parse_role(r.get(1))?, second_factor_required: r.get(2) })).collect()
+        rows.iter()
+            .map(|r| {
+                Ok(Membership { org_id: r.get(0), role: parse_role(r.get(1))?, second_factor_required: r.get(2), sso_required: r.get(3) })
+            })
+            .collect()
     }
 
     async fn members(&self, org_id: OrgId) -> Result<Vec<(User, Role)>> {

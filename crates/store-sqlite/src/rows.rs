@@ -65,6 +65,7 @@ pub fn org_row(r: &SqliteRow) -> Result<Organisation> {
         contact: r.get("contact"),
         created_at: time(r.get("created_at"))?,
         require_second_factor: r.get("require_second_factor"),
+        require_sso: r.get("require_sso"),
     })
 }
 

@@ -10,11 +10,12 @@ impl SessionStore for SqliteStore {
     async fn create_session(&self, hash: &str, user_id: UserId, expires_at: DateTime<Utc>, method: &str) -> Result<()> {
         let now = ts(&Utc::now());
         let mut tx = self.begin().await?;
-        sqlx::query("INSERT INTO sessions (hash, user_id, created_at, expires_at) VALUES (?,?,?,?)")
+        sqlx::query("INSERT INTO sessions (hash, user_id, created_at, expires_at, method) VALUES (?,?,?,?,?)")
             .bind(hash)
             .bind(user_id)
             .bind(&now)
             .bind(ts(&expires_at))
+            .bind(method)
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
@@ -28,14 +29,16 @@ impl SessionStore for SqliteStore {
         tx.commit().await.map_err(backend)
     }
 
-    async fn session_user(&self, hash: &str, now: DateTime<Utc>) -> Result<Option<User>> {
-        let row = sqlx::query("SELECT u.* FROM sessions s JOIN users u ON u.id=s.user_id WHERE s.hash=? AND s.expires_at > ?")
-            .bind(hash)
-            .bind(ts(&now))
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?;
-        row.map(|r| user_row(&r)).transpose()
+    async fn session_user(&self, hash: &str, now: DateTime<Utc>) -> Result<Option<(User, String)>> {
+        let row = sqlx::query(
+            "SELECT u.*, s.method AS session_method FROM sessions s JOIN users u ON u.id=s.user_id WHERE s.hash=? AND s.expires_at > ?",
+        )
+        .bind(hash)
+        .bind(ts(&now))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        row.map(|r| Ok((user_row(&r)?, r.get("session_method")))).transpose()
     }
 
     async fn delete_session(&self, hash: &str) -> Result<()> {

@@ -109,8 +109,8 @@ pub trait AccessStore: Send + Sync {
 pub trait SessionStore: Send + Sync {
     /// Starts a session and records the login (`method`: how the person logged in) in one transaction.
     async fn create_session(&self, hash: &str, user_id: UserId, expires_at: chrono::DateTime<chrono::Utc>, method: &str) -> Result<()>;
-    /// The user of a live session.
-    async fn session_user(&self, hash: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Option<User>>;
+    /// The user of a live session, with how the session was opened (`method` of [`Self::create_session`]).
+    async fn session_user(&self, hash: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Option<(User, String)>>;
     async fn delete_session(&self, hash: &str) -> Result<()>;
     /// A user's live sessions, newest first.
     async fn sessions_of_user(&self, user_id: UserId, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<SessionInfo>>;
@@ -319,9 +319,11 @@ pub trait SecondFactorStore: Send + Sync {
     async fn set_second_factor_required(&self, org_id: OrgId, required: bool) -> Result<()>;
 }
 
-/// The keys that sign the organisation API's access tokens.
+/// The keys that sign the organisation API's access tokens, and which organisations require single sign-on.
 #[async_trait]
 pub trait IdentityStore: Send + Sync {
+    /// Whether the organisation's members' roles count only after a login through an identity provider.
+    async fn set_sso_required(&self, org_id: OrgId, required: bool) -> Result<()>;
     /// Adds a key; `Conflict("kid")` when its ID is taken.
     async fn add_signing_key(&self, key: &SigningKey) -> Result<()>;
     /// Keys created at or after `since`, newest first.

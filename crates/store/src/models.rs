@@ -33,6 +33,8 @@ pub struct Organisation {
     pub created_at: DateTime<Utc>,
     /// Whether its members must log in with a second factor.
     pub require_second_factor: bool,
+    /// Whether its members' roles count only when they logged in through an identity provider (SSO).
+    pub require_sso: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -103,6 +105,8 @@ pub struct Membership {
     pub role: Role,
     /// Whether the organisation requires a second factor.
     pub second_factor_required: bool,
+    /// Whether the organisation requires login through an identity provider (SSO).
+    pub sso_required: bool,
 }
 
 #[derive(Clone)]

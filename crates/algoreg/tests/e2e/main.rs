@@ -18,3 +18,4 @@ mod login;
 mod portal;
 mod security;
 mod site;
+mod sso;

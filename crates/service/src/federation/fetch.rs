@@ -232,7 +232,7 @@ impl Fetcher {
         if let Some(m) = last_modified {
             req = req.header(reqwest::header::IF_MODIFIED_SINCE, m);
         }
-        let mut resp = req.send().await.map_err(describe)?;
+        let resp = req.send().await.map_err(describe)?;
         let status = resp.status();
         if status == reqwest::StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified);
@@ -243,6 +243,37 @@ impl Fetcher {
                 format!("the source answered with HTTP status {status}"),
             ));
         }
+        let header =
+            |h: reqwest::header::HeaderName| resp.headers().get(h).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(200).collect());
+        let etag: Option<String> = header(reqwest::header::ETAG);
+        let last_modified: Option<String> = header(reqwest::header::LAST_MODIFIED);
+        let bytes = self.json_body(resp).await?;
+        Ok(Fetched::Body { bytes, etag, last_modified })
+    }
+
+    /// Posts a form (an OpenID provider's token endpoint) and returns the status and the JSON body,
+    /// whatever the status: such endpoints explain a refusal in a JSON body. `basic` is sent as HTTP
+    /// Basic authentication (client ID and secret, form-encoded as RFC 6749 section 2.3.1 asks).
+    pub async fn post_form(
+        &self,
+        url: &str,
+        form: &[(&str, &str)],
+        basic: Option<(&str, &str)>,
+    ) -> Result<(reqwest::StatusCode, Vec<u8>), FetchError> {
+        let parsed = check_source_url(url)?;
+        check_url(&parsed, &self.config.allow)?;
+        let mut req = self.client.post(parsed).header(reqwest::header::ACCEPT, "application/json").form(form);
+        if let Some((id, secret)) = basic {
+            let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+            req = req.basic_auth(enc(id), Some(enc(secret)));
+        }
+        let resp = req.send().await.map_err(describe)?;
+        let status = resp.status();
+        Ok((status, self.json_body(resp).await?))
+    }
+
+    /// The body of a JSON response, refused when of another type or larger than the limit.
+    async fn json_body(&self, mut resp: reqwest::Response) -> Result<Vec<u8>, FetchError> {
         let ctype = resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
         let mime = ctype.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
         if !(mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))) {
@@ -252,10 +283,6 @@ impl Fetcher {
                 format!("wrong content type {shown}: expected application/json"),
             ));
         }
-        let header =
-            |h: reqwest::header::HeaderName| resp.headers().get(h).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(200).collect());
-        let etag: Option<String> = header(reqwest::header::ETAG);
-        let last_modified: Option<String> = header(reqwest::header::LAST_MODIFIED);
         let max = self.config.max_bytes;
         if resp.content_length().is_some_and(|n| n > max) {
             return Err(too_big(max));
@@ -267,7 +294,7 @@ impl Fetcher {
             }
             bytes.extend_from_slice(&chunk);
         }
-        Ok(Fetched::Body { bytes, etag, last_modified })
+        Ok(bytes)
     }
 }
 

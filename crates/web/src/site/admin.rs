@@ -183,25 +183,40 @@ async fn render(
             }
         }
 
-        section aria-labelledby="second-factor" {
-            h2 #second-factor { (ctx.t("Tweestapsverificatie", "Second factor")) }
-            p { (if org.require_second_factor {
-                ctx.t("Verplicht: leden werken pas voor de organisatie als zij tweestapsverificatie hebben aangezet.", "Required: members act for the organisation only once they have turned on a second factor.")
-            } else {
-                ctx.t("Niet verplicht: leden kiezen zelf.", "Not required: members choose for themselves.")
-            }) }
-            form method="post" action=(format!("{base}/tweestaps")) {
+        (requirement_section(ctx, &format!("{base}/tweestaps"), "second-factor", org.require_second_factor, [
+            ctx.t("Tweestapsverificatie", "Second factor"),
+            ctx.t("Verplicht: leden werken pas voor de organisatie als zij tweestapsverificatie hebben aangezet.", "Required: members act for the organisation only once they have turned on a second factor."),
+            ctx.t("Niet verplicht: leden kiezen zelf.", "Not required: members choose for themselves."),
+        ]))
+        @if !app.sso().providers().is_empty() {
+            (requirement_section(ctx, &format!("{base}/sso"), "single-sign-on", org.require_sso, [
+                ctx.t("Inloggen via de eigen identiteitsprovider", "Logging in through your own identity provider"),
+                ctx.t("Verplicht: leden werken alleen voor de organisatie als zij via de identiteitsprovider van de organisatie zijn ingelogd. Nieuwe leden krijgen geen wachtwoord.", "Required: members act for the organisation only when logged in through the organisation's identity provider. New members get no password."),
+                ctx.t("Niet verplicht: leden loggen in met wachtwoord of via een identiteitsprovider.", "Not required: members log in with a password or through an identity provider."),
+            ]))
+        }
+    };
+    Ok(ctx.page_status(status, ctx.t("Organisatie beheren", "Manage organisation"), body))
+}
+
+/// A requirement of the organisation (a second factor, single sign-on): heading, what it means now,
+/// and the button that turns it the other way. `texts`: the heading, the text when on, when off.
+fn requirement_section(ctx: &Ctx, action: &str, id: &str, required: bool, texts: [&str; 3]) -> maud::Markup {
+    html! {
+        section aria-labelledby=(id) {
+            h2 id=(id) { (texts[0]) }
+            p { (if required { texts[1] } else { texts[2] }) }
+            form method="post" action=(action) {
                 (ctx.csrf_field())
-                input type="hidden" name="required" value=(if org.require_second_factor { "no" } else { "yes" });
-                button type="submit" { (if org.require_second_factor {
+                input type="hidden" name="required" value=(if required { "no" } else { "yes" });
+                button type="submit" { (if required {
                     ctx.t("Niet meer verplichten", "No longer require it")
                 } else {
                     ctx.t("Verplicht stellen voor alle leden", "Require it of all members")
                 }) }
             }
         }
-    };
-    Ok(ctx.page_status(status, ctx.t("Organisatie beheren", "Manage organisation"), body))
+    }
 }
 
 use super::form_field as field;
@@ -261,6 +276,17 @@ pub async fn invite(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, 
                 None,
             ),
             Added::Own => (format!("{} {email}", ctx.t("Toegevoegd:", "Added:")), None),
+            Added::SingleSignOn => (
+                format!(
+                    "{} {email}. {}",
+                    ctx.t("Account gemaakt en toegevoegd:", "Account created and added:"),
+                    ctx.t(
+                        "Deze persoon logt in via de identiteitsprovider van de organisatie en kreeg daarover een e-mail.",
+                        "This person logs in through the organisation's identity provider and was sent an e-mail about it."
+                    )
+                ),
+                None,
+            ),
         })
     }
     .await;
@@ -351,12 +377,22 @@ pub async fn update_org(
     after(&ctx, &app, &fresh, result).await
 }
 
-pub async fn second_factor(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(code): Path<String>,
-    CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
+pub async fn second_factor(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, form: CsrfForm) -> Result<Response, PageError> {
+    requirement(ctx, app, code, form, Requirement::SecondFactor).await
+}
+
+pub async fn single_sign_on(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, form: CsrfForm) -> Result<Response, PageError> {
+    requirement(ctx, app, code, form, Requirement::SingleSignOn).await
+}
+
+/// What an organisation can require of its members.
+enum Requirement {
+    SecondFactor,
+    SingleSignOn,
+}
+
+/// Turns a requirement on (`required=yes`) or off (`no`).
+async fn requirement(ctx: Ctx, app: App, code: String, CsrfForm(form): CsrfForm, which: Requirement) -> Result<Response, PageError> {
     let (p, org) = admin_org(&ctx, &app, &code).await?;
     let result = async {
         let required = match field(&form, "required") {
@@ -364,7 +400,10 @@ pub async fn second_factor(
             "no" => false,
             _ => return Err(ServiceError::bad("required", "Kies yes of no.", "Choose yes or no.")),
         };
-        app.orgs().set_second_factor_required(&p, org.id, required).await?;
+        match which {
+            Requirement::SecondFactor => app.orgs().set_second_factor_required(&p, org.id, required).await?,
+            Requirement::SingleSignOn => app.orgs().set_sso_required(&p, org.id, required).await?,
+        }
         Ok((ctx.t("Opgeslagen.", "Saved.").to_string(), None))
     }
     .await;

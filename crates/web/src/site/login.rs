@@ -29,12 +29,26 @@ fn safe_next(next: Option<&String>, ctx: &Ctx) -> String {
     }
 }
 
-fn login_page(ctx: &Ctx, status: StatusCode, next: &str, email: &str, error: Option<&str>) -> Response {
+fn login_page(ctx: &Ctx, app: &App, status: StatusCode, next: &str, email: &str, error: Option<&str>) -> Response {
+    let providers = app.sso().providers();
     let body = html! {
         h1 { (ctx.t("Inloggen", "Log in")) }
         p { (ctx.t("Voor redacteuren, goedkeurders en beheerders van overheidsorganisaties.", "For editors, approvers and administrators of government organisations.")) }
         @if let Some(e) = error {
             div.error-summary role="alert" tabindex="-1" { h2 { (ctx.t("Inloggen lukte niet", "Login failed")) } p { (e) } }
+        }
+        @if !providers.is_empty() {
+            h2 { (ctx.t("Met het account van uw organisatie", "With your organisation's account")) }
+            ul.sso {
+                @for (name, label) in &providers {
+                    li {
+                        a.button href=(format!("{}/login/sso/{name}?{}", ctx.base(), serde_urlencoded::to_string([("next", next)]).unwrap_or_default())) {
+                            (ctx.t("Inloggen met ", "Log in with ")) (label)
+                        }
+                    }
+                }
+            }
+            h2 { (ctx.t("Met e-mailadres en wachtwoord", "With e-mail address and password")) }
         }
         form.narrow method="post" action=(format!("{}/login", ctx.base())) {
             (ctx.csrf_field())
@@ -59,9 +73,9 @@ fn login_page(ctx: &Ctx, status: StatusCode, next: &str, email: &str, error: Opt
     ctx.page_status(status, ctx.t("Inloggen", "Log in"), body)
 }
 
-pub async fn form(ctx: Ctx, Query(q): Query<HashMap<String, String>>) -> Response {
+pub async fn form(ctx: Ctx, State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> Response {
     let next = safe_next(q.get("next"), &ctx);
-    login_page(&ctx, StatusCode::OK, &next, "", None)
+    login_page(&ctx, &app, StatusCode::OK, &next, "", None)
 }
 
 pub async fn submit(
@@ -77,15 +91,15 @@ pub async fn submit(
         Ok(u) => u,
         Err(ServiceError::Forbidden { message_nl, message_en }) => {
             let msg = if ctx.lang == algoreg_standard::Lang::Nl { message_nl } else { message_en };
-            return Ok(login_page(&ctx, StatusCode::FORBIDDEN, &next, &email, Some(&msg)));
+            return Ok(login_page(&ctx, &app, StatusCode::FORBIDDEN, &next, &email, Some(&msg)));
         }
         Err(ServiceError::BadInput { message_nl, message_en, .. }) => {
             let msg = if ctx.lang == algoreg_standard::Lang::Nl { message_nl } else { message_en };
-            return Ok(login_page(&ctx, StatusCode::UNAUTHORIZED, &next, &email, Some(&msg)));
+            return Ok(login_page(&ctx, &app, StatusCode::UNAUTHORIZED, &next, &email, Some(&msg)));
         }
         Err(ServiceError::Unauthenticated) => {
             let msg = ctx.t("Het e-mailadres, het wachtwoord of de code klopt niet.", "The e-mail address, password or code is wrong.");
-            return Ok(login_page(&ctx, StatusCode::UNAUTHORIZED, &next, &email, Some(msg)));
+            return Ok(login_page(&ctx, &app, StatusCode::UNAUTHORIZED, &next, &email, Some(msg)));
         }
         Err(ServiceError::TooManyRequests { retry_after }) => {
             let msg = if ctx.lang == algoreg_standard::Lang::Nl {
@@ -93,7 +107,7 @@ pub async fn submit(
             } else {
                 format!("Too many failed attempts. Try again in {retry_after} seconds.")
             };
-            let mut resp = login_page(&ctx, StatusCode::TOO_MANY_REQUESTS, &next, &email, Some(&msg));
+            let mut resp = login_page(&ctx, &app, StatusCode::TOO_MANY_REQUESTS, &next, &email, Some(&msg));
             resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
             return Ok(resp);
         }
@@ -110,10 +124,18 @@ pub async fn submit(
 }
 
 pub async fn logout(ctx: Ctx, State(app): State<App>, headers: HeaderMap, _: CsrfForm) -> Result<Response, PageError> {
+    let mut method = None;
     if let Some(secret) = session_cookie(&headers) {
-        app.auth().end_session(&secret).await.map_err(|e| ctx.err(e))?;
+        method = app.auth().end_session(&secret).await.map_err(|e| ctx.err(e))?;
     }
-    let mut resp = Redirect::to(&format!("{}/", ctx.base())).into_response();
+    // A session opened through an identity provider logs out there too, and comes back to the home page.
+    let home = format!("{}/", ctx.base());
+    let back = format!("{}{home}", app.feedback.config.public_url.trim_end_matches('/'));
+    let to = match method {
+        Some(m) => app.sso().logout_url(&m, &back).await.unwrap_or(home),
+        None => home,
+    };
+    let mut resp = Redirect::to(&to).into_response();
     resp.headers_mut()
         .append(header::SET_COOKIE, HeaderValue::from_static("algoreg_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"));
     Ok(resp)

@@ -17,6 +17,7 @@ mod public;
 mod render;
 mod second_factor;
 mod sources;
+mod sso;
 mod workspace;
 
 use crate::auth::session_cookie;
@@ -58,6 +59,7 @@ fn lang_routes() -> Routes {
         .add("POST", "/beheer/uitnodiging/{id}", post(account::answer_invitation))
         .add("POST", "/beheer/org/{org}/uitnodigingen/intrekken", post(admin::withdraw_invitation))
         .add("POST", "/logout", post(login::logout).layer(small()))
+        .add("GET", "/login/sso/{provider}", get(sso::start))
         .add("GET", "/algoritme/{id}", get(public::record))
         .add("GET POST", "/algoritme/{id}/signaal", get(feedback::signal_new).post(feedback::signal_submit).layer(public_body()))
         .add("GET", "/signaal", get(feedback::status_lookup))
@@ -88,6 +90,7 @@ fn lang_routes() -> Routes {
         .add("POST", "/beheer/org/{org}/tokens/intrekken", post(admin::revoke_token))
         .add("POST", "/beheer/org/{org}/organisatie", post(admin::update_org))
         .add("POST", "/beheer/org/{org}/tweestaps", post(admin::second_factor))
+        .add("POST", "/beheer/org/{org}/sso", post(admin::single_sign_on))
         .add("GET", "/beheer/org/{org}/logboek", get(audit::org_page))
         .add("GET", "/beheer/org/{org}/logboek.csv", get(audit::org_csv))
         .add("GET", "/beheer/logboek", get(audit::all_page))
@@ -124,6 +127,7 @@ pub fn routes() -> Routes {
                 ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], JS)
             }),
         )
+        .add("GET", "/sso/{provider}/callback", get(sso::callback))
         .add("GET", "/downloads/{file}", get(portal::register_download))
         .add("GET", "/feeds/atom.xml", get(portal::feed_all))
         .add("GET", "/feeds/antwoorden.xml", get(feedback::answers_feed))

@@ -128,7 +128,10 @@ impl Env {
     pub fn serve_with(&self, extra: &[&str]) -> Server {
         use clap::Parser;
         let data = self.data();
-        let mut args = vec!["algoreg", "serve", "--addr", "127.0.0.1:0", "--data", &data];
+        let mut args = vec!["algoreg", "serve", "--data", &data];
+        if !extra.contains(&"--addr") {
+            args.extend_from_slice(&["--addr", "127.0.0.1:0"]);
+        }
         // Tests log in as the central operator without a second factor, unless they are about it.
         if !extra.contains(&"--operator-second-factor") {
             args.extend_from_slice(&["--operator-second-factor", "optional"]);
