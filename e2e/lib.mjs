@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
+import { createServer } from "node:net";
 import { chromium } from "playwright-core";
 import assert from "node:assert/strict";
 
@@ -73,4 +74,14 @@ export async function login(page, base, email) {
   await page.fill("#email", email);
   await page.fill("#password", PASSWORD);
   await Promise.all([page.waitForNavigation(), page.click("button[type=submit].primary")]);
+}
+
+/** A free port on loopback (for a server whose address must be known before it starts). */
+export function freePort() {
+  return new Promise((resolve) => {
+    const srv = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
 }

@@ -6,20 +6,10 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { join } from "node:path";
-import { makeEnv, serve, browser, noViolations, root } from "../lib.mjs";
+import { makeEnv, serve, browser, noViolations, freePort, root } from "../lib.mjs";
 
 let env, server, chrome, idp;
-
-function freePort() {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 before(async () => {
   env = makeEnv();

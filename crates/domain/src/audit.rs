@@ -25,6 +25,8 @@ code_enum!(
         SecondFactorDisabled = "second_factor_disabled" / "tweestapsverificatie uitgezet" / "second factor turned off",
         RecoveryCodeUsed = "recovery_code_used" / "herstelcode gebruikt" / "recovery code used",
         SecondFactorRequired = "second_factor_required" / "tweestapsverificatie verplicht gesteld of vrijgelaten" / "second factor required or no longer required",
+        PasskeyAdded = "passkey_added" / "passkey toegevoegd" / "passkey added",
+        PasskeyRemoved = "passkey_removed" / "passkey verwijderd" / "passkey removed",
         SsoRequired = "sso_required" / "inloggen via de eigen identiteitsprovider verplicht gesteld of vrijgelaten" / "login through the own identity provider required or no longer required",
     }
 );

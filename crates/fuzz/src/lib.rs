@@ -23,7 +23,8 @@ fn text(b: &[u8]) -> std::borrow::Cow<'_, str> {
 
 /// Every parser that reads what others send: import formats (feeds, site data, SQL seeds, CSV, Excel,
 /// templates), the compatible search body, the AI Act's condition language and trees, the HTML
-/// sanitiser and the text routines, record validation, and the search analyser.
+/// sanitiser and the text routines, record validation, the search analyser, and what a browser sends
+/// for a passkey (CBOR, authenticator data, COSE keys).
 pub const TARGETS: &[Target] = &[
     Target {
         name: "import",
@@ -96,6 +97,18 @@ pub const TARGETS: &[Target] = &[
             let s = text(b);
             let _ = algoreg_search::analyzer::terms(algoreg_search::analyzer::dutch(), &s);
             let _ = algoreg_search::analyzer::terms(algoreg_search::analyzer::words(), &s);
+        },
+    },
+    Target {
+        name: "webauthn",
+        // Seeds are text (a map's head with an attestation object's keys, a short array); mutation does
+        // the rest.
+        seeds: &["\u{a3}cfmtdnonegattStmt\u{a0}hauthData", "\u{82}\u{01}\u{20}", "{}"],
+        run: |b| {
+            let rp = algoreg_service::webauthn::RelyingParty { id: "example.nl".into(), origin: "https://example.nl".into() };
+            let _ = algoreg_service::webauthn::cbor(b);
+            let _ = rp.register(b"challenge", b"{}", b);
+            let _ = rp.authenticate(b"challenge", b, 0, b"{}", b, b);
         },
     },
 ];

@@ -61,6 +61,8 @@ pub struct LoginGuard {
     /// Reset links asked for per client address (10 an hour) and per account (3 a day).
     resets_per_source: RateLimiter,
     resets_per_account: RateLimiter,
+    /// Passkey logins started per client address (30 a minute): each keeps a challenge for a while.
+    pub(crate) passkey_starts: RateLimiter,
 }
 
 impl Default for LoginGuard {
@@ -73,6 +75,7 @@ impl Default for LoginGuard {
             }),
             resets_per_source: RateLimiter::new(10, Duration::from_secs(3600)),
             resets_per_account: RateLimiter::new(3, Duration::from_secs(24 * 3600)),
+            passkey_starts: RateLimiter::new(30, Duration::from_secs(60)),
         }
     }
 }
@@ -586,7 +589,7 @@ impl Auth<'_> {
         Ok(SecondFactorView { enabled: user.totp_secret.is_some(), codes_left, required_by, account: user.email })
     }
 
-    async fn me(&self, p: &Principal) -> Result<User> {
+    pub(crate) async fn me(&self, p: &Principal) -> Result<User> {
         let id = p.user_id.ok_or_else(|| ServiceError::forbidden("Alleen voor personen.", "For people only."))?;
         self.store.user(id).await?.ok_or(ServiceError::Unauthenticated)
     }

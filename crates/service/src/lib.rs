@@ -15,12 +15,14 @@ pub mod limits;
 pub mod oauth;
 pub mod operator;
 pub mod orgs;
+pub mod passkeys;
 pub mod ratelimit;
 pub mod register;
 pub mod runtime;
 pub mod search;
 pub mod second_factor;
 pub mod sso;
+pub mod webauthn;
 pub mod workspace;
 
 pub use error::ServiceError;
@@ -192,6 +194,9 @@ impl App {
     pub fn with_sso(mut self, state: sso::SsoState) -> App {
         self.sso = Arc::new(state);
         self
+    }
+    pub fn passkeys(&self) -> passkeys::Passkeys<'_> {
+        passkeys::Passkeys { store: self.store.as_ref(), public_url: &self.feedback.config.public_url, auth: self.auth() }
     }
     pub fn sso(&self) -> sso::Sso<'_> {
         sso::Sso { store: self.store.as_ref(), state: &self.sso, public_url: &self.feedback.config.public_url, auth: self.auth() }

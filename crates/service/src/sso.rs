@@ -351,6 +351,10 @@ pub struct Via {
 
 /// Reads a session's method back.
 pub fn via(method: &str) -> Via {
+    if method == crate::passkeys::METHOD {
+        // A passkey asks for the person's PIN or fingerprint on the device: two factors in one.
+        return Via { sso: false, second_factor: true };
+    }
     match method.strip_prefix("sso:") {
         Some(rest) => Via { sso: true, second_factor: rest.ends_with("+mfa") },
         None => Via::default(),

@@ -45,7 +45,7 @@ macro_rules! suite {
             incidents_round_trip, evaluations_move_the_plan, mail_queue_and_results,
             leases_one_holder_at_a_time, concurrent_lease_takers_one_wins, counters_count_per_window,
             signing_keys_round_trip, own_sessions_listed_and_ended, audit_log_per_organisation, second_factor_codes_work_once,
-            single_sign_on
+            single_sign_on, passkeys_and_ceremonies
         );
     };
 }
@@ -1213,4 +1213,37 @@ pub async fn single_sign_on(s: S) {
     assert_eq!(s.session_user("sso-sessie", at(0)).await.unwrap().map(|(_, m)| m).as_deref(), Some("sso:gemeente+mfa"));
     assert_eq!(s.session_user("wachtwoord-sessie", at(0)).await.unwrap().map(|(_, m)| m).as_deref(), Some("password"));
     assert_eq!(s.user(u.id).await.unwrap().unwrap().last_login.map(|(_, m)| m).as_deref(), Some("password"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Passkeys
+
+pub async fn passkeys_and_ceremonies(s: S) {
+    let u = user(&s, "passkey@example.org").await;
+    let other = user(&s, "ander@example.org").await;
+    let new =
+        |id: &str| NewPasskey { user_id: u.id, credential_id: id.into(), public_key: "pk".into(), sign_count: 0, name: "Laptop".into() };
+    let p = s.add_passkey(&new("cred-1"), at(1)).await.unwrap();
+    assert_eq!((p.user_id, p.credential_id.as_str(), p.sign_count, p.last_used_at), (u.id, "cred-1", 0, None));
+    assert!(matches!(s.add_passkey(&new("cred-1"), at(2)).await, Err(StoreError::Conflict("credential_id"))));
+    s.add_passkey(&new("cred-2"), at(2)).await.unwrap();
+    assert_eq!(s.passkeys_of_user(u.id).await.unwrap().len(), 2);
+    s.passkey_used(p.id, 7, at(3)).await.unwrap();
+    let found = s.passkey_by_credential("cred-1").await.unwrap().unwrap();
+    assert_eq!((found.sign_count, found.last_used_at), (7, Some(at(3))));
+    assert!(s.passkey_by_credential("onbekend").await.unwrap().is_none());
+    // Only the owner removes a passkey.
+    assert!(matches!(s.delete_passkey(other.id, p.id).await, Err(StoreError::NotFound)));
+    s.delete_passkey(u.id, p.id).await.unwrap();
+    assert!(s.passkey_by_credential("cred-1").await.unwrap().is_none());
+    // A ceremony is taken once, and not after it expired.
+    // Whole seconds: what a backend keeps exactly (put_ceremony forgets ceremonies expired by the clock).
+    let far = Utc.timestamp_opt((Utc::now() + Duration::minutes(5)).timestamp(), 0).single().expect("time");
+    let c = Ceremony { kind: "login".into(), user_id: None, challenge: "abc".into(), expires_at: far };
+    s.put_ceremony("h1", &c).await.unwrap();
+    assert_eq!(s.take_ceremony("h1", Utc::now()).await.unwrap(), Some(c.clone()));
+    assert_eq!(s.take_ceremony("h1", Utc::now()).await.unwrap(), None);
+    let c = Ceremony { kind: "register".into(), user_id: Some(u.id), ..c };
+    s.put_ceremony("h2", &c).await.unwrap();
+    assert_eq!(s.take_ceremony("h2", far + Duration::seconds(1)).await.unwrap(), None);
 }

@@ -12,6 +12,7 @@ mod identity;
 mod incidents;
 mod mail;
 mod organisations;
+mod passkeys;
 mod people;
 mod records;
 mod register;
@@ -84,6 +85,7 @@ const UNIQUE_CONSTRAINTS: &[(&str, &str)] = &[
     ("sources.url", "url"),
     ("memberships.org_id, memberships.user_id, memberships.role", "role"),
     ("signing_keys.kid", "kid"),
+    ("passkeys.credential_id", "credential_id"),
 ];
 
 /// The constraint a unique violation names: SQLite's message ends in its columns

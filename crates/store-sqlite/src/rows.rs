@@ -22,7 +22,7 @@ pub fn time(s: &str) -> Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s).map(|t| t.with_timezone(&Utc)).map_err(|_| bad("time", s))
 }
 
-fn opt_time(s: Option<String>) -> Result<Option<DateTime<Utc>>> {
+pub fn opt_time(s: Option<String>) -> Result<Option<DateTime<Utc>>> {
     s.as_deref().map(time).transpose()
 }
 

@@ -319,6 +319,23 @@ pub trait SecondFactorStore: Send + Sync {
     async fn set_second_factor_required(&self, org_id: OrgId, required: bool) -> Result<()>;
 }
 
+/// Passkeys (WebAuthn credentials) and the challenges of ceremonies under way.
+#[async_trait]
+pub trait PasskeyStore: Send + Sync {
+    /// Keeps a person's new passkey; `Conflict("credential_id")` when the credential is known already.
+    async fn add_passkey(&self, p: &NewPasskey, at: chrono::DateTime<chrono::Utc>) -> Result<Passkey>;
+    async fn passkeys_of_user(&self, user_id: UserId) -> Result<Vec<Passkey>>;
+    async fn passkey_by_credential(&self, credential_id: &str) -> Result<Option<Passkey>>;
+    /// Records a login with the passkey and its new signature counter.
+    async fn passkey_used(&self, id: i64, sign_count: u32, at: chrono::DateTime<chrono::Utc>) -> Result<()>;
+    /// Removes one of the person's passkeys; `NotFound` when the person has no such passkey.
+    async fn delete_passkey(&self, user_id: UserId, id: i64) -> Result<()>;
+    /// Keeps a ceremony's challenge under the hash of its secret (and forgets expired ones).
+    async fn put_ceremony(&self, hash: &str, c: &Ceremony) -> Result<()>;
+    /// Takes a live ceremony: it is gone afterwards, so a challenge is answered once.
+    async fn take_ceremony(&self, hash: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Option<Ceremony>>;
+}
+
 /// The keys that sign the organisation API's access tokens, and which organisations require single sign-on.
 #[async_trait]
 pub trait IdentityStore: Send + Sync {
@@ -349,6 +366,7 @@ pub trait Store:
     + IdentityStore
     + AuditStore
     + SecondFactorStore
+    + PasskeyStore
     + Send
     + Sync
     + 'static
@@ -372,6 +390,7 @@ impl<T> Store for T where
         + IdentityStore
         + AuditStore
         + SecondFactorStore
+        + PasskeyStore
         + Send
         + Sync
         + 'static

@@ -592,3 +592,35 @@ pub struct AuditQuery {
     pub before: Option<i64>,
     pub limit: i64,
 }
+
+/// A person's passkey: the credential's ID and public key (COSE) as base64url, and its signature counter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Passkey {
+    pub id: i64,
+    pub user_id: UserId,
+    pub credential_id: String,
+    pub public_key: String,
+    pub sign_count: u32,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewPasskey {
+    pub user_id: UserId,
+    pub credential_id: String,
+    pub public_key: String,
+    pub sign_count: u32,
+    pub name: String,
+}
+
+/// A WebAuthn ceremony under way: `register` (for `user_id`) or `login` (anyone), and its challenge
+/// (base64url).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ceremony {
+    pub kind: String,
+    pub user_id: Option<UserId>,
+    pub challenge: String,
+    pub expires_at: DateTime<Utc>,
+}

@@ -68,6 +68,84 @@
   // Move focus to an error summary so screen readers announce it.
   var summary = document.querySelector(".error-summary");
   if (summary) { summary.focus(); }
+
+  // Passkeys (WebAuthn): adding one on /account/passkeys, logging in with one on the login page. Both
+  // talk JSON to the session API; binary values travel as base64url.
+  (function () {
+    if (!window.PublicKeyCredential || !navigator.credentials) return;
+    var say = {
+      nl: { failed: "Dat lukte niet: ", cancelled: "Afgebroken of niet toegestaan.", added: "Passkey toegevoegd." },
+      en: { failed: "That did not work: ", cancelled: "Cancelled or not allowed.", added: "Passkey added." }
+    }[lang];
+    function fromB64(s) {
+      s = s.replace(/-/g, "+").replace(/_/g, "/");
+      while (s.length % 4) s += "=";
+      var bin = atob(s), out = new Uint8Array(bin.length);
+      for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+      return out.buffer;
+    }
+    function toB64(buf) {
+      var bytes = new Uint8Array(buf), bin = "";
+      for (var i = 0; i < bytes.length; i++) bin += String.fromCharCode(bytes[i]);
+      return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+    }
+    function post(path, body) {
+      return fetch(path, { method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body || {}) })
+        .then(function (r) {
+          return r.json().catch(function () { return {}; }).then(function (j) {
+            if (!r.ok) throw new Error(j.detail || j.title || String(r.status));
+            return j;
+          });
+        });
+    }
+    function credential(c) {
+      var r = c.response, out = { rawId: toB64(c.rawId), response: { clientDataJSON: toB64(r.clientDataJSON) } };
+      if (r.attestationObject) out.response.attestationObject = toB64(r.attestationObject);
+      if (r.authenticatorData) out.response.authenticatorData = toB64(r.authenticatorData);
+      if (r.signature) out.response.signature = toB64(r.signature);
+      if (r.userHandle) out.response.userHandle = toB64(r.userHandle);
+      return out;
+    }
+    var status = document.querySelector("[data-passkey-status]");
+    function fail(e) {
+      if (status) status.textContent = e && e.name === "NotAllowedError" ? say.cancelled : say.failed + (e && e.message ? e.message : e);
+    }
+    var add = document.querySelector("[data-passkey-add]");
+    if (add) {
+      add.hidden = false;
+      add.querySelector("button").addEventListener("click", function () {
+        post("/api/v1/session/passkeys/options").then(function (o) {
+          var pk = o.public_key;
+          pk.challenge = fromB64(pk.challenge);
+          pk.user.id = fromB64(pk.user.id);
+          pk.excludeCredentials = (pk.excludeCredentials || []).map(function (c) { return { type: c.type, id: fromB64(c.id) }; });
+          return navigator.credentials.create({ publicKey: pk }).then(function (c) {
+            var name = document.getElementById("passkey-name");
+            return post("/api/v1/session/passkeys", { ceremony: o.ceremony, name: name ? name.value : "", credential: credential(c) });
+          });
+        }).then(function () {
+          if (status) status.textContent = say.added;
+          window.location.reload();
+        }).catch(fail);
+      });
+    }
+    var login = document.querySelector("[data-passkey-login]");
+    if (login) {
+      login.hidden = false;
+      login.querySelector("button").addEventListener("click", function () {
+        post("/api/v1/session/passkey/options").then(function (o) {
+          var pk = o.public_key;
+          pk.challenge = fromB64(pk.challenge);
+          pk.allowCredentials = [];
+          return navigator.credentials.get({ publicKey: pk }).then(function (c) {
+            return post("/api/v1/session/passkey", { ceremony: o.ceremony, credential: credential(c) });
+          });
+        }).then(function () {
+          window.location.assign(login.getAttribute("data-next") || "/" + lang + "/beheer");
+        }).catch(fail);
+      });
+    }
+  })();
 })();
 
 // Suggestions while typing in the search box (the form works without them).

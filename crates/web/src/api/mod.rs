@@ -10,7 +10,7 @@ mod organisations;
 mod session;
 mod sources;
 
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -24,7 +24,9 @@ pub use dto::*;
         organisations::list, organisations::get_one, organisations::create, audit::of_organisation, audit::all,
         algorithms::list, algorithms::get_current, algorithms::history, algorithms::version, algorithms::mapping, algorithms::aiact_get, algorithms::aiact_answer, algorithms::aiact_requirement,
         algorithms::create, algorithms::save, algorithms::act, algorithms::workspace,
-        session::login, session::whoami, session::logout, session::change_password, import::import,
+        session::login, session::whoami, session::logout, session::change_password,
+        session::passkey_registration_options, session::passkey_add, session::passkey_list, session::passkey_remove,
+        session::passkey_login_options, session::passkey_login, import::import,
         sources::list, sources::get_one, sources::create, sources::delete, sources::harvest,
         feedback::submit, feedback::public_list, feedback::status, feedback::inbox, feedback::answer, feedback::assign, feedback::close, feedback::figures,
         feedback::report_incident, feedback::incident, feedback::incident_event, feedback::public_incidents, feedback::set_plan, feedback::add_evaluation, feedback::evaluations,
@@ -57,6 +59,11 @@ pub fn routes() -> crate::routes::Routes {
         .add("GET", "/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .add("POST GET DELETE", "/session", post(session::login).get(session::whoami).delete(session::logout).layer(small()))
         .add("POST", "/session/password", post(session::change_password).layer(small()))
+        .add("POST", "/session/passkeys/options", post(session::passkey_registration_options).layer(small()))
+        .add("GET POST", "/session/passkeys", get(session::passkey_list).post(session::passkey_add).layer(small()))
+        .add("DELETE", "/session/passkeys/{id}", delete(session::passkey_remove).layer(small()))
+        .add("POST", "/session/passkey/options", post(session::passkey_login_options).layer(small()))
+        .add("POST", "/session/passkey", post(session::passkey_login).layer(small()))
         .add("GET POST", "/organisations", get(organisations::list).post(organisations::create))
         .add("GET", "/organisations/{code}", get(organisations::get_one))
         .add("GET", "/organisations/{code}/audit", get(audit::of_organisation))

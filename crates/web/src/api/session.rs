@@ -97,3 +97,143 @@ fn me(p: &algoreg_domain::Principal) -> Me {
         must_change_password: p.must_change_password,
     }
 }
+
+/// A passkey ceremony started: send `ceremony` back with the answer; `public_key` holds the options for
+/// `navigator.credentials.create()` or `.get()`, with binary values as base64url.
+#[derive(Serialize, ToSchema)]
+pub struct PasskeyOptions {
+    pub ceremony: String,
+    #[schema(value_type = Object)]
+    pub public_key: serde_json::Value,
+}
+
+/// The browser's `PublicKeyCredential`, binary values as base64url.
+#[derive(Deserialize, ToSchema)]
+pub struct PasskeyCredential {
+    #[serde(rename = "rawId")]
+    pub raw_id: String,
+    pub response: PasskeyResponse,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PasskeyResponse {
+    #[serde(rename = "clientDataJSON")]
+    pub client_data_json: String,
+    #[serde(rename = "attestationObject", default)]
+    pub attestation_object: Option<String>,
+    #[serde(rename = "authenticatorData", default)]
+    pub authenticator_data: Option<String>,
+    #[serde(default)]
+    pub signature: Option<String>,
+    #[serde(rename = "userHandle", default)]
+    pub user_handle: Option<String>,
+}
+
+impl PasskeyCredential {
+    fn answer(&self) -> algoreg_service::passkeys::Answer<'_> {
+        let r = &self.response;
+        algoreg_service::passkeys::Answer {
+            raw_id: &self.raw_id,
+            client_data_json: &r.client_data_json,
+            attestation_object: r.attestation_object.as_deref(),
+            authenticator_data: r.authenticator_data.as_deref(),
+            signature: r.signature.as_deref(),
+            user_handle: r.user_handle.as_deref(),
+        }
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPasskey {
+    pub ceremony: String,
+    /// What the person calls it ("Laptop", "Telefoon"); default "Passkey".
+    #[serde(default)]
+    pub name: Option<String>,
+    pub credential: PasskeyCredential,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasskeyLogin {
+    pub ceremony: String,
+    pub credential: PasskeyCredential,
+}
+
+/// One of the caller's passkeys.
+#[derive(Serialize, ToSchema)]
+pub struct PasskeyInfo {
+    pub id: i64,
+    pub name: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub last_used_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl From<&algoreg_store::Passkey> for PasskeyInfo {
+    fn from(k: &algoreg_store::Passkey) -> Self {
+        PasskeyInfo { id: k.id, name: k.name.clone(), created_at: k.created_at, last_used_at: k.last_used_at }
+    }
+}
+
+fn options(s: algoreg_service::passkeys::Started) -> Json<PasskeyOptions> {
+    Json(PasskeyOptions { ceremony: s.ceremony, public_key: s.options })
+}
+
+/// Starts adding a passkey to the caller's own account (people only).
+#[utoipa::path(post, path = "/api/v1/session/passkeys/options", tag = "session",
+    responses((status = 200, body = PasskeyOptions), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn passkey_registration_options(State(app): State<App>, Auth(p): Auth) -> Result<Json<PasskeyOptions>, ApiError> {
+    Ok(options(app.passkeys().begin_registration(&p).await?))
+}
+
+/// Adds the passkey the browser made for the ceremony.
+#[utoipa::path(post, path = "/api/v1/session/passkeys", tag = "session", request_body = NewPasskey,
+    responses((status = 201, body = PasskeyInfo), (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn passkey_add(State(app): State<App>, Auth(p): Auth, JsonBody(body): JsonBody<NewPasskey>) -> Result<Response, ApiError> {
+    let key = app.passkeys().finish_registration(&p, &body.ceremony, body.name.as_deref().unwrap_or(""), &body.credential.answer()).await?;
+    Ok((StatusCode::CREATED, Json(PasskeyInfo::from(&key))).into_response())
+}
+
+/// The caller's own passkeys.
+#[utoipa::path(get, path = "/api/v1/session/passkeys", tag = "session",
+    responses((status = 200, body = [PasskeyInfo]), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
+pub async fn passkey_list(State(app): State<App>, Auth(p): Auth) -> Result<Json<Vec<PasskeyInfo>>, ApiError> {
+    Ok(Json(app.passkeys().list(&p).await?.iter().map(PasskeyInfo::from).collect()))
+}
+
+/// Removes one of the caller's own passkeys.
+#[utoipa::path(delete, path = "/api/v1/session/passkeys/{id}", tag = "session", params(("id" = i64, Path)),
+    responses((status = 204), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json")))]
+pub async fn passkey_remove(
+    State(app): State<App>,
+    Auth(p): Auth,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id: i64 = id.parse().map_err(|_| algoreg_service::ServiceError::NotFound("passkey"))?;
+    app.passkeys().remove(&p, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Starts a login with a passkey.
+#[utoipa::path(post, path = "/api/v1/session/passkey/options", tag = "session",
+    responses((status = 200, body = PasskeyOptions), (status = 429, body = Problem, content_type = "application/problem+json")))]
+pub async fn passkey_login_options(State(app): State<App>, ClientKey(client): ClientKey) -> Result<Json<PasskeyOptions>, ApiError> {
+    Ok(options(app.passkeys().begin_login(&client).await?))
+}
+
+/// Logs in with a passkey; sets the session cookie.
+#[utoipa::path(post, path = "/api/v1/session/passkey", tag = "session", request_body = PasskeyLogin,
+    responses((status = 200, body = Me), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn passkey_login(
+    State(app): State<App>,
+    ClientKey(client): ClientKey,
+    JsonBody(body): JsonBody<PasskeyLogin>,
+) -> Result<Response, ApiError> {
+    let user = app.passkeys().finish_login(&body.ceremony, &body.credential.answer(), &client).await?;
+    let secret = app.auth().start_session_by(&user, algoreg_service::passkeys::METHOD).await?;
+    let p = app.auth().session_principal(&secret).await?;
+    let cookie = format!("{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}", SESSION_HOURS * 3600);
+    Ok(([(header::SET_COOKIE, cookie)], Json(me(&p))).into_response())
+}

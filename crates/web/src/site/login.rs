@@ -69,6 +69,11 @@ fn login_page(ctx: &Ctx, app: &App, status: StatusCode, next: &str, email: &str,
             div.buttons { button.primary type="submit" { (ctx.t("Inloggen", "Log in")) } }
         }
         p { a href=(format!("{}/wachtwoord-vergeten", ctx.base())) { (ctx.t("Wachtwoord vergeten?", "Forgot your password?")) } }
+        div data-passkey-login data-next=(next) hidden {
+            h2 { (ctx.t("Met een passkey", "With a passkey")) }
+            button type="button" { (ctx.t("Inloggen met een passkey", "Log in with a passkey")) }
+        }
+        p data-passkey-status role="status" {}
     };
     ctx.page_status(status, ctx.t("Inloggen", "Log in"), body)
 }

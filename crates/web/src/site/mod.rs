@@ -12,6 +12,7 @@ mod downloads;
 mod feedback;
 mod form;
 mod login;
+mod passkeys;
 mod portal;
 mod public;
 mod render;
@@ -53,6 +54,7 @@ fn lang_routes() -> Routes {
         .add("GET POST", "/login", get(login::form).post(login::submit).layer(small()))
         .add("GET POST", "/account/wachtwoord", get(account::change_form).post(account::change_submit).layer(small()))
         .add("GET POST", "/account/sessies", get(account::sessions).post(account::end_session).layer(small()))
+        .add("GET POST", "/account/passkeys", get(passkeys::page).post(passkeys::remove).layer(small()))
         .add("GET POST", "/account/tweestaps", get(second_factor::page).post(second_factor::submit).layer(small()))
         .add("GET POST", "/wachtwoord-vergeten", get(account::forgot_form).post(account::forgot_submit).layer(small()))
         .add("GET POST", "/wachtwoord-herstellen/{secret}", get(account::reset_form).post(account::reset_submit).layer(small()))

@@ -85,7 +85,8 @@ pub async fn start(ctx: Ctx, State(app): State<App>) -> Result<Response, PageErr
         }
         p { a href=(format!("{}/account/wachtwoord", ctx.base())) { (ctx.t("Mijn wachtwoord wijzigen", "Change my password")) } " · "
             a href=(format!("{}/account/sessies", ctx.base())) { (ctx.t("Mijn sessies", "My sessions")) } " · "
-            a href=(format!("{}/account/tweestaps", ctx.base())) { (ctx.t("Tweestapsverificatie", "Second factor")) } }
+            a href=(format!("{}/account/tweestaps", ctx.base())) { (ctx.t("Tweestapsverificatie", "Second factor")) } " · "
+            a href=(format!("{}/account/passkeys", ctx.base())) { (ctx.t("Mijn passkeys", "My passkeys")) } }
         @if p.central_operator {
             h2 { (ctx.t("Wacht op publicatie door de centrale beheerder", "Waiting for publication by the central operator")) }
             @if central.is_empty() { p { (ctx.t("Niets te doen.", "Nothing to do.")) } }

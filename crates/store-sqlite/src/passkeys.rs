@@ -1,0 +1,95 @@
+//! [`PasskeyStore`] for SQLite.
+
+use super::*;
+
+fn passkey_row(r: &sqlx::sqlite::SqliteRow) -> Result<Passkey> {
+    let count: i64 = r.get("sign_count");
+    Ok(Passkey {
+        id: r.get("id"),
+        user_id: r.get("user_id"),
+        credential_id: r.get("credential_id"),
+        public_key: r.get("public_key"),
+        sign_count: u32::try_from(count).map_err(|_| StoreError::Backend(format!("unexpected sign count {count}")))?,
+        name: r.get("name"),
+        created_at: time(r.get("created_at"))?,
+        last_used_at: rows::opt_time(r.get("last_used_at"))?,
+    })
+}
+
+#[async_trait]
+impl PasskeyStore for SqliteStore {
+    async fn add_passkey(&self, p: &NewPasskey, at: DateTime<Utc>) -> Result<Passkey> {
+        let row = sqlx::query(
+            "INSERT INTO passkeys (user_id, credential_id, public_key, sign_count, name, created_at) VALUES (?,?,?,?,?,?) RETURNING *",
+        )
+        .bind(p.user_id)
+        .bind(&p.credential_id)
+        .bind(&p.public_key)
+        .bind(p.sign_count as i64)
+        .bind(&p.name)
+        .bind(ts(&at))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(backend)?;
+        passkey_row(&row)
+    }
+
+    async fn passkeys_of_user(&self, user_id: UserId) -> Result<Vec<Passkey>> {
+        self.all("SELECT * FROM passkeys WHERE user_id=? ORDER BY created_at, id", user_id, passkey_row).await
+    }
+
+    async fn passkey_by_credential(&self, credential_id: &str) -> Result<Option<Passkey>> {
+        self.optional("SELECT * FROM passkeys WHERE credential_id=?", credential_id.to_string(), passkey_row).await
+    }
+
+    async fn passkey_used(&self, id: i64, sign_count: u32, at: DateTime<Utc>) -> Result<()> {
+        sqlx::query("UPDATE passkeys SET sign_count=?, last_used_at=? WHERE id=?")
+            .bind(sign_count as i64)
+            .bind(ts(&at))
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .found()?;
+        Ok(())
+    }
+
+    async fn delete_passkey(&self, user_id: UserId, id: i64) -> Result<()> {
+        sqlx::query("DELETE FROM passkeys WHERE id=? AND user_id=?").bind(id).bind(user_id).execute(&self.pool).await.found()?;
+        Ok(())
+    }
+
+    async fn put_ceremony(&self, hash: &str, c: &Ceremony) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM webauthn_ceremonies WHERE expires_at <= ?")
+            .bind(ts(&Utc::now()))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        sqlx::query("INSERT INTO webauthn_ceremonies (hash, kind, user_id, challenge, expires_at) VALUES (?,?,?,?,?)")
+            .bind(hash)
+            .bind(&c.kind)
+            .bind(c.user_id)
+            .bind(&c.challenge)
+            .bind(ts(&c.expires_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn take_ceremony(&self, hash: &str, now: DateTime<Utc>) -> Result<Option<Ceremony>> {
+        let row = sqlx::query("DELETE FROM webauthn_ceremonies WHERE hash=? RETURNING *")
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        let Some(r) = row else { return Ok(None) };
+        let c = Ceremony {
+            kind: r.get("kind"),
+            user_id: r.get("user_id"),
+            challenge: r.get("challenge"),
+            expires_at: time(r.get("expires_at"))?,
+        };
+        Ok((c.expires_at > now).then_some(c))
+    }
+}
