@@ -110,6 +110,10 @@ impl SsoArgs {
     }
 }
 
+fn parse_role_arg(s: &str) -> Result<Role, String> {
+    Role::parse(s.trim()).ok_or_else(|| format!("{s:?}: give editor, approver or org_admin"))
+}
+
 fn parse_provider(s: &str) -> Result<algoreg_service::sso::ProviderConfig, String> {
     algoreg_service::sso::ProviderConfig::parse_flag(s)
 }
@@ -211,6 +215,10 @@ enum Command {
         /// (`required`, the default), or may choose (`optional`, for tests and trying things out).
         #[arg(long, default_value = "required", env = "ALGOREG_OPERATOR_SECOND_FACTOR", value_parser = ["required", "optional"])]
         operator_second_factor: String,
+        /// Roles that count only once the person has a second factor, in every organisation (comma-separated:
+        /// editor, approver, org_admin); an organisation's admin can require it of all its members besides.
+        #[arg(long, env = "ALGOREG_SECOND_FACTOR_ROLES", value_delimiter = ',', value_parser = parse_role_arg)]
+        second_factor_roles: Vec<Role>,
         /// How many seconds an access token of the organisation API's login lives (default 300).
         #[arg(long, env = "ALGOREG_ACCESS_TOKEN_SECONDS", value_parser = clap::value_parser!(i64).range(1..=86_400))]
         access_token_seconds: Option<i64>,
@@ -556,6 +564,7 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
             api_rate_limit,
             shared_limits,
             operator_second_factor,
+            second_factor_roles,
             access_token_seconds,
             aiact_tree,
             aiact_catalogue,
@@ -581,6 +590,7 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
                 .with_api_limit(api_rate_limit)
                 .with_shared_limits(shared_limits)
                 .with_operator_second_factor(operator_second_factor == "required")
+                .with_second_factor_roles(second_factor_roles)
                 .with_access_token_seconds(access_token_seconds)
                 .with_aiact(aiact)
                 .with_harvester(harvester.clone());

@@ -25,6 +25,8 @@ pub struct Auth<'a> {
     pub public_url: &'a str,
     /// Whether the central operator's powers count only with a second factor.
     pub operator_second_factor: bool,
+    /// Roles that count only with a second factor, in every organisation (`serve --second-factor-roles`).
+    pub second_factor_roles: &'a [Role],
 }
 
 /// How long a temporary password works (it must be changed at first use).
@@ -601,7 +603,11 @@ impl Auth<'_> {
         if user.central_operator && self.operator_second_factor {
             names.push("de rol centrale beheerder / the central operator's role".to_string());
         }
-        for m in self.store.memberships(user.id).await?.into_iter().filter(|m| m.second_factor_required) {
+        let memberships = self.store.memberships(user.id).await?;
+        for role in self.second_factor_roles.iter().filter(|r| memberships.iter().any(|m| m.role == **r)) {
+            names.push(format!("de rol {} / the {} role", role.label_nl().to_lowercase(), role.label_en().to_lowercase()));
+        }
+        for m in memberships.into_iter().filter(|m| m.second_factor_required) {
             if let Some(o) = self.store.organisation(m.org_id).await? {
                 if !names.contains(&o.name) {
                     names.push(o.name);
@@ -675,7 +681,7 @@ impl Auth<'_> {
                 .memberships(user.id)
                 .await?
                 .into_iter()
-                .filter(|m| has_second_factor || !m.second_factor_required)
+                .filter(|m| has_second_factor || !(m.second_factor_required || self.second_factor_roles.contains(&m.role)))
                 .filter(|m| via.sso || !m.sso_required)
                 .map(|m| (m.org_id, m.role))
                 .collect()

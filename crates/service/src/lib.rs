@@ -48,6 +48,8 @@ pub struct App {
     shared_limits: bool,
     /// Whether the central operator's powers count only with a second factor (the default).
     operator_second_factor: bool,
+    /// Roles that count only with a second factor, in every organisation.
+    second_factor_roles: Arc<Vec<algoreg_domain::org::Role>>,
     /// How long the organisation API's access tokens live (default [`oauth::ACCESS_SECONDS`]).
     access_token_seconds: Option<i64>,
     /// The AI Act tree, dates and requirements catalogue in use.
@@ -87,6 +89,7 @@ impl App {
             api_limit: Arc::new(ratelimit::RateLimiter::off()),
             shared_limits: false,
             operator_second_factor: true,
+            second_factor_roles: Default::default(),
             access_token_seconds: None,
             orgs: Default::default(),
             signing_keys: Default::default(),
@@ -208,6 +211,13 @@ impl App {
         self
     }
 
+    /// Roles that count only with a second factor, in every organisation (an organisation can require one
+    /// of all its members besides).
+    pub fn with_second_factor_roles(mut self, roles: Vec<algoreg_domain::org::Role>) -> App {
+        self.second_factor_roles = Arc::new(roles);
+        self
+    }
+
     /// Counts the API limit in the store (shared by every node on the same database) instead of in memory.
     pub fn with_shared_limits(mut self, shared: bool) -> App {
         self.shared_limits = shared;
@@ -257,6 +267,7 @@ impl App {
             guard: &self.guard,
             public_url: &self.feedback.config.public_url,
             operator_second_factor: self.operator_second_factor,
+            second_factor_roles: &self.second_factor_roles,
         }
     }
     /// A forgotten-password request: checked and limited now, the link made and mailed after the answer,

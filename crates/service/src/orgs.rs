@@ -288,6 +288,7 @@ impl Orgs<'_> {
             guard: &crate::auth::LoginGuard::default(),
             public_url: self.public_url,
             operator_second_factor: true,
+            second_factor_roles: &[],
         };
         auth.create_token(actor, org_id, role, name).await
     }

@@ -380,3 +380,27 @@ fn the_central_operator_acts_as_operator_only_with_a_second_factor() {
     let (st, _, _) = op.post("/nl/account/tweestaps", &[("_csrf", &op.csrf()), ("action", "disable"), ("password", PASSWORD)]);
     assert_eq!(st, 403, "and it cannot be turned off");
 }
+
+#[test]
+fn a_second_factor_can_be_required_of_a_role_everywhere() {
+    let env = Env::new();
+    env.org("zeist", "four_eyes");
+    env.user("beheer@zeist.nl", Some("zeist"), &["org_admin", "editor"], false);
+    let s = env.serve_with(&["--second-factor-roles", "org_admin"]);
+    let admin = Browser::new(&s);
+    admin.login("beheer@zeist.nl");
+    // The editor's role counts; the admin's waits for a second factor, and the page says which role asks.
+    assert_eq!(admin.get("/nl/beheer/org/zeist").0, 200);
+    assert_eq!(admin.get("/nl/beheer/org/zeist/instellingen").0, 403);
+    let (_, page) = admin.get("/nl/account/tweestaps");
+    assert!(page.contains("Verplicht voor de rol beheerder organisatie"), "the page names the role");
+    let secret = between(&page, "name=\"secret\" value=\"", "\"")[0].to_string();
+    let (st, _, _) = admin.post(
+        "/nl/account/tweestaps",
+        &[("_csrf", &admin.csrf()), ("action", "enable"), ("secret", &secret), ("code", &app_code(&secret, now()))],
+    );
+    assert_eq!(st, 200);
+    assert_eq!(admin.get("/nl/beheer/org/zeist/instellingen").0, 200, "the admin's role counts now");
+    let (st, _, _) = admin.post("/nl/account/tweestaps", &[("_csrf", &admin.csrf()), ("action", "disable"), ("password", PASSWORD)]);
+    assert_eq!(st, 403, "and it cannot be turned off while the role asks for it");
+}
