@@ -27,6 +27,8 @@ pub struct Auth<'a> {
     pub operator_second_factor: bool,
     /// Roles that count only with a second factor, in every organisation (`serve --second-factor-roles`).
     pub second_factor_roles: &'a [Role],
+    /// The identity providers (which organisations each serves, for organisations that require them).
+    pub sso: &'a crate::sso::SsoState,
 }
 
 /// How long a temporary password works (it must be changed at first use).
@@ -671,33 +673,55 @@ impl Auth<'_> {
     /// organisations that require single sign-on count only through a provider, and a provider that
     /// vouches for a second factor counts as one.
     pub async fn principal_for_user_via(&self, user: &User, via: crate::sso::Via) -> Result<Principal> {
-        let must_change_password = user.password_temporary_until.is_some() && !via.sso;
-        let roles = if must_change_password {
-            vec![]
-        } else {
-            // Memberships of organisations that require a second factor count only once the person has one.
-            let has_second_factor = user.totp_secret.is_some() || via.second_factor;
-            self.store
-                .memberships(user.id)
-                .await?
-                .into_iter()
-                .filter(|m| has_second_factor || !(m.second_factor_required || self.second_factor_roles.contains(&m.role)))
-                .filter(|m| via.sso || !m.sso_required)
-                .map(|m| (m.org_id, m.role))
-                .collect()
+        let must_change_password = user.password_temporary_until.is_some() && via.provider.is_none();
+        // The account's own second factor was asked at a password login; a login through a provider
+        // counts as one only when the provider vouches for it.
+        let has_second_factor = match via.provider {
+            Some(_) => via.second_factor,
+            None => user.totp_secret.is_some() || via.second_factor,
         };
+        let mut roles = vec![];
+        if !must_change_password {
+            for m in self.store.memberships(user.id).await? {
+                if !self.role_counts(m.org_id, m.role, m.second_factor_required, m.sso_required, &via, has_second_factor).await? {
+                    continue;
+                }
+                roles.push((m.org_id, m.role));
+            }
+        }
         Ok(Principal {
             key: format!("user:{}", user.id),
             user_id: Some(user.id),
             token_id: None,
             display: user.name.clone(),
             // The operator's powers count only with a second factor (unless the instance says otherwise).
-            central_operator: user.central_operator
-                && !must_change_password
-                && (user.totp_secret.is_some() || via.second_factor || !self.operator_second_factor),
+            central_operator: user.central_operator && !must_change_password && (has_second_factor || !self.operator_second_factor),
             roles,
             must_change_password,
         })
+    }
+
+    /// Whether a role in an organisation counts for a caller who came in `via` this way: with a second
+    /// factor where the organisation or the role asks for one, and through one of the organisation's
+    /// identity providers where it requires single sign-on.
+    pub(crate) async fn role_counts(
+        &self,
+        org: algoreg_store::OrgId,
+        role: Role,
+        second_factor_required: bool,
+        sso_required: bool,
+        via: &crate::sso::Via,
+        has_second_factor: bool,
+    ) -> Result<bool> {
+        if !has_second_factor && (second_factor_required || self.second_factor_roles.contains(&role)) {
+            return Ok(false);
+        }
+        if sso_required {
+            let Some(provider) = &via.provider else { return Ok(false) };
+            let code = self.store.organisation(org).await?.map(|o| o.code);
+            return Ok(code.is_some_and(|c| self.sso.serves(provider, &c)));
+        }
+        Ok(true)
     }
 
     /// Starts a session for a user; returns the secret for the cookie (only its hash is stored).

@@ -268,6 +268,7 @@ impl App {
             public_url: &self.feedback.config.public_url,
             operator_second_factor: self.operator_second_factor,
             second_factor_roles: &self.second_factor_roles,
+            sso: &self.sso,
         }
     }
     /// A forgotten-password request: checked and limited now, the link made and mailed after the answer,
@@ -286,11 +287,7 @@ impl App {
         audit::Audit { store: self.store.as_ref() }
     }
     pub fn orgs(&self) -> orgs::Orgs<'_> {
-        orgs::Orgs {
-            store: self.store.as_ref(),
-            public_url: &self.feedback.config.public_url,
-            sso_available: !self.sso().providers().is_empty(),
-        }
+        orgs::Orgs { store: self.store.as_ref(), public_url: &self.feedback.config.public_url, sso: &self.sso }
     }
     pub fn workspace(&self) -> workspace::Workspace<'_> {
         workspace::Workspace { store: self.store.as_ref() }

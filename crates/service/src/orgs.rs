@@ -10,8 +10,8 @@ pub struct Orgs<'a> {
     pub(crate) store: &'a dyn Store,
     /// The site's public address, for links in e-mail.
     pub public_url: &'a str,
-    /// Whether identity providers are configured (an organisation can require single sign-on).
-    pub sso_available: bool,
+    /// The identity providers (an organisation can require single sign-on where one serves it).
+    pub sso: &'a crate::sso::SsoState,
 }
 
 /// What adding someone did.
@@ -289,6 +289,7 @@ impl Orgs<'_> {
             public_url: self.public_url,
             operator_second_factor: true,
             second_factor_roles: &[],
+            sso: self.sso,
         };
         auth.create_token(actor, org_id, role, name).await
     }
@@ -326,11 +327,12 @@ impl Orgs<'_> {
     /// themselves out (never logged in through a provider) is told so first.
     pub async fn set_sso_required(&self, actor: &Principal, org_id: OrgId, required: bool) -> Result<()> {
         require_admin(actor, org_id)?;
-        if required && !self.sso_available {
+        let org = self.store.organisation(org_id).await?.ok_or(ServiceError::NotFound("organisation"))?;
+        if required && !self.sso.serves_any(&org.code) {
             return Err(ServiceError::bad(
                 "require_sso",
-                "Dit register heeft geen identiteitsprovider ingesteld.",
-                "This register has no identity provider configured.",
+                "Voor deze organisatie is geen identiteitsprovider ingesteld (vraag de beheerder van het register).",
+                "No identity provider is configured for this organisation (ask the register's operator).",
             ));
         }
         if required && !actor.central_operator {
@@ -338,7 +340,9 @@ impl Orgs<'_> {
                 Some(id) => self.store.user(id).await?,
                 None => None,
             };
-            let used_sso = me.and_then(|u| u.last_login).is_some_and(|(_, m)| m.starts_with("sso:"));
+            let used_sso = me
+                .and_then(|u| u.last_login)
+                .is_some_and(|(_, m)| crate::sso::provider_of(&m).is_some_and(|name| self.sso.serves(name, &org.code)));
             if !used_sso {
                 return Err(ServiceError::bad(
                     "require_sso",

@@ -18,6 +18,8 @@ const B64URL: base64::engine::GeneralPurpose = base64::engine::general_purpose::
 pub const METHOD: &str = "passkey";
 /// How long a ceremony may take.
 const CEREMONY_MINUTES: i64 = 5;
+/// Ceremonies under way at most (logins are started by anyone): beyond it new ones wait.
+const MAX_CEREMONIES: u64 = 100_000;
 
 pub struct Passkeys<'a> {
     pub(crate) store: &'a dyn Store,
@@ -80,7 +82,10 @@ impl Passkeys<'_> {
             challenge: challenge.clone(),
             expires_at: chrono::Utc::now() + chrono::Duration::minutes(CEREMONY_MINUTES),
         };
-        self.store.put_ceremony(&hash_token(&secret), &c).await?;
+        if !self.store.put_ceremony(&hash_token(&secret), &c, MAX_CEREMONIES).await? {
+            tracing::warn!("passkey ceremonies at their limit");
+            return Err(ServiceError::TooManyRequests { retry_after: 60 });
+        }
         Ok((secret, challenge))
     }
 
@@ -153,6 +158,17 @@ impl Passkeys<'_> {
         };
         let note = Note { kind: AuditKind::PasskeyAdded, org: None, subject: Some(user.id), detail: &key.name, source: None };
         audit::write(self.store, Actor::Principal(p), note).await;
+        // The owner hears of it, so that a passkey added by someone else does not go unnoticed.
+        let link = format!("{}/nl/account/passkeys", self.public_url.trim_end_matches('/'));
+        let mail = algoreg_store::NewMail {
+            to: user.email.clone(),
+            subject: "Passkey toegevoegd / Passkey added".into(),
+            body: format!(
+                "Aan uw account in het algoritmeregister is een passkey toegevoegd (\"{name}\"). Was u dat niet, verwijder hem dan hier en wijzig uw wachtwoord:\n\n{link}\n\n---\n\nA passkey was added to your account in the algorithm register (\"{name}\"). If that was not you, remove it here and change your password:\n\n{link}\n",
+                name = key.name
+            ),
+        };
+        self.store.queue_mail(&[mail]).await?;
         Ok(key)
     }
 
@@ -201,8 +217,9 @@ impl Passkeys<'_> {
         let raw_id = decode("rawId", a.raw_id)?;
         let key = self.store.passkey_by_credential(&B64URL.encode(&raw_id)).await?.ok_or_else(|| refused("unknown credential"))?;
         let user = self.store.user(key.user_id).await?.ok_or_else(|| refused("no such account"))?;
-        if a.user_handle.is_some_and(|h| !h.is_empty() && h.trim_end_matches('=') != user_handle(&user)) {
-            return Err(refused("another user handle"));
+        // A login without a named account must name the passkey's owner (WebAuthn 7.2, step 6).
+        if a.user_handle.is_none_or(|h| h.trim_end_matches('=') != user_handle(&user)) {
+            return Err(refused("no or another user handle"));
         }
         let count = self
             .rp()?
@@ -215,7 +232,10 @@ impl Passkeys<'_> {
                 &decode("signature", a.signature.ok_or_else(|| refused("no signature"))?)?,
             )
             .map_err(|r| refused(r.0))?;
-        self.store.passkey_used(key.id, count, chrono::Utc::now()).await?;
+        match self.store.passkey_used(key.id, count, chrono::Utc::now()).await {
+            Err(StoreError::Stale) => return Err(refused("signature counter raced")),
+            r => r?,
+        }
         let note = Note { kind: AuditKind::Login, org: None, subject: Some(user.id), detail: METHOD, source: Some(source) };
         audit::write(self.store, Actor::User(user.id, &user.name), note).await;
         Ok(user)

@@ -80,7 +80,9 @@ pub struct ProviderConfig {
     /// The claim naming the role (`editor`, `approver`, `org_admin`) in those organisations.
     #[serde(default)]
     pub role_claim: Option<String>,
-    /// Organisation codes the provider may give roles in (empty: any).
+    /// The organisations (codes) this provider serves: it may give roles there through the claims, and a
+    /// login through it counts where such an organisation requires single sign-on. `*` for every
+    /// organisation; empty for none.
     #[serde(default)]
     pub orgs: Vec<String>,
     /// The audience of the provider's access tokens for this register; without it the APIs do not take
@@ -140,7 +142,7 @@ impl ProviderConfig {
         }
         let issuer = reqwest::Url::parse(&self.issuer).map_err(|e| config_error(n, &format!("issuer is not a URL ({e})")))?;
         if issuer.scheme() != "https" && issuer.scheme() != "http" {
-            return Err(config_error(n, "issuer: an https address"));
+            return Err(config_error(n, "issuer: an https (or, for tests, http) address"));
         }
         if self.client_id.is_empty() {
             return Err(config_error(n, "client_id is empty"));
@@ -150,6 +152,12 @@ impl ProviderConfig {
         }
         if self.email_domains.is_empty() {
             return Err(config_error(n, "email_domains: name the e-mail domains this provider may speak for (or * for any)"));
+        }
+        if self.email_domains.iter().any(|d| d.is_empty() || d.contains('@') || (d.contains('*') && d != "*")) {
+            return Err(config_error(n, "email_domains: domain names such as delft.nl (without @), or * alone"));
+        }
+        if self.audience.as_deref() == Some(self.client_id.as_str()) {
+            return Err(config_error(n, "audience: not the client ID (the provider's ID tokens would pass as access tokens)"));
         }
         if self.org_claim.is_some() != self.role_claim.is_some() {
             return Err(config_error(n, "org_claim and role_claim go together"));
@@ -178,6 +186,11 @@ impl ProviderConfig {
         self.email_domains.iter().any(|d| d == "*" || d.eq_ignore_ascii_case(&domain))
     }
 
+    /// Whether the provider serves the organisation with this code.
+    pub fn serves(&self, code: &str) -> bool {
+        self.orgs.iter().any(|o| o == "*" || o == code)
+    }
+
     fn skew(&self) -> u64 {
         self.clock_skew_seconds.unwrap_or(60)
     }
@@ -198,40 +211,49 @@ struct Metadata {
 struct Cache {
     meta: Option<(Instant, Metadata)>,
     keys: Option<(Instant, jsonwebtoken::jwk::JwkSet)>,
-    /// When a fetch from the provider last failed: for [`PAUSE`] after it, requests fail at once instead
-    /// of each waiting for the provider's time-out in turn.
-    failed: Option<Instant>,
 }
 
 /// How long requests that need the provider fail at once after a fetch from it failed.
 const PAUSE: Duration = Duration::from_secs(5);
 
-impl Cache {
+struct Provider {
+    config: ProviderConfig,
+    secret: Option<String>,
+    cache: std::sync::RwLock<Cache>,
+    /// Held while fetching from the provider: concurrent requests wait for one fetch instead of each
+    /// fetching.
+    fetching: tokio::sync::Mutex<()>,
+    /// When a fetch from the provider last failed: for [`PAUSE`] after it, requests fail at once instead
+    /// of each waiting for the provider's time-out in turn.
+    failed: std::sync::Mutex<Option<Instant>>,
+}
+
+impl Provider {
     fn paused(&self) -> Result<()> {
-        match self.failed {
+        match *self.failed.lock().unwrap_or_else(|e| e.into_inner()) {
             Some(at) if at.elapsed() < PAUSE => Err(unreachable_provider("a fetch failed moments ago")),
             _ => Ok(()),
         }
     }
     /// Records the result of a fetch.
-    fn fetched<T>(&mut self, r: Result<T>) -> Result<T> {
-        self.failed = if r.is_err() { Some(Instant::now()) } else { None };
+    fn fetched<T>(&self, r: Result<T>) -> Result<T> {
+        *self.failed.lock().unwrap_or_else(|e| e.into_inner()) = r.is_err().then(Instant::now);
         r
     }
 }
 
-struct Provider {
-    config: ProviderConfig,
-    secret: Option<String>,
-    /// One reader at a time: concurrent logins wait for one fetch instead of each fetching.
-    cache: tokio::sync::Mutex<Cache>,
-}
-
 /// The configured providers and their cached metadata and keys (fixed at start: bounded).
-#[derive(Default)]
 pub struct SsoState {
     providers: Vec<Provider>,
     fetcher: Option<Fetcher>,
+    /// Callbacks per client address (each may cost a request to the provider's token endpoint).
+    callbacks: crate::ratelimit::RateLimiter,
+}
+
+impl Default for SsoState {
+    fn default() -> Self {
+        SsoState { providers: vec![], fetcher: None, callbacks: crate::ratelimit::RateLimiter::new(30, Duration::from_secs(60)) }
+    }
 }
 
 impl SsoState {
@@ -243,7 +265,13 @@ impl SsoState {
                 return Err(config_error(&c.name, "two providers have this name"));
             }
             let secret = c.secret()?;
-            providers.push(Provider { config: c, secret, cache: Default::default() });
+            providers.push(Provider {
+                config: c,
+                secret,
+                cache: Default::default(),
+                fetching: Default::default(),
+                failed: Default::default(),
+            });
         }
         let fetch = FetchConfig {
             connect_timeout: Duration::from_secs(5),
@@ -253,7 +281,17 @@ impl SsoState {
             allow,
         };
         let fetcher = if providers.is_empty() { None } else { Some(Fetcher::new(fetch).map_err(|e| e.0)?) };
-        Ok(SsoState { providers, fetcher })
+        Ok(SsoState { providers, fetcher, ..Default::default() })
+    }
+
+    /// Whether a login through the provider `name` counts for the organisation with this code.
+    pub fn serves(&self, name: &str, code: &str) -> bool {
+        self.providers.iter().any(|p| p.config.name == name && p.config.serves(code))
+    }
+
+    /// Whether any provider serves the organisation with this code.
+    pub fn serves_any(&self, code: &str) -> bool {
+        self.providers.iter().any(|p| p.config.serves(code))
     }
 }
 
@@ -326,9 +364,10 @@ fn claim_values(claims: &Value, name: &str) -> Vec<String> {
     }
 }
 
-/// Whether the provider's login counted as a second factor (`amr`, RFC 8176).
+/// Whether the provider says the login used more than one factor (`amr` with `mfa`, RFC 8176; single
+/// methods such as `otp` or `hwk` may have been the only factor, so they do not count).
 fn amr_second_factor(claims: &Value) -> bool {
-    claim_values(claims, "amr").iter().any(|m| matches!(m.as_str(), "mfa" | "otp" | "hwk" | "swk" | "sc" | "fpt" | "face"))
+    claim_values(claims, "amr").iter().any(|m| m == "mfa")
 }
 
 /// The session method for a login through `provider` (read back by [`via`]).
@@ -341,11 +380,11 @@ fn method(provider: &str, second_factor: bool) -> String {
 }
 
 /// How a session or token was obtained, for which memberships count ([`crate::auth::Auth::principal_for_user_via`]).
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Via {
-    /// Through an identity provider.
-    pub sso: bool,
-    /// The provider vouched for a second factor.
+    /// Through this identity provider.
+    pub provider: Option<String>,
+    /// With a second factor the account's own login did not ask (a passkey; a provider that vouches for one).
     pub second_factor: bool,
 }
 
@@ -353,10 +392,10 @@ pub struct Via {
 pub fn via(method: &str) -> Via {
     if method == crate::passkeys::METHOD {
         // A passkey asks for the person's PIN or fingerprint on the device: two factors in one.
-        return Via { sso: false, second_factor: true };
+        return Via { provider: None, second_factor: true };
     }
     match method.strip_prefix("sso:") {
-        Some(rest) => Via { sso: true, second_factor: rest.ends_with("+mfa") },
+        Some(rest) => Via { provider: Some(rest.trim_end_matches("+mfa").to_string()), second_factor: rest.ends_with("+mfa") },
         None => Via::default(),
     }
 }
@@ -380,6 +419,11 @@ impl Sso<'_> {
         self.state.providers.iter().map(|p| (p.config.name.clone(), p.config.label().to_string())).collect()
     }
 
+    /// Whether a provider serves the organisation with this code (so that it can require single sign-on).
+    pub fn serves_any(&self, code: &str) -> bool {
+        self.state.serves_any(code)
+    }
+
     fn provider(&self, name: &str) -> Result<&Provider> {
         self.state.providers.iter().find(|p| p.config.name == name).ok_or(ServiceError::NotFound("identity provider"))
     }
@@ -393,21 +437,44 @@ impl Sso<'_> {
         format!("{}/sso/{name}/callback", self.public_url.trim_end_matches('/'))
     }
 
+    /// The provider's discovery document: cached for an hour; when reading it again fails, the old one
+    /// serves on.
     async fn metadata(&self, p: &Provider) -> Result<Metadata> {
-        let mut cache = p.cache.lock().await;
-        if let Some((at, m)) = &cache.meta {
+        let cached = p.cache.read().unwrap_or_else(|e| e.into_inner()).meta.clone();
+        if let Some((at, m)) = &cached {
             if at.elapsed() < FRESH {
                 return Ok(m.clone());
             }
         }
-        cache.paused()?;
-        let url = format!("{}/.well-known/openid-configuration", p.config.issuer.trim_end_matches('/'));
-        let m: Metadata = cache.fetched(self.get_json(&url).await)?;
-        if m.issuer != p.config.issuer {
-            return Err(unreachable_provider(format!("discovery names issuer {:?}, configured {:?}", m.issuer, p.config.issuer)));
+        // One fetch at a time per provider; requests served from the cache never wait for it.
+        let _fetching = p.fetching.lock().await;
+        if let Some((at, m)) = &p.cache.read().unwrap_or_else(|e| e.into_inner()).meta {
+            if at.elapsed() < FRESH {
+                return Ok(m.clone());
+            }
         }
-        cache.meta = Some((Instant::now(), m.clone()));
-        Ok(m)
+        let fetched = match p.paused() {
+            Err(e) => Err(e),
+            Ok(()) => {
+                let url = format!("{}/.well-known/openid-configuration", p.config.issuer.trim_end_matches('/'));
+                let m = self.get_json::<Metadata>(&url).await.and_then(|m| {
+                    if m.issuer == p.config.issuer {
+                        Ok(m)
+                    } else {
+                        Err(unreachable_provider(format!("discovery names issuer {:?}, configured {:?}", m.issuer, p.config.issuer)))
+                    }
+                });
+                p.fetched(m)
+            }
+        };
+        match (fetched, cached) {
+            (Ok(m), _) => {
+                p.cache.write().unwrap_or_else(|e| e.into_inner()).meta = Some((Instant::now(), m.clone()));
+                Ok(m)
+            }
+            (Err(_), Some((_, old))) => Ok(old),
+            (Err(e), None) => Err(e),
+        }
     }
 
     async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T> {
@@ -420,23 +487,31 @@ impl Sso<'_> {
     /// The provider's key with this ID: from the cached set, or from a fresh read when the set is old or
     /// does not have it (a rotated key), at most once a [`RETRY`].
     async fn key(&self, p: &Provider, kid: Option<&str>) -> Result<Option<jsonwebtoken::jwk::Jwk>> {
-        let jwks_uri = self.metadata(p).await?.jwks_uri;
-        let mut cache = p.cache.lock().await;
         let find = |set: &jsonwebtoken::jwk::JwkSet| match kid {
             Some(k) => set.find(k).cloned(),
             None if set.keys.len() == 1 => set.keys.first().cloned(),
             None => None,
         };
-        if let Some((at, set)) = &cache.keys {
-            let found = find(set);
-            if at.elapsed() < FRESH && (found.is_some() || at.elapsed() < RETRY) {
-                return Ok(found);
-            }
+        let cached = |p: &Provider| {
+            let cache = p.cache.read().unwrap_or_else(|e| e.into_inner());
+            cache.keys.as_ref().and_then(|(at, set)| {
+                let found = find(set);
+                (at.elapsed() < FRESH && (found.is_some() || at.elapsed() < RETRY)).then_some(found)
+            })
+        };
+        if let Some(found) = cached(p) {
+            return Ok(found);
         }
-        cache.paused()?;
-        let set: jsonwebtoken::jwk::JwkSet = cache.fetched(self.get_json(&jwks_uri).await)?;
+        let jwks_uri = self.metadata(p).await?.jwks_uri;
+        // One fetch at a time; who waited for it looks again before fetching once more.
+        let _fetching = p.fetching.lock().await;
+        if let Some(found) = cached(p) {
+            return Ok(found);
+        }
+        p.paused()?;
+        let set: jsonwebtoken::jwk::JwkSet = p.fetched(self.get_json(&jwks_uri).await)?;
         let found = find(&set);
-        cache.keys = Some((Instant::now(), set));
+        p.cache.write().unwrap_or_else(|e| e.into_inner()).keys = Some((Instant::now(), set));
         Ok(found)
     }
 
@@ -495,6 +570,7 @@ impl Sso<'_> {
     /// checks the ID token and finds (or, by invitation or mapped claims, sets up) the account.
     pub async fn complete(&self, name: &str, cb: &Callback, pending: Option<&str>, source: &str) -> Result<Done> {
         let p = self.provider(name)?;
+        self.state.callbacks.check(source, Instant::now()).map_err(|retry_after| ServiceError::TooManyRequests { retry_after })?;
         let too_long = |v: &Option<String>| v.as_ref().is_some_and(|s| s.len() > 2048);
         if [&cb.code, &cb.state, &cb.error, &cb.error_description, &cb.iss].into_iter().any(too_long) {
             return Err(ServiceError::bad(
@@ -591,15 +667,20 @@ impl Sso<'_> {
 
     /// Roles that the provider's mapped claims give: pairs of an organisation it may speak for and a role.
     async fn mapped_roles(&self, p: &Provider, claims: &Value) -> Result<Vec<(OrgId, Role)>> {
+        Ok(self.mapped(p, claims).await?.into_iter().map(|(o, r)| (o.id, r)).collect())
+    }
+
+    /// [`Self::mapped_roles`] with the organisations.
+    async fn mapped(&self, p: &Provider, claims: &Value) -> Result<Vec<(algoreg_store::Organisation, Role)>> {
         let (Some(org_claim), Some(role_claim)) = (&p.config.org_claim, &p.config.role_claim) else { return Ok(vec![]) };
         let roles: Vec<Role> = claim_values(claims, role_claim).iter().filter_map(|r| Role::parse(r)).collect();
         let mut out = vec![];
         for code in claim_values(claims, org_claim) {
-            if !p.config.orgs.is_empty() && !p.config.orgs.contains(&code) {
+            if !p.config.serves(&code) {
                 continue;
             }
             if let Some(o) = self.store.organisation_by_code(&code).await? {
-                out.extend(roles.iter().map(|r| (o.id, *r)));
+                out.extend(roles.iter().map(|r| (o.clone(), *r)));
             }
         }
         Ok(out)
@@ -660,10 +741,22 @@ impl Sso<'_> {
         let Some(p) = self.state.providers.iter().find(|p| p.config.issuer == iss) else { return Ok(None) };
         let Some(audience) = p.config.audience.as_deref() else { return Err(ServiceError::Unauthenticated) };
         let claims = self.verify(p, token, audience).await?;
-        let sub = claims.get("sub").and_then(Value::as_str).unwrap_or("").chars().take(200).collect::<String>();
-        let mapped = self.mapped_roles(p, &claims).await?;
+        // An ID token (it carries a nonce) is not an access token.
+        if claims.get("nonce").is_some() {
+            return Err(ServiceError::Unauthenticated);
+        }
+        let sub =
+            claims.get("sub").and_then(Value::as_str).filter(|s| !s.is_empty() && s.len() <= 200).ok_or(ServiceError::Unauthenticated)?;
+        let via = Via { provider: Some(p.config.name.clone()), second_factor: p.config.second_factor || amr_second_factor(&claims) };
+        let mapped = self.mapped(p, &claims).await?;
         if !mapped.is_empty() {
-            let mut roles = mapped;
+            // The same rules as for people: a second factor where the organisation or the role asks for one.
+            let mut roles = vec![];
+            for (o, r) in mapped {
+                if self.auth.role_counts(o.id, r, o.require_second_factor, o.require_sso, &via, via.second_factor).await? {
+                    roles.push((o.id, r));
+                }
+            }
             if roles.iter().any(|(_, r)| *r == Role::OrgAdmin) {
                 let admin_of: Vec<OrgId> = roles.iter().filter(|(_, r)| *r == Role::OrgAdmin).map(|(o, _)| *o).collect();
                 roles.extend(admin_of.into_iter().map(|o| (o, Role::Editor)));
@@ -673,7 +766,7 @@ impl Sso<'_> {
                 key: format!("oidc:{}:{sub}", p.config.name),
                 user_id: None,
                 token_id: None,
-                display: format!("{} ({})", email.unwrap_or(&sub), p.config.label()),
+                display: format!("{} ({})", email.unwrap_or(sub), p.config.label()),
                 central_operator: false,
                 roles,
                 must_change_password: false,
@@ -682,7 +775,6 @@ impl Sso<'_> {
         // Without mapped claims: the memberships of the account with the token's e-mail address.
         let email = self.email(p, &claims).map_err(|_| ServiceError::Unauthenticated)?;
         let user = self.store.user_by_email(email).await?.ok_or(ServiceError::Unauthenticated)?;
-        let via = Via { sso: true, second_factor: p.config.second_factor || amr_second_factor(&claims) };
         let principal = self.auth.principal_for_user_via(&user, via).await?;
         Ok(Some(principal))
     }
@@ -760,7 +852,8 @@ mod tests {
     #[test]
     fn session_methods_read_back() {
         assert_eq!(via("password"), Via::default());
-        assert_eq!(via(&method("g", true)), Via { sso: true, second_factor: true });
+        assert_eq!(via(&method("g", true)), Via { provider: Some("g".into()), second_factor: true });
+        assert_eq!(via("passkey"), Via { provider: None, second_factor: true });
         assert_eq!(provider_of(&method("g-2", true)), Some("g-2"));
         assert_eq!(unverified_issuer("e30.eyJpc3MiOiJodHRwczovL3gifQ.sig").as_deref(), Some("https://x"));
         assert_eq!(unverified_issuer("not a token"), None);

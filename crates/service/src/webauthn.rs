@@ -103,7 +103,7 @@ fn read(input: &[u8], depth: usize) -> R<(Cbor, &[u8])> {
         }
         4 => {
             let len = count(n, rest)?;
-            let mut items = Vec::with_capacity(len);
+            let mut items = Vec::with_capacity(len.min(16));
             let mut rest = rest;
             for _ in 0..len {
                 let (v, r) = read(rest, depth + 1)?;
@@ -114,7 +114,7 @@ fn read(input: &[u8], depth: usize) -> R<(Cbor, &[u8])> {
         }
         5 => {
             let len = count(n, rest)?;
-            let mut items = Vec::with_capacity(len);
+            let mut items = Vec::with_capacity(len.min(16));
             let mut rest = rest;
             for _ in 0..len {
                 let (k, r) = read(rest, depth + 1)?;

@@ -1231,6 +1231,9 @@ pub async fn passkeys_and_ceremonies(s: S) {
     s.passkey_used(p.id, 7, at(3)).await.unwrap();
     let found = s.passkey_by_credential("cred-1").await.unwrap().unwrap();
     assert_eq!((found.sign_count, found.last_used_at), (7, Some(at(3))));
+    // The counter only goes up (a replay that raced the first use loses).
+    assert!(matches!(s.passkey_used(p.id, 7, at(4)).await, Err(StoreError::Stale)));
+    assert!(matches!(s.passkey_used(-1, 8, at(4)).await, Err(StoreError::NotFound)));
     assert!(s.passkey_by_credential("onbekend").await.unwrap().is_none());
     // Only the owner removes a passkey.
     assert!(matches!(s.delete_passkey(other.id, p.id).await, Err(StoreError::NotFound)));
@@ -1240,10 +1243,11 @@ pub async fn passkeys_and_ceremonies(s: S) {
     // Whole seconds: what a backend keeps exactly (put_ceremony forgets ceremonies expired by the clock).
     let far = Utc.timestamp_opt((Utc::now() + Duration::minutes(5)).timestamp(), 0).single().expect("time");
     let c = Ceremony { kind: "login".into(), user_id: None, challenge: "abc".into(), expires_at: far };
-    s.put_ceremony("h1", &c).await.unwrap();
+    assert!(s.put_ceremony("h1", &c, 10).await.unwrap());
+    assert!(!s.put_ceremony("vol", &c, 1).await.unwrap(), "no room beyond the limit");
     assert_eq!(s.take_ceremony("h1", Utc::now()).await.unwrap(), Some(c.clone()));
     assert_eq!(s.take_ceremony("h1", Utc::now()).await.unwrap(), None);
     let c = Ceremony { kind: "register".into(), user_id: Some(u.id), ..c };
-    s.put_ceremony("h2", &c).await.unwrap();
+    assert!(s.put_ceremony("h2", &c, 10).await.unwrap());
     assert_eq!(s.take_ceremony("h2", far + Duration::seconds(1)).await.unwrap(), None);
 }

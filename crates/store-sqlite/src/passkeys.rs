@@ -43,14 +43,21 @@ impl PasskeyStore for SqliteStore {
     }
 
     async fn passkey_used(&self, id: i64, sign_count: u32, at: DateTime<Utc>) -> Result<()> {
-        sqlx::query("UPDATE passkeys SET sign_count=?, last_used_at=? WHERE id=?")
+        let n = sqlx::query("UPDATE passkeys SET sign_count=?1, last_used_at=?2 WHERE id=?3 AND (?1 = 0 OR sign_count < ?1)")
             .bind(sign_count as i64)
             .bind(ts(&at))
             .bind(id)
             .execute(&self.pool)
             .await
-            .found()?;
-        Ok(())
+            .map_err(backend)?
+            .rows_affected();
+        if n == 1 {
+            Ok(())
+        } else if self.optional("SELECT id FROM passkeys WHERE id=?", id, |r| Ok(r.get::<i64, _>(0))).await?.is_some() {
+            Err(StoreError::Stale)
+        } else {
+            Err(StoreError::NotFound)
+        }
     }
 
     async fn delete_passkey(&self, user_id: UserId, id: i64) -> Result<()> {
@@ -58,13 +65,17 @@ impl PasskeyStore for SqliteStore {
         Ok(())
     }
 
-    async fn put_ceremony(&self, hash: &str, c: &Ceremony) -> Result<()> {
+    async fn put_ceremony(&self, hash: &str, c: &Ceremony, max_live: u64) -> Result<bool> {
         let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM webauthn_ceremonies WHERE expires_at <= ?")
             .bind(ts(&Utc::now()))
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
+        let live: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM webauthn_ceremonies").fetch_one(&mut *tx).await.map_err(backend)?;
+        if live as u64 >= max_live {
+            return Ok(false);
+        }
         sqlx::query("INSERT INTO webauthn_ceremonies (hash, kind, user_id, challenge, expires_at) VALUES (?,?,?,?,?)")
             .bind(hash)
             .bind(&c.kind)
@@ -74,7 +85,8 @@ impl PasskeyStore for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        tx.commit().await.map_err(backend)
+        tx.commit().await.map_err(backend)?;
+        Ok(true)
     }
 
     async fn take_ceremony(&self, hash: &str, now: DateTime<Utc>) -> Result<Option<Ceremony>> {

@@ -326,12 +326,14 @@ pub trait PasskeyStore: Send + Sync {
     async fn add_passkey(&self, p: &NewPasskey, at: chrono::DateTime<chrono::Utc>) -> Result<Passkey>;
     async fn passkeys_of_user(&self, user_id: UserId) -> Result<Vec<Passkey>>;
     async fn passkey_by_credential(&self, credential_id: &str) -> Result<Option<Passkey>>;
-    /// Records a login with the passkey and its new signature counter.
+    /// Records a login with the passkey and its new signature counter, only if the counter is 0 (the
+    /// authenticator keeps none) or higher than the stored one; `Stale` otherwise (a replay raced it).
     async fn passkey_used(&self, id: i64, sign_count: u32, at: chrono::DateTime<chrono::Utc>) -> Result<()>;
     /// Removes one of the person's passkeys; `NotFound` when the person has no such passkey.
     async fn delete_passkey(&self, user_id: UserId, id: i64) -> Result<()>;
-    /// Keeps a ceremony's challenge under the hash of its secret (and forgets expired ones).
-    async fn put_ceremony(&self, hash: &str, c: &Ceremony) -> Result<()>;
+    /// Keeps a ceremony's challenge under the hash of its secret (and forgets expired ones); false, and
+    /// nothing kept, when `max_live` ceremonies are under way already.
+    async fn put_ceremony(&self, hash: &str, c: &Ceremony, max_live: u64) -> Result<bool>;
     /// Takes a live ceremony: it is gone afterwards, so a challenge is answered once.
     async fn take_ceremony(&self, hash: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Option<Ceremony>>;
 }

@@ -31,7 +31,7 @@ impl Idp {
             {
                 "client_id": "algoreg",
                 "client_secret": SECRET,
-                "redirect_uris": [format!("{algoreg}/sso/gemeente/callback")],
+                "redirect_uris": [format!("{algoreg}/sso/gemeente/callback"), format!("{algoreg}/sso/andere/callback")],
                 "post_logout_redirect_uris": [format!("{algoreg}/nl/")],
                 "grant_types": ["authorization_code"],
                 "response_types": ["code"],
@@ -145,8 +145,14 @@ fn setup(extra: &str) -> (Env, Idp, Server) {
         "name=gemeente,label=Gemeente Delft,issuer={},client_id=algoreg,client_secret={SECRET},scopes=openid email profile org,email_domains=delft.nl,org_claim=org,role_claim=role,orgs=delft,audience={AUDIENCE},clock_skew_seconds=0{extra}",
         idp.issuer()
     );
+    // The same provider configured a second time, as if it were another organisation's (it serves Utrecht).
+    let other = format!(
+        "name=andere,label=Andere organisatie,issuer={},client_id=algoreg,client_secret={SECRET},email_domains=delft.nl,orgs=utrecht",
+        idp.issuer()
+    );
     let addr = format!("127.0.0.1:{port}");
-    let server = env.serve_with(&["--addr", &addr, "--public-url", &base, "--oidc", &provider, "--oidc-allow", "127.0.0.1/32"]);
+    let server =
+        env.serve_with(&["--addr", &addr, "--public-url", &base, "--oidc", &provider, "--oidc", &other, "--oidc-allow", "127.0.0.1/32"]);
     (env, idp, server)
 }
 
@@ -170,11 +176,25 @@ impl Person {
         self.sso_with(account, |u| u)
     }
 
+    /// As [`Person::sso`], through the provider configured as `name`.
+    fn sso_through(&self, name: &str, account: &str) -> (u16, reqwest::header::HeaderMap, String) {
+        self.login_through(name, account, |u| u)
+    }
+
     /// As [`Person::sso`], with the provider's answer changed by `tamper` before it reaches algoreg.
-    fn sso_with(&self, account: &str, mut tamper: impl FnMut(String) -> String) -> (u16, reqwest::header::HeaderMap, String) {
+    fn sso_with(&self, account: &str, tamper: impl FnMut(String) -> String) -> (u16, reqwest::header::HeaderMap, String) {
         let (_, page) = self.get("/nl/login?next=/nl/beheer");
         assert!(page.contains("Inloggen met Gemeente Delft"), "the login page offers the provider");
-        let r = self.client.get(format!("{}/nl/login/sso/gemeente?next=/nl/beheer", self.base)).send().unwrap();
+        self.login_through("gemeente", account, tamper)
+    }
+
+    fn login_through(
+        &self,
+        name: &str,
+        account: &str,
+        mut tamper: impl FnMut(String) -> String,
+    ) -> (u16, reqwest::header::HeaderMap, String) {
+        let r = self.client.get(format!("{}/nl/login/sso/{name}?next=/nl/beheer", self.base)).send().unwrap();
         assert_eq!(r.status(), 303);
         let mut next = format!("{}&login_hint={account}", location(&r));
         for _ in 0..10 {
@@ -288,8 +308,8 @@ fn logins_the_provider_cannot_vouch_for_are_refused() {
     let (status, _) = q.get(first.trim_start_matches(&server.base));
     assert_eq!(status, 403, "no login cookie in this browser");
     // A callback for a provider that is not configured.
-    assert_eq!(Person::new(&server).get("/sso/andere/callback?code=x&state=y").0, 404);
-    assert_eq!(Person::new(&server).get("/nl/login/sso/andere").0, 404);
+    assert_eq!(Person::new(&server).get("/sso/onbekend/callback?code=x&state=y").0, 404);
+    assert_eq!(Person::new(&server).get("/nl/login/sso/onbekend").0, 404);
 }
 
 #[test]
@@ -320,6 +340,10 @@ fn invited_people_and_mapped_claims_get_their_roles_and_organisations_can_requir
     let ann = Person::new(&server);
     assert_eq!(ann.sso("ann").0, 200);
     assert_eq!(ann.me().1["roles"].as_array().unwrap().len(), 1);
+    // Through a provider that serves another organisation, the login works but Delft's role does not count.
+    let elsewhere = Person::new(&server);
+    assert_eq!(elsewhere.sso_through("andere", "ann").0, 200);
+    assert_eq!(elsewhere.me().1["roles"], json!([]), "only Delft's own provider counts for Delft");
 
     // Claims that name an organisation and a role: an account with that role, at the first login.
     let carl = Person::new(&server);

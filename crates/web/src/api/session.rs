@@ -175,6 +175,19 @@ impl From<&algoreg_store::Passkey> for PasskeyInfo {
     }
 }
 
+/// A passkey is added only in a browser session, never with a bearer token (a leaked token must not
+/// turn into a lasting way in).
+fn session_only(headers: &HeaderMap) -> Result<(), ApiError> {
+    if headers.contains_key(header::AUTHORIZATION) {
+        return Err(algoreg_service::ServiceError::forbidden(
+            "Een passkey voegt u toe in de browser, ingelogd, niet met een token.",
+            "A passkey is added in the browser, logged in, not with a token.",
+        )
+        .into());
+    }
+    Ok(())
+}
+
 fn options(s: algoreg_service::passkeys::Started) -> Json<PasskeyOptions> {
     Json(PasskeyOptions { ceremony: s.ceremony, public_key: s.options })
 }
@@ -182,7 +195,12 @@ fn options(s: algoreg_service::passkeys::Started) -> Json<PasskeyOptions> {
 /// Starts adding a passkey to the caller's own account (people only).
 #[utoipa::path(post, path = "/api/v1/session/passkeys/options", tag = "session",
     responses((status = 200, body = PasskeyOptions), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
-pub async fn passkey_registration_options(State(app): State<App>, Auth(p): Auth) -> Result<Json<PasskeyOptions>, ApiError> {
+pub async fn passkey_registration_options(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Auth(p): Auth,
+) -> Result<Json<PasskeyOptions>, ApiError> {
+    session_only(&headers)?;
     Ok(options(app.passkeys().begin_registration(&p).await?))
 }
 
@@ -190,7 +208,13 @@ pub async fn passkey_registration_options(State(app): State<App>, Auth(p): Auth)
 #[utoipa::path(post, path = "/api/v1/session/passkeys", tag = "session", request_body = NewPasskey,
     responses((status = 201, body = PasskeyInfo), (status = 422, body = Problem, content_type = "application/problem+json"),
         (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
-pub async fn passkey_add(State(app): State<App>, Auth(p): Auth, JsonBody(body): JsonBody<NewPasskey>) -> Result<Response, ApiError> {
+pub async fn passkey_add(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Auth(p): Auth,
+    JsonBody(body): JsonBody<NewPasskey>,
+) -> Result<Response, ApiError> {
+    session_only(&headers)?;
     let key = app.passkeys().finish_registration(&p, &body.ceremony, body.name.as_deref().unwrap_or(""), &body.credential.answer()).await?;
     Ok((StatusCode::CREATED, Json(PasskeyInfo::from(&key))).into_response())
 }

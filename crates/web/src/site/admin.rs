@@ -188,7 +188,7 @@ async fn render(
             ctx.t("Verplicht: leden werken pas voor de organisatie als zij tweestapsverificatie hebben aangezet.", "Required: members act for the organisation only once they have turned on a second factor."),
             ctx.t("Niet verplicht: leden kiezen zelf.", "Not required: members choose for themselves."),
         ]))
-        @if !app.sso().providers().is_empty() {
+        @if app.sso().serves_any(&org.code) {
             (requirement_section(ctx, &format!("{base}/sso"), "single-sign-on", org.require_sso, [
                 ctx.t("Inloggen via de eigen identiteitsprovider", "Logging in through your own identity provider"),
                 ctx.t("Verplicht: leden werken alleen voor de organisatie als zij via de identiteitsprovider van de organisatie zijn ingelogd. Nieuwe leden krijgen geen wachtwoord.", "Required: members act for the organisation only when logged in through the organisation's identity provider. New members get no password."),
