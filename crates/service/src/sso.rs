@@ -568,7 +568,7 @@ impl Sso<'_> {
 
     /// Finishes a login at the callback: checks the answer against the login cookie, redeems the code,
     /// checks the ID token and finds (or, by invitation or mapped claims, sets up) the account.
-    pub async fn complete(&self, name: &str, cb: &Callback, pending: Option<&str>, source: &str) -> Result<Done> {
+    pub async fn complete(&self, name: &str, cb: &Callback, pending: Option<&Pending>, source: &str) -> Result<Done> {
         let p = self.provider(name)?;
         self.state.callbacks.check(source, Instant::now()).map_err(|retry_after| ServiceError::TooManyRequests { retry_after })?;
         let too_long = |v: &Option<String>| v.as_ref().is_some_and(|s| s.len() > 2048);
@@ -585,7 +585,7 @@ impl Sso<'_> {
                 "This login attempt has expired or was started in another window. Start again.",
             )
         };
-        let pending = pending.and_then(Pending::decode).ok_or_else(expired)?;
+        let pending = pending.ok_or_else(expired)?;
         let state_ok = cb.state.as_deref().is_some_and(|s| same(s.as_bytes(), pending.state.as_bytes()));
         if pending.provider != name || !state_ok {
             return Err(expired());
@@ -665,12 +665,7 @@ impl Sso<'_> {
         Ok(email)
     }
 
-    /// Roles that the provider's mapped claims give: pairs of an organisation it may speak for and a role.
-    async fn mapped_roles(&self, p: &Provider, claims: &Value) -> Result<Vec<(OrgId, Role)>> {
-        Ok(self.mapped(p, claims).await?.into_iter().map(|(o, r)| (o.id, r)).collect())
-    }
-
-    /// [`Self::mapped_roles`] with the organisations.
+    /// Roles that the provider's mapped claims give: an organisation it serves and a role.
     async fn mapped(&self, p: &Provider, claims: &Value) -> Result<Vec<(algoreg_store::Organisation, Role)>> {
         let (Some(org_claim), Some(role_claim)) = (&p.config.org_claim, &p.config.role_claim) else { return Ok(vec![]) };
         let roles: Vec<Role> = claim_values(claims, role_claim).iter().filter_map(|r| Role::parse(r)).collect();
@@ -690,7 +685,7 @@ impl Sso<'_> {
     /// for single sign-on at its first login), or a new one when the mapped claims give it a role.
     async fn account(&self, p: &Provider, claims: &Value, source: &str) -> Result<User> {
         let email = self.email(p, claims)?;
-        let mapped = self.mapped_roles(p, claims).await?;
+        let mapped: Vec<(OrgId, Role)> = self.mapped(p, claims).await?.into_iter().map(|(o, r)| (o.id, r)).collect();
         let user = match self.store.user_by_email(email).await? {
             Some(u) => {
                 if u.password_temporary_until.is_some() {

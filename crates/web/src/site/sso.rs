@@ -59,20 +59,20 @@ pub async fn callback(
     headers: HeaderMap,
     Query(cb): Query<Callback>,
 ) -> Response {
-    let pending = cookie(&headers, SSO_COOKIE);
-    let lang = pending.as_deref().and_then(Pending::decode).and_then(|p| Lang::parse(&p.lang)).unwrap_or_default();
+    let pending = cookie(&headers, SSO_COOKIE).as_deref().and_then(Pending::decode);
+    let lang = pending.as_ref().and_then(|p| Lang::parse(&p.lang)).unwrap_or_default();
     let clear = format!("{SSO_COOKIE}=; Path=/sso/; HttpOnly; SameSite=Lax; Max-Age=0{}", secure(&app));
     let done = if provider.len() > 32 {
         Err(ServiceError::NotFound("identity provider"))
     } else {
-        app.sso().complete(&provider, &cb, pending.as_deref(), &client).await
+        app.sso().complete(&provider, &cb, pending.as_ref(), &client).await
     };
     let mut resp = match done {
         Ok(done) => match app.auth().start_session_by(&done.user, &done.method).await {
             Ok(secret) => {
-                let next =
-                    pending.as_deref().and_then(Pending::decode).map(|p| p.next).unwrap_or_else(|| format!("/{}/beheer", lang.code()));
-                let next = if super::login::is_same_site_path(&next) { next } else { format!("/{}/beheer", lang.code()) };
+                // `complete` succeeds only with the login cookie, which names where the person was going.
+                let next = pending.map(|p| p.next).filter(|n| super::login::is_same_site_path(n));
+                let next = next.unwrap_or_else(|| format!("/{}/beheer", lang.code()));
                 continue_page(lang, &next, &secret)
             }
             Err(e) => failure(lang, &e),
