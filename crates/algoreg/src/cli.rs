@@ -28,9 +28,12 @@ impl Cli {
 
 #[derive(Args, Clone)]
 struct DataArg {
-    /// Folder with the embedded database (created when missing).
+    /// Folder with the embedded database (created when missing) and this node's search index.
     #[arg(long, default_value = "./algoreg-data", env = "ALGOREG_DATA")]
     data: PathBuf,
+    /// The database: sqlite:DIR or postgres://user:password@host:port/database (default: SQLite in --data).
+    #[arg(long, env = "DATABASE_URL", value_parser = crate::backend::Database::parse)]
+    database: Option<crate::backend::Database>,
 }
 
 /// The feedback loop: signals, reminders, retention and e-mail.
@@ -479,8 +482,8 @@ enum DemoCmd {
     },
 }
 
-async fn open(data: &Path) -> Result<App, ServiceError> {
-    Ok(App::new(crate::backend::open(data, crate::backend::Purpose::Serve).await?))
+async fn open(data: &DataArg) -> Result<App, ServiceError> {
+    Ok(App::new(crate::backend::open(&data.data, data.database.as_ref(), crate::backend::Purpose::Serve).await?))
 }
 
 /// The AI Act tree, catalogue and dates: the built-in ones, or files given on the command line.
@@ -575,7 +578,7 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
         } => {
             let sso = sso.state()?;
             let aiact = load_aiact(aiact_tree.as_deref(), aiact_catalogue.as_deref(), aiact_dates.as_deref())?;
-            let app = open(&data.data).await?;
+            let app = open(&data).await?;
             if demo {
                 seed_demo(&app).await?;
             }
@@ -641,7 +644,7 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
         }
         Command::Check { data } => {
-            let app = open(&data.data).await?;
+            let app = open(&data).await?;
             let (problems, records) = app.operator().check_integrity().await?;
             for p in &problems {
                 println!("problem: {p}");
@@ -653,18 +656,21 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
             }
         }
         Command::Reindex { data } => {
-            let app = open(&data.data).await?;
+            let app = open(&data).await?;
             let index = open_index(&data.data)?;
             let started = Instant::now();
             let n = app.operator().rebuild_index(&index).await?;
             println!("search index rebuilt: {n} records in {:.1}s", started.elapsed().as_secs_f64());
         }
         Command::Migrate { data } => {
-            open(&data.data).await?;
-            println!("database ready in {}", data.data.display());
+            open(&data).await?;
+            println!(
+                "database ready: {}",
+                data.database.as_ref().map(|d| d.display()).unwrap_or_else(|| format!("sqlite:{}", data.data.display()))
+            );
         }
         Command::Org(OrgCmd::Add { data, code, name, org_type, flow, tooi }) => {
-            let app = open(&data.data).await?;
+            let app = open(&data).await?;
             let org = app
                 .orgs()
                 .create(
@@ -683,7 +689,7 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
             println!("organisation {} ({}) added", org.code, org.name);
         }
         Command::Org(OrgCmd::List { data }) => {
-            let app = open(&data.data).await?;
+            let app = open(&data).await?;
             for o in app.operator().organisations().await? {
                 println!("{}\t{}\t{}\t{}", o.code, o.org_type, o.flow, o.name);
             }
@@ -708,7 +714,7 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
                     )
                 })?
             };
-            let app = open(&data.data).await?;
+            let app = open(&data).await?;
             let roles: Vec<Role> = role.iter().map(|r| parse_role(r)).collect::<Result<_, _>>()?;
             let org = match (&org, roles.is_empty()) {
                 (Some(code), false) => Some(app.orgs().by_code(code).await?),
@@ -742,7 +748,7 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
             );
         }
         Command::Token(TokenCmd::Create { data, org, role, name }) => {
-            let app = open(&data.data).await?;
+            let app = open(&data).await?;
             let org = app.orgs().by_code(&org).await?;
             let (info, secret) = app.auth().create_token(&algoreg_domain::Principal::system(), org.id, parse_role(&role)?, &name).await?;
             eprintln!("token {} for {} as {} (shown once; store it safely):", info.id, org.code, info.role);
@@ -750,7 +756,7 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
         }
         Command::Import { data, files, org, publish } => {
             // One connection: large batches are written once, through a rollback journal.
-            let app = App::new(crate::backend::open(&data.data, crate::backend::Purpose::Bulk).await?);
+            let app = App::new(crate::backend::open(&data.data, data.database.as_ref(), crate::backend::Purpose::Bulk).await?);
             let mut failed = false;
             for file in files {
                 let bytes = algoreg_service::import::FileBytes::open(&file).map_err(|e| {
@@ -824,7 +830,7 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
             return Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS });
         }
         Command::Export { data, feed: Some(dir), .. } => {
-            let app = open(&data.data).await?;
+            let app = open(&data).await?;
             let rendered = app.operator().render_feed().await?;
             let path = dir.join(algoreg_service::federation::feed::PATH);
             let io = |e: std::io::Error| {
@@ -847,7 +853,7 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
             println!("feed written: {} ({} bytes, ETag {})", path.display(), rendered.json.len(), rendered.etag);
         }
         Command::Export { data, format, out, feed: None } => {
-            let app = open(&data.data).await?;
+            let app = open(&data).await?;
             let mut w = out_writer(&out)?;
             match format {
                 ExportFormat::Json => {
@@ -876,7 +882,7 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
             w.flush().map_err(|e| ServiceError::Internal(e.to_string()))?;
         }
         Command::Harvest { data, source, harvest } => {
-            let app = open(&data.data).await?;
+            let app = open(&data).await?;
             let harvester = app.operator().harvester(harvest.config())?;
             let started = Instant::now();
             let reports = match source {
@@ -929,12 +935,12 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
             }
         }
         Command::Source(SourceCmd::Add { data, org, url }) => {
-            let app = open(&data.data).await?;
+            let app = open(&data).await?;
             let s = app.sources().add(&Principal::system(), &org, &url).await?;
             println!("source {} added: {} for {}", s.id, s.url, s.org_code);
         }
         Command::Source(SourceCmd::List { data }) => {
-            let app = open(&data.data).await?;
+            let app = open(&data).await?;
             println!("id\torganisation\turl\tlast_success\trecords\trejected\tlast_error");
             for s in app.sources().list(&Principal::system()).await? {
                 println!(
@@ -950,17 +956,17 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
             }
         }
         Command::Source(SourceCmd::Show { data, id }) => {
-            let app = open(&data.data).await?;
+            let app = open(&data).await?;
             let s = app.sources().get(&Principal::system(), id).await?;
             println!("{}", serde_json::to_string_pretty(&s).map_err(|e| ServiceError::Internal(e.to_string()))?);
         }
         Command::Source(SourceCmd::Remove { data, id }) => {
-            let app = open(&data.data).await?;
+            let app = open(&data).await?;
             app.sources().remove(&Principal::system(), id).await?;
             println!("source {id} removed");
         }
         Command::Template(TemplateCmd::Import { data, files }) => {
-            let app = open(&data.data).await?;
+            let app = open(&data).await?;
             for file in files {
                 let bytes = read_file(&file)?;
                 let source = file.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();

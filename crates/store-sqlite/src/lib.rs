@@ -3,26 +3,17 @@
 //! WAL journal, foreign keys on, migrations embedded in the binary (`migrations/`). Every record write
 //! runs in one transaction with its history entry and its outbox row.
 
-mod access;
-mod aiact;
-mod audit;
-mod evaluations;
-mod federation;
-mod identity;
-mod incidents;
-mod mail;
-mod organisations;
-mod passkeys;
-mod people;
-mod records;
 mod register;
 mod rows;
-mod runtime;
-mod second_factor;
-mod sessions;
-mod signals;
 
-use algoreg_domain::aiact::ComplianceStatus;
+/// The area implementations both SQL backends share (`crates/store/sql/`: the same SQL, which SQLite and
+/// PostgreSQL both understand), compiled here against this backend's helpers: [`ts`] (how a time is
+/// bound), [`backend`] (errors), `begin`, `all`, `optional`, [`insert_mails`], [`Changed`] and the row decoders.
+mod shared {
+    use super::*;
+    include!("../../store/sql/areas.rs");
+}
+
 use algoreg_domain::feedback::{IncidentStatus, SignalStatus};
 use algoreg_domain::ids::{OrgId, UserId};
 use algoreg_domain::org::Role;
@@ -38,6 +29,14 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+type Backend = SqliteStore;
+type Db = Sqlite;
+
+/// How a transaction locks a row it reads before it writes (none: a write transaction holds the whole database).
+const LOCK_ROW: &str = "";
+
+include!("../../store/sql/helpers.rs");
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// `PRAGMA cache_size` of a serving connection (negative: KiB), 16 MiB.
@@ -47,8 +46,6 @@ const SERVING_CACHE: &str = "-16384";
 pub struct SqliteStore {
     pool: SqlitePool,
 }
-
-const INVITATION_SELECT: &str = "SELECT i.*, o.code AS org_code, o.name AS org_name, u.email AS user_email FROM invitations i JOIN organisations o ON o.id=i.org_id JOIN users u ON u.id=i.user_id";
 
 /// Now, to the microsecond: what the store keeps of a time, so what a create returns equals what a read
 /// returns later.
@@ -153,31 +150,33 @@ impl SqliteStore {
         MIGRATOR.run(&self.pool).await.map_err(|e| StoreError::Backend(e.to_string()))
     }
 
-    /// Open invitations where `column` (a fixed column name, never input) is `id`.
-    async fn open_invitations(&self, column: &'static str, id: i64, now: DateTime<Utc>) -> Result<Vec<Invitation>> {
-        let rows = sqlx::query(&format!("{INVITATION_SELECT} WHERE {column}=? AND i.expires_at > ? ORDER BY i.id"))
-            .bind(id)
-            .bind(ts(&now))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        rows.iter().map(rows::invitation_row).collect()
+    /// The rows of `select` (a query ending in a record ID column, `... WHERE r.id`) for the records
+    /// among `ids`, in no particular order, each read with `row`.
+    async fn by_record_ids<T: Send>(
+        &self,
+        select: &str,
+        ids: &[AlgorithmId],
+        row: fn(&sqlx::sqlite::SqliteRow) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let marks = vec!["?"; chunk.len()].join(",");
+            let sql = format!("{select} IN ({marks})");
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(id.to_string());
+            }
+            for r in q.fetch_all(&self.pool).await.map_err(backend)? {
+                out.push(row(&r)?);
+            }
+        }
+        Ok(out)
     }
 
-    /// Every row of a query with one bound value, each read with `row`.
-    async fn all<'q, T: Send, V>(&self, sql: &'q str, value: V, row: fn(&sqlx::sqlite::SqliteRow) -> Result<T>) -> Result<Vec<T>>
-    where
-        V: 'q + Send + sqlx::Encode<'q, Sqlite> + sqlx::Type<Sqlite>,
-    {
-        sqlx::query(sql).bind(value).fetch_all(&self.pool).await.map_err(backend)?.iter().map(row).collect()
-    }
-
-    /// The row of a query with one bound value, if there is one, read with `row`.
-    async fn optional<'q, T: Send, V>(&self, sql: &'q str, value: V, row: fn(&sqlx::sqlite::SqliteRow) -> Result<T>) -> Result<Option<T>>
-    where
-        V: 'q + Send + sqlx::Encode<'q, Sqlite> + sqlx::Type<Sqlite>,
-    {
-        sqlx::query(sql).bind(value).fetch_optional(&self.pool).await.map_err(backend)?.as_ref().map(row).transpose()
+    /// After personal data was erased: no copy left in the write-ahead log either (pages were zeroed:
+    /// `secure_delete`).
+    async fn after_erasure(&self) {
+        let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await;
     }
 
     async fn begin(&self) -> Result<Transaction<'_, Sqlite>> {
@@ -188,46 +187,8 @@ impl SqliteStore {
     }
 }
 
-async fn insert_version(
-    tx: &mut Transaction<'_, Sqlite>,
-    id: &str,
-    number: u32,
-    v: &NewVersion,
-    published_at: Option<&DateTime<Utc>>,
-) -> Result<()> {
-    sqlx::query("INSERT INTO versions (record_id, number, state, standard_version, content, missing, provenance, created_at, created_by, published_at) VALUES (?,?,?,?,?,?,?,?,?,?)")
-        .bind(id)
-        .bind(number as i64)
-        .bind(v.state.code())
-        .bind(v.standard_version.as_str())
-        .bind(json(&v.content))
-        .bind(json(&v.missing))
-        .bind(v.provenance.as_ref().map(json))
-        .bind(ts(&v.created_at))
-        .bind(&v.created_by)
-        .bind(published_at.map(ts))
-        .execute(&mut **tx)
-        .await
-        .map_err(backend)?;
-    Ok(())
-}
-
-async fn insert_history(tx: &mut Transaction<'_, Sqlite>, id: &str, h: &NewHistory) -> Result<()> {
-    sqlx::query("INSERT INTO history (record_id, version, action, actor, reason, at) VALUES (?,?,?,?,?,?)")
-        .bind(id)
-        .bind(h.version as i64)
-        .bind(h.action.code())
-        .bind(&h.actor)
-        .bind(&h.reason)
-        .bind(ts(&h.at))
-        .execute(&mut **tx)
-        .await
-        .map_err(backend)?;
-    Ok(())
-}
-
-async fn outbox(tx: &mut Transaction<'_, Sqlite>, id: &str, at: &DateTime<Utc>) -> Result<()> {
-    sqlx::query("INSERT INTO outbox (record_id, at) VALUES (?, ?)").bind(id).bind(ts(at)).execute(&mut **tx).await.map_err(backend)?;
+/// SQLite serialises writers (a write transaction holds the database): outbox positions are in commit order.
+async fn lock_outbox(_tx: &mut Transaction<'_, Sqlite>) -> Result<()> {
     Ok(())
 }
 
@@ -404,24 +365,6 @@ async fn import_streamed(
     Ok(outcome)
 }
 
-async fn insert_organisation(tx: &mut Transaction<'_, Sqlite>, org: &NewOrganisation, at: &DateTime<Utc>) -> Result<OrgId> {
-    Ok(sqlx::query(
-        "INSERT INTO organisations (code, name, org_type, tooi, flow, about, contact, created_at) VALUES (?,?,?,?,?,?,?,?) RETURNING id",
-    )
-    .bind(&org.code)
-    .bind(&org.name)
-    .bind(org.org_type.code())
-    .bind(&org.tooi)
-    .bind(org.flow.code())
-    .bind(&org.about)
-    .bind(&org.contact)
-    .bind(ts(at))
-    .fetch_one(&mut **tx)
-    .await
-    .map_err(backend)?
-    .get::<OrgId, _>(0))
-}
-
 /// Inserts new records with their versions, history and outbox rows inside a transaction.
 async fn insert_imports(tx: &mut Transaction<'_, Sqlite>, sorted: &[&ImportRecord]) -> Result<()> {
     const CHUNK: usize = 400;
@@ -563,66 +506,6 @@ async fn insert_many<'a, T>(
     Ok(())
 }
 
-/// Applies one workflow step inside a transaction.
-async fn apply_in(tx: &mut Transaction<'_, Sqlite>, change: &Change) -> Result<()> {
-    let sid = change.record.to_string();
-    let row = sqlx::query("SELECT latest_version, published_version FROM records WHERE id=?")
-        .bind(&sid)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(backend)?;
-    let Some(row) = row else { return Err(StoreError::NotFound) };
-    let latest: i64 = row.get(0);
-    if latest as u32 != change.expected_latest {
-        return Err(StoreError::Stale);
-    }
-    let now = change.history.at;
-    let mut new_latest = latest as u32;
-    if let Some(v) = &change.new_version {
-        new_latest += 1;
-        let published_at = (change.publishes == Some(new_latest)).then_some(&now);
-        insert_version(tx, &sid, new_latest, v, published_at).await?;
-    }
-    for (number, state) in &change.state_changes {
-        let set_pub = change.publishes == Some(*number);
-        sqlx::query("UPDATE versions SET state=?, published_at = CASE WHEN ? THEN ? ELSE published_at END WHERE record_id=? AND number=?")
-            .bind(state.code())
-            .bind(set_pub)
-            .bind(ts(&now))
-            .bind(&sid)
-            .bind(*number as i64)
-            .execute(&mut **tx)
-            .await
-            .map_err(backend)?;
-    }
-    let latest_state: String = sqlx::query("SELECT state FROM versions WHERE record_id=? AND number=?")
-        .bind(&sid)
-        .bind(new_latest as i64)
-        .fetch_one(&mut **tx)
-        .await
-        .map_err(backend)?
-        .get(0);
-    let released_by = if latest_state == VersionState::Released.code() { change.released_by.clone() } else { None };
-    let mut q = QueryBuilder::<Sqlite>::new("UPDATE records SET latest_version=");
-    q.push_bind(new_latest as i64).push(", latest_state=").push_bind(latest_state).push(", released_by=").push_bind(released_by);
-    if let Some(p) = change.publishes {
-        q.push(", published_version=")
-            .push_bind(p as i64)
-            .push(", first_published_at=COALESCE(first_published_at, ")
-            .push_bind(ts(&now))
-            .push(")");
-    } else if change.unpublishes {
-        q.push(", published_version=NULL");
-    }
-    q.push(" WHERE id=").push_bind(&sid);
-    q.build().execute(&mut **tx).await.map_err(backend)?;
-    insert_history(tx, &sid, &change.history).await?;
-    if change.publishes.is_some() || change.unpublishes {
-        outbox(tx, &sid, &now).await?;
-    }
-    Ok(())
-}
-
 /// Switches the journal mode; true when the database is in that mode afterwards.
 async fn set_journal(conn: &mut sqlx::pool::PoolConnection<Sqlite>, mode: &str) -> bool {
     match sqlx::query(&format!("PRAGMA journal_mode={mode}")).fetch_one(&mut **conn).await {
@@ -630,22 +513,3 @@ async fn set_journal(conn: &mut sqlx::pool::PoolConnection<Sqlite>, mode: &str) 
         Err(_) => false,
     }
 }
-
-async fn insert_mails(tx: &mut Transaction<'_, Sqlite>, mails: &[NewMail]) -> Result<()> {
-    let now = ts(&Utc::now());
-    for m in mails {
-        sqlx::query("INSERT INTO mail_outbox (to_addr, subject, body, created_at) VALUES (?,?,?,?)")
-            .bind(&m.to)
-            .bind(&m.subject)
-            .bind(&m.body)
-            .bind(&now)
-            .execute(&mut **tx)
-            .await
-            .map_err(backend)?;
-    }
-    Ok(())
-}
-
-const SOURCE_SELECT: &str = "SELECT s.*, o.code AS org_code FROM sources s JOIN organisations o ON o.id=s.org_id";
-
-const PUBLISHED_COLS: &str = "r.id, o.code, v.number, v.standard_version, v.content, v.missing, v.provenance, v.published_at, r.first_published_at, (v.number = r.published_version) AS current";

@@ -1,10 +1,10 @@
-//! [`RegisterStore`] for SQLite.
+//! What SQLite does its own way for [`RegisterStore`] (the rest is shared: `crates/store/sql/register.rs`):
+//! bulk writes tuned for one file, and SQLite's own checks.
 
 use super::*;
 
-#[async_trait]
-impl RegisterStore for SqliteStore {
-    async fn import_records(&self, records: &[ImportRecord]) -> Result<()> {
+impl SqliteStore {
+    pub(crate) async fn import_batch(&self, records: &[ImportRecord]) -> Result<()> {
         // Insert in key order: B-tree appends instead of random page splits.
         let mut sorted: Vec<&ImportRecord> = records.iter().collect();
         sorted.sort_unstable_by_key(|r| r.id);
@@ -24,7 +24,7 @@ impl RegisterStore for SqliteStore {
         result
     }
 
-    async fn import_stream(&self, expected: usize, batches: tokio::sync::mpsc::Receiver<ImportMsg>) -> Result<StreamOutcome> {
+    pub(crate) async fn import_streamed(&self, expected: usize, batches: tokio::sync::mpsc::Receiver<ImportMsg>) -> Result<StreamOutcome> {
         let mut conn = self.pool.acquire().await.map_err(backend)?;
         // A modest page cache: once it is full, SQLite writes pages out while the stream goes on (new
         // pages need no journal), so the commit has less left to write. Faster than holding everything
@@ -45,72 +45,8 @@ impl RegisterStore for SqliteStore {
         result
     }
 
-    async fn export_published(&self) -> Result<Vec<(RecordMeta, Vec<PublishedVersion>)>> {
-        let metas = sqlx::query("SELECT * FROM records WHERE published_version IS NOT NULL ORDER BY id")
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        let sql = format!("SELECT {PUBLISHED_COLS} FROM records r JOIN versions v ON v.record_id=r.id AND v.published_at IS NOT NULL JOIN organisations o ON o.id=r.org_id WHERE r.published_version IS NOT NULL ORDER BY r.id, v.number");
-        let rows = sqlx::query(&sql).fetch_all(&self.pool).await.map_err(backend)?;
-        let mut versions = rows.iter().map(published_row).collect::<Result<Vec<_>>>()?.into_iter().peekable();
-        let mut out = Vec::with_capacity(metas.len());
-        for m in metas.iter() {
-            let meta = record_row(m)?;
-            let mut vs = Vec::new();
-            while let Some(v) = versions.next_if(|v| v.record == meta.id) {
-                vs.push(v);
-            }
-            out.push((meta, vs));
-        }
-        Ok(out)
-    }
-
-    async fn outbox_after(&self, after: i64, limit: i64) -> Result<Vec<(i64, AlgorithmId)>> {
-        let rows = sqlx::query("SELECT id, record_id FROM outbox WHERE id > ? ORDER BY id LIMIT ?")
-            .bind(after)
-            .bind(limit)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
-        rows.iter()
-            .map(|r| {
-                let id: String = r.get(1);
-                Ok((r.get::<i64, _>(0), AlgorithmId::parse(&id).map_err(|_| StoreError::Backend(format!("bad id in outbox: {id}")))?))
-            })
-            .collect()
-    }
-
-    async fn recent_published(&self, limit: i64, org_code: Option<&str>) -> Result<Vec<PublishedVersion>> {
-        let sql = format!(
-            "SELECT {PUBLISHED_COLS} FROM versions v JOIN records r ON r.id=v.record_id JOIN organisations o ON o.id=r.org_id WHERE v.published_at IS NOT NULL AND r.published_version IS NOT NULL AND (? IS NULL OR o.code = ?) ORDER BY v.published_at DESC LIMIT ?"
-        );
-        let rows = sqlx::query(&sql).bind(org_code).bind(org_code).bind(limit).fetch_all(&self.pool).await.map_err(backend)?;
-        rows.iter().map(published_row).collect()
-    }
-
-    async fn outbox_max(&self) -> Result<i64> {
-        Ok(sqlx::query("SELECT COALESCE(MAX(id), 0) FROM outbox").fetch_one(&self.pool).await.map_err(backend)?.get(0))
-    }
-
-    async fn count_published(&self) -> Result<u64> {
-        let n: i64 = sqlx::query("SELECT count(*) FROM records WHERE published_version IS NOT NULL")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(backend)?
-            .get(0);
-        Ok(n as u64)
-    }
-
-    async fn last_public_change(&self) -> Result<Option<DateTime<Utc>>> {
-        let at: Option<String> = sqlx::query("SELECT MAX(at) FROM outbox")
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(backend)?
-            .and_then(|r| r.try_get::<Option<String>, _>(0).ok().flatten());
-        Ok(at.and_then(|s| DateTime::parse_from_rfc3339(&s).ok()).map(|t| t.with_timezone(&Utc)))
-    }
-
-    async fn check_integrity(&self) -> Result<(Vec<String>, u64)> {
+    /// SQLite's own check of its file and of the references.
+    pub(crate) async fn database_checks(&self) -> Result<Vec<String>> {
         let mut problems = vec![];
         for r in sqlx::query("PRAGMA integrity_check").fetch_all(&self.pool).await.map_err(backend)? {
             let line: String = r.get(0);
@@ -121,18 +57,6 @@ impl RegisterStore for SqliteStore {
         for r in sqlx::query("PRAGMA foreign_key_check").fetch_all(&self.pool).await.map_err(backend)? {
             problems.push(format!("reference: table {} row {}", r.get::<String, _>(0), r.get::<Option<i64>, _>(1).unwrap_or_default()));
         }
-        let checks = [
-            ("record without its latest version", "SELECT r.id FROM records r WHERE NOT EXISTS (SELECT 1 FROM versions v WHERE v.record_id=r.id AND v.number=r.latest_version)"),
-            ("record without its published version", "SELECT r.id FROM records r WHERE r.published_version IS NOT NULL AND NOT EXISTS (SELECT 1 FROM versions v WHERE v.record_id=r.id AND v.number=r.published_version)"),
-            ("record without history", "SELECT r.id FROM records r WHERE NOT EXISTS (SELECT 1 FROM history h WHERE h.record_id=r.id)"),
-            ("version after the latest", "SELECT DISTINCT v.record_id FROM versions v JOIN records r ON r.id=v.record_id WHERE v.number > r.latest_version"),
-        ];
-        for (what, sql) in checks {
-            for r in sqlx::query(sql).fetch_all(&self.pool).await.map_err(backend)? {
-                problems.push(format!("{what}: {}", r.get::<String, _>(0)));
-            }
-        }
-        let n: i64 = sqlx::query("SELECT count(*) FROM records").fetch_one(&self.pool).await.map_err(backend)?.get(0);
-        Ok((problems, n as u64))
+        Ok(problems)
     }
 }

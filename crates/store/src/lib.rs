@@ -5,6 +5,7 @@
 //! its history entry in one transaction ([`Store::apply`], [`Store::import_records`]).
 
 mod models;
+pub mod rows;
 
 pub use models::*;
 

@@ -7,7 +7,7 @@
 use crate::common::*;
 use rand::Rng;
 use serde_json::json;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -93,8 +93,7 @@ fn api_writes(env: &Env, token: &str, trial: usize) {
 /// Returns whether it was all.
 fn import(file: &str, records: u64, wait: Duration) -> bool {
     let env = Env::new();
-    let mut child =
-        Command::new(BIN).args(["import", file, "--data", &env.data()]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let mut child = env.command(&["import", file]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     let started = std::time::Instant::now();
     while started.elapsed() < wait && child.try_wait().unwrap().is_none() {
         std::thread::sleep(Duration::from_millis(5));
@@ -139,12 +138,8 @@ fn harvest(org: &str, url: &str, records: u64, wait: Duration) -> bool {
     let env = Env::new();
     env.org(org, "central");
     env.ok(&["source", "add", "--org", org, "--url", url]);
-    let mut child = Command::new(BIN)
-        .args(["harvest", "--harvest-allow", "127.0.0.0/8", "--data", &env.data()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child =
+        env.command(&["harvest", "--harvest-allow", "127.0.0.0/8"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     let started = std::time::Instant::now();
     while started.elapsed() < wait && child.try_wait().unwrap().is_none() {
         std::thread::sleep(Duration::from_millis(5));

@@ -572,8 +572,8 @@ fn a_harvest_killed_halfway_loses_nothing_and_the_next_one_completes() {
     let all: Vec<(&str, Value)> = ids.iter().map(|i| (i.as_str(), complete_content(&format!("Tweede {i}")))).collect();
     let body = serde_json::to_vec(&feed("gem-a", &all)).unwrap();
     web.set("/a", Reply::Slow(body.clone(), Duration::from_millis(20)));
-    let mut child = std::process::Command::new(BIN)
-        .args(["harvest", "--data", &central.data(), "--harvest-allow", "127.0.0.0/8", "--harvest-timeout", "60s"])
+    let mut child = central
+        .command(&["harvest", "--harvest-allow", "127.0.0.0/8", "--harvest-timeout", "60s"])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()

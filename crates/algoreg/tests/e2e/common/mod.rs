@@ -1,5 +1,6 @@
-//! Test harness: runs algoreg against a real SQLite file in a temporary folder and talks HTTP to it on
-//! loopback. The server and the setup steps (organisations, accounts, tokens) run in the test's own
+//! Test harness: runs algoreg against a real SQLite file in a temporary folder (or, with
+//! `ALGOREG_E2E_POSTGRES` set to a server's URL, a fresh database on that PostgreSQL server) and talks
+//! HTTP to it on loopback. The server and the setup steps (organisations, accounts, tokens) run in the test's own
 //! process, through the same code as the binary's commands; the commands under test and the tests about
 //! the process itself run the real binary.
 #![allow(dead_code)]
@@ -21,15 +22,98 @@ pub fn shared() -> PathBuf {
 
 pub struct Env {
     pub dir: tempfile::TempDir,
+    /// The PostgreSQL database of this environment (none: SQLite in the data folder).
+    pub postgres: Option<PgDatabase>,
+}
+
+/// A database made for one test on the server named by `ALGOREG_E2E_POSTGRES`, dropped at the end.
+pub struct PgDatabase {
+    admin: String,
+    name: String,
+    pub url: String,
+}
+
+impl PgDatabase {
+    fn create(admin: &str) -> PgDatabase {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        static N: AtomicU32 = AtomicU32::new(0);
+        let name = format!("algoreg_e2e_{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
+        pg_admin(admin, &format!("CREATE DATABASE {name}"));
+        let url = match admin.rsplit_once('/') {
+            Some((server, _)) => format!("{server}/{name}"),
+            None => panic!("ALGOREG_E2E_POSTGRES must name a database: postgres://user@host:port/postgres"),
+        };
+        PgDatabase { admin: admin.to_string(), name, url }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        pg_admin(&self.admin, &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+    }
+}
+
+/// The first column of the first row of `sql` (with `arg` bound as $1) on the database at `url`.
+pub fn pg_count(url: &str, sql: &str, arg: &str) -> i64 {
+    use sqlx::{ConnectOptions, Connection, Row};
+    let opts: sqlx::postgres::PgConnectOptions = url.parse().expect("a postgres:// URL");
+    let (sql, arg) = (sql.to_string(), arg.to_string());
+    std::thread::spawn(move || {
+        block_on(async move {
+            let mut c = opts.connect().await.expect("connect");
+            let n: i64 = sqlx::query(&sql).bind(arg).fetch_one(&mut c).await.expect("query").get(0);
+            let _ = c.close().await;
+            n
+        })
+    })
+    .join()
+    .expect("query")
+}
+
+fn pg_admin(url: &str, sql: &str) {
+    use sqlx::{ConnectOptions, Connection};
+    let opts: sqlx::postgres::PgConnectOptions = url.parse().expect("ALGOREG_E2E_POSTGRES is a postgres:// URL");
+    let sql = sql.to_string();
+    // On a thread of its own: callers may be inside a runtime already.
+    std::thread::spawn(move || {
+        block_on(async move {
+            let mut c = opts.connect().await.expect("connect to ALGOREG_E2E_POSTGRES");
+            sqlx::query(&sql).execute(&mut c).await.expect("database administration");
+            let _ = c.close().await;
+        })
+    })
+    .join()
+    .expect("database administration");
 }
 
 impl Env {
     pub fn new() -> Env {
-        Env { dir: tempfile::tempdir().expect("tempdir") }
+        let postgres = std::env::var("ALGOREG_E2E_POSTGRES").ok().filter(|u| !u.is_empty()).map(|u| PgDatabase::create(&u));
+        Env { dir: tempfile::tempdir().expect("tempdir"), postgres }
+    }
+
+    /// An environment on SQLite whatever the suite runs on (for tests about SQLite's file itself).
+    pub fn sqlite() -> Env {
+        Env { dir: tempfile::tempdir().expect("tempdir"), postgres: None }
+    }
+
+    /// The `--database` value of this environment, if it is not SQLite in the data folder.
+    pub fn database(&self) -> Option<&str> {
+        self.postgres.as_ref().map(|p| p.url.as_str())
     }
 
     pub fn data(&self) -> String {
         self.dir.path().join("data").display().to_string()
+    }
+
+    /// The binary with `args` and this environment's `--data` (and database, when it is not SQLite).
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args).arg("--data").arg(self.data()).env_remove("DATABASE_URL");
+        if let Some(url) = self.database() {
+            cmd.env("DATABASE_URL", url);
+        }
+        cmd
     }
 
     /// Runs a CLI command with `--data` for this environment.
@@ -38,14 +122,8 @@ impl Env {
     }
 
     pub fn cli_stdin(&self, args: &[&str], stdin: Option<&str>) -> Output {
-        let mut cmd = Command::new(BIN);
-        cmd.args(args)
-            .arg("--data")
-            .arg(self.data())
-            .env("ALGOREG_PASSWORD", PASSWORD)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        let mut cmd = self.command(args);
+        cmd.env("ALGOREG_PASSWORD", PASSWORD).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("spawn algoreg");
         if let Some(s) = stdin {
             child.stdin.take().expect("stdin").write_all(s.as_bytes()).expect("write stdin");
@@ -77,8 +155,9 @@ impl Env {
     /// call, without starting a process for each step.
     pub fn with_app<T>(&self, f: impl AsyncFnOnce(algoreg_service::App) -> T) -> T {
         let data = self.dir.path().join("data");
+        let database = self.database().map(|u| algoreg::backend::Database::parse(u).expect("database URL"));
         block_on(async move {
-            let store = algoreg::backend::open(&data, algoreg::backend::Purpose::Serve).await.expect("open store");
+            let store = algoreg::backend::open(&data, database.as_ref(), algoreg::backend::Purpose::Serve).await.expect("open store");
             f(algoreg_service::App::new(store)).await
         })
     }
@@ -129,6 +208,9 @@ impl Env {
         use clap::Parser;
         let data = self.data();
         let mut args = vec!["algoreg", "serve", "--data", &data];
+        if let Some(url) = self.database() {
+            args.extend_from_slice(&["--database", url]);
+        }
         if !extra.contains(&"--addr") {
             args.extend_from_slice(&["--addr", "127.0.0.1:0"]);
         }
@@ -163,8 +245,8 @@ impl Env {
 
     /// Starts the real binary as its own process (for tests about the process: its output, signals, kills).
     pub fn serve_process(&self, extra: &[&str]) -> Server {
-        let mut child = Command::new(BIN)
-            .args(["serve", "--addr", "127.0.0.1:0", "--data", &self.data()])
+        let mut child = self
+            .command(&["serve", "--addr", "127.0.0.1:0"])
             .args(extra)
             .env("ALGOREG_LOG", "error")
             .env("ALGOREG_OPERATOR_SECOND_FACTOR", "optional")

@@ -1,11 +1,9 @@
-//! [`FederationStore`] for SQLite.
-
-use super::*;
+// [`FederationStore`] for the SQL backends (included by each: see crates/store/sql/README.md).
 
 #[async_trait]
-impl FederationStore for SqliteStore {
+impl FederationStore for Backend {
     async fn create_source(&self, org_id: OrgId, url: &str, at: DateTime<Utc>) -> Result<Source> {
-        let id = sqlx::query("INSERT INTO sources (org_id, url, created_at, next_due_at) VALUES (?,?,?,?) RETURNING id")
+        let id = sqlx::query("INSERT INTO sources (org_id, url, created_at, next_due_at) VALUES ($1,$2,$3,$4) RETURNING id")
             .bind(org_id)
             .bind(url)
             .bind(ts(&at))
@@ -23,12 +21,12 @@ impl FederationStore for SqliteStore {
     }
 
     async fn source(&self, id: i64) -> Result<Option<Source>> {
-        let row = sqlx::query(&format!("{SOURCE_SELECT} WHERE s.id=?")).bind(id).fetch_optional(&self.pool).await.map_err(backend)?;
+        let row = sqlx::query(&format!("{SOURCE_SELECT} WHERE s.id=$1")).bind(id).fetch_optional(&self.pool).await.map_err(backend)?;
         row.map(|r| source_row(&r)).transpose()
     }
 
     async fn delete_source(&self, id: i64) -> Result<()> {
-        let done = sqlx::query("DELETE FROM sources WHERE id=?").bind(id).execute(&self.pool).await.map_err(backend)?;
+        let done = sqlx::query("DELETE FROM sources WHERE id=$1").bind(id).execute(&self.pool).await.map_err(backend)?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
@@ -36,14 +34,14 @@ impl FederationStore for SqliteStore {
     }
 
     async fn source_records(&self, id: i64) -> Result<Vec<SourceRecord>> {
-        self.all("SELECT record_id, content_hash, missing FROM source_records WHERE source_id=? ORDER BY record_id", id, source_record_row)
+        self.all("SELECT record_id, content_hash, missing FROM source_records WHERE source_id=$1 ORDER BY record_id", id, source_record_row)
             .await
     }
 
     async fn source_attempt(&self, a: &SourceAttempt) -> Result<()> {
         let q = match &a.error {
-            Some(_) => "UPDATE sources SET last_attempt_at=?, last_outcome='failed', last_error=?, failures=failures+1, next_due_at=? WHERE id=?",
-            None => "UPDATE sources SET last_attempt_at=?1, last_success_at=?1, last_outcome='not_modified', last_error=?2, failures=0, next_due_at=?3 WHERE id=?4",
+            Some(_) => "UPDATE sources SET last_attempt_at=$1, last_outcome='failed', last_error=$2, failures=failures+1, next_due_at=$3 WHERE id=$4",
+            None => "UPDATE sources SET last_attempt_at=$1, last_success_at=$1, last_outcome='not_modified', last_error=$2, failures=0, next_due_at=$3 WHERE id=$4",
         };
         sqlx::query(q).bind(ts(&a.at)).bind(&a.error).bind(ts(&a.next_due_at)).bind(a.source_id).execute(&self.pool).await.found()?;
         Ok(())
@@ -54,7 +52,7 @@ impl FederationStore for SqliteStore {
         sorted.sort_unstable_by_key(|r| r.id);
         let mut tx = self.begin().await?;
         let done = sqlx::query(
-            "UPDATE sources SET etag=?, last_modified=?, last_attempt_at=?, last_success_at=?, last_outcome=?, last_error=NULL, failures=0, next_due_at=?, records=?, rejected=? WHERE id=?",
+            "UPDATE sources SET etag=$1, last_modified=$2, last_attempt_at=$3, last_success_at=$4, last_outcome=$5, last_error=NULL, failures=0, next_due_at=$6, records=$7, rejected=$8 WHERE id=$9",
         )
         .bind(&c.etag)
         .bind(&c.last_modified)
@@ -78,9 +76,9 @@ impl FederationStore for SqliteStore {
         for change in &c.changes {
             apply_in(&mut tx, change).await?;
         }
-        sqlx::query("DELETE FROM source_records WHERE source_id=?").bind(c.source_id).execute(&mut *tx).await.map_err(backend)?;
+        sqlx::query("DELETE FROM source_records WHERE source_id=$1").bind(c.source_id).execute(&mut *tx).await.map_err(backend)?;
         for chunk in c.tracked.chunks(300) {
-            let mut q = QueryBuilder::<Sqlite>::new("INSERT INTO source_records (source_id, record_id, content_hash, missing) ");
+            let mut q = QueryBuilder::<Db>::new("INSERT INTO source_records (source_id, record_id, content_hash, missing) ");
             q.push_values(chunk, |mut b, t| {
                 b.push_bind(c.source_id).push_bind(t.record.to_string()).push_bind(&t.hash).push_bind(t.missing as i64);
             });

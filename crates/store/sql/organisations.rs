@@ -1,9 +1,7 @@
-//! [`OrganisationStore`] for SQLite.
-
-use super::*;
+// [`OrganisationStore`] for the SQL backends (included by each: see crates/store/sql/README.md).
 
 #[async_trait]
-impl OrganisationStore for SqliteStore {
+impl OrganisationStore for Backend {
     async fn create_organisation(&self, org: &NewOrganisation) -> Result<Organisation> {
         let now = now_micros();
         let mut tx = self.begin().await?;
@@ -26,7 +24,7 @@ impl OrganisationStore for SqliteStore {
 
     async fn update_organisation(&self, org: &Organisation) -> Result<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("UPDATE organisations SET name=?, org_type=?, tooi=?, flow=?, about=?, contact=? WHERE id=?")
+        sqlx::query("UPDATE organisations SET name=$1, org_type=$2, tooi=$3, flow=$4, about=$5, contact=$6 WHERE id=$7")
             .bind(&org.name)
             .bind(org.org_type.code())
             .bind(&org.tooi)
@@ -39,7 +37,7 @@ impl OrganisationStore for SqliteStore {
             .found()?;
         // The organisation's details are part of what the public sees of each of its records (pages, the
         // feed, the search index): the change goes through the outbox like a change to the records.
-        sqlx::query("INSERT INTO outbox (record_id, at) SELECT id, ? FROM records WHERE org_id=? AND published_version IS NOT NULL")
+        sqlx::query("INSERT INTO outbox (record_id, at) SELECT id, $1 FROM records WHERE org_id=$2 AND published_version IS NOT NULL")
             .bind(ts(&Utc::now()))
             .bind(org.id)
             .execute(&mut *tx)
@@ -49,11 +47,11 @@ impl OrganisationStore for SqliteStore {
     }
 
     async fn organisation(&self, id: OrgId) -> Result<Option<Organisation>> {
-        self.optional("SELECT * FROM organisations WHERE id=?", id, org_row).await
+        self.optional("SELECT * FROM organisations WHERE id=$1", id, org_row).await
     }
 
     async fn organisation_by_code(&self, code: &str) -> Result<Option<Organisation>> {
-        self.optional("SELECT * FROM organisations WHERE code=?", code, org_row).await
+        self.optional("SELECT * FROM organisations WHERE code=$1", code, org_row).await
     }
 
     async fn organisations(&self) -> Result<Vec<Organisation>> {
@@ -62,7 +60,7 @@ impl OrganisationStore for SqliteStore {
     }
 
     async fn create_template(&self, name: &str, source: &str, content: &algoreg_standard::Content) -> Result<i64> {
-        let id = sqlx::query("INSERT INTO templates (name, source, content, created_at) VALUES (?,?,?,?) RETURNING id")
+        let id = sqlx::query("INSERT INTO templates (name, source, content, created_at) VALUES ($1,$2,$3,$4) RETURNING id")
             .bind(name)
             .bind(source)
             .bind(json(content))
@@ -79,15 +77,6 @@ impl OrganisationStore for SqliteStore {
             .fetch_all(&self.pool)
             .await
             .map_err(backend)?;
-        rows.iter()
-            .map(|r| {
-                Ok(Template {
-                    id: r.get(0),
-                    name: r.get(1),
-                    source: r.get(2),
-                    content: serde_json::from_str(r.get(3)).map_err(|e| StoreError::Backend(e.to_string()))?,
-                })
-            })
-            .collect()
+        rows.iter().map(template_row).collect()
     }
 }

@@ -1,20 +1,18 @@
-//! [`SecondFactorStore`] for SQLite.
-
-use super::*;
+// [`SecondFactorStore`] for the SQL backends (included by each: see crates/store/sql/README.md).
 
 #[async_trait]
-impl SecondFactorStore for SqliteStore {
+impl SecondFactorStore for Backend {
     async fn enable_totp(&self, user_id: UserId, secret: &str, recovery_hashes: &[String]) -> Result<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("UPDATE users SET totp_secret=?, totp_last_step=0 WHERE id=?")
+        sqlx::query("UPDATE users SET totp_secret=$1, totp_last_step=0 WHERE id=$2")
             .bind(secret)
             .bind(user_id)
             .execute(&mut *tx)
             .await
             .found()?;
-        sqlx::query("DELETE FROM recovery_codes WHERE user_id=?").bind(user_id).execute(&mut *tx).await.map_err(backend)?;
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id=$1").bind(user_id).execute(&mut *tx).await.map_err(backend)?;
         for h in recovery_hashes {
-            sqlx::query("INSERT INTO recovery_codes (user_id, hash) VALUES (?,?)")
+            sqlx::query("INSERT INTO recovery_codes (user_id, hash) VALUES ($1,$2)")
                 .bind(user_id)
                 .bind(h)
                 .execute(&mut *tx)
@@ -26,17 +24,17 @@ impl SecondFactorStore for SqliteStore {
 
     async fn disable_totp(&self, user_id: UserId) -> Result<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("UPDATE users SET totp_secret=NULL, totp_last_step=0 WHERE id=?")
+        sqlx::query("UPDATE users SET totp_secret=NULL, totp_last_step=0 WHERE id=$1")
             .bind(user_id)
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        sqlx::query("DELETE FROM recovery_codes WHERE user_id=?").bind(user_id).execute(&mut *tx).await.map_err(backend)?;
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id=$1").bind(user_id).execute(&mut *tx).await.map_err(backend)?;
         tx.commit().await.map_err(backend)
     }
 
     async fn use_totp_step(&self, user_id: UserId, step: i64) -> Result<bool> {
-        let n = sqlx::query("UPDATE users SET totp_last_step=?1 WHERE id=?2 AND totp_secret IS NOT NULL AND totp_last_step < ?1")
+        let n = sqlx::query("UPDATE users SET totp_last_step=$1 WHERE id=$2 AND totp_secret IS NOT NULL AND totp_last_step < $1")
             .bind(step)
             .bind(user_id)
             .execute(&self.pool)
@@ -47,7 +45,7 @@ impl SecondFactorStore for SqliteStore {
     }
 
     async fn use_recovery_code(&self, user_id: UserId, hash: &str, at: DateTime<Utc>) -> Result<bool> {
-        let n = sqlx::query("UPDATE recovery_codes SET used_at=? WHERE user_id=? AND hash=? AND used_at IS NULL")
+        let n = sqlx::query("UPDATE recovery_codes SET used_at=$1 WHERE user_id=$2 AND hash=$3 AND used_at IS NULL")
             .bind(ts(&at))
             .bind(user_id)
             .bind(hash)
@@ -59,7 +57,7 @@ impl SecondFactorStore for SqliteStore {
     }
 
     async fn recovery_codes_left(&self, user_id: UserId) -> Result<u32> {
-        let n: i64 = sqlx::query("SELECT count(*) FROM recovery_codes WHERE user_id=? AND used_at IS NULL")
+        let n: i64 = sqlx::query("SELECT count(*) FROM recovery_codes WHERE user_id=$1 AND used_at IS NULL")
             .bind(user_id)
             .fetch_one(&self.pool)
             .await
@@ -69,7 +67,7 @@ impl SecondFactorStore for SqliteStore {
     }
 
     async fn set_second_factor_required(&self, org_id: OrgId, required: bool) -> Result<()> {
-        sqlx::query("UPDATE organisations SET require_second_factor=? WHERE id=?")
+        sqlx::query("UPDATE organisations SET require_second_factor=$1 WHERE id=$2")
             .bind(required)
             .bind(org_id)
             .execute(&self.pool)

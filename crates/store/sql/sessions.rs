@@ -1,26 +1,21 @@
-//! [`SessionStore`] for SQLite.
-
-use super::*;
-
-/// How many hex digits of a session's hash make its ID.
-const SESSION_ID_LEN: usize = 16;
+// [`SessionStore`] for the SQL backends (included by each: see crates/store/sql/README.md).
 
 #[async_trait]
-impl SessionStore for SqliteStore {
+impl SessionStore for Backend {
     async fn create_session(&self, hash: &str, user_id: UserId, expires_at: DateTime<Utc>, method: &str) -> Result<()> {
-        let now = ts(&Utc::now());
+        let now = Utc::now();
         let mut tx = self.begin().await?;
-        sqlx::query("INSERT INTO sessions (hash, user_id, created_at, expires_at, method) VALUES (?,?,?,?,?)")
+        sqlx::query("INSERT INTO sessions (hash, user_id, created_at, expires_at, method) VALUES ($1,$2,$3,$4,$5)")
             .bind(hash)
             .bind(user_id)
-            .bind(&now)
+            .bind(ts(&now))
             .bind(ts(&expires_at))
             .bind(method)
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        sqlx::query("UPDATE users SET last_login_at=?, last_login_method=? WHERE id=?")
-            .bind(&now)
+        sqlx::query("UPDATE users SET last_login_at=$1, last_login_method=$2 WHERE id=$3")
+            .bind(ts(&now))
             .bind(method)
             .bind(user_id)
             .execute(&mut *tx)
@@ -31,7 +26,7 @@ impl SessionStore for SqliteStore {
 
     async fn session_user(&self, hash: &str, now: DateTime<Utc>) -> Result<Option<(User, String)>> {
         let row = sqlx::query(
-            "SELECT u.*, s.method AS session_method FROM sessions s JOIN users u ON u.id=s.user_id WHERE s.hash=? AND s.expires_at > ?",
+            "SELECT u.*, s.method AS session_method FROM sessions s JOIN users u ON u.id=s.user_id WHERE s.hash=$1 AND s.expires_at > $2",
         )
         .bind(hash)
         .bind(ts(&now))
@@ -42,39 +37,28 @@ impl SessionStore for SqliteStore {
     }
 
     async fn delete_session(&self, hash: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE hash=?").bind(hash).execute(&self.pool).await.map_err(backend)?;
+        sqlx::query("DELETE FROM sessions WHERE hash=$1").bind(hash).execute(&self.pool).await.map_err(backend)?;
         Ok(())
     }
 
     async fn sessions_of_user(&self, user_id: UserId, now: DateTime<Utc>) -> Result<Vec<SessionInfo>> {
         let rows = sqlx::query(
-            "SELECT hash, created_at, expires_at FROM sessions WHERE user_id=? AND expires_at > ? ORDER BY created_at DESC, hash",
+            "SELECT hash, created_at, expires_at FROM sessions WHERE user_id=$1 AND expires_at > $2 ORDER BY created_at DESC, hash",
         )
         .bind(user_id)
         .bind(ts(&now))
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
-        rows.iter()
-            .map(|r| {
-                let t = |k: &str| time(r.get::<&str, _>(k));
-                let hash: String = r.get("hash");
-                Ok(SessionInfo {
-                    id: hash.chars().take(SESSION_ID_LEN).collect(),
-                    created_at: t("created_at")?,
-                    expires_at: t("expires_at")?,
-                })
-            })
-            .collect()
+        rows.iter().map(session_info_row).collect()
     }
 
     async fn end_session_of_user(&self, user_id: UserId, id: &str) -> Result<()> {
         if id.len() != SESSION_ID_LEN || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
             return Err(StoreError::NotFound);
         }
-        sqlx::query("DELETE FROM sessions WHERE user_id=? AND substr(hash, 1, ?)=?")
+        sqlx::query(&format!("DELETE FROM sessions WHERE user_id=$1 AND substr(hash, 1, {SESSION_ID_LEN})=$2"))
             .bind(user_id)
-            .bind(SESSION_ID_LEN as i64)
             .bind(id)
             .execute(&self.pool)
             .await
@@ -83,7 +67,7 @@ impl SessionStore for SqliteStore {
     }
 
     async fn record_login(&self, user_id: UserId, method: &str, at: DateTime<Utc>) -> Result<()> {
-        sqlx::query("UPDATE users SET last_login_at=?, last_login_method=? WHERE id=?")
+        sqlx::query("UPDATE users SET last_login_at=$1, last_login_method=$2 WHERE id=$3")
             .bind(ts(&at))
             .bind(method)
             .bind(user_id)

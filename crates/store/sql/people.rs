@@ -1,13 +1,11 @@
-//! [`PeopleStore`] for SQLite.
-
-use super::*;
+// [`PeopleStore`] for the SQL backends (included by each: see crates/store/sql/README.md).
 
 #[async_trait]
-impl PeopleStore for SqliteStore {
+impl PeopleStore for Backend {
     async fn create_user(&self, user: &NewUser) -> Result<User> {
         let now = now_micros();
         let id =
-            sqlx::query("INSERT INTO users (email, name, password_hash, central_operator, created_at, password_temporary_until) VALUES (?,?,?,?,?,?) RETURNING id")
+            sqlx::query("INSERT INTO users (email, name, password_hash, central_operator, created_at, password_temporary_until) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id")
                 .bind(&user.email)
                 .bind(&user.name)
                 .bind(&user.password_hash)
@@ -32,15 +30,15 @@ impl PeopleStore for SqliteStore {
     }
 
     async fn user(&self, id: UserId) -> Result<Option<User>> {
-        self.optional("SELECT * FROM users WHERE id=?", id, user_row).await
+        self.optional("SELECT * FROM users WHERE id=$1", id, user_row).await
     }
 
     async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
-        self.optional("SELECT * FROM users WHERE email=?", email, user_row).await
+        self.optional("SELECT * FROM users WHERE lower(email)=lower($1)", email, user_row).await
     }
 
     async fn set_membership(&self, user_id: UserId, org_id: OrgId, role: Role) -> Result<()> {
-        sqlx::query("INSERT OR IGNORE INTO memberships (user_id, org_id, role) VALUES (?,?,?)")
+        sqlx::query("INSERT INTO memberships (user_id, org_id, role) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING")
             .bind(user_id)
             .bind(org_id)
             .bind(role.code())
@@ -53,9 +51,9 @@ impl PeopleStore for SqliteStore {
     async fn remove_membership(&self, user_id: UserId, org_id: OrgId, role: Option<Role>) -> Result<()> {
         let q = match role {
             Some(r) => {
-                sqlx::query("DELETE FROM memberships WHERE user_id=? AND org_id=? AND role=?").bind(user_id).bind(org_id).bind(r.code())
+                sqlx::query("DELETE FROM memberships WHERE user_id=$1 AND org_id=$2 AND role=$3").bind(user_id).bind(org_id).bind(r.code())
             }
-            None => sqlx::query("DELETE FROM memberships WHERE user_id=? AND org_id=?").bind(user_id).bind(org_id),
+            None => sqlx::query("DELETE FROM memberships WHERE user_id=$1 AND org_id=$2").bind(user_id).bind(org_id),
         };
         q.execute(&self.pool).await.map_err(backend)?;
         Ok(())
@@ -64,7 +62,7 @@ impl PeopleStore for SqliteStore {
     async fn memberships(&self, user_id: UserId) -> Result<Vec<Membership>> {
         let rows = sqlx::query(
             "SELECT m.org_id, m.role, o.require_second_factor, o.require_sso FROM memberships m JOIN organisations o ON o.id=m.org_id \
-             WHERE m.user_id=? ORDER BY m.org_id, m.role",
+             WHERE m.user_id=$1 ORDER BY m.org_id, m.role",
         )
         .bind(user_id)
         .fetch_all(&self.pool)
@@ -79,7 +77,7 @@ impl PeopleStore for SqliteStore {
 
     async fn members(&self, org_id: OrgId) -> Result<Vec<(User, Role)>> {
         let rows = sqlx::query(
-            "SELECT u.*, m.role AS member_role FROM memberships m JOIN users u ON u.id=m.user_id WHERE m.org_id=? ORDER BY u.email, m.role",
+            "SELECT u.*, m.role AS member_role FROM memberships m JOIN users u ON u.id=m.user_id WHERE m.org_id=$1 ORDER BY u.email, m.role",
         )
         .bind(org_id)
         .fetch_all(&self.pool)
@@ -90,7 +88,7 @@ impl PeopleStore for SqliteStore {
 
     async fn set_password(&self, user_id: UserId, password_hash: &str, temporary_until: Option<DateTime<Utc>>) -> Result<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("UPDATE users SET password_hash=?, password_temporary_until=? WHERE id=?")
+        sqlx::query("UPDATE users SET password_hash=$1, password_temporary_until=$2 WHERE id=$3")
             .bind(password_hash)
             .bind(temporary_until.as_ref().map(ts))
             .bind(user_id)
@@ -98,8 +96,8 @@ impl PeopleStore for SqliteStore {
             .await
             .found()?;
         // A new password ends every session of that user, and every reset link.
-        sqlx::query("DELETE FROM sessions WHERE user_id=?").bind(user_id).execute(&mut *tx).await.map_err(backend)?;
-        sqlx::query("DELETE FROM password_resets WHERE user_id=?").bind(user_id).execute(&mut *tx).await.map_err(backend)?;
+        sqlx::query("DELETE FROM sessions WHERE user_id=$1").bind(user_id).execute(&mut *tx).await.map_err(backend)?;
+        sqlx::query("DELETE FROM password_resets WHERE user_id=$1").bind(user_id).execute(&mut *tx).await.map_err(backend)?;
         tx.commit().await.map_err(backend)
     }
 
@@ -112,7 +110,7 @@ impl PeopleStore for SqliteStore {
         expires_at: DateTime<Utc>,
     ) -> Result<i64> {
         let id = sqlx::query(
-            "INSERT INTO invitations (org_id, user_id, role, invited_by, created_at, expires_at) VALUES (?,?,?,?,?,?)
+            "INSERT INTO invitations (org_id, user_id, role, invited_by, created_at, expires_at) VALUES ($1,$2,$3,$4,$5,$6)
              ON CONFLICT (org_id, user_id, role) DO UPDATE SET invited_by=excluded.invited_by, created_at=excluded.created_at, expires_at=excluded.expires_at
              RETURNING id",
         )
@@ -139,7 +137,7 @@ impl PeopleStore for SqliteStore {
 
     async fn accept_invitation(&self, id: i64, user_id: UserId, now: DateTime<Utc>) -> Result<Invitation> {
         let mut tx = self.begin().await?;
-        let row = sqlx::query(&format!("{INVITATION_SELECT} WHERE i.id=? AND i.user_id=? AND i.expires_at > ?"))
+        let row = sqlx::query(&format!("{INVITATION_SELECT} WHERE i.id=$1 AND i.user_id=$2 AND i.expires_at > $3"))
             .bind(id)
             .bind(user_id)
             .bind(ts(&now))
@@ -148,28 +146,28 @@ impl PeopleStore for SqliteStore {
             .map_err(backend)?
             .ok_or(StoreError::NotFound)?;
         let inv = rows::invitation_row(&row)?;
-        sqlx::query("INSERT OR IGNORE INTO memberships (user_id, org_id, role) VALUES (?,?,?)")
+        sqlx::query("INSERT INTO memberships (user_id, org_id, role) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING")
             .bind(inv.user_id)
             .bind(inv.org_id)
             .bind(inv.role.code())
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        sqlx::query("DELETE FROM invitations WHERE id=?").bind(id).execute(&mut *tx).await.map_err(backend)?;
+        sqlx::query("DELETE FROM invitations WHERE id=$1").bind(id).execute(&mut *tx).await.map_err(backend)?;
         tx.commit().await.map_err(backend)?;
         Ok(inv)
     }
 
     async fn delete_invitation(&self, id: i64) -> Result<Invitation> {
         let mut tx = self.begin().await?;
-        let row = sqlx::query(&format!("{INVITATION_SELECT} WHERE i.id=?"))
+        let row = sqlx::query(&format!("{INVITATION_SELECT} WHERE i.id=$1"))
             .bind(id)
             .fetch_optional(&mut *tx)
             .await
             .map_err(backend)?
             .ok_or(StoreError::NotFound)?;
         let inv = rows::invitation_row(&row)?;
-        sqlx::query("DELETE FROM invitations WHERE id=?").bind(id).execute(&mut *tx).await.map_err(backend)?;
+        sqlx::query("DELETE FROM invitations WHERE id=$1").bind(id).execute(&mut *tx).await.map_err(backend)?;
         tx.commit().await.map_err(backend)?;
         Ok(inv)
     }

@@ -1,12 +1,10 @@
-//! [`AccessStore`] for SQLite.
-
-use super::*;
+// [`AccessStore`] for the SQL backends (included by each: see crates/store/sql/README.md).
 
 #[async_trait]
-impl AccessStore for SqliteStore {
+impl AccessStore for Backend {
     async fn create_password_reset(&self, hash: &str, user_id: UserId, expires_at: DateTime<Utc>, mails: &[NewMail]) -> Result<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("INSERT INTO password_resets (hash, user_id, created_at, expires_at) VALUES (?,?,?,?)")
+        sqlx::query("INSERT INTO password_resets (hash, user_id, created_at, expires_at) VALUES ($1,$2,$3,$4)")
             .bind(hash)
             .bind(user_id)
             .bind(ts(&Utc::now()))
@@ -19,7 +17,7 @@ impl AccessStore for SqliteStore {
     }
 
     async fn password_reset_user(&self, hash: &str, now: DateTime<Utc>) -> Result<Option<User>> {
-        let row = sqlx::query("SELECT u.* FROM password_resets r JOIN users u ON u.id=r.user_id WHERE r.hash=? AND r.expires_at > ?")
+        let row = sqlx::query("SELECT u.* FROM password_resets r JOIN users u ON u.id=r.user_id WHERE r.hash=$1 AND r.expires_at > $2")
             .bind(hash)
             .bind(ts(&now))
             .fetch_optional(&self.pool)
@@ -30,7 +28,7 @@ impl AccessStore for SqliteStore {
 
     async fn use_password_reset(&self, hash: &str, password_hash: &str, now: DateTime<Utc>) -> Result<User> {
         let mut tx = self.begin().await?;
-        let row = sqlx::query("SELECT u.* FROM password_resets r JOIN users u ON u.id=r.user_id WHERE r.hash=? AND r.expires_at > ?")
+        let row = sqlx::query("SELECT u.* FROM password_resets r JOIN users u ON u.id=r.user_id WHERE r.hash=$1 AND r.expires_at > $2")
             .bind(hash)
             .bind(ts(&now))
             .fetch_optional(&mut *tx)
@@ -38,14 +36,14 @@ impl AccessStore for SqliteStore {
             .map_err(backend)?
             .ok_or(StoreError::NotFound)?;
         let mut user = user_row(&row)?;
-        sqlx::query("UPDATE users SET password_hash=?, password_temporary_until=NULL WHERE id=?")
+        sqlx::query("UPDATE users SET password_hash=$1, password_temporary_until=NULL WHERE id=$2")
             .bind(password_hash)
             .bind(user.id)
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        sqlx::query("DELETE FROM sessions WHERE user_id=?").bind(user.id).execute(&mut *tx).await.map_err(backend)?;
-        sqlx::query("DELETE FROM password_resets WHERE user_id=?").bind(user.id).execute(&mut *tx).await.map_err(backend)?;
+        sqlx::query("DELETE FROM sessions WHERE user_id=$1").bind(user.id).execute(&mut *tx).await.map_err(backend)?;
+        sqlx::query("DELETE FROM password_resets WHERE user_id=$1").bind(user.id).execute(&mut *tx).await.map_err(backend)?;
         tx.commit().await.map_err(backend)?;
         user.password_hash = password_hash.to_string();
         user.password_temporary_until = None;
@@ -54,34 +52,36 @@ impl AccessStore for SqliteStore {
 
     async fn create_token(&self, token: &NewToken) -> Result<TokenInfo> {
         let now = now_micros();
-        let id = sqlx::query("INSERT INTO api_tokens (org_id, role, name, hash, created_by, created_at) VALUES (?,?,?,?,?,?) RETURNING id")
-            .bind(token.org_id)
-            .bind(token.role.code())
-            .bind(&token.name)
-            .bind(&token.hash)
-            .bind(token.created_by)
-            .bind(ts(&now))
-            .fetch_one(&self.pool)
-            .await
-            .map_err(backend)?
-            .get::<i64, _>(0);
+        let id = sqlx::query(
+            "INSERT INTO api_tokens (org_id, role, name, hash, created_by, created_at) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id",
+        )
+        .bind(token.org_id)
+        .bind(token.role.code())
+        .bind(&token.name)
+        .bind(&token.hash)
+        .bind(token.created_by)
+        .bind(ts(&now))
+        .fetch_one(&self.pool)
+        .await
+        .map_err(backend)?
+        .get::<i64, _>(0);
         Ok(TokenInfo { id, org_id: token.org_id, role: token.role, name: token.name.clone(), created_at: now, revoked: false })
     }
 
     async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenInfo>> {
-        self.optional("SELECT * FROM api_tokens WHERE hash=? AND revoked_at IS NULL", hash, token_row).await
+        self.optional("SELECT * FROM api_tokens WHERE hash=$1 AND revoked_at IS NULL", hash, token_row).await
     }
 
     async fn token(&self, id: i64) -> Result<Option<TokenInfo>> {
-        self.optional("SELECT * FROM api_tokens WHERE id=?", id, token_row).await
+        self.optional("SELECT * FROM api_tokens WHERE id=$1", id, token_row).await
     }
 
     async fn tokens(&self, org_id: OrgId) -> Result<Vec<TokenInfo>> {
-        self.all("SELECT * FROM api_tokens WHERE org_id=? ORDER BY id", org_id, token_row).await
+        self.all("SELECT * FROM api_tokens WHERE org_id=$1 ORDER BY id", org_id, token_row).await
     }
 
     async fn revoke_token(&self, org_id: OrgId, token_id: i64) -> Result<()> {
-        sqlx::query("UPDATE api_tokens SET revoked_at=? WHERE id=? AND org_id=? AND revoked_at IS NULL")
+        sqlx::query("UPDATE api_tokens SET revoked_at=$1 WHERE id=$2 AND org_id=$3 AND revoked_at IS NULL")
             .bind(ts(&Utc::now()))
             .bind(token_id)
             .bind(org_id)

@@ -1,26 +1,10 @@
-//! [`PasskeyStore`] for SQLite.
-
-use super::*;
-
-fn passkey_row(r: &sqlx::sqlite::SqliteRow) -> Result<Passkey> {
-    let count: i64 = r.get("sign_count");
-    Ok(Passkey {
-        id: r.get("id"),
-        user_id: r.get("user_id"),
-        credential_id: r.get("credential_id"),
-        public_key: r.get("public_key"),
-        sign_count: u32::try_from(count).map_err(|_| StoreError::Backend(format!("unexpected sign count {count}")))?,
-        name: r.get("name"),
-        created_at: time(r.get("created_at"))?,
-        last_used_at: rows::opt_time(r.get("last_used_at"))?,
-    })
-}
+// [`PasskeyStore`] for the SQL backends (included by each: see crates/store/sql/README.md).
 
 #[async_trait]
-impl PasskeyStore for SqliteStore {
+impl PasskeyStore for Backend {
     async fn add_passkey(&self, p: &NewPasskey, at: DateTime<Utc>) -> Result<Passkey> {
         let row = sqlx::query(
-            "INSERT INTO passkeys (user_id, credential_id, public_key, sign_count, name, created_at) VALUES (?,?,?,?,?,?) RETURNING *",
+            "INSERT INTO passkeys (user_id, credential_id, public_key, sign_count, name, created_at) VALUES ($1,$2,$3,$4,$5,$6) RETURNING *",
         )
         .bind(p.user_id)
         .bind(&p.credential_id)
@@ -35,15 +19,15 @@ impl PasskeyStore for SqliteStore {
     }
 
     async fn passkeys_of_user(&self, user_id: UserId) -> Result<Vec<Passkey>> {
-        self.all("SELECT * FROM passkeys WHERE user_id=? ORDER BY created_at, id", user_id, passkey_row).await
+        self.all("SELECT * FROM passkeys WHERE user_id=$1 ORDER BY created_at, id", user_id, passkey_row).await
     }
 
     async fn passkey_by_credential(&self, credential_id: &str) -> Result<Option<Passkey>> {
-        self.optional("SELECT * FROM passkeys WHERE credential_id=?", credential_id.to_string(), passkey_row).await
+        self.optional("SELECT * FROM passkeys WHERE credential_id=$1", credential_id.to_string(), passkey_row).await
     }
 
     async fn passkey_used(&self, id: i64, sign_count: u32, at: DateTime<Utc>) -> Result<()> {
-        let n = sqlx::query("UPDATE passkeys SET sign_count=?1, last_used_at=?2 WHERE id=?3 AND (?1 = 0 OR sign_count < ?1)")
+        let n = sqlx::query("UPDATE passkeys SET sign_count=$1, last_used_at=$2 WHERE id=$3 AND ($1 = 0 OR sign_count < $1)")
             .bind(sign_count as i64)
             .bind(ts(&at))
             .bind(id)
@@ -53,7 +37,7 @@ impl PasskeyStore for SqliteStore {
             .rows_affected();
         if n == 1 {
             Ok(())
-        } else if self.optional("SELECT id FROM passkeys WHERE id=?", id, |r| Ok(r.get::<i64, _>(0))).await?.is_some() {
+        } else if self.optional("SELECT id FROM passkeys WHERE id=$1", id, |r| Ok(r.get::<i64, _>(0))).await?.is_some() {
             Err(StoreError::Stale)
         } else {
             Err(StoreError::NotFound)
@@ -61,13 +45,13 @@ impl PasskeyStore for SqliteStore {
     }
 
     async fn delete_passkey(&self, user_id: UserId, id: i64) -> Result<()> {
-        sqlx::query("DELETE FROM passkeys WHERE id=? AND user_id=?").bind(id).bind(user_id).execute(&self.pool).await.found()?;
+        sqlx::query("DELETE FROM passkeys WHERE id=$1 AND user_id=$2").bind(id).bind(user_id).execute(&self.pool).await.found()?;
         Ok(())
     }
 
     async fn put_ceremony(&self, hash: &str, c: &Ceremony, max_live: u64) -> Result<bool> {
         let mut tx = self.begin().await?;
-        sqlx::query("DELETE FROM webauthn_ceremonies WHERE expires_at <= ?")
+        sqlx::query("DELETE FROM webauthn_ceremonies WHERE expires_at <= $1")
             .bind(ts(&Utc::now()))
             .execute(&mut *tx)
             .await
@@ -76,7 +60,7 @@ impl PasskeyStore for SqliteStore {
         if live as u64 >= max_live {
             return Ok(false);
         }
-        sqlx::query("INSERT INTO webauthn_ceremonies (hash, kind, user_id, challenge, expires_at) VALUES (?,?,?,?,?)")
+        sqlx::query("INSERT INTO webauthn_ceremonies (hash, kind, user_id, challenge, expires_at) VALUES ($1,$2,$3,$4,$5)")
             .bind(hash)
             .bind(&c.kind)
             .bind(c.user_id)
@@ -90,18 +74,13 @@ impl PasskeyStore for SqliteStore {
     }
 
     async fn take_ceremony(&self, hash: &str, now: DateTime<Utc>) -> Result<Option<Ceremony>> {
-        let row = sqlx::query("DELETE FROM webauthn_ceremonies WHERE hash=? RETURNING *")
+        let row = sqlx::query("DELETE FROM webauthn_ceremonies WHERE hash=$1 RETURNING *")
             .bind(hash)
             .fetch_optional(&self.pool)
             .await
             .map_err(backend)?;
         let Some(r) = row else { return Ok(None) };
-        let c = Ceremony {
-            kind: r.get("kind"),
-            user_id: r.get("user_id"),
-            challenge: r.get("challenge"),
-            expires_at: time(r.get("expires_at"))?,
-        };
+        let c = ceremony_row(&r)?;
         Ok((c.expires_at > now).then_some(c))
     }
 }

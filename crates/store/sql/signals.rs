@@ -1,13 +1,11 @@
-//! [`SignalStore`] for SQLite.
-
-use super::*;
+// [`SignalStore`] for the SQL backends (included by each: see crates/store/sql/README.md).
 
 #[async_trait]
-impl SignalStore for SqliteStore {
+impl SignalStore for Backend {
     async fn create_signal(&self, n: &NewSignal, mails: &[NewMail]) -> Result<i64> {
         let mut tx = self.begin().await?;
         let id = sqlx::query(
-            "INSERT INTO signals (code_hash, record_id, org_id, kind, text, email, status, created_at, due_at) VALUES (?,?,?,?,?,?,'new',?,?) RETURNING id",
+            "INSERT INTO signals (code_hash, record_id, org_id, kind, text, email, status, created_at, due_at) VALUES ($1,$2,$3,$4,$5,$6,'new',$7,$8) RETURNING id",
         )
         .bind(&n.code_hash)
         .bind(n.record.to_string())
@@ -27,20 +25,20 @@ impl SignalStore for SqliteStore {
     }
 
     async fn signal(&self, id: i64) -> Result<Option<Signal>> {
-        self.optional("SELECT * FROM signals WHERE id=?", id, signal_row).await
+        self.optional("SELECT * FROM signals WHERE id=$1", id, signal_row).await
     }
 
     async fn signal_by_code(&self, code_hash: &str) -> Result<Option<Signal>> {
-        self.optional("SELECT * FROM signals WHERE code_hash=?", code_hash, signal_row).await
+        self.optional("SELECT * FROM signals WHERE code_hash=$1", code_hash, signal_row).await
     }
 
     async fn signals_of_org(&self, org_id: OrgId) -> Result<Vec<Signal>> {
-        self.all("SELECT * FROM signals WHERE org_id=? ORDER BY id DESC", org_id, signal_row).await
+        self.all("SELECT * FROM signals WHERE org_id=$1 ORDER BY id DESC", org_id, signal_row).await
     }
 
     async fn public_signals_of_record(&self, id: AlgorithmId, limit: i64) -> Result<Vec<Signal>> {
         let rows = sqlx::query(
-            "SELECT * FROM signals WHERE record_id=? AND answer_public=1 AND answer IS NOT NULL ORDER BY answered_at DESC, id DESC LIMIT ?",
+            "SELECT * FROM signals WHERE record_id=$1 AND answer_public AND answer IS NOT NULL ORDER BY answered_at DESC, id DESC LIMIT $2",
         )
         .bind(id.to_string())
         .bind(limit)
@@ -51,30 +49,30 @@ impl SignalStore for SqliteStore {
     }
 
     async fn signal_times(&self, org_id: OrgId, limit: i64) -> Result<Vec<(DateTime<Utc>, DateTime<Utc>, Option<DateTime<Utc>>)>> {
-        let rows = sqlx::query("SELECT created_at, due_at, answered_at FROM signals WHERE org_id=? ORDER BY id DESC LIMIT ?")
+        let rows = sqlx::query("SELECT created_at, due_at, answered_at FROM signals WHERE org_id=$1 ORDER BY id DESC LIMIT $2")
             .bind(org_id)
             .bind(limit)
             .fetch_all(&self.pool)
             .await
             .map_err(backend)?;
-        rows.iter().map(|r| Ok((time(r.get(0))?, time(r.get(1))?, r.get::<Option<&str>, _>(2).map(time).transpose()?))).collect()
+        rows.iter().map(signal_times_row).collect()
     }
 
     async fn public_answers(&self, limit: i64) -> Result<Vec<Signal>> {
-        self.all("SELECT * FROM signals WHERE answer_public=1 AND answer IS NOT NULL ORDER BY answered_at DESC LIMIT ?", limit, signal_row)
+        self.all("SELECT * FROM signals WHERE answer_public AND answer IS NOT NULL ORDER BY answered_at DESC LIMIT $1", limit, signal_row)
             .await
     }
 
     async fn update_signal(&self, s: &Signal, expected_status: SignalStatus, mails: &[NewMail]) -> Result<()> {
         let mut tx = self.begin().await?;
-        let exists = sqlx::query("SELECT status FROM signals WHERE id=?").bind(s.id).fetch_optional(&mut *tx).await.map_err(backend)?;
+        let exists = sqlx::query("SELECT status FROM signals WHERE id=$1").bind(s.id).fetch_optional(&mut *tx).await.map_err(backend)?;
         match exists {
             None => return Err(StoreError::NotFound),
             Some(r) if r.get::<String, _>(0) != expected_status.code() => return Err(StoreError::Stale),
             Some(_) => {}
         }
         sqlx::query(
-            "UPDATE signals SET status=?, assigned_to=?, answer=?, answer_public=?, answered_at=?, answered_by=?, closed_at=?, reminded_at=? WHERE id=?",
+            "UPDATE signals SET status=$1, assigned_to=$2, answer=$3, answer_public=$4, answered_at=$5, answered_by=$6, closed_at=$7, reminded_at=$8 WHERE id=$9",
         )
         .bind(s.status.code())
         .bind(s.assigned_to)
@@ -94,7 +92,7 @@ impl SignalStore for SqliteStore {
 
     async fn mark_signal_reminded(&self, id: i64, at: DateTime<Utc>, mails: &[NewMail]) -> Result<bool> {
         let mut tx = self.begin().await?;
-        let done = sqlx::query("UPDATE signals SET reminded_at=? WHERE id=? AND reminded_at IS NULL AND status IN ('new','assigned')")
+        let done = sqlx::query("UPDATE signals SET reminded_at=$1 WHERE id=$2 AND reminded_at IS NULL AND status IN ('new','assigned')")
             .bind(ts(&at))
             .bind(id)
             .execute(&mut *tx)
@@ -110,7 +108,7 @@ impl SignalStore for SqliteStore {
 
     async fn signals_to_remind(&self, before: DateTime<Utc>) -> Result<Vec<Signal>> {
         self.all(
-            "SELECT * FROM signals WHERE status IN ('new','assigned') AND reminded_at IS NULL AND due_at <= ? ORDER BY id",
+            "SELECT * FROM signals WHERE status IN ('new','assigned') AND reminded_at IS NULL AND due_at <= $1 ORDER BY id",
             ts(&before),
             signal_row,
         )
@@ -120,7 +118,7 @@ impl SignalStore for SqliteStore {
     async fn erase_signals(&self, closed_before: DateTime<Utc>, at: DateTime<Utc>) -> Result<u64> {
         let mut tx = self.begin().await?;
         let n = sqlx::query(
-            "UPDATE signals SET email=NULL, text=CASE WHEN answer_public=1 THEN text ELSE NULL END, answer=CASE WHEN answer_public=1 THEN answer ELSE NULL END, erased_at=? WHERE closed_at IS NOT NULL AND closed_at < ? AND erased_at IS NULL",
+            "UPDATE signals SET email=NULL, text=CASE WHEN answer_public THEN text ELSE NULL END, answer=CASE WHEN answer_public THEN answer ELSE NULL END, erased_at=$1 WHERE closed_at IS NOT NULL AND closed_at < $2 AND erased_at IS NULL",
         )
         .bind(ts(&at))
         .bind(ts(&closed_before))
@@ -128,7 +126,7 @@ impl SignalStore for SqliteStore {
         .await
         .map_err(backend)?
         .rows_affected();
-        sqlx::query("DELETE FROM mail_outbox WHERE (sent_at IS NOT NULL AND sent_at < ?) OR (sent_at IS NULL AND created_at < ?)")
+        sqlx::query("DELETE FROM mail_outbox WHERE (sent_at IS NOT NULL AND sent_at < $1) OR (sent_at IS NULL AND created_at < $2)")
             .bind(ts(&closed_before))
             .bind(ts(&closed_before))
             .execute(&mut *tx)
@@ -136,8 +134,8 @@ impl SignalStore for SqliteStore {
             .map_err(backend)?;
         tx.commit().await.map_err(backend)?;
         if n > 0 {
-            // Erased means erased: no copy left in the write-ahead log either (pages were zeroed: secure_delete).
-            let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await;
+            // Erased means erased: no old copy left behind in the database's files (the backend's own way).
+            self.after_erasure().await;
         }
         Ok(n)
     }

@@ -1,0 +1,404 @@
+//! SQLite implementation of [`algoreg_store::Store`]: the embedded default.
+//!
+//! WAL journal, foreign keys on, migrations embedded in the binary (`migrations/`). Every record write
+//! runs in one transaction with its history entry and its outbox row.
+
+mod register;
+mod rows;
+
+/// The area implementations both SQL backends share (`crates/store/sql/`: the same SQL, which SQLite and
+/// PostgreSQL both understand), compiled here against this backend's helpers: [`ts`] (how a time is
+/// bound), [`backend`] (errors), `begin`, `all`, `optional`, [`insert_mails`], [`Changed`] and the row decoders.
+mod shared {
+    use super::*;
+    include!("../../store/sql/areas.rs");
+}
+
+use algoreg_domain::feedback::{IncidentStatus, SignalStatus};
+use algoreg_domain::ids::{OrgId, UserId};
+use algoreg_domain::org::Role;
+use algoreg_domain::workflow::VersionState;
+use algoreg_standard::AlgorithmId;
+use algoreg_store::*;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use rows::*;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::{Arguments, Postgres, QueryBuilder, Row, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+type Backend = PgStore;
+type Db = Postgres;
+
+/// How a transaction locks a row it reads before it writes (the row stays locked until the transaction ends).
+const LOCK_ROW: &str = " FOR UPDATE";
+
+include!("../../store/sql/helpers.rs");
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// The key of the transaction lock that writers of the outbox take first: positions (a sequence) are
+/// then committed in the order they were given, so a reader that saw position n never later finds a
+/// smaller one appear.
+const OUTBOX_LOCK: i64 = 0x616c_676f_7265_6701;
+
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+/// Now, to the microsecond: what the store keeps of a time (PostgreSQL's timestamptz), so what a
+/// create returns equals what a read returns later.
+pub(crate) fn now_micros() -> DateTime<Utc> {
+    chrono::SubsecRound::trunc_subsecs(Utc::now(), 6)
+}
+
+/// The outcome of a write that must find its row: a backend error, `NotFound` when no row changed, or
+/// how many rows changed.
+pub(crate) trait Changed {
+    fn found(self) -> Result<u64>;
+}
+
+impl Changed for std::result::Result<sqlx::postgres::PgQueryResult, sqlx::Error> {
+    fn found(self) -> Result<u64> {
+        match self.map_err(backend)?.rows_affected() {
+            0 => Err(StoreError::NotFound),
+            n => Ok(n),
+        }
+    }
+}
+
+/// A time as bound to a query (timestamptz keeps microseconds).
+pub(crate) fn ts(t: &DateTime<Utc>) -> DateTime<Utc> {
+    *t
+}
+
+/// Each unique constraint by its name in the schema, and the field a conflict on it is about. A
+/// constraint missing here answers the field `value`.
+const UNIQUE_CONSTRAINTS: &[(&str, &str)] = &[
+    ("organisations_code_key", "code"),
+    ("users_email_key", "email"),
+    ("records_pkey", "id"),
+    ("versions_record_id_number_key", "id"),
+    ("sources_url_key", "url"),
+    ("memberships_pkey", "role"),
+    ("signing_keys_pkey", "kid"),
+    ("passkeys_credential_id_key", "credential_id"),
+];
+
+fn backend(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(d) = &e {
+        if d.is_unique_violation() {
+            let name = d.constraint().unwrap_or("");
+            return StoreError::Conflict(UNIQUE_CONSTRAINTS.iter().find(|(c, _)| *c == name).map(|(_, f)| *f).unwrap_or("value"));
+        }
+    }
+    StoreError::Backend(e.to_string())
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://user:password@host/database`) and runs the migrations.
+    pub async fn connect(url: &str) -> Result<PgStore> {
+        let opts = PgConnectOptions::from_str(url).map_err(|e| StoreError::Backend(format!("bad database URL: {e}")))?;
+        Self::connect_with(opts, 16).await
+    }
+
+    /// Connects with options made by the caller (the tests give each case its own database).
+    pub async fn connect_with(opts: PgConnectOptions, connections: u32) -> Result<PgStore> {
+        let opts = opts.statement_cache_capacity(256).application_name("algoreg");
+        let pool = PgPoolOptions::new()
+            .max_connections(connections)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(15))
+            .connect_with(opts)
+            .await
+            .map_err(backend)?;
+        let store = PgStore { pool };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        MIGRATOR.run(&self.pool).await.map_err(|e| StoreError::Backend(e.to_string()))
+    }
+
+    /// The connection pool (for the operations that need the database itself: health, metrics).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// The rows of `select` (a query ending in a record ID column, `... WHERE r.id`) for the records
+    /// among `ids`, in no particular order, each read with `row`.
+    async fn by_record_ids<T: Send>(
+        &self,
+        select: &str,
+        ids: &[AlgorithmId],
+        row: fn(&sqlx::postgres::PgRow) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        let ids: Vec<String> = ids.iter().map(|id| id.to_string()).collect();
+        self.all(&format!("{select} = ANY($1)"), ids, row).await
+    }
+
+    /// After personal data was erased: the old row versions go now, not at the next autovacuum (the
+    /// write-ahead log and backups keep them until they age out: docs/DEPLOY.md).
+    async fn after_erasure(&self) {
+        let _ = sqlx::query("VACUUM signals, mail_outbox").execute(&self.pool).await;
+    }
+
+    async fn begin(&self) -> Result<Transaction<'_, Postgres>> {
+        self.pool.begin().await.map_err(backend)
+    }
+}
+
+/// Takes the outbox's transaction lock (see [`OUTBOX_LOCK`]); held until the transaction ends.
+async fn lock_outbox(tx: &mut Transaction<'_, Postgres>) -> Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(OUTBOX_LOCK).execute(&mut **tx).await.map_err(backend)?;
+    Ok(())
+}
+
+/// One version row of an import, every value already rendered.
+struct VersionRow {
+    record_id: String,
+    number: i64,
+    state: &'static str,
+    standard_version: &'static str,
+    content: String,
+    missing: String,
+    provenance: Option<String>,
+    created_at: DateTime<Utc>,
+    created_by: String,
+    published_at: Option<DateTime<Utc>>,
+}
+
+fn version_rows(r: &ImportRecord) -> Vec<VersionRow> {
+    let versions = r
+        .versions
+        .iter()
+        .map(|v| StreamVersion {
+            standard_version: v.standard_version,
+            content: json(&v.content),
+            missing: v.missing.clone(),
+            provenance: v.provenance.clone(),
+            created_at: v.created_at,
+            created_by: v.created_by.clone(),
+        })
+        .collect();
+    stream_rows(&mut StreamRecord { id: r.id, org: String::new(), versions, published: r.published })
+}
+
+/// The version rows of a streamed record; the contents are moved into the rows.
+fn stream_rows(r: &mut StreamRecord) -> Vec<VersionRow> {
+    let id = r.id.to_string();
+    let n = r.versions.len();
+    r.versions
+        .iter_mut()
+        .enumerate()
+        .map(|(i, v)| {
+            let state = match (i + 1 == n, r.published) {
+                (true, true) => VersionState::Published,
+                (true, false) => VersionState::Draft,
+                (false, _) => VersionState::Superseded,
+            };
+            VersionRow {
+                record_id: id.clone(),
+                number: i as i64 + 1,
+                state: state.code(),
+                standard_version: v.standard_version.as_str(),
+                content: std::mem::take(&mut v.content),
+                missing: json(&v.missing),
+                provenance: v.provenance.as_ref().map(json),
+                published_at: r.published.then_some(v.created_at),
+                created_at: v.created_at,
+                created_by: v.created_by.clone(),
+            }
+        })
+        .collect()
+}
+
+/// The body of [`RegisterStore::import_stream`]: every batch is written as it arrives, all in one
+/// transaction, which commits only at [`ImportMsg::End`].
+async fn import_streamed(store: &PgStore, mut batches: tokio::sync::mpsc::Receiver<ImportMsg>) -> Result<StreamOutcome> {
+    let mut tx = store.begin().await?;
+    let mut orgs: std::collections::HashMap<String, OrgId> = sqlx::query("SELECT code, id FROM organisations")
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(backend)?
+        .iter()
+        .map(|r| (r.get::<String, _>(0), r.get::<OrgId, _>(1)))
+        .collect();
+    let empty: bool = sqlx::query("SELECT NOT EXISTS (SELECT 1 FROM records)").fetch_one(&mut *tx).await.map_err(backend)?.get(0);
+    let now = Utc::now();
+    let mut outcome = StreamOutcome::default();
+    let mut ended = false;
+    while let Some(msg) = batches.recv().await {
+        let ImportMsg::Batch { organisations, mut records } = msg else {
+            ended = true;
+            break;
+        };
+        records.sort_unstable_by_key(|r| r.id);
+        let rows: Vec<VersionRow> = records.iter_mut().flat_map(stream_rows).collect();
+        for o in &organisations {
+            let id = insert_organisation(&mut tx, o, &Utc::now()).await?;
+            orgs.insert(o.code.clone(), id);
+        }
+        let mut existing: std::collections::HashMap<String, RecordMeta> = std::collections::HashMap::new();
+        if !empty {
+            let ids: Vec<String> = records.iter().map(|r| r.id.to_string()).collect();
+            for row in sqlx::query("SELECT * FROM records WHERE id = ANY($1)").bind(&ids).fetch_all(&mut *tx).await.map_err(backend)? {
+                let meta = record_row(&row)?;
+                existing.insert(meta.id.to_string(), meta);
+            }
+        }
+        let mut rows = rows.into_iter();
+        let mut fresh = Vec::with_capacity(records.len());
+        let mut fresh_rows = Vec::with_capacity(rows.len());
+        for r in records {
+            let these = rows.by_ref().take(r.versions.len());
+            if let Some(meta) = existing.remove(&r.id.to_string()) {
+                let mut r = r;
+                for (v, row) in r.versions.iter_mut().zip(these) {
+                    v.content = row.content; // back from the row it was moved into
+                }
+                outcome.existing.push((meta, r));
+                continue;
+            }
+            let Some(&org_id) = orgs.get(&r.org) else {
+                return Err(StoreError::Backend(format!("import: organisation {:?} is not in the store", r.org)));
+            };
+            fresh_rows.extend(these);
+            fresh.push(NewRecordRow {
+                id: r.id.to_string(),
+                org_id,
+                created_at: r.versions.first().map(|v| v.created_at).unwrap_or(now),
+                versions: r.versions.len() as i64,
+                published: r.published,
+            });
+        }
+        insert_rows(&mut tx, &fresh, fresh_rows, &now).await?;
+        outcome.inserted += fresh.len();
+    }
+    if !ended {
+        // Dropping the transaction rolls it back.
+        return Err(StoreError::Backend("the import stopped before its end; nothing was written".into()));
+    }
+    tx.commit().await.map_err(backend)?;
+    Ok(outcome)
+}
+
+/// The row of a new record: its versions are numbered 1 to `versions`.
+struct NewRecordRow {
+    id: String,
+    org_id: OrgId,
+    created_at: DateTime<Utc>,
+    versions: i64,
+    published: bool,
+}
+
+impl NewRecordRow {
+    fn of(r: &ImportRecord) -> NewRecordRow {
+        NewRecordRow {
+            id: r.id.to_string(),
+            org_id: r.org_id,
+            created_at: r.versions.first().map(|v| v.created_at).unwrap_or_else(Utc::now),
+            versions: r.versions.len() as i64,
+            published: r.published,
+        }
+    }
+}
+
+/// Inserts new records with their versions, history and outbox rows inside a transaction.
+async fn insert_imports(tx: &mut Transaction<'_, Postgres>, sorted: &[&ImportRecord]) -> Result<()> {
+    let now = Utc::now();
+    for chunk in sorted.chunks(400) {
+        let rows: Vec<VersionRow> = chunk.iter().flat_map(|r| version_rows(r)).collect();
+        let records: Vec<NewRecordRow> = chunk.iter().map(|r| NewRecordRow::of(r)).collect();
+        insert_rows(tx, &records, rows, &now).await?;
+    }
+    Ok(())
+}
+
+/// Inserts new records with their version rows, history and outbox rows.
+async fn insert_rows(
+    tx: &mut Transaction<'_, Postgres>,
+    records: &[NewRecordRow],
+    rows: Vec<VersionRow>,
+    now: &DateTime<Utc>,
+) -> Result<()> {
+    if records.is_empty() {
+        return Ok(());
+    }
+    let head = "INSERT INTO records (id, org_id, created_at, latest_version, latest_state, published_version, first_published_at) VALUES ";
+    insert_many(tx, head, 7, records.iter().collect(), |a, r| {
+        let state = if r.published { VersionState::Published } else { VersionState::Draft };
+        a.add(r.id.clone())?;
+        a.add(r.org_id)?;
+        a.add(r.created_at)?;
+        a.add(r.versions)?;
+        a.add(state.code())?;
+        a.add(r.published.then_some(r.versions))?;
+        a.add(r.published.then_some(r.created_at))
+    })
+    .await?;
+    let head = "INSERT INTO history (record_id, version, action, actor, at) VALUES ";
+    insert_many(tx, head, 5, rows.iter().collect(), |a, v| {
+        a.add(v.record_id.clone())?;
+        a.add(v.number)?;
+        a.add("import")?;
+        a.add(v.created_by.clone())?;
+        a.add(v.created_at)
+    })
+    .await?;
+    let head = "INSERT INTO versions (record_id, number, state, standard_version, content, missing, provenance, created_at, created_by, published_at) VALUES ";
+    insert_many(tx, head, 10, rows, |a, v| {
+        a.add(v.record_id)?;
+        a.add(v.number)?;
+        a.add(v.state)?;
+        a.add(v.standard_version)?;
+        a.add(v.content)?;
+        a.add(v.missing)?;
+        a.add(v.provenance)?;
+        a.add(v.created_at)?;
+        a.add(v.created_by)?;
+        a.add(v.published_at)
+    })
+    .await?;
+    let public: Vec<&NewRecordRow> = records.iter().filter(|r| r.published).collect();
+    if !public.is_empty() {
+        lock_outbox(tx).await?;
+    }
+    insert_many(tx, "INSERT INTO outbox (record_id, at) VALUES ", 2, public, |a, r| {
+        a.add(r.id.clone())?;
+        a.add(*now)
+    })
+    .await
+}
+
+type BindResult = std::result::Result<(), sqlx::error::BoxDynError>;
+
+/// Inserts `items` with multi-row statements of a few fixed lengths: pieces of 256 rows, the rest in
+/// powers of two, so the connection's statement cache keeps every statement prepared.
+async fn insert_many<T>(
+    tx: &mut Transaction<'_, Postgres>,
+    head: &str,
+    columns: usize,
+    items: Vec<T>,
+    mut bind: impl FnMut(&mut sqlx::postgres::PgArguments, T) -> BindResult,
+) -> Result<()> {
+    let mut items = items.into_iter();
+    let mut left = items.len();
+    while left > 0 {
+        let piece = if left >= 256 { 256 } else { 1 << left.ilog2() };
+        left -= piece;
+        let rows: Vec<String> = (0..piece)
+            .map(|r| format!("({})", (1..=columns).map(|c| format!("${}", r * columns + c)).collect::<Vec<_>>().join(",")))
+            .collect();
+        let sql = format!("{head}{}", rows.join(","));
+        let mut args = sqlx::postgres::PgArguments::default();
+        for item in items.by_ref().take(piece) {
+            bind(&mut args, item).map_err(|e| StoreError::Backend(e.to_string()))?;
+        }
+        sqlx::query_with(&sql, args).execute(&mut **tx).await.map_err(backend)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,70 @@
+//! Reading PostgreSQL's columns for the shared row decoders (`algoreg_store::rows`): timestamptz,
+//! date, boolean and bigint columns. A value the schema does not allow is a backend error, never a panic.
+
+use algoreg_store::rows::{column_error, Col, Columns};
+pub use algoreg_store::rows::{json, parse_role, SignalTimes, PUBLISHED_COLS, SESSION_ID_LEN, WORKSPACE_COLS};
+use algoreg_store::*;
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::postgres::PgRow;
+use sqlx::{Postgres, Row};
+
+/// A row of this backend, read through [`Columns`].
+struct Cells<'a>(&'a PgRow);
+
+fn get<'r, T: sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>>(r: &'r PgRow, c: Col) -> Result<T> {
+    match c {
+        Col::Name(n) => r.try_get(n),
+        Col::At(i) => r.try_get(i),
+    }
+    .map_err(|e| column_error(c, e))
+}
+
+impl Columns for Cells<'_> {
+    fn text(&self, c: Col) -> Result<String> {
+        get(self.0, c)
+    }
+    fn opt_text(&self, c: Col) -> Result<Option<String>> {
+        get(self.0, c)
+    }
+    fn int(&self, c: Col) -> Result<i64> {
+        get(self.0, c)
+    }
+    fn opt_int(&self, c: Col) -> Result<Option<i64>> {
+        get(self.0, c)
+    }
+    fn flag(&self, c: Col) -> Result<bool> {
+        get(self.0, c)
+    }
+    fn time(&self, c: Col) -> Result<DateTime<Utc>> {
+        get(self.0, c)
+    }
+    fn opt_time(&self, c: Col) -> Result<Option<DateTime<Utc>>> {
+        get(self.0, c)
+    }
+    fn date(&self, c: Col) -> Result<NaiveDate> {
+        get(self.0, c)
+    }
+    fn opt_date(&self, c: Col) -> Result<Option<NaiveDate>> {
+        get(self.0, c)
+    }
+}
+
+/// The shared decoders of `algoreg_store::rows`, for this backend's rows.
+macro_rules! decoders {
+    ($($name:ident -> $t:ty),* $(,)?) => {
+        $(pub fn $name(r: &PgRow) -> Result<$t> {
+            algoreg_store::rows::$name(&Cells(r))
+        })*
+    };
+}
+
+decoders!(
+    org_row -> Organisation, user_row -> User, invitation_row -> Invitation, token_row -> TokenInfo,
+    record_row -> RecordMeta, version_row -> Version, published_row -> PublishedVersion, history_row -> HistoryEntry,
+    workspace_row -> WorkspaceItem, source_row -> Source, source_record_row -> SourceRecord, signal_row -> Signal,
+    incident_row -> Incident, incident_event_row -> IncidentEvent, evaluation_plan_row -> EvaluationPlan,
+    evaluation_row -> Evaluation, mail_row -> Mail, audit_row -> AuditEvent, signing_key_row -> SigningKey,
+    passkey_row -> Passkey, ceremony_row -> Ceremony, template_row -> Template, classification_row -> Classification,
+    compliance_row -> ComplianceEntry, session_info_row -> SessionInfo, signal_times_row -> SignalTimes,
+    last_change_row -> Option<DateTime<Utc>>,
+);

@@ -1,0 +1,178 @@
+// Helpers every SQL backend shares (included at the root of each: see crates/store/sql/README.md): the
+// same SQL, which SQLite and PostgreSQL both understand, compiled against the backend's `Backend` and `Db`
+// types and its `ts`, `backend`, `begin`, `lock_outbox` and `LOCK_ROW`.
+
+const INVITATION_SELECT: &str = "SELECT i.*, o.code AS org_code, o.name AS org_name, u.email AS user_email FROM invitations i JOIN organisations o ON o.id=i.org_id JOIN users u ON u.id=i.user_id";
+
+const SOURCE_SELECT: &str = "SELECT s.*, o.code AS org_code FROM sources s JOIN organisations o ON o.id=s.org_id";
+
+/// A row of the backend.
+type DbRow = <Db as sqlx::Database>::Row;
+
+impl Backend {
+    /// Open invitations where `column` (a fixed column name, never input) is `id`.
+    async fn open_invitations(&self, column: &'static str, id: i64, now: DateTime<Utc>) -> Result<Vec<Invitation>> {
+        let rows = sqlx::query(&format!("{INVITATION_SELECT} WHERE {column}=$1 AND i.expires_at > $2 ORDER BY i.id"))
+            .bind(id)
+            .bind(ts(&now))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(rows::invitation_row).collect()
+    }
+
+    /// Every row of a query with one bound value, each read with `row`.
+    async fn all<'q, T: Send, V>(&self, sql: &'q str, value: V, row: fn(&DbRow) -> Result<T>) -> Result<Vec<T>>
+    where
+        V: 'q + Send + sqlx::Encode<'q, Db> + sqlx::Type<Db>,
+    {
+        sqlx::query(sql).bind(value).fetch_all(&self.pool).await.map_err(backend)?.iter().map(row).collect()
+    }
+
+    /// The row of a query with one bound value, if there is one, read with `row`.
+    async fn optional<'q, T: Send, V>(&self, sql: &'q str, value: V, row: fn(&DbRow) -> Result<T>) -> Result<Option<T>>
+    where
+        V: 'q + Send + sqlx::Encode<'q, Db> + sqlx::Type<Db>,
+    {
+        sqlx::query(sql).bind(value).fetch_optional(&self.pool).await.map_err(backend)?.as_ref().map(row).transpose()
+    }
+}
+
+async fn insert_version(
+    tx: &mut Transaction<'_, Db>,
+    id: &str,
+    number: u32,
+    v: &NewVersion,
+    published_at: Option<&DateTime<Utc>>,
+) -> Result<()> {
+    sqlx::query("INSERT INTO versions (record_id, number, state, standard_version, content, missing, provenance, created_at, created_by, published_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)")
+        .bind(id)
+        .bind(number as i64)
+        .bind(v.state.code())
+        .bind(v.standard_version.as_str())
+        .bind(json(&v.content))
+        .bind(json(&v.missing))
+        .bind(v.provenance.as_ref().map(json))
+        .bind(ts(&v.created_at))
+        .bind(&v.created_by)
+        .bind(published_at.map(ts))
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
+    Ok(())
+}
+
+async fn insert_history(tx: &mut Transaction<'_, Db>, id: &str, h: &NewHistory) -> Result<()> {
+    sqlx::query("INSERT INTO history (record_id, version, action, actor, reason, at) VALUES ($1,$2,$3,$4,$5,$6)")
+        .bind(id)
+        .bind(h.version as i64)
+        .bind(h.action.code())
+        .bind(&h.actor)
+        .bind(&h.reason)
+        .bind(ts(&h.at))
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
+    Ok(())
+}
+
+async fn outbox(tx: &mut Transaction<'_, Db>, id: &str, at: &DateTime<Utc>) -> Result<()> {
+    lock_outbox(tx).await?;
+    sqlx::query("INSERT INTO outbox (record_id, at) VALUES ($1, $2)").bind(id).bind(ts(at)).execute(&mut **tx).await.map_err(backend)?;
+    Ok(())
+}
+
+async fn insert_organisation(tx: &mut Transaction<'_, Db>, org: &NewOrganisation, at: &DateTime<Utc>) -> Result<OrgId> {
+    Ok(sqlx::query(
+        "INSERT INTO organisations (code, name, org_type, tooi, flow, about, contact, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING id",
+    )
+    .bind(&org.code)
+    .bind(&org.name)
+    .bind(org.org_type.code())
+    .bind(&org.tooi)
+    .bind(org.flow.code())
+    .bind(&org.about)
+    .bind(&org.contact)
+    .bind(ts(at))
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(backend)?
+    .get::<OrgId, _>(0))
+}
+
+/// Applies one workflow step inside a transaction.
+async fn apply_in(tx: &mut Transaction<'_, Db>, change: &Change) -> Result<()> {
+    let sid = change.record.to_string();
+    let row = sqlx::query(&format!("SELECT latest_version, published_version FROM records WHERE id=$1{LOCK_ROW}"))
+        .bind(&sid)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(backend)?;
+    let Some(row) = row else { return Err(StoreError::NotFound) };
+    let latest: i64 = row.get(0);
+    if latest as u32 != change.expected_latest {
+        return Err(StoreError::Stale);
+    }
+    let now = change.history.at;
+    let mut new_latest = latest as u32;
+    if let Some(v) = &change.new_version {
+        new_latest += 1;
+        let published_at = (change.publishes == Some(new_latest)).then_some(&now);
+        insert_version(tx, &sid, new_latest, v, published_at).await?;
+    }
+    for (number, state) in &change.state_changes {
+        let set_pub = change.publishes == Some(*number);
+        sqlx::query(
+            "UPDATE versions SET state=$1, published_at = CASE WHEN $2 THEN $3 ELSE published_at END WHERE record_id=$4 AND number=$5",
+        )
+        .bind(state.code())
+        .bind(set_pub)
+        .bind(ts(&now))
+        .bind(&sid)
+        .bind(*number as i64)
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
+    }
+    let latest_state: String = sqlx::query("SELECT state FROM versions WHERE record_id=$1 AND number=$2")
+        .bind(&sid)
+        .bind(new_latest as i64)
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(backend)?
+        .get(0);
+    let released_by = if latest_state == VersionState::Released.code() { change.released_by.clone() } else { None };
+    let mut q = QueryBuilder::<Db>::new("UPDATE records SET latest_version=");
+    q.push_bind(new_latest as i64).push(", latest_state=").push_bind(latest_state).push(", released_by=").push_bind(released_by);
+    if let Some(p) = change.publishes {
+        q.push(", published_version=")
+            .push_bind(p as i64)
+            .push(", first_published_at=COALESCE(first_published_at, ")
+            .push_bind(ts(&now))
+            .push(")");
+    } else if change.unpublishes {
+        q.push(", published_version=NULL");
+    }
+    q.push(" WHERE id=").push_bind(&sid);
+    q.build().execute(&mut **tx).await.map_err(backend)?;
+    insert_history(tx, &sid, &change.history).await?;
+    if change.publishes.is_some() || change.unpublishes {
+        outbox(tx, &sid, &now).await?;
+    }
+    Ok(())
+}
+
+async fn insert_mails(tx: &mut Transaction<'_, Db>, mails: &[NewMail]) -> Result<()> {
+    let now = Utc::now();
+    for m in mails {
+        sqlx::query("INSERT INTO mail_outbox (to_addr, subject, body, created_at) VALUES ($1,$2,$3,$4)")
+            .bind(&m.to)
+            .bind(&m.subject)
+            .bind(&m.body)
+            .bind(ts(&now))
+            .execute(&mut **tx)
+            .await
+            .map_err(backend)?;
+    }
+    Ok(())
+}
