@@ -29,6 +29,9 @@ pub struct Auth<'a> {
     pub second_factor_roles: &'a [Role],
     /// The identity providers (which organisations each serves, for organisations that require them).
     pub sso: &'a crate::sso::SsoState,
+    /// Whether failed logins are counted in the store (every node on the database sees them) instead of
+    /// in this process's memory (`serve --shared-limits`).
+    pub shared_limits: bool,
 }
 
 /// How long a temporary password works (it must be changed at first use).
@@ -104,6 +107,15 @@ fn pair(account: &Key, source: &Key) -> Key {
     key_of(&hex::encode(both))
 }
 
+/// The store's keys of an account, an address and the pair (hashes; never what was typed).
+fn shared_keys(account: &Key, source: &Key) -> (String, String, String) {
+    (
+        format!("login:a:{}", hex::encode(account)),
+        format!("login:s:{}", hex::encode(source)),
+        format!("login:k:{}", hex::encode(pair(account, source))),
+    )
+}
+
 /// An entry that is slowing someone down now, or has failures that count towards it.
 fn slowed(t: &Throttled, now: Instant) -> bool {
     t.next_allowed > now || t.failures >= FREE_FAILURES_ACCOUNT
@@ -170,6 +182,46 @@ impl LoginGuard {
                 e.next_allowed = now;
             }
         }
+    }
+
+    /// [`Self::begin`] with the counts in the store, so every node on the same database slows the same
+    /// account and address down. The same rules: the delay follows from the number of failures and the
+    /// time of the last one; a known address is not slowed by the account's failures elsewhere.
+    pub async fn begin_shared(
+        store: &dyn Store,
+        email: &str,
+        source: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<std::result::Result<Attempt, u64>> {
+        let account = Self::account_key(email);
+        let source = key_of(source);
+        let (a, s, k) = shared_keys(&account, &source);
+        let forget = now - chrono::Duration::from_std(FORGET_AFTER).unwrap_or_default();
+        let known = store.known_login(&k, now).await?;
+        let mut wait = chrono::Duration::zero();
+        for (key, free, max, counts) in
+            [(&a, FREE_FAILURES_ACCOUNT, MAX_DELAY_ACCOUNT, !known), (&s, FREE_FAILURES_SOURCE, MAX_DELAY_SOURCE, true)]
+        {
+            if let (true, Some((failures, last))) = (counts, store.login_failure(key, forget).await?) {
+                let until = last + chrono::Duration::from_std(delay(failures, free, max)).unwrap_or_default();
+                wait = wait.max(until - now);
+            }
+        }
+        if wait > chrono::Duration::zero() {
+            return Ok(Err((wait.num_milliseconds() as f64 / 1000.0).ceil().max(1.0) as u64));
+        }
+        store.add_login_failure(&a, now, forget).await?;
+        store.add_login_failure(&s, now, forget).await?;
+        Ok(Ok(Attempt { account, source }))
+    }
+
+    /// [`Self::succeeded`] with the counts in the store.
+    pub async fn succeeded_shared(store: &dyn Store, attempt: Attempt, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+        let (a, s, k) = shared_keys(&attempt.account, &attempt.source);
+        store.forgive_login_failure(&a, true).await?;
+        store.forgive_login_failure(&s, false).await?;
+        store.mark_known_login(&k, now + chrono::Duration::from_std(KNOWN_FOR).unwrap_or_default()).await?;
+        Ok(())
     }
 
     /// How many accounts and addresses are tracked (bounded).
@@ -337,8 +389,7 @@ impl Auth<'_> {
         if password.is_empty() || password.len() > 1024 || check_email(email).is_err() {
             return Err(ServiceError::Unauthenticated);
         }
-        let attempt =
-            self.guard.begin(email, source, Instant::now()).map_err(|retry_after| ServiceError::TooManyRequests { retry_after })?;
+        let attempt = self.begin_attempt(email, source).await?;
         let user = self.store.user_by_email(email).await?;
         // Unknown accounts and accounts without a password (single sign-on only) take as long as others.
         let real = user.as_ref().map(|u| u.password_hash.clone()).filter(|h| h != crate::sso::NO_PASSWORD);
@@ -373,7 +424,7 @@ impl Auth<'_> {
                         Some(_) => {}
                     }
                 }
-                self.guard.succeeded(attempt, Instant::now());
+                self.attempt_succeeded(attempt).await;
                 if u.password_temporary_until.is_some_and(|t| t <= chrono::Utc::now()) {
                     return Err(ServiceError::forbidden(
                         "Dit tijdelijke wachtwoord is verlopen. Vraag een nieuw wachtwoord aan via 'Wachtwoord vergeten' of bij de beheerder van uw organisatie.",
@@ -411,15 +462,41 @@ impl Auth<'_> {
         if password.is_empty() || password.len() > 1024 {
             return Err(wrong());
         }
-        let attempt =
-            self.guard.begin(&user.email, source, Instant::now()).map_err(|retry_after| ServiceError::TooManyRequests { retry_after })?;
+        let attempt = self.begin_attempt(&user.email, source).await?;
         let (pw, hash) = (password.to_string(), user.password_hash.clone());
         if !heavy(move || verify_password(&pw, &hash)).await? {
             tracing::warn!(user = %user.id, source = %source, "wrong password for a change to the account");
             return Err(wrong());
         }
-        self.guard.succeeded(attempt, Instant::now());
+        self.attempt_succeeded(attempt).await;
         Ok(())
+    }
+
+    /// Starts a password attempt against the login throttle: in the store with shared limits (a store
+    /// failure falls back to memory), else in memory.
+    async fn begin_attempt(&self, email: &str, source: &str) -> Result<Attempt> {
+        let counted = if self.shared_limits {
+            match LoginGuard::begin_shared(self.store, email, source, chrono::Utc::now()).await {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::warn!(error = %e, "login throttle not counted in the store; counting in memory");
+                    self.guard.begin(email, source, Instant::now())
+                }
+            }
+        } else {
+            self.guard.begin(email, source, Instant::now())
+        };
+        counted.map_err(|retry_after| ServiceError::TooManyRequests { retry_after })
+    }
+
+    /// The attempt succeeded (see [`LoginGuard::succeeded`]).
+    async fn attempt_succeeded(&self, attempt: Attempt) {
+        if !self.shared_limits {
+            return self.guard.succeeded(attempt, Instant::now());
+        }
+        if let Err(e) = LoginGuard::succeeded_shared(self.store, attempt, chrono::Utc::now()).await {
+            tracing::warn!(error = %e, "login throttle: a success not recorded in the store");
+        }
     }
 
     /// Changes the caller's own password after checking the current one (throttled like a login). Every

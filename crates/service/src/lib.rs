@@ -269,6 +269,7 @@ impl App {
             operator_second_factor: self.operator_second_factor,
             second_factor_roles: &self.second_factor_roles,
             sso: &self.sso,
+            shared_limits: self.shared_limits,
         }
     }
     /// A forgotten-password request: checked and limited now, the link made and mailed after the answer,

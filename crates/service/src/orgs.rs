@@ -290,6 +290,7 @@ impl Orgs<'_> {
             operator_second_factor: true,
             second_factor_roles: &[],
             sso: self.sso,
+            shared_limits: false,
         };
         auth.create_token(actor, org_id, role, name).await
     }

@@ -51,6 +51,7 @@ macro_rules! suite {
             signals_round_trip, signal_update_refuses_a_stale_status, signal_reminders_once, erasure_of_personal_data,
             incidents_round_trip, evaluations_move_the_plan, mail_queue_and_results,
             leases_one_holder_at_a_time, concurrent_lease_takers_one_wins, counters_count_per_window,
+            login_failures_count_and_are_forgiven,
             signing_keys_round_trip, own_sessions_listed_and_ended, audit_log_per_organisation, second_factor_codes_work_once,
             single_sign_on, passkeys_and_ceremonies
         );
@@ -1075,6 +1076,42 @@ pub async fn counters_count_per_window(s: S) {
     assert_eq!(s.purge_counters(at(60)).await.unwrap(), 3);
     assert_eq!(s.count_hit("adres:1", at(0)).await.unwrap(), 1, "purged windows start again");
     assert_eq!(s.count_hit("adres:1", at(60)).await.unwrap(), 2);
+}
+
+pub async fn login_failures_count_and_are_forgiven(s: S) {
+    assert_eq!(s.login_failure("account:a", at(0)).await.unwrap(), None);
+    assert_eq!(s.add_login_failure("account:a", at(10), at(0)).await.unwrap(), 1);
+    assert_eq!(s.add_login_failure("account:a", at(20), at(0)).await.unwrap(), 2);
+    assert_eq!(s.login_failure("account:a", at(0)).await.unwrap(), Some((2, at(20))), "count and the last failure");
+    assert_eq!(s.login_failure("account:a", at(21)).await.unwrap(), None, "older than forget_before: forgotten");
+    assert_eq!(s.add_login_failure("account:a", at(100), at(50)).await.unwrap(), 1, "after a quiet spell it starts afresh");
+    // Concurrent failures (several nodes) are all counted.
+    let mut tasks = vec![];
+    for _ in 0..12 {
+        let s = s.clone();
+        tasks.push(tokio::spawn(async move { s.add_login_failure("adres:x", at(30), at(0)).await.unwrap() }));
+    }
+    let mut seen = vec![];
+    for t in tasks {
+        seen.push(t.await.unwrap());
+    }
+    seen.sort();
+    assert_eq!(seen, (1..=12).collect::<Vec<u32>>());
+    s.forgive_login_failure("adres:x", false).await.unwrap();
+    assert_eq!(s.login_failure("adres:x", at(0)).await.unwrap(), Some((11, at(30))), "one taken back");
+    s.forgive_login_failure("account:a", true).await.unwrap();
+    assert_eq!(s.login_failure("account:a", at(0)).await.unwrap(), None, "all taken back");
+    // Known pairs of account and address.
+    assert!(!s.known_login("paar", at(0)).await.unwrap());
+    s.mark_known_login("paar", at(100)).await.unwrap();
+    assert!(s.known_login("paar", at(50)).await.unwrap());
+    assert!(!s.known_login("paar", at(100)).await.unwrap(), "until is exclusive");
+    s.mark_known_login("paar", at(200)).await.unwrap();
+    assert!(s.known_login("paar", at(150)).await.unwrap(), "renewed");
+    // Purging forgets old failures and expired pairs.
+    s.purge_counters(at(300)).await.unwrap();
+    assert_eq!(s.login_failure("adres:x", at(0)).await.unwrap(), None);
+    assert!(!s.known_login("paar", at(150)).await.unwrap());
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -287,8 +287,30 @@ pub trait RuntimeStore: Send + Sync {
     /// Counts one hit of `key` in the window that starts at `window_start`; returns the count so far,
     /// this hit included. Atomic across nodes.
     async fn count_hit(&self, key: &str, window_start: chrono::DateTime<chrono::Utc>) -> Result<u64>;
-    /// Forgets counters of windows that started before `before`; returns how many.
+    /// Forgets counters of windows that started before `before`, login failures last seen before it and
+    /// known logins expired by then; returns how many counters.
     async fn purge_counters(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64>;
+    /// The failed logins counted for `key` (an account or an address, hashed) and when the last one was,
+    /// unless that was before `forget_before`.
+    async fn login_failure(
+        &self,
+        key: &str,
+        forget_before: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<(u32, chrono::DateTime<chrono::Utc>)>>;
+    /// Counts a failed login for `key` at `at` (starting afresh when the last was before `forget_before`);
+    /// returns the count, this one included. Atomic across nodes.
+    async fn add_login_failure(
+        &self,
+        key: &str,
+        at: chrono::DateTime<chrono::Utc>,
+        forget_before: chrono::DateTime<chrono::Utc>,
+    ) -> Result<u32>;
+    /// Takes failures back after a success: all of them (`all`), or one.
+    async fn forgive_login_failure(&self, key: &str, all: bool) -> Result<()>;
+    /// Remembers a pair of account and address that logged in, until `until`.
+    async fn mark_known_login(&self, key: &str, until: chrono::DateTime<chrono::Utc>) -> Result<()>;
+    /// Whether the pair is remembered at `now`.
+    async fn known_login(&self, key: &str, now: chrono::DateTime<chrono::Utc>) -> Result<bool>;
 }
 
 /// The audit log (append only; old entries go by retention).

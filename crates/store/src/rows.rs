@@ -448,3 +448,8 @@ pub fn signal_times_row<R: Columns + ?Sized>(r: &R) -> Result<SignalTimes> {
 pub fn last_change_row<R: Columns + ?Sized>(r: &R) -> Result<Option<DateTime<Utc>>> {
     r.ot("at")
 }
+
+/// (failures, last failure) from `failures, last_at`.
+pub fn login_failure_row<R: Columns + ?Sized>(r: &R) -> Result<(u32, DateTime<Utc>)> {
+    Ok((count(r, "failures")?, r.t("last_at")?))
+}

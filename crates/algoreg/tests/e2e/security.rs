@@ -225,6 +225,33 @@ fn logins_are_throttled_atomically_per_account_and_per_address() {
 }
 
 #[test]
+fn with_shared_limits_failed_logins_count_on_every_node() {
+    let env = Env::new();
+    env.org("ede", "central");
+    env.user("doelwit@ede.nl", Some("ede"), &["editor"], false);
+    let (one, two) = (env.serve_with(&["--shared-limits"]), env.serve_node("node2", &["--shared-limits"]));
+    let login = |s: &Server, password: &str| {
+        reqwest::blocking::Client::new()
+            .post(s.url("/api/v1/session"))
+            .json(&json!({"email": "doelwit@ede.nl", "password": password}))
+            .send()
+            .unwrap()
+    };
+    // Five failures on the first node go free; the sixth, on the second node, waits.
+    for i in 0..5 {
+        assert_eq!(login(&one, "fout-wachtwoord").status(), 401, "{i}");
+    }
+    let r = login(&two, "fout-wachtwoord");
+    assert_eq!(r.status(), 429, "the first node's failures count on the second");
+    let wait: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=2).contains(&wait), "{wait}");
+    // Slowed, never locked: after the wait the right password works, on either node.
+    std::thread::sleep(std::time::Duration::from_secs(wait));
+    assert_eq!(login(&two, PASSWORD).status(), 200);
+    assert_eq!(login(&one, "fout-wachtwoord").status(), 401, "a success starts the account afresh");
+}
+
+#[test]
 fn headers_cookies_and_limits() {
     let env = Env::new();
     env.org("zwolle", "central");

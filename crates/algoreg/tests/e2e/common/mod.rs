@@ -202,13 +202,26 @@ impl Env {
         self.serve_with(&[])
     }
 
+    /// Starts another node on this environment's database: its own data folder (and so its own search
+    /// index), the same store (`--database`), in this process.
+    pub fn serve_node(&self, node: &str, extra: &[&str]) -> Server {
+        let data = self.dir.path().join(node).display().to_string();
+        let database = self.database().map(str::to_string).unwrap_or_else(|| format!("sqlite:{}", self.data()));
+        let mut args = vec!["--data", &data, "--database", &database];
+        args.extend_from_slice(extra);
+        self.serve_with(&args)
+    }
+
     /// Starts the server with extra arguments, in this test's process (the same code as `algoreg serve`,
     /// on its own runtime and port); stopped when the [`Server`] is dropped.
     pub fn serve_with(&self, extra: &[&str]) -> Server {
         use clap::Parser;
         let data = self.data();
-        let mut args = vec!["algoreg", "serve", "--data", &data];
-        if let Some(url) = self.database() {
+        let mut args = vec!["algoreg", "serve"];
+        if !extra.contains(&"--data") {
+            args.extend_from_slice(&["--data", &data]);
+        }
+        if let (Some(url), false) = (self.database(), extra.contains(&"--database")) {
             args.extend_from_slice(&["--database", url]);
         }
         if !extra.contains(&"--addr") {
