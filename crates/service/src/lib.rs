@@ -34,6 +34,17 @@ use std::sync::Arc;
 type OrgSnapshot = (std::time::Instant, Arc<Vec<algoreg_store::Organisation>>);
 
 /// Everything a front end needs, cheap to clone.
+/// How many public changes the search index may be behind the store for the node to count as ready.
+pub const READY_LAG: i64 = 1000;
+
+/// What [`App::readiness`] found.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Readiness {
+    pub ready: bool,
+    /// Public changes in the store that this node's search index has not taken in yet.
+    pub index_lag: i64,
+}
+
 #[derive(Clone)]
 pub struct App {
     /// Only services read and write the store: front ends call them (see docs/ARCHITECTURE.md).
@@ -257,6 +268,13 @@ impl App {
         let list = Arc::new(self.store.organisations().await?);
         *self.orgs.write().unwrap_or_else(|e| e.into_inner()) = Some((std::time::Instant::now(), list.clone()));
         Ok(list)
+    }
+    /// Whether this node can take requests: the database answers and the search index is in step with
+    /// it (fewer than [`READY_LAG`] public changes behind). Returns how far behind the index is.
+    pub async fn readiness(&self) -> Result<Readiness, ServiceError> {
+        let head = self.store.outbox_max().await?;
+        let lag = self.search.as_ref().map(|i| (head - i.position()).max(0)).unwrap_or(0);
+        Ok(Readiness { ready: lag < READY_LAG, index_lag: lag })
     }
     pub fn register(&self) -> register::Register<'_> {
         register::Register { store: self.store.as_ref() }

@@ -38,7 +38,35 @@ fn all_routes(app: Option<&App>) -> routes::Routes {
         .merge(compat)
         .merge(oauth::routes())
         .add("GET", &format!("/{}", algoreg_service::federation::feed::PATH), axum::routing::get(feed::register))
+        .add("GET", "/health/live", axum::routing::get(health_live))
+        .add("GET", "/health/ready", axum::routing::get(health_ready))
         .merge(site::routes())
+}
+
+/// `GET /health/live`: the process answers (for a supervisor's liveness probe).
+async fn health_live() -> impl axum::response::IntoResponse {
+    ([(axum::http::header::CACHE_CONTROL, "no-store")], "ok\n")
+}
+
+/// `GET /health/ready`: 200 when the database answers and the search index is in step, else 503 (for
+/// a load balancer: a node that is still rebuilding its index, or cannot reach its database, gets no
+/// traffic). The body says which, without internals.
+async fn health_ready(axum::extract::State(app): axum::extract::State<App>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let (status, body) = match app.readiness().await {
+        Ok(r) if r.ready => {
+            (axum::http::StatusCode::OK, serde_json::json!({"status": "ready", "database": "ok", "index_lag": r.index_lag}))
+        }
+        Ok(r) => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            serde_json::json!({"status": "index behind", "database": "ok", "index_lag": r.index_lag}),
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness: the database does not answer");
+            (axum::http::StatusCode::SERVICE_UNAVAILABLE, serde_json::json!({"status": "database unavailable", "database": "unavailable"}))
+        }
+    };
+    (status, [(axum::http::header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response()
 }
 
 /// The whole application router.

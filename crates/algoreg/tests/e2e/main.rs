@@ -15,6 +15,7 @@ mod federation;
 mod feedback;
 mod import_cli;
 mod login;
+mod nodes;
 mod passkeys;
 mod portal;
 mod security;
