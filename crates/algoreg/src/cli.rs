@@ -66,6 +66,9 @@ struct FeedbackArgs {
     /// Reverse proxies (CIDR, repeatable) whose X-Forwarded-For gives the client address for the rate limits.
     #[arg(long, env = "ALGOREG_TRUSTED_PROXY", value_delimiter = ',', value_parser = parse_cidr)]
     trusted_proxy: Vec<algoreg_service::federation::fetch::Cidr>,
+    /// Client addresses (CIDR, repeatable) that may read `/metrics` (Prometheus); others get 404.
+    #[arg(long, env = "ALGOREG_METRICS_ALLOW", value_delimiter = ',', value_parser = parse_cidr, default_value = "127.0.0.0/8,::1/128")]
+    metrics_allow: Vec<algoreg_service::federation::fetch::Cidr>,
     /// How often reminders, evaluation notices, retention and the mail queue are handled.
     #[arg(long, default_value = "60s", env = "ALGOREG_FEEDBACK_TICK", value_parser = parse_duration)]
     feedback_tick: std::time::Duration,
@@ -254,6 +257,25 @@ enum Command {
     /// Feeds of other registers that this register harvests.
     #[command(subcommand)]
     Source(SourceCmd),
+    /// Copies the whole register from one database to another, empty one (SQLite to PostgreSQL or back),
+    /// all or nothing, and checks every table's rows afterwards.
+    Copy {
+        /// The database to copy from: sqlite:DIR or postgres://...
+        #[arg(long, value_parser = crate::backend::Database::parse)]
+        from: crate::backend::Database,
+        /// The empty database to copy into: sqlite:DIR or postgres://...
+        #[arg(long, value_parser = crate::backend::Database::parse)]
+        to: crate::backend::Database,
+    },
+    /// Writes a consistent copy of the SQLite database to a new file while the server runs (PostgreSQL:
+    /// use pg_dump; see docs/DEPLOY.md).
+    Backup {
+        #[command(flatten)]
+        data: DataArg,
+        /// The new file.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Checks the stored data (the database's own check, references, every record's versions and
     /// history); exit code 1 and the problems listed when something is wrong.
     Check {
@@ -614,7 +636,11 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
                 evaluation_notice_days: 14,
             };
             let mailer = Arc::new(algoreg_service::feedback::Mailer::new(feedback.smtp_url.as_deref(), &feedback.mail_from)?);
-            let app = app.with_feedback(fb).with_trusted_proxies(feedback.trusted_proxy.clone()).with_sso(sso);
+            let app = app
+                .with_feedback(fb)
+                .with_trusted_proxies(feedback.trusted_proxy.clone())
+                .with_metrics_allow(feedback.metrics_allow.clone())
+                .with_sso(sso);
             for (name, label) in app.sso().providers() {
                 println!("single sign-on: {label}, redirect URI {}", app.sso().redirect_uri(&name));
             }
@@ -634,14 +660,52 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
             }
             match hooks.shutdown.take() {
                 Some(stop) => {
-                    algoreg_web::serve_until(app, listener, limits, async {
+                    algoreg_web::serve_until(app.clone(), listener, limits, async {
                         let _ = stop.await;
                     })
                     .await
                 }
-                None => algoreg_web::serve_with(app, listener, limits).await,
+                None => algoreg_web::serve_with(app.clone(), listener, limits).await,
             }
             .map_err(|e| ServiceError::Internal(e.to_string()))?;
+            // Stopped: another node takes the background work over now, not when the leases expire.
+            app.operator().release_leases().await;
+        }
+        Command::Copy { from, to } => {
+            if from == to {
+                return Err(ServiceError::bad("to", "--from en --to zijn dezelfde database", "--from and --to are the same database"));
+            }
+            let here = std::path::Path::new(".");
+            let source = App::new(crate::backend::open(here, Some(&from), crate::backend::Purpose::Serve).await?);
+            let target = App::new(crate::backend::open(here, Some(&to), crate::backend::Purpose::Serve).await?);
+            let tables = source.operator().copy_into(&target).await?;
+            let mut all = true;
+            for t in &tables {
+                println!("{:<18} {:>9} rows  {}", t.table, t.rows, if t.verified { "ok" } else { "DIFFERS" });
+                all &= t.verified;
+            }
+            if !all {
+                eprintln!("error: the copy differs from the source in the tables marked DIFFERS");
+                return Ok(ExitCode::from(1));
+            }
+            println!(
+                "copied {} to {}: {} rows, every table checked",
+                from.display(),
+                to.display(),
+                tables.iter().map(|t| t.rows).sum::<u64>()
+            );
+        }
+        Command::Backup { data, out } => {
+            if let Some(crate::backend::Database::Postgres(_)) = &data.database {
+                return Err(ServiceError::bad(
+                    "database",
+                    "algoreg backup is voor SQLite; maak een back-up van PostgreSQL met pg_dump (docs/DEPLOY.md)",
+                    "algoreg backup is for SQLite; back PostgreSQL up with pg_dump (docs/DEPLOY.md)",
+                ));
+            }
+            let app = open(&data).await?;
+            app.operator().backup(&out).await?;
+            println!("backup written: {}", out.display());
         }
         Command::Check { data } => {
             let app = open(&data).await?;

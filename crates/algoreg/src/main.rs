@@ -18,13 +18,16 @@ fn main() -> ExitCode {
             libc::signal(libc::SIGPIPE, libc::SIG_DFL);
         }
     }
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("ALGOREG_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,algoreg=info")),
-        )
-        .init();
+    let logs = tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(
+        tracing_subscriber::EnvFilter::try_from_env("ALGOREG_LOG")
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,algoreg=info")),
+    );
+    // ALGOREG_LOG_FORMAT=json: one JSON object per line, for log collectors.
+    if std::env::var("ALGOREG_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json")) {
+        logs.event_format(algoreg::logs::JsonLines).init();
+    } else {
+        logs.init();
+    }
     let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

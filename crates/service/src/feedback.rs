@@ -856,6 +856,7 @@ pub async fn run_background(store: Arc<dyn Store>, state: Arc<FeedbackState>, ma
             tokio::time::sleep(every).await;
             continue;
         }
+        crate::metrics::METRICS.job_ran(crate::metrics::Job::Feedback);
         let f = Feedback { store: store.as_ref(), state: &state };
         if let Err(e) = f.tick(Utc::now()).await {
             tracing::error!(error = %e, "feedback tick failed");

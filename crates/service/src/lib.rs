@@ -12,6 +12,7 @@ pub mod federation;
 pub mod feedback;
 pub mod import;
 pub mod limits;
+pub mod metrics;
 pub mod oauth;
 pub mod operator;
 pub mod orgs;
@@ -75,6 +76,8 @@ pub struct App {
     pub feedback: Arc<feedback::FeedbackState>,
     /// Reverse proxies whose `X-Forwarded-For` is believed for the client address (rate limits).
     pub trusted_proxies: Arc<Vec<federation::fetch::Cidr>>,
+    /// Client addresses that may read `/metrics` (default: loopback).
+    pub metrics_allow: Arc<Vec<federation::fetch::Cidr>>,
     /// Harvests other registers' feeds (set by `serve`; absent when there is nothing to harvest).
     pub harvester: Option<federation::harvest::Harvester>,
     /// The rendered feed, with the state of the register it was rendered from.
@@ -111,6 +114,7 @@ impl App {
             downloads: Default::default(),
             feedback: Default::default(),
             trusted_proxies: Default::default(),
+            metrics_allow: Arc::new(["127.0.0.0/8", "::1/128"].iter().filter_map(|c| federation::fetch::Cidr::parse(c)).collect()),
         }
     }
     pub fn with_feedback(mut self, config: feedback::FeedbackConfig) -> App {
@@ -120,6 +124,32 @@ impl App {
     pub fn feedback(&self) -> feedback::Feedback<'_> {
         feedback::Feedback { store: self.store.as_ref(), state: &self.feedback }
     }
+    /// Client addresses that may read `/metrics`.
+    pub fn with_metrics_allow(mut self, allow: Vec<federation::fetch::Cidr>) -> App {
+        self.metrics_allow = Arc::new(allow);
+        self
+    }
+
+    /// Whether a request from `peer` (with its `X-Forwarded-For`) may read the metrics: the client is in
+    /// `metrics_allow`, and a forwarded request came through a trusted proxy (else a proxy on loopback
+    /// would hand them to anyone).
+    pub fn may_read_metrics(&self, peer: std::net::IpAddr, forwarded_for: Option<&str>) -> bool {
+        let through_unknown_proxy = forwarded_for.is_some() && !self.trusted_proxies.iter().any(|c| c.contains(peer));
+        let client = self.client_ip(peer, forwarded_for);
+        !through_unknown_proxy && self.metrics_allow.iter().any(|c| c.contains(client))
+    }
+
+    /// This node's metrics in Prometheus's text format, with the gauges read now.
+    pub async fn metrics_text(&self) -> String {
+        let readiness = self.readiness().await;
+        let gauges = metrics::Gauges {
+            outbox_lag: readiness.as_ref().map(|r| r.index_lag).unwrap_or(0),
+            database_up: readiness.is_ok(),
+            pool: self.store.pool_stats(),
+        };
+        metrics::METRICS.render(&gauges)
+    }
+
     pub fn with_trusted_proxies(mut self, proxies: Vec<federation::fetch::Cidr>) -> App {
         self.trusted_proxies = Arc::new(proxies);
         self

@@ -2,7 +2,7 @@
 //! data directory anyway, so these functions take no principal; nothing on the network reaches them.
 //! The background work a server runs (search index, harvest schedule, mail and reminders) starts here too.
 
-use crate::error::Result;
+use crate::error::{Result, ServiceError};
 use crate::import::{FileBytes, ImportOptions, ImportReport};
 use crate::App;
 use algoreg_domain::org::{OrgType, PublicationFlow, Role};
@@ -30,6 +30,43 @@ impl Operator<'_> {
     }
 
     /// The store's own consistency check: the problems found and the number of records.
+    /// Copies the whole register into `target`, which must be empty, all or nothing; then reads every
+    /// table back on both sides and compares its rows (count and a digest of every row).
+    pub async fn copy_into(&self, target: &App) -> Result<Vec<CopiedTable>> {
+        let empty = || {
+            ServiceError::bad(
+                "to",
+                "Het doel bevat al gegevens: kopieer naar een nieuwe, lege database.",
+                "The target holds data already: copy into a new, empty database.",
+            )
+        };
+        if !target.store.is_empty().await? {
+            return Err(empty());
+        }
+        let counts = match target.store.copy_from(self.app.store.as_ref()).await {
+            Err(algoreg_store::StoreError::Conflict("target")) => return Err(empty()),
+            r => r?,
+        };
+        let mut out = Vec::with_capacity(counts.len());
+        for (table, (name, rows)) in algoreg_store::copy::TABLES.iter().zip(counts) {
+            let (here, there) = (digest(self.app.store.as_ref(), table).await?, digest(target.store.as_ref(), table).await?);
+            out.push(CopiedTable { table: name, rows, verified: here == there && here.0 == rows });
+        }
+        Ok(out)
+    }
+
+    /// A consistent copy of the database in the new file `to` (SQLite), made while the server runs.
+    pub async fn backup(&self, to: &std::path::Path) -> Result<()> {
+        if to.exists() {
+            return Err(ServiceError::bad(
+                "out",
+                format!("{} bestaat al; kies een nieuw bestand", to.display()),
+                format!("{} exists already; choose a new file", to.display()),
+            ));
+        }
+        Ok(self.app.store.backup(to).await?)
+    }
+
     pub async fn check_integrity(&self) -> Result<(Vec<String>, u64)> {
         Ok(self.app.store.check_integrity().await?)
     }
@@ -86,6 +123,11 @@ impl Operator<'_> {
         crate::federation::harvest::Harvester::new(self.app.store.clone(), config)
     }
 
+    /// Gives up the leases of background jobs this process holds (at a graceful stop).
+    pub async fn release_leases(&self) {
+        crate::runtime::release_all(self.app.store.as_ref()).await;
+    }
+
     /// Keeps the search index in step with the store: newly published versions are searchable within a
     /// second. Runs until the process ends.
     pub fn spawn_index_sync(&self, index: Arc<SearchIndex>) {
@@ -138,5 +180,38 @@ impl Operator<'_> {
             store.set_membership(ap.id, org.id, Role::Approver).await?;
         }
         Ok(Some(DemoSeed { organisations: orgs.len(), records: records.len(), password, four_eyes }))
+    }
+}
+
+/// One table of `algoreg copy`: the rows copied, and whether source and target agree afterwards.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CopiedTable {
+    pub table: &'static str,
+    pub rows: u64,
+    pub verified: bool,
+}
+
+/// The number of rows of a table and a digest of them that does not depend on their order (the XOR of
+/// each row's SHA-256), so that two backends that sort text differently agree.
+async fn digest(store: &dyn algoreg_store::Store, table: &algoreg_store::copy::Table) -> Result<(u64, [u8; 32])> {
+    use sha2::{Digest, Sha256};
+    const PAGE: u64 = 2000;
+    let (mut n, mut acc) = (0u64, [0u8; 32]);
+    loop {
+        let page = store.read_rows(table, n, PAGE).await?;
+        for row in &page {
+            let mut h = Sha256::new();
+            for cell in row {
+                h.update(cell.digest_text().as_bytes());
+                h.update([0x1f]);
+            }
+            for (a, b) in acc.iter_mut().zip(h.finalize()) {
+                *a ^= b;
+            }
+        }
+        n += page.len() as u64;
+        if (page.len() as u64) < PAGE {
+            return Ok((n, acc));
+        }
     }
 }

@@ -14,6 +14,17 @@ pub fn node_id() -> &'static str {
     ID.get_or_init(|| format!("{}-{:016x}", std::process::id(), rand::random::<u64>()))
 }
 
+/// The background jobs that run under a lease (the names in the store).
+pub const JOBS: &[&str] = &["feedback", "harvest"];
+
+/// Gives up every lease this process holds (at a graceful stop), so that another node takes the work
+/// over at once instead of when the lease expires.
+pub async fn release_all(store: &dyn Store) {
+    for job in JOBS {
+        let _ = store.release_lease(job, node_id()).await;
+    }
+}
+
 /// The lease on one background job.
 #[derive(Clone)]
 pub struct Lease {

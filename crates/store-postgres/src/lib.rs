@@ -24,7 +24,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rows::*;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{Arguments, Postgres, QueryBuilder, Row, Transaction};
+use sqlx::{Postgres, QueryBuilder, Row, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -35,8 +35,6 @@ type Db = Postgres;
 const LOCK_ROW: &str = " FOR UPDATE";
 
 include!("../../store/sql/helpers.rs");
-
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
 /// The key of the transaction lock that writers of the outbox take first: positions (a sequence) are
 /// then committed in the order they were given, so a reader that saw position n never later finds a
@@ -119,8 +117,12 @@ impl PgStore {
         Ok(store)
     }
 
+    /// Runs the migrations this release has and the database has not. Migrations a newer release applied
+    /// are left alone, so a node of the previous release still starts during a rolling upgrade.
     pub async fn migrate(&self) -> Result<()> {
-        MIGRATOR.run(&self.pool).await.map_err(|e| StoreError::Backend(e.to_string()))
+        let mut migrator = sqlx::migrate!("./migrations");
+        migrator.set_ignore_missing(true);
+        migrator.run(&self.pool).await.map_err(|e| StoreError::Backend(e.to_string()))
     }
 
     /// The connection pool (for the operations that need the database itself: health, metrics).
@@ -149,6 +151,20 @@ impl PgStore {
     async fn begin(&self) -> Result<Transaction<'_, Postgres>> {
         self.pool.begin().await.map_err(backend)
     }
+}
+
+/// After a copy into this store: every generated ID column continues after the largest copied ID.
+async fn after_copy(tx: &mut Transaction<'_, Postgres>) -> Result<()> {
+    for table in algoreg_store::copy::TABLES.iter().filter(|t| t.identity) {
+        let name = table.name;
+        sqlx::query(&format!(
+            "SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT COALESCE(MAX(id), 0) + 1 FROM {name}), false)"
+        ))
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
+    }
+    Ok(())
 }
 
 /// Takes the outbox's transaction lock (see [`OUTBOX_LOCK`]); held until the transaction ends.
@@ -318,7 +334,8 @@ async fn insert_imports(tx: &mut Transaction<'_, Postgres>, sorted: &[&ImportRec
     Ok(())
 }
 
-/// Inserts new records with their version rows, history and outbox rows.
+/// Inserts new records with their version rows, history and outbox rows, with `COPY` (PostgreSQL's bulk
+/// load: one stream per table instead of a statement per batch of rows).
 async fn insert_rows(
     tx: &mut Transaction<'_, Postgres>,
     records: &[NewRecordRow],
@@ -328,77 +345,113 @@ async fn insert_rows(
     if records.is_empty() {
         return Ok(());
     }
-    let head = "INSERT INTO records (id, org_id, created_at, latest_version, latest_state, published_version, first_published_at) VALUES ";
-    insert_many(tx, head, 7, records.iter().collect(), |a, r| {
+    let mut text = CopyText::default();
+    for r in records {
         let state = if r.published { VersionState::Published } else { VersionState::Draft };
-        a.add(r.id.clone())?;
-        a.add(r.org_id)?;
-        a.add(r.created_at)?;
-        a.add(r.versions)?;
-        a.add(state.code())?;
-        a.add(r.published.then_some(r.versions))?;
-        a.add(r.published.then_some(r.created_at))
-    })
-    .await?;
-    let head = "INSERT INTO history (record_id, version, action, actor, at) VALUES ";
-    insert_many(tx, head, 5, rows.iter().collect(), |a, v| {
-        a.add(v.record_id.clone())?;
-        a.add(v.number)?;
-        a.add("import")?;
-        a.add(v.created_by.clone())?;
-        a.add(v.created_at)
-    })
-    .await?;
-    let head = "INSERT INTO versions (record_id, number, state, standard_version, content, missing, provenance, created_at, created_by, published_at) VALUES ";
-    insert_many(tx, head, 10, rows, |a, v| {
-        a.add(v.record_id)?;
-        a.add(v.number)?;
-        a.add(v.state)?;
-        a.add(v.standard_version)?;
-        a.add(v.content)?;
-        a.add(v.missing)?;
-        a.add(v.provenance)?;
-        a.add(v.created_at)?;
-        a.add(v.created_by)?;
-        a.add(v.published_at)
-    })
-    .await?;
+        let published = r.published.then_some(r.versions);
+        text.row(&[
+            Some(&r.id),
+            Some(&r.org_id.0.to_string()),
+            Some(&stamp(&r.created_at)),
+            Some(&r.versions.to_string()),
+            Some(state.code()),
+        ])
+        .more(&[published.map(|n| n.to_string()).as_deref(), r.published.then(|| stamp(&r.created_at)).as_deref()]);
+    }
+    text.copy(tx, "COPY records (id, org_id, created_at, latest_version, latest_state, published_version, first_published_at) FROM STDIN")
+        .await?;
+    for v in &rows {
+        text.row(&[Some(&v.record_id), Some(&v.number.to_string()), Some("import"), Some(&v.created_by), Some(&stamp(&v.created_at))])
+            .end();
+    }
+    text.copy(tx, "COPY history (record_id, version, action, actor, at) FROM STDIN").await?;
+    for v in &rows {
+        text.row(&[
+            Some(&v.record_id),
+            Some(&v.number.to_string()),
+            Some(v.state),
+            Some(v.standard_version),
+            Some(&v.content),
+            Some(&v.missing),
+        ])
+        .more(&[
+            v.provenance.as_deref(),
+            Some(&stamp(&v.created_at)),
+            Some(&v.created_by),
+            v.published_at.map(|t| stamp(&t)).as_deref(),
+        ]);
+    }
+    text.copy(tx, "COPY versions (record_id, number, state, standard_version, content, missing, provenance, created_at, created_by, published_at) FROM STDIN").await?;
     let public: Vec<&NewRecordRow> = records.iter().filter(|r| r.published).collect();
     if !public.is_empty() {
         lock_outbox(tx).await?;
-    }
-    insert_many(tx, "INSERT INTO outbox (record_id, at) VALUES ", 2, public, |a, r| {
-        a.add(r.id.clone())?;
-        a.add(*now)
-    })
-    .await
-}
-
-type BindResult = std::result::Result<(), sqlx::error::BoxDynError>;
-
-/// Inserts `items` with multi-row statements of a few fixed lengths: pieces of 256 rows, the rest in
-/// powers of two, so the connection's statement cache keeps every statement prepared.
-async fn insert_many<T>(
-    tx: &mut Transaction<'_, Postgres>,
-    head: &str,
-    columns: usize,
-    items: Vec<T>,
-    mut bind: impl FnMut(&mut sqlx::postgres::PgArguments, T) -> BindResult,
-) -> Result<()> {
-    let mut items = items.into_iter();
-    let mut left = items.len();
-    while left > 0 {
-        let piece = if left >= 256 { 256 } else { 1 << left.ilog2() };
-        left -= piece;
-        let rows: Vec<String> = (0..piece)
-            .map(|r| format!("({})", (1..=columns).map(|c| format!("${}", r * columns + c)).collect::<Vec<_>>().join(",")))
-            .collect();
-        let sql = format!("{head}{}", rows.join(","));
-        let mut args = sqlx::postgres::PgArguments::default();
-        for item in items.by_ref().take(piece) {
-            bind(&mut args, item).map_err(|e| StoreError::Backend(e.to_string()))?;
+        for r in public {
+            text.row(&[Some(&r.id), Some(&stamp(now))]).end();
         }
-        sqlx::query_with(&sql, args).execute(&mut **tx).await.map_err(backend)?;
+        text.copy(tx, "COPY outbox (record_id, at) FROM STDIN").await?;
     }
     Ok(())
+}
+
+/// A time as `COPY` text (RFC 3339, microseconds).
+fn stamp(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// Rows in `COPY`'s text format: tab between columns, `\N` for NULL, backslash escapes.
+#[derive(Default)]
+struct CopyText {
+    buf: String,
+    first: bool,
+}
+
+impl CopyText {
+    /// Starts a row with these columns (more may follow with [`Self::more`]; [`Self::end`] ends it).
+    fn row(&mut self, cols: &[Option<&str>]) -> &mut Self {
+        if !self.buf.is_empty() && !self.buf.ends_with('\n') {
+            self.buf.push('\n');
+        }
+        self.first = true;
+        self.more(cols);
+        self.first = false;
+        self
+    }
+
+    fn more(&mut self, cols: &[Option<&str>]) -> &mut Self {
+        for c in cols {
+            if !std::mem::take(&mut self.first) {
+                self.buf.push('\t');
+            }
+            match c {
+                None => self.buf.push_str("\\N"),
+                Some(v) => {
+                    for ch in v.chars() {
+                        match ch {
+                            '\\' => self.buf.push_str("\\\\"),
+                            '\t' => self.buf.push_str("\\t"),
+                            '\n' => self.buf.push_str("\\n"),
+                            '\r' => self.buf.push_str("\\r"),
+                            c => self.buf.push(c),
+                        }
+                    }
+                }
+            }
+        }
+        self
+    }
+
+    fn end(&mut self) {
+        self.buf.push('\n');
+    }
+
+    /// Sends the rows so far with `statement` and empties the buffer.
+    async fn copy(&mut self, tx: &mut Transaction<'_, Postgres>, statement: &str) -> Result<()> {
+        if !self.buf.ends_with('\n') && !self.buf.is_empty() {
+            self.buf.push('\n');
+        }
+        let mut copy = tx.copy_in_raw(statement).await.map_err(backend)?;
+        copy.send(std::mem::take(&mut self.buf).into_bytes()).await.map_err(backend)?;
+        copy.finish().await.map_err(backend)?;
+        Ok(())
+    }
 }

@@ -22,4 +22,9 @@ impl PgStore {
     pub(crate) async fn database_checks(&self) -> Result<Vec<String>> {
         Ok(vec![])
     }
+
+    /// Backups of PostgreSQL are made with its own tools (docs/DEPLOY.md).
+    pub(crate) async fn backup_to(&self, _to: &std::path::Path) -> Result<()> {
+        Err(StoreError::Backend("backups of PostgreSQL are made with pg_dump or continuous archiving (docs/DEPLOY.md)".into()))
+    }
 }

@@ -37,8 +37,6 @@ const LOCK_ROW: &str = "";
 
 include!("../../store/sql/helpers.rs");
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
-
 /// `PRAGMA cache_size` of a serving connection (negative: KiB), 16 MiB.
 const SERVING_CACHE: &str = "-16384";
 
@@ -146,8 +144,12 @@ impl SqliteStore {
         Ok(store)
     }
 
+    /// Runs the migrations this release has and the database has not. Migrations a newer release applied
+    /// are left alone, so a node of the previous release still starts during a rolling upgrade.
     pub async fn migrate(&self) -> Result<()> {
-        MIGRATOR.run(&self.pool).await.map_err(|e| StoreError::Backend(e.to_string()))
+        let mut migrator = sqlx::migrate!("./migrations");
+        migrator.set_ignore_missing(true);
+        migrator.run(&self.pool).await.map_err(|e| StoreError::Backend(e.to_string()))
     }
 
     /// The rows of `select` (a query ending in a record ID column, `... WHERE r.id`) for the records
@@ -185,6 +187,11 @@ impl SqliteStore {
         // another connection wrote in between (its snapshot is stale; WAL cannot wait that out).
         self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(backend)
     }
+}
+
+/// After a copy into this store: nothing to do (SQLite's row IDs follow the largest one by themselves).
+async fn after_copy(_tx: &mut Transaction<'_, Sqlite>) -> Result<()> {
+    Ok(())
 }
 
 /// SQLite serialises writers (a write transaction holds the database): outbox positions are in commit order.

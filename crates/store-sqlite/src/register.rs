@@ -59,4 +59,11 @@ impl SqliteStore {
         }
         Ok(problems)
     }
+
+    /// `VACUUM INTO`: a snapshot of the database in a new, compacted file (erased pages are not copied).
+    pub(crate) async fn backup_to(&self, to: &std::path::Path) -> Result<()> {
+        let path = to.to_str().ok_or_else(|| StoreError::Backend(format!("{}: not a UTF-8 path", to.display())))?;
+        sqlx::query("VACUUM INTO $1").bind(path).execute(&self.pool).await.map_err(backend)?;
+        Ok(())
+    }
 }

@@ -80,3 +80,8 @@ decoders!(
     compliance_row -> ComplianceEntry, session_info_row -> SessionInfo, signal_times_row -> SignalTimes,
     last_change_row -> Option<DateTime<Utc>>, login_failure_row -> (u32, DateTime<Utc>),
 );
+
+/// A row of a table being copied (`algoreg copy`).
+pub fn copy_row(r: &SqliteRow, table: &algoreg_store::copy::Table) -> Result<Vec<algoreg_store::copy::Cell>> {
+    algoreg_store::rows::copy_row(&Cells(r), table)
+}

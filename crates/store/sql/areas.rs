@@ -3,6 +3,7 @@
 include!("access.rs");
 include!("aiact.rs");
 include!("audit.rs");
+include!("copy.rs");
 include!("evaluations.rs");
 include!("federation.rs");
 include!("identity.rs");

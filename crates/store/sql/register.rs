@@ -88,4 +88,8 @@ impl RegisterStore for Backend {
         let n: i64 = sqlx::query("SELECT count(*) FROM records").fetch_one(&self.pool).await.map_err(backend)?.get(0);
         Ok((problems, n as u64))
     }
+
+    async fn backup(&self, to: &std::path::Path) -> Result<()> {
+        self.backup_to(to).await
+    }
 }

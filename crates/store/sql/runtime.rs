@@ -106,4 +106,8 @@ impl RuntimeStore for Backend {
             .map_err(backend)?;
         Ok(row.is_some())
     }
+
+    fn pool_stats(&self) -> (u32, u32) {
+        (self.pool.size(), self.pool.num_idle() as u32)
+    }
 }

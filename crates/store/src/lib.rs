@@ -4,6 +4,7 @@
 //! implementation can follow without changing callers. Every write that changes a record commits with
 //! its history entry in one transaction ([`Store::apply`], [`Store::import_records`]).
 
+pub mod copy;
 mod models;
 pub mod rows;
 
@@ -172,6 +173,9 @@ pub trait RegisterStore: Send + Sync {
     /// latest and published versions and a history. Returns the problems found (none when all is well)
     /// and the number of records.
     async fn check_integrity(&self) -> Result<(Vec<String>, u64)>;
+    /// Writes a consistent copy of the whole database to the new file `to` while others go on working
+    /// (SQLite); a backend whose operators have their own tools for this (PostgreSQL: `pg_dump`) says so.
+    async fn backup(&self, to: &std::path::Path) -> Result<()>;
 }
 
 /// AI Act classifications and compliance entries (both belong to a version of the record).
@@ -311,6 +315,8 @@ pub trait RuntimeStore: Send + Sync {
     async fn mark_known_login(&self, key: &str, until: chrono::DateTime<chrono::Utc>) -> Result<()>;
     /// Whether the pair is remembered at `now`.
     async fn known_login(&self, key: &str, now: chrono::DateTime<chrono::Utc>) -> Result<bool>;
+    /// Open and idle connections of the backend's pool (for metrics).
+    fn pool_stats(&self) -> (u32, u32);
 }
 
 /// The audit log (append only; old entries go by retention).
@@ -372,6 +378,18 @@ pub trait IdentityStore: Send + Sync {
     async fn signing_keys(&self, since: chrono::DateTime<chrono::Utc>) -> Result<Vec<SigningKey>>;
 }
 
+/// Moving the whole register between backends (`algoreg copy`), through the neutral rows of [`copy`].
+#[async_trait]
+pub trait CopyStore: Send + Sync {
+    /// One page of a table's rows, in the order of its key.
+    async fn read_rows(&self, table: &copy::Table, offset: u64, limit: u64) -> Result<Vec<Vec<copy::Cell>>>;
+    /// Whether the store holds no register data (no organisation, account or record).
+    async fn is_empty(&self) -> Result<bool>;
+    /// Copies every table of [`copy::TABLES`] from `source` into this store, which must be empty, in one
+    /// transaction: afterwards it has all of it or nothing. Returns the rows copied per table.
+    async fn copy_from(&self, source: &dyn Store) -> Result<Vec<(&'static str, u64)>>;
+}
+
 /// Everything a backend stores: the area traits together. Callers hold an `Arc<dyn Store>` and bring
 /// the area traits they use into scope (`use algoreg_store::*`).
 pub trait Store:
@@ -392,6 +410,7 @@ pub trait Store:
     + AuditStore
     + SecondFactorStore
     + PasskeyStore
+    + CopyStore
     + Send
     + Sync
     + 'static
@@ -416,6 +435,7 @@ impl<T> Store for T where
         + AuditStore
         + SecondFactorStore
         + PasskeyStore
+        + CopyStore
         + Send
         + Sync
         + 'static

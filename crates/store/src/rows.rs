@@ -453,3 +453,23 @@ pub fn last_change_row<R: Columns + ?Sized>(r: &R) -> Result<Option<DateTime<Utc
 pub fn login_failure_row<R: Columns + ?Sized>(r: &R) -> Result<(u32, DateTime<Utc>)> {
     Ok((count(r, "failures")?, r.t("last_at")?))
 }
+
+/// A row of a [`crate::copy::Table`], read column by column as its kinds say.
+pub fn copy_row<R: Columns + ?Sized>(r: &R, table: &crate::copy::Table) -> Result<Vec<crate::copy::Cell>> {
+    use crate::copy::{Cell, Kind};
+    table
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(i, (_, kind))| {
+            let c = Col::At(i);
+            Ok(match kind {
+                Kind::Int => r.opt_int(c)?.map_or(Cell::Null, Cell::Int),
+                Kind::Text => r.opt_text(c)?.map_or(Cell::Null, Cell::Text),
+                Kind::Time => r.opt_time(c)?.map_or(Cell::Null, Cell::Time),
+                Kind::Bool => Cell::Bool(r.flag(c)?),
+                Kind::Date => r.opt_date(c)?.map_or(Cell::Null, Cell::Date),
+            })
+        })
+        .collect()
+}

@@ -40,6 +40,7 @@ fn all_routes(app: Option<&App>) -> routes::Routes {
         .add("GET", &format!("/{}", algoreg_service::federation::feed::PATH), axum::routing::get(feed::register))
         .add("GET", "/health/live", axum::routing::get(health_live))
         .add("GET", "/health/ready", axum::routing::get(health_ready))
+        .add("GET", "/metrics", axum::routing::get(metrics))
         .merge(site::routes())
 }
 
@@ -67,6 +68,22 @@ async fn health_ready(axum::extract::State(app): axum::extract::State<App>) -> a
         }
     };
     (status, [(axum::http::header::CACHE_CONTROL, "no-store")], axum::Json(body)).into_response()
+}
+
+/// `GET /metrics`: this node's metrics for Prometheus, to the addresses of `serve --metrics-allow`
+/// (default loopback); to others it does not exist.
+async fn metrics(
+    axum::extract::State(app): axum::extract::State<App>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: axum::http::HeaderMap,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if !app.may_read_metrics(peer.ip(), headers.get("x-forwarded-for").and_then(|v| v.to_str().ok())) {
+        return problem::ApiError::not_found("page").into_response();
+    }
+    let text = app.metrics_text().await;
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4"), (axum::http::header::CACHE_CONTROL, "no-store")], text)
+        .into_response()
 }
 
 /// The whole application router.
@@ -107,10 +124,31 @@ pub async fn serve(app: App, listener: TcpListener) -> std::io::Result<()> {
 /// `limits.header_read_timeout` (slow clients are cut off); at most `limits.max_connections` are open
 /// at once (the rest wait in the backlog). On ctrl-c no new connection is taken and open ones finish.
 pub async fn serve_with(app: App, listener: TcpListener, limits: security::Limits) -> std::io::Result<()> {
-    serve_until(app, listener, limits, async {
+    serve_until(app, listener, limits, stop_signal()).await
+}
+
+/// Ctrl-C, or SIGTERM (what systemd, container runtimes and a rolling restart send): the server stops
+/// taking connections and lets open requests finish.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
         let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
+    }
 }
 
 /// [`serve_with`] until `shutdown` completes (Ctrl-C for the binary; tests that run the server in their

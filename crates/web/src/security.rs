@@ -68,7 +68,9 @@ pub async fn headers(State(app): State<App>, req: Request, next: Next) -> Respon
     let https = is_https(&app, &req);
     let authenticated = !req.uri().path().starts_with("/static/")
         && (req.headers().contains_key(header::AUTHORIZATION) || crate::auth::session_cookie(req.headers()).is_some_and(|s| !s.is_empty()));
+    let started = std::time::Instant::now();
     let mut resp = next.run(req).await;
+    algoreg_service::metrics::METRICS.request(resp.status().as_u16(), started.elapsed().as_secs_f64());
     let h = resp.headers_mut();
     if https {
         let cookies: Vec<HeaderValue> = h.get_all(header::SET_COOKIE).iter().cloned().collect();

@@ -153,6 +153,11 @@ impl Harvester {
                 tracing::warn!(source = source.id, error = %e, "could not record the harvest attempt");
             }
         }
+        crate::metrics::METRICS.harvested(match &outcome {
+            Outcome::Changed { .. } => crate::metrics::Harvested::Changed,
+            Outcome::NotModified => crate::metrics::Harvested::NotModified,
+            Outcome::Failed { .. } => crate::metrics::Harvested::Failed,
+        });
         match &outcome {
             Outcome::Failed { error } => tracing::warn!(source = source.id, url = %public_url(&source.url), %error, "harvest failed"),
             o => tracing::info!(source = source.id, url = %public_url(&source.url), outcome = ?o, "harvested"),
@@ -396,6 +401,7 @@ impl Harvester {
         let lease = crate::runtime::Lease::new(self.store.clone(), "harvest", Duration::from_secs(600).max(tick * 4));
         loop {
             if lease.hold().await {
+                crate::metrics::METRICS.job_ran(crate::metrics::Job::Harvest);
                 if let Err(e) = self.harvest_all(true, &|_, _| {}).await {
                     tracing::error!(error = %e, "scheduled harvest failed");
                 }

@@ -34,7 +34,7 @@ pub struct PgDatabase {
 }
 
 impl PgDatabase {
-    fn create(admin: &str) -> PgDatabase {
+    pub fn create(admin: &str) -> PgDatabase {
         use std::sync::atomic::{AtomicU32, Ordering};
         static N: AtomicU32 = AtomicU32::new(0);
         let name = format!("algoreg_e2e_{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed));

@@ -1,0 +1,80 @@
+// [`CopyStore`] for the SQL backends (included by each: see crates/store/sql/README.md).
+
+/// Rows read from the source per round trip.
+const COPY_PAGE: u64 = 2000;
+
+type DbQuery<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>;
+
+/// Binds one cell as the column's kind (a NULL typed as the column).
+fn bind_cell<'q>(q: DbQuery<'q>, kind: algoreg_store::copy::Kind, cell: &algoreg_store::copy::Cell) -> DbQuery<'q> {
+    use algoreg_store::copy::{Cell, Kind};
+    match (cell, kind) {
+        (Cell::Int(i), _) => q.bind(*i),
+        (Cell::Text(s), _) => q.bind(s.clone()),
+        (Cell::Time(t), _) => q.bind(ts(t)),
+        (Cell::Bool(b), _) => q.bind(*b),
+        (Cell::Date(d), _) => q.bind(*d),
+        (Cell::Null, Kind::Int) => q.bind(None::<i64>),
+        (Cell::Null, Kind::Text) => q.bind(None::<String>),
+        (Cell::Null, Kind::Time) => q.bind(None::<DateTime<Utc>>.as_ref().map(ts)),
+        (Cell::Null, Kind::Bool) => q.bind(None::<bool>),
+        (Cell::Null, Kind::Date) => q.bind(None::<chrono::NaiveDate>),
+    }
+}
+
+#[async_trait]
+impl CopyStore for Backend {
+    async fn read_rows(&self, table: &algoreg_store::copy::Table, offset: u64, limit: u64) -> Result<Vec<Vec<algoreg_store::copy::Cell>>> {
+        let rows = sqlx::query(&table.select_page())
+            .bind(limit.min(i64::MAX as u64) as i64)
+            .bind(offset.min(i64::MAX as u64) as i64)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(|r| rows::copy_row(r, table)).collect()
+    }
+
+    async fn is_empty(&self) -> Result<bool> {
+        let n: i64 = sqlx::query("SELECT (SELECT count(*) FROM organisations) + (SELECT count(*) FROM users) + (SELECT count(*) FROM records)")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?
+            .get(0);
+        Ok(n == 0)
+    }
+
+    async fn copy_from(&self, source: &dyn Store) -> Result<Vec<(&'static str, u64)>> {
+        let mut tx = self.begin().await?;
+        let n: i64 = sqlx::query("SELECT (SELECT count(*) FROM organisations) + (SELECT count(*) FROM users) + (SELECT count(*) FROM records)")
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?
+            .get(0);
+        if n > 0 {
+            return Err(StoreError::Conflict("target"));
+        }
+        let mut counts = Vec::with_capacity(algoreg_store::copy::TABLES.len());
+        for table in algoreg_store::copy::TABLES {
+            let sql = table.insert();
+            let mut copied = 0u64;
+            loop {
+                let page = source.read_rows(table, copied, COPY_PAGE).await?;
+                for row in &page {
+                    let mut q = sqlx::query(&sql);
+                    for ((_, kind), cell) in table.columns.iter().zip(row) {
+                        q = bind_cell(q, *kind, cell);
+                    }
+                    q.execute(&mut *tx).await.map_err(backend)?;
+                }
+                copied += page.len() as u64;
+                if (page.len() as u64) < COPY_PAGE {
+                    break;
+                }
+            }
+            counts.push((table.name, copied));
+        }
+        after_copy(&mut tx).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(counts)
+    }
+}
