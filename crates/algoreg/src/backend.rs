@@ -18,8 +18,9 @@ pub enum Purpose {
     Bulk,
 }
 
-/// Where the data lives: `sqlite:DIR` or `postgres://user:password@host:port/database`.
-#[derive(Clone, Debug, PartialEq)]
+/// Where the data lives: `sqlite:DIR` or `postgres://user:password@host:port/database`. Shown (Debug,
+/// messages) without its password.
+#[derive(Clone, PartialEq)]
 pub enum Database {
     Sqlite(PathBuf),
     Postgres(String),
@@ -53,17 +54,33 @@ impl Database {
     }
 }
 
-/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
-fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
-    let (auth, host) = match rest.rsplit_once('@') {
-        Some((auth, host)) => (auth, host),
-        None => return url.to_string(),
-    };
-    match auth.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_string(),
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.display())
     }
+}
+
+/// `postgres://user:secret@host/db?password=x` → `postgres://user:***@host/db?password=***`.
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return "***".into() };
+    let (auth, tail) = match rest.rsplit_once('@') {
+        Some((auth, tail)) => (auth.split_once(':').map(|(user, _)| format!("{user}:***@")).unwrap_or(format!("{auth}@")), tail),
+        None => (String::new(), rest),
+    };
+    let tail = match tail.split_once('?') {
+        Some((path, query)) => {
+            let params: Vec<String> = query
+                .split('&')
+                .map(|p| match p.split_once('=') {
+                    Some((k, _)) if k.eq_ignore_ascii_case("password") || k.eq_ignore_ascii_case("sslpassword") => format!("{k}=***"),
+                    _ => p.to_string(),
+                })
+                .collect();
+            format!("{path}?{}", params.join("&"))
+        }
+        None => tail.to_string(),
+    };
+    format!("{scheme}://{auth}{tail}")
 }
 
 /// Opens the store: the given database, or SQLite in the data directory.

@@ -32,7 +32,7 @@ struct DataArg {
     #[arg(long, default_value = "./algoreg-data", env = "ALGOREG_DATA")]
     data: PathBuf,
     /// The database: sqlite:DIR or postgres://user:password@host:port/database (default: SQLite in --data).
-    #[arg(long, env = "DATABASE_URL", value_parser = crate::backend::Database::parse)]
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_parser = crate::backend::Database::parse)]
     database: Option<crate::backend::Database>,
 }
 
@@ -40,7 +40,7 @@ struct DataArg {
 #[derive(Args, Clone)]
 struct FeedbackArgs {
     /// SMTP server for notifications (lettre URL: smtp://host:port, smtp://host:port?tls=required, smtps://user:pass@host); none keeps mail queued.
-    #[arg(long, env = "ALGOREG_SMTP_URL")]
+    #[arg(long, env = "ALGOREG_SMTP_URL", hide_env_values = true)]
     smtp_url: Option<String>,
     /// Sender address of notifications.
     #[arg(long, default_value = "Algoritmeregister <noreply@algoreg.invalid>", env = "ALGOREG_MAIL_FROM")]

@@ -122,11 +122,7 @@ fn slowed(t: &Throttled, now: Instant) -> bool {
 }
 
 fn delay(failures: u32, free: u32, max: Duration) -> Duration {
-    if failures < free {
-        return Duration::ZERO;
-    }
-    let step = (failures - free).min(20);
-    Duration::from_secs(1u64 << step).min(max)
+    Duration::from_secs(algoreg_domain::throttle::login_delay_seconds(failures, free, max.as_secs()))
 }
 
 /// An attempt that has been counted; [`LoginGuard::succeeded`] takes it back.
@@ -193,26 +189,20 @@ impl LoginGuard {
         source: &str,
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<std::result::Result<Attempt, u64>> {
+        use algoreg_domain::throttle::ThrottleKey;
         let account = Self::account_key(email);
         let source = key_of(source);
         let (a, s, k) = shared_keys(&account, &source);
         let forget = now - chrono::Duration::from_std(FORGET_AFTER).unwrap_or_default();
         let known = store.known_login(&k, now).await?;
-        let mut wait = chrono::Duration::zero();
-        for (key, free, max, counts) in
-            [(&a, FREE_FAILURES_ACCOUNT, MAX_DELAY_ACCOUNT, !known), (&s, FREE_FAILURES_SOURCE, MAX_DELAY_SOURCE, true)]
-        {
-            if let (true, Some((failures, last))) = (counts, store.login_failure(key, forget).await?) {
-                let until = last + chrono::Duration::from_std(delay(failures, free, max)).unwrap_or_default();
-                wait = wait.max(until - now);
-            }
-        }
-        if wait > chrono::Duration::zero() {
-            return Ok(Err((wait.num_milliseconds() as f64 / 1000.0).ceil().max(1.0) as u64));
-        }
-        store.add_login_failure(&a, now, forget).await?;
-        store.add_login_failure(&s, now, forget).await?;
-        Ok(Ok(Attempt { account, source }))
+        let keys = [
+            ThrottleKey { key: a, free: FREE_FAILURES_ACCOUNT, max_seconds: MAX_DELAY_ACCOUNT.as_secs(), applies: !known },
+            ThrottleKey { key: s, free: FREE_FAILURES_SOURCE, max_seconds: MAX_DELAY_SOURCE.as_secs(), applies: true },
+        ];
+        Ok(match store.login_attempt(&keys, now, forget).await? {
+            Some(wait) => Err(wait),
+            None => Ok(Attempt { account, source }),
+        })
     }
 
     /// [`Self::succeeded`] with the counts in the store.

@@ -130,13 +130,22 @@ impl App {
         self
     }
 
-    /// Whether a request from `peer` (with its `X-Forwarded-For`) may read the metrics: the client is in
-    /// `metrics_allow`, and a forwarded request came through a trusted proxy (else a proxy on loopback
-    /// would hand them to anyone).
-    pub fn may_read_metrics(&self, peer: std::net::IpAddr, forwarded_for: Option<&str>) -> bool {
-        let through_unknown_proxy = forwarded_for.is_some() && !self.trusted_proxies.iter().any(|c| c.contains(peer));
-        let client = self.client_ip(peer, forwarded_for);
-        !through_unknown_proxy && self.metrics_allow.iter().any(|c| c.contains(client))
+    /// Whether a request from `peer` may read the metrics. `forwarded`: the request carries any forwarding
+    /// header (`X-Forwarded-For`, `Forwarded`, `X-Real-IP`), readable or not; `forwarded_for`: every
+    /// `X-Forwarded-For` line joined, when all of them are readable. A forwarded request is allowed only
+    /// from a trusted proxy that says, readably, who the client is, and that client must be allowed;
+    /// otherwise the peer itself must be (fail closed: a proxy on loopback that is not trusted hands the
+    /// metrics to nobody).
+    pub fn may_read_metrics(&self, peer: std::net::IpAddr, forwarded: bool, forwarded_for: Option<&str>) -> bool {
+        let allowed = |ip: std::net::IpAddr| self.metrics_allow.iter().any(|c| c.contains(ip));
+        if !forwarded {
+            return allowed(peer);
+        }
+        let trusted = self.trusted_proxies.iter().any(|c| c.contains(peer));
+        match forwarded_for {
+            Some(chain) if trusted => allowed(self.client_ip(peer, Some(chain))),
+            _ => false,
+        }
     }
 
     /// This node's metrics in Prometheus's text format, with the gauges read now.

@@ -29,7 +29,6 @@ impl Operator<'_> {
         Ok(self.app.store.count_published().await?)
     }
 
-    /// The store's own consistency check: the problems found and the number of records.
     /// Copies the whole register into `target`, which must be empty, all or nothing; then reads every
     /// table back on both sides and compares its rows (count and a digest of every row).
     pub async fn copy_into(&self, target: &App) -> Result<Vec<CopiedTable>> {
@@ -40,6 +39,13 @@ impl Operator<'_> {
                 "The target holds data already: copy into a new, empty database.",
             )
         };
+        if self.app.store.is_empty().await? {
+            return Err(ServiceError::bad(
+                "from",
+                "De bron bevat geen gegevens (klopt het adres of de map?).",
+                "The source holds no data (is the address or folder right?).",
+            ));
+        }
         if !target.store.is_empty().await? {
             return Err(empty());
         }
@@ -67,6 +73,7 @@ impl Operator<'_> {
         Ok(self.app.store.backup(to).await?)
     }
 
+    /// The store's own consistency check: the problems found and the number of records.
     pub async fn check_integrity(&self) -> Result<(Vec<String>, u64)> {
         Ok(self.app.store.check_integrity().await?)
     }

@@ -1079,28 +1079,39 @@ pub async fn counters_count_per_window(s: S) {
 }
 
 pub async fn login_failures_count_and_are_forgiven(s: S) {
-    assert_eq!(s.login_failure("account:a", at(0)).await.unwrap(), None);
-    assert_eq!(s.add_login_failure("account:a", at(10), at(0)).await.unwrap(), 1);
-    assert_eq!(s.add_login_failure("account:a", at(20), at(0)).await.unwrap(), 2);
-    assert_eq!(s.login_failure("account:a", at(0)).await.unwrap(), Some((2, at(20))), "count and the last failure");
-    assert_eq!(s.login_failure("account:a", at(21)).await.unwrap(), None, "older than forget_before: forgotten");
-    assert_eq!(s.add_login_failure("account:a", at(100), at(50)).await.unwrap(), 1, "after a quiet spell it starts afresh");
-    // Concurrent failures (several nodes) are all counted.
+    use algoreg_domain::throttle::ThrottleKey;
+    let key = |k: &str, free: u32, applies: bool| ThrottleKey { key: k.into(), free, max_seconds: 60, applies };
+    let account = |applies| vec![key("account:a", 2, applies)];
+    // Two free failures, then a wait of one second after the last, then two, ...
+    assert_eq!(s.login_attempt(&account(true), at(10), at(0)).await.unwrap(), None);
+    assert_eq!(s.login_attempt(&account(true), at(10), at(0)).await.unwrap(), None);
+    assert_eq!(s.login_attempt(&account(true), at(10), at(0)).await.unwrap(), Some(1), "slowed after the free failures");
+    assert_eq!(s.login_attempt(&account(true), at(11), at(0)).await.unwrap(), None, "a refused attempt is not counted");
+    assert_eq!(s.login_attempt(&account(true), at(11), at(0)).await.unwrap(), Some(2), "the wait doubles");
+    assert_eq!(s.login_attempt(&account(false), at(11), at(0)).await.unwrap(), None, "a key that does not apply only counts");
+    assert_eq!(s.login_attempt(&account(true), at(100), at(50)).await.unwrap(), None, "after a quiet spell it starts afresh");
+    assert_eq!(s.login_attempt(&account(true), at(100), at(50)).await.unwrap(), None);
+    assert_eq!(s.login_attempt(&account(true), at(100), at(50)).await.unwrap(), Some(1));
+    // Two keys: the longest wait of those that apply.
+    let both = vec![key("account:b", 1, true), key("adres:y", 3, true)];
+    assert_eq!(s.login_attempt(&both, at(10), at(0)).await.unwrap(), None);
+    assert_eq!(s.login_attempt(&both, at(10), at(0)).await.unwrap(), Some(1), "the account's wait");
+    // Concurrent attempts (several nodes) are checked and counted one at a time: exactly the free ones pass.
     let mut tasks = vec![];
     for _ in 0..12 {
         let s = s.clone();
-        tasks.push(tokio::spawn(async move { s.add_login_failure("adres:x", at(30), at(0)).await.unwrap() }));
+        tasks.push(tokio::spawn(async move { s.login_attempt(&[key("adres:x", 5, true)], at(30), at(0)).await.unwrap() }));
     }
-    let mut seen = vec![];
+    let mut passed = 0;
     for t in tasks {
-        seen.push(t.await.unwrap());
+        passed += usize::from(t.await.unwrap().is_none());
     }
-    seen.sort();
-    assert_eq!(seen, (1..=12).collect::<Vec<u32>>());
+    assert_eq!(passed, 5, "only the free attempts get through at once");
     s.forgive_login_failure("adres:x", false).await.unwrap();
-    assert_eq!(s.login_failure("adres:x", at(0)).await.unwrap(), Some((11, at(30))), "one taken back");
+    assert_eq!(s.login_attempt(&[key("adres:x", 5, true)], at(30), at(0)).await.unwrap(), None, "one taken back: one more goes free");
+    assert_eq!(s.login_attempt(&[key("adres:x", 5, true)], at(30), at(0)).await.unwrap(), Some(1));
     s.forgive_login_failure("account:a", true).await.unwrap();
-    assert_eq!(s.login_failure("account:a", at(0)).await.unwrap(), None, "all taken back");
+    assert_eq!(s.login_attempt(&account(true), at(100), at(50)).await.unwrap(), None, "all taken back");
     // Known pairs of account and address.
     assert!(!s.known_login("paar", at(0)).await.unwrap());
     s.mark_known_login("paar", at(100)).await.unwrap();
@@ -1110,7 +1121,9 @@ pub async fn login_failures_count_and_are_forgiven(s: S) {
     assert!(s.known_login("paar", at(150)).await.unwrap(), "renewed");
     // Purging forgets old failures and expired pairs.
     s.purge_counters(at(300)).await.unwrap();
-    assert_eq!(s.login_failure("adres:x", at(0)).await.unwrap(), None);
+    for _ in 0..5 {
+        assert_eq!(s.login_attempt(&[key("adres:x", 5, true)], at(301), at(0)).await.unwrap(), None, "purged: free again");
+    }
     assert!(!s.known_login("paar", at(150)).await.unwrap());
 }
 

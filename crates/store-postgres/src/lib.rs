@@ -142,8 +142,10 @@ impl PgStore {
         self.all(&format!("{select} = ANY($1)"), ids, row).await
     }
 
-    /// After personal data was erased: the old row versions go now, not at the next autovacuum (the
-    /// write-ahead log and backups keep them until they age out: docs/DEPLOY.md).
+    /// After personal data was erased: the old row versions become unreachable now, not at the next
+    /// autovacuum. Their bytes stay in the table's pages until the space is reused (a `VACUUM FULL`
+    /// rewrites the table), and the write-ahead log and backups keep them until they age out
+    /// (docs/DEPLOY.md).
     async fn after_erasure(&self) {
         let _ = sqlx::query("VACUUM signals, mail_outbox").execute(&self.pool).await;
     }

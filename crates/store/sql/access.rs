@@ -28,13 +28,16 @@ impl AccessStore for Backend {
 
     async fn use_password_reset(&self, hash: &str, password_hash: &str, now: DateTime<Utc>) -> Result<User> {
         let mut tx = self.begin().await?;
-        let row = sqlx::query("SELECT u.* FROM password_resets r JOIN users u ON u.id=r.user_id WHERE r.hash=$1 AND r.expires_at > $2")
+        // Taken first, so that two uses of one link at the same moment cannot both pass.
+        let taken = sqlx::query("DELETE FROM password_resets WHERE hash=$1 AND expires_at > $2 RETURNING user_id")
             .bind(hash)
             .bind(ts(&now))
             .fetch_optional(&mut *tx)
             .await
             .map_err(backend)?
             .ok_or(StoreError::NotFound)?;
+        let user_id: UserId = taken.get(0);
+        let row = sqlx::query("SELECT * FROM users WHERE id=$1").bind(user_id).fetch_one(&mut *tx).await.map_err(backend)?;
         let mut user = user_row(&row)?;
         sqlx::query("UPDATE users SET password_hash=$1, password_temporary_until=NULL WHERE id=$2")
             .bind(password_hash)

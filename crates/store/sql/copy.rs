@@ -3,6 +3,12 @@
 /// Rows read from the source per round trip.
 const COPY_PAGE: u64 = 2000;
 
+/// A query that counts the tables of [`algoreg_store::copy::TABLES`] that have a row (0: empty).
+fn any_rows_sql() -> String {
+    let parts: Vec<String> = algoreg_store::copy::TABLES.iter().map(|t| format!("(SELECT count(*) FROM (SELECT 1 FROM {} LIMIT 1) x)", t.name)).collect();
+    format!("SELECT {}", parts.join(" + "))
+}
+
 type DbQuery<'q> = sqlx::query::Query<'q, Db, <Db as sqlx::Database>::Arguments<'q>>;
 
 /// Binds one cell as the column's kind (a NULL typed as the column).
@@ -35,21 +41,14 @@ impl CopyStore for Backend {
     }
 
     async fn is_empty(&self) -> Result<bool> {
-        let n: i64 = sqlx::query("SELECT (SELECT count(*) FROM organisations) + (SELECT count(*) FROM users) + (SELECT count(*) FROM records)")
-            .fetch_one(&self.pool)
-            .await
-            .map_err(backend)?
-            .get(0);
+        // Every table of the register's data, not only the main ones: nothing may be mixed in.
+        let n: i64 = sqlx::query(&any_rows_sql()).fetch_one(&self.pool).await.map_err(backend)?.get(0);
         Ok(n == 0)
     }
 
     async fn copy_from(&self, source: &dyn Store) -> Result<Vec<(&'static str, u64)>> {
         let mut tx = self.begin().await?;
-        let n: i64 = sqlx::query("SELECT (SELECT count(*) FROM organisations) + (SELECT count(*) FROM users) + (SELECT count(*) FROM records)")
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(backend)?
-            .get(0);
+        let n: i64 = sqlx::query(&any_rows_sql()).fetch_one(&mut *tx).await.map_err(backend)?.get(0);
         if n > 0 {
             return Err(StoreError::Conflict("target"));
         }

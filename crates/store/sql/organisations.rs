@@ -37,6 +37,7 @@ impl OrganisationStore for Backend {
             .found()?;
         // The organisation's details are part of what the public sees of each of its records (pages, the
         // feed, the search index): the change goes through the outbox like a change to the records.
+        lock_outbox(&mut tx).await?;
         sqlx::query("INSERT INTO outbox (record_id, at) SELECT id, $1 FROM records WHERE org_id=$2 AND published_version IS NOT NULL")
             .bind(ts(&Utc::now()))
             .bind(org.id)

@@ -146,6 +146,8 @@ impl PeopleStore for Backend {
             .map_err(backend)?
             .ok_or(StoreError::NotFound)?;
         let inv = rows::invitation_row(&row)?;
+        // Taken first: an invitation withdrawn at the same moment makes nobody a member.
+        sqlx::query("DELETE FROM invitations WHERE id=$1").bind(id).execute(&mut *tx).await.found()?;
         sqlx::query("INSERT INTO memberships (user_id, org_id, role) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING")
             .bind(inv.user_id)
             .bind(inv.org_id)
@@ -153,7 +155,6 @@ impl PeopleStore for Backend {
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        sqlx::query("DELETE FROM invitations WHERE id=$1").bind(id).execute(&mut *tx).await.map_err(backend)?;
         tx.commit().await.map_err(backend)?;
         Ok(inv)
     }
@@ -167,7 +168,7 @@ impl PeopleStore for Backend {
             .map_err(backend)?
             .ok_or(StoreError::NotFound)?;
         let inv = rows::invitation_row(&row)?;
-        sqlx::query("DELETE FROM invitations WHERE id=$1").bind(id).execute(&mut *tx).await.map_err(backend)?;
+        sqlx::query("DELETE FROM invitations WHERE id=$1").bind(id).execute(&mut *tx).await.found()?;
         tx.commit().await.map_err(backend)?;
         Ok(inv)
     }

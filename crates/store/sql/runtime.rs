@@ -51,30 +51,55 @@ impl RuntimeStore for Backend {
         Ok(n)
     }
 
-    async fn login_failure(&self, key: &str, forget_before: DateTime<Utc>) -> Result<Option<(u32, DateTime<Utc>)>> {
-        let row = sqlx::query("SELECT failures, last_at FROM login_failures WHERE key=$1 AND last_at >= $2")
-            .bind(key)
+    async fn login_attempt(
+        &self,
+        keys: &[algoreg_domain::throttle::ThrottleKey],
+        now: DateTime<Utc>,
+        forget_before: DateTime<Utc>,
+    ) -> Result<Option<u64>> {
+        let mut keys: Vec<&algoreg_domain::throttle::ThrottleKey> = keys.iter().collect();
+        // Rows are locked in key order, so two attempts never wait for each other in a circle.
+        keys.sort_by(|a, b| a.key.cmp(&b.key));
+        keys.dedup_by(|a, b| a.key == b.key);
+        let mut tx = self.begin().await?;
+        let mut wait = 0i64;
+        for k in &keys {
+            sqlx::query("INSERT INTO login_failures (key, failures, last_at) VALUES ($1, 0, $2) ON CONFLICT (key) DO NOTHING")
+                .bind(&k.key)
+                .bind(ts(&now))
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            let row = sqlx::query(&format!("SELECT failures, last_at FROM login_failures WHERE key=$1{LOCK_ROW}"))
+                .bind(&k.key)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(backend)?;
+            let (failures, last) = login_failure_row(&row)?;
+            let failures = if last < forget_before { 0 } else { failures };
+            let delay = algoreg_domain::throttle::login_delay_seconds(failures, k.free, k.max_seconds);
+            if k.applies && delay > 0 {
+                let until = last + chrono::Duration::seconds(delay.min(i64::MAX as u64) as i64);
+                wait = wait.max((until - now).num_milliseconds());
+            }
+        }
+        if wait > 0 {
+            // Nothing counted: the rows made for this attempt go with the rollback.
+            return Ok(Some(((wait + 999) / 1000).max(1) as u64));
+        }
+        for k in &keys {
+            sqlx::query(
+                "UPDATE login_failures SET failures = CASE WHEN last_at < $2 THEN 1 ELSE failures + 1 END, last_at = $3 WHERE key = $1",
+            )
+            .bind(&k.key)
             .bind(ts(&forget_before))
-            .fetch_optional(&self.pool)
+            .bind(ts(&now))
+            .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        row.as_ref().map(login_failure_row).transpose()
-    }
-
-    async fn add_login_failure(&self, key: &str, at: DateTime<Utc>, forget_before: DateTime<Utc>) -> Result<u32> {
-        let n: i64 = sqlx::query(
-            "INSERT INTO login_failures (key, failures, last_at) VALUES ($1, 1, $2)
-             ON CONFLICT (key) DO UPDATE SET failures = CASE WHEN login_failures.last_at < $3 THEN 1 ELSE login_failures.failures + 1 END,
-             last_at = excluded.last_at RETURNING failures",
-        )
-        .bind(key)
-        .bind(ts(&at))
-        .bind(ts(&forget_before))
-        .fetch_one(&self.pool)
-        .await
-        .map_err(backend)?
-        .get(0);
-        Ok(n.clamp(0, u32::MAX as i64) as u32)
+        }
+        tx.commit().await.map_err(backend)?;
+        Ok(None)
     }
 
     async fn forgive_login_failure(&self, key: &str, all: bool) -> Result<()> {

@@ -65,7 +65,11 @@ impl SignalStore for Backend {
 
     async fn update_signal(&self, s: &Signal, expected_status: SignalStatus, mails: &[NewMail]) -> Result<()> {
         let mut tx = self.begin().await?;
-        let exists = sqlx::query("SELECT status FROM signals WHERE id=$1").bind(s.id).fetch_optional(&mut *tx).await.map_err(backend)?;
+        let exists = sqlx::query(&format!("SELECT status FROM signals WHERE id=$1{LOCK_ROW}"))
+            .bind(s.id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
         match exists {
             None => return Err(StoreError::NotFound),
             Some(r) if r.get::<String, _>(0) != expected_status.code() => return Err(StoreError::Stale),

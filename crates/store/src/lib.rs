@@ -294,21 +294,16 @@ pub trait RuntimeStore: Send + Sync {
     /// Forgets counters of windows that started before `before`, login failures last seen before it and
     /// known logins expired by then; returns how many counters.
     async fn purge_counters(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64>;
-    /// The failed logins counted for `key` (an account or an address, hashed) and when the last one was,
-    /// unless that was before `forget_before`.
-    async fn login_failure(
+    /// A password attempt against the login throttle, checked and counted in one step (atomic across
+    /// nodes): `Some(seconds)` to wait when a key that applies is being slowed down (nothing counted), else
+    /// every key's failure is counted now (forgotten first when the last was before `forget_before`) and
+    /// `None`. The rule is [`algoreg_domain::throttle::login_delay_seconds`].
+    async fn login_attempt(
         &self,
-        key: &str,
+        keys: &[algoreg_domain::throttle::ThrottleKey],
+        now: chrono::DateTime<chrono::Utc>,
         forget_before: chrono::DateTime<chrono::Utc>,
-    ) -> Result<Option<(u32, chrono::DateTime<chrono::Utc>)>>;
-    /// Counts a failed login for `key` at `at` (starting afresh when the last was before `forget_before`);
-    /// returns the count, this one included. Atomic across nodes.
-    async fn add_login_failure(
-        &self,
-        key: &str,
-        at: chrono::DateTime<chrono::Utc>,
-        forget_before: chrono::DateTime<chrono::Utc>,
-    ) -> Result<u32>;
+    ) -> Result<Option<u64>>;
     /// Takes failures back after a success: all of them (`all`), or one.
     async fn forgive_login_failure(&self, key: &str, all: bool) -> Result<()>;
     /// Remembers a pair of account and address that logged in, until `until`.
@@ -383,7 +378,7 @@ pub trait IdentityStore: Send + Sync {
 pub trait CopyStore: Send + Sync {
     /// One page of a table's rows, in the order of its key.
     async fn read_rows(&self, table: &copy::Table, offset: u64, limit: u64) -> Result<Vec<Vec<copy::Cell>>>;
-    /// Whether the store holds no register data (no organisation, account or record).
+    /// Whether the store holds no register data (no row in any table of [`copy::TABLES`]).
     async fn is_empty(&self) -> Result<bool>;
     /// Copies every table of [`copy::TABLES`] from `source` into this store, which must be empty, in one
     /// transaction: afterwards it has all of it or nothing. Returns the rows copied per table.

@@ -78,7 +78,11 @@ async fn metrics(
     headers: axum::http::HeaderMap,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
-    if !app.may_read_metrics(peer.ip(), headers.get("x-forwarded-for").and_then(|v| v.to_str().ok())) {
+    let forwarded = ["x-forwarded-for", "forwarded", "x-real-ip"].iter().any(|h| headers.contains_key(*h));
+    // Every X-Forwarded-For line, joined; none when any of them is not readable.
+    let lines: Option<Vec<&str>> = headers.get_all("x-forwarded-for").iter().map(|v| v.to_str().ok()).collect();
+    let chain = lines.filter(|l| !l.is_empty()).map(|l| l.join(", "));
+    if !app.may_read_metrics(peer.ip(), forwarded, chain.as_deref()) {
         return problem::ApiError::not_found("page").into_response();
     }
     let text = app.metrics_text().await;

@@ -231,8 +231,19 @@ fn metrics_for_prometheus_and_structured_logs() {
         assert!(text.contains(needle), "{needle} missing in\n{text}");
     }
     // Through a proxy that is not trusted, or from an address not allowed, the metrics do not exist.
-    let r = s.client.get(s.url("/metrics")).header("x-forwarded-for", "203.0.113.9").send().unwrap();
-    assert_eq!(r.status(), 404);
+    for (name, value) in
+        [("x-forwarded-for", "203.0.113.9"), ("x-forwarded-for", "127.0.0.1"), ("forwarded", "for=127.0.0.1"), ("x-real-ip", "127.0.0.1")]
+    {
+        let r = s.client.get(s.url("/metrics")).header(name, value).send().unwrap();
+        assert_eq!(r.status(), 404, "{name}: {value}");
+    }
+    let r = s
+        .client
+        .get(s.url("/metrics"))
+        .header("x-forwarded-for", reqwest::header::HeaderValue::from_bytes(b"\xff").unwrap())
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 404, "an unreadable forwarding header");
     let elsewhere = env.serve_node("node2", &["--metrics-allow", "10.0.0.0/8"]);
     assert_eq!(elsewhere.get("/metrics").status(), 404);
 
