@@ -849,8 +849,8 @@ impl Mailer {
 /// The background loop of `serve`: every `every`, the feedback tick and the mail queue.
 /// With several nodes on one database, only the node holding the `feedback` lease works, so that every
 /// reminder and mail goes out once.
-pub async fn run_background(store: Arc<dyn Store>, state: Arc<FeedbackState>, mailer: Arc<Mailer>, every: Duration) {
-    let lease = crate::runtime::Lease::new(store.clone(), "feedback", every * 3 + Duration::from_secs(120));
+pub async fn run_background(store: Arc<dyn Store>, node: Arc<str>, state: Arc<FeedbackState>, mailer: Arc<Mailer>, every: Duration) {
+    let lease = crate::runtime::Lease::new(store.clone(), node, "feedback", every * 3 + Duration::from_secs(120));
     loop {
         if !lease.hold().await {
             tokio::time::sleep(every).await;

@@ -50,6 +50,8 @@ pub struct Readiness {
 pub struct App {
     /// Only services read and write the store: front ends call them (see docs/ARCHITECTURE.md).
     store: Arc<dyn Store>,
+    /// This node's name as the holder of background jobs' leases ([`runtime::Lease`]).
+    node: Arc<str>,
     /// Counts failed logins per account for the lockout.
     pub guard: Arc<auth::LoginGuard>,
     /// The search index (absent in commands that do not search).
@@ -98,6 +100,7 @@ impl App {
     pub fn new(store: Arc<dyn Store>) -> App {
         App {
             store,
+            node: runtime::new_node_id(),
             guard: Arc::new(auth::LoginGuard::default()),
             search: None,
             api_limit: Arc::new(ratelimit::RateLimiter::off()),
@@ -117,6 +120,11 @@ impl App {
             metrics_allow: Arc::new(["127.0.0.0/8", "::1/128"].iter().filter_map(|c| federation::fetch::Cidr::parse(c)).collect()),
         }
     }
+    /// This node's name as a lease holder (each serving `App` has its own).
+    pub fn node_id(&self) -> Arc<str> {
+        self.node.clone()
+    }
+
     pub fn with_feedback(mut self, config: feedback::FeedbackConfig) -> App {
         self.feedback = Arc::new(feedback::FeedbackState::new(config));
         self

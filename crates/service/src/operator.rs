@@ -132,7 +132,7 @@ impl Operator<'_> {
 
     /// Gives up the leases of background jobs this process holds (at a graceful stop).
     pub async fn release_leases(&self) {
-        crate::runtime::release_all(self.app.store.as_ref()).await;
+        crate::runtime::release_all(self.app.store.as_ref(), &self.app.node).await;
     }
 
     /// Keeps the search index in step with the store: newly published versions are searchable within a
@@ -152,7 +152,13 @@ impl Operator<'_> {
     /// Sends queued mail, reminders and evaluation notices, and erases personal data past retention,
     /// every `every`. Runs until the process ends.
     pub fn spawn_feedback_loop(&self, mailer: Arc<crate::feedback::Mailer>, every: std::time::Duration) {
-        tokio::spawn(crate::feedback::run_background(self.app.store.clone(), self.app.feedback.clone(), mailer, every));
+        tokio::spawn(crate::feedback::run_background(
+            self.app.store.clone(),
+            self.app.node.clone(),
+            self.app.feedback.clone(),
+            mailer,
+            every,
+        ));
     }
 
     /// Fills an empty store with demo organisations, records, templates and three demo accounts (an

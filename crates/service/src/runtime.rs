@@ -5,13 +5,13 @@
 
 use algoreg_store::Store;
 use chrono::Utc;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::Duration;
 
-/// This process's name as a lease holder: the host's process ID and a random part, fixed for its life.
-pub fn node_id() -> &'static str {
-    static ID: OnceLock<String> = OnceLock::new();
-    ID.get_or_init(|| format!("{}-{:016x}", std::process::id(), rand::random::<u64>()))
+/// A new name for a node as a lease holder: the host's process ID and a random part. Each [`crate::App`]
+/// has its own, fixed for its life (a node is one `serve`; the tests run several in one process).
+pub fn new_node_id() -> Arc<str> {
+    format!("{}-{:016x}", std::process::id(), rand::random::<u64>()).into()
 }
 
 /// The background jobs that run under a lease (the names in the store).
@@ -19,9 +19,9 @@ pub const JOBS: &[&str] = &["feedback", "harvest"];
 
 /// Gives up every lease this process holds (at a graceful stop), so that another node takes the work
 /// over at once instead of when the lease expires.
-pub async fn release_all(store: &dyn Store) {
+pub async fn release_all(store: &dyn Store, holder: &str) {
     for job in JOBS {
-        let _ = store.release_lease(job, node_id()).await;
+        let _ = store.release_lease(job, holder).await;
     }
 }
 
@@ -29,6 +29,7 @@ pub async fn release_all(store: &dyn Store) {
 #[derive(Clone)]
 pub struct Lease {
     store: Arc<dyn Store>,
+    holder: Arc<str>,
     job: &'static str,
     ttl: Duration,
 }
@@ -36,8 +37,8 @@ pub struct Lease {
 impl Lease {
     /// `ttl` must be longer than one round of the job plus the pause between rounds: the holder renews
     /// it every round.
-    pub fn new(store: Arc<dyn Store>, job: &'static str, ttl: Duration) -> Lease {
-        Lease { store, job, ttl }
+    pub fn new(store: Arc<dyn Store>, holder: Arc<str>, job: &'static str, ttl: Duration) -> Lease {
+        Lease { store, holder, job, ttl }
     }
 
     /// Whether this node runs the job now: takes the lease, or renews it when it holds it already. A
@@ -45,7 +46,7 @@ impl Lease {
     pub async fn hold(&self) -> bool {
         let now = Utc::now();
         let until = now + chrono::Duration::from_std(self.ttl).unwrap_or(chrono::Duration::minutes(5));
-        match self.store.take_lease(self.job, node_id(), now, until).await {
+        match self.store.take_lease(self.job, &self.holder, now, until).await {
             Ok(held) => held,
             Err(e) => {
                 tracing::warn!(job = self.job, error = %e, "lease not taken");
@@ -56,6 +57,6 @@ impl Lease {
 
     /// Gives the lease up (at shutdown, so that another node takes over at once).
     pub async fn release(&self) {
-        let _ = self.store.release_lease(self.job, node_id()).await;
+        let _ = self.store.release_lease(self.job, &self.holder).await;
     }
 }

@@ -45,7 +45,7 @@ macro_rules! suite {
             record_create_and_read, record_id_is_unique, workflow_publishes_and_supersedes, apply_refuses_a_stale_change,
             concurrent_writers_one_wins, apply_on_missing_record, retract_unpublishes, listing_and_paging,
             workspace_and_released_lists, published_many_keeps_order, import_records_all_or_nothing, import_stream_writes_and_reports_existing,
-            import_stream_without_end_keeps_nothing, outbox_counts_public_changes, times_keep_microseconds,
+            import_stream_without_end_keeps_nothing, import_stream_in_bulk, outbox_counts_public_changes, times_keep_microseconds,
             integrity_of_a_sound_store, classifications_by_version, compliance_by_version,
             sources_round_trip, source_url_is_unique, source_attempts_and_harvest_commit,
             signals_round_trip, signal_update_refuses_a_stale_status, signal_reminders_once, erasure_of_personal_data,
@@ -599,7 +599,7 @@ pub async fn import_records_all_or_nothing(s: S) {
     assert_eq!(s.count_published().await.unwrap(), 1);
 }
 
-fn stream_record(org: &str, n: u64) -> StreamRecord {
+pub fn stream_record(org: &str, n: u64) -> StreamRecord {
     StreamRecord {
         id: id(n),
         org: org.into(),
@@ -658,6 +658,64 @@ pub async fn import_stream_without_end_keeps_nothing(s: S) {
     assert!(writer.await.unwrap().is_err(), "a stream that stops without End fails");
     assert!(s.organisation_by_code("afgebroken").await.unwrap().is_none());
     assert!(s.record(id(1)).await.unwrap().is_none());
+}
+
+/// Sends `batches` of stream records (with the organisation `org` created in the first) and, when
+/// `end`, the end; returns what the store answered.
+pub async fn stream_import(s: &S, org: &str, batches: &[std::ops::RangeInclusive<u64>], end: bool) -> Result<StreamOutcome> {
+    let (send, receive) = tokio::sync::mpsc::channel(2);
+    let expected = batches.iter().map(|b| b.clone().count()).sum();
+    let writer = {
+        let s = s.clone();
+        tokio::spawn(async move { s.import_stream(expected, receive).await })
+    };
+    let mut seen = std::collections::HashSet::new();
+    for (i, b) in batches.iter().enumerate() {
+        let organisations = if i == 0 { vec![new_org(org, PublicationFlow::Central)] } else { vec![] };
+        // Each identifier once, as the import service sends them (two numbers can give one identifier).
+        let records = b.clone().filter(|n| seen.insert(id(*n))).map(|n| stream_record(org, n)).collect();
+        if send.send(ImportMsg::Batch { organisations, records }).await.is_err() {
+            break;
+        }
+    }
+    if end {
+        let _ = send.send(ImportMsg::End).await;
+    }
+    drop(send);
+    writer.await.expect("the writer ends")
+}
+
+/// A stream large enough for a backend's bulk path into an empty register (PostgreSQL sets references
+/// and indexes aside while it loads): all or nothing like any import, and afterwards the register
+/// keeps every rule it had.
+pub async fn import_stream_in_bulk(s: S) {
+    assert!(stream_import(&s, "bulk", &[1..=1000], false).await.is_err(), "a stream without End fails");
+    assert!(s.record(id(1)).await.unwrap().is_none() && s.organisation_by_code("bulk").await.unwrap().is_none());
+    let first: std::collections::HashSet<AlgorithmId> = (1..=1500).map(id).collect();
+    let outcome = stream_import(&s, "bulk", &[1..=1000, 1001..=1500], true).await.unwrap();
+    assert_eq!((outcome.inserted, outcome.existing.len()), (first.len(), 0));
+    assert_eq!(s.count_published().await.unwrap(), first.len() as u64);
+    assert_eq!(s.outbox_after(0, 2000).await.unwrap().len(), first.len(), "every public record is in the outbox");
+    let h = s.history(id(1500)).await.unwrap();
+    assert_eq!((h.len(), h[0].action), (1, Action::Import));
+    // The rules hold after the load: an identifier once, versions numbered once, and both on their indexes.
+    let o = s.organisation_by_code("bulk").await.unwrap().unwrap();
+    let e =
+        s.create_record(id(7), o.id, &version("Dubbel", VersionState::Draft, at(1)), &history(Action::Create, 1, at(1))).await.unwrap_err();
+    assert!(is_conflict(&e, "id"), "{e:?}");
+    let mut save = step(id(7), 1, Action::Save, at(20));
+    save.new_version = Some(version("Versie 2", VersionState::Draft, at(20)));
+    save.history.version = 2;
+    s.apply(&save).await.unwrap();
+    assert!(s.apply(&save).await.is_err(), "the same step twice is stale");
+    assert_eq!(s.versions(id(7)).await.unwrap().len(), 2);
+    assert!(s.check_integrity().await.unwrap().0.is_empty());
+    // A second stream into the register that is no longer empty takes the ordinary path.
+    let second: std::collections::HashSet<AlgorithmId> = (1490..=2600).map(id).collect();
+    let again = stream_import(&s, "bulk-2", &[1490..=2600], true).await.unwrap();
+    let existing = second.intersection(&first).count();
+    assert!(existing >= 11);
+    assert_eq!((again.inserted, again.existing.len()), (second.len() - existing, existing));
 }
 
 pub async fn outbox_counts_public_changes(s: S) {

@@ -236,7 +236,7 @@ fn stream_rows(r: &mut StreamRecord) -> Vec<VersionRow> {
 
 /// The body of [`RegisterStore::import_stream`]: every batch is written as it arrives, all in one
 /// transaction, which commits only at [`ImportMsg::End`].
-async fn import_streamed(store: &PgStore, mut batches: tokio::sync::mpsc::Receiver<ImportMsg>) -> Result<StreamOutcome> {
+async fn import_streamed(store: &PgStore, expected: usize, mut batches: tokio::sync::mpsc::Receiver<ImportMsg>) -> Result<StreamOutcome> {
     let mut tx = store.begin().await?;
     let mut orgs: std::collections::HashMap<String, OrgId> = sqlx::query("SELECT code, id FROM organisations")
         .fetch_all(&mut *tx)
@@ -245,7 +245,19 @@ async fn import_streamed(store: &PgStore, mut batches: tokio::sync::mpsc::Receiv
         .iter()
         .map(|r| (r.get::<String, _>(0), r.get::<OrgId, _>(1)))
         .collect();
-    let empty: bool = sqlx::query("SELECT NOT EXISTS (SELECT 1 FROM records)").fetch_one(&mut *tx).await.map_err(backend)?.get(0);
+    let mut empty = register_is_empty(&mut tx).await?;
+    let bulk = empty && expected >= BULK_LOAD_FROM;
+    if bulk {
+        // Under the lock nobody else can have added a record since the look above; look again.
+        sqlx::query("LOCK TABLE records, versions, history IN ACCESS EXCLUSIVE MODE").execute(&mut *tx).await.map_err(backend)?;
+        empty = register_is_empty(&mut tx).await?;
+        if empty {
+            for statement in BULK_LOAD_SET_ASIDE {
+                sqlx::query(statement).execute(&mut *tx).await.map_err(backend)?;
+            }
+        }
+    }
+    let bulk = bulk && empty;
     let now = Utc::now();
     let mut outcome = StreamOutcome::default();
     let mut ended = false;
@@ -300,9 +312,48 @@ async fn import_streamed(store: &PgStore, mut batches: tokio::sync::mpsc::Receiv
         // Dropping the transaction rolls it back.
         return Err(StoreError::Backend("the import stopped before its end; nothing was written".into()));
     }
+    if bulk {
+        for statement in BULK_LOAD_RESTORE {
+            sqlx::query(statement).execute(&mut *tx).await.map_err(backend)?;
+        }
+    }
     tx.commit().await.map_err(backend)?;
     Ok(outcome)
 }
+
+async fn register_is_empty(tx: &mut Transaction<'_, Postgres>) -> Result<bool> {
+    Ok(sqlx::query("SELECT NOT EXISTS (SELECT 1 FROM records)").fetch_one(&mut **tx).await.map_err(backend)?.get(0))
+}
+
+/// From this many records, an import into an empty register loads in bulk, as PostgreSQL's manual
+/// advises for populating a database: inside the import's transaction the references and secondary
+/// indexes of the record tables are set aside, the rows copied, and then the indexes built in one
+/// sorted pass and the references checked in one join ([`BULK_LOAD_RESTORE`]), about twice as fast as
+/// checking and indexing row by row. The transaction holds the three tables for itself until it
+/// commits (readers of the empty register wait); a failure anywhere rolls all of it back, the
+/// constraints included. A test compares the schema after a bulk load with a freshly migrated one.
+const BULK_LOAD_FROM: usize = 1000;
+
+const BULK_LOAD_SET_ASIDE: &[&str] = &[
+    "ALTER TABLE versions DROP CONSTRAINT versions_record_id_fkey",
+    "ALTER TABLE history DROP CONSTRAINT history_record_id_fkey",
+    "ALTER TABLE records DROP CONSTRAINT records_org_id_fkey",
+    "ALTER TABLE versions DROP CONSTRAINT versions_record_id_number_key",
+    "DROP INDEX records_org",
+    "DROP INDEX records_public",
+    "DROP INDEX history_record",
+];
+
+/// What [`BULK_LOAD_SET_ASIDE`] set aside, exactly as the migrations define it.
+const BULK_LOAD_RESTORE: &[&str] = &[
+    "ALTER TABLE versions ADD CONSTRAINT versions_record_id_number_key UNIQUE (record_id, number)",
+    "CREATE INDEX records_org ON records(org_id)",
+    "CREATE INDEX records_public ON records(id) WHERE published_version IS NOT NULL",
+    "CREATE INDEX history_record ON history(record_id, id)",
+    "ALTER TABLE records ADD CONSTRAINT records_org_id_fkey FOREIGN KEY (org_id) REFERENCES organisations(id)",
+    "ALTER TABLE versions ADD CONSTRAINT versions_record_id_fkey FOREIGN KEY (record_id) REFERENCES records(id)",
+    "ALTER TABLE history ADD CONSTRAINT history_record_id_fkey FOREIGN KEY (record_id) REFERENCES records(id)",
+];
 
 /// The row of a new record: its versions are numbered 1 to `versions`.
 struct NewRecordRow {
@@ -367,7 +418,20 @@ async fn insert_rows(
             .end();
     }
     text.copy(tx, "COPY history (record_id, version, action, actor, at) FROM STDIN").await?;
-    for v in &rows {
+    insert_versions(tx, &mut text, &rows).await?;
+    let public: Vec<&NewRecordRow> = records.iter().filter(|r| r.published).collect();
+    if !public.is_empty() {
+        lock_outbox(tx).await?;
+        for r in public {
+            text.row(&[Some(&r.id), Some(&stamp(now))]).end();
+        }
+        text.copy(tx, "COPY outbox (record_id, at) FROM STDIN").await?;
+    }
+    Ok(())
+}
+
+async fn insert_versions(tx: &mut Transaction<'_, Postgres>, text: &mut CopyText, rows: &[VersionRow]) -> Result<()> {
+    for v in rows {
         text.row(&[
             Some(&v.record_id),
             Some(&v.number.to_string()),
@@ -383,21 +447,45 @@ async fn insert_rows(
             v.published_at.map(|t| stamp(&t)).as_deref(),
         ]);
     }
-    text.copy(tx, "COPY versions (record_id, number, state, standard_version, content, missing, provenance, created_at, created_by, published_at) FROM STDIN").await?;
-    let public: Vec<&NewRecordRow> = records.iter().filter(|r| r.published).collect();
-    if !public.is_empty() {
-        lock_outbox(tx).await?;
-        for r in public {
-            text.row(&[Some(&r.id), Some(&stamp(now))]).end();
-        }
-        text.copy(tx, "COPY outbox (record_id, at) FROM STDIN").await?;
-    }
-    Ok(())
+    text.copy(tx, "COPY versions (record_id, number, state, standard_version, content, missing, provenance, created_at, created_by, published_at) FROM STDIN").await
 }
 
 /// A time as `COPY` text (RFC 3339, microseconds).
 fn stamp(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// Appends `v` to `buf` in `COPY`'s text escaping. The plain stretches are copied whole, found with
+/// `memchr` (a JSON text has a backslash now and then and almost never a tab, newline or return).
+fn escape_into(buf: &mut String, v: &str) {
+    fn escaped(b: u8) -> Option<&'static str> {
+        match b {
+            b'\\' => Some("\\\\"),
+            b'\t' => Some("\\t"),
+            b'\n' => Some("\\n"),
+            b'\r' => Some("\\r"),
+            _ => None,
+        }
+    }
+    buf.reserve(v.len());
+    let bytes = v.as_bytes();
+    let mut from = 0;
+    if memchr::memchr(b'\r', bytes).is_none() {
+        for at in memchr::memchr3_iter(b'\\', b'\t', b'\n', bytes) {
+            buf.push_str(&v[from..at]);
+            buf.push_str(escaped(bytes[at]).unwrap_or_default());
+            from = at + 1;
+        }
+    } else {
+        for (at, b) in bytes.iter().enumerate() {
+            if let Some(e) = escaped(*b) {
+                buf.push_str(&v[from..at]);
+                buf.push_str(e);
+                from = at + 1;
+            }
+        }
+    }
+    buf.push_str(&v[from..]);
 }
 
 /// Rows in `COPY`'s text format: tab between columns, `\N` for NULL, backslash escapes.
@@ -426,17 +514,7 @@ impl CopyText {
             }
             match c {
                 None => self.buf.push_str("\\N"),
-                Some(v) => {
-                    for ch in v.chars() {
-                        match ch {
-                            '\\' => self.buf.push_str("\\\\"),
-                            '\t' => self.buf.push_str("\\t"),
-                            '\n' => self.buf.push_str("\\n"),
-                            '\r' => self.buf.push_str("\\r"),
-                            c => self.buf.push(c),
-                        }
-                    }
-                }
+                Some(v) => escape_into(&mut self.buf, v),
             }
         }
         self
@@ -455,5 +533,24 @@ impl CopyText {
         copy.send(std::mem::take(&mut self.buf).into_bytes()).await.map_err(backend)?;
         copy.finish().await.map_err(backend)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn copy_text_escapes_what_copy_reads_specially() {
+        for (text, want) in [
+            ("plain", "plain"),
+            ("", ""),
+            ("a\\b\tc\nd", "a\\\\b\\tc\\nd"),
+            ("{\"x\":\"\\\"\"}\r\n", "{\"x\":\"\\\\\"\"}\\r\\n"),
+            ("\\\\", "\\\\\\\\"),
+            ("é\tß", "é\\tß"),
+        ] {
+            let mut buf = String::new();
+            super::escape_into(&mut buf, text);
+            assert_eq!(buf, want, "{text:?}");
+        }
     }
 }

@@ -13,8 +13,8 @@ impl PgStore {
         tx.commit().await.map_err(backend)
     }
 
-    pub(crate) async fn import_streamed(&self, _expected: usize, batches: tokio::sync::mpsc::Receiver<ImportMsg>) -> Result<StreamOutcome> {
-        import_streamed(self, batches).await
+    pub(crate) async fn import_streamed(&self, expected: usize, batches: tokio::sync::mpsc::Receiver<ImportMsg>) -> Result<StreamOutcome> {
+        import_streamed(self, expected, batches).await
     }
 
     /// PostgreSQL checks its pages (checksums, when the cluster has them) and enforces references

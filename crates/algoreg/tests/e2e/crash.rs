@@ -107,6 +107,12 @@ fn import(file: &str, records: u64, wait: Duration) -> bool {
 
 /// A feed of `records` records of one organisation, served on loopback: (the organisation's code, URL).
 fn feed_server(records: u64) -> (String, String) {
+    let (org, url, _) = counted_feed_server(records);
+    (org, url)
+}
+
+/// [`feed_server`], with the number of requests it answered.
+pub(crate) fn counted_feed_server(records: u64) -> (String, String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
     let src = Env::new();
     let file = src.dir.path().join("demo.json").display().to_string();
     src.raw(&["demo", "generate", "--records", &records.to_string(), "--orgs", "1", "--out", &file]);
@@ -118,10 +124,13 @@ fn feed_server(records: u64) -> (String, String) {
     let org = feed["organisations"][0]["code"].as_str().unwrap().to_string();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/feed/v1/register.json", listener.local_addr().unwrap());
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = hits.clone();
     std::thread::spawn(move || {
         use std::io::{Read, Write};
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { continue };
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             let mut buf = [0u8; 4096];
             let _ = stream.read(&mut buf);
             let head =
@@ -130,7 +139,7 @@ fn feed_server(records: u64) -> (String, String) {
             let _ = stream.write_all(&body);
         }
     });
-    (org, url)
+    (org, url, hits)
 }
 
 /// A harvest into an empty store, killed after `wait` (or finished before): all of the feed or none.

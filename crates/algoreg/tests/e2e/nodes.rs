@@ -88,6 +88,42 @@ fn background_work_moves_to_another_node_at_once_when_one_stops() {
     assert!(started.elapsed() < Duration::from_secs(15), "the mail waited for the lease to expire");
 }
 
+/// One node's count of a metric with these labels (`algoreg_job_runs_total{job="feedback"}`).
+fn metric(s: &Server, series: &str) -> u64 {
+    let text = s.get("/metrics").text().unwrap();
+    text.lines().find_map(|l| l.strip_prefix(series)?.trim().parse().ok()).unwrap_or_else(|| panic!("{series} in\n{text}"))
+}
+
+#[test]
+fn background_work_runs_once_across_three_nodes() {
+    let env = Env::new();
+    let (org, url, hits) = crate::crash::counted_feed_server(3);
+    env.org(&org, "central");
+    env.ok(&["source", "add", "--org", &org, "--url", &url]);
+    // Every node runs the schedules: a harvest every 2 s, a round of reminders, retention and mail every second.
+    let args = ["--harvest-interval", "2s", "--harvest-allow", "127.0.0.0/8", "--feedback-tick", "1s"];
+    // Three processes, as in production: each its own lease holder, with its own metrics.
+    let nodes = [env.serve_node_process("node1", &args), env.serve_node_process("node2", &args), env.serve_node_process("node3", &args)];
+    wait_until("the first harvest", || hits.load(std::sync::atomic::Ordering::SeqCst) > 0);
+    let rounds = |job: &str| -> Vec<u64> { nodes.iter().map(|s| metric(s, &format!("algoreg_job_runs_total{{job=\"{job}\"}}"))).collect() };
+    let (hits_before, rounds_before) = (hits.load(std::sync::atomic::Ordering::SeqCst), rounds("feedback"));
+    let started = Instant::now();
+    std::thread::sleep(Duration::from_secs(8));
+    let seconds = started.elapsed().as_secs_f64();
+    let harvests = hits.load(std::sync::atomic::Ordering::SeqCst) - hits_before;
+    let feedback: u64 = rounds("feedback").iter().sum::<u64>() - rounds_before.iter().sum::<u64>();
+    // One scheduler: a harvest per interval (2 s, less 10 % jitter at most), a round of reminders,
+    // retention and mail per tick (1 s); three schedulers would make about three times as many.
+    assert!((2..=(seconds / 1.8) as usize + 1).contains(&harvests), "{harvests} harvests in {seconds:.1} s");
+    assert!((4..=seconds as u64 + 2).contains(&feedback), "{feedback} feedback rounds in {seconds:.1} s");
+    for job in ["harvest", "feedback"] {
+        let held = rounds(job);
+        assert_eq!(held.iter().filter(|n| **n > 0).count(), 1, "one node holds the {job} lease: {held:?}");
+    }
+    // The records arrived once, whichever node harvested.
+    assert_eq!(nodes[2].get_json(&format!("/api/v1/algorithms?organisation={org}"))["total"], 3);
+}
+
 /// nginx from Debian's packages, when it is installed (`.ci/run` installs it; CI fails without it).
 fn nginx() -> Option<String> {
     let found = ["/usr/sbin/nginx", "/usr/bin/nginx"].into_iter().find(|p| std::path::Path::new(p).exists()).map(String::from);

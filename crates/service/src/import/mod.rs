@@ -344,7 +344,7 @@ fn check_all(
     done: &std::sync::atomic::AtomicU64,
     t0: std::time::Instant,
 ) -> Result<Checked> {
-    const BATCH: usize = 1024;
+    const BATCH: usize = 4096;
     let total = items.len();
     let mut out = Checked::default();
     let mut start = 0;

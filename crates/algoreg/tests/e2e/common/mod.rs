@@ -258,25 +258,42 @@ impl Env {
 
     /// Starts the real binary as its own process (for tests about the process: its output, signals, kills).
     pub fn serve_process(&self, extra: &[&str]) -> Server {
-        let mut child = self
-            .command(&["serve", "--addr", "127.0.0.1:0"])
-            .args(extra)
-            .env("ALGOREG_LOG", "error")
-            .env("ALGOREG_OPERATOR_SECOND_FACTOR", "optional")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("spawn server");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut lines = BufReader::new(stdout).lines();
-        let base = loop {
-            let line = lines.next().expect("server printed nothing").expect("read");
-            if let Some(url) = line.strip_prefix("algoreg listening on ") {
-                break url.to_string();
-            }
-        };
-        Server { process: Running::Child(child), base, client: Client::builder().cookie_store(true).build().expect("client") }
+        let mut cmd = self.command(&["serve", "--addr", "127.0.0.1:0"]);
+        cmd.args(extra);
+        spawn_server(cmd)
     }
+
+    /// Another node as its own process (its own lease holder and metrics, as in production): its own
+    /// data folder, this environment's database.
+    pub fn serve_node_process(&self, node: &str, extra: &[&str]) -> Server {
+        let data = self.dir.path().join(node).display().to_string();
+        let database = self.database().map(str::to_string).unwrap_or_else(|| format!("sqlite:{}", self.data()));
+        let mut cmd = Command::new(BIN);
+        cmd.args(["serve", "--addr", "127.0.0.1:0", "--data", &data, "--database", &database]).args(extra).env_remove("DATABASE_URL");
+        spawn_server(cmd)
+    }
+}
+
+/// Starts a `serve` command and waits until it listens.
+fn spawn_server(mut cmd: Command) -> Server {
+    let mut child = cmd
+        .env("ALGOREG_LOG", "error")
+        .env("ALGOREG_OPERATOR_SECOND_FACTOR", "optional")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn server");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let base = loop {
+        let line = lines.next().expect("server printed nothing").expect("read");
+        if let Some(url) = line.strip_prefix("algoreg listening on ") {
+            break url.to_string();
+        }
+    };
+    // Keep reading what it prints later, so that its writes never fail.
+    std::thread::spawn(move || lines.for_each(drop));
+    Server { process: Running::Child(child), base, client: Client::builder().cookie_store(true).build().expect("client") }
 }
 
 /// Runs a future to completion on a small runtime of its own.
