@@ -344,7 +344,7 @@ pub struct SecondFactorView {
     pub account: String,
 }
 
-impl Auth<'_> {
+impl<'a> Auth<'a> {
     pub async fn create_user(&self, email: &str, name: &str, password: &str, central_operator: bool) -> Result<User> {
         check_email(email)?;
         check_password_rules(password, &[email, name])?;
@@ -462,6 +462,11 @@ impl Auth<'_> {
         Ok(())
     }
 
+    /// The store when limits are counted there (`--shared-limits`), else none (memory).
+    pub(crate) fn shared_store(&self) -> Option<&'a dyn Store> {
+        self.shared_limits.then_some(self.store)
+    }
+
     /// Starts a password attempt against the login throttle: in the store with shared limits (a store
     /// failure falls back to memory), else in memory.
     async fn begin_attempt(&self, email: &str, source: &str) -> Result<Attempt> {
@@ -517,18 +522,21 @@ impl Auth<'_> {
     /// The checks of a reset request that answer the caller: the address is well-formed and the client
     /// address is within its limit. The rest ([`Auth::send_reset_link`]) runs after the answer, so that
     /// an address with an account takes as long to answer as one without.
-    pub fn reset_allowed(&self, email: &str, source: &str) -> Result<String> {
+    pub async fn reset_allowed(&self, email: &str, source: &str) -> Result<String> {
         let email = email.trim();
         check_email(email)?;
-        self.guard.resets_per_source.check(source, Instant::now()).map_err(|retry_after| ServiceError::TooManyRequests { retry_after })?;
+        self.guard
+            .resets_per_source
+            .hit(self.shared_store(), "reset-source", source)
+            .await
+            .map_err(|retry_after| ServiceError::TooManyRequests { retry_after })?;
         Ok(email.to_string())
     }
 
     /// Sends a reset link to the account of `email`, if there is one and its mailbox had fewer than
     /// three links today.
     pub async fn send_reset_link(&self, email: &str, source: &str, lang_code: &str) -> Result<()> {
-        let now = std::time::Instant::now();
-        if self.guard.resets_per_account.check(&email.to_lowercase(), now).is_err() {
+        if self.guard.resets_per_account.hit(self.shared_store(), "reset-account", &email.to_lowercase()).await.is_err() {
             return Ok(()); // silently: the account's mailbox gets at most three links a day
         }
         let Some(user) = self.store.user_by_email(email).await? else { return Ok(()) };

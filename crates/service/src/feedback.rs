@@ -17,7 +17,7 @@ use rand::Rng;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Settings of the feedback loop.
 #[derive(Debug, Clone)]
@@ -176,6 +176,8 @@ pub struct Evaluations {
 pub struct Feedback<'a> {
     pub(crate) store: &'a dyn Store,
     pub state: &'a FeedbackState,
+    /// The store, when the limits count there for every node (`--shared-limits`).
+    pub(crate) shared_limits: Option<&'a dyn Store>,
 }
 
 impl Feedback<'_> {
@@ -208,15 +210,19 @@ impl Feedback<'_> {
             None => None,
         };
         // The limits before any lookup: what came before is cheap and bounded by the body limit.
-        let t = Instant::now();
         // One IPv6 host has a whole /64: count per /64, not per address.
         let client = match client.parse::<std::net::IpAddr>() {
             Ok(ip) => crate::limits::client_key(ip),
             _ => client.to_string(),
         };
         let client = client.as_str();
-        self.state.per_address.check(client, t).map_err(|s| ServiceError::TooManyRequests { retry_after: s })?;
-        self.state.per_record.check(&id.to_string(), t).map_err(|s| ServiceError::TooManyRequests { retry_after: s })?;
+        let shared = self.shared_limits;
+        self.state.per_address.hit(shared, "signal-address", client).await.map_err(|s| ServiceError::TooManyRequests { retry_after: s })?;
+        self.state
+            .per_record
+            .hit(shared, "signal-record", &id.to_string())
+            .await
+            .map_err(|s| ServiceError::TooManyRequests { retry_after: s })?;
         let record = self.store.published(id).await?.ok_or(ServiceError::NotFound("algorithm"))?;
         let org = self.store.organisation_by_code(&record.org_code).await?.ok_or(ServiceError::NotFound("organisation"))?;
         let code = new_code();
@@ -240,7 +246,10 @@ impl Feedback<'_> {
                 ),
             })
             .collect();
-        let confirmation_mail = email.as_ref().is_some_and(|e| self.state.per_recipient.check(&hash_secret(&e.to_lowercase()), t).is_ok());
+        let confirmation_mail = match email.as_ref() {
+            Some(e) => self.state.per_recipient.hit(shared, "signal-mail", &hash_secret(&e.to_lowercase())).await.is_ok(),
+            None => false,
+        };
         if let Some(e) = email.as_ref().filter(|_| confirmation_mail) {
             mails.push(NewMail {
                 to: e.clone(),
@@ -857,7 +866,7 @@ pub async fn run_background(store: Arc<dyn Store>, node: Arc<str>, state: Arc<Fe
             continue;
         }
         crate::metrics::METRICS.job_ran(crate::metrics::Job::Feedback);
-        let f = Feedback { store: store.as_ref(), state: &state };
+        let f = Feedback { store: store.as_ref(), state: &state, shared_limits: None };
         if let Err(e) = f.tick(Utc::now()).await {
             tracing::error!(error = %e, "feedback tick failed");
         }

@@ -130,7 +130,7 @@ impl App {
         self
     }
     pub fn feedback(&self) -> feedback::Feedback<'_> {
-        feedback::Feedback { store: self.store.as_ref(), state: &self.feedback }
+        feedback::Feedback { store: self.store.as_ref(), state: &self.feedback, shared_limits: self.shared_store() }
     }
     /// Client addresses that may read `/metrics`.
     pub fn with_metrics_allow(mut self, allow: Vec<federation::fetch::Cidr>) -> App {
@@ -285,23 +285,12 @@ impl App {
     /// One request of a client (its address key) against the API limit: `Err(seconds to wait)` when over
     /// it. Counted in memory, or in the store with shared limits (a store failure falls back to memory).
     pub async fn check_api_limit(&self, key: &str) -> std::result::Result<(), u64> {
-        let limit = self.api_limit.limit;
-        if limit == 0 || !self.shared_limits {
-            return self.api_limit.check(key, std::time::Instant::now());
-        }
-        let window = self.api_limit.window.as_secs().max(1) as i64;
-        let now = chrono::Utc::now();
-        let start = now.timestamp() - now.timestamp().rem_euclid(window);
-        let Some(start_at) = chrono::DateTime::from_timestamp(start, 0) else { return Ok(()) };
-        let counter = format!("api:{}", hex::encode(limits::key_of(key)));
-        match self.store.count_hit(&counter, start_at).await {
-            Ok(n) if n > limit as u64 => Err((start + window - now.timestamp()).max(1) as u64),
-            Ok(_) => Ok(()),
-            Err(e) => {
-                tracing::warn!(error = %e, "shared limit not counted; counting in memory");
-                self.api_limit.check(key, std::time::Instant::now())
-            }
-        }
+        self.api_limit.hit(self.shared_store(), "api", key).await
+    }
+
+    /// The store when limits are counted there (`--shared-limits`), else none (memory).
+    pub(crate) fn shared_store(&self) -> Option<&dyn Store> {
+        self.shared_limits.then_some(self.store.as_ref())
     }
 
     /// All organisations, from a copy at most two seconds old (searches and listings read it per request).
@@ -339,8 +328,8 @@ impl App {
     }
     /// A forgotten-password request: checked and limited now, the link made and mailed after the answer,
     /// so that the answer is the same, and as fast, whether or not the address has an account.
-    pub fn request_password_reset(&self, email: &str, source: &str, lang_code: &'static str) -> Result<(), ServiceError> {
-        let email = self.auth().reset_allowed(email, source)?;
+    pub async fn request_password_reset(&self, email: &str, source: &str, lang_code: &'static str) -> Result<(), ServiceError> {
+        let email = self.auth().reset_allowed(email, source).await?;
         let (app, source) = (self.clone(), source.to_string());
         tokio::spawn(async move {
             if let Err(e) = app.auth().send_reset_link(&email, &source, lang_code).await {

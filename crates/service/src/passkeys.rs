@@ -197,7 +197,8 @@ impl Passkeys<'_> {
         self.auth
             .guard
             .passkey_starts
-            .check(source, std::time::Instant::now())
+            .hit(self.auth.shared_store(), "passkey-start", source)
+            .await
             .map_err(|retry_after| ServiceError::TooManyRequests { retry_after })?;
         let rp = self.rp()?;
         let (ceremony, challenge) = self.start("login", None).await?;

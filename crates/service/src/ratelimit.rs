@@ -24,6 +24,26 @@ impl RateLimiter {
         RateLimiter::new(0, Duration::from_secs(60))
     }
 
+    /// One hit of `key`, counted in this process's memory, or with `shared` in the store under `name`, so
+    /// that every node on the database counts together (`serve --shared-limits`; fixed windows from the
+    /// epoch; a store failure falls back to memory). `Ok(())` when allowed; `Err(seconds)` to wait.
+    pub async fn hit(&self, shared: Option<&dyn algoreg_store::Store>, name: &str, key: &str) -> Result<(), u64> {
+        let Some(store) = shared.filter(|_| self.limit > 0) else { return self.check(key, Instant::now()) };
+        let window = self.window.as_secs().max(1) as i64;
+        let now = chrono::Utc::now();
+        let start = now.timestamp() - now.timestamp().rem_euclid(window);
+        let Some(start_at) = chrono::DateTime::from_timestamp(start, 0) else { return self.check(key, Instant::now()) };
+        let counter = format!("{name}:{}", hex::encode(key_of(key)));
+        match store.count_hit(&counter, start_at).await {
+            Ok(n) if n > self.limit as u64 => Err((start + window - now.timestamp()).max(1) as u64),
+            Ok(_) => Ok(()),
+            Err(e) => {
+                tracing::warn!(error = %e, limit = name, "shared limit not counted; counting in memory");
+                self.check(key, Instant::now())
+            }
+        }
+    }
+
     /// `Ok(())` when allowed; `Err(seconds)` to wait when over the limit.
     pub fn check(&self, key: &str, now: Instant) -> Result<(), u64> {
         if self.limit == 0 {

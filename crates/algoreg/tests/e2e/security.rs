@@ -252,6 +252,49 @@ fn with_shared_limits_failed_logins_count_on_every_node() {
 }
 
 #[test]
+fn with_shared_limits_signals_and_reset_links_count_on_every_node() {
+    let env = Env::new();
+    env.org("ede", "four_eyes");
+    env.user("mens@ede.nl", Some("ede"), &["editor"], false);
+    let args = ["--shared-limits", "--signal-limit-address", "2"];
+    let (one, two) = (env.serve_with(&args), env.serve_node("node2", &args));
+    let (editor, approver) = (env.token("ede", "editor"), env.token("ede", "approver"));
+    let (st, v) = one.send(
+        "POST",
+        "/api/v1/organisations/ede/algorithms",
+        Some(&editor),
+        Some(json!({"content": complete_content("Gedeelde grens")})),
+    );
+    assert_eq!(st, 201, "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    assert_eq!(one.send("POST", &format!("/api/v1/algorithms/{id}/actions/release"), Some(&editor), None).0, 200);
+    assert_eq!(one.send("POST", &format!("/api/v1/algorithms/{id}/actions/publish"), Some(&approver), None).0, 200);
+    // Two signals per address an hour: one on each node, and the third is refused on either.
+    let signal = |s: &Server| {
+        s.send(
+            "POST",
+            &format!("/api/v1/algorithms/{id}/signals"),
+            None,
+            Some(json!({"kind": "error", "text": "De datum klopt niet meer."})),
+        )
+        .0
+    };
+    assert_eq!((signal(&one), signal(&two)), (201, 201));
+    assert_eq!(signal(&one), 429, "the second node's signal counts on the first");
+    // Ten reset links per client address an hour, counted across the nodes.
+    let reset = |s: &Server| {
+        let b = Browser::new(s);
+        let csrf = b.csrf();
+        b.post("/nl/wachtwoord-vergeten", &[("_csrf", &csrf), ("email", "mens@ede.nl")]).0
+    };
+    for i in 0..10 {
+        let st = reset(if i % 2 == 0 { &one } else { &two });
+        assert!(st == 200 || st == 303, "{i}: {st}");
+    }
+    assert_eq!(reset(&two), 429, "the eleventh request, wherever it arrives, waits");
+}
+
+#[test]
 fn headers_cookies_and_limits() {
     let env = Env::new();
     env.org("zwolle", "central");

@@ -170,7 +170,7 @@ pub async fn forgot_submit(
     ClientKey(client): ClientKey,
     CsrfForm(form): CsrfForm,
 ) -> Result<Response, PageError> {
-    match app.request_password_reset(field(&form, "email"), &client, ctx.lang.code()) {
+    match app.request_password_reset(field(&form, "email"), &client, ctx.lang.code()).await {
         Ok(()) => Ok(forgot_page(&ctx, StatusCode::OK, true, None)),
         Err(e @ ServiceError::Internal(_)) => Err(ctx.err(e)),
         Err(e) => {
