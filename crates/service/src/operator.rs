@@ -209,9 +209,9 @@ pub struct CopiedTable {
 async fn digest(store: &dyn algoreg_store::Store, table: &algoreg_store::copy::Table) -> Result<(u64, [u8; 32])> {
     use sha2::{Digest, Sha256};
     const PAGE: u64 = 2000;
-    let (mut n, mut acc) = (0u64, [0u8; 32]);
+    let (mut n, mut acc, mut last) = (0u64, [0u8; 32], None::<Vec<algoreg_store::copy::Cell>>);
     loop {
-        let page = store.read_rows(table, n, PAGE).await?;
+        let page = store.read_rows(table, last.as_deref(), PAGE).await?;
         for row in &page {
             let mut h = Sha256::new();
             for cell in row {
@@ -226,5 +226,6 @@ async fn digest(store: &dyn algoreg_store::Store, table: &algoreg_store::copy::T
         if (page.len() as u64) < PAGE {
             return Ok((n, acc));
         }
+        last = page.into_iter().last();
     }
 }

@@ -101,15 +101,16 @@ pub async fn rebuild(store: &dyn Store, index: &SearchIndex) -> Result<usize> {
     let position = store.outbox_max().await?;
     index.clear().map_err(err)?;
     let orgs: HashMap<String, Organisation> = store.organisations().await?.into_iter().map(|o| (o.code.clone(), o)).collect();
-    let mut done = 0;
+    let (mut done, mut after) = (0, None);
     loop {
-        let page = store.list_published(&algoreg_store::ListQuery { offset: done as u64, limit: 20_000, org_code: None }).await?;
-        if page.items.is_empty() {
-            break;
-        }
-        let docs: Vec<SearchDoc> = page.items.iter().map(|v| to_doc(v, orgs.get(&v.org_code))).collect();
+        // By key, not by offset: each page costs the same, however far along (an offset reads and skips
+        // every row before it, which made a rebuild of a million records quadratic).
+        let page = store.published_after(after, 20_000).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.record);
+        let docs: Vec<SearchDoc> = page.iter().map(|v| to_doc(v, orgs.get(&v.org_code))).collect();
         index.apply(&docs, &[], None).map_err(err)?;
-        done += page.items.len();
+        done += page.len();
     }
     index.apply(&[], &[], Some(position)).map_err(err)?;
     Ok(done)

@@ -24,7 +24,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rows::*;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{Postgres, QueryBuilder, Row, Transaction};
+use sqlx::{ConnectOptions, Postgres, QueryBuilder, Row, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -104,7 +104,12 @@ impl PgStore {
 
     /// Connects with options made by the caller (the tests give each case its own database).
     pub async fn connect_with(opts: PgConnectOptions, connections: u32) -> Result<PgStore> {
-        let opts = opts.statement_cache_capacity(256).application_name("algoreg");
+        // A statement over a second is worth knowing about, not a warning: a bulk load's index builds
+        // take seconds by design.
+        let opts = opts
+            .statement_cache_capacity(256)
+            .application_name("algoreg")
+            .log_slow_statements(log::LevelFilter::Info, Duration::from_secs(1));
         let pool = PgPoolOptions::new()
             .max_connections(connections)
             .min_connections(1)

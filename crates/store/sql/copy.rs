@@ -30,13 +30,18 @@ fn bind_cell<'q>(q: DbQuery<'q>, kind: algoreg_store::copy::Kind, cell: &algoreg
 
 #[async_trait]
 impl CopyStore for Backend {
-    async fn read_rows(&self, table: &algoreg_store::copy::Table, offset: u64, limit: u64) -> Result<Vec<Vec<algoreg_store::copy::Cell>>> {
-        let rows = sqlx::query(&table.select_page())
-            .bind(limit.min(i64::MAX as u64) as i64)
-            .bind(offset.min(i64::MAX as u64) as i64)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(backend)?;
+    async fn read_rows(
+        &self,
+        table: &algoreg_store::copy::Table,
+        after: Option<&[algoreg_store::copy::Cell]>,
+        limit: u64,
+    ) -> Result<Vec<Vec<algoreg_store::copy::Cell>>> {
+        let sql = table.select_page(after.is_some());
+        let mut q = sqlx::query(&sql).bind(limit.min(i64::MAX as u64) as i64);
+        for (kind, cell) in after.map(|row| table.key_of(row)).unwrap_or_default() {
+            q = bind_cell(q, kind, &cell);
+        }
+        let rows = q.fetch_all(&self.pool).await.map_err(backend)?;
         rows.iter().map(|r| rows::copy_row(r, table)).collect()
     }
 
@@ -55,9 +60,9 @@ impl CopyStore for Backend {
         let mut counts = Vec::with_capacity(algoreg_store::copy::TABLES.len());
         for table in algoreg_store::copy::TABLES {
             let sql = table.insert();
-            let mut copied = 0u64;
+            let (mut copied, mut last) = (0u64, None::<Vec<algoreg_store::copy::Cell>>);
             loop {
-                let page = source.read_rows(table, copied, COPY_PAGE).await?;
+                let page = source.read_rows(table, last.as_deref(), COPY_PAGE).await?;
                 for row in &page {
                     let mut q = sqlx::query(&sql);
                     for ((_, kind), cell) in table.columns.iter().zip(row) {
@@ -69,6 +74,7 @@ impl CopyStore for Backend {
                 if (page.len() as u64) < COPY_PAGE {
                     break;
                 }
+                last = page.into_iter().last();
             }
             counts.push((table.name, copied));
         }

@@ -72,6 +72,13 @@ impl RecordStore for Backend {
         self.all(&sql, id.to_string(), published_row).await
     }
 
+    async fn published_after(&self, after: Option<AlgorithmId>, limit: u64) -> Result<Vec<PublishedVersion>> {
+        let sql = format!("SELECT {PUBLISHED_COLS} FROM records r JOIN versions v ON v.record_id=r.id AND v.number=r.published_version JOIN organisations o ON o.id=r.org_id WHERE r.published_version IS NOT NULL AND r.id > $1 ORDER BY r.id LIMIT $2");
+        let after = after.map(|a| a.to_string()).unwrap_or_default();
+        let rows = sqlx::query(&sql).bind(after).bind(limit.min(i64::MAX as u64) as i64).fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter().map(published_row).collect()
+    }
+
     async fn list_published(&self, query: &ListQuery) -> Result<Page<PublishedVersion>> {
         let (total, rows) = match &query.org_code {
             None => {

@@ -52,10 +52,27 @@ pub struct Table {
 }
 
 impl Table {
-    /// `SELECT` of every column, ordered by the key, one page.
-    pub fn select_page(&self) -> String {
+    /// `SELECT` of every column, ordered by the key, one page of `$1` rows: from the first, or (`after`)
+    /// those whose key comes after `$2, $3, ...` (by key, not by offset: every page costs the same).
+    pub fn select_page(&self, after: bool) -> String {
         let cols: Vec<&str> = self.columns.iter().map(|c| c.0).collect();
-        format!("SELECT {} FROM {} ORDER BY {} LIMIT $1 OFFSET $2", cols.join(", "), self.name, self.key.join(", "))
+        let key = self.key.join(", ");
+        let filter = if after {
+            let marks: Vec<String> = (2..self.key.len() + 2).map(|i| format!("${i}")).collect();
+            format!(" WHERE ({key}) > ({})", marks.join(", "))
+        } else {
+            String::new()
+        };
+        format!("SELECT {} FROM {}{filter} ORDER BY {key} LIMIT $1", cols.join(", "), self.name)
+    }
+
+    /// The key's cells of a row of this table, with their kinds (to ask for the page after it).
+    pub fn key_of(&self, row: &[Cell]) -> Vec<(Kind, Cell)> {
+        self.key
+            .iter()
+            .filter_map(|k| self.columns.iter().position(|c| c.0 == *k))
+            .filter_map(|i| Some((self.columns[i].1, row.get(i)?.clone())))
+            .collect()
     }
 
     /// `INSERT` of one row with every column.

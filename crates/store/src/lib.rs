@@ -144,6 +144,9 @@ pub trait RecordStore: Send + Sync {
     async fn published_history(&self, id: AlgorithmId) -> Result<Vec<PublishedVersion>>;
     /// One page of public records, ordered by ID (stable for paging).
     async fn list_published(&self, query: &ListQuery) -> Result<Page<PublishedVersion>>;
+    /// Up to `limit` public records with an ID after `after` (from the first without), ordered by ID:
+    /// a walk through all of them whose every step costs the same (rebuilding the search index).
+    async fn published_after(&self, after: Option<AlgorithmId>, limit: u64) -> Result<Vec<PublishedVersion>>;
     /// Records of one organisation in any state, for its editors.
     async fn list_workspace(&self, org_id: OrgId) -> Result<Vec<WorkspaceItem>>;
     /// Records whose latest version waits for publication, with their organisation ID.
@@ -377,7 +380,7 @@ pub trait IdentityStore: Send + Sync {
 #[async_trait]
 pub trait CopyStore: Send + Sync {
     /// One page of a table's rows, in the order of its key.
-    async fn read_rows(&self, table: &copy::Table, offset: u64, limit: u64) -> Result<Vec<Vec<copy::Cell>>>;
+    async fn read_rows(&self, table: &copy::Table, after: Option<&[copy::Cell]>, limit: u64) -> Result<Vec<Vec<copy::Cell>>>;
     /// Whether the store holds no register data (no row in any table of [`copy::TABLES`]).
     async fn is_empty(&self) -> Result<bool>;
     /// Copies every table of [`copy::TABLES`] from `source` into this store, which must be empty, in one
