@@ -214,7 +214,7 @@ enum Command {
         /// Requests per minute per client address on the live register's APIs (`/api`, `/aanleverapi`); 0 is no limit.
         #[arg(long, default_value_t = 0, env = "ALGOREG_API_RATE_LIMIT")]
         api_rate_limit: u32,
-        /// Count every limit (API requests, the login throttle, signals, reset links, passkey logins) in the database, across every node serving it, instead of in memory.
+        /// Count every limit (API requests, the login throttle, signals, reset links, passkey and single sign-on logins) in the database, across every node serving it, instead of in memory.
         #[arg(long, env = "ALGOREG_SHARED_LIMITS")]
         shared_limits: bool,
         /// Whether the central operator must have a second factor before the operator's powers count

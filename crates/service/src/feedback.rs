@@ -720,7 +720,7 @@ impl Feedback<'_> {
         let reminders = self.remind(now).await;
         let notices = self.evaluation_notices(now).await;
         // Shared limit counters of windows long past (they are per minute or per hour).
-        let purged = self.store.purge_counters(now - chrono::Duration::days(1)).await;
+        let purged = self.store.purge_counters(now - chrono::Duration::days(2)).await;
         // The audit log keeps two years.
         let audit = self.store.purge_audit(now - chrono::Duration::days(crate::audit::KEEP_DAYS)).await;
         purged?;

@@ -570,7 +570,11 @@ impl Sso<'_> {
     /// checks the ID token and finds (or, by invitation or mapped claims, sets up) the account.
     pub async fn complete(&self, name: &str, cb: &Callback, pending: Option<&Pending>, source: &str) -> Result<Done> {
         let p = self.provider(name)?;
-        self.state.callbacks.check(source, Instant::now()).map_err(|retry_after| ServiceError::TooManyRequests { retry_after })?;
+        self.state
+            .callbacks
+            .hit(self.auth.shared_store(), "sso-callback", source)
+            .await
+            .map_err(|retry_after| ServiceError::TooManyRequests { retry_after })?;
         let too_long = |v: &Option<String>| v.as_ref().is_some_and(|s| s.len() > 2048);
         if [&cb.code, &cb.state, &cb.error, &cb.error_description, &cb.iss].into_iter().any(too_long) {
             return Err(ServiceError::bad(

@@ -243,6 +243,9 @@ fn stream_rows(r: &mut StreamRecord) -> Vec<VersionRow> {
 /// transaction, which commits only at [`ImportMsg::End`].
 async fn import_streamed(store: &PgStore, expected: usize, mut batches: tokio::sync::mpsc::Receiver<ImportMsg>) -> Result<StreamOutcome> {
     let mut tx = store.begin().await?;
+    // One import at a time: two would each read the record tables and then both ask for them whole.
+    sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(IMPORT_LOCK).execute(&mut *tx).await.map_err(backend)?;
+    let bulk = expected >= BULK_LOAD_FROM && take_for_bulk_load(&mut tx).await?;
     let mut orgs: std::collections::HashMap<String, OrgId> = sqlx::query("SELECT code, id FROM organisations")
         .fetch_all(&mut *tx)
         .await
@@ -250,19 +253,7 @@ async fn import_streamed(store: &PgStore, expected: usize, mut batches: tokio::s
         .iter()
         .map(|r| (r.get::<String, _>(0), r.get::<OrgId, _>(1)))
         .collect();
-    let mut empty = register_is_empty(&mut tx).await?;
-    let bulk = empty && expected >= BULK_LOAD_FROM;
-    if bulk {
-        // Under the lock nobody else can have added a record since the look above; look again.
-        sqlx::query("LOCK TABLE records, versions, history IN ACCESS EXCLUSIVE MODE").execute(&mut *tx).await.map_err(backend)?;
-        empty = register_is_empty(&mut tx).await?;
-        if empty {
-            for statement in BULK_LOAD_SET_ASIDE {
-                sqlx::query(statement).execute(&mut *tx).await.map_err(backend)?;
-            }
-        }
-    }
-    let bulk = bulk && empty;
+    let empty = bulk || register_is_empty(&mut tx).await?;
     let now = Utc::now();
     let mut outcome = StreamOutcome::default();
     let mut ended = false;
@@ -326,23 +317,52 @@ async fn import_streamed(store: &PgStore, expected: usize, mut batches: tokio::s
     Ok(outcome)
 }
 
+/// The advisory lock that imports take (any number not used by another lock of algoreg's).
+const IMPORT_LOCK: i64 = 0x616c_676f_696d_7074;
+
+/// Takes the record tables whole for a bulk load and sets their checks aside, when the register is
+/// empty and the tables can be had within two seconds (a long reader elsewhere would otherwise hold up
+/// every request queued behind the wait); else leaves everything as it was: the import then writes row
+/// by row.
+async fn take_for_bulk_load(tx: &mut Transaction<'_, Postgres>) -> Result<bool> {
+    let run = |sql: &'static str| sqlx::query(sql);
+    // Lock first, before reading anything: a read would take a lock that the lock would have to upgrade.
+    run("SAVEPOINT bulk_load").execute(&mut **tx).await.map_err(backend)?;
+    run("SET LOCAL lock_timeout = '2s'").execute(&mut **tx).await.map_err(backend)?;
+    if run("LOCK TABLE records, versions, history IN ACCESS EXCLUSIVE MODE").execute(&mut **tx).await.is_err() {
+        run("ROLLBACK TO SAVEPOINT bulk_load").execute(&mut **tx).await.map_err(backend)?;
+        tracing::info!("the record tables are busy: the import writes row by row");
+        return Ok(false);
+    }
+    run("SET LOCAL lock_timeout = 0").execute(&mut **tx).await.map_err(backend)?;
+    if !register_is_empty(tx).await? {
+        run("ROLLBACK TO SAVEPOINT bulk_load").execute(&mut **tx).await.map_err(backend)?;
+        return Ok(false);
+    }
+    for statement in BULK_LOAD_SET_ASIDE {
+        sqlx::query(statement).execute(&mut **tx).await.map_err(backend)?;
+    }
+    run("RELEASE SAVEPOINT bulk_load").execute(&mut **tx).await.map_err(backend)?;
+    Ok(true)
+}
+
 async fn register_is_empty(tx: &mut Transaction<'_, Postgres>) -> Result<bool> {
     Ok(sqlx::query("SELECT NOT EXISTS (SELECT 1 FROM records)").fetch_one(&mut **tx).await.map_err(backend)?.get(0))
 }
 
 /// From this many records, an import into an empty register loads in bulk, as PostgreSQL's manual
-/// advises for populating a database: inside the import's transaction the references and secondary
-/// indexes of the record tables are set aside, the rows copied, and then the indexes built in one
-/// sorted pass and the references checked in one join ([`BULK_LOAD_RESTORE`]), about twice as fast as
-/// checking and indexing row by row. The transaction holds the three tables for itself until it
-/// commits (readers of the empty register wait); a failure anywhere rolls all of it back, the
-/// constraints included. A test compares the schema after a bulk load with a freshly migrated one.
+/// advises for populating a database: inside the import's transaction the references of versions and
+/// history to records and the secondary indexes of the three are set aside, the rows copied, and then
+/// the indexes built in one sorted pass and the references checked in one join ([`BULK_LOAD_RESTORE`]),
+/// about twice as fast as checking and indexing row by row. The transaction holds the three tables for
+/// itself until it commits (readers of the empty register wait; organisations stay readable, their
+/// reference from records is kept); a failure anywhere rolls all of it back, the constraints included.
+/// A test compares the schema after a bulk load with a freshly migrated one.
 const BULK_LOAD_FROM: usize = 1000;
 
 const BULK_LOAD_SET_ASIDE: &[&str] = &[
     "ALTER TABLE versions DROP CONSTRAINT versions_record_id_fkey",
     "ALTER TABLE history DROP CONSTRAINT history_record_id_fkey",
-    "ALTER TABLE records DROP CONSTRAINT records_org_id_fkey",
     "ALTER TABLE versions DROP CONSTRAINT versions_record_id_number_key",
     "DROP INDEX records_org",
     "DROP INDEX records_public",
@@ -355,7 +375,6 @@ const BULK_LOAD_RESTORE: &[&str] = &[
     "CREATE INDEX records_org ON records(org_id)",
     "CREATE INDEX records_public ON records(id) WHERE published_version IS NOT NULL",
     "CREATE INDEX history_record ON history(record_id, id)",
-    "ALTER TABLE records ADD CONSTRAINT records_org_id_fkey FOREIGN KEY (org_id) REFERENCES organisations(id)",
     "ALTER TABLE versions ADD CONSTRAINT versions_record_id_fkey FOREIGN KEY (record_id) REFERENCES records(id)",
     "ALTER TABLE history ADD CONSTRAINT history_record_id_fkey FOREIGN KEY (record_id) REFERENCES records(id)",
 ];

@@ -70,8 +70,10 @@ impl Table {
     pub fn key_of(&self, row: &[Cell]) -> Vec<(Kind, Cell)> {
         self.key
             .iter()
-            .filter_map(|k| self.columns.iter().position(|c| c.0 == *k))
-            .filter_map(|i| Some((self.columns[i].1, row.get(i)?.clone())))
+            .map(|k| {
+                let i = self.columns.iter().position(|c| c.0 == *k).expect("a key column is one of the table's columns");
+                (self.columns[i].1, row.get(i).cloned().unwrap_or(Cell::Null))
+            })
             .collect()
     }
 

@@ -257,6 +257,11 @@ fn with_shared_limits_signals_and_reset_links_count_on_every_node() {
     env.org("ede", "four_eyes");
     env.user("mens@ede.nl", Some("ede"), &["editor"], false);
     let args = ["--shared-limits", "--signal-limit-address", "2"];
+    // The shared windows are whole hours: start well inside one.
+    let into_hour = chrono::Utc::now().timestamp().rem_euclid(3600);
+    if into_hour > 3540 {
+        std::thread::sleep(std::time::Duration::from_secs((3601 - into_hour) as u64));
+    }
     let (one, two) = (env.serve_with(&args), env.serve_node("node2", &args));
     let (editor, approver) = (env.token("ede", "editor"), env.token("ede", "approver"));
     let (st, v) = one.send(
