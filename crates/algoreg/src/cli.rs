@@ -620,7 +620,7 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
                 .with_aiact(aiact)
                 .with_harvester(harvester.clone());
             // Harvest the sources that are due, on their schedule (nothing to do without sources).
-            tokio::spawn(harvester.run_schedule(app.node_id(), std::time::Duration::from_secs(5)));
+            tokio::spawn(harvester.run_schedule(app.node(), std::time::Duration::from_secs(5)));
             // Keep the index in step with the store: newly published versions are searchable within a second.
             app.operator().spawn_index_sync(index);
             let (listener, local) = algoreg_web::bind(&addr).await.map_err(|e| {

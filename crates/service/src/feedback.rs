@@ -858,20 +858,24 @@ impl Mailer {
 /// The background loop of `serve`: every `every`, the feedback tick and the mail queue.
 /// With several nodes on one database, only the node holding the `feedback` lease works, so that every
 /// reminder and mail goes out once.
-pub async fn run_background(store: Arc<dyn Store>, node: Arc<str>, state: Arc<FeedbackState>, mailer: Arc<Mailer>, every: Duration) {
+pub async fn run_background(
+    store: Arc<dyn Store>,
+    node: Arc<crate::runtime::Node>,
+    state: Arc<FeedbackState>,
+    mailer: Arc<Mailer>,
+    every: Duration,
+) {
     let lease = crate::runtime::Lease::new(store.clone(), node, "feedback", every * 3 + Duration::from_secs(120));
     loop {
-        if !lease.hold().await {
-            tokio::time::sleep(every).await;
-            continue;
-        }
-        crate::metrics::METRICS.job_ran(crate::metrics::Job::Feedback);
-        let f = Feedback { store: store.as_ref(), state: &state, shared_limits: None };
-        if let Err(e) = f.tick(Utc::now()).await {
-            tracing::error!(error = %e, "feedback tick failed");
-        }
-        if let Err(e) = mailer.send_queued(store.as_ref()).await {
-            tracing::error!(error = %e, "mail queue failed");
+        if let Some(_round) = lease.round().await {
+            crate::metrics::METRICS.job_ran(crate::metrics::Job::Feedback);
+            let f = Feedback { store: store.as_ref(), state: &state, shared_limits: None };
+            if let Err(e) = f.tick(Utc::now()).await {
+                tracing::error!(error = %e, "feedback tick failed");
+            }
+            if let Err(e) = mailer.send_queued(store.as_ref()).await {
+                tracing::error!(error = %e, "mail queue failed");
+            }
         }
         tokio::time::sleep(every).await;
     }

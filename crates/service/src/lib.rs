@@ -50,8 +50,8 @@ pub struct Readiness {
 pub struct App {
     /// Only services read and write the store: front ends call them (see docs/ARCHITECTURE.md).
     store: Arc<dyn Store>,
-    /// This node's name as the holder of background jobs' leases ([`runtime::Lease`]).
-    node: Arc<str>,
+    /// This node as the holder of background jobs' leases ([`runtime::Lease`]).
+    node: Arc<runtime::Node>,
     /// Counts failed logins per account for the lockout.
     pub guard: Arc<auth::LoginGuard>,
     /// The search index (absent in commands that do not search).
@@ -100,7 +100,7 @@ impl App {
     pub fn new(store: Arc<dyn Store>) -> App {
         App {
             store,
-            node: runtime::new_node_id(),
+            node: runtime::Node::new(),
             guard: Arc::new(auth::LoginGuard::default()),
             search: None,
             api_limit: Arc::new(ratelimit::RateLimiter::off()),
@@ -120,8 +120,8 @@ impl App {
             metrics_allow: Arc::new(["127.0.0.0/8", "::1/128"].iter().filter_map(|c| federation::fetch::Cidr::parse(c)).collect()),
         }
     }
-    /// This node's name as a lease holder (each serving `App` has its own).
-    pub fn node_id(&self) -> Arc<str> {
+    /// This node: its name as a lease holder and its rounds of background work (each `App` has its own).
+    pub fn node(&self) -> Arc<runtime::Node> {
         self.node.clone()
     }
 

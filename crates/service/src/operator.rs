@@ -130,9 +130,10 @@ impl Operator<'_> {
         crate::federation::harvest::Harvester::new(self.app.store.clone(), config)
     }
 
-    /// Gives up the leases of background jobs this process holds (at a graceful stop).
+    /// At a graceful stop: lets the running rounds of background work finish (20 s at most), then gives
+    /// up this node's leases (see [`crate::runtime::Node::stop`]).
     pub async fn release_leases(&self) {
-        crate::runtime::release_all(self.app.store.as_ref(), &self.app.node).await;
+        self.app.node.stop(self.app.store.as_ref(), std::time::Duration::from_secs(20)).await;
     }
 
     /// Keeps the search index in step with the store: newly published versions are searchable within a

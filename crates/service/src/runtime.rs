@@ -5,31 +5,57 @@
 
 use algoreg_store::Store;
 use chrono::Utc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// A new name for a node as a lease holder: the host's process ID and a random part. Each [`crate::App`]
-/// has its own, fixed for its life (a node is one `serve`; the tests run several in one process).
-pub fn new_node_id() -> Arc<str> {
-    format!("{}-{:016x}", std::process::id(), rand::random::<u64>()).into()
+/// This node: its name as the holder of leases (the host's process ID and a random part; each
+/// [`crate::App`] has its own, since the tests run several in one process), and the rounds of background
+/// work running on it, which a graceful stop waits for.
+pub struct Node {
+    id: Arc<str>,
+    stopping: AtomicBool,
+    running: tokio::sync::RwLock<()>,
+}
+
+impl Node {
+    pub fn new() -> Arc<Node> {
+        Arc::new(Node {
+            id: format!("{}-{:016x}", std::process::id(), rand::random::<u64>()).into(),
+            stopping: AtomicBool::new(false),
+            running: tokio::sync::RwLock::new(()),
+        })
+    }
+
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// A graceful stop: no new rounds start, the running ones may finish (within `wait`), and then this
+    /// node gives its leases up, so that another node takes the work over at once. A round still running
+    /// after the wait keeps its lease, which then expires by itself: no other node starts the same work
+    /// while it may still be under way here (a mail sent twice, a harvest run twice).
+    pub async fn stop(&self, store: &dyn Store, wait: Duration) -> bool {
+        self.stopping.store(true, Ordering::SeqCst);
+        let Ok(_idle) = tokio::time::timeout(wait, self.running.write()).await else {
+            tracing::warn!("background work still running at the stop: its leases expire by themselves");
+            return false;
+        };
+        for job in JOBS {
+            let _ = store.release_lease(job, &self.id).await;
+        }
+        true
+    }
 }
 
 /// The background jobs that run under a lease (the names in the store).
 pub const JOBS: &[&str] = &["feedback", "harvest"];
 
-/// Gives up every lease this process holds (at a graceful stop), so that another node takes the work
-/// over at once instead of when the lease expires.
-pub async fn release_all(store: &dyn Store, holder: &str) {
-    for job in JOBS {
-        let _ = store.release_lease(job, holder).await;
-    }
-}
-
 /// The lease on one background job.
 #[derive(Clone)]
 pub struct Lease {
     store: Arc<dyn Store>,
-    holder: Arc<str>,
+    node: Arc<Node>,
     job: &'static str,
     ttl: Duration,
 }
@@ -37,16 +63,30 @@ pub struct Lease {
 impl Lease {
     /// `ttl` must be longer than one round of the job plus the pause between rounds: the holder renews
     /// it every round.
-    pub fn new(store: Arc<dyn Store>, holder: Arc<str>, job: &'static str, ttl: Duration) -> Lease {
-        Lease { store, holder, job, ttl }
+    pub fn new(store: Arc<dyn Store>, node: Arc<Node>, job: &'static str, ttl: Duration) -> Lease {
+        Lease { store, node, job, ttl }
+    }
+
+    /// Starts a round of the job: `Some` while this node holds the lease (keep it for the whole round; a
+    /// graceful stop waits until it is dropped), `None` when another node holds the lease or this node
+    /// is stopping.
+    pub async fn round(&self) -> Option<tokio::sync::RwLockReadGuard<'_, ()>> {
+        if self.node.stopping.load(Ordering::SeqCst) {
+            return None;
+        }
+        let round = self.node.running.read().await;
+        if self.node.stopping.load(Ordering::SeqCst) || !self.hold().await {
+            return None;
+        }
+        Some(round)
     }
 
     /// Whether this node runs the job now: takes the lease, or renews it when it holds it already. A
     /// store failure counts as not holding it (the job waits a round rather than running twice).
-    pub async fn hold(&self) -> bool {
+    async fn hold(&self) -> bool {
         let now = Utc::now();
         let until = now + chrono::Duration::from_std(self.ttl).unwrap_or(chrono::Duration::minutes(5));
-        match self.store.take_lease(self.job, &self.holder, now, until).await {
+        match self.store.take_lease(self.job, self.node.id(), now, until).await {
             Ok(held) => held,
             Err(e) => {
                 tracing::warn!(job = self.job, error = %e, "lease not taken");
@@ -54,9 +94,27 @@ impl Lease {
             }
         }
     }
+}
 
-    /// Gives the lease up (at shutdown, so that another node takes over at once).
-    pub async fn release(&self) {
-        let _ = self.store.release_lease(self.job, &self.holder).await;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_stop_waits_for_the_running_round_and_starts_no_new_one() {
+        let node = Node::new();
+        let running = node.running.read().await; // a round under way
+        let stopper = {
+            let node = node.clone();
+            tokio::spawn(async move {
+                node.stopping.store(true, Ordering::SeqCst);
+                let _idle = node.running.write().await;
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!stopper.is_finished(), "the stop waits for the round");
+        assert!(node.stopping.load(Ordering::SeqCst));
+        drop(running);
+        tokio::time::timeout(Duration::from_secs(5), stopper).await.expect("the stop ends once the round has").unwrap();
     }
 }

@@ -396,11 +396,11 @@ impl Harvester {
     /// The schedule: harvests the sources that are due, then sleeps until the next one is (at most
     /// `tick`). Runs until the process ends.
     /// With several nodes on one database, only the node holding the `harvest` lease harvests.
-    pub async fn run_schedule(self, node: Arc<str>, tick: Duration) {
+    pub async fn run_schedule(self, node: Arc<crate::runtime::Node>, tick: Duration) {
         // Longer than a round of harvests with their timeouts, so the holder keeps it while it works.
         let lease = crate::runtime::Lease::new(self.store.clone(), node, "harvest", Duration::from_secs(600).max(tick * 4));
         loop {
-            if lease.hold().await {
+            if let Some(_round) = lease.round().await {
                 crate::metrics::METRICS.job_ran(crate::metrics::Job::Harvest);
                 if let Err(e) = self.harvest_all(true, &|_, _| {}).await {
                     tracing::error!(error = %e, "scheduled harvest failed");
