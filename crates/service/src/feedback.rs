@@ -121,6 +121,13 @@ fn check_text(field: &str, s: &str, min: usize, max: usize) -> Result<String> {
     if s.len() > max * 8 {
         return Err(bad(field, format!("Hoogstens {max} tekens."), format!("At most {max} characters.")));
     }
+    if algoreg_standard::validate::is_control_text(s) {
+        return Err(bad(
+            field,
+            "De tekst bevat een onzichtbaar stuurteken; haal het weg.",
+            "The text holds an invisible control character; remove it.",
+        ));
+    }
     let t = plain_text(s);
     let n = t.chars().count();
     if n < min {

@@ -22,20 +22,29 @@ pub enum Mode {
 #[serde(tag = "rule", rename_all = "snake_case")]
 pub enum Rule {
     Required,
-    MaxLength { max: usize, actual: usize },
-    NotInList { allowed: Vec<String> },
+    MaxLength {
+        max: usize,
+        actual: usize,
+    },
+    NotInList {
+        allowed: Vec<String>,
+    },
     Url,
     ContactPoint,
     YearMonth,
     EndBeforeBegin,
-    Type { expected: &'static str },
+    Type {
+        expected: &'static str,
+    },
     UnknownField,
+    /// A control character other than tab and line breaks (NUL above all: PostgreSQL cannot store it).
+    ControlCharacter,
 }
 
 impl Rule {
     /// Structural problems make a record malformed; the others make it incomplete or non-conforming.
     pub fn is_structural(&self) -> bool {
-        matches!(self, Rule::Type { .. } | Rule::UnknownField)
+        matches!(self, Rule::Type { .. } | Rule::UnknownField | Rule::ControlCharacter)
     }
 
     pub fn code(&self) -> &'static str {
@@ -49,6 +58,7 @@ impl Rule {
             Rule::EndBeforeBegin => "end_before_begin",
             Rule::Type { .. } => "type",
             Rule::UnknownField => "unknown_field",
+            Rule::ControlCharacter => "control_character",
         }
     }
 
@@ -80,6 +90,8 @@ impl Rule {
             (Rule::Type { expected }, Lang::En) => format!("Wrong kind of value; expected: {expected}."),
             (Rule::UnknownField, Lang::Nl) => "Dit veld bestaat niet in deze versie van de standaard.".into(),
             (Rule::UnknownField, Lang::En) => "This field does not exist in this version of the standard.".into(),
+            (Rule::ControlCharacter, Lang::Nl) => "De tekst bevat een onzichtbaar stuurteken; haal het weg.".into(),
+            (Rule::ControlCharacter, Lang::En) => "The text holds an invisible control character; remove it.".into(),
         }
     }
 }
@@ -208,10 +220,29 @@ fn out_pos(pos: usize, value: &Value) -> Option<usize> {
     (!value.is_null()).then_some(pos)
 }
 
+/// Whether any text in `v` holds a control character other than tab, line feed and carriage return.
+pub fn holds_control_character(v: &Value) -> bool {
+    match v {
+        Value::String(s) => is_control_text(s),
+        Value::Array(items) => items.iter().any(holds_control_character),
+        Value::Object(map) => map.values().any(holds_control_character),
+        _ => false,
+    }
+}
+
+/// Whether `s` holds a control character other than tab, line feed and carriage return.
+pub fn is_control_text(s: &str) -> bool {
+    s.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
 /// Checks one field's value, taking it: returns the normalised value (none when empty) and whether it
 /// is the input unchanged.
 fn check_field_owned(def: &FieldDef, value: Value, strict: bool, errors: &mut Vec<FieldError>) -> (Option<Value>, bool) {
     let key = def.key;
+    if holds_control_character(&value) {
+        errors.push(FieldError::new(key, Rule::ControlCharacter));
+        return (None, false);
+    }
     match (def.kind, value) {
         (_, Value::Null) => (None, false),
         (FieldKind::MultiChoice(_) | FieldKind::List | FieldKind::Links { .. }, value) => {

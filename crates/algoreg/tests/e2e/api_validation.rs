@@ -27,6 +27,13 @@ fn every_rule_is_reported_with_field_and_both_languages() {
             "url",
         ),
         (json!({"name": "a", "onbekend": "x"}), "onbekend", "unknown_field"),
+        // A NUL (PostgreSQL cannot store one) or another control character, in a text or a list.
+        (json!({"name": "Naam\u{0}met nul"}), "name", "control_character"),
+        (
+            json!({"name": "a", "lawful_basis_grouping": [{"title": "Wet\u{7}", "link": "https://wetten.overheid.nl"}]}),
+            "lawful_basis_grouping",
+            "control_character",
+        ),
     ];
     for (content, field, rule) in cases {
         let (st, body) = s.send("POST", "/api/v1/organisations/delft/algorithms", Some(&t), Some(json!({ "content": content })));

@@ -65,6 +65,8 @@ fn a_citizen_signals_the_organisation_answers_and_mail_arrives() {
     assert_eq!((st, b["errors"][0]["field"].as_str()), (422, Some("kind")), "{b}");
     let (st, b) = signal(s, id, json!({"kind": "error", "text": "kort"}));
     assert_eq!((st, b["errors"][0]["field"].as_str()), (422, Some("text")), "{b}");
+    let (st, b) = signal(s, id, json!({"kind": "error", "text": "Een nul \u{0} in de tekst."}));
+    assert_eq!((st, b["errors"][0]["field"].as_str()), (422, Some("text")), "a control character is refused, on every backend: {b}");
     let (st, b) = signal(s, id, json!({"kind": "error", "text": "x".repeat(5001)}));
     assert_eq!(st, 422, "{b}");
     let (st, b) = signal(s, id, json!({"kind": "error", "text": "De begindatum klopt niet.", "email": "geen-adres"}));
