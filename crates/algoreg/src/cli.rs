@@ -555,7 +555,17 @@ fn read_file(file: &Path) -> Result<Vec<u8>, ServiceError> {
 }
 
 fn open_index(data: &Path) -> Result<algoreg_search::SearchIndex, ServiceError> {
-    algoreg_search::SearchIndex::open(&data.join("search")).map_err(|e| ServiceError::Internal(e.to_string()))
+    algoreg_search::SearchIndex::open(&data.join("search")).map_err(|e| {
+        if e.to_string().to_lowercase().contains("lock") {
+            ServiceError::bad(
+                "data",
+                format!("De zoekindex in {} is in gebruik door een draaiende server: stop die eerst", data.display()),
+                format!("The search index in {} is in use by a running server: stop it first", data.display()),
+            )
+        } else {
+            ServiceError::Internal(e.to_string())
+        }
+    })
 }
 
 fn out_writer(out: &Option<PathBuf>) -> Result<Box<dyn Write>, ServiceError> {
@@ -701,6 +711,18 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
                     "database",
                     "algoreg backup is voor SQLite; maak een back-up van PostgreSQL met pg_dump (docs/DEPLOY.md)",
                     "algoreg backup is for SQLite; back PostgreSQL up with pg_dump (docs/DEPLOY.md)",
+                ));
+            }
+            // No register there: say so, rather than back up a new, empty one made by opening it.
+            let dir = match &data.database {
+                Some(crate::backend::Database::Sqlite(dir)) => dir.clone(),
+                _ => data.data.clone(),
+            };
+            if !dir.join("algoreg.db").exists() {
+                return Err(ServiceError::bad(
+                    "data",
+                    format!("Geen register in {} (geef --data DIR of ALGOREG_DATA)", dir.display()),
+                    format!("No register in {} (give --data DIR or ALGOREG_DATA)", dir.display()),
                 ));
             }
             let app = open(&data).await?;

@@ -354,6 +354,18 @@ fn backup_of_sqlite_while_the_server_runs() {
         .output()
         .unwrap();
     assert!(!pg.status.success() && String::from_utf8_lossy(&pg.stderr).contains("pg_dump"));
+    // A folder without a register (a forgotten --data) is refused, not backed up as a new empty one.
+    let nowhere = env.dir.path().join("nergens");
+    let none = std::process::Command::new(BIN)
+        .args(["backup", "--out", &copy.join("leeg.db").display().to_string(), "--data", &nowhere.display().to_string()])
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(!none.status.success() && String::from_utf8_lossy(&none.stderr).contains("--data"), "{none:?}");
+    assert!(!nowhere.exists() && !copy.join("leeg.db").exists(), "nothing made");
+    // While the server runs, its search index is its own: reindex says so.
+    let busy = env.cli(&["reindex"]);
+    assert!(!busy.status.success() && String::from_utf8_lossy(&busy.stderr).contains("stop it first"), "{busy:?}");
 }
 
 /// `algoreg export --format json` of a database, with the time of the export left out.
