@@ -250,6 +250,11 @@ pub async fn users_and_email_are_unique_without_case(s: S) {
         .await
         .unwrap_err();
     assert!(is_conflict(&e, "email"), "{e:?}");
+    // Only A to Z fold, on every backend and in every locale: these are two accounts.
+    let upper = user(&s, "Émile@example.org").await;
+    let lower = user(&s, "émile@example.org").await;
+    assert_ne!(upper.id, lower.id);
+    assert_eq!(s.user_by_email("émile@EXAMPLE.org").await.unwrap().map(|x| x.id), Some(lower.id));
 }
 
 pub async fn memberships_add_and_remove(s: S) {

@@ -31,6 +31,9 @@ use std::time::Duration;
 type Backend = PgStore;
 type Db = Postgres;
 
+/// An account by its address, the letters A to Z folded (the unique index of migration 0004).
+const USER_BY_EMAIL: &str = "SELECT * FROM users WHERE translate(email, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') = translate($1, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')";
+
 /// How a transaction locks a row it reads before it writes (the row stays locked until the transaction ends).
 const LOCK_ROW: &str = " FOR UPDATE";
 

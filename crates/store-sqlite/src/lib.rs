@@ -32,6 +32,9 @@ use std::time::Duration;
 type Backend = SqliteStore;
 type Db = Sqlite;
 
+/// An account by its address, the letters A to Z folded (SQLite's lower() and NOCASE fold only those).
+const USER_BY_EMAIL: &str = "SELECT * FROM users WHERE lower(email)=lower($1)";
+
 /// How a transaction locks a row it reads before it writes (none: a write transaction holds the whole database).
 const LOCK_ROW: &str = "";
 

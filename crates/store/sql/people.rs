@@ -34,7 +34,7 @@ impl PeopleStore for Backend {
     }
 
     async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
-        self.optional("SELECT * FROM users WHERE lower(email)=lower($1)", email, user_row).await
+        self.optional(USER_BY_EMAIL, email, user_row).await
     }
 
     async fn set_membership(&self, user_id: UserId, org_id: OrgId, role: Role) -> Result<()> {
