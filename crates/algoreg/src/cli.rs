@@ -431,6 +431,16 @@ enum OrgCmd {
         #[command(flatten)]
         data: DataArg,
     },
+    /// Reads the government's lists of organisations (name;identifier;org_id, one file per kind): each
+    /// listed organisation is found in the register (by code, else by name) and given its official
+    /// identifier, or added. All files are checked before anything changes.
+    Import {
+        #[command(flatten)]
+        data: DataArg,
+        /// The list files (CSV with ; between columns).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -777,8 +787,31 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
         Command::Org(OrgCmd::List { data }) => {
             let app = open(&data).await?;
             for o in app.operator().organisations().await? {
-                println!("{}\t{}\t{}\t{}", o.code, o.org_type, o.flow, o.name);
+                println!("{}\t{}\t{}\t{}\t{}", o.code, o.org_type, o.flow, o.name, o.tooi.as_deref().unwrap_or("-"));
             }
+        }
+        Command::Org(OrgCmd::Import { data, files }) => {
+            let mut listed = vec![];
+            for f in &files {
+                let label = f.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| f.display().to_string());
+                if std::fs::metadata(f).is_ok_and(|m| m.len() > algoreg_service::org_lists::MAX_LIST_BYTES as u64) {
+                    return Err(ServiceError::bad("files", format!("{label} is groter dan 5 MB"), format!("{label} is larger than 5 MB")));
+                }
+                let text = std::fs::read_to_string(f).map_err(|e| {
+                    ServiceError::bad("files", format!("Kan {} niet lezen: {e}", f.display()), format!("Cannot read {}: {e}", f.display()))
+                })?;
+                listed.extend(algoreg_service::org_lists::parse(&label, &text)?);
+            }
+            let app = open(&data).await?;
+            let r = app.orgs().import_lists(&Principal::system(), &listed).await?;
+            println!(
+                "organisations: {} lines, {} organisations, {} added, {} given their identifier, {} already known",
+                listed.len(),
+                r.organisations,
+                r.created,
+                r.identified,
+                r.unchanged
+            );
         }
         Command::User(UserCmd::Add { data, email, name, password_stdin, org, role, operator }) => {
             let password = if password_stdin {

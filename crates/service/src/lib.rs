@@ -15,6 +15,7 @@ pub mod limits;
 pub mod metrics;
 pub mod oauth;
 pub mod operator;
+pub mod org_lists;
 pub mod orgs;
 pub mod passkeys;
 pub mod ratelimit;

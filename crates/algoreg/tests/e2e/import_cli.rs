@@ -272,3 +272,47 @@ fn a_large_export_is_streamed_with_the_same_result() {
     assert_eq!(s.get_json("/api/v1/algorithms")["total"], 0, "nothing of the file is kept");
     assert!(env2.ok(&["org", "list"]).lines().filter(|l| l.contains("gemeente")).count() == 0, "no organisations either");
 }
+
+/// The government's lists of organisations (../shared): every listed organisation is known afterwards,
+/// one the register had under another code is matched by name, and a second import changes nothing.
+#[test]
+fn org_import_of_the_government_lists() {
+    let env = Env::new();
+    let dir = shared().join("anchors/algoritmeregister-data/minbzk-org-lists");
+    let mut files: Vec<String> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path().display().to_string()).collect();
+    files.sort();
+    let listed: usize =
+        files.iter().map(|f| std::fs::read_to_string(f).unwrap().lines().skip(1).filter(|l| !l.trim().is_empty()).count()).sum();
+    assert!(listed > 400, "{listed}");
+    env.ok(&["org", "add", "--code", "utrecht-oud", "--name", "Gemeente  utrecht", "--type", "gemeente"]);
+    let mut args = vec!["org", "import"];
+    args.extend(files.iter().map(String::as_str));
+    let out = env.ok(&args);
+    // One environmental service is listed under two names, one code: 1 organisation fewer than lines.
+    let orgs = listed - 1;
+    assert!(
+        out.contains(&format!("{listed} lines, {orgs} organisations, {} added, 1 given their identifier, 0 already known", orgs - 1)),
+        "{out}"
+    );
+    let list = env.ok(&["org", "list"]);
+    let line =
+        |code: &str| list.lines().find(|l| l.starts_with(&format!("{code}\t"))).unwrap_or_else(|| panic!("{code} in {list}")).to_string();
+    assert!(line("gm1680").contains("\tgemeente\t") && line("gm1680").ends_with("https://identifier.overheid.nl/tooi/id/gemeente/gm1680"));
+    assert!(line("utrecht-oud").ends_with("https://identifier.overheid.nl/tooi/id/gemeente/gm0344"), "matched by name");
+    assert!(!list.contains("gm0344\t"), "not added a second time");
+    assert!(line("pv22").contains("\tprovincie\t") && line("ws0636").contains("\twaterschap\t"));
+    assert_eq!(list.lines().count(), orgs, "every listed organisation once");
+    // Again: nothing new.
+    let again = env.ok(&args);
+    assert!(
+        again.contains(&format!("{listed} lines, {orgs} organisations, 0 added, 0 given their identifier, {orgs} already known")),
+        "{again}"
+    );
+    // A list with a bad line changes nothing, and says which file, line and column.
+    let bad = env.dir.path().join("Fout.csv");
+    std::fs::write(&bad, "name;identifier;org_id\nGemeente Nieuw;GM9999;gm9999\nGemeente Kapot;gm 1;gm9998\n").unwrap();
+    let out = env.cli(&["org", "import", bad.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("Fout.csv:3") && err.contains("identifier"), "{err}");
+    assert!(!env.ok(&["org", "list"]).contains("gm9999"), "nothing of the file was written");
+}
