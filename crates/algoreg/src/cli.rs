@@ -566,7 +566,7 @@ fn read_file(file: &Path) -> Result<Vec<u8>, ServiceError> {
 
 fn open_index(data: &Path) -> Result<algoreg_search::SearchIndex, ServiceError> {
     algoreg_search::SearchIndex::open(&data.join("search")).map_err(|e| {
-        if e.to_string().to_lowercase().contains("lock") {
+        if matches!(e, algoreg_search::SearchError::InUse) {
             ServiceError::bad(
                 "data",
                 format!("De zoekindex in {} is in gebruik door een draaiende server: stop die eerst", data.display()),

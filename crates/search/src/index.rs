@@ -15,11 +15,17 @@ use tantivy::{doc, DocAddress, Index, IndexReader, IndexWriter, ReloadPolicy, Se
 pub enum SearchError {
     #[error("search index: {0}")]
     Index(String),
+    /// Another process (a running server) holds the index for writing.
+    #[error("search index: in use by another process")]
+    InUse,
 }
 
 impl From<tantivy::TantivyError> for SearchError {
     fn from(e: tantivy::TantivyError) -> Self {
-        SearchError::Index(e.to_string())
+        match e {
+            tantivy::TantivyError::LockFailure(..) => SearchError::InUse,
+            e => SearchError::Index(e.to_string()),
+        }
     }
 }
 

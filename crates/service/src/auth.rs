@@ -133,7 +133,9 @@ pub struct Attempt {
 
 impl LoginGuard {
     fn account_key(email: &str) -> Key {
-        key_of(&email.trim().to_lowercase())
+        // A to Z folded, as the store compares addresses: two accounts that differ in another letter's
+        // case are two keys.
+        key_of(&email.trim().to_ascii_lowercase())
     }
 
     /// Starts an attempt for `email` from `source`: `Err(seconds)` to wait, or the counted attempt.
@@ -536,7 +538,7 @@ impl<'a> Auth<'a> {
     /// Sends a reset link to the account of `email`, if there is one and its mailbox had fewer than
     /// three links today.
     pub async fn send_reset_link(&self, email: &str, source: &str, lang_code: &str) -> Result<()> {
-        if self.guard.resets_per_account.hit(self.shared_store(), "reset-account", &email.to_lowercase()).await.is_err() {
+        if self.guard.resets_per_account.hit(self.shared_store(), "reset-account", &email.to_ascii_lowercase()).await.is_err() {
             return Ok(()); // silently: the account's mailbox gets at most three links a day
         }
         let Some(user) = self.store.user_by_email(email).await? else { return Ok(()) };

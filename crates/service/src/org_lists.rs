@@ -140,8 +140,17 @@ pub fn plan(existing: &[Organisation], listed: &[ListedOrg]) -> Result<(Vec<NewO
     let by_code: HashMap<&str, &Organisation> = existing.iter().map(|o| (o.code.as_str(), o)).collect();
     let by_name: HashMap<String, &Organisation> = existing.iter().map(|o| (name_key(&o.name), o)).collect();
     let (mut create, mut identify, mut unchanged) = (vec![], vec![], 0);
+    let mut matched = std::collections::HashSet::new();
     for (l, names) in &groups {
         let found = by_code.get(l.code.as_str()).or_else(|| names.iter().find_map(|n| by_name.get(n)));
+        // One organisation of the register found by two listed ones (by code and by name): the first.
+        let found = match found {
+            Some(o) if !matched.insert(o.id) => {
+                unchanged += 1;
+                continue;
+            }
+            other => other,
+        };
         match found {
             Some(o) if o.tooi.is_none() && l.tooi.is_some() => identify.push(Organisation { tooi: l.tooi.clone(), ..(*o).clone() }),
             Some(_) => unchanged += 1,
