@@ -728,7 +728,7 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
                 Some(crate::backend::Database::Sqlite(dir)) => dir.clone(),
                 _ => data.data.clone(),
             };
-            if !dir.join("algoreg.db").exists() {
+            if !dir.join(algoreg_store_sqlite::SqliteStore::FILE_NAME).exists() {
                 return Err(ServiceError::bad(
                     "data",
                     format!("Geen register in {} (geef --data DIR of ALGOREG_DATA)", dir.display()),

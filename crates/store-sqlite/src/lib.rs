@@ -104,17 +104,20 @@ fn backend(e: sqlx::Error) -> StoreError {
 }
 
 impl SqliteStore {
+    /// The database file's name in its folder.
+    pub const FILE_NAME: &'static str = "algoreg.db";
+
     /// Opens (creating if needed) `DIR/algoreg.db` and runs the migrations.
     pub async fn open_dir(dir: &Path) -> Result<SqliteStore> {
         std::fs::create_dir_all(dir).map_err(|e| StoreError::Backend(format!("cannot create {}: {e}", dir.display())))?;
-        Self::open(&dir.join("algoreg.db")).await
+        Self::open(&dir.join(Self::FILE_NAME)).await
     }
 
     /// For one-shot commands that work alone (`algoreg import`): a single connection, so that a large
     /// batch can be written through a rollback journal (see `import_records`).
     pub async fn open_dir_single(dir: &Path) -> Result<SqliteStore> {
         std::fs::create_dir_all(dir).map_err(|e| StoreError::Backend(format!("cannot create {}: {e}", dir.display())))?;
-        Self::open_with(&dir.join("algoreg.db"), 1).await
+        Self::open_with(&dir.join(Self::FILE_NAME), 1).await
     }
 
     pub async fn open(file: &Path) -> Result<SqliteStore> {

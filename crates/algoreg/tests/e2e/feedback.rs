@@ -41,11 +41,7 @@ fn setup(extra: &[&str]) -> Setup {
     let s = env.serve_with(&argv);
     let mut content = complete_content("Parkeervergunning toetsen");
     content["provider"] = json!("Leverancier BV");
-    let (st, body) = s.send("POST", "/api/v1/organisations/gem-a/algorithms", Some(&editor_token), Some(json!({ "content": content })));
-    assert_eq!(st, 201, "{body}");
-    let id = body["id"].as_str().unwrap().to_string();
-    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/release"), Some(&editor_token), None).0, 200);
-    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/publish"), Some(&approver), None).0, 200);
+    let id = s.publish_new("gem-a", &editor_token, &approver, content);
     let editor = "redactie@gem-a.nl".to_string();
     Setup { env, s, smtp, id, editor, other: "redactie@gem-b.nl".into(), supplier: "support@leverancier.nl".into() }
 }

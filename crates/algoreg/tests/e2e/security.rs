@@ -264,16 +264,7 @@ fn with_shared_limits_signals_and_reset_links_count_on_every_node() {
     }
     let (one, two) = (env.serve_with(&args), env.serve_node("node2", &args));
     let (editor, approver) = (env.token("ede", "editor"), env.token("ede", "approver"));
-    let (st, v) = one.send(
-        "POST",
-        "/api/v1/organisations/ede/algorithms",
-        Some(&editor),
-        Some(json!({"content": complete_content("Gedeelde grens")})),
-    );
-    assert_eq!(st, 201, "{v}");
-    let id = v["id"].as_str().unwrap().to_string();
-    assert_eq!(one.send("POST", &format!("/api/v1/algorithms/{id}/actions/release"), Some(&editor), None).0, 200);
-    assert_eq!(one.send("POST", &format!("/api/v1/algorithms/{id}/actions/publish"), Some(&approver), None).0, 200);
+    let id = one.publish_new("ede", &editor, &approver, complete_content("Gedeelde grens"));
     // Two signals per address an hour: one on each node, and the third is refused on either.
     let signal = |s: &Server| {
         s.send(

@@ -356,6 +356,17 @@ impl Server {
         request(&self.client, &self.base, method, path, token, body)
     }
 
+    /// Creates a record of `org` with `content`, releases it (editor) and publishes it (approver): its ID.
+    pub fn publish_new(&self, org: &str, editor: &str, approver: &str, content: Value) -> String {
+        let (st, v) =
+            self.send("POST", &format!("/api/v1/organisations/{org}/algorithms"), Some(editor), Some(json!({ "content": content })));
+        assert_eq!(st, 201, "{v}");
+        let id = v["id"].as_str().unwrap().to_string();
+        assert_eq!(self.send("POST", &format!("/api/v1/algorithms/{id}/actions/release"), Some(editor), None).0, 200);
+        assert_eq!(self.send("POST", &format!("/api/v1/algorithms/{id}/actions/publish"), Some(approver), None).0, 200);
+        id
+    }
+
     /// A fresh client with its own cookie jar, logged in as `email`.
     pub fn login(&self, email: &str) -> Server2 {
         let client = Client::builder().cookie_store(true).build().expect("client");
