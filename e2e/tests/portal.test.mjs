@@ -83,3 +83,17 @@ test("keyboard: skip link, search box and results reachable without a mouse", as
   const focusStyle = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
   assert.notEqual(focusStyle, "none", "focus is visible");
 });
+
+test("the overview: charts with their tables, opened tables, both languages", async () => {
+  await page.goto(server.base + "/nl/");
+  await Promise.all([page.waitForNavigation(), page.click("a[href='/nl/overzicht']")]);
+  assert.equal(await page.locator("svg.chart[role=img]").count() >= 3, true, "charts drawn on the server");
+  assert.match(await page.locator("#s-coverage ~ div table, #s-coverage + p + div table").first().innerText(), /Gemeente/);
+  // The tables behind "details" are checked open as well.
+  for (const d of await page.locator("details").all()) await d.evaluate((el) => { el.open = true; });
+  await check("overview");
+  await page.goto(server.base + "/en/overview");
+  assert.equal(await page.getAttribute("html", "lang"), "en");
+  for (const d of await page.locator("details").all()) await d.evaluate((el) => { el.open = true; });
+  await check("overview-en");
+});

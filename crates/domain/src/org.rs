@@ -106,20 +106,50 @@ code_enum!(
     }
 );
 
+/// Names of one organisation that no spelling rule joins: (the name's key, the key it is known by).
+const NAME_ALIASES: &[(&str, &str)] = &[("gemeente nuenen gerwen en nederwetten", "gemeente nuenen c a")];
+
+/// The key by which an organisation's name is matched to another's, as registrations, lists and
+/// harvested registers write it differently: case, accents, punctuation and runs of spaces left out
+/// ("Gemeente Noardeast-Fryslân" and "gemeente noardeast fryslan", "Bergen (L)" and "Bergen (L.)"), and
+/// a few official long names taken to their short form.
+pub fn name_key(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for c in name.chars().flat_map(char::to_lowercase) {
+        let c = fold_accent(c);
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with(' ') {
+            out.push(' ');
+        }
+    }
+    while out.ends_with(' ') {
+        out.pop();
+    }
+    match NAME_ALIASES.iter().find(|(long, _)| *long == out) {
+        Some((_, short)) => short.to_string(),
+        None => out,
+    }
+}
+
+fn fold_accent(c: char) -> char {
+    match c {
+        'à' | 'á' | 'â' | 'ä' | 'ã' => 'a',
+        'è' | 'é' | 'ê' | 'ë' => 'e',
+        'ì' | 'í' | 'î' | 'ï' => 'i',
+        'ò' | 'ó' | 'ô' | 'ö' | 'õ' => 'o',
+        'ù' | 'ú' | 'û' | 'ü' => 'u',
+        'ý' | 'ÿ' => 'y',
+        c => c,
+    }
+}
+
 /// Makes a stable organisation code from a name: lowercase letters, digits and dashes.
 pub fn code_from_name(name: &str) -> String {
     let mut out = String::new();
     let mut dash = false;
     for c in name.chars() {
-        let c = match c {
-            'à' | 'á' | 'â' | 'ä' | 'ã' => 'a',
-            'è' | 'é' | 'ê' | 'ë' => 'e',
-            'ì' | 'í' | 'î' | 'ï' => 'i',
-            'ò' | 'ó' | 'ô' | 'ö' | 'õ' => 'o',
-            'ù' | 'ú' | 'û' | 'ü' => 'u',
-            'ý' | 'ÿ' => 'y',
-            c => c,
-        };
+        let c = fold_accent(c);
         if c.is_ascii_alphanumeric() {
             out.push(c.to_ascii_lowercase());
             dash = false;
@@ -151,6 +181,16 @@ pub fn is_valid_code(code: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_match_across_spellings() {
+        assert_eq!(name_key("Gemeente Noardeast-Fryslân"), name_key("gemeente  noardeast fryslan"));
+        assert_eq!(name_key("Gemeente Bergen (L)"), name_key("Gemeente Bergen (L.)"));
+        assert_ne!(name_key("Gemeente Bergen (L.)"), name_key("Gemeente Bergen (NH.)"));
+        assert_eq!(name_key("Gemeente Nuenen, Gerwen en Nederwetten"), name_key("Gemeente Nuenen c.a."));
+        assert_eq!(name_key("  ÉÉN -- twee "), "een twee");
+        assert_eq!(name_key("—"), "");
+    }
 
     #[test]
     fn codes_round_trip() {

@@ -24,6 +24,7 @@ pub mod runtime;
 pub mod search;
 pub mod second_factor;
 pub mod sso;
+pub mod statistics;
 pub mod webauthn;
 pub mod workspace;
 
@@ -87,6 +88,8 @@ pub struct App {
     feed: Arc<tokio::sync::Mutex<Option<FeedCache>>>,
     /// Whole-register downloads by name, with the state they were rendered from (see [`App::cached`]).
     downloads: Arc<tokio::sync::Mutex<Downloads>>,
+    /// The overview's figures, with the state they were counted from (see [`App::statistics`]).
+    statistics: Arc<statistics::StatisticsCache>,
 }
 
 type DownloadKey = (FeedKey, String);
@@ -94,7 +97,7 @@ type Downloads = std::collections::HashMap<String, (DownloadKey, Arc<Vec<u8>>)>;
 /// Downloads kept at most (names come from the code, not from callers; this is a backstop).
 const MAX_DOWNLOADS: usize = 32;
 
-type FeedKey = (i64, u64);
+pub(crate) type FeedKey = (i64, u64);
 type FeedCache = (FeedKey, Arc<federation::feed::Rendered>);
 
 impl App {
@@ -116,6 +119,7 @@ impl App {
             harvester: None,
             feed: Default::default(),
             downloads: Default::default(),
+            statistics: Default::default(),
             feedback: Default::default(),
             trusted_proxies: Default::default(),
             metrics_allow: Arc::new(["127.0.0.0/8", "::1/128"].iter().filter_map(|c| federation::fetch::Cidr::parse(c)).collect()),

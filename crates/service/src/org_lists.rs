@@ -106,10 +106,7 @@ pub fn parse(label: &str, text: &str) -> Result<Vec<ListedOrg>> {
     Ok(out)
 }
 
-/// A name as lists and registrations write it differently: case and runs of spaces left out.
-pub fn name_key(name: &str) -> String {
-    name.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase()
-}
+pub use algoreg_domain::org::name_key;
 
 /// What to do with each listed organisation, given the register's organisations: (new ones, existing
 /// ones with their identifier set, how many are there already). Lines with one code are one

@@ -10,6 +10,7 @@ mod api_validation;
 mod api_workflow;
 mod authz_matrix;
 mod compat;
+mod coordination;
 mod crash;
 mod federation;
 mod feedback;

@@ -229,12 +229,7 @@ pub struct FiguresDto {
 pub async fn figures(State(app): State<App>, Path(code): Path<String>) -> Result<Json<FiguresDto>, ApiError> {
     let org = app.orgs().by_code(&code).await?;
     let f = app.feedback().figures(org.id, Utc::now()).await?;
-    Ok(Json(FiguresDto {
-        received: f.received,
-        answered: f.answered,
-        answered_in_time: f.answered_in_time,
-        median_answer_days: f.median_answer_days,
-    }))
+    Ok(Json(FiguresDto::from(&f)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -6,12 +6,14 @@ mod account;
 mod admin;
 mod aiact;
 mod audit;
+mod charts;
 mod csrf;
 mod diff;
 mod downloads;
 mod feedback;
 mod form;
 mod login;
+mod overview;
 mod passkeys;
 mod portal;
 mod public;
@@ -51,6 +53,8 @@ fn lang_routes() -> Routes {
         .add("GET", "/algoritme/{id}/{file}", get(portal::record_download_or_long))
         .add("GET", "/api", get(portal::api_page))
         .add("GET", "/over", get(portal::about))
+        .add("GET", "/overzicht", get(overview::page))
+        .add("GET", "/overview", get(overview::page))
         .add("GET POST", "/login", get(login::form).post(login::submit).layer(small()))
         .add("GET POST", "/account/wachtwoord", get(account::change_form).post(account::change_submit).layer(small()))
         .add("GET POST", "/account/sessies", get(account::sessions).post(account::end_session).layer(small()))
@@ -131,6 +135,7 @@ pub fn routes() -> Routes {
         )
         .add("GET", "/sso/{provider}/callback", get(sso::callback))
         .add("GET", "/downloads/{file}", get(portal::register_download))
+        .add("GET", "/downloads/statistics/{file}", get(overview::download))
         .add("GET", "/feeds/atom.xml", get(portal::feed_all))
         .add("GET", "/feeds/antwoorden.xml", get(feedback::answers_feed))
         .add("GET", "/feeds/organisatie/{file}", get(portal::feed_org))

@@ -106,6 +106,7 @@ pub async fn home(ctx: Ctx, State(app): State<App>) -> Result<Response, PageErro
             li { strong { (count) } " " (ctx.t("gepubliceerde algoritmes", "published algorithms")) }
             li { strong { (orgs) } " " (ctx.t("organisaties", "organisations")) }
         }
+        p { a href=(format!("{}/overzicht", ctx.base())) { (ctx.t("Overzicht: welke organisaties publiceren, en hoe volledig", "Overview: which organisations publish, and how completely")) } }
         h2 { (ctx.t("Meenemen en volgen", "Take it with you, follow it")) }
         ul {
             li { (ctx.t("Het hele register: ", "The whole register: ")) a href="/downloads/register.csv" { "CSV" } ", " a href="/downloads/register.xlsx" { "Excel" } ", " a href="/downloads/register.json" { "JSON" } }

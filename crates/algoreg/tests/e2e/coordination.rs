@@ -1,0 +1,149 @@
+//! Coordination: the public overview's figures on the real register and the government's organisation
+//! lists, checked against counts made here from the same files.
+
+use crate::common::*;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+fn month(date: &str) -> String {
+    date[..7].to_string()
+}
+
+#[test]
+fn the_overview_counts_the_real_register_and_the_government_lists() {
+    let file = shared().join("anchors/algoritmeregister-data/schellevis-daily-scrape/algoritmes.json");
+    let raw: Value = serde_json::from_slice(&std::fs::read(&file).expect("../shared/anchors with the scraped register")).unwrap();
+    let records = raw["algoritmes"].as_array().unwrap();
+    let lists = shared().join("anchors/algoritmeregister-data/minbzk-org-lists");
+    let mut files: Vec<String> = std::fs::read_dir(&lists).unwrap().map(|e| e.unwrap().path().display().to_string()).collect();
+    files.sort();
+    let municipalities_listed =
+        std::fs::read_to_string(lists.join("Gemeenten.csv")).unwrap().lines().skip(1).filter(|l| !l.trim().is_empty()).count();
+
+    // The lists first: the records' organisations are then found in them by name, however spelled.
+    let env = Env::new();
+    let mut args = vec!["org", "import"];
+    args.extend(files.iter().map(String::as_str));
+    env.ok(&args);
+    env.ok(&["import", file.to_str().unwrap()]);
+
+    // What the files say, counted here.
+    let mut per_org: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    let mut per_month: BTreeMap<String, u64> = BTreeMap::new();
+    for r in records {
+        let date = r["geregistreerd"].as_str().unwrap();
+        per_org.entry(r["organisatie"].as_str().unwrap()).or_default().push(date);
+        *per_month.entry(month(date)).or_default() += 1;
+    }
+    let mut joined: BTreeMap<String, u64> = BTreeMap::new();
+    for dates in per_org.values() {
+        *joined.entry(month(dates.iter().min().unwrap())).or_default() += 1;
+    }
+    let is_municipality = |n: &str| {
+        let n = n.to_lowercase();
+        n.starts_with("gemeente ") || n.starts_with("gemeenten ")
+    };
+    let publishing_municipalities = per_org.keys().filter(|n| is_municipality(n)).count() as u64;
+
+    let env_user = |org: &str| {
+        env.user("redactie@example.org", Some(org), &["editor"], false);
+    };
+    let s = env.serve();
+    let orgs = s.get_json("/api/v1/organisations");
+    let orgs = orgs.as_array().unwrap();
+    let known_municipalities = orgs.iter().filter(|o| o["type"] == "gemeente").count() as u64;
+
+    // Two signals to one organisation, one answered, before the figures are first counted.
+    let first = &records[0];
+    let org_code = orgs.iter().find(|o| o["name"] == first["organisatie"]).unwrap()["code"].as_str().unwrap().to_string();
+    env_user(&org_code);
+    let id = first["id"].as_str().unwrap();
+    for text in ["De uitleg over het doel is onduidelijk.", "Welke gegevens worden precies gebruikt?"] {
+        let (st, b) = s.send("POST", &format!("/api/v1/algorithms/{id}/signals"), None, Some(json!({"kind": "question", "text": text})));
+        assert_eq!(st, 201, "{b}");
+    }
+    let ed = s.login("redactie@example.org");
+    let (_, inbox) = ed.send("GET", &format!("/api/v1/organisations/{org_code}/signals"), None);
+    let sid = inbox[0]["id"].as_i64().unwrap();
+    let (st, b) =
+        ed.send("POST", &format!("/api/v1/signals/{sid}/answer"), Some(json!({"text": "Dat leggen we uit op de pagina.", "public": true})));
+    assert_eq!(st, 200, "{b}");
+
+    let stats = s.get_json("/api/v1/statistics");
+    let t = &stats["totals"];
+    assert_eq!(t["published"], records.len() as u64);
+    assert_eq!(t["publishing"], per_org.len() as u64, "every organisation that publishes, once");
+    assert_eq!(t["organisations"], orgs.len() as u64, "the listed organisations that publish nothing count too");
+    assert_eq!(t["high_risk"], 0, "the scraped records carry no publication category");
+    let completeness = t["completeness"].as_f64().unwrap();
+    assert!(completeness > 0.0 && completeness < 1.0, "{completeness}");
+    assert_eq!((t["signals"]["received"].as_u64(), t["signals"]["answered"].as_u64()), (Some(2), Some(1)));
+
+    let coverage = stats["coverage"].as_array().unwrap();
+    let gm = coverage.iter().find(|r| r["org_type"] == "gemeente").unwrap();
+    assert_eq!(gm["publishing"], publishing_municipalities);
+    assert_eq!(gm["organisations"], known_municipalities);
+    assert_eq!(known_municipalities, municipalities_listed as u64, "every municipality of the register is one of the list");
+    assert!(gm["organisations"].as_u64() > gm["publishing"].as_u64(), "some municipalities publish nothing");
+    assert_eq!(coverage[0]["org_type"], "gemeente", "municipalities first");
+    let sum = |k: &str| coverage.iter().map(|r| r[k].as_u64().unwrap()).sum::<u64>();
+    assert_eq!(
+        (sum("organisations"), sum("publishing"), sum("published")),
+        (orgs.len() as u64, per_org.len() as u64, records.len() as u64)
+    );
+
+    let months: BTreeMap<String, (u64, u64)> = stats["months"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| (m["month"].as_str().unwrap().to_string(), (m["published"].as_u64().unwrap(), m["joined"].as_u64().unwrap())))
+        .collect();
+    for (m, (published, new)) in &months {
+        assert_eq!(*published, per_month.get(m).copied().unwrap_or(0), "{m} published");
+        assert_eq!(*new, joined.get(m).copied().unwrap_or(0), "{m} joined");
+    }
+    assert!(per_month.keys().all(|m| months.contains_key(m)), "every month with publications is shown");
+
+    let rows = stats["organisations"].as_array().unwrap();
+    assert_eq!(rows.len(), per_org.len());
+    let mut counted: Vec<u64> = rows.iter().map(|r| r["published"].as_u64().unwrap()).collect();
+    let mut expected: Vec<u64> = per_org.values().map(|d| d.len() as u64).collect();
+    counted.sort();
+    expected.sort();
+    assert_eq!(counted, expected, "registrations per organisation");
+    let row: HashMap<&str, &Value> = rows.iter().map(|r| (r["code"].as_str().unwrap(), r)).collect();
+    assert_eq!(row[org_code.as_str()]["signals"]["received"], 2);
+
+    // Every figure downloads as CSV and JSON with the same numbers.
+    let csv = s.get("/downloads/statistics/coverage.csv").text().unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("org_type,label_nl,label_en,organisations,publishing,share,published"));
+    let csv_rows: BTreeSet<(String, u64, u64)> = lines
+        .map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            (c[0].to_string(), c[3].parse().unwrap(), c[4].parse().unwrap())
+        })
+        .collect();
+    let json_rows: BTreeSet<(String, u64, u64)> = coverage
+        .iter()
+        .map(|r| (r["org_type"].as_str().unwrap().to_string(), r["organisations"].as_u64().unwrap(), r["publishing"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(csv_rows, json_rows);
+    for name in ["coverage", "months", "categories", "ai-act", "organisations"] {
+        assert_eq!(s.get(&format!("/downloads/statistics/{name}.json")).status(), 200, "{name}");
+        assert_eq!(s.get(&format!("/downloads/statistics/{name}.csv")).status(), 200, "{name}");
+    }
+    let months_json: Value = s.get("/downloads/statistics/months.json").json().unwrap();
+    assert_eq!(months_json, stats["months"]);
+    for bad in ["coverage.xlsx", "secrets.csv", "coverage", "..%2Fregister.csv"] {
+        assert_eq!(s.get(&format!("/downloads/statistics/{bad}")).status(), 404, "{bad}");
+    }
+
+    // The page: the municipalities' figure in the chart and in its table, in both languages.
+    let page = s.get("/nl/overzicht").text().unwrap();
+    let figure = format!("{} van {}", gm["publishing"], gm["organisations"]);
+    assert!(page.contains(&figure), "{figure}");
+    assert!(page.contains("<svg") && page.contains("role=\"img\"") && page.contains("<caption>"));
+    let en = s.get("/en/overview").text().unwrap();
+    assert!(en.contains(&format!("{} of {}", gm["publishing"], gm["organisations"])) && en.contains("Municipality"));
+}
