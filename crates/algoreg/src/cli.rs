@@ -465,6 +465,20 @@ enum UserCmd {
         /// Make this user a central operator.
         #[arg(long)]
         operator: bool,
+        /// Make this user a supervisor: reads the supervision view across every organisation, changes nothing.
+        #[arg(long)]
+        supervisor: bool,
+    },
+    /// Makes an existing account a supervisor (the supervision view across every organisation,
+    /// read-only), or with --off no longer one.
+    Supervisor {
+        #[command(flatten)]
+        data: DataArg,
+        #[arg(long)]
+        email: String,
+        /// Take the role away instead.
+        #[arg(long)]
+        off: bool,
     },
 }
 
@@ -813,7 +827,12 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
                 r.unchanged
             );
         }
-        Command::User(UserCmd::Add { data, email, name, password_stdin, org, role, operator }) => {
+        Command::User(UserCmd::Supervisor { data, email, off }) => {
+            let app = open(&data).await?;
+            let user = app.operator().set_supervisor(&email, !off).await?;
+            println!("user {} {}", user.email, if off { "is no longer a supervisor" } else { "is a supervisor" });
+        }
+        Command::User(UserCmd::Add { data, email, name, password_stdin, org, role, operator, supervisor }) => {
             let password = if password_stdin {
                 let mut line = String::new();
                 std::io::stdin().read_line(&mut line).map_err(|e| {
@@ -854,6 +873,9 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
                 (None, true) => None,
             };
             let user = app.auth().create_user(&email, name.as_deref().unwrap_or(&email), &password, operator).await?;
+            if supervisor {
+                app.operator().set_supervisor(&user.email, true).await?;
+            }
             if let Some(org) = &org {
                 for r in &roles {
                     app.operator().add_role(user.id, org.id, *r).await?;
@@ -862,7 +884,13 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
             println!(
                 "user {} added{}{}",
                 user.email,
-                if operator { " as central operator" } else { "" },
+                if operator {
+                    " as central operator"
+                } else if supervisor {
+                    " as supervisor"
+                } else {
+                    ""
+                },
                 org.map(|o| format!(" to {} as {}", o.code, role.join(", "))).unwrap_or_default()
             );
         }

@@ -144,6 +144,14 @@ fn next_month((y, m): (i32, u32)) -> (i32, u32) {
     }
 }
 
+fn prev_month((y, m): (i32, u32)) -> (i32, u32) {
+    if m == 1 {
+        (y - 1, 12)
+    } else {
+        (y, m - 1)
+    }
+}
+
 fn mean(sum: f64, n: u64) -> Option<f64> {
     (n > 0).then(|| sum / n as f64)
 }
@@ -188,26 +196,37 @@ pub fn compute(orgs: &[OrgFacts], records: &[RecordFacts], signals: &HashMap<Org
             per_month.entry(month_of(f)).or_default().1 += 1;
         }
     }
-    // Every month from the first publication to now, at most MAX_MONTHS: older ones count in the first.
+    // Every month from the first publication to this one, at most MAX_MONTHS: older publications count
+    // in the first month shown, and any dated after this month (a harvested register's clock) in this one.
     let mut months = vec![];
     if let Some((&first, _)) = per_month.iter().next() {
-        let last = month_of(now).max(*per_month.keys().next_back().unwrap_or(&first));
-        let mut all = vec![];
-        let mut m = first;
-        while m <= last {
-            all.push(m);
-            m = next_month(m);
+        let last = month_of(now);
+        let mut start = last;
+        for _ in 1..MAX_MONTHS {
+            if start <= first {
+                break;
+            }
+            start = prev_month(start);
         }
-        let start = all.len().saturating_sub(MAX_MONTHS);
-        for (i, m) in all[start..].iter().enumerate() {
-            let (mut published, mut joined) = per_month.get(m).copied().unwrap_or_default();
-            if i == 0 {
-                for (_, (p, j)) in per_month.range(..*m) {
+        let start = start.max(first).min(last);
+        let mut m = start;
+        loop {
+            let (mut published, mut joined) = if m == start {
+                per_month.range(..=m).fold((0, 0), |(p, j), (_, (a, b))| (p + a, j + b))
+            } else {
+                per_month.get(&m).copied().unwrap_or_default()
+            };
+            if m == last {
+                for (_, (p, j)) in per_month.range((std::ops::Bound::Excluded(m), std::ops::Bound::Unbounded)) {
                     published += p;
                     joined += j;
                 }
             }
-            months.push(MonthRow { month: month_code(*m), published, joined });
+            months.push(MonthRow { month: month_code(m), published, joined });
+            if m >= last {
+                break;
+            }
+            m = next_month(m);
         }
     }
 
@@ -317,6 +336,16 @@ mod tests {
         assert_eq!(s.months.len(), MAX_MONTHS);
         assert_eq!((s.months[0].published, s.months[0].joined), (1, 1));
         assert_eq!(s.months.iter().map(|m| m.published).sum::<u64>(), 2);
+    }
+
+    #[test]
+    fn a_date_after_this_month_counts_in_this_month() {
+        let orgs = vec![org(1, OrgType::Gemeente)];
+        let records = vec![rec(1, 2024, 11, None, 4), rec(1, 9999, 12, None, 4)];
+        let now = Utc.with_ymd_and_hms(2024, 12, 1, 0, 0, 0).unwrap();
+        let s = compute(&orgs, &records, &HashMap::new(), now);
+        let months: Vec<_> = s.months.iter().map(|m| (m.month.as_str(), m.published, m.joined)).collect();
+        assert_eq!(months, vec![("2024-11", 1, 1), ("2024-12", 1, 0)]);
     }
 
     #[test]

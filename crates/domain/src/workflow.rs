@@ -115,6 +115,8 @@ pub struct Principal {
     pub token_id: Option<i64>,
     pub display: String,
     pub central_operator: bool,
+    /// Reads across every organisation (supervisors and coordinators); changes nothing by it.
+    pub supervisor: bool,
     pub roles: Vec<(OrgId, Role)>,
     /// Logged in with a temporary password: no roles count until the password is changed.
     pub must_change_password: bool,
@@ -135,6 +137,7 @@ impl Principal {
             token_id: None,
             display: "algoreg".into(),
             central_operator: true,
+            supervisor: false,
             roles: vec![],
             must_change_password: false,
         }
@@ -319,6 +322,7 @@ mod tests {
             token_id: None,
             display: String::new(),
             central_operator: false,
+            supervisor: false,
             roles: roles.iter().map(|(o, r)| (OrgId(*o), *r)).collect(),
             must_change_password: false,
         }

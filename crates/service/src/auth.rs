@@ -330,6 +330,7 @@ pub fn token_principal(info: &TokenInfo) -> Principal {
         token_id: Some(info.id),
         display: format!("API-token {}", info.name),
         central_operator: false,
+        supervisor: false,
         roles,
         must_change_password: false,
     }
@@ -773,6 +774,8 @@ impl<'a> Auth<'a> {
             display: user.name.clone(),
             // The operator's powers count only with a second factor (unless the instance says otherwise).
             central_operator: user.central_operator && !must_change_password && (has_second_factor || !self.operator_second_factor),
+            // Supervisors read what no single organisation's member may: the same condition as the operator.
+            supervisor: user.supervisor && !must_change_password && (has_second_factor || !self.operator_second_factor),
             roles,
             must_change_password,
         })

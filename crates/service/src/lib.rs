@@ -25,6 +25,7 @@ pub mod search;
 pub mod second_factor;
 pub mod sso;
 pub mod statistics;
+pub mod supervision;
 pub mod webauthn;
 pub mod workspace;
 
@@ -97,7 +98,7 @@ type Downloads = std::collections::HashMap<String, (DownloadKey, Arc<Vec<u8>>)>;
 /// Downloads kept at most (names come from the code, not from callers; this is a backstop).
 const MAX_DOWNLOADS: usize = 32;
 
-pub(crate) type FeedKey = (i64, u64);
+type FeedKey = (i64, u64);
 type FeedCache = (FeedKey, Arc<federation::feed::Rendered>);
 
 impl App {

@@ -6,6 +6,7 @@ use crate::error::{Result, ServiceError};
 use crate::import::{FileBytes, ImportOptions, ImportReport};
 use crate::App;
 use algoreg_domain::org::{OrgType, PublicationFlow, Role};
+use algoreg_domain::workflow::Principal;
 use algoreg_search::SearchIndex;
 use algoreg_store::{OrgId, Organisation, UserId};
 use std::sync::Arc;
@@ -86,6 +87,17 @@ impl Operator<'_> {
     /// account is made by the same command).
     pub async fn add_role(&self, user_id: UserId, org_id: OrgId, role: Role) -> Result<()> {
         Ok(self.app.store.set_membership(user_id, org_id, role).await?)
+    }
+
+    /// Makes the account with this address a supervisor (reads across every organisation, changes
+    /// nothing) or no longer one; the role is written to the audit log.
+    pub async fn set_supervisor(&self, email: &str, on: bool) -> Result<algoreg_store::User> {
+        let user = self.app.store.user_by_email(email).await?.ok_or(ServiceError::NotFound("user"))?;
+        self.app.store.set_supervisor(user.id, on).await?;
+        let kind = if on { algoreg_domain::audit::AuditKind::RoleGranted } else { algoreg_domain::audit::AuditKind::RoleRevoked };
+        let note = crate::audit::Note { kind, org: None, subject: Some(user.id), detail: "supervisor", source: None };
+        crate::audit::write(self.app.store.as_ref(), crate::audit::Actor::Principal(&Principal::system()), note).await;
+        Ok(algoreg_store::User { supervisor: on, ..user })
     }
 
     /// Builds the search index again from the published register.

@@ -108,6 +108,37 @@ pub fn parse(label: &str, text: &str) -> Result<Vec<ListedOrg>> {
 
 pub use algoreg_domain::org::name_key;
 
+/// Organisations found by name: the name as written (only case ignored) first, then its
+/// [`name_key`] when exactly one organisation has that key (two organisations that differ only in
+/// punctuation or accents are both kept, and neither is found by the looser key).
+pub(crate) struct NameIndex<T> {
+    exact: HashMap<String, T>,
+    key: HashMap<String, Option<T>>,
+}
+
+impl<T: Clone + PartialEq> NameIndex<T> {
+    pub(crate) fn new() -> NameIndex<T> {
+        NameIndex { exact: HashMap::new(), key: HashMap::new() }
+    }
+    pub(crate) fn insert(&mut self, name: &str, value: T) {
+        self.exact.insert(name.to_lowercase(), value.clone());
+        let k = name_key(name);
+        if k.is_empty() {
+            return;
+        }
+        match self.key.get_mut(&k) {
+            Some(slot) if slot.as_ref() != Some(&value) => *slot = None,
+            Some(_) => {}
+            None => {
+                self.key.insert(k, Some(value));
+            }
+        }
+    }
+    pub(crate) fn get(&self, name: &str) -> Option<&T> {
+        self.exact.get(&name.to_lowercase()).or_else(|| self.key.get(&name_key(name)).and_then(Option::as_ref))
+    }
+}
+
 /// What to do with each listed organisation, given the register's organisations: (new ones, existing
 /// ones with their identifier set, how many are there already). Lines with one code are one
 /// organisation under several names (the lists name some environmental services twice): the first name
@@ -127,15 +158,18 @@ pub fn plan(existing: &[Organisation], listed: &[ListedOrg]) -> Result<(Vec<NewO
             ));
         }
         match group_of.get(l.code.as_str()) {
-            Some(&i) => groups[i].1.push(key),
+            Some(&i) => groups[i].1.push(l.name.clone()),
             None => {
                 group_of.insert(&l.code, groups.len());
-                groups.push((l, vec![key]));
+                groups.push((l, vec![l.name.clone()]));
             }
         }
     }
     let by_code: HashMap<&str, &Organisation> = existing.iter().map(|o| (o.code.as_str(), o)).collect();
-    let by_name: HashMap<String, &Organisation> = existing.iter().map(|o| (name_key(&o.name), o)).collect();
+    let mut by_name = NameIndex::new();
+    for o in existing {
+        by_name.insert(&o.name, o);
+    }
     let (mut create, mut identify, mut unchanged) = (vec![], vec![], 0);
     let mut matched = std::collections::HashSet::new();
     for (l, names) in &groups {
@@ -199,6 +233,19 @@ impl crate::orgs::Orgs<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_are_found_as_written_first_and_by_key_only_when_one_has_it() {
+        let mut idx = NameIndex::new();
+        idx.insert("Súdwest-Fryslân", 1);
+        idx.insert("Sudwest Fryslan", 2);
+        idx.insert("Gemeente Bergen (L)", 3);
+        assert_eq!(idx.get("súdwest-fryslân"), Some(&1), "as written, case aside");
+        assert_eq!(idx.get("Sudwest Fryslan"), Some(&2));
+        assert_eq!(idx.get("Súdwest Fryslân"), None, "two have that key: neither is guessed");
+        assert_eq!(idx.get("Gemeente Bergen (L.)"), Some(&3));
+        assert_eq!(idx.get("—"), None, "an empty key finds nothing");
+    }
 
     #[test]
     fn a_list_is_read_and_checked_line_by_line() {

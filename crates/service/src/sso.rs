@@ -767,6 +767,7 @@ impl Sso<'_> {
                 token_id: None,
                 display: format!("{} ({})", email.unwrap_or(sub), p.config.label()),
                 central_operator: false,
+                supervisor: false,
                 roles,
                 must_change_password: false,
             }));

@@ -53,7 +53,7 @@ macro_rules! suite {
             leases_one_holder_at_a_time, concurrent_lease_takers_one_wins, counters_count_per_window,
             login_failures_count_and_are_forgiven,
             signing_keys_round_trip, own_sessions_listed_and_ended, audit_log_per_organisation, second_factor_codes_work_once,
-            single_sign_on, passkeys_and_ceremonies, copy_reads_every_row_once_by_key
+            single_sign_on, passkeys_and_ceremonies, copy_reads_every_row_once_by_key, supervisor_is_granted_and_taken_away
         );
     };
 }
@@ -276,6 +276,17 @@ pub async fn memberships_add_and_remove(s: S) {
     s.remove_membership(u.id, o.id, None).await.unwrap();
     assert!(s.memberships(u.id).await.unwrap().is_empty());
     assert!(s.members(o.id).await.unwrap().is_empty());
+}
+
+pub async fn supervisor_is_granted_and_taken_away(s: S) {
+    let u = user(&s, "toezicht@example.org").await;
+    assert!(!u.supervisor, "a new account is no supervisor");
+    s.set_supervisor(u.id, true).await.unwrap();
+    assert!(s.user(u.id).await.unwrap().unwrap().supervisor);
+    assert!(s.user_by_email("TOEZICHT@example.org").await.unwrap().unwrap().supervisor);
+    s.set_supervisor(u.id, false).await.unwrap();
+    assert!(!s.user(u.id).await.unwrap().unwrap().supervisor);
+    assert!(matches!(s.set_supervisor(UserId(999_999), true).await, Err(StoreError::NotFound)), "an unknown account");
 }
 
 pub async fn set_password_ends_sessions(s: S) {

@@ -22,6 +22,7 @@ impl PeopleStore for Backend {
             name: user.name.clone(),
             password_hash: user.password_hash.clone(),
             central_operator: user.central_operator,
+            supervisor: false,
             created_at: now,
             password_temporary_until: user.password_temporary_until,
             last_login: None,
@@ -84,6 +85,11 @@ impl PeopleStore for Backend {
         .await
         .map_err(backend)?;
         rows.iter().map(|r| Ok((user_row(r)?, parse_role(r.get("member_role"))?))).collect()
+    }
+
+    async fn set_supervisor(&self, user_id: UserId, on: bool) -> Result<()> {
+        sqlx::query("UPDATE users SET supervisor=$1 WHERE id=$2").bind(on).bind(user_id).execute(&self.pool).await.found()?;
+        Ok(())
     }
 
     async fn set_password(&self, user_id: UserId, password_hash: &str, temporary_until: Option<DateTime<Utc>>) -> Result<()> {

@@ -121,6 +121,7 @@ pub const TABLES: &[Table] = &[
             ("last_login_method", Text),
             ("totp_secret", Text),
             ("totp_last_step", Int),
+            ("supervisor", Bool),
         ],
     },
     Table {

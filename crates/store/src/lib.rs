@@ -56,6 +56,8 @@ pub trait PeopleStore: Send + Sync {
     async fn remove_membership(&self, user_id: UserId, org_id: OrgId, role: Option<Role>) -> Result<()>;
     async fn memberships(&self, user_id: UserId) -> Result<Vec<Membership>>;
     async fn members(&self, org_id: OrgId) -> Result<Vec<(User, Role)>>;
+    /// Makes the person a supervisor (reads across every organisation) or no longer one.
+    async fn set_supervisor(&self, user_id: UserId, on: bool) -> Result<()>;
     /// Sets a password and ends every session of the user; `temporary_until` marks a temporary one.
     async fn set_password(
         &self,

@@ -54,6 +54,8 @@ pub struct User {
     pub name: String,
     pub password_hash: String,
     pub central_operator: bool,
+    /// Reads across every organisation (the supervision view), changes nothing.
+    pub supervisor: bool,
     pub created_at: DateTime<Utc>,
     /// Set while the password is a temporary one: it must be changed, and stops working at this time.
     pub password_temporary_until: Option<DateTime<Utc>>,

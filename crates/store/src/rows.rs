@@ -139,6 +139,7 @@ pub fn user_row<R: Columns + ?Sized>(r: &R) -> Result<User> {
         name: r.s("name")?,
         password_hash: r.s("password_hash")?,
         central_operator: r.flag("central_operator".into())?,
+        supervisor: r.flag("supervisor".into())?,
         created_at: r.t("created_at")?,
         password_temporary_until: r.ot("password_temporary_until")?,
         totp_secret: r.os("totp_secret")?,

@@ -22,7 +22,7 @@ pub mod sql_seed;
 pub use formats::{detect, parse, Candidate, CandidateVersion, Format, OrgRef};
 
 use crate::error::Result;
-use algoreg_domain::org::{code_from_name, name_key, OrgType, PublicationFlow};
+use algoreg_domain::org::{code_from_name, OrgType, PublicationFlow};
 use algoreg_domain::workflow::{Action, VersionState};
 use algoreg_standard::validate::{self, Mode};
 use algoreg_standard::{AlgorithmId, StandardVersion};
@@ -442,13 +442,16 @@ fn streamable(r: Ready) -> Streamable {
 /// does not hold yet are made up from what the file says, once each.
 struct OrgResolver {
     codes: HashSet<String>,
-    by_name: HashMap<String, String>,
+    by_name: crate::org_lists::NameIndex<String>,
     default: Option<String>,
 }
 
 impl OrgResolver {
     fn new(known: Vec<Organisation>, default: Option<String>) -> OrgResolver {
-        let by_name = known.iter().map(|o| (name_key(&o.name), o.code.clone())).collect();
+        let mut by_name = crate::org_lists::NameIndex::new();
+        for o in &known {
+            by_name.insert(&o.name, o.code.clone());
+        }
         OrgResolver { codes: known.into_iter().map(|o| o.code).collect(), by_name, default }
     }
 
@@ -457,7 +460,7 @@ impl OrgResolver {
         let (code, name, full) = match org {
             OrgRef::Code(c) => (Some(c.clone()), None, None),
             OrgRef::Full(o) => (Some(o.code.clone()), Some(o.name.clone()), Some(o.clone())),
-            OrgRef::Name(n) => (self.by_name.get(&name_key(n)).cloned(), Some(n.clone()), None),
+            OrgRef::Name(n) => (self.by_name.get(n).cloned(), Some(n.clone()), None),
             OrgRef::None => match &self.default {
                 Some(c) => (Some(c.clone()), None, None),
                 None => return Err("organization: geen organisatie; geef --org CODE / no organisation; give --org CODE".into()),
@@ -492,7 +495,7 @@ impl OrgResolver {
         };
         crate::orgs::check_new_organisation(&org).map_err(|e| format!("organisation: {e}"))?;
         self.codes.insert(org.code.clone());
-        self.by_name.insert(name_key(&org.name), org.code.clone());
+        self.by_name.insert(&org.name, org.code.clone());
         let code = org.code.clone();
         new.push(org);
         Ok(code)

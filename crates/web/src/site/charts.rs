@@ -24,19 +24,30 @@ fn cut(label: &str, max: usize) -> String {
     }
 }
 
-/// A horizontal bar chart. `id` makes the title and description referable (unique on the page).
-pub fn bars(id: &str, title: &str, desc: &str, rows: &[Bar]) -> Markup {
-    let h = ROW_H * rows.len() as f64 + 8.0;
+/// A horizontal bar chart. `id` makes the title and description referable (unique on the page). Short
+/// labels stand left of their bars; when a label is long, every label stands above its bar instead.
+/// `label_lang` marks labels written in another language than the page.
+pub fn bars(id: &str, title: &str, desc: &str, rows: &[Bar], label_lang: Option<&str>) -> Markup {
+    let above = rows.iter().any(|r| r.label.chars().count() > 30);
+    let (label_w, row_h) = if above { (0.0, ROW_H + 18.0) } else { (LABEL_W, ROW_H) };
+    let h = row_h * rows.len() as f64 + 8.0;
     let w = LABEL_W + BAR_W + 110.0;
+    let bar_w = if above { w - 110.0 } else { BAR_W };
     html! {
         svg.chart role="img" aria-labelledby=(format!("{id}-t {id}-d")) viewBox=(format!("0 0 {w} {h}")) width=(w) height=(h) xmlns="http://www.w3.org/2000/svg" {
             title id=(format!("{id}-t")) { (title) }
             desc id=(format!("{id}-d")) { (desc) }
             @for (i, r) in rows.iter().enumerate() {
-                @let y = 4.0 + ROW_H * i as f64;
-                text x=(LABEL_W - 8.0) y=(y + 17.0) text-anchor="end" { (cut(&r.label, 30)) }
-                rect x=(LABEL_W) y=(y + 4.0) width=(format!("{:.1}", (BAR_W * r.share.clamp(0.0, 1.0)).max(1.0))) height=(ROW_H - 8.0) {}
-                text x=(LABEL_W + BAR_W * r.share.clamp(0.0, 1.0) + 6.0) y=(y + 17.0) { (r.text) }
+                @let y = 4.0 + row_h * i as f64;
+                @let share = r.share.clamp(0.0, 1.0);
+                @if above {
+                    text x="0" y=(y + 13.0) lang=[label_lang] { (cut(&r.label, 95)) }
+                } @else {
+                    text x=(label_w - 8.0) y=(y + 17.0) text-anchor="end" lang=[label_lang] { (cut(&r.label, 30)) }
+                }
+                @let bar_y = if above { y + 18.0 } else { y };
+                rect x=(label_w) y=(bar_y + 4.0) width=(format!("{:.1}", (bar_w * share).max(1.0))) height=(ROW_H - 8.0) {}
+                text x=(format!("{:.1}", label_w + bar_w * share + 6.0)) y=(bar_y + 17.0) { (r.text) }
             }
         }
     }

@@ -65,6 +65,8 @@ pub async fn page(ctx: Ctx, State(app): State<App>) -> Result<Response, PageErro
         })
         .collect();
     let with_signals: Vec<_> = s.organisations.iter().filter(|o| o.signals.received > 0).collect();
+    // The AI Act check's conclusions are written in Dutch, also on the English page.
+    let dutch = (ctx.lang == Lang::En).then_some("nl");
     let label_every = if s.months.len() > 24 { 12 } else { 3 };
     let body = html! {
         h1 { (ctx.t("Overzicht: wie publiceert", "Overview: who publishes")) }
@@ -90,7 +92,7 @@ pub async fn page(ctx: Ctx, State(app): State<App>) -> Result<Response, PageErro
                 div.chartpair {
                     (bars("c-coverage", ctx.t("Aandeel organisaties dat publiceert, per soort", "Share of organisations that publish, per type"),
                         ctx.t("Staafdiagram; de tabel ernaast geeft dezelfde cijfers.", "Bar chart; the table beside it gives the same figures."),
-                        &s.coverage.iter().map(|r| Bar { label: type_label(&ctx, r.org_type).into(), share: r.share(), text: format!("{}{of}{}", r.publishing, r.organisations) }).collect::<Vec<_>>()))
+                        &s.coverage.iter().map(|r| Bar { label: type_label(&ctx, r.org_type).into(), share: r.share(), text: format!("{}{of}{}", r.publishing, r.organisations) }).collect::<Vec<_>>(), None))
                     table {
                         caption { (ctx.t("Organisaties die publiceren, per soort", "Organisations that publish, per type")) }
                         thead { tr { th scope="col" { (ctx.t("Soort", "Type")) } th scope="col" { (ctx.t("Bekend", "Known")) } th scope="col" { (ctx.t("Publiceren", "Publish")) } th scope="col" { (ctx.t("Aandeel", "Share")) } th scope="col" { (ctx.t("Registraties", "Registrations")) } } }
@@ -126,7 +128,7 @@ pub async fn page(ctx: Ctx, State(app): State<App>) -> Result<Response, PageErro
                 div.chartpair {
                     (bars("c-categories", ctx.t("Registraties per publicatiecategorie", "Registrations per publication category"),
                         ctx.t("Staafdiagram; de tabel ernaast geeft dezelfde cijfers.", "Bar chart; the table beside it gives the same figures."),
-                        &s.categories.iter().map(|c| Bar { label: category_label(&ctx, &c.value), share: c.records as f64 / max_cat, text: c.records.to_string() }).collect::<Vec<_>>()))
+                        &s.categories.iter().map(|c| Bar { label: category_label(&ctx, &c.value), share: c.records as f64 / max_cat, text: c.records.to_string() }).collect::<Vec<_>>(), None))
                     table {
                         caption { (ctx.t("Registraties per publicatiecategorie", "Registrations per publication category")) }
                         thead { tr { th scope="col" { (ctx.t("Categorie", "Category")) } th scope="col" { (ctx.t("Registraties", "Registrations")) } } }
@@ -141,11 +143,11 @@ pub async fn page(ctx: Ctx, State(app): State<App>) -> Result<Response, PageErro
                 div.chartpair {
                     (bars("c-aiact", ctx.t("Registraties per conclusie van de AI-verordening-check", "Registrations per conclusion of the AI Act check"),
                         ctx.t("Staafdiagram; de tabel ernaast geeft dezelfde cijfers.", "Bar chart; the table beside it gives the same figures."),
-                        &s.ai_act.iter().map(|c| Bar { label: c.value.clone(), share: c.records as f64 / max_ai, text: c.records.to_string() }).collect::<Vec<_>>()))
+                        &s.ai_act.iter().map(|c| Bar { label: c.value.clone(), share: c.records as f64 / max_ai, text: c.records.to_string() }).collect::<Vec<_>>(), dutch))
                     table {
                         caption { (ctx.t("Registraties per conclusie", "Registrations per conclusion")) }
                         thead { tr { th scope="col" { (ctx.t("Conclusie", "Conclusion")) } th scope="col" { (ctx.t("Registraties", "Registrations")) } } }
-                        tbody { @for c in &s.ai_act { tr { th scope="row" { (c.value) } td { (c.records) } } } }
+                        tbody { @for c in &s.ai_act { tr { th scope="row" lang=[dutch] { (c.value) } td { (c.records) } } } }
                     }
                 }
             }
@@ -160,7 +162,7 @@ pub async fn page(ctx: Ctx, State(app): State<App>) -> Result<Response, PageErro
                 div.chartpair {
                     (bars("c-complete", ctx.t("Organisaties naar volledigheid van hun registraties", "Organisations by the completeness of their registrations"),
                         ctx.t("Staafdiagram; de tabel ernaast geeft dezelfde cijfers.", "Bar chart; the table beside it gives the same figures."),
-                        &band_counts.iter().map(|(l, n)| Bar { label: l.clone(), share: *n as f64 / publishing.len() as f64, text: n.to_string() }).collect::<Vec<_>>()))
+                        &band_counts.iter().map(|(l, n)| Bar { label: l.clone(), share: *n as f64 / publishing.len() as f64, text: n.to_string() }).collect::<Vec<_>>(), None))
                     table {
                         caption { (ctx.t("Organisaties naar volledigheid", "Organisations by completeness")) }
                         thead { tr { th scope="col" { (ctx.t("Volledig", "Complete")) } th scope="col" { (ctx.t("Organisaties", "Organisations")) } } }
@@ -245,7 +247,10 @@ fn render(s: &Statistics, name: &str, json: bool) -> Result<Vec<u8>, String> {
     }
     let f = |v: Option<f64>| v.map(|v| format!("{v:.4}")).unwrap_or_default();
     let mut w = csv::Writer::from_writer(vec![]);
-    let mut row = |cells: Vec<String>| w.write_record(&cells).map_err(|e| e.to_string());
+    // Names and values come from organisations and files: no cell may start a spreadsheet formula.
+    let mut row = |cells: Vec<String>| {
+        w.write_record(cells.iter().map(|c| algoreg_service::export::safe_cell(c).into_owned())).map_err(|e| e.to_string())
+    };
     match name {
         "coverage" => {
             row(["org_type", "label_nl", "label_en", "organisations", "publishing", "share", "published"].map(String::from).to_vec())?;
@@ -305,4 +310,36 @@ fn render(s: &Statistics, name: &str, json: bool) -> Result<Vec<u8>, String> {
         }
     }
     w.into_inner().map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use algoreg_domain::statistics::{compute, OrgFacts, RecordFacts};
+
+    #[test]
+    fn no_csv_cell_starts_a_formula() {
+        let orgs = vec![OrgFacts {
+            id: algoreg_domain::OrgId(1),
+            code: "x".into(),
+            name: "=HYPERLINK(\"http://evil\")".into(),
+            org_type: algoreg_domain::OrgType::Overig,
+        }];
+        let records = vec![RecordFacts {
+            org: algoreg_domain::OrgId(1),
+            first_published: chrono::Utc::now(),
+            category: Some("+Hoog".into()),
+            required: 1,
+            filled: 1,
+            ai_act: Some("@conclusie".into()),
+        }];
+        let s = compute(&orgs, &records, &Default::default(), chrono::Utc::now());
+        for name in ["organisations", "categories", "ai-act"] {
+            let csv = String::from_utf8(render(&s, name, false).unwrap()).unwrap();
+            for cell in csv.lines().skip(1).flat_map(|l| l.split(',')) {
+                let cell = cell.trim_start_matches('"');
+                assert!(!cell.starts_with(['=', '+', '-', '@']), "{name}: {cell}");
+            }
+        }
+    }
 }

@@ -1,0 +1,3 @@
+-- Supervisors and coordinators: people who read across every organisation (the supervision view) and
+-- change nothing. Granted by the operator at the machine.
+ALTER TABLE users ADD COLUMN supervisor INTEGER NOT NULL DEFAULT 0;
