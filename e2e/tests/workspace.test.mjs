@@ -17,6 +17,7 @@ before(async () => {
   env.cli("user", "add", "--email", "beheer@zwolle.nl", "--name", "Bea Beheer", "--org", "zwolle", "--role", "org_admin");
   env.cli("user", "add", "--email", "redacteur@assen.nl", "--name", "Ali Redacteur", "--org", "assen", "--role", "editor");
   env.cli("user", "add", "--email", "centraal@algoreg.nl", "--name", "Centrale Beheerder", "--operator");
+  env.cli("user", "add", "--email", "toezicht@algoreg.nl", "--name", "Tessa Toezicht", "--supervisor");
   const template = join(env.dir, "Leverancier.json");
   writeFileSync(template, JSON.stringify([{
     name: "Parkeervergunningen toetsen",
@@ -235,5 +236,23 @@ test("sources: the operator adds a feed, harvests it and reads its health in pla
   assert.equal(await ed.locator("#url").count(), 0);
   assert.match(await ed.locator("main").innerText(), /register\.json/, "the organisation sees its own source");
   await ectx.close();
+  await ctx.close();
+});
+
+test("supervision: the supervisor reaches the view from the workspace, filters it, no violations", async () => {
+  const ctx = await chrome.newContext({ bypassCSP: true });
+  const page = await ctx.newPage();
+  await login(page, server.base, "toezicht@algoreg.nl");
+  await Promise.all([page.waitForNavigation(), page.click("a[href='/nl/toezicht']")]);
+  assert.match(await page.locator("h1").innerText(), /Toezicht/);
+  await noViolations(page, "supervision view");
+  await page.selectOption("#org_type", "gemeente");
+  await Promise.all([page.waitForNavigation(), page.click("form.filters button")]);
+  assert.match(page.url(), /org_type=gemeente/);
+  assert.match(await page.locator("#t-not-publishing").locator("..").innerText(), /Gemeente/);
+  await noViolations(page, "supervision view, filtered");
+  await screenshot(page, "supervision");
+  await page.goto(server.base + "/en/toezicht");
+  await noViolations(page, "supervision view (English)");
   await ctx.close();
 });

@@ -20,6 +20,7 @@ const CALLERS: &[&str] = &[
     "approver",
     "org_admin",
     "operator",
+    "supervisor",
     "other_org",
     "other_token",
     "own_token",
@@ -154,6 +155,8 @@ fn every_route_answers_every_kind_of_caller_as_the_table_says() {
     env.user("approver@delft.nl", Some("delft"), &["approver"], false);
     env.user("admin@delft.nl", Some("delft"), &["org_admin"], false);
     env.user("beheer@centraal.nl", None, &[], true);
+    env.user("toezicht@centraal.nl", None, &[], false);
+    env.with_app(async |app| app.operator().set_supervisor("toezicht@centraal.nl", true).await.expect("supervisor"));
     env.user("alles@rotterdam.nl", Some("rotterdam"), &["editor", "approver", "org_admin"], false);
     let ed = env.token("delft", "editor");
     let ap = env.token("delft", "approver");
@@ -206,6 +209,7 @@ fn every_route_answers_every_kind_of_caller_as_the_table_says() {
         Caller::new(&s, "approver", Some("approver@delft.nl"), None, None),
         Caller::new(&s, "org_admin", Some("admin@delft.nl"), None, None),
         Caller::new(&s, "operator", Some("beheer@centraal.nl"), None, None),
+        Caller::new(&s, "supervisor", Some("toezicht@centraal.nl"), None, None),
         Caller::new(&s, "other_org", Some("alles@rotterdam.nl"), None, None),
         Caller::new(&s, "other_token", None, Some(other_token), None),
         Caller::new(&s, "own_token", None, Some(ed.clone()), None),

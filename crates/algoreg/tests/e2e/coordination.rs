@@ -147,3 +147,113 @@ fn the_overview_counts_the_real_register_and_the_government_lists() {
     let en = s.get("/en/overview").text().unwrap();
     assert!(en.contains(&format!("{} of {}", gm["publishing"], gm["organisations"])) && en.contains("Municipality"));
 }
+
+#[test]
+fn supervisors_see_what_needs_attention_across_organisations() {
+    let env = Env::new();
+    env.org("gem-a", "four_eyes");
+    env.org("gem-b", "four_eyes");
+    env.ok(&["org", "add", "--code", "pv-x", "--name", "Provincie X", "--type", "provincie"]);
+    env.user("redactie@gem-a.nl", Some("gem-a"), &["editor"], false);
+    env.user("toezicht@example.org", None, &[], false);
+    env.user("beheer@example.org", None, &[], true);
+    let out = env.ok(&["user", "supervisor", "--email", "toezicht@example.org"]);
+    assert!(out.contains("is a supervisor"), "{out}");
+    let (editor, approver) = (env.token("gem-a", "editor"), env.token("gem-a", "approver"));
+    let s = env.serve();
+    let mut content = complete_content("Uitkering toetsen");
+    content["publication_category"] = json!("Hoog-risico AI-systeem");
+    content["category"] = json!(["Sociale zekerheid", "Werk"]);
+    content["provider"] = json!("Leverancier BV");
+    let id = s.publish_new("gem-a", &editor, &approver, content);
+
+    // What needs attention: an open signal, an incident past its reporting deadline, an evaluation past its date.
+    let (st, b) = s.send(
+        "POST",
+        &format!("/api/v1/algorithms/{id}/signals"),
+        None,
+        Some(json!({"kind": "question", "text": "Hoe wordt mijn aanvraag getoetst?"})),
+    );
+    assert_eq!(st, 201, "{b}");
+    let ed = s.login("redactie@gem-a.nl");
+    let noticed = (chrono::Utc::now() - chrono::Duration::days(20)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let (st, b) = ed.send(
+        "POST",
+        &format!("/api/v1/algorithms/{id}/incidents"),
+        Some(json!({"class": "death", "title": "Onterecht stopgezette uitkering", "what_happened": "Een fout in de regels zette uitkeringen stop.",
+            "noticed_at": noticed, "public": false, "provider_email": "incidenten@leverancier.nl"})),
+    );
+    assert_eq!(st, 201, "{b}");
+    let due = (chrono::Utc::now() - chrono::Duration::days(30)).date_naive().to_string();
+    let (st, b) =
+        ed.send("PUT", &format!("/api/v1/algorithms/{id}/evaluation-plan"), Some(json!({"interval_months": 12, "next_due": due})));
+    assert_eq!(st, 200, "{b}");
+
+    // Only supervisors and the central operator read it.
+    assert_eq!(s.send("GET", "/api/v1/supervision", None, None).0, 401);
+    assert_eq!(ed.send("GET", "/api/v1/supervision", None).0, 403, "an editor of one organisation");
+    assert_eq!(s.send("GET", "/api/v1/supervision", Some(&editor), None).0, 403, "an organisation's token");
+    assert_eq!(ed.client.get(s.url("/nl/toezicht")).send().unwrap().status(), 403);
+    assert_eq!(s.login("beheer@example.org").send("GET", "/api/v1/supervision", None).0, 200, "the central operator");
+
+    let sup = s.login("toezicht@example.org");
+    let (st, v) = sup.send("GET", "/api/v1/supervision", None);
+    assert_eq!(st, 200, "{v}");
+    let signals: BTreeSet<(String, String, u64, u64)> = v["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["org"]["code"].as_str().unwrap().into(),
+                r["theme"].as_str().unwrap().into(),
+                r["open"].as_u64().unwrap(),
+                r["overdue"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(signals, BTreeSet::from([("gem-a".into(), "Sociale zekerheid".into(), 1, 0), ("gem-a".into(), "Werk".into(), 1, 0)]));
+    let inc = &v["incidents"][0];
+    assert_eq!(
+        (inc["class"].as_str(), inc["overdue"].as_bool(), inc["org"]["code"].as_str()),
+        (Some("death"), Some(true), Some("gem-a")),
+        "{inc}"
+    );
+    assert_eq!(v["evaluations"][0]["days_overdue"], 30);
+    assert_eq!(v["high_risk"][0]["record"], id.as_str(), "high-risk category without an AI Act check");
+    assert!(v["high_risk"][0]["conclusion"].is_null());
+    let silent: BTreeSet<&str> = v["not_publishing"].as_array().unwrap().iter().map(|o| o["code"].as_str().unwrap()).collect();
+    assert_eq!(silent, BTreeSet::from(["gem-b", "pv-x"]));
+    assert_eq!(v["stale"].as_array().unwrap().len(), 0, "published today");
+
+    // Filters, with bad ones named.
+    let (_, v) = sup.send("GET", "/api/v1/supervision?org_type=provincie", None);
+    assert_eq!((v["signals"].as_array().unwrap().len(), v["not_publishing"][0]["code"].as_str()), (0, Some("pv-x")));
+    let (st, b) = sup.send("GET", "/api/v1/supervision?org_type=kasteel", None);
+    assert_eq!((st, b["errors"][0]["field"].as_str()), (422, Some("org_type")), "{b}");
+    let (st, b) = sup.send("GET", "/api/v1/supervision?org=bestaat-niet", None);
+    assert_eq!((st, b["errors"][0]["field"].as_str()), (422, Some("org")), "{b}");
+
+    // The page and its exports.
+    let page = sup.client.get(s.url("/nl/toezicht?org=gem-a")).send().unwrap().text().unwrap();
+    assert!(page.contains("Onterecht stopgezette uitkering") && page.contains("Uitkering toetsen"), "{page}");
+    let csv = sup.client.get(s.url("/nl/toezicht/incidents.csv?org=gem-a")).send().unwrap().text().unwrap();
+    assert!(
+        csv.starts_with("organisation,title,class,status,deadline,overdue\n") && csv.contains("Onterecht stopgezette uitkering"),
+        "{csv}"
+    );
+    assert_eq!(sup.client.get(s.url("/nl/toezicht/geheim.csv")).send().unwrap().status(), 404);
+    assert!(sup.client.get(s.url("/nl/beheer")).send().unwrap().text().unwrap().contains("/nl/toezicht"));
+    // Read-only: the supervisor changes nothing in an organisation.
+    let (st, _) = sup.send("PUT", &format!("/api/v1/algorithms/{id}/draft"), Some(json!({"content": complete_content("Anders")})));
+    assert_eq!(st, 403);
+
+    // Like the operator's powers, the role counts only with a second factor where the instance asks for one.
+    let strict = env.serve_node("strict", &["--operator-second-factor", "required"]);
+    assert_eq!(strict.login("toezicht@example.org").send("GET", "/api/v1/supervision", None).0, 403, "no second factor yet");
+    drop(strict);
+
+    // Taken away: at once.
+    env.ok(&["user", "supervisor", "--email", "toezicht@example.org", "--off"]);
+    assert_eq!(sup.send("GET", "/api/v1/supervision", None).0, 403);
+}

@@ -10,6 +10,7 @@ mod organisations;
 mod session;
 mod sources;
 pub(crate) mod statistics;
+mod supervision;
 
 use axum::routing::{delete, get, post, put};
 use axum::Json;
@@ -31,11 +32,11 @@ pub use dto::*;
         sources::list, sources::get_one, sources::create, sources::delete, sources::harvest,
         feedback::submit, feedback::public_list, feedback::status, feedback::inbox, feedback::answer, feedback::assign, feedback::close, feedback::figures,
         feedback::report_incident, feedback::incident, feedback::incident_event, feedback::public_incidents, feedback::set_plan, feedback::add_evaluation, feedback::evaluations,
-        statistics::get,
+        statistics::get, supervision::get,
     ),
     components(schemas(crate::problem::Problem, crate::problem::FieldProblem)),
     modifiers(&BearerAuth),
-    tags((name = "organisations"), (name = "algorithms", description = "Published registrations (public)"), (name = "workspace", description = "Registering and the publication workflow (token or session)"), (name = "session", description = "Login for people"), (name = "federation", description = "Feeds of other registers that this register harvests"), (name = "feedback", description = "Signals from citizens, incidents between deployer and provider, evaluations"), (name = "statistics", description = "Who publishes and who does not: the public overview's figures"))
+    tags((name = "organisations"), (name = "algorithms", description = "Published registrations (public)"), (name = "workspace", description = "Registering and the publication workflow (token or session)"), (name = "session", description = "Login for people"), (name = "federation", description = "Feeds of other registers that this register harvests"), (name = "feedback", description = "Signals from citizens, incidents between deployer and provider, evaluations"), (name = "statistics", description = "Who publishes and who does not: the public overview's figures"), (name = "supervision", description = "What needs attention across every organisation: supervisors and coordinators only"))
 )]
 pub struct ApiDoc;
 
@@ -88,6 +89,7 @@ pub fn routes() -> crate::routes::Routes {
         .add("GET DELETE", "/sources/{id}", get(sources::get_one).delete(sources::delete))
         .add("POST", "/sources/{id}/harvest", post(sources::harvest))
         .add("GET", "/statistics", get(statistics::get))
+        .add("GET", "/supervision", get(supervision::get))
         .add("GET", "/algorithms", get(algorithms::list))
         .add("GET", "/algorithms/{id}", get(algorithms::get_current))
         .add("GET", "/algorithms/{id}/versions", get(algorithms::history))

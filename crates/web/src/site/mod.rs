@@ -21,6 +21,7 @@ mod render;
 mod second_factor;
 mod sources;
 mod sso;
+mod supervision;
 mod workspace;
 
 use crate::auth::session_cookie;
@@ -100,6 +101,8 @@ fn lang_routes() -> Routes {
         .add("GET", "/beheer/org/{org}/logboek", get(audit::org_page))
         .add("GET", "/beheer/org/{org}/logboek.csv", get(audit::org_csv))
         .add("GET", "/beheer/logboek", get(audit::all_page))
+        .add("GET", "/toezicht", get(supervision::page))
+        .add("GET", "/toezicht/{file}", get(supervision::csv))
         .add("GET", "/beheer/logboek.csv", get(audit::all_csv))
         .add("GET", "/beheer/algoritme/{id}", get(workspace::record))
         .add("GET POST", "/beheer/algoritme/{id}/bewerken", get(workspace::edit_form).post(workspace::save))

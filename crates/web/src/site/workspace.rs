@@ -94,6 +94,9 @@ pub async fn start(ctx: Ctx, State(app): State<App>) -> Result<Response, PageErr
                 ul { @for (o, item) in &central { li { a href=(format!("{}/beheer/algoritme/{}", ctx.base(), item.id)) { (item.name) } " – " (o.name) } } }
             }
         }
+        @if algoreg_service::supervision::may_supervise(&p) {
+            p { a href=(format!("{}/toezicht", ctx.base())) { (ctx.t("Toezicht: wat aandacht vraagt bij alle organisaties", "Supervision: what needs attention across every organisation")) } }
+        }
         p { a href=(format!("{}/beheer/bronnen", ctx.base())) { (ctx.t("Bronnen: feeds van eigen registers die worden opgehaald", "Sources: feeds of own registers that are harvested")) } }
         p { a href=(format!("{}/beheer/logboek", ctx.base())) { (ctx.t("Logboek van het register: inloggen, rollen en tokens", "Audit log of the register: logins, roles and tokens")) } }
         h2 { (ctx.t("Organisaties", "Organisations")) }
