@@ -29,6 +29,7 @@ pub mod federation;
 pub mod feedback;
 pub mod ids;
 pub mod org;
+pub mod quality;
 pub mod statistics;
 pub mod throttle;
 pub mod workflow;

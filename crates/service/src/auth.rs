@@ -683,6 +683,9 @@ impl<'a> Auth<'a> {
         if user.central_operator && self.operator_second_factor {
             names.push("de rol centrale beheerder / the central operator's role".to_string());
         }
+        if user.supervisor && self.operator_second_factor {
+            names.push("de rol toezichthouder / the supervisor's role".to_string());
+        }
         let memberships = self.store.memberships(user.id).await?;
         for role in self.second_factor_roles.iter().filter(|r| memberships.iter().any(|m| m.role == **r)) {
             names.push(format!("de rol {} / the {} role", role.label_nl().to_lowercase(), role.label_en().to_lowercase()));

@@ -93,6 +93,9 @@ impl Operator<'_> {
     /// nothing) or no longer one; the role is written to the audit log.
     pub async fn set_supervisor(&self, email: &str, on: bool) -> Result<algoreg_store::User> {
         let user = self.app.store.user_by_email(email).await?.ok_or(ServiceError::NotFound("user"))?;
+        if user.supervisor == on {
+            return Ok(user);
+        }
         self.app.store.set_supervisor(user.id, on).await?;
         let kind = if on { algoreg_domain::audit::AuditKind::RoleGranted } else { algoreg_domain::audit::AuditKind::RoleRevoked };
         let note = crate::audit::Note { kind, org: None, subject: Some(user.id), detail: "supervisor", source: None };

@@ -72,7 +72,8 @@ pub struct IncidentRow {
     pub org: OrgRef,
     pub record: AlgorithmId,
     pub class: IncidentClass,
-    pub title: String,
+    /// Shown only for an incident its organisation made public (a title may name people).
+    pub title: Option<String>,
     pub status: IncidentStatus,
     pub deadline_at: Option<DateTime<Utc>>,
     /// Past its reporting deadline and neither reported nor closed.
@@ -83,7 +84,8 @@ pub struct IncidentRow {
 pub struct EvaluationRow {
     pub org: OrgRef,
     pub record: AlgorithmId,
-    pub name: String,
+    /// The registration's public name; none when it is not published (then only its ID is shown).
+    pub name: Option<String>,
     pub due: NaiveDate,
     pub days_overdue: i64,
 }
@@ -196,8 +198,10 @@ impl App {
         let mut incidents = vec![];
         for o in &orgs {
             for s in self.store.signals_of_org(o.id).await?.into_iter().filter(|s| s.is_open()) {
-                let themes =
+                let mut themes =
                     published.get(&s.record).map(|r| r.themes.clone()).filter(|t| !t.is_empty()).unwrap_or_else(|| vec![String::new()]);
+                themes.sort();
+                themes.dedup();
                 for theme in themes {
                     let row = signals.entry((o.name.clone(), o.code.clone(), theme.clone())).or_insert_with(|| SignalRow {
                         org: refs[&o.id].clone(),
@@ -211,28 +215,43 @@ impl App {
                     }
                 }
             }
-            for i in self.store.incidents_of_org(o.id).await?.into_iter().filter(|i| i.status != IncidentStatus::Closed) {
+            // The deployer's incidents only: the store also gives those where this organisation is the provider.
+            for i in self
+                .store
+                .incidents_of_org(o.id)
+                .await?
+                .into_iter()
+                .filter(|i| i.deployer_org_id == o.id && i.status != IncidentStatus::Closed)
+            {
                 let overdue = i.deadline_at.is_some_and(|d| d < now) && !i.status.reported_or_closed();
                 incidents.push(IncidentRow {
                     id: i.id,
                     org: refs[&o.id].clone(),
                     record: i.record,
                     class: i.class,
-                    title: i.title,
+                    // The title may name people: only a public incident's title is shown.
+                    title: if i.public { Some(i.title) } else { None },
                     status: i.status,
                     deadline_at: i.deadline_at,
                     overdue,
                 });
             }
         }
-        incidents.sort_by(|a, b| b.overdue.cmp(&a.overdue).then(a.deadline_at.cmp(&b.deadline_at)).then(a.id.cmp(&b.id)));
+        // Overdue first, then by deadline (those without one last).
+        incidents.sort_by(|a, b| {
+            b.overdue
+                .cmp(&a.overdue)
+                .then(a.deadline_at.is_none().cmp(&b.deadline_at.is_none()))
+                .then(a.deadline_at.cmp(&b.deadline_at))
+                .then(a.id.cmp(&b.id))
+        });
 
         let today = now.date_naive();
         let mut evaluations: Vec<EvaluationRow> = vec![];
         for (org, plan) in self.store.evaluation_plans(None).await? {
             let Some(r) = refs.get(&org) else { continue };
             if let Some(days) = algoreg_domain::feedback::overdue_days(plan.next_due, today) {
-                let name = published.get(&plan.record).map(|p| p.name.clone()).unwrap_or_else(|| plan.record.to_string());
+                let name = published.get(&plan.record).map(|p| p.name.clone());
                 evaluations.push(EvaluationRow { org: r.clone(), record: plan.record, name, due: plan.next_due, days_overdue: days });
             }
         }

@@ -97,6 +97,7 @@ impl std::fmt::Debug for User {
             .field("password_hash", &"<redacted>")
             .field("totp_secret", &self.totp_secret.as_ref().map(|_| "<redacted>"))
             .field("central_operator", &self.central_operator)
+            .field("supervisor", &self.supervisor)
             .finish()
     }
 }

@@ -181,6 +181,15 @@ fn supervisors_see_what_needs_attention_across_organisations() {
         "POST",
         &format!("/api/v1/algorithms/{id}/incidents"),
         Some(json!({"class": "death", "title": "Onterecht stopgezette uitkering", "what_happened": "Een fout in de regels zette uitkeringen stop.",
+            "noticed_at": noticed, "public": true, "public_summary": "Uitkeringen werden ten onrechte stopgezet; dat is hersteld.",
+            "provider_email": "incidenten@leverancier.nl"})),
+    );
+    assert_eq!(st, 201, "{b}");
+    // A second incident, not public: its title may name people, so the view shows only that it is there.
+    let (st, b) = ed.send(
+        "POST",
+        &format!("/api/v1/algorithms/{id}/incidents"),
+        Some(json!({"class": "malfunction", "title": "Klacht van mevrouw Jansen", "what_happened": "Een storing in de koppeling.",
             "noticed_at": noticed, "public": false, "provider_email": "incidenten@leverancier.nl"})),
     );
     assert_eq!(st, 201, "{b}");
@@ -219,6 +228,8 @@ fn supervisors_see_what_needs_attention_across_organisations() {
         (Some("death"), Some(true), Some("gem-a")),
         "{inc}"
     );
+    assert_eq!(v["incidents"].as_array().unwrap().len(), 2);
+    assert!(v["incidents"][1]["title"].is_null() && !v.to_string().contains("Jansen"), "a private incident's title stays private");
     assert_eq!(v["evaluations"][0]["days_overdue"], 30);
     assert_eq!(v["high_risk"][0]["record"], id.as_str(), "high-risk category without an AI Act check");
     assert!(v["high_risk"][0]["conclusion"].is_null());
@@ -243,6 +254,8 @@ fn supervisors_see_what_needs_attention_across_organisations() {
         "{csv}"
     );
     assert_eq!(sup.client.get(s.url("/nl/toezicht/geheim.csv")).send().unwrap().status(), 404);
+    assert_eq!(ed.client.get(s.url("/nl/toezicht/incidents.csv")).send().unwrap().status(), 403, "an editor asks for a table");
+    assert_eq!(sup.send("GET", "/api/v1/session", None).1["supervisor"], true);
     assert!(sup.client.get(s.url("/nl/beheer")).send().unwrap().text().unwrap().contains("/nl/toezicht"));
     // Read-only: the supervisor changes nothing in an organisation.
     let (st, _) = sup.send("PUT", &format!("/api/v1/algorithms/{id}/draft"), Some(json!({"content": complete_content("Anders")})));
@@ -256,4 +269,47 @@ fn supervisors_see_what_needs_attention_across_organisations() {
     // Taken away: at once.
     env.ok(&["user", "supervisor", "--email", "toezicht@example.org", "--off"]);
     assert_eq!(sup.send("GET", "/api/v1/supervision", None).0, 403);
+}
+
+#[test]
+fn editors_get_advice_on_plain_language_and_consistency_with_the_rule_named() {
+    let env = Env::new();
+    env.org("gem-a", "four_eyes");
+    env.user("redactie@gem-a.nl", Some("gem-a"), &["editor"], false);
+    let editor = env.token("gem-a", "editor");
+    let s = env.serve();
+    let mut content = complete_content("Fraude opsporen");
+    content["goal"] = json!("<p>Aanvragen worden middels een model door de SVB beoordeeld.</p>");
+    content["source_data"] = json!("<p>Wij gebruiken naam en adres en het burgerservicenummer.</p>");
+    content["publication_category"] = json!("Hoog-risico AI-systeem");
+    content["provider"] = json!("Leverancier BV");
+    content["status"] = json!("Buiten gebruik");
+    let (st, v) = s.send("POST", "/api/v1/organisations/gem-a/algorithms", Some(&editor), Some(json!({"content": content})));
+    assert_eq!(st, 201, "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    let (st, w) = s.send("GET", &format!("/api/v1/algorithms/{id}/workspace"), Some(&editor), None);
+    assert_eq!(st, 200, "{w}");
+    let found: BTreeSet<(String, String)> = w["quality"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| (q["field"].as_str().unwrap().into(), q["rule"].as_str().unwrap().into()))
+        .collect();
+    for (field, rule) in [
+        ("goal", "passive"),
+        ("goal", "officialese"),
+        ("goal", "abbreviation"),
+        ("impacttoetsen_grouping", "personal_data_without_dpia"),
+        ("impacttoetsen_grouping", "high_risk_without_fundamental_rights_assessment"),
+        ("human_intervention", "high_risk_without_human_intervention"),
+        ("end_date", "out_of_use_without_end_date"),
+    ] {
+        assert!(found.contains(&(field.to_string(), rule.to_string())), "{field} {rule} in {found:?}");
+    }
+    // Advice never blocks: the draft was saved, and it shows while editing, next to its field.
+    let ed = s.login("redactie@gem-a.nl");
+    let form = ed.client.get(s.url(&format!("/nl/beheer/algoritme/{id}/bewerken"))).send().unwrap().text().unwrap();
+    assert!(form.contains("(regel: passive)") && form.contains("Schrijf liever &quot;met&quot;"), "advice in the form");
+    let page = ed.client.get(s.url(&format!("/en/beheer/algoritme/{id}"))).send().unwrap().text().unwrap();
+    assert!(page.contains("(rule: out_of_use_without_end_date)"), "advice on the record page, in English");
 }

@@ -126,6 +126,13 @@ pub async fn workspace(State(app): State<App>, Auth(p): Auth, Path(id): Path<Str
         record: RecordStateDto::from(&meta),
         versions: versions.iter().map(VersionDto::from).collect(),
         history: history.iter().map(HistoryDto::from).collect(),
+        quality: versions
+            .last()
+            .map(|v| algoreg_domain::quality::check(v.standard_version, &v.content))
+            .unwrap_or_default()
+            .into_iter()
+            .map(|f| QualityDto { field: f.field, rule: f.rule.to_string(), message_nl: f.message_nl, message_en: f.message_en })
+            .collect(),
     }))
 }
 

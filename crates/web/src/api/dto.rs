@@ -155,6 +155,20 @@ pub struct WorkspaceDto {
     pub record: RecordStateDto,
     pub versions: Vec<VersionDto>,
     pub history: Vec<HistoryDto>,
+    /// Advice on the latest version that does not block anything: plain language per field and
+    /// consistency between fields, each with its rule.
+    pub quality: Vec<QualityDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QualityDto {
+    pub field: String,
+    /// long_sentence, long_word, passive, officialese, abbreviation, personal_data_without_dpia,
+    /// high_risk_without_fundamental_rights_assessment, high_risk_without_human_intervention,
+    /// end_before_begin, out_of_use_without_end_date.
+    pub rule: String,
+    pub message_nl: String,
+    pub message_en: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -26,6 +26,8 @@ pub struct Me {
     pub key: String,
     pub name: String,
     pub central_operator: bool,
+    /// Reads the supervision view across every organisation (`/api/v1/supervision`).
+    pub supervisor: bool,
     pub roles: Vec<Membership>,
     /// Logged in with a temporary password: no role counts until it is changed (`POST /api/v1/session/password`).
     pub must_change_password: bool,
@@ -93,6 +95,7 @@ fn me(p: &algoreg_domain::Principal) -> Me {
         key: p.key.clone(),
         name: p.display.clone(),
         central_operator: p.central_operator,
+        supervisor: p.supervisor,
         roles: p.roles.iter().map(|(o, r)| Membership { organisation_id: o.0, role: r.code().to_string() }).collect(),
         must_change_password: p.must_change_password,
     }

@@ -78,7 +78,7 @@ fn sections(ctx: &Ctx, s: &Supervision) -> Vec<Section> {
                 .map(|i| {
                     vec![
                         org(&i.org),
-                        text(i.title.clone()),
+                        text(i.title.clone().unwrap_or_else(|| format!("#{} ({})", i.id, ctx.t("niet openbaar", "not public")))),
                         text(if nl { i.class.label_nl() } else { i.class.label_en() }),
                         text(if nl { i.status.label_nl() } else { i.status.label_en() }),
                         text(i.deadline_at.as_ref().map(when).unwrap_or_else(|| "–".into())),
@@ -95,12 +95,18 @@ fn sections(ctx: &Ctx, s: &Supervision) -> Vec<Section> {
             rows: s
                 .evaluations
                 .iter()
-                .map(|e| vec![org(&e.org), record(&e.record, &e.name), text(e.due.to_string()), text(e.days_overdue.to_string())])
+                .map(|e| {
+                    let reg = match &e.name {
+                        Some(n) => record(&e.record, n),
+                        None => text(format!("{} ({})", e.record, ctx.t("niet openbaar", "not public"))),
+                    };
+                    vec![org(&e.org), reg, text(e.due.to_string()), text(e.days_overdue.to_string())]
+                })
                 .collect(),
         },
         Section {
             key: "high-risk",
-            title: ("Hoog risico: vereisten die nog openstaan", "High risk: requirements still open"),
+            title: ("AI-verordening: vereisten die nog openstaan", "AI Act: requirements still open"),
             intro: (
                 "Registraties met een openbare AI-verordening-check waarvan vereisten nog niet zijn afgehandeld, en registraties in de categorie hoog-risico zonder check.",
                 "Registrations with a public AI Act check whose requirements are not all dealt with, and registrations in the high-risk category without a check.",
@@ -232,6 +238,10 @@ pub async fn csv(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let p = ctx.require()?.clone();
+    // Who asks comes before what is asked for.
+    if !algoreg_service::supervision::may_supervise(&p) {
+        return Err(ctx.err(algoreg_service::ServiceError::forbidden("Alleen voor toezichthouders.", "For supervisors only.")));
+    }
     let key = file.strip_suffix(".csv").filter(|k| SECTIONS.contains(k));
     let Some(key) = key else { return Err(PageError::Status(StatusCode::NOT_FOUND, "Niet gevonden.".into(), "Not found.".into())) };
     let f = filter(&ctx, &q)?;

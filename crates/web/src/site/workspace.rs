@@ -61,7 +61,7 @@ pub async fn start(ctx: Ctx, State(app): State<App>) -> Result<Response, PageErr
     let p = ctx.require()?.clone();
     let mine = app.workspace().organisations(&p).await.map_err(|e| ctx.err(e))?;
     let invitations = app.auth().invitations(&p).await.map_err(|e| ctx.err(e))?;
-    if mine.len() == 1 && !p.central_operator && invitations.is_empty() {
+    if mine.len() == 1 && !p.central_operator && !algoreg_service::supervision::may_supervise(&p) && invitations.is_empty() {
         return Ok(Redirect::to(&format!("{}/beheer/org/{}", ctx.base(), mine[0].code)).into_response());
     }
     let central = app.workspace().central_queue(&p).await.map_err(|e| ctx.err(e))?;
@@ -299,8 +299,13 @@ fn carry_over_notice(ctx: &Ctx, from: StandardVersion, r: &algoreg_standard::mig
     }
 }
 
+/// Advice per field that does not block saving: links that are left out, plain language and
+/// consistency between fields ([`algoreg_domain::quality`], each with its rule named).
 fn link_warnings(ctx: &Ctx, content: &Content) -> BTreeMap<String, Vec<String>> {
-    let mut out = BTreeMap::new();
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for f in algoreg_domain::quality::check(StandardVersion::CURRENT, content) {
+        out.entry(f.field.clone()).or_default().push(quality_text(ctx, &f));
+    }
     for f in StandardVersion::CURRENT.fields() {
         if f.kind == FieldKind::RichText {
             if let Some(s) = content.str(f.key) {
@@ -314,12 +319,18 @@ fn link_warnings(ctx: &Ctx, content: &Content) -> BTreeMap<String, Vec<String>> 
                         ),
                         bad.join(", ")
                     );
-                    out.insert(f.key.to_string(), vec![msg]);
+                    out.entry(f.key.to_string()).or_default().insert(0, msg);
                 }
             }
         }
     }
     out
+}
+
+/// One quality finding in the page's language, with its rule named.
+fn quality_text(ctx: &Ctx, f: &algoreg_domain::quality::Finding) -> String {
+    let msg = if ctx.lang == algoreg_standard::Lang::Nl { &f.message_nl } else { &f.message_en };
+    format!("{msg} ({}{})", ctx.t("regel: ", "rule: "), f.rule)
 }
 
 fn form_error(ctx: &Ctx, title: &str, action: &str, content: &Content, errors: &[FieldError], hidden: Markup) -> Response {
@@ -386,6 +397,7 @@ fn record_page(ctx: &Ctx, l: &Loaded, flash: Option<&str>, errors: &[FieldError]
     let published = meta.published_version.and_then(|n| versions.iter().find(|v| v.number == n));
     let actions = possible_actions(p, org, meta);
     let incomplete = validate::validate(latest.standard_version, &latest.content, Mode::Complete).err().unwrap_or_default();
+    let quality = algoreg_domain::quality::check(latest.standard_version, &latest.content);
     let editable = latest.state != VersionState::Archived && workflow::authorize(p, org.id, org.flow, Action::Save).is_ok();
     let base = format!("{}/beheer/algoritme/{}", ctx.base(), meta.id);
     let status = if problem.is_some() || !errors.is_empty() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
@@ -410,6 +422,15 @@ fn record_page(ctx: &Ctx, l: &Loaded, flash: Option<&str>, errors: &[FieldError]
                 ul { @for e in &incomplete {
                     @let label = latest.standard_version.field(e.field.split('[').next().unwrap_or(&e.field)).map(|f| f.label(ctx.lang)).unwrap_or(&e.field);
                     li { a href=(format!("{base}/bewerken#{}", super::form::field_id(&e.field))) { (label) } ": " (e.message(ctx.lang)) }
+                } }
+            }
+        }
+        @if !quality.is_empty() {
+            details.quality {
+                summary { (ctx.t("Adviezen voor een leesbare, kloppende registratie: ", "Advice for a readable, consistent registration: ")) (quality.len()) }
+                ul { @for q in &quality {
+                    @let label = latest.standard_version.field(&q.field).map(|f| f.label(ctx.lang)).unwrap_or(&q.field);
+                    li { a href=(format!("{base}/bewerken#{}", super::form::field_id(&q.field))) { (label) } ": " (quality_text(ctx, q)) }
                 } }
             }
         }
