@@ -26,7 +26,7 @@ export function makeEnv() {
 
 export async function serve(env, extra = []) {
   const addr = extra.includes("--addr") ? [] : ["--addr", "127.0.0.1:0"];
-  const child = spawn(BIN, ["serve", ...addr, "--data", env.data, ...extra], { env: { ...process.env, ALGOREG_LOG: "error", ALGOREG_OPERATOR_SECOND_FACTOR: "optional" }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(BIN, ["serve", ...addr, "--data", env.data, ...extra], { env: { ...process.env, ALGOREG_LOG: "error", ALGOREG_OPERATOR_SECOND_FACTOR: "optional", ALGOREG_LINK_CHECK_MAX: "0" }, stdio: ["ignore", "pipe", "inherit"] });
   const base = await new Promise((resolve, reject) => {
     let buf = "";
     child.stdout.on("data", (d) => {

@@ -154,9 +154,34 @@ struct HarvestArgs {
     /// Sources harvested at the same time.
     #[arg(long, default_value_t = 8, env = "ALGOREG_HARVEST_CONCURRENCY", value_parser = clap::value_parser!(u16).range(1..))]
     harvest_concurrency: u16,
+    /// How often every link in the published and released registrations is checked again (serve). The
+    /// link checker uses --harvest-allow for addresses that are not public.
+    #[arg(long, default_value = "24h", env = "ALGOREG_LINK_CHECK_INTERVAL", value_parser = parse_duration)]
+    link_check_interval: std::time::Duration,
+    /// Time limit for checking one link.
+    #[arg(long, default_value = "10s", env = "ALGOREG_LINK_CHECK_TIMEOUT", value_parser = parse_duration)]
+    link_check_timeout: std::time::Duration,
+    /// Links checked at most per round; 0 turns the link checker off.
+    #[arg(long, default_value_t = 5000, env = "ALGOREG_LINK_CHECK_MAX")]
+    link_check_max: u32,
 }
 
 impl HarvestArgs {
+    fn link_config(&self) -> algoreg_service::links::LinkConfig {
+        algoreg_service::links::LinkConfig {
+            fetch: algoreg_service::federation::fetch::FetchConfig {
+                connect_timeout: self.link_check_timeout.min(self.harvest_connect_timeout),
+                total_timeout: self.link_check_timeout,
+                max_bytes: 0,
+                max_redirects: self.harvest_max_redirects,
+                allow: self.harvest_allow.clone(),
+            },
+            interval: self.link_check_interval,
+            max_per_round: self.link_check_max as usize,
+            concurrency: 4,
+        }
+    }
+
     fn config(&self) -> algoreg_service::federation::harvest::HarvestConfig {
         use algoreg_service::federation::{fetch::FetchConfig, harvest::HarvestConfig};
         HarvestConfig {
@@ -652,7 +677,8 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
                 .with_second_factor_roles(second_factor_roles)
                 .with_access_token_seconds(access_token_seconds)
                 .with_aiact(aiact)
-                .with_harvester(harvester.clone());
+                .with_harvester(harvester.clone())
+                .with_link_checker(algoreg_service::links::LinkChecker::new(harvest.link_config())?);
             // Harvest the sources that are due, on their schedule (nothing to do without sources).
             tokio::spawn(harvester.run_schedule(app.node(), std::time::Duration::from_secs(5)));
             // Keep the index in step with the store: newly published versions are searchable within a second.
@@ -679,6 +705,14 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
                 println!("single sign-on: {label}, redirect URI {}", app.sso().redirect_uri(&name));
             }
             app.operator().spawn_feedback_loop(mailer, feedback.feedback_tick);
+            // Not for the demo: its registrations link to made-up addresses.
+            if harvest.link_check_max > 0 && !demo {
+                // Check the registrations' links: a round every 15 minutes at most checks what is due.
+                tokio::spawn(algoreg_service::links::run_background(
+                    app.clone(),
+                    harvest.link_check_interval.min(std::time::Duration::from_secs(900)),
+                ));
+            }
             println!("algoreg listening on http://{local}");
             let _ = std::io::stdout().flush();
             let limits = algoreg_web::security::Limits {

@@ -7,7 +7,7 @@
 use algoreg_standard::codes::impact_assessment_titles;
 use algoreg_standard::sanitize::plain_text;
 use algoreg_standard::{Content, FieldKind, StandardVersion};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Words in one sentence above which it counts as long (plain-language guides for level B1 advise
 /// 15 to 20 on average).
@@ -309,5 +309,115 @@ mod tests {
         let text = "woord ".repeat(200_000);
         let f = plain_language("goal", &text);
         assert_eq!(rules(&f), vec!["long_sentence"]);
+    }
+}
+
+code_enum!(
+    /// What checking a link found.
+    LinkOutcome {
+        Ok = "ok" / "werkt" / "works",
+        Broken = "broken" / "bestaat niet (meer)" / "does not exist (any more)",
+        Refused = "refused" / "geweigerd: geen openbaar adres" / "refused: not a public address",
+        Timeout = "timeout" / "geen antwoord op tijd" / "no answer in time",
+        Unreachable = "unreachable" / "niet bereikbaar" / "unreachable",
+    }
+);
+
+impl LinkOutcome {
+    /// What an HTTP status after redirects means for a link: 404 and 410 are gone for good; other
+    /// errors may pass (a server down, a page behind a login) and are reported, not held against it.
+    pub fn of_status(status: u16) -> LinkOutcome {
+        match status {
+            200..=399 => LinkOutcome::Ok,
+            404 | 410 => LinkOutcome::Broken,
+            401 | 403 | 405 | 429 => LinkOutcome::Ok,
+            _ => LinkOutcome::Unreachable,
+        }
+    }
+    /// Whether a link with this outcome holds a publication back: one that is gone, or that points
+    /// where no citizen can follow (a private address).
+    pub fn blocks_publication(self) -> bool {
+        matches!(self, LinkOutcome::Broken | LinkOutcome::Refused)
+    }
+}
+
+/// Links a registration holds at most that are checked.
+pub const MAX_LINKS: usize = 50;
+
+/// The http(s) links of a registration with the field each stands in: link fields, contact points that
+/// are web addresses, the links of reference rows, and `href`s in rich text. Each link once, at most
+/// [`MAX_LINKS`], at most 2,000 characters each.
+pub fn links(version: StandardVersion, content: &Content) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = vec![];
+    let mut add = |field: &str, url: &str| {
+        let url = url.trim();
+        let web = url.starts_with("https://") || url.starts_with("http://");
+        if web && url.len() <= 2000 && out.len() < MAX_LINKS && !out.iter().any(|(_, u)| u == url) {
+            out.push((field.to_string(), url.to_string()));
+        }
+    };
+    for f in version.fields().iter().filter(|f| !f.system) {
+        match f.kind {
+            FieldKind::Url | FieldKind::ContactPoint => {
+                if let Some(u) = content.str(f.key) {
+                    add(f.key, u);
+                }
+            }
+            FieldKind::Links { .. } => {
+                if let Some(rows) = content.get(f.key).and_then(|v| v.as_array()) {
+                    for r in rows {
+                        if let Some(u) = r.get("link").and_then(|l| l.as_str()) {
+                            add(f.key, u);
+                        }
+                    }
+                }
+            }
+            FieldKind::RichText => {
+                if let Some(text) = content.str(f.key) {
+                    let mut rest = text;
+                    while let Some(i) = rest.find("href=\"") {
+                        rest = &rest[i + 6..];
+                        let end = rest.find('"').unwrap_or(rest.len());
+                        add(f.key, &rest[..end].replace("&amp;", "&"));
+                        rest = &rest[end..];
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod link_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn links_come_from_every_kind_of_field_once() {
+        let c: Content = serde_json::from_value(json!({
+            "website": "https://example.org/a",
+            "contact_email": "algoritmes@example.org",
+            "lawful_basis_grouping": [{"title": "Wet", "link": "https://wetten.overheid.nl/x"}, {"title": "Zelfde", "link": "https://example.org/a"}],
+            "goal": "<p>Zie <a href=\"https://example.org/b?x=1&amp;y=2\">hier</a> en <a href=\"mailto:a@b.nl\">mail</a>.</p>",
+        }))
+        .unwrap();
+        let l = links(StandardVersion::CURRENT, &c);
+        let urls: Vec<&str> = l.iter().map(|(_, u)| u.as_str()).collect();
+        assert_eq!(
+            urls,
+            vec!["https://example.org/a", "https://example.org/b?x=1&y=2", "https://wetten.overheid.nl/x"],
+            "in the standard's order"
+        );
+        assert_eq!(l[1].0, "goal");
+    }
+
+    #[test]
+    fn statuses_mean_what_they_say() {
+        assert_eq!(LinkOutcome::of_status(200), LinkOutcome::Ok);
+        assert_eq!(LinkOutcome::of_status(404), LinkOutcome::Broken);
+        assert_eq!(LinkOutcome::of_status(503), LinkOutcome::Unreachable);
+        assert!(LinkOutcome::Refused.blocks_publication() && !LinkOutcome::Timeout.blocks_publication());
     }
 }

@@ -12,6 +12,7 @@ pub mod federation;
 pub mod feedback;
 pub mod import;
 pub mod limits;
+pub mod links;
 pub mod metrics;
 pub mod oauth;
 pub mod operator;
@@ -91,6 +92,8 @@ pub struct App {
     downloads: Arc<tokio::sync::Mutex<Downloads>>,
     /// The overview's figures, with the state they were counted from (see [`App::statistics`]).
     statistics: Arc<statistics::StatisticsCache>,
+    /// Checks the registrations' links on a schedule (set by `serve`).
+    links: Option<Arc<links::LinkChecker>>,
 }
 
 type DownloadKey = (FeedKey, String);
@@ -121,6 +124,7 @@ impl App {
             feed: Default::default(),
             downloads: Default::default(),
             statistics: Default::default(),
+            links: None,
             feedback: Default::default(),
             trusted_proxies: Default::default(),
             metrics_allow: Arc::new(["127.0.0.0/8", "::1/128"].iter().filter_map(|c| federation::fetch::Cidr::parse(c)).collect()),

@@ -123,6 +123,9 @@ impl Register<'_> {
             // Only complete registrations leave the drafts.
             let latest = self.store.version(id, meta.latest_version).await?.ok_or(ServiceError::NotFound("version"))?;
             validate::validate(latest.standard_version, &latest.content, Mode::Complete).map_err(ServiceError::Validation)?;
+            if plan.publishes.is_some() {
+                crate::links::allows_publication(self.store, actor, &latest, reason.as_deref()).await?;
+            }
         }
         let change = Change {
             record: id,

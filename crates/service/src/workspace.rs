@@ -43,6 +43,8 @@ pub struct Dashboard {
     pub overdue_signals: usize,
     /// (record name, record, days overdue) of evaluations past their date.
     pub overdue_evaluations: Vec<(String, AlgorithmId, i64)>,
+    /// Per record: links of its latest version that do not work, by the link checker's last round.
+    pub bad_links: HashMap<AlgorithmId, usize>,
 }
 
 /// One record in the editors' view, with everything the page shows.
@@ -53,6 +55,8 @@ pub struct EditorView {
     pub history: Vec<HistoryEntry>,
     /// Display names for the actor keys in the history (`user:ID` → name).
     pub names: HashMap<String, String>,
+    /// The links of the latest version with what checking them found.
+    pub links: Vec<crate::links::LinkState>,
 }
 
 /// Where a new registration starts from.
@@ -175,7 +179,16 @@ impl Workspace<'_> {
             .filter_map(|(_, pl)| algoreg_domain::feedback::overdue_days(pl.next_due, today).map(|d| (pl.record, d)))
             .map(|(id, d)| (items.iter().find(|i| i.id == id).map(|i| i.name.clone()).unwrap_or_else(|| id.to_string()), id, d))
             .collect();
-        Ok(Dashboard { can_publish: publishes(actor, &org), org, items, open_signals, overdue_signals, overdue_evaluations })
+        let mut bad_links = HashMap::new();
+        for item in &items {
+            if let Some(v) = self.store.version(item.id, item.number).await? {
+                let bad = crate::links::states(self.store, &v).await?.iter().filter(|s| crate::links::needs_attention(&s.check)).count();
+                if bad > 0 {
+                    bad_links.insert(item.id, bad);
+                }
+            }
+        }
+        Ok(Dashboard { can_publish: publishes(actor, &org), org, items, open_signals, overdue_signals, overdue_evaluations, bad_links })
     }
 
     /// Where a new registration in this organisation starts: a template, or a copy of one of the
@@ -221,6 +234,10 @@ impl Workspace<'_> {
                 }
             }
         }
-        Ok(EditorView { org, meta, versions, history, names })
+        let links = match versions.last() {
+            Some(v) => crate::links::states(self.store, v).await?,
+            None => vec![],
+        };
+        Ok(EditorView { org, meta, versions, history, names, links })
     }
 }

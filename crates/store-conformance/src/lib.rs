@@ -53,7 +53,8 @@ macro_rules! suite {
             leases_one_holder_at_a_time, concurrent_lease_takers_one_wins, counters_count_per_window,
             login_failures_count_and_are_forgiven,
             signing_keys_round_trip, own_sessions_listed_and_ended, audit_log_per_organisation, second_factor_codes_work_once,
-            single_sign_on, passkeys_and_ceremonies, copy_reads_every_row_once_by_key, supervisor_is_granted_and_taken_away
+            single_sign_on, passkeys_and_ceremonies, copy_reads_every_row_once_by_key, supervisor_is_granted_and_taken_away,
+            link_checks_replace_by_url_and_are_purged
         );
     };
 }
@@ -276,6 +277,35 @@ pub async fn memberships_add_and_remove(s: S) {
     s.remove_membership(u.id, o.id, None).await.unwrap();
     assert!(s.memberships(u.id).await.unwrap().is_empty());
     assert!(s.members(o.id).await.unwrap().is_empty());
+}
+
+pub async fn link_checks_replace_by_url_and_are_purged(s: S) {
+    use algoreg_domain::quality::LinkOutcome;
+    let check = |url: &str, outcome, status, secs| LinkCheck {
+        url: url.into(),
+        outcome,
+        http_status: status,
+        detail: String::new(),
+        checked_at: at(secs),
+    };
+    s.save_link_checks(&[
+        check("https://a.example/x", LinkOutcome::Ok, Some(200), 0),
+        check("https://b.example/", LinkOutcome::Timeout, None, 0),
+    ])
+    .await
+    .unwrap();
+    s.save_link_checks(&[check("https://a.example/x", LinkOutcome::Broken, Some(404), 100)]).await.unwrap();
+    let mut urls: Vec<String> = (0..1200).map(|i| format!("https://c.example/{i}")).collect();
+    urls.push("https://a.example/x".into());
+    urls.push("https://b.example/".into());
+    let mut got = s.link_checks(&urls).await.unwrap();
+    got.sort_by(|a, b| a.url.cmp(&b.url));
+    assert_eq!(
+        got,
+        vec![check("https://a.example/x", LinkOutcome::Broken, Some(404), 100), check("https://b.example/", LinkOutcome::Timeout, None, 0)]
+    );
+    assert_eq!(s.purge_link_checks(at(50)).await.unwrap(), 1);
+    assert_eq!(s.link_checks(&urls).await.unwrap().len(), 1);
 }
 
 pub async fn supervisor_is_granted_and_taken_away(s: S) {

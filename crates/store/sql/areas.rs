@@ -8,6 +8,7 @@ include!("evaluations.rs");
 include!("federation.rs");
 include!("identity.rs");
 include!("incidents.rs");
+include!("links.rs");
 include!("mail.rs");
 include!("organisations.rs");
 include!("passkeys.rs");

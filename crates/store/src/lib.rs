@@ -257,6 +257,17 @@ pub trait IncidentStore: Send + Sync {
     async fn incident_events(&self, id: i64) -> Result<Vec<IncidentEvent>>;
 }
 
+/// What checking the registrations' links found, by URL.
+#[async_trait]
+pub trait LinkStore: Send + Sync {
+    /// Writes the outcomes (a URL checked again replaces its earlier outcome).
+    async fn save_link_checks(&self, checks: &[LinkCheck]) -> Result<()>;
+    /// The outcomes known for these URLs (those never checked are left out).
+    async fn link_checks(&self, urls: &[String]) -> Result<Vec<LinkCheck>>;
+    /// Forgets outcomes older than `before` (links no registration holds any more).
+    async fn purge_link_checks(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64>;
+}
+
 /// Evaluation plans and the evaluations done.
 #[async_trait]
 pub trait EvaluationStore: Send + Sync {
@@ -404,6 +415,7 @@ pub trait Store:
     + SignalStore
     + IncidentStore
     + EvaluationStore
+    + LinkStore
     + MailStore
     + RuntimeStore
     + IdentityStore
@@ -429,6 +441,7 @@ impl<T> Store for T where
         + SignalStore
         + IncidentStore
         + EvaluationStore
+        + LinkStore
         + MailStore
         + RuntimeStore
         + IdentityStore

@@ -627,3 +627,15 @@ pub struct Ceremony {
     pub challenge: String,
     pub expires_at: DateTime<Utc>,
 }
+
+/// What checking one link found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkCheck {
+    pub url: String,
+    pub outcome: algoreg_domain::quality::LinkOutcome,
+    /// The HTTP status after redirects, when an answer came.
+    pub http_status: Option<u16>,
+    /// Why, in a few words (Dutch / English), when it did not work.
+    pub detail: String,
+    pub checked_at: DateTime<Utc>,
+}

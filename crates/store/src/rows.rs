@@ -474,3 +474,13 @@ pub fn copy_row<R: Columns + ?Sized>(r: &R, table: &crate::copy::Table) -> Resul
         })
         .collect()
 }
+
+pub fn link_check_row<R: Columns + ?Sized>(r: &R) -> Result<LinkCheck> {
+    Ok(LinkCheck {
+        url: r.s("url")?,
+        outcome: code("outcome", &r.s("outcome")?, algoreg_domain::quality::LinkOutcome::parse)?,
+        http_status: r.opt_int("http_status".into())?.and_then(|s| u16::try_from(s).ok()),
+        detail: r.s("detail")?,
+        checked_at: r.t("checked_at")?,
+    })
+}

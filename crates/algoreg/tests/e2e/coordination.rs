@@ -313,3 +313,102 @@ fn editors_get_advice_on_plain_language_and_consistency_with_the_rule_named() {
     let page = ed.client.get(s.url(&format!("/en/beheer/algoritme/{id}"))).send().unwrap().text().unwrap();
     assert!(page.contains("(rule: out_of_use_without_end_date)"), "advice on the record page, in English");
 }
+
+/// A server on loopback that answers every request the same way: `Some(response head)`, or `None` to
+/// never answer. Runs until the test process ends.
+fn loopback_server(answer: Option<&'static str>) -> String {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 4096];
+                let _ = s.read(&mut buf);
+                match answer {
+                    Some(head) => {
+                        let _ = s.write_all(format!("{head}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").as_bytes());
+                    }
+                    None => std::thread::sleep(std::time::Duration::from_secs(30)),
+                }
+            });
+        }
+    });
+    format!("http://127.0.0.1:{port}")
+}
+
+#[test]
+fn links_are_checked_and_a_dead_one_holds_publication_back_unless_the_operator_gives_a_reason() {
+    let ok = loopback_server(Some("HTTP/1.1 200 OK"));
+    let gone = loopback_server(Some("HTTP/1.1 404 Not Found"));
+    let slow = loopback_server(None);
+    let private = loopback_server(Some("HTTP/1.1 302 Found\r\nLocation: http://169.254.169.254/latest/meta-data/"));
+    let env = Env::new();
+    env.org("gem-c", "central");
+    env.user("redactie@gem-c.nl", Some("gem-c"), &["editor"], false);
+    env.user("beheer@example.org", None, &[], true);
+    let editor = env.token("gem-c", "editor");
+    let s = env.serve_with(&[
+        "--harvest-allow",
+        "127.0.0.1/32",
+        "--link-check-max",
+        "100",
+        "--link-check-interval",
+        "1s",
+        "--link-check-timeout",
+        "1s",
+    ]);
+    let mut content = complete_content("Parkeren controleren");
+    content["website"] = json!(format!("{ok}/pagina"));
+    content["url"] = json!(format!("{gone}/weg"));
+    content["publiccode"] = json!(format!("{slow}/traag"));
+    content["lawful_basis_grouping"] = json!([{"title": "Verordening", "link": format!("{private}/door")}]);
+    let (st, v) = s.send("POST", "/api/v1/organisations/gem-c/algorithms", Some(&editor), Some(json!({"content": content})));
+    assert_eq!(st, 201, "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/release"), Some(&editor), None).0, 200);
+
+    // The checker takes released registrations too: every link gets its outcome.
+    let outcomes = || -> BTreeMap<String, (Option<String>, Option<u64>)> {
+        let (_, w) = s.send("GET", &format!("/api/v1/algorithms/{id}/workspace"), Some(&editor), None);
+        w["links"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| (l["field"].as_str().unwrap().to_string(), (l["outcome"].as_str().map(String::from), l["http_status"].as_u64())))
+            .collect()
+    };
+    wait_until("every link checked", || outcomes().values().all(|(o, _)| o.is_some()));
+    let found = outcomes();
+    assert_eq!(found["website"], (Some("ok".into()), Some(200)));
+    assert_eq!(found["url"], (Some("broken".into()), Some(404)));
+    assert_eq!(found["publiccode"].0.as_deref(), Some("timeout"));
+    assert_eq!(found["lawful_basis_grouping"].0.as_deref(), Some("refused"), "a redirect to a private address is refused");
+
+    // The dead link holds publication back, with the field named; the operator publishes with a reason.
+    let op = s.login("beheer@example.org");
+    let (st, b) = op.send("POST", &format!("/api/v1/algorithms/{id}/actions/publish"), Some(json!({})));
+    assert_eq!((st, b["errors"][0]["field"].as_str()), (422, Some("url")), "{b}");
+    assert!(b.to_string().contains("/weg"), "the link is named: {b}");
+    let (st, b) = op.send(
+        "POST",
+        &format!("/api/v1/algorithms/{id}/actions/publish"),
+        Some(json!({"reason": "De pagina komt volgende week terug."})),
+    );
+    assert_eq!(st, 200, "{b}");
+    let (_, w) = s.send("GET", &format!("/api/v1/algorithms/{id}/workspace"), Some(&editor), None);
+    let last = w["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (last["action"].as_str(), last["reason"].as_str()),
+        (Some("publish"), Some("De pagina komt volgende week terug.")),
+        "{last}"
+    );
+
+    // The editors see it per record on their dashboard and on the record's page.
+    let ed = s.login("redactie@gem-c.nl");
+    let dash = ed.client.get(s.url("/nl/beheer/org/gem-c")).send().unwrap().text().unwrap();
+    assert!(dash.contains("3 werken niet"), "broken, refused and timed out");
+    let page = ed.client.get(s.url(&format!("/nl/beheer/algoritme/{id}"))).send().unwrap().text().unwrap();
+    assert!(page.contains("bestaat niet (meer)") && page.contains("HTTP 404") && page.contains("geweigerd: geen openbaar adres"));
+}

@@ -7,6 +7,7 @@
 //! they are allow-listed; literal IP addresses in the URL and in redirects are checked the same way.
 //! The connection is made to the checked address, so a second DNS answer cannot slip past the check.
 
+use algoreg_domain::quality::LinkOutcome;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -249,6 +250,46 @@ impl Fetcher {
         let last_modified: Option<String> = header(reqwest::header::LAST_MODIFIED);
         let bytes = self.json_body(resp).await?;
         Ok(Fetched::Body { bytes, etag, last_modified })
+    }
+
+    /// Checks one link of a registration: HEAD, or GET where the server does not answer HEAD; redirects
+    /// are followed under the same guard; the body is never read. Gives the outcome, the final HTTP
+    /// status when one came, and why it did not work.
+    pub async fn check_link(&self, url: &str) -> (LinkOutcome, Option<u16>, String) {
+        let parsed = match check_source_url(url) {
+            Ok(u) => u,
+            Err(e) => return (LinkOutcome::Broken, None, e.0),
+        };
+        if let Err(e) = check_url(&parsed, &self.config.allow) {
+            return (LinkOutcome::Refused, None, e.0);
+        }
+        let mut resp = self.client.head(parsed.clone()).send().await;
+        if let Ok(r) = &resp {
+            if matches!(r.status().as_u16(), 405 | 501) {
+                resp = self.client.get(parsed).send().await;
+            }
+        }
+        match resp {
+            Ok(r) => {
+                let status = r.status().as_u16();
+                let outcome = LinkOutcome::of_status(status);
+                let detail =
+                    if outcome == LinkOutcome::Ok { String::new() } else { format!("HTTP-status {status} / HTTP status {status}") };
+                (outcome, Some(status), detail)
+            }
+            Err(e) => {
+                let timeout = e.is_timeout();
+                let why = describe(e);
+                let outcome = if why.0.contains("privé- of intern adres") {
+                    LinkOutcome::Refused
+                } else if timeout {
+                    LinkOutcome::Timeout
+                } else {
+                    LinkOutcome::Unreachable
+                };
+                (outcome, None, why.0)
+            }
+        }
     }
 
     /// Posts a form (an OpenID provider's token endpoint) and returns the status and the JSON body,

@@ -121,7 +121,7 @@ pub async fn act(
     responses((status = 200, body = WorkspaceDto), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
 pub async fn workspace(State(app): State<App>, Auth(p): Auth, Path(id): Path<String>) -> Result<Json<WorkspaceDto>, ApiError> {
     let id = parse_id("id", &id)?;
-    let (meta, versions, history) = app.register().workspace(&p, id).await?;
+    let algoreg_service::workspace::EditorView { meta, versions, history, links, .. } = app.workspace().editor_view(&p, id).await?;
     Ok(Json(WorkspaceDto {
         record: RecordStateDto::from(&meta),
         versions: versions.iter().map(VersionDto::from).collect(),
@@ -132,6 +132,17 @@ pub async fn workspace(State(app): State<App>, Auth(p): Auth, Path(id): Path<Str
             .unwrap_or_default()
             .into_iter()
             .map(|f| QualityDto { field: f.field, rule: f.rule.to_string(), message_nl: f.message_nl, message_en: f.message_en })
+            .collect(),
+        links: links
+            .into_iter()
+            .map(|s| LinkDto {
+                field: s.field,
+                url: s.url,
+                outcome: s.check.as_ref().map(|c| c.outcome.code().to_string()),
+                http_status: s.check.as_ref().and_then(|c| c.http_status),
+                detail: s.check.as_ref().map(|c| c.detail.clone()).filter(|d| !d.is_empty()),
+                checked_at: s.check.as_ref().map(|c| c.checked_at),
+            })
             .collect(),
     }))
 }

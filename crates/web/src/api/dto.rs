@@ -158,6 +158,19 @@ pub struct WorkspaceDto {
     /// Advice on the latest version that does not block anything: plain language per field and
     /// consistency between fields, each with its rule.
     pub quality: Vec<QualityDto>,
+    /// The latest version's links with what the link checker found (`outcome` absent: not checked yet).
+    pub links: Vec<LinkDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkDto {
+    pub field: String,
+    pub url: String,
+    /// ok, broken (404 or 410), refused (not a public address), timeout or unreachable.
+    pub outcome: Option<String>,
+    pub http_status: Option<u16>,
+    pub detail: Option<String>,
+    pub checked_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

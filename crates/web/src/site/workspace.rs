@@ -115,7 +115,7 @@ pub async fn dashboard(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let p = ctx.require()?.clone();
-    let Dashboard { org, items, can_publish, open_signals, overdue_signals, overdue_evaluations } =
+    let Dashboard { org, items, can_publish, open_signals, overdue_signals, overdue_evaluations, bad_links } =
         app.workspace().dashboard(&p, &code, chrono::Utc::now()).await.map_err(|e| denied(&ctx, e))?;
     let state_filter = q.get("state").and_then(|s| VersionState::parse(s));
     let text = q.get("q").map(|s| s.trim().to_lowercase()).unwrap_or_default();
@@ -190,6 +190,7 @@ pub async fn dashboard(
                     th scope="col" { (ctx.t("Status", "State")) }
                     th scope="col" { (ctx.t("Standaard", "Standard")) }
                     th scope="col" { (ctx.t("Volledig", "Complete")) }
+                    th scope="col" { (ctx.t("Links", "Links")) }
                     th scope="col" { (ctx.t("Laatst gewijzigd", "Last change")) }
                 } }
                 tbody {
@@ -199,6 +200,7 @@ pub async fn dashboard(
                             td { (state_label(i.state, ctx.lang)) @if i.published_version.is_some() && i.state != VersionState::Published { br; small { (ctx.t("eerdere versie is openbaar", "an earlier version is public")) } } }
                             td { (i.standard_version) }
                             td { @if i.missing.is_empty() { (ctx.t("ja", "yes")) } @else { (required - i.missing.len().min(required)) " / " (required) " " (ctx.t("verplichte velden", "required fields")) } }
+                            td { @match bad_links.get(&i.id) { Some(n) => { strong { (n) (ctx.t(" werken niet", " do not work")) } } None => { (ctx.t("geen fouten bekend", "none known to fail")) } } }
                             td { (when(&i.updated_at)) }
                         }
                     }
@@ -365,13 +367,15 @@ struct Loaded {
     history: Vec<algoreg_store::HistoryEntry>,
     /// Display names for the actor keys in the history (`user:ID` → name).
     names: HashMap<String, String>,
+    links: Vec<algoreg_service::links::LinkState>,
 }
 
 async fn load(ctx: &Ctx, app: &App, id: &str) -> Result<Loaded, PageError> {
     let p = ctx.require()?.clone();
     let id = parse_id("id", id).map_err(|e| ctx.err(e))?;
-    let EditorView { org, meta, versions, history, names } = app.workspace().editor_view(&p, id).await.map_err(|e| denied(ctx, e))?;
-    Ok(Loaded { p, org, meta, versions, history, names })
+    let EditorView { org, meta, versions, history, names, links } =
+        app.workspace().editor_view(&p, id).await.map_err(|e| denied(ctx, e))?;
+    Ok(Loaded { p, org, meta, versions, history, names, links })
 }
 
 /// Which workflow buttons this person sees: allowed by role and flow, and possible in this state.
@@ -388,7 +392,7 @@ fn latest_is_draft(versions: &[Version]) -> bool {
 }
 
 fn record_page(ctx: &Ctx, l: &Loaded, flash: Option<&str>, errors: &[FieldError], problem: Option<String>) -> Response {
-    let Loaded { p, org, meta, versions, history, names } = l;
+    let Loaded { p, org, meta, versions, history, names, links } = l;
     let who = |key: &str| names.get(key).cloned().unwrap_or_else(|| key.replace("token:", "API-token ").replace("import:", "import "));
     let rejection = history.last().filter(|h| h.action == Action::Reject && latest_is_draft(versions)).and_then(|h| h.reason.clone());
     let Some(latest) = versions.last() else {
@@ -434,6 +438,26 @@ fn record_page(ctx: &Ctx, l: &Loaded, flash: Option<&str>, errors: &[FieldError]
                 } }
             }
         }
+        @if !links.is_empty() {
+            @let bad = links.iter().filter(|s| algoreg_service::links::needs_attention(&s.check)).count();
+            details.links open[bad > 0] {
+                summary { (ctx.t("Links in deze registratie: ", "Links in this registration: ")) (links.len())
+                    @if bad > 0 { ", " strong { (bad) (ctx.t(" werken niet", " do not work")) } } }
+                table {
+                    caption.sr-only { (ctx.t("Links en wat de controle vond", "Links and what the check found")) }
+                    thead { tr { th scope="col" { (ctx.t("Veld", "Field")) } th scope="col" { (ctx.t("Link", "Link")) } th scope="col" { (ctx.t("Gecontroleerd", "Checked")) } } }
+                    tbody { @for s in links.iter() {
+                        @let (nl, en) = algoreg_service::links::outcome_text(&s.check);
+                        tr {
+                            td { (latest.standard_version.field(&s.field).map(|f| f.label(ctx.lang)).unwrap_or(&s.field)) }
+                            td { code { (s.url) } }
+                            td.link-bad[algoreg_service::links::needs_attention(&s.check)] { (if ctx.lang == algoreg_standard::Lang::Nl { nl } else { en })
+                                @if let Some(c) = &s.check { @if let Some(st) = c.http_status { " (HTTP " (st) ")" } br; small { (super::render::when(&c.checked_at)) } } }
+                        }
+                    } }
+                }
+            }
+        }
         div.actions {
             @if editable { a.button.primary href=(format!("{base}/bewerken")) { (ctx.t("Bewerken", "Edit")) } " " }
             a.button href=(format!("{base}/voorbeeld")) { (ctx.t("Voorbeeld", "Preview")) } " "
@@ -453,6 +477,12 @@ fn record_page(ctx: &Ctx, l: &Loaded, flash: Option<&str>, errors: &[FieldError]
                             div.field {
                                 label for=(format!("reason-{}", a.code())) { (ctx.t("Reden", "Reason")) " (" (ctx.t("verplicht", "required")) ")" }
                                 textarea id=(format!("reason-{}", a.code())) name="reason" rows="2" required {}
+                            }
+                        } @else if *a == Action::Publish && p.central_operator && links.iter().any(|s| s.check.as_ref().is_some_and(|c| c.outcome.blocks_publication())) {
+                            // A link that does not work holds publication back; the operator may publish anyway, with a reason.
+                            div.field {
+                                label for="reason-publish" { (ctx.t("Reden om toch te publiceren met een link die niet werkt", "Reason to publish anyway with a link that does not work")) }
+                                textarea #reason-publish name="reason" rows="2" {}
                             }
                         }
                         button type="submit" class=(if matches!(a, Action::Release | Action::Publish) { "primary" } else { "" }) { (action_label(a.code(), ctx.lang)) }

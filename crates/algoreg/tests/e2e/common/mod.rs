@@ -227,6 +227,10 @@ impl Env {
         if !extra.contains(&"--addr") {
             args.extend_from_slice(&["--addr", "127.0.0.1:0"]);
         }
+        // No link checker (it would reach out to the internet), unless the test is about it.
+        if !extra.contains(&"--link-check-max") {
+            args.extend_from_slice(&["--link-check-max", "0"]);
+        }
         // Tests log in as the central operator without a second factor, unless they are about it.
         if !extra.contains(&"--operator-second-factor") {
             args.extend_from_slice(&["--operator-second-factor", "optional"]);
@@ -279,6 +283,7 @@ fn spawn_server(mut cmd: Command) -> Server {
     let mut child = cmd
         .env("ALGOREG_LOG", "error")
         .env("ALGOREG_OPERATOR_SECOND_FACTOR", "optional")
+        .env("ALGOREG_LINK_CHECK_MAX", "0")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()

@@ -1,0 +1,201 @@
+//! The link checker: every link in the public and released registrations is checked over HTTP on a
+//! schedule, through the guarded fetcher (private and internal addresses refused, redirects checked
+//! the same way, bodies never read). Outcomes are kept per URL. A link that is gone (404, 410) or that
+//! points to a private address holds a publication back, unless the central operator publishes with a
+//! reason, which the history keeps.
+
+use crate::error::{Result, ServiceError};
+use crate::federation::fetch::{FetchConfig, Fetcher};
+use crate::App;
+use algoreg_domain::quality::{self, LinkOutcome};
+use algoreg_domain::workflow::Principal;
+use algoreg_store::{LinkCheck, Store, Version};
+use chrono::{DateTime, Utc};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How the link checker runs.
+#[derive(Debug, Clone)]
+pub struct LinkConfig {
+    /// Limits and allow-list of the outbound requests (the harvester's allow-list).
+    pub fetch: FetchConfig,
+    /// How often each link is checked again.
+    pub interval: Duration,
+    /// Links checked at most in one round (the rest wait for the next).
+    pub max_per_round: usize,
+    /// Links checked at the same time.
+    pub concurrency: usize,
+}
+
+/// Links gathered at most in one round (a backstop for a register full of links).
+const MAX_GATHERED: usize = 200_000;
+
+/// The link checker of a node.
+pub struct LinkChecker {
+    fetcher: Fetcher,
+    config: LinkConfig,
+}
+
+/// One link of a registration with what checking it found (none when not checked yet).
+#[derive(Debug, Clone)]
+pub struct LinkState {
+    pub field: String,
+    pub url: String,
+    pub check: Option<LinkCheck>,
+}
+
+/// What one round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Round {
+    pub checked: usize,
+    pub blocking: usize,
+}
+
+impl LinkChecker {
+    pub fn new(config: LinkConfig) -> Result<LinkChecker> {
+        let fetcher = Fetcher::new(config.fetch.clone()).map_err(|e| ServiceError::Internal(e.0))?;
+        Ok(LinkChecker { fetcher, config })
+    }
+}
+
+/// Refuses a publication that holds a link known to be gone or private, naming the field and the
+/// link, unless the central operator publishes with a reason.
+pub(crate) async fn allows_publication(store: &dyn Store, actor: &Principal, v: &Version, reason: Option<&str>) -> Result<()> {
+    let links = quality::links(v.standard_version, &v.content);
+    if links.is_empty() {
+        return Ok(());
+    }
+    let urls: Vec<String> = links.iter().map(|(_, u)| u.clone()).collect();
+    let known: HashMap<String, LinkCheck> = store.link_checks(&urls).await?.into_iter().map(|c| (c.url.clone(), c)).collect();
+    let Some((field, url, check)) =
+        links.iter().find_map(|(f, u)| known.get(u).filter(|c| c.outcome.blocks_publication()).map(|c| (f, u, c)))
+    else {
+        return Ok(());
+    };
+    if actor.central_operator && reason.is_some_and(|r| !r.trim().is_empty()) {
+        return Ok(());
+    }
+    Err(ServiceError::bad(
+        field.clone(),
+        format!(
+            "Deze link werkt niet: {url} ({}). Herstel de link; of de centrale beheerder publiceert toch, met een reden.",
+            check.outcome.label_nl()
+        ),
+        format!(
+            "This link does not work: {url} ({}). Mend the link; or the central operator publishes anyway, with a reason.",
+            check.outcome.label_en()
+        ),
+    ))
+}
+
+/// The links of a version with what is known of each.
+pub(crate) async fn states(store: &dyn Store, v: &Version) -> Result<Vec<LinkState>> {
+    let links = quality::links(v.standard_version, &v.content);
+    let urls: Vec<String> = links.iter().map(|(_, u)| u.clone()).collect();
+    let mut known: HashMap<String, LinkCheck> = store.link_checks(&urls).await?.into_iter().map(|c| (c.url.clone(), c)).collect();
+    Ok(links.into_iter().map(|(field, url)| LinkState { check: known.remove(&url), field, url }).collect())
+}
+
+impl App {
+    /// Checks links on this node (set by `serve`).
+    pub fn with_link_checker(mut self, checker: LinkChecker) -> App {
+        self.links = Some(Arc::new(checker));
+        self
+    }
+
+    /// One round of the link checker: gathers the links of the published registrations and of those
+    /// released for publication, and checks those not checked within the interval (at most
+    /// `max_per_round`).
+    pub async fn check_links_round(&self, now: DateTime<Utc>) -> Result<Round> {
+        let Some(checker) = self.links.clone() else { return Ok(Round::default()) };
+        let mut urls: BTreeSet<String> = BTreeSet::new();
+        let mut after = None;
+        'walk: loop {
+            let page = self.store.published_after(after, 1000).await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.record);
+            let full = page.len() == 1000;
+            for v in page {
+                for (_, u) in quality::links(v.standard_version, &v.content) {
+                    urls.insert(u);
+                    if urls.len() >= MAX_GATHERED {
+                        break 'walk;
+                    }
+                }
+            }
+            if !full {
+                break;
+            }
+        }
+        for (_, item) in self.store.list_released().await? {
+            if let Some(v) = self.store.version(item.id, item.number).await? {
+                urls.extend(quality::links(v.standard_version, &v.content).into_iter().map(|(_, u)| u));
+            }
+        }
+        let urls: Vec<String> = urls.into_iter().collect();
+        let fresh_after = now - chrono::Duration::from_std(checker.config.interval).unwrap_or_else(|_| chrono::Duration::days(1));
+        let fresh: BTreeSet<String> =
+            self.store.link_checks(&urls).await?.into_iter().filter(|c| c.checked_at > fresh_after).map(|c| c.url).collect();
+        let due: Vec<String> = urls.into_iter().filter(|u| !fresh.contains(u)).take(checker.config.max_per_round).collect();
+        let mut round = Round::default();
+        let mut set = tokio::task::JoinSet::new();
+        let mut results = vec![];
+        for url in due {
+            while set.len() >= checker.config.concurrency.max(1) {
+                if let Some(Ok(c)) = set.join_next().await {
+                    results.push(c);
+                }
+            }
+            let fetcher = checker.fetcher.clone();
+            set.spawn(async move {
+                let (outcome, http_status, detail) = fetcher.check_link(&url).await;
+                LinkCheck { url, outcome, http_status, detail, checked_at: Utc::now() }
+            });
+        }
+        while let Some(r) = set.join_next().await {
+            if let Ok(c) = r {
+                results.push(c);
+            }
+        }
+        round.checked = results.len();
+        round.blocking = results.iter().filter(|c| c.outcome.blocks_publication()).count();
+        for chunk in results.chunks(200) {
+            self.store.save_link_checks(chunk).await?;
+        }
+        // Outcomes of links no registration held for a long while.
+        let forget = now - chrono::Duration::days(90).max(chrono::Duration::from_std(checker.config.interval * 3).unwrap_or_default());
+        self.store.purge_link_checks(forget).await?;
+        Ok(round)
+    }
+}
+
+/// The link checker's schedule: one round every interval (at most once a minute), on one node at a
+/// time (a lease).
+pub async fn run_background(app: App, every: Duration) {
+    let every = every.max(Duration::from_secs(1));
+    let lease = crate::runtime::Lease::new(app.store.clone(), app.node.clone(), "links", every * 3 + Duration::from_secs(600));
+    loop {
+        if let Some(_round) = lease.round().await {
+            match app.check_links_round(Utc::now()).await {
+                Ok(r) if r.checked > 0 => tracing::info!(checked = r.checked, blocking = r.blocking, "links checked"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "link check failed"),
+            }
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
+/// What a link's outcome says, for pages: (Dutch, English).
+pub fn outcome_text(c: &Option<LinkCheck>) -> (&'static str, &'static str) {
+    match c {
+        None => ("nog niet gecontroleerd", "not checked yet"),
+        Some(c) => (c.outcome.label_nl(), c.outcome.label_en()),
+    }
+}
+
+/// Whether the outcome is something an editor should act on.
+pub fn needs_attention(c: &Option<LinkCheck>) -> bool {
+    c.as_ref().is_some_and(|c| c.outcome != LinkOutcome::Ok)
+}

@@ -1,0 +1,45 @@
+// [`LinkStore`] for the SQL backends (included by each: see crates/store/sql/README.md).
+
+#[async_trait]
+impl LinkStore for Backend {
+    async fn save_link_checks(&self, checks: &[LinkCheck]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        for c in checks {
+            sqlx::query(
+                "INSERT INTO link_checks (url, outcome, http_status, detail, checked_at) VALUES ($1,$2,$3,$4,$5)
+                 ON CONFLICT(url) DO UPDATE SET outcome=excluded.outcome, http_status=excluded.http_status, detail=excluded.detail, checked_at=excluded.checked_at",
+            )
+            .bind(&c.url)
+            .bind(c.outcome.code())
+            .bind(c.http_status.map(i64::from))
+            .bind(&c.detail)
+            .bind(ts(&c.checked_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        }
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn link_checks(&self, urls: &[String]) -> Result<Vec<LinkCheck>> {
+        let mut out = Vec::with_capacity(urls.len());
+        // In chunks: a statement has a bounded number of parameters.
+        for chunk in urls.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!("SELECT * FROM link_checks WHERE url IN ({})", marks.join(","));
+            let mut q = sqlx::query(&sql);
+            for u in chunk {
+                q = q.bind(u);
+            }
+            for r in q.fetch_all(&self.pool).await.map_err(backend)? {
+                out.push(link_check_row(&r)?);
+            }
+        }
+        Ok(out)
+    }
+
+    async fn purge_link_checks(&self, before: DateTime<Utc>) -> Result<u64> {
+        let r = sqlx::query("DELETE FROM link_checks WHERE checked_at < $1").bind(ts(&before)).execute(&self.pool).await.map_err(backend)?;
+        Ok(r.rows_affected())
+    }
+}
