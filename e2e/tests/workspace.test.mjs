@@ -12,6 +12,7 @@ before(async () => {
   env = makeEnv();
   env.cli("org", "add", "--code", "zwolle", "--name", "Gemeente Zwolle", "--type", "gemeente", "--flow", "four_eyes");
   env.cli("org", "add", "--code", "assen", "--name", "Gemeente Assen", "--type", "gemeente", "--flow", "central");
+  env.cli("org", "add", "--code", "emmen", "--name", "Gemeente Emmen", "--type", "gemeente");
   env.cli("user", "add", "--email", "redacteur@zwolle.nl", "--name", "Rosa Redacteur", "--org", "zwolle", "--role", "editor");
   env.cli("user", "add", "--email", "goedkeurder@zwolle.nl", "--name", "Gijs Goedkeurder", "--org", "zwolle", "--role", "approver");
   env.cli("user", "add", "--email", "beheer@zwolle.nl", "--name", "Bea Beheer", "--org", "zwolle", "--role", "org_admin");
@@ -249,7 +250,7 @@ test("supervision: the supervisor reaches the view from the workspace, filters i
   await page.selectOption("#org_type", "gemeente");
   await Promise.all([page.waitForNavigation(), page.click("form.filters button")]);
   assert.match(page.url(), /org_type=gemeente/);
-  assert.match(await page.locator("#t-not-publishing").locator("..").innerText(), /Gemeente/);
+  assert.match(await page.locator("#t-not-publishing").locator("..").innerText(), /Gemeente Emmen/);
   await noViolations(page, "supervision view, filtered");
   await screenshot(page, "supervision");
   await page.goto(server.base + "/en/toezicht");

@@ -154,8 +154,7 @@ struct HarvestArgs {
     /// Sources harvested at the same time.
     #[arg(long, default_value_t = 8, env = "ALGOREG_HARVEST_CONCURRENCY", value_parser = clap::value_parser!(u16).range(1..))]
     harvest_concurrency: u16,
-    /// How often every link in the published and released registrations is checked again (serve). The
-    /// link checker uses --harvest-allow for addresses that are not public.
+    /// How often every link in the published and released registrations is checked again (serve).
     #[arg(long, default_value = "24h", env = "ALGOREG_LINK_CHECK_INTERVAL", value_parser = parse_duration)]
     link_check_interval: std::time::Duration,
     /// Time limit for checking one link.
@@ -164,6 +163,10 @@ struct HarvestArgs {
     /// Links checked at most per round; 0 turns the link checker off.
     #[arg(long, default_value_t = 5000, env = "ALGOREG_LINK_CHECK_MAX")]
     link_check_max: u32,
+    /// Networks the link checker may reach although they are not public (CIDR, repeatable; none by
+    /// default: editors write the links, so internal addresses stay out of reach).
+    #[arg(long, env = "ALGOREG_LINK_CHECK_ALLOW", value_delimiter = ',', value_parser = parse_cidr)]
+    link_check_allow: Vec<algoreg_service::federation::fetch::Cidr>,
 }
 
 impl HarvestArgs {
@@ -174,7 +177,7 @@ impl HarvestArgs {
                 total_timeout: self.link_check_timeout,
                 max_bytes: 0,
                 max_redirects: self.harvest_max_redirects,
-                allow: self.harvest_allow.clone(),
+                allow: self.link_check_allow.clone(),
             },
             interval: self.link_check_interval,
             max_per_round: self.link_check_max as usize,

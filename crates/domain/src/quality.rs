@@ -8,6 +8,7 @@ use algoreg_standard::codes::impact_assessment_titles;
 use algoreg_standard::sanitize::plain_text;
 use algoreg_standard::{Content, FieldKind, StandardVersion};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
 
 /// Words in one sentence above which it counts as long (plain-language guides for level B1 advise
 /// 15 to 20 on average).
@@ -419,5 +420,79 @@ mod link_tests {
         assert_eq!(LinkOutcome::of_status(404), LinkOutcome::Broken);
         assert_eq!(LinkOutcome::of_status(503), LinkOutcome::Unreachable);
         assert!(LinkOutcome::Refused.blocks_publication() && !LinkOutcome::Timeout.blocks_publication());
+    }
+}
+
+/// Records of one organisation compared at most for likely duplicates (beyond this, only names that
+/// are the same once case, accents and punctuation are set aside).
+pub const MAX_COMPARED: usize = 1000;
+
+/// The words of a name that say something (short words and the commonest left out).
+fn name_words(name: &str) -> BTreeSet<String> {
+    const COMMON: &[&str] = &["van", "het", "een", "voor", "met", "bij", "der", "den", "and", "the", "for"];
+    crate::org::name_key(name).split(' ').filter(|w| w.chars().count() > 2 && !COMMON.contains(w)).map(String::from).collect()
+}
+
+/// Pairs of one organisation's registrations that are likely the same algorithm registered twice:
+/// the same name (case, accents and punctuation aside), or names that share at least 80% of their
+/// words (three words or more). `records` are (id, name); gives index pairs, each once.
+pub fn likely_duplicates(records: &[(String, String)]) -> Vec<(usize, usize)> {
+    let keys: Vec<String> = records.iter().map(|(_, n)| crate::org::name_key(n)).collect();
+    let mut out = vec![];
+    let mut by_key: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (i, k) in keys.iter().enumerate() {
+        if k.is_empty() {
+            continue;
+        }
+        match by_key.get(k.as_str()) {
+            Some(&j) => out.push((j, i)),
+            None => {
+                by_key.insert(k, i);
+            }
+        }
+    }
+    if records.len() <= MAX_COMPARED {
+        let words: Vec<BTreeSet<String>> = records.iter().map(|(_, n)| name_words(n)).collect();
+        for i in 0..records.len() {
+            for j in i + 1..records.len() {
+                if keys[i] == keys[j] || words[i].len().min(words[j].len()) < 3 {
+                    continue;
+                }
+                let shared = words[i].intersection(&words[j]).count();
+                let all = words[i].union(&words[j]).count();
+                if shared * 5 >= all * 4 {
+                    out.push((i, j));
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod duplicate_tests {
+    use super::*;
+
+    fn r(names: &[&str]) -> Vec<(String, String)> {
+        names.iter().enumerate().map(|(i, n)| (i.to_string(), n.to_string())).collect()
+    }
+
+    #[test]
+    fn the_same_algorithm_twice_is_found() {
+        let recs = r(&[
+            "Parkeervergunning toetsen",
+            "Parkeervergunning  Toetsen.",
+            "Risicomodel bijstand aanvragen controleren",
+            "Risicomodel aanvragen bijstand controleren opnieuw",
+            "Afvalinzameling routes plannen wijken",
+            "Afvalinzameling routes plannen containers",
+        ]);
+        // 4 of 5 words shared is 80%: likely the same; 3 of 5 is not.
+        assert_eq!(likely_duplicates(&recs), vec![(0, 1), (2, 3)]);
+        let recs = r(&["Chatbot gemeentelijke website vragen", "Chatbot vragen gemeentelijke website", "Chatbot"]);
+        assert_eq!(likely_duplicates(&recs), vec![(0, 1)]);
+        assert!(likely_duplicates(&r(&["", ""])).is_empty(), "names still empty are not duplicates");
     }
 }

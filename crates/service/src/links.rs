@@ -30,6 +30,12 @@ pub struct LinkConfig {
 
 /// Links gathered at most in one round (a backstop for a register full of links).
 const MAX_GATHERED: usize = 200_000;
+/// Links of one host checked at most in one round: no site gets a burst from the register.
+const MAX_PER_HOST: usize = 100;
+/// How long a round may take: its lease outlives it, and a graceful stop does not wait long.
+const ROUND_TIME: Duration = Duration::from_secs(300);
+/// Outcomes saved at a time while a round runs (a stop loses at most these).
+const SAVE_EVERY: usize = 50;
 
 /// The link checker of a node.
 pub struct LinkChecker {
@@ -129,6 +135,9 @@ impl App {
             }
         }
         for (_, item) in self.store.list_released().await? {
+            if urls.len() >= MAX_GATHERED {
+                break;
+            }
             if let Some(v) = self.store.version(item.id, item.number).await? {
                 urls.extend(quality::links(v.standard_version, &v.content).into_iter().map(|(_, u)| u));
             }
@@ -137,15 +146,37 @@ impl App {
         let fresh_after = now - chrono::Duration::from_std(checker.config.interval).unwrap_or_else(|_| chrono::Duration::days(1));
         let fresh: BTreeSet<String> =
             self.store.link_checks(&urls).await?.into_iter().filter(|c| c.checked_at > fresh_after).map(|c| c.url).collect();
-        let due: Vec<String> = urls.into_iter().filter(|u| !fresh.contains(u)).take(checker.config.max_per_round).collect();
+        // Hosts take turns (the first link of every host, then the second, …), each at most MAX_PER_HOST.
+        let mut per_host: HashMap<String, usize> = HashMap::new();
+        let mut due: Vec<(usize, String)> = vec![];
+        for u in urls.into_iter().filter(|u| !fresh.contains(u)) {
+            let host = reqwest::Url::parse(&u).ok().and_then(|p| p.host_str().map(str::to_lowercase)).unwrap_or_default();
+            let n = per_host.entry(host).or_default();
+            *n += 1;
+            if *n <= MAX_PER_HOST {
+                due.push((*n, u));
+            }
+        }
+        due.sort();
+        due.truncate(checker.config.max_per_round);
+        let started = std::time::Instant::now();
         let mut round = Round::default();
         let mut set = tokio::task::JoinSet::new();
-        let mut results = vec![];
-        for url in due {
+        let mut results: Vec<LinkCheck> = vec![];
+        for (_, url) in due {
+            if started.elapsed() > ROUND_TIME || self.node.is_stopping() {
+                break;
+            }
             while set.len() >= checker.config.concurrency.max(1) {
                 if let Some(Ok(c)) = set.join_next().await {
                     results.push(c);
                 }
+            }
+            if results.len() >= SAVE_EVERY {
+                round.checked += results.len();
+                round.blocking += results.iter().filter(|c| c.outcome.blocks_publication()).count();
+                self.store.save_link_checks(&results).await?;
+                results.clear();
             }
             let fetcher = checker.fetcher.clone();
             set.spawn(async move {
@@ -158,11 +189,9 @@ impl App {
                 results.push(c);
             }
         }
-        round.checked = results.len();
-        round.blocking = results.iter().filter(|c| c.outcome.blocks_publication()).count();
-        for chunk in results.chunks(200) {
-            self.store.save_link_checks(chunk).await?;
-        }
+        round.checked += results.len();
+        round.blocking += results.iter().filter(|c| c.outcome.blocks_publication()).count();
+        self.store.save_link_checks(&results).await?;
         // Outcomes of links no registration held for a long while.
         let forget = now - chrono::Duration::days(90).max(chrono::Duration::from_std(checker.config.interval * 3).unwrap_or_default());
         self.store.purge_link_checks(forget).await?;
@@ -174,7 +203,8 @@ impl App {
 /// time (a lease).
 pub async fn run_background(app: App, every: Duration) {
     let every = every.max(Duration::from_secs(1));
-    let lease = crate::runtime::Lease::new(app.store.clone(), app.node.clone(), "links", every * 3 + Duration::from_secs(600));
+    // A round ends within ROUND_TIME (plus one check's timeout), well within the lease.
+    let lease = crate::runtime::Lease::new(app.store.clone(), app.node.clone(), "links", every * 3 + ROUND_TIME * 2);
     loop {
         if let Some(_round) = lease.round().await {
             match app.check_links_round(Utc::now()).await {

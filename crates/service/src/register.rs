@@ -156,6 +156,28 @@ impl Register<'_> {
         Ok((meta.clone(), self.store.versions(id).await?, self.store.history(id).await?))
     }
 
+    /// Confirms that the published registration is still current (the yearly check): members who may
+    /// edit it, and the central operator where it publishes. Gives the time recorded.
+    pub async fn confirm_current(&self, actor: &Principal, id: AlgorithmId, now: chrono::DateTime<Utc>) -> Result<chrono::DateTime<Utc>> {
+        let meta = self.meta(id).await?;
+        let org = self.org_of(&meta).await?;
+        workflow::authorize(actor, org.id, org.flow, Action::Save)?;
+        if meta.published_version.is_none() {
+            return Err(ServiceError::bad(
+                "record",
+                "Alleen een gepubliceerde registratie kan als actueel worden bevestigd.",
+                "Only a published registration can be confirmed as current.",
+            ));
+        }
+        self.store.confirm_current(id, now, &actor.key).await?;
+        Ok(now)
+    }
+
+    /// When the registration was last confirmed as still current, if ever.
+    pub async fn confirmed_at(&self, id: AlgorithmId) -> Result<Option<chrono::DateTime<Utc>>> {
+        Ok(self.store.confirmations(&[id]).await?.into_iter().next().map(|(_, at)| at))
+    }
+
     pub async fn published(&self, id: AlgorithmId) -> Result<PublishedVersion> {
         self.store.published(id).await?.ok_or(ServiceError::NotFound("algorithm"))
     }

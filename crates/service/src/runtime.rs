@@ -31,6 +31,11 @@ impl Node {
         &self.id
     }
 
+    /// Whether a graceful stop has begun: long rounds end early.
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+
     /// A graceful stop: no new rounds start, the running ones may finish (within `wait`), and then this
     /// node gives its leases up, so that another node takes the work over at once. A round still running
     /// after the wait keeps its lease, which then expires by itself: no other node starts the same work
@@ -49,7 +54,7 @@ impl Node {
 }
 
 /// The background jobs that run under a lease (the names in the store).
-pub const JOBS: &[&str] = &["feedback", "harvest"];
+pub const JOBS: &[&str] = &["feedback", "harvest", "links"];
 
 /// The lease on one background job.
 #[derive(Clone)]

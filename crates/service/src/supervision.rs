@@ -107,7 +107,8 @@ pub struct StaleRow {
     pub org: OrgRef,
     pub record: AlgorithmId,
     pub name: String,
-    pub published_at: DateTime<Utc>,
+    /// The later of its publication and its last confirmation as still current.
+    pub last_reviewed_at: DateTime<Utc>,
     pub days: i64,
 }
 
@@ -296,16 +297,22 @@ impl App {
         let mut not_publishing: Vec<OrgRef> = orgs.iter().filter(|o| !publishing.contains(&o.id)).map(|o| refs[&o.id].clone()).collect();
         not_publishing.sort_by(|a, b| a.org_type.code().cmp(b.org_type.code()).then(a.name.cmp(&b.name)));
 
+        // Not looked at for a year: neither published nor confirmed as current since.
         let limit = now - Duration::days(STALE_AFTER_DAYS);
-        let mut stale: Vec<StaleRow> = published
+        let old: Vec<AlgorithmId> = published.iter().filter(|(_, p)| p.published_at < limit).map(|(id, _)| *id).collect();
+        let confirmed: HashMap<AlgorithmId, DateTime<Utc>> = self.store.confirmations(&old).await?.into_iter().collect();
+        let mut stale: Vec<StaleRow> = old
             .iter()
-            .filter(|(_, p)| p.published_at < limit)
-            .map(|(id, p)| StaleRow {
-                org: refs[&p.org].clone(),
-                record: *id,
-                name: p.name.clone(),
-                published_at: p.published_at,
-                days: (now - p.published_at).num_days(),
+            .filter_map(|id| {
+                let p = &published[id];
+                let last = confirmed.get(id).copied().map_or(p.published_at, |c| c.max(p.published_at));
+                (last < limit).then(|| StaleRow {
+                    org: refs[&p.org].clone(),
+                    record: *id,
+                    name: p.name.clone(),
+                    last_reviewed_at: last,
+                    days: (now - last).num_days(),
+                })
             })
             .collect();
         stale.sort_by(|a, b| b.days.cmp(&a.days).then(a.record.cmp(&b.record)));

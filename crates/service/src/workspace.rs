@@ -45,6 +45,10 @@ pub struct Dashboard {
     pub overdue_evaluations: Vec<(String, AlgorithmId, i64)>,
     /// Per record: links of its latest version that do not work, by the link checker's last round.
     pub bad_links: HashMap<AlgorithmId, usize>,
+    /// Published registrations neither published nor confirmed as current for over a year: (name, record, days).
+    pub unconfirmed: Vec<(String, AlgorithmId, i64)>,
+    /// Pairs of registrations that are likely the same algorithm registered twice (archived ones aside).
+    pub duplicates: Vec<((AlgorithmId, String), (AlgorithmId, String))>,
 }
 
 /// One record in the editors' view, with everything the page shows.
@@ -57,6 +61,8 @@ pub struct EditorView {
     pub names: HashMap<String, String>,
     /// The links of the latest version with what checking them found.
     pub links: Vec<crate::links::LinkState>,
+    /// When the published registration was last confirmed as still current.
+    pub confirmed_at: Option<DateTime<Utc>>,
 }
 
 /// Where a new registration starts from.
@@ -188,7 +194,34 @@ impl Workspace<'_> {
                 }
             }
         }
-        Ok(Dashboard { can_publish: publishes(actor, &org), org, items, open_signals, overdue_signals, overdue_evaluations, bad_links })
+        let public_ids: Vec<AlgorithmId> = items.iter().filter(|i| i.published_version.is_some()).map(|i| i.id).collect();
+        let confirmed: HashMap<AlgorithmId, DateTime<Utc>> = self.store.confirmations(&public_ids).await?.into_iter().collect();
+        let mut unconfirmed = vec![];
+        for v in self.store.published_many(&public_ids).await? {
+            let last = confirmed.get(&v.record).copied().map_or(v.published_at, |c| c.max(v.published_at));
+            let days = (now - last).num_days();
+            if days > crate::supervision::STALE_AFTER_DAYS {
+                unconfirmed.push((v.content.name().to_string(), v.record, days));
+            }
+        }
+        unconfirmed.sort_by_key(|u| std::cmp::Reverse(u.2));
+        let live: Vec<&WorkspaceItem> = items.iter().filter(|i| i.state != algoreg_domain::workflow::VersionState::Archived).collect();
+        let names: Vec<(String, String)> = live.iter().map(|i| (i.id.to_string(), i.name.clone())).collect();
+        let duplicates = algoreg_domain::quality::likely_duplicates(&names)
+            .into_iter()
+            .map(|(a, b)| ((live[a].id, live[a].name.clone()), (live[b].id, live[b].name.clone())))
+            .collect();
+        Ok(Dashboard {
+            can_publish: publishes(actor, &org),
+            org,
+            items,
+            open_signals,
+            overdue_signals,
+            overdue_evaluations,
+            bad_links,
+            unconfirmed,
+            duplicates,
+        })
     }
 
     /// Where a new registration in this organisation starts: a template, or a copy of one of the
@@ -238,6 +271,7 @@ impl Workspace<'_> {
             Some(v) => crate::links::states(self.store, v).await?,
             None => vec![],
         };
-        Ok(EditorView { org, meta, versions, history, names, links })
+        let confirmed_at = self.store.confirmations(&[id]).await?.into_iter().next().map(|(_, at)| at);
+        Ok(EditorView { org, meta, versions, history, names, links, confirmed_at })
     }
 }

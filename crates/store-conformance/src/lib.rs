@@ -54,7 +54,7 @@ macro_rules! suite {
             login_failures_count_and_are_forgiven,
             signing_keys_round_trip, own_sessions_listed_and_ended, audit_log_per_organisation, second_factor_codes_work_once,
             single_sign_on, passkeys_and_ceremonies, copy_reads_every_row_once_by_key, supervisor_is_granted_and_taken_away,
-            link_checks_replace_by_url_and_are_purged
+            link_checks_replace_by_url_and_are_purged, confirmations_keep_the_last_and_need_the_record
         );
     };
 }
@@ -306,6 +306,17 @@ pub async fn link_checks_replace_by_url_and_are_purged(s: S) {
     );
     assert_eq!(s.purge_link_checks(at(50)).await.unwrap(), 1);
     assert_eq!(s.link_checks(&urls).await.unwrap().len(), 1);
+}
+
+pub async fn confirmations_keep_the_last_and_need_the_record(s: S) {
+    let o = org(&s, "bevestigd").await;
+    let a = published(&s, &o, 1, "Eerste").await;
+    let b = published(&s, &o, 2, "Tweede").await;
+    assert!(s.confirmations(&[a, b]).await.unwrap().is_empty());
+    s.confirm_current(a, at(100), "user:1").await.unwrap();
+    s.confirm_current(a, at(200), "user:2").await.unwrap();
+    assert_eq!(s.confirmations(&[a, b]).await.unwrap(), vec![(a, at(200))], "the last confirmation counts");
+    assert!(s.confirm_current(id(999), at(300), "user:1").await.is_err(), "a registration that does not exist");
 }
 
 pub async fn supervisor_is_granted_and_taken_away(s: S) {

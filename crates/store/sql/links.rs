@@ -43,3 +43,36 @@ impl LinkStore for Backend {
         Ok(r.rows_affected())
     }
 }
+
+#[async_trait]
+impl ReviewStore for Backend {
+    async fn confirm_current(&self, id: AlgorithmId, at: DateTime<Utc>, by: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO confirmations (record_id, confirmed_at, confirmed_by) VALUES ($1,$2,$3)
+             ON CONFLICT(record_id) DO UPDATE SET confirmed_at=excluded.confirmed_at, confirmed_by=excluded.confirmed_by",
+        )
+        .bind(id.to_string())
+        .bind(ts(&at))
+        .bind(by)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn confirmations(&self, ids: &[AlgorithmId]) -> Result<Vec<(AlgorithmId, DateTime<Utc>)>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!("SELECT record_id, confirmed_at FROM confirmations WHERE record_id IN ({})", marks.join(","));
+            let mut q = sqlx::query(&sql);
+            for id in chunk {
+                q = q.bind(id.to_string());
+            }
+            for r in q.fetch_all(&self.pool).await.map_err(backend)? {
+                out.push(confirmation_row(&r)?);
+            }
+        }
+        Ok(out)
+    }
+}

@@ -328,6 +328,12 @@ pub const TABLES: &[Table] = &[
         ],
     },
     Table {
+        name: "confirmations",
+        key: &["record_id"],
+        identity: false,
+        columns: &[("record_id", Text), ("confirmed_at", Time), ("confirmed_by", Text)],
+    },
+    Table {
         name: "evaluations",
         key: &["id"],
         identity: true,

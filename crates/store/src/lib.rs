@@ -268,6 +268,15 @@ pub trait LinkStore: Send + Sync {
     async fn purge_link_checks(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64>;
 }
 
+/// The yearly confirmation that a registration is still current.
+#[async_trait]
+pub trait ReviewStore: Send + Sync {
+    /// Records that the registration was confirmed as still current (the last confirmation counts).
+    async fn confirm_current(&self, id: AlgorithmId, at: chrono::DateTime<chrono::Utc>, by: &str) -> Result<()>;
+    /// The last confirmation of each of these registrations that has one.
+    async fn confirmations(&self, ids: &[AlgorithmId]) -> Result<Vec<(AlgorithmId, chrono::DateTime<chrono::Utc>)>>;
+}
+
 /// Evaluation plans and the evaluations done.
 #[async_trait]
 pub trait EvaluationStore: Send + Sync {
@@ -416,6 +425,7 @@ pub trait Store:
     + IncidentStore
     + EvaluationStore
     + LinkStore
+    + ReviewStore
     + MailStore
     + RuntimeStore
     + IdentityStore
@@ -442,6 +452,7 @@ impl<T> Store for T where
         + IncidentStore
         + EvaluationStore
         + LinkStore
+        + ReviewStore
         + MailStore
         + RuntimeStore
         + IdentityStore

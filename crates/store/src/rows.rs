@@ -484,3 +484,7 @@ pub fn link_check_row<R: Columns + ?Sized>(r: &R) -> Result<LinkCheck> {
         checked_at: r.t("checked_at")?,
     })
 }
+
+pub fn confirmation_row<R: Columns + ?Sized>(r: &R) -> Result<(AlgorithmId, DateTime<Utc>)> {
+    Ok((r.record("record_id")?, r.t("confirmed_at")?))
+}

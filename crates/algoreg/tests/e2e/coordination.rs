@@ -312,6 +312,23 @@ fn editors_get_advice_on_plain_language_and_consistency_with_the_rule_named() {
     assert!(form.contains("(regel: passive)") && form.contains("Schrijf liever &quot;met&quot;"), "advice in the form");
     let page = ed.client.get(s.url(&format!("/en/beheer/algoritme/{id}"))).send().unwrap().text().unwrap();
     assert!(page.contains("(rule: out_of_use_without_end_date)"), "advice on the record page, in English");
+
+    // The same algorithm registered twice by one organisation shows on its dashboard.
+    let dash = ed.client.get(s.url("/nl/beheer/org/gem-a")).send().unwrap().text().unwrap();
+    assert!(!dash.contains("Mogelijk dubbel geregistreerd"));
+    let (st, v) = s.send(
+        "POST",
+        "/api/v1/organisations/gem-a/algorithms",
+        Some(&editor),
+        Some(json!({"content": complete_content("fraude  opsporen.")})),
+    );
+    assert_eq!(st, 201, "{v}");
+    let twin = v["id"].as_str().unwrap();
+    let dash = ed.client.get(s.url("/nl/beheer/org/gem-a")).send().unwrap().text().unwrap();
+    assert!(
+        dash.contains("Mogelijk dubbel geregistreerd") && dash.contains(&format!("({id})")) && dash.contains(&format!("({twin})")),
+        "{dash}"
+    );
 }
 
 /// A server on loopback that answers every request the same way: `Some(response head)`, or `None` to
@@ -350,7 +367,7 @@ fn links_are_checked_and_a_dead_one_holds_publication_back_unless_the_operator_g
     env.user("beheer@example.org", None, &[], true);
     let editor = env.token("gem-c", "editor");
     let s = env.serve_with(&[
-        "--harvest-allow",
+        "--link-check-allow",
         "127.0.0.1/32",
         "--link-check-max",
         "100",
@@ -379,12 +396,16 @@ fn links_are_checked_and_a_dead_one_holds_publication_back_unless_the_operator_g
             .map(|l| (l["field"].as_str().unwrap().to_string(), (l["outcome"].as_str().map(String::from), l["http_status"].as_u64())))
             .collect()
     };
-    wait_until("every link checked", || outcomes().values().all(|(o, _)| o.is_some()));
-    let found = outcomes();
-    assert_eq!(found["website"], (Some("ok".into()), Some(200)));
-    assert_eq!(found["url"], (Some("broken".into()), Some(404)));
-    assert_eq!(found["publiccode"].0.as_deref(), Some("timeout"));
-    assert_eq!(found["lawful_basis_grouping"].0.as_deref(), Some("refused"), "a redirect to a private address is refused");
+    // Links are checked again every second: wait for a round that found each as expected (a busy machine
+    // may time one out now and then).
+    let expected = |found: &BTreeMap<String, (Option<String>, Option<u64>)>| {
+        found.get("website") == Some(&(Some("ok".into()), Some(200)))
+            && found.get("url") == Some(&(Some("broken".into()), Some(404)))
+            && found.get("publiccode").is_some_and(|f| f.0.as_deref() == Some("timeout"))
+            // A redirect to a private address is refused.
+            && found.get("lawful_basis_grouping").is_some_and(|f| f.0.as_deref() == Some("refused"))
+    };
+    wait_until("every link checked as expected", || expected(&outcomes()));
 
     // The dead link holds publication back, with the field named; the operator publishes with a reason.
     let op = s.login("beheer@example.org");
@@ -411,4 +432,49 @@ fn links_are_checked_and_a_dead_one_holds_publication_back_unless_the_operator_g
     assert!(dash.contains("3 werken niet"), "broken, refused and timed out");
     let page = ed.client.get(s.url(&format!("/nl/beheer/algoritme/{id}"))).send().unwrap().text().unwrap();
     assert!(page.contains("bestaat niet (meer)") && page.contains("HTTP 404") && page.contains("geweigerd: geen openbaar adres"));
+}
+
+#[test]
+fn a_registration_not_looked_at_for_a_year_is_confirmed_as_still_current() {
+    let env = Env::new();
+    // A registration of the live register, published more than a year ago.
+    let file = env.dir.path().join("oud.json");
+    let old = json!({"count": 1, "fetched_at": "2026-08-08T06:20:11Z", "source_url": "https://algoritmes.overheid.nl/api/algoritme/NLD", "algoritmes": [{
+        "doel": "Het systeem plant de routes van de vuilniswagens.", "geregistreerd": "2024-03-01", "id": "11136893",
+        "impactassessment": "Onbekend", "juridische_basis": "", "organisatie": "Gemeente Oudstad", "status": "in_gebruik",
+        "title": "Routes afvalinzameling", "toegevoegd": "2024-03-02", "url": "https://algoritmes.overheid.nl/nl/algoritme/11136893"}]});
+    std::fs::write(&file, old.to_string()).unwrap();
+    env.ok(&["import", file.to_str().unwrap()]);
+    env.org("gem-b", "four_eyes");
+    env.user("redactie@oudstad.nl", Some("gemeente-oudstad"), &["editor"], false);
+    env.user("redactie@gem-b.nl", Some("gem-b"), &["editor"], false);
+    env.user("toezicht@example.org", None, &[], false);
+    env.ok(&["user", "supervisor", "--email", "toezicht@example.org"]);
+    let s = env.serve();
+    let id = "11136893";
+    let sup = s.login("toezicht@example.org");
+    let stale = |sup: &Server2| sup.send("GET", "/api/v1/supervision", None).1["stale"].as_array().unwrap().len();
+    assert_eq!(stale(&sup), 1, "published in 2024 and never confirmed");
+    let ed = s.login("redactie@oudstad.nl");
+    let dash = ed.client.get(s.url("/nl/beheer/org/gemeente-oudstad")).send().unwrap().text().unwrap();
+    assert!(dash.contains("Meer dan een jaar niet bevestigd") && dash.contains("Routes afvalinzameling"), "{dash}");
+
+    // Only who may edit it confirms it; then it is current again, and the public page says so.
+    assert_eq!(s.login("redactie@gem-b.nl").send("POST", &format!("/api/v1/algorithms/{id}/confirmations"), None).0, 403);
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/confirmations"), None, None).0, 401);
+    let (st, b) = ed.send("POST", &format!("/api/v1/algorithms/{id}/confirmations"), None);
+    assert_eq!(st, 200, "{b}");
+    assert_eq!(stale(&sup), 0);
+    let dash = ed.client.get(s.url("/nl/beheer/org/gemeente-oudstad")).send().unwrap().text().unwrap();
+    assert!(!dash.contains("Meer dan een jaar niet bevestigd"));
+    let public = s.get(&format!("/nl/algoritme/{id}")).text().unwrap();
+    assert!(public.contains("id=\"actueel\"") && public.contains("dat deze versie nog klopt"), "the date is shown publicly");
+
+    // A registration that is not published cannot be confirmed: the field is named.
+    let token = env.token("gem-b", "editor");
+    let (_, v) =
+        s.send("POST", "/api/v1/organisations/gem-b/algorithms", Some(&token), Some(json!({"content": complete_content("Nieuw")})));
+    let draft = v["id"].as_str().unwrap();
+    let (st, b) = s.send("POST", &format!("/api/v1/algorithms/{draft}/confirmations"), Some(&token), None);
+    assert_eq!((st, b["errors"][0]["field"].as_str()), (422, Some("record")), "{b}");
 }

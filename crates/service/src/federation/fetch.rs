@@ -260,12 +260,13 @@ impl Fetcher {
             Ok(u) => u,
             Err(e) => return (LinkOutcome::Broken, None, e.0),
         };
-        if let Err(e) = check_url(&parsed, &self.config.allow) {
-            return (LinkOutcome::Refused, None, e.0);
+        if check_url(&parsed, &self.config.allow).is_err() {
+            return (LinkOutcome::Refused, None, "geen openbaar adres / not a public address".into());
         }
         let mut resp = self.client.head(parsed.clone()).send().await;
         if let Ok(r) = &resp {
-            if matches!(r.status().as_u16(), 405 | 501) {
+            // Some servers answer HEAD wrongly (not allowed, or even 404): GET confirms before a link is called broken.
+            if matches!(r.status().as_u16(), 404 | 405 | 410 | 501) {
                 resp = self.client.get(parsed).send().await;
             }
         }
@@ -280,14 +281,11 @@ impl Fetcher {
             Err(e) => {
                 let timeout = e.is_timeout();
                 let why = describe(e);
-                let outcome = if why.0.contains("privé- of intern adres") {
-                    LinkOutcome::Refused
-                } else if timeout {
-                    LinkOutcome::Timeout
-                } else {
-                    LinkOutcome::Unreachable
-                };
-                (outcome, None, why.0)
+                if why.0.contains("privé- of intern adres") {
+                    // Which internal address a name leads to is not said: the outcome is shown to editors.
+                    return (LinkOutcome::Refused, None, "geen openbaar adres / not a public address".into());
+                }
+                (if timeout { LinkOutcome::Timeout } else { LinkOutcome::Unreachable }, None, why.0)
             }
         }
     }

@@ -243,3 +243,18 @@ pub async fn aiact_answer(
         }
     }
 }
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct ConfirmationDto {
+    pub confirmed_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[utoipa::path(post, path = "/api/v1/algorithms/{id}/confirmations", tag = "workspace", params(("id" = String, Path)), security(("bearer" = [])),
+    description = "Confirms that the published registration is still current (the yearly check).",
+    responses((status = 200, body = ConfirmationDto), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn confirm(State(app): State<App>, Auth(p): Auth, Path(id): Path<String>) -> Result<Json<ConfirmationDto>, ApiError> {
+    let id = parse_id("id", &id)?;
+    let confirmed_at = app.register().confirm_current(&p, id, chrono::Utc::now()).await?;
+    Ok(Json(ConfirmationDto { confirmed_at }))
+}

@@ -107,6 +107,7 @@ fn lang_routes() -> Routes {
         .add("GET", "/beheer/algoritme/{id}", get(workspace::record))
         .add("GET POST", "/beheer/algoritme/{id}/bewerken", get(workspace::edit_form).post(workspace::save))
         .add("POST", "/beheer/algoritme/{id}/actie", post(workspace::act))
+        .add("POST", "/beheer/algoritme/{id}/actueel", post(workspace::confirm_current))
         .add("GET", "/beheer/algoritme/{id}/voorbeeld", get(workspace::preview))
         .add("GET POST", "/beheer/algoritme/{id}/ai-act", get(aiact::page).post(aiact::save))
         .add("POST", "/beheer/algoritme/{id}/ai-act/vereiste", post(aiact::requirement))

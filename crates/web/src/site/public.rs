@@ -30,6 +30,7 @@ pub async fn record(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) ->
         None => vec![],
     };
     let feedback = super::feedback::record_section(&ctx, &app, id).await?;
+    let confirmed = app.register().confirmed_at(id).await.map_err(|e| ctx.err(e))?;
     let body = html! {
         p.crumbs { a href=(format!("{}/organisatie/{}", ctx.base(), org.code)) { (org.name) } }
         h1 { (v.content.name()) }
@@ -50,6 +51,9 @@ pub async fn record(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) ->
                 }
             }
             p { a href=(format!("{}/algoritme/{}/versies", ctx.base(), v.record)) { (ctx.t("Versies vergelijken", "Compare versions")) } }
+            @if let Some(c) = confirmed.filter(|c| *c > v.published_at) {
+                p #actueel { (ctx.t("De organisatie bevestigde op ", "The organisation confirmed on ")) (when(&c)) (ctx.t(" dat deze versie nog klopt.", " that this version is still right.")) }
+            }
             p.meta { (ctx.t("Algoritme-ID ", "Algorithm ID ")) (v.record) " · " (ctx.t("standaard ", "standard ")) (v.standard_version) }
             @if let Some(p) = v.provenance.as_ref().filter(|p| p.get("source").and_then(|s| s.as_str()) == Some("harvest")) {
                 div.provenance #herkomst {

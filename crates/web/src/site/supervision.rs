@@ -143,11 +143,11 @@ fn sections(ctx: &Ctx, s: &Supervision) -> Vec<Section> {
             key: "stale",
             title: ("Meer dan een jaar niet bijgewerkt", "Not updated for over a year"),
             intro: (
-                "Registraties waarvan de openbare versie ouder is dan een jaar: tijd om na te gaan of ze nog klopt.",
-                "Registrations whose public version is more than a year old: time to check whether it is still right.",
+                "Registraties die meer dan een jaar niet zijn gepubliceerd of als actueel bevestigd: tijd om na te gaan of ze nog kloppen.",
+                "Registrations neither published nor confirmed as current for over a year: time to check whether they are still right.",
             ),
-            columns: vec![("Organisatie", "Organisation", "organisation"), ("Registratie", "Registration", "registration"), ("Gepubliceerd", "Published", "published_at"), ("Dagen", "Days", "days")],
-            rows: s.stale.iter().map(|r| vec![org(&r.org), record(&r.record, &r.name), text(when(&r.published_at)), text(r.days.to_string())]).collect(),
+            columns: vec![("Organisatie", "Organisation", "organisation"), ("Registratie", "Registration", "registration"), ("Gepubliceerd of bevestigd", "Published or confirmed", "last_reviewed_at"), ("Dagen", "Days", "days")],
+            rows: s.stale.iter().map(|r| vec![org(&r.org), record(&r.record, &r.name), text(when(&r.last_reviewed_at)), text(r.days.to_string())]).collect(),
         },
     ]
 }

@@ -115,7 +115,7 @@ pub async fn dashboard(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let p = ctx.require()?.clone();
-    let Dashboard { org, items, can_publish, open_signals, overdue_signals, overdue_evaluations, bad_links } =
+    let Dashboard { org, items, can_publish, open_signals, overdue_signals, overdue_evaluations, bad_links, unconfirmed, duplicates } =
         app.workspace().dashboard(&p, &code, chrono::Utc::now()).await.map_err(|e| denied(&ctx, e))?;
     let state_filter = q.get("state").and_then(|s| VersionState::parse(s));
     let text = q.get("q").map(|s| s.trim().to_lowercase()).unwrap_or_default();
@@ -156,6 +156,25 @@ pub async fn dashboard(
                         li { a href=(format!("{}/beheer/algoritme/{}/evaluaties", ctx.base(), id)) { (ctx.t("Evaluatie van ", "Evaluation of ")) (name) } ": " (days) (ctx.t(" dagen te laat", " days overdue")) }
                     }
                 }
+            }
+        }
+        @if !unconfirmed.is_empty() {
+            section.todo aria-labelledby="cur" {
+                h2 #cur { (ctx.t("Nog actueel? Meer dan een jaar niet bevestigd", "Still current? Not confirmed for over a year")) }
+                ul { @for (name, id, days) in &unconfirmed {
+                    li { a href=(format!("{}/beheer/algoritme/{}#cur", ctx.base(), id)) { (name) } ": " (days) (ctx.t(" dagen geleden gepubliceerd of bevestigd", " days since published or confirmed")) }
+                } }
+            }
+        }
+        @if !duplicates.is_empty() {
+            section.todo aria-labelledby="dup" {
+                h2 #dup { (ctx.t("Mogelijk dubbel geregistreerd", "Possibly registered twice")) }
+                p { (ctx.t("Deze registraties hebben (bijna) dezelfde naam. Gaat het om hetzelfde algoritme? Archiveer dan een van beide.",
+                    "These registrations have (nearly) the same name. Are they the same algorithm? Then archive one of them.")) }
+                ul { @for ((a, an), (b, bn)) in &duplicates {
+                    li { a href=(format!("{}/beheer/algoritme/{}", ctx.base(), a)) { (an) } " (" (a) ") " (ctx.t("en", "and")) " "
+                        a href=(format!("{}/beheer/algoritme/{}", ctx.base(), b)) { (bn) } " (" (b) ")" }
+                } }
             }
         }
         @if !waiting.is_empty() {
@@ -368,14 +387,15 @@ struct Loaded {
     /// Display names for the actor keys in the history (`user:ID` → name).
     names: HashMap<String, String>,
     links: Vec<algoreg_service::links::LinkState>,
+    confirmed_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 async fn load(ctx: &Ctx, app: &App, id: &str) -> Result<Loaded, PageError> {
     let p = ctx.require()?.clone();
     let id = parse_id("id", id).map_err(|e| ctx.err(e))?;
-    let EditorView { org, meta, versions, history, names, links } =
+    let EditorView { org, meta, versions, history, names, links, confirmed_at } =
         app.workspace().editor_view(&p, id).await.map_err(|e| denied(ctx, e))?;
-    Ok(Loaded { p, org, meta, versions, history, names, links })
+    Ok(Loaded { p, org, meta, versions, history, names, links, confirmed_at })
 }
 
 /// Which workflow buttons this person sees: allowed by role and flow, and possible in this state.
@@ -392,7 +412,7 @@ fn latest_is_draft(versions: &[Version]) -> bool {
 }
 
 fn record_page(ctx: &Ctx, l: &Loaded, flash: Option<&str>, errors: &[FieldError], problem: Option<String>) -> Response {
-    let Loaded { p, org, meta, versions, history, names, links } = l;
+    let Loaded { p, org, meta, versions, history, names, links, confirmed_at } = l;
     let who = |key: &str| names.get(key).cloned().unwrap_or_else(|| key.replace("token:", "API-token ").replace("import:", "import "));
     let rejection = history.last().filter(|h| h.action == Action::Reject && latest_is_draft(versions)).and_then(|h| h.reason.clone());
     let Some(latest) = versions.last() else {
@@ -436,6 +456,19 @@ fn record_page(ctx: &Ctx, l: &Loaded, flash: Option<&str>, errors: &[FieldError]
                     @let label = latest.standard_version.field(&q.field).map(|f| f.label(ctx.lang)).unwrap_or(&q.field);
                     li { a href=(format!("{base}/bewerken#{}", super::form::field_id(&q.field))) { (label) } ": " (quality_text(ctx, q)) }
                 } }
+            }
+        }
+        @if let Some(pv) = published {
+            section.current aria-labelledby="cur" {
+                h2 #cur { (ctx.t("Nog actueel?", "Still current?")) }
+                p { (ctx.t("Gepubliceerd: ", "Published: ")) (when(&pv.published_at.unwrap_or(pv.created_at)))
+                    @if let Some(c) = confirmed_at { ". " (ctx.t("Laatst bevestigd als actueel: ", "Last confirmed as current: ")) (when(c)) } "." }
+                @if editable {
+                    form.action method="post" action=(format!("{base}/actueel")) {
+                        (ctx.csrf_field())
+                        button type="submit" { (ctx.t("Bevestigen: de openbare versie klopt nog", "Confirm: the public version is still right")) }
+                    }
+                }
             }
         }
         @if !links.is_empty() {
@@ -517,7 +550,11 @@ pub async fn record(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let l = load(&ctx, &app, &id).await?;
-    let flash = q.get("opgeslagen").map(|_| ctx.t("Opgeslagen.", "Saved.")).or_else(|| q.get("gedaan").map(|_| ctx.t("Gedaan.", "Done.")));
+    let flash = q
+        .get("opgeslagen")
+        .map(|_| ctx.t("Opgeslagen.", "Saved."))
+        .or_else(|| q.get("gedaan").map(|_| ctx.t("Gedaan.", "Done.")))
+        .or_else(|| q.get("bevestigd").map(|_| ctx.t("Bevestigd als actueel.", "Confirmed as current.")));
     Ok(record_page(&ctx, &l, flash, &[], None))
 }
 
@@ -542,6 +579,22 @@ pub async fn edit_form(ctx: Ctx, State(app): State<App>, Path(id): Path<String>)
             html! { input type="hidden" name="expected" value=(meta.latest_version); }))
     };
     Ok(ctx.page(&title, body))
+}
+
+/// The yearly confirmation that the published registration is still current.
+pub async fn confirm_current(
+    ctx: Ctx,
+    State(app): State<App>,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm,
+) -> Result<Response, PageError> {
+    let p = ctx.require()?.clone();
+    let id = parse_id("id", &id).map_err(|e| ctx.err(e))?;
+    match app.register().confirm_current(&p, id, chrono::Utc::now()).await {
+        Ok(_) => Ok(Redirect::to(&format!("{}/beheer/algoritme/{}?bevestigd=1", ctx.base(), id)).into_response()),
+        Err(ServiceError::Forbidden { .. } | ServiceError::Workflow(_)) => Err(forbidden()),
+        Err(e) => Err(ctx.err(e)),
+    }
 }
 
 pub async fn save(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, CsrfForm(form): CsrfForm) -> Result<Response, PageError> {
