@@ -425,12 +425,19 @@ mod link_tests {
 
 /// Records of one organisation compared at most for likely duplicates (beyond this, only names that
 /// are the same once case, accents and punctuation are set aside).
-pub const MAX_COMPARED: usize = 1000;
+pub const MAX_COMPARED: usize = 500;
+/// Pairs given at most (a long list helps nobody; the first ones make the point).
+pub const MAX_PAIRS: usize = 50;
 
 /// The words of a name that say something (short words and the commonest left out).
 fn name_words(name: &str) -> BTreeSet<String> {
     const COMMON: &[&str] = &["van", "het", "een", "voor", "met", "bij", "der", "den", "and", "the", "for"];
-    crate::org::name_key(name).split(' ').filter(|w| w.chars().count() > 2 && !COMMON.contains(w)).map(String::from).collect()
+    // Numbers count ("module 1" is not "module 2"); other short words do not.
+    crate::org::name_key(name)
+        .split(' ')
+        .filter(|w| (w.chars().count() > 2 || w.chars().any(|c| c.is_ascii_digit())) && !COMMON.contains(w))
+        .map(String::from)
+        .collect()
 }
 
 /// Pairs of one organisation's registrations that are likely the same algorithm registered twice:
@@ -455,12 +462,13 @@ pub fn likely_duplicates(records: &[(String, String)]) -> Vec<(usize, usize)> {
         let words: Vec<BTreeSet<String>> = records.iter().map(|(_, n)| name_words(n)).collect();
         for i in 0..records.len() {
             for j in i + 1..records.len() {
-                if keys[i] == keys[j] || words[i].len().min(words[j].len()) < 3 {
+                let (a, b) = (words[i].len(), words[j].len());
+                // Sets whose sizes differ by more than a fifth cannot share 80% of their words.
+                if keys[i] == keys[j] || a.min(b) < 3 || a.min(b) * 5 < a.max(b) * 4 {
                     continue;
                 }
                 let shared = words[i].intersection(&words[j]).count();
-                let all = words[i].union(&words[j]).count();
-                if shared * 5 >= all * 4 {
+                if shared * 5 >= (a + b - shared) * 4 {
                     out.push((i, j));
                 }
             }
@@ -468,6 +476,7 @@ pub fn likely_duplicates(records: &[(String, String)]) -> Vec<(usize, usize)> {
     }
     out.sort();
     out.dedup();
+    out.truncate(MAX_PAIRS);
     out
 }
 
@@ -493,6 +502,10 @@ mod duplicate_tests {
         assert_eq!(likely_duplicates(&recs), vec![(0, 1), (2, 3)]);
         let recs = r(&["Chatbot gemeentelijke website vragen", "Chatbot vragen gemeentelijke website", "Chatbot"]);
         assert_eq!(likely_duplicates(&recs), vec![(0, 1)]);
+        let recs = r(&["Toeslag berekenen module 1 jeugd", "Toeslag berekenen module 2 jeugd"]);
+        assert!(likely_duplicates(&recs).is_empty(), "a numbered series is no duplicate");
+        let many: Vec<(String, String)> = (0..400).map(|i| (i.to_string(), "Parkeren".to_string())).collect();
+        assert_eq!(likely_duplicates(&many).len(), MAX_PAIRS, "the list is capped");
         assert!(likely_duplicates(&r(&["", ""])).is_empty(), "names still empty are not duplicates");
     }
 }

@@ -199,9 +199,9 @@ impl Workspace<'_> {
         let mut unconfirmed = vec![];
         for v in self.store.published_many(&public_ids).await? {
             let last = confirmed.get(&v.record).copied().map_or(v.published_at, |c| c.max(v.published_at));
-            let days = (now - last).num_days();
-            if days > crate::supervision::STALE_AFTER_DAYS {
-                unconfirmed.push((v.content.name().to_string(), v.record, days));
+            // The same limit as the supervision view's.
+            if last < now - chrono::Duration::days(crate::supervision::STALE_AFTER_DAYS) {
+                unconfirmed.push((v.content.name().to_string(), v.record, (now - last).num_days()));
             }
         }
         unconfirmed.sort_by_key(|u| std::cmp::Reverse(u.2));
