@@ -18,7 +18,7 @@ use std::time::Duration;
 /// How the link checker runs.
 #[derive(Debug, Clone)]
 pub struct LinkConfig {
-    /// Limits and allow-list of the outbound requests (the harvester's allow-list).
+    /// Limits and allow-list of the outbound requests (`--link-check-allow`, empty by default).
     pub fetch: FetchConfig,
     /// How often each link is checked again.
     pub interval: Duration,

@@ -54,13 +54,22 @@ impl App {
                     Some(rx) => rx.clone(),
                     None => {
                         if let Some((_, e)) = st.failed.as_ref().filter(|(at, _)| at.elapsed() < RETRY_AFTER) {
-                            return Err(crate::ServiceError::Internal(e.clone()));
+                            // Shortly after a failed count: the figures counted last, if any.
+                            return match &st.value {
+                                Some((_, s)) => Ok(s.clone()),
+                                None => Err(crate::ServiceError::Internal(e.clone())),
+                            };
                         }
                         let (tx, rx) = tokio::sync::watch::channel(false);
                         st.running = Some(rx.clone());
                         let app = self.clone();
                         tokio::spawn(async move {
-                            let result = app.count_statistics().await;
+                            // The count in a task of its own: should it panic, the state is still cleared.
+                            let counting = app.clone();
+                            let result = match tokio::spawn(async move { counting.count_statistics().await }).await {
+                                Ok(r) => r,
+                                Err(e) => Err(crate::ServiceError::Internal(e.to_string())),
+                            };
                             let mut st = app.statistics.state.lock().unwrap_or_else(|e| e.into_inner());
                             match result {
                                 Ok(s) => {
@@ -92,6 +101,9 @@ impl App {
             }
             if let Some((_, e)) = &st.failed {
                 return Err(crate::ServiceError::Internal(e.clone()));
+            }
+            if st.running.is_none() {
+                return Err(crate::ServiceError::Internal("the count ended without figures".into()));
             }
         }
     }
