@@ -48,6 +48,18 @@ test("home, search results with facets, record, organisation, history and compar
   assert.match(page.url(), /\/nl\/organisatie\//);
   await check("portal-organisation");
 
+  // E-mail alerts for this organisation: the form, and the answer after subscribing.
+  const orgPage = page.url();
+  await Promise.all([page.waitForNavigation(), page.click("text=Volg deze organisatie per e-mail")]);
+  assert.match(page.url(), /\/nl\/meldingen\?org=/);
+  await check("alerts-subscribe");
+  await page.fill("#email", "lezer@example.org");
+  await page.check("#frequency-daily");
+  await Promise.all([page.waitForNavigation(), page.click("form.narrow button.primary")]);
+  assert.match(await page.locator("h1").innerText(), /Kijk in uw mailbox/);
+  await check("alerts-check-mail");
+  await page.goto(orgPage);
+
   // A record with several published versions: history and a comparison.
   const res = await fetch(server.base + "/downloads/history.json");
   const versions = await res.json();

@@ -69,6 +69,18 @@ struct FeedbackArgs {
     /// Client addresses (CIDR, repeatable) that may read `/metrics` (Prometheus); others get 404.
     #[arg(long, env = "ALGOREG_METRICS_ALLOW", value_delimiter = ',', value_parser = parse_cidr, default_value = "127.0.0.0/8,::1/128")]
     metrics_allow: Vec<algoreg_service::federation::fetch::Cidr>,
+    /// The time one daily e-mail alert covers (a digest goes out when this much has passed).
+    #[arg(long, default_value = "24h", env = "ALGOREG_ALERT_DAILY", value_parser = parse_duration)]
+    alert_daily: std::time::Duration,
+    /// The time one weekly e-mail alert covers.
+    #[arg(long, default_value = "7d", env = "ALGOREG_ALERT_WEEKLY", value_parser = parse_duration)]
+    alert_weekly: std::time::Duration,
+    /// How often due e-mail alerts are looked for.
+    #[arg(long, default_value = "5m", env = "ALGOREG_ALERT_TICK", value_parser = parse_duration)]
+    alert_tick: std::time::Duration,
+    /// E-mail alerts one address may have at most.
+    #[arg(long, default_value_t = 10, env = "ALGOREG_ALERT_MAX_PER_ADDRESS", value_parser = clap::value_parser!(u32).range(1..=1000))]
+    alert_max_per_address: u32,
     /// How often reminders, evaluation notices, retention and the mail queue are handled.
     #[arg(long, default_value = "60s", env = "ALGOREG_FEEDBACK_TICK", value_parser = parse_duration)]
     feedback_tick: std::time::Duration,
@@ -699,8 +711,17 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
                 evaluation_notice_days: 14,
             };
             let mailer = Arc::new(algoreg_service::feedback::Mailer::new(feedback.smtp_url.as_deref(), &feedback.mail_from)?);
+            let alerts = algoreg_service::alerts::AlertConfig {
+                daily: feedback.alert_daily,
+                weekly: feedback.alert_weekly,
+                max_per_address: feedback.alert_max_per_address,
+                per_client_per_hour: feedback.signal_limit_address.saturating_mul(2),
+                confirmations_per_recipient_per_day: feedback.signal_mail_limit,
+                ..Default::default()
+            };
             let app = app
                 .with_feedback(fb)
+                .with_alerts(alerts)
                 .with_trusted_proxies(feedback.trusted_proxy.clone())
                 .with_metrics_allow(feedback.metrics_allow.clone())
                 .with_sso(sso);
@@ -708,6 +729,8 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
                 println!("single sign-on: {label}, redirect URI {}", app.sso().redirect_uri(&name));
             }
             app.operator().spawn_feedback_loop(mailer, feedback.feedback_tick);
+            // E-mail alerts: the digests that are due (queued; the feedback loop sends the mail).
+            tokio::spawn(algoreg_service::alerts::run_background(app.clone(), feedback.alert_tick));
             // Not for the demo: its registrations link to made-up addresses.
             if harvest.link_check_max > 0 && !demo {
                 // Check the registrations' links: a round every 15 minutes at most checks what is due.

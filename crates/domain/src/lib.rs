@@ -24,6 +24,7 @@ macro_rules! code_enum {
 }
 
 pub mod aiact;
+pub mod alerts;
 pub mod audit;
 pub mod federation;
 pub mod feedback;

@@ -553,6 +553,7 @@ impl<'a> Auth<'a> {
             body: format!(
                 "Iemand vroeg een nieuw wachtwoord aan voor dit account. Was u dat, open dan binnen een uur deze link:\n\n{link}\n\nWas u het niet, dan hoeft u niets te doen: uw wachtwoord blijft zoals het is.\n\n---\n\nSomeone asked for a new password for this account. If that was you, open this link within an hour:\n\n{link}\n\nIf it was not you, you need not do anything: your password stays as it is.\n"
             ),
+            unsubscribe: None,
         };
         let expires = chrono::Utc::now() + chrono::Duration::minutes(RESET_LINK_MINUTES);
         self.store.create_password_reset(&hash_token(&secret), user.id, expires, &[mail]).await?;

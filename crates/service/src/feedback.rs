@@ -52,6 +52,11 @@ impl Default for FeedbackConfig {
     }
 }
 
+/// The yearly confirmation is reminded of this many days before it falls due.
+pub const REVIEW_NOTICE_DAYS: i64 = 30;
+/// A node looks for registrations to remind of their yearly confirmation at most this often.
+pub const REVIEW_ROUND_HOURS: i64 = 6;
+
 /// Public answers shown per record (page and API): a public page costs the same however many there are.
 pub const PUBLIC_ANSWERS_SHOWN: i64 = 50;
 /// Response figures are computed from an organisation's newest signals, at most this many.
@@ -60,6 +65,8 @@ pub const FIGURES_FROM: i64 = 10_000;
 /// The state the feedback loop keeps between requests: settings and the limiters of public writes.
 pub struct FeedbackState {
     pub config: FeedbackConfig,
+    /// When this node last looked for registrations to remind of their yearly confirmation.
+    review_round: std::sync::Mutex<Option<DateTime<Utc>>>,
     per_address: RateLimiter,
     per_record: RateLimiter,
     /// Keyed by a hash of the address: no address is kept in memory for this.
@@ -70,6 +77,7 @@ impl FeedbackState {
     pub fn new(config: FeedbackConfig) -> FeedbackState {
         let hour = Duration::from_secs(3600);
         FeedbackState {
+            review_round: Default::default(),
             per_address: RateLimiter::new(config.per_address_per_hour, hour),
             per_record: RateLimiter::new(config.per_record_per_hour, hour),
             per_recipient: RateLimiter::new(config.confirmations_per_recipient_per_day, 24 * hour),
@@ -251,6 +259,7 @@ impl Feedback<'_> {
                     due.format("%Y-%m-%d"),
                     self.link(&format!("/nl/beheer/org/{}/signalen", org.code)),
                 ),
+                unsubscribe: None,
             })
             .collect();
         let confirmation_mail = match email.as_ref() {
@@ -265,6 +274,7 @@ impl Feedback<'_> {
                     "Uw signaal is ontvangen. Volgcode: {code}. De organisatie antwoordt uiterlijk {due}.\nStatus: {status_url}\n\nYour signal was received. Tracking code: {code}. The organisation answers by {due}.\n",
                     due = due.format("%Y-%m-%d")
                 ),
+                unsubscribe: None,
             });
         }
         self.store
@@ -346,6 +356,7 @@ impl Feedback<'_> {
                 to: to.clone(),
                 subject: format!("Antwoord op uw signaal over {name} / Answer to your signal about {name}"),
                 body: format!("{text}\n\n{}\n", self.link(&format!("/nl/algoritme/{}", s.record))),
+                unsubscribe: None,
             });
         }
         self.store.update_signal(&s, before, &mails).await?;
@@ -453,6 +464,7 @@ impl Feedback<'_> {
                 to: to.clone(),
                 subject: format!("Incident gemeld: {title} / Incident reported: {title}"),
                 body: body(self.link(&format!("/nl/incident/{code}"))),
+                unsubscribe: None,
             });
         }
         if let Some(o) = &provider_org {
@@ -461,6 +473,7 @@ impl Feedback<'_> {
                     to,
                     subject: format!("Incident gemeld: {title} / Incident reported: {title}"),
                     body: body(self.link("/nl/beheer")),
+                    unsubscribe: None,
                 });
             }
         }
@@ -551,6 +564,7 @@ impl Feedback<'_> {
                     to,
                     subject: format!("Incident {}: {} / {}", i.title, kind.label_nl(), kind.label_en()),
                     body: format!("{}\n\n{}\n", text.clone().unwrap_or_default(), self.link(&format!("/nl/beheer/incident/{}", i.id))),
+                    unsubscribe: None,
                 });
             }
         }
@@ -726,13 +740,14 @@ impl Feedback<'_> {
         let erased = self.store.erase_signals(now - keep, now).await;
         let reminders = self.remind(now).await;
         let notices = self.evaluation_notices(now).await;
+        let review_notices = self.review_reminders(now).await;
         // Shared limit counters of windows long past (they are per minute or per hour).
         let purged = self.store.purge_counters(now - chrono::Duration::days(2)).await;
         // The audit log keeps two years.
         let audit = self.store.purge_audit(now - chrono::Duration::days(crate::audit::KEEP_DAYS)).await;
         purged?;
         audit?;
-        Ok((reminders?, notices?, erased?))
+        Ok((reminders?, notices? + review_notices?, erased?))
     }
 
     async fn remind(&self, now: DateTime<Utc>) -> Result<usize> {
@@ -752,6 +767,7 @@ impl Feedback<'_> {
                         self.link(&format!("/nl/beheer/org/{code}/signalen")),
                         due = s.due_at.format("%Y-%m-%d")
                     ),
+                    unsubscribe: None,
                 })
                 .collect();
             if self.store.mark_signal_reminded(s.id, now, &mails).await? {
@@ -759,6 +775,82 @@ impl Feedback<'_> {
             }
         }
         Ok(reminders)
+    }
+
+    /// Reminds organisations of their published registrations whose yearly confirmation falls due
+    /// within [`REVIEW_NOTICE_DAYS`] (or is past): one mail per organisation to its editors, approvers
+    /// and admins, listing them, once per due date of each registration. It reads every published
+    /// registration, so a node does it at most every [`REVIEW_ROUND_HOURS`] hours.
+    async fn review_reminders(&self, now: DateTime<Utc>) -> Result<usize> {
+        {
+            let mut last = self.state.review_round.lock().unwrap_or_else(|e| e.into_inner());
+            if last.is_some_and(|l| now - l < chrono::Duration::hours(REVIEW_ROUND_HOURS)) {
+                return Ok(0);
+            }
+            *last = Some(now);
+        }
+        let year = chrono::Duration::days(crate::supervision::STALE_AFTER_DAYS);
+        let notice = chrono::Duration::days(REVIEW_NOTICE_DAYS);
+        // Published long enough ago that a reminder may be due.
+        let mut candidates: Vec<(AlgorithmId, String, String, DateTime<Utc>)> = vec![];
+        let mut after = None;
+        loop {
+            let page = self.store.published_after(after, 1000).await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.record);
+            let full = page.len() == 1000;
+            for v in page {
+                if v.published_at + year - notice <= now {
+                    candidates.push((v.record, v.org_code.clone(), v.content.name().to_string(), v.published_at));
+                }
+            }
+            if !full {
+                break;
+            }
+        }
+        let ids: Vec<AlgorithmId> = candidates.iter().map(|c| c.0).collect();
+        let confirmed: std::collections::HashMap<AlgorithmId, DateTime<Utc>> = self.store.confirmations(&ids).await?.into_iter().collect();
+        let reminded: std::collections::HashMap<AlgorithmId, NaiveDate> = self.store.review_reminders(&ids).await?.into_iter().collect();
+        let mut by_org: std::collections::BTreeMap<String, Vec<(AlgorithmId, String, NaiveDate)>> = Default::default();
+        for (id, org, name, published_at) in candidates {
+            let last = confirmed.get(&id).map_or(published_at, |c| (*c).max(published_at));
+            let due = (last + year).date_naive();
+            if last + year - notice > now || reminded.get(&id) == Some(&due) {
+                continue;
+            }
+            by_org.entry(org).or_default().push((id, name, due));
+        }
+        let mut sent = 0;
+        for (code, mut due) in by_org {
+            let Some(org) = self.store.organisation_by_code(&code).await? else { continue };
+            due.sort_by(|a, b| a.2.cmp(&b.2).then(a.0.cmp(&b.0)));
+            let mut list = String::new();
+            for (id, name, d) in due.iter().take(50) {
+                list.push_str(&format!("- {name}: uiterlijk / by {d}\n  {}\n", self.link(&format!("/nl/beheer/algoritme/{id}"))));
+            }
+            if due.len() > 50 {
+                list.push_str(&format!("... en {} meer / and {} more\n", due.len() - 50, due.len() - 50));
+            }
+            let n = due.len();
+            let mails: Vec<NewMail> = self
+                .member_mails(org.id, &[Role::Editor, Role::Approver, Role::OrgAdmin])
+                .await?
+                .into_iter()
+                .map(|to| NewMail {
+                    to,
+                    subject: format!("Nog actueel? {n} registratie(s) van {} / Still current? {n} registration(s)", org.name),
+                    body: format!(
+                        "Bevestig eens per jaar dat een gepubliceerde registratie nog klopt, of publiceer een nieuwe versie. Dit is nodig voor:\nConfirm once a year that a published registration is still right, or publish a new version. This is due for:\n\n{list}\n{}\n",
+                        self.link(&format!("/nl/beheer/org/{}", org.code)),
+                    ),
+                    unsubscribe: None,
+                })
+                .collect();
+            let marks: Vec<(AlgorithmId, NaiveDate)> = due.iter().map(|(id, _, d)| (*id, *d)).collect();
+            self.store.mark_review_reminded(&marks, &mails).await?;
+            sent += 1;
+        }
+        Ok(sent)
     }
 
     async fn evaluation_notices(&self, now: DateTime<Utc>) -> Result<usize> {
@@ -781,6 +873,7 @@ impl Feedback<'_> {
                         self.link(&format!("/nl/beheer/algoritme/{}/evaluaties", plan.record)),
                         d = plan.next_due
                     ),
+                    unsubscribe: None,
                 })
                 .collect();
             self.store.mark_evaluation_reminded(plan.record, plan.next_due, &mails).await?;
@@ -833,13 +926,19 @@ impl Mailer {
         let mut sent = 0;
         for m in store.unsent_mail(100, 5).await? {
             let built = m.to.parse::<lettre::message::Mailbox>().map_err(|e| e.to_string()).and_then(|to| {
-                lettre::Message::builder()
+                let mut b = lettre::Message::builder()
                     .from(self.from.clone())
                     .to(to)
                     .subject(m.subject.clone())
-                    .header(lettre::message::header::ContentType::TEXT_PLAIN)
-                    .body(m.body.clone())
-                    .map_err(|e| e.to_string())
+                    .header(lettre::message::header::ContentType::TEXT_PLAIN);
+                if let Some(url) = m.unsubscribe.as_deref().filter(|u| !u.contains(['<', '>', '\r', '\n'])) {
+                    // One click in the mail program (RFC 8058): it posts to the link, which ends the subscription.
+                    use lettre::message::header::{HeaderName, HeaderValue};
+                    b = b.raw_header(HeaderValue::new(HeaderName::new_from_ascii_str("List-Unsubscribe"), format!("<{url}>"))).raw_header(
+                        HeaderValue::new(HeaderName::new_from_ascii_str("List-Unsubscribe-Post"), "List-Unsubscribe=One-Click".into()),
+                    );
+                }
+                b.body(m.body.clone()).map_err(|e| e.to_string())
             });
             let result = match built {
                 Ok(msg) => t.send(msg).await.map(|_| ()).map_err(|e| e.to_string()),

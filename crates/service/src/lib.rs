@@ -2,6 +2,7 @@
 //! the domain rules, validates with the standard, and writes through the [`Store`] trait.
 
 pub mod aiact;
+pub mod alerts;
 pub mod audit;
 pub mod auth;
 pub mod compat;
@@ -80,6 +81,8 @@ pub struct App {
     sso: Arc<sso::SsoState>,
     /// The feedback loop's settings and limiters.
     pub feedback: Arc<feedback::FeedbackState>,
+    /// The e-mail alerts' settings and limiters.
+    alerts: Arc<alerts::AlertState>,
     /// Reverse proxies whose `X-Forwarded-For` is believed for the client address (rate limits).
     pub trusted_proxies: Arc<Vec<federation::fetch::Cidr>>,
     /// Client addresses that may read `/metrics` (default: loopback).
@@ -126,6 +129,7 @@ impl App {
             statistics: Default::default(),
             links: None,
             feedback: Default::default(),
+            alerts: Default::default(),
             trusted_proxies: Default::default(),
             metrics_allow: Arc::new(["127.0.0.0/8", "::1/128"].iter().filter_map(|c| federation::fetch::Cidr::parse(c)).collect()),
         }
@@ -138,6 +142,20 @@ impl App {
     pub fn with_feedback(mut self, config: feedback::FeedbackConfig) -> App {
         self.feedback = Arc::new(feedback::FeedbackState::new(config));
         self
+    }
+    pub fn with_alerts(mut self, config: alerts::AlertConfig) -> App {
+        self.alerts = Arc::new(alerts::AlertState::new(config));
+        self
+    }
+    /// E-mail alerts: subscribing, confirming, unsubscribing and the digests.
+    pub fn alerts(&self) -> alerts::Alerts<'_> {
+        alerts::Alerts {
+            store: self.store.as_ref(),
+            state: &self.alerts,
+            search: self.search.as_deref(),
+            public_url: &self.feedback.config.public_url,
+            shared_limits: self.shared_store(),
+        }
     }
     pub fn feedback(&self) -> feedback::Feedback<'_> {
         feedback::Feedback { store: self.store.as_ref(), state: &self.feedback, shared_limits: self.shared_store() }

@@ -118,7 +118,7 @@ pub fn parse_role(s: &str) -> Result<Role> {
 
 /// The e-mail telling a person about a role in an organisation.
 fn invitation_mail(to: &str, org: &str, body: String) -> algoreg_store::NewMail {
-    algoreg_store::NewMail { to: to.to_string(), subject: format!("Uitnodiging: {org} / Invitation: {org}"), body }
+    algoreg_store::NewMail { to: to.to_string(), subject: format!("Uitnodiging: {org} / Invitation: {org}"), body, unsubscribe: None }
 }
 
 fn temporary_until() -> chrono::DateTime<chrono::Utc> {

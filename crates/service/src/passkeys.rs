@@ -167,6 +167,7 @@ impl Passkeys<'_> {
                 "Aan uw account in het algoritmeregister is een passkey toegevoegd (\"{name}\"). Was u dat niet, verwijder hem dan hier en wijzig uw wachtwoord:\n\n{link}\n\n---\n\nA passkey was added to your account in the algorithm register (\"{name}\"). If that was not you, remove it here and change your password:\n\n{link}\n",
                 name = key.name
             ),
+            unsubscribe: None,
         };
         self.store.queue_mail(&[mail]).await?;
         Ok(key)

@@ -54,7 +54,8 @@ macro_rules! suite {
             login_failures_count_and_are_forgiven,
             signing_keys_round_trip, own_sessions_listed_and_ended, audit_log_per_organisation, second_factor_codes_work_once,
             single_sign_on, passkeys_and_ceremonies, copy_reads_every_row_once_by_key, supervisor_is_granted_and_taken_away,
-            link_checks_replace_by_url_and_are_purged, confirmations_keep_the_last_and_need_the_record
+            link_checks_replace_by_url_and_are_purged, confirmations_keep_the_last_and_need_the_record,
+            alerts_are_confirmed_reported_and_deleted
         );
     };
 }
@@ -180,7 +181,7 @@ fn is_conflict(e: &StoreError, field: &str) -> bool {
 }
 
 fn mail(to: &str) -> NewMail {
-    NewMail { to: to.into(), subject: "Onderwerp".into(), body: "Tekst".into() }
+    NewMail { to: to.into(), subject: "Onderwerp".into(), body: "Tekst".into(), unsubscribe: None }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -317,6 +318,100 @@ pub async fn confirmations_keep_the_last_and_need_the_record(s: S) {
     s.confirm_current(a, at(200), "user:2").await.unwrap();
     assert_eq!(s.confirmations(&[a, b]).await.unwrap(), vec![(a, at(200))], "the last confirmation counts");
     assert!(s.confirm_current(id(999), at(300), "user:1").await.is_err(), "a registration that does not exist");
+
+    // Reminders: the last due date reminded of per registration, written with their mails.
+    assert!(s.review_reminders(&[a, b]).await.unwrap().is_empty());
+    let d1 = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
+    let d2 = NaiveDate::from_ymd_opt(2028, 1, 1).unwrap();
+    s.mark_review_reminded(&[(a, d1)], &[mail("redactie@example.org")]).await.unwrap();
+    s.mark_review_reminded(&[(a, d2), (b, d1)], &[]).await.unwrap();
+    let mut got = s.review_reminders(&[a, b, id(998)]).await.unwrap();
+    got.sort();
+    let mut want = vec![(a, d2), (b, d1)];
+    want.sort();
+    assert_eq!(got, want);
+    assert_eq!(s.unsent_mail(10, 5).await.unwrap().len(), 1);
+    assert!(s.mark_review_reminded(&[(id(999), d1)], &[mail("redactie@example.org")]).await.is_err(), "a registration that does not exist");
+    assert_eq!(s.unsent_mail(10, 5).await.unwrap().len(), 1, "all or nothing: no mail without its reminder");
+}
+
+fn alert(n: u8, email: &str, search: &str, frequency: algoreg_domain::alerts::Frequency, created: i64) -> Alert {
+    Alert {
+        id: format!("{n:032x}"),
+        email: email.into(),
+        search: search.into(),
+        frequency,
+        lang: "nl".into(),
+        created_at: at(created),
+        confirmed_at: None,
+        sent_until: None,
+    }
+}
+
+pub async fn alerts_are_confirmed_reported_and_deleted(s: S) {
+    use algoreg_domain::alerts::Frequency::{Daily, Weekly};
+    let key = s.alert_key("aa11").await.unwrap();
+    assert_eq!(key, "aa11");
+    assert_eq!(s.alert_key("bb22").await.unwrap(), "aa11", "the first key stays");
+    let m = |to: &str| NewMail { to: to.into(), subject: "Bevestig".into(), body: "link".into(), unsubscribe: None };
+    let a = alert(1, "lezer@example.org", "q=parkeren", Daily, 0);
+    assert_eq!(s.add_alert(&a, 2, &m("lezer@example.org")).await.unwrap(), AlertAdded::Added);
+    assert_eq!(
+        s.add_alert(&alert(2, "lezer@example.org", "q=parkeren", Daily, 1), 2, &m("lezer@example.org")).await.unwrap(),
+        AlertAdded::Exists
+    );
+    let b = alert(3, "lezer@example.org", "org=gem-a", Weekly, 2);
+    assert_eq!(s.add_alert(&b, 2, &m("lezer@example.org")).await.unwrap(), AlertAdded::Added);
+    assert_eq!(
+        s.add_alert(&alert(4, "lezer@example.org", "theme=Verkeer", Daily, 3), 2, &m("lezer@example.org")).await.unwrap(),
+        AlertAdded::Full
+    );
+    assert_eq!(s.unsent_mail(10, 5).await.unwrap().len(), 2, "a confirmation mail for each subscription added, none else");
+    assert_eq!(s.alert(&a.id).await.unwrap(), Some(a.clone()));
+    assert_eq!(s.alert(&format!("{:032x}", 4)).await.unwrap(), None, "nothing of a refused subscription is kept");
+
+    // Only confirmed subscriptions are due.
+    assert!(s.due_alerts(at(10_000), at(10_000), 10).await.unwrap().is_empty());
+    assert!(s.confirm_alert(&a.id, at(100)).await.unwrap());
+    assert!(s.confirm_alert(&a.id, at(200)).await.unwrap(), "confirming again is fine");
+    let got = s.alert(&a.id).await.unwrap().unwrap();
+    assert_eq!((got.confirmed_at, got.sent_until), (Some(at(100)), Some(at(100))), "a second confirmation changes nothing");
+    assert!(!s.confirm_alert(&format!("{:032x}", 9), at(100)).await.unwrap());
+    assert!(s.confirm_alert(&b.id, at(100)).await.unwrap());
+    let due = |d: i64, w: i64| {
+        let s = s.clone();
+        async move { s.due_alerts(at(d), at(w), 10).await.unwrap().into_iter().map(|x| x.id).collect::<Vec<_>>() }
+    };
+    assert_eq!(due(99, 99).await, Vec::<String>::new());
+    assert_eq!(due(100, 99).await, vec![a.id.clone()], "daily and weekly have their own bounds");
+    assert_eq!(due(100, 100).await.len(), 2);
+    assert_eq!(s.due_alerts(at(100), at(100), 1).await.unwrap().len(), 1, "the limit holds");
+
+    // A digest moves the subscription on and queues its mail with the one-click address.
+    let digest = NewMail { unsubscribe: Some("https://register.example/nl/meldingen/x/afmelden/y".into()), ..m("lezer@example.org") };
+    s.alert_sent(&a.id, at(300), Some(&digest)).await.unwrap();
+    assert_eq!(s.alert(&a.id).await.unwrap().unwrap().sent_until, Some(at(300)));
+    assert_eq!(due(299, 99).await, Vec::<String>::new());
+    let queued = s.unsent_mail(10, 5).await.unwrap();
+    assert_eq!(queued.len(), 3);
+    assert_eq!(queued[2].unsubscribe, digest.unsubscribe);
+    s.alert_sent(&a.id, at(400), None).await.unwrap();
+    assert_eq!(s.unsent_mail(10, 5).await.unwrap().len(), 3, "nothing new: no mail");
+
+    // Unsubscribing deletes the address; a digest of a deleted subscription queues nothing.
+    assert!(s.delete_alert(&a.id).await.unwrap());
+    assert!(!s.delete_alert(&a.id).await.unwrap());
+    assert_eq!(s.alert(&a.id).await.unwrap(), None);
+    s.alert_sent(&a.id, at(500), Some(&digest)).await.unwrap();
+    assert_eq!(s.unsent_mail(10, 5).await.unwrap().len(), 3);
+
+    // Subscriptions never confirmed are purged after their time; confirmed ones stay.
+    let c = alert(5, "ander@example.org", "", Weekly, 50);
+    assert_eq!(s.add_alert(&c, 2, &m("ander@example.org")).await.unwrap(), AlertAdded::Added);
+    assert_eq!(s.purge_unconfirmed_alerts(at(50)).await.unwrap(), 0);
+    assert_eq!(s.purge_unconfirmed_alerts(at(51)).await.unwrap(), 1);
+    assert_eq!(s.alert(&c.id).await.unwrap(), None);
+    assert!(s.alert(&b.id).await.unwrap().is_some());
 }
 
 pub async fn supervisor_is_granted_and_taken_away(s: S) {

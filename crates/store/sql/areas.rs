@@ -2,6 +2,7 @@
 
 include!("access.rs");
 include!("aiact.rs");
+include!("alerts.rs");
 include!("audit.rs");
 include!("copy.rs");
 include!("evaluations.rs");

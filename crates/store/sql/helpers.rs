@@ -165,11 +165,12 @@ async fn apply_in(tx: &mut Transaction<'_, Db>, change: &Change) -> Result<()> {
 async fn insert_mails(tx: &mut Transaction<'_, Db>, mails: &[NewMail]) -> Result<()> {
     let now = Utc::now();
     for m in mails {
-        sqlx::query("INSERT INTO mail_outbox (to_addr, subject, body, created_at) VALUES ($1,$2,$3,$4)")
+        sqlx::query("INSERT INTO mail_outbox (to_addr, subject, body, created_at, unsubscribe) VALUES ($1,$2,$3,$4,$5)")
             .bind(&m.to)
             .bind(&m.subject)
             .bind(&m.body)
             .bind(ts(&now))
+            .bind(&m.unsubscribe)
             .execute(&mut **tx)
             .await
             .map_err(backend)?;

@@ -61,18 +61,27 @@ impl ReviewStore for Backend {
     }
 
     async fn confirmations(&self, ids: &[AlgorithmId]) -> Result<Vec<(AlgorithmId, DateTime<Utc>)>> {
-        let mut out = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(500) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!("SELECT record_id, confirmed_at FROM confirmations WHERE record_id IN ({})", marks.join(","));
-            let mut q = sqlx::query(&sql);
-            for id in chunk {
-                q = q.bind(id.to_string());
-            }
-            for r in q.fetch_all(&self.pool).await.map_err(backend)? {
-                out.push(confirmation_row(&r)?);
-            }
+        self.by_record_ids("SELECT record_id, confirmed_at FROM confirmations WHERE record_id", ids, confirmation_row).await
+    }
+
+    async fn review_reminders(&self, ids: &[AlgorithmId]) -> Result<Vec<(AlgorithmId, chrono::NaiveDate)>> {
+        self.by_record_ids("SELECT record_id, reminded_for FROM review_reminders WHERE record_id", ids, review_reminder_row).await
+    }
+
+    async fn mark_review_reminded(&self, reminded: &[(AlgorithmId, chrono::NaiveDate)], mails: &[NewMail]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        for (id, due) in reminded {
+            sqlx::query(
+                "INSERT INTO review_reminders (record_id, reminded_for) VALUES ($1,$2)
+                 ON CONFLICT(record_id) DO UPDATE SET reminded_for=excluded.reminded_for",
+            )
+            .bind(id.to_string())
+            .bind(*due)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
         }
-        Ok(out)
+        insert_mails(&mut tx, mails).await?;
+        tx.commit().await.map_err(backend)
     }
 }

@@ -21,7 +21,7 @@ impl MailStore for Backend {
     async fn mail_result(&self, id: i64, error: Option<&str>, at: DateTime<Utc>) -> Result<()> {
         let q = match error {
             // Sent: only the fact remains (the body may hold a tracking code or a link; the address is personal data).
-            None => "UPDATE mail_outbox SET sent_at=$1, attempts=attempts+1, last_error=NULL, to_addr='', subject='', body='' WHERE id=$3",
+            None => "UPDATE mail_outbox SET sent_at=$1, attempts=attempts+1, last_error=NULL, to_addr='', subject='', body='', unsubscribe=NULL WHERE id=$3",
             Some(_) => "UPDATE mail_outbox SET attempts=attempts+1, last_error=$2 WHERE id=$3 AND $1 IS NOT NULL",
         };
         sqlx::query(q).bind(ts(&at)).bind(error).bind(id).execute(&self.pool).await.map_err(backend)?;

@@ -333,6 +333,7 @@ pub const TABLES: &[Table] = &[
         identity: false,
         columns: &[("record_id", Text), ("confirmed_at", Time), ("confirmed_by", Text)],
     },
+    Table { name: "review_reminders", key: &["record_id"], identity: false, columns: &[("record_id", Text), ("reminded_for", Date)] },
     Table {
         name: "evaluations",
         key: &["id"],
@@ -361,8 +362,25 @@ pub const TABLES: &[Table] = &[
             ("sent_at", Time),
             ("attempts", Int),
             ("last_error", Text),
+            ("unsubscribe", Text),
         ],
     },
+    Table {
+        name: "alerts",
+        key: &["id"],
+        identity: false,
+        columns: &[
+            ("id", Text),
+            ("email", Text),
+            ("search", Text),
+            ("frequency", Text),
+            ("lang", Text),
+            ("created_at", Time),
+            ("confirmed_at", Time),
+            ("sent_until", Time),
+        ],
+    },
+    Table { name: "alert_key", key: &["id"], identity: false, columns: &[("id", Int), ("key", Text)] },
     Table {
         name: "invitations",
         key: &["id"],

@@ -275,6 +275,39 @@ pub trait ReviewStore: Send + Sync {
     async fn confirm_current(&self, id: AlgorithmId, at: chrono::DateTime<chrono::Utc>, by: &str) -> Result<()>;
     /// The last confirmation of each of these registrations that has one.
     async fn confirmations(&self, ids: &[AlgorithmId]) -> Result<Vec<(AlgorithmId, chrono::DateTime<chrono::Utc>)>>;
+    /// The due date each of these registrations was last reminded of (those never reminded are left out).
+    async fn review_reminders(&self, ids: &[AlgorithmId]) -> Result<Vec<(AlgorithmId, chrono::NaiveDate)>>;
+    /// Records the reminders (registration, due date) with their mails, in one transaction.
+    async fn mark_review_reminded(&self, reminded: &[(AlgorithmId, chrono::NaiveDate)], mails: &[NewMail]) -> Result<()>;
+}
+
+/// E-mail alerts of people without an account (personal data: an address, deleted when they unsubscribe).
+#[async_trait]
+pub trait AlertStore: Send + Sync {
+    /// The instance's key for the alerts' links: the stored one, or `candidate` stored now when there is
+    /// none yet (atomic across nodes: every caller gets the same key).
+    async fn alert_key(&self, candidate: &str) -> Result<String>;
+    /// Adds an unconfirmed subscription with its confirmation mail in one transaction, unless the address
+    /// has the same subscription already or `max_per_address` of them.
+    async fn add_alert(&self, a: &Alert, max_per_address: u32, mail: &NewMail) -> Result<AlertAdded>;
+    async fn alert(&self, id: &str) -> Result<Option<Alert>>;
+    /// Confirms a subscription (reporting starts at `at`); false when it does not exist. Confirming again
+    /// changes nothing.
+    async fn confirm_alert(&self, id: &str, at: chrono::DateTime<chrono::Utc>) -> Result<bool>;
+    /// Deletes a subscription and its address; false when it did not exist.
+    async fn delete_alert(&self, id: &str) -> Result<bool>;
+    /// Confirmed subscriptions due a digest: daily ones reported up to `daily_before` or earlier, weekly
+    /// ones up to `weekly_before` or earlier; the longest waiting first.
+    async fn due_alerts(
+        &self,
+        daily_before: chrono::DateTime<chrono::Utc>,
+        weekly_before: chrono::DateTime<chrono::Utc>,
+        limit: i64,
+    ) -> Result<Vec<Alert>>;
+    /// Records that changes up to `until` were reported, with the digest (if any) in one transaction.
+    async fn alert_sent(&self, id: &str, until: chrono::DateTime<chrono::Utc>, mail: Option<&NewMail>) -> Result<()>;
+    /// Deletes subscriptions never confirmed that were made before `before`; returns how many.
+    async fn purge_unconfirmed_alerts(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64>;
 }
 
 /// Evaluation plans and the evaluations done.
@@ -426,6 +459,7 @@ pub trait Store:
     + EvaluationStore
     + LinkStore
     + ReviewStore
+    + AlertStore
     + MailStore
     + RuntimeStore
     + IdentityStore
@@ -453,6 +487,7 @@ impl<T> Store for T where
         + EvaluationStore
         + LinkStore
         + ReviewStore
+        + AlertStore
         + MailStore
         + RuntimeStore
         + IdentityStore

@@ -461,6 +461,9 @@ pub struct NewMail {
     pub to: String,
     pub subject: String,
     pub body: String,
+    /// Where the recipient ends what this mail is part of, with one click (RFC 8058): sent as the
+    /// `List-Unsubscribe` header with `List-Unsubscribe-Post`.
+    pub unsubscribe: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -469,7 +472,39 @@ pub struct Mail {
     pub to: String,
     pub subject: String,
     pub body: String,
+    pub unsubscribe: Option<String>,
     pub attempts: u32,
+}
+
+/// A subscription to e-mail alerts by someone without an account: a search (words and filters) whose
+/// new and changed registrations are mailed as a digest. It counts only once confirmed from the mailbox.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alert {
+    /// Random, chosen when subscribing (32 hexadecimal characters); not a secret: the links carry a
+    /// token derived from it with the instance's alert key.
+    pub id: String,
+    /// Lowercase.
+    pub email: String,
+    /// The search as a query string (`q`, `org`, `theme`, ...), in a fixed order.
+    pub search: String,
+    pub frequency: algoreg_domain::alerts::Frequency,
+    /// The language of the mails (`nl` or `en`).
+    pub lang: String,
+    pub created_at: DateTime<Utc>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+    /// Changes published up to this time have been reported (set on confirmation, then by each digest).
+    pub sent_until: Option<DateTime<Utc>>,
+}
+
+/// What adding a subscription did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AlertAdded {
+    /// Stored, with its confirmation mail queued.
+    Added,
+    /// The address has this same subscription already: nothing changed.
+    Exists,
+    /// The address has the most subscriptions allowed: nothing changed.
+    Full,
 }
 
 /// An incident or serious risk recorded by a deployer and routed to the provider.

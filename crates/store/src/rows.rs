@@ -352,7 +352,14 @@ pub fn evaluation_row<R: Columns + ?Sized>(r: &R) -> Result<Evaluation> {
 }
 
 pub fn mail_row<R: Columns + ?Sized>(r: &R) -> Result<Mail> {
-    Ok(Mail { id: r.int("id".into())?, to: r.s("to_addr")?, subject: r.s("subject")?, body: r.s("body")?, attempts: count(r, "attempts")? })
+    Ok(Mail {
+        id: r.int("id".into())?,
+        to: r.s("to_addr")?,
+        subject: r.s("subject")?,
+        body: r.s("body")?,
+        unsubscribe: r.opt_text("unsubscribe".into())?,
+        attempts: count(r, "attempts")?,
+    })
 }
 
 pub fn audit_row<R: Columns + ?Sized>(r: &R) -> Result<AuditEvent> {
@@ -487,4 +494,21 @@ pub fn link_check_row<R: Columns + ?Sized>(r: &R) -> Result<LinkCheck> {
 
 pub fn confirmation_row<R: Columns + ?Sized>(r: &R) -> Result<(AlgorithmId, DateTime<Utc>)> {
     Ok((r.record("record_id")?, r.t("confirmed_at")?))
+}
+
+pub fn alert_row<R: Columns + ?Sized>(r: &R) -> Result<Alert> {
+    Ok(Alert {
+        id: r.s("id")?,
+        email: r.s("email")?,
+        search: r.s("search")?,
+        frequency: code("alert frequency", &r.s("frequency")?, algoreg_domain::alerts::Frequency::parse)?,
+        lang: r.s("lang")?,
+        created_at: r.t("created_at")?,
+        confirmed_at: r.opt_time("confirmed_at".into())?,
+        sent_until: r.opt_time("sent_until".into())?,
+    })
+}
+
+pub fn review_reminder_row<R: Columns + ?Sized>(r: &R) -> Result<(AlgorithmId, chrono::NaiveDate)> {
+    Ok((r.record("record_id")?, r.date("reminded_for".into())?))
 }

@@ -55,6 +55,7 @@ fn what_nl(what: &str) -> &'static str {
         "organisation" => "Organisatie niet gevonden.",
         "version" => "Versie niet gevonden.",
         "page" => "Pagina niet gevonden.",
+        "alert" => "Deze e-mailmelding bestaat niet (meer), of de link is niet juist.",
         _ => "Niet gevonden.",
     }
 }

@@ -111,6 +111,9 @@ fn concrete(pattern: &str, f: &Fixture) -> String {
                 "id" if has("/bronnen/") || has("/sources/") => f.source_id.clone(),
                 "id" if has("incident") && !has("/algoritme/") && !has("/algorithms/") => "1".into(),
                 "id" if has("/uitnodiging/") => "999".into(),
+                // An alert's links are authorised by their token alone: a made-up one finds nothing.
+                "id" if has("/meldingen/") => "0".repeat(32),
+                "token" => "0".repeat(40),
                 "id" | "lars" => f.record.clone(),
                 "file" if pattern.starts_with("/downloads/") => "register.csv".into(),
                 "file" if has("/search/") => "export.csv".into(),

@@ -450,8 +450,15 @@ fn a_registration_not_looked_at_for_a_year_is_confirmed_as_still_current() {
     env.user("redactie@gem-b.nl", Some("gem-b"), &["editor"], false);
     env.user("toezicht@example.org", None, &[], false);
     env.ok(&["user", "supervisor", "--email", "toezicht@example.org"]);
-    let s = env.serve();
+    let smtp = Smtp::start();
+    let url = smtp.url();
+    let s = env.serve_with(&["--smtp-url", &url, "--feedback-tick", "1s"]);
     let id = "11136893";
+    // The organisation's editors are reminded by e-mail, once, listing the registration and its due date.
+    let mail = unfold(&smtp.wait_for("redactie@oudstad.nl", "Routes afvalinzameling"));
+    assert!(mail.contains("Nog actueel?") && mail.contains("2025-03-0"), "{mail}");
+    assert!(mail.contains(&format!("/nl/beheer/algoritme/{id}")), "{mail}");
+    assert!(smtp.messages().iter().all(|m| !header(m, "To").contains("redactie@gem-b.nl")), "another organisation is not told");
     let sup = s.login("toezicht@example.org");
     let stale = |sup: &Server2| sup.send("GET", "/api/v1/supervision", None).1["stale"].as_array().unwrap().len();
     assert_eq!(stale(&sup), 1, "published in 2024 and never confirmed");

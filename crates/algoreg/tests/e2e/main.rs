@@ -5,6 +5,7 @@
 mod common;
 
 mod aiact;
+mod alerts;
 mod api_authz;
 mod api_validation;
 mod api_workflow;

@@ -5,6 +5,7 @@
 mod account;
 mod admin;
 mod aiact;
+mod alerts;
 mod audit;
 mod charts;
 mod csrf;
@@ -69,6 +70,9 @@ fn lang_routes() -> Routes {
         .add("GET", "/login/sso/{provider}", get(sso::start))
         .add("GET", "/algoritme/{id}", get(public::record))
         .add("GET POST", "/algoritme/{id}/signaal", get(feedback::signal_new).post(feedback::signal_submit).layer(public_body()))
+        .add("GET POST", "/meldingen", get(alerts::form).post(alerts::subscribe).layer(small()))
+        .add("GET POST", "/meldingen/{id}/bevestigen/{token}", get(alerts::confirm_page).post(alerts::confirm).layer(small()))
+        .add("GET POST", "/meldingen/{id}/afmelden/{token}", get(alerts::unsubscribe_page).post(alerts::unsubscribe).layer(small()))
         .add("GET", "/signaal", get(feedback::status_lookup))
         .add("GET", "/signaal/{code}", get(feedback::status_page))
         .add("GET POST", "/incident/{code}", get(feedback::incident_link).post(feedback::incident_link_step).layer(public_body()))

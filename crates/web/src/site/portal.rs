@@ -238,7 +238,8 @@ pub async fn search(ctx: Ctx, State(app): State<App>, Query(q): Query<HashMap<St
                     a href=(format!("{}/search/export.csv?{export_qs}", ctx.base())) { "CSV" } ", "
                     a href=(format!("{}/search/export.xlsx?{export_qs}", ctx.base())) { "Excel" } ", "
                     a href=(format!("{}/search/export.json?{export_qs}", ctx.base())) { "JSON" } " · "
-                    a href=(format!("/feeds/search.xml?{export_qs}")) { (ctx.t("volgen via Atom-feed", "follow as Atom feed")) }
+                    a href=(format!("/feeds/search.xml?{export_qs}")) { (ctx.t("volgen via Atom-feed", "follow as Atom feed")) } " · "
+                    a href=(format!("{}/meldingen?{export_qs}", ctx.base())) { (ctx.t("e-mail bij nieuwe resultaten", "e-mail about new results")) }
                 }
             }
         }
@@ -319,6 +320,7 @@ pub async fn organisation(ctx: Ctx, State(app): State<App>, Path(code): Path<Str
         (super::feedback::figures_block(&ctx, &figures))
         p { a href=(format!("/feeds/antwoorden.xml?org={}", org.code)) { (ctx.t("Openbare antwoorden van deze organisatie (Atom-feed)", "This organisation's public answers (Atom feed)")) } }
         p { a href=(format!("/feeds/organisatie/{}.xml", org.code)) { (ctx.t("Volg deze organisatie (Atom-feed)", "Follow this organisation (Atom feed)")) } " · "
+            a href=(format!("{}/meldingen?org={}", ctx.base(), org.code)) { (ctx.t("Volg deze organisatie per e-mail", "Follow this organisation by e-mail")) } " · "
             a href=(url_with(&ctx, &HashMap::new(), &[("org", Some(&org.code))])) { (ctx.t("Zoeken binnen deze organisatie", "Search within this organisation")) } }
     };
     Ok(ctx.page(&org.name, body))
