@@ -471,13 +471,14 @@ enum OrgCmd {
         #[command(flatten)]
         data: DataArg,
     },
-    /// Reads the government's lists of organisations (name;identifier;org_id, one file per kind): each
-    /// listed organisation is found in the register (by code, else by name) and given its official
-    /// identifier, or added. All files are checked before anything changes.
+    /// Reads the government's lists of organisations (name;identifier;org_id, one file per kind) or the
+    /// export of the organisation register (organisaties.overheid.nl, exportOO.xml): each listed
+    /// organisation is found in the register (by code, else by name) and given its official identifier,
+    /// abbreviation, parent and ministry, or added. All files are checked before anything changes.
     Import {
         #[command(flatten)]
         data: DataArg,
-        /// The list files (CSV with ; between columns).
+        /// The list files (CSV with ; between columns) or exports (XML).
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
@@ -850,6 +851,7 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
                         name,
                         org_type: parse_org_type(&org_type)?,
                         tooi,
+                        relations: Default::default(),
                         flow: parse_flow(&flow)?,
                         about: None,
                         contact: None,
@@ -868,18 +870,27 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
             let mut listed = vec![];
             for f in &files {
                 let label = f.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| f.display().to_string());
-                if std::fs::metadata(f).is_ok_and(|m| m.len() > algoreg_service::org_lists::MAX_LIST_BYTES as u64) {
-                    return Err(ServiceError::bad("files", format!("{label} is groter dan 5 MB"), format!("{label} is larger than 5 MB")));
+                if std::fs::metadata(f).is_ok_and(|m| m.len() > algoreg_service::org_lists::MAX_ROO_BYTES as u64) {
+                    return Err(ServiceError::bad(
+                        "files",
+                        format!("{label} is groter dan 256 MB"),
+                        format!("{label} is larger than 256 MB"),
+                    ));
                 }
                 let text = std::fs::read_to_string(f).map_err(|e| {
                     ServiceError::bad("files", format!("Kan {} niet lezen: {e}", f.display()), format!("Cannot read {}: {e}", f.display()))
                 })?;
-                listed.extend(algoreg_service::org_lists::parse(&label, &text)?);
+                // The organisation register's export (XML), or one of the live register's lists (CSV).
+                if algoreg_service::org_lists::is_roo_export(&text) {
+                    listed.extend(algoreg_service::org_lists::parse_roo(&label, &text)?);
+                } else {
+                    listed.extend(algoreg_service::org_lists::parse(&label, &text)?);
+                }
             }
             let app = open(&data).await?;
             let r = app.orgs().import_lists(&Principal::system(), &listed).await?;
             println!(
-                "organisations: {} lines, {} organisations, {} added, {} given their identifier, {} already known",
+                "organisations: {} lines, {} organisations, {} added, {} given their identifier or details, {} already known",
                 listed.len(),
                 r.organisations,
                 r.created,

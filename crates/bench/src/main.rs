@@ -171,6 +171,7 @@ fn create_sources(data: &std::path::Path, feeds: usize, bases: &[String]) {
                         name,
                         org_type: algoreg_domain::org::OrgType::Gemeente,
                         tooi: None,
+                        relations: Default::default(),
                         flow: algoreg_domain::PublicationFlow::Central,
                         about: None,
                         contact: None,

@@ -509,3 +509,30 @@ mod duplicate_tests {
         assert!(likely_duplicates(&r(&["", ""])).is_empty(), "names still empty are not duplicates");
     }
 }
+
+/// Days after which a published registration should be looked at again (published anew or confirmed
+/// as still current).
+pub const REVIEW_AFTER_DAYS: i64 = 365;
+
+/// When a published registration was last looked at: the later of its publication and its last
+/// confirmation as still current.
+pub fn last_reviewed(
+    published_at: chrono::DateTime<chrono::Utc>,
+    confirmed_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> chrono::DateTime<chrono::Utc> {
+    confirmed_at.map_or(published_at, |c| c.max(published_at))
+}
+
+#[cfg(test)]
+mod review_tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_later_of_publication_and_confirmation_counts() {
+        let t = |d| chrono::Utc.with_ymd_and_hms(2026, 1, d, 0, 0, 0).unwrap();
+        assert_eq!(last_reviewed(t(5), None), t(5));
+        assert_eq!(last_reviewed(t(5), Some(t(9))), t(9));
+        assert_eq!(last_reviewed(t(9), Some(t(5))), t(9), "a new version after the confirmation counts");
+    }
+}

@@ -17,6 +17,8 @@ pub struct OrgFacts {
     pub code: String,
     pub name: String,
     pub org_type: OrgType,
+    /// The code of the ministry it belongs to (from the government's organisation register).
+    pub ministry: Option<String>,
 }
 
 /// A published registration as the figures need it.
@@ -63,6 +65,18 @@ pub struct Statistics {
     pub categories: Vec<CountRow>,
     pub ai_act: Vec<CountRow>,
     pub organisations: Vec<OrgRow>,
+    pub ministries: Vec<MinistryRow>,
+}
+
+/// A ministry with the organisations that belong to it (agencies, independent bodies, ...): how many
+/// there are, how many of them publish (the ministry itself counted in both), and their registrations.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct MinistryRow {
+    pub code: String,
+    pub name: String,
+    pub organisations: u64,
+    pub publishing: u64,
+    pub published: u64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -261,6 +275,25 @@ pub fn compute(orgs: &[OrgFacts], records: &[RecordFacts], signals: &HashMap<Org
         }
     }
     rows.sort_by(|a, b| b.published.cmp(&a.published).then_with(|| a.name.cmp(&b.name)));
+    // Per ministry: itself and the organisations that name it as their ministry.
+    let mut ministries: Vec<MinistryRow> = orgs
+        .iter()
+        .filter(|o| o.org_type == OrgType::Ministerie)
+        .map(|m| MinistryRow { code: m.code.clone(), name: m.name.clone(), organisations: 0, publishing: 0, published: 0 })
+        .collect();
+    let index: HashMap<String, usize> = ministries.iter().enumerate().map(|(i, m)| (m.code.clone(), i)).collect();
+    for org in orgs {
+        let of = if org.org_type == OrgType::Ministerie { Some(&org.code) } else { org.ministry.as_ref() };
+        if let Some(&i) = of.and_then(|c| index.get(c)) {
+            let row = &mut ministries[i];
+            row.organisations += 1;
+            if let Some(o) = per_org.get(&org.id) {
+                row.publishing += 1;
+                row.published += o.published;
+            }
+        }
+    }
+    ministries.sort_by(|a, b| a.name.cmp(&b.name));
     let count_rows = |m: BTreeMap<String, u64>| {
         let mut v: Vec<CountRow> = m.into_iter().map(|(value, records)| CountRow { value, records }).collect();
         v.sort_by(|a, b| b.records.cmp(&a.records).then_with(|| a.value.cmp(&b.value)));
@@ -283,6 +316,7 @@ pub fn compute(orgs: &[OrgFacts], records: &[RecordFacts], signals: &HashMap<Org
         categories: count_rows(categories),
         ai_act: count_rows(ai_act),
         organisations: rows,
+        ministries,
     }
 }
 
@@ -292,7 +326,7 @@ mod tests {
     use chrono::TimeZone;
 
     fn org(id: i64, t: OrgType) -> OrgFacts {
-        OrgFacts { id: OrgId(id), code: format!("o{id}"), name: format!("Org {id}"), org_type: t }
+        OrgFacts { id: OrgId(id), code: format!("o{id}"), name: format!("Org {id}"), org_type: t, ministry: None }
     }
     fn rec(org: i64, y: i32, m: u32, category: Option<&str>, filled: u32) -> RecordFacts {
         RecordFacts {
@@ -325,6 +359,23 @@ mod tests {
         assert_eq!(s.organisations[0].code, "o1");
         assert_eq!(s.organisations[0].completeness, Some(0.75));
         assert_eq!(s.organisations.len(), 2, "organisations without registrations or signals have no row");
+        assert!(s.ministries.is_empty());
+    }
+
+    #[test]
+    fn ministries_count_the_organisations_that_belong_to_them() {
+        let with = |id, t, m: Option<&str>| OrgFacts { ministry: m.map(String::from), ..org(id, t) };
+        let orgs = vec![
+            with(1, OrgType::Ministerie, None),
+            with(2, OrgType::Agentschap, Some("o1")),
+            with(3, OrgType::ZelfstandigBestuursorgaan, Some("o1")),
+            with(4, OrgType::Ministerie, None),
+            with(5, OrgType::Agentschap, Some("onbekend")),
+        ];
+        let records = vec![rec(2, 2024, 1, None, 4), rec(2, 2024, 2, None, 4), rec(4, 2024, 2, None, 4), rec(5, 2024, 2, None, 4)];
+        let s = compute(&orgs, &records, &HashMap::new(), Utc.with_ymd_and_hms(2024, 4, 1, 0, 0, 0).unwrap());
+        let got: Vec<_> = s.ministries.iter().map(|m| (m.code.as_str(), m.organisations, m.publishing, m.published)).collect();
+        assert_eq!(got, vec![("o1", 3, 1, 2), ("o4", 1, 1, 1)], "a ministry that is not known counts nowhere");
     }
 
     #[test]

@@ -47,12 +47,20 @@ impl Default for AlertConfig {
     }
 }
 
-/// The settings and the limiters of subscribing.
+/// Confirmation mails per mail domain per hour, and in all per hour: whatever the other limits let
+/// through (many addresses, many client addresses), the register never becomes a mass mailer.
+const CONFIRMATIONS_PER_DOMAIN_PER_HOUR: u32 = 200;
+const CONFIRMATIONS_PER_HOUR: u32 = 2000;
+
+/// The settings, the limiters of subscribing and the key of the links (read once).
 pub struct AlertState {
     pub config: AlertConfig,
     per_client: RateLimiter,
-    /// Keyed by a hash of the address: no address is kept in memory for this.
+    /// Keyed by a hash of the address without its `+tag`: no address is kept in memory for this.
     per_recipient: RateLimiter,
+    per_domain: RateLimiter,
+    overall: RateLimiter,
+    key: tokio::sync::OnceCell<ring::hmac::Key>,
 }
 
 impl AlertState {
@@ -61,9 +69,28 @@ impl AlertState {
         AlertState {
             per_client: RateLimiter::new(config.per_client_per_hour, hour),
             per_recipient: RateLimiter::new(config.confirmations_per_recipient_per_day, 24 * hour),
+            per_domain: RateLimiter::new(CONFIRMATIONS_PER_DOMAIN_PER_HOUR, hour),
+            overall: RateLimiter::new(CONFIRMATIONS_PER_HOUR, hour),
+            key: Default::default(),
             config,
         }
     }
+}
+
+/// The address a limit counts: lowercase, without a `+tag` (`lezer+1@x.nl` and `lezer+2@x.nl` reach
+/// one mailbox), and its domain.
+fn mailbox(email: &str) -> (String, String) {
+    let (local, domain) = email.rsplit_once('@').unwrap_or((email, ""));
+    let local = local.split('+').next().unwrap_or(local);
+    (format!("{local}@{domain}").to_ascii_lowercase(), domain.to_ascii_lowercase())
+}
+
+/// A search value as it may appear in a mail: short plain words only. Anything else (a link, a long
+/// text) is left out, so that nobody can make the register mail their text to a stranger.
+fn mail_safe(v: &str) -> Option<&str> {
+    let ok =
+        v.chars().count() <= 60 && v.chars().all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '\'' | '"' | '(' | ')' | ',' | '&'));
+    ok.then_some(v)
 }
 
 impl Default for AlertState {
@@ -216,17 +243,23 @@ impl Alerts<'_> {
         format!("{}{path}", self.public_url.trim_end_matches('/'))
     }
 
-    async fn key(&self) -> Result<ring::hmac::Key> {
-        let mut candidate = [0u8; 32];
-        rand::thread_rng().fill_bytes(&mut candidate);
-        let key = self.store.alert_key(&hex::encode(candidate)).await?;
-        let bytes = hex::decode(&key).map_err(|_| ServiceError::Internal("the alert key is not hexadecimal".into()))?;
-        Ok(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &bytes))
+    /// The instance's key, read from the store once per process.
+    async fn key(&self) -> Result<&ring::hmac::Key> {
+        self.state
+            .key
+            .get_or_try_init(|| async {
+                let mut candidate = [0u8; 32];
+                rand::thread_rng().fill_bytes(&mut candidate);
+                let key = self.store.alert_key(&hex::encode(candidate)).await?;
+                let bytes = hex::decode(&key).map_err(|_| ServiceError::Internal("the alert key is not hexadecimal".into()))?;
+                Ok(ring::hmac::Key::new(ring::hmac::HMAC_SHA256, &bytes))
+            })
+            .await
     }
 
     async fn token(&self, id: &str, purpose: Purpose) -> Result<String> {
         let key = self.key().await?;
-        let tag = ring::hmac::sign(&key, format!("{}:{id}", purpose.code()).as_bytes());
+        let tag = ring::hmac::sign(key, format!("{}:{id}", purpose.code()).as_bytes());
         Ok(hex::encode(&tag.as_ref()[..20]))
     }
 
@@ -277,35 +310,20 @@ impl Alerts<'_> {
                 return Err(ServiceError::bad("org", "Deze organisatie kennen we niet.", "This organisation is not known."));
             }
         }
-        let what = self.describe(&search, lang).await?;
-        if self.state.per_recipient.hit(self.shared_limits, "alert-mail", &crate::feedback::hash_secret(&email)).await.is_err() {
-            // Quietly: the same answer as when the mail goes out.
+        let what = self.describe(&search, lang, true).await?;
+        // Quietly past a limit: the same answer as when the mail goes out.
+        let (limit_key, domain) = mailbox(&email);
+        let shared = self.shared_limits;
+        if self.state.per_recipient.hit(shared, "alert-mail", &crate::feedback::hash_secret(&limit_key)).await.is_err()
+            || self.state.per_domain.hit(shared, "alert-domain", &crate::feedback::hash_secret(&domain)).await.is_err()
+            || self.state.overall.hit(shared, "alert-all", "all").await.is_err()
+        {
             return Ok(());
         }
         let mut raw = [0u8; 16];
         rand::thread_rng().fill_bytes(&mut raw);
-        let id = hex::encode(raw);
-        let confirm = self.link_for(&id, Purpose::Confirm, lang).await?;
-        let days = self.cfg().unconfirmed_for.as_secs() / 3600;
-        let (subject, body) = if lang == "en" {
-            (
-                "Confirm your e-mail alert from the algorithm register".to_string(),
-                format!(
-                    "Someone (probably you) asked for a {} e-mail about new and changed registrations in the algorithm register: {what}.\n\nConfirm with this link within {days} hours:\n{confirm}\n\nDid you not ask for this? Then do nothing: without confirmation you get no mail, and the address is deleted.\n",
-                    frequency.label_en()
-                ),
-            )
-        } else {
-            (
-                "Bevestig uw e-mailmelding van het algoritmeregister".to_string(),
-                format!(
-                    "Iemand (waarschijnlijk u) vroeg om een {} e-mail over nieuwe en gewijzigde registraties in het algoritmeregister: {what}.\n\nBevestig dit binnen {days} uur met deze link:\n{confirm}\n\nHeeft u hier niet om gevraagd? Doe dan niets: zonder bevestiging krijgt u geen e-mail en wordt het adres gewist.\n",
-                    frequency.label_nl()
-                ),
-            )
-        };
         let alert = Alert {
-            id,
+            id: hex::encode(raw),
             email: email.clone(),
             search: search.to_query(),
             frequency,
@@ -314,10 +332,39 @@ impl Alerts<'_> {
             confirmed_at: None,
             sent_until: None,
         };
-        let mail = NewMail { to: email, subject, body, unsubscribe: None };
+        let mail = self.confirmation_mail(&alert.id, &email, frequency, &what, lang).await?;
         match self.store.add_alert(&alert, self.cfg().max_per_address, &mail).await? {
-            AlertAdded::Added | AlertAdded::Exists | AlertAdded::Full => Ok(()),
+            // Not confirmed yet (the mail got lost?): its confirmation link again, within the limits above.
+            AlertAdded::Exists { id, confirmed: false } => {
+                let again = self.confirmation_mail(&id, &email, frequency, &what, lang).await?;
+                self.store.queue_mail(&[again]).await?;
+                Ok(())
+            }
+            AlertAdded::Added | AlertAdded::Exists { .. } | AlertAdded::Full => Ok(()),
         }
+    }
+
+    async fn confirmation_mail(&self, id: &str, email: &str, frequency: Frequency, what: &str, lang: &str) -> Result<NewMail> {
+        let confirm = self.link_for(id, Purpose::Confirm, lang).await?;
+        let hours = self.cfg().unconfirmed_for.as_secs() / 3600;
+        let (subject, body) = if lang == "en" {
+            (
+                "Confirm your e-mail alert from the algorithm register".to_string(),
+                format!(
+                    "Someone (probably you) asked for a {} e-mail about new and changed registrations in the algorithm register: {what}.\n\nConfirm with this link within {hours} hours:\n{confirm}\n\nDid you not ask for this? Then do nothing: without confirmation you get no mail, and the address is deleted.\n",
+                    frequency.label_en()
+                ),
+            )
+        } else {
+            (
+                "Bevestig uw e-mailmelding van het algoritmeregister".to_string(),
+                format!(
+                    "Iemand (waarschijnlijk u) vroeg om een {} e-mail over nieuwe en gewijzigde registraties in het algoritmeregister: {what}.\n\nBevestig dit binnen {hours} uur met deze link:\n{confirm}\n\nHeeft u hier niet om gevraagd? Doe dan niets: zonder bevestiging krijgt u geen e-mail en wordt het adres gewist.\n",
+                    frequency.label_nl()
+                ),
+            )
+        };
+        Ok(NewMail { to: email.to_string(), subject, body, unsubscribe: None })
     }
 
     /// The subscription a link is for, when the link is right.
@@ -342,11 +389,34 @@ impl Alerts<'_> {
         Ok(self.store.delete_alert(id).await?)
     }
 
-    /// What a subscription follows, in words.
-    pub async fn describe(&self, search: &AlertSearch, lang: &str) -> Result<String> {
+    /// What a subscription follows, in words. For a mail (`for_mail`), a value that is not short plain
+    /// words is named without its text.
+    pub async fn describe(&self, search: &AlertSearch, lang: &str, for_mail: bool) -> Result<String> {
         let en = lang == "en";
         let mut parts = vec![];
         for (k, v) in search.values() {
+            if for_mail && *k != "org" && mail_safe(v).is_none() {
+                parts.push(
+                    match *k {
+                        "q" => {
+                            if en {
+                                "a search"
+                            } else {
+                                "een zoekopdracht"
+                            }
+                        }
+                        _ => {
+                            if en {
+                                "a filter"
+                            } else {
+                                "een filter"
+                            }
+                        }
+                    }
+                    .to_string(),
+                );
+                continue;
+            }
             let part = match *k {
                 "q" => format!("{} \u{201c}{v}\u{201d}", if en { "search" } else { "zoekopdracht" }),
                 "org" => {
@@ -367,7 +437,13 @@ impl Alerts<'_> {
 
     /// The registrations of a search published (first or in a new version) after `since` and up to
     /// `until`, newest first, at most `DIGEST_ITEMS + 1` (one more says there are more).
-    pub async fn changes(&self, search: &AlertSearch, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<Vec<DigestItem>> {
+    pub async fn changes(
+        &self,
+        search: &AlertSearch,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        orgs: &[algoreg_store::Organisation],
+    ) -> Result<Vec<DigestItem>> {
         let Some(index) = self.search else { return Ok(vec![]) };
         let q = search.query(4 * DIGEST_ITEMS);
         let r = index.search(&q).map_err(|e| ServiceError::Internal(e.to_string()))?;
@@ -377,7 +453,6 @@ impl Alerts<'_> {
         }
         let ids: Vec<AlgorithmId> = r.hits.iter().filter_map(|h| AlgorithmId::parse(&h.id).ok()).collect();
         let versions = self.store.published_many(&ids).await?;
-        let orgs = self.store.organisations().await?;
         let mut out = vec![];
         for v in versions {
             if v.published_at <= since || v.published_at > until {
@@ -405,19 +480,26 @@ impl Alerts<'_> {
     /// (nothing new: no mail, the period still counts as reported). Returns the mails queued.
     pub async fn send_digests(&self, now: DateTime<Utc>) -> Result<usize> {
         let cfg = self.cfg();
+        // Only from an index that has taken in every public change: what it lacks would be skipped for good.
+        let Some(index) = self.search else { return Ok(0) };
+        if self.store.outbox_max().await? > index.position() {
+            return Ok(0);
+        }
         // A registration published a moment ago may not be searchable yet: report up to a little earlier.
         let lag = chrono::Duration::from_std(cfg.daily.min(Duration::from_secs(120)) / 2).unwrap_or_default();
         let until = now - lag;
         let period = |d: Duration| chrono::Duration::from_std(d).unwrap_or(chrono::Duration::days(1));
         let due = self.store.due_alerts(until - period(cfg.daily), until - period(cfg.weekly), DIGESTS_PER_ROUND).await?;
         let mut sent = 0;
+        let orgs = if due.is_empty() { vec![] } else { self.store.organisations().await? };
         for a in due {
-            let since = a.sent_until.unwrap_or(a.created_at);
+            let since = a.sent_until.or(a.confirmed_at).unwrap_or(a.created_at);
             let search = AlertSearch::from_query(&a.search);
-            let items = self.changes(&search, since, until).await?;
+            let items = self.changes(&search, since, until, &orgs).await?;
             let mail = if items.is_empty() { None } else { Some(self.digest(&a, &search, &items).await?) };
-            sent += usize::from(mail.is_some());
-            self.store.alert_sent(&a.id, until, mail.as_ref()).await?;
+            // Moved on by another node meanwhile, or unsubscribed: nothing was queued.
+            let queued = self.store.alert_sent(&a.id, since, until, mail.as_ref()).await?;
+            sent += usize::from(queued && mail.is_some());
         }
         Ok(sent)
     }
@@ -425,7 +507,7 @@ impl Alerts<'_> {
     async fn digest(&self, a: &Alert, search: &AlertSearch, items: &[DigestItem]) -> Result<NewMail> {
         let en = a.lang == "en";
         let lang = if en { "en" } else { "nl" };
-        let what = self.describe(search, lang).await?;
+        let what = self.describe(search, lang, true).await?;
         let unsubscribe = self.link_for(&a.id, Purpose::Unsubscribe, lang).await?;
         let mut body = String::new();
         body.push_str(&if en {
@@ -522,5 +604,16 @@ mod tests {
         assert!(well_formed_id(&"ab".repeat(16)));
         assert!(!well_formed_id(&"AB".repeat(16)));
         assert!(!well_formed_id("../etc"));
+    }
+
+    #[test]
+    fn limits_count_mailboxes_and_mails_carry_plain_words_only() {
+        assert_eq!(mailbox("Lezer+1@Example.org"), ("lezer@example.org".into(), "example.org".into()));
+        assert_eq!(mailbox("lezer@example.org").0, mailbox("LEZER+nieuws@example.org").0);
+        assert_eq!(mail_safe("parkeren of verkeer"), Some("parkeren of verkeer"));
+        assert_eq!(mail_safe("Wet maatschappelijke ondersteuning (Wmo)"), Some("Wet maatschappelijke ondersteuning (Wmo)"));
+        assert_eq!(mail_safe("log in op https://evil.example"), None);
+        assert_eq!(mail_safe("bel 0800-1234 of mail x@y.nl"), None);
+        assert_eq!(mail_safe(&"a".repeat(61)), None);
     }
 }

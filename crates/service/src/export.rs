@@ -43,6 +43,12 @@ fn version_json(v: &PublishedVersion) -> Value {
     })
 }
 
+/// A CSV writer into memory that starts with the UTF-8 byte order mark, as every CSV download does
+/// (spreadsheet programs then read the accents right).
+pub fn csv_in_memory() -> csv::Writer<Vec<u8>> {
+    csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec())
+}
+
 /// A cell that a spreadsheet could read as a formula (it starts with `=`, `+`, `-`, `@`, a tab or a
 /// carriage return) gets a leading `'`, so that opening a download never runs anything (OWASP's rule
 /// against CSV injection). Every CSV and Excel download goes through this; importing our own downloads

@@ -789,7 +789,7 @@ impl Feedback<'_> {
             }
             *last = Some(now);
         }
-        let year = chrono::Duration::days(crate::supervision::STALE_AFTER_DAYS);
+        let year = chrono::Duration::days(algoreg_domain::quality::REVIEW_AFTER_DAYS);
         let notice = chrono::Duration::days(REVIEW_NOTICE_DAYS);
         // Published long enough ago that a reminder may be due.
         let mut candidates: Vec<(AlgorithmId, String, String, DateTime<Utc>)> = vec![];
@@ -813,7 +813,7 @@ impl Feedback<'_> {
         let reminded: std::collections::HashMap<AlgorithmId, NaiveDate> = self.store.review_reminders(&ids).await?.into_iter().collect();
         let mut by_org: std::collections::BTreeMap<String, Vec<(AlgorithmId, String, NaiveDate)>> = Default::default();
         for (id, org, name, published_at) in candidates {
-            let last = confirmed.get(&id).map_or(published_at, |c| (*c).max(published_at));
+            let last = algoreg_domain::quality::last_reviewed(published_at, confirmed.get(&id).copied());
             let due = (last + year).date_naive();
             if last + year - notice > now || reminded.get(&id) == Some(&due) {
                 continue;
@@ -846,6 +846,10 @@ impl Feedback<'_> {
                     unsubscribe: None,
                 })
                 .collect();
+            if mails.is_empty() {
+                // Nobody to tell yet: not marked, so members added later are reminded.
+                continue;
+            }
             let marks: Vec<(AlgorithmId, NaiveDate)> = due.iter().map(|(id, _, d)| (*id, *d)).collect();
             self.store.mark_review_reminded(&marks, &mails).await?;
             sent += 1;

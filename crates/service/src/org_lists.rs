@@ -1,12 +1,15 @@
-//! The government's lists of organisations (`algoreg org import`): one file per kind (municipalities,
-//! provinces, water boards, safety regions, environmental services), `name;identifier;org_id` per line.
-//! Every file is read and checked whole before anything is written; then each listed organisation is
-//! found in the register (by code, else by name) and given its official identifier, or added. The
-//! register then knows the organisations that exist but have not published.
+//! The government's lists of organisations (`algoreg org import`): the live register's lists, one file
+//! per kind (municipalities, provinces, water boards, safety regions, environmental services),
+//! `name;identifier;org_id` per line; and the export of the government's organisation register
+//! (organisaties.overheid.nl, `exportOO.xml`), with abbreviations, the organisation each is part of and
+//! the ministry it belongs to. Every file is read and checked whole before anything is written; then
+//! each listed organisation is found in the register (by code, else by name) and given its official
+//! identifier and these details, or added. The register then knows the organisations that exist but
+//! have not published.
 
 use crate::error::{Result, ServiceError};
 use algoreg_domain::org::{is_valid_code, OrgType, PublicationFlow};
-use algoreg_store::{NewOrganisation, Organisation};
+use algoreg_store::{NewOrganisation, OrgRelations, Organisation};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -23,8 +26,11 @@ pub struct ListedOrg {
     /// The organisation's code in the live register (`gm0363`), this register's code for it when new.
     pub code: String,
     pub org_type: OrgType,
-    /// The TOOI URI, for the kinds whose TOOI identifier is the code (municipalities, provinces, water boards).
+    /// The TOOI URI, for the kinds whose TOOI identifier is the code (municipalities, provinces, water
+    /// boards, and the cooperative bodies with an `so` code), or as the organisation register gives it.
     pub tooi: Option<String>,
+    /// Abbreviation, parent organisation and ministry (from the organisation register's export).
+    pub relations: OrgRelations,
 }
 
 /// What an import did.
@@ -34,7 +40,8 @@ pub struct ListReport {
     pub organisations: usize,
     /// Organisations added (they had not been in the register).
     pub created: usize,
-    /// Organisations that were in the register and got their official identifier.
+    /// Organisations that were in the register and got their official identifier or details
+    /// (abbreviation, parent, ministry).
     pub identified: usize,
     /// Organisations that were in the register with it already.
     pub unchanged: usize,
@@ -95,12 +102,259 @@ pub fn parse(label: &str, text: &str) -> Result<Vec<ListedOrg>> {
             "OD" => (OrgType::Omgevingsdienst, None),
             _ => (OrgType::guess_from_name(name), None),
         };
+        // Safety regions and environmental services are cooperative bodies: TOOI names them by their `so` code.
+        let tooi_kind = tooi_kind.or_else(|| code.starts_with("so").then_some("so"));
         out.push(ListedOrg {
             name: name.to_string(),
             identifier: identifier.to_string(),
             code: code.to_string(),
             org_type,
             tooi: tooi_kind.map(|k| format!("https://identifier.overheid.nl/tooi/id/{k}/{code}")),
+            relations: OrgRelations::default(),
+        });
+    }
+    Ok(out)
+}
+
+/// Largest export of the organisation register read (the whole register is some tens of megabytes).
+pub const MAX_ROO_BYTES: usize = 256 * 1024 * 1024;
+/// Deepest nesting of elements accepted in it.
+const MAX_DEPTH: usize = 64;
+
+/// Whether a file is an export of the government's organisation register (organisaties.overheid.nl).
+pub fn is_roo_export(text: &str) -> bool {
+    let head: String = text.trim_start_matches('\u{feff}').chars().take(4000).collect();
+    head.trim_start().starts_with('<') && head.contains("overheidsorganisaties")
+}
+
+/// One organisation as the export has it.
+#[derive(Default)]
+struct RooOrg {
+    system_id: String,
+    tooi: Option<String>,
+    name: String,
+    short_name: Option<String>,
+    types: Vec<String>,
+    /// The ministry as referred to: its system ID, TOOI URI and name.
+    ministry: Option<(String, Option<String>, String)>,
+    /// The organisation it is nested in (index).
+    parent: Option<usize>,
+    ended: bool,
+    line: usize,
+}
+
+/// The last path segment of a TOOI URI when it is a valid code (`mnre1034`, `gm0363`, `oorg10103`).
+fn tooi_code(uri: &str) -> Option<String> {
+    let uri = uri.trim();
+    if !uri.starts_with("https://identifier.overheid.nl/tooi/id/") {
+        return None;
+    }
+    uri.rsplit('/').next().map(str::to_ascii_lowercase).filter(|c| is_valid_code(c))
+}
+
+/// The register's type for a type of the organisation register (`Zelfstandig bestuursorgaan`); parts of
+/// organisations (`Organisatieonderdeel`) are not organisations of their own here.
+fn roo_type(t: &str) -> Option<OrgType> {
+    let code: String = t.trim().to_lowercase().replace([' ', '-'], "_");
+    OrgType::parse(&code).filter(|t| *t != OrgType::Organisatieonderdeel)
+}
+
+/// What the reader keeps while it walks the export.
+#[derive(Default)]
+struct RooWalk {
+    /// The local names of the open elements.
+    path: Vec<String>,
+    /// The open `organisatie` elements (indexes into `orgs`).
+    open: Vec<usize>,
+    orgs: Vec<RooOrg>,
+    /// The element whose text is being read, with its attributes, and the text so far.
+    capture: Option<Vec<(String, String)>>,
+    text: String,
+}
+
+impl RooWalk {
+    fn start(&mut self, name: String, attrs: Vec<(String, String)>, line: usize) {
+        let attr = |k: &str| attrs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        if name == "organisatie" {
+            self.orgs.push(RooOrg {
+                system_id: attr("systeemId").unwrap_or_default(),
+                tooi: attr("resourceIdentifierTOOI"),
+                parent: self.open.last().copied(),
+                line,
+                ..Default::default()
+            });
+            self.open.push(self.orgs.len() - 1);
+        } else if !self.open.is_empty() {
+            self.capture = Some(attrs);
+            self.text.clear();
+        }
+        self.path.push(name);
+    }
+
+    fn end(&mut self) {
+        let Some(name) = self.path.pop() else { return };
+        if name == "organisatie" {
+            self.open.pop();
+            return;
+        }
+        let Some(&cur) = self.open.last() else { return };
+        // Only the organisation's own elements: `naam` directly in it, `type` in its `types`, ...
+        let parent = self.path.last().map(String::as_str);
+        let grand = self.path.len().checked_sub(2).and_then(|i| self.path.get(i)).map(String::as_str);
+        let value = self.text.trim().to_string();
+        let attrs = self.capture.take().unwrap_or_default();
+        let attr = |k: &str| attrs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let o = &mut self.orgs[cur];
+        match (name.as_str(), parent, grand) {
+            ("naam", Some("organisatie"), _) => o.name = value,
+            ("afkorting", Some("organisatie"), _) if o.short_name.is_none() && !value.is_empty() => o.short_name = Some(value),
+            ("type", Some("types"), Some("organisatie")) => o.types.push(value),
+            ("eindDatum", Some("organisatie"), _) if !value.is_empty() => o.ended = true,
+            ("relatieMetMinisterie", Some("organisatie"), _) => {
+                o.ministry = Some((attr("systeemId").unwrap_or_default(), attr("resourceIdentifierTOOI"), value))
+            }
+            ("resourceIdentifier", Some("identificatiecodes"), Some("organisatie"))
+                if attr("naam").as_deref() == Some("resourceIdentifierTOOI") && o.tooi.is_none() =>
+            {
+                o.tooi = Some(value)
+            }
+            _ => {}
+        }
+        self.text.clear();
+    }
+}
+
+/// Reads an export of the organisation register (`exportOO.xml`, any schema version: elements are
+/// matched by their local name). Organisations that have ended and parts of organisations are left
+/// out; an organisation nested in another gets it as its parent.
+pub fn parse_roo(label: &str, text: &str) -> Result<Vec<ListedOrg>> {
+    use quick_xml::events::Event;
+    if text.len() > MAX_ROO_BYTES {
+        return Err(bad(label, 0, "het bestand is groter dan 256 MB", "the file is larger than 256 MB"));
+    }
+    let text = text.trim_start_matches('\u{feff}');
+    let line_at = |pos: u64| text.as_bytes()[..(pos as usize).min(text.len())].iter().filter(|b| **b == b'\n').count() + 1;
+    let not_export =
+        || bad(label, 1, "dit is geen export van organisaties.overheid.nl", "this is not an export of organisaties.overheid.nl");
+    // Not trimmed piece by piece: text around an entity (`Proefzaken &amp; Voorbeelden`) keeps its spaces.
+    let mut reader = quick_xml::Reader::from_str(text);
+    let mut w = RooWalk::default();
+    let mut root_seen = false;
+    loop {
+        let ev = reader.read_event().map_err(|e| {
+            let line = line_at(reader.error_position());
+            bad(label, line, &format!("geen geldige XML ({e})"), &format!("not valid XML ({e})"))
+        })?;
+        match ev {
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                let name = e.local_name().as_ref().to_string();
+                let line = line_at(reader.buffer_position());
+                if w.path.is_empty() {
+                    if root_seen || name != "overheidsorganisaties" {
+                        return Err(not_export());
+                    }
+                    root_seen = true;
+                }
+                if w.path.len() >= MAX_DEPTH {
+                    return Err(bad(label, line, "te diep genest", "nested too deeply"));
+                }
+                if w.orgs.len() >= MAX_LISTED * 4 {
+                    return Err(bad(label, line, "meer dan 80.000 organisaties", "more than 80,000 organisations"));
+                }
+                let attrs = e
+                    .attributes()
+                    .flatten()
+                    .map(|a| {
+                        let k = a.key.local_name().as_ref().to_string();
+                        let v = a.normalized_value(quick_xml::XmlVersion::Implicit1_0).map(|v| v.to_string()).unwrap_or_default();
+                        (k, v)
+                    })
+                    .collect();
+                w.start(name, attrs, line);
+                if matches!(ev, Event::Empty(_)) {
+                    w.end();
+                }
+            }
+            Event::Text(t) if w.capture.is_some() && w.text.len() < 10_000 => w.text.push_str(&t.xml10_content()),
+            Event::GeneralRef(r) if w.capture.is_some() => {
+                let c = r.resolve_char_ref().ok().flatten().or(match r.as_ref() {
+                    "lt" => Some('<'),
+                    "gt" => Some('>'),
+                    "amp" => Some('&'),
+                    "apos" => Some('\''),
+                    "quot" => Some('"'),
+                    _ => None,
+                });
+                if let Some(c) = c {
+                    w.text.push(c);
+                }
+            }
+            Event::End(_) => w.end(),
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    if !root_seen {
+        return Err(not_export());
+    }
+    roo_listed(label, w.orgs)
+}
+
+/// The organisations of the export as listed ones: codes from their TOOI URIs (`roo-{system ID}`
+/// without one), types, parents and ministries resolved to codes.
+fn roo_listed(label: &str, orgs: Vec<RooOrg>) -> Result<Vec<ListedOrg>> {
+    let kept: Vec<bool> = orgs.iter().map(|o| !o.ended && o.types.iter().any(|t| roo_type(t).is_some())).collect();
+    let mut codes: Vec<String> = Vec::with_capacity(orgs.len());
+    for o in &orgs {
+        if o.system_id.is_empty() || o.system_id.len() > 12 || !o.system_id.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad(label, o.line, "systeemId: een getal", "systeemId: a number"));
+        }
+        codes.push(o.tooi.as_deref().and_then(tooi_code).unwrap_or_else(|| format!("roo-{}", o.system_id)));
+    }
+    let by_system: HashMap<&str, usize> = orgs.iter().enumerate().map(|(i, o)| (o.system_id.as_str(), i)).collect();
+    let by_name: HashMap<String, usize> = orgs
+        .iter()
+        .enumerate()
+        .filter(|(i, o)| kept[*i] && o.types.iter().any(|t| roo_type(t) == Some(OrgType::Ministerie)))
+        .map(|(i, o)| (name_key(&o.name), i))
+        .collect();
+    let mut out = vec![];
+    for (i, o) in orgs.iter().enumerate() {
+        if !kept[i] {
+            continue;
+        }
+        if o.name.is_empty() || o.name.chars().count() > 200 || algoreg_standard::validate::is_control_text(&o.name) {
+            return Err(bad(label, o.line, "naam: geef een naam van 1 tot 200 tekens", "naam: give a name of 1 to 200 characters"));
+        }
+        if out.len() >= MAX_LISTED {
+            return Err(bad(label, o.line, "meer dan 20.000 organisaties", "more than 20,000 organisations"));
+        }
+        let org_type = o.types.iter().find_map(|t| roo_type(t)).unwrap_or_else(|| OrgType::guess_from_name(&o.name));
+        // The nearest enclosing organisation that is one of its own.
+        let mut parent = o.parent;
+        while let Some(p) = parent.filter(|p| !kept[*p]) {
+            parent = orgs[p].parent;
+        }
+        let ministry = o.ministry.as_ref().and_then(|(sid, tooi, name)| {
+            tooi.as_deref().and_then(tooi_code).or_else(|| by_system.get(sid.as_str()).map(|&m| codes[m].clone())).or_else(|| {
+                by_name
+                    .get(&name_key(name))
+                    .or_else(|| by_name.get(&name_key(&format!("Ministerie van {name}"))))
+                    .map(|&m| codes[m].clone())
+            })
+        });
+        let short_name = o.short_name.as_ref().filter(|s| s.chars().count() <= 50 && !algoreg_standard::validate::is_control_text(s));
+        out.push(ListedOrg {
+            name: o.name.clone(),
+            identifier: o.system_id.clone(),
+            code: codes[i].clone(),
+            org_type,
+            tooi: o.tooi.clone().filter(|t| t.starts_with("https://identifier.overheid.nl/tooi/id/") && t.len() <= 200),
+            relations: OrgRelations {
+                short_name: short_name.cloned(),
+                parent: parent.map(|p| codes[p].clone()),
+                ministry: ministry.filter(|m| *m != codes[i]),
+            },
         });
     }
     Ok(out)
@@ -183,13 +437,27 @@ pub fn plan(existing: &[Organisation], listed: &[ListedOrg]) -> Result<(Vec<NewO
             other => other,
         };
         match found {
-            Some(o) if o.tooi.is_none() && l.tooi.is_some() => identify.push(Organisation { tooi: l.tooi.clone(), ..(*o).clone() }),
-            Some(_) => unchanged += 1,
+            Some(o) => {
+                // What the list knows is added; what it does not know is kept.
+                let r = &l.relations;
+                let relations = OrgRelations {
+                    short_name: r.short_name.clone().or_else(|| o.relations.short_name.clone()),
+                    parent: r.parent.clone().or_else(|| o.relations.parent.clone()),
+                    ministry: r.ministry.clone().or_else(|| o.relations.ministry.clone()),
+                };
+                let tooi = o.tooi.clone().or_else(|| l.tooi.clone());
+                if tooi != o.tooi || relations != o.relations {
+                    identify.push(Organisation { tooi, relations, ..(*o).clone() });
+                } else {
+                    unchanged += 1;
+                }
+            }
             None => create.push(NewOrganisation {
                 code: l.code.clone(),
                 name: l.name.clone(),
                 org_type: l.org_type,
                 tooi: l.tooi.clone(),
+                relations: l.relations.clone(),
                 flow: PublicationFlow::Central,
                 about: None,
                 contact: None,
@@ -247,6 +515,91 @@ mod tests {
         assert_eq!(idx.get("—"), None, "an empty key finds nothing");
     }
 
+    /// An export in the organisation register's shape (made up for the test).
+    pub const ROO: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
+<p:overheidsorganisaties p:timestamp="2026-11-30T22:00:00+01:00" xmlns:p="https://organisaties.overheid.nl/static/schema/oo/export/2.6.9">
+  <p:organisaties>
+    <p:organisatie p:systeemId="100" p:resourceIdentifierTOOI="https://identifier.overheid.nl/tooi/id/ministerie/mnre9001">
+      <p:naam>Ministerie van Proefzaken &amp; Voorbeelden</p:naam>
+      <p:afkorting>PZV</p:afkorting>
+      <p:types><p:type>Ministerie</p:type></p:types>
+      <p:organisaties>
+        <p:organisatie p:systeemId="101">
+          <p:naam>Directoraat-generaal Proeven</p:naam>
+          <p:types><p:type>Organisatieonderdeel</p:type></p:types>
+          <p:organisaties>
+            <p:organisatie p:systeemId="102" p:resourceIdentifierTOOI="https://identifier.overheid.nl/tooi/id/oorg/oorg9002">
+              <p:naam>Dienst Proefdraaien</p:naam>
+              <p:afkorting>DPD</p:afkorting>
+              <p:types><p:type>Agentschap</p:type></p:types>
+              <p:relatieMetMinisterie p:systeemId="100" p:resourceIdentifierTOOI="https://identifier.overheid.nl/tooi/id/ministerie/mnre9001">Proefzaken &amp; Voorbeelden</p:relatieMetMinisterie>
+            </p:organisatie>
+          </p:organisaties>
+        </p:organisatie>
+      </p:organisaties>
+    </p:organisatie>
+    <p:organisatie p:systeemId="103">
+      <p:naam>Autoriteit Voorbeeldtoezicht</p:naam>
+      <p:types><p:type>Zelfstandig bestuursorgaan</p:type></p:types>
+      <p:relatieMetMinisterie p:systeemId="100">Proefzaken &amp; Voorbeelden</p:relatieMetMinisterie>
+      <p:identificatiecodes>
+        <p:resourceIdentifier p:naam="resourceIdentifierTOOI">https://identifier.overheid.nl/tooi/id/zbo/zb009003</p:resourceIdentifier>
+      </p:identificatiecodes>
+    </p:organisatie>
+    <p:organisatie p:systeemId="104" p:resourceIdentifierTOOI="https://identifier.overheid.nl/tooi/id/oorg/oorg9004">
+      <p:naam>Opgeheven Raad</p:naam>
+      <p:types><p:type>Adviescollege</p:type></p:types>
+      <p:eindDatum>2020-01-01</p:eindDatum>
+    </p:organisatie>
+    <p:organisatie p:systeemId="105"><p:naam>Stichting Zonder Soort</p:naam><p:types/></p:organisatie>
+  </p:organisaties>
+  <p:gemeenschappelijkeRegelingen>
+    <p:regeling p:systeemId="200"><p:titel>Regeling Proef</p:titel></p:regeling>
+  </p:gemeenschappelijkeRegelingen>
+</p:overheidsorganisaties>
+"#;
+
+    #[test]
+    fn the_organisation_registers_export_is_read_with_abbreviations_parents_and_ministries() {
+        assert!(is_roo_export(ROO));
+        assert!(!is_roo_export("name;identifier;org_id\n"));
+        let orgs = parse_roo("exportOO.xml", ROO).unwrap();
+        type Row<'a> = (&'a str, &'a str, OrgType, Option<&'a str>, Option<&'a str>, Option<&'a str>);
+        let got: Vec<Row> = orgs
+            .iter()
+            .map(|o| {
+                (
+                    o.code.as_str(),
+                    o.name.as_str(),
+                    o.org_type,
+                    o.relations.short_name.as_deref(),
+                    o.relations.parent.as_deref(),
+                    o.relations.ministry.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("mnre9001", "Ministerie van Proefzaken & Voorbeelden", OrgType::Ministerie, Some("PZV"), None, None),
+                ("oorg9002", "Dienst Proefdraaien", OrgType::Agentschap, Some("DPD"), Some("mnre9001"), Some("mnre9001")),
+                ("zb009003", "Autoriteit Voorbeeldtoezicht", OrgType::ZelfstandigBestuursorgaan, None, None, Some("mnre9001")),
+            ],
+            "parts, ended organisations and those without a type are left out; a part's child hangs under the part's parent"
+        );
+        assert_eq!(orgs[2].tooi.as_deref(), Some("https://identifier.overheid.nl/tooi/id/zbo/zb009003"), "from identificatiecodes");
+        for (text, field) in [
+            ("<html><body/></html>", "f:1"),
+            ("<p:overheidsorganisaties xmlns:p=\"x\"><p:organisaties>\n<p:organisatie p:systeemId=\"x1\"><p:naam>A</p:naam><p:types><p:type>Ministerie</p:type></p:types></p:organisatie></p:organisaties></p:overheidsorganisaties>", "f:2"),
+            ("<p:overheidsorganisaties xmlns:p=\"x\">\n<p:organisaties>\n<p:organisatie p:systeemId=\"1\"><p:naam>A</p:naam></p:organisaties>", "f:3"),
+        ] {
+            match parse_roo("f", text) {
+                Err(ServiceError::BadInput { field: f, .. }) => assert_eq!(f, field, "{text}"),
+                other => panic!("{text}: {:?}", other.map(|v| v.len())),
+            }
+        }
+    }
+
     #[test]
     fn a_list_is_read_and_checked_line_by_line() {
         let ok = parse(
@@ -259,7 +612,10 @@ mod tests {
             (ok[0].org_type, ok[0].tooi.as_deref()),
             (OrgType::Gemeente, Some("https://identifier.overheid.nl/tooi/id/gemeente/gm1680"))
         );
-        assert_eq!((ok[1].org_type, ok[1].tooi.as_deref()), (OrgType::Omgevingsdienst, None));
+        assert_eq!(
+            (ok[1].org_type, ok[1].tooi.as_deref()),
+            (OrgType::Omgevingsdienst, Some("https://identifier.overheid.nl/tooi/id/so/so0718"))
+        );
         for (text, field) in [
             ("naam;id\nX;GM1;gm1", "f:1"),
             ("name;identifier;org_id\nX;GM1", "f:2"),

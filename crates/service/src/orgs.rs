@@ -90,6 +90,7 @@ impl Orgs<'_> {
             name: org.name.clone(),
             org_type: org.org_type,
             tooi: org.tooi.clone(),
+            relations: Default::default(),
             flow: org.flow,
             about: org.about.clone(),
             contact: org.contact.clone(),

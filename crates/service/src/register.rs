@@ -17,10 +17,6 @@ pub fn parse_id(field: &str, s: &str) -> Result<AlgorithmId> {
     AlgorithmId::parse(s).map_err(|e| ServiceError::bad(field, format!("Algoritme-ID {}.", e.message_nl()), format!("Algorithm ID {e}.")))
 }
 
-fn forbidden_member() -> ServiceError {
-    ServiceError::forbidden("U bent geen lid van deze organisatie.", "You are not a member of this organisation.")
-}
-
 /// Fills what algoreg fills itself and validates.
 fn prepare(org: &Organisation, mut content: Content, mode: Mode) -> Result<(Content, Vec<String>)> {
     if !content.is_filled("organization") {
@@ -145,15 +141,6 @@ impl Register<'_> {
         };
         self.store.apply(&change).await?;
         self.meta(id).await
-    }
-
-    /// The editors' view of a record: every version and the history. Members and the operator only.
-    pub async fn workspace(&self, actor: &Principal, id: AlgorithmId) -> Result<(RecordMeta, Vec<Version>, Vec<HistoryEntry>)> {
-        let meta = self.meta(id).await?;
-        if !(actor.central_operator || actor.is_member(meta.org_id)) {
-            return Err(forbidden_member());
-        }
-        Ok((meta.clone(), self.store.versions(id).await?, self.store.history(id).await?))
     }
 
     /// Confirms that the published registration is still current (the yearly check): members who may

@@ -156,8 +156,10 @@ impl App {
                 signals.insert(o.id, times);
             }
         }
-        let facts: Vec<OrgFacts> =
-            orgs.into_iter().map(|o| OrgFacts { id: o.id, code: o.code, name: o.name, org_type: o.org_type }).collect();
+        let facts: Vec<OrgFacts> = orgs
+            .into_iter()
+            .map(|o| OrgFacts { id: o.id, code: o.code, name: o.name, org_type: o.org_type, ministry: o.relations.ministry })
+            .collect();
         // Counting is CPU work over every registration: off the request threads.
         tokio::task::spawn_blocking(move || statistics::compute(&facts, &records, &signals, now))
             .await

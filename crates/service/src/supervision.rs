@@ -15,7 +15,7 @@ use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
 /// A registration counts as not looked at when its public version is older than this.
-pub const STALE_AFTER_DAYS: i64 = 365;
+pub const STALE_AFTER_DAYS: i64 = algoreg_domain::quality::REVIEW_AFTER_DAYS;
 
 /// Registrations read per page.
 const PAGE: u64 = 1000;
@@ -305,7 +305,7 @@ impl App {
             .iter()
             .filter_map(|id| {
                 let p = &published[id];
-                let last = confirmed.get(id).copied().map_or(p.published_at, |c| c.max(p.published_at));
+                let last = algoreg_domain::quality::last_reviewed(p.published_at, confirmed.get(id).copied());
                 (last < limit).then(|| StaleRow {
                     org: refs[&p.org].clone(),
                     record: *id,

@@ -198,7 +198,7 @@ impl Workspace<'_> {
         let confirmed: HashMap<AlgorithmId, DateTime<Utc>> = self.store.confirmations(&public_ids).await?.into_iter().collect();
         let mut unconfirmed = vec![];
         for v in self.store.published_many(&public_ids).await? {
-            let last = confirmed.get(&v.record).copied().map_or(v.published_at, |c| c.max(v.published_at));
+            let last = algoreg_domain::quality::last_reviewed(v.published_at, confirmed.get(&v.record).copied());
             // The same limit as the supervision view's.
             if last < now - chrono::Duration::days(crate::supervision::STALE_AFTER_DAYS) {
                 unconfirmed.push((v.content.name().to_string(), v.record, (now - last).num_days()));

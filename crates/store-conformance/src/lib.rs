@@ -99,6 +99,7 @@ fn new_org(code: &str, flow: PublicationFlow) -> NewOrganisation {
         name: format!("Organisatie {code}"),
         org_type: OrgType::Gemeente,
         tooi: None,
+        relations: Default::default(),
         flow,
         about: None,
         contact: None,
@@ -214,8 +215,19 @@ pub async fn organisation_update_keeps_id(s: S) {
     o.name = "Nieuwe naam".into();
     o.flow = PublicationFlow::Central;
     o.contact = Some("info@example.org".into());
+    o.relations = OrgRelations { short_name: Some("WZG".into()), parent: Some("moeder".into()), ministry: Some("mnre1034".into()) };
     s.update_organisation(&o).await.unwrap();
     assert_eq!(s.organisation(o.id).await.unwrap().unwrap(), o);
+    let created = s
+        .create_organisation(&NewOrganisation {
+            code: "kind".into(),
+            relations: o.relations.clone(),
+            ..new_org("kind", PublicationFlow::Central)
+        })
+        .await
+        .unwrap();
+    assert_eq!(s.organisation_by_code("kind").await.unwrap().unwrap().relations, o.relations, "kept when created");
+    assert_eq!(created.relations, o.relations);
     // Its public records are announced again: what the public sees of them includes the organisation.
     let after = s.outbox_after(before, 10).await.unwrap();
     assert!(after.iter().any(|(_, r)| *r == rid), "{after:?}");
@@ -358,7 +370,7 @@ pub async fn alerts_are_confirmed_reported_and_deleted(s: S) {
     assert_eq!(s.add_alert(&a, 2, &m("lezer@example.org")).await.unwrap(), AlertAdded::Added);
     assert_eq!(
         s.add_alert(&alert(2, "lezer@example.org", "q=parkeren", Daily, 1), 2, &m("lezer@example.org")).await.unwrap(),
-        AlertAdded::Exists
+        AlertAdded::Exists { id: a.id.clone(), confirmed: false }
     );
     let b = alert(3, "lezer@example.org", "org=gem-a", Weekly, 2);
     assert_eq!(s.add_alert(&b, 2, &m("lezer@example.org")).await.unwrap(), AlertAdded::Added);
@@ -378,6 +390,10 @@ pub async fn alerts_are_confirmed_reported_and_deleted(s: S) {
     assert_eq!((got.confirmed_at, got.sent_until), (Some(at(100)), Some(at(100))), "a second confirmation changes nothing");
     assert!(!s.confirm_alert(&format!("{:032x}", 9), at(100)).await.unwrap());
     assert!(s.confirm_alert(&b.id, at(100)).await.unwrap());
+    assert_eq!(
+        s.add_alert(&alert(6, "lezer@example.org", "org=gem-a", Weekly, 1), 2, &m("lezer@example.org")).await.unwrap(),
+        AlertAdded::Exists { id: b.id.clone(), confirmed: true }
+    );
     let due = |d: i64, w: i64| {
         let s = s.clone();
         async move { s.due_alerts(at(d), at(w), 10).await.unwrap().into_iter().map(|x| x.id).collect::<Vec<_>>() }
@@ -389,21 +405,31 @@ pub async fn alerts_are_confirmed_reported_and_deleted(s: S) {
 
     // A digest moves the subscription on and queues its mail with the one-click address.
     let digest = NewMail { unsubscribe: Some("https://register.example/nl/meldingen/x/afmelden/y".into()), ..m("lezer@example.org") };
-    s.alert_sent(&a.id, at(300), Some(&digest)).await.unwrap();
+    assert!(s.alert_sent(&a.id, at(100), at(300), Some(&digest)).await.unwrap());
     assert_eq!(s.alert(&a.id).await.unwrap().unwrap().sent_until, Some(at(300)));
+    assert!(!s.alert_sent(&a.id, at(100), at(300), Some(&digest)).await.unwrap(), "another node moved it on already: no second digest");
     assert_eq!(due(299, 99).await, Vec::<String>::new());
     let queued = s.unsent_mail(10, 5).await.unwrap();
     assert_eq!(queued.len(), 3);
     assert_eq!(queued[2].unsubscribe, digest.unsubscribe);
-    s.alert_sent(&a.id, at(400), None).await.unwrap();
+    assert!(s.alert_sent(&a.id, at(300), at(400), None).await.unwrap());
     assert_eq!(s.unsent_mail(10, 5).await.unwrap().len(), 3, "nothing new: no mail");
+    assert_eq!(s.unsent_mail(10, 5).await.unwrap().last().unwrap().unsubscribe, digest.unsubscribe, "digests wait for other mail");
+    s.queue_mail(&[mail("ander@example.org")]).await.unwrap();
+    assert_eq!(s.unsent_mail(10, 5).await.unwrap()[2].to, "ander@example.org", "other mail goes before digests");
 
-    // Unsubscribing deletes the address; a digest of a deleted subscription queues nothing.
+    // Unsubscribing deletes the address and the digests not sent yet; a digest of a deleted
+    // subscription queues nothing.
+    let digest =
+        NewMail { unsubscribe: Some(format!("https://register.example/nl/meldingen/{}/afmelden/y", a.id)), ..m("lezer@example.org") };
+    assert!(s.alert_sent(&a.id, at(400), at(450), Some(&digest)).await.unwrap());
+    assert_eq!(s.unsent_mail(10, 5).await.unwrap().len(), 5);
     assert!(s.delete_alert(&a.id).await.unwrap());
     assert!(!s.delete_alert(&a.id).await.unwrap());
     assert_eq!(s.alert(&a.id).await.unwrap(), None);
-    s.alert_sent(&a.id, at(500), Some(&digest)).await.unwrap();
-    assert_eq!(s.unsent_mail(10, 5).await.unwrap().len(), 3);
+    assert_eq!(s.unsent_mail(10, 5).await.unwrap().len(), 4, "its unsent digest went with it, the other digest stays");
+    assert!(!s.alert_sent(&a.id, at(450), at(500), Some(&digest)).await.unwrap());
+    assert_eq!(s.unsent_mail(10, 5).await.unwrap().len(), 4);
 
     // Subscriptions never confirmed are purged after their time; confirmed ones stay.
     let c = alert(5, "ander@example.org", "", Weekly, 50);

@@ -25,3 +25,9 @@ CREATE TABLE review_reminders (
     record_id     TEXT PRIMARY KEY REFERENCES records(id),
     reminded_for  TEXT NOT NULL
 );
+
+-- What the government's organisation register says of an organisation: its abbreviation, the
+-- organisation it is part of and the ministry it belongs to (by code).
+ALTER TABLE organisations ADD COLUMN short_name TEXT;
+ALTER TABLE organisations ADD COLUMN parent_code TEXT;
+ALTER TABLE organisations ADD COLUMN ministry_code TEXT;

@@ -1,32 +1,47 @@
 // [`AlertStore`] for the SQL backends (included by each: see crates/store/sql/README.md).
 
+fn alert_row_confirmed(r: &DbRow) -> Result<bool> {
+    Ok(alert_confirmed_row(r)?.is_some())
+}
+
 #[async_trait]
 impl AlertStore for Backend {
     async fn alert_key(&self, candidate: &str) -> Result<String> {
+        // A read first: only the very first call writes.
+        let read = |pool| async move {
+            sqlx::query("SELECT key FROM alert_key WHERE id = 1")
+                .fetch_optional(pool)
+                .await
+                .map_err(backend)?
+                .map(|r: DbRow| r.try_get::<String, _>("key").map_err(backend))
+                .transpose()
+        };
+        if let Some(k) = read(&self.pool).await? {
+            return Ok(k);
+        }
         sqlx::query("INSERT INTO alert_key (id, key) VALUES (1, $1) ON CONFLICT(id) DO NOTHING")
             .bind(candidate)
             .execute(&self.pool)
             .await
             .map_err(backend)?;
-        let r = sqlx::query("SELECT key FROM alert_key WHERE id = 1").fetch_one(&self.pool).await.map_err(backend)?;
-        r.try_get::<String, _>("key").map_err(backend)
+        read(&self.pool).await?.ok_or_else(|| StoreError::Backend("the alert key vanished".into()))
     }
 
     async fn add_alert(&self, a: &Alert, max_per_address: u32, mail: &NewMail) -> Result<AlertAdded> {
         let mut tx = self.begin().await?;
         // The limit is counted in the transaction; on PostgreSQL two subscriptions of one address at the
         // same moment may both pass it (the limit is a brake on floods, not an exact count).
-        let same = sqlx::query("SELECT count(*) AS n FROM alerts WHERE email=$1 AND search=$2 AND frequency=$3")
+        let same = sqlx::query("SELECT id, confirmed_at FROM alerts WHERE email=$1 AND search=$2 AND frequency=$3")
             .bind(&a.email)
             .bind(&a.search)
             .bind(a.frequency.code())
-            .fetch_one(&mut *tx)
+            .fetch_optional(&mut *tx)
             .await
-            .map_err(backend)?
-            .try_get::<i64, _>("n")
             .map_err(backend)?;
-        if same > 0 {
-            return Ok(AlertAdded::Exists);
+        if let Some(r) = same {
+            let id = r.try_get::<String, _>("id").map_err(backend)?;
+            let confirmed = alert_row_confirmed(&r)?;
+            return Ok(AlertAdded::Exists { id, confirmed });
         }
         let n = sqlx::query("SELECT count(*) AS n FROM alerts WHERE email=$1")
             .bind(&a.email)
@@ -72,15 +87,24 @@ impl AlertStore for Backend {
     }
 
     async fn delete_alert(&self, id: &str) -> Result<bool> {
-        let r = sqlx::query("DELETE FROM alerts WHERE id=$1").bind(id).execute(&self.pool).await.map_err(backend)?;
+        let mut tx = self.begin().await?;
+        let r = sqlx::query("DELETE FROM alerts WHERE id=$1").bind(id).execute(&mut *tx).await.map_err(backend)?;
+        // Its digests not sent yet go too (IDs are hexadecimal: nothing to escape in the pattern).
+        sqlx::query("DELETE FROM mail_outbox WHERE sent_at IS NULL AND unsubscribe LIKE $1")
+            .bind(format!("%/meldingen/{id}/afmelden/%"))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
         Ok(r.rows_affected() > 0)
     }
 
     async fn due_alerts(&self, daily_before: DateTime<Utc>, weekly_before: DateTime<Utc>, limit: i64) -> Result<Vec<Alert>> {
         let rows = sqlx::query(
             "SELECT * FROM alerts WHERE confirmed_at IS NOT NULL
-               AND ((frequency='daily' AND sent_until <= $1) OR (frequency='weekly' AND sent_until <= $2))
-             ORDER BY sent_until, id LIMIT $3",
+               AND ((frequency='daily' AND COALESCE(sent_until, confirmed_at) <= $1)
+                 OR (frequency='weekly' AND COALESCE(sent_until, confirmed_at) <= $2))
+             ORDER BY COALESCE(sent_until, confirmed_at), id LIMIT $3",
         )
         .bind(ts(&daily_before))
         .bind(ts(&weekly_before))
@@ -91,21 +115,24 @@ impl AlertStore for Backend {
         rows.iter().map(alert_row).collect()
     }
 
-    async fn alert_sent(&self, id: &str, until: DateTime<Utc>, mail: Option<&NewMail>) -> Result<()> {
+    async fn alert_sent(&self, id: &str, from: DateTime<Utc>, until: DateTime<Utc>, mail: Option<&NewMail>) -> Result<bool> {
         let mut tx = self.begin().await?;
-        let r = sqlx::query("UPDATE alerts SET sent_until=$2 WHERE id=$1")
+        let r = sqlx::query("UPDATE alerts SET sent_until=$2 WHERE id=$1 AND COALESCE(sent_until, confirmed_at)=$3")
             .bind(id)
             .bind(ts(&until))
+            .bind(ts(&from))
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        // Unsubscribed meanwhile: no digest.
-        if r.rows_affected() > 0 {
+        // Unsubscribed meanwhile, or reported by another node already: no digest.
+        let moved = r.rows_affected() > 0;
+        if moved {
             if let Some(m) = mail {
                 insert_mails(&mut tx, std::slice::from_ref(m)).await?;
             }
         }
-        tx.commit().await.map_err(backend)
+        tx.commit().await.map_err(backend)?;
+        Ok(moved)
     }
 
     async fn purge_unconfirmed_alerts(&self, before: DateTime<Utc>) -> Result<u64> {

@@ -84,7 +84,8 @@ async fn outbox(tx: &mut Transaction<'_, Db>, id: &str, at: &DateTime<Utc>) -> R
 
 async fn insert_organisation(tx: &mut Transaction<'_, Db>, org: &NewOrganisation, at: &DateTime<Utc>) -> Result<OrgId> {
     Ok(sqlx::query(
-        "INSERT INTO organisations (code, name, org_type, tooi, flow, about, contact, created_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) RETURNING id",
+        "INSERT INTO organisations (code, name, org_type, tooi, flow, about, contact, created_at, short_name, parent_code, ministry_code)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING id",
     )
     .bind(&org.code)
     .bind(&org.name)
@@ -94,6 +95,9 @@ async fn insert_organisation(tx: &mut Transaction<'_, Db>, org: &NewOrganisation
     .bind(&org.about)
     .bind(&org.contact)
     .bind(ts(at))
+    .bind(&org.relations.short_name)
+    .bind(&org.relations.parent)
+    .bind(&org.relations.ministry)
     .fetch_one(&mut **tx)
     .await
     .map_err(backend)?

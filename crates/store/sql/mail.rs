@@ -9,7 +9,7 @@ impl MailStore for Backend {
     }
 
     async fn unsent_mail(&self, limit: i64, max_attempts: u32) -> Result<Vec<Mail>> {
-        let rows = sqlx::query("SELECT * FROM mail_outbox WHERE sent_at IS NULL AND attempts < $1 ORDER BY id LIMIT $2")
+        let rows = sqlx::query("SELECT * FROM mail_outbox WHERE sent_at IS NULL AND attempts < $1 ORDER BY (unsubscribe IS NOT NULL), id LIMIT $2")
             .bind(max_attempts as i64)
             .bind(limit)
             .fetch_all(&self.pool)

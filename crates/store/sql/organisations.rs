@@ -13,6 +13,7 @@ impl OrganisationStore for Backend {
             name: org.name.clone(),
             org_type: org.org_type,
             tooi: org.tooi.clone(),
+            relations: org.relations.clone(),
             flow: org.flow,
             about: org.about.clone(),
             contact: org.contact.clone(),
@@ -24,14 +25,20 @@ impl OrganisationStore for Backend {
 
     async fn update_organisation(&self, org: &Organisation) -> Result<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("UPDATE organisations SET name=$1, org_type=$2, tooi=$3, flow=$4, about=$5, contact=$6 WHERE id=$7")
-            .bind(&org.name)
-            .bind(org.org_type.code())
-            .bind(&org.tooi)
-            .bind(org.flow.code())
-            .bind(&org.about)
-            .bind(&org.contact)
-            .bind(org.id)
+        sqlx::query(
+            "UPDATE organisations SET name=$1, org_type=$2, tooi=$3, flow=$4, about=$5, contact=$6, short_name=$8, parent_code=$9,
+             ministry_code=$10 WHERE id=$7",
+        )
+        .bind(&org.name)
+        .bind(org.org_type.code())
+        .bind(&org.tooi)
+        .bind(org.flow.code())
+        .bind(&org.about)
+        .bind(&org.contact)
+        .bind(org.id)
+        .bind(&org.relations.short_name)
+        .bind(&org.relations.parent)
+        .bind(&org.relations.ministry)
             .execute(&mut *tx)
             .await
             .found()?;

@@ -103,6 +103,9 @@ pub const TABLES: &[Table] = &[
             ("created_at", Time),
             ("require_second_factor", Bool),
             ("require_sso", Bool),
+            ("short_name", Text),
+            ("parent_code", Text),
+            ("ministry_code", Text),
         ],
     },
     Table {

@@ -294,7 +294,7 @@ pub trait AlertStore: Send + Sync {
     /// Confirms a subscription (reporting starts at `at`); false when it does not exist. Confirming again
     /// changes nothing.
     async fn confirm_alert(&self, id: &str, at: chrono::DateTime<chrono::Utc>) -> Result<bool>;
-    /// Deletes a subscription and its address; false when it did not exist.
+    /// Deletes a subscription and its address, with its digests not sent yet; false when it did not exist.
     async fn delete_alert(&self, id: &str) -> Result<bool>;
     /// Confirmed subscriptions due a digest: daily ones reported up to `daily_before` or earlier, weekly
     /// ones up to `weekly_before` or earlier; the longest waiting first.
@@ -304,8 +304,16 @@ pub trait AlertStore: Send + Sync {
         weekly_before: chrono::DateTime<chrono::Utc>,
         limit: i64,
     ) -> Result<Vec<Alert>>;
-    /// Records that changes up to `until` were reported, with the digest (if any) in one transaction.
-    async fn alert_sent(&self, id: &str, until: chrono::DateTime<chrono::Utc>, mail: Option<&NewMail>) -> Result<()>;
+    /// Records that changes from `from` (what the subscription had been reported up to) up to `until`
+    /// were reported, with the digest (if any) in one transaction. False, and no mail, when the
+    /// subscription is gone or was moved on from `from` already (by another node).
+    async fn alert_sent(
+        &self,
+        id: &str,
+        from: chrono::DateTime<chrono::Utc>,
+        until: chrono::DateTime<chrono::Utc>,
+        mail: Option<&NewMail>,
+    ) -> Result<bool>;
     /// Deletes subscriptions never confirmed that were made before `before`; returns how many.
     async fn purge_unconfirmed_alerts(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64>;
 }

@@ -15,9 +15,21 @@ pub struct NewOrganisation {
     pub name: String,
     pub org_type: OrgType,
     pub tooi: Option<String>,
+    pub relations: OrgRelations,
     pub flow: PublicationFlow,
     pub about: Option<String>,
     pub contact: Option<String>,
+}
+
+/// What the government's organisation register says of an organisation besides its name and type.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgRelations {
+    /// Its abbreviation (`UWV`).
+    pub short_name: Option<String>,
+    /// The code of the organisation it is part of.
+    pub parent: Option<String>,
+    /// The code of the ministry it belongs to.
+    pub ministry: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,6 +39,8 @@ pub struct Organisation {
     pub name: String,
     pub org_type: OrgType,
     pub tooi: Option<String>,
+    #[serde(default)]
+    pub relations: OrgRelations,
     pub flow: PublicationFlow,
     pub about: Option<String>,
     pub contact: Option<String>,
@@ -497,12 +511,12 @@ pub struct Alert {
 }
 
 /// What adding a subscription did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AlertAdded {
     /// Stored, with its confirmation mail queued.
     Added,
     /// The address has this same subscription already: nothing changed.
-    Exists,
+    Exists { id: String, confirmed: bool },
     /// The address has the most subscriptions allowed: nothing changed.
     Full,
 }

@@ -123,6 +123,7 @@ pub fn org_row<R: Columns + ?Sized>(r: &R) -> Result<Organisation> {
         name: r.s("name")?,
         org_type: code("organisation type", &r.s("org_type")?, OrgType::parse)?,
         tooi: r.os("tooi")?,
+        relations: OrgRelations { short_name: r.os("short_name")?, parent: r.os("parent_code")?, ministry: r.os("ministry_code")? },
         flow: code("flow", &r.s("flow")?, PublicationFlow::parse)?,
         about: r.os("about")?,
         contact: r.os("contact")?,
@@ -494,6 +495,10 @@ pub fn link_check_row<R: Columns + ?Sized>(r: &R) -> Result<LinkCheck> {
 
 pub fn confirmation_row<R: Columns + ?Sized>(r: &R) -> Result<(AlgorithmId, DateTime<Utc>)> {
     Ok((r.record("record_id")?, r.t("confirmed_at")?))
+}
+
+pub fn alert_confirmed_row<R: Columns + ?Sized>(r: &R) -> Result<Option<DateTime<Utc>>> {
+    r.opt_time("confirmed_at".into())
 }
 
 pub fn alert_row<R: Columns + ?Sized>(r: &R) -> Result<Alert> {

@@ -108,6 +108,16 @@ fn a_reader_subscribes_confirms_gets_a_digest_and_unsubscribes_with_one_click() 
     assert!(mail.contains("Confirm"), "{mail}");
     assert_eq!(b2.post(&confirm2, &[("_csrf", &csrf2)]).0, 200);
 
+    // A search with a link in it is not copied into the mail to someone else's address; asking again
+    // before confirming sends the confirmation link again.
+    let phish =
+        [("_csrf", csrf2.as_str()), ("email", "ander@example.org"), ("frequency", "daily"), ("q", "log in op https://evil.example")];
+    assert_eq!(b2.post("/nl/meldingen", &phish).0, 202);
+    smtp.wait_for("ander@example.org", "een zoekopdracht");
+    assert_eq!(b2.post("/nl/meldingen", &phish).0, 202);
+    wait_until("the confirmation again", || to(&smtp, "ander@example.org").len() == 2);
+    assert!(to(&smtp, "ander@example.org").iter().all(|m| !unfold(m).contains("evil")), "no stranger's text in the mail");
+
     // One click in the mail program: a POST without cookie or CSRF token, as RFC 8058 has it.
     let r = reqwest::blocking::Client::new().post(&one_click).form(&[("List-Unsubscribe", "One-Click")]).send().unwrap();
     assert_eq!(r.status(), 200);

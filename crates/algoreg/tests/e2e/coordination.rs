@@ -117,7 +117,7 @@ fn the_overview_counts_the_real_register_and_the_government_lists() {
     // Every figure downloads as CSV and JSON with the same numbers.
     let csv = s.get("/downloads/statistics/coverage.csv").text().unwrap();
     let mut lines = csv.lines();
-    assert_eq!(lines.next(), Some("org_type,label_nl,label_en,organisations,publishing,share,published"));
+    assert_eq!(lines.next(), Some("\u{feff}org_type,label_nl,label_en,organisations,publishing,share,published"), "with a BOM");
     let csv_rows: BTreeSet<(String, u64, u64)> = lines
         .map(|l| {
             let c: Vec<&str> = l.split(',').collect();
@@ -250,7 +250,7 @@ fn supervisors_see_what_needs_attention_across_organisations() {
     assert!(page.contains("Onterecht stopgezette uitkering") && page.contains("Uitkering toetsen"), "{page}");
     let csv = sup.client.get(s.url("/nl/toezicht/incidents.csv?org=gem-a")).send().unwrap().text().unwrap();
     assert!(
-        csv.starts_with("organisation,title,class,status,deadline,overdue\n") && csv.contains("Onterecht stopgezette uitkering"),
+        csv.starts_with("\u{feff}organisation,title,class,status,deadline,overdue\n") && csv.contains("Onterecht stopgezette uitkering"),
         "{csv}"
     );
     assert_eq!(sup.client.get(s.url("/nl/toezicht/geheim.csv")).send().unwrap().status(), 404);

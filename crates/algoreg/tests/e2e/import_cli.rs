@@ -291,7 +291,10 @@ fn org_import_of_the_government_lists() {
     // One environmental service is listed under two names, one code: 1 organisation fewer than lines.
     let orgs = listed - 1;
     assert!(
-        out.contains(&format!("{listed} lines, {orgs} organisations, {} added, 1 given their identifier, 0 already known", orgs - 1)),
+        out.contains(&format!(
+            "{listed} lines, {orgs} organisations, {} added, 1 given their identifier or details, 0 already known",
+            orgs - 1
+        )),
         "{out}"
     );
     let list = env.ok(&["org", "list"]);
@@ -305,7 +308,8 @@ fn org_import_of_the_government_lists() {
     // Again: nothing new.
     let again = env.ok(&args);
     assert!(
-        again.contains(&format!("{listed} lines, {orgs} organisations, 0 added, 0 given their identifier, {orgs} already known")),
+        again
+            .contains(&format!("{listed} lines, {orgs} organisations, 0 added, 0 given their identifier or details, {orgs} already known")),
         "{again}"
     );
     // A list with a bad line changes nothing, and says which file, line and column.
@@ -315,4 +319,84 @@ fn org_import_of_the_government_lists() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success() && err.contains("Fout.csv:3") && err.contains("identifier"), "{err}");
     assert!(!env.ok(&["org", "list"]).contains("gm9999"), "nothing of the file was written");
+}
+
+#[test]
+fn the_organisation_registers_export_gives_abbreviations_parents_and_ministries() {
+    let env = Env::new();
+    // Known already by its name, without an identifier.
+    env.ok(&[
+        "org",
+        "add",
+        "--code",
+        "uwv-oud",
+        "--name",
+        "Uitvoeringsinstituut Werknemersverzekeringen",
+        "--type",
+        "zelfstandig_bestuursorgaan",
+    ]);
+    let export = env.dir.path().join("exportOO.xml");
+    std::fs::write(
+        &export,
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<p:overheidsorganisaties xmlns:p="https://organisaties.overheid.nl/static/schema/oo/export/2.6.13">
+ <p:organisaties>
+  <p:organisatie p:systeemId="7001" p:resourceIdentifierTOOI="https://identifier.overheid.nl/tooi/id/ministerie/mnre1025">
+   <p:naam>Ministerie van Sociale Zaken en Werkgelegenheid</p:naam><p:afkorting>SZW</p:afkorting>
+   <p:types><p:type>Ministerie</p:type></p:types>
+   <p:organisaties>
+    <p:organisatie p:systeemId="7002"><p:naam>Directie Proef</p:naam><p:types><p:type>Organisatieonderdeel</p:type></p:types>
+     <p:organisaties>
+      <p:organisatie p:systeemId="7003" p:resourceIdentifierTOOI="https://identifier.overheid.nl/tooi/id/oorg/oorg70003">
+       <p:naam>Proefbureau Werk &amp; Inkomen</p:naam><p:types><p:type>Agentschap</p:type></p:types>
+       <p:relatieMetMinisterie p:systeemId="7001">Sociale Zaken en Werkgelegenheid</p:relatieMetMinisterie>
+      </p:organisatie>
+     </p:organisaties>
+    </p:organisatie>
+   </p:organisaties>
+  </p:organisatie>
+  <p:organisatie p:systeemId="7004" p:resourceIdentifierTOOI="https://identifier.overheid.nl/tooi/id/zbo/zb000143">
+   <p:naam>Uitvoeringsinstituut Werknemersverzekeringen</p:naam><p:afkorting>UWV</p:afkorting>
+   <p:types><p:type>Zelfstandig bestuursorgaan</p:type></p:types>
+   <p:relatieMetMinisterie p:systeemId="7001">Sociale Zaken en Werkgelegenheid</p:relatieMetMinisterie>
+  </p:organisatie>
+ </p:organisaties>
+</p:overheidsorganisaties>
+"#,
+    )
+    .unwrap();
+    let out = env.ok(&["org", "import", export.to_str().unwrap()]);
+    assert!(out.contains("3 lines, 3 organisations, 2 added, 1 given their identifier or details, 0 already known"), "{out}");
+    // Again: nothing changes.
+    assert!(env.ok(&["org", "import", export.to_str().unwrap()]).contains("0 added, 0 given their identifier or details, 3 already known"));
+
+    let s = env.serve();
+    let uwv = s.get_json("/api/v1/organisations/uwv-oud");
+    assert_eq!(
+        (uwv["short_name"].as_str(), uwv["ministry"].as_str(), uwv["tooi"].as_str()),
+        (Some("UWV"), Some("mnre1025"), Some("https://identifier.overheid.nl/tooi/id/zbo/zb000143")),
+        "matched by name and given what the register says: {uwv}"
+    );
+    let agency = s.get_json("/api/v1/organisations/oorg70003");
+    assert_eq!((agency["name"].as_str(), agency["type"].as_str()), (Some("Proefbureau Werk & Inkomen"), Some("agentschap")));
+    assert_eq!(agency["parent"].as_str(), Some("mnre1025"), "under the ministry, the part between left out");
+    let page = s.get("/nl/organisatie/mnre1025").text().unwrap();
+    assert!(
+        page.contains("Organisaties die hieronder vallen") && page.contains("Proefbureau Werk &amp; Inkomen") && page.contains("(SZW)"),
+        "{page}"
+    );
+    let stats = s.get_json("/api/v1/statistics");
+    assert_eq!(stats["ministries"][0]["code"], "mnre1025");
+    assert_eq!((stats["ministries"][0]["organisations"].as_u64(), stats["ministries"][0]["publishing"].as_u64()), (Some(3), Some(0)));
+    let csv = s.get("/downloads/statistics/ministries.csv").text().unwrap();
+    assert!(csv.starts_with("\u{feff}code,name,organisations,publishing,published\n") && csv.contains("mnre1025"), "{csv}");
+    drop(s);
+
+    // A broken export changes nothing and says which file and line.
+    let bad = env.dir.path().join("kapot.xml");
+    std::fs::write(&bad, "<p:overheidsorganisaties xmlns:p=\"x\">\n<p:organisaties>\n<p:organisatie p:systeemId=\"9\"><p:naam>Nieuw</p:naam></p:organisaties>\n").unwrap();
+    let out = env.cli(&["org", "import", bad.to_str().unwrap()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("kapot.xml:3"), "{err}");
+    assert!(!env.ok(&["org", "list"]).contains("Nieuw"));
 }

@@ -356,6 +356,7 @@ fn export_orgs(top: &Map<String, Value>) -> HashMap<String, NewOrganisation> {
             name: o.get("name").and_then(Value::as_str).unwrap_or(code).to_string(),
             org_type: o.get("type").and_then(Value::as_str).and_then(OrgType::parse).unwrap_or(OrgType::Overig),
             tooi: o.get("tooi").and_then(Value::as_str).map(String::from),
+            relations: Default::default(),
             flow: o.get("flow").and_then(Value::as_str).and_then(PublicationFlow::parse).unwrap_or(PublicationFlow::Central),
             about: o.get("about").and_then(Value::as_str).map(String::from),
             contact: o.get("contact").and_then(Value::as_str).map(String::from),

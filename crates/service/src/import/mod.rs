@@ -487,6 +487,7 @@ impl OrgResolver {
                     name: name.clone(),
                     org_type: OrgType::guess_from_name(&name),
                     tooi: None,
+                    relations: Default::default(),
                     flow: PublicationFlow::Central,
                     about: None,
                     contact: None,

@@ -65,6 +65,7 @@ pub fn candidates(mut top: Map<String, Value>) -> (Vec<Candidate>, Vec<String>) 
                 name: s("name").unwrap_or_else(|| code.to_string()),
                 org_type: s("type").as_deref().and_then(OrgType::parse).unwrap_or(OrgType::Overig),
                 tooi: None,
+                relations: Default::default(),
                 flow: PublicationFlow::Central,
                 about: s("about"),
                 contact: s("contact_info"),

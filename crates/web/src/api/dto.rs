@@ -12,6 +12,12 @@ pub struct OrganisationDto {
     #[serde(rename = "type")]
     pub org_type: String,
     pub tooi: Option<String>,
+    /// Its abbreviation, from the government's organisation register.
+    pub short_name: Option<String>,
+    /// The code of the organisation it is part of.
+    pub parent: Option<String>,
+    /// The code of the ministry it belongs to.
+    pub ministry: Option<String>,
     /// `central` (the central operator publishes after release) or `four_eyes` (editor releases, approver publishes).
     pub flow: String,
     pub about: Option<String>,
@@ -25,6 +31,9 @@ impl From<&Organisation> for OrganisationDto {
             name: o.name.clone(),
             org_type: o.org_type.code().into(),
             tooi: o.tooi.clone(),
+            short_name: o.relations.short_name.clone(),
+            parent: o.relations.parent.clone(),
+            ministry: o.relations.ministry.clone(),
             flow: o.flow.code().into(),
             about: o.about.clone(),
             contact: o.contact.clone(),

@@ -34,6 +34,7 @@ pub async fn create(
         name: body.name,
         org_type: parse_org_type(&body.org_type)?,
         tooi: body.tooi,
+        relations: Default::default(),
         flow: match body.flow {
             Some(f) => parse_flow(&f)?,
             None => algoreg_domain::PublicationFlow::Central,

@@ -24,6 +24,18 @@ pub struct StatisticsDto {
     pub ai_act: Vec<CountDto>,
     /// Every organisation that publishes or has signals: registrations, completeness, answers to signals.
     pub organisations: Vec<OrganisationFiguresDto>,
+    /// Per ministry: it and the organisations that belong to it (from the organisation register), how
+    /// many of them publish, and their registrations.
+    pub ministries: Vec<MinistryDto>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MinistryDto {
+    pub code: String,
+    pub name: String,
+    pub organisations: u64,
+    pub publishing: u64,
+    pub published: u64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -132,6 +144,17 @@ impl From<&Statistics> for StatisticsDto {
                     high_risk: o.high_risk,
                     completeness: o.completeness,
                     signals: FiguresDto::from(&o.signals),
+                })
+                .collect(),
+            ministries: s
+                .ministries
+                .iter()
+                .map(|m| MinistryDto {
+                    code: m.code.clone(),
+                    name: m.name.clone(),
+                    organisations: m.organisations,
+                    publishing: m.publishing,
+                    published: m.published,
                 })
                 .collect(),
         }

@@ -28,7 +28,7 @@ async fn form_page(ctx: &Ctx, app: &App, form: &FormData, problem: Option<String
         Ok(s) => s,
         Err(e) => return Err(ctx.err(e)),
     };
-    let what = app.alerts().describe(&search, ctx.lang.code()).await.map_err(|e| ctx.err(e))?;
+    let what = app.alerts().describe(&search, ctx.lang.code(), false).await.map_err(|e| ctx.err(e))?;
     let chosen = match field(form, "frequency") {
         "" => "weekly",
         f => f,
@@ -128,7 +128,7 @@ fn what_block(ctx: &Ctx, what: &str, frequency: algoreg_domain::alerts::Frequenc
 async fn by_link(ctx: &Ctx, app: &App, id: &str, token: &str, purpose: Purpose) -> Result<(algoreg_store::Alert, String), PageError> {
     let alerts = app.alerts();
     let a = alerts.by_link(id, token, purpose).await.map_err(|e| ctx.err(e))?;
-    let what = alerts.describe(&AlertSearch::from_query(&a.search), ctx.lang.code()).await.map_err(|e| ctx.err(e))?;
+    let what = alerts.describe(&AlertSearch::from_query(&a.search), ctx.lang.code(), false).await.map_err(|e| ctx.err(e))?;
     Ok((a, what))
 }
 
@@ -160,7 +160,7 @@ pub async fn confirm(
 ) -> Result<Response, PageError> {
     let alerts = app.alerts();
     let a = alerts.confirm(&id, &token, Utc::now()).await.map_err(|e| ctx.err(e))?;
-    let what = alerts.describe(&AlertSearch::from_query(&a.search), ctx.lang.code()).await.map_err(|e| ctx.err(e))?;
+    let what = alerts.describe(&AlertSearch::from_query(&a.search), ctx.lang.code(), false).await.map_err(|e| ctx.err(e))?;
     let stop = alerts.link_for(&id, Purpose::Unsubscribe, ctx.lang.code()).await.map_err(|e| ctx.err(e))?;
     let title = ctx.t("Uw e-mailmelding staat aan", "Your e-mail alert is on");
     let body = html! {
@@ -194,7 +194,7 @@ pub async fn unsubscribe(ctx: Ctx, State(app): State<App>, Path((id, token)): Pa
     let body = html! {
         h1 { (title) }
         div.notice role="status" {
-            p { (ctx.t("U krijgt deze e-mails niet meer. Uw e-mailadres is gewist.", "You no longer get these e-mails. Your e-mail address has been erased.")) }
+            p { (ctx.t("U krijgt deze e-mails niet meer. Deze melding is gewist, met uw e-mailadres erin.", "You no longer get these e-mails. This alert has been erased, with your e-mail address in it.")) }
         }
         p { a href=(format!("{}/", ctx.base())) { (ctx.t("Naar de startpagina", "To the home page")) } }
     };

@@ -294,7 +294,7 @@ pub fn figures_block(ctx: &Ctx, f: &algoreg_domain::feedback::ResponseFigures) -
     html! {
         ul.figures {
             li { strong { (f.received) } " " (ctx.t("signalen ontvangen", "signals received")) }
-            li { strong { (f.answered_in_time.map(|x| format!("{:.0}%", x * 100.0)).unwrap_or_else(|| "–".into())) } " " (ctx.t("op tijd beantwoord", "answered in time")) }
+            li { strong { (super::render::opt_pct(f.answered_in_time)) } " " (ctx.t("op tijd beantwoord", "answered in time")) }
             li { strong { (f.median_answer_days.map(|d| format!("{d:.1}")).unwrap_or_else(|| "–".into())) } " " (ctx.t("dagen tot antwoord (mediaan)", "days to answer (median)")) }
         }
     }

@@ -196,6 +196,13 @@ pub enum PageError {
     Service(Lang, ServiceError),
 }
 
+impl PageError {
+    /// 404 for a page or file that does not exist.
+    pub fn not_found() -> PageError {
+        PageError::Status(StatusCode::NOT_FOUND, "Niet gevonden.".into(), "Not found.".into())
+    }
+}
+
 impl From<(Lang, ServiceError)> for PageError {
     fn from((lang, e): (Lang, ServiceError)) -> Self {
         PageError::Service(lang, e)

@@ -13,13 +13,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 
-fn pct(share: f64) -> String {
-    format!("{}%", (share * 100.0).round() as i64)
-}
-
-fn opt_pct(share: Option<f64>) -> String {
-    share.map(pct).unwrap_or_else(|| "–".into())
-}
+use super::render::{opt_pct, pct};
 
 fn days(d: Option<f64>) -> String {
     d.map(|d| format!("{d:.1}")).unwrap_or_else(|| "–".into())
@@ -101,6 +95,23 @@ pub async fn page(ctx: Ctx, State(app): State<App>) -> Result<Response, PageErro
                 }
             }
             (downloads(&ctx, "coverage"))
+        }
+
+        @if !s.ministries.is_empty() {
+            section.group aria-labelledby="s-ministries" {
+                h2 #s-ministries { (ctx.t("Ministeries met hun organisaties", "Ministries with their organisations")) }
+                p { (ctx.t("Per ministerie: het ministerie zelf en de organisaties die volgens het overheidsregister onder het ministerie vallen (agentschappen, zelfstandige bestuursorganen en andere), en hoeveel daarvan publiceren.",
+                    "Per ministry: the ministry itself and the organisations that belong to it according to the government's organisation register (agencies, independent bodies and others), and how many of them publish.")) }
+                table {
+                    caption { (ctx.t("Organisaties die publiceren, per ministerie", "Organisations that publish, per ministry")) }
+                    thead { tr { th scope="col" { (ctx.t("Ministerie", "Ministry")) } th scope="col" { (ctx.t("Organisaties", "Organisations")) } th scope="col" { (ctx.t("Publiceren", "Publish")) } th scope="col" { (ctx.t("Registraties", "Registrations")) } } }
+                    tbody { @for m in &s.ministries { tr {
+                        th scope="row" { a href=(format!("{}/organisatie/{}", ctx.base(), m.code)) { (m.name) } }
+                        td { (m.organisations) } td { (m.publishing) } td { (m.published) }
+                    } } }
+                }
+                (downloads(&ctx, "ministries"))
+            }
         }
 
         section.group aria-labelledby="s-months" {
@@ -212,15 +223,11 @@ pub async fn page(ctx: Ctx, State(app): State<App>) -> Result<Response, PageErro
     Ok(ctx.page(ctx.t("Overzicht", "Overview"), body))
 }
 
-fn not_found() -> PageError {
-    PageError::Status(StatusCode::NOT_FOUND, "Niet gevonden.".into(), "Not found.".into())
-}
-
 /// One figure of the overview as CSV or JSON: `coverage`, `months`, `categories`, `ai-act`, `organisations`.
 pub async fn download(State(app): State<App>, Path(file): Path<String>) -> Result<Response, PageError> {
-    let (name, ext) = file.rsplit_once('.').ok_or_else(not_found)?;
-    if !["csv", "json"].contains(&ext) || !["coverage", "months", "categories", "ai-act", "organisations"].contains(&name) {
-        return Err(not_found());
+    let (name, ext) = file.rsplit_once('.').ok_or_else(PageError::not_found)?;
+    if !["csv", "json"].contains(&ext) || !["coverage", "months", "categories", "ai-act", "organisations", "ministries"].contains(&name) {
+        return Err(PageError::not_found());
     }
     let s = app.statistics().await.map_err(|e| PageError::Service(Lang::Nl, e))?;
     let bytes = render(&s, name, ext == "json").map_err(|e| PageError::Service(Lang::Nl, ServiceError::Internal(e)))?;
@@ -241,12 +248,13 @@ fn render(s: &Statistics, name: &str, json: bool) -> Result<Vec<u8>, String> {
             "months" => serde_json::to_vec_pretty(&dto.months),
             "categories" => serde_json::to_vec_pretty(&dto.categories),
             "ai-act" => serde_json::to_vec_pretty(&dto.ai_act),
+            "ministries" => serde_json::to_vec_pretty(&dto.ministries),
             _ => serde_json::to_vec_pretty(&dto.organisations),
         };
         return value.map_err(|e| e.to_string());
     }
     let f = |v: Option<f64>| v.map(|v| format!("{v:.4}")).unwrap_or_default();
-    let mut w = csv::Writer::from_writer(vec![]);
+    let mut w = algoreg_service::export::csv_in_memory();
     // Names and values come from organisations and files: no cell may start a spreadsheet formula.
     let mut row = |cells: Vec<String>| {
         w.write_record(cells.iter().map(|c| algoreg_service::export::safe_cell(c).into_owned())).map_err(|e| e.to_string())
@@ -270,6 +278,12 @@ fn render(s: &Statistics, name: &str, json: bool) -> Result<Vec<u8>, String> {
             row(["month", "published", "joined"].map(String::from).to_vec())?;
             for m in &dto.months {
                 row(vec![m.month.clone(), m.published.to_string(), m.joined.to_string()])?;
+            }
+        }
+        "ministries" => {
+            row(["code", "name", "organisations", "publishing", "published"].map(String::from).to_vec())?;
+            for m in &dto.ministries {
+                row(vec![m.code.clone(), m.name.clone(), m.organisations.to_string(), m.publishing.to_string(), m.published.to_string()])?;
             }
         }
         "categories" | "ai-act" => {
@@ -324,6 +338,7 @@ mod tests {
             code: "x".into(),
             name: "=HYPERLINK(\"http://evil\")".into(),
             org_type: algoreg_domain::OrgType::Overig,
+            ministry: None,
         }];
         let records = vec![RecordFacts {
             org: algoreg_domain::OrgId(1),

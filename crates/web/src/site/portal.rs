@@ -302,9 +302,27 @@ pub async fn organisation(ctx: Ctx, State(app): State<App>, Path(code): Path<Str
         .await
         .map_err(|e| ctx.err(e))?;
     let figures = app.feedback().figures(org.id, chrono::Utc::now()).await.map_err(|e| ctx.err(e))?;
+    // Its place in the government: what the organisation register says, with names from the register.
+    let all = app.organisations().await.map_err(|e| ctx.err(e))?;
+    let named =
+        |code: &Option<String>| code.as_ref().and_then(|c| all.iter().find(|o| &o.code == c)).map(|o| (o.code.clone(), o.name.clone()));
+    let parent = named(&org.relations.parent);
+    let ministry = named(&org.relations.ministry);
+    let mut under: Vec<&algoreg_store::Organisation> = all
+        .iter()
+        .filter(|o| o.relations.parent.as_deref() == Some(&org.code) || o.relations.ministry.as_deref() == Some(&org.code))
+        .collect();
+    under.sort_by(|a, b| a.name.cmp(&b.name));
     let body = html! {
         p.crumbs { (if ctx.lang == Lang::Nl { org.org_type.label_nl() } else { org.org_type.label_en() }) }
-        h1 { (org.name) }
+        h1 { (org.name) @if let Some(s) = &org.relations.short_name { " (" (s) ")" } }
+        @if parent.is_some() || ministry.is_some() || org.tooi.is_some() {
+            dl.facts {
+                @if let Some((c, n)) = &parent { dt { (ctx.t("Onderdeel van", "Part of")) } dd { a href=(format!("{}/organisatie/{c}", ctx.base())) { (n) } } }
+                @if let Some((c, n)) = &ministry { dt { (ctx.t("Ministerie", "Ministry")) } dd { a href=(format!("{}/organisatie/{c}", ctx.base())) { (n) } } }
+                @if let Some(t) = &org.tooi { dt { (ctx.t("Officiële identificatie", "Official identifier")) } dd { code { (t) } } }
+            }
+        }
         @if let Some(a) = &org.about { div.lead { (render_rich(a)) } }
         @if let Some(c) = &org.contact { p { strong { (ctx.t("Contact: ", "Contact: ")) } (c) } }
         h2 { (ctx.t("Algoritmes", "Algorithms")) " (" (page.total) ")" }
@@ -312,6 +330,14 @@ pub async fn organisation(ctx: Ctx, State(app): State<App>, Path(code): Path<Str
         ul.hits-plain {
             @for v in &page.items {
                 li { a href=(format!("{}/algoritme/{}", ctx.base(), v.record)) { (v.content.name()) } @if let Some(s) = v.content.str("status") { " – " (value_label(ctx.lang, s)) } }
+            }
+        }
+        @if !under.is_empty() {
+            h2 #onder { (ctx.t("Organisaties die hieronder vallen", "Organisations under this one")) " (" (under.len()) ")" }
+            ul.hits-plain {
+                @for o in under.iter().take(500) {
+                    li { a href=(format!("{}/organisatie/{}", ctx.base(), o.code)) { (o.name) } " – " (if ctx.lang == Lang::Nl { o.org_type.label_nl() } else { o.org_type.label_en() }) }
+                }
             }
         }
         h2 #signalen { (ctx.t("Signalen van burgers", "Signals from citizens")) }
@@ -403,14 +429,13 @@ pub async fn record_download(
 }
 
 pub async fn register_download(State(app): State<App>, Path(file): Path<String>) -> Result<Response, PageError> {
-    let (name, ext) =
-        file.rsplit_once('.').ok_or_else(|| PageError::Status(StatusCode::NOT_FOUND, "Niet gevonden.".into(), "Not found.".into()))?;
+    let (name, ext) = file.rsplit_once('.').ok_or_else(PageError::not_found)?;
     let format = Format::parse(ext)
         .ok_or_else(|| PageError::Status(StatusCode::NOT_FOUND, "Onbekend bestandsformaat.".into(), "Unknown file format.".into()))?;
     let history = match name {
         "register" => false,
         "history" => true,
-        _ => return Err(PageError::Status(StatusCode::NOT_FOUND, "Niet gevonden.".into(), "Not found.".into())),
+        _ => return Err(PageError::not_found()),
     };
     let render = async {
         let all = downloads::all(&app, history).await?;

@@ -132,6 +132,16 @@ pub fn action_label(action: &str, lang: Lang) -> &'static str {
 }
 
 /// A short, readable timestamp.
+/// A share (0 to 1) as a whole percentage.
+pub fn pct(share: f64) -> String {
+    format!("{}%", (share * 100.0).round() as i64)
+}
+
+/// A share as a percentage, or a dash when there is none.
+pub fn opt_pct(share: Option<f64>) -> String {
+    share.map(pct).unwrap_or_else(|| "–".into())
+}
+
 pub fn when(at: &chrono::DateTime<chrono::Utc>) -> String {
     at.format("%Y-%m-%d %H:%M").to_string()
 }

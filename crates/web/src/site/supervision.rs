@@ -8,7 +8,7 @@ use algoreg_service::supervision::{Filter, Supervision};
 use algoreg_service::App;
 use algoreg_standard::Lang;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use std::collections::HashMap;
@@ -243,14 +243,14 @@ pub async fn csv(
         return Err(ctx.err(algoreg_service::ServiceError::forbidden("Alleen voor toezichthouders.", "For supervisors only.")));
     }
     let key = file.strip_suffix(".csv").filter(|k| SECTIONS.contains(k));
-    let Some(key) = key else { return Err(PageError::Status(StatusCode::NOT_FOUND, "Niet gevonden.".into(), "Not found.".into())) };
+    let Some(key) = key else { return Err(PageError::not_found()) };
     let f = filter(&ctx, &q)?;
     let s = app.supervision(&p, &f, chrono::Utc::now()).await.map_err(|e| ctx.err(e))?;
     let all = sections(&ctx, &s);
     let Some(section) = all.iter().find(|s| s.key == key) else {
-        return Err(PageError::Status(StatusCode::NOT_FOUND, "Niet gevonden.".into(), "Not found.".into()));
+        return Err(PageError::not_found());
     };
-    let mut w = csv::Writer::from_writer(vec![]);
+    let mut w = algoreg_service::export::csv_in_memory();
     let header: Vec<&str> = section.columns.iter().map(|c| c.2).collect();
     let write = |w: &mut csv::Writer<Vec<u8>>, cells: Vec<String>| {
         w.write_record(cells.iter().map(|c| algoreg_service::export::safe_cell(c).into_owned()))

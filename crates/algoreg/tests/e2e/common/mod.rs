@@ -169,6 +169,7 @@ impl Env {
                 name: format!("Gemeente {code}"),
                 org_type: algoreg_domain::org::OrgType::Gemeente,
                 tooi: None,
+                relations: Default::default(),
                 flow: algoreg_service::orgs::parse_flow(flow).expect("flow"),
                 about: None,
                 contact: None,
