@@ -9,7 +9,8 @@ use crate::federation::fetch::{FetchConfig, Fetcher};
 use crate::App;
 use algoreg_domain::quality::{self, LinkOutcome};
 use algoreg_domain::workflow::Principal;
-use algoreg_store::{LinkCheck, Store, Version};
+use algoreg_standard::AlgorithmId;
+use algoreg_store::{LinkAcceptance, LinkCheck, Store, Version};
 use chrono::{DateTime, Utc};
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -49,6 +50,8 @@ pub struct LinkState {
     pub field: String,
     pub url: String,
     pub check: Option<LinkCheck>,
+    /// The central operator accepted it although it does not work.
+    pub accepted: Option<LinkAcceptance>,
 }
 
 /// What one round did.
@@ -66,7 +69,7 @@ impl LinkChecker {
 }
 
 /// Refuses a publication that holds a link known to be gone or private, naming the field and the
-/// link, unless the central operator publishes with a reason.
+/// link, unless the central operator publishes with a reason or accepted the link.
 pub(crate) async fn allows_publication(store: &dyn Store, actor: &Principal, v: &Version, reason: Option<&str>) -> Result<()> {
     let links = quality::links(v.standard_version, &v.content);
     if links.is_empty() {
@@ -74,8 +77,11 @@ pub(crate) async fn allows_publication(store: &dyn Store, actor: &Principal, v: 
     }
     let urls: Vec<String> = links.iter().map(|(_, u)| u.clone()).collect();
     let known: HashMap<String, LinkCheck> = store.link_checks(&urls).await?.into_iter().map(|c| (c.url.clone(), c)).collect();
-    let Some((field, url, check)) =
-        links.iter().find_map(|(f, u)| known.get(u).filter(|c| c.outcome.blocks_publication()).map(|c| (f, u, c)))
+    let accepted: BTreeSet<String> = store.link_acceptances(&urls).await?.into_iter().map(|a| a.url).collect();
+    let Some((field, url, check)) = links
+        .iter()
+        .filter(|(_, u)| !accepted.contains(u))
+        .find_map(|(f, u)| known.get(u).filter(|c| c.outcome.blocks_publication()).map(|c| (f, u, c)))
     else {
         return Ok(());
     };
@@ -85,11 +91,11 @@ pub(crate) async fn allows_publication(store: &dyn Store, actor: &Principal, v: 
     Err(ServiceError::bad(
         field.clone(),
         format!(
-            "Deze link werkt niet: {url} ({}). Herstel de link; of de centrale beheerder publiceert toch, met een reden.",
+            "Deze link werkt niet: {url} ({}). Herstel de link; of de centrale beheerder publiceert toch of accepteert de link, met een reden.",
             check.outcome.label_nl()
         ),
         format!(
-            "This link does not work: {url} ({}). Mend the link; or the central operator publishes anyway, with a reason.",
+            "This link does not work: {url} ({}). Mend the link; or the central operator publishes anyway or accepts the link, with a reason.",
             check.outcome.label_en()
         ),
     ))
@@ -100,10 +106,44 @@ pub(crate) async fn states(store: &dyn Store, v: &Version) -> Result<Vec<LinkSta
     let links = quality::links(v.standard_version, &v.content);
     let urls: Vec<String> = links.iter().map(|(_, u)| u.clone()).collect();
     let mut known: HashMap<String, LinkCheck> = store.link_checks(&urls).await?.into_iter().map(|c| (c.url.clone(), c)).collect();
-    Ok(links.into_iter().map(|(field, url)| LinkState { check: known.remove(&url), field, url }).collect())
+    let mut accepted: HashMap<String, LinkAcceptance> =
+        store.link_acceptances(&urls).await?.into_iter().map(|a| (a.url.clone(), a)).collect();
+    Ok(links.into_iter().map(|(field, url)| LinkState { check: known.remove(&url), accepted: accepted.remove(&url), field, url }).collect())
 }
 
 impl App {
+    /// Accepts a link of a registration although the checker finds it gone or private, with a reason:
+    /// it no longer holds a publication back, in any registration (also where the organisation's
+    /// approver publishes). The central operator only; the link must be in the registration's latest
+    /// version.
+    pub async fn accept_link(
+        &self,
+        actor: &Principal,
+        id: AlgorithmId,
+        url: &str,
+        reason: &str,
+        now: DateTime<Utc>,
+    ) -> Result<LinkAcceptance> {
+        if !actor.central_operator {
+            return Err(ServiceError::forbidden(
+                "Alleen de centrale beheerder accepteert een link die niet werkt.",
+                "Only the central operator accepts a link that does not work.",
+            ));
+        }
+        let reason = reason.trim();
+        if reason.is_empty() || reason.chars().count() > 2000 || algoreg_standard::validate::is_control_text(reason) {
+            return Err(ServiceError::bad("reason", "Geef een reden van 1 tot 2000 tekens.", "Give a reason of 1 to 2,000 characters."));
+        }
+        let meta = self.store.record(id).await?.ok_or(ServiceError::NotFound("algorithm"))?;
+        let v = self.store.version(id, meta.latest_version).await?.ok_or(ServiceError::NotFound("version"))?;
+        if !quality::links(v.standard_version, &v.content).iter().any(|(_, u)| u == url) {
+            return Err(ServiceError::bad("url", "Deze link staat niet in de registratie.", "This link is not in the registration."));
+        }
+        let a = LinkAcceptance { url: url.to_string(), reason: reason.to_string(), by: actor.key.clone(), at: now };
+        self.store.accept_link(&a).await?;
+        Ok(a)
+    }
+
     /// Checks links on this node (set by `serve`).
     pub fn with_link_checker(mut self, checker: LinkChecker) -> App {
         self.links = Some(Arc::new(checker));

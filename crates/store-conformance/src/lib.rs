@@ -319,6 +319,15 @@ pub async fn link_checks_replace_by_url_and_are_purged(s: S) {
     );
     assert_eq!(s.purge_link_checks(at(50)).await.unwrap(), 1);
     assert_eq!(s.link_checks(&urls).await.unwrap().len(), 1);
+
+    // Acceptances by the operator: a later one replaces the earlier; purging outcomes keeps them.
+    let acc = |reason: &str, t| LinkAcceptance { url: "https://a.example/x".into(), reason: reason.into(), by: "user:1".into(), at: at(t) };
+    assert!(s.link_acceptances(&urls).await.unwrap().is_empty());
+    s.accept_link(&acc("komt terug", 200)).await.unwrap();
+    s.accept_link(&acc("komt volgende week terug", 300)).await.unwrap();
+    assert_eq!(s.link_acceptances(&urls).await.unwrap(), vec![acc("komt volgende week terug", 300)]);
+    s.purge_link_checks(at(1000)).await.unwrap();
+    assert_eq!(s.link_acceptances(&urls).await.unwrap().len(), 1);
 }
 
 pub async fn confirmations_keep_the_last_and_need_the_record(s: S) {

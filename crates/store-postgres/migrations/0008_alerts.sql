@@ -31,3 +31,12 @@ CREATE TABLE review_reminders (
 ALTER TABLE organisations ADD COLUMN short_name TEXT;
 ALTER TABLE organisations ADD COLUMN parent_code TEXT;
 ALTER TABLE organisations ADD COLUMN ministry_code TEXT;
+
+-- Links the central operator accepted although the checker finds them gone or private: they no longer
+-- hold a publication back. The reason is kept.
+CREATE TABLE link_acceptances (
+    url          TEXT COLLATE "C" PRIMARY KEY,
+    reason       TEXT NOT NULL,
+    accepted_by  TEXT NOT NULL,
+    accepted_at  TIMESTAMPTZ NOT NULL
+);

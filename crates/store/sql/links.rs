@@ -1,5 +1,25 @@
 // [`LinkStore`] for the SQL backends (included by each: see crates/store/sql/README.md).
 
+impl Backend {
+    /// Rows whose `url` is one of `urls` (`select` ends with `WHERE url`), in chunks: a statement has a
+    /// bounded number of parameters.
+    async fn by_urls<T>(&self, select: &str, urls: &[String], row: fn(&DbRow) -> Result<T>) -> Result<Vec<T>> {
+        let mut out = Vec::with_capacity(urls.len());
+        for chunk in urls.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!("{select} IN ({})", marks.join(","));
+            let mut q = sqlx::query(&sql);
+            for u in chunk {
+                q = q.bind(u);
+            }
+            for r in q.fetch_all(&self.pool).await.map_err(backend)? {
+                out.push(row(&r)?);
+            }
+        }
+        Ok(out)
+    }
+}
+
 #[async_trait]
 impl LinkStore for Backend {
     async fn save_link_checks(&self, checks: &[LinkCheck]) -> Result<()> {
@@ -22,20 +42,26 @@ impl LinkStore for Backend {
     }
 
     async fn link_checks(&self, urls: &[String]) -> Result<Vec<LinkCheck>> {
-        let mut out = Vec::with_capacity(urls.len());
-        // In chunks: a statement has a bounded number of parameters.
-        for chunk in urls.chunks(500) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-            let sql = format!("SELECT * FROM link_checks WHERE url IN ({})", marks.join(","));
-            let mut q = sqlx::query(&sql);
-            for u in chunk {
-                q = q.bind(u);
-            }
-            for r in q.fetch_all(&self.pool).await.map_err(backend)? {
-                out.push(link_check_row(&r)?);
-            }
-        }
-        Ok(out)
+        self.by_urls("SELECT * FROM link_checks WHERE url", urls, link_check_row).await
+    }
+
+    async fn accept_link(&self, a: &LinkAcceptance) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO link_acceptances (url, reason, accepted_by, accepted_at) VALUES ($1,$2,$3,$4)
+             ON CONFLICT(url) DO UPDATE SET reason=excluded.reason, accepted_by=excluded.accepted_by, accepted_at=excluded.accepted_at",
+        )
+        .bind(&a.url)
+        .bind(&a.reason)
+        .bind(&a.by)
+        .bind(ts(&a.at))
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn link_acceptances(&self, urls: &[String]) -> Result<Vec<LinkAcceptance>> {
+        self.by_urls("SELECT * FROM link_acceptances WHERE url", urls, link_acceptance_row).await
     }
 
     async fn purge_link_checks(&self, before: DateTime<Utc>) -> Result<u64> {

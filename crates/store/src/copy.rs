@@ -336,6 +336,12 @@ pub const TABLES: &[Table] = &[
         identity: false,
         columns: &[("record_id", Text), ("confirmed_at", Time), ("confirmed_by", Text)],
     },
+    Table {
+        name: "link_acceptances",
+        key: &["url"],
+        identity: false,
+        columns: &[("url", Text), ("reason", Text), ("accepted_by", Text), ("accepted_at", Time)],
+    },
     Table { name: "review_reminders", key: &["record_id"], identity: false, columns: &[("record_id", Text), ("reminded_for", Date)] },
     Table {
         name: "evaluations",

@@ -266,6 +266,10 @@ pub trait LinkStore: Send + Sync {
     async fn link_checks(&self, urls: &[String]) -> Result<Vec<LinkCheck>>;
     /// Forgets outcomes older than `before` (links no registration holds any more).
     async fn purge_link_checks(&self, before: chrono::DateTime<chrono::Utc>) -> Result<u64>;
+    /// Records that a link is accepted although it does not work (a later acceptance replaces it).
+    async fn accept_link(&self, a: &LinkAcceptance) -> Result<()>;
+    /// The acceptances of these URLs (those not accepted are left out).
+    async fn link_acceptances(&self, urls: &[String]) -> Result<Vec<LinkAcceptance>>;
 }
 
 /// The yearly confirmation that a registration is still current.

@@ -677,6 +677,16 @@ pub struct Ceremony {
     pub expires_at: DateTime<Utc>,
 }
 
+/// A link the central operator accepted although it does not work: it no longer holds publication back.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LinkAcceptance {
+    pub url: String,
+    pub reason: String,
+    /// Who accepted it (`user:{id}`).
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
 /// What checking one link found.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LinkCheck {

@@ -493,6 +493,10 @@ pub fn link_check_row<R: Columns + ?Sized>(r: &R) -> Result<LinkCheck> {
     })
 }
 
+pub fn link_acceptance_row<R: Columns + ?Sized>(r: &R) -> Result<LinkAcceptance> {
+    Ok(LinkAcceptance { url: r.s("url")?, reason: r.s("reason")?, by: r.s("accepted_by")?, at: r.t("accepted_at")? })
+}
+
 pub fn confirmation_row<R: Columns + ?Sized>(r: &R) -> Result<(AlgorithmId, DateTime<Utc>)> {
     Ok((r.record("record_id")?, r.t("confirmed_at")?))
 }

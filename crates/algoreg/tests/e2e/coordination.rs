@@ -485,3 +485,51 @@ fn a_registration_not_looked_at_for_a_year_is_confirmed_as_still_current() {
     let (st, b) = s.send("POST", &format!("/api/v1/algorithms/{draft}/confirmations"), Some(&token), None);
     assert_eq!((st, b["errors"][0]["field"].as_str()), (422, Some("record")), "{b}");
 }
+
+#[test]
+fn in_a_four_eyes_organisation_the_operator_accepts_a_dead_link_with_a_reason() {
+    let gone = loopback_server(Some("HTTP/1.1 410 Gone"));
+    let env = Env::new();
+    env.org("gem-d", "four_eyes");
+    env.org("gem-e", "four_eyes");
+    env.user("beheer@example.org", None, &[], true);
+    let (editor, approver) = (env.token("gem-d", "editor"), env.token("gem-d", "approver"));
+    let other = env.token("gem-e", "approver");
+    let s = env.serve_with(&["--link-check-allow", "127.0.0.1/32", "--link-check-max", "100", "--link-check-interval", "1s"]);
+    let mut content = complete_content("Subsidie toetsen");
+    content["url"] = json!(format!("{gone}/oud"));
+    let (st, v) = s.send("POST", "/api/v1/organisations/gem-d/algorithms", Some(&editor), Some(json!({"content": content})));
+    assert_eq!(st, 201, "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/release"), Some(&editor), None).0, 200);
+    let link = |s: &Server| s.send("GET", &format!("/api/v1/algorithms/{id}/workspace"), Some(&editor), None).1["links"][0].clone();
+    wait_until("the link found gone", || link(&s)["outcome"] == "broken");
+
+    // The approver cannot publish; the operator cannot publish in this organisation either.
+    let publish = |token: &str| s.send("POST", &format!("/api/v1/algorithms/{id}/actions/publish"), Some(token), None);
+    let (st, b) = publish(&approver);
+    assert_eq!((st, b["errors"][0]["field"].as_str()), (422, Some("url")), "{b}");
+
+    // Only the operator accepts, with a reason, a link that is in the registration.
+    let path = format!("/api/v1/algorithms/{id}/link-acceptances");
+    let url = format!("{gone}/oud");
+    assert_eq!(s.send("POST", &path, Some(&approver), Some(json!({"url": url, "reason": "Oud adres"}))).0, 403);
+    assert_eq!(s.send("POST", &path, Some(&other), Some(json!({"url": url, "reason": "Oud adres"}))).0, 403);
+    let op = s.login("beheer@example.org");
+    let (st, b) = op.send("POST", &path, Some(json!({"url": url, "reason": " "})));
+    assert_eq!((st, b["errors"][0]["field"].as_str()), (422, Some("reason")), "{b}");
+    let (st, b) = op.send("POST", &path, Some(json!({"url": "https://elders.example/", "reason": "Oud adres"})));
+    assert_eq!((st, b["errors"][0]["field"].as_str()), (422, Some("url")), "{b}");
+    let (st, b) = op.send("POST", &path, Some(json!({"url": url, "reason": "Het archief van de gemeente verhuist; de link komt terug."})));
+    assert_eq!(st, 200, "{b}");
+
+    // Now the approver publishes; the reason stays with the link for the organisation to see.
+    let (st, b) = publish(&approver);
+    assert_eq!(st, 200, "{b}");
+    let l = link(&s);
+    assert_eq!(l["accepted_reason"], "Het archief van de gemeente verhuist; de link komt terug.", "{l}");
+    assert_eq!(l["outcome"], "broken", "the link itself is still reported");
+    let ed = s.login("beheer@example.org");
+    let page = ed.client.get(s.url(&format!("/nl/beheer/algoritme/{id}"))).send().unwrap().text().unwrap();
+    assert!(page.contains("Geaccepteerd door de centrale beheerder"), "{page}");
+}

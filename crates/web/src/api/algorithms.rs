@@ -142,6 +142,8 @@ pub async fn workspace(State(app): State<App>, Auth(p): Auth, Path(id): Path<Str
                 http_status: s.check.as_ref().and_then(|c| c.http_status),
                 detail: s.check.as_ref().map(|c| c.detail.clone()).filter(|d| !d.is_empty()),
                 checked_at: s.check.as_ref().map(|c| c.checked_at),
+                accepted_reason: s.accepted.as_ref().map(|a| a.reason.clone()),
+                accepted_at: s.accepted.as_ref().map(|a| a.at),
             })
             .collect(),
     }))
@@ -257,4 +259,36 @@ pub async fn confirm(State(app): State<App>, Auth(p): Auth, Path(id): Path<Strin
     let id = parse_id("id", &id)?;
     let confirmed_at = app.register().confirm_current(&p, id, chrono::Utc::now()).await?;
     Ok(Json(ConfirmationDto { confirmed_at }))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptLink {
+    /// The link, exactly as it stands in the registration's latest version.
+    pub url: String,
+    /// Why it may stay although it does not work (kept, shown to the organisation).
+    pub reason: String,
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct LinkAcceptanceDto {
+    pub url: String,
+    pub reason: String,
+    pub accepted_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[utoipa::path(post, path = "/api/v1/algorithms/{id}/link-acceptances", tag = "workspace", params(("id" = String, Path)), request_body = AcceptLink,
+    security(("bearer" = [])),
+    description = "The central operator accepts a link of the registration that the link checker finds gone or private, with a reason: it no longer holds publication back.",
+    responses((status = 200, body = LinkAcceptanceDto), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn accept_link(
+    State(app): State<App>,
+    Auth(p): Auth,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<AcceptLink>,
+) -> Result<Json<LinkAcceptanceDto>, ApiError> {
+    let id = parse_id("id", &id)?;
+    let a = app.accept_link(&p, id, &body.url, &body.reason, chrono::Utc::now()).await?;
+    Ok(Json(LinkAcceptanceDto { url: a.url, reason: a.reason, accepted_at: a.at }))
 }

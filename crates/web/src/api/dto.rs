@@ -180,6 +180,9 @@ pub struct LinkDto {
     pub http_status: Option<u16>,
     pub detail: Option<String>,
     pub checked_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Why the central operator accepted it although it does not work (then it holds nothing back).
+    pub accepted_reason: Option<String>,
+    pub accepted_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -25,7 +25,7 @@ pub use dto::*;
     paths(
         organisations::list, organisations::get_one, organisations::create, audit::of_organisation, audit::all,
         algorithms::list, algorithms::get_current, algorithms::history, algorithms::version, algorithms::mapping, algorithms::aiact_get, algorithms::aiact_answer, algorithms::aiact_requirement,
-        algorithms::create, algorithms::save, algorithms::act, algorithms::workspace, algorithms::confirm,
+        algorithms::create, algorithms::save, algorithms::act, algorithms::workspace, algorithms::confirm, algorithms::accept_link,
         session::login, session::whoami, session::logout, session::change_password,
         session::passkey_registration_options, session::passkey_add, session::passkey_list, session::passkey_remove,
         session::passkey_login_options, session::passkey_login, import::import,
@@ -101,6 +101,7 @@ pub fn routes() -> crate::routes::Routes {
         .add("POST", "/algorithms/{id}/actions/{action}", post(algorithms::act))
         .add("GET", "/algorithms/{id}/workspace", get(algorithms::workspace))
         .add("POST", "/algorithms/{id}/confirmations", post(algorithms::confirm))
+        .add("POST", "/algorithms/{id}/link-acceptances", post(algorithms::accept_link))
 }
 
 #[cfg(test)]

@@ -112,6 +112,7 @@ fn lang_routes() -> Routes {
         .add("GET POST", "/beheer/algoritme/{id}/bewerken", get(workspace::edit_form).post(workspace::save))
         .add("POST", "/beheer/algoritme/{id}/actie", post(workspace::act))
         .add("POST", "/beheer/algoritme/{id}/actueel", post(workspace::confirm_current))
+        .add("POST", "/beheer/algoritme/{id}/link-accepteren", post(workspace::accept_link))
         .add("GET", "/beheer/algoritme/{id}/voorbeeld", get(workspace::preview))
         .add("GET POST", "/beheer/algoritme/{id}/ai-act", get(aiact::page).post(aiact::save))
         .add("POST", "/beheer/algoritme/{id}/ai-act/vereiste", post(aiact::requirement))

@@ -484,8 +484,19 @@ fn record_page(ctx: &Ctx, l: &Loaded, flash: Option<&str>, errors: &[FieldError]
                         tr {
                             td { (latest.standard_version.field(&s.field).map(|f| f.label(ctx.lang)).unwrap_or(&s.field)) }
                             td { code { (s.url) } }
-                            td.link-bad[algoreg_service::links::needs_attention(&s.check)] { (if ctx.lang == algoreg_standard::Lang::Nl { nl } else { en })
-                                @if let Some(c) = &s.check { @if let Some(st) = c.http_status { " (HTTP " (st) ")" } br; small { (super::render::when(&c.checked_at)) } } }
+                            td.link-bad[algoreg_service::links::needs_attention(&s.check) && s.accepted.is_none()] { (if ctx.lang == algoreg_standard::Lang::Nl { nl } else { en })
+                                @if let Some(c) = &s.check { @if let Some(st) = c.http_status { " (HTTP " (st) ")" } br; small { (super::render::when(&c.checked_at)) } }
+                                @if let Some(a) = &s.accepted {
+                                    br; (ctx.t("Geaccepteerd door de centrale beheerder: ", "Accepted by the central operator: ")) (a.reason) " " small { (super::render::when(&a.at)) }
+                                } @else if p.central_operator && s.check.as_ref().is_some_and(|c| c.outcome.blocks_publication()) {
+                                    form.inline method="post" action=(format!("{base}/link-accepteren")) {
+                                        (ctx.csrf_field())
+                                        input type="hidden" name="url" value=(s.url);
+                                        label for=(format!("accept-{}", s.field)) { (ctx.t("Reden om de link te accepteren", "Reason to accept the link")) }
+                                        input id=(format!("accept-{}", s.field)) type="text" name="reason" required maxlength="2000";
+                                        button type="submit" { (ctx.t("Accepteren", "Accept")) }
+                                    }
+                                } }
                         }
                     } }
                 }
@@ -582,6 +593,23 @@ pub async fn edit_form(ctx: Ctx, State(app): State<App>, Path(id): Path<String>)
 }
 
 /// The yearly confirmation that the published registration is still current.
+/// `POST .../link-accepteren`: the central operator accepts a link that does not work, with a reason.
+pub async fn accept_link(
+    ctx: Ctx,
+    State(app): State<App>,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> Result<Response, PageError> {
+    let p = ctx.require()?.clone();
+    let id = parse_id("id", &id).map_err(|e| ctx.err(e))?;
+    let field = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("");
+    match app.accept_link(&p, id, field("url"), field("reason"), chrono::Utc::now()).await {
+        Ok(_) => Ok(Redirect::to(&format!("{}/beheer/algoritme/{}?geaccepteerd=1", ctx.base(), id)).into_response()),
+        Err(ServiceError::Forbidden { .. }) => Err(forbidden()),
+        Err(e) => Err(ctx.err(e)),
+    }
+}
+
 pub async fn confirm_current(
     ctx: Ctx,
     State(app): State<App>,
