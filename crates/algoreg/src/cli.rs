@@ -277,6 +277,10 @@ enum Command {
         /// The dates from which obligations apply (YAML: label: yyyy-mm-dd) instead of the built-in ones.
         #[arg(long, env = "ALGOREG_AIACT_DATES")]
         aiact_dates: Option<PathBuf>,
+        /// More search synonyms and abbreviations: one group per line, `a | b | c` (added to the built-in
+        /// thesaurus; read at start, no rebuild of the index needed).
+        #[arg(long, env = "ALGOREG_SEARCH_SYNONYMS")]
+        search_synonyms: Option<PathBuf>,
         #[command(flatten)]
         harvest: Box<HarvestArgs>,
         #[command(flatten)]
@@ -669,6 +673,7 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
             aiact_tree,
             aiact_catalogue,
             aiact_dates,
+            search_synonyms,
             harvest,
             feedback,
             sso,
@@ -679,7 +684,21 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
             if demo {
                 seed_demo(&app).await?;
             }
-            let index = Arc::new(open_index(&data.data)?);
+            let mut thesaurus = algoreg_search::thesaurus::Thesaurus::builtin();
+            if let Some(path) = &search_synonyms {
+                let label = path.display().to_string();
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    ServiceError::bad("search_synonyms", format!("Kan {label} niet lezen: {e}"), format!("Cannot read {label}: {e}"))
+                })?;
+                thesaurus.add_text(&text).map_err(|e| {
+                    ServiceError::bad(
+                        format!("search_synonyms:{}", e.line),
+                        format!("{label}, regel {}: {}", e.line, e.message_nl),
+                        format!("{label}, line {}: {}", e.line, e.message_en),
+                    )
+                })?;
+            }
+            let index = Arc::new(open_index(&data.data)?.with_thesaurus(thesaurus));
             if index.num_docs() == 0 && app.operator().count_published().await? > 0 {
                 let n = app.operator().rebuild_index(&index).await?;
                 println!("search index built: {n} records");

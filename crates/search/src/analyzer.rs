@@ -1,11 +1,15 @@
 //! Text analysis: Dutch (classic Dutch Porter stemmer) and plain lower-cased words for spelling help.
 
 use crate::dutch::stem;
-use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer};
+use tantivy::tokenizer::{
+    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
+};
 
-pub const DUTCH: &str = "nl_porter";
-pub const WORDS: &str = "words";
-pub const ENGLISH: &str = "en_porter";
+// The names change with the analysis: an index made with another analysis does not match the schema
+// and is made again from the store.
+pub const DUTCH: &str = "nl_porter_folded";
+pub const WORDS: &str = "words_folded";
+pub const ENGLISH: &str = "en_porter_folded";
 
 /// A tantivy token filter applying [`crate::dutch::stem`].
 #[derive(Clone, Copy)]
@@ -52,7 +56,12 @@ impl<T: TokenStream> TokenStream for DutchStemStream<T> {
 }
 
 pub fn dutch() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default()).filter(RemoveLongFilter::limit(40)).filter(LowerCaser).filter(DutchStem).build()
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(DutchStem)
+        .build()
 }
 
 /// English text (translations, English labels of code-list values): English Porter stemming.
@@ -60,12 +69,17 @@ pub fn english() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
         .filter(tantivy::tokenizer::Stemmer::new(tantivy::tokenizer::Language::English))
         .build()
 }
 
 pub fn words() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default()).filter(RemoveLongFilter::limit(40)).filter(LowerCaser).build()
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build()
 }
 
 /// The terms an analyzer makes of a text.

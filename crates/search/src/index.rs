@@ -1,11 +1,10 @@
 use crate::analyzer::{self, DUTCH, ENGLISH, WORDS};
-use crate::ABBREVIATIONS;
 use serde::Serialize;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Mutex;
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, PhraseQuery, Query, QueryParser, RegexQuery, TermQuery};
+use tantivy::query::{AllQuery, BooleanQuery, MoreLikeThisQuery, Occur, PhraseQuery, Query, RegexQuery, TermQuery};
 use tantivy::schema::{
     Facet, FacetOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED, STRING,
 };
@@ -164,6 +163,8 @@ pub struct SearchIndex {
     in_flight: std::sync::atomic::AtomicUsize,
     /// "Similar registrations" per record and index generation (a record page asks on every view).
     similar_cache: Mutex<SimilarCache>,
+    /// Synonyms and abbreviations applied to queries.
+    thesaurus: std::sync::Arc<crate::thesaurus::Thesaurus>,
 }
 
 /// (record ID, limit) → (index generation, hits).
@@ -314,7 +315,14 @@ impl SearchIndex {
             names: Default::default(),
             in_flight: Default::default(),
             similar_cache: Default::default(),
+            thesaurus: std::sync::Arc::new(crate::thesaurus::Thesaurus::builtin()),
         })
+    }
+
+    /// Uses this thesaurus for queries (the built-in one with an operator's groups added).
+    pub fn with_thesaurus(mut self, t: crate::thesaurus::Thesaurus) -> SearchIndex {
+        self.thesaurus = std::sync::Arc::new(t);
+        self
     }
 
     fn writer(&self) -> std::sync::MutexGuard<'_, IndexWriter> {
@@ -400,42 +408,71 @@ impl SearchIndex {
         self.reader.searcher().num_docs()
     }
 
+    /// The query for a text in the query language of [`crate::query`], widened by the thesaurus:
+    /// every clause must match (in the Dutch text or its English), any of a clause's alternatives will
+    /// do, excluded clauses must not match; a match in the name or description scores higher.
     fn text_query(&self, text: &str) -> Box<dyn Query> {
-        // Matching reads the one `all` field (Dutch) or the English field; a match in the name or
-        // description scores higher.
-        let mut qp = QueryParser::for_index(&self.index, vec![self.f.all, self.f.en]);
-        qp.set_conjunction_by_default();
-        let mut boost = QueryParser::for_index(&self.index, vec![self.f.name, self.f.description]);
-        boost.set_field_boost(self.f.name, 3.0);
-        // Abbreviations resolve to their organisation: (abbr OR "full name") per abbreviation.
-        let mut rest = vec![];
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![];
-        for word in text.split_whitespace() {
-            let clean: String = word.chars().filter(|c| c.is_alphanumeric()).collect::<String>().to_lowercase();
-            match ABBREVIATIONS.iter().find(|(a, _)| *a == clean) {
-                Some((_, full)) => {
-                    let terms: Vec<Term> =
-                        analyzer::terms(analyzer::dutch(), full).into_iter().map(|t| Term::from_field_text(self.f.org_name, &t)).collect();
-                    let (abbr, _) = qp.parse_query_lenient(&clean);
-                    let mut alts: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, abbr)];
-                    if terms.len() > 1 {
-                        alts.push((Occur::Should, Box::new(PhraseQuery::new(terms))));
+        let clauses = self.thesaurus.expand(crate::query::parse(text));
+        let mut out: Vec<(Occur, Box<dyn Query>)> = vec![];
+        let mut positive = 0;
+        for c in &clauses {
+            let alts: Vec<(Occur, Box<dyn Query>)> =
+                c.alternatives.iter().filter_map(|a| self.atom_query(a)).map(|q| (Occur::Should, q)).collect();
+            if alts.is_empty() {
+                continue;
+            }
+            let q: Box<dyn Query> = Box::new(BooleanQuery::new(alts));
+            if c.negated {
+                out.push((Occur::MustNot, q));
+            } else {
+                positive += 1;
+                out.push((Occur::Must, q));
+                // Name and description count more.
+                for a in &c.alternatives {
+                    for (field, boost) in [(self.f.name, 3.0), (self.f.description, 1.0)] {
+                        if let Some(q) = self.atom_in(a, field) {
+                            out.push((Occur::Should, Box::new(tantivy::query::BoostQuery::new(q, boost))));
+                        }
                     }
-                    clauses.push((Occur::Must, Box::new(BooleanQuery::new(alts))));
                 }
-                None => rest.push(word.replace(['"', '(', ')', ':', '^', '~', '[', ']', '{', '}', '\\', '*'], " ")),
             }
         }
-        let rest = rest.join(" ");
-        if !rest.trim().is_empty() {
-            let (q, _) = qp.parse_query_lenient(&rest);
-            clauses.push((Occur::Must, q));
-            let (b, _) = boost.parse_query_lenient(&rest);
-            clauses.push((Occur::Should, b));
+        if positive == 0 {
+            // Nothing asked for, or only exclusions: everything but what is excluded.
+            out.push((Occur::Must, Box::new(AllQuery)));
         }
-        match clauses.len() {
-            0 => Box::new(AllQuery),
-            _ => Box::new(BooleanQuery::new(clauses)),
+        Box::new(BooleanQuery::new(out))
+    }
+
+    /// One alternative: in the Dutch text, or in the English text.
+    fn atom_query(&self, a: &crate::query::Atom) -> Option<Box<dyn Query>> {
+        let qs: Vec<(Occur, Box<dyn Query>)> =
+            [self.f.all, self.f.en].into_iter().filter_map(|f| self.atom_in(a, f)).map(|q| (Occur::Should, q)).collect();
+        (!qs.is_empty()).then(|| Box::new(BooleanQuery::new(qs)) as Box<dyn Query>)
+    }
+
+    /// One alternative in one field, analysed as that field is (stems, folded letters).
+    fn atom_in(&self, a: &crate::query::Atom, field: Field) -> Option<Box<dyn Query>> {
+        use crate::query::Atom;
+        let analyzer = if field == self.f.en { analyzer::english() } else { analyzer::dutch() };
+        let terms =
+            |s: &str| -> Vec<Term> { analyzer::terms(analyzer.clone(), s).into_iter().map(|t| Term::from_field_text(field, &t)).collect() };
+        let seq = |words: &[String]| -> Option<Box<dyn Query>> {
+            let ts = terms(&words.join(" "));
+            match ts.len() {
+                0 => None,
+                1 => Some(Box::new(TermQuery::new(ts[0].clone(), IndexRecordOption::WithFreqs))),
+                _ => Some(Box::new(PhraseQuery::new(ts))),
+            }
+        };
+        match a {
+            Atom::Word(w) => seq(std::slice::from_ref(w)),
+            Atom::Phrase(ws) => seq(ws),
+            Atom::AllOf(ws) => {
+                let parts: Vec<(Occur, Box<dyn Query>)> =
+                    ws.iter().filter_map(|w| seq(std::slice::from_ref(w))).map(|q| (Occur::Must, q)).collect();
+                (!parts.is_empty()).then(|| Box::new(BooleanQuery::new(parts)) as Box<dyn Query>)
+            }
         }
     }
 
@@ -590,7 +627,7 @@ impl SearchIndex {
                 continue;
             }
             // Known: an abbreviation, a word of a name or description, or (stemmed) a word anywhere in the text.
-            let known = ABBREVIATIONS.iter().any(|(a, _)| *a == w)
+            let known = self.thesaurus.alternatives(std::slice::from_ref(&w)).is_some()
                 || searcher.doc_freq(&Term::from_field_text(self.f.words, &w)).unwrap_or(0) > 0
                 || analyzer::terms(analyzer::dutch(), &w)
                     .iter()
@@ -810,6 +847,54 @@ mod tests {
         assert_eq!(ids(&r), vec!["22222222"], "toeslag matches toeslagen");
         let r = i.search(&SearchQuery { text: "uitkering".into(), limit: 10, ..Default::default() }).unwrap();
         assert!(ids(&r).contains(&"22222222") && ids(&r).contains(&"33333331"));
+    }
+
+    fn find(i: &SearchIndex, text: &str) -> Vec<String> {
+        let mut v: Vec<String> = ids(&i.search(&SearchQuery { text: text.into(), limit: 10, ..Default::default() }).unwrap())
+            .into_iter()
+            .map(String::from)
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn the_query_language_works_on_the_index() {
+        let i = index();
+        assert_eq!(find(&i, "parkeervergunningen afvalroutes"), Vec::<String>::new(), "all words must match");
+        for q in ["parkeervergunningen OR afvalroutes", "parkeervergunningen or afvalroutes", "parkeervergunningen of afvalroutes"] {
+            assert_eq!(find(&i, q), vec!["11111111", "44444444"], "{q}");
+        }
+        assert_eq!(find(&i, "uitkering -werkloosheidsuitkering"), vec!["22222222"], "minus excludes");
+        assert_eq!(find(&i, "-gemeente"), vec!["33333331"], "only an exclusion: everything else");
+        assert_eq!(find(&i, "\"routes voor de vuilniswagens\""), vec!["44444444"], "a phrase");
+        assert_eq!(find(&i, "\"vuilniswagens voor routes\""), Vec::<String>::new(), "a phrase keeps its order");
+        assert_eq!(find(&i, "ROUTES Vuilniswagens"), vec!["44444444"], "case does not matter");
+        assert_eq!(find(&i, "de het een"), find(&i, ""), "only stop words: everything");
+        for odd in ["\"routes", "OR", "-", "of of of", "\"\"", "routes -", "- routes"] {
+            assert!(i.search(&SearchQuery { text: odd.into(), limit: 10, ..Default::default() }).is_ok(), "{odd}");
+        }
+    }
+
+    #[test]
+    fn accents_and_synonyms_both_ways() {
+        let i = SearchIndex::in_memory().unwrap();
+        i.apply(
+            &[
+                d("55555555", "delft", "Subsidies van het ministerie van Financiën", "Toetsing door de gemeente.", "Financiën"),
+                d("66666666", "delft", "Wmo-voorzieningen toekennen", "Hulp bij het huishouden.", "Zorg"),
+                d("77777777", "ede", "Huishoudelijke hulp", "Op grond van de Wet maatschappelijke ondersteuning.", "Zorg"),
+                d("88888888", "ede", "Boetes innen", "Het Centraal Justitieel Incassobureau int de boete.", "Recht"),
+            ],
+            &[],
+            Some(1),
+        )
+        .unwrap();
+        assert_eq!(find(&i, "financien"), vec!["55555555"], "without the accent");
+        assert_eq!(find(&i, "FINANCIËN"), vec!["55555555"]);
+        assert_eq!(find(&i, "wmo"), vec!["66666666", "77777777"], "the abbreviation finds the full name");
+        assert_eq!(find(&i, "wet maatschappelijke ondersteuning"), vec!["66666666", "77777777"], "and the full name the abbreviation");
+        assert_eq!(find(&i, "cjib"), vec!["88888888"]);
     }
 
     #[test]

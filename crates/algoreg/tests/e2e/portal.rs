@@ -132,3 +132,67 @@ fn reindex_rebuilds_the_index_from_the_store() {
     let (_, body) = html(&s, "/nl/search");
     assert!(body.contains("<strong>120</strong> resultaten"));
 }
+
+/// The hits of a portal search (its JSON download) and of the compatible API, as sets of IDs.
+fn both_searches(s: &Server, q: &str) -> (std::collections::BTreeSet<String>, std::collections::BTreeSet<String>) {
+    let url = format!("/nl/search/export.json?q={}", url_encode(q));
+    let portal: serde_json::Value = s.get(&url).json().unwrap();
+    let portal = portal.as_array().unwrap().iter().map(|r| r["id"].as_str().or(r["lars"].as_str()).unwrap_or("").to_string()).collect();
+    let (st, v) = s.send("POST", "/api/algoritme/NLD", None, Some(json!({"searchtext": q, "limit": 100})));
+    assert_eq!(st, 200, "{v}");
+    let mut compat = std::collections::BTreeSet::new();
+    let total = v["total_count"].as_u64().unwrap();
+    for page in 1..=total.div_ceil(100) {
+        let (_, v) = s.send("POST", "/api/algoritme/NLD", None, Some(json!({"searchtext": q, "limit": 100, "page": page})));
+        compat.extend(v["results"].as_array().unwrap().iter().map(|r| r["lars"].as_str().unwrap().to_string()));
+    }
+    (portal, compat)
+}
+
+fn url_encode(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+#[test]
+fn people_search_the_real_register_as_they_would_a_search_engine() {
+    let env = Env::new();
+    env.ok(&["import", shared().join("anchors/algoritmeregister-data/schellevis-daily-scrape/algoritmes.json").to_str().unwrap()]);
+    let synonyms = env.dir.path().join("synoniemen.txt");
+    std::fs::write(&synonyms, "# eigen groepen\nvuilnisauto | afvalinzameling\n").unwrap();
+    let s = env.serve_with(&["--search-synonyms", synonyms.to_str().unwrap()]);
+    let count = |q: &str| -> std::collections::BTreeSet<String> {
+        let (portal, compat) = both_searches(&s, q);
+        assert_eq!(portal, compat, "the portal and the compatible API find the same for {q:?}");
+        portal
+    };
+    let start = Instant::now();
+    while count("").len() < 1530 {
+        assert!(start.elapsed() < Duration::from_secs(60), "indexing");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // OR in any case and the Dutch "of".
+    let parkeren = count("parkeren");
+    let verkeer = count("verkeer");
+    let either = count("parkeren OR verkeer");
+    assert!(!parkeren.is_empty() && !verkeer.is_empty());
+    assert_eq!(either, parkeren.union(&verkeer).cloned().collect(), "OR is the union");
+    assert_eq!(count("parkeren of verkeer"), either);
+    assert_eq!(count("parkeren or verkeer"), either);
+    // Minus excludes; quotes keep words together.
+    let minus = count("parkeren -verkeer");
+    assert_eq!(minus, parkeren.difference(&verkeer).cloned().collect());
+    assert!(count("\"wet maatschappelijke ondersteuning\"").len() <= count("wet maatschappelijke ondersteuning").len());
+    // An abbreviation and its full name find the same registrations, both ways.
+    assert_eq!(count("wmo"), count("wet maatschappelijke ondersteuning"));
+    assert_eq!(count("cjib"), count("centraal justitieel incassobureau"));
+    assert!(count("wmo").len() > 12, "more than the 12 that mention wmo: {}", count("wmo").len());
+    // The operator's own groups, from the file given at start.
+    assert_eq!(count("vuilnisauto"), count("afvalinzameling"));
+    assert!(!count("vuilnisauto").is_empty());
+    // Odd input is never an error.
+    for q in ["\"", "-", "OR", "of", "\"open", "--", "de het een"] {
+        let (st, _) = s.send("POST", "/api/algoritme/NLD", None, Some(json!({"searchtext": q})));
+        assert_eq!(st, 200, "{q}");
+        assert_eq!(s.get(&format!("/nl/search?q={}", url_encode(q))).status(), 200, "{q}");
+    }
+}

@@ -180,6 +180,18 @@ pub async fn search(ctx: Ctx, State(app): State<App>, Query(q): Query<HashMap<St
     let body = html! {
         h1 { (title) }
         (search_box(&ctx, &query.text))
+        details.search-help {
+            summary { (ctx.t("Zoektips", "Search tips")) }
+            ul {
+                li { (ctx.t("Alle woorden moeten voorkomen: ", "All words must occur: ")) code { "parkeren boete" } }
+                li { (ctx.t("Het een of het ander: ", "One or the other: ")) code { "parkeren of verkeer" } " (" (ctx.t("ook ", "also ")) code { "OR" } ")" }
+                li { (ctx.t("Woorden uitsluiten met een min: ", "Leave words out with a minus: ")) code { "uitkering -ww" } }
+                li { (ctx.t("Woorden precies zo, tussen aanhalingstekens: ", "Words exactly so, between quotes: ")) code { "\"slimme camera\"" } }
+                li { (ctx.t("Hoofdletters en accenten maken niet uit. Afkortingen en hun volledige naam vinden elkaar: ", "Capitals and accents do not matter. Abbreviations and their full names find each other: "))
+                    code { "wmo" } " = " code { "wet maatschappelijke ondersteuning" } ", " code { "cjib" } " = " code { "centraal justitieel incassobureau" } "." }
+                li { (ctx.t("Woorden als 'de', 'het' en 'van' tellen niet mee.", "Words such as 'de', 'het' and 'van' do not count.")) }
+            }
+        }
         @if let Some(dym) = &results.did_you_mean {
             p.notice {
                 @if results.corrected { (ctx.t("Niets gevonden voor wat u typte. Resultaten voor ", "Nothing found for what you typed. Showing results for ")) }
@@ -516,6 +528,10 @@ pub async fn api_page(ctx: Ctx) -> Response {
             li { code { "GET /api/v1/algorithms?page=1&per_page=20" } }
             li { code { "GET /api/v1/algorithms/{id}" } " · " code { "GET /api/v1/algorithms/{id}/versions" } }
         }
+        h2 { (ctx.t("Zoeken via de API", "Searching through the API")) }
+        p { (ctx.t("De zoekvraag (", "The search text (")) code { "q" } (ctx.t(" op de zoekpagina, ", " on the search page, ")) code { "searchtext" }
+            (ctx.t(" in de compatibele API) gebruikt dezelfde regels als de zoektips: alle woorden moeten voorkomen, OR of 'of' tussen alternatieven, een min sluit uit, aanhalingstekens houden woorden bij elkaar; afkortingen en hun volledige naam vinden elkaar.",
+                " in the compatible API) follows the same rules as the search tips: all words must occur, OR or 'of' between alternatives, a minus leaves out, quotes keep words together; abbreviations and their full names find each other.")) }
         h2 { (ctx.t("Downloads en feeds", "Downloads and feeds")) }
         ul {
             li { a href="/downloads/register.csv" { "register.csv" } ", " a href="/downloads/register.xlsx" { "register.xlsx" } ", " a href="/downloads/register.json" { "register.json" } }
