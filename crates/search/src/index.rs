@@ -412,7 +412,21 @@ impl SearchIndex {
     /// every clause must match (in the Dutch text or its English), any of a clause's alternatives will
     /// do, excluded clauses must not match; a match in the name or description scores higher.
     fn text_query(&self, text: &str) -> Box<dyn Query> {
-        let clauses = self.thesaurus.expand(crate::query::parse(text));
+        let mut clauses = self.thesaurus.expand(crate::query::parse(text));
+        // A compound also matches its parts written apart (`grondwater` finds `grond water`).
+        for c in clauses.iter_mut().filter(|c| !c.negated) {
+            let mut extra = vec![];
+            for a in &c.alternatives {
+                if let crate::query::Atom::Word(w) = a {
+                    let parts = crate::compound::Decompounder::builtin().split(w);
+                    if parts.len() >= 2 {
+                        // The two largest parts (their own parts follow in the list).
+                        extra.push(crate::query::Atom::AllOf(parts[..2].to_vec()));
+                    }
+                }
+            }
+            c.alternatives.extend(extra);
+        }
         let mut out: Vec<(Occur, Box<dyn Query>)> = vec![];
         let mut positive = 0;
         for c in &clauses {
@@ -454,7 +468,7 @@ impl SearchIndex {
     /// One alternative in one field, analysed as that field is (stems, folded letters).
     fn atom_in(&self, a: &crate::query::Atom, field: Field) -> Option<Box<dyn Query>> {
         use crate::query::Atom;
-        let analyzer = if field == self.f.en { analyzer::english() } else { analyzer::dutch() };
+        let analyzer = if field == self.f.en { analyzer::english() } else { analyzer::dutch_query() };
         let terms =
             |s: &str| -> Vec<Term> { analyzer::terms(analyzer.clone(), s).into_iter().map(|t| Term::from_field_text(field, &t)).collect() };
         let seq = |words: &[String]| -> Option<Box<dyn Query>> {
@@ -629,7 +643,7 @@ impl SearchIndex {
             // Known: an abbreviation, a word of a name or description, or (stemmed) a word anywhere in the text.
             let known = self.thesaurus.alternatives(std::slice::from_ref(&w)).is_some()
                 || searcher.doc_freq(&Term::from_field_text(self.f.words, &w)).unwrap_or(0) > 0
-                || analyzer::terms(analyzer::dutch(), &w)
+                || analyzer::terms(analyzer::dutch_query(), &w)
                     .iter()
                     .any(|stem| searcher.doc_freq(&Term::from_field_text(self.f.all, stem)).unwrap_or(0) > 0)
                 || analyzer::terms(analyzer::english(), &w)
@@ -895,6 +909,27 @@ mod tests {
         assert_eq!(find(&i, "wmo"), vec!["66666666", "77777777"], "the abbreviation finds the full name");
         assert_eq!(find(&i, "wet maatschappelijke ondersteuning"), vec!["66666666", "77777777"], "and the full name the abbreviation");
         assert_eq!(find(&i, "cjib"), vec!["88888888"]);
+    }
+
+    #[test]
+    fn compounds_are_found_by_their_parts_and_written_apart() {
+        let i = SearchIndex::in_memory().unwrap();
+        i.apply(
+            &[
+                d("12121212", "delft", "Grondwaterstand voorspellen", "Meetgegevens van peilbuizen.", "Natuur en milieu"),
+                d("13131313", "ede", "Grond en water", "Vervuiling van grond water en lucht.", "Natuur en milieu"),
+                d("14141414", "ede", "Bestemmingsplan wijzigen", "Toetsing van aanvragen.", "Ruimte"),
+            ],
+            &[],
+            Some(1),
+        )
+        .unwrap();
+        assert_eq!(find(&i, "grondwater"), vec!["12121212", "13131313"], "a part finds the compound, and the words written apart");
+        assert_eq!(find(&i, "stand"), vec!["12121212"]);
+        assert_eq!(find(&i, "grondwaterstand"), vec!["12121212"]);
+        assert_eq!(find(&i, "bestemmingsplan"), vec!["14141414"]);
+        assert_eq!(find(&i, "plan"), vec!["14141414"], "the last part too");
+        assert_eq!(find(&i, "\"grondwaterstand voorspellen\""), vec!["12121212"], "phrases still hold");
     }
 
     #[test]

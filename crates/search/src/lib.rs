@@ -7,6 +7,7 @@
 //! outbox; the outbox position is saved in the index's own commit, so a restart continues where it was.
 
 pub mod analyzer;
+pub mod compound;
 pub mod dutch;
 mod facets;
 mod index;
