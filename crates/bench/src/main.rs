@@ -39,6 +39,21 @@ enum Cmd {
         #[arg(long)]
         queries: Option<PathBuf>,
     },
+    /// Relevance on the real register: imports the records (the live register's JSON) into a fresh
+    /// store as `algoreg import` does, indexes them as `serve` does, runs every judged query and writes
+    /// the top 20 IDs per query as JSON; also writes the indexed documents as TSV for the PostgreSQL
+    /// peer (`bench/relevance.py` computes nDCG@10 and recall@20 for both).
+    Relevance {
+        /// The records (`algoritmes.json` of the live register).
+        #[arg(long)]
+        records: PathBuf,
+        /// The judged queries (`bench/relevance/judgements.json`).
+        #[arg(long)]
+        judgements: PathBuf,
+        /// Where to write `algoreg.json` (rankings) and `records.tsv`.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Writes FEEDS register feeds of RECORDS generated records each (one organisation per feed) to DIR.
     Feeds {
         #[arg(long, default_value_t = 1000)]
@@ -246,6 +261,7 @@ fn main() {
         Cmd::Feeds { feeds, records, dir } => return write_feeds(feeds, records, &dir),
         Cmd::ServeFeeds { dir, ports } => return serve_feeds(&dir, ports),
         Cmd::Sources { data, feeds, base } => return create_sources(&data, feeds, &base),
+        Cmd::Relevance { records, judgements, out } => return relevance(&records, &judgements, &out),
     };
     let index = SearchIndex::open(&dir).expect("open index");
     let orgs = demo::organisations(300);
@@ -354,4 +370,58 @@ fn main() {
         "queries": per_query,
     });
     println!("{}", serde_json::to_string_pretty(&out).expect("json"));
+}
+
+/// See [`Cmd::Relevance`].
+fn relevance(records: &std::path::Path, judgements: &std::path::Path, out: &std::path::Path) {
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("runtime");
+    rt.block_on(async {
+        std::fs::create_dir_all(out).expect("out");
+        let dir = tempdir_in(out);
+        let store = algoreg_store_sqlite::SqliteStore::open_dir(&dir).await.expect("store");
+        let app = algoreg_service::App::new(std::sync::Arc::new(store));
+        let bytes = algoreg_service::import::FileBytes::open(records).expect("records");
+        let opts = algoreg_service::import::ImportOptions { org: None, publish: true, actor: "bench".into() };
+        let report = app.operator().import(bytes, &opts, &|_, _| {}).await.expect("import");
+        let index = SearchIndex::in_memory().expect("index");
+        let n = app.operator().rebuild_index(&index).await.expect("index");
+        eprintln!("imported {} records, indexed {n}", report.total);
+        // The documents as the index has them, for the PostgreSQL peer.
+        let mut tsv = std::io::BufWriter::new(std::fs::File::create(out.join("records.tsv")).expect("tsv"));
+        let orgs = app.operator().organisations().await.expect("orgs");
+        for v in app.register().all_published(false).await.expect("published") {
+            let org = orgs.iter().find(|o| o.code == v.org_code);
+            let doc = algoreg_service::search::to_doc(&v, org);
+            let _ = writeln!(
+                tsv,
+                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                doc.id,
+                doc.org_code,
+                doc.org_type,
+                tsv_escape(&doc.org_name),
+                tsv_escape(&doc.name),
+                tsv_escape(&plain_text(&doc.description)),
+                tsv_escape(&doc.body),
+                tsv_escape(&doc.themes.join(";")),
+                tsv_escape(doc.category.as_deref().unwrap_or("")),
+                tsv_escape(doc.status.as_deref().unwrap_or(""))
+            );
+        }
+        let judged: serde_json::Value = serde_json::from_slice(&std::fs::read(judgements).expect("judgements")).expect("judgements JSON");
+        let mut rankings = serde_json::Map::new();
+        for q in judged["queries"].as_array().expect("queries") {
+            let text = q["query"].as_str().unwrap_or_default();
+            let r = index.search(&SearchQuery { text: text.into(), limit: 20, ..Default::default() }).expect("search");
+            rankings.insert(text.to_string(), json!(r.hits.iter().map(|h| h.id.clone()).collect::<Vec<_>>()));
+        }
+        std::fs::write(out.join("algoreg.json"), serde_json::to_vec_pretty(&rankings).expect("json")).expect("write");
+        let _ = std::fs::remove_dir_all(&dir);
+    });
+}
+
+fn tempdir_in(base: &std::path::Path) -> PathBuf {
+    let dir = base.join(format!("store-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("store dir");
+    dir
 }
