@@ -128,6 +128,8 @@ pub struct Results {
     pub did_you_mean: Option<String>,
     /// The results are for `did_you_mean`, because the query as typed found nothing.
     pub corrected: bool,
+    /// No registration has all the words: these have about half of them.
+    pub relaxed: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -412,6 +414,12 @@ impl SearchIndex {
     /// every clause must match (in the Dutch text or its English), any of a clause's alternatives will
     /// do, excluded clauses must not match; a match in the name or description scores higher.
     fn text_query(&self, text: &str) -> Box<dyn Query> {
+        self.text_query_mode(text, false)
+    }
+
+    /// As [`Self::text_query`]; `relaxed`: not every clause must match, about half of them will do
+    /// (one of two, two of three or four, ...), more matching clauses scoring higher.
+    fn text_query_mode(&self, text: &str, relaxed: bool) -> Box<dyn Query> {
         let mut clauses = self.thesaurus.expand(crate::query::parse(text));
         // A compound also matches its parts written apart (`grondwater` finds `grond water`).
         for c in clauses.iter_mut().filter(|c| !c.negated) {
@@ -429,6 +437,7 @@ impl SearchIndex {
         }
         let mut out: Vec<(Occur, Box<dyn Query>)> = vec![];
         let mut positive = 0;
+        let mut some_of: Vec<(Occur, Box<dyn Query>)> = vec![];
         for c in &clauses {
             let alts: Vec<(Occur, Box<dyn Query>)> =
                 c.alternatives.iter().filter_map(|a| self.atom_query(a)).map(|q| (Occur::Should, q)).collect();
@@ -440,7 +449,11 @@ impl SearchIndex {
                 out.push((Occur::MustNot, q));
             } else {
                 positive += 1;
-                out.push((Occur::Must, q));
+                if relaxed {
+                    some_of.push((Occur::Should, q));
+                } else {
+                    out.push((Occur::Must, q));
+                }
                 // Name and description count more.
                 for a in &c.alternatives {
                     for (field, boost) in [(self.f.name, 3.0), (self.f.description, 1.0)] {
@@ -450,6 +463,10 @@ impl SearchIndex {
                     }
                 }
             }
+        }
+        if !some_of.is_empty() {
+            let needed = some_of.len().div_ceil(2);
+            out.push((Occur::Must, Box::new(BooleanQuery::with_minimum_required_clauses(some_of, needed))));
         }
         if positive == 0 {
             // Nothing asked for, or only exclusions: everything but what is excluded.
@@ -510,8 +527,8 @@ impl SearchIndex {
         out
     }
 
-    fn run(&self, searcher: &Searcher, q: &SearchQuery, text: &str) -> Result<Results> {
-        let mut clauses = vec![(Occur::Must, self.text_query(text))];
+    fn run(&self, searcher: &Searcher, q: &SearchQuery, text: &str, relaxed: bool) -> Result<Results> {
+        let mut clauses = vec![(Occur::Must, self.text_query_mode(text, relaxed))];
         clauses.extend(self.filter_clauses(&q.filters));
         let query = BooleanQuery::new(clauses);
         let kinds: &[&str] = match q.facets {
@@ -582,7 +599,7 @@ impl SearchIndex {
             impact_assessment: list("ia"),
             impact_assessment_title: list("iat"),
         };
-        Ok(Results { total, hits: out, facets, did_you_mean: None, corrected: false })
+        Ok(Results { total, hits: out, facets, did_you_mean: None, corrected: false, relaxed: false })
     }
 
     /// Runs a collector: on all cores when this is the only search running (lowest latency), on the
@@ -608,13 +625,20 @@ impl SearchIndex {
     /// Searches; when the query as typed finds nothing and a spelling correction exists, searches that.
     pub fn search(&self, q: &SearchQuery) -> Result<Results> {
         let searcher = self.reader.searcher();
-        let mut results = self.run(&searcher, q, &q.text)?;
+        let mut results = self.run(&searcher, q, &q.text, false)?;
         let correction = self.correct(&searcher, &q.text);
         if results.total == 0 {
             if let Some(c) = &correction {
-                results = self.run(&searcher, q, c)?;
+                results = self.run(&searcher, q, c, false)?;
                 results.corrected = true;
             }
+        }
+        // Nothing has all the words: what has about half of them, best first.
+        let positive = crate::query::parse(&q.text).iter().filter(|c| !c.negated).count();
+        if results.total == 0 && positive >= 2 {
+            let text = if results.corrected { correction.clone().unwrap_or_default() } else { q.text.clone() };
+            results = Results { corrected: results.corrected, ..self.run(&searcher, q, &text, true)? };
+            results.relaxed = results.total > 0;
         }
         results.did_you_mean = correction;
         Ok(results)
@@ -685,6 +709,18 @@ impl SearchIndex {
             }
         }
         changed.then(|| out.join(" "))
+    }
+
+    /// A spelling correction of a query, when words of it occur nowhere.
+    pub fn did_you_mean(&self, text: &str) -> Option<String> {
+        self.correct(&self.reader.searcher(), text)
+    }
+
+    /// Other ways to write what was typed, from the thesaurus (`wmo` → `wet maatschappelijke
+    /// ondersteuning`), when the whole text is one of its expressions.
+    pub fn alternatives(&self, text: &str) -> Vec<String> {
+        let words: Vec<String> = crate::query::normalise(text).split_whitespace().map(String::from).collect();
+        self.thesaurus.alternatives(&words).map(|g| g.iter().filter(|e| **e != words).map(|e| e.join(" ")).collect()).unwrap_or_default()
     }
 
     /// Suggestions while typing: names matching all words, the last one as a prefix.
@@ -875,7 +911,11 @@ mod tests {
     #[test]
     fn the_query_language_works_on_the_index() {
         let i = index();
-        assert_eq!(find(&i, "parkeervergunningen afvalroutes"), Vec::<String>::new(), "all words must match");
+        let q = |t: &str| i.search(&SearchQuery { text: t.into(), limit: 10, ..Default::default() }).unwrap();
+        assert_eq!(find(&i, "parkeervergunningen toetsen"), vec!["11111111"], "all words must match");
+        assert!(!q("parkeervergunningen toetsen").relaxed);
+        let r = q("parkeervergunningen afvalroutes");
+        assert!(r.relaxed && r.total == 2, "no record has both: those with one of them, said so: {r:?}");
         for q in ["parkeervergunningen OR afvalroutes", "parkeervergunningen or afvalroutes", "parkeervergunningen of afvalroutes"] {
             assert_eq!(find(&i, q), vec!["11111111", "44444444"], "{q}");
         }

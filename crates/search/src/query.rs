@@ -29,8 +29,9 @@ fn is_or(word: &str) -> bool {
 /// (one of only these asks for everything). Words inside quotes are kept.
 pub const STOP_WORDS: &[&str] = &[
     "de", "het", "een", "en", "van", "in", "op", "te", "voor", "met", "aan", "bij", "door", "over", "naar", "uit", "om", "als", "dat",
-    "die", "dit", "is", "zijn", "wordt", "worden", "er", "ook", "of", "the", "and", "a", "an", "to", "for", "on", "with", "by", "is",
-    "are",
+    "die", "dit", "is", "zijn", "wordt", "worden", "er", "ook", "of", "hoe", "wat", "wie", "waar", "wanneer", "waarom", "welke", "ik",
+    "je", "u", "uw", "mijn", "we", "wij", "ze", "zij", "hij", "kan", "kun", "mag", "moet", "heb", "heeft", "hebben", "word", "niet",
+    "geen", "nog", "the", "and", "a", "an", "to", "for", "on", "with", "by", "are", "how", "what", "can", "i", "my", "do", "does",
 ];
 
 /// Lower case, accents off (`financiën` → `financien`), only letters and digits (other signs split

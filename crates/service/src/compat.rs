@@ -271,10 +271,14 @@ pub async fn one(app: &App, lang: Language, lars: &str) -> Result<Option<Value>>
 }
 
 /// `GET /api/suggestion/{language}/{search}`.
-pub fn suggestions(app: &App, text: &str) -> Result<Value> {
-    let found = index(app)?.suggest(text, 10).map_err(|e| ServiceError::Internal(e.to_string()))?;
-    let items: Vec<Value> = found.into_iter().map(|s| json!({"name": s.name, "organization": s.organisation, "lars": s.id})).collect();
-    Ok(json!({ "algorithms": items }))
+/// `GET /api/suggestion/{language}/{search}`: the live register's `algorithms`, and (added, ignored by
+/// its clients) the organisations, other ways to write the text and a spelling correction.
+pub async fn suggestions(app: &App, text: &str) -> Result<Value> {
+    index(app)?;
+    let s = crate::search::suggestions(app, text, 10).await?;
+    let items: Vec<Value> =
+        s.algorithms.into_iter().map(|s| json!({"name": s.name, "organization": s.organisation, "lars": s.id})).collect();
+    Ok(json!({ "algorithms": items, "organisations": s.organisations, "queries": s.queries, "did_you_mean": s.did_you_mean }))
 }
 
 /// `GET /api/algoritme/{language}/similar/{lars}`: a search response plus `scores` (0..100).

@@ -115,3 +115,52 @@ pub async fn rebuild(store: &dyn Store, index: &SearchIndex) -> Result<usize> {
     index.apply(&[], &[], Some(position)).map_err(err)?;
     Ok(done)
 }
+
+/// What the search box proposes while someone types: registrations and organisations whose names
+/// complete the text, other ways to write it (abbreviations and full names), and a spelling correction
+/// when nothing completes it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Suggestions {
+    pub algorithms: Vec<algoreg_search::Suggestion>,
+    pub organisations: Vec<OrgSuggestion>,
+    pub queries: Vec<String>,
+    pub did_you_mean: Option<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct OrgSuggestion {
+    pub code: String,
+    pub name: String,
+}
+
+/// Organisations offered at most.
+const ORG_SUGGESTIONS: usize = 5;
+
+/// See [`Suggestions`]. `text` is cut to 100 characters; every part is bounded (the index's own
+/// limits, a scan of the organisation list in memory).
+pub async fn suggestions(app: &crate::App, text: &str, limit: usize) -> Result<Suggestions> {
+    let text: String = text.chars().take(100).collect();
+    let index = app.search.as_ref().ok_or_else(|| ServiceError::Internal("no search index".into()))?;
+    let algorithms = index.suggest(&text, limit).map_err(err)?;
+    let words: Vec<String> = algoreg_search::query::normalise(&text).split_whitespace().map(String::from).collect();
+    let mut organisations = vec![];
+    if let Some((last, first)) = words.split_last() {
+        let orgs = app.organisations().await?;
+        let mut found: Vec<(bool, &Organisation)> = orgs
+            .iter()
+            .filter_map(|o| {
+                let name = algoreg_search::query::normalise(&format!("{} {}", o.name, o.relations.short_name.as_deref().unwrap_or("")));
+                let ws: Vec<&str> = name.split_whitespace().collect();
+                let ok = first.iter().all(|w| ws.contains(&w.as_str())) && ws.iter().any(|w| w.starts_with(last.as_str()));
+                ok.then(|| (ws.first().is_some_and(|w| w.starts_with(words[0].as_str())), o))
+            })
+            .collect();
+        // Names that start with what was typed first, then by name.
+        found.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.name.cmp(&b.1.name)));
+        organisations =
+            found.into_iter().take(ORG_SUGGESTIONS).map(|(_, o)| OrgSuggestion { code: o.code.clone(), name: o.name.clone() }).collect();
+    }
+    let queries = index.alternatives(&text);
+    let did_you_mean = if algorithms.is_empty() && organisations.is_empty() { index.did_you_mean(&text) } else { None };
+    Ok(Suggestions { algorithms, organisations, queries, did_you_mean })
+}

@@ -169,18 +169,25 @@
     var q = input.value.trim();
     if (q.length < 2) { list.hidden = true; return; }
     timer = setTimeout(function () {
-      fetch(input.getAttribute("data-suggest") + "?q=" + encodeURIComponent(q)).then(function (r) { return r.json(); }).then(function (items) {
+      fetch(input.getAttribute("data-suggest") + "?q=" + encodeURIComponent(q)).then(function (r) { return r.json(); }).then(function (s) {
         list.innerHTML = "";
-        items.forEach(function (s) {
+        var n = 0;
+        function add(href, text) {
           var li = document.createElement("li");
           var a = document.createElement("a");
-          a.href = base + "/algoritme/" + s.id;
-          a.textContent = s.name + " – " + s.organisation;
+          a.href = href;
+          a.textContent = text;
           li.appendChild(a);
           list.appendChild(li);
-        });
-        list.hidden = items.length === 0;
-        status.textContent = items.length ? items.length + (base === "/en" ? " suggestions" : " suggesties") : "";
+          n += 1;
+        }
+        var search = base + "/search?q=";
+        if (s.did_you_mean) { add(search + encodeURIComponent(s.did_you_mean), (base === "/en" ? "Did you mean: " : "Bedoelde u: ") + s.did_you_mean); }
+        (s.queries || []).forEach(function (t) { add(search + encodeURIComponent(t), (base === "/en" ? "Search for: " : "Zoek op: ") + t); });
+        (s.organisations || []).forEach(function (o) { add(base + "/organisatie/" + o.code, o.name); });
+        (s.algorithms || []).forEach(function (a) { add(base + "/algoritme/" + a.id, a.name + " – " + a.organisation); });
+        list.hidden = n === 0;
+        status.textContent = n ? n + (base === "/en" ? " suggestions" : " suggesties") : "";
       }).catch(function () { list.hidden = true; });
     }, 150);
   });

@@ -61,7 +61,7 @@ fn published_versions_become_searchable_and_downloadable() {
     assert_eq!(st, 422);
     // Suggestions while typing.
     let sug: serde_json::Value = s.get("/nl/search/suggest?q=grondw").json().unwrap();
-    assert_eq!(sug[0]["id"], id.as_str());
+    assert_eq!(sug["algorithms"][0]["id"], id.as_str());
 
     // A second version: history, comparison, feeds.
     let mut c2 = c.clone();
@@ -189,6 +189,17 @@ fn people_search_the_real_register_as_they_would_a_search_engine() {
     // The operator's own groups, from the file given at start.
     assert_eq!(count("vuilnisauto"), count("afvalinzameling"));
     assert!(!count("vuilnisauto").is_empty());
+    // Suggestions complete organisations and registrations, offer the other way to write an
+    // abbreviation, and correct a misspelling; the compatible endpoint says the same.
+    let sug: serde_json::Value = s.get("/nl/search/suggest?q=gemeente%20amst").json().unwrap();
+    assert!(sug["organisations"].as_array().unwrap().iter().any(|o| o["name"] == "Gemeente Amsterdam"), "{sug}");
+    let sug: serde_json::Value = s.get("/nl/search/suggest?q=wmo").json().unwrap();
+    assert!(sug["queries"].as_array().unwrap().iter().any(|q| q == "wet maatschappelijke ondersteuning"), "{sug}");
+    let sug: serde_json::Value = s.get("/nl/search/suggest?q=bijstant").json().unwrap();
+    assert_eq!(sug["did_you_mean"].as_str(), Some("bijstand"), "{sug}");
+    let compat = s.get_json("/api/suggestion/NLD/gemeente%20amst");
+    assert!(compat["organisations"].as_array().unwrap().iter().any(|o| o["name"] == "Gemeente Amsterdam"), "{compat}");
+    assert!(compat["algorithms"].is_array());
     // Odd input is never an error.
     for q in ["\"", "-", "OR", "of", "\"open", "--", "de het een"] {
         let (st, _) = s.send("POST", "/api/algoritme/NLD", None, Some(json!({"searchtext": q})));

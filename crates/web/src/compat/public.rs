@@ -148,7 +148,7 @@ async fn similar(State(app): State<App>, Path((lang, lars)): Path<(String, Strin
 async fn suggestion(State(app): State<App>, Path((lang, text)): Path<(String, String)>) -> Result<Json<Value>, Detail> {
     language(&lang)?;
     let text: String = text.chars().take(200).collect();
-    Ok(Json(compat::suggestions(&app, &text)?))
+    Ok(Json(compat::suggestions(&app, &text).await?))
 }
 
 async fn site_data(State(app): State<App>) -> Result<Response, Detail> {

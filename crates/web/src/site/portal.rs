@@ -211,6 +211,10 @@ pub async fn search(ctx: Ctx, State(app): State<App>, Query(q): Query<HashMap<St
             }
             div.results {
                 p role="status" { strong { (results.total) } " " (ctx.t("resultaten", "results")) @if pages > 1 { " · " (ctx.t("pagina ", "page ")) (page) " / " (pages) } }
+                @if results.relaxed {
+                    p.notice { (ctx.t("Geen registratie heeft al deze woorden. Hieronder staan de registraties met een deel ervan, de beste eerst.",
+                        "No registration has all these words. Below are the registrations with some of them, best first.")) }
+                }
                 form.sort method="get" action=(format!("{}/search", ctx.base())) {
                     @for (k, v) in q.iter().filter(|(k, v)| !v.is_empty() && v.len() <= 500 && SEARCH_PARAMS.contains(&k.as_str()) && k.as_str() != "sort") { input type="hidden" name=(k) value=(v); }
                     label for="sort" { (ctx.t("Sorteren op", "Sort by")) }
@@ -300,9 +304,9 @@ pub async fn search_export(
 }
 
 pub async fn suggest(ctx: Ctx, State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> Result<Response, PageError> {
-    let index = app.search.clone().ok_or_else(|| no_search(ctx.lang))?;
+    app.search.clone().ok_or_else(|| no_search(ctx.lang))?;
     let text: String = q.get("q").map(|s| s.chars().take(100).collect()).unwrap_or_default();
-    let s = index.suggest(&text, 8).map_err(|e| ctx.err(ServiceError::Internal(e.to_string())))?;
+    let s = algoreg_service::search::suggestions(&app, &text, 8).await.map_err(|e| ctx.err(e))?;
     Ok(Json(s).into_response())
 }
 
