@@ -51,6 +51,10 @@ impl Decompounder {
     /// parts first, then their own parts. Only ASCII letters are split (the index folds accents first).
     pub fn split(&self, word: &str) -> Vec<String> {
         let mut out = vec![];
+        // The index keeps no longer words (RemoveLongFilter), and the work grows with the length.
+        if word.len() > 40 {
+            return out;
+        }
         self.split_into(word, &mut out, 0);
         out.truncate(MAX_PARTS);
         out

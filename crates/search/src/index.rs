@@ -248,6 +248,8 @@ fn facet(kind: &str, value: &str) -> Facet {
 pub const MAX_OFFSET: usize = 10_000;
 /// Unknown words corrected per query (each walks the term dictionary once).
 pub const MAX_CORRECTIONS: usize = 3;
+/// Queries of at most this many clauses are searched again with about half of them when nothing has all.
+pub const MAX_RELAXED: usize = 8;
 /// Longer words are not corrected.
 pub const MAX_CORRECTED_LEN: usize = 30;
 
@@ -420,7 +422,7 @@ impl SearchIndex {
     /// As [`Self::text_query`]; `relaxed`: not every clause must match, about half of them will do
     /// (one of two, two of three or four, ...), more matching clauses scoring higher.
     fn text_query_mode(&self, text: &str, relaxed: bool) -> Box<dyn Query> {
-        let mut clauses = self.thesaurus.expand(crate::query::parse(text));
+        let mut clauses = crate::query::without_stop_words(self.thesaurus.expand(crate::query::parse_all(text)));
         // A compound also matches its parts written apart (`grondwater` finds `grond water`).
         for c in clauses.iter_mut().filter(|c| !c.negated) {
             let mut extra = vec![];
@@ -626,16 +628,20 @@ impl SearchIndex {
     pub fn search(&self, q: &SearchQuery) -> Result<Results> {
         let searcher = self.reader.searcher();
         let mut results = self.run(&searcher, q, &q.text, false)?;
-        let correction = self.correct(&searcher, &q.text);
+        let parsed = crate::query::parse(&q.text);
+        // A correction is a query of plain words: offered only for a query without exclusions and phrases.
+        let plain = parsed.iter().all(|c| !c.negated && c.alternatives.iter().all(|a| matches!(a, crate::query::Atom::Word(_))));
+        let correction = if plain { self.correct(&searcher, &q.text) } else { None };
         if results.total == 0 {
             if let Some(c) = &correction {
                 results = self.run(&searcher, q, c, false)?;
                 results.corrected = true;
             }
         }
-        // Nothing has all the words: what has about half of them, best first.
-        let positive = crate::query::parse(&q.text).iter().filter(|c| !c.negated).count();
-        if results.total == 0 && positive >= 2 {
+        // Nothing has all the words: what has about half of them, best first (for a query of a few
+        // words; a long one would match nearly everything at a high cost).
+        let positive = parsed.iter().filter(|c| !c.negated).count();
+        if results.total == 0 && (2..=MAX_RELAXED).contains(&positive) {
             let text = if results.corrected { correction.clone().unwrap_or_default() } else { q.text.clone() };
             results = Results { corrected: results.corrected, ..self.run(&searcher, q, &text, true)? };
             results.relaxed = results.total > 0;

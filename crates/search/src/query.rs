@@ -28,10 +28,10 @@ fn is_or(word: &str) -> bool {
 /// Frequent Dutch (and English) words that say nothing about what is searched for: left out of a query
 /// (one of only these asks for everything). Words inside quotes are kept.
 pub const STOP_WORDS: &[&str] = &[
-    "de", "het", "een", "en", "van", "in", "op", "te", "voor", "met", "aan", "bij", "door", "over", "naar", "uit", "om", "als", "dat",
-    "die", "dit", "is", "zijn", "wordt", "worden", "er", "ook", "of", "hoe", "wat", "wie", "waar", "wanneer", "waarom", "welke", "ik",
-    "je", "u", "uw", "mijn", "we", "wij", "ze", "zij", "hij", "kan", "kun", "mag", "moet", "heb", "heeft", "hebben", "word", "niet",
-    "geen", "nog", "the", "and", "a", "an", "to", "for", "on", "with", "by", "are", "how", "what", "can", "i", "my", "do", "does",
+    "de", "het", "een", "en", "van", "in", "op", "te", "voor", "met", "aan", "bij", "door", "over", "naar", "uit", "als", "dat", "die",
+    "dit", "is", "zijn", "wordt", "worden", "er", "ook", "of", "hoe", "wat", "wie", "waar", "wanneer", "waarom", "welke", "ik", "je", "u",
+    "uw", "mijn", "we", "wij", "ze", "zij", "hij", "kan", "kun", "mag", "moet", "heb", "heeft", "hebben", "word", "niet", "geen", "nog",
+    "the", "and", "a", "an", "to", "for", "on", "with", "by", "are", "how", "what", "can", "i", "my", "do", "does",
 ];
 
 /// Lower case, accents off (`financiën` → `financien`), only letters and digits (other signs split
@@ -40,11 +40,16 @@ pub fn normalise(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         for l in c.to_lowercase() {
-            let f = fold(l);
-            if f.is_alphanumeric() {
-                out.push(f);
-            } else {
-                out.push(' ');
+            // As the index folds them (tantivy's ASCII folding).
+            match l {
+                'ĳ' => out.push_str("ij"),
+                'ß' => out.push_str("ss"),
+                'æ' => out.push_str("ae"),
+                'œ' => out.push_str("oe"),
+                _ => {
+                    let f = fold(l);
+                    out.push(if f.is_alphanumeric() { f } else { ' ' });
+                }
             }
         }
     }
@@ -62,13 +67,14 @@ pub fn fold(c: char) -> char {
         'ý' | 'ÿ' => 'y',
         'ç' => 'c',
         'ñ' => 'n',
-        'ĳ' => 'y',
         c => c,
     }
 }
 
 /// The most words a query is read for (the rest is ignored: a search is not a document).
 pub const MAX_WORDS: usize = 32;
+/// The most characters of a query that are read.
+pub const MAX_CHARS: usize = 500;
 
 #[derive(Debug, PartialEq)]
 enum Token {
@@ -80,6 +86,10 @@ enum Token {
 
 fn tokens(text: &str) -> Vec<Token> {
     let mut out = vec![];
+    let text = match text.char_indices().nth(MAX_CHARS) {
+        Some((i, _)) => &text[..i],
+        None => text,
+    };
     let mut rest = text;
     let mut words = 0;
     while !rest.is_empty() && words < MAX_WORDS {
@@ -91,9 +101,11 @@ fn tokens(text: &str) -> Vec<Token> {
         if c == '"' || c == '“' || c == '”' || c == '„' {
             let body = &rest[c.len_utf8()..];
             let end = body.find(['"', '“', '”']).unwrap_or(body.len());
-            let ws: Vec<String> = normalise(&body[..end]).split_whitespace().map(String::from).collect();
+            let ws: Vec<String> = normalise(&body[..end]).split_whitespace().take(MAX_WORDS - words).map(String::from).collect();
             words += ws.len();
-            if !ws.is_empty() {
+            if ws.is_empty() {
+                forget_operator(&mut out);
+            } else {
                 out.push(Token::Phrase(ws));
             }
             rest = body.get(end..).map(|r| r.chars().next().map_or(r, |q| &r[q.len_utf8()..])).unwrap_or("");
@@ -115,10 +127,11 @@ fn tokens(text: &str) -> Vec<Token> {
             out.push(Token::Or);
             continue;
         }
-        let ws: Vec<String> = normalise(raw).split_whitespace().map(String::from).collect();
+        let ws: Vec<String> = normalise(raw).split_whitespace().take(MAX_WORDS - words).map(String::from).collect();
         words += ws.len();
         match ws.len() {
-            0 => {}
+            // Nothing to search for: a minus or OR before it means nothing either.
+            0 => forget_operator(&mut out),
             1 => out.push(Token::Word(ws.into_iter().next().unwrap_or_default())),
             // `e-mail`, `covid-19`: the parts stand together.
             _ => out.push(Token::Phrase(ws)),
@@ -127,9 +140,16 @@ fn tokens(text: &str) -> Vec<Token> {
     out
 }
 
-/// Reads a query. Never fails: what cannot be read as an operator is a word, what has no words is
-/// left out.
-pub fn parse(text: &str) -> Vec<Clause> {
+/// A minus or an OR right before something that turned out to hold no word applies to nothing.
+fn forget_operator(out: &mut Vec<Token>) {
+    if matches!(out.last(), Some(Token::Minus)) {
+        out.pop();
+    }
+}
+
+/// Reads a query, stop words included. Never fails: what cannot be read as an operator is a word, what
+/// has no words is left out.
+pub fn parse_all(text: &str) -> Vec<Clause> {
     let toks = tokens(text);
     let mut clauses: Vec<Clause> = vec![];
     let mut negate = false;
@@ -156,11 +176,23 @@ pub fn parse(text: &str) -> Vec<Clause> {
         negate = false;
         join = false;
     }
-    // Stop words say nothing: left out (a query of only stop words asks for everything, as an empty one).
-    let meaningful =
-        |c: &Clause| !(c.alternatives.len() == 1 && matches!(&c.alternatives[0], Atom::Word(w) if STOP_WORDS.contains(&w.as_str())));
-    clauses.retain(|c| c.negated || meaningful(c));
     clauses
+}
+
+/// Leaves stop words out: as alternatives (`ik of mijn`), and clauses left without any (a query of only
+/// stop words asks for everything, as an empty one). Words in phrases stay.
+pub fn without_stop_words(mut clauses: Vec<Clause>) -> Vec<Clause> {
+    for c in clauses.iter_mut().filter(|c| !c.negated) {
+        c.alternatives.retain(|a| !matches!(a, Atom::Word(w) if STOP_WORDS.contains(&w.as_str())));
+    }
+    clauses.retain(|c| !c.alternatives.is_empty());
+    clauses
+}
+
+/// [`parse_all`] without the stop words: the query as it is searched (the thesaurus is applied in
+/// between, so that `ministerie van justitie en veiligheid` still finds its abbreviation).
+pub fn parse(text: &str) -> Vec<Clause> {
+    without_stop_words(parse_all(text))
 }
 
 #[cfg(test)]
@@ -186,7 +218,7 @@ mod tests {
         for q in ["parkeren OR verkeer", "parkeren or verkeer", "parkeren of verkeer", "Parkeren Of Verkeer", "parkeren | verkeer"] {
             assert_eq!(parse(q), vec![all(vec![w("parkeren"), w("verkeer")])], "{q}");
         }
-        assert_eq!(parse("a of b of c d"), vec![all(vec![w("a"), w("b"), w("c")]), all(vec![w("d")])]);
+        assert_eq!(parse("x of y of z d"), vec![all(vec![w("x"), w("y"), w("z")]), all(vec![w("d")])]);
     }
 
     #[test]
@@ -215,6 +247,14 @@ mod tests {
         assert_eq!(parse("-boete"), vec![not(vec![w("boete")])], "only an exclusion");
         assert_eq!(parse("de het een"), vec![], "only stop words: as an empty query");
         assert_eq!(parse("de aanvraag van een vergunning"), vec![all(vec![w("aanvraag")]), all(vec![w("vergunning")])]);
+        assert_eq!(parse("weet ik of mijn aanvraag"), vec![all(vec![w("weet")]), all(vec![w("aanvraag")])], "stop words joined by of");
+        assert_eq!(parse("parkeren -? boete"), vec![all(vec![w("parkeren")]), all(vec![w("boete")])], "a minus before nothing");
+        assert_eq!(
+            parse(&format!("\"{}\"", "de ".repeat(5000))),
+            vec![all(vec![Atom::Phrase(vec!["de".into(); MAX_WORDS])])],
+            "a phrase counts against the words"
+        );
+        assert_eq!(parse("ĲSSELMEER Straße"), vec![all(vec![w("ijsselmeer")]), all(vec![w("strasse")])], "folded as the index folds");
         assert_eq!(parse(&"woord ".repeat(1000)).len(), MAX_WORDS, "a bounded number of words");
         assert_eq!(parse("🙂 ∑ ~^*"), vec![]);
     }

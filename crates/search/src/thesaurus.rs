@@ -179,6 +179,8 @@ mod tests {
             ]
         );
         assert_eq!(t.expand(parse("\"wmo\"")), parse("\"wmo\""), "a quoted phrase is taken as it is");
+        let long = crate::query::without_stop_words(t.expand(crate::query::parse_all("ministerie van justitie en veiligheid")));
+        assert!(long[0].alternatives.contains(&Atom::Word("jenv".into())), "stop words inside a name still match it: {long:?}");
         let not = t.expand(parse("camera -avg"));
         assert!(not[1].negated && not[1].alternatives.contains(&Atom::Phrase(words("algemene verordening gegevensbescherming"))));
     }

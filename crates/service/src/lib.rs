@@ -26,6 +26,7 @@ pub mod runtime;
 pub mod search;
 pub mod second_factor;
 pub mod sso;
+pub mod standards;
 pub mod statistics;
 pub mod supervision;
 pub mod webauthn;

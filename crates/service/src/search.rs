@@ -133,6 +133,27 @@ pub struct OrgSuggestion {
     pub name: String,
 }
 
+/// The organisations' names and abbreviations as searched (lower case, accents off), made once per
+/// list (the list is shared and replaced as a whole when it changes).
+fn normalised_names(orgs: &std::sync::Arc<Vec<Organisation>>) -> std::sync::Arc<Vec<String>> {
+    // The list itself is kept with its names: while it is cached, its address cannot be reused.
+    type Cache = std::sync::Mutex<Option<(std::sync::Arc<Vec<Organisation>>, std::sync::Arc<Vec<String>>)>>;
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some((list, names)) = cache.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+        if std::sync::Arc::ptr_eq(list, orgs) {
+            return names.clone();
+        }
+    }
+    let names: std::sync::Arc<Vec<String>> = std::sync::Arc::new(
+        orgs.iter()
+            .map(|o| algoreg_search::query::normalise(&format!("{} {}", o.name, o.relations.short_name.as_deref().unwrap_or(""))))
+            .collect(),
+    );
+    *cache.lock().unwrap_or_else(|e| e.into_inner()) = Some((orgs.clone(), names.clone()));
+    names
+}
+
 /// Organisations offered at most.
 const ORG_SUGGESTIONS: usize = 5;
 
@@ -145,11 +166,13 @@ pub async fn suggestions(app: &crate::App, text: &str, limit: usize) -> Result<S
     let words: Vec<String> = algoreg_search::query::normalise(&text).split_whitespace().map(String::from).collect();
     let mut organisations = vec![];
     if let Some((last, first)) = words.split_last() {
-        let orgs = app.organisations().await?;
+        // Without the organisations (the store not answering) the other suggestions still come.
+        let orgs = app.organisations().await.unwrap_or_default();
+        let names = normalised_names(&orgs);
         let mut found: Vec<(bool, &Organisation)> = orgs
             .iter()
-            .filter_map(|o| {
-                let name = algoreg_search::query::normalise(&format!("{} {}", o.name, o.relations.short_name.as_deref().unwrap_or("")));
+            .zip(names.iter())
+            .filter_map(|(o, name)| {
                 let ws: Vec<&str> = name.split_whitespace().collect();
                 let ok = first.iter().all(|w| ws.contains(&w.as_str())) && ws.iter().any(|w| w.starts_with(last.as_str()));
                 ok.then(|| (ws.first().is_some_and(|w| w.starts_with(words[0].as_str())), o))
@@ -161,6 +184,7 @@ pub async fn suggestions(app: &crate::App, text: &str, limit: usize) -> Result<S
             found.into_iter().take(ORG_SUGGESTIONS).map(|(_, o)| OrgSuggestion { code: o.code.clone(), name: o.name.clone() }).collect();
     }
     let queries = index.alternatives(&text);
-    let did_you_mean = if algorithms.is_empty() && organisations.is_empty() { index.did_you_mean(&text) } else { None };
+    // A correction walks the word list: only for a word or two that nothing completes.
+    let did_you_mean = if algorithms.is_empty() && organisations.is_empty() && words.len() <= 2 { index.did_you_mean(&text) } else { None };
     Ok(Suggestions { algorithms, organisations, queries, did_you_mean })
 }

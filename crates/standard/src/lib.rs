@@ -18,6 +18,7 @@ mod legacy_tables;
 pub mod mappings;
 pub mod migrate;
 pub mod sanitize;
+pub mod schema;
 pub mod text;
 pub mod v1_0;
 pub mod validate;

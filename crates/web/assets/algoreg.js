@@ -184,8 +184,8 @@
         var search = base + "/search?q=";
         if (s.did_you_mean) { add(search + encodeURIComponent(s.did_you_mean), (base === "/en" ? "Did you mean: " : "Bedoelde u: ") + s.did_you_mean); }
         (s.queries || []).forEach(function (t) { add(search + encodeURIComponent(t), (base === "/en" ? "Search for: " : "Zoek op: ") + t); });
-        (s.organisations || []).forEach(function (o) { add(base + "/organisatie/" + o.code, o.name); });
-        (s.algorithms || []).forEach(function (a) { add(base + "/algoritme/" + a.id, a.name + " – " + a.organisation); });
+        (s.organisations || []).forEach(function (o) { add(base + "/organisatie/" + encodeURIComponent(o.code), o.name); });
+        (s.algorithms || []).forEach(function (a) { add(base + "/algoritme/" + encodeURIComponent(a.id), a.name + " – " + a.organisation); });
         list.hidden = n === 0;
         status.textContent = n ? n + (base === "/en" ? " suggestions" : " suggesties") : "";
       }).catch(function () { list.hidden = true; });

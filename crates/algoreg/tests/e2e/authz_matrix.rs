@@ -114,6 +114,7 @@ fn concrete(pattern: &str, f: &Fixture) -> String {
                 // An alert's links are authorised by their token alone: a made-up one finds nothing.
                 "id" if has("/meldingen/") => "0".repeat(32),
                 "token" => "0".repeat(40),
+                "version" => "1.0".into(),
                 "id" | "lars" => f.record.clone(),
                 "file" if pattern.starts_with("/downloads/") => "register.csv".into(),
                 "file" if has("/search/") => "export.csv".into(),

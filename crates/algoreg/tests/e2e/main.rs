@@ -23,3 +23,4 @@ mod portal;
 mod security;
 mod site;
 mod sso;
+mod standards;

@@ -9,6 +9,7 @@ mod import;
 mod organisations;
 mod session;
 mod sources;
+mod standards;
 pub(crate) mod statistics;
 mod supervision;
 
@@ -32,11 +33,11 @@ pub use dto::*;
         sources::list, sources::get_one, sources::create, sources::delete, sources::harvest,
         feedback::submit, feedback::public_list, feedback::status, feedback::inbox, feedback::answer, feedback::assign, feedback::close, feedback::figures,
         feedback::report_incident, feedback::incident, feedback::incident_event, feedback::public_incidents, feedback::set_plan, feedback::add_evaluation, feedback::evaluations,
-        statistics::get, supervision::get,
+        statistics::get, supervision::get, standards::list, standards::schema,
     ),
     components(schemas(crate::problem::Problem, crate::problem::FieldProblem)),
     modifiers(&BearerAuth),
-    tags((name = "organisations"), (name = "algorithms", description = "Published registrations (public)"), (name = "workspace", description = "Registering and the publication workflow (token or session)"), (name = "session", description = "Login for people"), (name = "federation", description = "Feeds of other registers that this register harvests"), (name = "feedback", description = "Signals from citizens, incidents between deployer and provider, evaluations"), (name = "statistics", description = "Who publishes and who does not: the public overview's figures"), (name = "supervision", description = "What needs attention across every organisation: supervisors and coordinators only"))
+    tags((name = "organisations"), (name = "algorithms", description = "Published registrations (public)"), (name = "workspace", description = "Registering and the publication workflow (token or session)"), (name = "session", description = "Login for people"), (name = "federation", description = "Feeds of other registers that this register harvests"), (name = "feedback", description = "Signals from citizens, incidents between deployer and provider, evaluations"), (name = "statistics", description = "Who publishes and who does not: the public overview's figures"), (name = "supervision", description = "What needs attention across every organisation: supervisors and coordinators only"), (name = "standards", description = "The publication standard's versions as JSON Schema, with their changes"))
 )]
 pub struct ApiDoc;
 
@@ -89,6 +90,8 @@ pub fn routes() -> crate::routes::Routes {
         .add("GET DELETE", "/sources/{id}", get(sources::get_one).delete(sources::delete))
         .add("POST", "/sources/{id}/harvest", post(sources::harvest))
         .add("GET", "/statistics", get(statistics::get))
+        .add("GET", "/standards", get(standards::list))
+        .add("GET", "/standards/{version}/schema.json", get(standards::schema))
         .add("GET", "/supervision", get(supervision::get))
         .add("GET", "/algorithms", get(algorithms::list))
         .add("GET", "/algorithms/{id}", get(algorithms::get_current))

@@ -44,6 +44,16 @@ pub use render::{render_rich, t};
 const CSS: &str = include_str!("../../assets/algoreg.css");
 const JS: &str = include_str!("../../assets/algoreg.js");
 
+/// A short fingerprint of the script and style sheet, in their addresses: a browser that cached an older
+/// script (for an hour) fetches the new one after an upgrade.
+fn asset_version() -> &'static str {
+    static V: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    V.get_or_init(|| {
+        use sha2::Digest;
+        hex::encode(&sha2::Sha256::digest(format!("{CSS}{JS}").as_bytes())[..6])
+    })
+}
+
 fn lang_routes() -> Routes {
     Routes::new()
         .add("GET", "/", get(portal::home))
@@ -318,8 +328,8 @@ pub fn layout(lang: Lang, user: Option<&str>, csrf: &str, rest: &str, title: &st
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " | " (t(lang, "Algoritmeregister", "Algorithm register")) }
-                link rel="stylesheet" href="/static/algoreg.css";
-                script src="/static/algoreg.js" defer {}
+                link rel="stylesheet" href=(format!("/static/algoreg.css?v={}", asset_version()));
+                script src=(format!("/static/algoreg.js?v={}", asset_version())) defer {}
             }
             body {
                 a.skip href="#inhoud" { (t(lang, "Naar de inhoud", "Skip to content")) }

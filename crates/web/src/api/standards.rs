@@ -1,0 +1,24 @@
+//! The standard versions as machine-readable schemas (`/api/v1/standards`): what each version holds,
+//! when it was published, what changed from the one before, and its JSON Schema.
+
+use crate::problem::ApiError;
+use algoreg_service::App;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+
+#[utoipa::path(get, path = "/api/v1/standards", tag = "standards",
+    description = "Every version of the publication standard algoreg knows, oldest first: its publication month (when known), the number of fields, the fields required for publication, the address of its JSON Schema and what changed from the version before (fields added, removed and changed). Every registration, download and API record says its version (`standard_version`).",
+    responses((status = 200, description = "The versions", body = Object)))]
+pub async fn list(State(app): State<App>) -> Json<Vec<algoreg_service::standards::StandardInfo>> {
+    Json(algoreg_service::standards::list(&app.feedback.config.public_url))
+}
+
+#[utoipa::path(get, path = "/api/v1/standards/{version}/schema.json", tag = "standards", params(("version" = String, Path, description = "1.0, 0.4, 0.3.1, 0.2.3 or 0.1")),
+    description = "The JSON Schema (draft 2020-12) of a registration in this version, made from the definitions algoreg validates with. Fields required for publication are listed in `x-requiredForPublication`.",
+    responses((status = 200, description = "The schema", body = Object, content_type = "application/schema+json"), (status = 404, body = crate::problem::Problem, content_type = "application/problem+json")))]
+pub async fn schema(State(app): State<App>, Path(version): Path<String>) -> Result<Response, ApiError> {
+    let s = algoreg_service::standards::json_schema(&version, &app.feedback.config.public_url)?;
+    Ok(([(header::CONTENT_TYPE, "application/schema+json")], Json(s)).into_response())
+}
