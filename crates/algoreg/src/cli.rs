@@ -685,6 +685,10 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
                 seed_demo(&app).await?;
             }
             let mut thesaurus = algoreg_search::thesaurus::Thesaurus::builtin();
+            // Every organisation's abbreviation (from the organisation register, or written in its name
+            // as "Name (ABBR)") finds its full name and the other way round.
+            let orgs = app.operator().organisations().await?;
+            algoreg_service::search::add_organisation_abbreviations(&mut thesaurus, &orgs);
             if let Some(path) = &search_synonyms {
                 let label = path.display().to_string();
                 let text = std::fs::read_to_string(path).map_err(|e| {

@@ -188,3 +188,26 @@ pub async fn suggestions(app: &crate::App, text: &str, limit: usize) -> Result<S
     let did_you_mean = if algorithms.is_empty() && organisations.is_empty() && words.len() <= 2 { index.did_you_mean(&text) } else { None };
     Ok(Suggestions { algorithms, organisations, queries, did_you_mean })
 }
+
+/// Adds each organisation's abbreviation to the thesaurus as an alternative of its name: the short
+/// name the organisation register gives, or an abbreviation written at the end of the name
+/// ("Nederlandse Zorgautoriteit (NZa)"). Returns how many were added.
+pub fn add_organisation_abbreviations(t: &mut algoreg_search::thesaurus::Thesaurus, orgs: &[Organisation]) -> usize {
+    let mut added = 0;
+    for o in orgs {
+        let clean = |s: &str| s.replace(['|', '#', '\n', '\r'], " ");
+        let (name, short) = match (&o.relations.short_name, o.name.trim_end().strip_suffix(')').and_then(|n| n.rsplit_once(" ("))) {
+            (Some(short), _) => (clean(&o.name), clean(short)),
+            (None, Some((full, abbr)))
+                if (2..=12).contains(&abbr.len()) && abbr.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '&') =>
+            {
+                (clean(full), clean(abbr))
+            }
+            _ => continue,
+        };
+        if t.add_text(&format!("{short} | {name}")).is_ok() {
+            added += 1;
+        }
+    }
+    added
+}

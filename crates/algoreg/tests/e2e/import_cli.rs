@@ -348,7 +348,7 @@ fn the_organisation_registers_export_gives_abbreviations_parents_and_ministries(
     <p:organisatie p:systeemId="7002"><p:naam>Directie Proef</p:naam><p:types><p:type>Organisatieonderdeel</p:type></p:types>
      <p:organisaties>
       <p:organisatie p:systeemId="7003" p:resourceIdentifierTOOI="https://identifier.overheid.nl/tooi/id/oorg/oorg70003">
-       <p:naam>Proefbureau Werk &amp; Inkomen</p:naam><p:types><p:type>Agentschap</p:type></p:types>
+       <p:naam>Proefbureau Werk &amp; Inkomen</p:naam><p:afkorting>PWI</p:afkorting><p:types><p:type>Agentschap</p:type></p:types>
        <p:relatieMetMinisterie p:systeemId="7001">Sociale Zaken en Werkgelegenheid</p:relatieMetMinisterie>
       </p:organisatie>
      </p:organisaties>
@@ -385,6 +385,9 @@ fn the_organisation_registers_export_gives_abbreviations_parents_and_ministries(
         page.contains("Organisaties die hieronder vallen") && page.contains("Proefbureau Werk &amp; Inkomen") && page.contains("(SZW)"),
         "{page}"
     );
+    // The register's abbreviations join the search thesaurus.
+    let sug = s.get_json("/nl/search/suggest?q=pwi");
+    assert!(sug["queries"].as_array().unwrap().iter().any(|q| q == "proefbureau werk inkomen"), "{sug}");
     let stats = s.get_json("/api/v1/statistics");
     assert_eq!(stats["ministries"][0]["code"], "mnre1025");
     assert_eq!((stats["ministries"][0]["organisations"].as_u64(), stats["ministries"][0]["publishing"].as_u64()), (Some(3), Some(0)));

@@ -193,6 +193,11 @@ fn people_search_the_real_register_as_they_would_a_search_engine() {
     // abbreviation, and correct a misspelling; the compatible endpoint says the same.
     let sug: serde_json::Value = s.get("/nl/search/suggest?q=gemeente%20amst").json().unwrap();
     assert!(sug["organisations"].as_array().unwrap().iter().any(|o| o["name"] == "Gemeente Amsterdam"), "{sug}");
+    let sug: serde_json::Value = s.get("/nl/search/suggest?q=tno").json().unwrap();
+    assert!(
+        sug["queries"].as_array().unwrap().iter().any(|q| q == "nederlandse organisatie voor toegepast natuurwetenschappelijk onderzoek"),
+        "an abbreviation written in an organisation's name joins the thesaurus: {sug}"
+    );
     let sug: serde_json::Value = s.get("/nl/search/suggest?q=wmo").json().unwrap();
     assert!(sug["queries"].as_array().unwrap().iter().any(|q| q == "wet maatschappelijke ondersteuning"), "{sug}");
     let sug: serde_json::Value = s.get("/nl/search/suggest?q=bijstant").json().unwrap();
