@@ -383,7 +383,10 @@ fn relevance(records: &std::path::Path, judgements: &std::path::Path, out: &std:
         let bytes = algoreg_service::import::FileBytes::open(records).expect("records");
         let opts = algoreg_service::import::ImportOptions { org: None, publish: true, actor: "bench".into() };
         let report = app.operator().import(bytes, &opts, &|_, _| {}).await.expect("import");
-        let index = SearchIndex::in_memory().expect("index");
+        // The thesaurus as `serve` makes it: with the organisations' abbreviations.
+        let mut thesaurus = algoreg_search::thesaurus::Thesaurus::builtin();
+        algoreg_service::search::add_organisation_abbreviations(&mut thesaurus, &app.operator().organisations().await.expect("orgs"));
+        let index = SearchIndex::in_memory().expect("index").with_thesaurus(thesaurus);
         let n = app.operator().rebuild_index(&index).await.expect("index");
         eprintln!("imported {} records, indexed {n}", report.total);
         // The documents as the index has them, for the PostgreSQL peer.
