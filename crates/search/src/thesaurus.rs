@@ -169,15 +169,9 @@ mod tests {
         assert_eq!(full.len(), 2, "the run of words is one clause: {full:?}");
         assert_eq!(full[0].alternatives, cjib[0].alternatives, "the same alternatives from either side");
         let syn = t.expand(parse("bijstand of toeslag"));
-        assert_eq!(
-            syn[0].alternatives,
-            vec![
-                Atom::Word("bijstand".into()),
-                Atom::Word("uitkering".into()),
-                Atom::Word("toeslag".into()),
-                Atom::Word("tegemoetkoming".into())
-            ]
-        );
+        for alt in ["bijstand", "uitkering", "welfare", "toeslag", "tegemoetkoming"] {
+            assert!(syn[0].alternatives.contains(&Atom::Word(alt.into())), "{alt} in {:?}", syn[0].alternatives);
+        }
         assert_eq!(t.expand(parse("\"wmo\"")), parse("\"wmo\""), "a quoted phrase is taken as it is");
         let long = crate::query::without_stop_words(t.expand(crate::query::parse_all("ministerie van justitie en veiligheid")));
         assert!(long[0].alternatives.contains(&Atom::Word("jenv".into())), "stop words inside a name still match it: {long:?}");
