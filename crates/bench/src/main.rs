@@ -294,20 +294,7 @@ fn main() {
             doc.org_name = o.name.clone();
             doc.org_type = types[r.org].clone();
             if let Some(w) = tsv_out.as_mut() {
-                let _ = writeln!(
-                    w,
-                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
-                    doc.id,
-                    doc.org_code,
-                    doc.org_type,
-                    tsv_escape(&doc.org_name),
-                    tsv_escape(&doc.name),
-                    tsv_escape(&plain_text(&doc.description)),
-                    tsv_escape(&doc.body),
-                    tsv_escape(&doc.themes.join(";")),
-                    tsv_escape(doc.category.as_deref().unwrap_or("")),
-                    tsv_escape(doc.status.as_deref().unwrap_or(""))
-                );
+                write_tsv_row(w, &doc);
             }
             if rebuild {
                 batch.push(doc);
@@ -395,20 +382,7 @@ fn relevance(records: &std::path::Path, judgements: &std::path::Path, out: &std:
         for v in app.register().all_published(false).await.expect("published") {
             let org = orgs.iter().find(|o| o.code == v.org_code);
             let doc = algoreg_service::search::to_doc(&v, org);
-            let _ = writeln!(
-                tsv,
-                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
-                doc.id,
-                doc.org_code,
-                doc.org_type,
-                tsv_escape(&doc.org_name),
-                tsv_escape(&doc.name),
-                tsv_escape(&plain_text(&doc.description)),
-                tsv_escape(&doc.body),
-                tsv_escape(&doc.themes.join(";")),
-                tsv_escape(doc.category.as_deref().unwrap_or("")),
-                tsv_escape(doc.status.as_deref().unwrap_or(""))
-            );
+            write_tsv_row(&mut tsv, &doc);
         }
         let judged: serde_json::Value = serde_json::from_slice(&std::fs::read(judgements).expect("judgements")).expect("judgements JSON");
         let mut rankings = serde_json::Map::new();
@@ -427,4 +401,23 @@ fn tempdir_in(base: &std::path::Path) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("store dir");
     dir
+}
+
+/// One indexed document as a line of the TSV the PostgreSQL peers load (`bench/pg_search.py`,
+/// `bench/relevance.py`).
+fn write_tsv_row(w: &mut impl Write, doc: &algoreg_search::SearchDoc) {
+    let _ = writeln!(
+        w,
+        "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+        doc.id,
+        doc.org_code,
+        doc.org_type,
+        tsv_escape(&doc.org_name),
+        tsv_escape(&doc.name),
+        tsv_escape(&plain_text(&doc.description)),
+        tsv_escape(&doc.body),
+        tsv_escape(&doc.themes.join(";")),
+        tsv_escape(doc.category.as_deref().unwrap_or("")),
+        tsv_escape(doc.status.as_deref().unwrap_or(""))
+    );
 }

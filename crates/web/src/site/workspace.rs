@@ -602,7 +602,7 @@ pub async fn accept_link(
 ) -> Result<Response, PageError> {
     let p = ctx.require()?.clone();
     let id = parse_id("id", &id).map_err(|e| ctx.err(e))?;
-    let field = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str()).unwrap_or("");
+    let field = |k: &str| super::form_field(&form, k);
     match app.accept_link(&p, id, field("url"), field("reason"), chrono::Utc::now()).await {
         Ok(_) => Ok(Redirect::to(&format!("{}/beheer/algoritme/{}?geaccepteerd=1", ctx.base(), id)).into_response()),
         Err(ServiceError::Forbidden { .. }) => Err(forbidden()),
