@@ -103,10 +103,20 @@ test("four eyes: register from a template, validate, release, reject, fix, appro
   // A second version: the approver sees the word-level difference and rejects with a reason.
   await page.goto(recordUrl + "/bewerken");
   await page.fill("#field-description_short", "Het systeem controleert elke aanvraag voor een parkeervergunning aan de hand van de regels van de gemeente Zwolle.");
+  // A field withheld on a legal ground, and an English name written by the editor.
+  const opened = (id) => page.locator(id).locator("xpath=ancestor::details[1]/summary").click();
+  await opened("#field-withheld-methods_and_models-ground");
+  await page.selectOption("#field-withheld-methods_and_models-ground", "woo-5.1.2.d");
+  await page.fill("#field-withheld-methods_and_models-explanation", "De precieze regels blijven intern, zodat controles werken.");
+  await opened("#field-translations-en-name");
+  await page.fill("#field-translations-en-name", "Checking parking permits");
+  await noViolations(page, "form with a withheld field and a translation");
+  await screenshot(page, "workspace-form-withheld");
   await Promise.all([page.waitForNavigation(), page.click("text=Opslaan als concept")]);
   await Promise.all([page.waitForNavigation(), page.click("button:has-text('Vrijgeven')")]);
   await ap.goto(recordUrl);
   assert.ok(await ap.locator(".review ins").count() > 0, "insertions marked");
+  assert.match(await ap.locator("main").innerText(), /Afgeschermd in deze versie/);
   await noViolations(ap, "review");
   await screenshot(ap, "workspace-review");
   await ap.fill("#reason-reject", "Noem ook wat de inwoner merkt.");
@@ -124,6 +134,10 @@ test("four eyes: register from a template, validate, release, reject, fix, appro
   assert.match(await ap.locator("main").innerText(), /kortere wachttijd/);
   assert.match(await ap.locator("main").innerText(), /AI-verordening/);
   await noViolations(ap, "public record with the AI Act summary");
+  assert.match(await ap.locator("main").innerText(), /Niet openbaar gemaakt/);
+  await ap.goto(server.base + "/en/algoritme/" + id);
+  assert.match(await ap.locator("h1").innerText(), /Checking parking permits/);
+  await noViolations(ap, "English record with a translation and a withheld field");
   await screenshot(ap, "public-record");
   await ctx.close();
   await actx.close();

@@ -127,13 +127,24 @@ pub fn create_dt(v: &PublishedVersion) -> String {
     v.published_at.to_rfc3339_opts(SecondsFormat::Micros, false)
 }
 
-/// The content a version shows in `lang`: a stored translation when there is one.
-fn content_in(v: &PublishedVersion, lang: Language) -> (&Map<String, Value>, Language) {
+/// The content a version shows in `lang`: a translation written by the organisation (its fields over
+/// the Dutch ones), or one an import brought; otherwise the record as written.
+fn content_in(v: &PublishedVersion, lang: Language) -> (std::borrow::Cow<'_, Map<String, Value>>, Language) {
+    use std::borrow::Cow;
     if lang != Language::Nld {
+        let code = if lang == Language::Eng { "en" } else { "fy" };
+        let own: Vec<_> = algoreg_standard::extensions::translations(&v.content).into_iter().filter(|t| t.lang == code).collect();
+        if !own.is_empty() {
+            let mut c = v.content.0.clone();
+            for t in own {
+                c.insert(t.field, Value::String(t.text));
+            }
+            return (Cow::Owned(c), lang);
+        }
         if let Some(Value::Object(c)) =
             v.provenance.as_ref().and_then(|p| p.get("translations")).and_then(|t| t.get(lang.code())).and_then(|t| t.get("content"))
         {
-            return (c, lang);
+            return (Cow::Borrowed(c), lang);
         }
     }
     let own = match v.content.str("lang").map(|l| l.to_ascii_lowercase()) {
@@ -141,7 +152,7 @@ fn content_in(v: &PublishedVersion, lang: Language) -> (&Map<String, Value>, Lan
         Some(l) if l.starts_with("fr") || l == "fy" => Language::Fry,
         _ => Language::Nld,
     };
-    (&v.content.0, own)
+    (Cow::Borrowed(&v.content.0), own)
 }
 
 /// Only the content keys, every one of them (null when empty), in the live order.
@@ -156,7 +167,7 @@ pub fn live_content(content: &Map<String, Value>) -> Map<String, Value> {
 /// A record as the live API returns it: content keys, then `lars`, `language`, `create_dt`, `code`, `org_id`.
 pub fn live_record(v: &PublishedVersion, lang: Language) -> Map<String, Value> {
     let (content, language) = content_in(v, lang);
-    let mut out = live_content(content);
+    let mut out = live_content(&content);
     out.insert("lars".into(), json!(v.record.to_string()));
     out.insert("language".into(), json!(language.code()));
     out.insert("create_dt".into(), json!(create_dt(v)));
@@ -426,7 +437,9 @@ pub fn flat_equal(version: algoreg_standard::StandardVersion, a: &algoreg_standa
 
 /// CSV as the live register writes it: UTF-8 with BOM, every cell quoted, raw keys as headers with
 /// `lars` named `algorithm_id`, the union of the standard versions' columns in order of appearance.
-pub fn download_csv(rows: &[PublishedVersion]) -> Vec<u8> {
+/// The CSV download. After the live register's columns comes `register_url`, the registration's page on
+/// this instance (algoreg's addition).
+pub fn download_csv(rows: &[PublishedVersion], public_url: &str) -> Vec<u8> {
     let mut columns: Vec<&'static str> = vec![];
     let mut seen = std::collections::HashSet::new();
     for v in rows {
@@ -443,12 +456,14 @@ pub fn download_csv(rows: &[PublishedVersion]) -> Vec<u8> {
     columns.extend(["lars", "publication_dt"]);
     let q = |s: &str| format!("\"{}\"", crate::export::safe_cell(s).replace('"', "\"\""));
     let mut out = Vec::from(&b"\xEF\xBB\xBF"[..]);
-    let header: Vec<String> = columns.iter().map(|c| q(if *c == "lars" { "algorithm_id" } else { c })).collect();
+    let mut header: Vec<String> = columns.iter().map(|c| q(if *c == "lars" { "algorithm_id" } else { c })).collect();
+    header.push(q("register_url"));
     out.extend_from_slice(header.join(",").as_bytes());
     out.push(b'\n');
     for v in rows {
         let own = download_columns(v.standard_version);
-        let line: Vec<String> = columns.iter().map(|c| q(&if own.contains(c) { download_cell(v, c) } else { String::new() })).collect();
+        let mut line: Vec<String> = columns.iter().map(|c| q(&if own.contains(c) { download_cell(v, c) } else { String::new() })).collect();
+        line.push(q(&crate::export::record_url(public_url, v.record)));
         out.extend_from_slice(line.join(",").as_bytes());
         out.push(b'\n');
     }

@@ -92,26 +92,20 @@ pub fn cell(v: &Value) -> String {
     }
 }
 
-pub async fn export_csv(store: &dyn Store, out: &mut dyn Write) -> Result<()> {
+pub async fn export_csv(store: &dyn Store, public_url: &str, out: &mut dyn Write) -> Result<()> {
     let records = store.export_published().await?;
     let current: Vec<&PublishedVersion> = records.iter().filter_map(|(_, vs)| vs.iter().find(|v| v.current)).collect();
-    write_csv(&current, out)
+    write_csv_with(&current, out, None, public_url)
 }
 
-/// Writes versions as CSV with the standard-1.0 columns first and older standards' fields after.
-pub fn write_csv(versions: &[&PublishedVersion], out: &mut dyn Write) -> Result<()> {
-    write_csv_with(versions, out, None)
+/// The address of a registration's public page on this instance.
+pub fn record_url(public_url: &str, id: algoreg_standard::AlgorithmId) -> String {
+    format!("{}/nl/algoritme/{id}", public_url.trim_end_matches('/'))
 }
 
-/// Extra columns after the content (the AI Act classification in the portal's downloads).
-pub struct Extra<'a> {
-    pub headers: &'a [&'a str],
-    pub values: &'a dyn Fn(&PublishedVersion) -> Vec<String>,
-}
-
-pub fn write_csv_with(versions: &[&PublishedVersion], out: &mut dyn Write, extra: Option<&Extra>) -> Result<()> {
-    let io = |e: std::io::Error| ServiceError::Internal(format!("write failed: {e}"));
-    out.write_all(b"\xEF\xBB\xBF").map_err(io)?;
+/// Content columns of the downloads: standard 1.0 first, then fields of older standards, then the
+/// fields algoreg adds.
+pub fn columns() -> Vec<&'static str> {
     let mut keys: Vec<&str> = StandardVersion::V1_0.fields().iter().map(|f| f.key).collect();
     for sv in StandardVersion::ALL {
         for f in sv.fields() {
@@ -120,23 +114,64 @@ pub fn write_csv_with(versions: &[&PublishedVersion], out: &mut dyn Write, extra
             }
         }
     }
+    keys.extend(algoreg_standard::extensions::EXTRA_FIELDS.iter().map(|f| f.key));
+    keys
+}
+
+/// The columns before the content in algoreg's own downloads.
+pub const HEAD_COLUMNS: &[&str] =
+    &["lars", "register_url", "organisation_code", "version", "published_at", "standard_version_record", "incomplete_fields"];
+
+/// The columns after the content: the withheld fields with their grounds.
+pub const TAIL_COLUMNS: &[&str] = &["withheld_fields"];
+
+/// The values of [`HEAD_COLUMNS`] for one version.
+pub fn head_cells(v: &PublishedVersion, public_url: &str) -> Vec<String> {
+    vec![
+        v.record.to_string(),
+        record_url(public_url, v.record),
+        v.org_code.clone(),
+        v.number.to_string(),
+        v.published_at.to_rfc3339(),
+        v.standard_version.as_str().to_string(),
+        v.missing.join("; "),
+    ]
+}
+
+/// The values of [`TAIL_COLUMNS`]: `field: ground (explanation)`, separated by ` | `.
+pub fn tail_cells(v: &PublishedVersion) -> Vec<String> {
+    let withheld = algoreg_standard::extensions::withheld(&v.content)
+        .into_iter()
+        .map(|w| format!("{}: {} ({})", w.field, w.ground, plain_text(&w.explanation)))
+        .collect::<Vec<_>>()
+        .join(" | ");
+    vec![withheld]
+}
+
+/// Extra columns after the content (the AI Act classification in the portal's downloads).
+pub struct Extra<'a> {
+    pub headers: &'a [&'a str],
+    pub values: &'a dyn Fn(&PublishedVersion) -> Vec<String>,
+}
+
+/// Writes versions as CSV: the ID and address first, the content columns ([`columns`]), the withheld
+/// fields, and any extra columns.
+pub fn write_csv_with(versions: &[&PublishedVersion], out: &mut dyn Write, extra: Option<&Extra>, public_url: &str) -> Result<()> {
+    let io = |e: std::io::Error| ServiceError::Internal(format!("write failed: {e}"));
+    out.write_all(b"\xEF\xBB\xBF").map_err(io)?;
+    let keys = columns();
     let mut w = csv::Writer::from_writer(out);
-    let mut header = vec!["lars", "organisation_code", "version", "published_at", "standard_version_record", "incomplete_fields"];
+    let mut header: Vec<&str> = HEAD_COLUMNS.to_vec();
     header.extend(keys.iter());
+    header.extend(TAIL_COLUMNS);
     if let Some(x) = extra {
         header.extend(x.headers.iter());
     }
     w.write_record(&header).map_err(|e| ServiceError::Internal(e.to_string()))?;
     for v in versions {
-        let mut row = vec![
-            v.record.to_string(),
-            v.org_code.clone(),
-            v.number.to_string(),
-            v.published_at.to_rfc3339(),
-            v.standard_version.as_str().to_string(),
-            v.missing.join("; "),
-        ];
+        let mut row = head_cells(v, public_url);
         row.extend(keys.iter().map(|k| v.content.get(k).map(cell).unwrap_or_default()));
+        row.extend(tail_cells(v));
         if let Some(x) = extra {
             row.extend((x.values)(v));
         }

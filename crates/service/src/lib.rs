@@ -158,6 +158,11 @@ impl App {
             shared_limits: self.shared_store(),
         }
     }
+    /// The address this instance is reached at by the public (`--public-url`), without a trailing slash.
+    pub fn public_url(&self) -> &str {
+        self.feedback.config.public_url.trim_end_matches('/')
+    }
+
     pub fn feedback(&self) -> feedback::Feedback<'_> {
         feedback::Feedback { store: self.store.as_ref(), state: &self.feedback, shared_limits: self.shared_store() }
     }

@@ -133,7 +133,7 @@ impl Operator<'_> {
     }
 
     pub async fn export_csv(&self, out: &mut dyn std::io::Write) -> Result<()> {
-        crate::export::export_csv(self.app.store.as_ref(), out).await
+        crate::export::export_csv(self.app.store.as_ref(), &self.app.feedback.config.public_url, out).await
     }
 
     pub async fn export_mapped(&self, m: &algoreg_standard::mappings::Mapping) -> Result<serde_json::Value> {

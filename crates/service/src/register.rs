@@ -42,7 +42,8 @@ impl Register<'_> {
     pub async fn create(&self, actor: &Principal, org_code: &str, content: Content, id: Option<AlgorithmId>) -> Result<Version> {
         let org = self.store.organisation_by_code(org_code).await?.ok_or(ServiceError::NotFound("organisation"))?;
         workflow::authorize(actor, org.id, org.flow, Action::Create)?;
-        let (content, missing) = prepare(&org, content, Mode::Draft)?;
+        let (mut content, missing) = prepare(&org, content, Mode::Draft)?;
+        algoreg_standard::extensions::stamp_translations(&mut content, None);
         let now = Utc::now();
         let version = NewVersion {
             standard_version: StandardVersion::CURRENT,
@@ -76,7 +77,12 @@ impl Register<'_> {
         let meta = self.meta(id).await?;
         let org = self.org_of(&meta).await?;
         workflow::authorize(actor, org.id, org.flow, Action::Save)?;
-        let (content, missing) = prepare(&org, content, Mode::Draft)?;
+        let (mut content, missing) = prepare(&org, content, Mode::Draft)?;
+        if content.get(algoreg_standard::extensions::TRANSLATIONS).is_some() {
+            // A translation kept as it was stays written for the Dutch text it was written for.
+            let previous = self.store.version(id, meta.latest_version).await?;
+            algoreg_standard::extensions::stamp_translations(&mut content, previous.as_ref().map(|v| &v.content));
+        }
         let plan = workflow::plan(&state_of(&meta), Action::Save, actor, org.flow, None)?;
         let now = Utc::now();
         let change = Change {

@@ -112,6 +112,18 @@ pub struct StaleRow {
     pub days: i64,
 }
 
+/// Fields withheld on one legal ground in one organisation's published registrations.
+#[derive(Debug, Clone, Serialize)]
+pub struct WithheldRow {
+    pub org: OrgRef,
+    /// The ground's code (`algoreg_standard::extensions::GROUNDS`).
+    pub ground: &'static str,
+    /// Its short citation, e.g. "Woo 5.1 lid 2 c".
+    pub cite: &'static str,
+    pub fields: u64,
+    pub registrations: u64,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Supervision {
     pub generated_at: DateTime<Utc>,
@@ -121,6 +133,8 @@ pub struct Supervision {
     pub high_risk: Vec<HighRiskRow>,
     pub not_publishing: Vec<OrgRef>,
     pub stale: Vec<StaleRow>,
+    /// Withheld fields by organisation and ground.
+    pub withheld: Vec<WithheldRow>,
 }
 
 /// Whether the caller may read the supervision view.
@@ -166,6 +180,7 @@ impl App {
 
         // The published registrations of the organisations in view.
         let mut published: HashMap<AlgorithmId, Published> = HashMap::new();
+        let mut withheld: BTreeMap<(String, &'static str), WithheldRow> = BTreeMap::new();
         let mut after = None;
         loop {
             let page = self.store.published_after(after, PAGE).await?;
@@ -179,6 +194,17 @@ impl App {
                     Some(serde_json::Value::String(s)) if !s.is_empty() => vec![s.clone()],
                     _ => vec![],
                 };
+                for (g, n) in algoreg_standard::extensions::count_by_ground([&v.content]) {
+                    let row = withheld.entry((v.org_code.clone(), g.code)).or_insert_with(|| WithheldRow {
+                        org: refs[&org].clone(),
+                        ground: g.code,
+                        cite: g.cite,
+                        fields: 0,
+                        registrations: 0,
+                    });
+                    row.fields += n as u64;
+                    row.registrations += 1;
+                }
                 published.insert(
                     v.record,
                     Published {
@@ -325,6 +351,7 @@ impl App {
             high_risk,
             not_publishing,
             stale,
+            withheld: withheld.into_values().collect(),
         })
     }
 }

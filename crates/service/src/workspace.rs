@@ -49,6 +49,10 @@ pub struct Dashboard {
     pub unconfirmed: Vec<(String, AlgorithmId, i64)>,
     /// Pairs of registrations that are likely the same algorithm registered twice (archived ones aside).
     pub duplicates: Vec<((AlgorithmId, String), (AlgorithmId, String))>,
+    /// Withheld fields of the latest versions, by legal ground.
+    pub withheld: Vec<(&'static algoreg_standard::extensions::Ground, usize)>,
+    /// Per record: translations of its latest version written for an older Dutch text.
+    pub stale_translations: HashMap<AlgorithmId, usize>,
 }
 
 /// One record in the editors' view, with everything the page shows.
@@ -186,14 +190,22 @@ impl Workspace<'_> {
             .map(|(id, d)| (items.iter().find(|i| i.id == id).map(|i| i.name.clone()).unwrap_or_else(|| id.to_string()), id, d))
             .collect();
         let mut bad_links = HashMap::new();
+        let mut latest = vec![];
+        let mut stale_translations = HashMap::new();
         for item in &items {
             if let Some(v) = self.store.version(item.id, item.number).await? {
+                let stale = algoreg_standard::extensions::translations(&v.content).iter().filter(|t| t.out_of_date(&v.content)).count();
+                if stale > 0 {
+                    stale_translations.insert(item.id, stale);
+                }
                 let bad = crate::links::states(self.store, &v).await?.iter().filter(|s| crate::links::needs_attention(&s.check)).count();
                 if bad > 0 {
                     bad_links.insert(item.id, bad);
                 }
+                latest.push(v.content);
             }
         }
+        let withheld = algoreg_standard::extensions::count_by_ground(&latest);
         let public_ids: Vec<AlgorithmId> = items.iter().filter(|i| i.published_version.is_some()).map(|i| i.id).collect();
         let confirmed: HashMap<AlgorithmId, DateTime<Utc>> = self.store.confirmations(&public_ids).await?.into_iter().collect();
         let mut unconfirmed = vec![];
@@ -221,6 +233,8 @@ impl Workspace<'_> {
             bad_links,
             unconfirmed,
             duplicates,
+            withheld,
+            stale_translations,
         })
     }
 

@@ -6,12 +6,15 @@
 //! * [`codes`]: the code lists (themes, status, publication categories, impact assessments, languages).
 //! * [`id`]: the register's 8-digit algorithm IDs with their check digit.
 //! * [`validate`]: validation that reports every failing field at once, in Dutch and English.
+//! * [`extensions`]: what algoreg adds to a registration (withheld fields with their legal ground,
+//!   translations written by editors, the EU database entry and the cost).
 //! * [`sanitize`]: the rich-text allow-list and length counting without HTML.
 //!
 //! Nothing here performs I/O.
 
 pub mod codes;
 pub mod content;
+pub mod extensions;
 pub mod fields;
 pub mod id;
 mod legacy_tables;

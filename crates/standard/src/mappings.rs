@@ -263,7 +263,7 @@ pub static EU_DATABASE: Mapping = Mapping {
         t("c2_submitter_name", Src::None),
         t("c2_submitter_address", Src::None),
         t("c2_submitter_contact", Src::None),
-        t("c3_provider_entry_url", Src::None),
+        t("c3_provider_entry_url", Src::Field("eu_database_url")),
         t("c4_fundamental_rights_impact_assessment_summary", Src::Assessment(FRIA)),
         t("c5_data_protection_impact_assessment_summary", Src::Assessment(DPIA)),
         t("provider", Src::Field("provider")),
@@ -394,7 +394,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_source_field_exists_in_1_0() {
+    fn every_source_field_exists_in_1_0_or_is_algoregs_own() {
         for m in ALL {
             for tg in m.targets {
                 let keys: Vec<&str> = match tg.src {
@@ -403,7 +403,8 @@ mod tests {
                     _ => vec![],
                 };
                 for k in keys {
-                    assert!(crate::StandardVersion::CURRENT.field(k).is_some(), "{}: {} ← {k}", m.name, tg.key);
+                    let extra = crate::extensions::EXTRA_FIELDS.iter().any(|f| f.key == k);
+                    assert!(crate::StandardVersion::CURRENT.field(k).is_some() || extra, "{}: {} ← {k}", m.name, tg.key);
                 }
             }
         }
@@ -441,6 +442,9 @@ mod tests {
             "Data Protection Impact Assessment (DPIA): Uitgevoerd in 2023."
         );
         assert_eq!(eu["fields"]["c4_fundamental_rights_impact_assessment_summary"], Value::Null);
-        assert!(markdown(&EU_DATABASE).contains("| `c3_provider_entry_url` | **cannot be filled**"));
+        assert!(markdown(&EU_DATABASE).contains("| `c2_submitter_name` | **cannot be filled**"));
+        let mut with_entry = c.clone();
+        with_entry.set("eu_database_url", "https://ec.europa.eu/ai-database/entry/123");
+        assert_eq!(apply(&EU_DATABASE, &with_entry, &f)["fields"]["c3_provider_entry_url"], "https://ec.europa.eu/ai-database/entry/123");
     }
 }

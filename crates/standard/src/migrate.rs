@@ -151,6 +151,39 @@ fn lang_code(v: &str) -> Option<&'static str> {
 }
 
 /// Carries `content` written in `from` over to standard 1.0.
+/// algoreg's own keys come along: the extra fields as they are, withholdings and translations of the
+/// fields that keep their key.
+fn carry_reserved(from: &Content, to: &mut Content) {
+    use crate::extensions::{EXTRA_FIELDS, TRANSLATIONS, WITHHELD};
+    for f in EXTRA_FIELDS {
+        if let Some(v) = from.get(f.key) {
+            to.set(f.key, v.clone());
+        }
+    }
+    let same = |k: &str| how_of(k) == How::Same && StandardVersion::CURRENT.field(k).is_some();
+    if let Some(Value::Object(w)) = from.get(WITHHELD) {
+        let kept: serde_json::Map<String, Value> = w.iter().filter(|(k, _)| same(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+        if !kept.is_empty() {
+            to.set(WITHHELD, Value::Object(kept));
+        }
+    }
+    if let Some(Value::Object(langs)) = from.get(TRANSLATIONS) {
+        let mut out = serde_json::Map::new();
+        for (lang, fields) in langs {
+            if let Value::Object(fields) = fields {
+                let kept: serde_json::Map<String, Value> =
+                    fields.iter().filter(|(k, _)| same(k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+                if !kept.is_empty() {
+                    out.insert(lang.clone(), Value::Object(kept));
+                }
+            }
+        }
+        if !out.is_empty() {
+            to.set(TRANSLATIONS, Value::Object(out));
+        }
+    }
+}
+
 pub fn to_current(from: StandardVersion, content: &Content) -> CarryOver {
     let mut out = CarryOver::default();
     if from == StandardVersion::CURRENT {
@@ -168,6 +201,9 @@ pub fn to_current(from: StandardVersion, content: &Content) -> CarryOver {
         }
     }
     for (k, v) in content.0.iter() {
+        if crate::extensions::is_reserved(k) {
+            continue;
+        }
         let Some(text) = text_of(v) else { continue };
         let how = how_of(k);
         let left = |moves: &mut Vec<Move>| moves.push(Move { from: k.clone(), to: None, how, value: Some(plain_text(&text)) });
@@ -256,6 +292,7 @@ pub fn to_current(from: StandardVersion, content: &Content) -> CarryOver {
         };
         c.set(to, joined);
     }
+    carry_reserved(content, &mut c);
     c.set("standard_version", StandardVersion::CURRENT.as_str());
     if !c.is_filled("lang") {
         c.set("lang", "nld");

@@ -87,6 +87,49 @@ pub fn json_schema(version: StandardVersion, base_url: &str) -> Value {
             required.push(f.key);
         }
     }
+    // What algoreg adds (see `extensions`), marked as such.
+    for f in crate::extensions::EXTRA_FIELDS {
+        let mut s = field_schema(f);
+        s["x-algoreg"] = json!(true);
+        props.insert(f.key.to_string(), s);
+    }
+    let grounds: Vec<&str> = crate::extensions::GROUNDS.iter().map(|g| g.code).collect();
+    let withholdable: Vec<&str> = version.fields().iter().map(|f| f.key).filter(|k| crate::extensions::may_withhold(version, k)).collect();
+    props.insert(
+        crate::extensions::WITHHELD.into(),
+        json!({
+            "title": "Afgeschermde velden", "x-title-en": "Withheld fields", "x-algoreg": true,
+            "type": ["object", "null"],
+            "propertyNames": { "enum": withholdable },
+            "additionalProperties": {
+                "type": "object", "required": ["ground", "explanation"], "additionalProperties": false,
+                "properties": {
+                    "ground": { "type": "string", "enum": grounds },
+                    "explanation": { "type": "string", "minLength": 1, "maxLength": crate::extensions::EXPLANATION_MAX },
+                },
+            },
+        }),
+    );
+    let translatable: Vec<&str> = version.fields().iter().map(|f| f.key).filter(|k| crate::extensions::translatable(version, k)).collect();
+    props.insert(
+        crate::extensions::TRANSLATIONS.into(),
+        json!({
+            "title": "Vertalingen", "x-title-en": "Translations", "x-algoreg": true,
+            "type": ["object", "null"],
+            "propertyNames": { "enum": crate::extensions::TRANSLATION_LANGUAGES },
+            "additionalProperties": {
+                "type": "object",
+                "propertyNames": { "enum": translatable },
+                "additionalProperties": { "anyOf": [
+                    { "type": "string" },
+                    { "type": "object", "required": ["text"], "additionalProperties": false, "properties": {
+                        "text": { "type": "string" },
+                        "source": { "type": "string", "pattern": "^([0-9a-f]{16}|current)$" },
+                    } },
+                ] },
+            },
+        }),
+    );
     json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": format!("{}/api/v1/standards/{}/schema.json", base_url.trim_end_matches('/'), version.as_str()),
@@ -159,7 +202,8 @@ mod tests {
         for v in StandardVersion::ALL {
             let s = json_schema(v, "https://register.example/");
             assert_eq!(s["$id"], format!("https://register.example/api/v1/standards/{}/schema.json", v.as_str()));
-            assert_eq!(s["properties"].as_object().unwrap().len(), v.fields().len(), "{v}");
+            let added = crate::extensions::EXTRA_FIELDS.len() + 2;
+            assert_eq!(s["properties"].as_object().unwrap().len(), v.fields().len() + added, "{v}");
             for f in v.fields() {
                 assert!(s["properties"][f.key]["anyOf"].is_array(), "{v} {}", f.key);
             }

@@ -39,6 +39,10 @@ pub enum Rule {
     UnknownField,
     /// A control character other than tab and line breaks (NUL above all: PostgreSQL cannot store it).
     ControlCharacter,
+    /// This field cannot be withheld (see `extensions::may_withhold`).
+    NotWithholdable,
+    /// The field is marked withheld but still has a value.
+    WithheldAndFilled,
 }
 
 impl Rule {
@@ -59,6 +63,8 @@ impl Rule {
             Rule::Type { .. } => "type",
             Rule::UnknownField => "unknown_field",
             Rule::ControlCharacter => "control_character",
+            Rule::NotWithholdable => "not_withholdable",
+            Rule::WithheldAndFilled => "withheld_and_filled",
         }
     }
 
@@ -92,6 +98,16 @@ impl Rule {
             (Rule::UnknownField, Lang::En) => "This field does not exist in this version of the standard.".into(),
             (Rule::ControlCharacter, Lang::Nl) => "De tekst bevat een onzichtbaar stuurteken; haal het weg.".into(),
             (Rule::ControlCharacter, Lang::En) => "The text holds an invisible control character; remove it.".into(),
+            (Rule::NotWithholdable, Lang::Nl) => {
+                "Dit veld kan niet worden afgeschermd: naam, organisatie, status en publicatiecategorie zijn altijd openbaar, en het veld moet in deze versie van de standaard bestaan.".into()
+            }
+            (Rule::NotWithholdable, Lang::En) => {
+                "This field cannot be withheld: name, organisation, status and publication category are always public, and the field must exist in this version of the standard.".into()
+            }
+            (Rule::WithheldAndFilled, Lang::Nl) => {
+                "Dit veld is afgeschermd maar heeft nog een waarde. Maak het veld leeg of scherm het niet af.".into()
+            }
+            (Rule::WithheldAndFilled, Lang::En) => "This field is withheld but still has a value. Empty it or do not withhold it.".into(),
         }
     }
 }
@@ -101,6 +117,8 @@ fn type_nl(expected: &str) -> &str {
         "string" => "tekst",
         "list of strings" => "lijst van teksten",
         "list of {title, link}" => "lijst van {title, link}",
+        "object" => "object (sleutel: waarde)",
+        "fingerprint" => "vingerafdruk (16 hexadecimale tekens)",
         other => other,
     }
 }
@@ -114,7 +132,7 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    fn new(field: impl Into<String>, rule: Rule) -> FieldError {
+    pub(crate) fn new(field: impl Into<String>, rule: Rule) -> FieldError {
         FieldError { field: field.into(), rule }
     }
     pub fn message(&self, lang: Lang) -> String {
@@ -150,7 +168,12 @@ pub fn validate(version: StandardVersion, input: &Content, mode: Mode) -> Result
 
 /// Required fields of the version that are empty.
 pub fn missing_required(version: StandardVersion, content: &Content) -> Vec<&'static str> {
-    version.fields().iter().filter(|f| f.required && !f.system && !content.is_filled(f.key)).map(|f| f.key).collect()
+    version
+        .fields()
+        .iter()
+        .filter(|f| f.required && !f.system && !content.is_filled(f.key) && !crate::extensions::is_withheld(content, f.key))
+        .map(|f| f.key)
+        .collect()
 }
 
 /// Normalises and collects every problem, without stopping at the first.
@@ -167,6 +190,19 @@ pub fn check_owned(version: StandardVersion, input: Content, mode: Mode) -> (Che
     let mut errors = Vec::new();
     let mut unchanged = true;
     let mut input = input.0;
+    // algoreg's own keys (withholdings, translations, extra fields) are checked apart and go last.
+    let mut reserved: Vec<(String, Value)> = vec![];
+    if input.keys().any(|k| crate::extensions::is_reserved(k)) {
+        unchanged = false;
+        let all = std::mem::take(&mut input);
+        for (k, v) in all {
+            if crate::extensions::is_reserved(&k) {
+                reserved.push((k, v));
+            } else {
+                input.insert(k, v);
+            }
+        }
+    }
     // Each value is checked in place; `kept` says where each field goes in the standard (none: dropped).
     let mut kept: Vec<Option<usize>> = Vec::with_capacity(input.len());
     let mut last = 0;
@@ -188,7 +224,7 @@ pub fn check_owned(version: StandardVersion, input: Content, mode: Mode) -> (Che
         kept.push(out_pos(pos, value));
     }
     // Unchanged: the input is the result as it is. Otherwise the kept fields in the standard's order.
-    let content = if unchanged {
+    let mut content = if unchanged {
         Content(input)
     } else {
         let mut fields: Vec<(usize, String, Value)> =
@@ -196,6 +232,11 @@ pub fn check_owned(version: StandardVersion, input: Content, mode: Mode) -> (Che
         fields.sort_by_key(|(pos, _, _)| *pos);
         Content(fields.into_iter().map(|(_, k, v)| (k, v)).collect())
     };
+    if !reserved.is_empty() {
+        for (k, v) in crate::extensions::check(version, reserved, &content, strict, &mut errors) {
+            content.0.insert(k, v);
+        }
+    }
     if let (Some(b), Some(e)) = (content.str("begin_date"), content.str("end_date")) {
         if is_year_month(b) && is_year_month(e) && e < b {
             errors.push(FieldError::new("end_date", Rule::EndBeforeBegin));
@@ -208,7 +249,7 @@ pub fn check_owned(version: StandardVersion, input: Content, mode: Mode) -> (Che
     }
     // Report in the standard's order.
     let pos = |f: &str| {
-        let base = f.split('[').next().unwrap_or(f);
+        let base = f.split(['[', '.']).next().unwrap_or(f);
         fields.iter().position(|d| d.key == base).unwrap_or(usize::MAX)
     };
     errors.sort_by_key(|e| pos(&e.field));
@@ -233,6 +274,11 @@ pub fn holds_control_character(v: &Value) -> bool {
 /// Whether `s` holds a control character other than tab, line feed and carriage return.
 pub fn is_control_text(s: &str) -> bool {
     s.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+}
+
+/// Checks one field's value against its definition (for fields outside the version's table).
+pub(crate) fn check_field(def: &FieldDef, value: Value, strict: bool, errors: &mut Vec<FieldError>) -> (Option<Value>, bool) {
+    check_field_owned(def, value, strict, errors)
 }
 
 /// Checks one field's value, taking it: returns the normalised value (none when empty) and whether it

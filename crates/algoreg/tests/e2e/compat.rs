@@ -418,7 +418,9 @@ fn downloads_import_back_and_the_operator_imports_over_the_api() {
     env.user("beheer@register.nl", None, &[], true);
     env.org("zeist", "central");
     let ed = env.token("zeist", "editor");
-    let s = env.serve();
+    // One public address for both instances: the downloads carry each registration's address.
+    let public = ["--public-url", "https://register.example"];
+    let s = env.serve_with(&public);
     let csv = s.get("/api/downloads/history/NLD?filetype=csv").bytes().unwrap().to_vec();
     let xlsx = s.get("/api/downloads/history/NLD?filetype=excel").bytes().unwrap().to_vec();
     // Over the API: the central operator only; the report comes back.
@@ -440,7 +442,7 @@ fn downloads_import_back_and_the_operator_imports_over_the_api() {
         std::fs::write(&file, bytes).unwrap();
         let out = env2.ok(&["import", &file.display().to_string()]);
         assert!(out.contains("80 imported") && out.contains("0 rejected"), "{name}: {out}");
-        let s2 = env2.serve();
+        let s2 = env2.serve_with(&public);
         let again = s2.get("/api/downloads/history/NLD?filetype=csv").bytes().unwrap().to_vec();
         assert!(again == csv, "{name}: the history download differs after the round trip");
     }

@@ -117,7 +117,7 @@ fn export_then_import_gives_the_same_register() {
 
     let csv = env2.ok(&["export", "--format", "csv"]);
     assert!(csv.starts_with('\u{feff}'), "UTF-8 byte-order mark for spreadsheet programs");
-    assert!(csv.lines().next().unwrap().contains("lars,organisation_code,version"));
+    assert!(csv.lines().next().unwrap().contains("lars,register_url,organisation_code,version"));
 }
 
 #[test]

@@ -20,6 +20,7 @@ mod login;
 mod nodes;
 mod passkeys;
 mod portal;
+mod registration;
 mod security;
 mod site;
 mod sso;

@@ -217,11 +217,12 @@ async fn download(app: &App, lang: &str, q: &HashMap<String, String>, history: b
         FileType::Csv => ("text/csv; charset=utf-8", "csv"),
         FileType::Excel => ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
     };
+    let public_url = app.public_url().to_string();
     let render = |rows: Vec<PublishedVersion>| async move {
         // Rendering is CPU work: off the request threads.
         tokio::task::spawn_blocking(move || match ft {
-            FileType::Csv => Ok(compat::download_csv(&rows)),
-            FileType::Excel => excel(&rows, lang).map_err(|e| algoreg_service::ServiceError::Internal(e.to_string())),
+            FileType::Csv => Ok(compat::download_csv(&rows, &public_url)),
+            FileType::Excel => excel(&rows, lang, &public_url).map_err(|e| algoreg_service::ServiceError::Internal(e.to_string())),
         })
         .await
         .map_err(|e| algoreg_service::ServiceError::Internal(e.to_string()))?
@@ -262,7 +263,7 @@ async fn download(app: &App, lang: &str, q: &HashMap<String, String>, history: b
 
 /// Excel as the live register writes it: one sheet per standard version (newest standard first),
 /// transposed: column A the field names (Dutch labels for NLD, keys otherwise), one column per record.
-fn excel(rows: &[PublishedVersion], lang: Language) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+fn excel(rows: &[PublishedVersion], lang: Language, public_url: &str) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut wb = rust_xlsxwriter::Workbook::new();
     let mut versions: Vec<_> = rows.iter().map(|v| v.standard_version).collect();
     versions.sort();
@@ -292,7 +293,11 @@ fn excel(rows: &[PublishedVersion], lang: Language) -> Result<Vec<u8>, rust_xlsx
                     ws.write_string(r as u32, c as u16 + 1, algoreg_service::export::safe_cell(&s))?;
                 }
             }
+            // algoreg's addition: the registration's page on this instance.
+            ws.write_string(columns.len() as u32, c as u16 + 1, algoreg_service::export::record_url(public_url, v.record))?;
         }
+        let url_label = if lang == Language::Nld { "Link naar deze registratie" } else { "register_url" };
+        ws.write_string_with_format(columns.len() as u32, 0, url_label, &bold)?;
         ws.set_column_width(0, 40)?;
     }
     wb.save_to_buffer()

@@ -30,13 +30,31 @@ fn as_text(v: Option<&Value>) -> String {
 
 /// Fields that differ, each with deletions and insertions marked word by word.
 pub fn diff_view(version: StandardVersion, old: &Content, new: &Content, lang: Lang) -> Markup {
-    let changed: Vec<_> = version
+    use algoreg_standard::extensions::{self, EXTRA_FIELDS};
+    let mut rows: Vec<(String, String, String)> = version
         .fields()
         .iter()
+        .chain(EXTRA_FIELDS)
         .filter(|f| !f.system)
-        .map(|f| (f, as_text(old.get(f.key)), as_text(new.get(f.key))))
-        .filter(|(_, a, b)| a != b)
+        .map(|f| (f.label(lang).to_string(), as_text(old.get(f.key)), as_text(new.get(f.key))))
         .collect();
+    // Withholdings and translations, as text: a reviewer sees them change like any field.
+    let withheld = |c: &Content| {
+        extensions::withheld(c).iter().map(|w| format!("{}: {} – {}", w.field, w.ground, w.explanation)).collect::<Vec<_>>().join("; ")
+    };
+    rows.push((t(lang, "Afgeschermde velden", "Withheld fields").to_string(), withheld(old), withheld(new)));
+    for code in extensions::TRANSLATION_LANGUAGES {
+        let text = |c: &Content| {
+            extensions::translations(c)
+                .iter()
+                .filter(|tr| tr.lang == *code)
+                .map(|tr| format!("{}: {}", tr.field, plain_text(&tr.text)))
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        rows.push((format!("{} ({code})", t(lang, "Vertalingen", "Translations")), text(old), text(new)));
+    }
+    let changed: Vec<_> = rows.into_iter().filter(|(_, a, b)| a != b).collect();
     html! {
         @if changed.is_empty() {
             p { (t(lang, "Geen verschillen in de inhoud.", "No differences in the content.")) }
@@ -46,8 +64,8 @@ pub fn diff_view(version: StandardVersion, old: &Content, new: &Content, lang: L
                 (t(lang, ", toegevoegde woorden ", ", added words are ")) ins { (t(lang, "onderstreept", "underlined")) } "."
             }
             dl.diff {
-                @for (f, a, b) in &changed {
-                    dt { (f.label(lang)) }
+                @for (label, a, b) in &changed {
+                    dt { (label) }
                     dd {
                         @for change in TextDiff::configure().timeout(std::time::Duration::from_millis(200)).diff_words(a.as_str(), b.as_str()).iter_all_changes() {
                             @match change.tag() {

@@ -5,7 +5,7 @@ use super::render::t;
 use super::PageError;
 use algoreg_service::export::{cell, write_csv_with};
 use algoreg_service::{App, ServiceError};
-use algoreg_standard::{Lang, StandardVersion};
+use algoreg_standard::Lang;
 use algoreg_store::PublishedVersion;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -33,19 +33,6 @@ fn internal(e: impl std::fmt::Display) -> PageError {
     PageError::Service(Lang::Nl, ServiceError::Internal(e.to_string()))
 }
 
-/// Column keys: standard 1.0 first, then fields of older standards.
-fn columns() -> Vec<&'static str> {
-    let mut keys: Vec<&str> = StandardVersion::V1_0.fields().iter().map(|f| f.key).collect();
-    for sv in StandardVersion::ALL {
-        for f in sv.fields() {
-            if !keys.contains(&f.key) {
-                keys.push(f.key);
-            }
-        }
-    }
-    keys
-}
-
 /// AI Act columns per record (see `algoreg_service::aiact::DOWNLOAD_HEADERS`).
 pub type AiColumns = std::collections::HashMap<algoreg_standard::AlgorithmId, Vec<String>>;
 
@@ -54,8 +41,8 @@ pub async fn ai_columns(app: &App, versions: &[&PublishedVersion]) -> Result<AiC
     app.aiact_columns(&ids).await.map_err(internal)
 }
 
-pub fn file(versions: &[&PublishedVersion], ai: &AiColumns, format: Format, name: &str) -> Result<Response, PageError> {
-    let body = render(versions, ai, format).map_err(internal)?;
+pub fn file(versions: &[&PublishedVersion], ai: &AiColumns, format: Format, name: &str, public_url: &str) -> Result<Response, PageError> {
+    let body = render(versions, ai, format, public_url).map_err(internal)?;
     Ok(respond(body, format, name))
 }
 
@@ -96,7 +83,7 @@ impl From<Shared> for axum::body::Body {
 }
 
 /// The file's bytes: CSV (with the AI Act columns), JSON or Excel.
-pub fn render(versions: &[&PublishedVersion], ai: &AiColumns, format: Format) -> Result<Vec<u8>, ServiceError> {
+pub fn render(versions: &[&PublishedVersion], ai: &AiColumns, format: Format, public_url: &str) -> Result<Vec<u8>, ServiceError> {
     let internal = |e: &dyn std::fmt::Display| ServiceError::Internal(e.to_string());
     let empty = vec![String::new(); algoreg_service::aiact::DOWNLOAD_HEADERS.len()];
     let ai_of = |v: &PublishedVersion| ai.get(&v.record).cloned().unwrap_or_else(|| empty.clone());
@@ -104,7 +91,7 @@ pub fn render(versions: &[&PublishedVersion], ai: &AiColumns, format: Format) ->
         Format::Csv => {
             let mut buf = Vec::new();
             let extra = algoreg_service::export::Extra { headers: algoreg_service::aiact::DOWNLOAD_HEADERS, values: &ai_of };
-            write_csv_with(versions, &mut buf, Some(&extra))?;
+            write_csv_with(versions, &mut buf, Some(&extra), public_url)?;
             buf
         }
         Format::Json => {
@@ -112,7 +99,7 @@ pub fn render(versions: &[&PublishedVersion], ai: &AiColumns, format: Format) ->
                 .iter()
                 .map(|v| {
                     json!({
-                        "id": v.record.to_string(), "organisation": v.org_code, "version": v.number, "current": v.current,
+                        "id": v.record.to_string(), "url": algoreg_service::export::record_url(public_url, v.record), "organisation": v.org_code, "version": v.number, "current": v.current,
                         "standard_version": v.standard_version.as_str(), "published_at": v.published_at.to_rfc3339(),
                         "incomplete_fields": v.missing, "content": v.content,
                         "ai_act": ai.get(&v.record).map(|c| json!({"conclusion": c[0], "labels": c[1], "requirements_dealt_with": c[2]})),
@@ -121,40 +108,44 @@ pub fn render(versions: &[&PublishedVersion], ai: &AiColumns, format: Format) ->
                 .collect();
             serde_json::to_vec_pretty(&items).map_err(|e| internal(&e))?
         }
-        Format::Xlsx => xlsx(versions, &ai_of).map_err(|e| internal(&e))?,
+        Format::Xlsx => xlsx(versions, &ai_of, public_url).map_err(|e| internal(&e))?,
     })
 }
 
-fn xlsx(versions: &[&PublishedVersion], ai_of: &dyn Fn(&PublishedVersion) -> Vec<String>) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+fn xlsx(
+    versions: &[&PublishedVersion],
+    ai_of: &dyn Fn(&PublishedVersion) -> Vec<String>,
+    public_url: &str,
+) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    use algoreg_service::export::{columns, head_cells, safe_cell, tail_cells, HEAD_COLUMNS, TAIL_COLUMNS};
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
     let bold = rust_xlsxwriter::Format::new().set_bold();
     let keys = columns();
-    let head = ["lars", "organisation_code", "version", "published_at", "standard_version_record"];
     let ai_head = algoreg_service::aiact::DOWNLOAD_HEADERS;
-    for (c, h) in head.iter().chain(keys.iter()).chain(ai_head.iter()).enumerate() {
+    for (c, h) in HEAD_COLUMNS.iter().chain(keys.iter()).chain(TAIL_COLUMNS).chain(ai_head.iter()).enumerate() {
         ws.write_string_with_format(0, c as u16, *h, &bold)?;
     }
     for (r, v) in versions.iter().enumerate() {
         let row = r as u32 + 1;
-        ws.write_string(row, 0, v.record.to_string())?;
-        ws.write_string(row, 1, &v.org_code)?;
-        ws.write_number(row, 2, v.number as f64)?;
-        ws.write_string(row, 3, v.published_at.to_rfc3339())?;
-        ws.write_string(row, 4, v.standard_version.as_str())?;
-        for (i, k) in keys.iter().enumerate() {
-            if let Some(val) = v.content.get(k) {
-                let mut s = cell(val);
-                if s.chars().count() > 32_000 {
-                    s = s.chars().take(32_000).collect();
-                }
-                ws.write_string(row, (i + head.len()) as u16, algoreg_service::export::safe_cell(&s))?;
+        let cells = head_cells(v, public_url)
+            .into_iter()
+            .chain(keys.iter().map(|k| v.content.get(k).map(cell).unwrap_or_default()))
+            .chain(tail_cells(v))
+            .chain(ai_of(v));
+        for (c, mut s) in cells.enumerate() {
+            if s.is_empty() {
+                continue;
             }
-        }
-        for (i, val) in ai_of(v).into_iter().enumerate() {
-            if !val.is_empty() {
-                ws.write_string(row, (head.len() + keys.len() + i) as u16, algoreg_service::export::safe_cell(&val))?;
+            if c == 3 {
+                // The version number as a number.
+                ws.write_number(row, c as u16, v.number as f64)?;
+                continue;
             }
+            if s.chars().count() > 32_000 {
+                s = s.chars().take(32_000).collect();
+            }
+            ws.write_string(row, c as u16, safe_cell(&s))?;
         }
     }
     ws.set_freeze_panes(1, 0)?;

@@ -143,7 +143,42 @@ pub fn field_id(path: &str) -> String {
 }
 
 fn errors_for<'e>(errors: &'e [FieldError], key: &str) -> Vec<&'e FieldError> {
-    errors.iter().filter(|e| e.field == key || e.field.starts_with(&format!("{key}["))).collect()
+    let withheld = format!("withheld.{key}");
+    errors
+        .iter()
+        .filter(|e| {
+            e.field == key
+                || e.field.starts_with(&format!("{key}["))
+                || e.field == withheld
+                || e.field.starts_with(&format!("{withheld}."))
+                || e.field.strip_prefix("translations.").and_then(|r| r.split_once('.')).is_some_and(|(_, k)| k == key)
+        })
+        .collect()
+}
+
+/// The label of an error's path: the field's label, with what part of it is meant.
+fn path_label(ctx: &Ctx, version: StandardVersion, path: &str) -> String {
+    let label = |key: &str| {
+        version
+            .field(key)
+            .or_else(|| algoreg_standard::extensions::EXTRA_FIELDS.iter().find(|f| f.key == key))
+            .map(|f| f.label(ctx.lang).to_string())
+            .unwrap_or_else(|| key.to_string())
+    };
+    if let Some(rest) = path.strip_prefix("withheld.") {
+        let key = rest.split('.').next().unwrap_or(rest);
+        return format!("{} ({})", label(key), ctx.t("afscherming", "withholding"));
+    }
+    if let Some((lang, rest)) = path.strip_prefix("translations.").and_then(|r| r.split_once('.')) {
+        let key = rest.split('.').next().unwrap_or(rest);
+        return format!("{} ({}: {})", label(key), ctx.t("vertaling", "translation"), lang);
+    }
+    let base = path.split('[').next().unwrap_or(path);
+    if path.contains('[') {
+        format!("{} ({path})", label(base))
+    } else {
+        label(base)
+    }
 }
 
 /// An error summary that links to every failing field.
@@ -154,9 +189,7 @@ pub fn error_summary(ctx: &Ctx, version: StandardVersion, errors: &[FieldError],
                 h2 #error-summary-title { (heading) " (" (errors.len()) ")" }
                 ul {
                     @for e in errors {
-                        @let base = e.field.split('[').next().unwrap_or(&e.field);
-                        @let label = version.field(base).map(|f| f.label(ctx.lang)).unwrap_or(base);
-                        li { a href=(format!("#{}", field_id(&e.field))) { (label) (if e.field.contains('[') { format!(" ({})", e.field) } else { String::new() }) ": " (e.message(ctx.lang)) } }
+                        li { a href=(format!("#{}", field_id(&e.field))) { (path_label(ctx, version, &e.field)) ": " (e.message(ctx.lang)) } }
                     }
                 }
             }
@@ -188,6 +221,13 @@ pub fn registration_form(
                             (field(ctx, f, content, &errors_for(errors, f.key), warnings.get(f.key)))
                         }
                     }
+                }
+            }
+            fieldset.group {
+                legend { h2 { (ctx.t("Aanvullend", "Additional")) } }
+                p.hint { (ctx.t("Velden die de standaard niet kent maar lezers vragen. Niet verplicht.", "Fields the standard lacks but readers ask for. Optional.")) }
+                @for f in algoreg_standard::extensions::EXTRA_FIELDS {
+                    (field(ctx, f, content, &errors_for(errors, f.key), warnings.get(f.key)))
                 }
             }
             div.buttons {
@@ -298,6 +338,92 @@ fn field(ctx: &Ctx, f: &FieldDef, content: &Content, errors: &[&FieldError], war
             @if let Some(ws) = warnings {
                 @for w in ws { p.warning { span.sr-only { (ctx.t("Let op: ", "Note: ")) } (w) } }
             }
+            @if algoreg_standard::extensions::translatable(StandardVersion::CURRENT, f.key) {
+                (translations_part(ctx, f, content, errors))
+            }
+            @if algoreg_standard::extensions::may_withhold(StandardVersion::CURRENT, f.key) {
+                (withhold_part(ctx, f, content, errors))
+            }
+        }
+    }
+}
+
+fn nested_error(ctx: &Ctx, errors: &[&FieldError], path: &str) -> Markup {
+    html! {
+        @for e in errors.iter().filter(|e| e.field == path) {
+            p.error id=(format!("err-{}", field_id(path))) { span.sr-only { (ctx.t("Fout: ", "Error: ")) } (e.message(ctx.lang)) }
+        }
+    }
+}
+
+/// Withholding a field: a legal ground and an explanation, folded away until used.
+fn withhold_part(ctx: &Ctx, f: &FieldDef, content: &Content, errors: &[&FieldError]) -> Markup {
+    use algoreg_standard::extensions::{withheld, GROUNDS};
+    let current = withheld(content).into_iter().find(|w| w.field == f.key);
+    let prefix = format!("withheld.{}", f.key);
+    let has_error = errors.iter().any(|e| e.field.starts_with(&prefix));
+    let gpath = format!("{prefix}.ground");
+    let epath = format!("{prefix}.explanation");
+    html! {
+        details.withhold open[current.is_some() || has_error] {
+            summary { (ctx.t("Niet openbaar maken (afschermen)", "Do not make public (withhold)")) @if current.is_some() { " – " strong { (ctx.t("afgeschermd", "withheld")) } } }
+            p.hint { (ctx.t("Alleen als de wet het toelaat. Laat het veld dan leeg; lezers zien dat het is afgeschermd en op welke grond.",
+                "Only where the law allows it. Then leave the field empty; readers see that it is withheld and on what ground.")) }
+            (nested_error(ctx, errors, &prefix))
+            div.field {
+                label for=(field_id(&gpath)) { (ctx.t("Grond", "Ground")) }
+                (nested_error(ctx, errors, &gpath))
+                select id=(field_id(&gpath)) name=(format!("w.{}.ground", f.key)) {
+                    option value="" { (ctx.t("Niet afgeschermd", "Not withheld")) }
+                    @for g in GROUNDS {
+                        option value=(g.code) selected[current.as_ref().is_some_and(|w| w.ground == g.code)] { (g.cite) " – " (ctx.t(g.label_nl, g.label_en)) }
+                    }
+                }
+            }
+            div.field {
+                label for=(field_id(&epath)) { (ctx.t("Toelichting (openbaar)", "Explanation (public)")) }
+                (nested_error(ctx, errors, &epath))
+                textarea id=(field_id(&epath)) name=(format!("w.{}.explanation", f.key)) rows="2" maxlength=(algoreg_standard::extensions::EXPLANATION_MAX) {
+                    (current.as_ref().map(|w| w.explanation.as_str()).unwrap_or(""))
+                }
+            }
+        }
+    }
+}
+
+/// The organisation's own translations of a text field, with a mark when the Dutch changed since.
+fn translations_part(ctx: &Ctx, f: &FieldDef, content: &Content, errors: &[&FieldError]) -> Markup {
+    use algoreg_standard::extensions::{translations, TRANSLATION_LANGUAGES};
+    let all: Vec<_> = translations(content).into_iter().filter(|t| t.field == f.key).collect();
+    let stale = all.iter().any(|t| t.out_of_date(content));
+    let has_error = errors.iter().any(|e| e.field.starts_with("translations."));
+    html! {
+        details.translate open[stale || has_error] {
+            summary { (ctx.t("Vertalingen", "Translations")) @if !all.is_empty() { " (" (all.len()) ")" } @if stale { " – " strong.stale { (ctx.t("verouderd", "out of date")) } } }
+            @for lang in TRANSLATION_LANGUAGES {
+                @let path = format!("translations.{lang}.{}", f.key);
+                @let current = all.iter().find(|t| t.lang == *lang);
+                @let name = if *lang == "en" { ctx.t("Engels", "English") } else { ctx.t("Fries", "Frisian") };
+                div.field {
+                    label for=(field_id(&path)) { (name) }
+                    (nested_error(ctx, errors, &path))
+                    @if current.is_some_and(|t| t.out_of_date(content)) {
+                        p.warning { (ctx.t("De Nederlandse tekst is gewijzigd sinds deze vertaling is geschreven.", "The Dutch text changed since this translation was written.")) }
+                    }
+                    @let text = current.map(|t| t.text.as_str()).unwrap_or("");
+                    @if f.kind == FieldKind::RichText {
+                        textarea id=(field_id(&path)) name=(format!("t.{lang}.{}", f.key)) lang=(lang) rows="3" { (text) }
+                    } @else {
+                        input type="text" id=(field_id(&path)) name=(format!("t.{lang}.{}", f.key)) lang=(lang) value=(text) maxlength=[f.max_len];
+                    }
+                    @if current.is_some_and(|t| t.out_of_date(content)) {
+                        div.check {
+                            input type="checkbox" id=(format!("{}-ok", field_id(&path))) name=(format!("tc.{lang}.{}", f.key)) value="1";
+                            label for=(format!("{}-ok", field_id(&path))) { (ctx.t("De vertaling klopt nog", "The translation still holds")) }
+                        }
+                    }
+                }
+            }
         }
     }
 }
@@ -320,7 +446,29 @@ pub fn parse(form: &[(String, String)]) -> Content {
     let mut simple: Map<String, Value> = Map::new();
     let mut multi: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut links: BTreeMap<String, BTreeMap<usize, (String, String)>> = BTreeMap::new();
+    let mut withheld: BTreeMap<String, (String, String)> = BTreeMap::new();
+    let mut translated: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    let mut confirmed: Vec<(String, String)> = vec![];
     for (k, v) in form {
+        if let Some((key, part)) = k.strip_prefix("w.").and_then(|r| r.rsplit_once('.')) {
+            let w = withheld.entry(key.to_string()).or_default();
+            match part {
+                "ground" => w.0 = v.clone(),
+                "explanation" => w.1 = v.replace("\r\n", "\n"),
+                _ => {}
+            }
+            continue;
+        }
+        if let Some((lang, key)) = k.strip_prefix("t.").and_then(|r| r.split_once('.')) {
+            if !v.trim().is_empty() {
+                translated.entry(lang.to_string()).or_default().insert(key.to_string(), v.replace("\r\n", "\n"));
+            }
+            continue;
+        }
+        if let Some((lang, key)) = k.strip_prefix("tc.").and_then(|r| r.split_once('.')) {
+            confirmed.push((lang.to_string(), key.to_string()));
+            continue;
+        }
         let Some(rest) = k.strip_prefix("f.") else { continue };
         let parts: Vec<&str> = rest.split('.').collect();
         match (parts.as_slice(), version.field(parts[0]).map(|f| f.kind)) {
@@ -356,6 +504,33 @@ pub fn parse(form: &[(String, String)]) -> Content {
             .map(|(t, l)| json!({"title": t, "link": if l.trim().is_empty() { Value::Null } else { Value::String(l) }}))
             .collect();
         c.set(&k, Value::Array(rows));
+    }
+    let withheld: Map<String, Value> = withheld
+        .into_iter()
+        .filter(|(_, (g, e))| !g.trim().is_empty() || !e.trim().is_empty())
+        .map(|(k, (g, e))| (k, json!({"ground": g, "explanation": e})))
+        .collect();
+    if !withheld.is_empty() {
+        c.set(algoreg_standard::extensions::WITHHELD, Value::Object(withheld));
+    }
+    if !translated.is_empty() {
+        let mut langs = Map::new();
+        for (lang, fields) in translated {
+            let fields: Map<String, Value> = fields
+                .into_iter()
+                .map(|(k, text)| {
+                    // "Still holds": written for the Dutch text as it is now.
+                    let v = if confirmed.iter().any(|(l, f)| *l == lang && *f == k) {
+                        json!({"text": text, "source": algoreg_standard::extensions::CURRENT_SOURCE})
+                    } else {
+                        Value::String(text)
+                    };
+                    (k, v)
+                })
+                .collect();
+            langs.insert(lang, Value::Object(fields));
+        }
+        c.set(algoreg_standard::extensions::TRANSLATIONS, Value::Object(langs));
     }
     c
 }

@@ -300,7 +300,7 @@ pub async fn search_export(
     let hits = all_hits(&ctx, &app, &q).await?;
     let list = hits.iter().collect::<Vec<_>>();
     let ai = downloads::ai_columns(&app, &list).await?;
-    downloads::file(&list, &ai, format, "algoritmes-zoekresultaat")
+    downloads::file(&list, &ai, format, "algoritmes-zoekresultaat", app.public_url())
 }
 
 pub async fn suggest(ctx: Ctx, State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> Result<Response, PageError> {
@@ -441,7 +441,7 @@ pub async fn record_download(
     let only: Option<u32> = q.get("versie").and_then(|s| s.parse().ok());
     let chosen: Vec<&PublishedVersion> = versions.iter().filter(|v| only.is_none_or(|n| v.number == n)).collect();
     let ai = downloads::ai_columns(&app, &chosen).await?;
-    downloads::file(&chosen, &ai, format, &format!("algoritme-{id}"))
+    downloads::file(&chosen, &ai, format, &format!("algoritme-{id}"), app.public_url())
 }
 
 pub async fn register_download(State(app): State<App>, Path(file): Path<String>) -> Result<Response, PageError> {
@@ -458,7 +458,8 @@ pub async fn register_download(State(app): State<App>, Path(file): Path<String>)
         let ids: Vec<_> = all.iter().map(|v| v.record).collect();
         let ai = app.aiact_columns(&ids).await?;
         // Rendering is CPU work: off the request threads.
-        tokio::task::spawn_blocking(move || downloads::render(&all.iter().collect::<Vec<_>>(), &ai, format))
+        let public_url = app.public_url().to_string();
+        tokio::task::spawn_blocking(move || downloads::render(&all.iter().collect::<Vec<_>>(), &ai, format, &public_url))
             .await
             .map_err(|e| ServiceError::Internal(e.to_string()))?
     };

@@ -33,8 +33,11 @@ pub async fn record(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) ->
     let confirmed = app.register().confirmed_at(id).await.map_err(|e| ctx.err(e))?;
     let body = html! {
         p.crumbs { a href=(format!("{}/organisatie/{}", ctx.base(), org.code)) { (org.name) } }
-        h1 { (v.content.name()) }
-        @if let Some(s) = v.content.str("description_short") { div.lead { (super::render::render_rich(s)) } }
+        @let en = |key: &str| (ctx.lang == algoreg_standard::Lang::En).then(|| algoreg_standard::extensions::translation(&v.content, "en", key)).flatten();
+        h1 lang=[(ctx.lang == algoreg_standard::Lang::En && en("name").is_none()).then_some("nl")] { (en("name").unwrap_or(v.content.name())) }
+        @if let Some(s) = en("description_short").or(v.content.str("description_short")) {
+            div.lead lang=[(ctx.lang == algoreg_standard::Lang::En && en("description_short").is_none()).then_some("nl")] { (super::render::render_rich(s)) }
+        }
         (record_view(v.standard_version, &v.content, ctx.lang))
         @if let Some(c) = &classification {
             section.group aria-labelledby="g-aiact" {

@@ -81,27 +81,73 @@ pub fn render_value(def: &FieldDef, v: &Value, lang: Lang) -> Markup {
     }
 }
 
-/// A record laid out in its standard's groups; empty fields the standard always shows say so.
+/// A record laid out in its standard's groups; empty fields the standard always shows say so, withheld
+/// fields say on what ground. On English pages a translation written by the organisation is shown where
+/// there is one; Dutch text is marked as Dutch for screen readers.
 pub fn record_view(version: StandardVersion, content: &Content, lang: Lang) -> Markup {
+    use algoreg_standard::extensions;
+    let withheld = extensions::withheld(content);
+    let shown = |f: &FieldDef| content.is_filled(f.key) || f.show_always || withheld.iter().any(|w| w.field == f.key);
+    let extra: Vec<&FieldDef> = extensions::EXTRA_FIELDS.iter().filter(|f| content.is_filled(f.key)).collect();
     html! {
         @for g in version.groups() {
-            @let fields: Vec<&FieldDef> = version.fields().iter().filter(|f| f.group == g.key && f.public && (content.is_filled(f.key) || f.show_always)).collect();
+            @let fields: Vec<&FieldDef> = version.fields().iter().filter(|f| f.group == g.key && f.public && shown(f)).collect();
             @if !fields.is_empty() {
                 section.group aria-labelledby=(format!("g-{}", g.key)) {
                     h2 id=(format!("g-{}", g.key)) { (g.label(lang)) }
                     dl {
                         @for f in fields {
                             dt { (f.label(lang)) }
-                            dd {
-                                @match content.get(f.key) {
-                                    Some(v) if content.is_filled(f.key) => { (render_value(f, v, lang)) }
-                                    _ => { span.empty { (t(lang, "Veld niet ingevuld", "Field not filled in")) } }
-                                }
-                            }
+                            (field_value(f, content, &withheld, lang))
                         }
                     }
                 }
             }
+        }
+        @if !extra.is_empty() {
+            section.group aria-labelledby="g-aanvullend" {
+                h2 #g-aanvullend { (t(lang, "Aanvullend", "Additional")) }
+                dl {
+                    @for f in extra {
+                        dt { (f.label(lang)) }
+                        (field_value(f, content, &withheld, lang))
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn field_value(f: &FieldDef, content: &Content, withheld: &[algoreg_standard::extensions::Withholding], lang: Lang) -> Markup {
+    use algoreg_standard::extensions;
+    if let Some(w) = withheld.iter().find(|w| w.field == f.key) {
+        return html! { dd { (withheld_note(w, lang)) } };
+    }
+    let translated = (lang == Lang::En).then(|| extensions::translation(content, "en", f.key)).flatten();
+    let dutch = lang == Lang::En && translated.is_none() && extensions::translatable(StandardVersion::CURRENT, f.key);
+    html! {
+        dd lang=[dutch.then_some("nl")] {
+            @match (translated, content.get(f.key)) {
+                (Some(text), _) => { (render_value(f, &Value::String(text.to_string()), lang)) }
+                (None, Some(v)) if content.is_filled(f.key) => { (render_value(f, v, lang)) }
+                _ => { span.empty { (t(lang, "Veld niet ingevuld", "Field not filled in")) } }
+            }
+        }
+    }
+}
+
+/// "Not made public", with the ground and the organisation's explanation.
+pub fn withheld_note(w: &algoreg_standard::extensions::Withholding, lang: Lang) -> Markup {
+    let ground = algoreg_standard::extensions::ground(&w.ground);
+    html! {
+        div.withheld {
+            p {
+                strong { (t(lang, "Niet openbaar gemaakt", "Not made public")) }
+                @if let Some(g) = ground {
+                    " " (t(lang, "op grond van", "on the ground of")) " " (g.cite) " (" (t(lang, g.label_nl, g.label_en)) ")."
+                }
+            }
+            @if !w.explanation.is_empty() { p lang=[(lang == Lang::En).then_some("nl")] { (w.explanation) } }
         }
     }
 }

@@ -32,7 +32,7 @@ struct Section {
     rows: Vec<Vec<Cell>>,
 }
 
-const SECTIONS: &[&str] = &["signals", "incidents", "evaluations", "high-risk", "not-publishing", "stale"];
+const SECTIONS: &[&str] = &["signals", "incidents", "evaluations", "high-risk", "not-publishing", "stale", "withheld"];
 
 fn sections(ctx: &Ctx, s: &Supervision) -> Vec<Section> {
     let nl = ctx.lang == Lang::Nl;
@@ -148,6 +148,20 @@ fn sections(ctx: &Ctx, s: &Supervision) -> Vec<Section> {
             ),
             columns: vec![("Organisatie", "Organisation", "organisation"), ("Registratie", "Registration", "registration"), ("Gepubliceerd of bevestigd", "Published or confirmed", "last_reviewed_at"), ("Dagen", "Days", "days")],
             rows: s.stale.iter().map(|r| vec![org(&r.org), record(&r.record, &r.name), text(when(&r.last_reviewed_at)), text(r.days.to_string())]).collect(),
+        },
+        Section {
+            key: "withheld",
+            title: ("Afgeschermde velden per organisatie en grond", "Withheld fields per organisation and ground"),
+            intro: (
+                "Velden van openbare registraties die niet openbaar zijn gemaakt, met de wettelijke grond die de organisatie noemt.",
+                "Fields of public registrations that were not made public, with the legal ground the organisation gives.",
+            ),
+            columns: vec![("Organisatie", "Organisation", "organisation"), ("Grond", "Ground", "ground"), ("Velden", "Fields", "fields"), ("Registraties", "Registrations", "registrations")],
+            rows: s
+                .withheld
+                .iter()
+                .map(|r| vec![org(&r.org), text(format!("{} ({})", r.cite, r.ground)), text(r.fields.to_string()), text(r.registrations.to_string())])
+                .collect(),
         },
     ]
 }

@@ -115,8 +115,19 @@ pub async fn dashboard(
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     let p = ctx.require()?.clone();
-    let Dashboard { org, items, can_publish, open_signals, overdue_signals, overdue_evaluations, bad_links, unconfirmed, duplicates } =
-        app.workspace().dashboard(&p, &code, chrono::Utc::now()).await.map_err(|e| denied(&ctx, e))?;
+    let Dashboard {
+        org,
+        items,
+        can_publish,
+        open_signals,
+        overdue_signals,
+        overdue_evaluations,
+        bad_links,
+        unconfirmed,
+        duplicates,
+        withheld,
+        stale_translations,
+    } = app.workspace().dashboard(&p, &code, chrono::Utc::now()).await.map_err(|e| denied(&ctx, e))?;
     let state_filter = q.get("state").and_then(|s| VersionState::parse(s));
     let text = q.get("q").map(|s| s.trim().to_lowercase()).unwrap_or_default();
     let waiting: Vec<_> = items.iter().filter(|i| can_publish && i.state == VersionState::Released).collect();
@@ -175,6 +186,27 @@ pub async fn dashboard(
                     li { a href=(format!("{}/beheer/algoritme/{}", ctx.base(), a)) { (an) } " (" (a) ") " (ctx.t("en", "and")) " "
                         a href=(format!("{}/beheer/algoritme/{}", ctx.base(), b)) { (bn) } " (" (b) ")" }
                 } }
+            }
+        }
+        @if !stale_translations.is_empty() {
+            section.todo aria-labelledby="tr" {
+                h2 #tr { (ctx.t("Vertalingen bijwerken", "Translations to update")) }
+                p { (ctx.t("De Nederlandse tekst is gewijzigd nadat deze vertalingen zijn geschreven.", "The Dutch text changed after these translations were written.")) }
+                ul { @for i in items.iter().filter(|i| stale_translations.contains_key(&i.id)) {
+                    li { a href=(format!("{}/beheer/algoritme/{}/bewerken", ctx.base(), i.id)) { (i.name) } ": " (stale_translations[&i.id]) (ctx.t(" verouderd", " out of date")) }
+                } }
+            }
+        }
+        @if !withheld.is_empty() {
+            section aria-labelledby="wh" {
+                h2 #wh { (ctx.t("Afgeschermde velden", "Withheld fields")) }
+                table {
+                    caption.sr-only { (ctx.t("Afgeschermde velden per grond", "Withheld fields by ground")) }
+                    thead { tr { th scope="col" { (ctx.t("Grond", "Ground")) } th scope="col" { (ctx.t("Velden", "Fields")) } } }
+                    tbody { @for (g, n) in &withheld {
+                        tr { td { (g.cite) " – " (ctx.t(g.label_nl, g.label_en)) } td { (n) } }
+                    } }
+                }
             }
         }
         @if !waiting.is_empty() {
@@ -455,6 +487,27 @@ fn record_page(ctx: &Ctx, l: &Loaded, flash: Option<&str>, errors: &[FieldError]
                 ul { @for q in &quality {
                     @let label = latest.standard_version.field(&q.field).map(|f| f.label(ctx.lang)).unwrap_or(&q.field);
                     li { a href=(format!("{base}/bewerken#{}", super::form::field_id(&q.field))) { (label) } ": " (quality_text(ctx, q)) }
+                } }
+            }
+        }
+        @let withheld = algoreg_standard::extensions::withheld(&latest.content);
+        @if !withheld.is_empty() {
+            section.attention aria-labelledby="wh" {
+                h2 #wh { (ctx.t("Afgeschermd in deze versie", "Withheld in this version")) " (" (withheld.len()) ")" }
+                p { (ctx.t("Controleer bij het goedkeuren of de grond past en de toelichting klopt.", "When approving, check that the ground fits and the explanation is right.")) }
+                dl { @for w in &withheld {
+                    dt { (latest.standard_version.field(&w.field).map(|f| f.label(ctx.lang)).unwrap_or(&w.field)) }
+                    dd { (super::render::withheld_note(w, ctx.lang)) }
+                } }
+            }
+        }
+        @let stale: Vec<_> = algoreg_standard::extensions::translations(&latest.content).into_iter().filter(|t| t.out_of_date(&latest.content)).collect();
+        @if !stale.is_empty() {
+            section.attention aria-labelledby="tr" {
+                h2 #tr { (ctx.t("Verouderde vertalingen", "Translations out of date")) " (" (stale.len()) ")" }
+                ul { @for t in &stale {
+                    li { a href=(format!("{base}/bewerken#{}", super::form::field_id(&format!("translations.{}.{}", t.lang, t.field)))) {
+                        (latest.standard_version.field(&t.field).map(|f| f.label(ctx.lang)).unwrap_or(&t.field)) " (" (t.lang) ")" } }
                 } }
             }
         }
