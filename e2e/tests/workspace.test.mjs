@@ -17,6 +17,7 @@ before(async () => {
   env.cli("user", "add", "--email", "goedkeurder@zwolle.nl", "--name", "Gijs Goedkeurder", "--org", "zwolle", "--role", "approver");
   env.cli("user", "add", "--email", "beheer@zwolle.nl", "--name", "Bea Beheer", "--org", "zwolle", "--role", "org_admin");
   env.cli("user", "add", "--email", "redacteur@assen.nl", "--name", "Ali Redacteur", "--org", "assen", "--role", "editor");
+  env.cli("user", "add", "--email", "redacteur@emmen.nl", "--name", "Eva Redacteur", "--org", "emmen", "--role", "editor");
   env.cli("user", "add", "--email", "centraal@algoreg.nl", "--name", "Centrale Beheerder", "--operator");
   env.cli("user", "add", "--email", "toezicht@algoreg.nl", "--name", "Tessa Toezicht", "--supervisor");
   const template = join(env.dir, "Leverancier.json");
@@ -141,6 +142,48 @@ test("four eyes: register from a template, validate, release, reject, fix, appro
   await screenshot(ap, "public-record");
   await ctx.close();
   await actx.close();
+});
+
+test("shared registration: published by one organisation, adopted by another with only its own fields", async () => {
+  const ctx = await chrome.newContext({ bypassCSP: true });
+  const page = await ctx.newPage();
+  await login(page, server.base, "redacteur@assen.nl");
+  await page.goto(server.base + "/nl/beheer/org/assen/nieuw");
+  await page.fill("#field-name", "Zaaksysteem Meldingen Openbare Ruimte");
+  await page.fill("#field-description_short", "Het zaaksysteem verdeelt meldingen over de openbare ruimte over de teams die ze oplossen.");
+  await page.selectOption("#field-status", "In gebruik");
+  await page.fill("#field-contact_email", "algoritmes@assen.nl");
+  await page.selectOption("#field-publication_category", "Overige algoritmes");
+  await page.check("#field-shared");
+  await Promise.all([page.waitForNavigation(), page.click("text=Opslaan als concept")]);
+  const sharedUrl = page.url().split("?")[0];
+  const shared = sharedUrl.split("/").pop();
+  await Promise.all([page.waitForNavigation(), page.click("button:has-text('Vrijgeven')")]);
+  const octx = await chrome.newContext({ bypassCSP: true });
+  const op = await octx.newPage();
+  await login(op, server.base, "centraal@algoreg.nl");
+  await op.goto(sharedUrl);
+  await Promise.all([op.waitForNavigation(), op.click("button:has-text('Publiceren')")]);
+
+  const ectx = await chrome.newContext({ bypassCSP: true });
+  const ed = await ectx.newPage();
+  await login(ed, server.base, "redacteur@emmen.nl");
+  await ed.goto(server.base + "/nl/algoritme/" + shared);
+  assert.match(await ed.locator("main").innerText(), /Gedeelde registratie/);
+  await noViolations(ed, "shared registration's public page");
+  await Promise.all([ed.waitForNavigation(), ed.click("text=Neem de registratie over")]);
+  assert.match(ed.url(), /\/beheer\/org\/emmen\/nieuw\?adopt=/);
+  assert.equal(await ed.locator("#field-description_short").count(), 0, "the shared part is not asked for");
+  await noViolations(ed, "adoption form");
+  await screenshot(ed, "workspace-adoption-form");
+  await ed.fill("#field-goal", "Meldingen in Emmen sneller bij het juiste team.");
+  await ed.fill("#field-contact_email", "algoritmes@emmen.nl");
+  await Promise.all([ed.waitForNavigation(), ed.click("text=Opslaan als concept")]);
+  assert.match(await ed.locator("main").innerText(), /neemt de gedeelde registratie/);
+  await noViolations(ed, "adopting registration's page");
+  await ctx.close();
+  await octx.close();
+  await ectx.close();
 });
 
 test("central flow: the editor releases, the central operator publishes", async () => {

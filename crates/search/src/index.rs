@@ -57,6 +57,10 @@ pub struct SearchDoc {
     pub impact_assessments: Vec<String>,
     /// Unix seconds of the current version's publication.
     pub published: i64,
+    /// A shared registration (one that other organisations adopt).
+    pub shared: bool,
+    /// The shared registration this one adopts.
+    pub adopts: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -69,6 +73,10 @@ pub struct Filters {
     pub impact_assessment: Option<bool>,
     /// One impact-assessment title (the live register's filter).
     pub impact_assessment_title: Option<String>,
+    /// Only shared registrations.
+    pub shared: Option<bool>,
+    /// Only registrations that adopt this shared one.
+    pub adopts: Option<String>,
 }
 
 /// Which facet counts a search collects.
@@ -372,6 +380,12 @@ impl SearchIndex {
                 doc.add_facet(self.f.facets, facet("status", s));
             }
             doc.add_facet(self.f.facets, facet("ia", if d.has_impact_assessment { "ja" } else { "nee" }));
+            if d.shared {
+                doc.add_facet(self.f.facets, facet("shared", "ja"));
+            }
+            if let Some(a) = &d.adopts {
+                doc.add_facet(self.f.facets, facet("adopts", a));
+            }
             for t in &d.impact_assessments {
                 doc.add_facet(self.f.facets, facet("iat", t));
             }
@@ -526,6 +540,8 @@ impl SearchIndex {
         add("status", &f.status);
         add("ia", &f.impact_assessment.map(|b| if b { "ja".to_string() } else { "nee".to_string() }));
         add("iat", &f.impact_assessment_title);
+        add("shared", &f.shared.filter(|s| *s).map(|_| "ja".to_string()));
+        add("adopts", &f.adopts);
         out
     }
 
@@ -865,6 +881,8 @@ mod tests {
             has_impact_assessment: org == "uwv",
             impact_assessments: vec![],
             published: id.len() as i64,
+            shared: false,
+            adopts: None,
         }
     }
 

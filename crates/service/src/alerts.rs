@@ -171,6 +171,7 @@ impl AlertSearch {
                 status: get("status"),
                 impact_assessment: self.get("ia").map(|v| v == "ja"),
                 impact_assessment_title: None,
+                ..Default::default()
             },
             sort: Sort::Newest,
             offset: 0,

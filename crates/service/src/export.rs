@@ -122,8 +122,9 @@ pub fn columns() -> Vec<&'static str> {
 pub const HEAD_COLUMNS: &[&str] =
     &["lars", "register_url", "organisation_code", "version", "published_at", "standard_version_record", "incomplete_fields"];
 
-/// The columns after the content: the withheld fields with their grounds.
-pub const TAIL_COLUMNS: &[&str] = &["withheld_fields"];
+/// The columns after the content: the withheld fields with their grounds; whether it is a shared
+/// registration; the shared registration it adopts.
+pub const TAIL_COLUMNS: &[&str] = &["withheld_fields", "shared", "adopts"];
 
 /// The values of [`HEAD_COLUMNS`] for one version.
 pub fn head_cells(v: &PublishedVersion, public_url: &str) -> Vec<String> {
@@ -145,7 +146,9 @@ pub fn tail_cells(v: &PublishedVersion) -> Vec<String> {
         .map(|w| format!("{}: {} ({})", w.field, w.ground, plain_text(&w.explanation)))
         .collect::<Vec<_>>()
         .join(" | ");
-    vec![withheld]
+    let shared = if algoreg_standard::extensions::is_shared(&v.content) { "true" } else { "" };
+    let adopts = algoreg_standard::extensions::adopts(&v.content).map(|(id, _)| id.to_string()).unwrap_or_default();
+    vec![withheld, shared.to_string(), adopts]
 }
 
 /// Extra columns after the content (the AI Act classification in the portal's downloads).

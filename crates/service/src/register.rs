@@ -29,7 +29,87 @@ fn prepare(org: &Organisation, mut content: Content, mode: Mode) -> Result<(Cont
     Ok((content, missing))
 }
 
+/// A newer version of the shared registration a record adopts: what the adopter is offered.
+#[derive(Debug, Clone)]
+pub struct SharedUpdate {
+    pub shared: AlgorithmId,
+    /// The version the record follows now, and the shared registration's current one.
+    pub from: u32,
+    pub to: u32,
+    pub name: String,
+    pub org_code: String,
+}
+
+/// The newer version of the shared registration that `content` adopts, if there is one.
+pub(crate) async fn shared_update_of(store: &dyn algoreg_store::Store, content: &Content) -> Result<Option<SharedUpdate>> {
+    let Some((shared, Some(from))) = algoreg_standard::extensions::adopts(content) else { return Ok(None) };
+    Ok(store.published(shared).await?.filter(|v| v.number > from).map(|v| SharedUpdate {
+        shared,
+        from,
+        to: v.number,
+        name: v.content.name().to_string(),
+        org_code: v.org_code,
+    }))
+}
+
 impl Register<'_> {
+    /// For a registration that adopts a shared one: the shared part filled in from the shared
+    /// registration (the version named, or its current one). Content that adopts nothing is returned
+    /// as it is.
+    async fn with_shared_part(&self, org: &Organisation, content: Content) -> Result<Content> {
+        use algoreg_standard::extensions;
+        let Some((shared_id, version)) = extensions::adopts(&content) else { return Ok(content) };
+        let not_shared = || {
+            ServiceError::bad(
+                "adopts.record",
+                "Er is geen openbare gedeelde registratie met dit ID (van deze versie).",
+                "There is no public shared registration with this ID (of this version).",
+            )
+        };
+        let history = self.store.published_history(shared_id).await?;
+        let shared = match version {
+            Some(n) => history.into_iter().find(|v| v.number == n),
+            None => history.into_iter().find(|v| v.current),
+        }
+        .ok_or_else(not_shared)?;
+        if !extensions::is_shared(&shared.content) {
+            return Err(not_shared());
+        }
+        if shared.org_code == org.code {
+            return Err(ServiceError::bad(
+                "adopts.record",
+                "Een organisatie neemt haar eigen gedeelde registratie niet over.",
+                "An organisation does not adopt its own shared registration.",
+            ));
+        }
+        let shared_content = algoreg_standard::migrate::to_current(shared.standard_version, &shared.content).content;
+        Ok(extensions::adopt(&shared_content, shared_id, shared.number, &content))
+    }
+
+    /// The newer version of the shared registration that `content` adopts, if there is one.
+    pub async fn shared_update(&self, content: &Content) -> Result<Option<SharedUpdate>> {
+        shared_update_of(self.store, content).await
+    }
+
+    /// Takes the newest version of the shared registration into a new draft of an adopting record: the
+    /// shared part is replaced, the organisation's own fields stay. An editor then releases it as usual.
+    pub async fn take_shared_update(&self, actor: &Principal, id: AlgorithmId) -> Result<Version> {
+        let meta = self.meta(id).await?;
+        let latest = self.store.version(id, meta.latest_version).await?.ok_or(ServiceError::NotFound("version"))?;
+        let org = self.org_of(&meta).await?;
+        workflow::authorize(actor, org.id, org.flow, Action::Save)?;
+        let Some(update) = self.shared_update(&latest.content).await? else {
+            return Err(ServiceError::bad(
+                "adopts",
+                "Er is geen nieuwere versie van de gedeelde registratie.",
+                "There is no newer version of the shared registration.",
+            ));
+        };
+        let mut content = latest.content.clone();
+        content.set(algoreg_standard::extensions::ADOPTS, serde_json::json!({"record": update.shared.to_string(), "version": update.to}));
+        self.save(actor, id, content, Some(meta.latest_version)).await
+    }
+
     async fn org_of(&self, meta: &RecordMeta) -> Result<Organisation> {
         self.store.organisation(meta.org_id).await?.ok_or(ServiceError::NotFound("organisation"))
     }
@@ -42,6 +122,7 @@ impl Register<'_> {
     pub async fn create(&self, actor: &Principal, org_code: &str, content: Content, id: Option<AlgorithmId>) -> Result<Version> {
         let org = self.store.organisation_by_code(org_code).await?.ok_or(ServiceError::NotFound("organisation"))?;
         workflow::authorize(actor, org.id, org.flow, Action::Create)?;
+        let content = self.with_shared_part(&org, content).await?;
         let (mut content, missing) = prepare(&org, content, Mode::Draft)?;
         algoreg_standard::extensions::stamp_translations(&mut content, None);
         let now = Utc::now();
@@ -77,6 +158,7 @@ impl Register<'_> {
         let meta = self.meta(id).await?;
         let org = self.org_of(&meta).await?;
         workflow::authorize(actor, org.id, org.flow, Action::Save)?;
+        let content = self.with_shared_part(&org, content).await?;
         let (mut content, missing) = prepare(&org, content, Mode::Draft)?;
         if content.get(algoreg_standard::extensions::TRANSLATIONS).is_some() {
             // A translation kept as it was stays written for the Dutch text it was written for.

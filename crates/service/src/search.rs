@@ -40,6 +40,11 @@ pub fn to_doc(v: &PublishedVersion, org: Option<&Organisation>) -> SearchDoc {
             english.push('\n');
         }
     }
+    // The organisation's own English translations.
+    for t in algoreg_standard::extensions::translations(c).into_iter().filter(|t| t.lang == "en") {
+        english.push_str(&plain_text(&t.text));
+        english.push('\n');
+    }
     for value in c.strings("category").into_iter().chain(c.str("status")).chain(c.str("publication_category")) {
         english.push_str(algoreg_standard::codes::english_value(value));
         english.push('\n');
@@ -69,6 +74,8 @@ pub fn to_doc(v: &PublishedVersion, org: Option<&Organisation>) -> SearchDoc {
             }
         },
         published: v.published_at.timestamp(),
+        shared: algoreg_standard::extensions::is_shared(c),
+        adopts: algoreg_standard::extensions::adopts(c).map(|(id, _)| id.to_string()),
     }
 }
 

@@ -53,6 +53,8 @@ pub struct Dashboard {
     pub withheld: Vec<(&'static algoreg_standard::extensions::Ground, usize)>,
     /// Per record: translations of its latest version written for an older Dutch text.
     pub stale_translations: HashMap<AlgorithmId, usize>,
+    /// Records adopting a shared registration that has a newer version: (record, its name, the update).
+    pub shared_updates: Vec<(AlgorithmId, String, crate::register::SharedUpdate)>,
 }
 
 /// One record in the editors' view, with everything the page shows.
@@ -67,6 +69,8 @@ pub struct EditorView {
     pub links: Vec<crate::links::LinkState>,
     /// When the published registration was last confirmed as still current.
     pub confirmed_at: Option<DateTime<Utc>>,
+    /// For a registration adopting a shared one: the shared registration's newer version, if any.
+    pub shared_update: Option<crate::register::SharedUpdate>,
 }
 
 /// Where a new registration starts from.
@@ -76,6 +80,13 @@ pub struct NewForm {
     /// The content to start with: empty, a template's, or a carried-over copy of a record's latest version.
     pub content: Content,
     pub started_from: Option<String>,
+}
+
+/// A shared registration to adopt: the content to start from (the shared part filled in) and its name.
+pub struct Adoption {
+    pub content: Content,
+    pub name: String,
+    pub org_code: String,
 }
 
 /// A record in an organisation's list, with who changed it last and its own source ID.
@@ -192,8 +203,12 @@ impl Workspace<'_> {
         let mut bad_links = HashMap::new();
         let mut latest = vec![];
         let mut stale_translations = HashMap::new();
+        let mut shared_updates = vec![];
         for item in &items {
             if let Some(v) = self.store.version(item.id, item.number).await? {
+                if let Some(u) = crate::register::shared_update_of(self.store, &v.content).await? {
+                    shared_updates.push((item.id, item.name.clone(), u));
+                }
                 let stale = algoreg_standard::extensions::translations(&v.content).iter().filter(|t| t.out_of_date(&v.content)).count();
                 if stale > 0 {
                     stale_translations.insert(item.id, stale);
@@ -235,6 +250,7 @@ impl Workspace<'_> {
             duplicates,
             withheld,
             stale_translations,
+            shared_updates,
         })
     }
 
@@ -286,6 +302,26 @@ impl Workspace<'_> {
             None => vec![],
         };
         let confirmed_at = self.store.confirmations(&[id]).await?.into_iter().next().map(|(_, at)| at);
-        Ok(EditorView { org, meta, versions, history, names, links, confirmed_at })
+        let shared_update = match versions.last() {
+            Some(v) => crate::register::shared_update_of(self.store, &v.content).await?,
+            None => None,
+        };
+        Ok(EditorView { org, meta, versions, history, names, links, confirmed_at, shared_update })
+    }
+
+    /// Where adopting a shared registration starts: its current public version with the shared part
+    /// filled in and the organisation's own fields as the shared text has them. Anyone may read a public
+    /// registration; creating the record checks membership.
+    pub async fn adoption(&self, shared: AlgorithmId) -> Result<Adoption> {
+        let v = self.store.published(shared).await?.filter(|v| algoreg_standard::extensions::is_shared(&v.content)).ok_or_else(|| {
+            ServiceError::bad(
+                "adopt",
+                "Er is geen openbare gedeelde registratie met dit ID.",
+                "There is no public shared registration with this ID.",
+            )
+        })?;
+        let current = algoreg_standard::migrate::to_current(v.standard_version, &v.content).content;
+        let content = algoreg_standard::extensions::adopt(&current, shared, v.number, &Content::new());
+        Ok(Adoption { content, name: v.content.name().to_string(), org_code: v.org_code })
     }
 }

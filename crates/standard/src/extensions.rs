@@ -22,6 +22,10 @@ use serde_json::{Map, Value};
 
 pub const WITHHELD: &str = "withheld";
 pub const TRANSLATIONS: &str = "translations";
+/// `true` on a shared registration: one a supplier or central body publishes for many organisations.
+pub const SHARED: &str = "shared";
+/// On an organisation's registration of its use of a shared one: `{"record": "<ID>", "version": n}`.
+pub const ADOPTS: &str = "adopts";
 
 /// A translation's `source` given as this means: written for the Dutch text as it is now (the service
 /// puts the fingerprint in its place).
@@ -164,7 +168,105 @@ pub static EXTRA_FIELDS: &[FieldDef] = &[
 
 /// Every key this module reserves in a registration's content.
 pub fn is_reserved(key: &str) -> bool {
-    key == WITHHELD || key == TRANSLATIONS || EXTRA_FIELDS.iter().any(|f| f.key == key)
+    matches!(key, WITHHELD | TRANSLATIONS | SHARED | ADOPTS) || EXTRA_FIELDS.iter().any(|f| f.key == key)
+}
+
+/// The fields an organisation fills in itself when it adopts a shared registration: how and why it
+/// uses the product (purpose, legal basis, human oversight, contact, ...). Every other field comes from
+/// the shared registration and follows it.
+pub const LOCAL_FIELDS: &[&str] = &[
+    "name",
+    "organization",
+    "category",
+    "status",
+    "begin_date",
+    "end_date",
+    "contact_email",
+    "website",
+    "publication_category",
+    "url",
+    "goal",
+    "proportionality",
+    "human_intervention",
+    "lawful_basis",
+    "lawful_basis_grouping",
+    "process_index_url",
+    "impacttoetsen",
+    "impacttoetsen_grouping",
+    "lang",
+    "standard_version",
+    "source_id",
+    "tags",
+    "cost",
+];
+
+/// Whether `key` is filled in by the adopting organisation (see [`LOCAL_FIELDS`]).
+pub fn is_local(key: &str) -> bool {
+    LOCAL_FIELDS.contains(&key)
+}
+
+/// Whether the content is a shared registration.
+pub fn is_shared(content: &Content) -> bool {
+    content.get(SHARED) == Some(&Value::Bool(true))
+}
+
+/// The shared registration a content adopts, and the version of it.
+pub fn adopts(content: &Content) -> Option<(crate::AlgorithmId, Option<u32>)> {
+    let a = content.get(ADOPTS)?;
+    let id = crate::AlgorithmId::parse(a.get("record")?.as_str()?).ok()?;
+    let version = a.get("version").and_then(Value::as_u64).and_then(|n| u32::try_from(n).ok());
+    Some((id, version))
+}
+
+/// An adopting organisation's registration: its own local fields (each one empty there taken from the
+/// shared registration, as a start), every other field from `shared`, with the shared part's
+/// withholdings and translations; `adopts` names the shared registration and its version.
+pub fn adopt(shared: &Content, shared_id: crate::AlgorithmId, shared_version: u32, local: &Content) -> Content {
+    let mut out = Content::new();
+    for f in StandardVersion::CURRENT.fields().iter().chain(EXTRA_FIELDS) {
+        // The organisation is always the adopter's own; other local fields start from the shared text.
+        let own = is_local(f.key) && (local.is_filled(f.key) || is_withheld(local, f.key) || f.key == "organization");
+        let from = if own { local } else { shared };
+        if let Some(v) = from.get(f.key).filter(|_| from.is_filled(f.key)) {
+            out.set(f.key, v.clone());
+        }
+    }
+    let mut withheld = Map::new();
+    for (source, local_side) in [(shared, false), (local, true)] {
+        if let Some(Value::Object(w)) = source.get(WITHHELD) {
+            for (k, v) in w {
+                if is_local(k) == local_side && !out.is_filled(k) {
+                    withheld.insert(k.clone(), v.clone());
+                }
+            }
+        }
+    }
+    if !withheld.is_empty() {
+        out.set(WITHHELD, Value::Object(withheld));
+    }
+    let mut langs = Map::new();
+    for (source, local_side) in [(shared, false), (local, true)] {
+        if let Some(Value::Object(l)) = source.get(TRANSLATIONS) {
+            for (lang, fields) in l {
+                if let Value::Object(fields) = fields {
+                    let entry = langs.entry(lang.clone()).or_insert_with(|| Value::Object(Map::new()));
+                    for (k, v) in fields {
+                        if is_local(k) == local_side {
+                            if let Value::Object(e) = entry {
+                                e.insert(k.clone(), v.clone());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    langs.retain(|_, v| v.as_object().is_some_and(|o| !o.is_empty()));
+    if !langs.is_empty() {
+        out.set(TRANSLATIONS, Value::Object(langs));
+    }
+    out.set(ADOPTS, serde_json::json!({"record": shared_id.to_string(), "version": shared_version}));
+    out
 }
 
 /// One withholding as read from the content.
@@ -336,6 +438,38 @@ pub(crate) fn check(
         if let Some(t) = check_translations(version, v, errors) {
             out.push((TRANSLATIONS.into(), t));
         }
+    }
+    if let Some((_, v)) = reserved.iter().find(|(k, _)| k == SHARED) {
+        match v {
+            Value::Bool(true) => out.push((SHARED.into(), Value::Bool(true))),
+            Value::String(s) if matches!(s.as_str(), "true" | "on" | "1" | "ja") => out.push((SHARED.into(), Value::Bool(true))),
+            Value::Bool(false) | Value::Null => {}
+            Value::String(s) if matches!(s.as_str(), "false" | "" | "0" | "nee") => {}
+            _ => errors.push(FieldError::new(SHARED, Rule::Type { expected: "boolean" })),
+        }
+    }
+    if let Some((_, v)) = reserved.iter().find(|(k, _)| k == ADOPTS) {
+        if let Some(map) = object(v, ADOPTS, errors) {
+            for k in map.keys().filter(|k| *k != "record" && *k != "version") {
+                errors.push(FieldError::new(format!("{ADOPTS}.{k}"), Rule::UnknownField));
+            }
+            let record = map.get("record").and_then(Value::as_str).map(str::trim).unwrap_or("");
+            let version = match map.get("version") {
+                None | Some(Value::Null) => Some(None),
+                Some(Value::Number(n)) => n.as_u64().filter(|n| (1..=u64::from(u32::MAX)).contains(n)).map(Some),
+                Some(_) => None,
+            };
+            match (crate::AlgorithmId::parse(record), version) {
+                (Ok(id), Some(n)) => {
+                    out.push((ADOPTS.into(), serde_json::json!({"record": id.to_string(), "version": n})));
+                }
+                (Err(_), _) => errors.push(FieldError::new(format!("{ADOPTS}.record"), Rule::Type { expected: "algorithm ID" })),
+                (_, None) => errors.push(FieldError::new(format!("{ADOPTS}.version"), Rule::Type { expected: "positive whole number" })),
+            }
+        }
+    }
+    if out.iter().any(|(k, _)| k == SHARED) && out.iter().any(|(k, _)| k == ADOPTS) {
+        errors.push(FieldError::new(SHARED, Rule::SharedAndAdopting));
     }
     out
 }
@@ -563,6 +697,38 @@ mod tests {
         let c = check(StandardVersion::V1_0, &content(v), Mode::Draft);
         assert_eq!(c.errors.iter().map(|e| (e.field.as_str(), e.rule.code())).collect::<Vec<_>>(), [("eu_database_url", "url")]);
         assert_eq!(c.content.str("cost"), Some("€ 120.000 per jaar"));
+    }
+
+    #[test]
+    fn an_adoption_takes_the_shared_part_and_keeps_the_local_one() {
+        let id = crate::AlgorithmId::parse("12345672").unwrap_or_else(|_| crate::AlgorithmId::generate(|| 7));
+        let mut shared = base();
+        shared["organization"] = json!("Leverancier BV");
+        shared["methods_and_models"] = json!("Regels en een model.");
+        shared["goal"] = json!("Zaken sneller afhandelen.");
+        shared["shared"] = json!(true);
+        shared["translations"] = json!({"en": {"methods_and_models": "Rules and a model.", "goal": "Faster."}});
+        let mut local =
+            json!({"organization": "Gemeente Zeist", "goal": "Vergunningen sneller verlenen.", "methods_and_models": "eigen tekst"});
+        local["withheld"] = json!({"human_intervention": {"ground": "woo-5.2", "explanation": "x"}});
+        let out = adopt(&content(shared), id, 3, &content(local));
+        assert_eq!(out.str("organization"), Some("Gemeente Zeist"));
+        assert_eq!(out.str("goal"), Some("Vergunningen sneller verlenen."));
+        assert_eq!(out.str("methods_and_models"), Some("Regels en een model."), "the shared part follows the shared registration");
+        assert_eq!(out.str("name"), Some("Risicoselectie"), "an empty local field starts from the shared text");
+        assert!(is_withheld(&out, "human_intervention") && !is_shared(&out));
+        assert_eq!(translation(&out, "en", "methods_and_models"), Some("Rules and a model."));
+        assert_eq!(translation(&out, "en", "goal"), None, "a local translation is the adopter's own");
+        assert_eq!(adopts(&out), Some((id, Some(3))));
+        let checked = check(StandardVersion::V1_0, &out, Mode::Complete);
+        assert!(checked.errors.is_empty(), "{:?}", checked.errors);
+        let mut both = out.clone();
+        both.set("shared", true);
+        assert!(check(StandardVersion::V1_0, &both, Mode::Draft).errors.iter().any(|e| e.rule.code() == "shared_and_adopting"));
+        let mut bad = out;
+        bad.set("adopts", json!({"record": "123", "version": 0}));
+        let fields: Vec<String> = check(StandardVersion::V1_0, &bad, Mode::Draft).errors.into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["adopts.record"]);
     }
 
     #[test]

@@ -110,6 +110,21 @@ pub fn json_schema(version: StandardVersion, base_url: &str) -> Value {
             },
         }),
     );
+    props.insert(
+        crate::extensions::SHARED.into(),
+        json!({"title": "Gedeelde registratie", "x-title-en": "Shared registration", "x-algoreg": true, "type": ["boolean", "null"]}),
+    );
+    props.insert(
+        crate::extensions::ADOPTS.into(),
+        json!({
+            "title": "Neemt over", "x-title-en": "Adopts", "x-algoreg": true,
+            "type": ["object", "null"], "required": ["record"], "additionalProperties": false,
+            "properties": {
+                "record": { "type": "string", "pattern": "^[0-9]{8}$" },
+                "version": { "type": ["integer", "null"], "minimum": 1 },
+            },
+        }),
+    );
     let translatable: Vec<&str> = version.fields().iter().map(|f| f.key).filter(|k| crate::extensions::translatable(version, k)).collect();
     props.insert(
         crate::extensions::TRANSLATIONS.into(),
@@ -202,7 +217,7 @@ mod tests {
         for v in StandardVersion::ALL {
             let s = json_schema(v, "https://register.example/");
             assert_eq!(s["$id"], format!("https://register.example/api/v1/standards/{}/schema.json", v.as_str()));
-            let added = crate::extensions::EXTRA_FIELDS.len() + 2;
+            let added = crate::extensions::EXTRA_FIELDS.len() + 4;
             assert_eq!(s["properties"].as_object().unwrap().len(), v.fields().len() + added, "{v}");
             for f in v.fields() {
                 assert!(s["properties"][f.key]["anyOf"].is_array(), "{v} {}", f.key);

@@ -43,6 +43,8 @@ pub enum Rule {
     NotWithholdable,
     /// The field is marked withheld but still has a value.
     WithheldAndFilled,
+    /// A registration cannot be shared and adopt another at once.
+    SharedAndAdopting,
 }
 
 impl Rule {
@@ -65,6 +67,7 @@ impl Rule {
             Rule::ControlCharacter => "control_character",
             Rule::NotWithholdable => "not_withholdable",
             Rule::WithheldAndFilled => "withheld_and_filled",
+            Rule::SharedAndAdopting => "shared_and_adopting",
         }
     }
 
@@ -108,6 +111,10 @@ impl Rule {
                 "Dit veld is afgeschermd maar heeft nog een waarde. Maak het veld leeg of scherm het niet af.".into()
             }
             (Rule::WithheldAndFilled, Lang::En) => "This field is withheld but still has a value. Empty it or do not withhold it.".into(),
+            (Rule::SharedAndAdopting, Lang::Nl) => {
+                "Een registratie die een gedeelde registratie overneemt, kan zelf niet gedeeld worden.".into()
+            }
+            (Rule::SharedAndAdopting, Lang::En) => "A registration that adopts a shared registration cannot itself be shared.".into(),
         }
     }
 }
@@ -119,6 +126,9 @@ fn type_nl(expected: &str) -> &str {
         "list of {title, link}" => "lijst van {title, link}",
         "object" => "object (sleutel: waarde)",
         "fingerprint" => "vingerafdruk (16 hexadecimale tekens)",
+        "boolean" => "waar of onwaar (true/false)",
+        "algorithm ID" => "algoritme-ID (8 cijfers)",
+        "positive whole number" => "positief geheel getal",
         other => other,
     }
 }

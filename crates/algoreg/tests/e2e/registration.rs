@@ -192,3 +192,121 @@ fn translations_written_by_editors_are_published_with_the_version_and_marked_whe
     let (_, form) = ed.get(&format!("/nl/beheer/algoritme/{id}/bewerken"));
     assert!(form.contains("value=\"Checking parking permits for residents\"") && !form.contains("name=\"tc.fy.name\""), "{form}");
 }
+
+#[test]
+fn a_shared_registration_is_adopted_by_organisations_and_its_update_reaches_them_as_a_proposal() {
+    let env = Env::new();
+    for org in ["lev", "gem-a", "gem-b"] {
+        env.org(org, "four_eyes");
+    }
+    env.user("redactie@gem-b.nl", Some("gem-b"), &["editor"], false);
+    let (lev_ed, lev_ap) = (env.token("lev", "editor"), env.token("lev", "approver"));
+    let (a_ed, a_ap) = (env.token("gem-a", "editor"), env.token("gem-a", "approver"));
+    let (b_ed, b_ap) = (env.token("gem-b", "editor"), env.token("gem-b", "approver"));
+    let s = env.serve();
+
+    // The supplier publishes one registration of its product, marked shared.
+    let mut product = complete_content("Zaaksysteem Vergunningen");
+    product["shared"] = json!(true);
+    product["methods_and_models"] = json!("Vaste beslisregels uit de regelgeving, versie 2025.");
+    product["provider"] = json!("Leverancier BV");
+    let shared = s.publish_new("lev", &lev_ed, &lev_ap, product.clone());
+    let other = s.publish_new("lev", &lev_ed, &lev_ap, complete_content("Niet gedeeld"));
+
+    // Adopting: only a shared, public registration of another organisation.
+    let create = |token: &str, org: &str, content: serde_json::Value| {
+        s.send("POST", &format!("/api/v1/organisations/{org}/algorithms"), Some(token), Some(json!({"content": content})))
+    };
+    let (st, b) = create(&a_ed, "gem-a", json!({"adopts": {"record": other}}));
+    assert_eq!((st, b["errors"][0]["field"].as_str()), (422, Some("adopts.record")), "{b}");
+    let (st, b) = create(&lev_ed, "lev", json!({"adopts": {"record": shared}}));
+    assert_eq!((st, b["errors"][0]["field"].as_str()), (422, Some("adopts.record")), "not its own: {b}");
+
+    // Organisation A adopts over the API, adding only what differs locally.
+    let local = json!({
+        "adopts": {"record": shared},
+        "name": "Vergunningen behandelen in Gemeente A",
+        "goal": "Aanvragen voor een omgevingsvergunning sneller behandelen.",
+        "human_intervention": "Een vergunningverlener beslist over elke aanvraag.",
+        "contact_email": "algoritmes@gemeente-a.nl",
+        "methods_and_models": "dit wordt niet overgenomen",
+    });
+    let (st, v) = create(&a_ed, "gem-a", local);
+    assert_eq!(st, 201, "{v}");
+    let a = v["id"].as_str().unwrap().to_string();
+    assert_eq!(v["content"]["methods_and_models"], "Vaste beslisregels uit de regelgeving, versie 2025.", "{v}");
+    assert_eq!(v["content"]["goal"], "Aanvragen voor een omgevingsvergunning sneller behandelen.");
+    assert_eq!(v["content"]["adopts"], json!({"record": shared, "version": 1}));
+    assert!(v["content"].get("shared").is_none(), "an adoption is not itself shared");
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{a}/actions/release"), Some(&a_ed), None).0, 200);
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{a}/actions/publish"), Some(&a_ap), None).0, 200);
+
+    // Organisation B adopts in the workspace: the form asks only for its own fields.
+    let ed = Browser::new(&s);
+    ed.login("redactie@gem-b.nl");
+    let (st, form) = ed.get(&format!("/nl/beheer/org/gem-b/nieuw?adopt={shared}"));
+    assert_eq!(st, 200, "{form}");
+    assert!(
+        form.contains("name=\"a.record\"") && form.contains("name=\"f.goal\"") && !form.contains("name=\"f.methods_and_models\""),
+        "{form}"
+    );
+    let csrf = ed.csrf();
+    let (st, body, loc) = ed.post(
+        "/nl/beheer/org/gem-b/nieuw",
+        &[
+            ("_csrf", &csrf),
+            ("a.record", &shared),
+            ("a.version", "1"),
+            ("f.name", "Vergunningen in Gemeente B"),
+            ("f.goal", "Vergunningen voor evenementen beoordelen."),
+            ("f.contact_email", "algoritmes@gemeente-b.nl"),
+        ],
+    );
+    assert_eq!(st, 303, "{body}");
+    let b_id = loc.unwrap().split('/').next_back().unwrap().split('?').next().unwrap().to_string();
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{b_id}/actions/release"), Some(&b_ed), None).0, 200);
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{b_id}/actions/publish"), Some(&b_ap), None).0, 200);
+
+    // Both are shown and searchable: the shared page names its adopters, each adopter names its source.
+    wait_until("the adopters in the index", || {
+        s.get(&format!("/nl/algoritme/{shared}")).text().unwrap().contains("Vergunningen in Gemeente B")
+    });
+    let page = s.get(&format!("/nl/algoritme/{shared}")).text().unwrap();
+    assert!(page.contains("Gedeelde registratie") && page.contains("Vergunningen behandelen in Gemeente A"), "{page}");
+    let page = s.get(&format!("/nl/algoritme/{a}")).text().unwrap();
+    assert!(page.contains("Gebaseerd op de gedeelde registratie") && page.contains("Vaste beslisregels"), "{page}");
+    let found = s.get("/nl/search?q=vaste+beslisregels").text().unwrap();
+    assert!(found.contains(&a) && found.contains(&b_id) && found.contains(&shared), "{found}");
+    let only_shared = s.get("/nl/search?shared=ja").text().unwrap();
+    assert!(only_shared.contains(&shared) && !only_shared.contains(&a), "{only_shared}");
+
+    // The supplier changes the shared part: every adopter gets it as a proposed change, nothing changes by itself.
+    let mut next = s.get_json(&format!("/api/v1/algorithms/{shared}"))["content"].clone();
+    next["methods_and_models"] = json!("Vaste beslisregels, versie 2026, met een extra controle op volledigheid.");
+    assert_eq!(s.send("PUT", &format!("/api/v1/algorithms/{shared}/draft"), Some(&lev_ed), Some(json!({"content": next}))).0, 200);
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{shared}/actions/release"), Some(&lev_ed), None).0, 200);
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{shared}/actions/publish"), Some(&lev_ap), None).0, 200);
+    assert!(s.get_json(&format!("/api/v1/algorithms/{a}"))["content"]["methods_and_models"].as_str().unwrap().contains("2025"));
+    let (_, dash) = ed.get("/nl/beheer/org/gem-b");
+    assert!(dash.contains("Gedeelde registratie bijgewerkt"), "{dash}");
+    let (_, rec) = ed.get(&format!("/nl/beheer/algoritme/{b_id}"));
+    assert!(rec.contains("Voorgestelde wijziging") && rec.contains("gedeeld-bijwerken"), "{rec}");
+
+    // Another organisation cannot take it for A; A's editor takes it into a new draft over the API.
+    let (st, _) = s.send("POST", &format!("/api/v1/algorithms/{a}/shared-update"), Some(&b_ed), None);
+    assert_eq!(st, 403);
+    let (st, v) = s.send("POST", &format!("/api/v1/algorithms/{a}/shared-update"), Some(&a_ed), None);
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["state"], "draft", "{v}");
+    assert!(v["content"]["methods_and_models"].as_str().unwrap().contains("2026"), "{v}");
+    assert_eq!(v["content"]["goal"], "Aanvragen voor een omgevingsvergunning sneller behandelen.", "the local part stays");
+    assert_eq!(v["content"]["adopts"]["version"], 2);
+    let (st, b) = s.send("POST", &format!("/api/v1/algorithms/{a}/shared-update"), Some(&a_ed), None);
+    assert_eq!((st, b["errors"][0]["field"].as_str()), (422, Some("adopts")), "nothing newer: {b}");
+    // B's editor takes it with the button.
+    let csrf = ed.csrf();
+    let (st, body, _) = ed.post(&format!("/nl/beheer/algoritme/{b_id}/gedeeld-bijwerken"), &[("_csrf", &csrf)]);
+    assert_eq!(st, 303, "{body}");
+    let (_, rec) = ed.get(&format!("/nl/beheer/algoritme/{b_id}"));
+    assert!(!rec.contains("Voorgestelde wijziging") && rec.contains("2026"), "{rec}");
+}

@@ -88,6 +88,15 @@ pub async fn save(
     Ok(Json(VersionDto::from(&v)))
 }
 
+#[utoipa::path(post, path = "/api/v1/algorithms/{id}/shared-update", tag = "workspace", params(("id" = String, Path)), security(("bearer" = [])),
+    description = "For a registration that adopts a shared registration: takes the shared registration's newest version into a new draft (the organisation's own fields stay).",
+    responses((status = 200, body = VersionDto), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem, content_type = "application/problem+json")))]
+pub async fn take_shared_update(State(app): State<App>, Auth(p): Auth, Path(id): Path<String>) -> Result<Json<VersionDto>, ApiError> {
+    let id = parse_id("id", &id)?;
+    let v = app.register().take_shared_update(&p, id).await?;
+    Ok(Json(VersionDto::from(&v)))
+}
+
 #[utoipa::path(post, path = "/api/v1/algorithms/{id}/actions/{action}", tag = "workspace",
     params(("id" = String, Path), ("action" = String, Path, description = "release, publish, reject, retract, archive or unarchive")),
     request_body(content = Option<ActionBody>), security(("bearer" = [])),

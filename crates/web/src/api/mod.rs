@@ -26,7 +26,7 @@ pub use dto::*;
     paths(
         organisations::list, organisations::get_one, organisations::create, audit::of_organisation, audit::all,
         algorithms::list, algorithms::get_current, algorithms::history, algorithms::version, algorithms::mapping, algorithms::aiact_get, algorithms::aiact_answer, algorithms::aiact_requirement,
-        algorithms::create, algorithms::save, algorithms::act, algorithms::workspace, algorithms::confirm, algorithms::accept_link,
+        algorithms::create, algorithms::save, algorithms::take_shared_update, algorithms::act, algorithms::workspace, algorithms::confirm, algorithms::accept_link,
         session::login, session::whoami, session::logout, session::change_password,
         session::passkey_registration_options, session::passkey_add, session::passkey_list, session::passkey_remove,
         session::passkey_login_options, session::passkey_login, import::import,
@@ -101,6 +101,7 @@ pub fn routes() -> crate::routes::Routes {
         .add("GET POST", "/algorithms/{id}/ai-act", get(algorithms::aiact_get).post(algorithms::aiact_answer))
         .add("PUT", "/algorithms/{id}/ai-act/requirements/{urn}", put(algorithms::aiact_requirement))
         .add("PUT", "/algorithms/{id}/draft", put(algorithms::save))
+        .add("POST", "/algorithms/{id}/shared-update", post(algorithms::take_shared_update))
         .add("POST", "/algorithms/{id}/actions/{action}", post(algorithms::act))
         .add("GET", "/algorithms/{id}/workspace", get(algorithms::workspace))
         .add("POST", "/algorithms/{id}/confirmations", post(algorithms::confirm))

@@ -206,14 +206,27 @@ pub fn registration_form(
     warnings: &BTreeMap<String, Vec<String>>,
     extra: Markup,
 ) -> Markup {
+    use algoreg_standard::extensions;
     let version = StandardVersion::CURRENT;
+    // A registration adopting a shared one: only the organisation's own fields are filled in here.
+    let adopts = extensions::adopts(content);
+    let shown = |f: &&FieldDef| !f.system && (adopts.is_none() || extensions::is_local(f.key));
     html! {
         (error_summary(ctx, version, errors, ctx.t("Controleer deze velden", "Check these fields")))
         form.registration method="post" action=(action) novalidate {
             (ctx.csrf_field())
             (extra)
+            @if let Some((id, n)) = adopts {
+                input type="hidden" name="a.record" value=(id);
+                @if let Some(n) = n { input type="hidden" name="a.version" value=(n); }
+                p.notice {
+                    (ctx.t("U neemt een gedeelde registratie over. U vult alleen de velden van uw eigen organisatie in; beschrijving, werking, gegevens, risico's en leverancier komen uit de gedeelde registratie en volgen haar wijzigingen.",
+                        "You adopt a shared registration. You fill in only your own organisation's fields; the description, operation, data, risks and supplier come from the shared registration and follow its changes."))
+                    " " a href=(format!("{}/algoritme/{id}", ctx.base())) { (ctx.t("Bekijk de gedeelde registratie", "See the shared registration")) }
+                }
+            }
             @for g in version.groups() {
-                @let fields: Vec<&FieldDef> = version.fields().iter().filter(|f| f.group == g.key && !f.system).collect();
+                @let fields: Vec<&FieldDef> = version.fields().iter().filter(|f| f.group == g.key).filter(shown).collect();
                 @if !fields.is_empty() {
                     fieldset.group {
                         legend { h2 { (g.label(ctx.lang)) } }
@@ -226,8 +239,17 @@ pub fn registration_form(
             fieldset.group {
                 legend { h2 { (ctx.t("Aanvullend", "Additional")) } }
                 p.hint { (ctx.t("Velden die de standaard niet kent maar lezers vragen. Niet verplicht.", "Fields the standard lacks but readers ask for. Optional.")) }
-                @for f in algoreg_standard::extensions::EXTRA_FIELDS {
+                @for f in extensions::EXTRA_FIELDS.iter().filter(shown) {
                     (field(ctx, f, content, &errors_for(errors, f.key), warnings.get(f.key)))
+                }
+                @if adopts.is_none() {
+                    div.field {
+                        div.check {
+                            input #field-shared type="checkbox" name="f.shared" value="true" checked[extensions::is_shared(content)];
+                            label for="field-shared" { (ctx.t("Gedeelde registratie: andere organisaties die dit product gebruiken, kunnen haar overnemen", "Shared registration: other organisations using this product can adopt it")) }
+                        }
+                        p.hint { (ctx.t("Voor leveranciers en centrale organisaties. Een wijziging bereikt elke organisatie die haar overnam als voorstel.", "For suppliers and central bodies. A change reaches every organisation that adopted it as a proposal.")) }
+                    }
                 }
             }
             div.buttons {
@@ -449,6 +471,7 @@ pub fn parse(form: &[(String, String)]) -> Content {
     let mut withheld: BTreeMap<String, (String, String)> = BTreeMap::new();
     let mut translated: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     let mut confirmed: Vec<(String, String)> = vec![];
+    let mut adopts: Option<Map<String, Value>> = None;
     for (k, v) in form {
         if let Some((key, part)) = k.strip_prefix("w.").and_then(|r| r.rsplit_once('.')) {
             let w = withheld.entry(key.to_string()).or_default();
@@ -463,6 +486,15 @@ pub fn parse(form: &[(String, String)]) -> Content {
             if !v.trim().is_empty() {
                 translated.entry(lang.to_string()).or_default().insert(key.to_string(), v.replace("\r\n", "\n"));
             }
+            continue;
+        }
+        if let Some(part) = k.strip_prefix("a.") {
+            let a = adopts.get_or_insert_with(Map::new);
+            match part {
+                "record" => a.insert("record".into(), Value::String(v.clone())),
+                "version" => a.insert("version".into(), v.trim().parse::<u64>().map(Value::from).unwrap_or(Value::String(v.clone()))),
+                _ => None,
+            };
             continue;
         }
         if let Some((lang, key)) = k.strip_prefix("tc.").and_then(|r| r.split_once('.')) {
@@ -512,6 +544,9 @@ pub fn parse(form: &[(String, String)]) -> Content {
         .collect();
     if !withheld.is_empty() {
         c.set(algoreg_standard::extensions::WITHHELD, Value::Object(withheld));
+    }
+    if let Some(a) = adopts {
+        c.set(algoreg_standard::extensions::ADOPTS, Value::Object(a));
     }
     if !translated.is_empty() {
         let mut langs = Map::new();

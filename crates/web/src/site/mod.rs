@@ -121,6 +121,7 @@ fn lang_routes() -> Routes {
         .add("GET", "/beheer/algoritme/{id}", get(workspace::record))
         .add("GET POST", "/beheer/algoritme/{id}/bewerken", get(workspace::edit_form).post(workspace::save))
         .add("POST", "/beheer/algoritme/{id}/actie", post(workspace::act))
+        .add("POST", "/beheer/algoritme/{id}/gedeeld-bijwerken", post(workspace::take_shared_update))
         .add("POST", "/beheer/algoritme/{id}/actueel", post(workspace::confirm_current))
         .add("POST", "/beheer/algoritme/{id}/link-accepteren", post(workspace::accept_link))
         .add("GET", "/beheer/algoritme/{id}/voorbeeld", get(workspace::preview))

@@ -56,12 +56,14 @@ fn parse_query(ctx: &Ctx, q: &HashMap<String, String>) -> Result<(SearchQuery, u
         status: get("status"),
         impact_assessment: ia,
         impact_assessment_title: None,
+        shared: q.get("shared").map(|v| v == "ja"),
+        adopts: get("adopts"),
     };
     Ok((SearchQuery { text, filters, sort, offset: (page - 1) * PER_PAGE, limit: PER_PAGE, ..Default::default() }, page))
 }
 
 /// The parameters a search page carries over into its links; anything else in the query string is dropped.
-const SEARCH_PARAMS: &[&str] = &["q", "org", "type", "theme", "cat", "status", "ia", "sort"];
+const SEARCH_PARAMS: &[&str] = &["q", "org", "type", "theme", "cat", "status", "ia", "sort", "shared", "adopts"];
 
 fn url_with(ctx: &Ctx, q: &HashMap<String, String>, set: &[(&str, Option<&str>)]) -> String {
     let mut params: Vec<(String, String)> = q

@@ -31,12 +31,53 @@ pub async fn record(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) ->
     };
     let feedback = super::feedback::record_section(&ctx, &app, id).await?;
     let confirmed = app.register().confirmed_at(id).await.map_err(|e| ctx.err(e))?;
+    // A shared registration: the organisations that adopted it (from the index, at most 100).
+    let shared = algoreg_standard::extensions::is_shared(&v.content);
+    let adopters = match (&app.search, shared) {
+        (Some(index), true) => {
+            let found = index
+                .search(&algoreg_search::SearchQuery {
+                    filters: algoreg_search::Filters { adopts: Some(id.to_string()), ..Default::default() },
+                    sort: algoreg_search::Sort::Name,
+                    limit: 100,
+                    ..Default::default()
+                })
+                .map(|r| r.hits.iter().filter_map(|h| algoreg_standard::AlgorithmId::parse(&h.id).ok()).collect::<Vec<_>>())
+                .unwrap_or_default();
+            app.register().published_many(&found).await.map_err(|e| ctx.err(e))?
+        }
+        _ => vec![],
+    };
+    let adopted = algoreg_standard::extensions::adopts(&v.content);
     let body = html! {
         p.crumbs { a href=(format!("{}/organisatie/{}", ctx.base(), org.code)) { (org.name) } }
         @let en = |key: &str| (ctx.lang == algoreg_standard::Lang::En).then(|| algoreg_standard::extensions::translation(&v.content, "en", key)).flatten();
         h1 lang=[(ctx.lang == algoreg_standard::Lang::En && en("name").is_none()).then_some("nl")] { (en("name").unwrap_or(v.content.name())) }
         @if let Some(s) = en("description_short").or(v.content.str("description_short")) {
             div.lead lang=[(ctx.lang == algoreg_standard::Lang::En && en("description_short").is_none()).then_some("nl")] { (super::render::render_rich(s)) }
+        }
+        @if shared {
+            section.shared aria-labelledby="g-shared" {
+                h2 #g-shared { (ctx.t("Gedeelde registratie", "Shared registration")) }
+                p { (ctx.t("Deze registratie beschrijft een product dat meerdere organisaties gebruiken. Elke organisatie die het gebruikt, neemt haar over en vult zelf in waarvoor en hoe.",
+                    "This registration describes a product that several organisations use. Each organisation that uses it adopts it and fills in for what and how.")) }
+                @if adopters.is_empty() {
+                    p { (ctx.t("Nog geen organisatie heeft haar overgenomen.", "No organisation has adopted it yet.")) }
+                } @else {
+                    p { (ctx.t("Gebruikt door:", "Used by:")) }
+                    ul { @for a in &adopters {
+                        li { a href=(format!("{}/algoritme/{}", ctx.base(), a.record)) { (a.content.str("organization").unwrap_or(&a.org_code)) ": " (a.content.name()) } }
+                    } }
+                }
+                p { a href=(format!("{}/beheer?adopt={}", ctx.base(), id)) { (ctx.t("Gebruikt uw organisatie dit ook? Neem de registratie over", "Does your organisation use this too? Adopt the registration")) } }
+            }
+        }
+        @if let Some((shared_id, version)) = adopted {
+            p.notice { (ctx.t("Gebaseerd op de gedeelde registratie ", "Based on the shared registration "))
+                a href=(format!("{}/algoritme/{}", ctx.base(), shared_id)) { (shared_id) }
+                @if let Some(n) = version { " (" (ctx.t("versie ", "version ")) (n) ")" }
+                ". " (ctx.t("De beschrijving van het product komt daaruit; doel, wettelijke basis, menselijke tussenkomst en contact zijn van deze organisatie.",
+                    "The product's description comes from there; purpose, legal basis, human intervention and contact are this organisation's own.")) }
         }
         (record_view(v.standard_version, &v.content, ctx.lang))
         @if let Some(c) = &classification {

@@ -57,9 +57,23 @@ fn roles_text(ctx: &Ctx, p: &Principal, org_id: OrgId) -> String {
 }
 
 /// `/beheer`: the organisations of this user, and for the central operator the publication queue.
-pub async fn start(ctx: Ctx, State(app): State<App>) -> Result<Response, PageError> {
+pub async fn start(ctx: Ctx, State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> Result<Response, PageError> {
     let p = ctx.require()?.clone();
     let mine = app.workspace().organisations(&p).await.map_err(|e| ctx.err(e))?;
+    // Coming from a shared registration's page: adopt it in (one of) the person's organisations.
+    if let Some(shared) = q.get("adopt").and_then(|s| AlgorithmId::parse(s).ok()) {
+        let new = |code: &str| format!("{}/beheer/org/{code}/nieuw?adopt={shared}", ctx.base());
+        if mine.len() == 1 {
+            return Ok(Redirect::to(&new(&mine[0].code)).into_response());
+        }
+        let body = html! {
+            h1 { (ctx.t("Gedeelde registratie overnemen", "Adopt a shared registration")) }
+            @if mine.is_empty() { p { (ctx.t("U bent van geen organisatie lid.", "You are not a member of any organisation.")) } }
+            p { (ctx.t("Voor welke organisatie?", "For which organisation?")) }
+            ul { @for o in &mine { li { a href=(new(&o.code)) { (o.name) } } } }
+        };
+        return Ok(ctx.page(ctx.t("Gedeelde registratie overnemen", "Adopt a shared registration"), body));
+    }
     let invitations = app.auth().invitations(&p).await.map_err(|e| ctx.err(e))?;
     if mine.len() == 1 && !p.central_operator && !algoreg_service::supervision::may_supervise(&p) && invitations.is_empty() {
         return Ok(Redirect::to(&format!("{}/beheer/org/{}", ctx.base(), mine[0].code)).into_response());
@@ -127,6 +141,7 @@ pub async fn dashboard(
         duplicates,
         withheld,
         stale_translations,
+        shared_updates,
     } = app.workspace().dashboard(&p, &code, chrono::Utc::now()).await.map_err(|e| denied(&ctx, e))?;
     let state_filter = q.get("state").and_then(|s| VersionState::parse(s));
     let text = q.get("q").map(|s| s.trim().to_lowercase()).unwrap_or_default();
@@ -185,6 +200,15 @@ pub async fn dashboard(
                 ul { @for ((a, an), (b, bn)) in &duplicates {
                     li { a href=(format!("{}/beheer/algoritme/{}", ctx.base(), a)) { (an) } " (" (a) ") " (ctx.t("en", "and")) " "
                         a href=(format!("{}/beheer/algoritme/{}", ctx.base(), b)) { (bn) } " (" (b) ")" }
+                } }
+            }
+        }
+        @if !shared_updates.is_empty() {
+            section.todo aria-labelledby="su" {
+                h2 #su { (ctx.t("Gedeelde registratie bijgewerkt: wijziging voorgesteld", "Shared registration updated: change proposed")) }
+                ul { @for (id, name, u) in &shared_updates {
+                    li { a href=(format!("{}/beheer/algoritme/{}#su", ctx.base(), id)) { (name) } ": "
+                        (u.name) " " (ctx.t("heeft versie ", "has version ")) (u.to) (ctx.t(" (u volgt versie ", " (you follow version ")) (u.from) ")" }
                 } }
             }
         }
@@ -272,8 +296,29 @@ pub async fn new_form(
     let (p, org) = org_for(&ctx, &app, &code).await?;
     let template = q.get("template").and_then(|s| s.parse::<i64>().ok());
     let copy = q.get("copy").and_then(|s| AlgorithmId::parse(s).ok());
-    let NewForm { templates, records, content, started_from } =
+    let NewForm { templates, records, mut content, mut started_from } =
         app.workspace().new_form(&p, &org, template, copy).await.map_err(|e| denied(&ctx, e))?;
+    // Adopting a shared registration: its shared part, and the organisation's own fields to fill in.
+    if let Some(shared) = q.get("adopt").and_then(|s| AlgorithmId::parse(s).ok()) {
+        let a = app.workspace().adoption(shared).await.map_err(|e| ctx.err(e))?;
+        content = a.content;
+        content.remove("organization");
+        started_from = Some(a.name);
+    }
+    // Shared registrations that suppliers and central bodies published (at most 200, by name).
+    let shared_ids: Vec<AlgorithmId> = match &app.search {
+        Some(index) => index
+            .search(&algoreg_search::SearchQuery {
+                filters: algoreg_search::Filters { shared: Some(true), ..Default::default() },
+                sort: algoreg_search::Sort::Name,
+                limit: 200,
+                ..Default::default()
+            })
+            .map(|r| r.hits.iter().filter_map(|h| AlgorithmId::parse(&h.id).ok()).collect())
+            .unwrap_or_default(),
+        None => vec![],
+    };
+    let shared = app.register().published_many(&shared_ids).await.map_err(|e| ctx.err(e))?;
     let intro = html! {
         p.crumbs { a href=(format!("{}/beheer/org/{}", ctx.base(), org.code)) { (org.name) } }
         h1 { (ctx.t("Nieuwe registratie", "New registration")) }
@@ -291,6 +336,18 @@ pub async fn new_form(
                         }
                     }
                     button type="submit" { (ctx.t("Sjabloon gebruiken", "Use template")) }
+                }
+                @if !shared.is_empty() {
+                    form method="get" {
+                        div.field {
+                            label for="adopt" { (ctx.t("Overnemen van een gedeelde registratie (van een leverancier of een centrale organisatie)", "Adopt a shared registration (of a supplier or a central body)")) }
+                            select #adopt name="adopt" {
+                                option value="" { (ctx.t("Kies…", "Choose…")) }
+                                @for v in &shared { option value=(v.record) { (v.content.name()) " (" (v.content.str("organization").unwrap_or(&v.org_code)) ")" } }
+                            }
+                        }
+                        button type="submit" { (ctx.t("Overnemen", "Adopt")) }
+                    }
                 }
                 @if !records.is_empty() {
                     form method="get" {
@@ -420,14 +477,15 @@ struct Loaded {
     names: HashMap<String, String>,
     links: Vec<algoreg_service::links::LinkState>,
     confirmed_at: Option<chrono::DateTime<chrono::Utc>>,
+    shared_update: Option<algoreg_service::register::SharedUpdate>,
 }
 
 async fn load(ctx: &Ctx, app: &App, id: &str) -> Result<Loaded, PageError> {
     let p = ctx.require()?.clone();
     let id = parse_id("id", id).map_err(|e| ctx.err(e))?;
-    let EditorView { org, meta, versions, history, names, links, confirmed_at } =
+    let EditorView { org, meta, versions, history, names, links, confirmed_at, shared_update } =
         app.workspace().editor_view(&p, id).await.map_err(|e| denied(ctx, e))?;
-    Ok(Loaded { p, org, meta, versions, history, names, links, confirmed_at })
+    Ok(Loaded { p, org, meta, versions, history, names, links, confirmed_at, shared_update })
 }
 
 /// Which workflow buttons this person sees: allowed by role and flow, and possible in this state.
@@ -444,7 +502,7 @@ fn latest_is_draft(versions: &[Version]) -> bool {
 }
 
 fn record_page(ctx: &Ctx, l: &Loaded, flash: Option<&str>, errors: &[FieldError], problem: Option<String>) -> Response {
-    let Loaded { p, org, meta, versions, history, names, links, confirmed_at } = l;
+    let Loaded { p, org, meta, versions, history, names, links, confirmed_at, shared_update } = l;
     let who = |key: &str| names.get(key).cloned().unwrap_or_else(|| key.replace("token:", "API-token ").replace("import:", "import "));
     let rejection = history.last().filter(|h| h.action == Action::Reject && latest_is_draft(versions)).and_then(|h| h.reason.clone());
     let Some(latest) = versions.last() else {
@@ -488,6 +546,26 @@ fn record_page(ctx: &Ctx, l: &Loaded, flash: Option<&str>, errors: &[FieldError]
                     @let label = latest.standard_version.field(&q.field).map(|f| f.label(ctx.lang)).unwrap_or(&q.field);
                     li { a href=(format!("{base}/bewerken#{}", super::form::field_id(&q.field))) { (label) } ": " (quality_text(ctx, q)) }
                 } }
+            }
+        }
+        @if let Some((shared_id, version)) = algoreg_standard::extensions::adopts(&latest.content) {
+            section.attention aria-labelledby="su" {
+                h2 #su { (ctx.t("Gedeelde registratie", "Shared registration")) }
+                p { (ctx.t("Deze registratie neemt de gedeelde registratie ", "This registration adopts the shared registration "))
+                    a href=(format!("{}/algoritme/{}", ctx.base(), shared_id)) { (shared_id) }
+                    (ctx.t(" over (versie ", " (version ")) (version.unwrap_or(0)) "). "
+                    (ctx.t("Alleen de eigen velden van uw organisatie (zoals doel, wettelijke basis, menselijke tussenkomst en contact) vult u zelf in; de rest volgt de gedeelde registratie.",
+                        "Your organisation fills in only its own fields (such as purpose, legal basis, human intervention and contact); the rest follows the shared registration.")) }
+                @if let Some(u) = shared_update {
+                    p { strong { (ctx.t("Voorgestelde wijziging: ", "Proposed change: ")) } (u.name) " " (ctx.t("heeft nu versie ", "now has version ")) (u.to) ". "
+                        a href=(format!("{}/algoritme/{}/versies", ctx.base(), u.shared)) { (ctx.t("Bekijk de verschillen", "See the differences")) } }
+                    @if editable {
+                        form.action method="post" action=(format!("{base}/gedeeld-bijwerken")) {
+                            (ctx.csrf_field())
+                            button type="submit" { (ctx.t("Wijziging overnemen in een nieuw concept", "Take the change into a new draft")) }
+                        }
+                    }
+                }
             }
         }
         @let withheld = algoreg_standard::extensions::withheld(&latest.content);
@@ -711,17 +789,35 @@ pub async fn act(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, CsrfF
         );
         return Ok(record_page(&ctx, &l, None, &[], Some(msg.into())));
     }
-    match app.register().act(p, meta.id, action, get("reason").filter(|r| !r.trim().is_empty())).await {
-        Ok(_) => Ok(Redirect::to(&format!("{}/beheer/algoritme/{}?gedaan=1", ctx.base(), meta.id)).into_response()),
-        Err(ServiceError::Validation(errors)) => Ok(record_page(&ctx, &l, None, &errors, None)),
+    let done = app.register().act(p, meta.id, action, get("reason").filter(|r| !r.trim().is_empty())).await;
+    done_or_record_page(&ctx, &l, done)
+}
+
+/// After a change from the record's page: back to it when done, or the page again with what went wrong.
+fn done_or_record_page<T>(ctx: &Ctx, l: &Loaded, done: Result<T, ServiceError>) -> Result<Response, PageError> {
+    match done {
+        Ok(_) => Ok(Redirect::to(&format!("{}/beheer/algoritme/{}?gedaan=1", ctx.base(), l.meta.id)).into_response()),
+        Err(ServiceError::Validation(errors)) => Ok(record_page(ctx, l, None, &errors, None)),
         Err(ServiceError::Forbidden { .. }) => Err(forbidden()),
         Err(e @ (ServiceError::Workflow(_) | ServiceError::Stale | ServiceError::BadInput { .. })) => {
             let (_, prob) = crate::problem::problem_of(&e);
             let msg = if ctx.lang == algoreg_standard::Lang::Nl { prob.detail_nl } else { prob.detail };
-            Ok(record_page(&ctx, &l, None, &[], Some(msg)))
+            Ok(record_page(ctx, l, None, &[], Some(msg)))
         }
         Err(e) => Err(ctx.err(e)),
     }
+}
+
+/// Takes the shared registration's newer version into a new draft.
+pub async fn take_shared_update(
+    ctx: Ctx,
+    State(app): State<App>,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm,
+) -> Result<Response, PageError> {
+    let l = load(&ctx, &app, &id).await?;
+    let done = app.register().take_shared_update(&l.p, l.meta.id).await;
+    done_or_record_page(&ctx, &l, done)
 }
 
 /// The latest version exactly as the public will see it.
