@@ -132,14 +132,8 @@ pub fn create_dt(v: &PublishedVersion) -> String {
 fn content_in(v: &PublishedVersion, lang: Language) -> (std::borrow::Cow<'_, Map<String, Value>>, Language) {
     use std::borrow::Cow;
     if lang != Language::Nld {
-        let code = if lang == Language::Eng { "en" } else { "fy" };
-        let own: Vec<_> = algoreg_standard::extensions::translations(&v.content).into_iter().filter(|t| t.lang == code).collect();
-        if !own.is_empty() {
-            let mut c = v.content.0.clone();
-            for t in own {
-                c.insert(t.field, Value::String(t.text));
-            }
-            return (Cow::Owned(c), lang);
+        if let Some(c) = own_translation(&v.content, lang) {
+            return (Cow::Owned(c.0), lang);
         }
         if let Some(Value::Object(c)) =
             v.provenance.as_ref().and_then(|p| p.get("translations")).and_then(|t| t.get(lang.code())).and_then(|t| t.get("content"))
@@ -153,6 +147,25 @@ fn content_in(v: &PublishedVersion, lang: Language) -> (std::borrow::Cow<'_, Map
         _ => Language::Nld,
     };
     (Cow::Borrowed(&v.content.0), own)
+}
+
+/// The content with the organisation's own translations into `lang` over the Dutch fields (none when
+/// it wrote none).
+fn own_translation(content: &algoreg_standard::Content, lang: Language) -> Option<algoreg_standard::Content> {
+    let code = match lang {
+        Language::Nld => return None,
+        Language::Eng => "en",
+        Language::Fry => "fy",
+    };
+    let own: Vec<_> = algoreg_standard::extensions::translations(content).into_iter().filter(|t| t.lang == code).collect();
+    if own.is_empty() {
+        return None;
+    }
+    let mut c = content.clone();
+    for t in own {
+        c.set(&t.field, Value::String(t.text));
+    }
+    Some(c)
 }
 
 /// Only the content keys, every one of them (null when empty), in the live order.
@@ -365,7 +378,9 @@ pub async fn site_data(app: &App) -> Result<Value> {
 
 /// Rows for the live register's downloads: (standard version, content keys of that version, row values).
 /// `history` gives every published version; otherwise only current ones. `lars` restricts to one record.
-pub async fn download_rows(app: &App, history: bool, lars: Option<&str>) -> Result<Vec<PublishedVersion>> {
+/// The versions a download holds, newest first; for `ENG` and `FRY` with the organisation's own
+/// translations over the Dutch fields.
+pub async fn download_rows(app: &App, lang: Language, history: bool, lars: Option<&str>) -> Result<Vec<PublishedVersion>> {
     let mut out = vec![];
     match lars {
         Some(l) => {
@@ -381,6 +396,11 @@ pub async fn download_rows(app: &App, history: bool, lars: Option<&str>) -> Resu
                 vs.sort_by_key(|v| std::cmp::Reverse(v.published_at));
                 out.extend(vs.into_iter().filter(|v| history || v.current));
             }
+        }
+    }
+    for v in out.iter_mut() {
+        if let Some(c) = own_translation(&v.content, lang) {
+            v.content = c;
         }
     }
     Ok(out)

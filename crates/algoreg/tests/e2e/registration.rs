@@ -80,8 +80,19 @@ fn a_withheld_field_shows_its_ground_on_every_output_and_counts_as_answered() {
     let json_dl: serde_json::Value = s.get(&format!("/nl/algoritme/{id}/download.json")).json().unwrap();
     assert_eq!(json_dl[0]["url"], format!("https://register.example/nl/algoritme/{id}"));
     assert_eq!(json_dl[0]["content"]["withheld"]["contact_email"]["ground"], "woo-5.1.2.e");
-    let xlsx = s.get("/downloads/register.xlsx").bytes().unwrap();
-    assert!(xlsx.starts_with(b"PK"), "an Excel file");
+    let xlsx = s.get("/downloads/register.xlsx").bytes().unwrap().to_vec();
+    let sheet = {
+        use calamine::Reader;
+        let mut wb: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(xlsx)).expect("an Excel file");
+        let name = wb.sheet_names()[0].clone();
+        wb.worksheet_range(&name).unwrap()
+    };
+    let rows: Vec<Vec<String>> = sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+    let col = |h: &str| rows[0].iter().position(|c| c == h).unwrap_or_else(|| panic!("{h} in {:?}", rows[0]));
+    let row = rows.iter().find(|r| r[0] == id).expect("the registration's row");
+    assert_eq!(row[col("register_url")], format!("https://register.example/nl/algoritme/{id}"));
+    assert!(row[col("withheld_fields")].contains("contact_email: woo-5.1.2.e"), "{row:?}");
+    assert_eq!(row[col("cost")], "€ 250.000 aanschaf, € 40.000 per jaar");
     let feed = s.get_json("/feed/v1/register.json").to_string();
     assert!(feed.contains("woo-5.1.2.c"), "the feed carries the withholdings");
     // The EU database entry fills Annex VIII C3.
@@ -154,6 +165,8 @@ fn translations_written_by_editors_are_published_with_the_version_and_marked_whe
     let fry = s.get_json(&format!("/api/algoritme/FRY/{id}"));
     assert_eq!(fry["name"], "Parkearfergunningen toetse");
     assert_eq!(s.get_json(&format!("/api/algoritme/NLD/{id}"))["name"], "Parkeervergunningen toetsen");
+    let eng_csv = s.get(&format!("/api/downloads/algorithms/{id}/ENG?filetype=csv")).text().unwrap();
+    assert!(eng_csv.contains("\"Checking parking permits\"") && !eng_csv.contains("\"Parkeervergunningen toetsen\""), "{eng_csv}");
 
     // The Dutch name changes, the translations are kept as they were: out of date, shown to the editor.
     let mut next = s.get_json(&format!("/api/v1/algorithms/{id}"))["content"].clone();

@@ -229,7 +229,7 @@ async fn download(app: &App, lang: &str, q: &HashMap<String, String>, history: b
     };
     let (body, stem): (axum::body::Body, String) = match lars {
         Some(_) => {
-            let rows = compat::download_rows(app, history, lars).await?;
+            let rows = compat::download_rows(app, lang, history, lars).await?;
             let Some(first) = rows.first() else { return Err(Detail::text(StatusCode::NOT_FOUND, "NO_DATA_FOUND")) };
             let stem = format!("{} {date}", first.content.name());
             (render(rows).await?.into(), stem)
@@ -241,7 +241,7 @@ async fn download(app: &App, lang: &str, q: &HashMap<String, String>, history: b
             // The whole register: rendered once per state of the register, then served from memory.
             let bytes = app
                 .cached(format!("compat:{lang:?}:{history}:{ft:?}"), async {
-                    render(compat::download_rows(app, history, None).await?).await
+                    render(compat::download_rows(app, lang, history, None).await?).await
                 })
                 .await?;
             (crate::site::Shared(bytes).into(), format!("Algoritmebeschrijvingen {date}"))
