@@ -189,6 +189,29 @@ impl Register<'_> {
         self.store.version(id, meta.latest_version + 1).await?.ok_or(ServiceError::Internal("version vanished".into()))
     }
 
+    /// Saves content written in the live register's format (its organisation API). What that format
+    /// cannot hold (withholdings, translations, the adoption of a shared registration, algoreg's extra
+    /// fields) is kept from the latest version. `None` when the content is what the latest version has.
+    pub async fn save_live(&self, actor: &Principal, id: AlgorithmId, mut content: Content) -> Result<Option<Version>> {
+        let meta = self.meta(id).await?;
+        let org = self.org_of(&meta).await?;
+        workflow::authorize(actor, org.id, org.flow, Action::Save)?;
+        if let Some(latest) = self.store.version(id, meta.latest_version).await? {
+            algoreg_standard::extensions::keep_reserved(&latest.content, &mut content);
+            // Compared after the same filling-in and clean-up a save does, so an identical body changes nothing.
+            let mut filled = content.clone();
+            if !filled.is_filled("organization") {
+                filled.set("organization", org.name.clone());
+            }
+            filled.set("lang", "nld");
+            filled.set("standard_version", StandardVersion::CURRENT.as_str());
+            if validate::check(StandardVersion::CURRENT, &filled, Mode::Draft).content == latest.content {
+                return Ok(None);
+            }
+        }
+        self.save(actor, id, content, Some(meta.latest_version)).await.map(Some)
+    }
+
     /// Runs a workflow action (release, publish, reject, retract, archive, unarchive).
     pub async fn act(&self, actor: &Principal, id: AlgorithmId, action: Action, reason: Option<String>) -> Result<RecordMeta> {
         if matches!(action, Action::Save | Action::Create | Action::Import) {

@@ -171,6 +171,27 @@ pub fn is_reserved(key: &str) -> bool {
     matches!(key, WITHHELD | TRANSLATIONS | SHARED | ADOPTS) || EXTRA_FIELDS.iter().any(|f| f.key == key)
 }
 
+/// Keeps what algoreg adds from `from` (an earlier version) in `into`, a content written in a format that
+/// cannot hold it (the live register's): every reserved key `into` lacks is copied, except withholdings
+/// of fields `into` now fills.
+pub fn keep_reserved(from: &Content, into: &mut Content) {
+    for (k, v) in from.0.iter().filter(|(k, _)| is_reserved(k)) {
+        if into.get(k).is_some() {
+            continue;
+        }
+        if k == WITHHELD {
+            if let Value::Object(w) = v {
+                let kept: Map<String, Value> = w.iter().filter(|(f, _)| !into.is_filled(f)).map(|(f, x)| (f.clone(), x.clone())).collect();
+                if !kept.is_empty() {
+                    into.set(WITHHELD, Value::Object(kept));
+                }
+            }
+            continue;
+        }
+        into.set(k, v.clone());
+    }
+}
+
 /// The fields an organisation fills in itself when it adopts a shared registration: how and why it
 /// uses the product (purpose, legal basis, human oversight, contact, ...). Every other field comes from
 /// the shared registration and follows it.

@@ -168,6 +168,19 @@ fn translations_written_by_editors_are_published_with_the_version_and_marked_whe
     let eng_csv = s.get(&format!("/api/downloads/algorithms/{id}/ENG?filetype=csv")).text().unwrap();
     assert!(eng_csv.contains("\"Checking parking permits\"") && !eng_csv.contains("\"Parkeervergunningen toetsen\""), "{eng_csv}");
 
+    // A tool writing the live register's format (its organisation API) keeps what that format cannot hold.
+    let mut live = complete_content("Parkeervergunningen toetsen");
+    live["organization"] = s.get_json(&format!("/api/v1/algorithms/{id}"))["content"]["organization"].clone();
+    live["lang"] = json!("nld");
+    let path = format!("/aanleverapi/v1_0/organizations/gem-f/algorithms/{id}");
+    assert_eq!(s.send("PUT", &path, Some(&editor), Some(live.clone())), (200, json!({"message": "NO_CHANGES"})));
+    live["goal"] = json!("<p>Sneller en eerlijker beslissen.</p>");
+    assert_eq!(s.send("PUT", &path, Some(&editor), Some(live)), (200, serde_json::Value::Null));
+    let (_, w) = s.send("GET", &format!("/api/v1/algorithms/{id}/workspace"), Some(&editor), None);
+    let latest = w["versions"].as_array().unwrap().last().unwrap()["content"].clone();
+    assert!(latest.to_string().contains("Sneller en eerlijker"), "{latest}");
+    assert_eq!(latest["translations"]["fy"]["name"]["text"], "Parkearfergunningen toetse", "{latest}");
+
     // The Dutch name changes, the translations are kept as they were: out of date, shown to the editor.
     let mut next = s.get_json(&format!("/api/v1/algorithms/{id}"))["content"].clone();
     next["name"] = json!("Parkeervergunningen voor bewoners toetsen");

@@ -187,20 +187,10 @@ async fn update(
     let (p, org) = caller(&app, &headers, &org).await?;
     let meta = record(&app, &p, &org, &lars).await?;
     let content = algorithm_in(&body)?;
-    let current = app.workspace().version(&p, meta.id, meta.latest_version).await?;
-    if let Some(cur) = current {
-        // Compare after the same clean-up a save does, so an identical body changes nothing.
-        let checked = algoreg_standard::validate::check(
-            algoreg_standard::StandardVersion::CURRENT,
-            &content,
-            algoreg_standard::validate::Mode::Draft,
-        );
-        if checked.content == cur.content {
-            return Ok(Json(json!({ "message": "NO_CHANGES" })));
-        }
+    match app.register().save_live(&p, meta.id, content).await? {
+        None => Ok(Json(json!({ "message": "NO_CHANGES" }))),
+        Some(_) => Ok(Json(Value::Null)),
     }
-    app.register().save(&p, meta.id, content, None).await?;
-    Ok(Json(Value::Null))
 }
 
 async fn act(app: &App, headers: &HeaderMap, org: &str, lars: &str, action: Action) -> Result<Json<Value>, Detail> {
