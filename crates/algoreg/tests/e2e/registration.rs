@@ -305,6 +305,19 @@ fn a_shared_registration_is_adopted_by_organisations_and_its_update_reaches_them
     assert!(found.contains(&a) && found.contains(&b_id) && found.contains(&shared), "{found}");
     let only_shared = s.get("/nl/search?shared=ja").text().unwrap();
     assert!(only_shared.contains(&shared) && !only_shared.contains(&a), "{only_shared}");
+    let csv = s.get("/downloads/register.csv").text().unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let adopts_col = header.iter().position(|h| *h == "adopts").expect("an adopts column");
+    let row = csv.lines().find(|l| l.starts_with(&a)).unwrap();
+    let cells: Vec<String> = csv::Reader::from_reader(format!("{}\n{row}\n", csv.lines().next().unwrap()).as_bytes())
+        .records()
+        .next()
+        .unwrap()
+        .unwrap()
+        .iter()
+        .map(String::from)
+        .collect();
+    assert_eq!(cells[adopts_col], shared, "the download names the shared registration");
 
     // The supplier changes the shared part: every adopter gets it as a proposed change, nothing changes by itself.
     let mut next = s.get_json(&format!("/api/v1/algorithms/{shared}"))["content"].clone();
