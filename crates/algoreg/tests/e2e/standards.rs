@@ -96,4 +96,19 @@ fn every_standard_version_is_a_json_schema_that_accepts_its_real_registrations()
         let (bad, _) = rejected_by_schema(&schema, &[serde_json::json!({"name": 12, "begin_date": "gisteren"})]);
         assert!(bad >= 1, "{dir}");
     }
+
+    // What algoreg adds (withholdings, translations, adoption, extra fields), as the API serves it.
+    let mut content: algoreg_standard::Content = serde_json::from_value(complete_content("Risicoselectie")).unwrap();
+    content.set("lang", "nld");
+    content.set("standard_version", "1.0");
+    content.set("withheld", serde_json::json!({"methods_and_models": {"ground": "woo-5.1.2.c", "explanation": "Opsporing."}}));
+    content.set("translations", serde_json::json!({"en": {"name": "Risk selection"}}));
+    content.set("adopts", serde_json::json!({"record": "12345678", "version": 2}));
+    content.set("cost", "€ 10.000 per jaar");
+    algoreg_standard::extensions::stamp_translations(&mut content, None);
+    let schema = s.get_json("/api/v1/standards/1.0/schema.json");
+    let (bad, why) = rejected_by_schema(&schema, &[serde_json::to_value(&content).unwrap()]);
+    assert_eq!(bad, 0, "{why}");
+    let (bad, _) = rejected_by_schema(&schema, &[serde_json::json!({"withheld": {"name": {"ground": "woo-5.1.2.c", "explanation": "x"}}})]);
+    assert_eq!(bad, 1, "the name is never withheld");
 }
