@@ -733,6 +733,7 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
                 per_record_per_hour: feedback.signal_limit_record,
                 confirmations_per_recipient_per_day: feedback.signal_mail_limit,
                 evaluation_notice_days: 14,
+                mail_from: feedback.mail_from.clone(),
             };
             let mailer = Arc::new(algoreg_service::feedback::Mailer::new(feedback.smtp_url.as_deref(), &feedback.mail_from)?);
             let alerts = algoreg_service::alerts::AlertConfig {

@@ -36,6 +36,8 @@ pub struct FeedbackConfig {
     pub confirmations_per_recipient_per_day: u32,
     /// Reminders for evaluations this many days before they are due.
     pub evaluation_notice_days: i64,
+    /// The address mail comes from; also the contact that OAI-PMH's Identify names.
+    pub mail_from: String,
 }
 
 impl Default for FeedbackConfig {
@@ -48,6 +50,7 @@ impl Default for FeedbackConfig {
             per_record_per_hour: 30,
             confirmations_per_recipient_per_day: 3,
             evaluation_notice_days: 14,
+            mail_from: "noreply@algoreg.invalid".into(),
         }
     }
 }

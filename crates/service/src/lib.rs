@@ -15,6 +15,7 @@ pub mod import;
 pub mod limits;
 pub mod links;
 pub mod metrics;
+pub mod oai;
 pub mod oauth;
 pub mod operator;
 pub mod org_lists;
@@ -158,6 +159,16 @@ impl App {
             shared_limits: self.shared_store(),
         }
     }
+    /// The e-mail address of this register's operator (the address mail comes from).
+    pub fn admin_email(&self) -> String {
+        let from = &self.feedback.config.mail_from;
+        let addr = match (from.rfind('<'), from.rfind('>')) {
+            (Some(a), Some(b)) if a < b => &from[a + 1..b],
+            _ => from.as_str(),
+        };
+        addr.trim().to_string()
+    }
+
     /// The address this instance is reached at by the public (`--public-url`), without a trailing slash.
     pub fn public_url(&self) -> &str {
         self.feedback.config.public_url.trim_end_matches('/')

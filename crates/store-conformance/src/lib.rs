@@ -55,7 +55,7 @@ macro_rules! suite {
             signing_keys_round_trip, own_sessions_listed_and_ended, audit_log_per_organisation, second_factor_codes_work_once,
             single_sign_on, passkeys_and_ceremonies, copy_reads_every_row_once_by_key, supervisor_is_granted_and_taken_away,
             link_checks_replace_by_url_and_are_purged, confirmations_keep_the_last_and_need_the_record,
-            alerts_are_confirmed_reported_and_deleted
+            alerts_are_confirmed_reported_and_deleted, public_changes_keep_each_records_latest
         );
     };
 }
@@ -932,6 +932,37 @@ pub async fn outbox_counts_public_changes(s: S) {
     publish.publishes = Some(1);
     s.apply(&publish).await.unwrap();
     assert_eq!(s.outbox_after(first, 10).await.unwrap().iter().map(|(_, r)| *r).collect::<Vec<_>>(), vec![d]);
+}
+
+pub async fn public_changes_keep_each_records_latest(s: S) {
+    let a = org(&s, "wijzig-a").await;
+    let b = org(&s, "wijzig-b").await;
+    let p = published(&s, &a, 1, "Eerste").await;
+    let q = published(&s, &b, 2, "Tweede").await;
+    let base = ChangeQuery { after: 0, window: 1_000, limit: 100, ..Default::default() };
+    let recs = |c: Vec<PublicChange>| c.iter().map(|x| x.record).collect::<Vec<_>>();
+    assert_eq!(recs(s.public_changes(&base).await.unwrap()), vec![p, q]);
+    // p is retracted: its latest entry comes after q's, and it is listed once.
+    let mut retract = step(p, 1, Action::Retract, at(500));
+    retract.state_changes = vec![(1, VersionState::Draft)];
+    retract.unpublishes = true;
+    s.apply(&retract).await.unwrap();
+    let now = s.public_changes(&base).await.unwrap();
+    assert_eq!(recs(now.clone()), vec![q, p]);
+    assert!(now[1].position > now[0].position && now[1].at >= now[0].at);
+    // One organisation; a page; after a position; a window that ends before the latest entries.
+    assert_eq!(recs(s.public_changes(&ChangeQuery { org: Some(b.id), ..base.clone() }).await.unwrap()), vec![q]);
+    assert_eq!(recs(s.public_changes(&ChangeQuery { limit: 1, ..base.clone() }).await.unwrap()), vec![q]);
+    assert_eq!(recs(s.public_changes(&ChangeQuery { after: now[0].position, ..base.clone() }).await.unwrap()), vec![p]);
+    assert!(s.public_changes(&ChangeQuery { window: now[0].position - 1, ..base.clone() }).await.unwrap().is_empty());
+    // By time: from and until are inclusive.
+    let from_p = recs(s.public_changes(&ChangeQuery { from: Some(now[1].at), ..base.clone() }).await.unwrap());
+    assert_eq!(from_p.last(), Some(&p));
+    let until_q = recs(s.public_changes(&ChangeQuery { until: Some(now[0].at), ..base.clone() }).await.unwrap());
+    assert_eq!(until_q.first(), Some(&q));
+    if now[0].at < now[1].at {
+        assert_eq!((from_p, until_q), (vec![p], vec![q]));
+    }
 }
 
 pub async fn times_keep_microseconds(s: S) {

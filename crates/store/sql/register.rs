@@ -54,6 +54,42 @@ impl RegisterStore for Backend {
         rows.iter().map(published_row).collect()
     }
 
+    async fn public_changes(&self, q: &ChangeQuery) -> Result<Vec<PublicChange>> {
+        // Only a record's latest entry counts; the window bounds how much of the outbox one call reads.
+        let mut sql = String::from(
+            "SELECT o.id, o.record_id, o.at FROM outbox o WHERE o.id > $1 AND o.id <= $2 \
+             AND NOT EXISTS (SELECT 1 FROM outbox n WHERE n.record_id = o.record_id AND n.id > o.id)",
+        );
+        let mut n = 3;
+        let mut next = |clause: &str| {
+            let s = clause.replace('?', &format!("${n}"));
+            n += 1;
+            s
+        };
+        if q.org.is_some() {
+            sql.push_str(&next(" AND EXISTS (SELECT 1 FROM records r WHERE r.id = o.record_id AND r.org_id = ?)"));
+        }
+        if q.from.is_some() {
+            sql.push_str(&next(" AND o.at >= ?"));
+        }
+        if q.until.is_some() {
+            sql.push_str(&next(" AND o.at <= ?"));
+        }
+        sql.push_str(&next(" ORDER BY o.id LIMIT ?"));
+        let mut query = sqlx::query(&sql).bind(q.after).bind(q.after.saturating_add(q.window.max(0)));
+        if let Some(org) = q.org {
+            query = query.bind(org);
+        }
+        if let Some(from) = &q.from {
+            query = query.bind(ts(from));
+        }
+        if let Some(until) = &q.until {
+            query = query.bind(ts(until));
+        }
+        let rows = query.bind(q.limit.max(0)).fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter().map(public_change_row).collect()
+    }
+
     async fn outbox_max(&self) -> Result<i64> {
         Ok(sqlx::query("SELECT COALESCE(MAX(id), 0) FROM outbox").fetch_one(&self.pool).await.map_err(backend)?.get(0))
     }

@@ -170,6 +170,10 @@ pub trait RegisterStore: Send + Sync {
     /// Outbox entries (changes to public records) after `after`, oldest first: (position, record).
     async fn outbox_after(&self, after: i64, limit: i64) -> Result<Vec<(i64, AlgorithmId)>>;
     async fn outbox_max(&self) -> Result<i64>;
+    /// The public changes of records for incremental harvesting (OAI-PMH): per record only its latest
+    /// outbox entry, with positions after `after` and at most `after + window`, optionally of one
+    /// organisation and with the change's time in `from ..= until`; oldest first, at most `limit`.
+    async fn public_changes(&self, q: &ChangeQuery) -> Result<Vec<PublicChange>>;
     /// The most recently published versions (for feeds), newest first, optionally of one organisation.
     async fn recent_published(&self, limit: i64, org_code: Option<&str>) -> Result<Vec<PublishedVersion>>;
     /// When the public register last changed (the newest outbox entry).

@@ -698,3 +698,23 @@ pub struct LinkCheck {
     pub detail: String,
     pub checked_at: DateTime<Utc>,
 }
+
+/// What [`crate::RegisterStore::public_changes`] looks for.
+#[derive(Debug, Clone, Default)]
+pub struct ChangeQuery {
+    pub after: i64,
+    /// How many outbox positions one query looks at (bounds its cost).
+    pub window: i64,
+    pub limit: i64,
+    pub org: Option<OrgId>,
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+/// A record's latest public change: its outbox position and time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublicChange {
+    pub position: i64,
+    pub record: AlgorithmId,
+    pub at: DateTime<Utc>,
+}

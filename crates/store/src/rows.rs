@@ -453,6 +453,11 @@ pub fn signal_times_row<R: Columns + ?Sized>(r: &R) -> Result<SignalTimes> {
     Ok((r.t("created_at")?, r.t("due_at")?, r.ot("answered_at")?))
 }
 
+/// A record's latest public change, from `id, record_id, at` of the outbox.
+pub fn public_change_row<R: Columns + ?Sized>(r: &R) -> Result<PublicChange> {
+    Ok(PublicChange { position: r.int(Col::Name("id"))?, record: r.record("record_id")?, at: r.t("at")? })
+}
+
 /// The time of `at`, if there is one (an aggregate such as `MAX(at) AS at`).
 pub fn last_change_row<R: Columns + ?Sized>(r: &R) -> Result<Option<DateTime<Utc>>> {
     r.ot("at")

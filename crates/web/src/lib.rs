@@ -8,6 +8,7 @@ pub mod api;
 pub mod auth;
 pub mod compat;
 pub mod feed;
+pub mod oai;
 pub mod oauth;
 pub mod problem;
 pub mod routes;
@@ -38,6 +39,8 @@ fn all_routes(app: Option<&App>) -> routes::Routes {
         .merge(compat)
         .merge(oauth::routes())
         .add("GET", &format!("/{}", algoreg_service::federation::feed::PATH), axum::routing::get(feed::register))
+        .add("GET POST", "/oai", axum::routing::get(oai::handle).post(oai::handle).layer(axum::extract::DefaultBodyLimit::max(8 * 1024)))
+        .add("GET", "/oai/registration.xsd", axum::routing::get(oai::schema))
         .add("GET", "/health/live", axum::routing::get(health_live))
         .add("GET", "/health/ready", axum::routing::get(health_ready))
         .add("GET", "/metrics", axum::routing::get(metrics))

@@ -18,6 +18,7 @@ mod feedback;
 mod import_cli;
 mod login;
 mod nodes;
+mod open_data;
 mod passkeys;
 mod portal;
 mod registration;

@@ -8,18 +8,9 @@ use algoreg_standard::StandardVersion;
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-/// The Python with `jsonschema` that the contract tests install.
-fn jsonschema_python() -> String {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let out = Command::new("bash").arg(root.join("scripts/setup-contract")).output().expect("scripts/setup-contract");
-    assert!(out.status.success(), "setup-contract: {}", String::from_utf8_lossy(&out.stderr));
-    let st = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    format!("{}/python", st.rsplit_once('/').expect("a path").0)
-}
-
 /// How many of `records` the schema rejects (with the first reasons), by the reference validator.
 fn rejected_by_schema(schema: &serde_json::Value, records: &[serde_json::Value]) -> (usize, String) {
-    let mut child = Command::new(jsonschema_python())
+    let mut child = Command::new(contract_python())
         .args(["-c", "import json,sys,jsonschema\nd=json.load(sys.stdin)\njsonschema.Draft202012Validator.check_schema(d['schema'])\nv=jsonschema.Draft202012Validator(d['schema'])\nbad=[f\"{i}: {'/'.join(map(str,e.path))}: {e.message[:150]}\" for i,r in enumerate(d['records']) for e in v.iter_errors(r)]\nprint(len(bad)); print('\\n'.join(bad[:10]))"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -551,3 +551,13 @@ pub fn wait_until(what: &str, mut f: impl FnMut() -> bool) {
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+/// The Python of the contract tests' virtual environment (scripts/setup-contract): it has jsonschema
+/// and Sickle from PyPI.
+pub fn contract_python() -> String {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = Command::new("bash").arg(root.join("scripts/setup-contract")).output().expect("scripts/setup-contract");
+    assert!(out.status.success(), "setup-contract: {}", String::from_utf8_lossy(&out.stderr));
+    let st = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    format!("{}/python", st.rsplit_once('/').expect("a path").0)
+}
