@@ -5,6 +5,7 @@ pub mod aiact;
 pub mod alerts;
 pub mod audit;
 pub mod auth;
+pub mod catalog;
 pub mod compat;
 pub mod demo;
 pub mod error;

@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod catalog;
 pub mod compat;
 pub mod feed;
 pub mod oai;
@@ -39,6 +40,9 @@ fn all_routes(app: Option<&App>) -> routes::Routes {
         .merge(compat)
         .merge(oauth::routes())
         .add("GET", &format!("/{}", algoreg_service::federation::feed::PATH), axum::routing::get(feed::register))
+        .add("GET", "/catalog", axum::routing::get(catalog::negotiated))
+        .add("GET", "/catalog.ttl", axum::routing::get(catalog::turtle))
+        .add("GET", "/catalog.jsonld", axum::routing::get(catalog::json_ld))
         .add("GET POST", "/oai", axum::routing::get(oai::handle).post(oai::handle).layer(axum::extract::DefaultBodyLimit::max(8 * 1024)))
         .add("GET", "/oai/registration.xsd", axum::routing::get(oai::schema))
         .add("GET", "/health/live", axum::routing::get(health_live))

@@ -94,3 +94,100 @@ fn the_oai_pmh_provider_is_harvested_by_a_real_client_with_paging_sets_dates_and
         assert!(body.contains(&format!("<error code=\"{code}\">")), "{q}: {body}");
     }
 }
+
+/// Our own supplement to the official shapes: DCAT-AP 3.0.1's shapes.ttl names the check of a
+/// dataset's dates with `sh:shape`, which is not SHACL, so the dates would go unchecked; this checks them.
+const DATE_SHAPES: &str = r#"
+@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix dct: <http://purl.org/dc/terms/> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<urn:algoreg:dates> a sh:NodeShape ; sh:or ( [ sh:datatype xsd:date ] [ sh:datatype xsd:dateTime ] ) .
+<urn:algoreg:dataset-dates> a sh:NodeShape ; sh:targetClass dcat:Dataset ;
+  sh:property [ sh:path dct:issued ; sh:node <urn:algoreg:dates> ] , [ sh:path dct:modified ; sh:node <urn:algoreg:dates> ] .
+"#;
+
+/// Validates RDF files with pySHACL against the official DCAT-AP 3.0.1 shapes (shapes, ranges and
+/// controlled vocabularies) and our date shape, without network; prints the violations per file.
+/// With `break_one`, the first dataset loses its description first (the check must then fail).
+fn shacl(files: &[(&std::path::Path, &str)], break_one: bool) -> Value {
+    let dir = shared().join("anchors/dcat-ap-3.0.1");
+    let program = r#"
+import json, sys
+from rdflib import Graph, Namespace, URIRef
+from pyshacl import validate
+SH = Namespace("http://www.w3.org/ns/shacl#")
+DCAT = Namespace("http://www.w3.org/ns/dcat#"); DCT = Namespace("http://purl.org/dc/terms/")
+RDF_TYPE = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+args = json.loads(sys.argv[1])
+sg = Graph()
+for f in ("shapes.ttl", "range.ttl", "mdr-vocabularies.shape.ttl"):
+    sg.parse(args["dir"] + "/" + f, format="turtle")
+sg.parse(data=args["extra"], format="turtle")
+out = {}
+for path, fmt in args["files"]:
+    dg = Graph(); dg.parse(path, format=fmt)
+    if args["break"]:
+        first = sorted(dg.subjects(RDF_TYPE, DCAT.Dataset))[0]
+        dg.remove((first, DCT.description, None))
+    _, rg, _ = validate(dg, shacl_graph=sg, inference="none", do_owl_imports=False, allow_warnings=True)
+    bad = []
+    for r in rg.objects(None, SH.result):
+        if str(rg.value(r, SH.resultSeverity)).endswith("Violation"):
+            bad.append(f"{rg.value(r, SH.focusNode)} {rg.value(r, SH.resultPath)} {rg.value(r, SH.resultMessage)}"[:300])
+    out[fmt] = {"triples": len(dg), "violations": bad[:20], "count": len(bad)}
+print(json.dumps(out))
+"#;
+    let args = json!({
+        "dir": dir.display().to_string(),
+        "extra": DATE_SHAPES,
+        "break": break_one,
+        "files": files.iter().map(|(p, f)| json!([p.display().to_string(), f])).collect::<Vec<_>>(),
+    });
+    let o = Command::new(contract_python()).args(["-c", program, &args.to_string()]).output().expect("python");
+    assert!(o.status.success(), "pyshacl: {}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).expect("json")
+}
+
+#[test]
+fn the_dcat_ap_catalogue_passes_the_official_shapes_in_turtle_and_json_ld() {
+    let env = Env::new();
+    // The launch-era seed (standard 0.1, 90 registrations) and two of today's.
+    let seed = shared().join("anchors/algoritmeregister-data/minbzk-seed-v0_1-90-records/init_testdata.sql");
+    env.ok(&["import", &seed.display().to_string()]);
+    env.org("gem-a", "four_eyes");
+    let (editor, approver) = (env.token("gem-a", "editor"), env.token("gem-a", "approver"));
+    let s = env.serve_with(&["--public-url", "https://register.example"]);
+    let mut withheld = complete_content("Risicoselectie \"controles\" <intern>");
+    withheld.as_object_mut().unwrap().remove("contact_email");
+    withheld["withheld"] = json!({"contact_email": {"ground": "woo-5.1.2.e", "explanation": "Geen openbaar adres."}});
+    withheld["translations"] = json!({"en": {"name": "Risk selection"}});
+    withheld["category"] = json!(["Verkeer", "Recht"]);
+    let id = s.publish_new("gem-a", &editor, &approver, withheld);
+    s.publish_new("gem-a", &editor, &approver, complete_content("Parkeervergunningen"));
+
+    // Content negotiation.
+    let dir = tempfile::tempdir().unwrap();
+    let get = |path: &str, accept: &str| s.client.get(s.url(path)).header("accept", accept).send().unwrap();
+    let r = get("/catalog", "text/turtle");
+    assert_eq!(r.headers()["content-type"], "text/turtle; charset=utf-8");
+    let turtle = r.text().unwrap();
+    let r = get("/catalog", "application/ld+json");
+    assert_eq!(r.headers()["content-type"], "application/ld+json");
+    let jsonld = r.text().unwrap();
+    assert_eq!(get("/catalog.ttl", "*/*").text().unwrap(), turtle);
+    assert!(turtle.contains(&format!("<https://register.example/id/algoritme/{id}>")), "{}", &turtle[..2000.min(turtle.len())]);
+    assert!(turtle.contains("\"Risk selection\"@en") && turtle.contains("Woo 5.1 lid 2 e"), "the translation and the withholding");
+    assert!(turtle.contains("data-theme/TRAN") && turtle.contains("data-theme/JUST"));
+    let (ttl, jl) = (dir.path().join("catalog.ttl"), dir.path().join("catalog.jsonld"));
+    std::fs::write(&ttl, &turtle).unwrap();
+    std::fs::write(&jl, &jsonld).unwrap();
+
+    let report = shacl(&[(&ttl, "turtle"), (&jl, "json-ld")], false);
+    for f in ["turtle", "json-ld"] {
+        assert_eq!(report[f]["count"], 0, "{f}: {}", report[f]["violations"]);
+        assert!(report[f]["triples"].as_u64().unwrap() > 2000, "{report}");
+    }
+    assert_eq!(report["turtle"]["triples"], report["json-ld"]["triples"], "the same graph in both");
+    // And the check can fail: a dataset without its description is a violation.
+    let broken = shacl(&[(&ttl, "turtle")], true);
+    assert!(broken["turtle"]["count"].as_u64().unwrap() >= 1, "{broken}");
+}
