@@ -253,6 +253,8 @@ pub struct Item {
     pub datestamp: DateTime<Utc>,
     pub org_code: String,
     pub version: Option<PublishedVersion>,
+    /// Every published version, oldest first (for the `algoreg` format; empty otherwise).
+    pub history: Vec<PublishedVersion>,
 }
 
 /// A page of a list, with the token of the next (none on the last page).
@@ -335,7 +337,9 @@ impl Oai<'_> {
         if let Some(h) = self.app.store.history(id).await?.last() {
             datestamp = datestamp.max(h.at);
         }
-        Ok(Ok(Item { id, datestamp, org_code, version: current }))
+        let mut history = history;
+        history.sort_by_key(|v| v.number);
+        Ok(Ok(Item { id, datestamp, org_code, version: current, history }))
     }
 
     /// A page of a list.
@@ -378,7 +382,15 @@ impl Oai<'_> {
                 Some(v) => v.org_code.clone(),
                 None => store.record(c.record).await?.and_then(|m| codes.get(&m.org_id).cloned()).unwrap_or_default(),
             };
-            items.push(Item { id: c.record, datestamp: c.at, org_code, version });
+            let history = match (&version, a.format) {
+                (Some(_), Format::Algoreg) => {
+                    let mut h = store.published_history(c.record).await?;
+                    h.sort_by_key(|v| v.number);
+                    h
+                }
+                _ => vec![],
+            };
+            items.push(Item { id: c.record, datestamp: c.at, org_code, version, history });
         }
         let next = (after < max).then(|| a.token(after));
         Ok(Ok(Page { items, next }))

@@ -224,6 +224,18 @@ impl RooWalk {
     }
 }
 
+/// The character of an XML reference: a character reference or one of XML's five named entities.
+pub(crate) fn entity(r: &quick_xml::events::BytesRef) -> Option<char> {
+    r.resolve_char_ref().ok().flatten().or(match r.as_ref() {
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "amp" => Some('&'),
+        "apos" => Some('\''),
+        "quot" => Some('"'),
+        _ => None,
+    })
+}
+
 /// Reads an export of the organisation register (`exportOO.xml`, any schema version: elements are
 /// matched by their local name). Organisations that have ended and parts of organisations are left
 /// out; an organisation nested in another gets it as its parent.
@@ -277,15 +289,7 @@ pub fn parse_roo(label: &str, text: &str) -> Result<Vec<ListedOrg>> {
             }
             Event::Text(t) if w.capture.is_some() && w.text.len() < 10_000 => w.text.push_str(&t.xml10_content()),
             Event::GeneralRef(r) if w.capture.is_some() => {
-                let c = r.resolve_char_ref().ok().flatten().or(match r.as_ref() {
-                    "lt" => Some('<'),
-                    "gt" => Some('>'),
-                    "amp" => Some('&'),
-                    "apos" => Some('\''),
-                    "quot" => Some('"'),
-                    _ => None,
-                });
-                if let Some(c) = c {
+                if let Some(c) = entity(&r) {
                     w.text.push(c);
                 }
             }

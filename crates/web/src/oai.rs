@@ -202,15 +202,9 @@ fn record(app: &App, oai: &algoreg_service::oai::Oai<'_>, item: &Item, format: F
     let metadata = match format {
         Format::OaiDc => dublin_core(app, v),
         Format::Algoreg => {
-            let json = serde_json::json!({
-                "id": v.record.to_string(),
-                "organisation": v.org_code,
-                "version": v.number,
-                "standard_version": v.standard_version.as_str(),
-                "published_at": v.published_at.to_rfc3339(),
-                "provenance": v.provenance,
-                "content": v.content,
-            });
+            // The record as the register feed has it: every published version.
+            let versions = if item.history.is_empty() { std::slice::from_ref(v) } else { &item.history[..] };
+            let json = algoreg_service::federation::feed::record(v.record, versions);
             format!(
                 "<registration xmlns=\"{NS}\" id=\"{}\" version=\"{}\" standardVersion=\"{}\"><json>{}</json></registration>",
                 v.record,

@@ -661,3 +661,45 @@ fn the_operators_retraction_stands_and_harvested_translations_are_sanitised() {
     assert_eq!(s.get(&format!("/api/v1/algorithms/{}", ids[0])).status(), 404, "the operator's retraction stands");
     assert_eq!(s.get(&format!("/api/v1/algorithms/{}", ids[2])).status(), 200);
 }
+
+#[test]
+fn a_source_with_oai_pmh_is_harvested_incrementally_and_a_retraction_arrives_at_once() {
+    let org = Org::start("gem-o");
+    let central = Env::new();
+    central.org("gem-o", "central");
+    central.user("beheer@centraal.nl", None, &[], true);
+    let a = org.publish_new(complete_content("Parkeervergunning"));
+    let b = org.publish_new(complete_content("Afvalroutes"));
+    let c = central.serve_with(&["--harvest-allow", "127.0.0.0/8", "--retract-after", "3"]);
+    let op = c.login("beheer@centraal.nl");
+    let oai = org.server.url("/oai");
+    let (st, body) = op.send("POST", "/api/v1/sources", Some(json!({"organisation": "gem-o", "url": oai})));
+    assert_eq!(st, 201, "{body}");
+    let source = body["id"].as_i64().unwrap();
+    let harvest = || {
+        let (st, r) = op.send("POST", &format!("/api/v1/sources/{source}/harvest"), None);
+        assert_eq!(st, 200, "{r}");
+        r
+    };
+    // The first harvest takes everything, with every published version.
+    let r = harvest();
+    assert_eq!((r["outcome"].as_str(), r["new"].as_u64()), (Some("changed"), Some(2)), "{r}");
+    assert_eq!(c.get_json(&format!("/api/v1/algorithms/{a}"))["content"]["name"], "Parkeervergunning");
+    // Nothing changed: nothing is written.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert_eq!(harvest()["outcome"], "not_modified");
+    // A change and a retraction: the change as a new version, the retraction at once (not after three harvests).
+    let mut changed = complete_content("Parkeervergunning");
+    changed["status"] = json!("Buiten gebruik");
+    org.change(&a, changed);
+    org.retract(&b);
+    let r = harvest();
+    assert_eq!((r["updated"].as_u64(), r["retracted"].as_u64()), (Some(1), Some(1)), "{r}");
+    assert_eq!(c.get_json(&format!("/api/v1/algorithms/{a}"))["content"]["status"], "Buiten gebruik");
+    assert_eq!(c.get(&format!("/api/v1/algorithms/{b}")).status(), 404, "retracted at the first harvest");
+    // And quiet again.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    assert_eq!(harvest()["outcome"], "not_modified");
+    let (_, s) = op.send("GET", &format!("/api/v1/sources/{source}"), None);
+    assert!(s["last_error"].is_null() && s["records"].as_u64() == Some(1), "{s}");
+}

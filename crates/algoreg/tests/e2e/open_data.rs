@@ -76,7 +76,7 @@ fn the_oai_pmh_provider_is_harvested_by_a_real_client_with_paging_sets_dates_and
     expected.sort_by_key(|v| v[0].as_str().unwrap().to_string());
     assert_eq!(inc["changed"], json!(expected), "only what changed since, the retraction as a deletion: {inc}");
     assert_eq!(inc["set"], json!([new]), "the set of one organisation, without deleted items");
-    assert_eq!(inc["json"]["content"]["name"], "Nieuw na het moment", "{inc}");
+    assert_eq!(inc["json"]["versions"][0]["content"]["name"], "Nieuw na het moment", "{inc}");
     assert_eq!(inc["json"]["organisation"], "gem-a");
     assert_eq!(
         (inc["empty"].as_str(), inc["unknown"].as_str(), inc["format"].as_str()),

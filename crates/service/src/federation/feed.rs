@@ -29,13 +29,19 @@ pub async fn build(store: &dyn Store, generated_at: DateTime<Utc>) -> Result<Val
             "code": o.code, "name": o.name, "type": o.org_type.code(), "tooi": o.tooi,
             "about": o.about, "contact": o.contact,
         })).collect::<Vec<_>>(),
-        "records": records.iter().map(|(m, versions)| json!({
-            "id": m.id.to_string(),
-            "organisation": versions.first().map(|v| v.org_code.clone()),
-            "first_published_at": versions.first().map(|v| v.first_published_at.to_rfc3339()),
-            "versions": versions.iter().map(version).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
+        "records": records.iter().map(|(m, versions)| record(m.id, versions)).collect::<Vec<_>>(),
     }))
+}
+
+/// One record of the feed: its ID, organisation, first publication and every published version
+/// (oldest first). Also the record in OAI-PMH's `algoreg` format.
+pub fn record(id: algoreg_standard::AlgorithmId, versions: &[PublishedVersion]) -> Value {
+    json!({
+        "id": id.to_string(),
+        "organisation": versions.first().map(|v| v.org_code.clone()),
+        "first_published_at": versions.first().map(|v| v.first_published_at.to_rfc3339()),
+        "versions": versions.iter().map(version).collect::<Vec<_>>(),
+    })
 }
 
 fn version(v: &PublishedVersion) -> Value {

@@ -248,8 +248,23 @@ impl Fetcher {
             |h: reqwest::header::HeaderName| resp.headers().get(h).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(200).collect());
         let etag: Option<String> = header(reqwest::header::ETAG);
         let last_modified: Option<String> = header(reqwest::header::LAST_MODIFIED);
-        let bytes = self.json_body(resp).await?;
+        let bytes = self.body(resp, false).await?;
         Ok(Fetched::Body { bytes, etag, last_modified })
+    }
+
+    /// Fetches an OAI-PMH answer (XML) under the same guard and limits as a feed.
+    pub async fn fetch_xml(&self, url: &str) -> Result<Vec<u8>, FetchError> {
+        let parsed = check_source_url(url)?;
+        check_url(&parsed, &self.config.allow)?;
+        let resp = self.client.get(parsed).header(reqwest::header::ACCEPT, "text/xml").send().await.map_err(describe)?;
+        let status = resp.status();
+        if !status.is_success() {
+            return Err(err(
+                format!("de bron antwoordde met HTTP-status {status}"),
+                format!("the source answered with HTTP status {status}"),
+            ));
+        }
+        self.body(resp, true).await
     }
 
     /// Checks one link of a registration: HEAD, or GET where the server does not answer HEAD; redirects
@@ -308,18 +323,22 @@ impl Fetcher {
         }
         let resp = req.send().await.map_err(describe)?;
         let status = resp.status();
-        Ok((status, self.json_body(resp).await?))
+        Ok((status, self.body(resp, false).await?))
     }
 
     /// The body of a JSON response, refused when of another type or larger than the limit.
-    async fn json_body(&self, mut resp: reqwest::Response) -> Result<Vec<u8>, FetchError> {
+    /// The body of a JSON answer (`xml`: of an XML one), within the size limit.
+    async fn body(&self, mut resp: reqwest::Response, xml: bool) -> Result<Vec<u8>, FetchError> {
         let ctype = resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
         let mime = ctype.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-        if !(mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))) {
+        let json = mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"));
+        let is_xml = mime == "text/xml" || mime == "application/xml";
+        if (xml && !is_xml) || (!xml && !json) {
             let shown = if ctype.is_empty() { "(geen / none)".to_string() } else { ctype.chars().take(80).collect() };
+            let want = if xml { "text/xml" } else { "application/json" };
             return Err(err(
-                format!("verkeerd inhoudstype {shown}: verwacht application/json"),
-                format!("wrong content type {shown}: expected application/json"),
+                format!("verkeerd inhoudstype {shown}: verwacht {want}"),
+                format!("wrong content type {shown}: expected {want}"),
             ));
         }
         let max = self.config.max_bytes;

@@ -136,10 +136,14 @@ impl Harvester {
     /// Harvests one source now and records the outcome in its health.
     pub async fn harvest(&self, source: &Source) -> Outcome {
         let started = Utc::now();
-        let outcome = match self.fetcher.fetch(&source.url, source.etag.as_deref(), source.last_modified.as_deref()).await {
-            Ok(Fetched::NotModified) => self.unchanged_feed(source, started).await,
-            Ok(Fetched::Body { bytes, etag, last_modified }) => self.take_in(source, bytes, etag, last_modified, started).await,
-            Err(FetchError(e)) => Err(e),
+        let outcome = if super::oai_client::is_oai(&source.url) {
+            self.harvest_oai(source, started).await
+        } else {
+            match self.fetcher.fetch(&source.url, source.etag.as_deref(), source.last_modified.as_deref()).await {
+                Ok(Fetched::NotModified) => self.unchanged_feed(source, started).await,
+                Ok(Fetched::Body { bytes, etag, last_modified }) => self.take_in(source, bytes, etag, last_modified, started).await,
+                Err(FetchError(e)) => Err(e),
+            }
         };
         let (outcome, attempt) = match outcome {
             Ok(Outcome::NotModified) => (Outcome::NotModified, Some(None)),
@@ -183,6 +187,85 @@ impl Harvester {
         self.commit(source, checked, etag, last_modified, at, HarvestOutcome::Changed).await
     }
 
+    /// An OAI-PMH source: only what changed since the last harvest (the `from` of the source's last
+    /// answer, kept as its `last_modified`), in pages; a deleted item is retracted at once. The first
+    /// harvest takes everything, and what it does not hold counts as missing, as with a feed.
+    async fn harvest_oai(&self, source: &Source, at: DateTime<Utc>) -> std::result::Result<Outcome, String> {
+        use super::oai_client::{first_url, next_url, parse_page};
+        let from = source.last_modified.clone().filter(|s| s.len() == 20 && s.ends_with('Z'));
+        let mut url = first_url(&source.url, from.as_deref());
+        let (mut records, mut deleted, mut response_date) = (vec![], HashSet::new(), None);
+        let max_pages = self.config.max_records / 10 + 2;
+        let mut complete = false;
+        for _ in 0..max_pages {
+            let bytes = self.fetcher.fetch_xml(&url).await.map_err(|e| e.0)?;
+            let page = tokio::task::spawn_blocking(move || parse_page(&bytes))
+                .await
+                .map_err(|_| failed("interne fout bij het lezen", "internal error while reading"))??;
+            if response_date.is_none() {
+                response_date = page.response_date.clone();
+            }
+            match page.error.as_deref() {
+                None => {}
+                Some("noRecordsMatch") => {
+                    complete = true;
+                    break;
+                }
+                Some(code) => {
+                    return Err(failed(format!("de bron gaf de OAI-fout {code}"), format!("the source answered with OAI error {code}")));
+                }
+            }
+            records.extend(page.records);
+            deleted.extend(page.deleted);
+            if records.len() > self.config.max_records {
+                return Err(failed(
+                    format!("meer dan {} records", self.config.max_records),
+                    format!("more than {} records", self.config.max_records),
+                ));
+            }
+            match page.token.filter(|t| !t.is_empty()) {
+                Some(t) => url = next_url(&source.url, &t),
+                None => {
+                    complete = true;
+                    break;
+                }
+            }
+        }
+        if !complete {
+            return Err(failed("te veel pagina's", "too many pages"));
+        }
+        // Nothing changed since the last harvest: a few hundred bytes moved, nothing to write.
+        if from.is_some() && records.is_empty() && deleted.is_empty() {
+            return Ok(Outcome::NotModified);
+        }
+        let doc = serde_json::json!({
+            "format": super::feed::FORMAT, "format_version": super::feed::FORMAT_VERSION,
+            "generated_at": at.to_rfc3339(), "organisations": [], "records": records,
+        });
+        let bytes = serde_json::to_vec(&doc).map_err(|_| failed("interne fout", "internal error"))?;
+        let max_records = self.config.max_records;
+        let org_code = source.org_code.clone();
+        let shown = public_url(&source.url);
+        let mut checked = tokio::task::spawn_blocking(move || check_feed(bytes, max_records, &org_code, &shown))
+            .await
+            .map_err(|_| failed("interne fout bij het lezen", "internal error while reading"))??;
+        if from.is_some() {
+            // Incremental: a record not in this answer did not change; it is not missing.
+            let tracked = self.store.source_records(source.id).await.map_err(|e| self.store_error(e.into()))?;
+            checked.present.extend(tracked.iter().filter(|t| t.missing == 0).map(|t| t.record));
+            for d in &deleted {
+                checked.present.remove(d);
+            }
+            checked.total = checked.present.len();
+        }
+        checked.deleted = deleted;
+        // Items at the edge of the last answer's second come again; unchanged, they change nothing.
+        match self.commit(source, checked, None, response_date, at, HarvestOutcome::Changed).await? {
+            Outcome::Changed { new: 0, updated: 0, retracted: 0, rejected: 0, .. } => Ok(Outcome::NotModified),
+            other => Ok(other),
+        }
+    }
+
     /// A 304: the feed is as it was, so records missing from it last time are missing once more
     /// (a retraction may fall due). Without such records nothing is written but the attempt.
     async fn unchanged_feed(&self, source: &Source, at: DateTime<Utc>) -> std::result::Result<Outcome, String> {
@@ -195,6 +278,7 @@ impl Harvester {
             rejected: source.rejected.clone(),
             present: tracked.iter().filter(|t| t.missing == 0).map(|t| t.record).collect(),
             total: source.records as usize,
+            deleted: HashSet::new(),
         };
         match self.commit(source, checked, source.etag.clone(), source.last_modified.clone(), at, HarvestOutcome::NotModified).await? {
             Outcome::Changed { retracted: 0, .. } => Ok(Outcome::NotModified),
@@ -240,7 +324,7 @@ impl Harvester {
     }
 
     async fn plan(&self, source: &Source, feed: CheckedFeed, at: DateTime<Utc>) -> Result<Plan> {
-        let CheckedFeed { ready, mut rejected, present, total } = feed;
+        let CheckedFeed { ready, mut rejected, present, total, deleted } = feed;
         let ids: Vec<AlgorithmId> = ready.iter().map(|r| r.id).collect();
         let mut existing: HashMap<AlgorithmId, RecordMeta> = HashMap::new();
         for chunk in ids.chunks(500) {
@@ -350,7 +434,8 @@ impl Harvester {
             metas.extend(self.store.records(chunk).await?.into_iter().map(|m| (m.id, m)));
         }
         for t in gone {
-            let missing = t.missing + 1;
+            // Deleted at the source (OAI-PMH): retracted at once.
+            let missing = if deleted.contains(&t.record) { (t.missing + 1).max(retract_after) } else { t.missing + 1 };
             new_tracked.push(SourceRecord { record: t.record, hash: t.hash.clone(), missing });
             let Some(meta) = metas.get(&t.record) else { continue };
             if missing >= retract_after && meta.published_version.is_some() && meta.org_id == source.org_id {
@@ -476,6 +561,8 @@ struct CheckedFeed {
     /// Every ID the feed holds, refused or not (a refused record is not "gone").
     present: HashSet<AlgorithmId>,
     total: usize,
+    /// Items the source says are deleted (OAI-PMH): retracted at once.
+    deleted: HashSet<AlgorithmId>,
 }
 
 /// Parses and checks a feed body. A feed that cannot be read at all is an error (nothing changes).
@@ -559,7 +646,7 @@ fn check_feed(bytes: Vec<u8>, max_records: usize, org_code: &str, url: &str) -> 
             _ => rejected.push(SourceRejection { id, name, reasons }),
         }
     }
-    Ok(CheckedFeed { ready, rejected, present, total })
+    Ok(CheckedFeed { ready, rejected, present, total, deleted: HashSet::new() })
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 pub mod feed;
 pub mod fetch;
 pub mod harvest;
+pub mod oai_client;
 
 use crate::error::{Result, ServiceError};
 use algoreg_domain::workflow::Principal;
