@@ -55,7 +55,8 @@ macro_rules! suite {
             signing_keys_round_trip, own_sessions_listed_and_ended, audit_log_per_organisation, second_factor_codes_work_once,
             single_sign_on, passkeys_and_ceremonies, copy_reads_every_row_once_by_key, supervisor_is_granted_and_taken_away,
             link_checks_replace_by_url_and_are_purged, confirmations_keep_the_last_and_need_the_record,
-            alerts_are_confirmed_reported_and_deleted, public_changes_keep_each_records_latest
+            alerts_are_confirmed_reported_and_deleted, public_changes_keep_each_records_latest,
+            log_appends_in_order_and_refuses_a_stale_append
         );
     };
 }
@@ -963,6 +964,34 @@ pub async fn public_changes_keep_each_records_latest(s: S) {
     if now[0].at < now[1].at {
         assert_eq!((from_p, until_q), (vec![p], vec![q]));
     }
+}
+
+pub async fn log_appends_in_order_and_refuses_a_stale_append(s: S) {
+    assert_eq!(s.log_state().await.unwrap(), (0, 0));
+    let entry = |n: u64, v: u32, event: &str| LogEntry {
+        index: 0,
+        record: id(n),
+        version: v,
+        event: event.into(),
+        content_hash: format!("sha256:{n}{v}"),
+        at: Utc.timestamp_opt(1_780_000_000 + n as i64, 123_456_000).single().unwrap(),
+    };
+    s.log_append(0, 0, 5, &[entry(1, 1, "publish"), entry(2, 1, "publish")]).await.unwrap();
+    assert_eq!(s.log_state().await.unwrap(), (2, 5));
+    // A second appender that read the old state loses; nothing of it is kept.
+    assert!(matches!(s.log_append(0, 0, 9, &[entry(3, 1, "publish")]).await, Err(StoreError::Stale)));
+    assert!(matches!(s.log_append(2, 4, 9, &[entry(3, 1, "publish")]).await, Err(StoreError::Stale)));
+    s.log_append(2, 5, 9, &[entry(1, 2, "publish"), entry(2, 1, "retract")]).await.unwrap();
+    let all = s.log_entries(0, 100).await.unwrap();
+    assert_eq!(all.iter().map(|e| e.index).collect::<Vec<_>>(), vec![0, 1, 2, 3]);
+    assert_eq!(all[0], LogEntry { index: 0, ..entry(1, 1, "publish") }, "times keep their microseconds");
+    assert_eq!(s.log_entries(1, 3).await.unwrap().len(), 2);
+    let mut latest = s.log_latest(&[id(1), id(2), id(7)]).await.unwrap();
+    latest.sort_by_key(|e| e.index);
+    assert_eq!(latest.iter().map(|e| (e.index, e.event.as_str())).collect::<Vec<_>>(), vec![(2, "publish"), (3, "retract")]);
+    // The key is written once.
+    assert_eq!(s.log_key("eerste").await.unwrap(), "eerste");
+    assert_eq!(s.log_key("tweede").await.unwrap(), "eerste");
 }
 
 pub async fn times_keep_microseconds(s: S) {

@@ -7,24 +7,7 @@ fn alert_row_confirmed(r: &DbRow) -> Result<bool> {
 #[async_trait]
 impl AlertStore for Backend {
     async fn alert_key(&self, candidate: &str) -> Result<String> {
-        // A read first: only the very first call writes.
-        let read = |pool| async move {
-            sqlx::query("SELECT key FROM alert_key WHERE id = 1")
-                .fetch_optional(pool)
-                .await
-                .map_err(backend)?
-                .map(|r: DbRow| r.try_get::<String, _>("key").map_err(backend))
-                .transpose()
-        };
-        if let Some(k) = read(&self.pool).await? {
-            return Ok(k);
-        }
-        sqlx::query("INSERT INTO alert_key (id, key) VALUES (1, $1) ON CONFLICT(id) DO NOTHING")
-            .bind(candidate)
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?;
-        read(&self.pool).await?.ok_or_else(|| StoreError::Backend("the alert key vanished".into()))
+        write_once_key(&self.pool, "alert_key", "key", candidate).await
     }
 
     async fn add_alert(&self, a: &Alert, max_per_address: u32, mail: &NewMail) -> Result<AlertAdded> {

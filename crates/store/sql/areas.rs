@@ -10,6 +10,7 @@ include!("federation.rs");
 include!("identity.rs");
 include!("incidents.rs");
 include!("links.rs");
+include!("log.rs");
 include!("mail.rs");
 include!("organisations.rs");
 include!("passkeys.rs");

@@ -391,6 +391,14 @@ pub const TABLES: &[Table] = &[
     },
     Table { name: "alert_key", key: &["id"], identity: false, columns: &[("id", Int), ("key", Text)] },
     Table {
+        name: "log_entries",
+        key: &["idx"],
+        identity: false,
+        columns: &[("idx", Int), ("record_id", Text), ("version", Int), ("event", Text), ("content_hash", Text), ("at", Time)],
+    },
+    Table { name: "log_state", key: &["id"], identity: false, columns: &[("id", Int), ("cursor", Int)] },
+    Table { name: "log_key", key: &["id"], identity: false, columns: &[("id", Int), ("pkcs8", Text)] },
+    Table {
         name: "invitations",
         key: &["id"],
         identity: true,

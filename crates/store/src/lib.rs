@@ -461,6 +461,24 @@ pub trait CopyStore: Send + Sync {
 
 /// Everything a backend stores: the area traits together. Callers hold an `Arc<dyn Store>` and bring
 /// the area traits they use into scope (`use algoreg_store::*`).
+/// The verifiable publication log: append-only entries (see `algoreg_tlog`), the outbox position they
+/// were appended up to, and the log's signing key.
+#[async_trait]
+pub trait LogStore: Send + Sync {
+    /// Appends `entries` (numbered on from `size`) and moves the cursor from `cursor` to `new_cursor`,
+    /// in one transaction; [`StoreError::Stale`] when the log no longer has `size` entries or that
+    /// cursor (another node appended first).
+    async fn log_append(&self, size: u64, cursor: i64, new_cursor: i64, entries: &[LogEntry]) -> Result<()>;
+    /// The number of entries and the cursor.
+    async fn log_state(&self) -> Result<(u64, i64)>;
+    /// Entries `start..end`, in order.
+    async fn log_entries(&self, start: u64, end: u64) -> Result<Vec<LogEntry>>;
+    /// The latest entry of each of these records that has one.
+    async fn log_latest(&self, records: &[AlgorithmId]) -> Result<Vec<LogEntry>>;
+    /// The log's signing key: the stored one, or `candidate` stored now when there is none.
+    async fn log_key(&self, candidate: &str) -> Result<String>;
+}
+
 pub trait Store:
     OrganisationStore
     + PeopleStore
@@ -483,6 +501,7 @@ pub trait Store:
     + SecondFactorStore
     + PasskeyStore
     + CopyStore
+    + LogStore
     + Send
     + Sync
     + 'static
@@ -511,6 +530,7 @@ impl<T> Store for T where
         + SecondFactorStore
         + PasskeyStore
         + CopyStore
+        + LogStore
         + Send
         + Sync
         + 'static

@@ -718,3 +718,16 @@ pub struct PublicChange {
     pub record: AlgorithmId,
     pub at: DateTime<Utc>,
 }
+
+/// One entry of the publication log: a registration's version became public, or stopped being so.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogEntry {
+    pub index: u64,
+    pub record: AlgorithmId,
+    pub version: u32,
+    /// `publish`, `retract` or `archive`.
+    pub event: String,
+    /// The version's content hash (`sha256:...`, as the register feed gives it).
+    pub content_hash: String,
+    pub at: DateTime<Utc>,
+}

@@ -453,6 +453,18 @@ pub fn signal_times_row<R: Columns + ?Sized>(r: &R) -> Result<SignalTimes> {
     Ok((r.t("created_at")?, r.t("due_at")?, r.ot("answered_at")?))
 }
 
+/// A publication log entry, from `idx, record_id, version, event, content_hash, at`.
+pub fn log_entry_row<R: Columns + ?Sized>(r: &R) -> Result<LogEntry> {
+    Ok(LogEntry {
+        index: r.int(Col::Name("idx"))? as u64,
+        record: r.record("record_id")?,
+        version: r.int(Col::Name("version"))? as u32,
+        event: r.s("event")?,
+        content_hash: r.s("content_hash")?,
+        at: r.t("at")?,
+    })
+}
+
 /// A record's latest public change, from `id, record_id, at` of the outbox.
 pub fn public_change_row<R: Columns + ?Sized>(r: &R) -> Result<PublicChange> {
     Ok(PublicChange { position: r.int(Col::Name("id"))?, record: r.record("record_id")?, at: r.t("at")? })

@@ -1,0 +1,101 @@
+// [`LogStore`] for the SQL backends (included by each: see crates/store/sql/README.md).
+
+#[async_trait]
+impl LogStore for Backend {
+    async fn log_append(&self, size: u64, cursor: i64, new_cursor: i64, entries: &[LogEntry]) -> Result<()> {
+        let mut tx = self.begin().await?;
+        let (now_size, now_cursor) = log_state_in(&mut tx).await?;
+        if now_size != size || now_cursor != cursor {
+            return Err(StoreError::Stale);
+        }
+        for (i, e) in entries.iter().enumerate() {
+            sqlx::query("INSERT INTO log_entries (idx, record_id, version, event, content_hash, at) VALUES ($1,$2,$3,$4,$5,$6)")
+                .bind((size + i as u64) as i64)
+                .bind(e.record.to_string())
+                .bind(i64::from(e.version))
+                .bind(&e.event)
+                .bind(&e.content_hash)
+                .bind(ts(&e.at))
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        }
+        sqlx::query("INSERT INTO log_state (id, cursor) VALUES (1, $1) ON CONFLICT(id) DO UPDATE SET cursor = $1")
+            .bind(new_cursor)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
+        Ok(())
+    }
+
+    async fn log_state(&self) -> Result<(u64, i64)> {
+        let mut tx = self.begin().await?;
+        let s = log_state_in(&mut tx).await?;
+        tx.commit().await.map_err(backend)?;
+        Ok(s)
+    }
+
+    async fn log_entries(&self, start: u64, end: u64) -> Result<Vec<LogEntry>> {
+        let rows = sqlx::query("SELECT * FROM log_entries WHERE idx >= $1 AND idx < $2 ORDER BY idx")
+            .bind(start as i64)
+            .bind(end as i64)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(log_entry_row).collect()
+    }
+
+    async fn log_latest(&self, records: &[AlgorithmId]) -> Result<Vec<LogEntry>> {
+        self.by_record_ids(
+            "SELECT * FROM log_entries e WHERE NOT EXISTS (SELECT 1 FROM log_entries n WHERE n.record_id = e.record_id AND n.idx > e.idx) AND e.record_id",
+            records,
+            log_entry_row,
+        )
+        .await
+    }
+
+    async fn log_key(&self, candidate: &str) -> Result<String> {
+        write_once_key(&self.pool, "log_key", "pkcs8", candidate).await
+    }
+}
+
+/// A key kept in a one-row table (`id = 1`): the stored one, or `candidate` stored now when there is
+/// none. Only the very first call writes; concurrent first calls agree on one key.
+async fn write_once_key(pool: &sqlx::Pool<Db>, table: &'static str, column: &'static str, candidate: &str) -> Result<String> {
+    let read = || async move {
+        sqlx::query(&format!("SELECT {column} FROM {table} WHERE id = 1"))
+            .fetch_optional(pool)
+            .await
+            .map_err(backend)?
+            .map(|r: DbRow| r.try_get::<String, _>(column).map_err(backend))
+            .transpose()
+    };
+    if let Some(k) = read().await? {
+        return Ok(k);
+    }
+    sqlx::query(&format!("INSERT INTO {table} (id, {column}) VALUES (1, $1) ON CONFLICT(id) DO NOTHING"))
+        .bind(candidate)
+        .execute(pool)
+        .await
+        .map_err(backend)?;
+    read().await?.ok_or_else(|| StoreError::Backend(format!("the key in {table} vanished")))
+}
+
+/// The log's size and cursor, read in a transaction (locked on PostgreSQL, so appenders queue).
+async fn log_state_in(tx: &mut sqlx::Transaction<'_, Db>) -> Result<(u64, i64)> {
+    let size = sqlx::query("SELECT count(*) AS n FROM log_entries")
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(backend)?
+        .try_get::<i64, _>("n")
+        .map_err(backend)? as u64;
+    let cursor = sqlx::query(&format!("SELECT cursor FROM log_state WHERE id = 1 {LOCK_ROW}"))
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(backend)?
+        .map(|r: DbRow| r.try_get::<i64, _>("cursor").map_err(backend))
+        .transpose()?
+        .unwrap_or(0);
+    Ok((size, cursor))
+}
