@@ -298,6 +298,20 @@ enum Command {
         #[command(flatten)]
         harvest: HarvestArgs,
     },
+    /// Checks another instance's publication log: the checkpoint's signature, every entry against it,
+    /// that the log extends the one seen last time (--state), and that every published version is in it.
+    /// Exits with 1 when something does not hold.
+    Verify {
+        /// The instance's address, e.g. https://register.example.nl.
+        url: String,
+        /// The log's public key (`name+id+key`, from /log/key); by default the saved state's, or the
+        /// one the instance serves (trusted on first use).
+        #[arg(long)]
+        key: Option<String>,
+        /// A file that keeps the key and the last checkpoint accepted, for the next run.
+        #[arg(long)]
+        state: Option<PathBuf>,
+    },
     /// Feeds of other registers that this register harvests.
     #[command(subcommand)]
     Source(SourceCmd),
@@ -756,6 +770,8 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
             app.operator().spawn_feedback_loop(mailer, feedback.feedback_tick);
             // E-mail alerts: the digests that are due (queued; the feedback loop sends the mail).
             tokio::spawn(algoreg_service::alerts::run_background(app.clone(), feedback.alert_tick));
+            // The publication log follows the outbox.
+            tokio::spawn(algoreg_service::log::run_background(app.clone(), std::time::Duration::from_secs(1)));
             // Not for the demo: its registrations link to made-up addresses.
             if harvest.link_check_max > 0 && !demo {
                 // Check the registrations' links: a round every 15 minutes at most checks what is due.
@@ -1242,6 +1258,38 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
                 Err(e) => {
                     eprintln!("{}: {e}", file.display());
                     return Ok(ExitCode::from(2));
+                }
+            }
+        }
+        Command::Verify { url, key, state } => {
+            let saved: Option<algoreg_service::log::VerifyState> = match &state {
+                Some(p) if p.exists() => {
+                    let text = std::fs::read_to_string(p).map_err(|e| ServiceError::Internal(format!("{}: {e}", p.display())))?;
+                    Some(serde_json::from_str(&text).map_err(|e| {
+                        ServiceError::bad(
+                            "state",
+                            "Het bestand is geen opgeslagen toestand.",
+                            format!("The file is not a saved state: {e}"),
+                        )
+                    })?)
+                }
+                _ => None,
+            };
+            match algoreg_service::log::verify_remote(&url, key.as_deref(), saved.as_ref()).await {
+                Ok(v) => {
+                    println!("log of {url}: {} entries, signature and root verified", v.size);
+                    if let Some(old) = v.consistent_with {
+                        println!("consistent with the {old} entries seen before: nothing was rewritten or removed");
+                    }
+                    println!("{} published versions found in the log with their content", v.versions);
+                    if let Some(p) = &state {
+                        let json = serde_json::to_string_pretty(&v.state).unwrap_or_default();
+                        std::fs::write(p, json).map_err(|e| ServiceError::Internal(format!("{}: {e}", p.display())))?;
+                    }
+                }
+                Err(e) => {
+                    eprintln!("verification FAILED: {e}");
+                    return Ok(ExitCode::from(1));
                 }
             }
         }

@@ -15,6 +15,7 @@ pub mod feedback;
 pub mod import;
 pub mod limits;
 pub mod links;
+pub mod log;
 pub mod metrics;
 pub mod oai;
 pub mod oauth;
@@ -96,6 +97,8 @@ pub struct App {
     feed: Arc<tokio::sync::Mutex<Option<FeedCache>>>,
     /// Whole-register downloads by name, with the state they were rendered from (see [`App::cached`]).
     downloads: Arc<tokio::sync::Mutex<Downloads>>,
+    /// The publication log's leaf hashes read so far, and the last checkpoint signed (see [`log`]).
+    log_cache: Arc<tokio::sync::Mutex<log::Cache>>,
     /// The overview's figures, with the state they were counted from (see [`App::statistics`]).
     statistics: Arc<statistics::StatisticsCache>,
     /// Checks the registrations' links on a schedule (set by `serve`).
@@ -129,6 +132,7 @@ impl App {
             harvester: None,
             feed: Default::default(),
             downloads: Default::default(),
+            log_cache: Default::default(),
             statistics: Default::default(),
             links: None,
             feedback: Default::default(),

@@ -54,7 +54,7 @@ impl Node {
 }
 
 /// The background jobs that run under a lease (the names in the store).
-pub const JOBS: &[&str] = &["alerts", "feedback", "harvest", "links"];
+pub const JOBS: &[&str] = &["alerts", "feedback", "harvest", "links", "log"];
 
 /// The lease on one background job.
 #[derive(Clone)]

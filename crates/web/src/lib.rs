@@ -9,6 +9,7 @@ pub mod auth;
 pub mod catalog;
 pub mod compat;
 pub mod feed;
+pub mod log;
 pub mod oai;
 pub mod oauth;
 pub mod problem;
@@ -45,6 +46,11 @@ fn all_routes(app: Option<&App>) -> routes::Routes {
         .add("GET", "/catalog.jsonld", axum::routing::get(catalog::json_ld))
         .add("GET POST", "/oai", axum::routing::get(oai::handle).post(oai::handle).layer(axum::extract::DefaultBodyLimit::max(8 * 1024)))
         .add("GET", "/oai/registration.xsd", axum::routing::get(oai::schema))
+        .add("GET", "/log/checkpoint", axum::routing::get(log::checkpoint))
+        .add("GET", "/log/key", axum::routing::get(log::key))
+        .add("GET", "/log/entries", axum::routing::get(log::entries))
+        .add("GET", "/log/proof/inclusion", axum::routing::get(log::inclusion))
+        .add("GET", "/log/proof/consistency", axum::routing::get(log::consistency))
         .add("GET", "/health/live", axum::routing::get(health_live))
         .add("GET", "/health/ready", axum::routing::get(health_ready))
         .add("GET", "/metrics", axum::routing::get(metrics))

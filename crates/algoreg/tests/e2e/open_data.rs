@@ -191,3 +191,102 @@ fn the_dcat_ap_catalogue_passes_the_official_shapes_in_turtle_and_json_ld() {
     let broken = shacl(&[(&ttl, "turtle")], true);
     assert!(broken["turtle"]["count"].as_u64().unwrap() >= 1, "{broken}");
 }
+
+/// Runs one SQL statement against this environment's database (SQLite file or PostgreSQL).
+fn execute(env: &Env, statement: &str) {
+    use sqlx::{ConnectOptions, Connection};
+    let statement = statement.to_string();
+    let database = env.database().map(String::from);
+    let file = std::path::Path::new(&env.data()).join("algoreg.db");
+    std::thread::spawn(move || {
+        block_on(async move {
+            match database {
+                Some(url) => {
+                    let opts: sqlx::postgres::PgConnectOptions = url.parse().unwrap();
+                    let mut c = opts.connect().await.unwrap();
+                    sqlx::query(&statement).execute(&mut c).await.unwrap();
+                    let _ = c.close().await;
+                }
+                None => {
+                    let mut c = sqlx::sqlite::SqliteConnectOptions::new().filename(&file).connect().await.unwrap();
+                    sqlx::query(&statement).execute(&mut c).await.unwrap();
+                    let _ = c.close().await;
+                }
+            }
+        })
+    })
+    .join()
+    .unwrap();
+}
+
+/// `algoreg verify URL --state FILE`: its exit status and output.
+fn verify(url: &str, state: &std::path::Path) -> (bool, String) {
+    let o = Command::new(BIN).args(["verify", url, "--state", &state.display().to_string()]).output().unwrap();
+    (o.status.success(), format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)))
+}
+
+#[test]
+fn every_publication_is_in_a_signed_log_that_anyone_can_verify_and_a_rewritten_history_is_caught() {
+    let env = Env::new();
+    env.org("gem-a", "four_eyes");
+    let (editor, approver) = (env.token("gem-a", "editor"), env.token("gem-a", "approver"));
+    // The log's name comes from the public address: the same across the restart below.
+    let public = ["--public-url", "https://register.example"];
+    let s = env.serve_with(&public);
+    let size = || s.get("/log/checkpoint").text().unwrap().lines().nth(1).and_then(|l| l.parse::<u64>().ok()).unwrap_or(0);
+    let a = s.publish_new("gem-a", &editor, &approver, complete_content("Parkeervergunningen"));
+    let b = s.publish_new("gem-a", &editor, &approver, complete_content("Afvalroutes"));
+    let mut changed = complete_content("Parkeervergunningen");
+    changed["status"] = json!("Buiten gebruik");
+    assert_eq!(s.send("PUT", &format!("/api/v1/algorithms/{a}/draft"), Some(&editor), Some(json!({"content": changed}))).0, 200);
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{a}/actions/release"), Some(&editor), None).0, 200);
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{a}/actions/publish"), Some(&approver), None).0, 200);
+    let (st, r) = s.send("POST", &format!("/api/v1/algorithms/{b}/actions/retract"), Some(&approver), Some(json!({"reason": "Gestopt."})));
+    assert_eq!(st, 200, "{r}");
+    wait_until("four entries in the log", || size() == 4);
+
+    // The entries: publication, publication, new version, retraction; with proofs.
+    let entries = s.get_json("/log/entries?start=0&end=4");
+    let leaves: Vec<Value> =
+        entries["entries"].as_array().unwrap().iter().map(|e| serde_json::from_str(e["leaf"].as_str().unwrap()).unwrap()).collect();
+    let events: Vec<(String, String, u64)> = leaves
+        .iter()
+        .map(|l| (l["record"].as_str().unwrap().to_string(), l["event"].as_str().unwrap().to_string(), l["version"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        events,
+        vec![
+            (a.clone(), "publish".into(), 1),
+            (b.clone(), "publish".into(), 1),
+            (a.clone(), "publish".into(), 2),
+            (b.clone(), "retract".into(), 1)
+        ]
+    );
+    assert!(leaves.iter().all(|l| l["content_hash"].as_str().unwrap().starts_with("sha256:")));
+    assert_eq!(s.get_json("/log/proof/inclusion?index=2&size=4")["proof"].as_array().unwrap().len(), 2);
+    assert_eq!(s.get("/log/proof/inclusion?index=4&size=4").status(), 422, "outside the log");
+    assert_eq!(s.get("/log/entries?start=0&end=5000").status(), 422, "at most 1000 at a time");
+    assert_eq!(s.get("/log/proof/consistency?first=x&second=4").status(), 422);
+
+    // `algoreg verify`: the signature, every entry against the root, every published version in the log.
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let (ok, out) = verify(&s.base, &state);
+    assert!(ok && out.contains("4 entries, signature and root verified") && out.contains("2 published versions"), "{out}");
+    // The log grows: consistent with what was seen before.
+    s.publish_new("gem-a", &editor, &approver, complete_content("Nieuw"));
+    wait_until("five entries", || size() == 5);
+    let (ok, out) = verify(&s.base, &state);
+    assert!(ok && out.contains("consistent with the 4 entries seen before"), "{out}");
+
+    // Someone rewrites history in the database (one old entry) and the server starts again, signing
+    // the rewritten log: its own signature holds, but it no longer extends what was seen before.
+    drop(s);
+    execute(&env, "UPDATE log_entries SET content_hash = 'sha256:0000' WHERE idx = 0");
+    let s = env.serve_with(&public);
+    let (ok, out) = verify(&s.base, &state);
+    assert!(!ok && out.contains("history was rewritten"), "{out}");
+    // Without the saved state, the rewritten entry no longer matches the published version.
+    let (ok, out) = verify(&s.base, &dir.path().join("fresh.json"));
+    assert!(!ok && out.contains("differs from what the log holds"), "{out}");
+}

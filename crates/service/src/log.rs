@@ -1,0 +1,350 @@
+//! The verifiable publication log: every publication, new version, retraction and archive of a public
+//! registration is appended to an append-only Merkle-tree log in the style of Certificate Transparency
+//! (RFC 9162; the mathematics are `algoreg_tlog`'s). Entries are appended from the outbox under the
+//! `log` lease, so each node's appends queue behind one another. A checkpoint (size and root) is signed
+//! with the instance's Ed25519 key; anyone can fetch the entries, recompute the root, and ask for proofs
+//! that an entry is in the log and that a later log extends an earlier one. Entries hold a version's
+//! content hash, never personal data, so erasing signals' personal data does not touch the log.
+//! [`verify_remote`] is `algoreg verify`. See docs/OPEN-DATA.md.
+
+use crate::error::{Result, ServiceError};
+use crate::App;
+use algoreg_standard::AlgorithmId;
+use algoreg_store::{LogEntry, StoreError};
+use algoreg_tlog::{Checkpoint, Hash, Signer};
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
+use chrono::{SecondsFormat, Utc};
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// Outbox entries read per append.
+const BATCH: i64 = 1000;
+/// Entries served per request.
+pub const MAX_ENTRIES: u64 = 1000;
+
+/// Leaf hashes read so far, and the last checkpoint signed (size, note).
+#[derive(Default)]
+pub struct Cache {
+    leaves: Vec<Hash>,
+    checkpoint: Option<(u64, String)>,
+}
+
+/// The bytes an entry is logged as: one line of JSON with a fixed key order.
+pub fn leaf_bytes(e: &LogEntry) -> Vec<u8> {
+    serde_json::json!({
+        "record": e.record.to_string(),
+        "version": e.version,
+        "event": e.event,
+        "content_hash": e.content_hash,
+        "at": e.at.to_rfc3339_opts(SecondsFormat::Micros, true),
+    })
+    .to_string()
+    .into_bytes()
+}
+
+pub struct Log<'a> {
+    app: &'a App,
+}
+
+impl App {
+    pub fn log(&self) -> Log<'_> {
+        Log { app: self }
+    }
+}
+
+fn bad(field: &str, nl: &str, en: &str) -> ServiceError {
+    ServiceError::bad(field, nl, en)
+}
+
+impl Log<'_> {
+    /// The log's name: the host of the public address, with `/log`.
+    pub fn origin(&self) -> String {
+        let url = self.app.public_url();
+        format!("{}/log", url.split("://").nth(1).unwrap_or(url))
+    }
+
+    async fn signer(&self) -> Result<Signer> {
+        let candidate = Signer::generate().map_err(|e| ServiceError::Internal(e.into()))?;
+        let stored = self.app.store.log_key(&B64.encode(candidate)).await?;
+        let pkcs8 = B64.decode(stored).map_err(|_| ServiceError::Internal("the log key is not base64".into()))?;
+        Signer::from_pkcs8(&self.origin(), &pkcs8).map_err(|e| ServiceError::Internal(e.into()))
+    }
+
+    /// The public key, in the signed-note verifier format.
+    pub async fn verifier_key(&self) -> Result<String> {
+        Ok(self.signer().await?.verifier_key())
+    }
+
+    /// Appends what the outbox says happened since the last append: a version that became public (a
+    /// publication or a new version), or a registration that stopped being public (retracted or
+    /// archived). Returns the number of entries appended (0 when another node was first).
+    pub async fn append(&self) -> Result<usize> {
+        let store = self.app.store.as_ref();
+        let (size, cursor) = store.log_state().await?;
+        let changes = store.outbox_after(cursor, BATCH).await?;
+        let Some(&(new_cursor, _)) = changes.last() else { return Ok(0) };
+        let mut ids: Vec<AlgorithmId> = vec![];
+        for (_, id) in &changes {
+            if !ids.contains(id) {
+                ids.push(*id);
+            }
+        }
+        let latest: HashMap<AlgorithmId, LogEntry> = store.log_latest(&ids).await?.into_iter().map(|e| (e.record, e)).collect();
+        let current: HashMap<AlgorithmId, algoreg_store::PublishedVersion> =
+            store.published_many(&ids).await?.into_iter().map(|v| (v.record, v)).collect();
+        let mut entries = vec![];
+        for id in ids {
+            // Every version published since the last entry of this record, in order (also when it was
+            // published and replaced or retracted between two appends), then a retraction or archive
+            // when the record is no longer public.
+            let (mut version, mut event) = latest.get(&id).map(|l| (l.version, l.event.clone())).unwrap_or((0, String::new()));
+            let versions = store.versions(id).await?;
+            let hash = |v: &algoreg_store::Version| crate::federation::feed::content_hash(v.standard_version.as_str(), &v.content);
+            let logged = version;
+            for v in versions.iter().filter(|v| v.number > logged) {
+                if let Some(at) = v.published_at {
+                    entries.push(LogEntry { index: 0, record: id, version: v.number, event: "publish".into(), content_hash: hash(v), at });
+                    (version, event) = (v.number, "publish".into());
+                }
+            }
+            match current.get(&id) {
+                // Public again, with the version last logged (after a retraction or archive).
+                Some(p) if p.number == version && event != "publish" => {
+                    let content_hash = crate::federation::feed::content_hash(p.standard_version.as_str(), &p.content);
+                    entries.push(LogEntry { index: 0, record: id, version, event: "publish".into(), content_hash, at: Utc::now() });
+                }
+                None if event == "publish" => {
+                    let archived = store.history(id).await?.last().is_some_and(|h| h.action == algoreg_domain::workflow::Action::Archive);
+                    let content_hash = versions.iter().find(|v| v.number == version).map(hash).unwrap_or_default();
+                    entries.push(LogEntry {
+                        index: 0,
+                        record: id,
+                        version,
+                        event: if archived { "archive" } else { "retract" }.into(),
+                        content_hash,
+                        at: Utc::now(),
+                    });
+                }
+                _ => {}
+            }
+        }
+        // In the order things happened (a record's own entries keep their order).
+        entries.sort_by_key(|e| e.at);
+        match store.log_append(size, cursor, new_cursor, &entries).await {
+            Ok(()) => Ok(entries.len()),
+            Err(StoreError::Stale | StoreError::Conflict(_)) => Ok(0),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Runs `f` over the first `size` leaf hashes (read from the store the first time they are needed).
+    async fn with_leaves<T>(&self, size: u64, f: impl FnOnce(&[Hash], &mut Cache) -> T) -> Result<T> {
+        let mut cache = self.app.log_cache.lock().await;
+        while (cache.leaves.len() as u64) < size {
+            let start = cache.leaves.len() as u64;
+            let batch = self.app.store.log_entries(start, size.min(start + 10_000)).await?;
+            if batch.is_empty() {
+                return Err(ServiceError::Internal("the log has fewer entries than its size".into()));
+            }
+            cache.leaves.extend(batch.iter().map(|e| algoreg_tlog::leaf_hash(&leaf_bytes(e))));
+        }
+        let leaves = std::mem::take(&mut cache.leaves);
+        let out = f(&leaves[..size as usize], &mut cache);
+        cache.leaves = leaves;
+        Ok(out)
+    }
+
+    /// The current size.
+    pub async fn size(&self) -> Result<u64> {
+        Ok(self.app.store.log_state().await?.0)
+    }
+
+    /// The signed checkpoint of the log as it is now (signed again only when it grew).
+    pub async fn checkpoint(&self) -> Result<String> {
+        let size = self.size().await?;
+        let signer = self.signer().await?;
+        let origin = self.origin();
+        self.with_leaves(size, |leaves, cache| match &cache.checkpoint {
+            Some((s, note)) if *s == size => note.clone(),
+            _ => {
+                let note = signer.sign(&Checkpoint { origin, size, root: algoreg_tlog::root(leaves) });
+                cache.checkpoint = Some((size, note.clone()));
+                note
+            }
+        })
+        .await
+    }
+
+    /// Entries `start..end` (at most [`MAX_ENTRIES`]).
+    pub async fn entries(&self, start: u64, end: u64) -> Result<Vec<LogEntry>> {
+        if end <= start || end - start > MAX_ENTRIES {
+            return Err(bad("end", "Vraag 1 tot 1000 regels tegelijk.", "Ask for 1 to 1000 entries at a time."));
+        }
+        Ok(self.app.store.log_entries(start, end).await?)
+    }
+
+    /// The inclusion proof of entry `index` in the log of `size` entries.
+    pub async fn inclusion(&self, index: u64, size: u64) -> Result<Vec<Hash>> {
+        if size > self.size().await? || index >= size {
+            return Err(bad("index", "Deze regel valt buiten dit logboek.", "This entry is outside this log."));
+        }
+        self.with_leaves(size, |l, _| algoreg_tlog::inclusion_proof(l, index as usize).unwrap_or_default()).await
+    }
+
+    /// The consistency proof between the log of `first` entries and the log of `second` entries.
+    pub async fn consistency(&self, first: u64, second: u64) -> Result<Vec<Hash>> {
+        if first == 0 || first > second || second > self.size().await? {
+            return Err(bad("first", "Kies 0 < first ≤ second ≤ de grootte.", "Choose 0 < first ≤ second ≤ the size."));
+        }
+        self.with_leaves(second, |l, _| algoreg_tlog::consistency_proof(l, first as usize).unwrap_or_default()).await
+    }
+}
+
+/// The background loop of `serve`: appends what the outbox holds, on the node holding the `log` lease.
+pub async fn run_background(app: App, every: Duration) {
+    let lease = crate::runtime::Lease::new(app.store.clone(), app.node(), "log", every * 3 + Duration::from_secs(60));
+    loop {
+        if let Some(_round) = lease.round().await {
+            loop {
+                match app.log().append().await {
+                    Ok(n) if n > 0 => continue,
+                    Ok(_) => break,
+                    Err(e) => {
+                        tracing::error!(error = %e, "appending to the publication log failed");
+                        break;
+                    }
+                }
+            }
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
+/// What `algoreg verify` keeps between runs: the key and the last checkpoint it accepted.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct VerifyState {
+    pub key: String,
+    pub size: u64,
+    pub root: String,
+}
+
+/// What a verification found.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    pub size: u64,
+    pub versions: usize,
+    pub consistent_with: Option<u64>,
+    pub state: VerifyState,
+}
+
+/// A verification failure, said plainly (it is shown to whoever runs `algoreg verify`).
+fn fail(msg: impl Into<String>) -> String {
+    msg.into()
+}
+
+/// Checks a live instance at `base`: the checkpoint's signature (with `key`, or the state's key, or the
+/// key the instance serves on first use), every entry against the checkpoint's root, the consistency
+/// of the log with the checkpoint accepted last time (`state`), and that every published version in the
+/// register feed is in the log with its content hash.
+pub async fn verify_remote(base: &str, key: Option<&str>, state: Option<&VerifyState>) -> std::result::Result<Verified, String> {
+    let base = base.trim_end_matches('/');
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(60)).build().map_err(|e| fail(e.to_string()))?;
+    let text = |path: String| {
+        let client = client.clone();
+        async move {
+            let r = client.get(&path).send().await.map_err(|e| fail(format!("{path}: {e}")))?;
+            if !r.status().is_success() {
+                return Err(fail(format!("{path}: HTTP {}", r.status())));
+            }
+            r.text().await.map_err(|e| fail(format!("{path}: {e}")))
+        }
+    };
+    let key = match (key, state) {
+        (Some(k), _) => k.to_string(),
+        (None, Some(s)) => s.key.clone(),
+        (None, None) => text(format!("{base}/log/key")).await?.trim().to_string(),
+    };
+    let note = text(format!("{base}/log/checkpoint")).await?;
+    let c = Checkpoint::open(&note, &key).map_err(|e| fail(format!("checkpoint: {e}")))?;
+    let mut consistent_with = None;
+    if let Some(s) = state {
+        let old_root: Hash =
+            B64.decode(&s.root).ok().and_then(|r| r.try_into().ok()).ok_or_else(|| fail("the saved state's root is not a hash"))?;
+        if s.size > c.size {
+            return Err(fail(format!("the log shrank from {} to {} entries: history was removed", s.size, c.size)));
+        }
+        if s.size > 0 {
+            let proof: serde_json::Value =
+                serde_json::from_str(&text(format!("{base}/log/proof/consistency?first={}&second={}", s.size, c.size)).await?)
+                    .map_err(|e| fail(e.to_string()))?;
+            let proof = hashes(&proof["proof"])?;
+            if !algoreg_tlog::verify_consistency(s.size, c.size, &proof, &old_root, &c.root) {
+                return Err(fail(format!(
+                    "the log of {} entries does not extend the one of {} entries seen before: history was rewritten",
+                    c.size, s.size
+                )));
+            }
+            consistent_with = Some(s.size);
+        }
+    }
+    // Every entry, against the signed root.
+    let mut leaves = Vec::with_capacity(c.size as usize);
+    let mut logged: HashMap<(String, u32), String> = HashMap::new();
+    let mut start = 0;
+    while start < c.size {
+        let end = c.size.min(start + MAX_ENTRIES);
+        let page: serde_json::Value =
+            serde_json::from_str(&text(format!("{base}/log/entries?start={start}&end={end}")).await?).map_err(|e| fail(e.to_string()))?;
+        let items = page["entries"].as_array().ok_or_else(|| fail("entries: not a list"))?;
+        if items.len() as u64 != end - start {
+            return Err(fail(format!("entries {start}..{end}: {} came", items.len())));
+        }
+        for item in items {
+            let leaf = item["leaf"].as_str().ok_or_else(|| fail("an entry without its leaf"))?;
+            leaves.push(algoreg_tlog::leaf_hash(leaf.as_bytes()));
+            let parsed: serde_json::Value = serde_json::from_str(leaf).map_err(|e| fail(e.to_string()))?;
+            if parsed["event"] == "publish" {
+                let key = (parsed["record"].as_str().unwrap_or("").to_string(), parsed["version"].as_u64().unwrap_or(0) as u32);
+                logged.insert(key, parsed["content_hash"].as_str().unwrap_or("").to_string());
+            }
+        }
+        start = end;
+    }
+    if algoreg_tlog::root(&leaves) != c.root {
+        return Err(fail("the entries do not give the checkpoint's root: the log was changed"));
+    }
+    // Every published version in the feed is in the log, with the same content.
+    let feed: serde_json::Value =
+        serde_json::from_str(&text(format!("{base}/{}", crate::federation::feed::PATH)).await?).map_err(|e| fail(format!("feed: {e}")))?;
+    let mut versions = 0;
+    for r in feed["records"].as_array().into_iter().flatten() {
+        let id = r["id"].as_str().unwrap_or("");
+        for v in r["versions"].as_array().into_iter().flatten() {
+            let number = v["number"].as_u64().unwrap_or(0) as u32;
+            let content: algoreg_standard::Content =
+                serde_json::from_value(v["content"].clone()).map_err(|e| fail(format!("feed {id}: {e}")))?;
+            let hash = crate::federation::feed::content_hash(v["standard_version"].as_str().unwrap_or(""), &content);
+            match logged.get(&(id.to_string(), number)) {
+                Some(h) if *h == hash => versions += 1,
+                Some(_) => return Err(fail(format!("version {number} of {id} differs from what the log holds"))),
+                // Published before the log began (an import of an older register): not in it.
+                None => {}
+            }
+        }
+    }
+    Ok(Verified { size: c.size, versions, consistent_with, state: VerifyState { key, size: c.size, root: B64.encode(c.root) } })
+}
+
+/// Hashes as base64 text (how proofs are served).
+pub fn encode_hashes(hashes: &[Hash]) -> Vec<String> {
+    hashes.iter().map(|h| B64.encode(h)).collect()
+}
+
+fn hashes(v: &serde_json::Value) -> std::result::Result<Vec<Hash>, String> {
+    v.as_array()
+        .ok_or_else(|| fail("a proof is a list"))?
+        .iter()
+        .map(|h| h.as_str().and_then(|s| B64.decode(s).ok()).and_then(|b| b.try_into().ok()).ok_or_else(|| fail("a proof hash")))
+        .collect()
+}

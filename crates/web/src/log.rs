@@ -1,0 +1,53 @@
+//! `/log/...`: the verifiable publication log (`algoreg_service::log`): the signed checkpoint, the
+//! public key, the entries, and inclusion and consistency proofs. See docs/OPEN-DATA.md.
+
+use crate::problem::ApiError;
+use algoreg_service::App;
+use axum::extract::{Query, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use std::collections::HashMap;
+
+fn text(body: String) -> Response {
+    let mut r = body.into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    r
+}
+
+/// A whole-number query parameter, named when it is missing or wrong.
+fn number(q: &HashMap<String, String>, name: &str) -> Result<u64, ApiError> {
+    q.get(name)
+        .and_then(|v| v.parse::<u64>().ok())
+        .ok_or_else(|| ApiError::from(algoreg_service::ServiceError::bad(name, "Geef een geheel getal.", "Give a whole number.")))
+}
+
+pub async fn checkpoint(State(app): State<App>) -> Result<Response, ApiError> {
+    Ok(text(app.log().checkpoint().await?))
+}
+
+pub async fn key(State(app): State<App>) -> Result<Response, ApiError> {
+    Ok(text(format!("{}\n", app.log().verifier_key().await?)))
+}
+
+pub async fn entries(State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> Result<Json<serde_json::Value>, ApiError> {
+    let (start, end) = (number(&q, "start")?, number(&q, "end")?);
+    let list = app.log().entries(start, end).await?;
+    let items: Vec<serde_json::Value> = list
+        .iter()
+        .map(|e| serde_json::json!({"index": e.index, "leaf": String::from_utf8_lossy(&algoreg_service::log::leaf_bytes(e))}))
+        .collect();
+    Ok(Json(serde_json::json!({ "start": start, "entries": items })))
+}
+
+pub async fn inclusion(State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> Result<Json<serde_json::Value>, ApiError> {
+    let (index, size) = (number(&q, "index")?, number(&q, "size")?);
+    let proof = app.log().inclusion(index, size).await?;
+    Ok(Json(serde_json::json!({"index": index, "size": size, "proof": algoreg_service::log::encode_hashes(&proof)})))
+}
+
+pub async fn consistency(State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> Result<Json<serde_json::Value>, ApiError> {
+    let (first, second) = (number(&q, "first")?, number(&q, "second")?);
+    let proof = app.log().consistency(first, second).await?;
+    Ok(Json(serde_json::json!({"first": first, "second": second, "proof": algoreg_service::log::encode_hashes(&proof)})))
+}
