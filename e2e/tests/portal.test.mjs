@@ -71,6 +71,15 @@ test("home, search results with facets, record, organisation, history and compar
   assert.ok(await page.locator(".diff ins, .diff del").count() > 0, "differences marked");
   await check("portal-history-diff");
 
+  // The proof that the public version is in the signed publication log, in plain words.
+  for (let i = 0; i < 50; i++) {
+    await page.goto(server.base + "/nl/algoritme/" + multi + "/bewijs");
+    if ((await page.locator("main").innerText()).includes("Klopt.")) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  assert.match(await page.locator("main").innerText(), /Klopt\./);
+  await check("portal-log-proof");
+
   await page.goto(server.base + "/en/search?q=uitkering");
   assert.equal(await page.getAttribute("html", "lang"), "en");
   await check("portal-results-en");

@@ -201,6 +201,41 @@ impl Log<'_> {
     }
 }
 
+/// The proof that a registration's public version is in the log: its entry, the checkpoint, and the
+/// inclusion proof, checked here too.
+#[derive(Debug, Clone)]
+pub struct RecordProof {
+    pub entry: LogEntry,
+    pub leaf: String,
+    pub size: u64,
+    pub proof: Vec<Hash>,
+    pub checkpoint: String,
+    pub verified: bool,
+}
+
+impl Log<'_> {
+    /// The proof for the current public version of `id` (none when it is not public or not yet in the log).
+    pub async fn record_proof(&self, id: AlgorithmId) -> Result<Option<RecordProof>> {
+        let Some(current) = self.app.store.published(id).await? else { return Ok(None) };
+        let Some(entry) = self.app.store.log_latest(&[id]).await?.into_iter().next() else { return Ok(None) };
+        if entry.event != "publish" || entry.version != current.number {
+            return Ok(None);
+        }
+        let checkpoint = self.checkpoint().await?;
+        let mut lines = checkpoint.lines().skip(1);
+        let size: u64 = lines.next().and_then(|l| l.parse().ok()).unwrap_or(0);
+        let root: Option<Hash> = lines.next().and_then(|l| B64.decode(l).ok()).and_then(|r| r.try_into().ok());
+        if entry.index >= size {
+            return Ok(None);
+        }
+        let proof = self.inclusion(entry.index, size).await?;
+        let leaf = String::from_utf8_lossy(&leaf_bytes(&entry)).into_owned();
+        let verified =
+            root.is_some_and(|r| algoreg_tlog::verify_inclusion(&algoreg_tlog::leaf_hash(leaf.as_bytes()), entry.index, size, &proof, &r));
+        Ok(Some(RecordProof { entry, leaf, size, proof, checkpoint, verified }))
+    }
+}
+
 /// The background loop of `serve`: appends what the outbox holds, on the node holding the `log` lease.
 pub async fn run_background(app: App, every: Duration) {
     let lease = crate::runtime::Lease::new(app.store.clone(), app.node(), "log", every * 3 + Duration::from_secs(60));

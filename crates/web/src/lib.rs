@@ -50,6 +50,7 @@ fn all_routes(app: Option<&App>) -> routes::Routes {
         .add("GET", "/log/key", axum::routing::get(log::key))
         .add("GET", "/log/entries", axum::routing::get(log::entries))
         .add("GET", "/log/proof/inclusion", axum::routing::get(log::inclusion))
+        .add("GET", "/log/proof/record/{id}", axum::routing::get(log::record))
         .add("GET", "/log/proof/consistency", axum::routing::get(log::consistency))
         .add("GET", "/health/live", axum::routing::get(health_live))
         .add("GET", "/health/ready", axum::routing::get(health_ready))

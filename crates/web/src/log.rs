@@ -40,6 +40,19 @@ pub async fn entries(State(app): State<App>, Query(q): Query<HashMap<String, Str
     Ok(Json(serde_json::json!({ "start": start, "entries": items })))
 }
 
+/// `GET /log/proof/record/{id}`: the proof for a registration's public version.
+pub async fn record(
+    State(app): State<App>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id = algoreg_service::register::parse_id("id", &id)?;
+    let p = app.log().record_proof(id).await?.ok_or(ApiError::not_found("log entry"))?;
+    Ok(Json(serde_json::json!({
+        "index": p.entry.index, "size": p.size, "leaf": p.leaf,
+        "proof": algoreg_service::log::encode_hashes(&p.proof), "checkpoint": p.checkpoint,
+    })))
+}
+
 pub async fn inclusion(State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> Result<Json<serde_json::Value>, ApiError> {
     let (index, size) = (number(&q, "index")?, number(&q, "size")?);
     let proof = app.log().inclusion(index, size).await?;

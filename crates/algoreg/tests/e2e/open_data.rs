@@ -267,6 +267,13 @@ fn every_publication_is_in_a_signed_log_that_anyone_can_verify_and_a_rewritten_h
     assert_eq!(s.get("/log/proof/inclusion?index=4&size=4").status(), 422, "outside the log");
     assert_eq!(s.get("/log/entries?start=0&end=5000").status(), 422, "at most 1000 at a time");
     assert_eq!(s.get("/log/proof/consistency?first=x&second=4").status(), 422);
+    // The proof of a registration's public version, for readers and as JSON.
+    let page = s.get(&format!("/nl/algoritme/{a}/bewijs")).text().unwrap();
+    assert!(page.contains("Klopt.") && page.contains("plaats 3 van het logboek van 4"), "{page}");
+    let en = s.get(&format!("/en/algoritme/{a}/bewijs")).text().unwrap();
+    assert!(en.contains("Verified."), "{en}");
+    assert_eq!(s.get_json(&format!("/log/proof/record/{a}"))["index"], 2);
+    assert_eq!(s.get(&format!("/log/proof/record/{b}")).status(), 404, "a retracted registration has no public version to prove");
 
     // `algoreg verify`: the signature, every entry against the root, every published version in the log.
     let dir = tempfile::tempdir().unwrap();

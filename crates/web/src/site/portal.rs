@@ -574,6 +574,8 @@ pub async fn record_download_or_long(
 ) -> Result<Response, PageError> {
     if b.starts_with("download.") {
         record_download(ctx, state, Path((a, b)), q).await
+    } else if b == "bewijs" {
+        super::public::proof(ctx, state, Path(a)).await
     } else {
         super::public::record(ctx, state, Path(b)).await
     }

@@ -94,7 +94,8 @@ pub async fn record(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) ->
                     li { (ctx.t("Versie ", "Version ")) (h.number) ", " (ctx.t("gepubliceerd ", "published ")) (when(&h.published_at)) @if h.current { " (" (ctx.t("huidige", "current")) ")" } }
                 }
             }
-            p { a href=(format!("{}/algoritme/{}/versies", ctx.base(), v.record)) { (ctx.t("Versies vergelijken", "Compare versions")) } }
+            p { a href=(format!("{}/algoritme/{}/versies", ctx.base(), v.record)) { (ctx.t("Versies vergelijken", "Compare versions")) }
+                " · " a href=(format!("{}/algoritme/{}/bewijs", ctx.base(), v.record)) { (ctx.t("Controleren dat deze versie niet is veranderd", "Verify that this version was not changed")) } }
             @if let Some(c) = confirmed.filter(|c| *c > v.published_at) {
                 p #actueel { (ctx.t("De organisatie bevestigde op ", "The organisation confirmed on ")) (when(&c)) (ctx.t(" dat deze versie nog klopt.", " that this version is still right.")) }
             }
@@ -129,4 +130,48 @@ pub async fn record(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) ->
         }
     };
     Ok(ctx.page(v.content.name(), body))
+}
+
+/// `/algoritme/{id}/bewijs`: the proof that the public version is in the publication log, in plain words.
+pub async fn proof(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) -> Result<Response, PageError> {
+    let id = parse_id("id", &id).map_err(|e| ctx.err(e))?;
+    let v = app.register().published(id).await.map_err(|e| ctx.err(e))?;
+    let p = app.log().record_proof(id).await.map_err(|e| ctx.err(e))?;
+    let title = ctx.t("Controle: staat deze versie in het openbare logboek?", "Check: is this version in the public log?");
+    let body = html! {
+        p.crumbs { a href=(format!("{}/algoritme/{}", ctx.base(), id)) { (v.content.name()) } }
+        h1 { (title) }
+        p { (ctx.t("Dit register schrijft elke publicatie, nieuwe versie, intrekking en archivering in een logboek waar alleen iets bij kan komen. Zo kan niemand een gepubliceerde registratie achteraf ongemerkt veranderen of weghalen.",
+            "This register writes every publication, new version, retraction and archive into a log that can only grow. So nobody can change or remove a published registration afterwards without it showing.")) }
+        @match &p {
+            None => {
+                p.notice { (ctx.t("Deze versie staat nog niet in het logboek. Dat gebeurt binnen enkele seconden na publicatie; probeer het zo opnieuw.",
+                    "This version is not in the log yet. That happens within seconds of publication; try again shortly.")) }
+            }
+            Some(p) => {
+                h2 { (ctx.t("Wat is bewezen", "What was proved")) }
+                @if p.verified {
+                    p.notice { strong { (ctx.t("Klopt. ", "Verified. ")) }
+                        (ctx.t("Versie ", "Version ")) (p.entry.version) (ctx.t(" van deze registratie staat op plaats ", " of this registration is entry "))
+                        (p.entry.index + 1) (ctx.t(" van het logboek van ", " of the log of ")) (p.size)
+                        (ctx.t(" regels, met een vingerafdruk (hash) van precies deze inhoud. Het logboek is ondertekend met de sleutel van dit register.",
+                            " entries, with a fingerprint (hash) of exactly this content. The log is signed with this register's key.")) }
+                } @else {
+                    p.error { (ctx.t("Het bewijs klopt niet. Meld dit aan de beheerder van het register.", "The proof does not hold. Tell the register's operator.")) }
+                }
+                p { (ctx.t("U hoeft ons niet te vertrouwen: iedereen kan dit zelf narekenen met de gegevens hieronder, bijvoorbeeld met het programma ",
+                    "You need not trust us: anyone can check this with the data below, for example with the program ")) code { "algoreg verify" } "." }
+                h2 { (ctx.t("De gegevens", "The data")) }
+                dl {
+                    dt { (ctx.t("Regel in het logboek", "Log entry")) } dd { code { (p.leaf) } }
+                    dt { (ctx.t("Plaats", "Position")) } dd { (p.entry.index) " (" (ctx.t("tellend vanaf 0", "counting from 0")) ")" }
+                    dt { (ctx.t("Ondertekend controlepunt", "Signed checkpoint")) } dd { pre { (p.checkpoint) } }
+                    dt { (ctx.t("Bewijs van opname (hashes)", "Inclusion proof (hashes)")) } dd { ol { @for h in algoreg_service::log::encode_hashes(&p.proof) { li { code { (h) } } } } }
+                }
+                p { a href="/log/key" { (ctx.t("De publieke sleutel van het logboek", "The log's public key")) } " · "
+                    a href=(format!("/log/proof/record/{id}")) { (ctx.t("Dit bewijs als JSON", "This proof as JSON")) } }
+            }
+        }
+    };
+    Ok(ctx.page(title, body))
 }
