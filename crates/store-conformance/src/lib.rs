@@ -56,7 +56,7 @@ macro_rules! suite {
             single_sign_on, passkeys_and_ceremonies, copy_reads_every_row_once_by_key, supervisor_is_granted_and_taken_away,
             link_checks_replace_by_url_and_are_purged, confirmations_keep_the_last_and_need_the_record,
             alerts_are_confirmed_reported_and_deleted, public_changes_keep_each_records_latest,
-            log_appends_in_order_and_refuses_a_stale_append
+            log_appends_in_order_and_refuses_a_stale_append, source_logs_are_kept_per_source
         );
     };
 }
@@ -992,6 +992,20 @@ pub async fn log_appends_in_order_and_refuses_a_stale_append(s: S) {
     // The key is written once.
     assert_eq!(s.log_key("eerste").await.unwrap(), "eerste");
     assert_eq!(s.log_key("tweede").await.unwrap(), "eerste");
+}
+
+pub async fn source_logs_are_kept_per_source(s: S) {
+    let o = org(&s, "bronlog").await;
+    let src = s.create_source(o.id, "https://bron.example/oai", at(0)).await.unwrap();
+    assert_eq!(s.source_log(src.id).await.unwrap(), None);
+    let first = SourceLog { key: "bron+01020304+AQ==".into(), size: 3, root: "cm9vdA==".into() };
+    s.set_source_log(src.id, &first).await.unwrap();
+    let later = SourceLog { size: 5, root: "bGF0ZXI=".into(), ..first.clone() };
+    s.set_source_log(src.id, &later).await.unwrap();
+    assert_eq!(s.source_log(src.id).await.unwrap(), Some(later));
+    // It goes with its source.
+    s.delete_source(src.id).await.unwrap();
+    assert_eq!(s.source_log(src.id).await.unwrap(), None);
 }
 
 pub async fn times_keep_microseconds(s: S) {

@@ -33,6 +33,37 @@ impl FederationStore for Backend {
         Ok(())
     }
 
+    async fn source_log(&self, id: i64) -> Result<Option<SourceLog>> {
+        let row = sqlx::query("SELECT key, size, root FROM source_logs WHERE source_id=$1")
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        row.map(|r| {
+            Ok(SourceLog {
+                key: r.try_get("key").map_err(backend)?,
+                size: r.try_get::<i64, _>("size").map_err(backend)? as u64,
+                root: r.try_get("root").map_err(backend)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn set_source_log(&self, id: i64, log: &SourceLog) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO source_logs (source_id, key, size, root) VALUES ($1,$2,$3,$4) \
+             ON CONFLICT(source_id) DO UPDATE SET key=$2, size=$3, root=$4",
+        )
+        .bind(id)
+        .bind(&log.key)
+        .bind(log.size as i64)
+        .bind(&log.root)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
     async fn source_records(&self, id: i64) -> Result<Vec<SourceRecord>> {
         self.all("SELECT record_id, content_hash, missing FROM source_records WHERE source_id=$1 ORDER BY record_id", id, source_record_row)
             .await

@@ -397,6 +397,12 @@ pub const TABLES: &[Table] = &[
         columns: &[("idx", Int), ("record_id", Text), ("version", Int), ("event", Text), ("content_hash", Text), ("at", Time)],
     },
     Table { name: "log_state", key: &["id"], identity: false, columns: &[("id", Int), ("cursor", Int)] },
+    Table {
+        name: "source_logs",
+        key: &["source_id"],
+        identity: false,
+        columns: &[("source_id", Int), ("key", Text), ("size", Int), ("root", Text)],
+    },
     Table { name: "log_key", key: &["id"], identity: false, columns: &[("id", Int), ("pkcs8", Text)] },
     Table {
         name: "invitations",

@@ -217,6 +217,9 @@ pub trait FederationStore: Send + Sync {
     async fn source_attempt(&self, attempt: &SourceAttempt) -> Result<()>;
     /// Writes a successful harvest, all or nothing.
     async fn commit_harvest(&self, commit: &HarvestCommit) -> Result<()>;
+    /// The source's publication log as last accepted (see [`SourceLog`]).
+    async fn source_log(&self, id: i64) -> Result<Option<SourceLog>>;
+    async fn set_source_log(&self, id: i64, log: &SourceLog) -> Result<()>;
 }
 
 /// Signals from the public and their answers. Every method that causes e-mail writes it in the same transaction.

@@ -731,3 +731,12 @@ pub struct LogEntry {
     pub content_hash: String,
     pub at: DateTime<Utc>,
 }
+
+/// The last checkpoint of a source's publication log that a harvest accepted, with the log's key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceLog {
+    pub key: String,
+    pub size: u64,
+    /// The root hash, base64.
+    pub root: String,
+}

@@ -703,3 +703,71 @@ fn a_source_with_oai_pmh_is_harvested_incrementally_and_a_retraction_arrives_at_
     let (_, s) = op.send("GET", &format!("/api/v1/sources/{source}"), None);
     assert!(s["last_error"].is_null() && s["records"].as_u64() == Some(1), "{s}");
 }
+
+#[test]
+fn a_source_that_rewrites_its_history_is_refused_and_its_records_here_stay() {
+    // The organisation's register on a fixed port and address, so that it can be restarted as itself.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    let args = ["--addr", addr.as_str(), "--public-url", "https://gem-l.example"];
+    let org = Env::new();
+    org.org("gem-l", "four_eyes");
+    let (editor, approver) = (org.token("gem-l", "editor"), org.token("gem-l", "approver"));
+    let o = org.serve_with(&args);
+    let a = o.publish_new("gem-l", &editor, &approver, complete_content("Parkeervergunning"));
+    let size = |s: &Server| s.get("/log/checkpoint").text().unwrap().lines().nth(1).and_then(|l| l.parse::<u64>().ok()).unwrap_or(0);
+    wait_until("the first entry in the organisation's log", || size(&o) == 1);
+
+    let central = Env::new();
+    central.org("gem-l", "central");
+    central.user("beheer@centraal.nl", None, &[], true);
+    let c = central.serve_with(&["--harvest-allow", "127.0.0.0/8"]);
+    let op = c.login("beheer@centraal.nl");
+    let (st, body) = op.send("POST", "/api/v1/sources", Some(json!({"organisation": "gem-l", "url": o.url("/feed/v1/register.json")})));
+    assert_eq!(st, 201, "{body}");
+    let source = body["id"].as_i64().unwrap();
+    let harvest = || op.send("POST", &format!("/api/v1/sources/{source}/harvest"), None).1;
+    assert_eq!(harvest()["new"], 1);
+    // The log grows honestly: accepted.
+    let b = o.publish_new("gem-l", &editor, &approver, complete_content("Afvalroutes"));
+    wait_until("two entries", || size(&o) == 2);
+    let r = harvest();
+    assert_eq!((r["outcome"].as_str(), r["new"].as_u64()), (Some("changed"), Some(1)), "{r}");
+
+    // The organisation's register rewrites its first entry and starts again, signing the new log.
+    drop(o);
+    let file = std::path::Path::new(&org.data()).join("algoreg.db");
+    if org.database().is_none() {
+        std::thread::spawn(move || {
+            block_on(async move {
+                use sqlx::{ConnectOptions, Connection};
+                let mut c = sqlx::sqlite::SqliteConnectOptions::new().filename(&file).connect().await.unwrap();
+                sqlx::query("UPDATE log_entries SET content_hash = 'sha256:00' WHERE idx = 0").execute(&mut c).await.unwrap();
+                let _ = c.close().await;
+            })
+        })
+        .join()
+        .unwrap();
+    } else {
+        pg_count(
+            org.database().unwrap(),
+            "WITH u AS (UPDATE log_entries SET content_hash = $1 WHERE idx = 0 RETURNING 1) SELECT count(*) FROM u",
+            "sha256:00",
+        );
+    }
+    let o = org.serve_with(&args);
+    let mut changed = complete_content("Parkeervergunning");
+    changed["status"] = json!("Buiten gebruik");
+    assert_eq!(o.send("PUT", &format!("/api/v1/algorithms/{a}/draft"), Some(&editor), Some(json!({"content": changed}))).0, 200);
+    assert_eq!(o.send("POST", &format!("/api/v1/algorithms/{a}/actions/release"), Some(&editor), None).0, 200);
+    assert_eq!(o.send("POST", &format!("/api/v1/algorithms/{a}/actions/publish"), Some(&approver), None).0, 200);
+    wait_until("three entries", || size(&o) == 3);
+    let r = harvest();
+    assert_eq!(r["outcome"], "failed", "{r}");
+    assert!(r["error"].as_str().unwrap().contains("rewrote its history"), "{r}");
+    // Nothing changed here: the records stay as they were, and the operator sees why.
+    assert_eq!(c.get_json(&format!("/api/v1/algorithms/{a}"))["content"]["status"], "In gebruik");
+    assert_eq!(c.get(&format!("/api/v1/algorithms/{b}")).status(), 200);
+    let (_, s) = op.send("GET", &format!("/api/v1/sources/{source}"), None);
+    assert!(s["last_error"].as_str().unwrap_or("").contains("rewrote its history"), "{s}");
+}

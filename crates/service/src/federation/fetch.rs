@@ -252,6 +252,30 @@ impl Fetcher {
         Ok(Fetched::Body { bytes, etag, last_modified })
     }
 
+    /// Fetches a small text or JSON document (a source's publication log: its key, checkpoint, proofs)
+    /// under the same guard and limits; none when the source has no such document (404).
+    pub async fn fetch_text(&self, url: &str) -> Result<Option<String>, FetchError> {
+        let parsed = check_source_url(url)?;
+        check_url(&parsed, &self.config.allow)?;
+        let resp = self.client.get(parsed).send().await.map_err(describe)?;
+        let status = resp.status();
+        if status == reqwest::StatusCode::NOT_FOUND {
+            return Ok(None);
+        }
+        if !status.is_success() {
+            return Err(err(
+                format!("de bron antwoordde met HTTP-status {status}"),
+                format!("the source answered with HTTP status {status}"),
+            ));
+        }
+        let max = self.config.max_bytes.min(1 << 20);
+        let bytes = resp.bytes().await.map_err(describe)?;
+        if bytes.len() as u64 > max {
+            return Err(too_big(max));
+        }
+        String::from_utf8(bytes.to_vec()).map(Some).map_err(|_| err("geen UTF-8-tekst", "not UTF-8 text"))
+    }
+
     /// Fetches an OAI-PMH answer (XML) under the same guard and limits as a feed.
     pub async fn fetch_xml(&self, url: &str) -> Result<Vec<u8>, FetchError> {
         let parsed = check_source_url(url)?;

@@ -136,7 +136,10 @@ impl Harvester {
     /// Harvests one source now and records the outcome in its health.
     pub async fn harvest(&self, source: &Source) -> Outcome {
         let started = Utc::now();
-        let outcome = if super::oai_client::is_oai(&source.url) {
+        let checked_log = self.check_log(source).await;
+        let outcome = if let Err(e) = checked_log {
+            Err(e)
+        } else if super::oai_client::is_oai(&source.url) {
             self.harvest_oai(source, started).await
         } else {
             match self.fetcher.fetch(&source.url, source.etag.as_deref(), source.last_modified.as_deref()).await {
@@ -185,6 +188,64 @@ impl Harvester {
             .await
             .map_err(|_| failed("interne fout bij het lezen", "internal error while reading"))??;
         self.commit(source, checked, etag, last_modified, at, HarvestOutcome::Changed).await
+    }
+
+    /// Checks the source's publication log, when it serves one: the checkpoint's signature (with the key
+    /// seen the first time) and that the log extends the one accepted last time. A source whose history
+    /// was rewritten or removed is refused (its records here stay as they are) until the operator looks
+    /// into it; the new checkpoint is kept.
+    async fn check_log(&self, source: &Source) -> std::result::Result<(), String> {
+        use algoreg_tlog::Checkpoint;
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let Some(base) = log_base(&source.url) else { return Ok(()) };
+        let stored = self.store.source_log(source.id).await.map_err(|e| self.store_error(e.into()))?;
+        let fetch = |path: String| {
+            let url = format!("{base}{path}");
+            async move { self.fetcher.fetch_text(&url).await.map_err(|e| e.0) }
+        };
+        let key = match &stored {
+            Some(s) => s.key.clone(),
+            None => match fetch("/log/key".into()).await? {
+                Some(k) => k.trim().to_string(),
+                // A source without a log (an older register, a static feed): nothing to check.
+                None => return Ok(()),
+            },
+        };
+        let rewritten = || {
+            failed(
+                "de bron heeft haar geschiedenis herschreven: haar logboek sluit niet aan op het vorige",
+                "the source rewrote its history: its log does not extend the one seen before",
+            )
+        };
+        let Some(note) = fetch("/log/checkpoint".into()).await? else {
+            return if stored.is_some() {
+                Err(failed("de bron toont haar logboek niet meer", "the source no longer serves its log"))
+            } else {
+                Ok(())
+            };
+        };
+        let c = Checkpoint::open(&note, &key)
+            .map_err(|e| failed("het controlepunt van de bron klopt niet", format!("the source's checkpoint: {e}")))?;
+        if let Some(s) = &stored {
+            let old_root: algoreg_tlog::Hash = b64.decode(&s.root).ok().and_then(|r| r.try_into().ok()).ok_or_else(rewritten)?;
+            if c.size < s.size || (c.size == s.size && c.root != old_root) {
+                return Err(rewritten());
+            }
+            if c.size > s.size && s.size > 0 {
+                let body = fetch(format!("/log/proof/consistency?first={}&second={}", s.size, c.size)).await?.ok_or_else(rewritten)?;
+                let v: serde_json::Value = serde_json::from_str(&body).map_err(|_| rewritten())?;
+                let proof: Vec<algoreg_tlog::Hash> = v["proof"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(|h| h.as_str().and_then(|s| b64.decode(s).ok()).and_then(|b| b.try_into().ok())).collect())
+                    .unwrap_or_default();
+                if !algoreg_tlog::verify_consistency(s.size, c.size, &proof, &old_root, &c.root) {
+                    return Err(rewritten());
+                }
+            }
+        }
+        let log = SourceLog { key, size: c.size, root: b64.encode(c.root) };
+        self.store.set_source_log(source.id, &log).await.map_err(|e| self.store_error(e.into()))
     }
 
     /// An OAI-PMH source: only what changed since the last harvest (the `from` of the source's last
@@ -512,6 +573,12 @@ pub fn wait_after(interval: Duration, failures: u32) -> Duration {
     let first = interval.min(Duration::from_secs(60));
     let cap = interval.saturating_mul(8).max(Duration::from_secs(60));
     first.saturating_mul(1u32 << (failures - 1).min(16)).min(cap)
+}
+
+/// The address of the register behind a source (its feed or OAI-PMH address), where its log is.
+fn log_base(url: &str) -> Option<String> {
+    let path = url.split(['?', '#']).next().unwrap_or(url).trim_end_matches('/');
+    path.strip_suffix(&format!("/{}", super::feed::PATH)).or_else(|| path.strip_suffix("/oai")).map(String::from)
 }
 
 /// A source URL as it may be shown and logged: without query string and fragment (which may hold a
