@@ -212,6 +212,7 @@ impl HarvestArgs {
             retract_after: self.retract_after,
             max_records: self.harvest_max_records,
             concurrency: self.harvest_concurrency as usize,
+            own_feed: None,
         }
     }
 }
@@ -721,7 +722,14 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
                 let n = app.operator().rebuild_index(&index).await?;
                 println!("search index built: {n} records");
             }
-            let harvester = app.operator().harvester(harvest.config())?;
+            let (listener, local) = algoreg_web::bind(&addr).await.map_err(|e| {
+                ServiceError::bad("addr", format!("Kan niet luisteren op {addr}: {e}"), format!("Cannot listen on {addr}: {e}"))
+            })?;
+            let public_url = feedback.public_url.clone().unwrap_or_else(|| format!("http://{local}"));
+            // Records that came through this register's own feed are loops.
+            let mut harvest_config = harvest.config();
+            harvest_config.own_feed = Some(format!("{}/{}", public_url.trim_end_matches('/'), algoreg_service::federation::feed::PATH));
+            let harvester = app.operator().harvester(harvest_config)?;
             let app = app
                 .with_search(index.clone())
                 .with_api_limit(api_rate_limit)
@@ -736,13 +744,10 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
             tokio::spawn(harvester.run_schedule(app.node(), std::time::Duration::from_secs(5)));
             // Keep the index in step with the store: newly published versions are searchable within a second.
             app.operator().spawn_index_sync(index);
-            let (listener, local) = algoreg_web::bind(&addr).await.map_err(|e| {
-                ServiceError::bad("addr", format!("Kan niet luisteren op {addr}: {e}"), format!("Cannot listen on {addr}: {e}"))
-            })?;
             let fb = algoreg_service::feedback::FeedbackConfig {
                 answer_days: feedback.signal_answer_days,
                 retention: feedback.signal_retention,
-                public_url: feedback.public_url.clone().unwrap_or_else(|| format!("http://{local}")),
+                public_url: public_url.clone(),
                 per_address_per_hour: feedback.signal_limit_address,
                 per_record_per_hour: feedback.signal_limit_record,
                 confirmations_per_recipient_per_day: feedback.signal_mail_limit,

@@ -141,7 +141,9 @@ impl Operator<'_> {
     }
 
     /// A harvester over this store.
-    pub fn harvester(&self, config: crate::federation::harvest::HarvestConfig) -> Result<crate::federation::harvest::Harvester> {
+    pub fn harvester(&self, mut config: crate::federation::harvest::HarvestConfig) -> Result<crate::federation::harvest::Harvester> {
+        // Records that came through this register's own feed are loops.
+        config.own_feed.get_or_insert_with(|| format!("{}/{}", self.app.public_url(), crate::federation::feed::PATH));
         crate::federation::harvest::Harvester::new(self.app.store.clone(), config)
     }
 

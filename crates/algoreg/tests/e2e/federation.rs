@@ -771,3 +771,52 @@ fn a_source_that_rewrites_its_history_is_refused_and_its_records_here_stay() {
     let (_, s) = op.send("GET", &format!("/api/v1/sources/{source}"), None);
     assert!(s["last_error"].as_str().unwrap_or("").contains("rewrote its history"), "{s}");
 }
+
+#[test]
+fn a_higher_level_harvests_a_central_register_with_the_original_provenance_and_loops_are_refused() {
+    let org = Org::start("gem-h");
+    let a = org.publish_new(complete_content("Parkeervergunning"));
+    // The central register harvests the organisation; the national one harvests the central one.
+    let levels: Vec<(Env, Server)> = (0..2)
+        .map(|_| {
+            let env = Env::new();
+            env.org("gem-h", "central");
+            env.user("beheer@register.nl", None, &[], true);
+            let s = env.serve_with(&["--harvest-allow", "127.0.0.0/8"]);
+            (env, s)
+        })
+        .collect();
+    let (central, national) = (&levels[0].1, &levels[1].1);
+    let add = |s: &Server, url: String| {
+        let op = s.login("beheer@register.nl");
+        let (st, body) = op.send("POST", "/api/v1/sources", Some(json!({"organisation": "gem-h", "url": url})));
+        assert_eq!(st, 201, "{body}");
+        let id = body["id"].as_i64().unwrap();
+        move || op.send("POST", &format!("/api/v1/sources/{id}/harvest"), None).1
+    };
+    let org_feed = org.feed_url();
+    let central_feed = central.url("/feed/v1/register.json");
+    let harvest_central = add(central, org_feed.clone());
+    assert_eq!(harvest_central()["new"], 1);
+    let harvest_national = add(national, central_feed.clone());
+    assert_eq!(harvest_national()["new"], 1);
+    let rec = national.get_json(&format!("/api/v1/algorithms/{a}"));
+    assert_eq!(rec["content"]["name"], "Parkeervergunning");
+    assert_eq!(rec["provenance"]["source_url"], central_feed.as_str(), "harvested from the central register");
+    assert_eq!(rec["provenance"]["origin"], org_feed.as_str(), "first published by the organisation: {rec}");
+    assert_eq!(rec["provenance"]["via"], json!([org_feed, central_feed]));
+    // A change at the organisation reaches both levels.
+    let mut changed = complete_content("Parkeervergunning");
+    changed["status"] = json!("Buiten gebruik");
+    org.change(&a, changed);
+    assert_eq!(harvest_central()["updated"], 1);
+    assert_eq!(harvest_national()["updated"], 1);
+    assert_eq!(national.get_json(&format!("/api/v1/algorithms/{a}"))["content"]["status"], "Buiten gebruik");
+    // The central register harvesting the national one would take back its own records: refused as a loop.
+    let harvest_loop = add(central, national.url("/feed/v1/register.json"));
+    let r = harvest_loop();
+    assert_eq!((r["new"].as_u64(), r["updated"].as_u64(), r["rejected"].as_u64()), (Some(0), Some(0), Some(1)), "{r}");
+    let op = central.login("beheer@register.nl");
+    let (_, sources) = op.send("GET", "/api/v1/sources", None);
+    assert!(sources.to_string().contains("a loop"), "the operator sees why: {sources}");
+}

@@ -45,16 +45,29 @@ pub fn record(id: algoreg_standard::AlgorithmId, versions: &[PublishedVersion]) 
 }
 
 fn version(v: &PublishedVersion) -> Value {
-    // Only translations travel along from the provenance: the rest describes this instance's own history.
-    let translations = v.provenance.as_ref().and_then(|p| p.get("translations")).cloned();
+    // From the provenance travel along: translations, and for a harvested version where it comes from
+    // (its origin and the feeds it came through), so a higher level keeps the original provenance and a
+    // loop between levels can be seen. The rest describes this instance's own history.
+    let prov = v.provenance.as_ref();
+    let mut p = serde_json::Map::new();
+    if let Some(t) = prov.and_then(|p| p.get("translations")) {
+        p.insert("translations".into(), t.clone());
+    }
+    if let Some(h) = prov.filter(|p| p.get("source").and_then(Value::as_str) == Some("harvest")) {
+        for k in ["origin", "via", "content_hash"] {
+            if let Some(x) = h.get(k) {
+                p.insert(k.into(), x.clone());
+            }
+        }
+    }
     let mut out = json!({
         "number": v.number,
         "standard_version": v.standard_version.as_str(),
         "published_at": v.published_at.to_rfc3339(),
         "content": v.content,
     });
-    if let Some(t) = translations {
-        out["provenance"] = json!({ "translations": t });
+    if !p.is_empty() {
+        out["provenance"] = Value::Object(p);
     }
     out
 }

@@ -268,12 +268,17 @@ impl Fetcher {
                 format!("the source answered with HTTP status {status}"),
             ));
         }
-        let max = self.config.max_bytes.min(1 << 20);
-        let bytes = resp.bytes().await.map_err(describe)?;
-        if bytes.len() as u64 > max {
-            return Err(too_big(max));
+        // Keys, checkpoints and proofs are small: a larger answer is not one of them.
+        let max: u64 = 64 * 1024;
+        let mut resp = resp;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = resp.chunk().await.map_err(describe)? {
+            if bytes.len() as u64 + chunk.len() as u64 > max {
+                return Err(too_big(max));
+            }
+            bytes.extend_from_slice(&chunk);
         }
-        String::from_utf8(bytes.to_vec()).map(Some).map_err(|_| err("geen UTF-8-tekst", "not UTF-8 text"))
+        String::from_utf8(bytes).map(Some).map_err(|_| err("geen UTF-8-tekst", "not UTF-8 text"))
     }
 
     /// Fetches an OAI-PMH answer (XML) under the same guard and limits as a feed.

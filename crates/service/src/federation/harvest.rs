@@ -41,6 +41,8 @@ pub struct HarvestConfig {
     pub max_records: usize,
     /// Sources harvested at the same time.
     pub concurrency: usize,
+    /// This register's own feed address: a record that came through it is a loop.
+    pub own_feed: Option<String>,
 }
 
 impl Default for HarvestConfig {
@@ -52,6 +54,7 @@ impl Default for HarvestConfig {
             retract_after: 3,
             max_records: 100_000,
             concurrency: 8,
+            own_feed: None,
         }
     }
 }
@@ -206,10 +209,10 @@ impl Harvester {
         };
         let key = match &stored {
             Some(s) => s.key.clone(),
-            None => match fetch("/log/key".into()).await? {
-                Some(k) => k.trim().to_string(),
-                // A source without a log (an older register, a static feed): nothing to check.
-                None => return Ok(()),
+            // A source without a log (an older register, a static feed): nothing to check.
+            None => match fetch("/log/key".into()).await {
+                Ok(Some(k)) if looks_like_key(k.trim()) => k.trim().to_string(),
+                _ => return Ok(()),
             },
         };
         let rewritten = || {
@@ -406,11 +409,35 @@ impl Harvester {
             if let Some(t) = origin.and_then(|o| o.get("translations")) {
                 p["translations"] = clean_translations(sv, t);
             }
+            // Where it was first published and the feeds it came through (at most 16 levels).
+            let upstream = origin.map(|o| (o.get("origin").and_then(|x| x.as_str()), via_of(o)));
+            let first = upstream.as_ref().and_then(|(o, _)| *o).filter(|o| o.len() <= 2000).unwrap_or(&shown_url).to_string();
+            let mut via: Vec<String> = upstream.map(|(_, v)| v).unwrap_or_default();
+            via.push(shown_url.clone());
+            p["origin"] = serde_json::json!(first);
+            p["via"] = serde_json::json!(via.into_iter().rev().take(16).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>());
             p
         };
         let mut new_tracked = Vec::with_capacity(ready.len() + tracked.len());
         for r in ready {
             let Some(last) = r.versions.last() else { continue };
+            // A record that came through this register itself: a loop between levels.
+            let looped = self.config.own_feed.as_ref().is_some_and(|own| {
+                let own = public_url(own);
+                last.provenance
+                    .as_ref()
+                    .is_some_and(|p| via_of(p).contains(&own) || p.get("origin").and_then(|o| o.as_str()) == Some(own.as_str()))
+            });
+            if looped {
+                rejected.push(SourceRejection {
+                    id: Some(r.id.to_string()),
+                    name: Some(last.content.name().to_string()),
+                    reasons: vec![
+                        "provenance: kwam al via dit register (een kringloop) / already came through this register (a loop)".into()
+                    ],
+                });
+                continue;
+            }
             let hash = content_hash(last.standard_version.as_str(), &last.content);
             new_tracked.push(SourceRecord { record: r.id, hash: hash.clone(), missing: 0 });
             match existing.get(&r.id) {
@@ -573,6 +600,21 @@ pub fn wait_after(interval: Duration, failures: u32) -> Duration {
     let first = interval.min(Duration::from_secs(60));
     let cap = interval.saturating_mul(8).max(Duration::from_secs(60));
     first.saturating_mul(1u32 << (failures - 1).min(16)).min(cap)
+}
+
+/// Whether a text is a signed-note verifier key (`name+8 hex digits+base64`).
+fn looks_like_key(k: &str) -> bool {
+    let parts: Vec<&str> = k.split('+').collect();
+    k.len() < 1000 && parts.len() >= 3 && parts[1].len() == 8 && parts[1].bytes().all(|b| b.is_ascii_hexdigit()) && !parts[0].is_empty()
+}
+
+/// The feeds a harvested version came through, as its feed gives them.
+fn via_of(provenance: &serde_json::Value) -> Vec<String> {
+    provenance
+        .get("via")
+        .and_then(|v| v.as_array())
+        .map(|a| a.iter().filter_map(|x| x.as_str()).filter(|s| s.len() <= 2000).take(16).map(String::from).collect())
+        .unwrap_or_default()
 }
 
 /// The address of the register behind a source (its feed or OAI-PMH address), where its log is.
