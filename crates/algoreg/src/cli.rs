@@ -299,11 +299,11 @@ enum Command {
         #[command(flatten)]
         harvest: HarvestArgs,
     },
-    /// Checks another instance's publication log: the checkpoint's signature, every entry against it,
-    /// that the log extends the one seen last time (--state), and that every published version is in it.
-    /// Exits with 1 when something does not hold.
+    /// Checks another instance's publication log, live or in a mirror folder: the checkpoint's
+    /// signature, every entry against it, that the log extends the one seen last time (--state), and
+    /// that every published version is in it. Exits with 1 when something does not hold.
     Verify {
-        /// The instance's address, e.g. https://register.example.nl.
+        /// The instance's address (https://register.example.nl), or a folder written by `export --feed`.
         url: String,
         /// The log's public key (`name+id+key`, from /log/key); by default the saved state's, or the
         /// one the instance serves (trusted on first use).
@@ -384,9 +384,13 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
         /// Write the register feed as static files below this folder (feed/v1/register.json and .gz),
-        /// for an organisation that hosts its feed on its own website.
+        /// for an organisation that hosts its feed on its own website, with the publication log beside it
+        /// (log/key, log/checkpoint, log/entries.jsonl) so that a mirror can be verified.
         #[arg(long, conflicts_with_all = ["format", "out"])]
         feed: Option<PathBuf>,
+        /// The register's public address, which names its log (as `serve --public-url`).
+        #[arg(long, env = "ALGOREG_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Generated demo data.
     #[command(subcommand)]
@@ -1092,8 +1096,11 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
             }
             return Ok(if failed { ExitCode::from(2) } else { ExitCode::SUCCESS });
         }
-        Command::Export { data, feed: Some(dir), .. } => {
-            let app = open(&data).await?;
+        Command::Export { data, feed: Some(dir), public_url, .. } => {
+            let mut app = open(&data).await?;
+            if let Some(url) = public_url {
+                app = app.with_feedback(algoreg_service::feedback::FeedbackConfig { public_url: url, ..Default::default() });
+            }
             let rendered = app.operator().render_feed().await?;
             let path = dir.join(algoreg_service::federation::feed::PATH);
             let io = |e: std::io::Error| {
@@ -1114,8 +1121,10 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
             std::fs::write(&tmp, &rendered.gzip).map_err(io)?;
             std::fs::rename(&tmp, &gz).map_err(io)?;
             println!("feed written: {} ({} bytes, ETag {})", path.display(), rendered.json.len(), rendered.etag);
+            let entries = app.log().export(&dir).await?;
+            println!("log written: {} entries", entries);
         }
-        Command::Export { data, format, out, feed: None } => {
+        Command::Export { data, format, out, feed: None, .. } => {
             let app = open(&data).await?;
             let mut w = out_writer(&out)?;
             match format {
@@ -1280,7 +1289,12 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
                 }
                 _ => None,
             };
-            match algoreg_service::log::verify_remote(&url, key.as_deref(), saved.as_ref()).await {
+            let result = if url.starts_with("http://") || url.starts_with("https://") {
+                algoreg_service::log::verify_remote(&url, key.as_deref(), saved.as_ref()).await
+            } else {
+                algoreg_service::log::verify_mirror(Path::new(&url), key.as_deref(), saved.as_ref())
+            };
+            match result {
                 Ok(v) => {
                     println!("log of {url}: {} entries, signature and root verified", v.size);
                     if let Some(old) = v.consistent_with {

@@ -80,6 +80,9 @@ enum Cmd {
         /// Base URLs printed by serve-feeds; feed i is served by base i % n.
         #[arg(long, num_args = 1.., required = true)]
         base: Vec<String>,
+        /// Sources at the feeds' OAI-PMH addresses (`/feeds/{i}/oai`) instead of the feeds themselves.
+        #[arg(long)]
+        oai: bool,
     },
 }
 
@@ -139,22 +142,39 @@ fn serve_feeds(dir: &std::path::Path, ports: usize) {
     let feeds = std::sync::Arc::new(feeds);
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().expect("runtime");
     rt.block_on(async move {
-        let app = axum::Router::new().route(
-            "/feeds/{file}",
-            axum::routing::get(move |axum::extract::Path(file): axum::extract::Path<String>, headers: HeaderMap| {
-                let feeds = feeds.clone();
-                async move {
-                    let Some((body, etag)) = file.strip_suffix(".json").and_then(|n| n.parse::<usize>().ok()).and_then(|n| feeds.get(n))
-                    else {
-                        return StatusCode::NOT_FOUND.into_response();
-                    };
-                    if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
-                        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag.clone())]).into_response();
+        let oai_feeds = feeds.clone();
+        let app = axum::Router::new()
+            .route(
+                "/feeds/{n}/oai",
+                axum::routing::get(
+                    move |axum::extract::Path(n): axum::extract::Path<usize>, axum::extract::RawQuery(q): axum::extract::RawQuery| {
+                        let feeds = oai_feeds.clone();
+                        async move {
+                            let Some((body, _)) = feeds.get(n) else { return StatusCode::NOT_FOUND.into_response() };
+                            ([(header::CONTENT_TYPE, "text/xml; charset=utf-8")], oai_answer(body, q.as_deref().unwrap_or("")))
+                                .into_response()
+                        }
+                    },
+                ),
+            )
+            .route(
+                "/feeds/{file}",
+                axum::routing::get(move |axum::extract::Path(file): axum::extract::Path<String>, headers: HeaderMap| {
+                    let feeds = feeds.clone();
+                    async move {
+                        let Some((body, etag)) =
+                            file.strip_suffix(".json").and_then(|n| n.parse::<usize>().ok()).and_then(|n| feeds.get(n))
+                        else {
+                            return StatusCode::NOT_FOUND.into_response();
+                        };
+                        if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+                            return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag.clone())]).into_response();
+                        }
+                        ([(header::CONTENT_TYPE, "application/json".to_string()), (header::ETAG, etag.clone())], body.clone())
+                            .into_response()
                     }
-                    ([(header::CONTENT_TYPE, "application/json".to_string()), (header::ETAG, etag.clone())], body.clone()).into_response()
-                }
-            }),
-        );
+                }),
+            );
         let mut bases = vec![];
         let mut tasks = vec![];
         for _ in 0..ports.max(1) {
@@ -171,7 +191,27 @@ fn serve_feeds(dir: &std::path::Path, ports: usize) {
     });
 }
 
-fn create_sources(data: &std::path::Path, feeds: usize, bases: &[String]) {
+/// An OAI-PMH `ListRecords` answer for a feed, as a register that has not changed since the feed was
+/// written: everything on the first harvest, `noRecordsMatch` for one `from` a datestamp on.
+fn oai_answer(feed: &[u8], query: &str) -> String {
+    let head = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><OAI-PMH xmlns=\"http://www.openarchives.org/OAI/2.0/\"><responseDate>2026-12-01T00:00:00Z</responseDate><request>x</request>";
+    if query.contains("from=") {
+        return format!("{head}<error code=\"noRecordsMatch\">No items match.</error></OAI-PMH>");
+    }
+    let doc: serde_json::Value = serde_json::from_slice(feed).unwrap_or_default();
+    let mut out = format!("{head}<ListRecords>");
+    for r in doc["records"].as_array().into_iter().flatten() {
+        let json = r.to_string().replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+        out.push_str(&format!(
+            "<record><header><identifier>oai:bench:{}</identifier><datestamp>2026-11-01T10:00:00Z</datestamp></header><metadata><registration xmlns=\"https://algoreg.nl/ns/oai/registration/1\"><json>{json}</json></registration></metadata></record>",
+            r["id"].as_str().unwrap_or("")
+        ));
+    }
+    out.push_str("</ListRecords></OAI-PMH>");
+    out
+}
+
+fn create_sources(data: &std::path::Path, feeds: usize, bases: &[String], oai: bool) {
     use algoreg_store::{FederationStore, OrganisationStore};
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
     rt.block_on(async {
@@ -194,7 +234,11 @@ fn create_sources(data: &std::path::Path, feeds: usize, bases: &[String]) {
                     .await
                     .expect("create org"),
             };
-            let url = format!("{}/feeds/{i}.json", bases[i % bases.len()]);
+            let url = if oai {
+                format!("{}/feeds/{i}/oai", bases[i % bases.len()])
+            } else {
+                format!("{}/feeds/{i}.json", bases[i % bases.len()])
+            };
             let _ = store.create_source(org.id, &url, chrono::Utc::now()).await;
         }
         println!("{feeds} organisations and sources in {}", data.display());
@@ -260,7 +304,7 @@ fn main() {
         Cmd::Search { records, dir, rounds, tsv, queries } => (records, dir, rounds, tsv, queries),
         Cmd::Feeds { feeds, records, dir } => return write_feeds(feeds, records, &dir),
         Cmd::ServeFeeds { dir, ports } => return serve_feeds(&dir, ports),
-        Cmd::Sources { data, feeds, base } => return create_sources(&data, feeds, &base),
+        Cmd::Sources { data, feeds, base, oai } => return create_sources(&data, feeds, &base, oai),
         Cmd::Relevance { records, judgements, out } => return relevance(&records, &judgements, &out),
     };
     let index = SearchIndex::open(&dir).expect("open index");

@@ -155,6 +155,33 @@ impl Log<'_> {
         Ok(out)
     }
 
+    /// Writes the log as static files below `dir` for a mirror: `log/key`, `log/checkpoint` and
+    /// `log/entries.jsonl` (one entry per line, as hashed). Returns the number of entries.
+    pub async fn export(&self, dir: &std::path::Path) -> Result<u64> {
+        let checkpoint = self.checkpoint().await?;
+        let size: u64 = checkpoint.lines().nth(1).and_then(|l| l.parse().ok()).unwrap_or(0);
+        let mut lines = String::new();
+        let mut start = 0;
+        while start < size {
+            let batch = self.app.store.log_entries(start, size.min(start + 10_000)).await?;
+            if batch.is_empty() {
+                break;
+            }
+            for e in &batch {
+                lines.push_str(&String::from_utf8_lossy(&leaf_bytes(e)));
+                lines.push('\n');
+            }
+            start += batch.len() as u64;
+        }
+        let io = |e: std::io::Error| ServiceError::Internal(format!("writing the log: {e}"));
+        let log = dir.join("log");
+        std::fs::create_dir_all(&log).map_err(io)?;
+        std::fs::write(log.join("key"), format!("{}\n", self.verifier_key().await?)).map_err(io)?;
+        std::fs::write(log.join("entries.jsonl"), lines).map_err(io)?;
+        std::fs::write(log.join("checkpoint"), checkpoint).map_err(io)?;
+        Ok(size)
+    }
+
     /// The current size.
     pub async fn size(&self) -> Result<u64> {
         Ok(self.app.store.log_state().await?.0)
@@ -324,8 +351,7 @@ pub async fn verify_remote(base: &str, key: Option<&str>, state: Option<&VerifyS
         }
     }
     // Every entry, against the signed root.
-    let mut leaves = Vec::with_capacity(c.size as usize);
-    let mut logged: HashMap<(String, u32), String> = HashMap::new();
+    let mut leaves: Vec<String> = Vec::with_capacity(c.size as usize);
     let mut start = 0;
     while start < c.size {
         let end = c.size.min(start + MAX_ENTRIES);
@@ -336,22 +362,39 @@ pub async fn verify_remote(base: &str, key: Option<&str>, state: Option<&VerifyS
             return Err(fail(format!("entries {start}..{end}: {} came", items.len())));
         }
         for item in items {
-            let leaf = item["leaf"].as_str().ok_or_else(|| fail("an entry without its leaf"))?;
-            leaves.push(algoreg_tlog::leaf_hash(leaf.as_bytes()));
-            let parsed: serde_json::Value = serde_json::from_str(leaf).map_err(|e| fail(e.to_string()))?;
-            if parsed["event"] == "publish" {
-                let key = (parsed["record"].as_str().unwrap_or("").to_string(), parsed["version"].as_u64().unwrap_or(0) as u32);
-                logged.insert(key, parsed["content_hash"].as_str().unwrap_or("").to_string());
-            }
+            leaves.push(item["leaf"].as_str().ok_or_else(|| fail("an entry without its leaf"))?.to_string());
         }
         start = end;
     }
-    if algoreg_tlog::root(&leaves) != c.root {
+    let feed = text(format!("{base}/{}", crate::federation::feed::PATH)).await?;
+    let versions = check_entries_and_feed(&c, &leaves, &feed)?;
+    Ok(Verified { size: c.size, versions, consistent_with, state: VerifyState { key, size: c.size, root: B64.encode(c.root) } })
+}
+
+/// Hashes as base64 text (how proofs are served).
+pub fn encode_hashes(hashes: &[Hash]) -> Vec<String> {
+    hashes.iter().map(|h| B64.encode(h)).collect()
+}
+
+/// Checks the entries against the checkpoint's root, and every published version in the feed that the
+/// log holds against its content hash. Returns how many versions were found.
+fn check_entries_and_feed(c: &Checkpoint, leaves: &[String], feed: &str) -> std::result::Result<usize, String> {
+    if leaves.len() as u64 != c.size {
+        return Err(fail(format!("the log has {} entries, its checkpoint says {}", leaves.len(), c.size)));
+    }
+    let hashes: Vec<Hash> = leaves.iter().map(|l| algoreg_tlog::leaf_hash(l.as_bytes())).collect();
+    if algoreg_tlog::root(&hashes) != c.root {
         return Err(fail("the entries do not give the checkpoint's root: the log was changed"));
     }
-    // Every published version in the feed is in the log, with the same content.
-    let feed: serde_json::Value =
-        serde_json::from_str(&text(format!("{base}/{}", crate::federation::feed::PATH)).await?).map_err(|e| fail(format!("feed: {e}")))?;
+    let mut logged: HashMap<(String, u32), String> = HashMap::new();
+    for leaf in leaves {
+        let parsed: serde_json::Value = serde_json::from_str(leaf).map_err(|e| fail(format!("an entry is not JSON: {e}")))?;
+        if parsed["event"] == "publish" {
+            let key = (parsed["record"].as_str().unwrap_or("").to_string(), parsed["version"].as_u64().unwrap_or(0) as u32);
+            logged.insert(key, parsed["content_hash"].as_str().unwrap_or("").to_string());
+        }
+    }
+    let feed: serde_json::Value = serde_json::from_str(feed).map_err(|e| fail(format!("feed: {e}")))?;
     let mut versions = 0;
     for r in feed["records"].as_array().into_iter().flatten() {
         let id = r["id"].as_str().unwrap_or("");
@@ -368,12 +411,38 @@ pub async fn verify_remote(base: &str, key: Option<&str>, state: Option<&VerifyS
             }
         }
     }
-    Ok(Verified { size: c.size, versions, consistent_with, state: VerifyState { key, size: c.size, root: B64.encode(c.root) } })
+    Ok(versions)
 }
 
-/// Hashes as base64 text (how proofs are served).
-pub fn encode_hashes(hashes: &[Hash]) -> Vec<String> {
-    hashes.iter().map(|h| B64.encode(h)).collect()
+/// Checks a mirror: a folder with the register feed (`feed/v1/register.json`) and the log as
+/// [`Log::export`] writes it (`log/key`, `log/checkpoint`, `log/entries.jsonl`). With all entries at
+/// hand, consistency with the saved state is checked by recomputing the old root.
+pub fn verify_mirror(dir: &std::path::Path, key: Option<&str>, state: Option<&VerifyState>) -> std::result::Result<Verified, String> {
+    let read = |p: &str| std::fs::read_to_string(dir.join(p)).map_err(|e| fail(format!("{}: {e}", dir.join(p).display())));
+    let key = match (key, state) {
+        (Some(k), _) => k.to_string(),
+        (None, Some(s)) => s.key.clone(),
+        (None, None) => read("log/key")?.trim().to_string(),
+    };
+    let c = Checkpoint::open(&read("log/checkpoint")?, &key).map_err(|e| fail(format!("checkpoint: {e}")))?;
+    let entries = read("log/entries.jsonl")?;
+    let leaves: Vec<String> = entries.lines().map(String::from).collect();
+    let mut consistent_with = None;
+    if let Some(s) = state {
+        if s.size > c.size {
+            return Err(fail(format!("the log shrank from {} to {} entries: history was removed", s.size, c.size)));
+        }
+        let hashes: Vec<Hash> = leaves.iter().take(s.size as usize).map(|l| algoreg_tlog::leaf_hash(l.as_bytes())).collect();
+        if s.size > 0 && B64.encode(algoreg_tlog::root(&hashes)) != s.root {
+            return Err(fail(format!(
+                "the log of {} entries does not extend the one of {} entries seen before: history was rewritten",
+                c.size, s.size
+            )));
+        }
+        consistent_with = (s.size > 0).then_some(s.size);
+    }
+    let versions = check_entries_and_feed(&c, &leaves, &read(crate::federation::feed::PATH)?)?;
+    Ok(Verified { size: c.size, versions, consistent_with, state: VerifyState { key, size: c.size, root: B64.encode(c.root) } })
 }
 
 fn hashes(v: &serde_json::Value) -> std::result::Result<Vec<Hash>, String> {

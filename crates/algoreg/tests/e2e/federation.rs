@@ -820,3 +820,74 @@ fn a_higher_level_harvests_a_central_register_with_the_original_provenance_and_l
     let (_, sources) = op.send("GET", "/api/v1/sources", None);
     assert!(sources.to_string().contains("a loop"), "the operator sees why: {sources}");
 }
+
+#[test]
+fn four_registers_two_organisations_a_national_and_a_european_one_follow_each_other_with_provenance_and_proofs() {
+    let (a, b) = (Org::start("gem-a"), Org::start("gem-b"));
+    let level = || {
+        let env = Env::new();
+        env.org("gem-a", "central");
+        env.org("gem-b", "central");
+        env.user("beheer@register.nl", None, &[], true);
+        let s = env.serve_with(&["--harvest-allow", "127.0.0.0/8"]);
+        (env, s)
+    };
+    let ((_n_env, national), (_e_env, european)) = (level(), level());
+    let add = |s: &Server, org: &str, url: String| {
+        let op = s.login("beheer@register.nl");
+        let (st, body) = op.send("POST", "/api/v1/sources", Some(json!({"organisation": org, "url": url})));
+        assert_eq!(st, 201, "{body}");
+        let id = body["id"].as_i64().unwrap();
+        move || {
+            let r = op.send("POST", &format!("/api/v1/sources/{id}/harvest"), None).1;
+            assert_ne!(r["outcome"], "failed", "{r}");
+            r
+        }
+    };
+    // The national register harvests one organisation's feed and the other's OAI-PMH; the European one
+    // harvests the national register per organisation (its OAI-PMH sets).
+    let (a_feed, b_oai, n_oai) = (a.feed_url(), b.server.url("/oai"), national.url("/oai"));
+    let n_a = add(&national, "gem-a", a_feed.clone());
+    let n_b = add(&national, "gem-b", b_oai.clone());
+    let e_a = add(&european, "gem-a", format!("{n_oai}?set=org:gem-a"));
+    let e_b = add(&european, "gem-b", format!("{n_oai}?set=org:gem-b"));
+    let all = |steps: &[&dyn Fn() -> Value]| steps.iter().for_each(|f| drop(f()));
+
+    // Publish on both organisations' registers: it arrives at both levels.
+    let a1 = a.publish_new(complete_content("Parkeervergunningen"));
+    let b1 = b.publish_new(complete_content("Afvalroutes"));
+    let b2 = b.publish_new(complete_content("Bijstand toetsen"));
+    all(&[&n_a, &n_b]);
+    all(&[&e_a, &e_b]);
+    for id in [&a1, &b1, &b2] {
+        assert_eq!(european.get(&format!("/api/v1/algorithms/{id}")).status(), 200, "{id} at the European level");
+    }
+    let rec = european.get_json(&format!("/api/v1/algorithms/{a1}"));
+    assert_eq!(rec["provenance"]["origin"], a_feed.as_str(), "{rec}");
+    assert_eq!(rec["provenance"]["via"], json!([a_feed, n_oai]));
+    assert_eq!(european.get_json(&format!("/api/v1/algorithms/{b1}"))["provenance"]["origin"], b_oai.as_str());
+
+    // A change arrives as a new version at both levels.
+    let mut changed = complete_content("Parkeervergunningen");
+    changed["status"] = json!("Buiten gebruik");
+    a.change(&a1, changed);
+    all(&[&n_a, &e_a]);
+    assert_eq!(national.get_json(&format!("/api/v1/algorithms/{a1}"))["content"]["status"], "Buiten gebruik");
+    assert_eq!(european.get_json(&format!("/api/v1/algorithms/{a1}"))["content"]["status"], "Buiten gebruik");
+
+    // A retraction arrives as a deletion at once, at both levels (OAI-PMH all the way).
+    b.retract(&b2);
+    all(&[&n_b, &e_b]);
+    assert_eq!(national.get(&format!("/api/v1/algorithms/{b2}")).status(), 404);
+    assert_eq!(european.get(&format!("/api/v1/algorithms/{b2}")).status(), 404);
+    assert_eq!(european.get(&format!("/api/v1/algorithms/{b1}")).status(), 200, "the other record stays");
+
+    // Every level's log verifies, with every published version in it.
+    let size = |s: &Server| s.get("/log/checkpoint").text().unwrap().lines().nth(1).and_then(|l| l.parse::<u64>().ok()).unwrap_or(0);
+    for (name, s, entries) in [("organisation A", &a.server, 2), ("national", &national, 5), ("European", &european, 5)] {
+        wait_until(&format!("the {name} log"), || size(s) >= entries);
+        let o = std::process::Command::new(BIN).args(["verify", &s.base]).output().unwrap();
+        let out = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success() && out.contains("signature and root verified"), "{name}: {out}");
+    }
+}

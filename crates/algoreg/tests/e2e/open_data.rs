@@ -297,3 +297,43 @@ fn every_publication_is_in_a_signed_log_that_anyone_can_verify_and_a_rewritten_h
     let (ok, out) = verify(&s.base, &dir.path().join("fresh.json"));
     assert!(!ok && out.contains("differs from what the log holds"), "{out}");
 }
+
+#[test]
+fn a_mirror_written_by_export_verifies_and_one_changed_byte_is_caught() {
+    let env = Env::new();
+    env.org("gem-m", "four_eyes");
+    let (editor, approver) = (env.token("gem-m", "editor"), env.token("gem-m", "approver"));
+    let public = ["--public-url", "https://register.example"];
+    let s = env.serve_with(&public);
+    s.publish_new("gem-m", &editor, &approver, complete_content("Parkeervergunningen"));
+    s.publish_new("gem-m", &editor, &approver, complete_content("Afvalroutes"));
+    wait_until("two entries", || s.get("/log/checkpoint").text().unwrap().lines().nth(1) == Some("2"));
+    let served_key = s.get("/log/key").text().unwrap().trim().to_string();
+    drop(s);
+    let mirror = env.dir.path().join("mirror");
+    let out = env.ok(&["export", "--feed", mirror.to_str().unwrap(), "--public-url", "https://register.example"]);
+    assert!(out.contains("log written: 2 entries"), "{out}");
+    let run = |extra: &[&str]| {
+        let mut args = vec!["verify", mirror.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let o = Command::new(BIN).args(&args).output().unwrap();
+        (o.status.success(), format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)))
+    };
+    // With the key the live register served: the mirror is that register's log.
+    let (ok, out) = run(&["--key", &served_key]);
+    assert!(ok && out.contains("2 entries, signature and root verified") && out.contains("2 published versions"), "{out}");
+    // One byte changed in the log, or in the feed: caught.
+    for (file, from, to, why) in [
+        ("log/entries.jsonl", "publish", "publisH", "the log was changed"),
+        ("feed/v1/register.json", "Parkeervergunningen", "Parkeervergunningem", "differs from what the log holds"),
+        ("log/checkpoint", "\n2\n", "\n3\n", "signature does not verify"),
+    ] {
+        let path = mirror.join(file);
+        let original = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, original.replacen(from, to, 1)).unwrap();
+        let (ok, out) = run(&["--key", &served_key]);
+        assert!(!ok && out.contains(why), "{file}: {out}");
+        std::fs::write(&path, original).unwrap();
+    }
+    assert!(run(&["--key", &served_key]).0, "restored, it verifies again");
+}

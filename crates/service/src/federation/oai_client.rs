@@ -25,13 +25,25 @@ pub fn is_oai(url: &str) -> bool {
     path.trim_end_matches('/').ends_with("/oai")
 }
 
-/// The address of the first page: everything, or what changed `from` a datestamp on.
-pub fn first_url(base: &str, from: Option<&str>) -> String {
-    let base = base.split('?').next().unwrap_or(base);
-    match from {
-        Some(f) => format!("{base}?verb=ListRecords&metadataPrefix=algoreg&from={}", encode(f)),
-        None => format!("{base}?verb=ListRecords&metadataPrefix=algoreg"),
+/// The set a source's address names (`.../oai?set=org:<code>`: one organisation of a register that
+/// holds many, such as a national one).
+fn set_of(url: &str) -> Option<String> {
+    let query = url.split_once('?')?.1;
+    query.split('&').find_map(|p| p.strip_prefix("set=")).map(|s| s.replace("%3A", ":").replace("%3a", ":"))
+}
+
+/// The address of the first page: everything (of the source's set), or what changed `from` a
+/// datestamp on.
+pub fn first_url(source: &str, from: Option<&str>) -> String {
+    let base = source.split('?').next().unwrap_or(source);
+    let mut url = format!("{base}?verb=ListRecords&metadataPrefix=algoreg");
+    if let Some(set) = set_of(source) {
+        url.push_str(&format!("&set={}", encode(&set)));
     }
+    if let Some(f) = from {
+        url.push_str(&format!("&from={}", encode(f)));
+    }
+    url
 }
 
 /// The address of the page a resumption token names.
@@ -153,5 +165,10 @@ mod tests {
             first_url("https://a.example/oai", Some("2026-12-04T10:00:00Z")),
             "https://a.example/oai?verb=ListRecords&metadataPrefix=algoreg&from=2026-12-04T10%3A00%3A00Z"
         );
+        assert_eq!(
+            first_url("https://n.example/oai?set=org:gm0363", None),
+            "https://n.example/oai?verb=ListRecords&metadataPrefix=algoreg&set=org%3Agm0363"
+        );
+        assert!(is_oai("https://n.example/oai?set=org:gm0363"));
     }
 }
