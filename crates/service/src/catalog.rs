@@ -389,6 +389,13 @@ fn dataset(g: &mut Graph, base: &str, catalog: &str, oai: &str, org: Option<&Org
     for (kind, url, ft, media, title) in [
         ("json", format!("{base}/api/v1/algorithms/{}", v.record), "JSON", "application/json", "De registratie als JSON"),
         ("csv", format!("{base}/nl/algoritme/{}/download.csv", v.record), "CSV", "text/csv", "De registratie als CSV"),
+        (
+            "feed",
+            format!("{base}/{}", crate::federation::feed::PATH),
+            "JSON",
+            "application/json",
+            "In de registerfeed, met elke gepubliceerde versie",
+        ),
     ] {
         let dist = format!("{d}/{kind}");
         g.iri(&d, &format!("{DCAT}distribution"), &dist);
@@ -403,6 +410,9 @@ fn dataset(g: &mut Graph, base: &str, catalog: &str, oai: &str, org: Option<&Org
         g.iri(&dist, &format!("{DCT}license"), CC0);
         g.iri(&dist, &format!("{DCATAP}availability"), &format!("{EU}planned-availability/STABLE"));
         g.typed(&dist, &format!("{DCT}modified"), &stamp(&v.published_at), "dateTime");
+        if kind == "feed" {
+            g.iri(&dist, &format!("{DCAT}accessService"), &format!("{base}/id/dienst/feed"));
+        }
     }
 }
 

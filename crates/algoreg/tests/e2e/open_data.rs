@@ -177,6 +177,7 @@ fn the_dcat_ap_catalogue_passes_the_official_shapes_in_turtle_and_json_ld() {
     assert!(turtle.contains(&format!("<https://register.example/id/algoritme/{id}>")), "{}", &turtle[..2000.min(turtle.len())]);
     assert!(turtle.contains("\"Risk selection\"@en") && turtle.contains("Woo 5.1 lid 2 e"), "the translation and the withholding");
     assert!(turtle.contains("data-theme/TRAN") && turtle.contains("data-theme/JUST"));
+    assert!(turtle.contains("dcat:accessService <https://register.example/id/dienst/feed>"), "the feed as a distribution");
     let (ttl, jl) = (dir.path().join("catalog.ttl"), dir.path().join("catalog.jsonld"));
     std::fs::write(&ttl, &turtle).unwrap();
     std::fs::write(&jl, &jsonld).unwrap();
