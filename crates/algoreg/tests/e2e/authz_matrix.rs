@@ -227,6 +227,10 @@ fn every_route_answers_every_kind_of_caller_as_the_table_says() {
         for method in methods.split_whitespace() {
             let f = fresh();
             let path = concrete(&pattern, &f);
+            if pattern.starts_with("/log/proof/record/") {
+                // The publication log takes in the new record within a second: the same answer for every caller.
+                wait_until("the fixture in the publication log", || s.get(&path).status() == 200);
+            }
             let row: Vec<u16> = callers.iter().map(|c| c.call(&s, method, &path)).collect();
             actual.insert(format!("{method} {pattern}"), row);
         }
