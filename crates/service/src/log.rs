@@ -445,10 +445,11 @@ pub fn verify_mirror(dir: &std::path::Path, key: Option<&str>, state: Option<&Ve
     Ok(Verified { size: c.size, versions, consistent_with, state: VerifyState { key, size: c.size, root: B64.encode(c.root) } })
 }
 
+/// A served proof's hashes (base64 text), as [`encode_hashes`] writes them; none when any is not a hash.
+pub(crate) fn decode_hashes(v: &serde_json::Value) -> Option<Vec<Hash>> {
+    v.as_array()?.iter().map(|h| h.as_str().and_then(|s| B64.decode(s).ok()).and_then(|b| b.try_into().ok())).collect()
+}
+
 fn hashes(v: &serde_json::Value) -> std::result::Result<Vec<Hash>, String> {
-    v.as_array()
-        .ok_or_else(|| fail("a proof is a list"))?
-        .iter()
-        .map(|h| h.as_str().and_then(|s| B64.decode(s).ok()).and_then(|b| b.try_into().ok()).ok_or_else(|| fail("a proof hash")))
-        .collect()
+    decode_hashes(v).ok_or_else(|| fail("a proof is a list of hashes"))
 }

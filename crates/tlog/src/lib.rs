@@ -249,6 +249,24 @@ impl Signer {
     }
 }
 
+/// Reads a verifier key (`name+hex key ID+base64(0x01 || Ed25519 key)`), checking its key ID: the
+/// name and the public key.
+pub fn parse_verifier_key(k: &str) -> Result<(String, Vec<u8>), CheckpointError> {
+    let mut parts = k.trim().splitn(3, '+');
+    let (Some(name), Some(id_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(CheckpointError::Malformed("verifier key"));
+    };
+    let key = B64.decode(key_b64).map_err(|_| CheckpointError::Malformed("verifier key"))?;
+    let Some((1, public)) = key.split_first().map(|(a, b)| (*a, b)) else {
+        return Err(CheckpointError::Malformed("verifier key is not Ed25519"));
+    };
+    let id = key_id(name, public);
+    if name.is_empty() || format!("{:02x}{:02x}{:02x}{:02x}", id[0], id[1], id[2], id[3]) != id_hex {
+        return Err(CheckpointError::Malformed("verifier key ID"));
+    }
+    Ok((name.to_string(), public.to_vec()))
+}
+
 impl Checkpoint {
     /// The note's text: origin, size and root, one per line.
     pub fn body(&self) -> String {
@@ -258,18 +276,9 @@ impl Checkpoint {
     /// Reads a signed checkpoint and checks its signature with a verifier key
     /// (`name+keyid+base64key`).
     pub fn open(note: &str, verifier_key: &str) -> Result<Checkpoint, CheckpointError> {
-        let mut parts = verifier_key.trim().splitn(3, '+');
-        let (Some(name), Some(id_hex), Some(key_b64)) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(CheckpointError::Malformed("verifier key"));
-        };
-        let key = B64.decode(key_b64).map_err(|_| CheckpointError::Malformed("verifier key"))?;
-        let Some((1, public)) = key.split_first().map(|(a, b)| (*a, b)) else {
-            return Err(CheckpointError::Malformed("verifier key is not Ed25519"));
-        };
+        let (name, public) = parse_verifier_key(verifier_key)?;
+        let (name, public) = (name.as_str(), public.as_slice());
         let id = key_id(name, public);
-        if format!("{:02x}{:02x}{:02x}{:02x}", id[0], id[1], id[2], id[3]) != id_hex {
-            return Err(CheckpointError::Malformed("verifier key ID"));
-        }
         if note.len() > 10_000 {
             return Err(CheckpointError::Malformed("too long"));
         }

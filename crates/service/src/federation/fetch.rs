@@ -239,10 +239,7 @@ impl Fetcher {
             return Ok(Fetched::NotModified);
         }
         if !status.is_success() {
-            return Err(err(
-                format!("de bron antwoordde met HTTP-status {status}"),
-                format!("the source answered with HTTP status {status}"),
-            ));
+            return Err(status_error(status));
         }
         let header =
             |h: reqwest::header::HeaderName| resp.headers().get(h).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(200).collect());
@@ -263,10 +260,7 @@ impl Fetcher {
             return Ok(None);
         }
         if !status.is_success() {
-            return Err(err(
-                format!("de bron antwoordde met HTTP-status {status}"),
-                format!("the source answered with HTTP status {status}"),
-            ));
+            return Err(status_error(status));
         }
         // Keys, checkpoints and proofs are small: a larger answer is not one of them.
         let max: u64 = 64 * 1024;
@@ -288,10 +282,7 @@ impl Fetcher {
         let resp = self.client.get(parsed).header(reqwest::header::ACCEPT, "text/xml").send().await.map_err(describe)?;
         let status = resp.status();
         if !status.is_success() {
-            return Err(err(
-                format!("de bron antwoordde met HTTP-status {status}"),
-                format!("the source answered with HTTP status {status}"),
-            ));
+            return Err(status_error(status));
         }
         self.body(resp, true).await
     }
@@ -383,6 +374,10 @@ impl Fetcher {
         }
         Ok(bytes)
     }
+}
+
+fn status_error(status: reqwest::StatusCode) -> FetchError {
+    err(format!("de bron antwoordde met HTTP-status {status}"), format!("the source answered with HTTP status {status}"))
 }
 
 fn too_big(max: u64) -> FetchError {

@@ -211,7 +211,7 @@ impl Harvester {
             Some(s) => s.key.clone(),
             // A source without a log (an older register, a static feed): nothing to check.
             None => match fetch("/log/key".into()).await {
-                Ok(Some(k)) if looks_like_key(k.trim()) => k.trim().to_string(),
+                Ok(Some(k)) if k.len() < 1000 && algoreg_tlog::parse_verifier_key(&k).is_ok() => k.trim().to_string(),
                 _ => return Ok(()),
             },
         };
@@ -238,10 +238,7 @@ impl Harvester {
             if c.size > s.size && s.size > 0 {
                 let body = fetch(format!("/log/proof/consistency?first={}&second={}", s.size, c.size)).await?.ok_or_else(rewritten)?;
                 let v: serde_json::Value = serde_json::from_str(&body).map_err(|_| rewritten())?;
-                let proof: Vec<algoreg_tlog::Hash> = v["proof"]
-                    .as_array()
-                    .map(|a| a.iter().filter_map(|h| h.as_str().and_then(|s| b64.decode(s).ok()).and_then(|b| b.try_into().ok())).collect())
-                    .unwrap_or_default();
+                let proof = crate::log::decode_hashes(&v["proof"]).ok_or_else(rewritten)?;
                 if !algoreg_tlog::verify_consistency(s.size, c.size, &proof, &old_root, &c.root) {
                     return Err(rewritten());
                 }
@@ -600,12 +597,6 @@ pub fn wait_after(interval: Duration, failures: u32) -> Duration {
     let first = interval.min(Duration::from_secs(60));
     let cap = interval.saturating_mul(8).max(Duration::from_secs(60));
     first.saturating_mul(1u32 << (failures - 1).min(16)).min(cap)
-}
-
-/// Whether a text is a signed-note verifier key (`name+8 hex digits+base64`).
-fn looks_like_key(k: &str) -> bool {
-    let parts: Vec<&str> = k.split('+').collect();
-    k.len() < 1000 && parts.len() >= 3 && parts[1].len() == 8 && parts[1].bytes().all(|b| b.is_ascii_hexdigit()) && !parts[0].is_empty()
 }
 
 /// The feeds a harvested version came through, as its feed gives them.
