@@ -1301,6 +1301,9 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
                         println!("consistent with the {old} entries seen before: nothing was rewritten or removed");
                     }
                     println!("{} published versions found in the log with their content", v.versions);
+                    if v.origin_proofs > 0 {
+                        println!("{} harvested versions carry their origin's proof, and every one holds", v.origin_proofs);
+                    }
                     if let Some(p) = &state {
                         let json = serde_json::to_string_pretty(&v.state).unwrap_or_default();
                         std::fs::write(p, json).map_err(|e| ServiceError::Internal(format!("{}: {e}", p.display())))?;

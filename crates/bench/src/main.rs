@@ -54,6 +54,15 @@ enum Cmd {
         #[arg(long)]
         out: PathBuf,
     },
+    /// The publication log at scale (`scripts/bench-log`): builds the tree of ENTRIES leaves and prints
+    /// the median time of an inclusion and a consistency proof from the stored subtree hashes (what
+    /// `serve` does), next to the same proofs recomputed from all leaf hashes (the earlier way).
+    Log {
+        #[arg(long, default_value_t = 1_000_000)]
+        entries: usize,
+        #[arg(long, default_value_t = 200)]
+        rounds: usize,
+    },
     /// Writes FEEDS register feeds of RECORDS generated records each (one organisation per feed) to DIR.
     Feeds {
         #[arg(long, default_value_t = 1000)]
@@ -299,6 +308,40 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)]
 }
 
+/// See [`Cmd::Log`].
+fn log_proofs(entries: usize, rounds: usize) {
+    let leaves: Vec<algoreg_tlog::Hash> = (0..entries).map(|i| algoreg_tlog::leaf_hash(format!("entry {i}").as_bytes())).collect();
+    let started = Instant::now();
+    let mut tree = algoreg_tlog::Tree::new();
+    for l in &leaves {
+        tree.push(*l);
+    }
+    println!("entries: {entries}; tree built in {:.2} s", started.elapsed().as_secs_f64());
+    let n = entries as u64;
+    // Sizes and indexes spread over the log; the same for both ways.
+    let picks: Vec<(u64, u64)> = (0..rounds as u64).map(|i| ((i * 7919) % n, n - (i * 104_729) % (n / 2).max(1))).collect();
+    let time = |f: &dyn Fn(u64, u64) -> usize, rounds: usize| {
+        let mut times: Vec<f64> = picks
+            .iter()
+            .take(rounds)
+            .map(|&(index, size)| {
+                let t = Instant::now();
+                std::hint::black_box(f(index % size, size));
+                t.elapsed().as_secs_f64() * 1000.0
+            })
+            .collect();
+        times.sort_by(f64::total_cmp);
+        percentile(&times, 0.5)
+    };
+    let slow_rounds = rounds.min(5);
+    let inc_tree = time(&|i, s| tree.inclusion_proof(i, s).map_or(0, |p| p.len()), rounds);
+    let inc_all = time(&|i, s| algoreg_tlog::inclusion_proof(&leaves[..s as usize], i as usize).map_or(0, |p| p.len()), slow_rounds);
+    let con_tree = time(&|i, s| tree.consistency_proof(i + 1, s).map_or(0, |p| p.len()), rounds);
+    let con_all = time(&|i, s| algoreg_tlog::consistency_proof(&leaves[..s as usize], i as usize + 1).map_or(0, |p| p.len()), slow_rounds);
+    println!("inclusion proof:   {inc_tree:.3} ms from subtree hashes, {inc_all:.1} ms from all leaves (median)");
+    println!("consistency proof: {con_tree:.3} ms from subtree hashes, {con_all:.1} ms from all leaves (median)");
+}
+
 fn main() {
     let (records, dir, rounds, tsv, queries) = match Cli::parse().cmd {
         Cmd::Search { records, dir, rounds, tsv, queries } => (records, dir, rounds, tsv, queries),
@@ -306,6 +349,7 @@ fn main() {
         Cmd::ServeFeeds { dir, ports } => return serve_feeds(&dir, ports),
         Cmd::Sources { data, feeds, base, oai } => return create_sources(&data, feeds, &base, oai),
         Cmd::Relevance { records, judgements, out } => return relevance(&records, &judgements, &out),
+        Cmd::Log { entries, rounds } => return log_proofs(entries, rounds),
     };
     let index = SearchIndex::open(&dir).expect("open index");
     let orgs = demo::organisations(300);

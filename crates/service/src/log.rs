@@ -23,10 +23,10 @@ const BATCH: i64 = 1000;
 /// Entries served per request.
 pub const MAX_ENTRIES: u64 = 1000;
 
-/// Leaf hashes read so far, and the last checkpoint signed (size, note).
+/// The log's subtree hashes read so far, and the last checkpoint signed (size, note).
 #[derive(Default)]
 pub struct Cache {
-    leaves: Vec<Hash>,
+    tree: algoreg_tlog::Tree,
     checkpoint: Option<(u64, String)>,
 }
 
@@ -138,46 +138,56 @@ impl Log<'_> {
         }
     }
 
-    /// Runs `f` over the first `size` leaf hashes (read from the store the first time they are needed).
-    async fn with_leaves<T>(&self, size: u64, f: impl FnOnce(&[Hash], &mut Cache) -> T) -> Result<T> {
+    /// Runs `f` over the log's tree, read from the store up to at least `size` entries the first time
+    /// they are needed.
+    async fn with_tree<T>(&self, size: u64, f: impl FnOnce(&mut Cache) -> T) -> Result<T> {
         let mut cache = self.app.log_cache.lock().await;
-        while (cache.leaves.len() as u64) < size {
-            let start = cache.leaves.len() as u64;
+        while cache.tree.size() < size {
+            let start = cache.tree.size();
             let batch = self.app.store.log_entries(start, size.min(start + 10_000)).await?;
             if batch.is_empty() {
                 return Err(ServiceError::Internal("the log has fewer entries than its size".into()));
             }
-            cache.leaves.extend(batch.iter().map(|e| algoreg_tlog::leaf_hash(&leaf_bytes(e))));
+            for e in &batch {
+                cache.tree.push(algoreg_tlog::leaf_hash(&leaf_bytes(e)));
+            }
         }
-        let leaves = std::mem::take(&mut cache.leaves);
-        let out = f(&leaves[..size as usize], &mut cache);
-        cache.leaves = leaves;
-        Ok(out)
+        Ok(f(&mut cache))
     }
 
-    /// Writes the log as static files below `dir` for a mirror: `log/key`, `log/checkpoint` and
-    /// `log/entries.jsonl` (one entry per line, as hashed). Returns the number of entries.
+    /// Writes the log as static files below `dir` for a mirror: `log/key`, `log/checkpoint`,
+    /// `log/entries.jsonl` (one entry per line, as hashed), and the log as tiles (`log/tile/...`, C2SP
+    /// `tlog-tiles`: hash tiles and entry bundles), so a static web server serves a tiled log. Returns
+    /// the number of entries.
     pub async fn export(&self, dir: &std::path::Path) -> Result<u64> {
         let checkpoint = self.checkpoint().await?;
         let size: u64 = checkpoint.lines().nth(1).and_then(|l| l.parse().ok()).unwrap_or(0);
-        let mut lines = String::new();
-        let mut start = 0;
-        while start < size {
+        let mut leaves: Vec<Vec<u8>> = Vec::with_capacity(size as usize);
+        while (leaves.len() as u64) < size {
+            let start = leaves.len() as u64;
             let batch = self.app.store.log_entries(start, size.min(start + 10_000)).await?;
             if batch.is_empty() {
                 break;
             }
-            for e in &batch {
-                lines.push_str(&String::from_utf8_lossy(&leaf_bytes(e)));
-                lines.push('\n');
-            }
-            start += batch.len() as u64;
+            leaves.extend(batch.iter().map(leaf_bytes));
         }
         let io = |e: std::io::Error| ServiceError::Internal(format!("writing the log: {e}"));
         let log = dir.join("log");
         std::fs::create_dir_all(&log).map_err(io)?;
         std::fs::write(log.join("key"), format!("{}\n", self.verifier_key().await?)).map_err(io)?;
+        let mut lines = Vec::with_capacity(leaves.iter().map(|l| l.len() + 1).sum());
+        for l in &leaves {
+            lines.extend_from_slice(l);
+            lines.push(b'\n');
+        }
         std::fs::write(log.join("entries.jsonl"), lines).map_err(io)?;
+        for (path, bytes) in tiles_of(&leaves) {
+            let file = log.join(path);
+            if let Some(parent) = file.parent() {
+                std::fs::create_dir_all(parent).map_err(io)?;
+            }
+            std::fs::write(file, bytes).map_err(io)?;
+        }
         std::fs::write(log.join("checkpoint"), checkpoint).map_err(io)?;
         Ok(size)
     }
@@ -192,10 +202,11 @@ impl Log<'_> {
         let size = self.size().await?;
         let signer = self.signer().await?;
         let origin = self.origin();
-        self.with_leaves(size, |leaves, cache| match &cache.checkpoint {
+        self.with_tree(size, |cache| match &cache.checkpoint {
             Some((s, note)) if *s == size => note.clone(),
             _ => {
-                let note = signer.sign(&Checkpoint { origin, size, root: algoreg_tlog::root(leaves) });
+                let root = cache.tree.root(size).unwrap_or_default();
+                let note = signer.sign(&Checkpoint { origin, size, root });
                 cache.checkpoint = Some((size, note.clone()));
                 note
             }
@@ -216,7 +227,7 @@ impl Log<'_> {
         if size > self.size().await? || index >= size {
             return Err(bad("index", "Deze regel valt buiten dit logboek.", "This entry is outside this log."));
         }
-        self.with_leaves(size, |l, _| algoreg_tlog::inclusion_proof(l, index as usize).unwrap_or_default()).await
+        self.with_tree(size, |c| c.tree.inclusion_proof(index, size).unwrap_or_default()).await
     }
 
     /// The consistency proof between the log of `first` entries and the log of `second` entries.
@@ -224,7 +235,27 @@ impl Log<'_> {
         if first == 0 || first > second || second > self.size().await? {
             return Err(bad("first", "Kies 0 < first ≤ second ≤ de grootte.", "Choose 0 < first ≤ second ≤ the size."));
         }
-        self.with_leaves(second, |l, _| algoreg_tlog::consistency_proof(l, first as usize).unwrap_or_default()).await
+        self.with_tree(second, |c| c.tree.consistency_proof(first, second).unwrap_or_default()).await
+    }
+
+    /// A tile of the log as it is now (C2SP `tlog-tiles`; `path` below `/log/tile/`): a hash tile or
+    /// an entry bundle. None when the log does not (yet) have all of it. A tile never changes once it
+    /// exists, so it can be cached for good.
+    pub async fn tile(&self, path: &str) -> Result<Option<Vec<u8>>> {
+        let Some(t) = algoreg_tlog::TilePath::parse(path) else { return Ok(None) };
+        let size = self.size().await?;
+        match t.level {
+            Some(level) => self.with_tree(size, |c| c.tree.tile(level, t.index, t.width)).await,
+            None => {
+                let start = t.index.saturating_mul(algoreg_tlog::TILE_WIDTH);
+                if start.saturating_add(t.width) > size {
+                    return Ok(None);
+                }
+                let entries = self.app.store.log_entries(start, start + t.width).await?;
+                let leaves: Vec<Vec<u8>> = entries.iter().map(leaf_bytes).collect();
+                Ok((leaves.len() as u64 == t.width).then(|| algoreg_tlog::entry_bundle(leaves.iter().map(Vec::as_slice))))
+            }
+        }
     }
 }
 
@@ -244,22 +275,44 @@ impl Log<'_> {
     /// The proof for the current public version of `id` (none when it is not public or not yet in the log).
     pub async fn record_proof(&self, id: AlgorithmId) -> Result<Option<RecordProof>> {
         let Some(current) = self.app.store.published(id).await? else { return Ok(None) };
-        let Some(entry) = self.app.store.log_latest(&[id]).await?.into_iter().next() else { return Ok(None) };
-        if entry.event != "publish" || entry.version != current.number {
-            return Ok(None);
+        let logged = |e: &LogEntry| e.event == "publish" && e.version == current.number;
+        let mut entry = self.app.store.log_latest(&[id]).await?.into_iter().next();
+        if !entry.as_ref().is_some_and(logged) {
+            // Published in the last second: append now rather than wait for the loop (a second
+            // appender loses harmlessly), so a harvester gets the proof with the version.
+            self.append().await?;
+            entry = self.app.store.log_latest(&[id]).await?.into_iter().next();
         }
+        let Some(entry) = entry.filter(logged) else { return Ok(None) };
+        Ok(self.prove(vec![entry]).await?.pop())
+    }
+
+    /// The proofs of every published version of `id` that the log holds, by version number (the
+    /// latest publication of each).
+    pub async fn version_proofs(&self, id: AlgorithmId) -> Result<HashMap<u32, RecordProof>> {
+        let mut latest: HashMap<u32, LogEntry> = HashMap::new();
+        for e in self.app.store.log_of(id).await?.into_iter().filter(|e| e.event == "publish") {
+            latest.insert(e.version, e);
+        }
+        Ok(self.prove(latest.into_values().collect()).await?.into_iter().map(|p| (p.entry.version, p)).collect())
+    }
+
+    /// Inclusion proofs of these entries in the current checkpoint, each checked here too (entries
+    /// the checkpoint does not hold yet are left out).
+    async fn prove(&self, entries: Vec<LogEntry>) -> Result<Vec<RecordProof>> {
         let checkpoint = self.checkpoint().await?;
         let mut lines = checkpoint.lines().skip(1);
         let size: u64 = lines.next().and_then(|l| l.parse().ok()).unwrap_or(0);
         let root: Option<Hash> = lines.next().and_then(|l| B64.decode(l).ok()).and_then(|r| r.try_into().ok());
-        if entry.index >= size {
-            return Ok(None);
+        let mut out = vec![];
+        for entry in entries.into_iter().filter(|e| e.index < size) {
+            let proof = self.inclusion(entry.index, size).await?;
+            let leaf = String::from_utf8_lossy(&leaf_bytes(&entry)).into_owned();
+            let verified = root
+                .is_some_and(|r| algoreg_tlog::verify_inclusion(&algoreg_tlog::leaf_hash(leaf.as_bytes()), entry.index, size, &proof, &r));
+            out.push(RecordProof { entry, leaf, size, proof, checkpoint: checkpoint.clone(), verified });
         }
-        let proof = self.inclusion(entry.index, size).await?;
-        let leaf = String::from_utf8_lossy(&leaf_bytes(&entry)).into_owned();
-        let verified =
-            root.is_some_and(|r| algoreg_tlog::verify_inclusion(&algoreg_tlog::leaf_hash(leaf.as_bytes()), entry.index, size, &proof, &r));
-        Ok(Some(RecordProof { entry, leaf, size, proof, checkpoint, verified }))
+        Ok(out)
     }
 }
 
@@ -296,8 +349,17 @@ pub struct VerifyState {
 pub struct Verified {
     pub size: u64,
     pub versions: usize,
+    /// Harvested versions whose origin's proof (carried along) holds.
+    pub origin_proofs: usize,
     pub consistent_with: Option<u64>,
     pub state: VerifyState,
+}
+
+impl Verified {
+    fn new(c: &Checkpoint, key: String, (versions, origin_proofs): (usize, usize), consistent_with: Option<u64>) -> Verified {
+        let state = VerifyState { key, size: c.size, root: B64.encode(c.root) };
+        Verified { size: c.size, versions, origin_proofs, consistent_with, state }
+    }
 }
 
 /// A verification failure, said plainly (it is shown to whoever runs `algoreg verify`).
@@ -367,8 +429,8 @@ pub async fn verify_remote(base: &str, key: Option<&str>, state: Option<&VerifyS
         start = end;
     }
     let feed = text(format!("{base}/{}", crate::federation::feed::PATH)).await?;
-    let versions = check_entries_and_feed(&c, &leaves, &feed)?;
-    Ok(Verified { size: c.size, versions, consistent_with, state: VerifyState { key, size: c.size, root: B64.encode(c.root) } })
+    let counts = check_entries_and_feed(&c, &leaves, &feed)?;
+    Ok(Verified::new(&c, key, counts, consistent_with))
 }
 
 /// Hashes as base64 text (how proofs are served).
@@ -377,8 +439,9 @@ pub fn encode_hashes(hashes: &[Hash]) -> Vec<String> {
 }
 
 /// Checks the entries against the checkpoint's root, and every published version in the feed that the
-/// log holds against its content hash. Returns how many versions were found.
-fn check_entries_and_feed(c: &Checkpoint, leaves: &[String], feed: &str) -> std::result::Result<usize, String> {
+/// log holds against its content hash, and the origin's proofs that harvested versions carry. Returns
+/// how many versions were found in the log, and how many origin proofs held.
+fn check_entries_and_feed(c: &Checkpoint, leaves: &[String], feed: &str) -> std::result::Result<(usize, usize), String> {
     if leaves.len() as u64 != c.size {
         return Err(fail(format!("the log has {} entries, its checkpoint says {}", leaves.len(), c.size)));
     }
@@ -395,7 +458,7 @@ fn check_entries_and_feed(c: &Checkpoint, leaves: &[String], feed: &str) -> std:
         }
     }
     let feed: serde_json::Value = serde_json::from_str(feed).map_err(|e| fail(format!("feed: {e}")))?;
-    let mut versions = 0;
+    let (mut versions, mut origin_proofs) = (0, 0);
     for r in feed["records"].as_array().into_iter().flatten() {
         let id = r["id"].as_str().unwrap_or("");
         for v in r["versions"].as_array().into_iter().flatten() {
@@ -403,6 +466,12 @@ fn check_entries_and_feed(c: &Checkpoint, leaves: &[String], feed: &str) -> std:
             let content: algoreg_standard::Content =
                 serde_json::from_value(v["content"].clone()).map_err(|e| fail(format!("feed {id}: {e}")))?;
             let hash = crate::federation::feed::content_hash(v["standard_version"].as_str().unwrap_or(""), &content);
+            // A harvested version with its origin's proof: it must hold.
+            if let Some(carried) = v.get("provenance").and_then(|p| p.get("origin_log")) {
+                check_carried_proof(carried, id, &hash, None)
+                    .map_err(|e| fail(format!("version {number} of {id}: the origin's proof does not hold: {e}")))?;
+                origin_proofs += 1;
+            }
             match logged.get(&(id.to_string(), number)) {
                 Some(h) if *h == hash => versions += 1,
                 Some(_) => return Err(fail(format!("version {number} of {id} differs from what the log holds"))),
@@ -411,7 +480,7 @@ fn check_entries_and_feed(c: &Checkpoint, leaves: &[String], feed: &str) -> std:
             }
         }
     }
-    Ok(versions)
+    Ok((versions, origin_proofs))
 }
 
 /// Checks a mirror: a folder with the register feed (`feed/v1/register.json`) and the log as
@@ -441,8 +510,67 @@ pub fn verify_mirror(dir: &std::path::Path, key: Option<&str>, state: Option<&Ve
         }
         consistent_with = (s.size > 0).then_some(s.size);
     }
-    let versions = check_entries_and_feed(&c, &leaves, &read(crate::federation::feed::PATH)?)?;
-    Ok(Verified { size: c.size, versions, consistent_with, state: VerifyState { key, size: c.size, root: B64.encode(c.root) } })
+    let counts = check_entries_and_feed(&c, &leaves, &read(crate::federation::feed::PATH)?)?;
+    // The tiles, where the mirror has them: each as the entries make it.
+    if dir.join("log/tile").is_dir() {
+        let bytes: Vec<Vec<u8>> = leaves.iter().map(|l| l.clone().into_bytes()).collect();
+        for (path, want) in tiles_of(&bytes) {
+            let file = dir.join("log").join(&path);
+            let have = std::fs::read(&file).map_err(|e| fail(format!("{}: {e}", file.display())))?;
+            if have != want {
+                return Err(fail(format!("log/{path} differs from the log's entries: the log was changed")));
+            }
+        }
+    }
+    Ok(Verified::new(&c, key, counts, consistent_with))
+}
+
+/// Every tile of the log of these entries, as (path below `log/`, bytes): the hash tiles and the
+/// entry bundles, full and partial.
+fn tiles_of(leaves: &[Vec<u8>]) -> Vec<(String, Vec<u8>)> {
+    let mut tree = algoreg_tlog::Tree::new();
+    for l in leaves {
+        tree.push(algoreg_tlog::leaf_hash(l));
+    }
+    let mut out = tree.tiles();
+    for (path, start, width) in algoreg_tlog::entry_tile_paths(leaves.len() as u64) {
+        let bundle = algoreg_tlog::entry_bundle(leaves[start as usize..(start + width) as usize].iter().map(Vec::as_slice));
+        out.push((path.to_string(), bundle));
+    }
+    out
+}
+
+/// Checks an origin's proof carried with a harvested version (`origin_log` in its provenance: the
+/// origin's verifier key, the entry, its index, the origin's signed checkpoint and the audit path):
+/// the checkpoint's signature with that key (and with `expected_key` when the caller knows the
+/// origin's key), that the entry publishes this record with this content hash, and that the entry is
+/// in the checkpoint. Returns the proof as it is kept and passed on, or why it does not hold.
+pub fn check_carried_proof(
+    p: &serde_json::Value,
+    record: &str,
+    content_hash: &str,
+    expected_key: Option<&str>,
+) -> std::result::Result<serde_json::Value, String> {
+    let text = |k: &str, max: usize| {
+        p.get(k).and_then(|v| v.as_str()).filter(|v| v.len() <= max).ok_or_else(|| fail(format!("{k} is missing or too long")))
+    };
+    let (key, leaf, note) = (text("key", 1000)?, text("leaf", 4000)?, text("checkpoint", 10_000)?);
+    if expected_key.is_some_and(|k| k != key) {
+        return Err(fail("signed with another key than the origin's"));
+    }
+    let index = p.get("index").and_then(|v| v.as_u64()).ok_or_else(|| fail("index is missing"))?;
+    let proof = decode_hashes(&p["proof"]).filter(|h| h.len() <= 64).ok_or_else(|| fail("proof is not a list of hashes"))?;
+    let c = Checkpoint::open(note, key).map_err(|e| fail(format!("checkpoint: {e}")))?;
+    let entry: serde_json::Value = serde_json::from_str(leaf).map_err(|_| fail("the entry is not JSON"))?;
+    if entry["record"] != record || entry["event"] != "publish" || entry["content_hash"] != content_hash {
+        return Err(fail("the origin logged other content for this version"));
+    }
+    if !algoreg_tlog::verify_inclusion(&algoreg_tlog::leaf_hash(leaf.as_bytes()), index, c.size, &proof, &c.root) {
+        return Err(fail("the entry is not in the origin's checkpoint"));
+    }
+    Ok(serde_json::json!({
+        "key": key, "index": index, "size": c.size, "leaf": leaf, "proof": encode_hashes(&proof), "checkpoint": note,
+    }))
 }
 
 /// A served proof's hashes (base64 text), as [`encode_hashes`] writes them; none when any is not a hash.

@@ -989,6 +989,9 @@ pub async fn log_appends_in_order_and_refuses_a_stale_append(s: S) {
     let mut latest = s.log_latest(&[id(1), id(2), id(7)]).await.unwrap();
     latest.sort_by_key(|e| e.index);
     assert_eq!(latest.iter().map(|e| (e.index, e.event.as_str())).collect::<Vec<_>>(), vec![(2, "publish"), (3, "retract")]);
+    let of_one = s.log_of(id(1)).await.unwrap();
+    assert_eq!(of_one.iter().map(|e| (e.index, e.version)).collect::<Vec<_>>(), vec![(0, 1), (2, 2)]);
+    assert!(s.log_of(id(7)).await.unwrap().is_empty());
     // The key is written once.
     assert_eq!(s.log_key("eerste").await.unwrap(), "eerste");
     assert_eq!(s.log_key("tweede").await.unwrap(), "eerste");

@@ -55,6 +55,15 @@ impl LogStore for Backend {
         .await
     }
 
+    async fn log_of(&self, record: AlgorithmId) -> Result<Vec<LogEntry>> {
+        let rows = sqlx::query("SELECT * FROM log_entries WHERE record_id = $1 ORDER BY idx")
+            .bind(record.to_string())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(log_entry_row).collect()
+    }
+
     async fn log_key(&self, candidate: &str) -> Result<String> {
         write_once_key(&self.pool, "log_key", "pkcs8", candidate).await
     }

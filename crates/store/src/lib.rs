@@ -478,6 +478,8 @@ pub trait LogStore: Send + Sync {
     async fn log_entries(&self, start: u64, end: u64) -> Result<Vec<LogEntry>>;
     /// The latest entry of each of these records that has one.
     async fn log_latest(&self, records: &[AlgorithmId]) -> Result<Vec<LogEntry>>;
+    /// Every entry of one record, in order.
+    async fn log_of(&self, record: AlgorithmId) -> Result<Vec<LogEntry>>;
     /// The log's signing key: the stored one, or `candidate` stored now when there is none.
     async fn log_key(&self, candidate: &str) -> Result<String>;
 }

@@ -7,10 +7,15 @@
 //! * [`consistency_proof`] / [`verify_consistency`]: that the tree of one size is a prefix of the tree
 //!   of a larger size, i.e. that nothing before was changed or removed;
 //! * [`Checkpoint`]: a tree size and root signed with Ed25519 in the text format of C2SP
-//!   (`tlog-checkpoint` in a `signed-note`), so anyone with the public key can check it.
+//!   (`tlog-checkpoint` in a `signed-note`), so anyone with the public key can check it;
+//! * [`Tree`]: the log kept as its complete subtrees' hashes, for proofs in O(log² n) hashes and
+//!   for serving the log as C2SP `tlog-tiles`.
 //!
 //! The proofs are made by the recursive definitions of RFC 9162 and checked by its iterative
 //! algorithms: two independent ways, tested against each other. Nothing here performs I/O.
+
+mod tree;
+pub use tree::{entry_bundle, entry_tile_paths, TilePath, Tree, TILE_HEIGHT, TILE_WIDTH};
 
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
@@ -38,6 +43,10 @@ pub fn node_hash(left: &Hash, right: &Hash) -> Hash {
 
 /// The largest power of two smaller than `n` (n > 1).
 fn split(n: usize) -> usize {
+    split_u64(n as u64) as usize
+}
+
+fn split_u64(n: u64) -> u64 {
     let mut k = 1;
     while k << 1 < n {
         k <<= 1;

@@ -49,6 +49,7 @@ fn all_routes(app: Option<&App>) -> routes::Routes {
         .add("GET", "/log/checkpoint", axum::routing::get(log::checkpoint))
         .add("GET", "/log/key", axum::routing::get(log::key))
         .add("GET", "/log/entries", axum::routing::get(log::entries))
+        .add("GET", "/log/tile/{*path}", axum::routing::get(log::tile))
         .add("GET", "/log/proof/inclusion", axum::routing::get(log::inclusion))
         .add("GET", "/log/proof/record/{id}", axum::routing::get(log::record))
         .add("GET", "/log/proof/consistency", axum::routing::get(log::consistency))

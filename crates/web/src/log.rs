@@ -40,6 +40,18 @@ pub async fn entries(State(app): State<App>, Query(q): Query<HashMap<String, Str
     Ok(Json(serde_json::json!({ "start": start, "entries": items })))
 }
 
+/// `GET /log/tile/{path}`: the log as C2SP `tlog-tiles` (hash tiles and entry bundles). A tile
+/// never changes once it exists (a partial one is another address), so it is cached for good.
+pub async fn tile(State(app): State<App>, axum::extract::Path(path): axum::extract::Path<String>) -> Result<Response, ApiError> {
+    let bytes = app.log().tile(&path).await?.ok_or(ApiError::not_found("tile"))?;
+    let mut r = bytes.into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=31536000, immutable"));
+    h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    Ok(r)
+}
+
 /// `GET /log/proof/record/{id}`: the proof for a registration's public version.
 pub async fn record(
     State(app): State<App>,
@@ -47,10 +59,7 @@ pub async fn record(
 ) -> Result<Json<serde_json::Value>, ApiError> {
     let id = algoreg_service::register::parse_id("id", &id)?;
     let p = app.log().record_proof(id).await?.ok_or(ApiError::not_found("log entry"))?;
-    Ok(Json(serde_json::json!({
-        "index": p.entry.index, "size": p.size, "leaf": p.leaf,
-        "proof": algoreg_service::log::encode_hashes(&p.proof), "checkpoint": p.checkpoint,
-    })))
+    Ok(Json(serde_json::to_value(crate::api::dto::LogProofDto::from(&p)).unwrap_or_default()))
 }
 
 pub async fn inclusion(State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> Result<Json<serde_json::Value>, ApiError> {

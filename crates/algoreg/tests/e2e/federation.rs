@@ -866,6 +866,31 @@ fn four_registers_two_organisations_a_national_and_a_european_one_follow_each_ot
     assert_eq!(rec["provenance"]["origin"], a_feed.as_str(), "{rec}");
     assert_eq!(rec["provenance"]["via"], json!([a_feed, n_oai]));
     assert_eq!(european.get_json(&format!("/api/v1/algorithms/{b1}"))["provenance"]["origin"], b_oai.as_str());
+    // With the origin's proof carried up intact: signed by the organisation's own key, for this content.
+    let (a_key, b_key) = (a.server.get("/log/key").text().unwrap(), b.server.get("/log/key").text().unwrap());
+    let origin_version = |s: &Server, id: &str, key: &str| -> u64 {
+        let rec = s.get_json(&format!("/api/v1/algorithms/{id}"));
+        let p = &rec["provenance"]["origin_log"];
+        assert_eq!(p["key"].as_str(), Some(key.trim()), "{rec}");
+        let c = algoreg_tlog::Checkpoint::open(p["checkpoint"].as_str().unwrap(), key.trim()).unwrap();
+        let leaf: Value = serde_json::from_str(p["leaf"].as_str().unwrap()).unwrap();
+        assert_eq!((leaf["record"].as_str(), &leaf["content_hash"]), (Some(id), &rec["provenance"]["content_hash"]));
+        let proof: Vec<algoreg_tlog::Hash> =
+            p["proof"].as_array().unwrap().iter().map(|h| b64(h.as_str().unwrap()).try_into().unwrap()).collect();
+        let index = p["index"].as_u64().unwrap();
+        assert!(algoreg_tlog::verify_inclusion(
+            &algoreg_tlog::leaf_hash(p["leaf"].as_str().unwrap().as_bytes()),
+            index,
+            c.size,
+            &proof,
+            &c.root
+        ));
+        leaf["version"].as_u64().unwrap()
+    };
+    for s in [&national, &european] {
+        assert_eq!(origin_version(s, &a1, &a_key), 1);
+        assert_eq!(origin_version(s, &b1, &b_key), 1);
+    }
 
     // A change arrives as a new version at both levels.
     let mut changed = complete_content("Parkeervergunningen");
@@ -874,6 +899,24 @@ fn four_registers_two_organisations_a_national_and_a_european_one_follow_each_ot
     all(&[&n_a, &e_a]);
     assert_eq!(national.get_json(&format!("/api/v1/algorithms/{a1}"))["content"]["status"], "Buiten gebruik");
     assert_eq!(european.get_json(&format!("/api/v1/algorithms/{a1}"))["content"]["status"], "Buiten gebruik");
+    assert_eq!(origin_version(&european, &a1, &a_key), 2, "the new version with its own proof from the organisation");
+
+    // A register on the way that changes a record cannot keep the origin's proof: the change is caught.
+    let forger = FeedServer::start();
+    let mut forged: Value = national.get_json("/feed/v1/register.json");
+    forged["records"].as_array_mut().unwrap().retain(|r| r["id"] == a1.as_str());
+    for r in forged["records"].as_array_mut().unwrap() {
+        if r["id"] == a1.as_str() {
+            let last = r["versions"].as_array_mut().unwrap().last_mut().unwrap();
+            last["content"]["status"] = json!("In gebruik");
+        }
+    }
+    forger.json("/feed/v1/register.json", &forged);
+    let r = add(&european, "gem-a", forger.url("/feed/v1/register.json"))();
+    assert_eq!(r["rejected"], 1, "{r}");
+    assert_eq!(european.get_json(&format!("/api/v1/algorithms/{a1}"))["content"]["status"], "Buiten gebruik", "nothing changed");
+    let op = european.login("beheer@register.nl");
+    assert!(op.send("GET", "/api/v1/sources", None).1.to_string().contains("the origin's proof does not hold"));
 
     // A retraction arrives as a deletion at once, at both levels (OAI-PMH all the way).
     b.retract(&b2);
@@ -889,5 +932,43 @@ fn four_registers_two_organisations_a_national_and_a_european_one_follow_each_ot
         let o = std::process::Command::new(BIN).args(["verify", &s.base]).output().unwrap();
         let out = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
         assert!(o.status.success() && out.contains("signature and root verified"), "{name}: {out}");
+        if name != "organisation A" {
+            assert!(out.contains("carry their origin's proof, and every one holds"), "{name}: {out}");
+        }
     }
+}
+
+fn b64(s: &str) -> Vec<u8> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.decode(s).unwrap()
+}
+
+#[test]
+fn a_version_its_origin_has_not_logged_yet_waits_for_the_next_harvest() {
+    let org = Org::start("gem-w");
+    let a = org.publish_new(complete_content("Parkeervergunningen"));
+    let proof = org.server.get_json(&format!("/log/proof/record/{a}"));
+    // A copy of the organisation's register whose log does not prove the record yet.
+    let copy = FeedServer::start();
+    copy.json("/feed/v1/register.json", &org.server.get_json("/feed/v1/register.json"));
+    for file in ["key", "checkpoint"] {
+        copy.set(
+            &format!("/log/{file}"),
+            Reply::Body(200, "text/plain", org.server.get(&format!("/log/{file}")).bytes().unwrap().to_vec()),
+        );
+    }
+    let env = Env::new();
+    env.org("gem-w", "central");
+    let id = source_add(&env, "gem-w", &copy.url("/feed/v1/register.json"));
+    let (ok, out) = harvest(&env, &[]);
+    assert!(ok, "{out}");
+    assert!(!export(&env).to_string().contains(&a), "left for the next harvest");
+    assert!(source(&env, id)["etag"].is_null(), "{}", source(&env, id));
+    // Once the log proves it, the next harvest takes it in, with the proof (the feed is fetched whole
+    // again, not answered from the last harvest's validators).
+    copy.json(&format!("/log/proof/record/{a}"), &proof);
+    let (ok, out) = harvest(&env, &[]);
+    assert!(ok, "{out}");
+    let rec = export(&env);
+    assert!(rec.to_string().contains("origin_log"), "{rec}");
 }

@@ -2,6 +2,8 @@
 //! scripts/setup-contract), with paging, sets, selective harvesting by date and deleted records.
 
 use crate::common::*;
+use base64::engine::general_purpose::STANDARD as B64;
+use base64::Engine;
 use serde_json::{json, Value};
 use std::process::Command;
 
@@ -275,6 +277,42 @@ fn every_publication_is_in_a_signed_log_that_anyone_can_verify_and_a_rewritten_h
     assert!(en.contains("Verified."), "{en}");
     assert_eq!(s.get_json(&format!("/log/proof/record/{a}"))["index"], 2);
     assert_eq!(s.get(&format!("/log/proof/record/{b}")).status(), 404, "a retracted registration has no public version to prove");
+    // And served with the version in the API: each published version with its own proof, which
+    // verifies against the signed checkpoint.
+    let key = s.get("/log/key").text().unwrap();
+    let checks = |p: &Value, want_index: u64| {
+        assert_eq!(p["index"], want_index, "{p}");
+        let c = algoreg_tlog::Checkpoint::open(p["checkpoint"].as_str().unwrap(), key.trim()).unwrap();
+        let proof: Vec<algoreg_tlog::Hash> =
+            p["proof"].as_array().unwrap().iter().map(|h| B64.decode(h.as_str().unwrap()).unwrap().try_into().unwrap()).collect();
+        let leaf = algoreg_tlog::leaf_hash(p["leaf"].as_str().unwrap().as_bytes());
+        assert!(algoreg_tlog::verify_inclusion(&leaf, want_index, c.size, &proof, &c.root), "{p}");
+    };
+    checks(&s.get_json(&format!("/api/v1/algorithms/{a}"))["log"], 2);
+    let versions = s.get_json(&format!("/api/v1/algorithms/{a}/versions"));
+    checks(&versions[0]["log"], 0);
+    checks(&versions[1]["log"], 2);
+    checks(&s.get_json(&format!("/api/v1/algorithms/{a}/versions/1"))["log"], 0);
+    assert!(s.get_json("/api/v1/algorithms")["items"][0].get("log").is_none(), "not in lists");
+
+    // The log as tiles (C2SP tlog-tiles): the leaf hashes and the entries themselves, cacheable for good.
+    let tile = s.get("/log/tile/0/000.p/4");
+    assert_eq!(tile.status(), 200);
+    assert!(tile.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+    let tile = tile.bytes().unwrap();
+    let bundle = s.get("/log/tile/entries/000.p/4").bytes().unwrap();
+    let mut rest: &[u8] = &bundle;
+    let mut hashes = vec![];
+    while rest.len() >= 2 {
+        let len = u16::from_be_bytes([rest[0], rest[1]]) as usize;
+        hashes.extend_from_slice(&algoreg_tlog::leaf_hash(&rest[2..2 + len]));
+        rest = &rest[2 + len..];
+    }
+    assert_eq!(tile.as_ref(), hashes.as_slice(), "the hash tile holds the entry bundle's leaf hashes");
+    assert_eq!(hashes.len(), 4 * 32);
+    for missing in ["/log/tile/0/000.p/5", "/log/tile/0/000", "/log/tile/1/000.p/1", "/log/tile/0/0", "/log/tile/entries/001.p/1"] {
+        assert_eq!(s.get(missing).status(), 404, "{missing}");
+    }
 
     // `algoreg verify`: the signature, every entry against the root, every published version in the log.
     let dir = tempfile::tempdir().unwrap();
@@ -337,4 +375,15 @@ fn a_mirror_written_by_export_verifies_and_one_changed_byte_is_caught() {
         std::fs::write(&path, original).unwrap();
     }
     assert!(run(&["--key", &served_key]).0, "restored, it verifies again");
+    // The tiles are there for a static web server, and one changed byte in one is caught too.
+    for file in ["log/tile/0/000.p/2", "log/tile/entries/000.p/2"] {
+        let path = mirror.join(file);
+        let original = std::fs::read(&path).unwrap();
+        let mut changed = original.clone();
+        changed[5] ^= 1;
+        std::fs::write(&path, &changed).unwrap();
+        let (ok, out) = run(&["--key", &served_key]);
+        assert!(!ok && out.contains("differs from the log's entries"), "{file}: {out}");
+        std::fs::write(&path, original).unwrap();
+    }
 }

@@ -54,7 +54,7 @@ fn version(v: &PublishedVersion) -> Value {
         p.insert("translations".into(), t.clone());
     }
     if let Some(h) = prov.filter(|p| p.get("source").and_then(Value::as_str) == Some("harvest")) {
-        for k in ["origin", "via", "content_hash"] {
+        for k in ["origin", "via", "content_hash", "origin_log"] {
             if let Some(x) = h.get(k) {
                 p.insert(k.into(), x.clone());
             }

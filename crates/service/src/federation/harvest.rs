@@ -357,6 +357,14 @@ impl Harvester {
         label: HarvestOutcome,
     ) -> std::result::Result<Outcome, String> {
         let plan = self.plan(source, checked, at).await.map_err(|e| self.store_error(e))?;
+        // Records left for the next harvest: that harvest must fetch the whole feed (or the changes
+        // since the last complete harvest) again.
+        let (etag, last_modified) = if plan.deferred > 0 {
+            tracing::info!(source = source.id, deferred = plan.deferred, "records left until the origin's log holds them");
+            (None, source.last_modified.clone())
+        } else {
+            (etag, last_modified)
+        };
         let outcome = Outcome::Changed {
             records: plan.records,
             new: plan.commit.fresh.len(),
@@ -396,25 +404,34 @@ impl Harvester {
         let mut plan = Plan { records: total, ..Default::default() };
         let shown_url = public_url(&source.url);
         let actor = format!("harvest:{shown_url}");
-        let provenance = |hash: &str, sv: algoreg_standard::StandardVersion, origin: Option<&serde_json::Value>| {
-            let mut p = serde_json::json!({
-                "source": "harvest",
-                "source_url": shown_url,
-                "harvested_at": at.to_rfc3339(),
-                "content_hash": hash,
-            });
-            if let Some(t) = origin.and_then(|o| o.get("translations")) {
-                p["translations"] = clean_translations(sv, t);
-            }
-            // Where it was first published and the feeds it came through (at most 16 levels).
-            let upstream = origin.map(|o| (o.get("origin").and_then(|x| x.as_str()), via_of(o)));
-            let first = upstream.as_ref().and_then(|(o, _)| *o).filter(|o| o.len() <= 2000).unwrap_or(&shown_url).to_string();
-            let mut via: Vec<String> = upstream.map(|(_, v)| v).unwrap_or_default();
-            via.push(shown_url.clone());
-            p["origin"] = serde_json::json!(first);
-            p["via"] = serde_json::json!(via.into_iter().rev().take(16).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>());
-            p
-        };
+        // The source's log key, when it has a log: a version first published there gets the source's
+        // proof; a version that came through other registers keeps the origin's proof it carries.
+        let source_key = self.store.source_log(source.id).await?.map(|l| l.key);
+        let base = log_base(&source.url);
+        let mut fetches = 0;
+        let provenance =
+            |hash: &str, sv: algoreg_standard::StandardVersion, origin: Option<&serde_json::Value>, proof: Option<serde_json::Value>| {
+                let mut p = serde_json::json!({
+                    "source": "harvest",
+                    "source_url": shown_url,
+                    "harvested_at": at.to_rfc3339(),
+                    "content_hash": hash,
+                });
+                if let Some(t) = origin.and_then(|o| o.get("translations")) {
+                    p["translations"] = clean_translations(sv, t);
+                }
+                // Where it was first published and the feeds it came through (at most 16 levels).
+                let upstream = origin.map(|o| (o.get("origin").and_then(|x| x.as_str()), via_of(o)));
+                let first = upstream.as_ref().and_then(|(o, _)| *o).filter(|o| o.len() <= 2000).unwrap_or(&shown_url).to_string();
+                let mut via: Vec<String> = upstream.map(|(_, v)| v).unwrap_or_default();
+                via.push(shown_url.clone());
+                p["origin"] = serde_json::json!(first);
+                p["via"] = serde_json::json!(via.into_iter().rev().take(16).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>());
+                if let Some(proof) = proof {
+                    p["origin_log"] = proof;
+                }
+                p
+            };
         let mut new_tracked = Vec::with_capacity(ready.len() + tracked.len());
         for r in ready {
             let Some(last) = r.versions.last() else { continue };
@@ -436,6 +453,47 @@ impl Harvester {
                 continue;
             }
             let hash = content_hash(last.standard_version.as_str(), &last.content);
+            let unchanged = tracked.get(&r.id).is_some_and(|t| t.hash == hash && t.missing == 0);
+            // The origin's proof of every version taken in: carried proofs must hold; the source's own
+            // is fetched for its current version.
+            let mut proofs = Vec::with_capacity(r.versions.len());
+            let mut refused = None;
+            for (i, v) in r.versions.iter().enumerate() {
+                let h = content_hash(v.standard_version.as_str(), &v.content);
+                let upstream = v.provenance.as_ref();
+                let proof = match upstream.and_then(|u| u.get("origin_log")) {
+                    Some(carried) => match crate::log::check_carried_proof(carried, &r.id.to_string(), &h, None) {
+                        Ok(p) => OriginProof::Held(p),
+                        Err(e) => OriginProof::Refused(e),
+                    },
+                    None if i + 1 == r.versions.len() && !unchanged && upstream.and_then(|u| u.get("origin")).is_none() => {
+                        self.fetch_origin_proof(base.as_deref(), source_key.as_deref(), r.id, &h, &mut fetches).await
+                    }
+                    None => OriginProof::None,
+                };
+                match proof {
+                    OriginProof::Refused(e) => refused = Some(e),
+                    OriginProof::Held(p) => proofs.push(Some(p)),
+                    OriginProof::None => proofs.push(None),
+                    OriginProof::Later => {
+                        refused = None;
+                        proofs.clear();
+                        plan.deferred += 1;
+                        break;
+                    }
+                }
+            }
+            if let Some(e) = refused {
+                rejected.push(SourceRejection {
+                    id: Some(r.id.to_string()),
+                    name: Some(last.content.name().to_string()),
+                    reasons: vec![format!("origin_log: het bewijs van de oorsprong klopt niet / the origin's proof does not hold: {e}")],
+                });
+                continue;
+            }
+            if proofs.len() < r.versions.len() {
+                continue;
+            }
             new_tracked.push(SourceRecord { record: r.id, hash: hash.clone(), missing: 0 });
             match existing.get(&r.id) {
                 Some(meta) if meta.org_id != source.org_id => {
@@ -475,7 +533,7 @@ impl Harvester {
                             state: VersionState::Published,
                             created_at: at,
                             created_by: actor.clone(),
-                            provenance: Some(provenance(&hash, last.standard_version, last.provenance.as_ref())),
+                            provenance: Some(provenance(&hash, last.standard_version, last.provenance.as_ref(), proofs.pop().flatten())),
                             ..last
                         }),
                         state_changes: step.changes,
@@ -496,12 +554,13 @@ impl Harvester {
                     let versions = r
                         .versions
                         .into_iter()
-                        .map(|v| {
+                        .zip(proofs)
+                        .map(|(v, proof)| {
                             let h = content_hash(v.standard_version.as_str(), &v.content);
                             NewVersion {
                                 state: VersionState::Published,
                                 created_by: actor.clone(),
-                                provenance: Some(provenance(&h, v.standard_version, v.provenance.as_ref())),
+                                provenance: Some(provenance(&h, v.standard_version, v.provenance.as_ref(), proof)),
                                 ..v
                             }
                         })
@@ -561,6 +620,32 @@ impl Harvester {
         plan.commit.rejected = rejected;
         plan.commit.tracked = new_tracked;
         Ok(plan)
+    }
+
+    /// The source's proof that its current version of `id` (with this content hash) is in its log;
+    /// [`OriginProof::Later`] when the log does not prove it yet (it takes in new versions about a
+    /// second after they are published) or when this harvest fetched enough proofs already.
+    async fn fetch_origin_proof(
+        &self,
+        base: Option<&str>,
+        key: Option<&str>,
+        id: AlgorithmId,
+        hash: &str,
+        fetches: &mut usize,
+    ) -> OriginProof {
+        let (Some(base), Some(key)) = (base, key) else { return OriginProof::None };
+        if *fetches >= MAX_PROOF_FETCHES {
+            return OriginProof::Later;
+        }
+        *fetches += 1;
+        let Ok(Some(body)) = self.fetcher.fetch_text(&format!("{base}/log/proof/record/{id}")).await else { return OriginProof::Later };
+        let Ok(mut proof) = serde_json::from_str::<serde_json::Value>(&body) else { return OriginProof::Later };
+        proof["key"] = serde_json::json!(key);
+        match crate::log::check_carried_proof(&proof, &id.to_string(), hash, Some(key)) {
+            Ok(p) => OriginProof::Held(p),
+            // A newer version than the feed showed, or a log behind: the next harvest tries again.
+            Err(_) => OriginProof::Later,
+        }
     }
 
     /// The schedule: harvests the sources that are due, then sleeps until the next one is (at most
@@ -646,12 +731,30 @@ fn plan_step(meta: &RecordMeta, action: Action, reason: Option<&str>) -> Result<
     Ok(plan(&crate::register::state_of(meta), action, &Principal::system(), PublicationFlow::Central, reason)?)
 }
 
+/// Proofs fetched from one source in one harvest at most; the records beyond wait for the next.
+const MAX_PROOF_FETCHES: usize = 500;
+
+/// The origin's proof for a version taken in.
+enum OriginProof {
+    /// It holds (kept with the version and passed on).
+    Held(serde_json::Value),
+    /// There is none to have: the source keeps no log, or the version came through a register that
+    /// does not pass proofs on.
+    None,
+    /// Not yet: the record waits for the next harvest.
+    Later,
+    /// A carried proof that does not hold: the record is refused.
+    Refused(String),
+}
+
 #[derive(Default)]
 struct Plan {
     records: usize,
     updated: usize,
     unchanged: usize,
     retracted: usize,
+    /// Changed records left for the next harvest: their origin's log did not prove them yet.
+    deferred: usize,
     commit: HarvestCommit,
 }
 

@@ -28,14 +28,17 @@ pub async fn list(State(app): State<App>, Query(params): Query<HashMap<String, S
     responses((status = 200, body = AlgorithmDto), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
 pub async fn get_current(State(app): State<App>, Path(id): Path<String>) -> Result<Json<AlgorithmDto>, ApiError> {
     let id = parse_id("id", &id)?;
-    Ok(Json(AlgorithmDto::from(&app.register().published(id).await?)))
+    let v = app.register().published(id).await?;
+    Ok(Json(AlgorithmDto::from(&v).with_proof(&app.log().version_proofs(id).await?)))
 }
 
 #[utoipa::path(get, path = "/api/v1/algorithms/{id}/versions", tag = "algorithms", params(("id" = String, Path)),
     responses((status = 200, body = Vec<AlgorithmDto>, description = "Every published version, oldest first"), (status = 404, body = Problem, content_type = "application/problem+json")))]
 pub async fn history(State(app): State<App>, Path(id): Path<String>) -> Result<Json<Vec<AlgorithmDto>>, ApiError> {
     let id = parse_id("id", &id)?;
-    Ok(Json(app.register().published_history(id).await?.iter().map(AlgorithmDto::from).collect()))
+    let history = app.register().published_history(id).await?;
+    let proofs = app.log().version_proofs(id).await?;
+    Ok(Json(history.iter().map(|v| AlgorithmDto::from(v).with_proof(&proofs)).collect()))
 }
 
 #[utoipa::path(get, path = "/api/v1/algorithms/{id}/versions/{number}", tag = "algorithms", params(("id" = String, Path), ("number" = u32, Path)),
@@ -47,7 +50,7 @@ pub async fn version(State(app): State<App>, Path((id, number)): Path<(String, S
         .map_err(|_| ApiError::bad("number", "Geef een versienummer (geheel getal).", "Give a version number (whole number)."))?;
     let h = app.register().published_history(id).await?;
     let v = h.iter().find(|v| v.number == number).ok_or(ApiError::not_found("version"))?;
-    Ok(Json(AlgorithmDto::from(v)))
+    Ok(Json(AlgorithmDto::from(v).with_proof(&app.log().version_proofs(id).await?)))
 }
 
 /// The current published version in another standard, with the fields it cannot fill listed.

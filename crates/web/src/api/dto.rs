@@ -60,6 +60,43 @@ pub struct AlgorithmDto {
     /// The fields of the standard version, by API key.
     #[schema(value_type = Object)]
     pub content: serde_json::Value,
+    /// The proof that this version is in the register's publication log (on a single registration
+    /// and its versions; absent in lists and for a version published before the log began, or
+    /// appended in the last second).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log: Option<LogProofDto>,
+}
+
+/// An inclusion proof in the publication log: the entry (as hashed), its index, the signed checkpoint
+/// of `size` entries, and the audit path (base64 SHA-256 hashes, RFC 9162). Check the checkpoint with
+/// the key at `/log/key`, then the path from the entry's leaf hash to the checkpoint's root.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LogProofDto {
+    pub index: u64,
+    pub size: u64,
+    pub leaf: String,
+    pub proof: Vec<String>,
+    pub checkpoint: String,
+}
+
+impl From<&algoreg_service::log::RecordProof> for LogProofDto {
+    fn from(p: &algoreg_service::log::RecordProof) -> Self {
+        LogProofDto {
+            index: p.entry.index,
+            size: p.size,
+            leaf: p.leaf.clone(),
+            proof: algoreg_service::log::encode_hashes(&p.proof),
+            checkpoint: p.checkpoint.clone(),
+        }
+    }
+}
+
+impl AlgorithmDto {
+    /// With the version's proof from these (by version number).
+    pub fn with_proof(mut self, proofs: &std::collections::HashMap<u32, algoreg_service::log::RecordProof>) -> Self {
+        self.log = proofs.get(&self.version).map(LogProofDto::from);
+        self
+    }
 }
 
 impl From<&PublishedVersion> for AlgorithmDto {
@@ -75,6 +112,7 @@ impl From<&PublishedVersion> for AlgorithmDto {
             incomplete_fields: v.missing.clone(),
             provenance: v.provenance.clone(),
             content: serde_json::Value::Object(v.content.0.clone()),
+            log: None,
         }
     }
 }

@@ -3,7 +3,7 @@
 mod algorithms;
 mod audit;
 mod body;
-mod dto;
+pub(crate) mod dto;
 mod feedback;
 mod import;
 mod organisations;
