@@ -296,6 +296,10 @@ enum Command {
         /// Only this source (its ID, see `algoreg source list`).
         #[arg(long)]
         source: Option<i64>,
+        /// This register's public address, as `serve` is given it: records that already came through
+        /// its own feed are refused as loops.
+        #[arg(long)]
+        public_url: Option<String>,
         #[command(flatten)]
         harvest: HarvestArgs,
     },
@@ -1153,9 +1157,13 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
             }
             w.flush().map_err(|e| ServiceError::Internal(e.to_string()))?;
         }
-        Command::Harvest { data, source, harvest } => {
+        Command::Harvest { data, source, public_url, harvest } => {
             let app = open(&data).await?;
-            let harvester = app.operator().harvester(harvest.config())?;
+            let mut config = harvest.config();
+            if let Some(url) = public_url {
+                config.own_feed = Some(format!("{}/{}", url.trim_end_matches('/'), algoreg_service::federation::feed::PATH));
+            }
+            let harvester = app.operator().harvester(config)?;
             let started = Instant::now();
             let reports = match source {
                 Some(id) => {

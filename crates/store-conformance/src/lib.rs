@@ -1123,6 +1123,7 @@ pub async fn source_attempts_and_harvest_commit(s: S) {
         at: at(200),
         etag: Some("\"v1\"".into()),
         last_modified: None,
+        oai_url: Some("https://oogst.example.org/oai?set=org:oogst".into()),
         next_due_at: at(300),
         records: 1,
         rejected: vec![],
@@ -1137,6 +1138,7 @@ pub async fn source_attempts_and_harvest_commit(s: S) {
         (0, Some(HarvestOutcome::Changed), Some("\"v1\""), 1)
     );
     assert_eq!(after.last_error, None, "a success clears the error");
+    assert_eq!(after.oai_url, commit.oai_url);
     assert_eq!(s.source_records(src.id).await.unwrap(), commit.tracked);
     assert!(s.published(id(1)).await.unwrap().is_some());
     // A commit that cannot be written entirely writes nothing: the same fresh record again.

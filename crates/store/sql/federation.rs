@@ -83,7 +83,7 @@ impl FederationStore for Backend {
         sorted.sort_unstable_by_key(|r| r.id);
         let mut tx = self.begin().await?;
         let done = sqlx::query(
-            "UPDATE sources SET etag=$1, last_modified=$2, last_attempt_at=$3, last_success_at=$4, last_outcome=$5, last_error=NULL, failures=0, next_due_at=$6, records=$7, rejected=$8 WHERE id=$9",
+            "UPDATE sources SET etag=$1, last_modified=$2, last_attempt_at=$3, last_success_at=$4, last_outcome=$5, last_error=NULL, failures=0, next_due_at=$6, records=$7, rejected=$8, oai_url=$10 WHERE id=$9",
         )
         .bind(&c.etag)
         .bind(&c.last_modified)
@@ -94,6 +94,7 @@ impl FederationStore for Backend {
         .bind(c.records as i64)
         .bind(json(&c.rejected))
         .bind(c.source_id)
+        .bind(&c.oai_url)
         .execute(&mut *tx)
         .await
         .map_err(backend)?;

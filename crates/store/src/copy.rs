@@ -253,6 +253,7 @@ pub const TABLES: &[Table] = &[
             ("next_due_at", Time),
             ("records", Int),
             ("rejected", Text),
+            ("oai_url", Text),
         ],
     },
     Table {

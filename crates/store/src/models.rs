@@ -375,6 +375,8 @@ pub struct Source {
     pub records: u64,
     /// Records refused at the last successful harvest, with the reasons per field.
     pub rejected: Vec<SourceRejection>,
+    /// The OAI-PMH address the feed was found to offer (its `Link` header), harvested from then on.
+    pub oai_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -413,6 +415,8 @@ pub struct HarvestCommit {
     pub at: DateTime<Utc>,
     pub etag: Option<String>,
     pub last_modified: Option<String>,
+    /// The OAI-PMH address to harvest next time, or none for the source's own address.
+    pub oai_url: Option<String>,
     pub next_due_at: DateTime<Utc>,
     pub records: u64,
     pub rejected: Vec<SourceRejection>,

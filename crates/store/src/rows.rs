@@ -268,6 +268,7 @@ pub fn source_row<R: Columns + ?Sized>(r: &R) -> Result<Source> {
         next_due_at: r.ot("next_due_at")?,
         records: r.int("records".into())?.max(0) as u64,
         rejected: from_json(&r.s("rejected")?)?,
+        oai_url: r.os("oai_url")?,
     })
 }
 

@@ -51,6 +51,12 @@ pub async fn register(State(app): State<App>, headers: HeaderMap) -> Result<Resp
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
     h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    // Where the same register is harvested incrementally (a harvester that knows takes it from there).
+    if let Ok(v) =
+        HeaderValue::from_str(&format!("<../../oai>; rel=\"{}\"; type=\"text/xml\"", algoreg_service::federation::oai_client::LINK_REL))
+    {
+        h.insert(header::LINK, v);
+    }
     if not_modified {
         return Ok((StatusCode::NOT_MODIFIED, h).into_response());
     }

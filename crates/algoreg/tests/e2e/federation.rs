@@ -844,8 +844,9 @@ fn four_registers_two_organisations_a_national_and_a_european_one_follow_each_ot
             r
         }
     };
-    // The national register harvests one organisation's feed and the other's OAI-PMH; the European one
-    // harvests the national register per organisation (its OAI-PMH sets).
+    // The national register harvests one organisation's feed (which names its OAI-PMH address: after
+    // the first harvest it is harvested there) and the other's OAI-PMH; the European one harvests the
+    // national register per organisation (its OAI-PMH sets).
     let (a_feed, b_oai, n_oai) = (a.feed_url(), b.server.url("/oai"), national.url("/oai"));
     let n_a = add(&national, "gem-a", a_feed.clone());
     let n_b = add(&national, "gem-b", b_oai.clone());
@@ -857,7 +858,12 @@ fn four_registers_two_organisations_a_national_and_a_european_one_follow_each_ot
     let a1 = a.publish_new(complete_content("Parkeervergunningen"));
     let b1 = b.publish_new(complete_content("Afvalroutes"));
     let b2 = b.publish_new(complete_content("Bijstand toetsen"));
+    let a2 = a.publish_new(complete_content("Leerlingenvervoer"));
     all(&[&n_a, &n_b]);
+    let op = national.login("beheer@register.nl");
+    let sources = op.send("GET", "/api/v1/sources", None).1;
+    let found = sources.as_array().unwrap().iter().find(|s| s["url"] == a_feed.as_str()).unwrap().clone();
+    assert_eq!(found["oai_url"], format!("{}?set=org:gem-a", a.server.url("/oai")), "found in the feed's Link header: {found}");
     all(&[&e_a, &e_b]);
     for id in [&a1, &b1, &b2] {
         assert_eq!(european.get(&format!("/api/v1/algorithms/{id}")).status(), 200, "{id} at the European level");
@@ -918,11 +924,15 @@ fn four_registers_two_organisations_a_national_and_a_european_one_follow_each_ot
     let op = european.login("beheer@register.nl");
     assert!(op.send("GET", "/api/v1/sources", None).1.to_string().contains("the origin's proof does not hold"));
 
-    // A retraction arrives as a deletion at once, at both levels (OAI-PMH all the way).
+    // A retraction arrives as a deletion at once, at both levels (OAI-PMH all the way; for the
+    // organisation with a feed, at the address its feed named).
     b.retract(&b2);
-    all(&[&n_b, &e_b]);
-    assert_eq!(national.get(&format!("/api/v1/algorithms/{b2}")).status(), 404);
-    assert_eq!(european.get(&format!("/api/v1/algorithms/{b2}")).status(), 404);
+    a.retract(&a2);
+    all(&[&n_a, &n_b, &e_a, &e_b]);
+    for id in [&b2, &a2] {
+        assert_eq!(national.get(&format!("/api/v1/algorithms/{id}")).status(), 404, "{id}");
+        assert_eq!(european.get(&format!("/api/v1/algorithms/{id}")).status(), 404, "{id}");
+    }
     assert_eq!(european.get(&format!("/api/v1/algorithms/{b1}")).status(), 200, "the other record stays");
 
     // Every level's log verifies, with every published version in it.
@@ -971,4 +981,23 @@ fn a_version_its_origin_has_not_logged_yet_waits_for_the_next_harvest() {
     assert!(ok, "{out}");
     let rec = export(&env);
     assert!(rec.to_string().contains("origin_log"), "{rec}");
+}
+
+#[test]
+fn the_harvest_command_refuses_loops_through_the_public_address_it_is_given() {
+    let id = ids(1).remove(0);
+    let mut f = feed("gem-l", &[(id.as_str(), complete_content("Parkeervergunningen"))]);
+    let own = "https://centraal.example/feed/v1/register.json";
+    f["records"][0]["versions"][0]["provenance"] = json!({"origin": "https://gem-l.example/feed/v1/register.json", "via": [own]});
+    let server = FeedServer::start();
+    server.json("/feed.json", &f);
+    let env = Env::new();
+    env.org("gem-l", "central");
+    let src = source_add(&env, "gem-l", &server.url("/feed.json"));
+    // Given the address, this register sees its own feed on the record's path: a loop, refused.
+    let (ok, out) = harvest(&env, &["--public-url", "https://centraal.example/"]);
+    assert!(ok, "{out}");
+    let s = source(&env, src);
+    assert!(s.to_string().contains("a loop"), "{s}");
+    assert!(!export(&env).to_string().contains(&id));
 }

@@ -181,7 +181,13 @@ impl reqwest::dns::Resolve for GuardedResolver {
 #[derive(Debug)]
 pub enum Fetched {
     NotModified,
-    Body { bytes: Vec<u8>, etag: Option<String>, last_modified: Option<String> },
+    /// With the validators and the `Link` header (where a register names its OAI-PMH address).
+    Body {
+        bytes: Vec<u8>,
+        etag: Option<String>,
+        last_modified: Option<String>,
+        link: Option<String>,
+    },
 }
 
 /// An HTTP client for feeds; cheap to clone, shares its connection pool.
@@ -245,8 +251,9 @@ impl Fetcher {
             |h: reqwest::header::HeaderName| resp.headers().get(h).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(200).collect());
         let etag: Option<String> = header(reqwest::header::ETAG);
         let last_modified: Option<String> = header(reqwest::header::LAST_MODIFIED);
+        let link: Option<String> = header(reqwest::header::LINK);
         let bytes = self.body(resp, false).await?;
-        Ok(Fetched::Body { bytes, etag, last_modified })
+        Ok(Fetched::Body { bytes, etag, last_modified, link })
     }
 
     /// Fetches a small text or JSON document (a source's publication log: its key, checkpoint, proofs)

@@ -143,13 +143,19 @@ impl Harvester {
         let outcome = if let Err(e) = checked_log {
             Err(e)
         } else if super::oai_client::is_oai(&source.url) {
-            self.harvest_oai(source, started).await
-        } else {
-            match self.fetcher.fetch(&source.url, source.etag.as_deref(), source.last_modified.as_deref()).await {
-                Ok(Fetched::NotModified) => self.unchanged_feed(source, started).await,
-                Ok(Fetched::Body { bytes, etag, last_modified }) => self.take_in(source, bytes, etag, last_modified, started).await,
-                Err(FetchError(e)) => Err(e),
+            self.harvest_oai(source, &source.url, started).await
+        } else if let Some(oai) = &source.oai_url {
+            // The OAI-PMH address the feed named: incremental from there on. Should it fail, the feed
+            // is fetched whole instead (and names the address again, or no longer).
+            match self.harvest_oai(source, oai, started).await {
+                Err(e) => {
+                    tracing::info!(source = source.id, error = %e, "the feed's OAI-PMH address failed; harvesting the feed");
+                    self.harvest_feed(source, false, started).await
+                }
+                done => done,
             }
+        } else {
+            self.harvest_feed(source, true, started).await
         };
         let (outcome, attempt) = match outcome {
             Ok(Outcome::NotModified) => (Outcome::NotModified, Some(None)),
@@ -175,12 +181,32 @@ impl Harvester {
         outcome
     }
 
+    /// A feed source: the feed (conditionally, with `validators` of the last harvest). A feed that names
+    /// its register's OAI-PMH address in a `Link` header is harvested there from the next time on.
+    async fn harvest_feed(&self, source: &Source, validators: bool, at: DateTime<Utc>) -> std::result::Result<Outcome, String> {
+        let (etag, since) = if validators { (source.etag.as_deref(), source.last_modified.as_deref()) } else { (None, None) };
+        match self.fetcher.fetch(&source.url, etag, since).await {
+            Ok(Fetched::NotModified) => self.unchanged_feed(source, at).await,
+            Ok(Fetched::Body { bytes, etag, last_modified, link }) => {
+                let oai = link.and_then(|l| super::oai_client::offered(&source.url, &l, &source.org_code));
+                let (etag, last_modified) = match &oai {
+                    // From now on the OAI-PMH changes since this feed's state (`from` in its own clock).
+                    Some(_) => (None, Some(super::oai_client::from_http_date(last_modified.as_deref(), at))),
+                    None => (etag, last_modified),
+                };
+                self.take_in(source, bytes, etag, last_modified, oai, at).await
+            }
+            Err(FetchError(e)) => Err(e),
+        }
+    }
+
     async fn take_in(
         &self,
         source: &Source,
         bytes: Vec<u8>,
         etag: Option<String>,
         last_modified: Option<String>,
+        oai_url: Option<String>,
         at: DateTime<Utc>,
     ) -> std::result::Result<Outcome, String> {
         // Parsing and checking are pure CPU work: off the async threads.
@@ -190,7 +216,7 @@ impl Harvester {
         let checked = tokio::task::spawn_blocking(move || check_feed(bytes, max_records, &org_code, &url))
             .await
             .map_err(|_| failed("interne fout bij het lezen", "internal error while reading"))??;
-        self.commit(source, checked, etag, last_modified, at, HarvestOutcome::Changed).await
+        self.commit(source, checked, (etag, last_modified, oai_url), at, HarvestOutcome::Changed).await
     }
 
     /// Checks the source's publication log, when it serves one: the checkpoint's signature (with the key
@@ -251,10 +277,10 @@ impl Harvester {
     /// An OAI-PMH source: only what changed since the last harvest (the `from` of the source's last
     /// answer, kept as its `last_modified`), in pages; a deleted item is retracted at once. The first
     /// harvest takes everything, and what it does not hold counts as missing, as with a feed.
-    async fn harvest_oai(&self, source: &Source, at: DateTime<Utc>) -> std::result::Result<Outcome, String> {
+    async fn harvest_oai(&self, source: &Source, oai: &str, at: DateTime<Utc>) -> std::result::Result<Outcome, String> {
         use super::oai_client::{first_url, next_url, parse_page};
         let from = source.last_modified.clone().filter(|s| s.len() == 20 && s.ends_with('Z'));
-        let mut url = first_url(&source.url, from.as_deref());
+        let mut url = first_url(oai, from.as_deref());
         let (mut records, mut deleted, mut response_date) = (vec![], HashSet::new(), None);
         let max_pages = self.config.max_records / 10 + 2;
         let mut complete = false;
@@ -321,7 +347,7 @@ impl Harvester {
         }
         checked.deleted = deleted;
         // Items at the edge of the last answer's second come again; unchanged, they change nothing.
-        match self.commit(source, checked, None, response_date, at, HarvestOutcome::Changed).await? {
+        match self.commit(source, checked, (None, response_date, source.oai_url.clone()), at, HarvestOutcome::Changed).await? {
             Outcome::Changed { new: 0, updated: 0, retracted: 0, rejected: 0, .. } => Ok(Outcome::NotModified),
             other => Ok(other),
         }
@@ -341,7 +367,8 @@ impl Harvester {
             total: source.records as usize,
             deleted: HashSet::new(),
         };
-        match self.commit(source, checked, source.etag.clone(), source.last_modified.clone(), at, HarvestOutcome::NotModified).await? {
+        let kept = (source.etag.clone(), source.last_modified.clone(), None);
+        match self.commit(source, checked, kept, at, HarvestOutcome::NotModified).await? {
             Outcome::Changed { retracted: 0, .. } => Ok(Outcome::NotModified),
             other => Ok(other),
         }
@@ -351,8 +378,7 @@ impl Harvester {
         &self,
         source: &Source,
         checked: CheckedFeed,
-        etag: Option<String>,
-        last_modified: Option<String>,
+        (etag, last_modified, oai_url): (Option<String>, Option<String>, Option<String>),
         at: DateTime<Utc>,
         label: HarvestOutcome,
     ) -> std::result::Result<Outcome, String> {
@@ -373,7 +399,7 @@ impl Harvester {
             retracted: plan.retracted,
             rejected: plan.commit.rejected.len(),
         };
-        let commit = HarvestCommit { etag, last_modified, next_due_at: self.next_due(at, 0), outcome: label, ..plan.commit };
+        let commit = HarvestCommit { etag, last_modified, oai_url, next_due_at: self.next_due(at, 0), outcome: label, ..plan.commit };
         match self.store.commit_harvest(&commit).await {
             Ok(()) => Ok(outcome),
             Err(StoreError::NotFound) => {

@@ -25,6 +25,38 @@ pub fn is_oai(url: &str) -> bool {
     path.trim_end_matches('/').ends_with("/oai")
 }
 
+/// The relation by which a register's feed names its OAI-PMH address in a `Link` header (an extension
+/// relation type, RFC 8288: the OAI-PMH 2.0 namespace).
+pub const LINK_REL: &str = "http://www.openarchives.org/OAI/2.0/";
+
+/// The OAI-PMH address a feed at `feed_url` offers in its `Link` header, for one organisation's set:
+/// only an address on the same server (scheme, host and port) and ending in `/oai` is taken.
+pub fn offered(feed_url: &str, link: &str, org_code: &str) -> Option<String> {
+    let base = reqwest::Url::parse(feed_url).ok()?;
+    let target = link.split(',').find_map(|part| {
+        let (uri, params) = part.trim().strip_prefix('<')?.split_once('>')?;
+        params.split(';').any(|p| p.trim().replace(' ', "") == format!("rel=\"{LINK_REL}\"")).then_some(uri.to_string())
+    })?;
+    let mut url = base.join(&target).ok()?;
+    if url.scheme() != base.scheme() || url.host_str() != base.host_str() || url.port_or_known_default() != base.port_or_known_default() {
+        return None;
+    }
+    url.set_query(None);
+    url.set_fragment(None);
+    let url = url.to_string();
+    (is_oai(&url) && org_code.len() <= 100).then(|| format!("{url}?set=org:{org_code}"))
+}
+
+/// An OAI-PMH `from` (UTC, whole seconds) for the changes since a feed's `Last-Modified` (its
+/// register's clock), or since ten minutes before `now` when it has none.
+pub fn from_http_date(last_modified: Option<&str>, now: chrono::DateTime<chrono::Utc>) -> String {
+    let since = last_modified
+        .and_then(|s| chrono::DateTime::parse_from_rfc2822(&s.trim().replace("GMT", "+0000")).ok())
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or(now - chrono::Duration::minutes(10));
+    since.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
 /// The set a source's address names (`.../oai?set=org:<code>`: one organisation of a register that
 /// holds many, such as a national one).
 fn set_of(url: &str) -> Option<String> {
@@ -139,6 +171,32 @@ pub fn parse_page(bytes: &[u8]) -> Result<Page, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_feed_names_its_oai_pmh_address_on_its_own_server_only() {
+        let feed = "https://register.example/feed/v1/register.json";
+        let rel = format!("rel=\"{LINK_REL}\"");
+        assert_eq!(offered(feed, &format!("<../../oai>; {rel}"), "gem-a").as_deref(), Some("https://register.example/oai?set=org:gem-a"));
+        assert_eq!(
+            offered(feed, &format!("<https://x.example/a>; rel=\"next\", </oai?verb=Identify>; {rel}; type=\"text/xml\""), "gem-a")
+                .as_deref(),
+            Some("https://register.example/oai?set=org:gem-a")
+        );
+        for link in [
+            format!("<https://elsewhere.example/oai>; {rel}"),
+            format!("<http://register.example/oai>; {rel}"),
+            format!("<https://register.example:8443/oai>; {rel}"),
+            format!("<../../feed>; {rel}"),
+            "<../../oai>; rel=\"alternate\"".to_string(),
+            "nonsense".to_string(),
+        ] {
+            assert_eq!(offered(feed, &link, "gem-a"), None, "{link}");
+        }
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-04T10:00:00Z").unwrap().with_timezone(&chrono::Utc);
+        assert_eq!(from_http_date(Some("Fri, 04 Dec 2026 09:30:05 GMT"), now), "2026-12-04T09:30:05Z");
+        assert_eq!(from_http_date(Some("gisteren"), now), "2026-12-04T09:50:00Z");
+        assert_eq!(from_http_date(None, now), "2026-12-04T09:50:00Z");
+    }
 
     #[test]
     fn reads_records_deletions_tokens_and_errors() {

@@ -33,6 +33,9 @@ pub struct SourceDto {
     pub records: u64,
     /// Records refused at the last successful harvest, with the reasons per field.
     pub rejected: Vec<RejectedDto>,
+    /// The OAI-PMH address the feed named (its `Link` header): harvested there, incrementally, from
+    /// then on.
+    pub oai_url: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -57,6 +60,7 @@ impl From<Source> for SourceDto {
             next_due_at: s.next_due_at,
             records: s.records,
             rejected: s.rejected.into_iter().map(|r| RejectedDto { id: r.id, name: r.name, reasons: r.reasons }).collect(),
+            oai_url: s.oai_url,
         }
     }
 }

@@ -129,6 +129,10 @@ async fn detail(ctx: &Ctx, app: &App, p: &Principal, id: i64, flash: Option<Stri
         @if let Some(f) = &flash { div.notice role="status" { p { (f) } } }
         dl {
             dt { (ctx.t("Feed", "Feed")) } dd { (s.url) }
+            @if let Some(oai) = &s.oai_url {
+                dt { (ctx.t("Opgehaald via OAI-PMH", "Harvested through OAI-PMH")) }
+                dd { (oai) br; small { (ctx.t("De feed noemt dit adres: alleen wat veranderde komt over.", "The feed names this address: only what changed is fetched.")) } }
+            }
             dt { (ctx.t("Organisatie", "Organisation")) } dd { (s.org_code) }
             dt { (ctx.t("Status", "Status")) } dd { (health(ctx, &s)) }
             dt { (ctx.t("Laatste poging", "Last attempt")) } dd { (s.last_attempt_at.as_ref().map(when).unwrap_or_else(|| "–".into())) }
