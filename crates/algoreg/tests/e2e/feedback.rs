@@ -157,6 +157,11 @@ fn a_citizen_signals_the_organisation_answers_and_mail_arrives() {
     );
     let (_, inbox) = ed.send("GET", "/api/v1/organisations/gem-a/signals", None);
     assert_eq!(inbox[0]["reply_by_email"], false);
+    // The erasure leaves the publication log whole: it holds versions' hashes, never personal data.
+    wait_until("the log", || s.get("/log/checkpoint").text().unwrap().lines().nth(1) != Some("0"));
+    let o = std::process::Command::new(BIN).args(["verify", &s.base]).output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success() && out.contains("1 published versions found in the log"), "{out}");
 }
 
 #[test]
