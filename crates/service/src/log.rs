@@ -573,6 +573,36 @@ pub fn check_carried_proof(
     }))
 }
 
+/// The origin's proof that a harvested version carries, as the proof page explains it.
+#[derive(Debug, Clone)]
+pub struct OriginProof {
+    /// The register it was first published in (its feed).
+    pub origin: String,
+    /// Its log's name (from the key).
+    pub log: String,
+    pub index: u64,
+    pub size: u64,
+    /// Whether it holds for this version's content.
+    pub holds: bool,
+}
+
+/// The origin's proof of a harvested version, checked against the version's content; none for a
+/// version without one.
+pub fn origin_proof(v: &algoreg_store::PublishedVersion) -> Option<OriginProof> {
+    let prov = v.provenance.as_ref()?;
+    let carried = prov.get("origin_log")?;
+    let hash = crate::federation::feed::content_hash(v.standard_version.as_str(), &v.content);
+    let holds = check_carried_proof(carried, &v.record.to_string(), &hash, None).is_ok();
+    let text = |k: &str| carried.get(k).and_then(|x| x.as_str()).unwrap_or_default().to_string();
+    Some(OriginProof {
+        origin: prov.get("origin").and_then(|o| o.as_str()).unwrap_or_default().to_string(),
+        log: text("key").split('+').next().unwrap_or_default().to_string(),
+        index: carried.get("index").and_then(|x| x.as_u64()).unwrap_or_default(),
+        size: carried.get("size").and_then(|x| x.as_u64()).unwrap_or_default(),
+        holds,
+    })
+}
+
 /// A served proof's hashes (base64 text), as [`encode_hashes`] writes them; none when any is not a hash.
 pub(crate) fn decode_hashes(v: &serde_json::Value) -> Option<Vec<Hash>> {
     v.as_array()?.iter().map(|h| h.as_str().and_then(|s| B64.decode(s).ok()).and_then(|b| b.try_into().ok())).collect()

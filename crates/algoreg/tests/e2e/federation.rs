@@ -897,6 +897,11 @@ fn four_registers_two_organisations_a_national_and_a_european_one_follow_each_ot
         assert_eq!(origin_version(s, &a1, &a_key), 1);
         assert_eq!(origin_version(s, &b1, &b_key), 1);
     }
+    let page = european.get(&format!("/nl/algoritme/{a1}/bewijs")).text().unwrap();
+    assert!(
+        page.contains("Ook bewezen bij de organisatie zelf") && page.contains("De registers daartussen hebben dus niets veranderd"),
+        "{page}"
+    );
 
     // A change arrives as a new version at both levels.
     let mut changed = complete_content("Parkeervergunningen");

@@ -172,6 +172,22 @@ pub async fn proof(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) -> 
                     a href=(format!("/log/proof/record/{id}")) { (ctx.t("Dit bewijs als JSON", "This proof as JSON")) } }
             }
         }
+        @if let Some(o) = algoreg_service::log::origin_proof(&v) {
+            h2 { (ctx.t("Ook bewezen bij de organisatie zelf", "Also proved at the organisation itself")) }
+            p { (ctx.t("Dit register heeft deze registratie overgenomen uit ", "This register took this registration from ")) code { (o.origin) } "." }
+            @if o.holds {
+                p.notice { strong { (ctx.t("Klopt. ", "Verified. ")) }
+                    (ctx.t("Het logboek van de organisatie (", "The organisation's log (")) code { (o.log) }
+                    (ctx.t(") bevat precies deze inhoud, op plaats ", ") holds exactly this content, as entry "))
+                    (o.index + 1) (ctx.t(" van ", " of ")) (o.size)
+                    (ctx.t(", ondertekend met de sleutel van de organisatie. De registers daartussen hebben dus niets veranderd.",
+                        ", signed with the organisation's key. So the registers in between changed nothing.")) }
+            } @else {
+                p.error { (ctx.t("Het bewijs van de organisatie klopt niet voor deze inhoud. Meld dit aan de beheerder van het register.",
+                    "The organisation's proof does not hold for this content. Tell the register's operator.")) }
+            }
+            p { (ctx.t("Het bewijs zelf staat bij de herkomst van deze versie in de API.", "The proof itself is in this version's provenance in the API.")) }
+        }
     };
     Ok(ctx.page(title, body))
 }
