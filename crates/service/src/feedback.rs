@@ -796,21 +796,13 @@ impl Feedback<'_> {
         let notice = chrono::Duration::days(REVIEW_NOTICE_DAYS);
         // Published long enough ago that a reminder may be due.
         let mut candidates: Vec<(AlgorithmId, String, String, DateTime<Utc>)> = vec![];
-        let mut after = None;
-        loop {
-            let page = self.store.published_after(after, 1000).await?;
-            let Some(last) = page.last() else { break };
-            after = Some(last.record);
-            let full = page.len() == 1000;
-            for v in page {
-                if v.published_at + year - notice <= now {
-                    candidates.push((v.record, v.org_code.clone(), v.content.name().to_string(), v.published_at));
-                }
+        crate::register::each_published(self.store, 1000, |v| {
+            if v.published_at + year - notice <= now {
+                candidates.push((v.record, v.org_code.clone(), v.content.name().to_string(), v.published_at));
             }
-            if !full {
-                break;
-            }
-        }
+            true
+        })
+        .await?;
         let ids: Vec<AlgorithmId> = candidates.iter().map(|c| c.0).collect();
         let confirmed: std::collections::HashMap<AlgorithmId, DateTime<Utc>> = self.store.confirmations(&ids).await?.into_iter().collect();
         let reminded: std::collections::HashMap<AlgorithmId, NaiveDate> = self.store.review_reminders(&ids).await?.into_iter().collect();

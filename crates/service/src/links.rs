@@ -156,24 +156,16 @@ impl App {
     pub async fn check_links_round(&self, now: DateTime<Utc>) -> Result<Round> {
         let Some(checker) = self.links.clone() else { return Ok(Round::default()) };
         let mut urls: BTreeSet<String> = BTreeSet::new();
-        let mut after = None;
-        'walk: loop {
-            let page = self.store.published_after(after, 1000).await?;
-            let Some(last) = page.last() else { break };
-            after = Some(last.record);
-            let full = page.len() == 1000;
-            for v in page {
-                for (_, u) in quality::links(v.standard_version, &v.content) {
-                    urls.insert(u);
-                    if urls.len() >= MAX_GATHERED {
-                        break 'walk;
-                    }
+        crate::register::each_published(&*self.store, 1000, |v| {
+            for (_, u) in quality::links(v.standard_version, &v.content) {
+                urls.insert(u);
+                if urls.len() >= MAX_GATHERED {
+                    return false;
                 }
             }
-            if !full {
-                break;
-            }
-        }
+            true
+        })
+        .await?;
         for (_, item) in self.store.list_released().await? {
             if urls.len() >= MAX_GATHERED {
                 break;

@@ -333,3 +333,27 @@ pub fn state_of(meta: &RecordMeta) -> RecordState {
         released_by: meta.released_by.clone(),
     }
 }
+
+/// Walks the current version of every published registration, by key in pages of `page` (each page
+/// costs the same, however far along); `f` answers false to stop early.
+pub(crate) async fn each_published(
+    store: &dyn algoreg_store::Store,
+    page: u64,
+    mut f: impl FnMut(algoreg_store::PublishedVersion) -> bool,
+) -> Result<()> {
+    let mut after = None;
+    loop {
+        let batch = store.published_after(after, page).await?;
+        let Some(last) = batch.last() else { return Ok(()) };
+        after = Some(last.record);
+        let full = batch.len() as u64 == page;
+        for v in batch {
+            if !f(v) {
+                return Ok(());
+            }
+        }
+        if !full {
+            return Ok(());
+        }
+    }
+}

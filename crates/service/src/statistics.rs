@@ -112,29 +112,21 @@ impl App {
         let now = chrono::Utc::now();
         let mut records = vec![];
         let mut codes = vec![];
-        let mut after = None;
-        loop {
-            let page = self.store.published_after(after, PAGE).await?;
-            let Some(last) = page.last() else { break };
-            after = Some(last.record);
-            let full = page.len() as u64 == PAGE;
-            for v in page {
-                let required = required_count(v.standard_version);
-                let missing = missing_required(v.standard_version, &v.content).len() as u32;
-                codes.push((v.record, v.org_code));
-                records.push(RecordFacts {
-                    org: algoreg_domain::OrgId(0),
-                    first_published: v.first_published_at,
-                    category: v.content.str("publication_category").map(String::from),
-                    required,
-                    filled: required.saturating_sub(missing),
-                    ai_act: None,
-                });
-            }
-            if !full {
-                break;
-            }
-        }
+        crate::register::each_published(&*self.store, PAGE, |v| {
+            let required = required_count(v.standard_version);
+            let missing = missing_required(v.standard_version, &v.content).len() as u32;
+            codes.push((v.record, v.org_code));
+            records.push(RecordFacts {
+                org: algoreg_domain::OrgId(0),
+                first_published: v.first_published_at,
+                category: v.content.str("publication_category").map(String::from),
+                required,
+                filled: required.saturating_sub(missing),
+                ai_act: None,
+            });
+            true
+        })
+        .await?;
         // Read after the registrations, so that every registration's organisation is there.
         let orgs = self.store.organisations().await?;
         let by_code: HashMap<&str, algoreg_domain::OrgId> = orgs.iter().map(|o| (o.code.as_str(), o.id)).collect();

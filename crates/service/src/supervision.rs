@@ -181,45 +181,37 @@ impl App {
         // The published registrations of the organisations in view.
         let mut published: HashMap<AlgorithmId, Published> = HashMap::new();
         let mut withheld: BTreeMap<(String, &'static str), WithheldRow> = BTreeMap::new();
-        let mut after = None;
-        loop {
-            let page = self.store.published_after(after, PAGE).await?;
-            let Some(last) = page.last() else { break };
-            after = Some(last.record);
-            let full = page.len() as u64 == PAGE;
-            for v in page {
-                let Some(&org) = by_code.get(v.org_code.as_str()) else { continue };
-                let themes = match v.content.get("category") {
-                    Some(serde_json::Value::Array(a)) => a.iter().filter_map(|t| t.as_str().map(String::from)).collect(),
-                    Some(serde_json::Value::String(s)) if !s.is_empty() => vec![s.clone()],
-                    _ => vec![],
-                };
-                for (g, n) in algoreg_standard::extensions::count_by_ground([&v.content]) {
-                    let row = withheld.entry((v.org_code.clone(), g.code)).or_insert_with(|| WithheldRow {
-                        org: refs[&org].clone(),
-                        ground: g.code,
-                        cite: g.cite,
-                        fields: 0,
-                        registrations: 0,
-                    });
-                    row.fields += n as u64;
-                    row.registrations += 1;
-                }
-                published.insert(
-                    v.record,
-                    Published {
-                        org,
-                        name: v.content.name().to_string(),
-                        themes,
-                        high_risk: v.content.str("publication_category") == Some(algoreg_domain::statistics::HIGH_RISK),
-                        published_at: v.published_at,
-                    },
-                );
+        crate::register::each_published(&*self.store, PAGE, |v| {
+            let Some(&org) = by_code.get(v.org_code.as_str()) else { return true };
+            let themes = match v.content.get("category") {
+                Some(serde_json::Value::Array(a)) => a.iter().filter_map(|t| t.as_str().map(String::from)).collect(),
+                Some(serde_json::Value::String(s)) if !s.is_empty() => vec![s.clone()],
+                _ => vec![],
+            };
+            for (g, n) in algoreg_standard::extensions::count_by_ground([&v.content]) {
+                let row = withheld.entry((v.org_code.clone(), g.code)).or_insert_with(|| WithheldRow {
+                    org: refs[&org].clone(),
+                    ground: g.code,
+                    cite: g.cite,
+                    fields: 0,
+                    registrations: 0,
+                });
+                row.fields += n as u64;
+                row.registrations += 1;
             }
-            if !full {
-                break;
-            }
-        }
+            published.insert(
+                v.record,
+                Published {
+                    org,
+                    name: v.content.name().to_string(),
+                    themes,
+                    high_risk: v.content.str("publication_category") == Some(algoreg_domain::statistics::HIGH_RISK),
+                    published_at: v.published_at,
+                },
+            );
+            true
+        })
+        .await?;
 
         let mut signals: BTreeMap<(String, String, String), SignalRow> = BTreeMap::new();
         let mut incidents = vec![];

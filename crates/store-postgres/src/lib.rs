@@ -1,32 +1,17 @@
-//! SQLite implementation of [`algoreg_store::Store`]: the embedded default.
+//! PostgreSQL implementation of [`algoreg_store::Store`]: one database for several nodes.
 //!
-//! WAL journal, foreign keys on, migrations embedded in the binary (`migrations/`). Every record write
-//! runs in one transaction with its history entry and its outbox row.
+//! Migrations embedded in the binary (`migrations/`), times as timestamptz to the microsecond, rows
+//! locked where a write reads first. Every record write runs in one transaction with its history entry
+//! and its outbox row, the outbox in commit order behind a transaction lock.
 
 mod register;
 mod rows;
 
-/// The area implementations both SQL backends share (`crates/store/sql/`: the same SQL, which SQLite and
-/// PostgreSQL both understand), compiled here against this backend's helpers: [`ts`] (how a time is
-/// bound), [`backend`] (errors), `begin`, `all`, `optional`, [`insert_mails`], [`Changed`] and the row decoders.
-mod shared {
-    use super::*;
-    include!("../../store/sql/areas.rs");
-}
+include!("../../store/sql/backend.rs");
 
-use algoreg_domain::feedback::{IncidentStatus, SignalStatus};
-use algoreg_domain::ids::{OrgId, UserId};
-use algoreg_domain::org::Role;
-use algoreg_domain::workflow::VersionState;
-use algoreg_standard::AlgorithmId;
-use algoreg_store::*;
-use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use rows::*;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::{ConnectOptions, Postgres, QueryBuilder, Row, Transaction};
-use std::str::FromStr;
-use std::time::Duration;
+use sqlx::{ConnectOptions, Postgres};
 
 type Backend = PgStore;
 type Db = Postgres;
@@ -39,6 +24,15 @@ const LOCK_ROW: &str = " FOR UPDATE";
 
 include!("../../store/sql/helpers.rs");
 
+/// How an import's rows carry a time.
+type RowTime = DateTime<Utc>;
+
+fn row_time(t: &DateTime<Utc>) -> RowTime {
+    *t
+}
+
+include!("../../store/sql/import.rs");
+
 /// The key of the transaction lock that writers of the outbox take first: positions (a sequence) are
 /// then committed in the order they were given, so a reader that saw position n never later finds a
 /// smaller one appear.
@@ -47,27 +41,6 @@ const OUTBOX_LOCK: i64 = 0x616c_676f_7265_6701;
 #[derive(Clone)]
 pub struct PgStore {
     pool: PgPool,
-}
-
-/// Now, to the microsecond: what the store keeps of a time (PostgreSQL's timestamptz), so what a
-/// create returns equals what a read returns later.
-pub(crate) fn now_micros() -> DateTime<Utc> {
-    chrono::SubsecRound::trunc_subsecs(Utc::now(), 6)
-}
-
-/// The outcome of a write that must find its row: a backend error, `NotFound` when no row changed, or
-/// how many rows changed.
-pub(crate) trait Changed {
-    fn found(self) -> Result<u64>;
-}
-
-impl Changed for std::result::Result<sqlx::postgres::PgQueryResult, sqlx::Error> {
-    fn found(self) -> Result<u64> {
-        match self.map_err(backend)?.rows_affected() {
-            0 => Err(StoreError::NotFound),
-            n => Ok(n),
-        }
-    }
 }
 
 /// A time as bound to a query (timestamptz keeps microseconds).
@@ -88,14 +61,10 @@ const UNIQUE_CONSTRAINTS: &[(&str, &str)] = &[
     ("passkeys_credential_id_key", "credential_id"),
 ];
 
-fn backend(e: sqlx::Error) -> StoreError {
-    if let sqlx::Error::Database(d) = &e {
-        if d.is_unique_violation() {
-            let name = d.constraint().unwrap_or("");
-            return StoreError::Conflict(UNIQUE_CONSTRAINTS.iter().find(|(c, _)| *c == name).map(|(_, f)| *f).unwrap_or("value"));
-        }
-    }
-    StoreError::Backend(e.to_string())
+/// The field a unique violation is about, by the constraint's name.
+fn unique_constraint(d: &dyn sqlx::error::DatabaseError) -> &'static str {
+    let name = d.constraint().unwrap_or("");
+    UNIQUE_CONSTRAINTS.iter().find(|(c, _)| *c == name).map(|(_, f)| *f).unwrap_or("value")
 }
 
 impl PgStore {
@@ -183,65 +152,6 @@ async fn lock_outbox(tx: &mut Transaction<'_, Postgres>) -> Result<()> {
     Ok(())
 }
 
-/// One version row of an import, every value already rendered.
-struct VersionRow {
-    record_id: String,
-    number: i64,
-    state: &'static str,
-    standard_version: &'static str,
-    content: String,
-    missing: String,
-    provenance: Option<String>,
-    created_at: DateTime<Utc>,
-    created_by: String,
-    published_at: Option<DateTime<Utc>>,
-}
-
-fn version_rows(r: &ImportRecord) -> Vec<VersionRow> {
-    let versions = r
-        .versions
-        .iter()
-        .map(|v| StreamVersion {
-            standard_version: v.standard_version,
-            content: json(&v.content),
-            missing: v.missing.clone(),
-            provenance: v.provenance.clone(),
-            created_at: v.created_at,
-            created_by: v.created_by.clone(),
-        })
-        .collect();
-    stream_rows(&mut StreamRecord { id: r.id, org: String::new(), versions, published: r.published })
-}
-
-/// The version rows of a streamed record; the contents are moved into the rows.
-fn stream_rows(r: &mut StreamRecord) -> Vec<VersionRow> {
-    let id = r.id.to_string();
-    let n = r.versions.len();
-    r.versions
-        .iter_mut()
-        .enumerate()
-        .map(|(i, v)| {
-            let state = match (i + 1 == n, r.published) {
-                (true, true) => VersionState::Published,
-                (true, false) => VersionState::Draft,
-                (false, _) => VersionState::Superseded,
-            };
-            VersionRow {
-                record_id: id.clone(),
-                number: i as i64 + 1,
-                state: state.code(),
-                standard_version: v.standard_version.as_str(),
-                content: std::mem::take(&mut v.content),
-                missing: json(&v.missing),
-                provenance: v.provenance.as_ref().map(json),
-                published_at: r.published.then_some(v.created_at),
-                created_at: v.created_at,
-                created_by: v.created_by.clone(),
-            }
-        })
-        .collect()
-}
-
 /// The body of [`RegisterStore::import_stream`]: every batch is written as it arrives, all in one
 /// transaction, which commits only at [`ImportMsg::End`].
 async fn import_streamed(store: &PgStore, expected: usize, mut batches: tokio::sync::mpsc::Receiver<ImportMsg>) -> Result<StreamOutcome> {
@@ -279,31 +189,7 @@ async fn import_streamed(store: &PgStore, expected: usize, mut batches: tokio::s
                 existing.insert(meta.id.to_string(), meta);
             }
         }
-        let mut rows = rows.into_iter();
-        let mut fresh = Vec::with_capacity(records.len());
-        let mut fresh_rows = Vec::with_capacity(rows.len());
-        for r in records {
-            let these = rows.by_ref().take(r.versions.len());
-            if let Some(meta) = existing.remove(&r.id.to_string()) {
-                let mut r = r;
-                for (v, row) in r.versions.iter_mut().zip(these) {
-                    v.content = row.content; // back from the row it was moved into
-                }
-                outcome.existing.push((meta, r));
-                continue;
-            }
-            let Some(&org_id) = orgs.get(&r.org) else {
-                return Err(StoreError::Backend(format!("import: organisation {:?} is not in the store", r.org)));
-            };
-            fresh_rows.extend(these);
-            fresh.push(NewRecordRow {
-                id: r.id.to_string(),
-                org_id,
-                created_at: r.versions.first().map(|v| v.created_at).unwrap_or(now),
-                versions: r.versions.len() as i64,
-                published: r.published,
-            });
-        }
+        let (fresh, fresh_rows) = sort_out_batch(records, rows, &mut existing, &orgs, &mut outcome)?;
         insert_rows(&mut tx, &fresh, fresh_rows, &now).await?;
         outcome.inserted += fresh.len();
     }
@@ -381,27 +267,6 @@ const BULK_LOAD_RESTORE: &[&str] = &[
     "ALTER TABLE versions ADD CONSTRAINT versions_record_id_fkey FOREIGN KEY (record_id) REFERENCES records(id)",
     "ALTER TABLE history ADD CONSTRAINT history_record_id_fkey FOREIGN KEY (record_id) REFERENCES records(id)",
 ];
-
-/// The row of a new record: its versions are numbered 1 to `versions`.
-struct NewRecordRow {
-    id: String,
-    org_id: OrgId,
-    created_at: DateTime<Utc>,
-    versions: i64,
-    published: bool,
-}
-
-impl NewRecordRow {
-    fn of(r: &ImportRecord) -> NewRecordRow {
-        NewRecordRow {
-            id: r.id.to_string(),
-            org_id: r.org_id,
-            created_at: r.versions.first().map(|v| v.created_at).unwrap_or_else(Utc::now),
-            versions: r.versions.len() as i64,
-            published: r.published,
-        }
-    }
-}
 
 /// Inserts new records with their versions, history and outbox rows inside a transaction.
 async fn insert_imports(tx: &mut Transaction<'_, Postgres>, sorted: &[&ImportRecord]) -> Result<()> {

@@ -6,28 +6,12 @@
 mod register;
 mod rows;
 
-/// The area implementations both SQL backends share (`crates/store/sql/`: the same SQL, which SQLite and
-/// PostgreSQL both understand), compiled here against this backend's helpers: [`ts`] (how a time is
-/// bound), [`backend`] (errors), `begin`, `all`, `optional`, [`insert_mails`], [`Changed`] and the row decoders.
-mod shared {
-    use super::*;
-    include!("../../store/sql/areas.rs");
-}
+include!("../../store/sql/backend.rs");
 
-use algoreg_domain::feedback::{IncidentStatus, SignalStatus};
-use algoreg_domain::ids::{OrgId, UserId};
-use algoreg_domain::org::Role;
-use algoreg_domain::workflow::VersionState;
-use algoreg_standard::AlgorithmId;
-use algoreg_store::*;
-use async_trait::async_trait;
 use chrono::{DateTime, SecondsFormat, Utc};
-use rows::*;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Arguments, QueryBuilder, Row, Sqlite, SqlitePool, Transaction};
+use sqlx::{Arguments, Sqlite, SqlitePool};
 use std::path::Path;
-use std::str::FromStr;
-use std::time::Duration;
 
 type Backend = SqliteStore;
 type Db = Sqlite;
@@ -40,33 +24,21 @@ const LOCK_ROW: &str = "";
 
 include!("../../store/sql/helpers.rs");
 
+/// How an import's rows carry a time.
+type RowTime = String;
+
+fn row_time(t: &DateTime<Utc>) -> RowTime {
+    ts(t)
+}
+
+include!("../../store/sql/import.rs");
+
 /// `PRAGMA cache_size` of a serving connection (negative: KiB), 16 MiB.
 const SERVING_CACHE: &str = "-16384";
 
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
-}
-
-/// Now, to the microsecond: what the store keeps of a time, so what a create returns equals what a read
-/// returns later.
-pub(crate) fn now_micros() -> DateTime<Utc> {
-    chrono::SubsecRound::trunc_subsecs(Utc::now(), 6)
-}
-
-/// The outcome of a write that must find its row: a backend error, `NotFound` when no row changed, or
-/// how many rows changed.
-pub(crate) trait Changed {
-    fn found(self) -> Result<u64>;
-}
-
-impl Changed for std::result::Result<sqlx::sqlite::SqliteQueryResult, sqlx::Error> {
-    fn found(self) -> Result<u64> {
-        match self.map_err(backend)?.rows_affected() {
-            0 => Err(StoreError::NotFound),
-            n => Ok(n),
-        }
-    }
 }
 
 pub(crate) fn ts(t: &DateTime<Utc>) -> String {
@@ -92,15 +64,6 @@ fn unique_constraint(d: &dyn sqlx::error::DatabaseError) -> &'static str {
     let msg = d.message();
     let columns = msg.rsplit_once("failed: ").map(|(_, c)| c.trim()).unwrap_or("");
     UNIQUE_CONSTRAINTS.iter().find(|(c, _)| *c == columns).map(|(_, f)| *f).unwrap_or("value")
-}
-
-fn backend(e: sqlx::Error) -> StoreError {
-    if let sqlx::Error::Database(d) = &e {
-        if d.is_unique_violation() {
-            return StoreError::Conflict(unique_constraint(d.as_ref()));
-        }
-    }
-    StoreError::Backend(e.to_string())
 }
 
 impl SqliteStore {
@@ -205,70 +168,10 @@ async fn lock_outbox(_tx: &mut Transaction<'_, Sqlite>) -> Result<()> {
     Ok(())
 }
 
-/// One version row of an import, every value already rendered (done on all cores before the transaction).
-struct VersionRow {
-    record_id: String,
-    number: i64,
-    state: &'static str,
-    standard_version: &'static str,
-    content: String,
-    missing: String,
-    provenance: Option<String>,
-    created_at: String,
-    created_by: String,
-    published_at: Option<String>,
-}
-
-fn version_rows(r: &ImportRecord) -> Vec<VersionRow> {
-    let versions = r
-        .versions
-        .iter()
-        .map(|v| StreamVersion {
-            standard_version: v.standard_version,
-            content: json(&v.content),
-            missing: v.missing.clone(),
-            provenance: v.provenance.clone(),
-            created_at: v.created_at,
-            created_by: v.created_by.clone(),
-        })
-        .collect();
-    stream_rows(&mut StreamRecord { id: r.id, org: String::new(), versions, published: r.published })
-}
-
 async fn import_batch(conn: &mut sqlx::pool::PoolConnection<Sqlite>, sorted: &[&ImportRecord]) -> Result<()> {
     let mut tx = sqlx::Connection::begin_with(&mut **conn, "BEGIN IMMEDIATE").await.map_err(backend)?;
     insert_imports(&mut tx, sorted).await?;
     tx.commit().await.map_err(backend)
-}
-
-/// The version rows of a streamed record; the contents are moved into the rows.
-fn stream_rows(r: &mut StreamRecord) -> Vec<VersionRow> {
-    let id = r.id.to_string();
-    let n = r.versions.len();
-    r.versions
-        .iter_mut()
-        .enumerate()
-        .map(|(i, v)| {
-            let state = match (i + 1 == n, r.published) {
-                (true, true) => VersionState::Published,
-                (true, false) => VersionState::Draft,
-                (false, _) => VersionState::Superseded,
-            };
-            let created_at = ts(&v.created_at);
-            VersionRow {
-                record_id: id.clone(),
-                number: i as i64 + 1,
-                state: state.code(),
-                standard_version: v.standard_version.as_str(),
-                content: std::mem::take(&mut v.content),
-                missing: json(&v.missing),
-                provenance: v.provenance.as_ref().map(json),
-                published_at: r.published.then(|| created_at.clone()),
-                created_at,
-                created_by: v.created_by.clone(),
-            }
-        })
-        .collect()
 }
 
 /// A batch of an import stream with its rows rendered.
@@ -338,31 +241,7 @@ async fn import_streamed(
                 existing.insert(meta.id.to_string(), meta);
             }
         }
-        let mut rows = rows.into_iter();
-        let mut fresh = Vec::with_capacity(records.len());
-        let mut fresh_rows = Vec::with_capacity(rows.len());
-        for r in records {
-            let these = rows.by_ref().take(r.versions.len());
-            if let Some(meta) = existing.remove(&r.id.to_string()) {
-                let mut r = r;
-                for (v, row) in r.versions.iter_mut().zip(these) {
-                    v.content = row.content; // back from the row it was moved into
-                }
-                outcome.existing.push((meta, r));
-                continue;
-            }
-            let Some(&org_id) = orgs.get(&r.org) else {
-                return Err(StoreError::Backend(format!("import: organisation {:?} is not in the store", r.org)));
-            };
-            fresh_rows.extend(these);
-            fresh.push(NewRecordRow {
-                id: r.id.to_string(),
-                org_id,
-                created_at: r.versions.first().map(|v| ts(&v.created_at)).unwrap_or_default(),
-                versions: r.versions.len() as i64,
-                published: r.published,
-            });
-        }
+        let (fresh, fresh_rows) = sort_out_batch(records, rows, &mut existing, &orgs, &mut outcome)?;
         let mut fresh_rows = fresh_rows.into_iter();
         for chunk in fresh.chunks(400) {
             let n: usize = chunk.iter().map(|r| r.versions as usize).sum();
@@ -415,27 +294,6 @@ async fn insert_imports(tx: &mut Transaction<'_, Sqlite>, sorted: &[&ImportRecor
             Ok(())
         })
     })
-}
-
-/// The row of a new record: its versions are numbered 1 to `versions`.
-struct NewRecordRow {
-    id: String,
-    org_id: OrgId,
-    created_at: String,
-    versions: i64,
-    published: bool,
-}
-
-impl NewRecordRow {
-    fn of(r: &ImportRecord) -> NewRecordRow {
-        NewRecordRow {
-            id: r.id.to_string(),
-            org_id: r.org_id,
-            created_at: r.versions.first().map(|v| ts(&v.created_at)).unwrap_or_default(),
-            versions: r.versions.len() as i64,
-            published: r.published,
-        }
-    }
 }
 
 /// Inserts one chunk of new records: the record rows, their versions and history, and outbox rows.

@@ -9,16 +9,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, Sqlite};
 
-/// A row of this backend, read through [`Columns`].
-struct Cells<'a>(&'a SqliteRow);
+type DbRow = SqliteRow;
+type RowDb = Sqlite;
 
-fn get<'r, T: sqlx::Decode<'r, Sqlite> + sqlx::Type<Sqlite>>(r: &'r SqliteRow, c: Col) -> Result<T> {
-    match c {
-        Col::Name(n) => r.try_get(n),
-        Col::At(i) => r.try_get(i),
-    }
-    .map_err(|e| column_error(c, e))
-}
+include!("../../store/sql/rows.rs");
 
 /// A stored time read back.
 pub fn time(s: &str) -> Result<DateTime<Utc>> {
@@ -59,29 +53,4 @@ impl Columns for Cells<'_> {
     fn opt_date(&self, c: Col) -> Result<Option<NaiveDate>> {
         get::<Option<String>>(self.0, c)?.as_deref().map(date).transpose()
     }
-}
-
-/// The shared decoders of `algoreg_store::rows`, for this backend's rows.
-macro_rules! decoders {
-    ($($name:ident -> $t:ty),* $(,)?) => {
-        $(pub fn $name(r: &SqliteRow) -> Result<$t> {
-            algoreg_store::rows::$name(&Cells(r))
-        })*
-    };
-}
-
-decoders!(
-    org_row -> Organisation, user_row -> User, invitation_row -> Invitation, token_row -> TokenInfo,
-    record_row -> RecordMeta, version_row -> Version, published_row -> PublishedVersion, history_row -> HistoryEntry,
-    workspace_row -> WorkspaceItem, source_row -> Source, source_record_row -> SourceRecord, signal_row -> Signal,
-    incident_row -> Incident, incident_event_row -> IncidentEvent, evaluation_plan_row -> EvaluationPlan,
-    evaluation_row -> Evaluation, mail_row -> Mail, audit_row -> AuditEvent, signing_key_row -> SigningKey,
-    passkey_row -> Passkey, ceremony_row -> Ceremony, template_row -> Template, classification_row -> Classification,
-    compliance_row -> ComplianceEntry, session_info_row -> SessionInfo, signal_times_row -> SignalTimes,
-    last_change_row -> Option<DateTime<Utc>>, login_failure_row -> (u32, DateTime<Utc>), link_check_row -> LinkCheck, confirmation_row -> (algoreg_standard::AlgorithmId, DateTime<Utc>), alert_row -> Alert, link_acceptance_row -> LinkAcceptance, alert_confirmed_row -> Option<DateTime<Utc>>, review_reminder_row -> (algoreg_standard::AlgorithmId, chrono::NaiveDate), public_change_row -> PublicChange, log_entry_row -> LogEntry,
-);
-
-/// A row of a table being copied (`algoreg copy`).
-pub fn copy_row(r: &SqliteRow, table: &algoreg_store::copy::Table) -> Result<Vec<algoreg_store::copy::Cell>> {
-    algoreg_store::rows::copy_row(&Cells(r), table)
 }

@@ -9,6 +9,38 @@ const SOURCE_SELECT: &str = "SELECT s.*, o.code AS org_code FROM sources s JOIN 
 /// A row of the backend.
 type DbRow = <Db as sqlx::Database>::Row;
 
+/// Now, to the microsecond: what the store keeps of a time, so what a create returns equals what a
+/// read returns later.
+pub(crate) fn now_micros() -> DateTime<Utc> {
+    chrono::SubsecRound::trunc_subsecs(Utc::now(), 6)
+}
+
+/// The outcome of a write that must find its row: a backend error, `NotFound` when no row changed, or
+/// how many rows changed.
+pub(crate) trait Changed {
+    fn found(self) -> Result<u64>;
+}
+
+impl Changed for std::result::Result<<Db as sqlx::Database>::QueryResult, sqlx::Error> {
+    fn found(self) -> Result<u64> {
+        match self.map_err(backend)?.rows_affected() {
+            0 => Err(StoreError::NotFound),
+            n => Ok(n),
+        }
+    }
+}
+
+/// A database error as the store says it: a unique violation as a conflict on its field (the
+/// backend's `unique_constraint` names it), anything else as a backend error.
+fn backend(e: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(d) = &e {
+        if d.is_unique_violation() {
+            return StoreError::Conflict(unique_constraint(d.as_ref()));
+        }
+    }
+    StoreError::Backend(e.to_string())
+}
+
 impl Backend {
     /// Open invitations where `column` (a fixed column name, never input) is `id`.
     async fn open_invitations(&self, column: &'static str, id: i64, now: DateTime<Utc>) -> Result<Vec<Invitation>> {
