@@ -1168,7 +1168,7 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
             let reports = match source {
                 Some(id) => {
                     let s = app.sources().get(&Principal::system(), id).await?;
-                    let outcome = harvester.harvest(&s).await;
+                    let outcome = harvester.harvest_guarded(&s).await;
                     vec![algoreg_service::federation::harvest::SourceReport { source: s.id, url: s.url, outcome }]
                 }
                 None => {

@@ -99,6 +99,9 @@ pub struct App {
     downloads: Arc<tokio::sync::Mutex<Downloads>>,
     /// The publication log's leaf hashes read so far, and the last checkpoint signed (see [`log`]).
     log_cache: Arc<tokio::sync::Mutex<log::Cache>>,
+    /// Held while this node appends to the log: one append at a time (a request that finds it taken
+    /// does not wait for it).
+    log_append: Arc<tokio::sync::Mutex<()>>,
     /// The overview's figures, with the state they were counted from (see [`App::statistics`]).
     statistics: Arc<statistics::StatisticsCache>,
     /// Checks the registrations' links on a schedule (set by `serve`).
@@ -133,6 +136,7 @@ impl App {
             feed: Default::default(),
             downloads: Default::default(),
             log_cache: Default::default(),
+            log_append: Default::default(),
             statistics: Default::default(),
             links: None,
             feedback: Default::default(),

@@ -28,6 +28,7 @@ pub const MAX_ENTRIES: u64 = 1000;
 pub struct Cache {
     tree: algoreg_tlog::Tree,
     checkpoint: Option<(u64, String)>,
+    signer: Option<std::sync::Arc<Signer>>,
 }
 
 /// The bytes an entry is logged as: one line of JSON with a fixed key order.
@@ -64,11 +65,17 @@ impl Log<'_> {
         format!("{}/log", url.split("://").nth(1).unwrap_or(url))
     }
 
-    async fn signer(&self) -> Result<Signer> {
+    /// The signing key: read (or made and stored, the first time) once per node.
+    async fn signer(&self) -> Result<std::sync::Arc<Signer>> {
+        if let Some(s) = &self.app.log_cache.lock().await.signer {
+            return Ok(s.clone());
+        }
         let candidate = Signer::generate().map_err(|e| ServiceError::Internal(e.into()))?;
         let stored = self.app.store.log_key(&B64.encode(candidate)).await?;
         let pkcs8 = B64.decode(stored).map_err(|_| ServiceError::Internal("the log key is not base64".into()))?;
-        Signer::from_pkcs8(&self.origin(), &pkcs8).map_err(|e| ServiceError::Internal(e.into()))
+        let signer = std::sync::Arc::new(Signer::from_pkcs8(&self.origin(), &pkcs8).map_err(|e| ServiceError::Internal(e.into()))?);
+        self.app.log_cache.lock().await.signer = Some(signer.clone());
+        Ok(signer)
     }
 
     /// The public key, in the signed-note verifier format.
@@ -80,6 +87,11 @@ impl Log<'_> {
     /// publication or a new version), or a registration that stopped being public (retracted or
     /// archived). Returns the number of entries appended (0 when another node was first).
     pub async fn append(&self) -> Result<usize> {
+        let _one = self.app.log_append.lock().await;
+        self.append_now().await
+    }
+
+    async fn append_now(&self) -> Result<usize> {
         let store = self.app.store.as_ref();
         let (size, cursor) = store.log_state().await?;
         let changes = store.outbox_after(cursor, BATCH).await?;
@@ -278,20 +290,23 @@ impl Log<'_> {
         let logged = |e: &LogEntry| e.event == "publish" && e.version == current.number;
         let mut entry = self.app.store.log_latest(&[id]).await?.into_iter().next();
         if !entry.as_ref().is_some_and(logged) {
-            // Published in the last second: append now rather than wait for the loop (a second
-            // appender loses harmlessly), so a harvester gets the proof with the version.
-            self.append().await?;
-            entry = self.app.store.log_latest(&[id]).await?.into_iter().next();
+            // Published in the last second: append now rather than wait for the loop, so a harvester
+            // gets the proof with the version; unless this node is appending already (then the next
+            // request finds it). Another node's appender loses harmlessly.
+            if let Ok(_one) = self.app.log_append.try_lock() {
+                self.append_now().await?;
+                entry = self.app.store.log_latest(&[id]).await?.into_iter().next();
+            }
         }
         let Some(entry) = entry.filter(logged) else { return Ok(None) };
         Ok(self.prove(vec![entry]).await?.pop())
     }
 
-    /// The proofs of every published version of `id` that the log holds, by version number (the
-    /// latest publication of each).
-    pub async fn version_proofs(&self, id: AlgorithmId) -> Result<HashMap<u32, RecordProof>> {
+    /// The proofs of the published versions of `id` that the log holds (all, or only version `only`),
+    /// by version number (the latest publication of each).
+    pub async fn version_proofs(&self, id: AlgorithmId, only: Option<u32>) -> Result<HashMap<u32, RecordProof>> {
         let mut latest: HashMap<u32, LogEntry> = HashMap::new();
-        for e in self.app.store.log_of(id).await?.into_iter().filter(|e| e.event == "publish") {
+        for e in self.app.store.log_of(id).await?.into_iter().filter(|e| e.event == "publish" && only.is_none_or(|n| n == e.version)) {
             latest.insert(e.version, e);
         }
         Ok(self.prove(latest.into_values().collect()).await?.into_iter().map(|p| (p.entry.version, p)).collect())
@@ -306,7 +321,7 @@ impl Log<'_> {
         let root: Option<Hash> = lines.next().and_then(|l| B64.decode(l).ok()).and_then(|r| r.try_into().ok());
         let mut out = vec![];
         for entry in entries.into_iter().filter(|e| e.index < size) {
-            let proof = self.inclusion(entry.index, size).await?;
+            let proof = self.with_tree(size, |c| c.tree.inclusion_proof(entry.index, size).unwrap_or_default()).await?;
             let leaf = String::from_utf8_lossy(&leaf_bytes(&entry)).into_owned();
             let verified = root
                 .is_some_and(|r| algoreg_tlog::verify_inclusion(&algoreg_tlog::leaf_hash(leaf.as_bytes()), entry.index, size, &proof, &r));
@@ -592,14 +607,14 @@ pub fn origin_proof(v: &algoreg_store::PublishedVersion) -> Option<OriginProof> 
     let prov = v.provenance.as_ref()?;
     let carried = prov.get("origin_log")?;
     let hash = crate::federation::feed::content_hash(v.standard_version.as_str(), &v.content);
-    let holds = check_carried_proof(carried, &v.record.to_string(), &hash, None).is_ok();
-    let text = |k: &str| carried.get(k).and_then(|x| x.as_str()).unwrap_or_default().to_string();
+    let checked = check_carried_proof(carried, &v.record.to_string(), &hash, None).ok();
+    let number = |k: &str| checked.as_ref().and_then(|p| p[k].as_u64()).unwrap_or_default();
     Some(OriginProof {
         origin: prov.get("origin").and_then(|o| o.as_str()).unwrap_or_default().to_string(),
-        log: text("key").split('+').next().unwrap_or_default().to_string(),
-        index: carried.get("index").and_then(|x| x.as_u64()).unwrap_or_default(),
-        size: carried.get("size").and_then(|x| x.as_u64()).unwrap_or_default(),
-        holds,
+        log: checked.as_ref().and_then(|p| p["key"].as_str()).and_then(|k| k.split('+').next()).unwrap_or_default().to_string(),
+        index: number("index"),
+        size: number("size"),
+        holds: checked.is_some(),
     })
 }
 

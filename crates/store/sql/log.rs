@@ -30,10 +30,8 @@ impl LogStore for Backend {
     }
 
     async fn log_state(&self) -> Result<(u64, i64)> {
-        let mut tx = self.begin().await?;
-        let s = log_state_in(&mut tx).await?;
-        tx.commit().await.map_err(backend)?;
-        Ok(s)
+        let cursor = log_cursor(&self.pool, "").await?;
+        Ok((log_size(&self.pool).await?, cursor))
     }
 
     async fn log_entries(&self, start: u64, end: u64) -> Result<Vec<LogEntry>> {
@@ -64,6 +62,22 @@ impl LogStore for Backend {
         rows.iter().map(log_entry_row).collect()
     }
 
+    async fn origin_key(&self, name: &str, candidate: &str) -> Result<String> {
+        sqlx::query("INSERT INTO origin_keys (name, key) VALUES ($1, $2) ON CONFLICT(name) DO NOTHING")
+            .bind(name)
+            .bind(candidate)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        sqlx::query("SELECT key FROM origin_keys WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?
+            .try_get::<String, _>("key")
+            .map_err(backend)
+    }
+
     async fn log_key(&self, candidate: &str) -> Result<String> {
         write_once_key(&self.pool, "log_key", "pkcs8", candidate).await
     }
@@ -91,20 +105,31 @@ async fn write_once_key(pool: &sqlx::Pool<Db>, table: &'static str, column: &'st
     read().await?.ok_or_else(|| StoreError::Backend(format!("the key in {table} vanished")))
 }
 
-/// The log's size and cursor, read in a transaction (locked on PostgreSQL, so appenders queue).
-async fn log_state_in(tx: &mut sqlx::Transaction<'_, Db>) -> Result<(u64, i64)> {
-    let size = sqlx::query("SELECT count(*) AS n FROM log_entries")
-        .fetch_one(&mut **tx)
+/// The number of entries: the last index plus one (entries are numbered from 0 without gaps), read
+/// from the primary key's end rather than counted.
+async fn log_size<'e, E: sqlx::Executor<'e, Database = Db>>(e: E) -> Result<u64> {
+    Ok(sqlx::query("SELECT COALESCE(MAX(idx) + 1, 0) AS n FROM log_entries")
+        .fetch_one(e)
         .await
         .map_err(backend)?
         .try_get::<i64, _>("n")
-        .map_err(backend)? as u64;
-    let cursor = sqlx::query(&format!("SELECT cursor FROM log_state WHERE id = 1 {LOCK_ROW}"))
-        .fetch_optional(&mut **tx)
+        .map_err(backend)? as u64)
+}
+
+/// The outbox position the log has taken in (`lock`: how the row is locked for a write).
+async fn log_cursor<'e, E: sqlx::Executor<'e, Database = Db>>(e: E, lock: &str) -> Result<i64> {
+    sqlx::query(&format!("SELECT cursor FROM log_state WHERE id = 1 {lock}"))
+        .fetch_optional(e)
         .await
         .map_err(backend)?
         .map(|r: DbRow| r.try_get::<i64, _>("cursor").map_err(backend))
-        .transpose()?
-        .unwrap_or(0);
-    Ok((size, cursor))
+        .transpose()
+        .map(|c| c.unwrap_or(0))
+}
+
+/// The log's size and cursor, read in a transaction (the cursor's row locked first on PostgreSQL, so
+/// appenders queue).
+async fn log_state_in(tx: &mut sqlx::Transaction<'_, Db>) -> Result<(u64, i64)> {
+    let cursor = log_cursor(&mut **tx, LOCK_ROW).await?;
+    Ok((log_size(&mut **tx).await?, cursor))
 }

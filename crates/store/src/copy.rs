@@ -405,6 +405,7 @@ pub const TABLES: &[Table] = &[
         columns: &[("source_id", Int), ("key", Text), ("size", Int), ("root", Text)],
     },
     Table { name: "log_key", key: &["id"], identity: false, columns: &[("id", Int), ("pkcs8", Text)] },
+    Table { name: "origin_keys", key: &["name"], identity: false, columns: &[("name", Text), ("key", Text)] },
     Table {
         name: "invitations",
         key: &["id"],

@@ -472,7 +472,7 @@ pub trait LogStore: Send + Sync {
     /// in one transaction; [`StoreError::Stale`] when the log no longer has `size` entries or that
     /// cursor (another node appended first).
     async fn log_append(&self, size: u64, cursor: i64, new_cursor: i64, entries: &[LogEntry]) -> Result<()>;
-    /// The number of entries and the cursor.
+    /// The number of entries and the cursor (read without locking: cheap for readers).
     async fn log_state(&self) -> Result<(u64, i64)>;
     /// Entries `start..end`, in order.
     async fn log_entries(&self, start: u64, end: u64) -> Result<Vec<LogEntry>>;
@@ -480,6 +480,9 @@ pub trait LogStore: Send + Sync {
     async fn log_latest(&self, records: &[AlgorithmId]) -> Result<Vec<LogEntry>>;
     /// Every entry of one record, in order.
     async fn log_of(&self, record: AlgorithmId) -> Result<Vec<LogEntry>>;
+    /// The key kept for the log named `name` (of a register harvested versions came from): the stored
+    /// one, or `candidate` stored now when there is none.
+    async fn origin_key(&self, name: &str, candidate: &str) -> Result<String>;
     /// The log's signing key: the stored one, or `candidate` stored now when there is none.
     async fn log_key(&self, candidate: &str) -> Result<String>;
 }

@@ -899,7 +899,7 @@ fn four_registers_two_organisations_a_national_and_a_european_one_follow_each_ot
     }
     let page = european.get(&format!("/nl/algoritme/{a1}/bewijs")).text().unwrap();
     assert!(
-        page.contains("Ook bewezen bij de organisatie zelf") && page.contains("De registers daartussen hebben dus niets veranderd"),
+        page.contains("Ook bewezen bij de organisatie zelf") && page.contains("de registers daartussen de inhoud niet hebben veranderd"),
         "{page}"
     );
 
@@ -912,22 +912,50 @@ fn four_registers_two_organisations_a_national_and_a_european_one_follow_each_ot
     assert_eq!(european.get_json(&format!("/api/v1/algorithms/{a1}"))["content"]["status"], "Buiten gebruik");
     assert_eq!(origin_version(&european, &a1, &a_key), 2, "the new version with its own proof from the organisation");
 
-    // A register on the way that changes a record cannot keep the origin's proof: the change is caught.
+    // A register on the way that changes a record cannot keep the origin's proof: the change is
+    // caught, whether it keeps the proof, drops it, or signs a proof of its own.
     let forger = FeedServer::start();
-    let mut forged: Value = national.get_json("/feed/v1/register.json");
-    forged["records"].as_array_mut().unwrap().retain(|r| r["id"] == a1.as_str());
-    for r in forged["records"].as_array_mut().unwrap() {
-        if r["id"] == a1.as_str() {
-            let last = r["versions"].as_array_mut().unwrap().last_mut().unwrap();
-            last["content"]["status"] = json!("In gebruik");
-        }
+    let original: Value = national.get_json("/feed/v1/register.json");
+    let forge = |change: &dyn Fn(&mut Value)| {
+        let mut forged = original.clone();
+        forged["records"].as_array_mut().unwrap().retain(|r| r["id"] == a1.as_str());
+        let last = forged["records"][0]["versions"].as_array_mut().unwrap().last_mut().unwrap();
+        last["content"]["status"] = json!("In gebruik");
+        change(last);
+        forger.json("/feed/v1/register.json", &forged);
+    };
+    let harvest_forger = add(&european, "gem-a", forger.url("/feed/v1/register.json"));
+    let own_key = |last: &mut Value| {
+        // A key of its own under the organisation's log name, and a one-entry log for the new content.
+        let name = a_key.trim().split('+').next().unwrap().to_string();
+        let signer = algoreg_tlog::Signer::from_pkcs8(&name, &algoreg_tlog::Signer::generate().unwrap()).unwrap();
+        let content: algoreg_standard::Content = serde_json::from_value(last["content"].clone()).unwrap();
+        let hash = algoreg_service::federation::feed::content_hash(last["standard_version"].as_str().unwrap(), &content);
+        let leaf =
+            json!({"record": a1, "version": 2, "event": "publish", "content_hash": hash, "at": "2026-12-04T10:00:00.000000Z"}).to_string();
+        let note = signer.sign(&algoreg_tlog::Checkpoint { origin: name, size: 1, root: algoreg_tlog::leaf_hash(leaf.as_bytes()) });
+        last["provenance"]["origin_log"] =
+            json!({"key": signer.verifier_key(), "index": 0, "size": 1, "leaf": leaf, "proof": [], "checkpoint": note});
+    };
+    // Or serves an older version again, with that version's real proof.
+    let first = original["records"].as_array().unwrap().iter().find(|r| r["id"] == a1.as_str()).unwrap()["versions"][0].clone();
+    let rollback = |last: &mut Value| {
+        last["content"] = first["content"].clone();
+        last["provenance"] = first["provenance"].clone();
+    };
+    for (change, why) in [
+        (&(|_: &mut Value| {}) as &dyn Fn(&mut Value), "the origin logged other content"),
+        (&|last: &mut Value| drop(last["provenance"].as_object_mut().unwrap().remove("origin_log")), "comes without"),
+        (&own_key, "another key than the one known for its origin"),
+        (&rollback, "older than the version here"),
+    ] {
+        forge(change);
+        let r = harvest_forger();
+        assert_eq!((r["rejected"].as_u64(), r["updated"].as_u64()), (Some(1), Some(0)), "{why}: {r}");
+        let op = european.login("beheer@register.nl");
+        assert!(op.send("GET", "/api/v1/sources", None).1.to_string().contains(why), "{why}");
     }
-    forger.json("/feed/v1/register.json", &forged);
-    let r = add(&european, "gem-a", forger.url("/feed/v1/register.json"))();
-    assert_eq!(r["rejected"], 1, "{r}");
     assert_eq!(european.get_json(&format!("/api/v1/algorithms/{a1}"))["content"]["status"], "Buiten gebruik", "nothing changed");
-    let op = european.login("beheer@register.nl");
-    assert!(op.send("GET", "/api/v1/sources", None).1.to_string().contains("the origin's proof does not hold"));
 
     // A retraction arrives as a deletion at once, at both levels (OAI-PMH all the way; for the
     // organisation with a feed, at the address its feed named).
@@ -959,11 +987,10 @@ fn b64(s: &str) -> Vec<u8> {
 }
 
 #[test]
-fn a_version_its_origin_has_not_logged_yet_waits_for_the_next_harvest() {
+fn a_source_whose_proofs_cannot_be_had_is_harvested_without_them() {
     let org = Org::start("gem-w");
     let a = org.publish_new(complete_content("Parkeervergunningen"));
-    let proof = org.server.get_json(&format!("/log/proof/record/{a}"));
-    // A copy of the organisation's register whose log does not prove the record yet.
+    // A copy of the organisation's register with its log, whose proof answers are not proofs.
     let copy = FeedServer::start();
     copy.json("/feed/v1/register.json", &org.server.get_json("/feed/v1/register.json"));
     for file in ["key", "checkpoint"] {
@@ -972,20 +999,15 @@ fn a_version_its_origin_has_not_logged_yet_waits_for_the_next_harvest() {
             Reply::Body(200, "text/plain", org.server.get(&format!("/log/{file}")).bytes().unwrap().to_vec()),
         );
     }
+    copy.json(&format!("/log/proof/record/{a}"), &json!([1, 2, 3]));
     let env = Env::new();
     env.org("gem-w", "central");
     let id = source_add(&env, "gem-w", &copy.url("/feed/v1/register.json"));
     let (ok, out) = harvest(&env, &[]);
     assert!(ok, "{out}");
-    assert!(!export(&env).to_string().contains(&a), "left for the next harvest");
-    assert!(source(&env, id)["etag"].is_null(), "{}", source(&env, id));
-    // Once the log proves it, the next harvest takes it in, with the proof (the feed is fetched whole
-    // again, not answered from the last harvest's validators).
-    copy.json(&format!("/log/proof/record/{a}"), &proof);
-    let (ok, out) = harvest(&env, &[]);
-    assert!(ok, "{out}");
-    let rec = export(&env);
-    assert!(rec.to_string().contains("origin_log"), "{rec}");
+    let rec = export(&env).to_string();
+    assert!(rec.contains(&a) && !rec.contains("origin_log"), "taken in, without a proof: {rec}");
+    assert!(source(&env, id)["last_error"].is_null(), "{}", source(&env, id));
 }
 
 #[test]

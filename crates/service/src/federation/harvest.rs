@@ -121,7 +121,7 @@ impl Harvester {
             let sem = sem.clone();
             set.spawn(async move {
                 let _permit = sem.acquire_owned().await;
-                let outcome = me.harvest(&s).await;
+                let outcome = me.harvest_guarded(&s).await;
                 SourceReport { source: s.id, url: s.url, outcome }
             });
         }
@@ -134,6 +134,30 @@ impl Harvester {
         }
         reports.sort_by_key(|r| r.source);
         Ok(reports)
+    }
+
+    /// [`Harvester::harvest`], and should it fail unexpectedly (a bug, never input), the failure is
+    /// recorded as an attempt like any other, so the source waits before it is tried again.
+    pub async fn harvest_guarded(&self, source: &Source) -> Outcome {
+        let (me, s) = (self.clone(), source.clone());
+        match tokio::spawn(async move { me.harvest(&s).await }).await {
+            Ok(outcome) => outcome,
+            Err(e) => {
+                tracing::error!(source = source.id, error = %e, "harvest stopped unexpectedly");
+                let error = failed("interne fout bij het oogsten", "internal error while harvesting");
+                let now = Utc::now();
+                let a = SourceAttempt {
+                    source_id: source.id,
+                    at: now,
+                    next_due_at: self.next_due(now, source.failures + 1),
+                    error: Some(error.clone()),
+                };
+                if let Err(e) = self.store.source_attempt(&a).await {
+                    tracing::warn!(source = source.id, error = %e, "could not record the harvest attempt");
+                }
+                Outcome::Failed { error }
+            }
+        }
     }
 
     /// Harvests one source now and records the outcome in its health.
@@ -284,7 +308,15 @@ impl Harvester {
         let (mut records, mut deleted, mut response_date) = (vec![], HashSet::new(), None);
         let max_pages = self.config.max_records / 10 + 2;
         let mut complete = false;
+        // However many pages, one harvest ends in time (within the harvest lease).
+        let deadline = std::time::Instant::now() + Duration::from_secs(300);
         for _ in 0..max_pages {
+            if std::time::Instant::now() > deadline {
+                return Err(failed(
+                    "de bron antwoordt te traag (meer dan 5 minuten)",
+                    "the source answers too slowly (more than 5 minutes)",
+                ));
+            }
             let bytes = self.fetcher.fetch_xml(&url).await.map_err(|e| e.0)?;
             let page = tokio::task::spawn_blocking(move || parse_page(&bytes))
                 .await
@@ -304,14 +336,14 @@ impl Harvester {
             }
             records.extend(page.records);
             deleted.extend(page.deleted);
-            if records.len() > self.config.max_records {
+            if records.len() + deleted.len() > self.config.max_records {
                 return Err(failed(
                     format!("meer dan {} records", self.config.max_records),
                     format!("more than {} records", self.config.max_records),
                 ));
             }
             match page.token.filter(|t| !t.is_empty()) {
-                Some(t) => url = next_url(&source.url, &t),
+                Some(t) => url = next_url(oai, &t),
                 None => {
                     complete = true;
                     break;
@@ -383,14 +415,6 @@ impl Harvester {
         label: HarvestOutcome,
     ) -> std::result::Result<Outcome, String> {
         let plan = self.plan(source, checked, at).await.map_err(|e| self.store_error(e))?;
-        // Records left for the next harvest: that harvest must fetch the whole feed (or the changes
-        // since the last complete harvest) again.
-        let (etag, last_modified) = if plan.deferred > 0 {
-            tracing::info!(source = source.id, deferred = plan.deferred, "records left until the origin's log holds them");
-            (None, source.last_modified.clone())
-        } else {
-            (etag, last_modified)
-        };
         let outcome = Outcome::Changed {
             records: plan.records,
             new: plan.commit.fresh.len(),
@@ -430,10 +454,9 @@ impl Harvester {
         let mut plan = Plan { records: total, ..Default::default() };
         let shown_url = public_url(&source.url);
         let actor = format!("harvest:{shown_url}");
-        // The source's log key, when it has a log: a version first published there gets the source's
-        // proof; a version that came through other registers keeps the origin's proof it carries.
-        let source_key = self.store.source_log(source.id).await?.map(|l| l.key);
-        let base = log_base(&source.url);
+        // The source's log (its address and key, when it has one): a version first published there gets
+        // the source's proof; a version that came through other registers keeps the origin's proof.
+        let source_log = (log_base(&source.url), self.store.source_log(source.id).await?.map(|l| l.key));
         let mut fetches = 0;
         let provenance =
             |hash: &str, sv: algoreg_standard::StandardVersion, origin: Option<&serde_json::Value>, proof: Option<serde_json::Value>| {
@@ -479,47 +502,6 @@ impl Harvester {
                 continue;
             }
             let hash = content_hash(last.standard_version.as_str(), &last.content);
-            let unchanged = tracked.get(&r.id).is_some_and(|t| t.hash == hash && t.missing == 0);
-            // The origin's proof of every version taken in: carried proofs must hold; the source's own
-            // is fetched for its current version.
-            let mut proofs = Vec::with_capacity(r.versions.len());
-            let mut refused = None;
-            for (i, v) in r.versions.iter().enumerate() {
-                let h = content_hash(v.standard_version.as_str(), &v.content);
-                let upstream = v.provenance.as_ref();
-                let proof = match upstream.and_then(|u| u.get("origin_log")) {
-                    Some(carried) => match crate::log::check_carried_proof(carried, &r.id.to_string(), &h, None) {
-                        Ok(p) => OriginProof::Held(p),
-                        Err(e) => OriginProof::Refused(e),
-                    },
-                    None if i + 1 == r.versions.len() && !unchanged && upstream.and_then(|u| u.get("origin")).is_none() => {
-                        self.fetch_origin_proof(base.as_deref(), source_key.as_deref(), r.id, &h, &mut fetches).await
-                    }
-                    None => OriginProof::None,
-                };
-                match proof {
-                    OriginProof::Refused(e) => refused = Some(e),
-                    OriginProof::Held(p) => proofs.push(Some(p)),
-                    OriginProof::None => proofs.push(None),
-                    OriginProof::Later => {
-                        refused = None;
-                        proofs.clear();
-                        plan.deferred += 1;
-                        break;
-                    }
-                }
-            }
-            if let Some(e) = refused {
-                rejected.push(SourceRejection {
-                    id: Some(r.id.to_string()),
-                    name: Some(last.content.name().to_string()),
-                    reasons: vec![format!("origin_log: het bewijs van de oorsprong klopt niet / the origin's proof does not hold: {e}")],
-                });
-                continue;
-            }
-            if proofs.len() < r.versions.len() {
-                continue;
-            }
             new_tracked.push(SourceRecord { record: r.id, hash: hash.clone(), missing: 0 });
             match existing.get(&r.id) {
                 Some(meta) if meta.org_id != source.org_id => {
@@ -550,6 +532,15 @@ impl Harvester {
                         plan.unchanged += 1;
                         continue;
                     }
+                    let proof =
+                        match self.origin_proofs(r.id, std::slice::from_ref(last), current.as_ref(), &source_log, &mut fetches).await? {
+                            Ok(mut p) => p.pop().flatten(),
+                            Err(e) => {
+                                new_tracked.pop();
+                                rejected.push(refused_proof(r.id, last, e));
+                                continue;
+                            }
+                        };
                     let last = r.versions.into_iter().next_back().expect("checked above");
                     let step = plan_step(meta, Action::Import, None)?;
                     plan.commit.changes.push(Change {
@@ -559,7 +550,7 @@ impl Harvester {
                             state: VersionState::Published,
                             created_at: at,
                             created_by: actor.clone(),
-                            provenance: Some(provenance(&hash, last.standard_version, last.provenance.as_ref(), proofs.pop().flatten())),
+                            provenance: Some(provenance(&hash, last.standard_version, last.provenance.as_ref(), proof)),
                             ..last
                         }),
                         state_changes: step.changes,
@@ -577,6 +568,14 @@ impl Harvester {
                     plan.updated += 1;
                 }
                 None => {
+                    let proofs = match self.origin_proofs(r.id, &r.versions, None, &source_log, &mut fetches).await? {
+                        Ok(p) => p,
+                        Err(e) => {
+                            new_tracked.pop();
+                            rejected.push(refused_proof(r.id, last, e));
+                            continue;
+                        }
+                    };
                     let versions = r
                         .versions
                         .into_iter()
@@ -648,30 +647,84 @@ impl Harvester {
         Ok(plan)
     }
 
-    /// The source's proof that its current version of `id` (with this content hash) is in its log;
-    /// [`OriginProof::Later`] when the log does not prove it yet (it takes in new versions about a
-    /// second after they are published) or when this harvest fetched enough proofs already.
+    /// The origin's proofs of these versions of record `id`, one per version (none where there is
+    /// none to have), or why the record is refused:
+    /// * a version that came through other registers keeps the proof it carries, which must hold and
+    ///   be signed with the key known for its origin (kept the first time it is seen, or taken from
+    ///   this register's own source at that address);
+    /// * the current version of a record first published at the source gets the source's proof,
+    ///   fetched and checked with the source's key (at most [`MAX_PROOF_FETCHES`] per harvest; one
+    ///   that cannot be had leaves the version without);
+    /// * a record whose version here carried the origin's proof is refused when the new one comes
+    ///   through a register without one, or with an older entry of the origin's log (a rollback).
+    async fn origin_proofs(
+        &self,
+        id: AlgorithmId,
+        versions: &[NewVersion],
+        current: Option<&PublishedVersion>,
+        (source_base, source_key): &(Option<String>, Option<String>),
+        fetches: &mut usize,
+    ) -> Result<std::result::Result<Vec<Option<serde_json::Value>>, String>> {
+        let mut out = Vec::with_capacity(versions.len());
+        let mut carried_last = false;
+        for (i, v) in versions.iter().enumerate() {
+            let h = content_hash(v.standard_version.as_str(), &v.content);
+            let upstream = v.provenance.as_ref();
+            let origin = upstream.and_then(|u| u.get("origin")).and_then(|o| o.as_str()).and_then(log_base);
+            carried_last = origin.is_some();
+            let proof = match (origin, upstream.and_then(|u| u.get("origin_log"))) {
+                (Some(origin), Some(carried)) => {
+                    let p = match crate::log::check_carried_proof(carried, &id.to_string(), &h, None) {
+                        Ok(p) => p,
+                        Err(e) => return Ok(Err(e)),
+                    };
+                    let key = p["key"].as_str().unwrap_or_default();
+                    if self.store.origin_key(&origin, key).await? != key {
+                        return Ok(Err("signed with another key than the one known for its origin".into()));
+                    }
+                    Some(p)
+                }
+                (Some(_), None) => None,
+                (None, _) if i + 1 < versions.len() => None,
+                (None, _) => match (source_base, source_key) {
+                    (Some(base), Some(key)) => {
+                        self.store.origin_key(base, key).await?;
+                        self.fetch_origin_proof(base, key, id, &h, fetches).await
+                    }
+                    _ => None,
+                },
+            };
+            out.push(proof);
+        }
+        let before = current.and_then(|c| c.provenance.as_ref()).and_then(|p| p.get("origin_log"));
+        match (before, out.last()) {
+            (Some(_), Some(None)) if carried_last => Ok(Err("the version here carried the origin's proof; this one comes without".into())),
+            (Some(b), Some(Some(new))) if new["index"].as_u64() < b["index"].as_u64() && new["key"] == b["key"] => {
+                Ok(Err("older than the version here (an earlier entry of the origin's log)".into()))
+            }
+            _ => Ok(Ok(out)),
+        }
+    }
+
+    /// The source's proof that its current version of `id` (with this content hash) is in its log,
+    /// checked with the source's key; none when it cannot be had (this harvest fetched enough proofs
+    /// already, the source's log does not hold this content, or the answer is not a proof).
     async fn fetch_origin_proof(
         &self,
-        base: Option<&str>,
-        key: Option<&str>,
+        base: &str,
+        key: &str,
         id: AlgorithmId,
         hash: &str,
         fetches: &mut usize,
-    ) -> OriginProof {
-        let (Some(base), Some(key)) = (base, key) else { return OriginProof::None };
+    ) -> Option<serde_json::Value> {
         if *fetches >= MAX_PROOF_FETCHES {
-            return OriginProof::Later;
+            return None;
         }
         *fetches += 1;
-        let Ok(Some(body)) = self.fetcher.fetch_text(&format!("{base}/log/proof/record/{id}")).await else { return OriginProof::Later };
-        let Ok(mut proof) = serde_json::from_str::<serde_json::Value>(&body) else { return OriginProof::Later };
-        proof["key"] = serde_json::json!(key);
-        match crate::log::check_carried_proof(&proof, &id.to_string(), hash, Some(key)) {
-            Ok(p) => OriginProof::Held(p),
-            // A newer version than the feed showed, or a log behind: the next harvest tries again.
-            Err(_) => OriginProof::Later,
-        }
+        let body = self.fetcher.fetch_text(&format!("{base}/log/proof/record/{id}")).await.ok()??;
+        let mut proof = serde_json::from_str::<serde_json::Value>(&body).ok()?;
+        proof.as_object_mut()?.insert("key".into(), serde_json::json!(key));
+        crate::log::check_carried_proof(&proof, &id.to_string(), hash, Some(key)).ok()
     }
 
     /// The schedule: harvests the sources that are due, then sleeps until the next one is (at most
@@ -760,17 +813,13 @@ fn plan_step(meta: &RecordMeta, action: Action, reason: Option<&str>) -> Result<
 /// Proofs fetched from one source in one harvest at most; the records beyond wait for the next.
 const MAX_PROOF_FETCHES: usize = 500;
 
-/// The origin's proof for a version taken in.
-enum OriginProof {
-    /// It holds (kept with the version and passed on).
-    Held(serde_json::Value),
-    /// There is none to have: the source keeps no log, or the version came through a register that
-    /// does not pass proofs on.
-    None,
-    /// Not yet: the record waits for the next harvest.
-    Later,
-    /// A carried proof that does not hold: the record is refused.
-    Refused(String),
+/// A record refused because the origin's proof does not hold.
+fn refused_proof(id: AlgorithmId, v: &NewVersion, why: String) -> SourceRejection {
+    SourceRejection {
+        id: Some(id.to_string()),
+        name: Some(v.content.name().to_string()),
+        reasons: vec![format!("origin_log: het bewijs van de oorsprong klopt niet / the origin's proof does not hold: {why}")],
+    }
 }
 
 #[derive(Default)]
@@ -779,8 +828,6 @@ struct Plan {
     updated: usize,
     unchanged: usize,
     retracted: usize,
-    /// Changed records left for the next harvest: their origin's log did not prove them yet.
-    deferred: usize,
     commit: HarvestCommit,
 }
 

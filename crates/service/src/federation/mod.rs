@@ -81,6 +81,6 @@ impl Sources<'_> {
     pub async fn harvest_now(&self, p: &Principal, harvester: &harvest::Harvester, id: i64) -> Result<harvest::Outcome> {
         operator_only(p)?;
         let s = self.get(p, id).await?;
-        Ok(harvester.harvest(&s).await)
+        Ok(harvester.harvest_guarded(&s).await)
     }
 }

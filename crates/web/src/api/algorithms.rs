@@ -29,7 +29,7 @@ pub async fn list(State(app): State<App>, Query(params): Query<HashMap<String, S
 pub async fn get_current(State(app): State<App>, Path(id): Path<String>) -> Result<Json<AlgorithmDto>, ApiError> {
     let id = parse_id("id", &id)?;
     let v = app.register().published(id).await?;
-    Ok(Json(AlgorithmDto::from(&v).with_proof(&app.log().version_proofs(id).await?)))
+    Ok(Json(AlgorithmDto::from(&v).with_proof(&app.log().version_proofs(id, Some(v.number)).await?)))
 }
 
 #[utoipa::path(get, path = "/api/v1/algorithms/{id}/versions", tag = "algorithms", params(("id" = String, Path)),
@@ -37,7 +37,7 @@ pub async fn get_current(State(app): State<App>, Path(id): Path<String>) -> Resu
 pub async fn history(State(app): State<App>, Path(id): Path<String>) -> Result<Json<Vec<AlgorithmDto>>, ApiError> {
     let id = parse_id("id", &id)?;
     let history = app.register().published_history(id).await?;
-    let proofs = app.log().version_proofs(id).await?;
+    let proofs = app.log().version_proofs(id, None).await?;
     Ok(Json(history.iter().map(|v| AlgorithmDto::from(v).with_proof(&proofs)).collect()))
 }
 
@@ -50,7 +50,7 @@ pub async fn version(State(app): State<App>, Path((id, number)): Path<(String, S
         .map_err(|_| ApiError::bad("number", "Geef een versienummer (geheel getal).", "Give a version number (whole number)."))?;
     let h = app.register().published_history(id).await?;
     let v = h.iter().find(|v| v.number == number).ok_or(ApiError::not_found("version"))?;
-    Ok(Json(AlgorithmDto::from(v).with_proof(&app.log().version_proofs(id).await?)))
+    Ok(Json(AlgorithmDto::from(v).with_proof(&app.log().version_proofs(id, Some(number)).await?)))
 }
 
 /// The current published version in another standard, with the fields it cannot fill listed.

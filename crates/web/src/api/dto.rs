@@ -61,8 +61,8 @@ pub struct AlgorithmDto {
     #[schema(value_type = Object)]
     pub content: serde_json::Value,
     /// The proof that this version is in the register's publication log (on a single registration
-    /// and its versions; absent in lists and for a version published before the log began, or
-    /// appended in the last second).
+    /// and its versions; absent in lists, and for a version published in the last second, before
+    /// the log took it in).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log: Option<LogProofDto>,
 }
