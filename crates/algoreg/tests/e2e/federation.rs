@@ -24,6 +24,8 @@ enum Reply {
     Redirect(String),
     /// A gzip-encoded JSON body (Content-Encoding: gzip).
     Gzip(Vec<u8>),
+    /// Content type, a `Link` header, body.
+    Linked(&'static str, String, Vec<u8>),
 }
 
 /// Requests seen: (path, If-None-Match).
@@ -84,7 +86,12 @@ fn serve_one(mut stream: TcpStream, routes: &Mutex<HashMap<String, Reply>>, hits
         }
     }
     hits.lock().unwrap().push((path.clone(), if_none_match.clone()));
-    let reply = routes.lock().unwrap().get(&path).cloned().unwrap_or(Reply::Body(404, "text/plain", b"not found".to_vec()));
+    // A route `PATH?*` answers every query on PATH that has no route of its own.
+    let reply = {
+        let routes = routes.lock().unwrap();
+        let any_query = format!("{}?*", path.split('?').next().unwrap_or(""));
+        routes.get(&path).or_else(|| routes.get(&any_query)).cloned().unwrap_or(Reply::Body(404, "text/plain", b"not found".to_vec()))
+    };
     let _ = match reply {
         Reply::Body(status, ctype, body) => {
             let etag = format!("\"{}\"", body.len() * 31 + body.iter().map(|b| *b as usize).sum::<usize>());
@@ -127,6 +134,13 @@ fn serve_one(mut stream: TcpStream, routes: &Mutex<HashMap<String, Reply>>, hits
                 z.len()
             );
             stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(&z))
+        }
+        Reply::Linked(ctype, link, body) => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: {ctype}\r\nLink: {link}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(&body))
         }
         Reply::Redirect(to) => {
             stream.write_all(format!("HTTP/1.1 302 Found\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").as_bytes())
@@ -1027,4 +1041,48 @@ fn the_harvest_command_refuses_loops_through_the_public_address_it_is_given() {
     let s = source(&env, src);
     assert!(s.to_string().contains("a loop"), "{s}");
     assert!(!export(&env).to_string().contains(&id));
+}
+
+#[test]
+fn a_feed_that_names_its_oai_pmh_address_is_harvested_there_page_by_page() {
+    let server = FeedServer::start();
+    let link = "<../../oai>; rel=\"http://www.openarchives.org/OAI/2.0/\"; type=\"text/xml\"";
+    let empty = serde_json::to_vec(&feed("gem-x", &[])).unwrap();
+    server.set("/feed/v1/register.json", Reply::Linked("application/json", link.into(), empty));
+    // The OAI-PMH answers: 150 registrations on two pages.
+    let all = ids(150);
+    let page = |ids: &[String], token: Option<&str>| {
+        let records: String = ids
+            .iter()
+            .map(|id| {
+                let json = rec(id, "gem-x", complete_content(&format!("Registratie {id}"))).to_string();
+                let json = json.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+                format!(
+                    "<record><header><identifier>oai:x:{id}</identifier><datestamp>2026-12-04T09:00:00Z</datestamp></header>\
+                     <metadata><registration xmlns=\"https://algoreg.nl/ns/oai/registration/1\"><json>{json}</json></registration></metadata></record>"
+                )
+            })
+            .collect();
+        let token = token.map(|t| format!("<resumptionToken>{t}</resumptionToken>")).unwrap_or_default();
+        format!(
+            "<?xml version=\"1.0\"?><OAI-PMH xmlns=\"http://www.openarchives.org/OAI/2.0/\"><responseDate>2026-12-04T10:00:00Z</responseDate>\
+             <ListRecords>{records}{token}</ListRecords></OAI-PMH>"
+        )
+        .into_bytes()
+    };
+    server.set("/oai?*", Reply::Body(200, "text/xml", page(&all[..100], Some("tweede"))));
+    server.set("/oai?verb=ListRecords&resumptionToken=tweede", Reply::Body(200, "text/xml", page(&all[100..], None)));
+    let env = Env::new();
+    env.org("gem-x", "central");
+    let id = source_add(&env, "gem-x", &server.url("/feed/v1/register.json"));
+    // The first harvest reads the (empty) feed and finds the address; the second pages through it.
+    assert!(harvest(&env, &[]).0);
+    assert_eq!(source(&env, id)["oai_url"], server.url("/oai?set=org:gem-x"));
+    let (ok, out) = harvest(&env, &[]);
+    assert!(ok, "{out}");
+    let export = export(&env).to_string();
+    assert!(all.iter().all(|id| export.contains(id.as_str())), "all 150 taken in");
+    let hits: Vec<String> = server.hits.lock().unwrap().iter().map(|(p, _)| p.clone()).collect();
+    assert!(hits.iter().any(|p| p.starts_with("/oai?verb=ListRecords&metadataPrefix=algoreg&set=org%3Agem-x&from=")), "{hits:?}");
+    assert!(hits.contains(&"/oai?verb=ListRecords&resumptionToken=tweede".to_string()), "{hits:?}");
 }
