@@ -386,6 +386,26 @@ fn dataset(g: &mut Graph, base: &str, catalog: &str, oai: &str, org: Option<&Org
         let cite = extensions::ground(&w.ground).map(|g| g.cite).unwrap_or(&w.ground);
         g.text(&r, RDFS_LABEL, &format!("Niet openbaar: {} ({cite}). {}", w.field, w.explanation), "nl");
     }
+    // A harvested registration: where it was first published, the path it came by, and the proof of
+    // its origin's log, as a provenance statement (a higher level republishes with provenance intact).
+    let harvested = v.provenance.as_ref().filter(|p| p.get("source").and_then(|s| s.as_str()) == Some("harvest"));
+    if let Some(origin) = harvested.and_then(|p| p.get("origin")).and_then(|o| o.as_str()) {
+        let p = format!("{d}/herkomst");
+        g.iri(&d, &format!("{DCT}provenance"), &p);
+        g.a(&p, &format!("{DCT}ProvenanceStatement"));
+        let via: Vec<&str> =
+            harvested.and_then(|h| h.get("via")).and_then(|v| v.as_array()).into_iter().flatten().filter_map(|x| x.as_str()).collect();
+        let proved = crate::log::origin_proof(v).filter(|o| o.holds).map(|o| (o.log, o.index, o.size));
+        let (nl_proof, en_proof) = match &proved {
+            Some((log, index, size)) => (
+                format!(" Het logboek {log} bevat deze inhoud op plaats {} van {size}.", index + 1),
+                format!(" The log {log} holds this content as entry {} of {size}.", index + 1),
+            ),
+            None => (String::new(), String::new()),
+        };
+        g.text(&p, RDFS_LABEL, &format!("Eerst gepubliceerd in {origin}; overgenomen via {}.{nl_proof}", via.join(", ")), "nl");
+        g.text(&p, RDFS_LABEL, &format!("First published in {origin}; taken over through {}.{en_proof}", via.join(", ")), "en");
+    }
     for (kind, url, ft, media, title) in [
         ("json", format!("{base}/api/v1/algorithms/{}", v.record), "JSON", "application/json", "De registratie als JSON"),
         ("csv", format!("{base}/nl/algoritme/{}/download.csv", v.record), "CSV", "text/csv", "De registratie als CSV"),

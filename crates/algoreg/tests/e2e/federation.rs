@@ -911,6 +911,14 @@ fn four_registers_two_organisations_a_national_and_a_european_one_follow_each_ot
         assert_eq!(origin_version(s, &a1, &a_key), 1);
         assert_eq!(origin_version(s, &b1, &b_key), 1);
     }
+    // The European catalogue republishes them with their provenance, and still passes the shapes.
+    let catalogue = european.get("/catalog.ttl").text().unwrap();
+    assert!(catalogue.contains("dct:ProvenanceStatement") && catalogue.contains(&format!("Eerst gepubliceerd in {a_feed}")), "{catalogue}");
+    assert!(catalogue.contains("bevat deze inhoud op plaats"), "with the origin's proof");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("c.ttl"), &catalogue).unwrap();
+    let report = crate::open_data::shacl(&[(&dir.path().join("c.ttl"), "turtle")], false);
+    assert_eq!(report["turtle"]["count"], 0, "{}", report["turtle"]["violations"]);
     let page = european.get(&format!("/nl/algoritme/{a1}/bewijs")).text().unwrap();
     assert!(
         page.contains("Ook bewezen bij de organisatie zelf") && page.contains("de registers daartussen de inhoud niet hebben veranderd"),

@@ -110,7 +110,7 @@ const DATE_SHAPES: &str = r#"
 /// Validates RDF files with pySHACL against the official DCAT-AP 3.0.1 shapes (shapes, ranges and
 /// controlled vocabularies) and our date shape, without network; prints the violations per file.
 /// With `break_one`, the first dataset loses its description first (the check must then fail).
-fn shacl(files: &[(&std::path::Path, &str)], break_one: bool) -> Value {
+pub(crate) fn shacl(files: &[(&std::path::Path, &str)], break_one: bool) -> Value {
     let dir = shared().join("anchors/dcat-ap-3.0.1");
     let program = r#"
 import json, sys
