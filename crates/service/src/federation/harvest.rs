@@ -457,6 +457,10 @@ impl Harvester {
         // The source's log (its address and key, when it has one): a version first published there gets
         // the source's proof; a version that came through other registers keeps the origin's proof.
         let source_log = (log_base(&source.url), self.store.source_log(source.id).await?.map(|l| l.key));
+        if let (Some(base), Some(key)) = &source_log {
+            // This register's own source is the surest place to learn an origin's key.
+            self.store.origin_key(base, key).await?;
+        }
         let mut fetches = 0;
         let provenance =
             |hash: &str, sv: algoreg_standard::StandardVersion, origin: Option<&serde_json::Value>, proof: Option<serde_json::Value>| {
@@ -670,7 +674,13 @@ impl Harvester {
         for (i, v) in versions.iter().enumerate() {
             let h = content_hash(v.standard_version.as_str(), &v.content);
             let upstream = v.provenance.as_ref();
-            let origin = upstream.and_then(|u| u.get("origin")).and_then(|o| o.as_str()).and_then(log_base);
+            // Came through another register: its origin is named (pinned by the origin register's
+            // address, or by the name itself where that is not a register's feed or OAI-PMH address).
+            let origin = upstream
+                .and_then(|u| u.get("origin"))
+                .and_then(|o| o.as_str())
+                .filter(|o| o.len() <= 2000)
+                .map(|o| log_base(o).unwrap_or_else(|| o.to_string()));
             carried_last = origin.is_some();
             let proof = match (origin, upstream.and_then(|u| u.get("origin_log"))) {
                 (Some(origin), Some(carried)) => {
@@ -687,10 +697,7 @@ impl Harvester {
                 (Some(_), None) => None,
                 (None, _) if i + 1 < versions.len() => None,
                 (None, _) => match (source_base, source_key) {
-                    (Some(base), Some(key)) => {
-                        self.store.origin_key(base, key).await?;
-                        self.fetch_origin_proof(base, key, id, &h, fetches).await
-                    }
+                    (Some(base), Some(key)) => self.fetch_origin_proof(base, key, id, &h, fetches).await,
                     _ => None,
                 },
             };
@@ -810,7 +817,7 @@ fn plan_step(meta: &RecordMeta, action: Action, reason: Option<&str>) -> Result<
     Ok(plan(&crate::register::state_of(meta), action, &Principal::system(), PublicationFlow::Central, reason)?)
 }
 
-/// Proofs fetched from one source in one harvest at most; the records beyond wait for the next.
+/// Proofs fetched from one source in one harvest at most; the versions beyond go without.
 const MAX_PROOF_FETCHES: usize = 500;
 
 /// A record refused because the origin's proof does not hold.
