@@ -154,6 +154,10 @@ struct HarvestArgs {
     /// Most records accepted in one feed.
     #[arg(long, default_value_t = 100_000, env = "ALGOREG_HARVEST_MAX_RECORDS")]
     harvest_max_records: usize,
+    /// Most proofs of the source's publication log fetched from one source in one harvest (one per
+    /// new or changed record); the records beyond wait for the next harvest.
+    #[arg(long, default_value_t = 500, env = "ALGOREG_HARVEST_MAX_PROOFS", value_parser = clap::value_parser!(u32).range(1..))]
+    harvest_max_proofs: u32,
     /// Time limit for connecting to a source.
     #[arg(long, default_value = "5s", env = "ALGOREG_HARVEST_CONNECT_TIMEOUT", value_parser = parse_duration)]
     harvest_connect_timeout: std::time::Duration,
@@ -211,6 +215,7 @@ impl HarvestArgs {
             jitter: 0.1,
             retract_after: self.retract_after,
             max_records: self.harvest_max_records,
+            max_proofs: self.harvest_max_proofs as usize,
             concurrency: self.harvest_concurrency as usize,
             own_feed: None,
         }

@@ -395,11 +395,12 @@ fn dataset(g: &mut Graph, base: &str, catalog: &str, oai: &str, org: Option<&Org
         g.a(&p, &format!("{DCT}ProvenanceStatement"));
         let via: Vec<&str> =
             harvested.and_then(|h| h.get("via")).and_then(|v| v.as_array()).into_iter().flatten().filter_map(|x| x.as_str()).collect();
-        let proved = crate::log::origin_proof(v).filter(|o| o.holds).map(|o| (o.log, o.index, o.size));
-        let (nl_proof, en_proof) = match &proved {
-            Some((log, index, size)) => (
-                format!(" Het logboek {log} bevat deze inhoud op plaats {} van {size}.", index + 1),
-                format!(" The log {log} holds this content as entry {} of {size}.", index + 1),
+        // Said as carried (checked when it was harvested; the record's proof page checks it again).
+        let carried = harvested.and_then(|h| h.get("origin_log")).and_then(|p| Some((p["index"].as_u64()?, p["size"].as_u64()?)));
+        let (nl_proof, en_proof) = match carried {
+            Some((index, size)) => (
+                format!(" Met het bewijs dat het logboek van de oorsprong deze inhoud bevat (plaats {} van {size}).", index + 1),
+                format!(" With the proof that the origin's log holds this content (entry {} of {size}).", index + 1),
             ),
             None => (String::new(), String::new()),
         };

@@ -1,8 +1,9 @@
 //! The verifiable publication log: every publication, new version, retraction and archive of a public
 //! registration is appended to an append-only Merkle-tree log in the style of Certificate Transparency
 //! (RFC 9162; the mathematics are `algoreg_tlog`'s). Entries are appended from the outbox under the
-//! `log` lease, so each node's appends queue behind one another. A checkpoint (size and root) is signed
-//! with the instance's Ed25519 key; anyone can fetch the entries, recompute the root, and ask for proofs
+//! `log` lease every second, and by a proof request that finds its version not logged yet (one append
+//! at a time per node); an append is all or nothing, and the loser of two nodes' appends writes
+//! nothing. A checkpoint (size and root) is signed with the instance's Ed25519 key; anyone can fetch the entries, recompute the root, and ask for proofs
 //! that an entry is in the log and that a later log extends an earlier one. Entries hold a version's
 //! content hash, never personal data, so erasing signals' personal data does not touch the log.
 //! [`verify_remote`] is `algoreg verify`. See docs/OPEN-DATA.md.
@@ -291,9 +292,9 @@ impl Log<'_> {
         let mut entry = self.app.store.log_latest(&[id]).await?.into_iter().next();
         if !entry.as_ref().is_some_and(logged) {
             // Published in the last second: append now rather than wait for the loop, so a harvester
-            // gets the proof with the version; unless this node is appending already (then the next
-            // request finds it). Another node's appender loses harmlessly.
-            if let Ok(_one) = self.app.log_append.try_lock() {
+            // gets the proof with the version (waiting a moment when this node is appending already;
+            // another node's appender loses harmlessly).
+            if let Ok(_one) = tokio::time::timeout(Duration::from_secs(2), self.app.log_append.lock()).await {
                 self.append_now().await?;
                 entry = self.app.store.log_latest(&[id]).await?.into_iter().next();
             }
@@ -490,7 +491,7 @@ fn check_entries_and_feed(c: &Checkpoint, leaves: &[String], feed: &str) -> std:
             match logged.get(&(id.to_string(), number)) {
                 Some(h) if *h == hash => versions += 1,
                 Some(_) => return Err(fail(format!("version {number} of {id} differs from what the log holds"))),
-                // Published before the log began (an import of an older register): not in it.
+                // Not in the log (yet): published after the checkpoint was read.
                 None => {}
             }
         }

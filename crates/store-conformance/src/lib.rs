@@ -993,9 +993,12 @@ pub async fn log_appends_in_order_and_refuses_a_stale_append(s: S) {
     assert_eq!(of_one.iter().map(|e| (e.index, e.version)).collect::<Vec<_>>(), vec![(0, 1), (2, 2)]);
     assert!(s.log_of(id(7)).await.unwrap().is_empty());
     // An origin's key is kept the first time, per name.
-    assert_eq!(s.origin_key("a.example/log", "sleutel-a").await.unwrap(), "sleutel-a");
-    assert_eq!(s.origin_key("a.example/log", "vervalst").await.unwrap(), "sleutel-a");
-    assert_eq!(s.origin_key("b.example/log", "sleutel-b").await.unwrap(), "sleutel-b");
+    assert_eq!(s.origin_key("a.example/log", "sleutel-a", false).await.unwrap(), "sleutel-a");
+    assert_eq!(s.origin_key("a.example/log", "vervalst", false).await.unwrap(), "sleutel-a");
+    assert_eq!(s.origin_key("b.example/log", "sleutel-b", false).await.unwrap(), "sleutel-b");
+    // From a surer place (the register's own source there), a key replaces the one kept.
+    assert_eq!(s.origin_key("a.example/log", "nieuw", true).await.unwrap(), "nieuw");
+    assert_eq!(s.origin_key("a.example/log", "vervalst", false).await.unwrap(), "nieuw");
     // The key is written once.
     assert_eq!(s.log_key("eerste").await.unwrap(), "eerste");
     assert_eq!(s.log_key("tweede").await.unwrap(), "eerste");

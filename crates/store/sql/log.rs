@@ -62,8 +62,9 @@ impl LogStore for Backend {
         rows.iter().map(log_entry_row).collect()
     }
 
-    async fn origin_key(&self, name: &str, candidate: &str) -> Result<String> {
-        sqlx::query("INSERT INTO origin_keys (name, key) VALUES ($1, $2) ON CONFLICT(name) DO NOTHING")
+    async fn origin_key(&self, name: &str, candidate: &str, replace: bool) -> Result<String> {
+        let on_conflict = if replace { "DO UPDATE SET key = excluded.key" } else { "DO NOTHING" };
+        sqlx::query(&format!("INSERT INTO origin_keys (name, key) VALUES ($1, $2) ON CONFLICT(name) {on_conflict}"))
             .bind(name)
             .bind(candidate)
             .execute(&self.pool)

@@ -480,9 +480,9 @@ pub trait LogStore: Send + Sync {
     async fn log_latest(&self, records: &[AlgorithmId]) -> Result<Vec<LogEntry>>;
     /// Every entry of one record, in order.
     async fn log_of(&self, record: AlgorithmId) -> Result<Vec<LogEntry>>;
-    /// The key kept for the log named `name` (of a register harvested versions came from): the stored
-    /// one, or `candidate` stored now when there is none.
-    async fn origin_key(&self, name: &str, candidate: &str) -> Result<String>;
+    /// The key kept for `name` (a register harvested versions came from): the stored one, or
+    /// `candidate` stored now when there is none (or always, with `replace`).
+    async fn origin_key(&self, name: &str, candidate: &str, replace: bool) -> Result<String>;
     /// The log's signing key: the stored one, or `candidate` stored now when there is none.
     async fn log_key(&self, candidate: &str) -> Result<String>;
 }

@@ -914,7 +914,7 @@ fn four_registers_two_organisations_a_national_and_a_european_one_follow_each_ot
     // The European catalogue republishes them with their provenance, and still passes the shapes.
     let catalogue = european.get("/catalog.ttl").text().unwrap();
     assert!(catalogue.contains("dct:ProvenanceStatement") && catalogue.contains(&format!("Eerst gepubliceerd in {a_feed}")), "{catalogue}");
-    assert!(catalogue.contains("bevat deze inhoud op plaats"), "with the origin's proof");
+    assert!(catalogue.contains("het logboek van de oorsprong deze inhoud bevat"), "with the origin's proof");
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("c.ttl"), &catalogue).unwrap();
     let report = crate::open_data::shacl(&[(&dir.path().join("c.ttl"), "turtle")], false);
@@ -970,6 +970,7 @@ fn four_registers_two_organisations_a_national_and_a_european_one_follow_each_ot
         (&|last: &mut Value| drop(last["provenance"].as_object_mut().unwrap().remove("origin_log")), "comes without"),
         (&own_key, "another key than the one known for its origin"),
         (&rollback, "older than the version here"),
+        (&|last: &mut Value| drop(last["provenance"].as_object_mut().unwrap().remove("origin")), "another origin than the version here"),
     ] {
         forge(change);
         let r = harvest_forger();
@@ -1093,4 +1094,24 @@ fn a_feed_that_names_its_oai_pmh_address_is_harvested_there_page_by_page() {
     let hits: Vec<String> = server.hits.lock().unwrap().iter().map(|(p, _)| p.clone()).collect();
     assert!(hits.iter().any(|p| p.starts_with("/oai?verb=ListRecords&metadataPrefix=algoreg&set=org%3Agem-x&from=")), "{hits:?}");
     assert!(hits.contains(&"/oai?verb=ListRecords&resumptionToken=tweede".to_string()), "{hits:?}");
+}
+
+#[test]
+fn past_the_proofs_one_harvest_may_fetch_the_records_wait_for_the_next() {
+    let org = Org::start("gem-c");
+    let ids: Vec<String> = ["Parkeren", "Afval", "Bijstand"].iter().map(|n| org.publish_new(complete_content(n))).collect();
+    let env = Env::new();
+    env.org("gem-c", "central");
+    let src = source_add(&env, "gem-c", &org.feed_url());
+    let taken = || {
+        let export = export(&env).to_string();
+        ids.iter().filter(|id| export.contains(id.as_str())).count()
+    };
+    // Two proofs per harvest: two records now, with their proofs; the third at the next harvest.
+    assert!(harvest(&env, &["--harvest-max-proofs", "2"]).0);
+    assert_eq!(taken(), 2);
+    assert!(source(&env, src)["etag"].is_null(), "the next harvest fetches the feed whole");
+    assert!(harvest(&env, &["--harvest-max-proofs", "2"]).0);
+    assert_eq!(taken(), 3);
+    assert_eq!(export(&env).to_string().matches("\"origin_log\"").count(), 3, "each with its proof");
 }

@@ -39,6 +39,8 @@ pub struct HarvestConfig {
     pub retract_after: u32,
     /// A feed with more records than this is refused as a whole.
     pub max_records: usize,
+    /// Proofs fetched from one source in one harvest at most; the records beyond wait for the next.
+    pub max_proofs: usize,
     /// Sources harvested at the same time.
     pub concurrency: usize,
     /// This register's own feed address: a record that came through it is a loop.
@@ -53,6 +55,7 @@ impl Default for HarvestConfig {
             jitter: 0.1,
             retract_after: 3,
             max_records: 100_000,
+            max_proofs: 500,
             concurrency: 8,
             own_feed: None,
         }
@@ -138,26 +141,31 @@ impl Harvester {
 
     /// [`Harvester::harvest`], and should it fail unexpectedly (a bug, never input), the failure is
     /// recorded as an attempt like any other, so the source waits before it is tried again.
+    /// A harvest also ends after [`HARVEST_DEADLINE`], however slowly the source answers.
     pub async fn harvest_guarded(&self, source: &Source) -> Outcome {
         let (me, s) = (self.clone(), source.clone());
-        match tokio::spawn(async move { me.harvest(&s).await }).await {
-            Ok(outcome) => outcome,
-            Err(e) => {
+        let task = tokio::spawn(async move { tokio::time::timeout(HARVEST_DEADLINE, me.harvest(&s)).await });
+        let error = match task.await {
+            Ok(Ok(outcome)) => return outcome,
+            Ok(Err(_)) => failed("het oogsten duurde te lang (meer dan 5 minuten)", "the harvest took too long (more than 5 minutes)"),
+            Err(e) if e.is_panic() => {
                 tracing::error!(source = source.id, error = %e, "harvest stopped unexpectedly");
-                let error = failed("interne fout bij het oogsten", "internal error while harvesting");
-                let now = Utc::now();
-                let a = SourceAttempt {
-                    source_id: source.id,
-                    at: now,
-                    next_due_at: self.next_due(now, source.failures + 1),
-                    error: Some(error.clone()),
-                };
-                if let Err(e) = self.store.source_attempt(&a).await {
-                    tracing::warn!(source = source.id, error = %e, "could not record the harvest attempt");
-                }
-                Outcome::Failed { error }
+                failed("interne fout bij het oogsten", "internal error while harvesting")
             }
+            // Stopped from outside (the process ends): nothing to record.
+            Err(_) => return Outcome::Failed { error: failed("het oogsten werd afgebroken", "the harvest was stopped") },
+        };
+        let now = Utc::now();
+        let a = SourceAttempt {
+            source_id: source.id,
+            at: now,
+            next_due_at: self.next_due(now, source.failures + 1),
+            error: Some(error.clone()),
+        };
+        if let Err(e) = self.store.source_attempt(&a).await {
+            tracing::warn!(source = source.id, error = %e, "could not record the harvest attempt");
         }
+        Outcome::Failed { error }
     }
 
     /// Harvests one source now and records the outcome in its health.
@@ -308,16 +316,14 @@ impl Harvester {
         let (mut records, mut deleted, mut response_date) = (vec![], HashSet::new(), None);
         let max_pages = self.config.max_records / 10 + 2;
         let mut complete = false;
-        // However many pages, one harvest ends in time (within the harvest lease).
-        let deadline = std::time::Instant::now() + Duration::from_secs(300);
+        // However many pages, their bytes together stay within what one feed may be.
+        let mut bytes_read: u64 = 0;
         for _ in 0..max_pages {
-            if std::time::Instant::now() > deadline {
-                return Err(failed(
-                    "de bron antwoordt te traag (meer dan 5 minuten)",
-                    "the source answers too slowly (more than 5 minutes)",
-                ));
-            }
             let bytes = self.fetcher.fetch_xml(&url).await.map_err(|e| e.0)?;
+            bytes_read += bytes.len() as u64;
+            if bytes_read > self.fetcher.config().max_bytes {
+                return Err(failed("de antwoorden samen zijn te groot", "the answers together are too large"));
+            }
             let page = tokio::task::spawn_blocking(move || parse_page(&bytes))
                 .await
                 .map_err(|_| failed("interne fout bij het lezen", "internal error while reading"))??;
@@ -415,6 +421,14 @@ impl Harvester {
         label: HarvestOutcome,
     ) -> std::result::Result<Outcome, String> {
         let plan = self.plan(source, checked, at).await.map_err(|e| self.store_error(e))?;
+        // Records left for the next harvest: it must fetch the whole feed (or the OAI-PMH changes
+        // since before this harvest) again. Each harvest proves `max_proofs` more.
+        let (etag, last_modified) = if plan.deferred > 0 {
+            tracing::info!(source = source.id, deferred = plan.deferred, "records left for the next harvest");
+            (None, source.last_modified.clone())
+        } else {
+            (etag, last_modified)
+        };
         let outcome = Outcome::Changed {
             records: plan.records,
             new: plan.commit.fresh.len(),
@@ -456,10 +470,19 @@ impl Harvester {
         let actor = format!("harvest:{shown_url}");
         // The source's log (its address and key, when it has one): a version first published there gets
         // the source's proof; a version that came through other registers keeps the origin's proof.
-        let source_log = (log_base(&source.url), self.store.source_log(source.id).await?.map(|l| l.key));
-        if let (Some(base), Some(key)) = &source_log {
-            // This register's own source is the surest place to learn an origin's key.
-            self.store.origin_key(base, key).await?;
+        let base = log_base(&source.url);
+        let source_log = SourceLogContext {
+            pin: base.as_deref().and_then(|b| pin_name(b, &source.org_code)),
+            key: self.store.source_log(source.id).await?.map(|l| l.key),
+            base,
+            org: source.org_code.clone(),
+        };
+        if let (Some(pin), Some(key)) = (&source_log.pin, &source_log.key) {
+            // This register's own source is the surest place to learn an origin's key: it replaces
+            // one learned through another register.
+            if self.store.origin_key(pin, key, true).await? != *key {
+                tracing::warn!(source = source.id, "the key kept for this origin was replaced by the source's own");
+            }
         }
         let mut fetches = 0;
         let provenance =
@@ -536,15 +559,12 @@ impl Harvester {
                         plan.unchanged += 1;
                         continue;
                     }
-                    let proof =
-                        match self.origin_proofs(r.id, std::slice::from_ref(last), current.as_ref(), &source_log, &mut fetches).await? {
-                            Ok(mut p) => p.pop().flatten(),
-                            Err(e) => {
-                                new_tracked.pop();
-                                rejected.push(refused_proof(r.id, last, e));
-                                continue;
-                            }
-                        };
+                    // The latest version here with the origin's proof (published or not).
+                    let here = self.store.versions(meta.id).await?;
+                    let before = here.iter().rev().find_map(|v| v.provenance.as_ref().filter(|p| p.get("origin_log").is_some()));
+                    let proofs = self.origin_proofs(r.id, std::slice::from_ref(last), before, &source_log, &mut fetches).await?;
+                    let Some(mut proofs) = proofs.held(&mut plan, &mut rejected, &mut new_tracked, r.id, last) else { continue };
+                    let proof = proofs.pop().flatten();
                     let last = r.versions.into_iter().next_back().expect("checked above");
                     let step = plan_step(meta, Action::Import, None)?;
                     plan.commit.changes.push(Change {
@@ -572,14 +592,8 @@ impl Harvester {
                     plan.updated += 1;
                 }
                 None => {
-                    let proofs = match self.origin_proofs(r.id, &r.versions, None, &source_log, &mut fetches).await? {
-                        Ok(p) => p,
-                        Err(e) => {
-                            new_tracked.pop();
-                            rejected.push(refused_proof(r.id, last, e));
-                            continue;
-                        }
-                    };
+                    let proofs = self.origin_proofs(r.id, &r.versions, None, &source_log, &mut fetches).await?;
+                    let Some(proofs) = proofs.held(&mut plan, &mut rejected, &mut new_tracked, r.id, last) else { continue };
                     let versions = r
                         .versions
                         .into_iter()
@@ -654,80 +668,90 @@ impl Harvester {
     /// The origin's proofs of these versions of record `id`, one per version (none where there is
     /// none to have), or why the record is refused:
     /// * a version that came through other registers keeps the proof it carries, which must hold and
-    ///   be signed with the key known for its origin (kept the first time it is seen, or taken from
-    ///   this register's own source at that address);
+    ///   be signed with the key kept for its origin and organisation (taken from this register's own
+    ///   source at that address, or else kept the first time it is seen);
     /// * the current version of a record first published at the source gets the source's proof,
-    ///   fetched and checked with the source's key (at most [`MAX_PROOF_FETCHES`] per harvest; one
-    ///   that cannot be had leaves the version without);
-    /// * a record whose version here carried the origin's proof is refused when the new one comes
-    ///   through a register without one, or with an older entry of the origin's log (a rollback).
+    ///   fetched and checked with the source's key; one that cannot be had leaves the version
+    ///   without, except past `max_proofs` in one harvest: then the record waits
+    ///   ([`Proofs::Later`]);
+    /// * when a version here (`before`: the provenance of the latest one with the origin's proof)
+    ///   carried the origin's proof, the new one must come from the same origin, with a proof unless
+    ///   it comes from the origin itself, and not from an earlier entry of the origin's log.
     async fn origin_proofs(
         &self,
         id: AlgorithmId,
         versions: &[NewVersion],
-        current: Option<&PublishedVersion>,
-        (source_base, source_key): &(Option<String>, Option<String>),
+        before: Option<&serde_json::Value>,
+        source: &SourceLogContext,
         fetches: &mut usize,
-    ) -> Result<std::result::Result<Vec<Option<serde_json::Value>>, String>> {
+    ) -> Result<Proofs> {
         let mut out = Vec::with_capacity(versions.len());
-        let mut carried_last = false;
+        let refuse = |why: &str| Ok(Proofs::Refused(why.to_string()));
+        let mut last_origin = None;
+        let mut came_through = false;
         for (i, v) in versions.iter().enumerate() {
             let h = content_hash(v.standard_version.as_str(), &v.content);
             let upstream = v.provenance.as_ref();
-            // Came through another register: its origin is named (pinned by the origin register's
-            // address, or by the name itself where that is not a register's feed or OAI-PMH address).
-            let origin = upstream
-                .and_then(|u| u.get("origin"))
-                .and_then(|o| o.as_str())
-                .filter(|o| o.len() <= 2000)
-                .map(|o| log_base(o).unwrap_or_else(|| o.to_string()));
-            carried_last = origin.is_some();
-            let proof = match (origin, upstream.and_then(|u| u.get("origin_log"))) {
-                (Some(origin), Some(carried)) => {
+            let named = upstream.and_then(|u| u.get("origin"));
+            came_through = named.is_some();
+            // Came through another register: its origin must be a web address (pinned per address and
+            // organisation); else the source itself is the origin.
+            let origin = match named {
+                Some(o) => match o.as_str().and_then(|o| pin_name(o, &source.org)) {
+                    Some(pin) => pin,
+                    None => return refuse("the origin is not a web address"),
+                },
+                None => source.pin.clone().unwrap_or_default(),
+            };
+            let proof = match (came_through, upstream.and_then(|u| u.get("origin_log"))) {
+                (true, Some(carried)) => {
                     let p = match crate::log::check_carried_proof(carried, &id.to_string(), &h, None) {
                         Ok(p) => p,
-                        Err(e) => return Ok(Err(e)),
+                        Err(e) => return Ok(Proofs::Refused(e)),
                     };
                     let key = p["key"].as_str().unwrap_or_default();
-                    if self.store.origin_key(&origin, key).await? != key {
-                        return Ok(Err("signed with another key than the one known for its origin".into()));
+                    if self.store.origin_key(&origin, key, false).await? != key {
+                        return refuse("signed with another key than the one known for its origin");
                     }
                     Some(p)
                 }
-                (Some(_), None) => None,
-                (None, _) if i + 1 < versions.len() => None,
-                (None, _) => match (source_base, source_key) {
-                    (Some(base), Some(key)) => self.fetch_origin_proof(base, key, id, &h, fetches).await,
+                (true, None) => None,
+                (false, _) if i + 1 < versions.len() => None,
+                (false, _) => match (&source.base, &source.key) {
+                    (Some(_), Some(_)) if *fetches >= self.config.max_proofs => return Ok(Proofs::Later),
+                    (Some(base), Some(key)) => {
+                        *fetches += 1;
+                        self.fetch_origin_proof(base, key, id, &h).await
+                    }
                     _ => None,
                 },
             };
+            last_origin = Some(origin);
             out.push(proof);
         }
-        let before = current.and_then(|c| c.provenance.as_ref()).and_then(|p| p.get("origin_log"));
-        match (before, out.last()) {
-            (Some(_), Some(None)) if carried_last => Ok(Err("the version here carried the origin's proof; this one comes without".into())),
-            (Some(b), Some(Some(new))) if new["index"].as_u64() < b["index"].as_u64() && new["key"] == b["key"] => {
-                Ok(Err("older than the version here (an earlier entry of the origin's log)".into()))
+        // Against the version here that carried the origin's proof: the same origin, a proof (unless
+        // from the origin itself), and no earlier entry of its log.
+        if let (Some(b), Some(origin), Some(new)) = (before, last_origin, out.last()) {
+            let b_origin = b.get("origin").and_then(|o| o.as_str()).and_then(|o| pin_name(o, &source.org));
+            let b_log = &b["origin_log"];
+            if b_origin.as_deref() != Some(origin.as_str()) {
+                return refuse("comes from another origin than the version here, which carried the origin's proof");
             }
-            _ => Ok(Ok(out)),
+            match new {
+                None if came_through => return refuse("the version here carried the origin's proof; this one comes without"),
+                Some(n) if n["key"] == b_log["key"] && n["index"].as_u64() < b_log["index"].as_u64() => {
+                    return refuse("older than the version here (an earlier entry of the origin's log)");
+                }
+                _ => {}
+            }
         }
+        Ok(Proofs::Held(out))
     }
 
     /// The source's proof that its current version of `id` (with this content hash) is in its log,
-    /// checked with the source's key; none when it cannot be had (this harvest fetched enough proofs
-    /// already, the source's log does not hold this content, or the answer is not a proof).
-    async fn fetch_origin_proof(
-        &self,
-        base: &str,
-        key: &str,
-        id: AlgorithmId,
-        hash: &str,
-        fetches: &mut usize,
-    ) -> Option<serde_json::Value> {
-        if *fetches >= MAX_PROOF_FETCHES {
-            return None;
-        }
-        *fetches += 1;
+    /// checked with the source's key; none when it cannot be had (the source's log does not hold this
+    /// content, or the answer is not a proof).
+    async fn fetch_origin_proof(&self, base: &str, key: &str, id: AlgorithmId, hash: &str) -> Option<serde_json::Value> {
         let body = self.fetcher.fetch_text(&format!("{base}/log/proof/record/{id}")).await.ok()??;
         let mut proof = serde_json::from_str::<serde_json::Value>(&body).ok()?;
         proof.as_object_mut()?.insert("key".into(), serde_json::json!(key));
@@ -817,16 +841,77 @@ fn plan_step(meta: &RecordMeta, action: Action, reason: Option<&str>) -> Result<
     Ok(plan(&crate::register::state_of(meta), action, &Principal::system(), PublicationFlow::Central, reason)?)
 }
 
-/// Proofs fetched from one source in one harvest at most; the versions beyond go without.
-const MAX_PROOF_FETCHES: usize = 500;
+/// How long the harvest of one source may take, all its fetches together.
+const HARVEST_DEADLINE: Duration = Duration::from_secs(300);
 
-/// A record refused because the origin's proof does not hold.
-fn refused_proof(id: AlgorithmId, v: &NewVersion, why: String) -> SourceRejection {
-    SourceRejection {
-        id: Some(id.to_string()),
-        name: Some(v.content.name().to_string()),
-        reasons: vec![format!("origin_log: het bewijs van de oorsprong klopt niet / the origin's proof does not hold: {why}")],
+/// What the origin's proofs of a record's versions come to.
+enum Proofs {
+    /// One per version (none where there is none to have).
+    Held(Vec<Option<serde_json::Value>>),
+    /// The record is refused, for this reason.
+    Refused(String),
+    /// This harvest fetched enough proofs: the record waits for the next.
+    Later,
+}
+
+impl Proofs {
+    /// The proofs when they are held; else the record is set aside (no longer tracked as taken in):
+    /// refused with the reason, or counted as left for the next harvest.
+    fn held(
+        self,
+        plan: &mut Plan,
+        rejected: &mut Vec<SourceRejection>,
+        tracked: &mut Vec<SourceRecord>,
+        id: AlgorithmId,
+        v: &NewVersion,
+    ) -> Option<Vec<Option<serde_json::Value>>> {
+        match self {
+            Proofs::Held(p) => return Some(p),
+            Proofs::Refused(why) => rejected.push(SourceRejection {
+                id: Some(id.to_string()),
+                name: Some(v.content.name().to_string()),
+                reasons: vec![format!("origin_log: het bewijs van de oorsprong klopt niet / the origin's proof does not hold: {why}")],
+            }),
+            Proofs::Later => plan.deferred += 1,
+        }
+        tracked.pop();
+        None
     }
+}
+
+/// The source's log as the harvest of one source uses it: its address, its key, the name its key is
+/// pinned under, and the organisation the source is for.
+struct SourceLogContext {
+    base: Option<String>,
+    key: Option<String>,
+    pin: Option<String>,
+    org: String,
+}
+
+/// The name an origin's key is kept under: its register's address in one spelling (scheme, host in
+/// lower case, port only when not the default, path without dot segments, empty segments and the feed
+/// or OAI-PMH ending), with the organisation: a source for one organisation cannot set the key of
+/// another's. None for what is not an http(s) address.
+fn pin_name(origin: &str, org: &str) -> Option<String> {
+    if origin.len() > 2000 || origin.chars().any(char::is_control) {
+        return None;
+    }
+    let url = reqwest::Url::parse(origin).ok()?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
+    let host = url.host_str()?;
+    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+    let path: Vec<&str> = url.path().split('/').filter(|p| !p.is_empty()).collect();
+    let mut path = path.join("/");
+    for ending in [super::feed::PATH, "oai"] {
+        if path == ending {
+            path.clear();
+        } else if let Some(p) = path.strip_suffix(&format!("/{ending}")) {
+            path = p.to_string();
+        }
+    }
+    Some(format!("{}://{host}{port}/{path}#{org}", url.scheme()))
 }
 
 #[derive(Default)]
@@ -835,6 +920,8 @@ struct Plan {
     updated: usize,
     unchanged: usize,
     retracted: usize,
+    /// Changed records left for the next harvest: this one fetched enough of the source's proofs.
+    deferred: usize,
     commit: HarvestCommit,
 }
 
@@ -935,6 +1022,28 @@ fn check_feed(bytes: Vec<u8>, max_records: usize, org_code: &str, url: &str) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_origins_key_is_kept_under_one_spelling_of_its_address_per_organisation() {
+        let pin = |o: &str| pin_name(o, "gem-a");
+        let want = Some("https://register.example/#gem-a".to_string());
+        for o in [
+            "https://register.example/feed/v1/register.json",
+            "HTTPS://Register.Example:443/feed/v1/register.json",
+            "https://register.example//feed/./v1/register.json",
+            "https://register.example/oai",
+            "https://register.example/",
+        ] {
+            assert_eq!(pin(o), want, "{o}");
+        }
+        assert_eq!(pin("https://register.example:8443/sub/oai").as_deref(), Some("https://register.example:8443/sub#gem-a"));
+        assert_eq!(pin("https://register.example/noai").as_deref(), Some("https://register.example/noai#gem-a"));
+        assert_ne!(pin_name("https://register.example/oai", "gem-b"), want, "another organisation, another key");
+        for bad in ["ftp://register.example/oai", "register.example", "https://register.example/\u{0}", ""] {
+            assert_eq!(pin(bad), None, "{bad}");
+        }
+        assert_eq!(pin(&format!("https://register.example/{}", "a".repeat(2000))), None);
+    }
 
     #[test]
     fn backoff_doubles_from_a_minute_up_to_the_interval() {

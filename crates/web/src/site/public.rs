@@ -180,8 +180,8 @@ pub async fn proof(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) -> 
                     (ctx.t("Het logboek van de organisatie (", "The organisation's log (")) code { (o.log) }
                     (ctx.t(") bevat precies deze inhoud, op plaats ", ") holds exactly this content, as entry "))
                     (o.index + 1) (ctx.t(" van ", " of ")) (o.size)
-                    (ctx.t(", ondertekend met de sleutel van dat logboek. Dit register kent die sleutel voor die organisatie en weigert een versie met een bewijs onder een andere sleutel. Zo is te zien dat de registers daartussen de inhoud niet hebben veranderd.",
-                        ", signed with that log's key. This register knows that key for the organisation and refuses a version whose proof is signed with another. So you can see that the registers in between did not change the content.")) }
+                    (ctx.t(", ondertekend met de sleutel van dat logboek. Dit register bewaart die sleutel voor die organisatie (van het register van de organisatie zelf, of van het eerste register dat hem doorgaf) en weigert een versie met een bewijs onder een andere sleutel. Zo is te zien dat de registers daartussen de inhoud niet hebben veranderd.",
+                        ", signed with that log's key. This register keeps that key for the organisation (from the organisation's own register, or from the first register that passed it on) and refuses a version whose proof is signed with another. So you can see that the registers in between did not change the content.")) }
                 p { (ctx.t("Wie het zeker wil weten, vergelijkt de sleutel met die het register van de organisatie zelf toont (", "To be sure, compare the key with the one the organisation's own register shows ("))
                     code { "/log/key" } ")." }
             } @else {
