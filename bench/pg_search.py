@@ -10,6 +10,7 @@ Usage: pg_search.py --dsn DSN --tsv FILE --queries FILE [--rounds 10] [--load]
 """
 import argparse, json, statistics, time
 import psycopg
+import pg_table
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--dsn", required=True)
@@ -24,16 +25,7 @@ with psycopg.connect(a.dsn, autocommit=True) as conn:
     load_s = 0.0
     if a.load:
         t = time.time()
-        cur.execute("DROP TABLE IF EXISTS algo")
-        cur.execute("""CREATE TABLE algo (id text PRIMARY KEY, org_code text, org_type text, org_name text, name text,
-            description text, body text, themes text, category text, status text,
-            tsv tsvector GENERATED ALWAYS AS (
-              setweight(to_tsvector('dutch', coalesce(name,'')), 'A') ||
-              setweight(to_tsvector('dutch', coalesce(description,'') || ' ' || coalesce(org_name,'')), 'B') ||
-              setweight(to_tsvector('dutch', coalesce(body,'')), 'C')) STORED)""")
-        with open(a.tsv, "rb") as f, cur.copy("COPY algo (id, org_code, org_type, org_name, name, description, body, themes, category, status) FROM STDIN") as copy:
-            while chunk := f.read(1 << 20):
-                copy.write(chunk)
+        pg_table.load(cur, "algo", a.tsv)
         cur.execute("CREATE INDEX algo_tsv ON algo USING GIN (tsv)")
         cur.execute("CREATE INDEX algo_type ON algo (org_type)")
         cur.execute("VACUUM ANALYZE algo")

@@ -11,6 +11,7 @@ Usage: relevance.py --dsn DSN --judgements FILE --algoreg FILE --tsv FILE
 """
 import argparse, json, math, collections
 import psycopg
+import pg_table
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--dsn", required=True)
@@ -24,15 +25,7 @@ ours = json.load(open(a.algoreg))
 
 with psycopg.connect(a.dsn, autocommit=True) as conn:
     cur = conn.cursor()
-    cur.execute("DROP TABLE IF EXISTS relevance_algo")
-    cur.execute("""CREATE TABLE relevance_algo (id text PRIMARY KEY, org_code text, org_type text, org_name text, name text,
-        description text, body text, themes text, category text, status text,
-        tsv tsvector GENERATED ALWAYS AS (
-          setweight(to_tsvector('dutch', coalesce(name,'')), 'A') ||
-          setweight(to_tsvector('dutch', coalesce(description,'') || ' ' || coalesce(org_name,'')), 'B') ||
-          setweight(to_tsvector('dutch', coalesce(body,'')), 'C')) STORED)""")
-    with open(a.tsv, "rb") as f, cur.copy("COPY relevance_algo (id, org_code, org_type, org_name, name, description, body, themes, category, status) FROM STDIN") as copy:
-        copy.write(f.read())
+    pg_table.load(cur, "relevance_algo", a.tsv)
     theirs = {}
     for q in judged:
         cur.execute("""SELECT id FROM relevance_algo WHERE tsv @@ websearch_to_tsquery('dutch', %s)

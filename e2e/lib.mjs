@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { chromium } from "playwright-core";
+import { after } from "node:test";
 import assert from "node:assert/strict";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -44,6 +45,20 @@ export async function browser() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+}
+
+/**
+ * When the file's tests are done: closes what `get()` returns then (browser contexts and browsers,
+ * then servers and other processes).
+ */
+export function cleanUp(get) {
+  after(async () => {
+    for (const thing of get()) {
+      if (thing?.close) await thing.close();
+      else if (thing?.stop) thing.stop();
+      else thing?.kill?.();
+    }
   });
 }
 

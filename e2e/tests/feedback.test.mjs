@@ -1,11 +1,11 @@
 // The feedback loop in a real browser: a citizen signals a problem on a record page, the editor
 // answers in public, and both the citizen's status page and the record page show the answer. Also an
 // incident reported to the provider and an evaluation schedule; zero axe-core violations on each page.
-import { test, before, after } from "node:test";
+import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { makeEnv, serve, browser, noViolations, screenshot, login } from "../lib.mjs";
+import { makeEnv, serve, browser, noViolations, screenshot, login, cleanUp } from "../lib.mjs";
 
 let env, server, chrome, id;
 
@@ -31,10 +31,7 @@ before(async () => {
   chrome = await browser();
 });
 
-after(async () => {
-  await chrome?.close();
-  server?.stop();
-});
+cleanUp(() => [chrome, server]);
 
 test("a citizen signals, the editor answers in public, the status page and the record page show it", async () => {
   const cctx = await chrome.newContext({ bypassCSP: true });

@@ -2,11 +2,11 @@
 // SVG, event-handler and javascript: payloads. No page that shows the stored text runs any of it, even
 // with the Content-Security-Policy switched off (so escaping and sanitising alone must hold), and no link
 // or event handler from the payloads is left in the page.
-import { test, before, after } from "node:test";
+import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { makeEnv, serve, browser } from "../lib.mjs";
+import { makeEnv, serve, browser, cleanUp } from "../lib.mjs";
 
 const PAYLOADS = [
   `<script>window.__pwned=1</script>`,
@@ -56,10 +56,7 @@ before(async () => {
   chrome = await browser();
 });
 
-after(async () => {
-  await chrome?.close();
-  server?.stop();
-});
+cleanUp(() => [chrome, server]);
 
 test("no page that shows the stored text runs a payload", async () => {
   const ctx = await chrome.newContext({ bypassCSP: true });

@@ -2,9 +2,9 @@
 // stands in for a phone or security key. A person adds a passkey while logged in, logs out, logs in with
 // the passkey alone, and removes it; the pages pass axe-core. The site runs at http://localhost (a
 // secure context; WebAuthn does not take an IP address as the site's ID).
-import { test, before, after } from "node:test";
+import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { makeEnv, serve, browser, noViolations, freePort, login } from "../lib.mjs";
+import { makeEnv, serve, browser, noViolations, freePort, login, cleanUp } from "../lib.mjs";
 
 let env, server, chrome, base;
 
@@ -18,10 +18,7 @@ before(async () => {
   chrome = await browser();
 });
 
-after(async () => {
-  await chrome?.close();
-  server?.stop();
-});
+cleanUp(() => [chrome, server]);
 
 test("adding a passkey, logging in with it alone, and removing it", async () => {
   const ctx = await chrome.newContext({ bypassCSP: true });

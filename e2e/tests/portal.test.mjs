@@ -1,8 +1,8 @@
 // The public portal in a real browser on the demo data: zero axe-core violations on home, results,
 // record, organisation, history and comparison pages; keyboard use; screenshots for docs/.
-import { test, before, after } from "node:test";
+import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { makeEnv, serve, browser, axe, screenshot } from "../lib.mjs";
+import { makeEnv, serve, browser, axe, screenshot, cleanUp } from "../lib.mjs";
 
 let server, chrome, ctx, page;
 
@@ -14,11 +14,7 @@ before(async () => {
   page = await ctx.newPage();
 });
 
-after(async () => {
-  await ctx?.close();
-  await chrome?.close();
-  server?.stop();
-});
+cleanUp(() => [ctx, chrome, server]);
 
 async function check(name) {
   const v = await axe(page);

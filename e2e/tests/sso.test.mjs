@@ -3,11 +3,11 @@
 // leads through the provider and back, and the person arrives logged in (the session cookie is
 // SameSite=Strict, so the way back must end in a request from the site itself); logging out ends the
 // session at algoreg and at the provider.
-import { test, before, after } from "node:test";
+import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { makeEnv, serve, browser, noViolations, freePort, root } from "../lib.mjs";
+import { makeEnv, serve, browser, noViolations, freePort, root, cleanUp } from "../lib.mjs";
 
 let env, server, chrome, idp;
 
@@ -44,11 +44,7 @@ before(async () => {
   chrome = await browser();
 });
 
-after(async () => {
-  await chrome?.close();
-  server?.stop();
-  idp?.kill();
-});
+cleanUp(() => [chrome, server, idp]);
 
 test("logging in and out through the organisation's identity provider", async () => {
   const ctx = await chrome.newContext({ bypassCSP: true });

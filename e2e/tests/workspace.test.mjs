@@ -1,10 +1,10 @@
 // The editors' workspace in a real browser: the whole path in both publication flows, keyboard use,
 // and zero axe-core violations on the dashboard, form, review, admin and own-sessions pages.
-import { test, before, after } from "node:test";
+import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { makeEnv, serve, browser, noViolations, screenshot, login } from "../lib.mjs";
+import { makeEnv, serve, browser, noViolations, screenshot, login, cleanUp } from "../lib.mjs";
 
 let env, server, chrome;
 
@@ -33,10 +33,7 @@ before(async () => {
   chrome = await browser();
 });
 
-after(async () => {
-  await chrome?.close();
-  server?.stop();
-});
+cleanUp(() => [chrome, server]);
 
 test("four eyes: register from a template, validate, release, reject, fix, approve, public page", async () => {
   const ctx = await chrome.newContext({ bypassCSP: true });

@@ -12,18 +12,39 @@ use std::io::Write;
 pub const FORMAT: &str = "algoreg-export";
 pub const FORMAT_VERSION: u32 = 1;
 
-pub async fn export_json(store: &dyn Store) -> Result<Value> {
+/// Every published record with its published versions, and the organisations they belong to (as the
+/// export and the register feed list them; `flow` only in the export).
+pub(crate) async fn published_with_organisations(store: &dyn Store, flow: bool) -> Result<(Vec<Value>, Vec<PublishedRecord>)> {
     let orgs = store.organisations().await?;
     let records = store.export_published().await?;
     let used: std::collections::HashSet<OrgId> = records.iter().map(|(m, _)| m.org_id).collect();
+    let orgs = orgs
+        .iter()
+        .filter(|o| used.contains(&o.id))
+        .map(|o| {
+            let mut j = json!({
+                "code": o.code, "name": o.name, "type": o.org_type.code(), "tooi": o.tooi,
+                "about": o.about, "contact": o.contact,
+            });
+            if flow {
+                j["flow"] = json!(o.flow.code());
+            }
+            j
+        })
+        .collect();
+    Ok((orgs, records))
+}
+
+/// A published record with its published versions, oldest first.
+pub(crate) type PublishedRecord = (algoreg_store::RecordMeta, Vec<PublishedVersion>);
+
+pub async fn export_json(store: &dyn Store) -> Result<Value> {
+    let (orgs, records) = published_with_organisations(store, true).await?;
     Ok(json!({
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "exported_at": chrono::Utc::now().to_rfc3339(),
-        "organisations": orgs.iter().filter(|o| used.contains(&o.id)).map(|o| json!({
-            "code": o.code, "name": o.name, "type": o.org_type.code(), "tooi": o.tooi,
-            "flow": o.flow.code(), "about": o.about, "contact": o.contact,
-        })).collect::<Vec<_>>(),
+        "organisations": orgs,
         "records": records.iter().map(|(m, versions)| json!({
             "id": m.id.to_string(),
             "organisation": versions.first().map(|v| v.org_code.clone()),

@@ -6,7 +6,7 @@
 //! as well. Its structure is the one of algoreg's export, so one reader serves both.
 
 use crate::error::Result;
-use algoreg_store::{OrgId, PublishedVersion, Store};
+use algoreg_store::{PublishedVersion, Store};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -18,17 +18,12 @@ pub const PATH: &str = "feed/v1/register.json";
 
 /// The feed document.
 pub async fn build(store: &dyn Store, generated_at: DateTime<Utc>) -> Result<Value> {
-    let orgs = store.organisations().await?;
-    let records = store.export_published().await?;
-    let used: std::collections::HashSet<OrgId> = records.iter().map(|(m, _)| m.org_id).collect();
+    let (orgs, records) = crate::export::published_with_organisations(store, false).await?;
     Ok(json!({
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "generated_at": generated_at.to_rfc3339(),
-        "organisations": orgs.iter().filter(|o| used.contains(&o.id)).map(|o| json!({
-            "code": o.code, "name": o.name, "type": o.org_type.code(), "tooi": o.tooi,
-            "about": o.about, "contact": o.contact,
-        })).collect::<Vec<_>>(),
+        "organisations": orgs,
         "records": records.iter().map(|(m, versions)| record(m.id, versions)).collect::<Vec<_>>(),
     }))
 }
