@@ -487,60 +487,37 @@ pub trait LogStore: Send + Sync {
     async fn log_key(&self, candidate: &str) -> Result<String>;
 }
 
-pub trait Store:
-    OrganisationStore
-    + PeopleStore
-    + AccessStore
-    + SessionStore
-    + RecordStore
-    + RegisterStore
-    + AiActStore
-    + FederationStore
-    + SignalStore
-    + IncidentStore
-    + EvaluationStore
-    + LinkStore
-    + ReviewStore
-    + AlertStore
-    + MailStore
-    + RuntimeStore
-    + IdentityStore
-    + AuditStore
-    + SecondFactorStore
-    + PasskeyStore
-    + CopyStore
-    + LogStore
-    + Send
-    + Sync
-    + 'static
-{
+/// `Store`, the sum of the area traits, and its implementation for every type that has them all: from
+/// one list.
+macro_rules! store_of {
+    ($($area:ident),* $(,)?) => {
+        /// Every area of the store: what a backend implements and the services hold.
+        pub trait Store: $($area +)* Send + Sync + 'static {}
+        impl<T> Store for T where T: $($area +)* Send + Sync + 'static {}
+    };
 }
 
-impl<T> Store for T where
-    T: OrganisationStore
-        + PeopleStore
-        + AccessStore
-        + SessionStore
-        + RecordStore
-        + RegisterStore
-        + AiActStore
-        + FederationStore
-        + SignalStore
-        + IncidentStore
-        + EvaluationStore
-        + LinkStore
-        + ReviewStore
-        + AlertStore
-        + MailStore
-        + RuntimeStore
-        + IdentityStore
-        + AuditStore
-        + SecondFactorStore
-        + PasskeyStore
-        + CopyStore
-        + LogStore
-        + Send
-        + Sync
-        + 'static
-{
-}
+store_of!(
+    OrganisationStore,
+    PeopleStore,
+    AccessStore,
+    SessionStore,
+    RecordStore,
+    RegisterStore,
+    AiActStore,
+    FederationStore,
+    SignalStore,
+    IncidentStore,
+    EvaluationStore,
+    LinkStore,
+    ReviewStore,
+    AlertStore,
+    MailStore,
+    RuntimeStore,
+    IdentityStore,
+    AuditStore,
+    SecondFactorStore,
+    PasskeyStore,
+    CopyStore,
+    LogStore,
+);
