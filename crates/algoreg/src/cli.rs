@@ -447,6 +447,14 @@ enum SourceCmd {
         data: DataArg,
         id: i64,
     },
+    /// Lists the publication-log keys kept for the origins of harvested versions (one per origin
+    /// register and organisation), or forgets one (--forget NAME), for an origin that changed its key.
+    OriginKeys {
+        #[command(flatten)]
+        data: DataArg,
+        #[arg(long)]
+        forget: Option<String>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -1249,6 +1257,21 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
             let app = open(&data).await?;
             app.sources().remove(&Principal::system(), id).await?;
             println!("source {id} removed");
+        }
+        Command::Source(SourceCmd::OriginKeys { data, forget }) => {
+            let app = open(&data).await?;
+            match forget {
+                Some(name) => {
+                    app.sources().forget_origin_key(&Principal::system(), &name).await?;
+                    println!("origin key forgotten: {name}");
+                }
+                None => {
+                    println!("origin\tkey");
+                    for (name, key) in app.sources().origin_keys(&Principal::system()).await? {
+                        println!("{name}\t{key}");
+                    }
+                }
+            }
         }
         Command::Template(TemplateCmd::Import { data, files }) => {
             let app = open(&data).await?;

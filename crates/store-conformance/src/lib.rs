@@ -999,6 +999,12 @@ pub async fn log_appends_in_order_and_refuses_a_stale_append(s: S) {
     // From a surer place (the register's own source there), a key replaces the one kept.
     assert_eq!(s.origin_key("a.example/log", "nieuw", true).await.unwrap(), "nieuw");
     assert_eq!(s.origin_key("a.example/log", "vervalst", false).await.unwrap(), "nieuw");
+    let kept = s.origin_keys().await.unwrap();
+    assert_eq!(kept, vec![("a.example/log".to_string(), "nieuw".to_string()), ("b.example/log".into(), "sleutel-b".into())]);
+    // Forgotten, the next key seen is kept again.
+    s.forget_origin_key("a.example/log").await.unwrap();
+    assert!(matches!(s.forget_origin_key("a.example/log").await, Err(StoreError::NotFound)));
+    assert_eq!(s.origin_key("a.example/log", "later", false).await.unwrap(), "later");
     // The key is written once.
     assert_eq!(s.log_key("eerste").await.unwrap(), "eerste");
     assert_eq!(s.log_key("tweede").await.unwrap(), "eerste");

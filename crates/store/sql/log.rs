@@ -79,6 +79,15 @@ impl LogStore for Backend {
             .map_err(backend)
     }
 
+    async fn origin_keys(&self) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query("SELECT name, key FROM origin_keys ORDER BY name").fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter().map(|r| Ok((r.try_get("name").map_err(backend)?, r.try_get("key").map_err(backend)?))).collect()
+    }
+
+    async fn forget_origin_key(&self, name: &str) -> Result<()> {
+        sqlx::query("DELETE FROM origin_keys WHERE name = $1").bind(name).execute(&self.pool).await.found().map(|_| ())
+    }
+
     async fn log_key(&self, candidate: &str) -> Result<String> {
         write_once_key(&self.pool, "log_key", "pkcs8", candidate).await
     }

@@ -483,6 +483,10 @@ pub trait LogStore: Send + Sync {
     /// The key kept for `name` (a register harvested versions came from): the stored one, or
     /// `candidate` stored now when there is none (or always, with `replace`).
     async fn origin_key(&self, name: &str, candidate: &str, replace: bool) -> Result<String>;
+    /// Every kept origin key, as (name, key), by name.
+    async fn origin_keys(&self) -> Result<Vec<(String, String)>>;
+    /// Forgets the key kept for `name` ([`StoreError::NotFound`] when there is none).
+    async fn forget_origin_key(&self, name: &str) -> Result<()>;
     /// The log's signing key: the stored one, or `candidate` stored now when there is none.
     async fn log_key(&self, candidate: &str) -> Result<String>;
 }

@@ -1114,4 +1114,13 @@ fn past_the_proofs_one_harvest_may_fetch_the_records_wait_for_the_next() {
     assert!(harvest(&env, &["--harvest-max-proofs", "2"]).0);
     assert_eq!(taken(), 3);
     assert_eq!(export(&env).to_string().matches("\"origin_log\"").count(), 3, "each with its proof");
+    // The operator sees the key kept for the organisation's register, and can forget it.
+    let name = format!("{}/#gem-c", org.server.base);
+    let key = org.server.get("/log/key").text().unwrap();
+    let listed = env.ok(&["source", "origin-keys"]);
+    assert!(listed.contains(&format!("{name}\t{}", key.trim())), "{listed}");
+    assert!(env.ok(&["source", "origin-keys", "--forget", &name]).contains("forgotten"));
+    assert!(!env.ok(&["source", "origin-keys"]).contains(&name));
+    let again = env.cli(&["source", "origin-keys", "--forget", &name]);
+    assert!(!again.status.success(), "nothing to forget");
 }

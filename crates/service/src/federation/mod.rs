@@ -77,6 +77,23 @@ impl Sources<'_> {
         })
     }
 
+    /// The keys kept for the origins of harvested versions (central operator only), as (name, key):
+    /// the name is the origin register's address and the organisation.
+    pub async fn origin_keys(&self, p: &Principal) -> Result<Vec<(String, String)>> {
+        operator_only(p)?;
+        Ok(self.store.origin_keys().await?)
+    }
+
+    /// Forgets the key kept for an origin (central operator only): the next proof from there, or the
+    /// register's own source there, sets it again. For an origin that changed its key.
+    pub async fn forget_origin_key(&self, p: &Principal, name: &str) -> Result<()> {
+        operator_only(p)?;
+        self.store.forget_origin_key(name).await.map_err(|e| match e {
+            algoreg_store::StoreError::NotFound => ServiceError::NotFound("origin key"),
+            other => other.into(),
+        })
+    }
+
     /// Harvests one source now (central operator only).
     pub async fn harvest_now(&self, p: &Principal, harvester: &harvest::Harvester, id: i64) -> Result<harvest::Outcome> {
         operator_only(p)?;
