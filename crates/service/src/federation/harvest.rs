@@ -552,15 +552,14 @@ impl Harvester {
                         plan.unchanged += 1;
                         continue;
                     }
-                    let current = self.store.published(meta.id).await?;
-                    let same = meta.published_version.is_some()
-                        && current.as_ref().is_some_and(|c| c.standard_version == last.standard_version && c.content == last.content);
-                    if same {
+                    // Every version here: the published one (unchanged content stays as it is), and the
+                    // latest one with the origin's proof (published or not).
+                    let here = self.store.versions(meta.id).await?;
+                    let current = meta.published_version.and_then(|n| here.iter().find(|v| v.number == n));
+                    if current.is_some_and(|c| c.standard_version == last.standard_version && c.content == last.content) {
                         plan.unchanged += 1;
                         continue;
                     }
-                    // The latest version here with the origin's proof (published or not).
-                    let here = self.store.versions(meta.id).await?;
                     let before = here.iter().rev().find_map(|v| v.provenance.as_ref().filter(|p| p.get("origin_log").is_some()));
                     let proofs = self.origin_proofs(r.id, std::slice::from_ref(last), before, &source_log, &mut fetches).await?;
                     let Some(mut proofs) = proofs.held(&mut plan, &mut rejected, &mut new_tracked, r.id, last) else { continue };

@@ -327,39 +327,15 @@ pub async fn new_form(
         } @else {
             section.start aria-labelledby="start-from" {
                 h2 #start-from { (ctx.t("Beginnen vanuit een sjabloon of een bestaande registratie", "Start from a template or an existing registration")) }
-                form method="get" {
-                    div.field {
-                        label for="template" { (ctx.t("Sjabloon van een leverancier", "Supplier template")) }
-                        select #template name="template" {
-                            option value="" { (ctx.t("Kies…", "Choose…")) }
-                            @for t in &templates { option value=(t.id) { (t.name) " (" (t.source) ")" } }
-                        }
-                    }
-                    button type="submit" { (ctx.t("Sjabloon gebruiken", "Use template")) }
-                }
+                (start_from(&ctx, "template", ctx.t("Sjabloon van een leverancier", "Supplier template"), ctx.t("Sjabloon gebruiken", "Use template"),
+                    templates.iter().map(|t| (t.id.to_string(), format!("{} ({})", t.name, t.source)))))
                 @if !shared.is_empty() {
-                    form method="get" {
-                        div.field {
-                            label for="adopt" { (ctx.t("Overnemen van een gedeelde registratie (van een leverancier of een centrale organisatie)", "Adopt a shared registration (of a supplier or a central body)")) }
-                            select #adopt name="adopt" {
-                                option value="" { (ctx.t("Kies…", "Choose…")) }
-                                @for v in &shared { option value=(v.record) { (v.content.name()) " (" (v.content.str("organization").unwrap_or(&v.org_code)) ")" } }
-                            }
-                        }
-                        button type="submit" { (ctx.t("Overnemen", "Adopt")) }
-                    }
+                    (start_from(&ctx, "adopt", ctx.t("Overnemen van een gedeelde registratie (van een leverancier of een centrale organisatie)", "Adopt a shared registration (of a supplier or a central body)"), ctx.t("Overnemen", "Adopt"),
+                        shared.iter().map(|v| (v.record.to_string(), format!("{} ({})", v.content.name(), v.content.str("organization").unwrap_or(&v.org_code))))))
                 }
                 @if !records.is_empty() {
-                    form method="get" {
-                        div.field {
-                            label for="copy" { (ctx.t("Kopie van een registratie van uw organisatie", "Copy of one of your organisation's registrations")) }
-                            select #copy name="copy" {
-                                option value="" { (ctx.t("Kies…", "Choose…")) }
-                                @for r in &records { option value=(r.id) { (r.name) } }
-                            }
-                        }
-                        button type="submit" { (ctx.t("Kopiëren", "Copy")) }
-                    }
+                    (start_from(&ctx, "copy", ctx.t("Kopie van een registratie van uw organisatie", "Copy of one of your organisation's registrations"), ctx.t("Kopiëren", "Copy"),
+                        records.iter().map(|r| (r.id.to_string(), r.name.to_string()))))
                 }
             }
         }
@@ -367,6 +343,23 @@ pub async fn new_form(
     };
     let form = registration_form(&ctx, &format!("{}/beheer/org/{}/nieuw", ctx.base(), org.code), &content, &[], &BTreeMap::new(), html! {});
     Ok(ctx.page(ctx.t("Nieuwe registratie", "New registration"), html! { (intro) (form) }))
+}
+
+/// One way to start a new registration: a form that asks for `name` (a template, a shared registration
+/// to adopt, a registration to copy) from these (value, label) options.
+fn start_from(ctx: &Ctx, name: &str, label: &str, button: &str, options: impl Iterator<Item = (String, String)>) -> maud::Markup {
+    html! {
+        form method="get" {
+            div.field {
+                label for=(name) { (label) }
+                select id=(name) name=(name) {
+                    option value="" { (ctx.t("Kies…", "Choose…")) }
+                    @for (value, text) in options { option value=(value) { (text) } }
+                }
+            }
+            button type="submit" { (button) }
+        }
+    }
 }
 
 /// Content of an older version for a new 1.0 version, by the documented field-by-field mapping.
