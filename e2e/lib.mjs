@@ -25,6 +25,14 @@ export function makeEnv() {
   return { dir, data, cli };
 }
 
+// A fresh environment with Gemeente Delft (four eyes) and Ann de Vries, one of its editors.
+export function envWithAnn() {
+  const env = makeEnv();
+  env.cli("org", "add", "--code", "delft", "--name", "Gemeente Delft", "--type", "gemeente", "--flow", "four_eyes");
+  env.cli("user", "add", "--email", "ann@delft.nl", "--name", "Ann de Vries", "--org", "delft", "--role", "editor");
+  return env;
+}
+
 export async function serve(env, extra = []) {
   const addr = extra.includes("--addr") ? [] : ["--addr", "127.0.0.1:0"];
   const child = spawn(BIN, ["serve", ...addr, "--data", env.data, ...extra], { env: { ...process.env, ALGOREG_LOG: "error", ALGOREG_OPERATOR_SECOND_FACTOR: "optional", ALGOREG_LINK_CHECK_MAX: "0" }, stdio: ["ignore", "pipe", "inherit"] });

@@ -4,14 +4,12 @@
 // secure context; WebAuthn does not take an IP address as the site's ID).
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { makeEnv, serve, browser, noViolations, freePort, login, cleanUp } from "../lib.mjs";
+import { envWithAnn, serve, browser, noViolations, freePort, login, cleanUp } from "../lib.mjs";
 
 let env, server, chrome, base;
 
 before(async () => {
-  env = makeEnv();
-  env.cli("org", "add", "--code", "delft", "--name", "Gemeente Delft", "--type", "gemeente", "--flow", "four_eyes");
-  env.cli("user", "add", "--email", "ann@delft.nl", "--name", "Ann de Vries", "--org", "delft", "--role", "editor");
+  env = envWithAnn();
   const port = await freePort();
   base = `http://localhost:${port}`;
   server = await serve(env, ["--addr", `127.0.0.1:${port}`, "--public-url", base]);

@@ -7,14 +7,12 @@ import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { makeEnv, serve, browser, noViolations, freePort, root, cleanUp } from "../lib.mjs";
+import { envWithAnn, serve, browser, noViolations, freePort, root, cleanUp } from "../lib.mjs";
 
 let env, server, chrome, idp;
 
 before(async () => {
-  env = makeEnv();
-  env.cli("org", "add", "--code", "delft", "--name", "Gemeente Delft", "--type", "gemeente", "--flow", "four_eyes");
-  env.cli("user", "add", "--email", "ann@delft.nl", "--name", "Ann de Vries", "--org", "delft", "--role", "editor");
+  env = envWithAnn();
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   idp = spawn("node", ["oidc/provider.mjs"], {

@@ -36,6 +36,16 @@ struct DataArg {
     database: Option<crate::backend::Database>,
 }
 
+/// The data folder and one or more files to read into it.
+#[derive(Args)]
+struct DataFiles {
+    #[command(flatten)]
+    data: DataArg,
+    /// The files to read.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+}
+
 /// The feedback loop: signals, reminders, retention and e-mail.
 #[derive(Args, Clone)]
 struct FeedbackArgs {
@@ -514,14 +524,9 @@ enum OrgCmd {
     /// Reads the government's lists of organisations (name;identifier;org_id, one file per kind) or the
     /// export of the organisation register (organisaties.overheid.nl, exportOO.xml): each listed
     /// organisation is found in the register (by code, else by name) and given its official identifier,
-    /// abbreviation, parent and ministry, or added. All files are checked before anything changes.
-    Import {
-        #[command(flatten)]
-        data: DataArg,
-        /// The list files (CSV with ; between columns) or exports (XML).
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-    },
+    /// abbreviation, parent and ministry, or added. All files are checked before anything changes. The
+    /// files are lists (CSV with ; between columns) or exports (XML).
+    Import(DataFiles),
 }
 
 #[derive(Subcommand)]
@@ -582,12 +587,7 @@ enum TokenCmd {
 #[derive(Subcommand)]
 enum TemplateCmd {
     /// Loads supplier templates (records in standard-1.0 JSON, one file per supplier).
-    Import {
-        #[command(flatten)]
-        data: DataArg,
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-    },
+    Import(DataFiles),
 }
 
 #[derive(Subcommand)]
@@ -932,7 +932,7 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
                 println!("{}\t{}\t{}\t{}\t{}", o.code, o.org_type, o.flow, o.name, o.tooi.as_deref().unwrap_or("-"));
             }
         }
-        Command::Org(OrgCmd::Import { data, files }) => {
+        Command::Org(OrgCmd::Import(DataFiles { data, files })) => {
             let mut listed = vec![];
             for f in &files {
                 let label = f.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| f.display().to_string());
@@ -1273,7 +1273,7 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
                 }
             }
         }
-        Command::Template(TemplateCmd::Import { data, files }) => {
+        Command::Template(TemplateCmd::Import(DataFiles { data, files })) => {
             let app = open(&data).await?;
             for file in files {
                 let bytes = read_file(&file)?;

@@ -343,7 +343,7 @@ impl SearchIndex {
 
     /// Adds or replaces documents and deletes IDs, then commits with `position` (the outbox position).
     pub fn apply(&self, upserts: &[SearchDoc], deletes: &[String], position: Option<i64>) -> Result<()> {
-        let mut w = self.writer();
+        let w = self.writer();
         for id in deletes.iter().chain(upserts.iter().map(|d| &d.id)) {
             w.delete_term(Term::from_field_text(self.f.id, id));
         }
@@ -391,6 +391,11 @@ impl SearchIndex {
             }
             w.add_document(doc)?;
         }
+        self.commit(w, position)
+    }
+
+    /// Commits `w` with the outbox `position` it reached (none: the payload stays), and reloads.
+    fn commit(&self, mut w: std::sync::MutexGuard<'_, IndexWriter>, position: Option<i64>) -> Result<()> {
         let mut prepared = w.prepare_commit()?;
         if let Some(p) = position {
             prepared.set_payload(&p.to_string());
@@ -405,16 +410,9 @@ impl SearchIndex {
 
     /// Removes everything (before a rebuild).
     pub fn clear(&self) -> Result<()> {
-        let mut w = self.writer();
+        let w = self.writer();
         w.delete_all_documents()?;
-        let mut prepared = w.prepare_commit()?;
-        prepared.set_payload("0");
-        prepared.commit()?;
-        drop(w);
-        self.reader.reload()?;
-        let live: Vec<_> = self.reader.searcher().segment_readers().iter().map(|s| s.segment_id()).collect();
-        self.names.retain(&live);
-        Ok(())
+        self.commit(w, Some(0))
     }
 
     /// The outbox position of the last commit.
@@ -886,6 +884,13 @@ mod tests {
         }
     }
 
+    /// A fresh index in memory with `docs` in it.
+    fn index_of(docs: &[SearchDoc]) -> SearchIndex {
+        let i = SearchIndex::in_memory().unwrap();
+        i.apply(docs, &[], Some(1)).unwrap();
+        i
+    }
+
     fn index() -> SearchIndex {
         let i = SearchIndex::in_memory().unwrap();
         i.apply(
@@ -956,18 +961,12 @@ mod tests {
 
     #[test]
     fn accents_and_synonyms_both_ways() {
-        let i = SearchIndex::in_memory().unwrap();
-        i.apply(
-            &[
-                d("55555555", "delft", "Subsidies van het ministerie van Financiën", "Toetsing door de gemeente.", "Financiën"),
-                d("66666666", "delft", "Wmo-voorzieningen toekennen", "Hulp bij het huishouden.", "Zorg"),
-                d("77777777", "ede", "Huishoudelijke hulp", "Op grond van de Wet maatschappelijke ondersteuning.", "Zorg"),
-                d("88888888", "ede", "Boetes innen", "Het Centraal Justitieel Incassobureau int de boete.", "Recht"),
-            ],
-            &[],
-            Some(1),
-        )
-        .unwrap();
+        let i = index_of(&[
+            d("55555555", "delft", "Subsidies van het ministerie van Financiën", "Toetsing door de gemeente.", "Financiën"),
+            d("66666666", "delft", "Wmo-voorzieningen toekennen", "Hulp bij het huishouden.", "Zorg"),
+            d("77777777", "ede", "Huishoudelijke hulp", "Op grond van de Wet maatschappelijke ondersteuning.", "Zorg"),
+            d("88888888", "ede", "Boetes innen", "Het Centraal Justitieel Incassobureau int de boete.", "Recht"),
+        ]);
         assert_eq!(find(&i, "financien"), vec!["55555555"], "without the accent");
         assert_eq!(find(&i, "FINANCIËN"), vec!["55555555"]);
         assert_eq!(find(&i, "wmo"), vec!["66666666", "77777777"], "the abbreviation finds the full name");
@@ -977,17 +976,11 @@ mod tests {
 
     #[test]
     fn compounds_are_found_by_their_parts_and_written_apart() {
-        let i = SearchIndex::in_memory().unwrap();
-        i.apply(
-            &[
-                d("12121212", "delft", "Grondwaterstand voorspellen", "Meetgegevens van peilbuizen.", "Natuur en milieu"),
-                d("13131313", "ede", "Grond en water", "Vervuiling van grond water en lucht.", "Natuur en milieu"),
-                d("14141414", "ede", "Bestemmingsplan wijzigen", "Toetsing van aanvragen.", "Ruimte"),
-            ],
-            &[],
-            Some(1),
-        )
-        .unwrap();
+        let i = index_of(&[
+            d("12121212", "delft", "Grondwaterstand voorspellen", "Meetgegevens van peilbuizen.", "Natuur en milieu"),
+            d("13131313", "ede", "Grond en water", "Vervuiling van grond water en lucht.", "Natuur en milieu"),
+            d("14141414", "ede", "Bestemmingsplan wijzigen", "Toetsing van aanvragen.", "Ruimte"),
+        ]);
         assert_eq!(find(&i, "grondwater"), vec!["12121212", "13131313"], "a part finds the compound, and the words written apart");
         assert_eq!(find(&i, "stand"), vec!["12121212"]);
         assert_eq!(find(&i, "grondwaterstand"), vec!["12121212"]);

@@ -11,34 +11,16 @@ use sqlx::{Postgres, Row};
 type DbRow = PgRow;
 type RowDb = Postgres;
 
-include!("../../store/sql/rows.rs");
+/// Times are timestamptz and dates date columns: read as they are.
+type StoredTime = DateTime<Utc>;
+type StoredDate = NaiveDate;
 
-impl Columns for Cells<'_> {
-    fn text(&self, c: Col) -> Result<String> {
-        get(self.0, c)
-    }
-    fn opt_text(&self, c: Col) -> Result<Option<String>> {
-        get(self.0, c)
-    }
-    fn int(&self, c: Col) -> Result<i64> {
-        get(self.0, c)
-    }
-    fn opt_int(&self, c: Col) -> Result<Option<i64>> {
-        get(self.0, c)
-    }
-    fn flag(&self, c: Col) -> Result<bool> {
-        get(self.0, c)
-    }
-    fn time(&self, c: Col) -> Result<DateTime<Utc>> {
-        get(self.0, c)
-    }
-    fn opt_time(&self, c: Col) -> Result<Option<DateTime<Utc>>> {
-        get(self.0, c)
-    }
-    fn date(&self, c: Col) -> Result<NaiveDate> {
-        get(self.0, c)
-    }
-    fn opt_date(&self, c: Col) -> Result<Option<NaiveDate>> {
-        get(self.0, c)
-    }
+fn read_time(t: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    Ok(t)
 }
+
+fn read_date(d: NaiveDate) -> Result<NaiveDate> {
+    Ok(d)
+}
+
+include!("../../store/sql/rows.rs");

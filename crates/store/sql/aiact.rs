@@ -17,8 +17,7 @@ impl AiActStore for Backend {
             .bind(&c.created_by)
             .execute(&self.pool)
             .await
-            .map_err(backend)?;
-        Ok(())
+            .done()
     }
 
     async fn aiact_state(&self) -> Result<String> {
@@ -58,8 +57,7 @@ impl AiActStore for Backend {
             .bind(&e.updated_by)
             .execute(&self.pool)
             .await
-            .map_err(backend)?;
-        Ok(())
+            .done()
     }
 
     async fn compliance(&self, id: AlgorithmId, at_most: Option<u32>) -> Result<Vec<ComplianceEntry>> {

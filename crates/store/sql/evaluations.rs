@@ -15,8 +15,7 @@ impl EvaluationStore for Backend {
         .bind(&p.updated_by)
         .execute(&self.pool)
         .await
-        .map_err(backend)?;
-        Ok(())
+        .done()
     }
 
     async fn evaluation_plan(&self, id: AlgorithmId) -> Result<Option<EvaluationPlan>> {

@@ -60,8 +60,7 @@ impl FederationStore for Backend {
         .bind(&log.root)
         .execute(&self.pool)
         .await
-        .map_err(backend)?;
-        Ok(())
+        .done()
     }
 
     async fn source_records(&self, id: i64) -> Result<Vec<SourceRecord>> {

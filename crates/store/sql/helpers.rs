@@ -15,10 +15,13 @@ pub(crate) fn now_micros() -> DateTime<Utc> {
     chrono::SubsecRound::trunc_subsecs(Utc::now(), 6)
 }
 
-/// The outcome of a write that must find its row: a backend error, `NotFound` when no row changed, or
-/// how many rows changed.
+/// The outcome of a write.
 pub(crate) trait Changed {
+    /// For a write that must find its row: a backend error, `NotFound` when no row changed, or how many
+    /// rows changed.
     fn found(self) -> Result<u64>;
+    /// The statement ran; how many rows it changed does not matter.
+    fn done(self) -> Result<()>;
 }
 
 impl Changed for std::result::Result<<Db as sqlx::Database>::QueryResult, sqlx::Error> {
@@ -27,6 +30,9 @@ impl Changed for std::result::Result<<Db as sqlx::Database>::QueryResult, sqlx::
             0 => Err(StoreError::NotFound),
             n => Ok(n),
         }
+    }
+    fn done(self) -> Result<()> {
+        self.map(|_| ()).map_err(backend)
     }
 }
 
@@ -90,8 +96,7 @@ async fn insert_version(
         .bind(published_at.map(ts))
         .execute(&mut **tx)
         .await
-        .map_err(backend)?;
-    Ok(())
+        .done()
 }
 
 async fn insert_history(tx: &mut Transaction<'_, Db>, id: &str, h: &NewHistory) -> Result<()> {
@@ -104,8 +109,7 @@ async fn insert_history(tx: &mut Transaction<'_, Db>, id: &str, h: &NewHistory) 
         .bind(ts(&h.at))
         .execute(&mut **tx)
         .await
-        .map_err(backend)?;
-    Ok(())
+        .done()
 }
 
 async fn outbox(tx: &mut Transaction<'_, Db>, id: &str, at: &DateTime<Utc>) -> Result<()> {

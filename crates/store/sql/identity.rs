@@ -15,8 +15,7 @@ impl IdentityStore for Backend {
             .bind(ts(&key.created_at))
             .execute(&self.pool)
             .await
-            .map_err(backend)?;
-        Ok(())
+            .done()
     }
 
     async fn signing_keys(&self, since: DateTime<Utc>) -> Result<Vec<SigningKey>> {

@@ -56,8 +56,7 @@ impl LinkStore for Backend {
         .bind(ts(&a.at))
         .execute(&self.pool)
         .await
-        .map_err(backend)?;
-        Ok(())
+        .done()
     }
 
     async fn link_acceptances(&self, urls: &[String]) -> Result<Vec<LinkAcceptance>> {
@@ -82,8 +81,7 @@ impl ReviewStore for Backend {
         .bind(by)
         .execute(&self.pool)
         .await
-        .map_err(backend)?;
-        Ok(())
+        .done()
     }
 
     async fn confirmations(&self, ids: &[AlgorithmId]) -> Result<Vec<(AlgorithmId, DateTime<Utc>)>> {

@@ -45,8 +45,7 @@ impl PeopleStore for Backend {
             .bind(role.code())
             .execute(&self.pool)
             .await
-            .map_err(backend)?;
-        Ok(())
+            .done()
     }
 
     async fn remove_membership(&self, user_id: UserId, org_id: OrgId, role: Option<Role>) -> Result<()> {
@@ -149,11 +148,9 @@ impl PeopleStore for Backend {
             .bind(ts(&now))
             .fetch_optional(&mut *tx)
             .await
-            .map_err(backend)?
-            .ok_or(StoreError::NotFound)?;
-        let inv = rows::invitation_row(&row)?;
+            .map_err(backend)?;
         // Taken first: an invitation withdrawn at the same moment makes nobody a member.
-        sqlx::query("DELETE FROM invitations WHERE id=$1").bind(id).execute(&mut *tx).await.found()?;
+        let inv = take_invitation(&mut tx, row).await?;
         sqlx::query("INSERT INTO memberships (user_id, org_id, role) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING")
             .bind(inv.user_id)
             .bind(inv.org_id)
@@ -171,11 +168,16 @@ impl PeopleStore for Backend {
             .bind(id)
             .fetch_optional(&mut *tx)
             .await
-            .map_err(backend)?
-            .ok_or(StoreError::NotFound)?;
-        let inv = rows::invitation_row(&row)?;
-        sqlx::query("DELETE FROM invitations WHERE id=$1").bind(id).execute(&mut *tx).await.found()?;
+            .map_err(backend)?;
+        let inv = take_invitation(&mut tx, row).await?;
         tx.commit().await.map_err(backend)?;
         Ok(inv)
     }
+}
+
+/// Takes the invitation a query in `tx` found: removed, and returned (none found: not found).
+async fn take_invitation(tx: &mut Transaction<'_, Db>, found: Option<<Db as sqlx::Database>::Row>) -> Result<Invitation> {
+    let inv = rows::invitation_row(&found.ok_or(StoreError::NotFound)?)?;
+    sqlx::query("DELETE FROM invitations WHERE id=$1").bind(inv.id).execute(&mut **tx).await.found()?;
+    Ok(inv)
 }

@@ -1,6 +1,7 @@
 // The row decoders both SQL backends share (included by each backend's `rows.rs`, after it defines
-// `DbRow`, `RowDb` and its `Columns` for `Cells`): `algoreg_store::rows`'s decoders for this backend's
-// rows, and the reading of a row being copied.
+// `DbRow`, `RowDb`, how it stores times and dates (`StoredTime`, `StoredDate`) and how it reads them
+// back (`read_time`, `read_date`)): `algoreg_store::rows`'s decoders for this backend's rows, and the
+// reading of a row being copied.
 
 /// A row of this backend, read through [`Columns`].
 struct Cells<'a>(&'a DbRow);
@@ -11,6 +12,36 @@ fn get<'r, T: sqlx::Decode<'r, RowDb> + sqlx::Type<RowDb>>(r: &'r DbRow, c: Col)
         Col::At(i) => r.try_get(i),
     }
     .map_err(|e| column_error(c, e))
+}
+
+impl Columns for Cells<'_> {
+    fn text(&self, c: Col) -> Result<String> {
+        get(self.0, c)
+    }
+    fn opt_text(&self, c: Col) -> Result<Option<String>> {
+        get(self.0, c)
+    }
+    fn int(&self, c: Col) -> Result<i64> {
+        get(self.0, c)
+    }
+    fn opt_int(&self, c: Col) -> Result<Option<i64>> {
+        get(self.0, c)
+    }
+    fn flag(&self, c: Col) -> Result<bool> {
+        get(self.0, c)
+    }
+    fn time(&self, c: Col) -> Result<DateTime<Utc>> {
+        read_time(get::<StoredTime>(self.0, c)?)
+    }
+    fn opt_time(&self, c: Col) -> Result<Option<DateTime<Utc>>> {
+        get::<Option<StoredTime>>(self.0, c)?.map(read_time).transpose()
+    }
+    fn date(&self, c: Col) -> Result<NaiveDate> {
+        read_date(get::<StoredDate>(self.0, c)?)
+    }
+    fn opt_date(&self, c: Col) -> Result<Option<NaiveDate>> {
+        get::<Option<StoredDate>>(self.0, c)?.map(read_date).transpose()
+    }
 }
 
 /// The shared decoders of `algoreg_store::rows`, for this backend's rows.

@@ -118,8 +118,7 @@ impl RuntimeStore for Backend {
             .bind(ts(&until))
             .execute(&self.pool)
             .await
-            .map_err(backend)?;
-        Ok(())
+            .done()
     }
 
     async fn known_login(&self, key: &str, now: DateTime<Utc>) -> Result<bool> {

@@ -73,7 +73,6 @@ impl SessionStore for Backend {
             .bind(user_id)
             .execute(&self.pool)
             .await
-            .map_err(backend)?;
-        Ok(())
+            .done()
     }
 }

@@ -2,7 +2,7 @@
 //! `algoreg_service::federation::feed`). Rendered once per change of the register, served with a
 //! strong ETag and Last-Modified, answered with 304 to conditional requests, gzip when accepted.
 
-use crate::problem::ApiError;
+use crate::problem::ApiResult;
 use algoreg_service::App;
 use axum::body::Body;
 use axum::extract::State;
@@ -27,7 +27,7 @@ fn accepts_gzip(h: &HeaderMap) -> bool {
     })
 }
 
-pub async fn register(State(app): State<App>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub async fn register(State(app): State<App>, headers: HeaderMap) -> ApiResult<Response> {
     let feed = app.feed().await?;
     let last_modified = http_date(feed.last_modified);
     // The feed's Last-Modified has whole seconds; compare at that precision.

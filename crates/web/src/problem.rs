@@ -31,6 +31,9 @@ pub struct Problem {
     pub errors: Vec<FieldProblem>,
 }
 
+/// What a JSON API handler answers: the value, or a problem+json error.
+pub type ApiResult<T> = Result<T, ApiError>;
+
 #[derive(Debug)]
 pub struct ApiError(pub ServiceError);
 

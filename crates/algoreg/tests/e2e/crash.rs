@@ -93,15 +93,21 @@ fn api_writes(env: &Env, token: &str, trial: usize) {
 /// Returns whether it was all.
 fn import(file: &str, records: u64, wait: Duration) -> bool {
     let env = Env::new();
-    let mut child = env.command(&["import", file]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    killed_after(&env, &["import", file], records, wait, "an import")
+}
+
+/// Runs `args` and kills it after `wait` (or lets it finish before), then checks that the store holds
+/// none or all of the `records`. Returns whether it was all.
+fn killed_after(env: &Env, args: &[&str], records: u64, wait: Duration, what: &str) -> bool {
+    let mut child = env.command(args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
     let started = std::time::Instant::now();
     while started.elapsed() < wait && child.try_wait().unwrap().is_none() {
         std::thread::sleep(Duration::from_millis(5));
     }
     let _ = child.kill();
     let _ = child.wait();
-    let after = check(&env);
-    assert!(after == 0 || after == records, "all or nothing: {after} of the {records} records in the file");
+    let after = check(env);
+    assert!(after == 0 || after == records, "{what} is all or nothing: {after} of the {records} records");
     after == records
 }
 
@@ -150,17 +156,7 @@ fn harvest(org: &str, url: &str, records: u64, wait: Duration) -> bool {
     let env = Env::new();
     env.org(org, "central");
     env.ok(&["source", "add", "--org", org, "--url", url]);
-    let mut child =
-        env.command(&["harvest", "--harvest-allow", "127.0.0.0/8"]).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
-    let started = std::time::Instant::now();
-    while started.elapsed() < wait && child.try_wait().unwrap().is_none() {
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    let after = check(&env);
-    assert!(after == 0 || after == records, "a harvest is all or nothing: {after} of the {records} records in the feed");
-    after == records
+    killed_after(&env, &["harvest", "--harvest-allow", "127.0.0.0/8"], records, wait, "a harvest")
 }
 
 #[test]

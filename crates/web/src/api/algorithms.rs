@@ -1,7 +1,7 @@
-use super::body::{int_param, JsonBody};
+use super::body::{int_param, IdPath, JsonBody};
 use super::dto::*;
 use crate::auth::Auth;
-use crate::problem::{ApiError, Problem};
+use crate::problem::{ApiError, ApiResult, Problem};
 use algoreg_domain::aiact::ComplianceStatus;
 use algoreg_domain::workflow::Action;
 use algoreg_service::register::parse_id;
@@ -16,7 +16,7 @@ use std::collections::HashMap;
 #[utoipa::path(get, path = "/api/v1/algorithms", tag = "algorithms",
     params(("page" = Option<u64>, Query, description = "From 1"), ("per_page" = Option<u64>, Query, description = "1 to 100, default 20"), ("organisation" = Option<String>, Query, description = "Organisation code")),
     responses((status = 200, body = AlgorithmPage), (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn list(State(app): State<App>, Query(params): Query<HashMap<String, String>>) -> Result<Json<AlgorithmPage>, ApiError> {
+pub async fn list(State(app): State<App>, Query(params): Query<HashMap<String, String>>) -> ApiResult<Json<AlgorithmPage>> {
     let page = int_param(&params, "page", 1, 1, 1_000_000)?;
     let per_page = int_param(&params, "per_page", 20, 1, 100)?;
     let org_code = params.get("organisation").filter(|s| !s.is_empty()).cloned();
@@ -26,16 +26,14 @@ pub async fn list(State(app): State<App>, Query(params): Query<HashMap<String, S
 
 #[utoipa::path(get, path = "/api/v1/algorithms/{id}", tag = "algorithms", params(("id" = String, Path, description = "8-digit algorithm ID")),
     responses((status = 200, body = AlgorithmDto), (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn get_current(State(app): State<App>, Path(id): Path<String>) -> Result<Json<AlgorithmDto>, ApiError> {
-    let id = parse_id("id", &id)?;
+pub async fn get_current(State(app): State<App>, IdPath(id): IdPath) -> ApiResult<Json<AlgorithmDto>> {
     let v = app.register().published(id).await?;
     Ok(Json(AlgorithmDto::from(&v).with_proof(&app.log().version_proofs(id, Some(v.number)).await?)))
 }
 
 #[utoipa::path(get, path = "/api/v1/algorithms/{id}/versions", tag = "algorithms", params(("id" = String, Path)),
     responses((status = 200, body = Vec<AlgorithmDto>, description = "Every published version, oldest first"), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn history(State(app): State<App>, Path(id): Path<String>) -> Result<Json<Vec<AlgorithmDto>>, ApiError> {
-    let id = parse_id("id", &id)?;
+pub async fn history(State(app): State<App>, IdPath(id): IdPath) -> ApiResult<Json<Vec<AlgorithmDto>>> {
     let history = app.register().published_history(id).await?;
     let proofs = app.log().version_proofs(id, None).await?;
     Ok(Json(history.iter().map(|v| AlgorithmDto::from(v).with_proof(&proofs)).collect()))
@@ -43,7 +41,7 @@ pub async fn history(State(app): State<App>, Path(id): Path<String>) -> Result<J
 
 #[utoipa::path(get, path = "/api/v1/algorithms/{id}/versions/{number}", tag = "algorithms", params(("id" = String, Path), ("number" = u32, Path)),
     responses((status = 200, body = AlgorithmDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn version(State(app): State<App>, Path((id, number)): Path<(String, String)>) -> Result<Json<AlgorithmDto>, ApiError> {
+pub async fn version(State(app): State<App>, Path((id, number)): Path<(String, String)>) -> ApiResult<Json<AlgorithmDto>> {
     let id = parse_id("id", &id)?;
     let number: u32 = number
         .parse()
@@ -57,7 +55,7 @@ pub async fn version(State(app): State<App>, Path((id, number)): Path<(String, S
 #[utoipa::path(get, path = "/api/v1/algorithms/{id}/mappings/{name}", tag = "algorithms",
     params(("id" = String, Path), ("name" = String, Path, description = "uk-atrs, consortium-0.3.1 or eu-database")),
     responses((status = 200, body = Object, description = "{mapping, title, record, fields, unfilled}"), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn mapping(State(app): State<App>, Path((id, name)): Path<(String, String)>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn mapping(State(app): State<App>, Path((id, name)): Path<(String, String)>) -> ApiResult<Json<serde_json::Value>> {
     let id = parse_id("id", &id)?;
     let m = algoreg_standard::mappings::by_name(&name).ok_or(ApiError::not_found("mapping"))?;
     let v = app.register().published(id).await?;
@@ -72,7 +70,7 @@ pub async fn create(
     Auth(p): Auth,
     Path(code): Path<String>,
     JsonBody(body): JsonBody<CreateAlgorithm>,
-) -> Result<(StatusCode, Json<VersionDto>), ApiError> {
+) -> ApiResult<(StatusCode, Json<VersionDto>)> {
     let id = body.id.as_deref().map(|s| parse_id("id", s)).transpose()?;
     let v = app.register().create(&p, &code, Content(body.content), id).await?;
     Ok((StatusCode::CREATED, Json(VersionDto::from(&v))))
@@ -83,10 +81,9 @@ pub async fn create(
 pub async fn save(
     State(app): State<App>,
     Auth(p): Auth,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     JsonBody(body): JsonBody<SaveDraft>,
-) -> Result<Json<VersionDto>, ApiError> {
-    let id = parse_id("id", &id)?;
+) -> ApiResult<Json<VersionDto>> {
     let v = app.register().save(&p, id, Content(body.content), body.expected_version).await?;
     Ok(Json(VersionDto::from(&v)))
 }
@@ -94,8 +91,7 @@ pub async fn save(
 #[utoipa::path(post, path = "/api/v1/algorithms/{id}/shared-update", tag = "workspace", params(("id" = String, Path)), security(("bearer" = [])),
     description = "For a registration that adopts a shared registration: takes the shared registration's newest version into a new draft (the organisation's own fields stay).",
     responses((status = 200, body = VersionDto), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn take_shared_update(State(app): State<App>, Auth(p): Auth, Path(id): Path<String>) -> Result<Json<VersionDto>, ApiError> {
-    let id = parse_id("id", &id)?;
+pub async fn take_shared_update(State(app): State<App>, Auth(p): Auth, IdPath(id): IdPath) -> ApiResult<Json<VersionDto>> {
     let v = app.register().take_shared_update(&p, id).await?;
     Ok(Json(VersionDto::from(&v)))
 }
@@ -109,7 +105,7 @@ pub async fn act(
     Auth(p): Auth,
     Path((id, action)): Path<(String, String)>,
     body: axum::body::Bytes,
-) -> Result<Json<RecordStateDto>, ApiError> {
+) -> ApiResult<Json<RecordStateDto>> {
     let id = parse_id("id", &id)?;
     let action = Action::parse(&action).filter(|a| Action::WORKFLOW.contains(a) && *a != Action::Save).ok_or_else(|| {
         ApiError::bad(
@@ -131,8 +127,7 @@ pub async fn act(
 
 #[utoipa::path(get, path = "/api/v1/algorithms/{id}/workspace", tag = "workspace", params(("id" = String, Path)), security(("bearer" = [])),
     responses((status = 200, body = WorkspaceDto), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn workspace(State(app): State<App>, Auth(p): Auth, Path(id): Path<String>) -> Result<Json<WorkspaceDto>, ApiError> {
-    let id = parse_id("id", &id)?;
+pub async fn workspace(State(app): State<App>, Auth(p): Auth, IdPath(id): IdPath) -> ApiResult<Json<WorkspaceDto>> {
     let algoreg_service::workspace::EditorView { meta, versions, history, links, .. } = app.workspace().editor_view(&p, id).await?;
     Ok(Json(WorkspaceDto {
         record: RecordStateDto::from(&meta),
@@ -167,7 +162,7 @@ pub struct AiActAnswers {
     pub answers: Vec<usize>,
 }
 
-async fn classification_json(app: &App, c: &algoreg_store::Classification, public: bool) -> Result<serde_json::Value, ApiError> {
+async fn classification_json(app: &App, c: &algoreg_store::Classification, public: bool) -> ApiResult<serde_json::Value> {
     let (_, dates) = app.aiact_requirements(c);
     let overview = app.compliance_overview(c, public).await?;
     let count = |s: ComplianceStatus| overview.iter().filter(|(_, e)| e.status == s).count();
@@ -206,7 +201,7 @@ pub async fn aiact_requirement(
     Auth(p): Auth,
     Path((id, urn)): Path<(String, String)>,
     JsonBody(body): JsonBody<ComplianceUpdate>,
-) -> Result<Json<algoreg_store::ComplianceEntry>, ApiError> {
+) -> ApiResult<Json<algoreg_store::ComplianceEntry>> {
     let id = parse_id("id", &id)?;
     Ok(Json(app.set_compliance(&p, id, &urn, &body.status, body.reason, body.evidence).await?))
 }
@@ -214,8 +209,7 @@ pub async fn aiact_requirement(
 /// The AI Act classification of a published record, with its obligations and applicable requirements.
 #[utoipa::path(get, path = "/api/v1/algorithms/{id}/ai-act", tag = "algorithms", params(("id" = String, Path)),
     responses((status = 200, body = Object), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn aiact_get(State(app): State<App>, Path(id): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
-    let id = parse_id("id", &id)?;
+pub async fn aiact_get(State(app): State<App>, IdPath(id): IdPath) -> ApiResult<Json<serde_json::Value>> {
     app.register().published(id).await?;
     let c = app.public_classification(id).await?.ok_or(ApiError::not_found("classification"))?;
     Ok(Json(classification_json(&app, &c, true).await?))
@@ -228,10 +222,9 @@ pub async fn aiact_get(State(app): State<App>, Path(id): Path<String>) -> Result
 pub async fn aiact_answer(
     State(app): State<App>,
     Auth(p): Auth,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     JsonBody(body): JsonBody<AiActAnswers>,
-) -> Result<(StatusCode, Json<serde_json::Value>), ApiError> {
-    let id = parse_id("id", &id)?;
+) -> ApiResult<(StatusCode, Json<serde_json::Value>)> {
     if body.answers.len() > 100 {
         return Err(ApiError::bad("answers", "Hoogstens 100 antwoorden.", "At most 100 answers."));
     }
@@ -267,8 +260,7 @@ pub struct ConfirmationDto {
     description = "Confirms that the published registration is still current (the yearly check).",
     responses((status = 200, body = ConfirmationDto), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
         (status = 422, body = Problem, content_type = "application/problem+json")))]
-pub async fn confirm(State(app): State<App>, Auth(p): Auth, Path(id): Path<String>) -> Result<Json<ConfirmationDto>, ApiError> {
-    let id = parse_id("id", &id)?;
+pub async fn confirm(State(app): State<App>, Auth(p): Auth, IdPath(id): IdPath) -> ApiResult<Json<ConfirmationDto>> {
     let confirmed_at = app.register().confirm_current(&p, id, chrono::Utc::now()).await?;
     Ok(Json(ConfirmationDto { confirmed_at }))
 }
@@ -297,10 +289,9 @@ pub struct LinkAcceptanceDto {
 pub async fn accept_link(
     State(app): State<App>,
     Auth(p): Auth,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     JsonBody(body): JsonBody<AcceptLink>,
-) -> Result<Json<LinkAcceptanceDto>, ApiError> {
-    let id = parse_id("id", &id)?;
+) -> ApiResult<Json<LinkAcceptanceDto>> {
     let a = app.accept_link(&p, id, &body.url, &body.reason, chrono::Utc::now()).await?;
     Ok(Json(LinkAcceptanceDto { url: a.url, reason: a.reason, accepted_at: a.at }))
 }

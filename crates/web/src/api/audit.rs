@@ -3,7 +3,7 @@
 
 use super::body::int_param;
 use crate::auth::Auth;
-use crate::problem::{ApiError, Problem};
+use crate::problem::{ApiResult, Problem};
 use algoreg_service::audit::{Entry, PAGE};
 use algoreg_service::App;
 use axum::extract::{Path, Query, State};
@@ -52,7 +52,7 @@ impl From<Entry> for AuditEventDto {
     }
 }
 
-fn paging(q: &HashMap<String, String>) -> Result<(Option<i64>, i64), ApiError> {
+fn paging(q: &HashMap<String, String>) -> ApiResult<(Option<i64>, i64)> {
     let limit = int_param(q, "limit", PAGE as u64, 1, 1000)? as i64;
     let before = match q.get("before") {
         None => None,
@@ -71,7 +71,7 @@ pub async fn of_organisation(
     Auth(p): Auth,
     Path(code): Path<String>,
     Query(q): Query<HashMap<String, String>>,
-) -> Result<Json<Vec<AuditEventDto>>, ApiError> {
+) -> ApiResult<Json<Vec<AuditEventDto>>> {
     let (before, limit) = paging(&q)?;
     let org = app.orgs().by_code(&code).await?;
     let list = app.audit().events(&p, Some(org.id), before, limit).await?;
@@ -83,11 +83,7 @@ pub async fn of_organisation(
         ("limit" = Option<u32>, Query, description = "1 to 1000, default 200")),
     responses((status = 200, body = Vec<AuditEventDto>, description = "Every event, newest first (the central operator)"),
         (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
-pub async fn all(
-    State(app): State<App>,
-    Auth(p): Auth,
-    Query(q): Query<HashMap<String, String>>,
-) -> Result<Json<Vec<AuditEventDto>>, ApiError> {
+pub async fn all(State(app): State<App>, Auth(p): Auth, Query(q): Query<HashMap<String, String>>) -> ApiResult<Json<Vec<AuditEventDto>>> {
     let (before, limit) = paging(&q)?;
     let list = app.audit().events(&p, None, before, limit).await?;
     Ok(Json(list.into_iter().map(AuditEventDto::from).collect()))

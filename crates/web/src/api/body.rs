@@ -1,8 +1,10 @@
 //! Extractors whose rejections are problem+json naming the field.
 
-use crate::problem::ApiError;
+use crate::problem::{ApiError, ApiResult};
 use algoreg_service::App;
-use axum::extract::{FromRequest, Request};
+use algoreg_standard::AlgorithmId;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 /// Like `axum::Json`, but a bad body answers problem+json with the JSON path that failed.
@@ -36,14 +38,23 @@ impl<T: DeserializeOwned> FromRequest<App> for JsonBody<T> {
     }
 }
 
+/// The registration ID of a route whose one path parameter is `{id}`, parsed: a malformed one answers
+/// problem+json naming `id`.
+pub struct IdPath(pub AlgorithmId);
+
+impl FromRequestParts<App> for IdPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &App) -> Result<Self, Self::Rejection> {
+        let Path(id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(|_| ApiError::bad("id", "Het pad heeft geen algoritme-ID.", "The path has no algorithm ID."))?;
+        Ok(IdPath(algoreg_service::register::parse_id("id", &id)?))
+    }
+}
+
 /// Parses a positive integer query parameter with bounds, naming it on failure.
-pub fn int_param(
-    params: &std::collections::HashMap<String, String>,
-    name: &str,
-    default: u64,
-    min: u64,
-    max: u64,
-) -> Result<u64, ApiError> {
+pub fn int_param(params: &std::collections::HashMap<String, String>, name: &str, default: u64, min: u64, max: u64) -> ApiResult<u64> {
     match params.get(name) {
         None => Ok(default),
         Some(s) => match s.trim().parse::<u64>() {

@@ -2,11 +2,10 @@
 //! inbox, incidents between deployer and provider, evaluations. Thin handlers over
 //! `algoreg_service::feedback`.
 
-use super::body::JsonBody;
+use super::body::{IdPath, JsonBody};
 use crate::auth::Auth;
-use crate::problem::{ApiError, Problem};
+use crate::problem::{ApiError, ApiResult, Problem};
 use algoreg_service::feedback::{IncidentInput, SignalInput};
-use algoreg_service::register::parse_id;
 use algoreg_service::App;
 use algoreg_store::Signal;
 use axum::extract::{ConnectInfo, Path, State};
@@ -109,10 +108,9 @@ pub async fn submit(
     State(app): State<App>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: axum::http::HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     JsonBody(b): JsonBody<NewSignalBody>,
-) -> Result<(StatusCode, Json<SubmittedDto>), ApiError> {
-    let id = parse_id("id", &id)?;
+) -> ApiResult<(StatusCode, Json<SubmittedDto>)> {
     let input = SignalInput { kind: b.kind, text: b.text, email: b.email, website: b.website };
     let client = app.client_ip(addr.ip(), headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()));
     let s = app.feedback().submit(id, input, &client.to_string(), Utc::now()).await?;
@@ -129,8 +127,7 @@ pub async fn submit(
 
 #[utoipa::path(get, path = "/api/v1/algorithms/{id}/signals", tag = "feedback", params(("id" = String, Path)),
     responses((status = 200, body = Vec<PublicSignalDto>, description = "Signals answered in public")))]
-pub async fn public_list(State(app): State<App>, Path(id): Path<String>) -> Result<Json<Vec<PublicSignalDto>>, ApiError> {
-    let id = parse_id("id", &id)?;
+pub async fn public_list(State(app): State<App>, IdPath(id): IdPath) -> ApiResult<Json<Vec<PublicSignalDto>>> {
     let list = app.feedback().public_signals(id).await?;
     Ok(Json(
         list.into_iter()
@@ -147,7 +144,7 @@ pub async fn public_list(State(app): State<App>, Path(id): Path<String>) -> Resu
 
 #[utoipa::path(get, path = "/api/v1/signals/status/{code}", tag = "feedback", params(("code" = String, Path, description = "The tracking code")),
     responses((status = 200, body = SignalStatusDto), (status = 404, body = Problem)))]
-pub async fn status(State(app): State<App>, Path(code): Path<String>) -> Result<Json<SignalStatusDto>, ApiError> {
+pub async fn status(State(app): State<App>, Path(code): Path<String>) -> ApiResult<Json<SignalStatusDto>> {
     let s = app.feedback().status(&code).await?;
     Ok(Json(SignalStatusDto {
         algorithm: s.record.to_string(),
@@ -163,7 +160,7 @@ pub async fn status(State(app): State<App>, Path(code): Path<String>) -> Result<
 
 #[utoipa::path(get, path = "/api/v1/organisations/{code}/signals", tag = "feedback", params(("code" = String, Path)), security(("bearer" = [])),
     responses((status = 200, body = Vec<InboxSignalDto>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn inbox(State(app): State<App>, Auth(p): Auth, Path(code): Path<String>) -> Result<Json<Vec<InboxSignalDto>>, ApiError> {
+pub async fn inbox(State(app): State<App>, Auth(p): Auth, Path(code): Path<String>) -> ApiResult<Json<Vec<InboxSignalDto>>> {
     let org = app.orgs().by_code(&code).await?;
     Ok(Json(app.feedback().inbox(&p, org.id).await?.into_iter().map(inbox_dto).collect()))
 }
@@ -183,7 +180,7 @@ pub struct AssignBody {
     pub user_id: Option<i64>,
 }
 
-fn signal_id(s: &str) -> Result<i64, ApiError> {
+fn signal_id(s: &str) -> ApiResult<i64> {
     s.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| ApiError::bad("id", "Een positief geheel getal.", "A positive whole number."))
 }
 
@@ -194,7 +191,7 @@ pub async fn answer(
     Auth(p): Auth,
     Path(id): Path<String>,
     JsonBody(b): JsonBody<AnswerBody>,
-) -> Result<Json<InboxSignalDto>, ApiError> {
+) -> ApiResult<Json<InboxSignalDto>> {
     Ok(Json(inbox_dto(app.feedback().answer(&p, signal_id(&id)?, &b.text, b.public, Utc::now()).await?)))
 }
 
@@ -205,13 +202,13 @@ pub async fn assign(
     Auth(p): Auth,
     Path(id): Path<String>,
     JsonBody(b): JsonBody<AssignBody>,
-) -> Result<Json<InboxSignalDto>, ApiError> {
+) -> ApiResult<Json<InboxSignalDto>> {
     Ok(Json(inbox_dto(app.feedback().assign(&p, signal_id(&id)?, b.user_id.map(algoreg_store::UserId)).await?)))
 }
 
 #[utoipa::path(post, path = "/api/v1/signals/{id}/close", tag = "feedback", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = InboxSignalDto), (status = 401, body = Problem), (status = 404, body = Problem)))]
-pub async fn close(State(app): State<App>, Auth(p): Auth, Path(id): Path<String>) -> Result<Json<InboxSignalDto>, ApiError> {
+pub async fn close(State(app): State<App>, Auth(p): Auth, Path(id): Path<String>) -> ApiResult<Json<InboxSignalDto>> {
     Ok(Json(inbox_dto(app.feedback().close(&p, signal_id(&id)?, Utc::now()).await?)))
 }
 
@@ -226,7 +223,7 @@ pub struct FiguresDto {
 
 #[utoipa::path(get, path = "/api/v1/organisations/{code}/response-figures", tag = "feedback", params(("code" = String, Path)),
     responses((status = 200, body = FiguresDto), (status = 404, body = Problem)))]
-pub async fn figures(State(app): State<App>, Path(code): Path<String>) -> Result<Json<FiguresDto>, ApiError> {
+pub async fn figures(State(app): State<App>, Path(code): Path<String>) -> ApiResult<Json<FiguresDto>> {
     let org = app.orgs().by_code(&code).await?;
     let f = app.feedback().figures(org.id, Utc::now()).await?;
     Ok(Json(FiguresDto::from(&f)))
@@ -255,10 +252,9 @@ pub struct IncidentBody {
 pub async fn report_incident(
     State(app): State<App>,
     Auth(p): Auth,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     JsonBody(b): JsonBody<IncidentBody>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let id = parse_id("id", &id)?;
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let input = IncidentInput {
         class: b.class,
         title: b.title,
@@ -276,7 +272,7 @@ pub async fn report_incident(
 
 #[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "feedback", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = Object), (status = 401, body = Problem), (status = 404, body = Problem)))]
-pub async fn incident(State(app): State<App>, Auth(p): Auth, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn incident(State(app): State<App>, Auth(p): Auth, Path(id): Path<String>) -> ApiResult<Json<Value>> {
     let (i, events, party) = app.feedback().incident(&p, signal_id(&id)?).await?;
     Ok(Json(json!({"incident": i, "timeline": events, "you_are": party})))
 }
@@ -296,7 +292,7 @@ pub async fn incident_event(
     Auth(p): Auth,
     Path(id): Path<String>,
     JsonBody(b): JsonBody<IncidentEventBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> ApiResult<Json<Value>> {
     let id = signal_id(&id)?;
     app.feedback().incident_event(&p, id, b.kind.trim(), b.text.as_deref(), Utc::now()).await?;
     let (i, events, party) = app.feedback().incident(&p, id).await?;
@@ -316,8 +312,7 @@ pub struct PublicIncidentDto {
 
 #[utoipa::path(get, path = "/api/v1/algorithms/{id}/incidents", tag = "feedback", params(("id" = String, Path)),
     responses((status = 200, body = Vec<PublicIncidentDto>, description = "Incidents marked public, with their public summary only")))]
-pub async fn public_incidents(State(app): State<App>, Path(id): Path<String>) -> Result<Json<Vec<PublicIncidentDto>>, ApiError> {
-    let id = parse_id("id", &id)?;
+pub async fn public_incidents(State(app): State<App>, IdPath(id): IdPath) -> ApiResult<Json<Vec<PublicIncidentDto>>> {
     let list = app.feedback().public_incidents(id).await?;
     Ok(Json(
         list.into_iter()
@@ -344,10 +339,9 @@ pub struct PlanBody {
 pub async fn set_plan(
     State(app): State<App>,
     Auth(p): Auth,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     JsonBody(b): JsonBody<PlanBody>,
-) -> Result<Json<Value>, ApiError> {
-    let id = parse_id("id", &id)?;
+) -> ApiResult<Json<Value>> {
     Ok(Json(json!(app.feedback().set_plan(&p, id, b.interval_months, b.next_due, Utc::now()).await?)))
 }
 
@@ -365,17 +359,15 @@ pub struct EvaluationBody {
 pub async fn add_evaluation(
     State(app): State<App>,
     Auth(p): Auth,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     JsonBody(b): JsonBody<EvaluationBody>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let id = parse_id("id", &id)?;
+) -> ApiResult<(StatusCode, Json<Value>)> {
     let e = app.feedback().record_evaluation(&p, id, b.date, &b.by_whom, &b.findings, b.report_url.as_deref(), Utc::now()).await?;
     Ok((StatusCode::CREATED, Json(json!(e))))
 }
 
 #[utoipa::path(get, path = "/api/v1/algorithms/{id}/evaluations", tag = "feedback", params(("id" = String, Path)),
     responses((status = 200, body = Object, description = "The plan (interval, next due date, days overdue) and the evaluations"), (status = 404, body = Problem)))]
-pub async fn evaluations(State(app): State<App>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    let id = parse_id("id", &id)?;
+pub async fn evaluations(State(app): State<App>, IdPath(id): IdPath) -> ApiResult<Json<Value>> {
     Ok(Json(json!(app.feedback().public_evaluations(id, Utc::now().date_naive()).await?)))
 }

@@ -1,5 +1,5 @@
 use crate::auth::Auth;
-use crate::problem::{ApiError, Problem};
+use crate::problem::{ApiError, ApiResult, Problem};
 use algoreg_service::{App, ServiceError};
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -18,7 +18,7 @@ pub async fn import(
     Auth(p): Auth,
     Query(q): Query<HashMap<String, String>>,
     body: Bytes,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> ApiResult<Json<serde_json::Value>> {
     let publish = match q.get("publish").map(String::as_str) {
         None | Some("false") => false,
         Some("true") => true,

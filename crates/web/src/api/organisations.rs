@@ -1,7 +1,7 @@
 use super::body::JsonBody;
 use super::dto::*;
 use crate::auth::Auth;
-use crate::problem::{ApiError, Problem};
+use crate::problem::{ApiResult, Problem};
 use algoreg_service::orgs::{parse_flow, parse_org_type};
 use algoreg_service::App;
 use algoreg_store::NewOrganisation;
@@ -10,14 +10,14 @@ use axum::http::StatusCode;
 use axum::Json;
 
 #[utoipa::path(get, path = "/api/v1/organisations", tag = "organisations", responses((status = 200, body = Vec<OrganisationDto>)))]
-pub async fn list(State(app): State<App>) -> Result<Json<Vec<OrganisationDto>>, ApiError> {
+pub async fn list(State(app): State<App>) -> ApiResult<Json<Vec<OrganisationDto>>> {
     let orgs = app.orgs().list().await?;
     Ok(Json(orgs.iter().map(OrganisationDto::from).collect()))
 }
 
 #[utoipa::path(get, path = "/api/v1/organisations/{code}", tag = "organisations", params(("code" = String, Path)),
     responses((status = 200, body = OrganisationDto), (status = 404, body = Problem, content_type = "application/problem+json")))]
-pub async fn get_one(State(app): State<App>, Path(code): Path<String>) -> Result<Json<OrganisationDto>, ApiError> {
+pub async fn get_one(State(app): State<App>, Path(code): Path<String>) -> ApiResult<Json<OrganisationDto>> {
     let org = app.orgs().by_code(&code).await?;
     Ok(Json(OrganisationDto::from(&org)))
 }
@@ -28,7 +28,7 @@ pub async fn create(
     State(app): State<App>,
     Auth(p): Auth,
     JsonBody(body): JsonBody<CreateOrganisation>,
-) -> Result<(StatusCode, Json<OrganisationDto>), ApiError> {
+) -> ApiResult<(StatusCode, Json<OrganisationDto>)> {
     let new = NewOrganisation {
         code: body.code,
         name: body.name,

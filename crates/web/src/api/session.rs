@@ -1,6 +1,6 @@
 use super::body::JsonBody;
 use crate::auth::{session_cookie, Auth, ClientKey, SESSION_COOKIE};
-use crate::problem::{ApiError, Problem};
+use crate::problem::{ApiResult, Problem};
 use algoreg_service::auth::SESSION_HOURS;
 use algoreg_service::App;
 use axum::extract::State;
@@ -51,7 +51,7 @@ pub struct Membership {
 /// Logs in; sets the session cookie (HttpOnly, SameSite=Strict).
 #[utoipa::path(post, path = "/api/v1/session", tag = "session", request_body = Login,
     responses((status = 200, body = Me), (status = 401, body = Problem, content_type = "application/problem+json")))]
-pub async fn login(State(app): State<App>, ClientKey(client): ClientKey, JsonBody(body): JsonBody<Login>) -> Result<Response, ApiError> {
+pub async fn login(State(app): State<App>, ClientKey(client): ClientKey, JsonBody(body): JsonBody<Login>) -> ApiResult<Response> {
     let user = app.auth().login(body.email.trim(), &body.password, &client, "password", body.totp.as_deref()).await?;
     let secret = app.auth().start_session(&user).await?;
     let p = app.auth().principal_for_user(&user).await?;
@@ -69,7 +69,7 @@ pub async fn change_password(
     Auth(p): Auth,
     ClientKey(client): ClientKey,
     JsonBody(body): JsonBody<PasswordChange>,
-) -> Result<Response, ApiError> {
+) -> ApiResult<Response> {
     let secret = app.auth().change_password(&p, &body.current_password, &body.new_password, &client).await?;
     let p = app.auth().session_principal(&secret).await?;
     let cookie = format!("{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}", SESSION_HOURS * 3600);
@@ -82,7 +82,7 @@ pub async fn whoami(Auth(p): Auth) -> Json<Me> {
 }
 
 #[utoipa::path(delete, path = "/api/v1/session", tag = "session", responses((status = 204)))]
-pub async fn logout(State(app): State<App>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub async fn logout(State(app): State<App>, headers: HeaderMap) -> ApiResult<Response> {
     if let Some(secret) = session_cookie(&headers) {
         app.auth().end_session(&secret).await?;
     }
@@ -180,7 +180,7 @@ impl From<&algoreg_store::Passkey> for PasskeyInfo {
 
 /// A passkey is added only in a browser session, never with a bearer token (a leaked token must not
 /// turn into a lasting way in).
-fn session_only(headers: &HeaderMap) -> Result<(), ApiError> {
+fn session_only(headers: &HeaderMap) -> ApiResult<()> {
     if headers.contains_key(header::AUTHORIZATION) {
         return Err(algoreg_service::ServiceError::forbidden(
             "Een passkey voegt u toe in de browser, ingelogd, niet met een token.",
@@ -198,11 +198,7 @@ fn options(s: algoreg_service::passkeys::Started) -> Json<PasskeyOptions> {
 /// Starts adding a passkey to the caller's own account (people only).
 #[utoipa::path(post, path = "/api/v1/session/passkeys/options", tag = "session",
     responses((status = 200, body = PasskeyOptions), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
-pub async fn passkey_registration_options(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Auth(p): Auth,
-) -> Result<Json<PasskeyOptions>, ApiError> {
+pub async fn passkey_registration_options(State(app): State<App>, headers: HeaderMap, Auth(p): Auth) -> ApiResult<Json<PasskeyOptions>> {
     session_only(&headers)?;
     Ok(options(app.passkeys().begin_registration(&p).await?))
 }
@@ -216,7 +212,7 @@ pub async fn passkey_add(
     headers: HeaderMap,
     Auth(p): Auth,
     JsonBody(body): JsonBody<NewPasskey>,
-) -> Result<Response, ApiError> {
+) -> ApiResult<Response> {
     session_only(&headers)?;
     let key = app.passkeys().finish_registration(&p, &body.ceremony, body.name.as_deref().unwrap_or(""), &body.credential.answer()).await?;
     Ok((StatusCode::CREATED, Json(PasskeyInfo::from(&key))).into_response())
@@ -225,7 +221,7 @@ pub async fn passkey_add(
 /// The caller's own passkeys.
 #[utoipa::path(get, path = "/api/v1/session/passkeys", tag = "session",
     responses((status = 200, body = [PasskeyInfo]), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
-pub async fn passkey_list(State(app): State<App>, Auth(p): Auth) -> Result<Json<Vec<PasskeyInfo>>, ApiError> {
+pub async fn passkey_list(State(app): State<App>, Auth(p): Auth) -> ApiResult<Json<Vec<PasskeyInfo>>> {
     Ok(Json(app.passkeys().list(&p).await?.iter().map(PasskeyInfo::from).collect()))
 }
 
@@ -237,7 +233,7 @@ pub async fn passkey_remove(
     State(app): State<App>,
     Auth(p): Auth,
     axum::extract::Path(id): axum::extract::Path<String>,
-) -> Result<StatusCode, ApiError> {
+) -> ApiResult<StatusCode> {
     let id: i64 = id.parse().map_err(|_| algoreg_service::ServiceError::NotFound("passkey"))?;
     app.passkeys().remove(&p, id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -246,7 +242,7 @@ pub async fn passkey_remove(
 /// Starts a login with a passkey.
 #[utoipa::path(post, path = "/api/v1/session/passkey/options", tag = "session",
     responses((status = 200, body = PasskeyOptions), (status = 429, body = Problem, content_type = "application/problem+json")))]
-pub async fn passkey_login_options(State(app): State<App>, ClientKey(client): ClientKey) -> Result<Json<PasskeyOptions>, ApiError> {
+pub async fn passkey_login_options(State(app): State<App>, ClientKey(client): ClientKey) -> ApiResult<Json<PasskeyOptions>> {
     Ok(options(app.passkeys().begin_login(&client).await?))
 }
 
@@ -257,7 +253,7 @@ pub async fn passkey_login(
     State(app): State<App>,
     ClientKey(client): ClientKey,
     JsonBody(body): JsonBody<PasskeyLogin>,
-) -> Result<Response, ApiError> {
+) -> ApiResult<Response> {
     let user = app.passkeys().finish_login(&body.ceremony, &body.credential.answer(), &client).await?;
     let secret = app.auth().start_session_by(&user, algoreg_service::passkeys::METHOD).await?;
     let p = app.auth().session_principal(&secret).await?;

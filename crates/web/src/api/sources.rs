@@ -3,7 +3,7 @@
 
 use super::body::JsonBody;
 use crate::auth::Auth;
-use crate::problem::{ApiError, Problem};
+use crate::problem::{ApiError, ApiResult, Problem};
 use algoreg_service::{App, ServiceError};
 use algoreg_store::Source;
 use axum::extract::{Path, State};
@@ -76,13 +76,13 @@ pub struct CreateSource {
 
 #[utoipa::path(get, path = "/api/v1/sources", tag = "federation", security(("bearer" = [])),
     responses((status = 200, body = Vec<SourceDto>), (status = 401, body = Problem)))]
-pub async fn list(State(app): State<App>, Auth(p): Auth) -> Result<Json<Vec<SourceDto>>, ApiError> {
+pub async fn list(State(app): State<App>, Auth(p): Auth) -> ApiResult<Json<Vec<SourceDto>>> {
     Ok(Json(app.sources().list(&p).await?.into_iter().map(SourceDto::from).collect()))
 }
 
 #[utoipa::path(get, path = "/api/v1/sources/{id}", tag = "federation", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = SourceDto), (status = 401, body = Problem), (status = 404, body = Problem)))]
-pub async fn get_one(State(app): State<App>, Auth(p): Auth, Path(id): Path<String>) -> Result<Json<SourceDto>, ApiError> {
+pub async fn get_one(State(app): State<App>, Auth(p): Auth, Path(id): Path<String>) -> ApiResult<Json<SourceDto>> {
     Ok(Json(app.sources().get(&p, source_id(&id)?).await?.into()))
 }
 
@@ -92,14 +92,14 @@ pub async fn create(
     State(app): State<App>,
     Auth(p): Auth,
     JsonBody(body): JsonBody<CreateSource>,
-) -> Result<(StatusCode, Json<SourceDto>), ApiError> {
+) -> ApiResult<(StatusCode, Json<SourceDto>)> {
     let s = app.sources().add(&p, &body.organisation, &body.url).await?;
     Ok((StatusCode::CREATED, Json(s.into())))
 }
 
 #[utoipa::path(delete, path = "/api/v1/sources/{id}", tag = "federation", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 204), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn delete(State(app): State<App>, Auth(p): Auth, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+pub async fn delete(State(app): State<App>, Auth(p): Auth, Path(id): Path<String>) -> ApiResult<StatusCode> {
     app.sources().remove(&p, source_id(&id)?).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -115,7 +115,7 @@ pub struct HarvestOutcomeDto {
 
 #[utoipa::path(post, path = "/api/v1/sources/{id}/harvest", tag = "federation", params(("id" = i64, Path)), security(("bearer" = [])),
     responses((status = 200, body = HarvestOutcomeDto), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
-pub async fn harvest(State(app): State<App>, Auth(p): Auth, Path(id): Path<String>) -> Result<Json<serde_json::Value>, ApiError> {
+pub async fn harvest(State(app): State<App>, Auth(p): Auth, Path(id): Path<String>) -> ApiResult<Json<serde_json::Value>> {
     let Some(h) = app.harvester.clone() else {
         return Err(ApiError(ServiceError::Internal("no harvester configured".into())));
     };
@@ -123,7 +123,7 @@ pub async fn harvest(State(app): State<App>, Auth(p): Auth, Path(id): Path<Strin
     Ok(Json(serde_json::to_value(outcome).unwrap_or_default()))
 }
 
-fn source_id(s: &str) -> Result<i64, ApiError> {
+fn source_id(s: &str) -> ApiResult<i64> {
     s.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
         ApiError(ServiceError::bad("id", "Het bron-ID is een positief geheel getal.", "The source ID is a positive whole number."))
     })

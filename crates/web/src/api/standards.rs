@@ -1,7 +1,7 @@
 //! The standard versions as machine-readable schemas (`/api/v1/standards`): what each version holds,
 //! when it was published, what changed from the one before, and its JSON Schema.
 
-use crate::problem::ApiError;
+use crate::problem::ApiResult;
 use algoreg_service::App;
 use axum::extract::{Path, State};
 use axum::http::header;
@@ -70,7 +70,7 @@ impl From<algoreg_service::standards::StandardInfo> for StandardDto {
 #[utoipa::path(get, path = "/api/v1/standards/{version}/schema.json", tag = "standards", params(("version" = String, Path, description = "1.0, 0.4, 0.3.1, 0.2.3 or 0.1")),
     description = "The JSON Schema (draft 2020-12) of a registration in this version, made from the definitions algoreg validates with. Fields required for publication are listed in `x-requiredForPublication`.",
     responses((status = 200, description = "The schema", body = Object, content_type = "application/schema+json"), (status = 404, body = crate::problem::Problem, content_type = "application/problem+json")))]
-pub async fn schema(State(app): State<App>, Path(version): Path<String>) -> Result<Response, ApiError> {
+pub async fn schema(State(app): State<App>, Path(version): Path<String>) -> ApiResult<Response> {
     let s = algoreg_service::standards::json_schema(&version, &app.feedback.config.public_url)?;
     Ok(([(header::CONTENT_TYPE, "application/schema+json")], Json(s)).into_response())
 }

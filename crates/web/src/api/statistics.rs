@@ -1,7 +1,7 @@
 //! The public overview's figures as JSON (`/api/v1/statistics`): the same figures as `/nl/overzicht`.
 
 use super::feedback::FiguresDto;
-use crate::problem::ApiError;
+use crate::problem::ApiResult;
 use algoreg_domain::statistics::Statistics;
 use algoreg_service::App;
 use axum::extract::State;
@@ -162,7 +162,7 @@ impl From<&Statistics> for StatisticsDto {
 }
 
 #[utoipa::path(get, path = "/api/v1/statistics", tag = "statistics", responses((status = 200, body = StatisticsDto)))]
-pub async fn get(State(app): State<App>) -> Result<Json<StatisticsDto>, ApiError> {
+pub async fn get(State(app): State<App>) -> ApiResult<Json<StatisticsDto>> {
     let s = app.statistics().await?;
     Ok(Json(StatisticsDto::from(s.as_ref())))
 }

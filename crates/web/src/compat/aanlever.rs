@@ -3,7 +3,7 @@
 //! released = STATE_2, published = PUBLISHED, superseded = EXPIRED, archived = ARCHIVED.
 //! `algorithm_version_id` in archive/unarchive is the version number within the record.
 
-use super::{verr, Detail};
+use super::{verr, Answer, Detail};
 use algoreg_domain::workflow::{Action, Principal, VersionState};
 use algoreg_service::workspace::Listed;
 use algoreg_service::{App, ServiceError};
@@ -33,7 +33,7 @@ pub fn routes() -> crate::routes::Routes {
 }
 
 /// `GET /aanleverapi/user/me`: who the token stands for, with its roles and organisations.
-async fn user_me(State(app): State<App>, headers: HeaderMap) -> Result<Json<Value>, Detail> {
+async fn user_me(State(app): State<App>, headers: HeaderMap) -> Answer {
     let p = principal(&app, &headers).await?;
     Ok(Json(algoreg_service::compat::user_me(&app, &p).await?))
 }
@@ -43,7 +43,7 @@ async fn organisations(
     State(app): State<App>,
     headers: HeaderMap,
     axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
-) -> Result<Json<Value>, Detail> {
+) -> Answer {
     principal(&app, &headers).await?;
     let number = |k: &str, default: usize, max: usize| -> Result<usize, Detail> {
         match q.get(k) {
@@ -144,7 +144,7 @@ fn algorithm_in(bytes: &[u8]) -> Result<Content, Detail> {
     Ok(Content(body.into_iter().filter(|(_, v)| !v.is_null()).collect()))
 }
 
-async fn list(State(app): State<App>, headers: HeaderMap, Path(org): Path<String>) -> Result<Json<Value>, Detail> {
+async fn list(State(app): State<App>, headers: HeaderMap, Path(org): Path<String>) -> Answer {
     let (p, org) = caller(&app, &headers, &org).await?;
     let mut out = vec![];
     for Listed { item: it, last_editor, source_id } in app.workspace().listing(&p, &org).await? {
@@ -163,14 +163,14 @@ async fn list(State(app): State<App>, headers: HeaderMap, Path(org): Path<String
     Ok(Json(Value::Array(out)))
 }
 
-async fn create(State(app): State<App>, headers: HeaderMap, Path(org): Path<String>, body: Bytes) -> Result<Json<Value>, Detail> {
+async fn create(State(app): State<App>, headers: HeaderMap, Path(org): Path<String>, body: Bytes) -> Answer {
     let (p, org) = caller(&app, &headers, &org).await?;
     let content = algorithm_in(&body)?;
     let v = app.register().create(&p, &org.code, content, None).await?;
     Ok(Json(json!({ "lars_code": v.record.to_string() })))
 }
 
-async fn latest(State(app): State<App>, headers: HeaderMap, Path((org, lars)): Path<(String, String)>) -> Result<Json<Value>, Detail> {
+async fn latest(State(app): State<App>, headers: HeaderMap, Path((org, lars)): Path<(String, String)>) -> Answer {
     let (p, org) = caller(&app, &headers, &org).await?;
     let meta = record(&app, &p, &org, &lars).await?;
     let v = app.workspace().version(&p, meta.id, meta.latest_version).await?;
@@ -178,12 +178,7 @@ async fn latest(State(app): State<App>, headers: HeaderMap, Path((org, lars)): P
     Ok(Json(algorithm(&v, None)))
 }
 
-async fn update(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path((org, lars)): Path<(String, String)>,
-    body: Bytes,
-) -> Result<Json<Value>, Detail> {
+async fn update(State(app): State<App>, headers: HeaderMap, Path((org, lars)): Path<(String, String)>, body: Bytes) -> Answer {
     let (p, org) = caller(&app, &headers, &org).await?;
     let meta = record(&app, &p, &org, &lars).await?;
     let content = algorithm_in(&body)?;
@@ -193,7 +188,7 @@ async fn update(
     }
 }
 
-async fn act(app: &App, headers: &HeaderMap, org: &str, lars: &str, action: Action) -> Result<Json<Value>, Detail> {
+async fn act(app: &App, headers: &HeaderMap, org: &str, lars: &str, action: Action) -> Answer {
     let (p, org) = caller(app, headers, org).await?;
     let meta = record(app, &p, &org, lars).await?;
     // The live API takes no reason; algoreg's history asks one for a retraction.
@@ -203,15 +198,15 @@ async fn act(app: &App, headers: &HeaderMap, org: &str, lars: &str, action: Acti
     Ok(Json(Value::Null))
 }
 
-async fn release(State(app): State<App>, headers: HeaderMap, Path((org, lars)): Path<(String, String)>) -> Result<Json<Value>, Detail> {
+async fn release(State(app): State<App>, headers: HeaderMap, Path((org, lars)): Path<(String, String)>) -> Answer {
     act(&app, &headers, &org, &lars, Action::Release).await
 }
 
-async fn publish(State(app): State<App>, headers: HeaderMap, Path((org, lars)): Path<(String, String)>) -> Result<Json<Value>, Detail> {
+async fn publish(State(app): State<App>, headers: HeaderMap, Path((org, lars)): Path<(String, String)>) -> Answer {
     act(&app, &headers, &org, &lars, Action::Publish).await
 }
 
-async fn retract(State(app): State<App>, headers: HeaderMap, Path((org, lars)): Path<(String, String)>) -> Result<Json<Value>, Detail> {
+async fn retract(State(app): State<App>, headers: HeaderMap, Path((org, lars)): Path<(String, String)>) -> Answer {
     act(&app, &headers, &org, &lars, Action::Retract).await
 }
 
@@ -228,25 +223,15 @@ fn version_arg(meta: &RecordMeta, body: &[u8]) -> Result<(), Detail> {
     Ok(())
 }
 
-async fn archive(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path((org, lars)): Path<(String, String)>,
-    body: Bytes,
-) -> Result<Json<Value>, Detail> {
+async fn archive(State(app): State<App>, headers: HeaderMap, Path((org, lars)): Path<(String, String)>, body: Bytes) -> Answer {
     archive_action(&app, &headers, &org, &lars, &body, Action::Archive).await
 }
 
-async fn unarchive(
-    State(app): State<App>,
-    headers: HeaderMap,
-    Path((org, lars)): Path<(String, String)>,
-    body: Bytes,
-) -> Result<Json<Value>, Detail> {
+async fn unarchive(State(app): State<App>, headers: HeaderMap, Path((org, lars)): Path<(String, String)>, body: Bytes) -> Answer {
     archive_action(&app, &headers, &org, &lars, &body, Action::Unarchive).await
 }
 
-async fn archive_action(app: &App, headers: &HeaderMap, org: &str, lars: &str, body: &[u8], action: Action) -> Result<Json<Value>, Detail> {
+async fn archive_action(app: &App, headers: &HeaderMap, org: &str, lars: &str, body: &[u8], action: Action) -> Answer {
     let (p, o) = caller(app, headers, org).await?;
     let meta = record(app, &p, &o, lars).await?;
     version_arg(&meta, body)?;
@@ -254,7 +239,7 @@ async fn archive_action(app: &App, headers: &HeaderMap, org: &str, lars: &str, b
     Ok(Json(Value::Null))
 }
 
-async fn published(State(app): State<App>, headers: HeaderMap, Path((org, lars)): Path<(String, String)>) -> Result<Json<Value>, Detail> {
+async fn published(State(app): State<App>, headers: HeaderMap, Path((org, lars)): Path<(String, String)>) -> Answer {
     let (p, o) = caller(&app, &headers, &org).await?;
     let meta = record(&app, &p, &o, &lars).await?;
     let missing = || Detail::text(StatusCode::NOT_FOUND, &format!("Er is geen gepubliceerd algoritme met LARS-code: {lars}."));
@@ -264,7 +249,7 @@ async fn published(State(app): State<App>, headers: HeaderMap, Path((org, lars))
     Ok(Json(algorithm(&v, at)))
 }
 
-async fn preview(State(app): State<App>, headers: HeaderMap, Path((org, lars)): Path<(String, String)>) -> Result<Json<Value>, Detail> {
+async fn preview(State(app): State<App>, headers: HeaderMap, Path((org, lars)): Path<(String, String)>) -> Answer {
     let (p, o) = caller(&app, &headers, &org).await?;
     let meta = record(&app, &p, &o, &lars).await?;
     let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");

@@ -14,6 +14,9 @@ use axum::Json;
 use serde_json::{json, Value};
 use std::net::SocketAddr;
 
+/// What a handler of the live register's API answers, or its error in that API's shape.
+pub type Answer<T = Json<Value>> = Result<T, Detail>;
+
 /// An error in the live register's shape.
 pub struct Detail(pub StatusCode, pub Value);
 

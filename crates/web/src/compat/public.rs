@@ -1,7 +1,7 @@
 //! The live register's public API (`/api/...`), answered exactly as it does: see
 //! `algoreg_service::compat` for what the answers hold and where algoreg deviates on purpose.
 
-use super::{verr, Detail};
+use super::{verr, Answer, Detail};
 use algoreg_domain::org::OrgType;
 use algoreg_service::compat::{self, Language, LiveQuery, LiveSort};
 use algoreg_service::App;
@@ -121,7 +121,7 @@ pub fn parse_query(bytes: &[u8]) -> Result<LiveQuery, Detail> {
     Ok(LiveQuery { page, limit, searchtext, organisation, publicationcategory, organisationtype, impact_assessment, sort_option })
 }
 
-async fn search(State(app): State<App>, Path(lang): Path<String>, body: Bytes) -> Result<Json<Value>, Detail> {
+async fn search(State(app): State<App>, Path(lang): Path<String>, body: Bytes) -> Answer {
     let lang = language(&lang)?;
     let q = parse_query(&body)?;
     Ok(Json(compat::search(&app, lang, &q).await?))
@@ -131,7 +131,7 @@ fn not_found() -> Detail {
     Detail::text(StatusCode::NOT_FOUND, "Kan algoritme niet vinden.")
 }
 
-async fn one(State(app): State<App>, Path((lang, lars)): Path<(String, String)>) -> Result<Json<Value>, Detail> {
+async fn one(State(app): State<App>, Path((lang, lars)): Path<(String, String)>) -> Answer {
     let lang = language(&lang)?;
     compat::one(&app, lang, &lars).await?.map(Json).ok_or_else(not_found)
 }
@@ -140,18 +140,18 @@ async fn total_count(State(app): State<App>) -> Result<Json<u64>, Detail> {
     Ok(Json(app.register().count_published().await?))
 }
 
-async fn similar(State(app): State<App>, Path((lang, lars)): Path<(String, String)>) -> Result<Json<Value>, Detail> {
+async fn similar(State(app): State<App>, Path((lang, lars)): Path<(String, String)>) -> Answer {
     let lang = language(&lang)?;
     compat::similar(&app, lang, &lars).await?.map(Json).ok_or_else(not_found)
 }
 
-async fn suggestion(State(app): State<App>, Path((lang, text)): Path<(String, String)>) -> Result<Json<Value>, Detail> {
+async fn suggestion(State(app): State<App>, Path((lang, text)): Path<(String, String)>) -> Answer {
     language(&lang)?;
     let text: String = text.chars().take(200).collect();
     Ok(Json(compat::suggestions(&app, &text).await?))
 }
 
-async fn site_data(State(app): State<App>) -> Result<Response, Detail> {
+async fn site_data(State(app): State<App>) -> Answer<Response> {
     let body = serde_json::to_vec(&compat::site_data(&app).await?)
         .map_err(|e| Detail::from(algoreg_service::ServiceError::Internal(e.to_string())))?;
     let mut r = (StatusCode::OK, body).into_response();
@@ -177,19 +177,11 @@ fn filetype(q: &HashMap<String, String>) -> Result<FileType, Detail> {
     }
 }
 
-async fn download_all(
-    State(app): State<App>,
-    Path(lang): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Result<Response, Detail> {
+async fn download_all(State(app): State<App>, Path(lang): Path<String>, Query(q): Query<HashMap<String, String>>) -> Answer<Response> {
     download(&app, &lang, &q, false, None).await
 }
 
-async fn download_history(
-    State(app): State<App>,
-    Path(lang): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Result<Response, Detail> {
+async fn download_history(State(app): State<App>, Path(lang): Path<String>, Query(q): Query<HashMap<String, String>>) -> Answer<Response> {
     download(&app, &lang, &q, true, None).await
 }
 
@@ -197,7 +189,7 @@ async fn download_one(
     State(app): State<App>,
     Path((lars, lang)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
-) -> Result<Response, Detail> {
+) -> Answer<Response> {
     download(&app, &lang, &q, false, Some(&lars)).await
 }
 
@@ -205,11 +197,11 @@ async fn download_history_one(
     State(app): State<App>,
     Path((lars, lang)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
-) -> Result<Response, Detail> {
+) -> Answer<Response> {
     download(&app, &lang, &q, true, Some(&lars)).await
 }
 
-async fn download(app: &App, lang: &str, q: &HashMap<String, String>, history: bool, lars: Option<&str>) -> Result<Response, Detail> {
+async fn download(app: &App, lang: &str, q: &HashMap<String, String>, history: bool, lars: Option<&str>) -> Answer<Response> {
     let lang = language(lang)?;
     let ft = filetype(q)?;
     let date = chrono::Utc::now().format("%Y%m%d");

@@ -2,7 +2,7 @@
 //! reset by an e-mailed link, and answering invitations to join an organisation.
 
 use super::csrf::CsrfForm;
-use super::{form_field as field, problem_text, Ctx, PageError};
+use super::{form_field as field, problem_text, Ctx, PageResult};
 use crate::auth::{ClientKey, SESSION_COOKIE};
 use algoreg_service::auth::SESSION_HOURS;
 use algoreg_service::{App, ServiceError};
@@ -62,11 +62,11 @@ pub(crate) fn session_cookie_header(secret: &str) -> Option<HeaderValue> {
 }
 
 /// `/account/sessies`: the person's own open sessions (this browser marked), each with a button to end it.
-pub async fn sessions(ctx: Ctx, State(app): State<App>, headers: axum::http::HeaderMap) -> Result<Response, PageError> {
+pub async fn sessions(ctx: Ctx, State(app): State<App>, headers: axum::http::HeaderMap) -> PageResult {
     sessions_page(&ctx, &app, &headers, None).await
 }
 
-async fn sessions_page(ctx: &Ctx, app: &App, headers: &axum::http::HeaderMap, flash: Option<&str>) -> Result<Response, PageError> {
+async fn sessions_page(ctx: &Ctx, app: &App, headers: &axum::http::HeaderMap, flash: Option<&str>) -> PageResult {
     let p = ctx.require()?;
     let list = app.auth().my_sessions(p).await.map_err(|e| ctx.err(e))?;
     let this = crate::auth::session_cookie(headers).map(|s| algoreg_service::auth::hash_token(&s)).unwrap_or_default();
@@ -94,28 +94,18 @@ async fn sessions_page(ctx: &Ctx, app: &App, headers: &axum::http::HeaderMap, fl
     Ok(ctx.page(ctx.t("Mijn sessies", "My sessions"), body))
 }
 
-pub async fn end_session(
-    ctx: Ctx,
-    State(app): State<App>,
-    headers: axum::http::HeaderMap,
-    CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
+pub async fn end_session(ctx: Ctx, State(app): State<App>, headers: axum::http::HeaderMap, CsrfForm(form): CsrfForm) -> PageResult {
     let p = ctx.require()?.clone();
     app.auth().end_my_session(&p, field(&form, "session")).await.map_err(|e| ctx.err(e))?;
     sessions_page(&ctx, &app, &headers, Some(ctx.t("Sessie beëindigd.", "Session ended."))).await
 }
 
-pub async fn change_form(ctx: Ctx) -> Result<Response, PageError> {
+pub async fn change_form(ctx: Ctx) -> PageResult {
     let p = ctx.require_any()?;
     Ok(change_page(&ctx, StatusCode::OK, None, p.must_change_password))
 }
 
-pub async fn change_submit(
-    ctx: Ctx,
-    State(app): State<App>,
-    ClientKey(client): ClientKey,
-    CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
+pub async fn change_submit(ctx: Ctx, State(app): State<App>, ClientKey(client): ClientKey, CsrfForm(form): CsrfForm) -> PageResult {
     let p = ctx.require_any()?.clone();
     match app.auth().change_password(&p, field(&form, "current_password"), field(&form, "new_password"), &client).await {
         Ok(secret) => {
@@ -164,12 +154,7 @@ pub async fn forgot_form(ctx: Ctx) -> Response {
     forgot_page(&ctx, StatusCode::OK, false, None)
 }
 
-pub async fn forgot_submit(
-    ctx: Ctx,
-    State(app): State<App>,
-    ClientKey(client): ClientKey,
-    CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
+pub async fn forgot_submit(ctx: Ctx, State(app): State<App>, ClientKey(client): ClientKey, CsrfForm(form): CsrfForm) -> PageResult {
     match app.request_password_reset(field(&form, "email"), &client, ctx.lang.code()).await {
         Ok(()) => Ok(forgot_page(&ctx, StatusCode::OK, true, None)),
         Err(e @ ServiceError::Internal(_)) => Err(ctx.err(e)),
@@ -206,18 +191,13 @@ fn well_formed(secret: &str) -> bool {
     secret.len() == 64 && secret.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-pub async fn reset_form(ctx: Ctx, State(app): State<App>, Path(secret): Path<String>) -> Result<Response, PageError> {
+pub async fn reset_form(ctx: Ctx, State(app): State<App>, Path(secret): Path<String>) -> PageResult {
     let live = well_formed(&secret) && app.auth().reset_link_is_live(&secret).await.map_err(|e| ctx.err(e))?;
     let status = if live { StatusCode::OK } else { StatusCode::NOT_FOUND };
     Ok(reset_page(&ctx, status, if live { &secret } else { "" }, live, None))
 }
 
-pub async fn reset_submit(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(secret): Path<String>,
-    CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
+pub async fn reset_submit(ctx: Ctx, State(app): State<App>, Path(secret): Path<String>, CsrfForm(form): CsrfForm) -> PageResult {
     if !well_formed(&secret) {
         return Ok(reset_page(&ctx, StatusCode::NOT_FOUND, "", false, None));
     }
@@ -233,12 +213,7 @@ pub async fn reset_submit(
 }
 
 /// Accepts or declines one of one's own invitations (`answer` = `accept` or `decline`).
-pub async fn answer_invitation(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(id): Path<String>,
-    CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
+pub async fn answer_invitation(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, CsrfForm(form): CsrfForm) -> PageResult {
     let p = ctx.require()?.clone();
     let id: i64 = id.parse().map_err(|_| ctx.err(ServiceError::NotFound("invitation")))?;
     let accept = match field(&form, "answer") {

@@ -2,7 +2,7 @@
 //! organisation's page (about, contact) and its publication flow.
 
 use super::csrf::CsrfForm;
-use super::{Ctx, PageError};
+use super::{Ctx, PageError, PageResult};
 use algoreg_domain::org::{PublicationFlow, Role};
 use algoreg_domain::workflow::Principal;
 use algoreg_service::orgs::{Added, AdminView};
@@ -10,7 +10,6 @@ use algoreg_service::{App, ServiceError};
 use algoreg_store::Organisation;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use maud::html;
 
 async fn admin_org(ctx: &Ctx, app: &App, code: &str) -> Result<(Principal, Organisation), PageError> {
@@ -50,7 +49,7 @@ async fn render(
     status: StatusCode,
     flash: Option<(String, Option<String>)>,
     problem: Option<String>,
-) -> Result<Response, PageError> {
+) -> PageResult {
     let p = ctx.require()?;
     let AdminView { members, invitations, tokens } = app.orgs().admin_view(p, org.id).await.map_err(|e| ctx.err(e))?;
     let base = format!("{}/beheer/org/{}", ctx.base(), org.code);
@@ -222,12 +221,7 @@ fn requirement_section(ctx: &Ctx, action: &str, id: &str, required: bool, texts:
 use super::form_field as field;
 
 /// Renders the admin page after a change: a success message, or the service's problem in words.
-async fn after(
-    ctx: &Ctx,
-    app: &App,
-    org: &Organisation,
-    result: Result<(String, Option<String>), ServiceError>,
-) -> Result<Response, PageError> {
+async fn after(ctx: &Ctx, app: &App, org: &Organisation, result: Result<(String, Option<String>), ServiceError>) -> PageResult {
     match result {
         Ok(flash) => {
             let org = app.orgs().by_code(&org.code).await.map_err(|e| ctx.err(e))?;
@@ -241,12 +235,12 @@ async fn after(
     }
 }
 
-pub async fn page(ctx: Ctx, State(app): State<App>, Path(code): Path<String>) -> Result<Response, PageError> {
+pub async fn page(ctx: Ctx, State(app): State<App>, Path(code): Path<String>) -> PageResult {
     let (_, org) = admin_org(&ctx, &app, &code).await?;
     render(&ctx, &app, &org, StatusCode::OK, None, None).await
 }
 
-pub async fn invite(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, CsrfForm(form): CsrfForm) -> Result<Response, PageError> {
+pub async fn invite(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, CsrfForm(form): CsrfForm) -> PageResult {
     let (p, org) = admin_org(&ctx, &app, &code).await?;
     let result = async {
         let role = algoreg_service::orgs::parse_role(field(&form, "role"))?;
@@ -293,7 +287,7 @@ pub async fn invite(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, 
     after(&ctx, &app, &org, result).await
 }
 
-pub async fn remove(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, CsrfForm(form): CsrfForm) -> Result<Response, PageError> {
+pub async fn remove(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, CsrfForm(form): CsrfForm) -> PageResult {
     let (p, org) = admin_org(&ctx, &app, &code).await?;
     let result = async {
         let user: algoreg_store::UserId =
@@ -306,7 +300,7 @@ pub async fn remove(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, 
     after(&ctx, &app, &org, result).await
 }
 
-pub async fn reset(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, CsrfForm(form): CsrfForm) -> Result<Response, PageError> {
+pub async fn reset(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, CsrfForm(form): CsrfForm) -> PageResult {
     let (p, org) = admin_org(&ctx, &app, &code).await?;
     let result = async {
         let user: algoreg_store::UserId = field(&form, "user").parse().map_err(|_| ServiceError::bad("user", "Onbekend lid.", "Unknown member."))?;
@@ -324,12 +318,7 @@ pub async fn reset(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, C
     after(&ctx, &app, &org, result).await
 }
 
-pub async fn create_token(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(code): Path<String>,
-    CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
+pub async fn create_token(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, CsrfForm(form): CsrfForm) -> PageResult {
     let (p, org) = admin_org(&ctx, &app, &code).await?;
     let result = async {
         let role = algoreg_service::orgs::parse_role(field(&form, "role"))?;
@@ -340,12 +329,7 @@ pub async fn create_token(
     after(&ctx, &app, &org, result).await
 }
 
-pub async fn revoke_token(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(code): Path<String>,
-    CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
+pub async fn revoke_token(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, CsrfForm(form): CsrfForm) -> PageResult {
     let (p, org) = admin_org(&ctx, &app, &code).await?;
     let result = async {
         let token: i64 = field(&form, "token").parse().map_err(|_| ServiceError::bad("token", "Onbekende token.", "Unknown token."))?;
@@ -356,12 +340,7 @@ pub async fn revoke_token(
     after(&ctx, &app, &org, result).await
 }
 
-pub async fn update_org(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(code): Path<String>,
-    CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
+pub async fn update_org(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, CsrfForm(form): CsrfForm) -> PageResult {
     let (p, mut org) = admin_org(&ctx, &app, &code).await?;
     let result = async {
         org.flow = algoreg_service::orgs::parse_flow(field(&form, "flow"))?;
@@ -377,11 +356,11 @@ pub async fn update_org(
     after(&ctx, &app, &fresh, result).await
 }
 
-pub async fn second_factor(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, form: CsrfForm) -> Result<Response, PageError> {
+pub async fn second_factor(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, form: CsrfForm) -> PageResult {
     requirement(ctx, app, code, form, Requirement::SecondFactor).await
 }
 
-pub async fn single_sign_on(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, form: CsrfForm) -> Result<Response, PageError> {
+pub async fn single_sign_on(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, form: CsrfForm) -> PageResult {
     requirement(ctx, app, code, form, Requirement::SingleSignOn).await
 }
 
@@ -392,7 +371,7 @@ enum Requirement {
 }
 
 /// Turns a requirement on (`required=yes`) or off (`no`).
-async fn requirement(ctx: Ctx, app: App, code: String, CsrfForm(form): CsrfForm, which: Requirement) -> Result<Response, PageError> {
+async fn requirement(ctx: Ctx, app: App, code: String, CsrfForm(form): CsrfForm, which: Requirement) -> PageResult {
     let (p, org) = admin_org(&ctx, &app, &code).await?;
     let result = async {
         let required = match field(&form, "required") {
@@ -411,12 +390,7 @@ async fn requirement(ctx: Ctx, app: App, code: String, CsrfForm(form): CsrfForm,
     after(&ctx, &app, &fresh, result).await
 }
 
-pub async fn withdraw_invitation(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(code): Path<String>,
-    CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
+pub async fn withdraw_invitation(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, CsrfForm(form): CsrfForm) -> PageResult {
     let (p, org) = admin_org(&ctx, &app, &code).await?;
     let result = async {
         let id: i64 = field(&form, "invitation")

@@ -3,7 +3,7 @@
 //! Also the public summary on the record page.
 
 use super::csrf::CsrfForm;
-use super::{Ctx, PageError};
+use super::{Ctx, PageError, PageResult};
 use algoreg_aiact::Next;
 use algoreg_domain::aiact::ComplianceStatus;
 use algoreg_service::aiact::parse_answers;
@@ -11,7 +11,7 @@ use algoreg_service::register::parse_id;
 use algoreg_service::{App, ServiceError};
 use algoreg_store::Classification;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use maud::{html, Markup};
 use std::collections::HashMap;
 
@@ -72,12 +72,7 @@ async fn authorised(
     }
 }
 
-pub async fn page(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Result<Response, PageError> {
+pub async fn page(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> PageResult {
     let (id, name, current) = authorised(&ctx, &app, &id).await?;
     let mut answers = parse_answers(q.get("a").map(String::as_str).unwrap_or("")).map_err(|e| ctx.err(e))?;
     // A choice from the form moves one step on (a plain GET form: works without JavaScript).
@@ -188,7 +183,7 @@ async fn posted(ctx: &Ctx, app: &App, id: &str) -> Result<(algoreg_standard::Alg
     Ok((id, ctx.require()?.clone()))
 }
 
-pub async fn save(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, CsrfForm(form): CsrfForm) -> Result<Response, PageError> {
+pub async fn save(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, CsrfForm(form): CsrfForm) -> PageResult {
     let (id, p) = posted(&ctx, &app, &id).await?;
     let a = form.iter().find(|(k, _)| k == "a").map(|(_, v)| v.as_str()).unwrap_or("");
     let answers = parse_answers(a).map_err(|e| ctx.err(e))?;
@@ -203,12 +198,7 @@ pub async fn save(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, Csrf
     Ok(Redirect::to(&format!("{}/beheer/algoritme/{id}?gedaan=1", ctx.base())).into_response())
 }
 
-pub async fn requirement(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(id): Path<String>,
-    CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
+pub async fn requirement(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, CsrfForm(form): CsrfForm) -> PageResult {
     let (id, p) = posted(&ctx, &app, &id).await?;
     let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
     let evidence: Vec<String> = form.iter().filter(|(k, _)| k == "evidence").map(|(_, v)| v.clone()).collect();

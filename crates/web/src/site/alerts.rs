@@ -5,13 +5,12 @@
 //! link is what authorises it.
 
 use super::csrf::CsrfForm;
-use super::{form_field as field, problem_text, Ctx, PageError};
+use super::{form_field as field, problem_text, Ctx, PageError, PageResult};
 use algoreg_service::alerts::{AlertInput, AlertSearch, Purpose, SEARCH_KEYS};
 use algoreg_service::{App, ServiceError};
 use algoreg_standard::Lang;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use chrono::Utc;
 use maud::{html, Markup};
 use std::net::SocketAddr;
@@ -22,7 +21,7 @@ fn search_of(pairs: &FormData) -> FormData {
     pairs.iter().filter(|(k, _)| SEARCH_KEYS.contains(&k.as_str())).cloned().collect()
 }
 
-async fn form_page(ctx: &Ctx, app: &App, form: &FormData, problem: Option<String>, status: StatusCode) -> Result<Response, PageError> {
+async fn form_page(ctx: &Ctx, app: &App, form: &FormData, problem: Option<String>, status: StatusCode) -> PageResult {
     let search_pairs = search_of(form);
     let search = match AlertSearch::parse(&search_pairs) {
         Ok(s) => s,
@@ -72,7 +71,7 @@ async fn form_page(ctx: &Ctx, app: &App, form: &FormData, problem: Option<String
 }
 
 /// `GET /{lang}/meldingen?q=&org=&theme=...`: the subscription form for a search.
-pub async fn form(ctx: Ctx, State(app): State<App>, Query(q): Query<FormData>) -> Result<Response, PageError> {
+pub async fn form(ctx: Ctx, State(app): State<App>, Query(q): Query<FormData>) -> PageResult {
     form_page(&ctx, &app, &q, None, StatusCode::OK).await
 }
 
@@ -83,7 +82,7 @@ pub async fn subscribe(
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: axum::http::HeaderMap,
     CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
+) -> PageResult {
     let client = app.client_ip(addr.ip(), headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()));
     let input = AlertInput {
         email: field(&form, "email").into(),
@@ -134,7 +133,7 @@ async fn by_link(ctx: &Ctx, app: &App, id: &str, token: &str, purpose: Purpose) 
 
 /// `GET /{lang}/meldingen/{id}/bevestigen/{token}`: a button, so that a mail scanner opening the link
 /// confirms nothing.
-pub async fn confirm_page(ctx: Ctx, State(app): State<App>, Path((id, token)): Path<(String, String)>) -> Result<Response, PageError> {
+pub async fn confirm_page(ctx: Ctx, State(app): State<App>, Path((id, token)): Path<(String, String)>) -> PageResult {
     let (a, what) = by_link(&ctx, &app, &id, &token, Purpose::Confirm).await?;
     let title = ctx.t("E-mailmelding bevestigen", "Confirm e-mail alert");
     let body = html! {
@@ -152,12 +151,7 @@ pub async fn confirm_page(ctx: Ctx, State(app): State<App>, Path((id, token)): P
     Ok(ctx.page(title, body))
 }
 
-pub async fn confirm(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path((id, token)): Path<(String, String)>,
-    _: CsrfForm,
-) -> Result<Response, PageError> {
+pub async fn confirm(ctx: Ctx, State(app): State<App>, Path((id, token)): Path<(String, String)>, _: CsrfForm) -> PageResult {
     let alerts = app.alerts();
     let a = alerts.confirm(&id, &token, Utc::now()).await.map_err(|e| ctx.err(e))?;
     let what = alerts.describe(&AlertSearch::from_query(&a.search), ctx.lang.code(), false).await.map_err(|e| ctx.err(e))?;
@@ -173,7 +167,7 @@ pub async fn confirm(
 }
 
 /// `GET /{lang}/meldingen/{id}/afmelden/{token}`: what the alert is, with one button to stop it.
-pub async fn unsubscribe_page(ctx: Ctx, State(app): State<App>, Path((id, token)): Path<(String, String)>) -> Result<Response, PageError> {
+pub async fn unsubscribe_page(ctx: Ctx, State(app): State<App>, Path((id, token)): Path<(String, String)>) -> PageResult {
     let (a, what) = by_link(&ctx, &app, &id, &token, Purpose::Unsubscribe).await?;
     let title = ctx.t("Stoppen met deze e-mails", "Stop these e-mails");
     let body = html! {
@@ -188,7 +182,7 @@ pub async fn unsubscribe_page(ctx: Ctx, State(app): State<App>, Path((id, token)
 
 /// `POST /{lang}/meldingen/{id}/afmelden/{token}`: from the page's button or a mail program's one-click
 /// POST. The subscription and its address are deleted; a second time is not an error.
-pub async fn unsubscribe(ctx: Ctx, State(app): State<App>, Path((id, token)): Path<(String, String)>) -> Result<Response, PageError> {
+pub async fn unsubscribe(ctx: Ctx, State(app): State<App>, Path((id, token)): Path<(String, String)>) -> PageResult {
     app.alerts().unsubscribe(&id, &token).await.map_err(|e| ctx.err(e))?;
     let title = ctx.t("U bent afgemeld", "You are unsubscribed");
     let body = html! {

@@ -1,7 +1,7 @@
 //! The audit log in the browser: an organisation's (for its admin) and everything (for the central
 //! operator), a page at a time, and as a CSV export.
 
-use super::{Ctx, PageError};
+use super::{Ctx, PageError, PageResult};
 use algoreg_domain::Principal;
 use algoreg_service::audit::{Entry, PAGE};
 use algoreg_service::App;
@@ -36,27 +36,27 @@ async fn org_of(ctx: &Ctx, app: &App, code: &str) -> Result<(Principal, OrgId, S
     Ok((p, org.id, org.name))
 }
 
-pub async fn org_page(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, Query(q): Query<Paging>) -> Result<Response, PageError> {
+pub async fn org_page(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, Query(q): Query<Paging>) -> PageResult {
     let (p, org, name) = org_of(&ctx, &app, &code).await?;
     let entries = app.audit().events(&p, Some(org), before(&q)?, PAGE).await.map_err(|e| ctx.err(e))?;
     let base = format!("{}/beheer/org/{code}/logboek", ctx.base());
     Ok(page(&ctx, &format!("{} {name}", ctx.t("Logboek van", "Audit log of")), &base, &entries))
 }
 
-pub async fn org_csv(ctx: Ctx, State(app): State<App>, Path(code): Path<String>) -> Result<Response, PageError> {
+pub async fn org_csv(ctx: Ctx, State(app): State<App>, Path(code): Path<String>) -> PageResult {
     let (p, org, _) = org_of(&ctx, &app, &code).await?;
     let csv = app.audit().csv(&p, Some(org)).await.map_err(|e| ctx.err(e))?;
     Ok(download(&format!("logboek-{code}.csv"), csv))
 }
 
-pub async fn all_page(ctx: Ctx, State(app): State<App>, Query(q): Query<Paging>) -> Result<Response, PageError> {
+pub async fn all_page(ctx: Ctx, State(app): State<App>, Query(q): Query<Paging>) -> PageResult {
     let p = ctx.require()?.clone();
     let entries = app.audit().events(&p, None, before(&q)?, PAGE).await.map_err(|e| ctx.err(e))?;
     let base = format!("{}/beheer/logboek", ctx.base());
     Ok(page(&ctx, ctx.t("Logboek van het register", "Audit log of the register"), &base, &entries))
 }
 
-pub async fn all_csv(ctx: Ctx, State(app): State<App>) -> Result<Response, PageError> {
+pub async fn all_csv(ctx: Ctx, State(app): State<App>) -> PageResult {
     let p = ctx.require()?.clone();
     let csv = app.audit().csv(&p, None).await.map_err(|e| ctx.err(e))?;
     Ok(download("logboek.csv", csv))

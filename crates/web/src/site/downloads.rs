@@ -2,7 +2,7 @@
 //! read UTF-8 right; XLSX is written by rust_xlsxwriter.
 
 use super::render::t;
-use super::PageError;
+use super::{PageError, PageResult};
 use algoreg_service::export::{cell, write_csv_with};
 use algoreg_service::{App, ServiceError};
 use algoreg_standard::Lang;
@@ -41,7 +41,7 @@ pub async fn ai_columns(app: &App, versions: &[&PublishedVersion]) -> Result<AiC
     app.aiact_columns(&ids).await.map_err(internal)
 }
 
-pub fn file(versions: &[&PublishedVersion], ai: &AiColumns, format: Format, name: &str, public_url: &str) -> Result<Response, PageError> {
+pub fn file(versions: &[&PublishedVersion], ai: &AiColumns, format: Format, name: &str, public_url: &str) -> PageResult {
     let body = render(versions, ai, format, public_url).map_err(internal)?;
     Ok(respond(body, format, name))
 }

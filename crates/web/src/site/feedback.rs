@@ -5,11 +5,10 @@
 
 use super::csrf::CsrfForm;
 use super::render::when;
-use super::{Ctx, PageError};
+use super::{Ctx, IdPath, PageError, PageResult};
 use algoreg_domain::feedback::{overdue_days, IncidentClass, IncidentEventKind, IncidentParty, IncidentStatus, SignalKind, SignalStatus};
 use algoreg_domain::workflow::Principal;
 use algoreg_service::feedback::{Evaluations, IncidentInput, SignalInput};
-use algoreg_service::register::parse_id;
 use algoreg_service::{App, ServiceError};
 use algoreg_standard::{AlgorithmId, Lang};
 use algoreg_store::{Incident, Signal};
@@ -153,8 +152,7 @@ fn signal_form(ctx: &Ctx, id: AlgorithmId, name: &str, form: &FormData, problem:
     ctx.page_status(status, ctx.t("Meld een fout of stel een vraag", "Report an error or ask a question"), body)
 }
 
-pub async fn signal_new(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) -> Result<Response, PageError> {
-    let id = parse_id("id", &id).map_err(|e| ctx.err(e))?;
+pub async fn signal_new(ctx: Ctx, State(app): State<App>, IdPath(id): IdPath) -> PageResult {
     let v = app.register().published(id).await.map_err(|e| ctx.err(e))?;
     Ok(signal_form(&ctx, id, v.content.name(), &vec![], None, StatusCode::OK))
 }
@@ -164,11 +162,10 @@ pub async fn signal_submit(
     State(app): State<App>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
     headers: axum::http::HeaderMap,
-    Path(id): Path<String>,
+    IdPath(id): IdPath,
     CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
+) -> PageResult {
     let client = app.client_ip(addr.ip(), headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()));
-    let id = parse_id("id", &id).map_err(|e| ctx.err(e))?;
     let v = app.register().published(id).await.map_err(|e| ctx.err(e))?;
     let input = SignalInput {
         kind: field(&form, "kind").into(),
@@ -221,7 +218,7 @@ pub async fn status_lookup(ctx: Ctx, Query(q): Query<HashMap<String, String>>) -
     ctx.page(ctx.t("Uw signaal volgen", "Follow your signal"), body)
 }
 
-pub async fn status_page(ctx: Ctx, State(app): State<App>, Path(code): Path<String>) -> Result<Response, PageError> {
+pub async fn status_page(ctx: Ctx, State(app): State<App>, Path(code): Path<String>) -> PageResult {
     let (s, name) = app.feedback().status_with_name(&code).await.map_err(|e| ctx.err(e))?;
     let body = html! {
         h1 { (ctx.t("Stand van zaken van uw signaal", "Progress of your signal")) }
@@ -256,7 +253,7 @@ async fn member_org(ctx: &Ctx, app: &App, code: &str) -> Result<(Principal, algo
     Ok((p, org))
 }
 
-pub async fn inbox(ctx: Ctx, State(app): State<App>, Path(code): Path<String>) -> Result<Response, PageError> {
+pub async fn inbox(ctx: Ctx, State(app): State<App>, Path(code): Path<String>) -> PageResult {
     let (p, org) = member_org(&ctx, &app, &code).await?;
     let list = app.feedback().inbox(&p, org.id).await.map_err(|e| ctx.err(e))?;
     let figures = app.feedback().figures(org.id, Utc::now()).await.map_err(|e| ctx.err(e))?;
@@ -308,7 +305,7 @@ async fn signal_page(
     flash: Option<&str>,
     problem: Option<&str>,
     status: StatusCode,
-) -> Result<Response, PageError> {
+) -> PageResult {
     let (name, members) = app.feedback().signal_context(p, &s).await.map_err(|e| ctx.err(e))?;
     let assignee = s.assigned_to.and_then(|u| members.iter().find(|(m, _)| m.id == u)).map(|(m, _)| m.name.clone());
     let base = format!("{}/beheer/signaal/{}", ctx.base(), s.id);
@@ -362,20 +359,13 @@ fn sid(ctx: &Ctx, s: &str) -> Result<i64, PageError> {
     s.parse::<i64>().map_err(|_| ctx.err(ServiceError::NotFound("signal")))
 }
 
-pub async fn signal_show(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) -> Result<Response, PageError> {
+pub async fn signal_show(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) -> PageResult {
     let p = ctx.require()?.clone();
     let s = app.feedback().get(&p, sid(&ctx, &id)?).await.map_err(|e| ctx.err(e))?;
     signal_page(&ctx, &app, &p, s, None, None, StatusCode::OK).await
 }
 
-async fn after_signal_action(
-    ctx: &Ctx,
-    app: &App,
-    p: &Principal,
-    id: i64,
-    result: Result<Signal, ServiceError>,
-    done: &str,
-) -> Result<Response, PageError> {
+async fn after_signal_action(ctx: &Ctx, app: &App, p: &Principal, id: i64, result: Result<Signal, ServiceError>, done: &str) -> PageResult {
     match result {
         Ok(s) => signal_page(ctx, app, p, s, Some(done), None, StatusCode::OK).await,
         Err(e @ (ServiceError::Internal(_) | ServiceError::NotFound(_) | ServiceError::Unauthenticated)) => Err(ctx.err(e)),
@@ -387,26 +377,21 @@ async fn after_signal_action(
     }
 }
 
-pub async fn signal_assign(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, _: CsrfForm) -> Result<Response, PageError> {
+pub async fn signal_assign(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, _: CsrfForm) -> PageResult {
     let p = ctx.require()?.clone();
     let id = sid(&ctx, &id)?;
     let r = app.feedback().assign(&p, id, p.user_id).await;
     after_signal_action(&ctx, &app, &p, id, r, ctx.t("U behandelt dit signaal.", "You are handling this signal.")).await
 }
 
-pub async fn signal_answer(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(id): Path<String>,
-    CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
+pub async fn signal_answer(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, CsrfForm(form): CsrfForm) -> PageResult {
     let p = ctx.require()?.clone();
     let id = sid(&ctx, &id)?;
     let r = app.feedback().answer(&p, id, field(&form, "answer"), field(&form, "public") == "1", Utc::now()).await;
     after_signal_action(&ctx, &app, &p, id, r, ctx.t("Het antwoord is verstuurd.", "The answer was sent.")).await
 }
 
-pub async fn signal_close(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, _: CsrfForm) -> Result<Response, PageError> {
+pub async fn signal_close(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, _: CsrfForm) -> PageResult {
     let p = ctx.require()?.clone();
     let id = sid(&ctx, &id)?;
     let r = app.feedback().close(&p, id, Utc::now()).await;
@@ -474,19 +459,12 @@ async fn own_record(ctx: &Ctx, app: &App, id: AlgorithmId) -> Result<(Principal,
     Ok((p, name, provider))
 }
 
-pub async fn incident_new(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) -> Result<Response, PageError> {
-    let id = parse_id("id", &id).map_err(|e| ctx.err(e))?;
+pub async fn incident_new(ctx: Ctx, State(app): State<App>, IdPath(id): IdPath) -> PageResult {
     let (_, name, provider) = own_record(&ctx, &app, id).await?;
     Ok(incident_form(&ctx, id, &name, &provider, &vec![], None, StatusCode::OK))
 }
 
-pub async fn incident_create(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(id): Path<String>,
-    CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
-    let id = parse_id("id", &id).map_err(|e| ctx.err(e))?;
+pub async fn incident_create(ctx: Ctx, State(app): State<App>, IdPath(id): IdPath, CsrfForm(form): CsrfForm) -> PageResult {
     let (p, name, provider) = own_record(&ctx, &app, id).await?;
     let noticed = chrono::NaiveDateTime::parse_from_str(field(&form, "noticed_at"), "%Y-%m-%dT%H:%M")
         .map(|t| t.and_utc())
@@ -564,14 +542,7 @@ fn event_form(ctx: &Ctx, action: &str, kinds: &[IncidentEventKind]) -> Markup {
     }
 }
 
-async fn incident_page(
-    ctx: &Ctx,
-    app: &App,
-    p: &Principal,
-    id: i64,
-    problem: Option<&str>,
-    status: StatusCode,
-) -> Result<Response, PageError> {
+async fn incident_page(ctx: &Ctx, app: &App, p: &Principal, id: i64, problem: Option<&str>, status: StatusCode) -> PageResult {
     let (i, events, party) = app.feedback().incident(p, id).await.map_err(|e| ctx.err(e))?;
     let kinds = party.allowed_events();
     let body = html! {
@@ -585,18 +556,13 @@ async fn incident_page(
     Ok(ctx.page_status(status, ctx.t("Incident", "Incident"), body))
 }
 
-pub async fn incident_show(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) -> Result<Response, PageError> {
+pub async fn incident_show(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) -> PageResult {
     let p = ctx.require()?.clone();
     let id = sid(&ctx, &id)?;
     incident_page(&ctx, &app, &p, id, None, StatusCode::OK).await
 }
 
-pub async fn incident_step(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(id): Path<String>,
-    CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
+pub async fn incident_step(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, CsrfForm(form): CsrfForm) -> PageResult {
     let p = ctx.require()?.clone();
     let id = sid(&ctx, &id)?;
     match app.feedback().incident_event(&p, id, field(&form, "kind"), Some(field(&form, "text")), Utc::now()).await {
@@ -610,7 +576,7 @@ pub async fn incident_step(
 }
 
 /// The provider's page behind the secret link in its e-mail: read, acknowledge, add steps.
-pub async fn incident_link(ctx: Ctx, State(app): State<App>, Path(code): Path<String>) -> Result<Response, PageError> {
+pub async fn incident_link(ctx: Ctx, State(app): State<App>, Path(code): Path<String>) -> PageResult {
     let (i, events) = app.feedback().incident_by_link(&code).await.map_err(|e| ctx.err(e))?;
     let body = html! {
         h1 { (ctx.t("Incident: ", "Incident: ")) (i.title) }
@@ -621,12 +587,7 @@ pub async fn incident_link(ctx: Ctx, State(app): State<App>, Path(code): Path<St
     Ok(ctx.page(ctx.t("Incident", "Incident"), body))
 }
 
-pub async fn incident_link_step(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(code): Path<String>,
-    CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
+pub async fn incident_link_step(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, CsrfForm(form): CsrfForm) -> PageResult {
     app.feedback()
         .incident_event_by_link(&code, field(&form, "kind"), Some(field(&form, "text")), Utc::now())
         .await
@@ -634,7 +595,7 @@ pub async fn incident_link_step(
     Ok(Redirect::to(&format!("{}/incident/{}", ctx.base(), code)).into_response())
 }
 
-pub async fn incidents_of_org(ctx: Ctx, State(app): State<App>, Path(code): Path<String>) -> Result<Response, PageError> {
+pub async fn incidents_of_org(ctx: Ctx, State(app): State<App>, Path(code): Path<String>) -> PageResult {
     let (p, org) = member_org(&ctx, &app, &code).await?;
     let list = app.feedback().incidents_of_org(&p, org.id).await.map_err(|e| ctx.err(e))?;
     let body = html! {
@@ -661,7 +622,7 @@ async fn evaluations_page(
     flash: Option<&str>,
     problem: Option<&str>,
     status: StatusCode,
-) -> Result<Response, PageError> {
+) -> PageResult {
     let p = ctx.require()?;
     let today = Utc::now().date_naive();
     let (name, Evaluations { plan, evaluations: list, .. }) = app.feedback().own_evaluations(p, id, today).await.map_err(|e| ctx.err(e))?;
@@ -701,8 +662,7 @@ async fn evaluations_page(
     Ok(ctx.page_status(status, ctx.t("Evaluaties", "Evaluations"), body))
 }
 
-pub async fn evaluations(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) -> Result<Response, PageError> {
-    let id = parse_id("id", &id).map_err(|e| ctx.err(e))?;
+pub async fn evaluations(ctx: Ctx, State(app): State<App>, IdPath(id): IdPath) -> PageResult {
     evaluations_page(&ctx, &app, id, None, None, StatusCode::OK).await
 }
 
@@ -711,7 +671,7 @@ fn date_field(form: &FormData, k: &str) -> Result<NaiveDate, ServiceError> {
         .map_err(|_| ServiceError::bad(k, "Een datum (jjjj-mm-dd).", "A date (yyyy-mm-dd)."))
 }
 
-async fn after_evaluation(ctx: &Ctx, app: &App, id: AlgorithmId, r: Result<(), ServiceError>, done: &str) -> Result<Response, PageError> {
+async fn after_evaluation(ctx: &Ctx, app: &App, id: AlgorithmId, r: Result<(), ServiceError>, done: &str) -> PageResult {
     match r {
         Ok(()) => evaluations_page(ctx, app, id, Some(done), None, StatusCode::OK).await,
         Err(e @ (ServiceError::Internal(_) | ServiceError::Forbidden { .. } | ServiceError::NotFound(_))) => Err(ctx.err(e)),
@@ -722,14 +682,8 @@ async fn after_evaluation(ctx: &Ctx, app: &App, id: AlgorithmId, r: Result<(), S
     }
 }
 
-pub async fn evaluation_plan(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(id): Path<String>,
-    CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
+pub async fn evaluation_plan(ctx: Ctx, State(app): State<App>, IdPath(id): IdPath, CsrfForm(form): CsrfForm) -> PageResult {
     let p = ctx.require()?.clone();
-    let id = parse_id("id", &id).map_err(|e| ctx.err(e))?;
     let r = async {
         let months = field(&form, "interval_months")
             .trim()
@@ -742,14 +696,8 @@ pub async fn evaluation_plan(
     after_evaluation(&ctx, &app, id, r, ctx.t("Schema opgeslagen.", "Schedule saved.")).await
 }
 
-pub async fn evaluation_add(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(id): Path<String>,
-    CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
+pub async fn evaluation_add(ctx: Ctx, State(app): State<App>, IdPath(id): IdPath, CsrfForm(form): CsrfForm) -> PageResult {
     let p = ctx.require()?.clone();
-    let id = parse_id("id", &id).map_err(|e| ctx.err(e))?;
     let r = async {
         let date = date_field(&form, "date")?;
         app.feedback()
@@ -777,7 +725,7 @@ fn xml_escape(s: &str) -> String {
 }
 
 /// `/feeds/antwoorden.xml`, optionally `?org=CODE` for one organisation's answers.
-pub async fn answers_feed(State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> Result<Response, PageError> {
+pub async fn answers_feed(State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> PageResult {
     let org_id = match q.get("org").map(|c| c.trim()).filter(|c| !c.is_empty()) {
         Some(code) => Some(app.orgs().by_code(code).await.map_err(|e| PageError::Service(Lang::Nl, e))?.id),
         None => None,

@@ -2,7 +2,7 @@
 //! lockout after repeated failures.
 
 use super::csrf::CsrfForm;
-use super::{Ctx, PageError};
+use super::{Ctx, PageResult};
 use crate::auth::{session_cookie, ClientKey, SESSION_COOKIE};
 use algoreg_service::auth::SESSION_HOURS;
 use algoreg_service::{App, ServiceError};
@@ -83,12 +83,7 @@ pub async fn form(ctx: Ctx, State(app): State<App>, Query(q): Query<HashMap<Stri
     login_page(&ctx, &app, StatusCode::OK, &next, "", None)
 }
 
-pub async fn submit(
-    ctx: Ctx,
-    State(app): State<App>,
-    ClientKey(client): ClientKey,
-    CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
+pub async fn submit(ctx: Ctx, State(app): State<App>, ClientKey(client): ClientKey, CsrfForm(form): CsrfForm) -> PageResult {
     let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
     let email = get("email");
     let next = safe_next(Some(&get("next")), &ctx);
@@ -128,7 +123,7 @@ pub async fn submit(
     Ok(resp)
 }
 
-pub async fn logout(ctx: Ctx, State(app): State<App>, headers: HeaderMap, _: CsrfForm) -> Result<Response, PageError> {
+pub async fn logout(ctx: Ctx, State(app): State<App>, headers: HeaderMap, _: CsrfForm) -> PageResult {
     let mut method = None;
     if let Some(secret) = session_cookie(&headers) {
         method = app.auth().end_session(&secret).await.map_err(|e| ctx.err(e))?;

@@ -201,6 +201,24 @@ impl FromRequestParts<App> for Ctx {
     }
 }
 
+/// The registration ID of a page whose one path parameter is `{id}`, parsed: a malformed one answers an
+/// error page that names it.
+pub struct IdPath(pub algoreg_standard::AlgorithmId);
+
+impl FromRequestParts<App> for IdPath {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let lang = parts.extensions.get::<Lang>().copied().unwrap_or_default();
+        let axum::extract::Path(id) =
+            axum::extract::Path::<String>::from_request_parts(parts, app).await.map_err(|_| PageError::not_found())?;
+        algoreg_service::register::parse_id("id", &id).map(IdPath).map_err(|e| PageError::Service(lang, e))
+    }
+}
+
+/// What a page handler answers: the response, or a failure rendered as a page.
+pub type PageResult = Result<Response, PageError>;
+
 /// A page-level failure, rendered as a page in the right language.
 pub enum PageError {
     Redirect(String),

@@ -3,14 +3,14 @@
 //! has its table beside it, and every figure downloads as CSV and JSON (`/downloads/statistics/…`).
 
 use super::charts::{bars, columns, Bar};
-use super::{Ctx, PageError};
+use super::{Ctx, PageError, PageResult};
 use crate::api::statistics::StatisticsDto;
 use algoreg_domain::statistics::Statistics;
 use algoreg_service::{App, ServiceError};
 use algoreg_standard::Lang;
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use maud::{html, Markup};
 
 use super::render::{opt_pct, pct};
@@ -43,7 +43,7 @@ fn category_label(ctx: &Ctx, v: &str) -> String {
     }
 }
 
-pub async fn page(ctx: Ctx, State(app): State<App>) -> Result<Response, PageError> {
+pub async fn page(ctx: Ctx, State(app): State<App>) -> PageResult {
     let s = app.statistics().await.map_err(|e| ctx.err(e))?;
     let t = &s.totals;
     let max_cat = s.categories.iter().map(|c| c.records).max().unwrap_or(1).max(1) as f64;
@@ -224,7 +224,7 @@ pub async fn page(ctx: Ctx, State(app): State<App>) -> Result<Response, PageErro
 }
 
 /// One figure of the overview as CSV or JSON: `coverage`, `months`, `categories`, `ai-act`, `organisations`.
-pub async fn download(State(app): State<App>, Path(file): Path<String>) -> Result<Response, PageError> {
+pub async fn download(State(app): State<App>, Path(file): Path<String>) -> PageResult {
     let (name, ext) = file.rsplit_once('.').ok_or_else(PageError::not_found)?;
     if !["csv", "json"].contains(&ext) || !["coverage", "months", "categories", "ai-act", "organisations", "ministries"].contains(&name) {
         return Err(PageError::not_found());

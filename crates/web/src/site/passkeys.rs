@@ -3,17 +3,16 @@
 //! passkey is a button on the login page. Both talk to the session API (`/api/v1/session/passkey*`).
 
 use super::csrf::CsrfForm;
-use super::{form_field as field, Ctx, PageError};
+use super::{form_field as field, Ctx, PageResult};
 use algoreg_service::App;
 use axum::extract::State;
-use axum::response::Response;
 use maud::html;
 
-pub async fn page(ctx: Ctx, State(app): State<App>) -> Result<Response, PageError> {
+pub async fn page(ctx: Ctx, State(app): State<App>) -> PageResult {
     render(&ctx, &app, None).await
 }
 
-async fn render(ctx: &Ctx, app: &App, flash: Option<&str>) -> Result<Response, PageError> {
+async fn render(ctx: &Ctx, app: &App, flash: Option<&str>) -> PageResult {
     let p = ctx.require()?;
     let keys = app.passkeys().list(p).await.map_err(|e| ctx.err(e))?;
     let body = html! {
@@ -55,7 +54,7 @@ async fn render(ctx: &Ctx, app: &App, flash: Option<&str>) -> Result<Response, P
     Ok(ctx.page(ctx.t("Mijn passkeys", "My passkeys"), body))
 }
 
-pub async fn remove(ctx: Ctx, State(app): State<App>, CsrfForm(form): CsrfForm) -> Result<Response, PageError> {
+pub async fn remove(ctx: Ctx, State(app): State<App>, CsrfForm(form): CsrfForm) -> PageResult {
     let p = ctx.require()?.clone();
     let id = field(&form, "passkey").parse::<i64>().map_err(|_| ctx.err(algoreg_service::ServiceError::NotFound("passkey")))?;
     app.passkeys().remove(&p, id).await.map_err(|e| ctx.err(e))?;

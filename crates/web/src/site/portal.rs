@@ -4,7 +4,7 @@
 use super::diff::diff_view;
 use super::downloads::{self, Format};
 use super::render::{render_rich, value_label, when};
-use super::{Ctx, PageError};
+use super::{Ctx, IdPath, PageError, PageResult};
 use algoreg_search::{Filters, SearchQuery, Sort};
 use algoreg_service::register::parse_id;
 use algoreg_service::{App, ServiceError};
@@ -94,7 +94,7 @@ pub fn enc(s: &str) -> String {
     out
 }
 
-pub async fn home(ctx: Ctx, State(app): State<App>) -> Result<Response, PageError> {
+pub async fn home(ctx: Ctx, State(app): State<App>) -> PageResult {
     let count = app.register().count_published().await.map_err(|e| ctx.err(e))?;
     let orgs = app.organisations().await.map_err(|e| ctx.err(e))?.len();
     let body = html! {
@@ -133,7 +133,7 @@ fn search_box(ctx: &Ctx, q: &str) -> Markup {
     }
 }
 
-pub async fn search(ctx: Ctx, State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> Result<Response, PageError> {
+pub async fn search(ctx: Ctx, State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> PageResult {
     let index = app.search.clone().ok_or_else(|| no_search(ctx.lang))?;
     let (query, page) = parse_query(&ctx, &q)?;
     let results = index.search(&query).map_err(|e| ctx.err(ServiceError::Internal(e.to_string())))?;
@@ -294,7 +294,7 @@ pub async fn search_export(
     State(app): State<App>,
     Path(file): Path<String>,
     Query(q): Query<HashMap<String, String>>,
-) -> Result<Response, PageError> {
+) -> PageResult {
     let format = file
         .strip_prefix("export.")
         .and_then(Format::parse)
@@ -305,14 +305,14 @@ pub async fn search_export(
     downloads::file(&list, &ai, format, "algoritmes-zoekresultaat", app.public_url())
 }
 
-pub async fn suggest(ctx: Ctx, State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> Result<Response, PageError> {
+pub async fn suggest(ctx: Ctx, State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> PageResult {
     app.search.clone().ok_or_else(|| no_search(ctx.lang))?;
     let text: String = q.get("q").map(|s| s.chars().take(100).collect()).unwrap_or_default();
     let s = algoreg_service::search::suggestions(&app, &text, 8).await.map_err(|e| ctx.err(e))?;
     Ok(Json(s).into_response())
 }
 
-pub async fn organisation(ctx: Ctx, State(app): State<App>, Path(code): Path<String>) -> Result<Response, PageError> {
+pub async fn organisation(ctx: Ctx, State(app): State<App>, Path(code): Path<String>) -> PageResult {
     let org = app.orgs().by_code(&code).await.map_err(|e| ctx.err(e))?;
     let page = app
         .register()
@@ -370,13 +370,7 @@ pub async fn organisation(ctx: Ctx, State(app): State<App>, Path(code): Path<Str
     Ok(ctx.page(&org.name, body))
 }
 
-pub async fn history(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Result<Response, PageError> {
-    let id = parse_id("id", &id).map_err(|e| ctx.err(e))?;
+pub async fn history(ctx: Ctx, State(app): State<App>, IdPath(id): IdPath, Query(q): Query<HashMap<String, String>>) -> PageResult {
     let versions = app.register().published_history(id).await.map_err(|e| ctx.err(e))?;
     let current = versions.iter().find(|v| v.current).or(versions.last()).ok_or_else(|| ctx.err(ServiceError::NotFound("algorithm")))?;
     let num = |k: &str, default: u32| -> Result<u32, PageError> {
@@ -433,7 +427,7 @@ pub async fn record_download(
     State(app): State<App>,
     Path((id, file)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
-) -> Result<Response, PageError> {
+) -> PageResult {
     let id = parse_id("id", &id).map_err(|e| ctx.err(e))?;
     let format = file
         .strip_prefix("download.")
@@ -446,7 +440,7 @@ pub async fn record_download(
     downloads::file(&chosen, &ai, format, &format!("algoritme-{id}"), app.public_url())
 }
 
-pub async fn register_download(State(app): State<App>, Path(file): Path<String>) -> Result<Response, PageError> {
+pub async fn register_download(State(app): State<App>, Path(file): Path<String>) -> PageResult {
     let (name, ext) = file.rsplit_once('.').ok_or_else(PageError::not_found)?;
     let format = Format::parse(ext)
         .ok_or_else(|| PageError::Status(StatusCode::NOT_FOUND, "Onbekend bestandsformaat.".into(), "Unknown file format.".into()))?;
@@ -478,12 +472,12 @@ fn base_url(headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
-pub async fn feed_all(State(app): State<App>, headers: HeaderMap) -> Result<Response, PageError> {
+pub async fn feed_all(State(app): State<App>, headers: HeaderMap) -> PageResult {
     let v = app.register().recent_published(50, None).await.map_err(|e| PageError::Service(Lang::Nl, e))?;
     Ok(downloads::atom(&base_url(&headers), Lang::Nl, "Algoritmeregister: nieuw en gewijzigd", "/feeds/atom.xml", &v))
 }
 
-pub async fn feed_org(State(app): State<App>, headers: HeaderMap, Path(file): Path<String>) -> Result<Response, PageError> {
+pub async fn feed_org(State(app): State<App>, headers: HeaderMap, Path(file): Path<String>) -> PageResult {
     let code = file.strip_suffix(".xml").unwrap_or(&file);
     let org = app.orgs().by_code(code).await.map_err(|e| PageError::Service(Lang::Nl, e))?;
     let v = app.register().recent_published(50, Some(&org.code)).await.map_err(|e| PageError::Service(Lang::Nl, e))?;
@@ -496,12 +490,7 @@ pub async fn feed_org(State(app): State<App>, headers: HeaderMap, Path(file): Pa
     ))
 }
 
-pub async fn feed_search(
-    ctx: Ctx,
-    State(app): State<App>,
-    headers: HeaderMap,
-    Query(mut q): Query<HashMap<String, String>>,
-) -> Result<Response, PageError> {
+pub async fn feed_search(ctx: Ctx, State(app): State<App>, headers: HeaderMap, Query(mut q): Query<HashMap<String, String>>) -> PageResult {
     q.insert("sort".into(), "newest".into());
     q.remove("page");
     let index = app.search.clone().ok_or_else(|| no_search(ctx.lang))?;
@@ -571,12 +560,14 @@ pub async fn record_download_or_long(
     state: State<App>,
     Path((a, b)): Path<(String, String)>,
     q: Query<HashMap<String, String>>,
-) -> Result<Response, PageError> {
+) -> PageResult {
     if b.starts_with("download.") {
         record_download(ctx, state, Path((a, b)), q).await
     } else if b == "bewijs" {
-        super::public::proof(ctx, state, Path(a)).await
+        let id = parse_id("id", &a).map_err(|e| ctx.err(e))?;
+        super::public::proof(ctx, state, IdPath(id)).await
     } else {
-        super::public::record(ctx, state, Path(b)).await
+        let id = parse_id("id", &b).map_err(|e| ctx.err(e))?;
+        super::public::record(ctx, state, IdPath(id)).await
     }
 }

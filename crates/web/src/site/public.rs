@@ -2,15 +2,12 @@
 //! (`/nl/algoritme/{id}` and `/nl/algoritme/{slug}/{id}`), so existing links keep working.
 
 use super::render::{record_view, when};
-use super::{Ctx, PageError};
-use algoreg_service::register::parse_id;
+use super::{Ctx, IdPath, PageResult};
 use algoreg_service::App;
-use axum::extract::{Path, State};
-use axum::response::Response;
+use axum::extract::State;
 use maud::html;
 
-pub async fn record(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) -> Result<Response, PageError> {
-    let id = parse_id("id", &id).map_err(|e| ctx.err(e))?;
+pub async fn record(ctx: Ctx, State(app): State<App>, IdPath(id): IdPath) -> PageResult {
     let v = app.register().published(id).await.map_err(|e| ctx.err(e))?;
     let history = app.register().published_history(id).await.map_err(|e| ctx.err(e))?;
     let org = app.orgs().by_code(&v.org_code).await.map_err(|e| ctx.err(e))?;
@@ -133,8 +130,7 @@ pub async fn record(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) ->
 }
 
 /// `/algoritme/{id}/bewijs`: the proof that the public version is in the publication log, in plain words.
-pub async fn proof(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) -> Result<Response, PageError> {
-    let id = parse_id("id", &id).map_err(|e| ctx.err(e))?;
+pub async fn proof(ctx: Ctx, State(app): State<App>, IdPath(id): IdPath) -> PageResult {
     let v = app.register().published(id).await.map_err(|e| ctx.err(e))?;
     let p = app.log().record_proof(id).await.map_err(|e| ctx.err(e))?;
     let title = ctx.t("Controle: staat deze versie in het openbare logboek?", "Check: is this version in the public log?");

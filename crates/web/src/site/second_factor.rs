@@ -3,13 +3,12 @@
 //! required for its members.
 
 use super::csrf::CsrfForm;
-use super::{form_field as field, problem_text, Ctx, PageError};
+use super::{form_field as field, problem_text, Ctx, PageResult};
 use crate::auth::ClientKey;
 use algoreg_service::second_factor::{new_enrolment, uri, Enrolment};
 use algoreg_service::App;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
 use maud::{html, Markup, PreEscaped};
 
 /// The QR code of an `otpauth://` address as inline SVG, named for screen readers.
@@ -37,7 +36,7 @@ async fn render(
     problem: Option<&str>,
     codes: Option<&[String]>,
     enrolment: Option<Enrolment>,
-) -> Result<Response, PageError> {
+) -> PageResult {
     let p = ctx.require_any()?.clone();
     let view = app.auth().second_factor(&p).await.map_err(|e| ctx.err(e))?;
     let action = format!("{}/account/tweestaps", ctx.base());
@@ -99,16 +98,11 @@ async fn render(
     Ok(ctx.page_status(status, ctx.t("Tweestapsverificatie", "Second factor"), body))
 }
 
-pub async fn page(ctx: Ctx, State(app): State<App>) -> Result<Response, PageError> {
+pub async fn page(ctx: Ctx, State(app): State<App>) -> PageResult {
     render(&ctx, &app, StatusCode::OK, None, None, None).await
 }
 
-pub async fn submit(
-    ctx: Ctx,
-    State(app): State<App>,
-    ClientKey(client): ClientKey,
-    CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
+pub async fn submit(ctx: Ctx, State(app): State<App>, ClientKey(client): ClientKey, CsrfForm(form): CsrfForm) -> PageResult {
     let p = ctx.require_any()?.clone();
     match field(&form, "action") {
         "enable" => {

@@ -3,7 +3,7 @@
 
 use super::csrf::CsrfForm;
 use super::render::when;
-use super::{Ctx, PageError};
+use super::{Ctx, PageError, PageResult};
 use algoreg_domain::federation::HarvestOutcome;
 use algoreg_domain::workflow::Principal;
 use algoreg_service::federation::harvest::Outcome;
@@ -11,7 +11,6 @@ use algoreg_service::{App, ServiceError};
 use algoreg_store::Source;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
 use maud::{html, Markup};
 
 use super::{form_field as field, problem_text};
@@ -32,14 +31,7 @@ fn error_text(ctx: &Ctx, e: &str) -> String {
     }
 }
 
-async fn render(
-    ctx: &Ctx,
-    app: &App,
-    p: &Principal,
-    status: StatusCode,
-    flash: Option<String>,
-    problem: Option<String>,
-) -> Result<Response, PageError> {
+async fn render(ctx: &Ctx, app: &App, p: &Principal, status: StatusCode, flash: Option<String>, problem: Option<String>) -> PageResult {
     let sources = app.sources().list(p).await.map_err(|e| ctx.err(e))?;
     let orgs = app.organisations().await.map_err(|e| ctx.err(e))?;
     let base = format!("{}/beheer/bronnen", ctx.base());
@@ -100,12 +92,12 @@ async fn render(
     Ok(ctx.page_status(status, ctx.t("Bronnen", "Sources"), body))
 }
 
-pub async fn list(ctx: Ctx, State(app): State<App>) -> Result<Response, PageError> {
+pub async fn list(ctx: Ctx, State(app): State<App>) -> PageResult {
     let p = ctx.require()?.clone();
     render(&ctx, &app, &p, StatusCode::OK, None, None).await
 }
 
-pub async fn add(ctx: Ctx, State(app): State<App>, CsrfForm(form): CsrfForm) -> Result<Response, PageError> {
+pub async fn add(ctx: Ctx, State(app): State<App>, CsrfForm(form): CsrfForm) -> PageResult {
     let p = ctx.require()?.clone();
     match app.sources().add(&p, field(&form, "organisation"), field(&form, "url")).await {
         Ok(s) => {
@@ -120,7 +112,7 @@ pub async fn add(ctx: Ctx, State(app): State<App>, CsrfForm(form): CsrfForm) -> 
     }
 }
 
-async fn detail(ctx: &Ctx, app: &App, p: &Principal, id: i64, flash: Option<String>) -> Result<Response, PageError> {
+async fn detail(ctx: &Ctx, app: &App, p: &Principal, id: i64, flash: Option<String>) -> PageResult {
     let s = app.sources().get(p, id).await.map_err(|e| ctx.err(e))?;
     let base = format!("{}/beheer/bronnen/{}", ctx.base(), s.id);
     let body = html! {
@@ -167,12 +159,12 @@ fn parse_source_id(ctx: &Ctx, id: &str) -> Result<i64, PageError> {
     id.parse::<i64>().map_err(|_| ctx.err(ServiceError::NotFound("source")))
 }
 
-pub async fn show(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) -> Result<Response, PageError> {
+pub async fn show(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) -> PageResult {
     let p = ctx.require()?.clone();
     detail(&ctx, &app, &p, parse_source_id(&ctx, &id)?, None).await
 }
 
-pub async fn harvest(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, _: CsrfForm) -> Result<Response, PageError> {
+pub async fn harvest(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, _: CsrfForm) -> PageResult {
     let p = ctx.require()?.clone();
     let id = parse_source_id(&ctx, &id)?;
     let Some(h) = app.harvester.clone() else { return Err(ctx.err(ServiceError::Internal("no harvester".into()))) };
@@ -192,7 +184,7 @@ pub async fn harvest(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, _
     detail(&ctx, &app, &p, id, Some(msg)).await
 }
 
-pub async fn remove(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, _: CsrfForm) -> Result<Response, PageError> {
+pub async fn remove(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, _: CsrfForm) -> PageResult {
     let p = ctx.require()?.clone();
     let id = parse_source_id(&ctx, &id)?;
     app.sources().remove(&p, id).await.map_err(|e| ctx.err(e))?;

@@ -3,7 +3,7 @@
 //! `/sso/{provider}/callback`.
 
 use super::t;
-use super::{layout, Ctx, PageError, WithHtml};
+use super::{layout, Ctx, PageResult, WithHtml};
 use crate::auth::{cookie, ClientKey, SESSION_COOKIE};
 use algoreg_service::auth::SESSION_HOURS;
 use algoreg_service::sso::{Callback, Pending, LOGIN_SECONDS};
@@ -27,12 +27,7 @@ fn secure(app: &App) -> &'static str {
 }
 
 /// `GET /{lang}/login/sso/{provider}`: to the provider, with a new login cookie.
-pub async fn start(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(provider): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Result<Response, PageError> {
+pub async fn start(ctx: Ctx, State(app): State<App>, Path(provider): Path<String>, Query(q): Query<HashMap<String, String>>) -> PageResult {
     let next = match q.get("next") {
         Some(n) if super::login::is_same_site_path(n) => n.clone(),
         _ => format!("{}/beheer", ctx.base()),

@@ -3,13 +3,13 @@
 //! the same rows, with the filters of the page.
 
 use super::render::when;
-use super::{Ctx, PageError};
+use super::{Ctx, PageError, PageResult};
 use algoreg_service::supervision::{Filter, Supervision};
 use algoreg_service::App;
 use algoreg_standard::Lang;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use maud::{html, Markup};
 use std::collections::HashMap;
 
@@ -206,7 +206,7 @@ fn table(ctx: &Ctx, s: &Section, qs: &str) -> Markup {
     }
 }
 
-pub async fn page(ctx: Ctx, State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> Result<Response, PageError> {
+pub async fn page(ctx: Ctx, State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> PageResult {
     let p = ctx.require()?.clone();
     let f = filter(&ctx, &q)?;
     let s = app.supervision(&p, &f, chrono::Utc::now()).await.map_err(|e| ctx.err(e))?;
@@ -245,12 +245,7 @@ pub async fn page(ctx: Ctx, State(app): State<App>, Query(q): Query<HashMap<Stri
 }
 
 /// One section as CSV, with the page's filters.
-pub async fn csv(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(file): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Result<Response, PageError> {
+pub async fn csv(ctx: Ctx, State(app): State<App>, Path(file): Path<String>, Query(q): Query<HashMap<String, String>>) -> PageResult {
     let p = ctx.require()?.clone();
     // Who asks comes before what is asked for.
     if !algoreg_service::supervision::may_supervise(&p) {

@@ -5,11 +5,11 @@ use super::csrf::CsrfForm;
 use super::diff::diff_view;
 use super::form::{error_summary, parse, registration_form};
 use super::render::{action_label, record_view, state_label, when};
-use super::{Ctx, PageError};
+use super::{Ctx, IdPath, PageError, PageResult};
 use algoreg_domain::org::Role;
 use algoreg_domain::workflow::{self, Action, Principal, VersionState};
 use algoreg_service::register::{parse_id, state_of};
-use algoreg_service::workspace::{Dashboard, EditorView, NewForm};
+use algoreg_service::workspace::{EditorView, NewForm};
 use algoreg_service::{App, ServiceError};
 use algoreg_standard::text::broken_links;
 use algoreg_standard::validate::{self, Mode};
@@ -57,7 +57,7 @@ fn roles_text(ctx: &Ctx, p: &Principal, org_id: OrgId) -> String {
 }
 
 /// `/beheer`: the organisations of this user, and for the central operator the publication queue.
-pub async fn start(ctx: Ctx, State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> Result<Response, PageError> {
+pub async fn start(ctx: Ctx, State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> PageResult {
     let p = ctx.require()?.clone();
     let mine = app.workspace().organisations(&p).await.map_err(|e| ctx.err(e))?;
     // Coming from a shared registration's page: adopt it in (one of) the person's organisations.
@@ -122,27 +122,10 @@ pub async fn start(ctx: Ctx, State(app): State<App>, Query(q): Query<HashMap<Str
 
 /// The organisation's dashboard: its records with state, standard version, completeness and last
 /// change; filters; and what waits for this user.
-pub async fn dashboard(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(code): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Result<Response, PageError> {
+pub async fn dashboard(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, Query(q): Query<HashMap<String, String>>) -> PageResult {
     let p = ctx.require()?.clone();
-    let Dashboard {
-        org,
-        items,
-        can_publish,
-        open_signals,
-        overdue_signals,
-        overdue_evaluations,
-        bad_links,
-        unconfirmed,
-        duplicates,
-        withheld,
-        stale_translations,
-        shared_updates,
-    } = app.workspace().dashboard(&p, &code, chrono::Utc::now()).await.map_err(|e| denied(&ctx, e))?;
+    let d = app.workspace().dashboard(&p, &code, chrono::Utc::now()).await.map_err(|e| denied(&ctx, e))?;
+    let (org, items, can_publish) = (&d.org, &d.items, d.can_publish);
     let state_filter = q.get("state").and_then(|s| VersionState::parse(s));
     let text = q.get("q").map(|s| s.trim().to_lowercase()).unwrap_or_default();
     let waiting: Vec<_> = items.iter().filter(|i| can_publish && i.state == VersionState::Released).collect();
@@ -167,67 +150,67 @@ pub async fn dashboard(
                 " " a.button href=(format!("{}/beheer/org/{}/instellingen", ctx.base(), org.code)) { (ctx.t("Organisatie beheren", "Manage organisation")) }
             }
             @if p.is_member(org.id) {
-                " " a.button href=(format!("{}/beheer/org/{}/signalen", ctx.base(), org.code)) { (ctx.t("Signalen", "Signals")) " (" (open_signals.len()) ")" }
+                " " a.button href=(format!("{}/beheer/org/{}/signalen", ctx.base(), org.code)) { (ctx.t("Signalen", "Signals")) " (" (d.open_signals.len()) ")" }
                 " " a.button href=(format!("{}/beheer/org/{}/incidenten", ctx.base(), org.code)) { (ctx.t("Incidenten", "Incidents")) }
             }
         }
-        @if overdue_signals > 0 || !overdue_evaluations.is_empty() {
+        @if d.overdue_signals > 0 || !d.overdue_evaluations.is_empty() {
             section.todo aria-labelledby="late" {
                 h2 #late { (ctx.t("Te laat", "Overdue")) }
                 ul {
-                    @if overdue_signals > 0 {
-                        li { a href=(format!("{}/beheer/org/{}/signalen", ctx.base(), org.code)) { (overdue_signals) (ctx.t(" signalen zonder antwoord na de termijn", " signals without an answer past the deadline")) } }
+                    @if d.overdue_signals > 0 {
+                        li { a href=(format!("{}/beheer/org/{}/signalen", ctx.base(), org.code)) { (d.overdue_signals) (ctx.t(" signalen zonder antwoord na de termijn", " signals without an answer past the deadline")) } }
                     }
-                    @for (name, id, days) in &overdue_evaluations {
+                    @for (name, id, days) in &d.overdue_evaluations {
                         li { a href=(format!("{}/beheer/algoritme/{}/evaluaties", ctx.base(), id)) { (ctx.t("Evaluatie van ", "Evaluation of ")) (name) } ": " (days) (ctx.t(" dagen te laat", " days overdue")) }
                     }
                 }
             }
         }
-        @if !unconfirmed.is_empty() {
+        @if !d.unconfirmed.is_empty() {
             section.todo aria-labelledby="cur" {
                 h2 #cur { (ctx.t("Nog actueel? Meer dan een jaar niet bevestigd", "Still current? Not confirmed for over a year")) }
-                ul { @for (name, id, days) in &unconfirmed {
+                ul { @for (name, id, days) in &d.unconfirmed {
                     li { a href=(format!("{}/beheer/algoritme/{}#cur", ctx.base(), id)) { (name) } ": " (days) (ctx.t(" dagen geleden gepubliceerd of bevestigd", " days since published or confirmed")) }
                 } }
             }
         }
-        @if !duplicates.is_empty() {
+        @if !d.duplicates.is_empty() {
             section.todo aria-labelledby="dup" {
                 h2 #dup { (ctx.t("Mogelijk dubbel geregistreerd", "Possibly registered twice")) }
                 p { (ctx.t("Deze registraties hebben (bijna) dezelfde naam. Gaat het om hetzelfde algoritme? Archiveer dan een van beide.",
                     "These registrations have (nearly) the same name. Are they the same algorithm? Then archive one of them.")) }
-                ul { @for ((a, an), (b, bn)) in &duplicates {
+                ul { @for ((a, an), (b, bn)) in &d.duplicates {
                     li { a href=(format!("{}/beheer/algoritme/{}", ctx.base(), a)) { (an) } " (" (a) ") " (ctx.t("en", "and")) " "
                         a href=(format!("{}/beheer/algoritme/{}", ctx.base(), b)) { (bn) } " (" (b) ")" }
                 } }
             }
         }
-        @if !shared_updates.is_empty() {
+        @if !d.shared_updates.is_empty() {
             section.todo aria-labelledby="su" {
                 h2 #su { (ctx.t("Gedeelde registratie bijgewerkt: wijziging voorgesteld", "Shared registration updated: change proposed")) }
-                ul { @for (id, name, u) in &shared_updates {
+                ul { @for (id, name, u) in &d.shared_updates {
                     li { a href=(format!("{}/beheer/algoritme/{}#su", ctx.base(), id)) { (name) } ": "
                         (u.name) " " (ctx.t("heeft versie ", "has version ")) (u.to) (ctx.t(" (u volgt versie ", " (you follow version ")) (u.from) ")" }
                 } }
             }
         }
-        @if !stale_translations.is_empty() {
+        @if !d.stale_translations.is_empty() {
             section.todo aria-labelledby="tr" {
                 h2 #tr { (ctx.t("Vertalingen bijwerken", "Translations to update")) }
                 p { (ctx.t("De Nederlandse tekst is gewijzigd nadat deze vertalingen zijn geschreven.", "The Dutch text changed after these translations were written.")) }
-                ul { @for i in items.iter().filter(|i| stale_translations.contains_key(&i.id)) {
-                    li { a href=(format!("{}/beheer/algoritme/{}/bewerken", ctx.base(), i.id)) { (i.name) } ": " (stale_translations[&i.id]) (ctx.t(" verouderd", " out of date")) }
+                ul { @for i in items.iter().filter(|i| d.stale_translations.contains_key(&i.id)) {
+                    li { a href=(format!("{}/beheer/algoritme/{}/bewerken", ctx.base(), i.id)) { (i.name) } ": " (d.stale_translations[&i.id]) (ctx.t(" verouderd", " out of date")) }
                 } }
             }
         }
-        @if !withheld.is_empty() {
+        @if !d.withheld.is_empty() {
             section aria-labelledby="wh" {
                 h2 #wh { (ctx.t("Afgeschermde velden", "Withheld fields")) }
                 table {
                     caption.sr-only { (ctx.t("Afgeschermde velden per grond", "Withheld fields by ground")) }
                     thead { tr { th scope="col" { (ctx.t("Grond", "Ground")) } th scope="col" { (ctx.t("Velden", "Fields")) } } }
-                    tbody { @for (g, n) in &withheld {
+                    tbody { @for (g, n) in &d.withheld {
                         tr { td { (g.cite) " – " (ctx.t(g.label_nl, g.label_en)) } td { (n) } }
                     } }
                 }
@@ -275,7 +258,7 @@ pub async fn dashboard(
                             td { (state_label(i.state, ctx.lang)) @if i.published_version.is_some() && i.state != VersionState::Published { br; small { (ctx.t("eerdere versie is openbaar", "an earlier version is public")) } } }
                             td { (i.standard_version) }
                             td { @if i.missing.is_empty() { (ctx.t("ja", "yes")) } @else { (required - i.missing.len().min(required)) " / " (required) " " (ctx.t("verplichte velden", "required fields")) } }
-                            td { @match bad_links.get(&i.id) { Some(n) => { strong { (n) (ctx.t(" werken niet", " do not work")) } } None => { (ctx.t("geen fouten bekend", "none known to fail")) } } }
+                            td { @match d.bad_links.get(&i.id) { Some(n) => { strong { (n) (ctx.t(" werken niet", " do not work")) } } None => { (ctx.t("geen fouten bekend", "none known to fail")) } } }
                             td { (when(&i.updated_at)) }
                         }
                     }
@@ -287,12 +270,7 @@ pub async fn dashboard(
 }
 
 /// A new registration: empty, from a template, or as a copy of one of the organisation's records.
-pub async fn new_form(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(code): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Result<Response, PageError> {
+pub async fn new_form(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, Query(q): Query<HashMap<String, String>>) -> PageResult {
     let (p, org) = org_for(&ctx, &app, &code).await?;
     let template = q.get("template").and_then(|s| s.parse::<i64>().ok());
     let copy = q.get("copy").and_then(|s| AlgorithmId::parse(s).ok());
@@ -442,7 +420,7 @@ fn form_error(ctx: &Ctx, title: &str, action: &str, content: &Content, errors: &
     ctx.page_status(StatusCode::UNPROCESSABLE_ENTITY, title, body)
 }
 
-pub async fn create(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, CsrfForm(form): CsrfForm) -> Result<Response, PageError> {
+pub async fn create(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, CsrfForm(form): CsrfForm) -> PageResult {
     let (p, org) = org_for(&ctx, &app, &code).await?;
     let content = parse(&form);
     match app.register().create(&p, &org.code, content.clone(), None).await {
@@ -678,12 +656,7 @@ fn record_page(ctx: &Ctx, l: &Loaded, flash: Option<&str>, errors: &[FieldError]
     ctx.page_status(status, latest.content.name(), body)
 }
 
-pub async fn record(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(id): Path<String>,
-    Query(q): Query<HashMap<String, String>>,
-) -> Result<Response, PageError> {
+pub async fn record(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> PageResult {
     let l = load(&ctx, &app, &id).await?;
     let flash = q
         .get("opgeslagen")
@@ -693,7 +666,7 @@ pub async fn record(
     Ok(record_page(&ctx, &l, flash, &[], None))
 }
 
-pub async fn edit_form(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) -> Result<Response, PageError> {
+pub async fn edit_form(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) -> PageResult {
     let Loaded { p, org, meta, versions, .. } = load(&ctx, &app, &id).await?;
     if workflow::authorize(&p, org.id, org.flow, Action::Save).is_err() {
         return Err(forbidden());
@@ -718,14 +691,8 @@ pub async fn edit_form(ctx: Ctx, State(app): State<App>, Path(id): Path<String>)
 
 /// The yearly confirmation that the published registration is still current.
 /// `POST .../link-accepteren`: the central operator accepts a link that does not work, with a reason.
-pub async fn accept_link(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(id): Path<String>,
-    CsrfForm(form): CsrfForm,
-) -> Result<Response, PageError> {
+pub async fn accept_link(ctx: Ctx, State(app): State<App>, IdPath(id): IdPath, CsrfForm(form): CsrfForm) -> PageResult {
     let p = ctx.require()?.clone();
-    let id = parse_id("id", &id).map_err(|e| ctx.err(e))?;
     let field = |k: &str| super::form_field(&form, k);
     match app.accept_link(&p, id, field("url"), field("reason"), chrono::Utc::now()).await {
         Ok(_) => Ok(Redirect::to(&format!("{}/beheer/algoritme/{}?geaccepteerd=1", ctx.base(), id)).into_response()),
@@ -734,14 +701,8 @@ pub async fn accept_link(
     }
 }
 
-pub async fn confirm_current(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(id): Path<String>,
-    CsrfForm(_): CsrfForm,
-) -> Result<Response, PageError> {
+pub async fn confirm_current(ctx: Ctx, State(app): State<App>, IdPath(id): IdPath, CsrfForm(_): CsrfForm) -> PageResult {
     let p = ctx.require()?.clone();
-    let id = parse_id("id", &id).map_err(|e| ctx.err(e))?;
     match app.register().confirm_current(&p, id, chrono::Utc::now()).await {
         Ok(_) => Ok(Redirect::to(&format!("{}/beheer/algoritme/{}?bevestigd=1", ctx.base(), id)).into_response()),
         Err(ServiceError::Forbidden { .. } | ServiceError::Workflow(_)) => Err(forbidden()),
@@ -749,7 +710,7 @@ pub async fn confirm_current(
     }
 }
 
-pub async fn save(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, CsrfForm(form): CsrfForm) -> Result<Response, PageError> {
+pub async fn save(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, CsrfForm(form): CsrfForm) -> PageResult {
     let Loaded { p, meta, .. } = load(&ctx, &app, &id).await?;
     let content = parse(&form);
     let expected = form.iter().find(|(k, _)| k == "expected").and_then(|(_, v)| v.parse::<u32>().ok());
@@ -768,7 +729,7 @@ pub async fn save(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, Csrf
     }
 }
 
-pub async fn act(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, CsrfForm(form): CsrfForm) -> Result<Response, PageError> {
+pub async fn act(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, CsrfForm(form): CsrfForm) -> PageResult {
     let l = load(&ctx, &app, &id).await?;
     let (p, meta) = (&l.p, &l.meta);
     let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
@@ -787,7 +748,7 @@ pub async fn act(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, CsrfF
 }
 
 /// After a change from the record's page: back to it when done, or the page again with what went wrong.
-fn done_or_record_page<T>(ctx: &Ctx, l: &Loaded, done: Result<T, ServiceError>) -> Result<Response, PageError> {
+fn done_or_record_page<T>(ctx: &Ctx, l: &Loaded, done: Result<T, ServiceError>) -> PageResult {
     match done {
         Ok(_) => Ok(Redirect::to(&format!("{}/beheer/algoritme/{}?gedaan=1", ctx.base(), l.meta.id)).into_response()),
         Err(ServiceError::Validation(errors)) => Ok(record_page(ctx, l, None, &errors, None)),
@@ -802,19 +763,14 @@ fn done_or_record_page<T>(ctx: &Ctx, l: &Loaded, done: Result<T, ServiceError>) 
 }
 
 /// Takes the shared registration's newer version into a new draft.
-pub async fn take_shared_update(
-    ctx: Ctx,
-    State(app): State<App>,
-    Path(id): Path<String>,
-    CsrfForm(_): CsrfForm,
-) -> Result<Response, PageError> {
+pub async fn take_shared_update(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, CsrfForm(_): CsrfForm) -> PageResult {
     let l = load(&ctx, &app, &id).await?;
     let done = app.register().take_shared_update(&l.p, l.meta.id).await;
     done_or_record_page(&ctx, &l, done)
 }
 
 /// The latest version exactly as the public will see it.
-pub async fn preview(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) -> Result<Response, PageError> {
+pub async fn preview(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) -> PageResult {
     let Loaded { org, meta, versions, .. } = load(&ctx, &app, &id).await?;
     let latest = versions.last().ok_or_else(|| ctx.err(ServiceError::NotFound("version")))?;
     let body = html! {
