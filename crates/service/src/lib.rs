@@ -100,7 +100,7 @@ pub struct App {
     /// The publication log's leaf hashes read so far, and the last checkpoint signed (see [`log`]).
     log_cache: Arc<tokio::sync::Mutex<log::Cache>>,
     /// Held while this node appends to the log: one append at a time (a request that finds it taken
-    /// does not wait for it).
+    /// waits a moment for it, and does not start another).
     log_append: Arc<tokio::sync::Mutex<()>>,
     /// The overview's figures, with the state they were counted from (see [`App::statistics`]).
     statistics: Arc<statistics::StatisticsCache>,

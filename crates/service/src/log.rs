@@ -15,7 +15,7 @@ use algoreg_store::{LogEntry, StoreError};
 use algoreg_tlog::{Checkpoint, Hash, Signer};
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
-use chrono::{SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -142,7 +142,18 @@ impl Log<'_> {
                 _ => {}
             }
         }
-        // In the order things happened (a record's own entries keep their order).
+        // In the order things happened, a record's own entries in the order of its versions. A time
+        // comes from the version (for a harvested one, from its feed, which may say anything): one in
+        // the future is logged as now, and one before the record's previous entry as that entry's.
+        let now = Utc::now();
+        let mut previous: Option<(AlgorithmId, DateTime<Utc>)> = None;
+        for e in &mut entries {
+            e.at = e.at.min(now);
+            if let Some((_, at)) = previous.filter(|(r, _)| *r == e.record) {
+                e.at = e.at.max(at);
+            }
+            previous = Some((e.record, e.at));
+        }
         entries.sort_by_key(|e| e.at);
         match store.log_append(size, cursor, new_cursor, &entries).await {
             Ok(()) => Ok(entries.len()),
@@ -292,12 +303,25 @@ impl Log<'_> {
         let mut entry = self.app.store.log_latest(&[id]).await?.into_iter().next();
         if !entry.as_ref().is_some_and(logged) {
             // Published in the last second: append now rather than wait for the loop, so a harvester
-            // gets the proof with the version (waiting a moment when this node is appending already;
-            // another node's appender loses harmlessly).
-            if let Ok(_one) = tokio::time::timeout(Duration::from_secs(2), self.app.log_append.lock()).await {
-                self.append_now().await?;
-                entry = self.app.store.log_latest(&[id]).await?.into_iter().next();
+            // gets the proof with the version. The append runs as a task of its own, one per node at a
+            // time: a request that goes away does not undo it, and requests that come while it runs
+            // wait for it (a moment at most) instead of starting another. Another node's appender
+            // loses harmlessly.
+            let wait = Duration::from_secs(2);
+            match self.app.log_append.clone().try_lock_owned() {
+                Ok(one) => {
+                    let app = self.app.clone();
+                    let task = tokio::spawn(async move {
+                        let _one = one;
+                        if let Err(e) = app.log().append_now().await {
+                            tracing::error!(error = %e, "appending to the publication log failed");
+                        }
+                    });
+                    let _ = tokio::time::timeout(wait, task).await;
+                }
+                Err(_) => drop(tokio::time::timeout(wait, self.app.log_append.lock()).await),
             }
+            entry = self.app.store.log_latest(&[id]).await?.into_iter().next();
         }
         let Some(entry) = entry.filter(logged) else { return Ok(None) };
         Ok(self.prove(vec![entry]).await?.pop())
@@ -320,9 +344,13 @@ impl Log<'_> {
         let mut lines = checkpoint.lines().skip(1);
         let size: u64 = lines.next().and_then(|l| l.parse().ok()).unwrap_or(0);
         let root: Option<Hash> = lines.next().and_then(|l| B64.decode(l).ok()).and_then(|r| r.try_into().ok());
+        let entries: Vec<LogEntry> = entries.into_iter().filter(|e| e.index < size).collect();
+        // All of them in one visit to the tree.
+        let proofs = self
+            .with_tree(size, |c| entries.iter().map(|e| c.tree.inclusion_proof(e.index, size).unwrap_or_default()).collect::<Vec<_>>())
+            .await?;
         let mut out = vec![];
-        for entry in entries.into_iter().filter(|e| e.index < size) {
-            let proof = self.with_tree(size, |c| c.tree.inclusion_proof(entry.index, size).unwrap_or_default()).await?;
+        for (entry, proof) in entries.into_iter().zip(proofs) {
             let leaf = String::from_utf8_lossy(&leaf_bytes(&entry)).into_owned();
             let verified = root
                 .is_some_and(|r| algoreg_tlog::verify_inclusion(&algoreg_tlog::leaf_hash(leaf.as_bytes()), entry.index, size, &proof, &r));
@@ -429,7 +457,8 @@ pub async fn verify_remote(base: &str, key: Option<&str>, state: Option<&VerifyS
         }
     }
     // Every entry, against the signed root.
-    let mut leaves: Vec<String> = Vec::with_capacity(c.size as usize);
+    // The size comes from the remote: room is made as the entries come, not for what it claims.
+    let mut leaves: Vec<String> = Vec::with_capacity(c.size.min(MAX_ENTRIES) as usize);
     let mut start = 0;
     while start < c.size {
         let end = c.size.min(start + MAX_ENTRIES);
@@ -619,9 +648,14 @@ pub fn origin_proof(v: &algoreg_store::PublishedVersion) -> Option<OriginProof> 
     })
 }
 
-/// A served proof's hashes (base64 text), as [`encode_hashes`] writes them; none when any is not a hash.
+/// A served proof's hashes (base64 text), as [`encode_hashes`] writes them; none when any is not a hash,
+/// or when there are more than any proof of a log this side of 2^64 entries needs.
 pub(crate) fn decode_hashes(v: &serde_json::Value) -> Option<Vec<Hash>> {
-    v.as_array()?.iter().map(|h| h.as_str().and_then(|s| B64.decode(s).ok()).and_then(|b| b.try_into().ok())).collect()
+    v.as_array()
+        .filter(|a| a.len() <= 128)?
+        .iter()
+        .map(|h| h.as_str().and_then(|s| B64.decode(s).ok()).and_then(|b| b.try_into().ok()))
+        .collect()
 }
 
 fn hashes(v: &serde_json::Value) -> std::result::Result<Vec<Hash>, String> {

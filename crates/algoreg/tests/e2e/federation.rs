@@ -1124,3 +1124,146 @@ fn past_the_proofs_one_harvest_may_fetch_the_records_wait_for_the_next() {
     let again = env.cli(&["source", "origin-keys", "--forget", &name]);
     assert!(!again.status.success(), "nothing to forget");
 }
+
+#[test]
+fn a_feed_that_dates_its_versions_in_the_future_or_out_of_order_does_not_bend_the_log() {
+    let id = ids(1).remove(0);
+    let mut f = feed("gem-t", &[(id.as_str(), complete_content("Parkeervergunningen"))]);
+    // Version 1 says it was published in 9999, version 2 (the current one) in 2000.
+    let mut second = f["records"][0]["versions"][0].clone();
+    second["number"] = json!(2);
+    second["published_at"] = json!("2000-01-01T00:00:00Z");
+    second["content"]["name"] = json!("Parkeervergunningen toetsen");
+    f["records"][0]["versions"][0]["published_at"] = json!("9999-01-01T00:00:00Z");
+    f["records"][0]["versions"].as_array_mut().unwrap().push(second);
+    let web = FeedServer::start();
+    web.json("/feed.json", &f);
+    let env = Env::new();
+    env.org("gem-t", "central");
+    source_add(&env, "gem-t", &web.url("/feed.json"));
+    let (ok, out) = harvest(&env, &[]);
+    assert!(ok, "{out}");
+    let s = env.serve();
+    // The current version's proof can be had: the log keeps the versions in their order.
+    let proof = s.get_json(&format!("/log/proof/record/{id}"));
+    let leaf: Value = serde_json::from_str(proof["leaf"].as_str().unwrap()).unwrap();
+    assert_eq!(leaf["version"], 2, "{proof}");
+    let entries = s.get_json("/log/entries?start=0&end=2");
+    let leaves: Vec<Value> =
+        entries["entries"].as_array().unwrap().iter().map(|e| serde_json::from_str(e["leaf"].as_str().unwrap()).unwrap()).collect();
+    assert_eq!(leaves.iter().map(|l| l["version"].as_u64().unwrap()).collect::<Vec<_>>(), vec![1, 2], "{entries}");
+    // No date from the future is signed into the log.
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    assert!(leaves.iter().all(|l| l["at"].as_str().unwrap() <= now.as_str()), "{entries}");
+}
+
+/// A proof as an origin's register carries it for `id`'s version with this content: a one-entry log,
+/// signed with a key of its own named after `origin`'s host.
+fn carried_proof(origin: &str, id: &str, version: &Value) -> Value {
+    let name = origin.trim_start_matches("https://").split('/').next().unwrap().to_string();
+    let signer = algoreg_tlog::Signer::from_pkcs8(&name, &algoreg_tlog::Signer::generate().unwrap()).unwrap();
+    let content: algoreg_standard::Content = serde_json::from_value(version["content"].clone()).unwrap();
+    let hash = algoreg_service::federation::feed::content_hash(version["standard_version"].as_str().unwrap(), &content);
+    let leaf =
+        json!({"record": id, "version": version["number"], "event": "publish", "content_hash": hash, "at": "2026-12-04T10:00:00.000000Z"})
+            .to_string();
+    let note = signer.sign(&algoreg_tlog::Checkpoint { origin: name, size: 1, root: algoreg_tlog::leaf_hash(leaf.as_bytes()) });
+    json!({"key": signer.verifier_key(), "index": 0, "size": 1, "leaf": leaf, "proof": [], "checkpoint": note})
+}
+
+#[test]
+fn origins_are_learned_only_from_records_taken_and_only_so_many_in_one_harvest() {
+    // A register's feed, as if its records came through it from 23 other registers, each with the
+    // proof of its origin.
+    let org = Org::start("gem-o");
+    let all: Vec<String> = (0..23).map(|i| org.publish_new(complete_content(&format!("Registratie {i}")))).collect();
+    let mut f = org.server.get_json("/feed/v1/register.json");
+    for (i, r) in f["records"].as_array_mut().unwrap().iter_mut().enumerate() {
+        let id = r["id"].as_str().unwrap().to_string();
+        let origin = format!("https://herkomst-{i}.example/feed/v1/register.json");
+        let v = &mut r["versions"][0];
+        v["provenance"] = json!({"origin": origin, "origin_log": carried_proof(&origin, &id, v)});
+    }
+    // The first record comes with a second version whose proof is for other content: refused, and
+    // the origin its first version named is not kept.
+    let refused = f["records"][0]["id"].as_str().unwrap().to_string();
+    let mut second = f["records"][0]["versions"][0].clone();
+    second["number"] = json!(2);
+    second["content"]["name"] = json!("Iets anders");
+    f["records"][0]["versions"].as_array_mut().unwrap().push(second);
+    let web = FeedServer::start();
+    web.json("/feed.json", &f);
+    let env = Env::new();
+    env.org("gem-o", "central");
+    let src = source_add(&env, "gem-o", &web.url("/feed.json"));
+    let taken = || {
+        let export = export(&env).to_string();
+        all.iter().filter(|id| export.contains(id.as_str())).count()
+    };
+    let learned = || env.ok(&["source", "origin-keys"]).lines().filter(|l| l.contains("herkomst-")).count();
+    // One proof to fetch per harvest: 20 carried proofs to check, and the records past them wait.
+    let (ok, out) = harvest(&env, &["--harvest-max-proofs", "1"]);
+    assert!(ok, "{out}");
+    let first = taken();
+    assert!((15..22).contains(&first), "{first}: {out}");
+    assert_eq!(learned(), first, "an origin is kept only with a record taken");
+    assert!(source(&env, src)["etag"].is_null(), "the next harvest fetches the feed whole");
+    assert!(harvest(&env, &["--harvest-max-proofs", "1"]).0);
+    assert_eq!(taken(), 22);
+    assert_eq!(learned(), 22);
+    assert!(!export(&env).to_string().contains(&refused));
+    assert!(!env.ok(&["source", "origin-keys"]).contains("herkomst-0.example"));
+}
+
+#[test]
+fn a_source_cannot_prove_a_version_with_a_log_other_than_the_one_it_shows() {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let org = Org::start("gem-s");
+    let a = org.publish_new(complete_content("Parkeervergunningen"));
+    // The log as the copy below shows it: `a` alone; the proofs come from the log after `b` too.
+    assert_eq!(org.server.get_json(&format!("/log/proof/record/{a}"))["size"], 1);
+    let shown = org.server.get("/log/checkpoint").bytes().unwrap().to_vec();
+    let b = org.publish_new(complete_content("Afvalroutes"));
+    let real_b = org.server.get_json(&format!("/log/proof/record/{b}"));
+    let real_a = org.server.get_json(&format!("/log/proof/record/{a}"));
+    let size = real_b["size"].as_u64().unwrap();
+    assert_eq!(real_a["size"].as_u64(), Some(size), "both proofs against one checkpoint");
+    // The organisation's own key signs a second log of the same size that holds `a`'s entry among
+    // other entries: each proof holds on its own, but the two logs cannot both be the one log.
+    let key = org.server.get("/log/key").text().unwrap();
+    let name = key.trim().split('+').next().unwrap().to_string();
+    let pkcs8 = b64.decode(org.env.sql("SELECT pkcs8 FROM log_key")).unwrap();
+    let signer = algoreg_tlog::Signer::from_pkcs8(&name, &pkcs8).unwrap();
+    let index = real_a["index"].as_u64().unwrap();
+    let mut fork = algoreg_tlog::Tree::new();
+    for i in 0..size {
+        let leaf = if i == index { real_a["leaf"].as_str().unwrap().to_string() } else { format!("{{\"other\":{i}}}") };
+        fork.push(algoreg_tlog::leaf_hash(leaf.as_bytes()));
+    }
+    let root = fork.root(size).unwrap();
+    let forked = json!({
+        "leaf": real_a["leaf"], "index": index, "size": size,
+        "proof": fork.inclusion_proof(index, size).unwrap().iter().map(|h| b64.encode(h)).collect::<Vec<_>>(),
+        "checkpoint": signer.sign(&algoreg_tlog::Checkpoint { origin: name, size, root }),
+    });
+    // A copy of the register that shows the real log (and proves that it grew), and proves `a` with
+    // the other one.
+    let copy = FeedServer::start();
+    copy.json("/feed/v1/register.json", &org.server.get_json("/feed/v1/register.json"));
+    copy.set("/log/key", Reply::Body(200, "text/plain", key.clone().into_bytes()));
+    copy.set("/log/checkpoint", Reply::Body(200, "text/plain", shown));
+    let grew = format!("/log/proof/consistency?first=1&second={size}");
+    copy.json(&grew, &org.server.get_json(&grew));
+    copy.json(&format!("/log/proof/record/{a}"), &forked);
+    copy.json(&format!("/log/proof/record/{b}"), &real_b);
+    let env = Env::new();
+    env.org("gem-s", "central");
+    source_add(&env, "gem-s", &copy.url("/feed/v1/register.json"));
+    let (ok, out) = harvest(&env, &[]);
+    assert!(ok, "{out}");
+    let records = export(&env)["records"].as_array().unwrap().clone();
+    let carried = |id: &str| records.iter().find(|r| r["id"] == id).unwrap().to_string().contains("origin_log");
+    assert!(carried(&b), "the proof against the log shown, grown, is kept");
+    assert!(!carried(&a), "the proof against another log is left out");
+}

@@ -195,33 +195,6 @@ fn the_dcat_ap_catalogue_passes_the_official_shapes_in_turtle_and_json_ld() {
     assert!(broken["turtle"]["count"].as_u64().unwrap() >= 1, "{broken}");
 }
 
-/// Runs one SQL statement against this environment's database (SQLite file or PostgreSQL).
-fn execute(env: &Env, statement: &str) {
-    use sqlx::{ConnectOptions, Connection};
-    let statement = statement.to_string();
-    let database = env.database().map(String::from);
-    let file = std::path::Path::new(&env.data()).join("algoreg.db");
-    std::thread::spawn(move || {
-        block_on(async move {
-            match database {
-                Some(url) => {
-                    let opts: sqlx::postgres::PgConnectOptions = url.parse().unwrap();
-                    let mut c = opts.connect().await.unwrap();
-                    sqlx::query(&statement).execute(&mut c).await.unwrap();
-                    let _ = c.close().await;
-                }
-                None => {
-                    let mut c = sqlx::sqlite::SqliteConnectOptions::new().filename(&file).connect().await.unwrap();
-                    sqlx::query(&statement).execute(&mut c).await.unwrap();
-                    let _ = c.close().await;
-                }
-            }
-        })
-    })
-    .join()
-    .unwrap();
-}
-
 /// `algoreg verify URL --state FILE`: its exit status and output.
 fn verify(url: &str, state: &std::path::Path) -> (bool, String) {
     let o = Command::new(BIN).args(["verify", url, "--state", &state.display().to_string()]).output().unwrap();
@@ -328,7 +301,7 @@ fn every_publication_is_in_a_signed_log_that_anyone_can_verify_and_a_rewritten_h
     // Someone rewrites history in the database (one old entry) and the server starts again, signing
     // the rewritten log: its own signature holds, but it no longer extends what was seen before.
     drop(s);
-    execute(&env, "UPDATE log_entries SET content_hash = 'sha256:0000' WHERE idx = 0");
+    env.sql("UPDATE log_entries SET content_hash = 'sha256:0000' WHERE idx = 0");
     let s = env.serve_with(&public);
     let (ok, out) = verify(&s.base, &state);
     assert!(!ok && out.contains("history was rewritten"), "{out}");

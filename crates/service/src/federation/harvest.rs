@@ -368,6 +368,8 @@ impl Harvester {
             "generated_at": at.to_rfc3339(), "organisations": [], "records": records,
         });
         let bytes = serde_json::to_vec(&doc).map_err(|_| failed("interne fout", "internal error"))?;
+        // The pages' records are in `bytes` now: one copy in memory while the feed is checked, not two.
+        drop(doc);
         let max_records = self.config.max_records;
         let org_code = source.org_code.clone();
         let shown = public_url(&source.url);
@@ -471,9 +473,14 @@ impl Harvester {
         // The source's log (its address and key, when it has one): a version first published there gets
         // the source's proof; a version that came through other registers keeps the origin's proof.
         let base = log_base(&source.url);
+        let stored = self.store.source_log(source.id).await?;
         let source_log = SourceLogContext {
             pin: base.as_deref().and_then(|b| pin_name(b, &source.org_code)),
-            key: self.store.source_log(source.id).await?.map(|l| l.key),
+            checked: stored.as_ref().and_then(|l| {
+                let root = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, &l.root).ok()?;
+                Some((l.size, root.try_into().ok()?))
+            }),
+            key: stored.map(|l| l.key),
             base,
             org: source.org_code.clone(),
         };
@@ -484,7 +491,7 @@ impl Harvester {
                 tracing::warn!(source = source.id, "the key kept for this origin was replaced by the source's own");
             }
         }
-        let mut fetches = 0;
+        let mut work = ProofWork::new(self.store.origin_keys().await?);
         let provenance =
             |hash: &str, sv: algoreg_standard::StandardVersion, origin: Option<&serde_json::Value>, proof: Option<serde_json::Value>| {
                 let mut p = serde_json::json!({
@@ -561,7 +568,7 @@ impl Harvester {
                         continue;
                     }
                     let before = here.iter().rev().find_map(|v| v.provenance.as_ref().filter(|p| p.get("origin_log").is_some()));
-                    let proofs = self.origin_proofs(r.id, std::slice::from_ref(last), before, &source_log, &mut fetches).await?;
+                    let proofs = self.origin_proofs(r.id, std::slice::from_ref(last), before, &source_log, &mut work).await?;
                     let Some(mut proofs) = proofs.held(&mut plan, &mut rejected, &mut new_tracked, r.id, last) else { continue };
                     let proof = proofs.pop().flatten();
                     let last = r.versions.into_iter().next_back().expect("checked above");
@@ -591,7 +598,7 @@ impl Harvester {
                     plan.updated += 1;
                 }
                 None => {
-                    let proofs = self.origin_proofs(r.id, &r.versions, None, &source_log, &mut fetches).await?;
+                    let proofs = self.origin_proofs(r.id, &r.versions, None, &source_log, &mut work).await?;
                     let Some(proofs) = proofs.held(&mut plan, &mut rejected, &mut new_tracked, r.id, last) else { continue };
                     let versions = r
                         .versions
@@ -671,7 +678,7 @@ impl Harvester {
     ///   source at that address, or else kept the first time it is seen);
     /// * the current version of a record first published at the source gets the source's proof,
     ///   fetched and checked with the source's key; one that cannot be had leaves the version
-    ///   without, except past `max_proofs` in one harvest: then the record waits
+    ///   without, except past this harvest's limits ([`ProofWork`]): then the record waits
     ///   ([`Proofs::Later`]);
     /// * when a version here (`before`: the provenance of the latest one with the origin's proof)
     ///   carried the origin's proof, the new one must come from the same origin, with a proof unless
@@ -682,9 +689,11 @@ impl Harvester {
         versions: &[NewVersion],
         before: Option<&serde_json::Value>,
         source: &SourceLogContext,
-        fetches: &mut usize,
+        work: &mut ProofWork,
     ) -> Result<Proofs> {
         let mut out = Vec::with_capacity(versions.len());
+        // Origins first seen with this record: kept only when the record is taken.
+        let mut learned: Vec<(String, String)> = vec![];
         let refuse = |why: &str| Ok(Proofs::Refused(why.to_string()));
         let mut last_origin = None;
         let mut came_through = false;
@@ -704,23 +713,36 @@ impl Harvester {
             };
             let proof = match (came_through, upstream.and_then(|u| u.get("origin_log"))) {
                 (true, Some(carried)) => {
+                    if work.checked >= self.config.max_proofs * CHECKS_PER_FETCH {
+                        return Ok(Proofs::Later);
+                    }
+                    work.checked += 1;
                     let p = match crate::log::check_carried_proof(carried, &id.to_string(), &h, None) {
                         Ok(p) => p,
                         Err(e) => return Ok(Proofs::Refused(e)),
                     };
                     let key = p["key"].as_str().unwrap_or_default();
-                    if self.store.origin_key(&origin, key, false).await? != key {
-                        return refuse("signed with another key than the one known for its origin");
+                    let kept = work.known.get(&origin).or_else(|| learned.iter().find(|(o, _)| *o == origin).map(|(_, k)| k));
+                    match kept {
+                        Some(k) if k != key => return refuse("signed with another key than the one known for its origin"),
+                        Some(_) => {}
+                        None if work.learned >= MAX_NEW_ORIGINS => return Ok(Proofs::Later),
+                        None => {
+                            work.learned += 1;
+                            learned.push((origin.clone(), key.to_string()));
+                        }
                     }
                     Some(p)
                 }
                 (true, None) => None,
                 (false, _) if i + 1 < versions.len() => None,
                 (false, _) => match (&source.base, &source.key) {
-                    (Some(_), Some(_)) if *fetches >= self.config.max_proofs => return Ok(Proofs::Later),
+                    (Some(_), Some(_)) if work.fetched >= self.config.max_proofs || work.since.elapsed() > PROOF_TIME => {
+                        return Ok(Proofs::Later)
+                    }
                     (Some(base), Some(key)) => {
-                        *fetches += 1;
-                        self.fetch_origin_proof(base, key, id, &h).await
+                        work.fetched += 1;
+                        self.fetch_origin_proof(base, key, source.checked, id, &h).await
                     }
                     _ => None,
                 },
@@ -744,17 +766,54 @@ impl Harvester {
                 _ => {}
             }
         }
+        for (origin, key) in learned {
+            if self.store.origin_key(&origin, &key, false).await? != key {
+                return refuse("signed with another key than the one known for its origin");
+            }
+            work.known.insert(origin, key);
+        }
         Ok(Proofs::Held(out))
     }
 
     /// The source's proof that its current version of `id` (with this content hash) is in its log,
     /// checked with the source's key; none when it cannot be had (the source's log does not hold this
-    /// content, or the answer is not a proof).
-    async fn fetch_origin_proof(&self, base: &str, key: &str, id: AlgorithmId, hash: &str) -> Option<serde_json::Value> {
+    /// content, the answer is not a proof, or its checkpoint is not of the log `checked` at the start
+    /// of this harvest nor consistent with it: a source cannot show one log to the harvester and
+    /// another in its proofs).
+    async fn fetch_origin_proof(
+        &self,
+        base: &str,
+        key: &str,
+        checked: Option<(u64, algoreg_tlog::Hash)>,
+        id: AlgorithmId,
+        hash: &str,
+    ) -> Option<serde_json::Value> {
         let body = self.fetcher.fetch_text(&format!("{base}/log/proof/record/{id}")).await.ok()??;
         let mut proof = serde_json::from_str::<serde_json::Value>(&body).ok()?;
         proof.as_object_mut()?.insert("key".into(), serde_json::json!(key));
-        crate::log::check_carried_proof(&proof, &id.to_string(), hash, Some(key)).ok()
+        let p = crate::log::check_carried_proof(&proof, &id.to_string(), hash, Some(key)).ok()?;
+        let (size, root) = checked?;
+        let c = algoreg_tlog::Checkpoint::open(p["checkpoint"].as_str()?, key).ok()?;
+        let holds = match c.size.cmp(&size) {
+            std::cmp::Ordering::Equal => c.root == root,
+            std::cmp::Ordering::Greater if size == 0 => true,
+            std::cmp::Ordering::Greater => self.consistent(base, (size, root), (c.size, c.root)).await,
+            std::cmp::Ordering::Less => self.consistent(base, (c.size, c.root), (size, root)).await,
+        };
+        if !holds {
+            tracing::warn!(%id, base, "a source's proof is not of the log it showed: left out");
+        }
+        holds.then_some(p)
+    }
+
+    /// Whether the source proves that its log of `first` (size, root) is the start of its log of
+    /// `second`.
+    async fn consistent(&self, base: &str, first: (u64, algoreg_tlog::Hash), second: (u64, algoreg_tlog::Hash)) -> bool {
+        let url = format!("{base}/log/proof/consistency?first={}&second={}", first.0, second.0);
+        let Ok(Some(body)) = self.fetcher.fetch_text(&url).await else { return false };
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&body) else { return false };
+        crate::log::decode_hashes(&v["proof"])
+            .is_some_and(|proof| algoreg_tlog::verify_consistency(first.0, second.0, &proof, &first.1, &second.1))
     }
 
     /// The schedule: harvests the sources that are due, then sleeps until the next one is (at most
@@ -880,9 +939,38 @@ impl Proofs {
 
 /// The source's log as the harvest of one source uses it: its address, its key, the name its key is
 /// pinned under, and the organisation the source is for.
+/// What proving costs in one harvest of a source. Past a limit, the records left wait for the next
+/// harvest: proofs fetched (`max_proofs`, and no more fetches after [`PROOF_TIME`]), carried proofs
+/// checked ([`CHECKS_PER_FETCH`] times `max_proofs`), and origins seen for the first time
+/// ([`MAX_NEW_ORIGINS`]).
+struct ProofWork {
+    fetched: usize,
+    checked: usize,
+    learned: usize,
+    since: std::time::Instant,
+    /// The keys kept for origins, by name (with those learned in this harvest).
+    known: HashMap<String, String>,
+}
+
+impl ProofWork {
+    fn new(known: Vec<(String, String)>) -> ProofWork {
+        ProofWork { fetched: 0, checked: 0, learned: 0, since: std::time::Instant::now(), known: known.into_iter().collect() }
+    }
+}
+
+/// A carried proof costs a few signature checks, a fetched one a request: this many checks per fetch.
+const CHECKS_PER_FETCH: usize = 20;
+/// Origins seen for the first time in one harvest of a source, at most.
+const MAX_NEW_ORIGINS: usize = 100;
+/// How long one harvest goes on fetching proofs: half of [`HARVEST_DEADLINE`], so a slow source's
+/// records wait for the next harvest instead of the harvest running out of time with nothing kept.
+const PROOF_TIME: Duration = Duration::from_secs(150);
+
 struct SourceLogContext {
     base: Option<String>,
     key: Option<String>,
+    /// The source's log as checked at the start of this harvest: (size, root).
+    checked: Option<(u64, algoreg_tlog::Hash)>,
     pin: Option<String>,
     org: String,
 }
@@ -892,7 +980,8 @@ struct SourceLogContext {
 /// or OAI-PMH ending), with the organisation: a source for one organisation cannot set the key of
 /// another's. None for what is not an http(s) address.
 fn pin_name(origin: &str, org: &str) -> Option<String> {
-    if origin.len() > 2000 || origin.chars().any(char::is_control) {
+    // Kept short enough that the name, spelled out, stays within what a database index takes.
+    if origin.len() > 500 || origin.chars().any(char::is_control) {
         return None;
     }
     let url = reqwest::Url::parse(origin).ok()?;

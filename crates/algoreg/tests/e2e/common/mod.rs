@@ -97,6 +97,36 @@ impl Env {
         Env { dir: tempfile::tempdir().expect("tempdir"), postgres: None }
     }
 
+    /// Runs one SQL statement on this environment's database (the SQLite file, or PostgreSQL), and
+    /// returns the first column of its first row as text (empty when it returns none).
+    pub fn sql(&self, statement: &str) -> String {
+        use sqlx::{ConnectOptions, Connection, Row};
+        let statement = statement.to_string();
+        let database = self.database().map(String::from);
+        let file = self.dir.path().join("data").join("algoreg.db");
+        std::thread::spawn(move || {
+            block_on(async move {
+                match database {
+                    Some(url) => {
+                        let opts: sqlx::postgres::PgConnectOptions = url.parse().unwrap();
+                        let mut c = opts.connect().await.unwrap();
+                        let row = sqlx::query(&statement).fetch_optional(&mut c).await.unwrap();
+                        let _ = c.close().await;
+                        row.map(|r| r.get::<String, _>(0)).unwrap_or_default()
+                    }
+                    None => {
+                        let mut c = sqlx::sqlite::SqliteConnectOptions::new().filename(&file).connect().await.unwrap();
+                        let row = sqlx::query(&statement).fetch_optional(&mut c).await.unwrap();
+                        let _ = c.close().await;
+                        row.map(|r| r.get::<String, _>(0)).unwrap_or_default()
+                    }
+                }
+            })
+        })
+        .join()
+        .unwrap()
+    }
+
     /// The `--database` value of this environment, if it is not SQLite in the data folder.
     pub fn database(&self) -> Option<&str> {
         self.postgres.as_ref().map(|p| p.url.as_str())
