@@ -514,7 +514,7 @@ impl<'a> Auth<'a> {
         let (pw, own) = (new.to_string(), [user.email.clone(), user.name.clone()]);
         heavy(move || check_password_rules(&pw, &[&own[0], &own[1]])).await?.map_err(|e| rename_field(e, "new_password"))?;
         let hash = hash_password_off_thread(new).await?;
-        self.store.set_password(user.id, &hash, None).await?;
+        self.store.set_password(user.id, &hash, algoreg_store::PasswordSet::ByHolder).await?;
         tracing::info!(user = %user.id, "password changed");
         let note = Note { kind: AuditKind::PasswordChanged, org: None, subject: Some(user.id), detail: "", source: Some(source) };
         audit::write(self.store, Actor::Principal(p), note).await;
@@ -613,6 +613,14 @@ impl<'a> Auth<'a> {
             .filter(|_| !p.must_change_password)
             .ok_or_else(|| ServiceError::forbidden("Alleen de uitgenodigde persoon kan dit.", "Only the person invited can do this."))?;
         let now = chrono::Utc::now();
+        if accept && self.store.user(user_id).await?.is_none_or(|u| u.password_by_admin) {
+            // The admin who set the password may be the one logged in: only the holder of the mailbox
+            // takes the account into another organisation.
+            return Err(ServiceError::forbidden(
+                "Uw wachtwoord is gekozen door een beheerder. Kies eerst zelf een nieuw wachtwoord met 'Wachtwoord vergeten' op de inlogpagina (u krijgt een link per e-mail); daarna kunt u de uitnodiging aannemen.",
+                "Your password was chosen by an administrator. First choose a new one yourself with 'Forgot password' on the login page (you get a link by e-mail); then you can accept the invitation.",
+            ));
+        }
         let result = if accept {
             self.store.accept_invitation(id, user_id, now).await
         } else {

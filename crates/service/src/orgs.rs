@@ -262,6 +262,13 @@ impl Orgs<'_> {
         // Open invitations count too: whoever sets the password could otherwise accept them.
         let elsewhere = self.store.memberships(user_id).await?.iter().any(|m| !administers(m.org_id))
             || self.store.invitations_for_user(user_id, chrono::Utc::now()).await?.iter().any(|i| !administers(i.org_id));
+        // A supervisor reads across every organisation: only the central operator resets that password.
+        if target.supervisor && !actor.central_operator {
+            return Err(ServiceError::forbidden(
+                "Deze persoon is toezichthouder. Alleen de persoon zelf (met 'Wachtwoord vergeten' op de inlogpagina) of de centrale beheerder kan het wachtwoord herstellen.",
+                "This person is a supervisor. Only they (with 'Forgot password' on the login page) or the central operator can reset the password.",
+            ));
+        }
         if elsewhere || (target.central_operator && !actor.central_operator) {
             return Err(ServiceError::forbidden(
                 "Deze persoon werkt ook voor een andere organisatie. Alleen de persoon zelf kan het wachtwoord herstellen, met 'Wachtwoord vergeten' op de inlogpagina.",
@@ -270,7 +277,19 @@ impl Orgs<'_> {
         }
         let temp = crate::auth::Auth::temporary_password();
         let hash = crate::auth::hash_password_off_thread(&temp).await?;
-        self.store.set_password(user_id, &hash, Some(temporary_until())).await?;
+        self.store.set_password(user_id, &hash, algoreg_store::PasswordSet::ByAdmin(temporary_until())).await?;
+        // The holder hears of it, so a reset they did not ask for does not go unnoticed.
+        let org = self.store.organisation(org_id).await?.map(|o| o.name).unwrap_or_default();
+        let body = format!(
+            "De beheerder van {org} heeft een tijdelijk wachtwoord gezet voor uw account in het algoritmeregister. Uw oude wachtwoord werkt niet meer. Vroeg u hier niet om, neem dan contact op met de beheerder, of kies zelf een nieuw wachtwoord met 'Wachtwoord vergeten' op de inlogpagina.\n\n---\n\nThe admin of {org} set a temporary password for your account in the algorithm register. Your old password no longer works. If you did not ask for this, contact the admin, or choose a new password yourself with 'Forgot password' on the login page.\n"
+        );
+        let mail = algoreg_store::NewMail {
+            to: target.email.clone(),
+            subject: "Tijdelijk wachtwoord gezet / Temporary password set".into(),
+            body,
+            unsubscribe: None,
+        };
+        self.store.queue_mail(&[mail]).await?;
         tracing::info!(org = %org_id, user = %user_id, by = ?actor.user_id, "temporary password set by an admin");
         self.note(actor, AuditKind::TemporaryPassword, org_id, Some(user_id), "").await;
         Ok(temp)

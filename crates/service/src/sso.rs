@@ -692,10 +692,11 @@ impl Sso<'_> {
         let mapped: Vec<(OrgId, Role)> = self.mapped(p, claims).await?.into_iter().map(|(o, r)| (o.id, r)).collect();
         let user = match self.store.user_by_email(email).await? {
             Some(u) => {
-                if u.password_temporary_until.is_some() {
-                    // Invited with a temporary password: logging in here sets the account up; the
-                    // temporary password stops working.
-                    self.store.set_password(u.id, NO_PASSWORD, None).await?;
+                if u.password_temporary_until.is_some() || u.password_by_admin {
+                    // A password an admin set (a temporary one of an invitation, or a reset): the
+                    // holder of the mailbox logs in here, and the password the admin may know stops
+                    // working (a new one can be had with 'Forgot password').
+                    self.store.set_password(u.id, NO_PASSWORD, algoreg_store::PasswordSet::Unusable).await?;
                 }
                 self.store.user(u.id).await?.ok_or(ServiceError::Unauthenticated)?
             }

@@ -465,11 +465,32 @@ pub async fn set_password_ends_sessions(s: S) {
     let u = user(&s, "sessie@example.org").await;
     s.create_session("sessie-hash", u.id, at(1000), "password").await.unwrap();
     assert!(s.session_user("sessie-hash", at(0)).await.unwrap().is_some());
-    s.set_password(u.id, "nieuw", Some(at(500))).await.unwrap();
+    assert!(!u.password_by_admin);
+    s.set_password(u.id, "nieuw", PasswordSet::ByAdmin(at(500))).await.unwrap();
     assert!(s.session_user("sessie-hash", at(0)).await.unwrap().is_none());
     let again = s.user(u.id).await.unwrap().unwrap();
     assert_eq!(again.password_hash, "nieuw");
     assert_eq!(again.password_temporary_until, Some(at(500)));
+    assert!(again.password_by_admin, "an admin set it");
+    // The holder changes it: still one an admin knew the way to; no longer temporary.
+    s.set_password(u.id, "eigen", PasswordSet::ByHolder).await.unwrap();
+    let again = s.user(u.id).await.unwrap().unwrap();
+    assert_eq!((again.password_temporary_until, again.password_by_admin), (None, true));
+    s.set_password(u.id, "-", PasswordSet::Unusable).await.unwrap();
+    assert!(!s.user(u.id).await.unwrap().unwrap().password_by_admin, "nobody knows an unusable one");
+    // A new account with a temporary password is one an admin set.
+    let new = s
+        .create_user(&NewUser {
+            email: "tijdelijk@example.org".into(),
+            name: "Tijdelijk".into(),
+            password_hash: "x".into(),
+            central_operator: false,
+            password_temporary_until: Some(at(500)),
+        })
+        .await
+        .unwrap();
+    assert!(new.password_by_admin);
+    assert!(s.user(new.id).await.unwrap().unwrap().password_by_admin);
 }
 
 pub async fn invitations_need_the_invited_user(s: S) {
@@ -570,8 +591,14 @@ pub async fn password_reset_is_single_use(s: S) {
     assert_eq!(s.password_reset_user("link", at(0)).await.unwrap().map(|x| x.id), Some(u.id));
     assert!(s.password_reset_user("link", at(101)).await.unwrap().is_none());
     assert!(matches!(s.use_password_reset("link", "nieuw", at(101)).await, Err(StoreError::NotFound)));
+    // A password an admin set (which ends sessions and links), then the holder's own through the mailbox.
+    s.set_password(u.id, "van-de-beheerder", PasswordSet::ByAdmin(at(500))).await.unwrap();
+    s.create_session("oud", u.id, at(1000), "password").await.unwrap();
+    s.create_password_reset("link", u.id, at(100), &[mail("vergeten@example.org")]).await.unwrap();
     let changed = s.use_password_reset("link", "nieuw", at(1)).await.unwrap();
     assert_eq!(changed.id, u.id);
+    assert!(!changed.password_by_admin, "chosen through the mailbox");
+    assert!(!s.user(u.id).await.unwrap().unwrap().password_by_admin);
     assert_eq!(s.user(u.id).await.unwrap().unwrap().password_hash, "nieuw");
     assert!(s.session_user("oud", at(2)).await.unwrap().is_none(), "a reset ends every session");
     assert!(matches!(s.use_password_reset("link", "nogmaals", at(2)).await, Err(StoreError::NotFound)));

@@ -94,14 +94,6 @@ impl PgStore {
         Ok(store)
     }
 
-    /// Runs the migrations this release has and the database has not. Migrations a newer release applied
-    /// are left alone, so a node of the previous release still starts during a rolling upgrade.
-    pub async fn migrate(&self) -> Result<()> {
-        let mut migrator = sqlx::migrate!("./migrations");
-        migrator.set_ignore_missing(true);
-        migrator.run(&self.pool).await.map_err(|e| StoreError::Backend(e.to_string()))
-    }
-
     /// The connection pool (for the operations that need the database itself: health, metrics).
     pub fn pool(&self) -> &PgPool {
         &self.pool

@@ -113,14 +113,6 @@ impl SqliteStore {
         Ok(store)
     }
 
-    /// Runs the migrations this release has and the database has not. Migrations a newer release applied
-    /// are left alone, so a node of the previous release still starts during a rolling upgrade.
-    pub async fn migrate(&self) -> Result<()> {
-        let mut migrator = sqlx::migrate!("./migrations");
-        migrator.set_ignore_missing(true);
-        migrator.run(&self.pool).await.map_err(|e| StoreError::Backend(e.to_string()))
-    }
-
     /// The rows of `select` (a query ending in a record ID column, `... WHERE r.id`) for the records
     /// among `ids`, in no particular order, each read with `row`.
     async fn by_record_ids<T: Send>(

@@ -39,7 +39,8 @@ impl AccessStore for Backend {
         let user_id: UserId = taken.get(0);
         let row = sqlx::query("SELECT * FROM users WHERE id=$1").bind(user_id).fetch_one(&mut *tx).await.map_err(backend)?;
         let mut user = user_row(&row)?;
-        sqlx::query("UPDATE users SET password_hash=$1, password_temporary_until=NULL WHERE id=$2")
+        // Chosen through a link sent to the mailbox: whatever an admin set before is gone.
+        sqlx::query("UPDATE users SET password_hash=$1, password_temporary_until=NULL, password_by_admin=FALSE WHERE id=$2")
             .bind(password_hash)
             .bind(user.id)
             .execute(&mut *tx)
@@ -50,6 +51,7 @@ impl AccessStore for Backend {
         tx.commit().await.map_err(backend)?;
         user.password_hash = password_hash.to_string();
         user.password_temporary_until = None;
+        user.password_by_admin = false;
         Ok(user)
     }
 

@@ -217,3 +217,14 @@ async fn insert_mails(tx: &mut Transaction<'_, Db>, mails: &[NewMail]) -> Result
     }
     Ok(())
 }
+
+impl Backend {
+    /// Runs the migrations this release has and the database has not (`migrations/` of the backend's
+    /// crate). Migrations a newer release applied are left alone, so a node of the previous release
+    /// still starts during a rolling upgrade.
+    pub async fn migrate(&self) -> Result<()> {
+        let mut migrator = sqlx::migrate!("./migrations");
+        migrator.set_ignore_missing(true);
+        migrator.run(&self.pool).await.map_err(|e| StoreError::Backend(e.to_string()))
+    }
+}

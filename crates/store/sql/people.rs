@@ -5,13 +5,15 @@ impl PeopleStore for Backend {
     async fn create_user(&self, user: &NewUser) -> Result<User> {
         let now = now_micros();
         let id =
-            sqlx::query("INSERT INTO users (email, name, password_hash, central_operator, created_at, password_temporary_until) VALUES ($1,$2,$3,$4,$5,$6) RETURNING id")
+            sqlx::query("INSERT INTO users (email, name, password_hash, central_operator, created_at, password_temporary_until, password_by_admin) VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING id")
                 .bind(&user.email)
                 .bind(&user.name)
                 .bind(&user.password_hash)
                 .bind(user.central_operator)
                 .bind(ts(&now))
                 .bind(user.password_temporary_until.as_ref().map(ts))
+                // A temporary password is one an admin set.
+                .bind(user.password_temporary_until.is_some())
                 .fetch_one(&self.pool)
                 .await
                 .map_err(backend)?
@@ -25,6 +27,7 @@ impl PeopleStore for Backend {
             supervisor: false,
             created_at: now,
             password_temporary_until: user.password_temporary_until,
+            password_by_admin: user.password_temporary_until.is_some(),
             last_login: None,
             totp_secret: None,
         })
@@ -91,12 +94,18 @@ impl PeopleStore for Backend {
         Ok(())
     }
 
-    async fn set_password(&self, user_id: UserId, password_hash: &str, temporary_until: Option<DateTime<Utc>>) -> Result<()> {
+    async fn set_password(&self, user_id: UserId, password_hash: &str, how: PasswordSet) -> Result<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("UPDATE users SET password_hash=$1, password_temporary_until=$2 WHERE id=$3")
+        let (until, by_admin) = match how {
+            PasswordSet::ByAdmin(until) => (Some(until), Some(true)),
+            PasswordSet::ByHolder => (None, None),
+            PasswordSet::Unusable => (None, Some(false)),
+        };
+        sqlx::query("UPDATE users SET password_hash=$1, password_temporary_until=$2, password_by_admin=COALESCE($4, password_by_admin) WHERE id=$3")
             .bind(password_hash)
-            .bind(temporary_until.as_ref().map(ts))
+            .bind(until.as_ref().map(ts))
             .bind(user_id)
+            .bind(by_admin)
             .execute(&mut *tx)
             .await
             .found()?;

@@ -125,6 +125,7 @@ pub const TABLES: &[Table] = &[
             ("totp_secret", Text),
             ("totp_last_step", Int),
             ("supervisor", Bool),
+            ("password_by_admin", Bool),
         ],
     },
     Table {

@@ -58,13 +58,8 @@ pub trait PeopleStore: Send + Sync {
     async fn members(&self, org_id: OrgId) -> Result<Vec<(User, Role)>>;
     /// Makes the person a supervisor (reads across every organisation) or no longer one.
     async fn set_supervisor(&self, user_id: UserId, on: bool) -> Result<()>;
-    /// Sets a password and ends every session of the user; `temporary_until` marks a temporary one.
-    async fn set_password(
-        &self,
-        user_id: UserId,
-        password_hash: &str,
-        temporary_until: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<()>;
+    /// Sets a password and ends every session of the user; `how` says who set it (see [`PasswordSet`]).
+    async fn set_password(&self, user_id: UserId, password_hash: &str, how: PasswordSet) -> Result<()>;
     /// Invites a user; an invitation for the same organisation, user and role is renewed.
     async fn create_invitation(
         &self,

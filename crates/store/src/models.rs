@@ -73,10 +73,27 @@ pub struct User {
     pub created_at: DateTime<Utc>,
     /// Set while the password is a temporary one: it must be changed, and stops working at this time.
     pub password_temporary_until: Option<DateTime<Utc>>,
+    /// An admin set the password (a new account's, or a reset), and the holder has not since chosen one
+    /// through a link sent to the mailbox: the admin may know it.
+    pub password_by_admin: bool,
     /// When and how ([`LoginMethod`] code) the account last logged in.
     pub last_login: Option<(DateTime<Utc>, String)>,
     /// The TOTP secret (base32) when the account has a second factor.
     pub totp_secret: Option<String>,
+}
+
+/// Who sets a password, which decides what the account may do with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordSet {
+    /// An admin, for a temporary password that works until this time: it must be changed, and until
+    /// the holder chooses one through a link sent to the mailbox the account counts as
+    /// [`User::password_by_admin`].
+    ByAdmin(DateTime<Utc>),
+    /// The holder, logged in with the one before (what [`User::password_by_admin`] said stays).
+    ByHolder,
+    /// Nobody knows it: no password to use (the account logs in through its organisation's identity
+    /// provider).
+    Unusable,
 }
 
 /// One of a person's open sessions: its ID is the start of the hash of its secret (the secret itself is

@@ -143,6 +143,7 @@ pub fn user_row<R: Columns + ?Sized>(r: &R) -> Result<User> {
         supervisor: r.flag("supervisor".into())?,
         created_at: r.t("created_at")?,
         password_temporary_until: r.ot("password_temporary_until")?,
+        password_by_admin: r.flag("password_by_admin".into())?,
         totp_secret: r.os("totp_secret")?,
         last_login: match (r.ot("last_login_at")?, r.os("last_login_method")?) {
             (Some(at), Some(method)) => Some((at, method)),

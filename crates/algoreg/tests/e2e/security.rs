@@ -125,6 +125,83 @@ fn an_admin_cannot_take_over_an_account_of_another_organisation() {
 }
 
 #[test]
+fn an_account_an_admin_made_joins_another_organisation_only_through_its_mailbox() {
+    let smtp = Smtp::start();
+    let env = Env::new();
+    env.org("amsterdam", "central");
+    env.org("utrecht", "four_eyes");
+    env.user("admin@amsterdam.nl", Some("amsterdam"), &["org_admin"], false);
+    env.user("admin@utrecht.nl", Some("utrecht"), &["org_admin"], false);
+    env.user("toezicht@amsterdam.nl", Some("amsterdam"), &["editor"], false);
+    env.ok(&["user", "supervisor", "--email", "toezicht@amsterdam.nl"]);
+    env.user("lid@amsterdam.nl", Some("amsterdam"), &["editor"], false);
+    let s = env.serve_with(&["--smtp-url", &smtp.url(), "--feedback-tick", "1s"]);
+    // Amsterdam's admin makes an account for someone of Utrecht, logs in with the temporary password
+    // it is shown, and makes that password its own.
+    let admin = Browser::new(&s);
+    admin.login("admin@amsterdam.nl");
+    let csrf = admin.csrf();
+    let (_, page, _) = admin.post("/nl/beheer/org/amsterdam/leden", &[("_csrf", &csrf), ("email", "alice@utrecht.nl"), ("role", "editor")]);
+    let temp = secret_on(&page).expect("temporary password shown once");
+    let attacker = Browser::new(&s);
+    login_with(&attacker, "alice@utrecht.nl", &temp);
+    let known = "de beheerder kent dit wachtwoord";
+    let acsrf = attacker.csrf();
+    let (st, _, _) = attacker.post("/nl/account/wachtwoord", &[("_csrf", &acsrf), ("current_password", &temp), ("new_password", known)]);
+    assert_eq!(st, 303);
+    // Utrecht invites the account; the one who knows the password cannot take it into Utrecht.
+    let uadmin = Browser::new(&s);
+    uadmin.login("admin@utrecht.nl");
+    let ucsrf = uadmin.csrf();
+    let (_, page, _) =
+        uadmin.post("/nl/beheer/org/utrecht/leden", &[("_csrf", &ucsrf), ("email", "alice@utrecht.nl"), ("role", "org_admin")]);
+    assert!(page.contains("Uitgenodigd"), "{page}");
+    let (_, start) = attacker.get("/nl/beheer");
+    let i = start.find("/nl/beheer/uitnodiging/").expect("the invitation is shown");
+    let path: String = start[i..].chars().take_while(|c| *c != '"').collect();
+    let acsrf = attacker.csrf();
+    let (st, page, _) = attacker.post(&path, &[("_csrf", &acsrf), ("answer", "accept")]);
+    assert_eq!(st, 403, "{page}");
+    assert!(page.contains("Wachtwoord vergeten"), "says how: {page}");
+    assert_eq!(attacker.get("/nl/beheer/org/utrecht").0, 403, "not a member");
+    // The holder of the mailbox chooses a password through the link, and then accepts.
+    let anon = Browser::new(&s);
+    let ncsrf = anon.csrf();
+    anon.post("/nl/wachtwoord-vergeten", &[("_csrf", &ncsrf), ("email", "alice@utrecht.nl")]);
+    let mail = smtp.wait_for("alice@utrecht.nl", "wachtwoord-herstellen");
+    let link = link_in(&mail, "/nl/wachtwoord-herstellen/");
+    let reset = &link[link.find("/nl/").unwrap()..];
+    let own = "alleen alice kent deze zin";
+    assert_eq!(anon.post(reset, &[("_csrf", &ncsrf), ("new_password", own)]).0, 303);
+    assert_eq!(login_with(&Browser::new(&s), "alice@utrecht.nl", known).0, 401, "the password the admin knew is gone");
+    let alice = Browser::new(&s);
+    assert_eq!(login_with(&alice, "alice@utrecht.nl", own).0, 303);
+    let ccsrf = alice.csrf();
+    let (st, _, _) = alice.post(&path, &[("_csrf", &ccsrf), ("answer", "accept")]);
+    assert_eq!(st, 303);
+    assert_eq!(alice.get("/nl/beheer/org/utrecht").0, 200);
+
+    // A supervisor reads across every organisation: the admin of the one organisation they belong to
+    // cannot set their password.
+    let (_, members) = admin.get("/nl/beheer/org/amsterdam/instellingen");
+    let i = members.find("toezicht@amsterdam.nl").unwrap();
+    let j = members[i..].find("name=\"user\" value=\"").unwrap() + i + 19;
+    let sid: String = members[j..].chars().take_while(|c| c.is_ascii_digit()).collect();
+    let (st, page, _) = admin.post("/nl/beheer/org/amsterdam/leden/wachtwoord", &[("_csrf", &csrf), ("user", &sid)]);
+    assert_eq!(st, 403, "{page}");
+    assert!(secret_on(&page).is_none());
+    assert_eq!(login_with(&Browser::new(&s), "toezicht@amsterdam.nl", PASSWORD).0, 303, "the password is unchanged");
+    // A member who is only Amsterdam's can be given a temporary password, and hears of it.
+    let i = members.find("lid@amsterdam.nl").unwrap();
+    let j = members[i..].find("name=\"user\" value=\"").unwrap() + i + 19;
+    let lid: String = members[j..].chars().take_while(|c| c.is_ascii_digit()).collect();
+    let (st, page, _) = admin.post("/nl/beheer/org/amsterdam/leden/wachtwoord", &[("_csrf", &csrf), ("user", &lid)]);
+    assert_eq!(st, 200, "{page}");
+    assert!(secret_on(&page).is_some());
+    assert!(smtp.wait_for("lid@amsterdam.nl", "Tijdelijk wachtwoord").contains("Gemeente amsterdam"));
+}
+
+#[test]
 fn temporary_passwords_must_be_changed_first() {
     let env = Env::new();
     env.org("breda", "central");
