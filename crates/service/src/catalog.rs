@@ -467,8 +467,8 @@ impl App {
     /// The catalogue as Turtle or JSON-LD, rendered again only when the public register changed.
     pub async fn catalog(&self, turtle: bool) -> Result<std::sync::Arc<Vec<u8>>> {
         let name = if turtle { "catalog:ttl" } else { "catalog:jsonld" };
-        self.cached(name.to_string(), async {
-            let g = build(self).await?;
+        self.cached(name.to_string(), move |app| async move {
+            let g = build(&app).await?;
             Ok(if turtle { g.turtle().into_bytes() } else { serde_json::to_vec(&g.json_ld()).unwrap_or_default() })
         })
         .await

@@ -251,25 +251,31 @@ impl App {
 
     /// A whole-register file, rendered only when the public register, the organisations or the AI Act
     /// data changed since the last time; otherwise the same bytes again. One render at a time: requests
-    /// that arrive meanwhile wait for it instead of rendering too.
-    pub async fn cached(
-        &self,
-        name: String,
-        render: impl std::future::Future<Output = Result<Vec<u8>, ServiceError>>,
-    ) -> Result<Arc<Vec<u8>>, ServiceError> {
+    /// that arrive meanwhile wait for it instead of rendering too. The render runs as a task of its own
+    /// that keeps its result: a request that goes away (or times out) does not leave the work undone
+    /// for the next one to start again.
+    pub async fn cached<F, Fut>(&self, name: String, render: F) -> Result<Arc<Vec<u8>>, ServiceError>
+    where
+        F: FnOnce(App) -> Fut,
+        Fut: std::future::Future<Output = Result<Vec<u8>, ServiceError>> + Send + 'static,
+    {
         let key = (self.public_state().await?, self.store.aiact_state().await?);
-        let mut cache = self.downloads.lock().await;
+        let mut cache = self.downloads.clone().lock_owned().await;
         if let Some((k, bytes)) = cache.get(&name) {
             if *k == key {
                 return Ok(bytes.clone());
             }
         }
-        let bytes = Arc::new(render.await?);
-        if cache.len() >= MAX_DOWNLOADS {
-            cache.clear();
-        }
-        cache.insert(name, (key, bytes.clone()));
-        Ok(bytes)
+        let render = render(self.clone());
+        let task = tokio::spawn(async move {
+            let bytes = Arc::new(render.await?);
+            if cache.len() >= MAX_DOWNLOADS {
+                cache.clear();
+            }
+            cache.insert(name, (key, bytes.clone()));
+            Ok(bytes)
+        });
+        task.await.map_err(|e| ServiceError::Internal(format!("rendering a download: {e}")))?
     }
 
     /// The register feed, rendered again only when a public record or an organisation changed.

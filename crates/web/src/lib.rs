@@ -188,7 +188,10 @@ pub async fn serve_until(
     // header-read timeout.
     let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new()).http1_only();
     builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
-    let per_client = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashMap::<std::net::IpAddr, usize>::new()));
+    // Keyed like every other limit (an IPv6 address by its /64): one client cannot spread over the
+    // addresses of its own network. Only open connections have an entry, so it holds at most
+    // `max_connections` of them.
+    let per_client = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashMap::<String, usize>::new()));
     let ctrl_c = shutdown;
     tokio::pin!(ctrl_c);
     loop {
@@ -211,9 +214,10 @@ pub async fn serve_until(
         // One client address (not a trusted proxy) holds at most `max_connections_per_client` of them.
         let ip = peer.ip();
         let counted = !trusted.iter().any(|c| c.contains(ip));
+        let client = algoreg_service::limits::client_key(ip);
         if counted {
             let mut open = per_client.lock().unwrap_or_else(|e| e.into_inner());
-            let n = open.entry(ip).or_insert(0);
+            let n = open.entry(client.clone()).or_insert(0);
             if *n >= limits.max_connections_per_client {
                 drop(stream);
                 continue;
@@ -233,10 +237,10 @@ pub async fn serve_until(
             drop(permit);
             if counted {
                 let mut open = per_client.lock().unwrap_or_else(|e| e.into_inner());
-                if let Some(n) = open.get_mut(&ip) {
+                if let Some(n) = open.get_mut(&client) {
                     *n -= 1;
                     if *n == 0 {
-                        open.remove(&ip);
+                        open.remove(&client);
                     }
                 }
             }

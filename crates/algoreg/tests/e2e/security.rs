@@ -27,6 +27,13 @@ fn login_with(b: &Browser, email: &str, password: &str) -> (u16, Option<String>)
     (st, loc)
 }
 
+/// The user ID of `email` on an organisation's settings page (its member list).
+fn member_id(page: &str, email: &str) -> String {
+    let i = page.find(email).expect("a member");
+    let j = page[i..].find("name=\"user\" value=\"").expect("the member's form") + i + 19;
+    page[j..].chars().take_while(|c| c.is_ascii_digit()).collect()
+}
+
 /// The first link in a mail to `to` that contains `path`.
 fn link_in(mail: &str, path: &str) -> String {
     let text = unfold(mail);
@@ -76,9 +83,7 @@ fn an_admin_cannot_take_over_an_account_of_another_organisation() {
     uadmin.login("admin@utrecht.nl");
     let ucsrf = uadmin.csrf();
     let (_, umembers) = uadmin.get("/nl/beheer/org/utrecht/instellingen");
-    let i = umembers.find("slachtoffer@utrecht.nl").unwrap();
-    let j = umembers[i..].find("name=\"user\" value=\"").unwrap() + i + 19;
-    let uid: String = umembers[j..].chars().take_while(|c| c.is_ascii_digit()).collect();
+    let uid = member_id(&umembers, "slachtoffer@utrecht.nl");
     let (st, page, _) = uadmin.post("/nl/beheer/org/utrecht/leden/wachtwoord", &[("_csrf", &ucsrf), ("user", &uid)]);
     assert_eq!(st, 403, "{page}");
     // Accepting makes them a member; the admin still cannot reset their password, since they also work
@@ -90,9 +95,7 @@ fn an_admin_cannot_take_over_an_account_of_another_organisation() {
     assert_eq!((st, loc.as_deref()), (303, Some("/nl/beheer/org/amsterdam")));
     assert_eq!(victim.get("/nl/beheer/org/amsterdam").0, 200);
     let (_, members) = admin.get("/nl/beheer/org/amsterdam/instellingen");
-    let i = members.find("slachtoffer@utrecht.nl").unwrap();
-    let j = members[i..].find("name=\"user\" value=\"").unwrap() + i + 19;
-    let victim_id: String = members[j..].chars().take_while(|c| c.is_ascii_digit()).collect();
+    let victim_id = member_id(&members, "slachtoffer@utrecht.nl");
     let (st, page, _) = admin.post("/nl/beheer/org/amsterdam/leden/wachtwoord", &[("_csrf", &csrf), ("user", &victim_id)]);
     assert_eq!(st, 403, "{page}");
     assert!(page.contains("Wachtwoord vergeten"), "points to the self-service reset");
@@ -184,17 +187,13 @@ fn an_account_an_admin_made_joins_another_organisation_only_through_its_mailbox(
     // A supervisor reads across every organisation: the admin of the one organisation they belong to
     // cannot set their password.
     let (_, members) = admin.get("/nl/beheer/org/amsterdam/instellingen");
-    let i = members.find("toezicht@amsterdam.nl").unwrap();
-    let j = members[i..].find("name=\"user\" value=\"").unwrap() + i + 19;
-    let sid: String = members[j..].chars().take_while(|c| c.is_ascii_digit()).collect();
+    let sid = member_id(&members, "toezicht@amsterdam.nl");
     let (st, page, _) = admin.post("/nl/beheer/org/amsterdam/leden/wachtwoord", &[("_csrf", &csrf), ("user", &sid)]);
     assert_eq!(st, 403, "{page}");
     assert!(secret_on(&page).is_none());
     assert_eq!(login_with(&Browser::new(&s), "toezicht@amsterdam.nl", PASSWORD).0, 303, "the password is unchanged");
     // A member who is only Amsterdam's can be given a temporary password, and hears of it.
-    let i = members.find("lid@amsterdam.nl").unwrap();
-    let j = members[i..].find("name=\"user\" value=\"").unwrap() + i + 19;
-    let lid: String = members[j..].chars().take_while(|c| c.is_ascii_digit()).collect();
+    let lid = member_id(&members, "lid@amsterdam.nl");
     let (st, page, _) = admin.post("/nl/beheer/org/amsterdam/leden/wachtwoord", &[("_csrf", &csrf), ("user", &lid)]);
     assert_eq!(st, 200, "{page}");
     assert!(secret_on(&page).is_some());

@@ -152,8 +152,14 @@ async fn suggestion(State(app): State<App>, Path((lang, text)): Path<(String, St
 }
 
 async fn site_data(State(app): State<App>) -> Answer<Response> {
-    let body = serde_json::to_vec(&compat::site_data(&app).await?)
-        .map_err(|e| Detail::from(algoreg_service::ServiceError::Internal(e.to_string())))?;
+    // The whole register: rendered once per state of the register, then served from memory.
+    let body = app
+        .cached("compat:site-data".into(), |app| async move {
+            let data = compat::site_data(&app).await?;
+            serde_json::to_vec(&data).map_err(|e| algoreg_service::ServiceError::Internal(e.to_string()))
+        })
+        .await?;
+    let body: axum::body::Body = crate::site::Shared(body).into();
     let mut r = (StatusCode::OK, body).into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     r.headers_mut().insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment; filename=pub_data.json"));
@@ -210,7 +216,7 @@ async fn download(app: &App, lang: &str, q: &HashMap<String, String>, history: b
         FileType::Excel => ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
     };
     let public_url = app.public_url().to_string();
-    let render = |rows: Vec<PublishedVersion>| async move {
+    let render = move |rows: Vec<PublishedVersion>| async move {
         // Rendering is CPU work: off the request threads.
         tokio::task::spawn_blocking(move || match ft {
             FileType::Csv => Ok(compat::download_csv(&rows, &public_url)),
@@ -232,8 +238,8 @@ async fn download(app: &App, lang: &str, q: &HashMap<String, String>, history: b
             }
             // The whole register: rendered once per state of the register, then served from memory.
             let bytes = app
-                .cached(format!("compat:{lang:?}:{history}:{ft:?}"), async {
-                    render(compat::download_rows(app, lang, history, None).await?).await
+                .cached(format!("compat:{lang:?}:{history}:{ft:?}"), move |app| async move {
+                    render(compat::download_rows(&app, lang, history, None).await?).await
                 })
                 .await?;
             (crate::site::Shared(bytes).into(), format!("Algoritmebeschrijvingen {date}"))

@@ -274,13 +274,9 @@ async fn all_hits(ctx: &Ctx, app: &App, q: &HashMap<String, String>) -> Result<V
     let mut out = vec![];
     loop {
         let r = index.search(&query).map_err(|e| ctx.err(ServiceError::Internal(e.to_string())))?;
-        for h in &r.hits {
-            if let Ok(id) = algoreg_standard::AlgorithmId::parse(&h.id) {
-                if let Some(v) = app.register().find_published(id).await.map_err(|e| ctx.err(e))? {
-                    out.push(v);
-                }
-            }
-        }
+        let ids: Vec<_> = r.hits.iter().filter_map(|h| algoreg_standard::AlgorithmId::parse(&h.id).ok()).collect();
+        // One read per page of hits, in the order of the hits.
+        out.extend(app.register().published_many(&ids).await.map_err(|e| ctx.err(e))?);
         query.offset += query.limit;
         if query.offset >= r.total || query.offset >= 10_000 {
             break;
@@ -299,10 +295,19 @@ pub async fn search_export(
         .strip_prefix("export.")
         .and_then(Format::parse)
         .ok_or_else(|| PageError::Status(StatusCode::NOT_FOUND, "Onbekend bestandsformaat.".into(), "Unknown file format.".into()))?;
+    // Up to 10,000 records in memory and a file to render: a few exports at a time, the others wait.
+    static EXPORTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+    let _one = EXPORTS.acquire().await.map_err(|_| PageError::not_found())?;
     let hits = all_hits(&ctx, &app, &q).await?;
     let list = hits.iter().collect::<Vec<_>>();
     let ai = downloads::ai_columns(&app, &list).await?;
-    downloads::file(&list, &ai, format, "algoritmes-zoekresultaat", app.public_url())
+    let public_url = app.public_url().to_string();
+    // Rendering is CPU work: off the request threads.
+    let body = tokio::task::spawn_blocking(move || downloads::render(&hits.iter().collect::<Vec<_>>(), &ai, format, &public_url))
+        .await
+        .map_err(|e| ctx.err(ServiceError::Internal(e.to_string())))?
+        .map_err(|e| ctx.err(e))?;
+    Ok(downloads::respond(body, format, "algoritmes-zoekresultaat"))
 }
 
 pub async fn suggest(ctx: Ctx, State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> PageResult {
@@ -449,7 +454,7 @@ pub async fn register_download(State(app): State<App>, Path(file): Path<String>)
         "history" => true,
         _ => return Err(PageError::not_found()),
     };
-    let render = async {
+    let render = move |app: App| async move {
         let all = downloads::all(&app, history).await?;
         let ids: Vec<_> = all.iter().map(|v| v.record).collect();
         let ai = app.aiact_columns(&ids).await?;
