@@ -55,9 +55,11 @@ pub(crate) async fn shared_update_of(store: &dyn algoreg_store::Store, content: 
 impl Register<'_> {
     /// For a registration that adopts a shared one: the shared part filled in from the shared
     /// registration (the version named, or its current one). Content that adopts nothing is returned
-    /// as it is; so is a change of an existing adoption whose shared registration is no longer public
-    /// (its copy of the shared part stays, so the organisation can still keep its own part up to date).
-    async fn with_shared_part(&self, org: &Organisation, content: Content, creating: bool) -> Result<Content> {
+    /// as it is. A change of an existing adoption whose shared registration (of that version) is no
+    /// longer public keeps the record's own copy of the shared part (`previous`: the record's latest
+    /// version), so the organisation can still keep its own part up to date; what the change itself
+    /// says of the shared part does not count.
+    async fn with_shared_part(&self, org: &Organisation, content: Content, previous: Option<&Content>) -> Result<Content> {
         use algoreg_standard::extensions;
         let Some((shared_id, version)) = extensions::adopts(&content) else { return Ok(content) };
         let not_shared = || {
@@ -72,10 +74,12 @@ impl Register<'_> {
             Some(n) => history.into_iter().find(|v| v.number == n),
             None => history.into_iter().find(|v| v.current),
         };
-        let shared = match shared {
-            Some(v) => v,
-            None if !creating && version.is_some() => return Ok(content),
-            None => return Err(not_shared()),
+        let shared = match (shared, version, previous) {
+            (Some(v), _, _) => v,
+            (None, Some(n), Some(prev)) if extensions::adopts(prev) == Some((shared_id, Some(n))) => {
+                return Ok(extensions::adopt(prev, shared_id, n, &content));
+            }
+            _ => return Err(not_shared()),
         };
         if !extensions::is_shared(&shared.content) {
             return Err(not_shared());
@@ -127,7 +131,7 @@ impl Register<'_> {
     pub async fn create(&self, actor: &Principal, org_code: &str, content: Content, id: Option<AlgorithmId>) -> Result<Version> {
         let org = self.store.organisation_by_code(org_code).await?.ok_or(ServiceError::NotFound("organisation"))?;
         workflow::authorize(actor, org.id, org.flow, Action::Create)?;
-        let content = self.with_shared_part(&org, content, true).await?;
+        let content = self.with_shared_part(&org, content, None).await?;
         let (mut content, missing) = prepare(&org, content, Mode::Draft)?;
         algoreg_standard::extensions::stamp_translations(&mut content, None);
         let now = Utc::now();
@@ -163,11 +167,11 @@ impl Register<'_> {
         let meta = self.meta(id).await?;
         let org = self.org_of(&meta).await?;
         workflow::authorize(actor, org.id, org.flow, Action::Save)?;
-        let content = self.with_shared_part(&org, content, false).await?;
+        let previous = self.store.version(id, meta.latest_version).await?;
+        let content = self.with_shared_part(&org, content, previous.as_ref().map(|v| &v.content)).await?;
         let (mut content, missing) = prepare(&org, content, Mode::Draft)?;
         if content.get(algoreg_standard::extensions::TRANSLATIONS).is_some() {
             // A translation kept as it was stays written for the Dutch text it was written for.
-            let previous = self.store.version(id, meta.latest_version).await?;
             algoreg_standard::extensions::stamp_translations(&mut content, previous.as_ref().map(|v| &v.content));
         }
         let plan = workflow::plan(&state_of(&meta), Action::Save, actor, org.flow, None)?;

@@ -264,6 +264,13 @@ fn a_shared_registration_is_adopted_by_organisations_and_its_update_reaches_them
     assert_eq!(v["content"]["goal"], "Aanvragen voor een omgevingsvergunning sneller behandelen.");
     assert_eq!(v["content"]["adopts"], json!({"record": shared, "version": 1}));
     assert!(v["content"].get("shared").is_none(), "an adoption is not itself shared");
+    // A draft cannot claim a version of the shared registration that does not exist, with a shared
+    // part of its own making.
+    let mut forged = v["content"].clone();
+    forged["adopts"] = json!({"record": shared, "version": 999});
+    forged["methods_and_models"] = json!("Eigen tekst, zogenaamd gedeeld");
+    let (st, b) = s.send("PUT", &format!("/api/v1/algorithms/{a}/draft"), Some(&a_ed), Some(json!({"content": forged})));
+    assert_eq!((st, b["errors"][0]["field"].as_str()), (422, Some("adopts.record")), "{b}");
     assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{a}/actions/release"), Some(&a_ed), None).0, 200);
     assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{a}/actions/publish"), Some(&a_ap), None).0, 200);
 
