@@ -212,3 +212,19 @@ fn people_search_the_real_register_as_they_would_a_search_engine() {
         assert_eq!(s.get(&format!("/nl/search?q={}", url_encode(q))).status(), 200, "{q}");
     }
 }
+
+#[test]
+fn a_search_page_carries_only_what_the_search_takes_into_its_links() {
+    let env = Env::new();
+    env.org("zeist", "four_eyes");
+    let ed = env.token("zeist", "editor");
+    let ap = env.token("zeist", "approver");
+    let s = env.serve();
+    publish(&s, &ed, &ap, complete_content("Grondwaterstand voorspellen"));
+    let junk = "x".repeat(300);
+    let (st, page) = html(&s, &format!("/nl/search?q=grondwater&org={junk}&shared=rommel&theme=Natuur"));
+    assert_eq!(st, 200);
+    assert!(!page.contains(&junk), "a filter value longer than the search takes is not repeated");
+    assert!(!page.contains("shared=rommel"));
+    assert!(page.contains("theme=Natuur"), "what the search takes stays in the links");
+}

@@ -65,13 +65,18 @@ fn parse_query(ctx: &Ctx, q: &HashMap<String, String>) -> Result<(SearchQuery, u
 /// The parameters a search page carries over into its links; anything else in the query string is dropped.
 const SEARCH_PARAMS: &[&str] = &["q", "org", "type", "theme", "cat", "status", "ia", "sort", "shared", "adopts"];
 
+/// The parameters of `q` that a search page carries over (not the page): only values the search
+/// takes (the text up to 500 bytes, a filter up to 200, `shared` only as `ja`), so a long or odd value
+/// is not copied into every link and form of the page.
+fn carried(q: &HashMap<String, String>) -> impl Iterator<Item = (&String, &String)> {
+    q.iter()
+        .filter(|(k, v)| SEARCH_PARAMS.contains(&k.as_str()) && !v.is_empty() && v.len() <= if k.as_str() == "q" { 500 } else { 200 })
+        .filter(|(k, v)| k.as_str() != "shared" || v.as_str() == "ja")
+}
+
 fn url_with(ctx: &Ctx, q: &HashMap<String, String>, set: &[(&str, Option<&str>)]) -> String {
-    let mut params: Vec<(String, String)> = q
-        .iter()
-        .filter(|(k, v)| SEARCH_PARAMS.contains(&k.as_str()) && v.len() <= 500)
-        .filter(|(k, v)| !v.is_empty() && k.as_str() != "page" && !set.iter().any(|(s, _)| s == k))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
+    let mut params: Vec<(String, String)> =
+        carried(q).filter(|(k, _)| !set.iter().any(|(s, _)| s == k)).map(|(k, v)| (k.clone(), v.clone())).collect();
     for (k, v) in set {
         if let Some(v) = v {
             params.push((k.to_string(), v.to_string()));
@@ -218,7 +223,7 @@ pub async fn search(ctx: Ctx, State(app): State<App>, Query(q): Query<HashMap<St
                         "No registration has all these words. Below are the registrations with some of them, best first.")) }
                 }
                 form.sort method="get" action=(format!("{}/search", ctx.base())) {
-                    @for (k, v) in q.iter().filter(|(k, v)| !v.is_empty() && v.len() <= 500 && SEARCH_PARAMS.contains(&k.as_str()) && k.as_str() != "sort") { input type="hidden" name=(k) value=(v); }
+                    @for (k, v) in carried(&q).filter(|(k, _)| k.as_str() != "sort") { input type="hidden" name=(k) value=(v); }
                     label for="sort" { (ctx.t("Sorteren op", "Sort by")) }
                     select #sort name="sort" {
                         option value="relevance" selected[query.sort == Sort::Relevance] { (ctx.t("Relevantie", "Relevance")) }
