@@ -19,6 +19,16 @@ fn publish(s: &Server, token: &str, approver: &str, content: serde_json::Value) 
     id
 }
 
+/// A register with Gemeente Zeist (four eyes), served, and tokens of its editor and approver.
+fn zeist() -> (Env, Server, String, String) {
+    let env = Env::new();
+    env.org("zeist", "four_eyes");
+    let ed = env.token("zeist", "editor");
+    let ap = env.token("zeist", "approver");
+    let s = env.serve();
+    (env, s, ed, ap)
+}
+
 fn wait_for(s: &Server, path: &str, needle: &str) -> String {
     let start = Instant::now();
     loop {
@@ -33,11 +43,7 @@ fn wait_for(s: &Server, path: &str, needle: &str) -> String {
 
 #[test]
 fn published_versions_become_searchable_and_downloadable() {
-    let env = Env::new();
-    env.org("zeist", "four_eyes");
-    let ed = env.token("zeist", "editor");
-    let ap = env.token("zeist", "approver");
-    let s = env.serve();
+    let (_env, s, ed, ap) = zeist();
     let mut c = complete_content("Grondwaterstand voorspellen");
     c["description_short"] = json!("Het model voorspelt de grondwaterstand voor de komende weken met gegevens van peilbuizen.");
     c["category"] = json!(["Natuur en milieu"]);
@@ -215,11 +221,7 @@ fn people_search_the_real_register_as_they_would_a_search_engine() {
 
 #[test]
 fn a_search_page_carries_only_what_the_search_takes_into_its_links() {
-    let env = Env::new();
-    env.org("zeist", "four_eyes");
-    let ed = env.token("zeist", "editor");
-    let ap = env.token("zeist", "approver");
-    let s = env.serve();
+    let (_env, s, ed, ap) = zeist();
     publish(&s, &ed, &ap, complete_content("Grondwaterstand voorspellen"));
     let junk = "x".repeat(300);
     let (st, page) = html(&s, &format!("/nl/search?q=grondwater&org={junk}&shared=rommel&theme=Natuur"));
