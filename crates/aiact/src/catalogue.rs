@@ -44,17 +44,32 @@ impl Profile {
     }
 }
 
+/// What every entry of the catalogue has: its URN, name, text and link, and the URNs it links to (a
+/// requirement's measures; a measure's requirements; an instrument links to none).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Requirement {
+pub struct Entry {
     pub urn: String,
     pub name: String,
     #[serde(default)]
     pub description: String,
     #[serde(default)]
     pub url: Option<String>,
-    /// Measures (URNs) that help meet it.
     #[serde(default)]
     pub links: Vec<String>,
+}
+
+/// A measure that helps meet requirements.
+pub type Measure = Entry;
+
+/// An assessment instrument (IAMA, AIIA, conformity assessment, ...).
+pub type Instrument = Entry;
+
+/// A requirement: an entry (its links are the measures that help meet it), and to which algorithms
+/// it applies.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Requirement {
+    #[serde(flatten)]
+    pub entry: Entry,
     #[serde(default)]
     pub ai_act_profile: Vec<Profile>,
     /// 1 when it applies to every algorithm, whatever its labels.
@@ -62,27 +77,11 @@ pub struct Requirement {
     pub always_applicable: u8,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Measure {
-    pub urn: String,
-    pub name: String,
-    #[serde(default)]
-    pub description: String,
-    #[serde(default)]
-    pub url: Option<String>,
-    #[serde(default)]
-    pub links: Vec<String>,
-}
-
-/// An assessment instrument (IAMA, AIIA, conformity assessment, ...).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Instrument {
-    pub urn: String,
-    pub name: String,
-    #[serde(default)]
-    pub description: String,
-    #[serde(default)]
-    pub url: Option<String>,
+impl std::ops::Deref for Requirement {
+    type Target = Entry;
+    fn deref(&self) -> &Entry {
+        &self.entry
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
