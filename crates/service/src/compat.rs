@@ -239,8 +239,8 @@ pub async fn search(app: &App, lang: Language, q: &LiveQuery) -> Result<Value> {
         limit: q.limit.clamp(1, 100) as usize,
         facets: FacetSet::Compat,
     };
-    let index = index(app)?;
-    let found = index.search(&sq).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    index(app)?;
+    let found = app.on_index(move |i| i.search(&sq)).await?.map_err(|e| ServiceError::Internal(e.to_string()))?;
     let ids: Vec<algoreg_standard::AlgorithmId> = found.hits.iter().filter_map(|h| h.id.parse().ok()).collect();
     let results: Vec<Value> = app.store.published_many(&ids).await?.iter().map(|v| Value::Object(live_record(v, lang))).collect();
     let by_code: HashMap<&str, &Organisation> = orgs.iter().map(|o| (o.code.as_str(), o)).collect();
@@ -311,7 +311,9 @@ pub async fn similar(app: &App, lang: Language, lars: &str) -> Result<Option<Val
     if app.store.published(id).await?.is_none() {
         return Ok(None);
     }
-    let hits = index(app)?.similar(lars, 5).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    index(app)?;
+    let of = lars.to_string();
+    let hits = app.on_index(move |i| i.similar(&of, 5)).await?.map_err(|e| ServiceError::Internal(e.to_string()))?;
     let top = hits.first().map(|h| h.score).unwrap_or(1.0).max(f32::EPSILON);
     let mut results = vec![];
     let mut scores = vec![];

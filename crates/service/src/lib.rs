@@ -291,6 +291,19 @@ impl App {
         *cached = Some((key, rendered.clone()));
         Ok(rendered)
     }
+    /// Runs `f` on the search index off the request threads, a few at a time: a search (its spelling
+    /// correction above all) is CPU work that would otherwise hold up other requests.
+    pub async fn on_index<T, F>(&self, f: F) -> Result<T, ServiceError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&algoreg_search::SearchIndex) -> T + Send + 'static,
+    {
+        static SEARCHES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(8);
+        let index = self.search.clone().ok_or_else(|| ServiceError::Internal("no search index".into()))?;
+        let _one = SEARCHES.acquire().await.map_err(|e| ServiceError::Internal(e.to_string()))?;
+        tokio::task::spawn_blocking(move || f(&index)).await.map_err(|e| ServiceError::Internal(format!("searching: {e}")))
+    }
+
     pub fn with_search(mut self, index: Arc<algoreg_search::SearchIndex>) -> App {
         self.search = Some(index);
         self

@@ -168,8 +168,8 @@ const ORG_SUGGESTIONS: usize = 5;
 /// limits, a scan of the organisation list in memory).
 pub async fn suggestions(app: &crate::App, text: &str, limit: usize) -> Result<Suggestions> {
     let text: String = text.chars().take(100).collect();
-    let index = app.search.as_ref().ok_or_else(|| ServiceError::Internal("no search index".into()))?;
-    let algorithms = index.suggest(&text, limit).map_err(err)?;
+    let asked = text.clone();
+    let algorithms = app.on_index(move |i| i.suggest(&asked, limit)).await?.map_err(err)?;
     let words: Vec<String> = algoreg_search::query::normalise(&text).split_whitespace().map(String::from).collect();
     let mut organisations = vec![];
     if let Some((last, first)) = words.split_last() {
@@ -190,9 +190,10 @@ pub async fn suggestions(app: &crate::App, text: &str, limit: usize) -> Result<S
         organisations =
             found.into_iter().take(ORG_SUGGESTIONS).map(|(_, o)| OrgSuggestion { code: o.code.clone(), name: o.name.clone() }).collect();
     }
-    let queries = index.alternatives(&text);
     // A correction walks the word list: only for a word or two that nothing completes.
-    let did_you_mean = if algorithms.is_empty() && organisations.is_empty() && words.len() <= 2 { index.did_you_mean(&text) } else { None };
+    let correct = algorithms.is_empty() && organisations.is_empty() && words.len() <= 2;
+    let (queries, did_you_mean) =
+        app.on_index(move |i| (i.alternatives(&text), if correct { i.did_you_mean(&text) } else { None })).await?;
     Ok(Suggestions { algorithms, organisations, queries, did_you_mean })
 }
 

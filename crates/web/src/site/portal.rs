@@ -139,9 +139,14 @@ fn search_box(ctx: &Ctx, q: &str) -> Markup {
 }
 
 pub async fn search(ctx: Ctx, State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> PageResult {
-    let index = app.search.clone().ok_or_else(|| no_search(ctx.lang))?;
+    app.search.as_ref().ok_or_else(|| no_search(ctx.lang))?;
     let (query, page) = parse_query(&ctx, &q)?;
-    let results = index.search(&query).map_err(|e| ctx.err(ServiceError::Internal(e.to_string())))?;
+    let asked = query.clone();
+    let results = app
+        .on_index(move |i| i.search(&asked))
+        .await
+        .map_err(|e| ctx.err(e))?
+        .map_err(|e| ctx.err(ServiceError::Internal(e.to_string())))?;
     let all_orgs = app.organisations().await.map_err(|e| ctx.err(e))?;
     let orgs: HashMap<String, &algoreg_store::Organisation> = all_orgs.iter().map(|o| (o.code.clone(), o)).collect();
     let ids: Vec<algoreg_standard::AlgorithmId> =
@@ -272,13 +277,18 @@ pub async fn search(ctx: Ctx, State(app): State<App>, Query(q): Query<HashMap<St
 
 /// Every hit of a search (up to 10,000), as records.
 async fn all_hits(ctx: &Ctx, app: &App, q: &HashMap<String, String>) -> Result<Vec<PublishedVersion>, PageError> {
-    let index = app.search.clone().ok_or_else(|| no_search(ctx.lang))?;
+    app.search.as_ref().ok_or_else(|| no_search(ctx.lang))?;
     let (mut query, _) = parse_query(ctx, q)?;
     query.offset = 0;
     query.limit = 1000;
     let mut out = vec![];
     loop {
-        let r = index.search(&query).map_err(|e| ctx.err(ServiceError::Internal(e.to_string())))?;
+        let asked = query.clone();
+        let r = app
+            .on_index(move |i| i.search(&asked))
+            .await
+            .map_err(|e| ctx.err(e))?
+            .map_err(|e| ctx.err(ServiceError::Internal(e.to_string())))?;
         let ids: Vec<_> = r.hits.iter().filter_map(|h| algoreg_standard::AlgorithmId::parse(&h.id).ok()).collect();
         // One read per page of hits, in the order of the hits.
         out.extend(app.register().published_many(&ids).await.map_err(|e| ctx.err(e))?);
@@ -503,18 +513,19 @@ pub async fn feed_org(State(app): State<App>, headers: HeaderMap, Path(file): Pa
 pub async fn feed_search(ctx: Ctx, State(app): State<App>, headers: HeaderMap, Query(mut q): Query<HashMap<String, String>>) -> PageResult {
     q.insert("sort".into(), "newest".into());
     q.remove("page");
-    let index = app.search.clone().ok_or_else(|| no_search(ctx.lang))?;
+    app.search.as_ref().ok_or_else(|| no_search(ctx.lang))?;
     let (mut query, _) = parse_query(&ctx, &q)?;
     query.limit = 50;
-    let r = index.search(&query).map_err(|e| ctx.err(ServiceError::Internal(e.to_string())))?;
-    let mut v = vec![];
-    for h in &r.hits {
-        if let Ok(id) = algoreg_standard::AlgorithmId::parse(&h.id) {
-            if let Some(p) = app.register().find_published(id).await.map_err(|e| ctx.err(e))? {
-                v.push(p);
-            }
-        }
-    }
+    let r = app
+        .on_index({
+            let asked = query.clone();
+            move |i| i.search(&asked)
+        })
+        .await
+        .map_err(|e| ctx.err(e))?
+        .map_err(|e| ctx.err(ServiceError::Internal(e.to_string())))?;
+    let ids: Vec<_> = r.hits.iter().filter_map(|h| algoreg_standard::AlgorithmId::parse(&h.id).ok()).collect();
+    let v = app.register().published_many(&ids).await.map_err(|e| ctx.err(e))?;
     let qs = url_with(&ctx, &q, &[]).split_once('?').map(|(_, s)| s.to_string()).unwrap_or_default();
     Ok(downloads::atom(
         &base_url(&headers),

@@ -12,14 +12,11 @@ pub async fn record(ctx: Ctx, State(app): State<App>, IdPath(id): IdPath) -> Pag
     let history = app.register().published_history(id).await.map_err(|e| ctx.err(e))?;
     let org = app.orgs().by_code(&v.org_code).await.map_err(|e| ctx.err(e))?;
     let mut similar = vec![];
-    if let Some(index) = &app.search {
-        for h in index.similar(&id.to_string(), 5).unwrap_or_default() {
-            if let Ok(sid) = algoreg_standard::AlgorithmId::parse(&h.id) {
-                if let Some(s) = app.register().find_published(sid).await.map_err(|e| ctx.err(e))? {
-                    similar.push(s);
-                }
-            }
-        }
+    if app.search.is_some() {
+        let of = id.to_string();
+        let hits = app.on_index(move |i| i.similar(&of, 5).unwrap_or_default()).await.map_err(|e| ctx.err(e))?;
+        let ids: Vec<_> = hits.iter().filter_map(|h| algoreg_standard::AlgorithmId::parse(&h.id).ok()).collect();
+        similar = app.register().published_many(&ids).await.map_err(|e| ctx.err(e))?;
     }
     let classification = app.public_classification(id).await.map_err(|e| ctx.err(e))?;
     let overview = match &classification {
@@ -31,16 +28,21 @@ pub async fn record(ctx: Ctx, State(app): State<App>, IdPath(id): IdPath) -> Pag
     // A shared registration: the organisations that adopted it (from the index, at most 100).
     let shared = algoreg_standard::extensions::is_shared(&v.content);
     let adopters = match (&app.search, shared) {
-        (Some(index), true) => {
-            let found = index
-                .search(&algoreg_search::SearchQuery {
-                    filters: algoreg_search::Filters { adopts: Some(id.to_string()), ..Default::default() },
-                    sort: algoreg_search::Sort::Name,
-                    limit: 100,
-                    ..Default::default()
+        (Some(_), true) => {
+            let query = algoreg_search::SearchQuery {
+                filters: algoreg_search::Filters { adopts: Some(id.to_string()), ..Default::default() },
+                sort: algoreg_search::Sort::Name,
+                limit: 100,
+                ..Default::default()
+            };
+            let found = app
+                .on_index(move |i| {
+                    i.search(&query)
+                        .map(|r| r.hits.iter().filter_map(|h| algoreg_standard::AlgorithmId::parse(&h.id).ok()).collect::<Vec<_>>())
+                        .unwrap_or_default()
                 })
-                .map(|r| r.hits.iter().filter_map(|h| algoreg_standard::AlgorithmId::parse(&h.id).ok()).collect::<Vec<_>>())
-                .unwrap_or_default();
+                .await
+                .map_err(|e| ctx.err(e))?;
             app.register().published_many(&found).await.map_err(|e| ctx.err(e))?
         }
         _ => vec![],
