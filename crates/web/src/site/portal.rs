@@ -62,6 +62,12 @@ fn parse_query(ctx: &Ctx, q: &HashMap<String, String>) -> Result<(SearchQuery, u
     Ok((SearchQuery { text, filters, sort, offset: (page - 1) * PER_PAGE, limit: PER_PAGE, ..Default::default() }, page))
 }
 
+/// `query` on the search index, off the request threads.
+async fn run_search(ctx: &Ctx, app: &App, query: &SearchQuery) -> Result<algoreg_search::Results, PageError> {
+    let asked = query.clone();
+    app.on_index(move |i| i.search(&asked)).await.map_err(|e| ctx.err(e))?.map_err(|e| ctx.err(ServiceError::Internal(e.to_string())))
+}
+
 /// The parameters a search page carries over into its links; anything else in the query string is dropped.
 const SEARCH_PARAMS: &[&str] = &["q", "org", "type", "theme", "cat", "status", "ia", "sort", "shared", "adopts"];
 
@@ -141,12 +147,7 @@ fn search_box(ctx: &Ctx, q: &str) -> Markup {
 pub async fn search(ctx: Ctx, State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> PageResult {
     app.search.as_ref().ok_or_else(|| no_search(ctx.lang))?;
     let (query, page) = parse_query(&ctx, &q)?;
-    let asked = query.clone();
-    let results = app
-        .on_index(move |i| i.search(&asked))
-        .await
-        .map_err(|e| ctx.err(e))?
-        .map_err(|e| ctx.err(ServiceError::Internal(e.to_string())))?;
+    let results = run_search(&ctx, &app, &query).await?;
     let all_orgs = app.organisations().await.map_err(|e| ctx.err(e))?;
     let orgs: HashMap<String, &algoreg_store::Organisation> = all_orgs.iter().map(|o| (o.code.clone(), o)).collect();
     let ids: Vec<algoreg_standard::AlgorithmId> =
@@ -283,12 +284,7 @@ async fn all_hits(ctx: &Ctx, app: &App, q: &HashMap<String, String>) -> Result<V
     query.limit = 1000;
     let mut out = vec![];
     loop {
-        let asked = query.clone();
-        let r = app
-            .on_index(move |i| i.search(&asked))
-            .await
-            .map_err(|e| ctx.err(e))?
-            .map_err(|e| ctx.err(ServiceError::Internal(e.to_string())))?;
+        let r = run_search(ctx, app, &query).await?;
         let ids: Vec<_> = r.hits.iter().filter_map(|h| algoreg_standard::AlgorithmId::parse(&h.id).ok()).collect();
         // One read per page of hits, in the order of the hits.
         out.extend(app.register().published_many(&ids).await.map_err(|e| ctx.err(e))?);
@@ -516,14 +512,7 @@ pub async fn feed_search(ctx: Ctx, State(app): State<App>, headers: HeaderMap, Q
     app.search.as_ref().ok_or_else(|| no_search(ctx.lang))?;
     let (mut query, _) = parse_query(&ctx, &q)?;
     query.limit = 50;
-    let r = app
-        .on_index({
-            let asked = query.clone();
-            move |i| i.search(&asked)
-        })
-        .await
-        .map_err(|e| ctx.err(e))?
-        .map_err(|e| ctx.err(ServiceError::Internal(e.to_string())))?;
+    let r = run_search(&ctx, &app, &query).await?;
     let ids: Vec<_> = r.hits.iter().filter_map(|h| algoreg_standard::AlgorithmId::parse(&h.id).ok()).collect();
     let v = app.register().published_many(&ids).await.map_err(|e| ctx.err(e))?;
     let qs = url_with(&ctx, &q, &[]).split_once('?').map(|(_, s)| s.to_string()).unwrap_or_default();
