@@ -300,8 +300,14 @@ impl App {
     {
         static SEARCHES: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(8);
         let index = self.search.clone().ok_or_else(|| ServiceError::Internal("no search index".into()))?;
-        let _one = SEARCHES.acquire().await.map_err(|e| ServiceError::Internal(e.to_string()))?;
-        tokio::task::spawn_blocking(move || f(&index)).await.map_err(|e| ServiceError::Internal(format!("searching: {e}")))
+        // The permit goes with the work: a request that goes away does not free it while the search runs.
+        let one = SEARCHES.acquire().await.map_err(|e| ServiceError::Internal(e.to_string()))?;
+        tokio::task::spawn_blocking(move || {
+            let _one = one;
+            f(&index)
+        })
+        .await
+        .map_err(|e| ServiceError::Internal(format!("searching: {e}")))
     }
 
     pub fn with_search(mut self, index: Arc<algoreg_search::SearchIndex>) -> App {

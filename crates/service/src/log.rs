@@ -304,22 +304,20 @@ impl Log<'_> {
         if !entry.as_ref().is_some_and(logged) {
             // Published in the last second: append now rather than wait for the loop, so a harvester
             // gets the proof with the version. The append runs as a task of its own, one per node at a
-            // time: a request that goes away does not undo it, and requests that come while it runs
-            // wait for it (a moment at most) instead of starting another. Another node's appender
-            // loses harmlessly.
+            // time: a request that goes away does not undo it, and requests that come while one runs
+            // wait their turn (two seconds at most; an append with nothing new is two reads). Another
+            // node's appender loses harmlessly.
             let wait = Duration::from_secs(2);
-            match self.app.log_append.clone().try_lock_owned() {
-                Ok(one) => {
-                    let app = self.app.clone();
-                    let task = tokio::spawn(async move {
-                        let _one = one;
-                        if let Err(e) = app.log().append_now().await {
-                            tracing::error!(error = %e, "appending to the publication log failed");
-                        }
-                    });
-                    let _ = tokio::time::timeout(wait, task).await;
-                }
-                Err(_) => drop(tokio::time::timeout(wait, self.app.log_append.lock()).await),
+            let started = tokio::time::Instant::now();
+            if let Ok(one) = tokio::time::timeout(wait, self.app.log_append.clone().lock_owned()).await {
+                let app = self.app.clone();
+                let task = tokio::spawn(async move {
+                    let _one = one;
+                    if let Err(e) = app.log().append_now().await {
+                        tracing::error!(error = %e, "appending to the publication log failed");
+                    }
+                });
+                let _ = tokio::time::timeout(wait.saturating_sub(started.elapsed()), task).await;
             }
             entry = self.app.store.log_latest(&[id]).await?.into_iter().next();
         }

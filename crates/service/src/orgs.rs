@@ -289,7 +289,10 @@ impl Orgs<'_> {
             body,
             unsubscribe: None,
         };
-        self.store.queue_mail(&[mail]).await?;
+        // The password is set: a mail that cannot be queued does not take the admin's answer away.
+        if let Err(e) = self.store.queue_mail(&[mail]).await {
+            tracing::warn!(error = %e, user = %user_id, "the mail about a temporary password was not queued");
+        }
         tracing::info!(org = %org_id, user = %user_id, by = ?actor.user_id, "temporary password set by an admin");
         self.note(actor, AuditKind::TemporaryPassword, org_id, Some(user_id), "").await;
         Ok(temp)

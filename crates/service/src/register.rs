@@ -59,7 +59,7 @@ impl Register<'_> {
     /// longer public keeps the record's own copy of the shared part (`previous`: the record's latest
     /// version), so the organisation can still keep its own part up to date; what the change itself
     /// says of the shared part does not count.
-    async fn with_shared_part(&self, org: &Organisation, content: Content, previous: Option<&Content>) -> Result<Content> {
+    async fn with_shared_part(&self, org: &Organisation, content: Content, previous: Option<&Version>) -> Result<Content> {
         use algoreg_standard::extensions;
         let Some((shared_id, version)) = extensions::adopts(&content) else { return Ok(content) };
         let not_shared = || {
@@ -76,8 +76,9 @@ impl Register<'_> {
         };
         let shared = match (shared, version, previous) {
             (Some(v), _, _) => v,
-            (None, Some(n), Some(prev)) if extensions::adopts(prev) == Some((shared_id, Some(n))) => {
-                return Ok(extensions::adopt(prev, shared_id, n, &content));
+            (None, Some(n), Some(prev)) if extensions::adopts(&prev.content) == Some((shared_id, Some(n))) => {
+                let prev = algoreg_standard::migrate::to_current(prev.standard_version, &prev.content).content;
+                return Ok(extensions::adopt(&prev, shared_id, n, &content));
             }
             _ => return Err(not_shared()),
         };
@@ -168,7 +169,7 @@ impl Register<'_> {
         let org = self.org_of(&meta).await?;
         workflow::authorize(actor, org.id, org.flow, Action::Save)?;
         let previous = self.store.version(id, meta.latest_version).await?;
-        let content = self.with_shared_part(&org, content, previous.as_ref().map(|v| &v.content)).await?;
+        let content = self.with_shared_part(&org, content, previous.as_ref()).await?;
         let (mut content, missing) = prepare(&org, content, Mode::Draft)?;
         if content.get(algoreg_standard::extensions::TRANSLATIONS).is_some() {
             // A translation kept as it was stays written for the Dutch text it was written for.

@@ -476,8 +476,11 @@ pub async fn set_password_ends_sessions(s: S) {
     s.set_password(u.id, "eigen", PasswordSet::ByHolder).await.unwrap();
     let again = s.user(u.id).await.unwrap().unwrap();
     assert_eq!((again.password_temporary_until, again.password_by_admin), (None, true));
+    s.enable_totp(u.id, "GEHEIM", &[]).await.unwrap();
     s.set_password(u.id, "-", PasswordSet::Unusable).await.unwrap();
-    assert!(!s.user(u.id).await.unwrap().unwrap().password_by_admin, "nobody knows an unusable one");
+    let again = s.user(u.id).await.unwrap().unwrap();
+    assert!(!again.password_by_admin, "nobody knows an unusable one");
+    assert!(again.totp_secret.is_none(), "what the admin may have added ends");
     // A new account with a temporary password is one an admin set.
     let new = s
         .create_user(&NewUser {
@@ -591,15 +594,27 @@ pub async fn password_reset_is_single_use(s: S) {
     assert_eq!(s.password_reset_user("link", at(0)).await.unwrap().map(|x| x.id), Some(u.id));
     assert!(s.password_reset_user("link", at(101)).await.unwrap().is_none());
     assert!(matches!(s.use_password_reset("link", "nieuw", at(101)).await, Err(StoreError::NotFound)));
-    // A password an admin set (which ends sessions and links), then the holder's own through the mailbox.
+    // A password an admin set (which ends sessions and links), then the holder's own through the
+    // mailbox: what was added to the account meanwhile (a passkey, a second factor) ends too.
     s.set_password(u.id, "van-de-beheerder", PasswordSet::ByAdmin(at(500))).await.unwrap();
     s.create_session("oud", u.id, at(1000), "password").await.unwrap();
+    let key = NewPasskey { user_id: u.id, credential_id: "geplant".into(), public_key: "pk".into(), sign_count: 0, name: "x".into() };
+    s.add_passkey(&key, at(1)).await.unwrap();
+    s.enable_totp(u.id, "GEHEIM", &["herstel".into()]).await.unwrap();
     s.create_password_reset("link", u.id, at(100), &[mail("vergeten@example.org")]).await.unwrap();
     let changed = s.use_password_reset("link", "nieuw", at(1)).await.unwrap();
     assert_eq!(changed.id, u.id);
     assert!(!changed.password_by_admin, "chosen through the mailbox");
-    assert!(!s.user(u.id).await.unwrap().unwrap().password_by_admin);
-    assert_eq!(s.user(u.id).await.unwrap().unwrap().password_hash, "nieuw");
+    let after = s.user(u.id).await.unwrap().unwrap();
+    assert!(!after.password_by_admin);
+    assert!(after.totp_secret.is_none(), "the second factor set while an admin knew the password ends");
+    assert!(s.passkeys_of_user(u.id).await.unwrap().is_empty(), "and so do its passkeys");
+    // An account the holder set up: a reset keeps its passkeys.
+    s.add_passkey(&NewPasskey { credential_id: "eigen".into(), ..key }, at(2)).await.unwrap();
+    s.create_password_reset("link2", u.id, at(100), &[mail("vergeten@example.org")]).await.unwrap();
+    s.use_password_reset("link2", "nogmaals-nieuw", at(3)).await.unwrap();
+    assert_eq!(s.passkeys_of_user(u.id).await.unwrap().len(), 1);
+    assert_eq!(s.user(u.id).await.unwrap().unwrap().password_hash, "nogmaals-nieuw");
     assert!(s.session_user("oud", at(2)).await.unwrap().is_none(), "a reset ends every session");
     assert!(matches!(s.use_password_reset("link", "nogmaals", at(2)).await, Err(StoreError::NotFound)));
 }

@@ -37,6 +37,7 @@ impl AccessStore for Backend {
             .map_err(backend)?
             .ok_or(StoreError::NotFound)?;
         let user_id: UserId = taken.get(0);
+        end_what_an_admin_may_have_added(&mut tx, user_id).await?;
         let row = sqlx::query("SELECT * FROM users WHERE id=$1").bind(user_id).fetch_one(&mut *tx).await.map_err(backend)?;
         let mut user = user_row(&row)?;
         // Chosen through a link sent to the mailbox: whatever an admin set before is gone.

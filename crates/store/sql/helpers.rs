@@ -218,6 +218,25 @@ async fn insert_mails(tx: &mut Transaction<'_, Db>, mails: &[NewMail]) -> Result
     Ok(())
 }
 
+/// Ends what may have been added to an account while an admin knew its password (its passkeys, its
+/// second factor and recovery codes), when it was such an account: called as its holder takes it back
+/// (a password through the mailed link, or none, before the mark is cleared).
+async fn end_what_an_admin_may_have_added(tx: &mut Transaction<'_, Db>, user_id: UserId) -> Result<()> {
+    let marked: bool = sqlx::query("SELECT password_by_admin FROM users WHERE id=$1")
+        .bind(user_id)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(backend)?
+        .map(|r| r.get::<bool, _>(0))
+        .unwrap_or(false);
+    if marked {
+        sqlx::query("DELETE FROM passkeys WHERE user_id=$1").bind(user_id).execute(&mut **tx).await.map_err(backend)?;
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id=$1").bind(user_id).execute(&mut **tx).await.map_err(backend)?;
+        sqlx::query("UPDATE users SET totp_secret=NULL, totp_last_step=0 WHERE id=$1").bind(user_id).execute(&mut **tx).await.done()?;
+    }
+    Ok(())
+}
+
 impl Backend {
     /// Runs the migrations this release has and the database has not (`migrations/` of the backend's
     /// crate). Migrations a newer release applied are left alone, so a node of the previous release

@@ -99,7 +99,10 @@ impl PeopleStore for Backend {
         let (until, by_admin) = match how {
             PasswordSet::ByAdmin(until) => (Some(until), Some(true)),
             PasswordSet::ByHolder => (None, None),
-            PasswordSet::Unusable => (None, Some(false)),
+            PasswordSet::Unusable => {
+                end_what_an_admin_may_have_added(&mut tx, user_id).await?;
+                (None, Some(false))
+            }
         };
         sqlx::query("UPDATE users SET password_hash=$1, password_temporary_until=$2, password_by_admin=COALESCE($4, password_by_admin) WHERE id=$3")
             .bind(password_hash)

@@ -59,6 +59,8 @@ pub trait PeopleStore: Send + Sync {
     /// Makes the person a supervisor (reads across every organisation) or no longer one.
     async fn set_supervisor(&self, user_id: UserId, on: bool) -> Result<()>;
     /// Sets a password and ends every session of the user; `how` says who set it (see [`PasswordSet`]).
+    /// An unusable one, on an account whose password an admin set, also ends its passkeys and second
+    /// factor (as [`AccessStore::use_password_reset`] does): the admin may have added them.
     async fn set_password(&self, user_id: UserId, password_hash: &str, how: PasswordSet) -> Result<()>;
     /// Invites a user; an invitation for the same organisation, user and role is renewed.
     async fn create_invitation(
@@ -93,7 +95,9 @@ pub trait AccessStore: Send + Sync {
     /// The user of a live reset link.
     async fn password_reset_user(&self, hash: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Option<User>>;
     /// Uses a live reset link once: sets the password, removes every reset link and session of the user,
-    /// in one transaction. `NotFound` when the link is unknown, used or expired.
+    /// in one transaction. `NotFound` when the link is unknown, used or expired. On an account whose
+    /// password an admin set, it also ends its passkeys and second factor (the admin may have added
+    /// them), and clears that mark.
     async fn use_password_reset(&self, hash: &str, password_hash: &str, now: chrono::DateTime<chrono::Utc>) -> Result<User>;
     async fn create_token(&self, token: &NewToken) -> Result<TokenInfo>;
     async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenInfo>>;

@@ -491,7 +491,7 @@ impl Harvester {
                 tracing::warn!(source = source.id, "the key kept for this origin was replaced by the source's own");
             }
         }
-        let mut work = ProofWork::new(self.store.origin_keys().await?);
+        let mut work = ProofWork::new(self.store.origin_keys().await?, at);
         let provenance =
             |hash: &str, sv: algoreg_standard::StandardVersion, origin: Option<&serde_json::Value>, proof: Option<serde_json::Value>| {
                 let mut p = serde_json::json!({
@@ -737,12 +737,14 @@ impl Harvester {
                 (true, None) => None,
                 (false, _) if i + 1 < versions.len() => None,
                 (false, _) => match (&source.base, &source.key) {
-                    (Some(_), Some(_)) if work.fetched >= self.config.max_proofs || work.since.elapsed() > PROOF_TIME => {
-                        return Ok(Proofs::Later)
-                    }
+                    (Some(_), Some(_)) if work.fetched >= self.config.max_proofs || work.out_of_time() => return Ok(Proofs::Later),
                     (Some(base), Some(key)) => {
                         work.fetched += 1;
-                        self.fetch_origin_proof(base, key, source.checked, id, &h).await
+                        match self.fetch_origin_proof(base, key, source.checked, id, &h, work).await {
+                            SourceProof::Held(p) => Some(p),
+                            SourceProof::Missing => None,
+                            SourceProof::Later => return Ok(Proofs::Later),
+                        }
                     }
                     _ => None,
                 },
@@ -787,33 +789,51 @@ impl Harvester {
         checked: Option<(u64, algoreg_tlog::Hash)>,
         id: AlgorithmId,
         hash: &str,
-    ) -> Option<serde_json::Value> {
-        let body = self.fetcher.fetch_text(&format!("{base}/log/proof/record/{id}")).await.ok()??;
-        let mut proof = serde_json::from_str::<serde_json::Value>(&body).ok()?;
-        proof.as_object_mut()?.insert("key".into(), serde_json::json!(key));
-        let p = crate::log::check_carried_proof(&proof, &id.to_string(), hash, Some(key)).ok()?;
-        let (size, root) = checked?;
-        let c = algoreg_tlog::Checkpoint::open(p["checkpoint"].as_str()?, key).ok()?;
+        work: &mut ProofWork,
+    ) -> SourceProof {
+        let Ok(Some(body)) = self.fetcher.fetch_text(&format!("{base}/log/proof/record/{id}")).await else { return SourceProof::Missing };
+        let Some(p) = serde_json::from_str::<serde_json::Value>(&body).ok().and_then(|mut proof| {
+            proof.as_object_mut()?.insert("key".into(), serde_json::json!(key));
+            crate::log::check_carried_proof(&proof, &id.to_string(), hash, Some(key)).ok()
+        }) else {
+            return SourceProof::Missing;
+        };
+        let Some((size, root)) = checked else { return SourceProof::Missing };
+        let Some(c) = p["checkpoint"].as_str().and_then(|n| algoreg_tlog::Checkpoint::open(n, key).ok()) else {
+            return SourceProof::Missing;
+        };
         let holds = match c.size.cmp(&size) {
-            std::cmp::Ordering::Equal => c.root == root,
-            std::cmp::Ordering::Greater if size == 0 => true,
+            _ if work.consistent.contains(&(c.size, c.root)) => Some(true),
+            std::cmp::Ordering::Equal => Some(c.root == root),
+            std::cmp::Ordering::Greater if size == 0 => Some(true),
             std::cmp::Ordering::Greater => self.consistent(base, (size, root), (c.size, c.root)).await,
             std::cmp::Ordering::Less => self.consistent(base, (c.size, c.root), (size, root)).await,
         };
-        if !holds {
-            tracing::warn!(%id, base, "a source's proof is not of the log it showed: left out");
+        match holds {
+            Some(true) => {
+                // Proofs against the same checkpoint need no second look (bounded: one per proof fetched).
+                work.consistent.insert((c.size, c.root));
+                SourceProof::Held(p)
+            }
+            Some(false) => {
+                tracing::warn!(%id, base, "a source's proof is not of the log it showed: left out");
+                SourceProof::Missing
+            }
+            // The check could not be made now: the record waits for the next harvest.
+            None => SourceProof::Later,
         }
-        holds.then_some(p)
     }
 
     /// Whether the source proves that its log of `first` (size, root) is the start of its log of
-    /// `second`.
-    async fn consistent(&self, base: &str, first: (u64, algoreg_tlog::Hash), second: (u64, algoreg_tlog::Hash)) -> bool {
+    /// `second`; none when its answer cannot be had.
+    async fn consistent(&self, base: &str, first: (u64, algoreg_tlog::Hash), second: (u64, algoreg_tlog::Hash)) -> Option<bool> {
         let url = format!("{base}/log/proof/consistency?first={}&second={}", first.0, second.0);
-        let Ok(Some(body)) = self.fetcher.fetch_text(&url).await else { return false };
-        let Ok(v) = serde_json::from_str::<serde_json::Value>(&body) else { return false };
-        crate::log::decode_hashes(&v["proof"])
-            .is_some_and(|proof| algoreg_tlog::verify_consistency(first.0, second.0, &proof, &first.1, &second.1))
+        let body = self.fetcher.fetch_text(&url).await.ok()??;
+        let v = serde_json::from_str::<serde_json::Value>(&body).ok()?;
+        Some(
+            crate::log::decode_hashes(&v["proof"])
+                .is_some_and(|proof| algoreg_tlog::verify_consistency(first.0, second.0, &proof, &first.1, &second.1)),
+        )
     }
 
     /// The schedule: harvests the sources that are due, then sleeps until the next one is (at most
@@ -947,23 +967,39 @@ struct ProofWork {
     fetched: usize,
     checked: usize,
     learned: usize,
-    since: std::time::Instant,
+    /// When the harvest started.
+    started: DateTime<Utc>,
     /// The keys kept for origins, by name (with those learned in this harvest).
     known: HashMap<String, String>,
+    /// Checkpoints of the source's proofs that it showed to extend (or be) the log checked first.
+    consistent: HashSet<(u64, algoreg_tlog::Hash)>,
 }
 
 impl ProofWork {
-    fn new(known: Vec<(String, String)>) -> ProofWork {
-        ProofWork { fetched: 0, checked: 0, learned: 0, since: std::time::Instant::now(), known: known.into_iter().collect() }
+    fn new(known: Vec<(String, String)>, started: DateTime<Utc>) -> ProofWork {
+        ProofWork { fetched: 0, checked: 0, learned: 0, started, known: known.into_iter().collect(), consistent: HashSet::new() }
     }
+
+    /// Whether fetching proofs should stop, so the harvest keeps what it has.
+    fn out_of_time(&self) -> bool {
+        (Utc::now() - self.started).to_std().is_ok_and(|t| t > PROOF_TIME)
+    }
+}
+
+/// A source's proof of a version, as fetched: held, not to be had, or not checkable now.
+enum SourceProof {
+    Held(serde_json::Value),
+    Missing,
+    Later,
 }
 
 /// A carried proof costs a few signature checks, a fetched one a request: this many checks per fetch.
 const CHECKS_PER_FETCH: usize = 20;
 /// Origins seen for the first time in one harvest of a source, at most.
 const MAX_NEW_ORIGINS: usize = 100;
-/// How long one harvest goes on fetching proofs: half of [`HARVEST_DEADLINE`], so a slow source's
-/// records wait for the next harvest instead of the harvest running out of time with nothing kept.
+/// How long after its start one harvest goes on fetching proofs: half of [`HARVEST_DEADLINE`], so a
+/// slow source's records wait for the next harvest instead of the harvest running out of time with
+/// nothing kept.
 const PROOF_TIME: Duration = Duration::from_secs(150);
 
 struct SourceLogContext {

@@ -308,16 +308,19 @@ pub async fn search_export(
         .ok_or_else(|| PageError::Status(StatusCode::NOT_FOUND, "Onbekend bestandsformaat.".into(), "Unknown file format.".into()))?;
     // Up to 10,000 records in memory and a file to render: a few exports at a time, the others wait.
     static EXPORTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
-    let _one = EXPORTS.acquire().await.map_err(|_| PageError::not_found())?;
+    let one = EXPORTS.acquire().await.map_err(|_| PageError::not_found())?;
     let hits = all_hits(&ctx, &app, &q).await?;
     let list = hits.iter().collect::<Vec<_>>();
     let ai = downloads::ai_columns(&app, &list).await?;
     let public_url = app.public_url().to_string();
     // Rendering is CPU work: off the request threads.
-    let body = tokio::task::spawn_blocking(move || downloads::render(&hits.iter().collect::<Vec<_>>(), &ai, format, &public_url))
-        .await
-        .map_err(|e| ctx.err(ServiceError::Internal(e.to_string())))?
-        .map_err(|e| ctx.err(e))?;
+    let body = tokio::task::spawn_blocking(move || {
+        let _one = one;
+        downloads::render(&hits.iter().collect::<Vec<_>>(), &ai, format, &public_url)
+    })
+    .await
+    .map_err(|e| ctx.err(ServiceError::Internal(e.to_string())))?
+    .map_err(|e| ctx.err(e))?;
     Ok(downloads::respond(body, format, "algoritmes-zoekresultaat"))
 }
 
