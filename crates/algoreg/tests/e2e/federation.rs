@@ -261,13 +261,7 @@ impl Org {
     }
 
     fn retract(&self, id: &str) {
-        let (st, b) = self.server.send(
-            "POST",
-            &format!("/api/v1/algorithms/{id}/actions/retract"),
-            Some(&self.admin),
-            Some(json!({"reason": "Niet meer in gebruik"})),
-        );
-        assert_eq!(st, 200, "{b}");
+        self.server.retract(id, &self.admin, "Niet meer in gebruik");
     }
 
     fn feed_url(&self) -> String {

@@ -56,13 +56,7 @@ fn the_oai_pmh_provider_is_harvested_by_a_real_client_with_paging_sets_dates_and
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let new = s.publish_new("gem-a", &editor, &approver, complete_content("Nieuw na het moment"));
     let gone = s.publish_new("gem-a", &editor, &approver, complete_content("Straks teruggetrokken"));
-    let (st, b) = s.send(
-        "POST",
-        &format!("/api/v1/algorithms/{gone}/actions/retract"),
-        Some(&approver),
-        Some(json!({"reason": "Niet meer in gebruik."})),
-    );
-    assert_eq!(st, 200, "{b}");
+    s.retract(&gone, &approver, "Niet meer in gebruik.");
     let script = format!(
         "h = list(s.ListIdentifiers(metadataPrefix='algoreg', ignore_deleted=False, **{{'from': '{since}'}}))\n\
          out['changed'] = sorted([x.identifier.split(':')[-1], x.deleted] for x in h)\n\
@@ -217,8 +211,7 @@ fn every_publication_is_in_a_signed_log_that_anyone_can_verify_and_a_rewritten_h
     assert_eq!(s.send("PUT", &format!("/api/v1/algorithms/{a}/draft"), Some(&editor), Some(json!({"content": changed}))).0, 200);
     assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{a}/actions/release"), Some(&editor), None).0, 200);
     assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{a}/actions/publish"), Some(&approver), None).0, 200);
-    let (st, r) = s.send("POST", &format!("/api/v1/algorithms/{b}/actions/retract"), Some(&approver), Some(json!({"reason": "Gestopt."})));
-    assert_eq!(st, 200, "{r}");
+    s.retract(&b, &approver, "Gestopt.");
     wait_until("four entries in the log", || size() == 4);
 
     // The entries: publication, publication, new version, retraction; with proofs.

@@ -106,7 +106,7 @@ fn published_versions_become_searchable_and_downloadable() {
     assert_eq!(s.get("/downloads/register.exe").status(), 404);
 
     // Retracted: gone from search.
-    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/retract"), Some(&ap), Some(json!({"reason": "test"}))).0, 200);
+    s.retract(&id, &ap, "test");
     let start = Instant::now();
     loop {
         let (_, body) = html(&s, "/nl/search?q=grondwaterstand");

@@ -403,6 +403,13 @@ impl Server {
         id
     }
 
+    /// Retracts the public version of `id` with `token` (an approver's or admin's), with `reason`.
+    pub fn retract(&self, id: &str, token: &str, reason: &str) {
+        let (st, b) =
+            self.send("POST", &format!("/api/v1/algorithms/{id}/actions/retract"), Some(token), Some(json!({ "reason": reason })));
+        assert_eq!(st, 200, "retract {id}: {b}");
+    }
+
     /// A fresh client with its own cookie jar, logged in as `email`.
     pub fn login(&self, email: &str) -> Server2 {
         let client = Client::builder().cookie_store(true).build().expect("client");
