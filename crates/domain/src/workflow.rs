@@ -113,6 +113,8 @@ pub struct Principal {
     pub key: String,
     pub user_id: Option<UserId>,
     pub token_id: Option<i64>,
+    /// For an API token: the person who made it. Four eyes counts the token and that person as one.
+    pub made_by: Option<UserId>,
     pub display: String,
     pub central_operator: bool,
     /// Reads across every organisation (supervisors and coordinators); changes nothing by it.
@@ -129,12 +131,21 @@ impl Principal {
     pub fn is_member(&self, org_id: OrgId) -> bool {
         self.roles.iter().any(|(o, _)| *o == org_id)
     }
+    /// Who is behind an action, for four eyes: the person who made a token, else the principal itself.
+    /// A person who released a version cannot publish it with a token they made, nor the other way round.
+    pub fn person_key(&self) -> String {
+        match self.made_by {
+            Some(u) => format!("user:{u}"),
+            None => self.key.clone(),
+        }
+    }
     /// The system itself (CLI imports, demo data).
     pub fn system() -> Principal {
         Principal {
             key: "system".into(),
             user_id: None,
             token_id: None,
+            made_by: None,
             display: "algoreg".into(),
             central_operator: true,
             supervisor: false,
@@ -226,7 +237,7 @@ pub struct RecordState {
     pub latest: Option<(u32, VersionState)>,
     /// Number of the version that is public now.
     pub published: Option<u32>,
-    /// Principal key of who released the latest version (for four eyes).
+    /// Who released the latest version, as [`Principal::person_key`] (for four eyes).
     pub released_by: Option<String>,
 }
 
@@ -282,7 +293,7 @@ pub fn plan(
         },
         (Action::Release, Some((n, Draft))) => plan.changes.push((n, Released)),
         (Action::Publish, Some((n, Released))) => {
-            if flow == PublicationFlow::FourEyes && state.released_by.as_deref() == Some(actor.key.as_str()) {
+            if flow == PublicationFlow::FourEyes && state.released_by.as_deref() == Some(actor.person_key().as_str()) {
                 return Err(WorkflowError::FourEyes);
             }
             if let Some(p) = state.published {
@@ -320,6 +331,7 @@ mod tests {
             key: format!("user:{id}"),
             user_id: Some(UserId(id)),
             token_id: None,
+            made_by: None,
             display: String::new(),
             central_operator: false,
             supervisor: false,
@@ -348,6 +360,16 @@ mod tests {
         let other = user(4, &[(7, Role::Approver)]);
         let p = plan(&st, Action::Publish, &other, PublicationFlow::FourEyes, None).unwrap();
         assert_eq!(p.publishes, Some(1));
+        // A token counts as the person who made it: user 3's approver token is still user 3.
+        let mut token = user(9, &[(7, Role::Approver)]);
+        (token.key, token.user_id, token.token_id, token.made_by) = ("token:9".into(), None, Some(9), Some(UserId(3)));
+        assert_eq!(plan(&st, Action::Publish, &token, PublicationFlow::FourEyes, None), Err(WorkflowError::FourEyes));
+        token.made_by = Some(UserId(4));
+        assert!(plan(&st, Action::Publish, &token, PublicationFlow::FourEyes, None).is_ok());
+        // And what a token released counts as released by its maker.
+        assert_eq!(token.person_key(), "user:4");
+        token.made_by = None;
+        assert_eq!(token.person_key(), "token:9");
     }
 
     #[test]

@@ -328,6 +328,7 @@ pub fn token_principal(info: &TokenInfo) -> Principal {
         key: format!("token:{}", info.id),
         user_id: None,
         token_id: Some(info.id),
+        made_by: info.created_by,
         display: format!("API-token {}", info.name),
         central_operator: false,
         supervisor: false,
@@ -783,6 +784,7 @@ impl<'a> Auth<'a> {
             key: format!("user:{}", user.id),
             user_id: Some(user.id),
             token_id: None,
+            made_by: None,
             display: user.name.clone(),
             // The operator's powers count only with a second factor (unless the instance says otherwise).
             central_operator: user.central_operator && !must_change_password && (has_second_factor || !self.operator_second_factor),

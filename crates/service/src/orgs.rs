@@ -4,7 +4,7 @@ use crate::error::{Result, ServiceError};
 use algoreg_domain::audit::AuditKind;
 use algoreg_domain::org::{is_valid_code, OrgType, PublicationFlow, Role};
 use algoreg_domain::workflow::Principal;
-use algoreg_store::{NewOrganisation, OrgId, Organisation, Store, UserId};
+use algoreg_store::{NewInvitation, NewOrganisation, OrgId, Organisation, Store, UserId};
 
 pub struct Orgs<'a> {
     pub(crate) store: &'a dyn Store,
@@ -158,7 +158,9 @@ impl Orgs<'_> {
                 let already = self.store.members(org_id).await?.iter().any(|(m, r)| m.id == u.id && *r == role);
                 if !already {
                     let expires = chrono::Utc::now() + chrono::Duration::days(INVITATION_DAYS);
-                    self.store.create_invitation(org_id, u.id, role, actor.user_id, expires).await?;
+                    self.store
+                        .create_invitation(&NewInvitation { org_id, user_id: u.id, role, invited_by: actor.user_id, expires_at: expires })
+                        .await?;
                     let link = format!("{}/nl/beheer", self.public_url.trim_end_matches('/'));
                     let body = format!(
                         "U bent uitgenodigd om mee te werken aan het algoritmeregister van {org} als {role_nl}. Log in en neem de uitnodiging aan of wijs haar af:\n\n{link}\n\nDe uitnodiging geldt {days} dagen. Zonder uw instemming verandert er niets aan uw account.\n\n---\n\nYou are invited to work on the algorithm register of {org} as {role_en}. Log in to accept or decline:\n\n{link}\n\nThe invitation is valid for {days} days. Nothing about your account changes without your consent.\n",

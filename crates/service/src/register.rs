@@ -251,7 +251,7 @@ impl Register<'_> {
             state_changes: plan.changes,
             publishes: plan.publishes,
             unpublishes: plan.unpublishes,
-            released_by: (action == Action::Release).then(|| actor.key.clone()),
+            released_by: (action == Action::Release).then(|| actor.person_key()),
             history: NewHistory {
                 action,
                 version: meta.latest_version,

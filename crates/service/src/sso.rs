@@ -766,6 +766,7 @@ impl Sso<'_> {
                 key: format!("oidc:{}:{sub}", p.config.name),
                 user_id: None,
                 token_id: None,
+                made_by: None,
                 display: format!("{} ({})", email.unwrap_or(sub), p.config.label()),
                 central_operator: false,
                 supervisor: false,

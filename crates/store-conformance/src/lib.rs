@@ -500,7 +500,10 @@ pub async fn invitations_need_the_invited_user(s: S) {
     let o = org(&s, "uitnodiger").await;
     let invited = user(&s, "gast@example.org").await;
     let other = user(&s, "ander@example.org").await;
-    let i = s.create_invitation(o.id, invited.id, Role::Editor, None, at(100)).await.unwrap();
+    let i = s
+        .create_invitation(&NewInvitation { org_id: o.id, user_id: invited.id, role: Role::Editor, invited_by: None, expires_at: at(100) })
+        .await
+        .unwrap();
     assert_eq!(s.invitations_for_user(invited.id, at(0)).await.unwrap().len(), 1);
     let of_org = s.invitations_of_org(o.id, at(0)).await.unwrap();
     assert_eq!(of_org.len(), 1);
@@ -525,9 +528,14 @@ pub async fn invitations_need_the_invited_user(s: S) {
 pub async fn invitation_renewal_and_expiry(s: S) {
     let o = org(&s, "verloop").await;
     let u = user(&s, "later@example.org").await;
-    s.create_invitation(o.id, u.id, Role::Approver, None, at(100)).await.unwrap();
+    s.create_invitation(&NewInvitation { org_id: o.id, user_id: u.id, role: Role::Approver, invited_by: None, expires_at: at(100) })
+        .await
+        .unwrap();
     // The same organisation, user and role: renewed, not doubled.
-    let i = s.create_invitation(o.id, u.id, Role::Approver, None, at(300)).await.unwrap();
+    let i = s
+        .create_invitation(&NewInvitation { org_id: o.id, user_id: u.id, role: Role::Approver, invited_by: None, expires_at: at(300) })
+        .await
+        .unwrap();
     let open = s.invitations_for_user(u.id, at(200)).await.unwrap();
     assert_eq!(open.len(), 1);
     assert_eq!(open[0].expires_at, at(300));
@@ -541,7 +549,10 @@ pub async fn invitation_renewal_and_expiry(s: S) {
 pub async fn delete_invitation(s: S) {
     let o = org(&s, "intrekken").await;
     let u = user(&s, "weg@example.org").await;
-    let i = s.create_invitation(o.id, u.id, Role::Editor, None, at(100)).await.unwrap();
+    let i = s
+        .create_invitation(&NewInvitation { org_id: o.id, user_id: u.id, role: Role::Editor, invited_by: None, expires_at: at(100) })
+        .await
+        .unwrap();
     assert_eq!(s.delete_invitation(i).await.unwrap().id, i);
     assert!(matches!(s.delete_invitation(i).await, Err(StoreError::NotFound)));
     assert!(s.invitations_of_org(o.id, at(0)).await.unwrap().is_empty());
@@ -583,6 +594,13 @@ pub async fn tokens_round_trip_and_revoke(s: S) {
     assert!(s.token_by_hash("th").await.unwrap().is_none_or(|t| t.revoked));
     assert!(s.token(t.id).await.unwrap().unwrap().revoked, "a revoked token is still found by its ID, marked revoked");
     assert!(matches!(s.revoke_token(o.id, t.id).await, Err(StoreError::NotFound)));
+    // A token made by a person says who (four eyes counts the two as one).
+    let maker = user(&s, "maker@tokens.nl").await;
+    let made = NewToken { org_id: o.id, role: Role::Approver, name: "goedkeuren".into(), hash: "th2".into(), created_by: Some(maker.id) };
+    let t2 = s.create_token(&made).await.unwrap();
+    assert_eq!(t2.created_by, Some(maker.id));
+    assert_eq!(s.token_by_hash("th2").await.unwrap(), Some(t2.clone()));
+    assert_eq!(s.token(t2.id).await.unwrap().unwrap().created_by, Some(maker.id));
 }
 
 pub async fn password_reset_is_single_use(s: S) {

@@ -71,7 +71,8 @@ impl AccessStore for Backend {
         .await
         .map_err(backend)?
         .get::<i64, _>(0);
-        Ok(TokenInfo { id, org_id: token.org_id, role: token.role, name: token.name.clone(), created_at: now, revoked: false })
+        let name = token.name.clone();
+        Ok(TokenInfo { id, org_id: token.org_id, role: token.role, name, created_by: token.created_by, created_at: now, revoked: false })
     }
 
     async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenInfo>> {

@@ -118,22 +118,12 @@ async fn outbox(tx: &mut Transaction<'_, Db>, id: &str, at: &DateTime<Utc>) -> R
     Ok(())
 }
 
+/// The columns `bind_org_details` fills.
+const ORG_DETAILS: &str = "name, org_type, tooi, flow, about, contact, short_name, parent_code, ministry_code";
+
 async fn insert_organisation(tx: &mut Transaction<'_, Db>, org: &NewOrganisation, at: &DateTime<Utc>) -> Result<OrgId> {
-    Ok(sqlx::query(
-        "INSERT INTO organisations (code, name, org_type, tooi, flow, about, contact, created_at, short_name, parent_code, ministry_code)
-         VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING id",
-    )
-    .bind(&org.code)
-    .bind(&org.name)
-    .bind(org.org_type.code())
-    .bind(&org.tooi)
-    .bind(org.flow.code())
-    .bind(&org.about)
-    .bind(&org.contact)
-    .bind(ts(at))
-    .bind(&org.relations.short_name)
-    .bind(&org.relations.parent)
-    .bind(&org.relations.ministry)
+    let sql = format!("INSERT INTO organisations (code, created_at, {ORG_DETAILS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) RETURNING id");
+    Ok(bind_org_details!(sqlx::query(&sql).bind(&org.code).bind(ts(at)), org)
     .fetch_one(&mut **tx)
     .await
     .map_err(backend)?

@@ -25,20 +25,8 @@ impl OrganisationStore for Backend {
 
     async fn update_organisation(&self, org: &Organisation) -> Result<()> {
         let mut tx = self.begin().await?;
-        sqlx::query(
-            "UPDATE organisations SET name=$1, org_type=$2, tooi=$3, flow=$4, about=$5, contact=$6, short_name=$8, parent_code=$9,
-             ministry_code=$10 WHERE id=$7",
-        )
-        .bind(&org.name)
-        .bind(org.org_type.code())
-        .bind(&org.tooi)
-        .bind(org.flow.code())
-        .bind(&org.about)
-        .bind(&org.contact)
-        .bind(org.id)
-        .bind(&org.relations.short_name)
-        .bind(&org.relations.parent)
-        .bind(&org.relations.ministry)
+        let sql = format!("UPDATE organisations SET ({ORG_DETAILS}) = ($2,$3,$4,$5,$6,$7,$8,$9,$10) WHERE id=$1");
+        bind_org_details!(sqlx::query(&sql).bind(org.id), org)
             .execute(&mut *tx)
             .await
             .found()?;

@@ -118,25 +118,18 @@ impl PeopleStore for Backend {
         tx.commit().await.map_err(backend)
     }
 
-    async fn create_invitation(
-        &self,
-        org_id: OrgId,
-        user_id: UserId,
-        role: Role,
-        invited_by: Option<UserId>,
-        expires_at: DateTime<Utc>,
-    ) -> Result<i64> {
+    async fn create_invitation(&self, i: &NewInvitation) -> Result<i64> {
         let id = sqlx::query(
             "INSERT INTO invitations (org_id, user_id, role, invited_by, created_at, expires_at) VALUES ($1,$2,$3,$4,$5,$6)
              ON CONFLICT (org_id, user_id, role) DO UPDATE SET invited_by=excluded.invited_by, created_at=excluded.created_at, expires_at=excluded.expires_at
              RETURNING id",
         )
-        .bind(org_id)
-        .bind(user_id)
-        .bind(role.code())
-        .bind(invited_by)
+        .bind(i.org_id)
+        .bind(i.user_id)
+        .bind(i.role.code())
+        .bind(i.invited_by)
         .bind(ts(&Utc::now()))
-        .bind(ts(&expires_at))
+        .bind(ts(&i.expires_at))
         .fetch_one(&self.pool)
         .await
         .map_err(backend)?

@@ -63,14 +63,7 @@ pub trait PeopleStore: Send + Sync {
     /// factor (as [`AccessStore::use_password_reset`] does): the admin may have added them.
     async fn set_password(&self, user_id: UserId, password_hash: &str, how: PasswordSet) -> Result<()>;
     /// Invites a user; an invitation for the same organisation, user and role is renewed.
-    async fn create_invitation(
-        &self,
-        org_id: OrgId,
-        user_id: UserId,
-        role: Role,
-        invited_by: Option<UserId>,
-        expires_at: chrono::DateTime<chrono::Utc>,
-    ) -> Result<i64>;
+    async fn create_invitation(&self, invitation: &NewInvitation) -> Result<i64>;
     /// Open invitations (not expired at `now`) of a user, or of an organisation.
     async fn invitations_for_user(&self, user_id: UserId, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<Invitation>>;
     async fn invitations_of_org(&self, org_id: OrgId, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<Invitation>>;

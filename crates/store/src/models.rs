@@ -105,6 +105,16 @@ pub struct SessionInfo {
     pub expires_at: DateTime<Utc>,
 }
 
+/// An invitation to make: who joins which organisation in which role, until when.
+#[derive(Debug, Clone)]
+pub struct NewInvitation {
+    pub org_id: OrgId,
+    pub user_id: UserId,
+    pub role: Role,
+    pub invited_by: Option<UserId>,
+    pub expires_at: DateTime<Utc>,
+}
+
 /// An invitation to join an organisation, waiting for the account holder's consent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Invitation {
@@ -159,6 +169,8 @@ pub struct TokenInfo {
     pub org_id: OrgId,
     pub role: Role,
     pub name: String,
+    /// The person who made it (none: made on the command line, or that account is gone).
+    pub created_by: Option<UserId>,
     pub created_at: DateTime<Utc>,
     pub revoked: bool,
 }

@@ -173,6 +173,7 @@ pub fn token_row<R: Columns + ?Sized>(r: &R) -> Result<TokenInfo> {
         org_id: r.org("org_id")?,
         role: parse_role(&r.s("role")?)?,
         name: r.s("name")?,
+        created_by: r.opt_int("created_by".into())?.map(UserId),
         created_at: r.t("created_at")?,
         revoked: r.ot("revoked_at")?.is_some(),
     })

@@ -46,9 +46,7 @@ fn classification_over_the_api_blocks_prohibited_practices() {
     let mut content = complete_content("Recht op bijstand beoordelen");
     content["impacttoetsen_grouping"] =
         json!([{"title": "Impact Assessment Mensenrechten en Algoritmes (IAMA)", "link": "https://zeist.nl/iama.pdf"}]);
-    let (st, v) = s.send("POST", "/api/v1/organisations/zeist/algorithms", Some(&ed), Some(json!({ "content": content })));
-    assert_eq!(st, 201, "{v}");
-    let benefits = v["id"].as_str().unwrap().to_string();
+    let benefits = s.create("zeist", &ed, content.clone());
     let path = format!("/api/v1/algorithms/{benefits}/ai-act");
     // Step by step: an unfinished list gives the next question, and nothing is stored.
     let (st, v) = s.send("POST", &path, Some(&ed), Some(json!({"answers": []})));

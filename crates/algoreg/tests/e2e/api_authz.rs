@@ -15,14 +15,7 @@ fn editor_of_one_organisation_gets_403_on_every_write_of_another() {
     let s = env.serve();
 
     // A record in Rotterdam, released and published.
-    let (st, v) = s.send(
-        "POST",
-        "/api/v1/organisations/rotterdam/algorithms",
-        Some(&rdam_editor),
-        Some(json!({"content": complete_content("Verkeerslichten")})),
-    );
-    assert_eq!(st, 201);
-    let id = v["id"].as_str().unwrap().to_string();
+    let id = s.create("rotterdam", &rdam_editor, complete_content("Verkeerslichten"));
     assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/release"), Some(&rdam_editor), None).0, 200);
 
     let session = s.login("redactie@amsterdam.nl");

@@ -177,10 +177,7 @@ fn every_route_answers_every_kind_of_caller_as_the_table_says() {
     // route did (retract, delete, edit) never changes what the next route meets.
     let mut fresh = || {
         n += 1;
-        let (st, v) =
-            s.send("POST", "/api/v1/organisations/delft/algorithms", Some(&ed), Some(json!({"content": complete_content("Parkeren")})));
-        assert_eq!(st, 201, "{v}");
-        let record = v["id"].as_str().unwrap().to_string();
+        let record = s.create("delft", &ed, complete_content("Parkeren"));
         assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{record}/actions/release"), Some(&ed), None).0, 200);
         assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{record}/actions/publish"), Some(&ap), None).0, 200);
         let (st, v) = s.send(

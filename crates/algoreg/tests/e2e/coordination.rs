@@ -284,17 +284,10 @@ fn editors_get_advice_on_plain_language_and_consistency_with_the_rule_named() {
     content["publication_category"] = json!("Hoog-risico AI-systeem");
     content["provider"] = json!("Leverancier BV");
     content["status"] = json!("Buiten gebruik");
-    let (st, v) = s.send("POST", "/api/v1/organisations/gem-a/algorithms", Some(&editor), Some(json!({"content": content})));
-    assert_eq!(st, 201, "{v}");
-    let id = v["id"].as_str().unwrap().to_string();
+    let id = s.create("gem-a", &editor, content);
     let (st, w) = s.send("GET", &format!("/api/v1/algorithms/{id}/workspace"), Some(&editor), None);
     assert_eq!(st, 200, "{w}");
-    let found: BTreeSet<(String, String)> = w["quality"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|q| (q["field"].as_str().unwrap().into(), q["rule"].as_str().unwrap().into()))
-        .collect();
+    let found: BTreeSet<(String, String)> = field_rules(&w["quality"]).into_iter().collect();
     for (field, rule) in [
         ("goal", "passive"),
         ("goal", "officialese"),
@@ -381,9 +374,7 @@ fn links_are_checked_and_a_dead_one_holds_publication_back_unless_the_operator_g
     content["url"] = json!(format!("{gone}/weg"));
     content["publiccode"] = json!(format!("{slow}/traag"));
     content["lawful_basis_grouping"] = json!([{"title": "Verordening", "link": format!("{private}/door")}]);
-    let (st, v) = s.send("POST", "/api/v1/organisations/gem-c/algorithms", Some(&editor), Some(json!({"content": content})));
-    assert_eq!(st, 201, "{v}");
-    let id = v["id"].as_str().unwrap().to_string();
+    let id = s.create("gem-c", &editor, content);
     assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/release"), Some(&editor), None).0, 200);
 
     // The checker takes released registrations too: every link gets its outcome.
@@ -498,9 +489,7 @@ fn in_a_four_eyes_organisation_the_operator_accepts_a_dead_link_with_a_reason() 
     let s = env.serve_with(&["--link-check-allow", "127.0.0.1/32", "--link-check-max", "100", "--link-check-interval", "1s"]);
     let mut content = complete_content("Subsidie toetsen");
     content["url"] = json!(format!("{gone}/oud"));
-    let (st, v) = s.send("POST", "/api/v1/organisations/gem-d/algorithms", Some(&editor), Some(json!({"content": content})));
-    assert_eq!(st, 201, "{v}");
-    let id = v["id"].as_str().unwrap().to_string();
+    let id = s.create("gem-d", &editor, content);
     assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/release"), Some(&editor), None).0, 200);
     let link = |s: &Server| s.send("GET", &format!("/api/v1/algorithms/{id}/workspace"), Some(&editor), None).1["links"][0].clone();
     wait_until("the link found gone", || link(&s)["outcome"] == "broken");

@@ -22,14 +22,7 @@ fn a_publication_on_one_node_is_found_on_the_others_and_a_session_works_on_any()
     }
 
     // Published through the first node; searchable on the others within two seconds.
-    let (st, v) = one.send(
-        "POST",
-        "/api/v1/organisations/ede/algorithms",
-        Some(&editor),
-        Some(json!({"content": complete_content("Knooppunttoets")})),
-    );
-    assert_eq!(st, 201, "{v}");
-    let id = v["id"].as_str().unwrap().to_string();
+    let id = one.create("ede", &editor, complete_content("Knooppunttoets"));
     assert_eq!(two.send("POST", &format!("/api/v1/algorithms/{id}/actions/release"), Some(&editor), None).0, 200);
     assert_eq!(one.send("POST", &format!("/api/v1/algorithms/{id}/actions/publish"), Some(&approver), None).0, 200);
     let started = Instant::now();

@@ -11,9 +11,7 @@ fn html(s: &Server, path: &str) -> (u16, String) {
 }
 
 fn publish(s: &Server, token: &str, approver: &str, content: serde_json::Value) -> String {
-    let (st, v) = s.send("POST", "/api/v1/organisations/zeist/algorithms", Some(token), Some(json!({ "content": content })));
-    assert_eq!(st, 201, "{v}");
-    let id = v["id"].as_str().unwrap().to_string();
+    let id = s.create("zeist", token, content);
     assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/release"), Some(token), None).0, 200);
     assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/publish"), Some(approver), None).0, 200);
     id

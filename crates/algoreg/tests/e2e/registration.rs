@@ -27,12 +27,7 @@ fn a_withheld_field_shows_its_ground_on_every_output_and_counts_as_answered() {
     });
     let (st, b) = s.send("POST", "/api/v1/organisations/pol/algorithms", Some(&editor), Some(json!({"content": bad})));
     assert_eq!(st, 422, "{b}");
-    let errors: Vec<(String, String)> = b["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| (e["field"].as_str().unwrap().to_string(), e["rule"].as_str().unwrap().to_string()))
-        .collect();
+    let errors = field_rules(&b["errors"]);
     for expected in [
         ("withheld.name", "not_withholdable"),
         ("goal", "withheld_and_filled"),

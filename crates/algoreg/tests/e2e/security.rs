@@ -200,6 +200,47 @@ fn an_account_an_admin_made_joins_another_organisation_only_through_its_mailbox(
     assert!(smtp.wait_for("lid@amsterdam.nl", "Tijdelijk wachtwoord").contains("Gemeente amsterdam"));
 }
 
+/// Four eyes: an admin who released a version cannot publish it with an approver token they made
+/// themselves, nor release with such a token and publish it as themselves.
+#[test]
+fn a_token_counts_as_the_person_who_made_it_for_four_eyes() {
+    let env = Env::new();
+    env.org("leiden", "four_eyes");
+    env.user("beheer@leiden.nl", Some("leiden"), &["org_admin", "editor", "approver"], false);
+    let other_approver = env.token("leiden", "approver");
+    let s = env.serve();
+    let admin = s.login("beheer@leiden.nl");
+    let b = Browser::new(&s);
+    b.login("beheer@leiden.nl");
+    let (st, page, _) = b.post("/nl/beheer/org/leiden/tokens", &[("_csrf", &b.csrf()), ("name", "eigen"), ("role", "approver")]);
+    assert_eq!(st, 200, "{page}");
+    let own_approver = secret_on(&page).expect("the new token's secret");
+
+    let (st, v) =
+        admin.send("POST", "/api/v1/organisations/leiden/algorithms", Some(json!({"content": complete_content("Parkeervergunningen")})));
+    assert_eq!(st, 201, "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    assert_eq!(admin.send("POST", &format!("/api/v1/algorithms/{id}/actions/release"), None).0, 200);
+    let (st, body) = s.send("POST", &format!("/api/v1/algorithms/{id}/actions/publish"), Some(&own_approver), None);
+    assert_eq!(st, 409, "the admin's own token is the admin: {body}");
+    assert_eq!(body["type"], "/problems/workflow");
+    let (st, body) = s.send("POST", &format!("/api/v1/algorithms/{id}/actions/publish"), Some(&other_approver), None);
+    assert_eq!(st, 200, "someone else's approver publishes: {body}");
+
+    // The other way round: saved and released with the admin's token, published by the admin in person.
+    let (st, _) = s.send(
+        "PUT",
+        &format!("/api/v1/algorithms/{id}/draft"),
+        Some(&own_approver),
+        Some(json!({"content": complete_content("Parkeervergunningen (2)")})),
+    );
+    assert_eq!(st, 200);
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/release"), Some(&own_approver), None).0, 200);
+    let (st, body) = admin.send("POST", &format!("/api/v1/algorithms/{id}/actions/publish"), None);
+    assert_eq!(st, 409, "what the admin's token released, the admin does not publish: {body}");
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/publish"), Some(&other_approver), None).0, 200);
+}
+
 #[test]
 fn temporary_passwords_must_be_changed_first() {
     let env = Env::new();
@@ -442,9 +483,7 @@ fn downloads_never_hand_a_spreadsheet_a_formula() {
     let s = env.serve();
     let mut content = complete_content("=HYPERLINK(\"https://evil.example\",\"klik\")");
     content["description_short"] = json!("@SUM(1+1)*cmd|' /C calc'!A0 is wat een aanvaller hier zou schrijven.");
-    let (st, v) = s.send("POST", "/api/v1/organisations/delft/algorithms", Some(&ed), Some(json!({ "content": content })));
-    assert_eq!(st, 201, "{v}");
-    let id = v["id"].as_str().unwrap().to_string();
+    let id = s.create("delft", &ed, content);
     assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/release"), Some(&ed), None).0, 200);
     assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/publish"), Some(&ap), None).0, 200);
     for path in ["/downloads/register.csv", "/downloads/history.csv", "/api/downloads/NLD?filetype=csv"] {

@@ -329,14 +329,7 @@ fn changing_the_organisation_moves_the_feeds_last_modified() {
     let approver = env.token("breda", "approver");
     let editor = env.token("breda", "editor");
     let s = env.serve();
-    let (st, body) = s.send(
-        "POST",
-        "/api/v1/organisations/breda/algorithms",
-        Some(&editor),
-        Some(serde_json::json!({ "content": complete_content("Afvalroutes") })),
-    );
-    assert_eq!(st, 201, "{body}");
-    let id = body["id"].as_str().unwrap().to_string();
+    let id = s.create("breda", &editor, complete_content("Afvalroutes"));
     assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/release"), Some(&editor), None).0, 200);
     assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/publish"), Some(&approver), None).0, 200);
     let feed = || {

@@ -11,14 +11,6 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use maud::html;
 
-fn error_box(ctx: &Ctx, problem: Option<&str>) -> maud::Markup {
-    html! {
-        @if let Some(pr) = problem {
-            div.error-summary role="alert" tabindex="-1" { h2 { (ctx.t("Dat lukte niet", "That did not work")) } p { (pr) } }
-        }
-    }
-}
-
 /// The new-password field with its hint (the change form and the reset form).
 fn new_password_field(ctx: &Ctx) -> maud::Markup {
     html! {
@@ -42,7 +34,7 @@ fn change_page(ctx: &Ctx, status: StatusCode, problem: Option<&str>, must: bool)
                 "You logged in with a temporary password. Choose your own password first; then you can go on."
             )) }
         }
-        (error_box(ctx, problem))
+        (ctx.error_box(problem))
         form.narrow method="post" action=(format!("{}/account/wachtwoord", ctx.base())) {
             (ctx.csrf_field())
             div.field {
@@ -77,7 +69,7 @@ async fn sessions_page(ctx: &Ctx, app: &App, headers: &axum::http::HeaderMap, fl
             "You are logged in here. End a session you do not recognise, then change your password.")) }
         table {
             caption.sr-only { (ctx.t("Open sessies", "Open sessions")) }
-            thead { tr { th scope="col" { (ctx.t("Begonnen", "Started")) } th scope="col" { (ctx.t("Verloopt", "Expires")) } th scope="col" { (ctx.t("Actie", "Action")) } } }
+            (ctx.head_row(&[("Begonnen", "Started"), ("Verloopt", "Expires"), ("Actie", "Action")]))
             tbody { @for s in &list {
                 tr {
                     td { (super::render::when(&s.created_at)) @if this.starts_with(&s.id) { " " strong { (ctx.t("(deze browser)", "(this browser)")) } } }
@@ -136,7 +128,7 @@ fn forgot_page(ctx: &Ctx, status: StatusCode, sent: bool, problem: Option<&str>)
                 "Vul het e-mailadres van uw account in. U krijgt een link waarmee u zelf een nieuw wachtwoord kiest.",
                 "Enter your account's e-mail address. You get a link with which you choose a new password yourself."
             )) }
-            (error_box(ctx, problem))
+            (ctx.error_box(problem))
             form.narrow method="post" action=(format!("{}/wachtwoord-vergeten", ctx.base())) {
                 (ctx.csrf_field())
                 div.field {
@@ -172,7 +164,7 @@ fn reset_page(ctx: &Ctx, status: StatusCode, secret: &str, live: bool, problem: 
             p { (ctx.t("Deze link werkt niet meer: hij is al gebruikt of verlopen.", "This link no longer works: it was used or has expired.")) }
             p { a href=(format!("{}/wachtwoord-vergeten", ctx.base())) { (ctx.t("Vraag een nieuwe link aan", "Ask for a new link")) } }
         } @else {
-            (error_box(ctx, problem))
+            (ctx.error_box(problem))
             form.narrow method="post" action=(format!("{}/wachtwoord-herstellen/{secret}", ctx.base())) {
                 (ctx.csrf_field())
                 (new_password_field(ctx))

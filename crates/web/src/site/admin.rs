@@ -79,7 +79,7 @@ async fn render(
             h2 #members { (ctx.t("Leden", "Members")) }
             table {
                 caption.sr-only { (ctx.t("Leden en hun rollen", "Members and their roles")) }
-                thead { tr { th scope="col" { (ctx.t("Naam", "Name")) } th scope="col" { (ctx.t("E-mail", "E-mail")) } th scope="col" { (ctx.t("Rol", "Role")) } th scope="col" { (ctx.t("Laatst ingelogd", "Last login")) } th scope="col" { (ctx.t("Acties", "Actions")) } } }
+                (ctx.head_row(&[("Naam", "Name"), ("E-mail", "E-mail"), ("Rol", "Role"), ("Laatst ingelogd", "Last login"), ("Acties", "Actions")]))
                 tbody {
                     @for (u, r) in &members {
                         tr {
@@ -109,7 +109,7 @@ async fn render(
                 h3 { (ctx.t("Uitgenodigd", "Invited")) }
                 table {
                     caption.sr-only { (ctx.t("Uitnodigingen die nog niet zijn aangenomen", "Invitations not yet accepted")) }
-                    thead { tr { th scope="col" { (ctx.t("E-mail", "E-mail")) } th scope="col" { (ctx.t("Rol", "Role")) } th scope="col" { (ctx.t("Geldig tot", "Valid until")) } th scope="col" { (ctx.t("Acties", "Actions")) } } }
+                    (ctx.head_row(&[("E-mail", "E-mail"), ("Rol", "Role"), ("Geldig tot", "Valid until"), ("Acties", "Actions")]))
                     tbody { @for i in &invitations {
                         tr { td { (i.user_email) } td { (role_label(ctx, i.role)) } td { (super::render::when(&i.expires_at)) }
                             td { form method="post" action=(format!("{base}/uitnodigingen/intrekken")) {
@@ -141,7 +141,7 @@ async fn render(
             @if !tokens.is_empty() {
                 table {
                     caption.sr-only { (ctx.t("API-tokens van deze organisatie", "API tokens of this organisation")) }
-                    thead { tr { th scope="col" { (ctx.t("Naam", "Name")) } th scope="col" { (ctx.t("Client-ID (inloggen met client credentials)", "Client ID (client credentials login)")) } th scope="col" { (ctx.t("Rol", "Role")) } th scope="col" { (ctx.t("Gemaakt", "Created")) } th scope="col" { (ctx.t("Status", "State")) } } }
+                    (ctx.head_row(&[("Naam", "Name"), ("Client-ID (inloggen met client credentials)", "Client ID (client credentials login)"), ("Rol", "Role"), ("Gemaakt", "Created"), ("Status", "State")]))
                     tbody { @for t in &tokens {
                         tr { td { (t.name) } td { code { "token-" (t.id) } } td { (role_label(ctx, t.role)) } td { (super::render::when(&t.created_at)) }
                             td { @if t.revoked { (ctx.t("ingetrokken", "revoked")) } @else {

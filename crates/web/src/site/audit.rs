@@ -87,14 +87,7 @@ fn page(ctx: &Ctx, title: &str, base: &str, entries: &[Entry]) -> Response {
         } @else {
             table {
                 caption { (ctx.t("Gebeurtenissen, nieuwste eerst", "Events, newest first")) }
-                thead { tr {
-                    th scope="col" { (ctx.t("Tijd (UTC)", "Time (UTC)")) }
-                    th scope="col" { (ctx.t("Gebeurtenis", "Event")) }
-                    th scope="col" { (ctx.t("Persoon", "Person")) }
-                    th scope="col" { (ctx.t("Door", "By")) }
-                    th scope="col" { (ctx.t("Toelichting", "Detail")) }
-                    th scope="col" { (ctx.t("Adres", "Address")) }
-                } }
+                (ctx.head_row(&[("Tijd (UTC)", "Time (UTC)"), ("Gebeurtenis", "Event"), ("Persoon", "Person"), ("Door", "By"), ("Toelichting", "Detail"), ("Adres", "Address")]))
                 tbody { @for e in entries {
                     tr {
                         td { (super::render::when(&e.event.at)) }

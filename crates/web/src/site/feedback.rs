@@ -32,14 +32,6 @@ fn l<'a>(ctx: &Ctx, nl: &'a str, en: &'a str) -> &'a str {
     }
 }
 
-fn error_box(ctx: &Ctx, problem: Option<&str>) -> Markup {
-    html! {
-        @if let Some(pr) = problem {
-            div.error-summary role="alert" tabindex="-1" { h2 { (ctx.t("Dat lukte niet", "That did not work")) } p { (pr) } }
-        }
-    }
-}
-
 fn kind_label(ctx: &Ctx, k: &SignalKind) -> &'static str {
     l(ctx, k.label_nl(), k.label_en())
 }
@@ -116,7 +108,7 @@ fn signal_form(ctx: &Ctx, id: AlgorithmId, name: &str, form: &FormData, problem:
         h1 { (ctx.t("Meld een fout of stel een vraag", "Report an error or ask a question")) }
         p { (ctx.t("U hoeft niet in te loggen. De organisatie die het algoritme gebruikt, leest uw bericht en antwoordt binnen zes weken.",
             "You do not need to log in. The organisation that uses the algorithm reads your message and answers within six weeks.")) }
-        (error_box(ctx, problem))
+        (ctx.error_box(problem))
         form.narrow method="post" action=(format!("{}/algoritme/{}/signaal", ctx.base(), id)) {
             (ctx.csrf_field())
             fieldset {
@@ -266,13 +258,7 @@ pub async fn inbox(ctx: Ctx, State(app): State<App>, Path(code): Path<String>) -
         @else {
             div.table-wrap { table {
                 caption { (ctx.t("Signalen over uw registraties, nieuwste eerst", "Signals about your registrations, newest first")) }
-                thead { tr {
-                    th scope="col" { (ctx.t("Ontvangen", "Received")) }
-                    th scope="col" { (ctx.t("Soort", "Kind")) }
-                    th scope="col" { (ctx.t("Status", "Status")) }
-                    th scope="col" { (ctx.t("Antwoord uiterlijk", "Answer due")) }
-                    th scope="col" { (ctx.t("Bericht", "Message")) }
-                } }
+                (ctx.head_row(&[("Ontvangen", "Received"), ("Soort", "Kind"), ("Status", "Status"), ("Antwoord uiterlijk", "Answer due"), ("Bericht", "Message")]))
                 tbody { @for s in &list { tr {
                     td { (when(&s.created_at)) }
                     td { (kind_label(&ctx, &s.kind)) }
@@ -314,7 +300,7 @@ async fn signal_page(
         p.crumbs { a href=(format!("{}/beheer", ctx.base())) { (ctx.t("Beheer", "Manage")) } }
         h1 { (kind_label(ctx, &s.kind)) ": " (name) }
         @if let Some(f) = flash { div.notice role="status" { p { (f) } } }
-        (error_box(ctx, problem))
+        (ctx.error_box(problem))
         dl {
             dt { (ctx.t("Ontvangen", "Received")) } dd { (when(&s.created_at)) }
             dt { (ctx.t("Antwoord uiterlijk", "Answer due by")) } dd { (s.due_at.format("%Y-%m-%d")) }
@@ -415,7 +401,7 @@ fn incident_form(
         p.crumbs { a href=(format!("{}/beheer/algoritme/{}", ctx.base(), id)) { (name) } }
         h1 { (ctx.t("Incident melden", "Report an incident")) }
         p { (ctx.t("Het incident gaat naar de aanbieder die de registratie noemt: ", "The incident goes to the provider the registration names: ")) strong { (provider) } "." }
-        (error_box(ctx, problem))
+        (ctx.error_box(problem))
         form method="post" action=(format!("{}/beheer/algoritme/{}/incident", ctx.base(), id)) {
             (ctx.csrf_field())
             fieldset {
@@ -548,7 +534,7 @@ async fn incident_page(ctx: &Ctx, app: &App, p: &Principal, id: i64, problem: Op
     let body = html! {
         p.crumbs { a href=(format!("{}/beheer/algoritme/{}", ctx.base(), i.record)) { (ctx.t("Registratie", "Registration")) } }
         h1 { (ctx.t("Incident: ", "Incident: ")) (i.title) }
-        (error_box(ctx, problem))
+        (ctx.error_box(problem))
         p.meta { (if party == IncidentParty::Provider { ctx.t("U bent de aanbieder.", "You are the provider.") } else { ctx.t("U bent de gebruiker (gebruiksverantwoordelijke).", "You are the deployer.") }) }
         (incident_view(ctx, &i, &events))
         @if i.status != IncidentStatus::Closed { (event_form(ctx, &format!("{}/beheer/incident/{}", ctx.base(), i.id), kinds)) }
@@ -631,7 +617,7 @@ async fn evaluations_page(
         p.crumbs { a href=(format!("{}/beheer/algoritme/{}", ctx.base(), id)) { (name) } }
         h1 { (ctx.t("Evaluaties", "Evaluations")) }
         @if let Some(f) = flash { div.notice role="status" { p { (f) } } }
-        (error_box(ctx, problem))
+        (ctx.error_box(problem))
         @match &plan {
             Some(p) => {
                 p { (ctx.t("Elke ", "Every ")) (p.interval_months) (ctx.t(" maanden; volgende uiterlijk ", " months; next due by ")) strong { (p.next_due) } "."

@@ -332,6 +332,20 @@ impl Ctx {
     pub fn csrf_field(&self) -> Markup {
         html! { input type="hidden" name="_csrf" value=(self.csrf); }
     }
+
+    /// A table's head: one column header a (Dutch, English) pair, in the page's language.
+    pub fn head_row(&self, columns: &[(&'static str, &'static str)]) -> Markup {
+        html! { thead { tr { @for (nl, en) in columns { th scope="col" { (self.t(nl, en)) } } } } }
+    }
+
+    /// What went wrong with a form, above it, where a screen reader announces it.
+    pub fn error_box(&self, problem: Option<&str>) -> Markup {
+        html! {
+            @if let Some(pr) = problem {
+                div.error-summary role="alert" tabindex="-1" { h2 { (self.t("Dat lukte niet", "That did not work")) } p { (pr) } }
+            }
+        }
+    }
 }
 
 /// The frame of every page: skip link, header with language switch and login state, main, footer.

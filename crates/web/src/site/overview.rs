@@ -89,7 +89,7 @@ pub async fn page(ctx: Ctx, State(app): State<App>) -> PageResult {
                         &s.coverage.iter().map(|r| Bar { label: type_label(&ctx, r.org_type).into(), share: r.share(), text: format!("{}{of}{}", r.publishing, r.organisations) }).collect::<Vec<_>>(), None))
                     table {
                         caption { (ctx.t("Organisaties die publiceren, per soort", "Organisations that publish, per type")) }
-                        thead { tr { th scope="col" { (ctx.t("Soort", "Type")) } th scope="col" { (ctx.t("Bekend", "Known")) } th scope="col" { (ctx.t("Publiceren", "Publish")) } th scope="col" { (ctx.t("Aandeel", "Share")) } th scope="col" { (ctx.t("Registraties", "Registrations")) } } }
+                        (ctx.head_row(&[("Soort", "Type"), ("Bekend", "Known"), ("Publiceren", "Publish"), ("Aandeel", "Share"), ("Registraties", "Registrations")]))
                         tbody { @for r in &s.coverage { tr { th scope="row" { (type_label(&ctx, r.org_type)) } td { (r.organisations) } td { (r.publishing) } td { (pct(r.share())) } td { (r.published) } } } }
                     }
                 }
@@ -104,7 +104,7 @@ pub async fn page(ctx: Ctx, State(app): State<App>) -> PageResult {
                     "Per ministry: the ministry itself and the organisations that belong to it according to the government's organisation register (agencies, independent bodies and others), and how many of them publish.")) }
                 table {
                     caption { (ctx.t("Organisaties die publiceren, per ministerie", "Organisations that publish, per ministry")) }
-                    thead { tr { th scope="col" { (ctx.t("Ministerie", "Ministry")) } th scope="col" { (ctx.t("Organisaties", "Organisations")) } th scope="col" { (ctx.t("Publiceren", "Publish")) } th scope="col" { (ctx.t("Registraties", "Registrations")) } } }
+                    (ctx.head_row(&[("Ministerie", "Ministry"), ("Organisaties", "Organisations"), ("Publiceren", "Publish"), ("Registraties", "Registrations")]))
                     tbody { @for m in &s.ministries { tr {
                         th scope="row" { a href=(format!("{}/organisatie/{}", ctx.base(), m.code)) { (m.name) } }
                         td { (m.organisations) } td { (m.publishing) } td { (m.published) }
@@ -125,7 +125,7 @@ pub async fn page(ctx: Ctx, State(app): State<App>) -> PageResult {
                     summary { (ctx.t("Tabel: registraties en nieuwe organisaties per maand", "Table: registrations and new organisations per month")) }
                     table {
                         caption { (ctx.t("Per maand: registraties voor het eerst gepubliceerd, en organisaties met hun eerste publicatie", "Per month: registrations first published, and organisations with their first publication")) }
-                        thead { tr { th scope="col" { (ctx.t("Maand", "Month")) } th scope="col" { (ctx.t("Registraties", "Registrations")) } th scope="col" { (ctx.t("Nieuwe organisaties", "New organisations")) } } }
+                        (ctx.head_row(&[("Maand", "Month"), ("Registraties", "Registrations"), ("Nieuwe organisaties", "New organisations")]))
                         tbody { @for m in &s.months { tr { th scope="row" { (m.month) } td { (m.published) } td { (m.joined) } } } }
                     }
                 }
@@ -142,7 +142,7 @@ pub async fn page(ctx: Ctx, State(app): State<App>) -> PageResult {
                         &s.categories.iter().map(|c| Bar { label: category_label(&ctx, &c.value), share: c.records as f64 / max_cat, text: c.records.to_string() }).collect::<Vec<_>>(), None))
                     table {
                         caption { (ctx.t("Registraties per publicatiecategorie", "Registrations per publication category")) }
-                        thead { tr { th scope="col" { (ctx.t("Categorie", "Category")) } th scope="col" { (ctx.t("Registraties", "Registrations")) } } }
+                        (ctx.head_row(&[("Categorie", "Category"), ("Registraties", "Registrations")]))
                         tbody { @for c in &s.categories { tr { th scope="row" { (category_label(&ctx, &c.value)) } td { (c.records) } } } }
                     }
                 }
@@ -157,7 +157,7 @@ pub async fn page(ctx: Ctx, State(app): State<App>) -> PageResult {
                         &s.ai_act.iter().map(|c| Bar { label: c.value.clone(), share: c.records as f64 / max_ai, text: c.records.to_string() }).collect::<Vec<_>>(), dutch))
                     table {
                         caption { (ctx.t("Registraties per conclusie", "Registrations per conclusion")) }
-                        thead { tr { th scope="col" { (ctx.t("Conclusie", "Conclusion")) } th scope="col" { (ctx.t("Registraties", "Registrations")) } } }
+                        (ctx.head_row(&[("Conclusie", "Conclusion"), ("Registraties", "Registrations")]))
                         tbody { @for c in &s.ai_act { tr { th scope="row" lang=[dutch] { (c.value) } td { (c.records) } } } }
                     }
                 }
@@ -176,7 +176,7 @@ pub async fn page(ctx: Ctx, State(app): State<App>) -> PageResult {
                         &band_counts.iter().map(|(l, n)| Bar { label: l.clone(), share: *n as f64 / publishing.len() as f64, text: n.to_string() }).collect::<Vec<_>>(), None))
                     table {
                         caption { (ctx.t("Organisaties naar volledigheid", "Organisations by completeness")) }
-                        thead { tr { th scope="col" { (ctx.t("Volledig", "Complete")) } th scope="col" { (ctx.t("Organisaties", "Organisations")) } } }
+                        (ctx.head_row(&[("Volledig", "Complete"), ("Organisaties", "Organisations")]))
                         tbody { @for (l, n) in &band_counts { tr { th scope="row" { (l) } td { (n) } } } }
                     }
                 }
@@ -188,11 +188,7 @@ pub async fn page(ctx: Ctx, State(app): State<App>) -> PageResult {
                     summary { (ctx.t("Tabel per organisatie", "Table per organisation")) " (" (s.organisations.len()) ")" }
                     table {
                         caption { (ctx.t("Per organisatie: registraties, volledigheid en signalen", "Per organisation: registrations, completeness and signals")) }
-                        thead { tr {
-                            th scope="col" { (ctx.t("Organisatie", "Organisation")) } th scope="col" { (ctx.t("Registraties", "Registrations")) }
-                            th scope="col" { (ctx.t("Volledig", "Complete")) } th scope="col" { (ctx.t("Signalen", "Signals")) }
-                            th scope="col" { (ctx.t("Op tijd beantwoord", "Answered in time")) } th scope="col" { (ctx.t("Mediaan dagen tot antwoord", "Median days to answer")) }
-                        } }
+                        (ctx.head_row(&[("Organisatie", "Organisation"), ("Registraties", "Registrations"), ("Volledig", "Complete"), ("Signalen", "Signals"), ("Op tijd beantwoord", "Answered in time"), ("Mediaan dagen tot antwoord", "Median days to answer")]))
                         tbody { @for o in &s.organisations { tr {
                             th scope="row" { a href=(format!("{}/organisatie/{}", ctx.base(), o.code)) { (o.name) } }
                             td { (o.published) } td { (opt_pct(o.completeness)) } td { (o.signals.received) }

@@ -25,7 +25,7 @@ async fn render(ctx: &Ctx, app: &App, flash: Option<&str>) -> PageResult {
         } @else {
             table {
                 caption.sr-only { (ctx.t("Uw passkeys", "Your passkeys")) }
-                thead { tr { th scope="col" { (ctx.t("Naam", "Name")) } th scope="col" { (ctx.t("Toegevoegd", "Added")) } th scope="col" { (ctx.t("Laatst gebruikt", "Last used")) } th scope="col" { (ctx.t("Actie", "Action")) } } }
+                (ctx.head_row(&[("Naam", "Name"), ("Toegevoegd", "Added"), ("Laatst gebruikt", "Last used"), ("Actie", "Action")]))
                 tbody { @for k in &keys {
                     tr {
                         td { (k.name) }

@@ -418,7 +418,7 @@ pub async fn history(ctx: Ctx, State(app): State<App>, IdPath(id): IdPath, Query
         h1 { (ctx.t("Versies en verschillen", "Versions and differences")) }
         table {
             caption.sr-only { (ctx.t("Alle gepubliceerde versies", "Every published version")) }
-            thead { tr { th scope="col" { (ctx.t("Versie", "Version")) } th scope="col" { (ctx.t("Gepubliceerd", "Published")) } th scope="col" { (ctx.t("Download", "Download")) } } }
+            (ctx.head_row(&[("Versie", "Version"), ("Gepubliceerd", "Published"), ("Download", "Download")]))
             tbody { @for v in &versions { tr {
                 td { (v.number) @if v.current { " (" (ctx.t("huidige", "current")) ")" } }
                 td { (when(&v.published_at)) }

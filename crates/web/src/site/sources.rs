@@ -49,15 +49,7 @@ async fn render(ctx: &Ctx, app: &App, p: &Principal, status: StatusCode, flash: 
             div.table-wrap {
                 table {
                     caption { (ctx.t("Bronnen en hun gezondheid", "Sources and their health")) }
-                    thead { tr {
-                        th scope="col" { (ctx.t("Organisatie", "Organisation")) }
-                        th scope="col" { (ctx.t("Feed", "Feed")) }
-                        th scope="col" { (ctx.t("Laatste poging", "Last attempt")) }
-                        th scope="col" { (ctx.t("Laatst gelukt", "Last success")) }
-                        th scope="col" { (ctx.t("Records", "Records")) }
-                        th scope="col" { (ctx.t("Geweigerd", "Rejected")) }
-                        th scope="col" { (ctx.t("Status", "Status")) }
-                    } }
+                    (ctx.head_row(&[("Organisatie", "Organisation"), ("Feed", "Feed"), ("Laatste poging", "Last attempt"), ("Laatst gelukt", "Last success"), ("Records", "Records"), ("Geweigerd", "Rejected"), ("Status", "Status")]))
                     tbody { @for s in &sources { tr {
                         td { (orgs.iter().find(|o| o.id == s.org_id).map(|o| o.name.as_str()).unwrap_or(&s.org_code)) }
                         td { a href=(format!("{base}/{}", s.id)) { (s.url) } }

@@ -209,7 +209,7 @@ pub async fn dashboard(ctx: Ctx, State(app): State<App>, Path(code): Path<String
                 h2 #wh { (ctx.t("Afgeschermde velden", "Withheld fields")) }
                 table {
                     caption.sr-only { (ctx.t("Afgeschermde velden per grond", "Withheld fields by ground")) }
-                    thead { tr { th scope="col" { (ctx.t("Grond", "Ground")) } th scope="col" { (ctx.t("Velden", "Fields")) } } }
+                    (ctx.head_row(&[("Grond", "Ground"), ("Velden", "Fields")]))
                     tbody { @for (g, n) in &d.withheld {
                         tr { td { (g.cite) " – " (ctx.t(g.label_nl, g.label_en)) } td { (n) } }
                     } }
@@ -243,14 +243,7 @@ pub async fn dashboard(ctx: Ctx, State(app): State<App>, Path(code): Path<String
         @else {
             table.records {
                 caption.sr-only { (ctx.t("Registraties van ", "Registrations of ")) (org.name) }
-                thead { tr {
-                    th scope="col" { (ctx.t("Naam", "Name")) }
-                    th scope="col" { (ctx.t("Status", "State")) }
-                    th scope="col" { (ctx.t("Standaard", "Standard")) }
-                    th scope="col" { (ctx.t("Volledig", "Complete")) }
-                    th scope="col" { (ctx.t("Links", "Links")) }
-                    th scope="col" { (ctx.t("Laatst gewijzigd", "Last change")) }
-                } }
+                (ctx.head_row(&[("Naam", "Name"), ("Status", "State"), ("Standaard", "Standard"), ("Volledig", "Complete"), ("Links", "Links"), ("Laatst gewijzigd", "Last change")]))
                 tbody {
                     @for i in &shown {
                         tr {
@@ -358,7 +351,7 @@ fn carry_over_notice(ctx: &Ctx, from: StandardVersion, r: &algoreg_standard::mig
             details {
                 summary { (ctx.t("Overname per veld", "Carry-over per field")) }
                 table {
-                    thead { tr { th scope="col" { (ctx.t("Oud veld", "Old field")) } th scope="col" { (ctx.t("Nieuw veld (1.0)", "New field (1.0)")) } } }
+                    (ctx.head_row(&[("Oud veld", "Old field"), ("Nieuw veld (1.0)", "New field (1.0)")]))
                     tbody {
                         @for m in r.moves.iter().filter(|m| m.to.is_some()) {
                             tr { td { (label(&m.from)) } td { (label_new(m.to.as_deref().unwrap_or(""))) } }
@@ -580,7 +573,7 @@ fn record_page(ctx: &Ctx, l: &Loaded, flash: Option<&str>, errors: &[FieldError]
                     @if bad > 0 { ", " strong { (bad) (ctx.t(" werken niet", " do not work")) } } }
                 table {
                     caption.sr-only { (ctx.t("Links en wat de controle vond", "Links and what the check found")) }
-                    thead { tr { th scope="col" { (ctx.t("Veld", "Field")) } th scope="col" { (ctx.t("Link", "Link")) } th scope="col" { (ctx.t("Gecontroleerd", "Checked")) } } }
+                    (ctx.head_row(&[("Veld", "Field"), ("Link", "Link"), ("Gecontroleerd", "Checked")]))
                     tbody { @for s in links.iter() {
                         @let (nl, en) = algoreg_service::links::outcome_text(&s.check);
                         tr {
@@ -646,7 +639,7 @@ fn record_page(ctx: &Ctx, l: &Loaded, flash: Option<&str>, errors: &[FieldError]
             h2 #hist { (ctx.t("Geschiedenis", "History")) }
             table.history {
                 caption.sr-only { (ctx.t("Alle acties op deze registratie", "Every action on this registration")) }
-                thead { tr { th scope="col" { (ctx.t("Wanneer", "When")) } th scope="col" { (ctx.t("Actie", "Action")) } th scope="col" { (ctx.t("Versie", "Version")) } th scope="col" { (ctx.t("Door", "By")) } th scope="col" { (ctx.t("Reden", "Reason")) } } }
+                (ctx.head_row(&[("Wanneer", "When"), ("Actie", "Action"), ("Versie", "Version"), ("Door", "By"), ("Reden", "Reason")]))
                 tbody { @for h in history.iter().rev() {
                     tr { td { (when(&h.at)) } td { (action_label(h.action.code(), ctx.lang)) } td { (h.version) } td { (who(&h.actor)) } td { (h.reason.as_deref().unwrap_or("")) } }
                 } }

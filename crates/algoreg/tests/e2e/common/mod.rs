@@ -392,12 +392,17 @@ impl Server {
         request(&self.client, &self.base, method, path, token, body)
     }
 
-    /// Creates a record of `org` with `content`, releases it (editor) and publishes it (approver): its ID.
-    pub fn publish_new(&self, org: &str, editor: &str, approver: &str, content: Value) -> String {
+    /// Creates a draft of `org` with `content` through the API, as `editor`: its ID.
+    pub fn create(&self, org: &str, editor: &str, content: Value) -> String {
         let (st, v) =
             self.send("POST", &format!("/api/v1/organisations/{org}/algorithms"), Some(editor), Some(json!({ "content": content })));
         assert_eq!(st, 201, "{v}");
-        let id = v["id"].as_str().unwrap().to_string();
+        v["id"].as_str().unwrap().to_string()
+    }
+
+    /// Creates a record of `org` with `content`, releases it (editor) and publishes it (approver): its ID.
+    pub fn publish_new(&self, org: &str, editor: &str, approver: &str, content: Value) -> String {
+        let id = self.create(org, editor, content);
         assert_eq!(self.send("POST", &format!("/api/v1/algorithms/{id}/actions/release"), Some(editor), None).0, 200);
         assert_eq!(self.send("POST", &format!("/api/v1/algorithms/{id}/actions/publish"), Some(approver), None).0, 200);
         id
@@ -445,6 +450,12 @@ fn request(client: &Client, base: &str, method: &str, path: &str, token: Option<
     let status = r.status().as_u16();
     let text = r.text().unwrap_or_default();
     (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+/// The (field, rule) pairs of a list of field messages: a problem's `errors`, or a workspace's `quality`.
+pub fn field_rules(list: &Value) -> Vec<(String, String)> {
+    let pairs = list.as_array().expect("a list of field messages").iter();
+    pairs.map(|e| (e["field"].as_str().unwrap().to_string(), e["rule"].as_str().unwrap().to_string())).collect()
 }
 
 /// A registration that passes every rule of standard 1.0.
