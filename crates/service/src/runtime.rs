@@ -38,8 +38,9 @@ impl Node {
 
     /// A graceful stop: no new rounds start, the running ones may finish (within `wait`), and then this
     /// node gives its leases up, so that another node takes the work over at once. A round still running
-    /// after the wait keeps its lease, which then expires by itself: no other node starts the same work
-    /// while it may still be under way here (a mail sent twice, a harvest run twice).
+    /// after the wait keeps its lease (and renews it) until it ends or the process does, after which the
+    /// lease expires by itself: no other node starts the same work while it may still be under way here
+    /// (a mail sent twice, a harvest run twice).
     pub async fn stop(&self, store: &dyn Store, wait: Duration) -> bool {
         self.stopping.store(true, Ordering::SeqCst);
         let Ok(_idle) = tokio::time::timeout(wait, self.running.write()).await else {
@@ -65,9 +66,23 @@ pub struct Lease {
     ttl: Duration,
 }
 
+/// A round of a job, held while it runs: a graceful stop waits for it, and the lease is renewed every
+/// third of its time to live, so a round longer than the lease does not let another node start the same
+/// work meanwhile.
+pub struct Round<'a> {
+    _running: tokio::sync::RwLockReadGuard<'a, ()>,
+    renewal: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Round<'_> {
+    fn drop(&mut self) {
+        self.renewal.abort();
+    }
+}
+
 impl Lease {
-    /// `ttl` must be longer than one round of the job plus the pause between rounds: the holder renews
-    /// it every round.
+    /// `ttl` must be longer than the pause between rounds: the holder takes it again at the start of
+    /// every round, and renews it while a round runs.
     pub fn new(store: Arc<dyn Store>, node: Arc<Node>, job: &'static str, ttl: Duration) -> Lease {
         Lease { store, node, job, ttl }
     }
@@ -75,15 +90,24 @@ impl Lease {
     /// Starts a round of the job: `Some` while this node holds the lease (keep it for the whole round; a
     /// graceful stop waits until it is dropped), `None` when another node holds the lease or this node
     /// is stopping.
-    pub async fn round(&self) -> Option<tokio::sync::RwLockReadGuard<'_, ()>> {
+    pub async fn round(&self) -> Option<Round<'_>> {
         if self.node.stopping.load(Ordering::SeqCst) {
             return None;
         }
-        let round = self.node.running.read().await;
+        let running = self.node.running.read().await;
         if self.node.stopping.load(Ordering::SeqCst) || !self.hold().await {
             return None;
         }
-        Some(round)
+        let lease = self.clone();
+        let renewal = tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(lease.ttl / 3).await;
+                if !lease.hold().await {
+                    tracing::warn!(job = lease.job, "the lease could not be renewed during a round");
+                }
+            }
+        });
+        Some(Round { _running: running, renewal })
     }
 
     /// Whether this node runs the job now: takes the lease, or renews it when it holds it already. A
@@ -121,5 +145,20 @@ mod tests {
         assert!(node.stopping.load(Ordering::SeqCst));
         drop(running);
         tokio::time::timeout(Duration::from_secs(5), stopper).await.expect("the stop ends once the round has").unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_round_longer_than_its_lease_keeps_it_and_gives_it_up_when_done() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(algoreg_store_sqlite::SqliteStore::open_dir(dir.path()).await.unwrap());
+        let ttl = Duration::from_millis(900);
+        let one = Lease::new(store.clone(), Node::new(), "harvest", ttl);
+        let two = Lease::new(store.clone(), Node::new(), "harvest", ttl);
+        let round = one.round().await.expect("the first node takes the lease");
+        tokio::time::sleep(ttl * 3).await;
+        assert!(two.round().await.is_none(), "a round three times as long as the lease still holds it");
+        drop(round);
+        tokio::time::sleep(ttl * 2).await;
+        assert!(two.round().await.is_some(), "once the round is over the lease runs out, and another node takes it");
     }
 }
