@@ -113,7 +113,9 @@ pub struct Principal {
     pub key: String,
     pub user_id: Option<UserId>,
     pub token_id: Option<i64>,
-    /// For an API token: the person who made it. Four eyes counts the token and that person as one.
+    /// The person behind a principal that is not an account: for an API token the person who made it,
+    /// for an identity provider's access token the account with its e-mail address. Four eyes counts
+    /// the two as one.
     pub made_by: Option<UserId>,
     pub display: String,
     pub central_operator: bool,

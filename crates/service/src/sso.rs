@@ -762,11 +762,17 @@ impl Sso<'_> {
                 roles.extend(admin_of.into_iter().map(|o| (o, Role::Editor)));
             }
             let email = claims.get(p.config.email_claim.as_deref().unwrap_or("email")).and_then(Value::as_str);
+            // The account the same person logs in with on the site (by the token's verified address):
+            // four eyes counts the token and that account as one.
+            let person = match self.email(p, &claims) {
+                Ok(address) => self.store.user_by_email(address).await?.map(|u| u.id),
+                Err(_) => None,
+            };
             return Ok(Some(Principal {
                 key: format!("oidc:{}:{sub}", p.config.name),
                 user_id: None,
                 token_id: None,
-                made_by: None,
+                made_by: person,
                 display: format!("{} ({})", email.unwrap_or(sub), p.config.label()),
                 central_operator: false,
                 supervisor: false,

@@ -41,6 +41,7 @@ impl Idp {
             {"client_id": "tool", "client_secret": SECRET, "grant_types": ["client_credentials"], "response_types": [], "redirect_uris": [], "scope": "api"},
             {"client_id": "robot", "client_secret": SECRET, "grant_types": ["client_credentials"], "response_types": [], "redirect_uris": [], "scope": "api"},
             {"client_id": "short", "client_secret": SECRET, "grant_types": ["client_credentials"], "response_types": [], "redirect_uris": [], "scope": "api"},
+            {"client_id": "ann-approver", "client_secret": SECRET, "grant_types": ["client_credentials"], "response_types": [], "redirect_uris": [], "scope": "api"},
         ]);
         let env = vec![
             ("OIDC_PORT".to_string(), port.to_string()),
@@ -139,6 +140,7 @@ fn setup(extra: &str) -> (Env, Idp, Server) {
         "tool": {"email": "ann@delft.nl", "email_verified": true},
         "short": {"email": "ann@delft.nl", "email_verified": true},
         "robot": {"org": "delft", "role": "editor", "email": "robot@delft.nl"},
+        "ann-approver": {"org": "delft", "role": "approver", "email": "ann@delft.nl", "email_verified": true},
     });
     let idp = Idp::start(free_port(), &base, accounts(), claims);
     let provider = format!(
@@ -363,7 +365,7 @@ fn invited_people_and_mapped_claims_get_their_roles_and_organisations_can_requir
 
 #[test]
 fn the_providers_access_tokens_work_on_the_apis_with_their_checks() {
-    let (_env, mut idp, server) = setup("");
+    let (env, mut idp, server) = setup("");
     let list = "/aanleverapi/v1_0/organizations/delft/algorithms";
     // A tool with a token of the provider for ann@delft.nl: her role in Delft.
     let token = idp.tool_token("tool", AUDIENCE);
@@ -378,6 +380,18 @@ fn the_providers_access_tokens_work_on_the_apis_with_their_checks() {
         Some(json!({"content": complete_content("Robotregistratie")})),
     );
     assert_eq!(status, 201, "{body}");
+    // Four eyes: a token whose claims make it an approver, with Ann's address, is Ann. What she
+    // released in person, it does not publish; someone else's approver token does.
+    let ann = server.login("ann@delft.nl");
+    let (st, v) = ann.send("POST", "/api/v1/organisations/delft/algorithms", Some(json!({"content": complete_content("Afvalinzameling")})));
+    assert_eq!(st, 201, "{v}");
+    let id = v["id"].as_str().unwrap().to_string();
+    assert_eq!(ann.send("POST", &format!("/api/v1/algorithms/{id}/actions/release"), None).0, 200);
+    let ann_approver = idp.tool_token("ann-approver", AUDIENCE);
+    let (st, body) = server.send("POST", &format!("/api/v1/algorithms/{id}/actions/publish"), Some(&ann_approver), None);
+    assert_eq!(st, 409, "the token is Ann, who released: {body}");
+    let approver = env.token("delft", "approver");
+    assert_eq!(server.send("POST", &format!("/api/v1/algorithms/{id}/actions/publish"), Some(&approver), None).0, 200);
     // A token for another audience.
     let other = idp.tool_token("tool", "https://andere-dienst.example");
     assert_eq!(server.send("GET", list, Some(&other), None).0, 401);
