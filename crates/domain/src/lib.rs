@@ -33,6 +33,7 @@ pub mod org;
 pub mod quality;
 pub mod statistics;
 pub mod throttle;
+pub mod time;
 pub mod workflow;
 
 pub use ids::{OrgId, UserId};

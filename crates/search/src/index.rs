@@ -557,8 +557,10 @@ impl SearchIndex {
         }
         let fc = crate::facets::FacetCounts { field: "facets", wanted, cache: self.names.clone() };
         let limit = q.limit.clamp(1, 1000);
-        // Paging deeper than this is refused by the callers; the cap keeps the collector's memory bounded
-        // (it keeps offset + limit hits per segment) whatever a caller passes.
+        // Deeper than the cap there are no hits (the total and the facets still count), so a client that
+        // pages until a page is empty stops; the cap keeps the collector's memory bounded (it keeps
+        // offset + limit hits per segment) whatever a caller passes.
+        let beyond = q.offset > MAX_OFFSET;
         let q = &SearchQuery { offset: q.offset.min(MAX_OFFSET), ..q.clone() };
         let (total, hits, counts) = match q.sort {
             Sort::Relevance => {
@@ -595,6 +597,7 @@ impl SearchIndex {
                 (total, top.into_iter().map(|(_, a)| (0.0, a)).collect(), counts)
             }
         };
+        let hits = if beyond { vec![] } else { hits };
         let mut out = Vec::with_capacity(hits.len());
         for (score, addr) in hits {
             out.push(Hit { id: self.id_of(searcher, addr)?, score });
@@ -885,6 +888,18 @@ mod tests {
     }
 
     /// A fresh index in memory with `docs` in it.
+    #[test]
+    fn past_the_deepest_page_there_are_no_hits_but_the_total_counts() {
+        let docs: Vec<SearchDoc> =
+            (0..MAX_OFFSET + 5).map(|n| d(&format!("{:08}", 10_000_000 + n), "delft", "Parkeren", "Vergunningen.", "Verkeer")).collect();
+        let i = index_of(&docs);
+        let page = |offset| i.search(&SearchQuery { offset, limit: 10, ..Default::default() }).unwrap();
+        let last = page(MAX_OFFSET);
+        assert_eq!((last.total, last.hits.len()), (MAX_OFFSET + 5, 5));
+        let past = page(MAX_OFFSET + 10);
+        assert_eq!((past.total, past.hits.len()), (MAX_OFFSET + 5, 0), "not the last page again");
+    }
+
     fn index_of(docs: &[SearchDoc]) -> SearchIndex {
         let i = SearchIndex::in_memory().unwrap();
         i.apply(docs, &[], Some(1)).unwrap();

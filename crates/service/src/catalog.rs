@@ -39,7 +39,7 @@ const PREFIXES: &[(&str, &str)] = &[
 ];
 
 /// An RDF term in object position.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Term {
     Iri(String),
     Text(String, &'static str),
@@ -51,6 +51,9 @@ pub enum Term {
 pub struct Graph {
     order: Vec<String>,
     by_subject: HashMap<String, Vec<(String, Term)>>,
+    /// Every triple once: the catalogue and the OAI service name every dataset, so a check along the
+    /// subject's list would cost the square of the register's size.
+    seen: std::collections::HashSet<(String, String, Term)>,
 }
 
 impl Graph {
@@ -59,9 +62,8 @@ impl Graph {
             self.order.push(s.to_string());
             vec![]
         });
-        let t = (p.to_string(), o);
-        if !list.contains(&t) {
-            list.push(t);
+        if self.seen.insert((s.to_string(), p.to_string(), o.clone())) {
+            list.push((p.to_string(), o));
         }
     }
     fn iri(&mut self, s: &str, p: &str, o: &str) {

@@ -419,6 +419,9 @@ impl Feedback<'_> {
         if input.noticed_at > now + chrono::Duration::minutes(5) {
             return Err(bad("noticed_at", "Dit moment ligt in de toekomst.", "This moment lies in the future."));
         }
+        if !algoreg_domain::time::in_range(&input.noticed_at) {
+            return Err(bad("noticed_at", algoreg_domain::time::MESSAGE_NL, algoreg_domain::time::MESSAGE_EN));
+        }
         if input.people_affected.is_some_and(|n| n < 0) {
             return Err(bad("people_affected", "Geef nul of meer.", "Give zero or more."));
         }
@@ -625,6 +628,9 @@ impl Feedback<'_> {
         if !(1..=120).contains(&interval_months) {
             return Err(bad("interval_months", "Tussen 1 en 120 maanden.", "Between 1 and 120 months."));
         }
+        if !algoreg_domain::time::date_in_range(next_due) {
+            return Err(bad("next_due", algoreg_domain::time::MESSAGE_NL, algoreg_domain::time::MESSAGE_EN));
+        }
         let plan =
             EvaluationPlan { record: id, interval_months, next_due, reminded_for: None, updated_at: now, updated_by: p.display.clone() };
         self.store.set_evaluation_plan(&plan).await?;
@@ -646,6 +652,9 @@ impl Feedback<'_> {
         Self::require_editor(p, meta.org_id)?;
         if date > now.date_naive() {
             return Err(bad("date", "Een evaluatie ligt niet in de toekomst.", "An evaluation does not lie in the future."));
+        }
+        if !algoreg_domain::time::date_in_range(date) {
+            return Err(bad("date", algoreg_domain::time::MESSAGE_NL, algoreg_domain::time::MESSAGE_EN));
         }
         let by_whom = check_text("by_whom", by_whom, 2, 200)?;
         let findings = check_text("findings", findings, 10, 10_000)?;
@@ -797,7 +806,7 @@ impl Feedback<'_> {
         // Published long enough ago that a reminder may be due.
         let mut candidates: Vec<(AlgorithmId, String, String, DateTime<Utc>)> = vec![];
         crate::register::each_published(self.store, 1000, |v| {
-            if v.published_at + year - notice <= now {
+            if v.published_at.checked_add_signed(year - notice).is_some_and(|due| due <= now) {
                 candidates.push((v.record, v.org_code.clone(), v.content.name().to_string(), v.published_at));
             }
             true

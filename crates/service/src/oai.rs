@@ -109,7 +109,9 @@ impl ListArgs {
                 return Ok(None);
             }
             let micros: i64 = s.parse().map_err(|_| bad())?;
-            Utc.timestamp_micros(micros).single().map(Some).ok_or_else(bad)
+            // Only what a datestamp can say (years 0000 to 9999): a made-up token asks nothing else of the store.
+            let t = Utc.timestamp_micros(micros).single().filter(|t| (0..=9999).contains(&chrono::Datelike::year(t)));
+            t.map(Some).ok_or_else(bad)
         };
         Ok(ListArgs {
             format: Format::parse(format).map_err(|_| bad())?,
@@ -433,6 +435,10 @@ mod tests {
         );
         assert_eq!(code(&[("verb", "ListRecords"), ("resumptionToken", "x"), ("metadataPrefix", "oai_dc")]), Some("badArgument"));
         assert_eq!(code(&[("verb", "ListRecords"), ("resumptionToken", "nonsense")]), Some("badResumptionToken"));
+        // A made-up token with a time no datestamp can say (the year -262,000).
+        let far = (-8_000_000_000_000_000_000i64).to_string();
+        assert_eq!(code(&[("verb", "ListRecords"), ("resumptionToken", &format!("oai_dc~0~{far}~~"))]), Some("badResumptionToken"));
+        assert_eq!(code(&[("verb", "ListRecords"), ("resumptionToken", "oai_dc~0~0~~")]), None, "1970 is fine");
         assert_eq!(code(&[("verb", "ListIdentifiers"), ("metadataPrefix", "oai_dc"), ("set", "gemeenten")]), Some("badArgument"));
         let Ok(Request::ListRecords(a)) = parse(&args(&[
             ("verb", "ListRecords"),

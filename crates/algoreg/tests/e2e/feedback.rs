@@ -221,6 +221,10 @@ fn incidents_go_to_the_provider_with_the_ai_act_deadlines() {
     }
     let (st, b) = report("catastrophe", false);
     assert_eq!((st, b["errors"][0]["field"].as_str()), (422, Some("class")), "{b}");
+    // A moment the register does not keep (before 1900) is refused, naming the field.
+    let old = json!({"class": "risk", "title": "Oud", "what_happened": "Lang geleden gebeurd, nu pas gemeld.", "noticed_at": "0001-01-01T00:00:00Z"});
+    let (st, b) = ed.send("POST", &format!("/api/v1/algorithms/{id}/incidents"), Some(old));
+    assert_eq!((st, b["errors"][0]["field"].as_str()), (422, Some("noticed_at")), "{b}");
     // Only the deployer's members report.
     let other = s.login(&t.other);
     assert_eq!(
@@ -306,6 +310,16 @@ fn evaluations_are_kept_on_schedule_and_overdue_ones_show() {
         Some(json!({"date": "2099-01-01", "by_whom": "Iemand", "findings": "Uit de toekomst gemeld."})),
     );
     assert_eq!((st, b["errors"][0]["field"].as_str()), (422, Some("date")));
+    // Dates the register does not keep (before 1900) are refused, naming the field.
+    let (st, b) = ed.send(
+        "POST",
+        &format!("/api/v1/algorithms/{id}/evaluations"),
+        Some(json!({"date": "0001-01-01", "by_whom": "Iemand", "findings": "Uit de oudheid gemeld."})),
+    );
+    assert_eq!((st, b["errors"][0]["field"].as_str()), (422, Some("date")), "{b}");
+    let far = json!({"interval_months": 12, "next_due": "1899-12-31"});
+    let (st, b) = ed.send("PUT", &format!("/api/v1/algorithms/{id}/evaluation-plan"), Some(far));
+    assert_eq!((st, b["errors"][0]["field"].as_str()), (422, Some("next_due")), "{b}");
     let e = s.get_json(&format!("/api/v1/algorithms/{id}/evaluations"));
     assert!(e["overdue_days"].is_null(), "{e}");
     assert_eq!(e["plan"]["next_due"], algoreg_next_year(today));

@@ -134,11 +134,17 @@ fn rejected_records_are_reported_and_nothing_of_them_is_written() {
     let mut bad_type = good.clone();
     bad_type["id"] = json!("11243612");
     bad_type["title"] = json!(42);
-    std::fs::write(&file, serde_json::to_vec(&json!({"algoritmes": [good, bad_id, bad_status, bad_type], "count": 4})).unwrap()).unwrap();
+    // A date the register does not keep (a year past 9999): it could not be read back, nor counted on.
+    let mut bad_date = good.clone();
+    bad_date["id"] = json!("41166778");
+    bad_date["geregistreerd"] = json!("+20000-01-02");
+    let all = json!({"algoritmes": [good, bad_id, bad_status, bad_type, bad_date], "count": 5});
+    std::fs::write(&file, serde_json::to_vec(&all).unwrap()).unwrap();
     let out = env.cli(&["import", file.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "rejections give exit code 2");
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("1 imported") && text.contains("3 rejected"), "{text}");
+    assert!(text.contains("1 imported") && text.contains("4 rejected"), "{text}");
+    assert!(text.contains("rejected record 5") && text.contains("published_at") && text.contains("1900"), "{text}");
     assert!(text.contains("rejected record 2") && text.contains("controlecijfer"), "{text}");
     assert!(text.contains("rejected record 3") && text.contains("status"), "{text}");
     assert!(text.contains("rejected record 4") && text.contains("title"), "{text}");

@@ -10,7 +10,7 @@ use super::formats::{Candidate, CandidateVersion, OrgRef};
 use algoreg_standard::{Content, FieldKind, StandardVersion};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Whether the bytes are a CSV download: its header names `algorithm_id` and `name`.
 pub fn looks_like_csv(bytes: &[u8]) -> bool {
@@ -140,16 +140,33 @@ pub fn from_csv(bytes: &[u8]) -> Result<Vec<Candidate>, String> {
     Ok(candidates(rows))
 }
 
-/// Reads an Excel download: every sheet, transposed.
+/// Cells read from one sheet at the most (a download of the whole live register has about 1,530 × 60).
+const MAX_XLSX_CELLS: usize = 2_000_000;
+
+/// Reads an Excel download: every sheet, transposed. Cells are read as they stand in the file, never
+/// as a grid: a sheet of two cells far apart costs two cells, not the rows times the columns between.
 pub fn from_xlsx(bytes: &[u8]) -> Result<Vec<Candidate>, String> {
     use calamine::{Data, Reader, Xlsx};
     let mut wb: Xlsx<_> =
         Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| format!("geen geldig xlsx-bestand / not a valid xlsx file: {e}"))?;
     let mut rows = vec![];
     for name in wb.sheet_names().to_vec() {
-        let range = wb.worksheet_range(&name).map_err(|e| format!("{name}: {e}"))?;
+        let mut read: Vec<((u32, u32), String)> = vec![];
+        let mut reader = wb.worksheet_cells_reader(&name).map_err(|e| format!("{name}: {e}"))?;
+        while let Some(cell) = reader.next_cell().map_err(|e| format!("{name}: {e}"))? {
+            if read.len() >= MAX_XLSX_CELLS {
+                return Err(format!("{name}: meer dan {MAX_XLSX_CELLS} cellen / more than {MAX_XLSX_CELLS} cells"));
+            }
+            match Data::from(cell.get_value().clone()) {
+                Data::Empty => {}
+                value => read.push((cell.get_position(), value.to_string())),
+            }
+        }
+        drop(reader);
+        // The sheet's first column with anything in it.
+        let Some(first_col) = read.iter().map(|c| c.0 .1).min() else { continue };
         let sv = StandardVersion::parse(&name);
-        // Column A: keys or (Dutch) labels of this sheet's standard version.
+        // The first column: keys or (Dutch) labels of this sheet's standard version.
         let key_of = |label: &str| -> Option<String> {
             match label {
                 "Algoritme-ID" | "lars" => return Some("lars".into()),
@@ -159,26 +176,20 @@ pub fn from_xlsx(bytes: &[u8]) -> Result<Vec<Candidate>, String> {
             let fields = sv.map(|v| v.fields()).unwrap_or(StandardVersion::CURRENT.fields());
             fields.iter().find(|f| f.key == label || f.label_nl == label).map(|f| f.key.to_string())
         };
-        let keys: Vec<Option<String>> = range.rows().map(|r| r.first().map(|c| c.to_string()).and_then(|l| key_of(l.trim()))).collect();
-        let width = range.width();
-        for col in 1..width {
-            let mut cells = BTreeMap::new();
-            for (r, key) in keys.iter().enumerate() {
-                let Some(key) = key else { continue };
-                if let Some(v) = range.get((r, col)) {
-                    let text = match v {
-                        Data::Empty => continue,
-                        other => crate::export::restore_cell(&other.to_string()).to_string(),
-                    };
-                    cells.insert(key.clone(), text);
-                }
+        let keys: HashMap<u32, String> =
+            read.iter().filter(|((_, c), _)| *c == first_col).filter_map(|((r, _), v)| Some((*r, key_of(v.trim())?))).collect();
+        // Every other column is one record: its cells by key, a later row's cell over an earlier one's.
+        let mut columns: BTreeMap<u32, BTreeMap<String, String>> = BTreeMap::new();
+        for ((r, c), v) in read {
+            if let (true, Some(key)) = (c > first_col, keys.get(&r)) {
+                columns.entry(c).or_default().insert(key.clone(), crate::export::restore_cell(&v).to_string());
             }
-            if !cells.is_empty() {
-                if let Some(v) = sv {
-                    cells.entry("standard_version".into()).or_insert_with(|| v.as_str().to_string());
-                }
-                rows.push((rows.len() + 1, cells));
+        }
+        for (_, mut cells) in columns {
+            if let Some(v) = sv {
+                cells.entry("standard_version".into()).or_insert_with(|| v.as_str().to_string());
             }
+            rows.push((rows.len() + 1, cells));
         }
     }
     Ok(candidates(rows))
@@ -211,6 +222,21 @@ mod tests {
         assert_eq!(c[0].versions[0].content.get("category"), Some(&json!(["Verkeer", "Werk"])));
         assert!(c[0].versions[0].published_at.is_some());
         assert!(from_csv(b"\"name\",\"algorithm_id\"\n\"a\"\n").is_err(), "a short line is an error naming the line");
+    }
+
+    /// Two cells at opposite corners of a sheet: read as two cells, not as the grid of 17 billion
+    /// between them.
+    #[test]
+    fn a_sheet_of_two_cells_far_apart_costs_two_cells() {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet().set_name("1.0").unwrap();
+        sheet.write_string(0, 0, "lars").unwrap();
+        sheet.write_string(0, 1, "12345678").unwrap();
+        sheet.write_string(1_048_575, 16_383, "ver weg").unwrap();
+        let bytes = book.save_to_buffer().unwrap();
+        let read = from_xlsx(&bytes).unwrap();
+        assert_eq!(read.len(), 1, "one record: the column with the ID; the far cell has no key in its row");
+        assert_eq!(read[0].id.as_deref(), Some("12345678"));
     }
 
     proptest! {

@@ -525,6 +525,13 @@ pub(crate) fn check_candidate(c: Candidate, opts: &ImportOptions, publish: bool,
     let mut raw = Vec::with_capacity(c.versions.len());
     let last = c.versions.len().saturating_sub(1);
     for (i, v) in c.versions.into_iter().enumerate() {
+        if v.published_at.is_some_and(|t| !algoreg_domain::time::in_range(&t)) {
+            reasons.push(format!(
+                "versions[{i}].published_at: {} / {}",
+                algoreg_domain::time::MESSAGE_NL,
+                algoreg_domain::time::MESSAGE_EN
+            ));
+        }
         if strict && i == last {
             let full = validate::check(v.standard_version, &v.content, Mode::Complete);
             for e in &full.errors {

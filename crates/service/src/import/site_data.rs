@@ -145,11 +145,18 @@ pub fn candidates(mut top: Map<String, Value>) -> (Vec<Candidate>, Vec<String>) 
                 raw: None,
             });
         }
-        // Translations go with the Dutch version of the same time, or else the newest.
+        // Translations go with the Dutch version of the same time (the first of that time), or else the
+        // newest; looked up by time, so a record with many versions and translations costs no square.
+        let mut by_time: std::collections::HashMap<DateTime<Utc>, usize> = std::collections::HashMap::new();
+        for (i, v) in versions.iter().enumerate() {
+            if let Some(t) = v.published_at {
+                by_time.entry(t).or_insert(i);
+            }
+        }
         for (_, r) in other {
             let lang = r.get("language").and_then(Value::as_str).unwrap_or("").to_string();
             let at = time(r.get("create_dt").and_then(Value::as_str));
-            let target = versions.iter().position(|v| v.published_at == at && at.is_some()).or(versions.len().checked_sub(1));
+            let target = at.and_then(|t| by_time.get(&t).copied()).or(versions.len().checked_sub(1));
             let Some(t) = target else {
                 errors.push(format!("language {lang}: vertaling zonder Nederlandse versie / translation without a Dutch version"));
                 continue;
