@@ -346,6 +346,8 @@ pub struct SecondFactorView {
     pub required_by: Vec<String>,
     /// The account's e-mail address (the name in the authenticator app).
     pub account: String,
+    /// Whether the account has a password (turning the second factor on or off asks for it).
+    pub has_password: bool,
 }
 
 impl<'a> Auth<'a> {
@@ -678,7 +680,8 @@ impl<'a> Auth<'a> {
         let user = self.me(p).await?;
         let required_by = self.required_by(&user).await?;
         let codes_left = self.store.recovery_codes_left(user.id).await?;
-        Ok(SecondFactorView { enabled: user.totp_secret.is_some(), codes_left, required_by, account: user.email })
+        let has_password = user.password_hash != crate::sso::NO_PASSWORD;
+        Ok(SecondFactorView { enabled: user.totp_secret.is_some(), codes_left, required_by, account: user.email, has_password })
     }
 
     pub(crate) async fn me(&self, p: &Principal) -> Result<User> {
@@ -711,9 +714,23 @@ impl<'a> Auth<'a> {
     }
 
     /// Turns the second factor on with a secret from [`second_factor::new_enrolment`] and a code the app
-    /// shows for it; returns the recovery codes (shown once; only their hashes are kept).
-    pub async fn enable_second_factor(&self, p: &Principal, secret: &str, code: &str) -> Result<Vec<String>> {
+    /// shows for it; returns the recovery codes (shown once; only their hashes are kept). Like turning it
+    /// off, it takes the account's password (an account without one, which logs in through an identity
+    /// provider, has none to give), so that someone who has only a session cannot lock the owner out
+    /// with a second factor of their own; one that is on is not replaced (turn it off first). The owner
+    /// is told by e-mail.
+    pub async fn enable_second_factor(&self, p: &Principal, secret: &str, code: &str, password: &str, source: &str) -> Result<Vec<String>> {
         let user = self.me(p).await?;
+        if user.totp_secret.is_some() {
+            return Err(ServiceError::bad(
+                "action",
+                "Tweestapsverificatie staat al aan. Zet haar eerst uit om een andere app te gebruiken.",
+                "The second factor is on already. Turn it off first to use another app.",
+            ));
+        }
+        if user.password_hash != crate::sso::NO_PASSWORD {
+            self.check_own_password(&user, password, source, "password").await?;
+        }
         let secret = secret.trim();
         if !second_factor::valid_secret(secret) {
             return Err(ServiceError::bad("secret", "Begin opnieuw: deze sleutel is ongeldig.", "Start again: this key is not valid."));
@@ -731,8 +748,18 @@ impl<'a> Auth<'a> {
         self.store.enable_totp(user.id, secret, &hashes).await?;
         // The code just used does not work again.
         self.store.use_totp_step(user.id, step).await?;
-        let note = Note { kind: AuditKind::SecondFactorEnabled, org: None, subject: Some(user.id), detail: "totp", source: None };
+        let note = Note { kind: AuditKind::SecondFactorEnabled, org: None, subject: Some(user.id), detail: "totp", source: Some(source) };
         audit::write(self.store, Actor::Principal(p), note).await;
+        let link = format!("{}/nl/account/tweestaps", self.public_url.trim_end_matches('/'));
+        let mail = algoreg_store::NewMail {
+            to: user.email.clone(),
+            subject: "Tweestapsverificatie aangezet / Second factor turned on".into(),
+            body: format!(
+                "Voor uw account in het algoritmeregister is tweestapsverificatie aangezet. Was u dat niet, wijzig dan uw wachtwoord en kijk hier:\n\n{link}\n\n---\n\nA second factor was turned on for your account in the algorithm register. If that was not you, change your password and look here:\n\n{link}\n"
+            ),
+            unsubscribe: None,
+        };
+        self.store.queue_mail(&[mail]).await?;
         Ok(codes)
     }
 

@@ -274,15 +274,27 @@ fn a_second_factor_with_an_app_and_recovery_codes_on_every_way_in() {
     assert!(page.contains("<svg role=\"img\" aria-label=\"QR-code"), "{page}");
     let secret = between(&page, "name=\"secret\" value=\"", "\"")[0].to_string();
     let csrf = b.csrf();
-    let (st, page, _) = b.post("/nl/account/tweestaps", &[("_csrf", &csrf), ("action", "enable"), ("secret", &secret), ("code", "000000")]);
+    let enable = |code: &str, password: &str| {
+        let form = [("_csrf", csrf.as_str()), ("action", "enable"), ("secret", &secret), ("code", code), ("password", password)];
+        let (st, page, _) = b.post("/nl/account/tweestaps", &form);
+        (st, page)
+    };
+    let (st, page) = enable("000000", PASSWORD);
     assert_eq!(st, 422, "{page}");
+    // Only with the account's password: a session alone does not turn it on (and lock the owner out).
     let t0 = now();
-    let (st, page, _) =
-        b.post("/nl/account/tweestaps", &[("_csrf", &csrf), ("action", "enable"), ("secret", &secret), ("code", &app_code(&secret, t0))]);
+    let (st, page) = enable(&app_code(&secret, t0), "niet-het-wachtwoord");
+    assert!(st == 422 && page.contains("wachtwoord klopt niet"), "{page}");
+    let (st, page) = enable(&app_code(&secret, t0), PASSWORD);
     assert_eq!(st, 200, "{page}");
     let codes: Vec<String> = between(&page, "<li><code>", "</code>").into_iter().map(String::from).collect();
     assert_eq!(codes.len(), 10, "{page}");
     assert!(b.get("/nl/account/tweestaps").1.contains("Herstelcodes over: 10"));
+    // One that is on is not replaced by another, and the owner has been told by e-mail.
+    let (st, page) = enable(&app_code(&secret, t0 + 30), PASSWORD);
+    assert!(st == 422 && page.contains("staat al aan"), "{page}");
+    let told = env.sql("SELECT subject FROM mail_outbox WHERE to_addr = 'redacteur@deventer.nl' AND subject LIKE 'Tweestaps%'");
+    assert!(told.contains("aangezet"), "{told}");
 
     // Logging in on the site: the password alone is not enough, nor the code used already.
     let login = |code: &str| {
@@ -373,7 +385,7 @@ fn the_central_operator_acts_as_operator_only_with_a_second_factor() {
     let secret = between(&page, "name=\"secret\" value=\"", "\"")[0].to_string();
     let (st, _, _) = op.post(
         "/nl/account/tweestaps",
-        &[("_csrf", &op.csrf()), ("action", "enable"), ("secret", &secret), ("code", &app_code(&secret, now()))],
+        &[("_csrf", &op.csrf()), ("action", "enable"), ("secret", &secret), ("code", &app_code(&secret, now())), ("password", PASSWORD)],
     );
     assert_eq!(st, 200);
     assert_eq!(op.get("/nl/beheer/logboek").0, 200, "the operator's powers count now");
@@ -397,7 +409,7 @@ fn a_second_factor_can_be_required_of_a_role_everywhere() {
     let secret = between(&page, "name=\"secret\" value=\"", "\"")[0].to_string();
     let (st, _, _) = admin.post(
         "/nl/account/tweestaps",
-        &[("_csrf", &admin.csrf()), ("action", "enable"), ("secret", &secret), ("code", &app_code(&secret, now()))],
+        &[("_csrf", &admin.csrf()), ("action", "enable"), ("secret", &secret), ("code", &app_code(&secret, now())), ("password", PASSWORD)],
     );
     assert_eq!(st, 200);
     assert_eq!(admin.get("/nl/beheer/org/zeist/instellingen").0, 200, "the admin's role counts now");

@@ -91,6 +91,12 @@ async fn render(
                     label for="code" { (ctx.t("De code die de app nu toont", "The code the app shows now")) }
                     input #code type="text" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="10" required;
                 }
+                @if view.has_password {
+                    div.field {
+                        label for="enable-password" { (ctx.t("Uw wachtwoord", "Your password")) }
+                        input #enable-password type="password" name="password" autocomplete="current-password" required;
+                    }
+                }
                 div.buttons { button.primary type="submit" { (ctx.t("Aanzetten", "Turn on")) } }
             }
         }
@@ -107,7 +113,7 @@ pub async fn submit(ctx: Ctx, State(app): State<App>, ClientKey(client): ClientK
     match field(&form, "action") {
         "enable" => {
             let secret = field(&form, "secret");
-            match app.auth().enable_second_factor(&p, secret, field(&form, "code")).await {
+            match app.auth().enable_second_factor(&p, secret, field(&form, "code"), field(&form, "password"), &client).await {
                 Ok(codes) => render(&ctx, &app, StatusCode::OK, None, Some(&codes), None).await,
                 Err(e) => {
                     // The same key again, so that the app's entry stays right.
