@@ -1,8 +1,9 @@
 //! Who is calling: `Authorization: Bearer <token>` (API tokens, scoped to one organisation) or the
 //! session cookie set by `POST /api/v1/session` (users, including the central operator).
 //!
-//! Cookie-authenticated writes are safe from cross-site forgery because the cookie is `SameSite=Strict`
-//! and JSON endpoints only accept `Content-Type: application/json`, which a cross-site form cannot send.
+//! Cookie-authenticated writes are safe from cross-site forgery because the cookie is `SameSite=Strict`,
+//! and a write with the cookie that a browser says comes from elsewhere (`Sec-Fetch-Site`, a sibling
+//! subdomain included) is refused for every route (`security::headers`).
 
 use crate::problem::ApiError;
 use algoreg_domain::workflow::Principal;

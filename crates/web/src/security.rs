@@ -63,13 +63,34 @@ fn is_https(app: &App, req: &Request) -> bool {
     trusted && req.headers().get("x-forwarded-proto").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"))
 }
 
+/// A change asked with the session cookie (no bearer token) by a page of another site, or of a sibling
+/// subdomain (the same "site", which `SameSite=Strict` lets through): browsers say where a request comes
+/// from in `Sec-Fetch-Site`. Forms carry a CSRF token too; this also covers the JSON APIs, whose session
+/// callers have no form token.
+fn cookie_write_from_elsewhere(req: &Request) -> bool {
+    let safe = matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS);
+    let from = req.headers().get("sec-fetch-site").map(|v| v.as_bytes());
+    !safe
+        && !req.headers().contains_key(header::AUTHORIZATION)
+        && crate::auth::session_cookie(req.headers()).is_some()
+        && from.is_some_and(|f| f != b"same-origin" && f != b"none")
+}
+
 /// Adds the headers every answer needs.
 pub async fn headers(State(app): State<App>, req: Request, next: Next) -> Response {
     let https = is_https(&app, &req);
     let authenticated = !req.uri().path().starts_with("/static/")
         && (req.headers().contains_key(header::AUTHORIZATION) || crate::auth::session_cookie(req.headers()).is_some_and(|s| !s.is_empty()));
     let started = std::time::Instant::now();
-    let mut resp = next.run(req).await;
+    let mut resp = if cookie_write_from_elsewhere(&req) {
+        let refused = algoreg_service::ServiceError::Forbidden {
+            message_nl: "Een wijziging met uw sessie kan alleen vanaf deze site zelf.".into(),
+            message_en: "A change with your session can only come from this site itself.".into(),
+        };
+        axum::response::IntoResponse::into_response(crate::problem::ApiError(refused))
+    } else {
+        next.run(req).await
+    };
     algoreg_service::metrics::METRICS.request(resp.status().as_u16(), started.elapsed().as_secs_f64());
     let h = resp.headers_mut();
     if https {

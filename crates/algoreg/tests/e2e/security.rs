@@ -241,6 +241,35 @@ fn a_token_counts_as_the_person_who_made_it_for_four_eyes() {
     assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/publish"), Some(&other_approver), None).0, 200);
 }
 
+/// A page of a sibling subdomain (the same "site", which SameSite=Strict lets through) or of another
+/// site cannot make a change with the session cookie; the site itself and tools with a token can.
+#[test]
+fn a_change_with_the_session_cookie_comes_only_from_the_site_itself() {
+    let env = Env::new();
+    env.org("gouda", "central");
+    env.user("redactie@gouda.nl", Some("gouda"), &["editor"], false);
+    let editor = env.token("gouda", "editor");
+    let s = env.serve();
+    let person = s.login("redactie@gouda.nl");
+    let id = s.create("gouda", &editor, complete_content("Kwijtschelding"));
+    let release = |from: Option<&str>| {
+        let mut r = person.client.post(format!("{}/api/v1/algorithms/{id}/actions/release", person.base));
+        if let Some(from) = from {
+            r = r.header("sec-fetch-site", from);
+        }
+        r.send().unwrap().status().as_u16()
+    };
+    assert_eq!(release(Some("same-site")), 403, "a sibling subdomain");
+    assert_eq!(release(Some("cross-site")), 403, "another site");
+    assert_eq!(s.send("GET", &format!("/api/v1/algorithms/{id}/workspace"), Some(&editor), None).1["record"]["latest_state"], "draft");
+    assert_eq!(release(Some("same-origin")), 200, "the site's own page");
+    // Reading with the cookie from elsewhere, and a token from anywhere, are not affected.
+    let r = person.client.get(format!("{}/api/v1/session", person.base)).header("sec-fetch-site", "cross-site").send().unwrap();
+    assert_eq!(r.status(), 200);
+    let r = s.client.put(s.url(&format!("/api/v1/algorithms/{id}/draft"))).bearer_auth(&editor).header("sec-fetch-site", "cross-site");
+    assert_eq!(r.json(&json!({"content": complete_content("Kwijtschelding (2)")})).send().unwrap().status(), 200);
+}
+
 #[test]
 fn temporary_passwords_must_be_changed_first() {
     let env = Env::new();

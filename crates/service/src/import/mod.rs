@@ -309,7 +309,7 @@ impl Updates<'_> {
             None,
         )?;
         let now = Utc::now();
-        store
+        let applied = store
             .apply(&Change {
                 record: meta.id,
                 expected_latest: meta.latest_version,
@@ -326,8 +326,23 @@ impl Updates<'_> {
                     at: now,
                 },
             })
-            .await?;
-        report.updated += 1;
+            .await;
+        match applied {
+            Ok(()) => report.updated += 1,
+            // Changed here while the import ran: this record is left as it is, and the report says so
+            // (the rest of the import stands; importing the file again takes it in).
+            Err(algoreg_store::StoreError::Stale) => {
+                report.rejected.push(Rejected {
+                    index: index.get(&meta.id).copied().unwrap_or_default(),
+                    id: Some(meta.id.to_string()),
+                    name: None,
+                    reasons: vec![
+                        "id: tijdens de import hier gewijzigd; importeer opnieuw / changed here while importing; import again".into()
+                    ],
+                })
+            }
+            Err(e) => return Err(e.into()),
+        }
         Ok(())
     }
 }
