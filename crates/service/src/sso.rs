@@ -691,6 +691,15 @@ impl Sso<'_> {
         let email = self.email(p, claims)?;
         let mapped: Vec<(OrgId, Role)> = self.mapped(p, claims).await?.into_iter().map(|(o, r)| (o.id, r)).collect();
         let user = match self.store.user_by_email(email).await? {
+            Some(u) if u.central_operator || u.supervisor => {
+                // Their powers span every organisation, and a provider is configured for some: they log in
+                // with their password and the register's own second factor.
+                tracing::info!(provider = %p.config.name, source = %source, "provider login refused for an operator or supervisor account");
+                return Err(failed(
+                    "Een centrale beheerder of toezichthouder logt in met het eigen wachtwoord, niet via een identiteitsprovider.",
+                    "A central operator or supervisor logs in with their own password, not through an identity provider.",
+                ));
+            }
             Some(u) => {
                 if u.password_temporary_until.is_some() || u.password_by_admin {
                     // A password an admin set (a temporary one of an invitation, or a reset): the
@@ -780,9 +789,11 @@ impl Sso<'_> {
                 must_change_password: false,
             }));
         }
-        // Without mapped claims: the memberships of the account with the token's e-mail address.
+        // Without mapped claims: the memberships of the account with the token's e-mail address (never
+        // a central operator's or supervisor's: see `account`).
         let email = self.email(p, &claims).map_err(|_| ServiceError::Unauthenticated)?;
-        let user = self.store.user_by_email(email).await?.ok_or(ServiceError::Unauthenticated)?;
+        let user = self.store.user_by_email(email).await?.filter(|u| !u.central_operator && !u.supervisor);
+        let user = user.ok_or(ServiceError::Unauthenticated)?;
         let principal = self.auth.principal_for_user_via(&user, via).await?;
         Ok(Some(principal))
     }

@@ -122,6 +122,8 @@ fn accounts() -> Value {
         "buiten": {"email": "beheer@centraal.nl", "email_verified": true},
         "carl": {"email": "carl@delft.nl", "email_verified": true, "name": "Carl", "org": "delft", "role": "approver"},
         "vreemd": {"email": "vreemd@delft.nl", "email_verified": true, "org": "utrecht", "role": "org_admin"},
+        "operator": {"email": "operator@delft.nl", "email_verified": true},
+        "toezicht": {"email": "toezicht@delft.nl", "email_verified": true},
     })
 }
 
@@ -134,6 +136,9 @@ fn setup(extra: &str) -> (Env, Idp, Server) {
     env.user("ann@delft.nl", Some("delft"), &["editor"], false);
     env.user("admin@delft.nl", Some("delft"), &["org_admin"], false);
     env.user("beheer@centraal.nl", None, &[], true);
+    env.user("operator@delft.nl", None, &[], true);
+    env.user("toezicht@delft.nl", None, &[], false);
+    env.ok(&["user", "supervisor", "--email", "toezicht@delft.nl"]);
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let claims = json!({
@@ -293,6 +298,15 @@ fn logins_the_provider_cannot_vouch_for_are_refused() {
     assert_eq!(status, 403);
     assert!(page.contains("niet inloggen met dit e-mailadres"), "{page}");
     assert_eq!(p.me().0, 401);
+    // An address within the provider's domains whose account spans every organisation (the central
+    // operator's, a supervisor's): such accounts log in with their own password only.
+    for who in ["operator", "toezicht"] {
+        let p = Person::new(&server);
+        let (status, _, page) = p.sso(who);
+        assert_eq!(status, 403, "{who}");
+        assert!(page.contains("logt in met het eigen wachtwoord"), "{who}: {page}");
+        assert_eq!(p.me().0, 401, "{who}");
+    }
     // An answer whose state is not this browser's login (a forged or replayed callback).
     let p = Person::new(&server);
     let (status, _, _) = p.sso_with("ann", |u| u.replace("state=", "state=x"));
