@@ -53,6 +53,14 @@ pub fn parse_answers(s: &str) -> Result<Vec<usize>> {
     if s.trim().is_empty() {
         return Ok(vec![]);
     }
+    // At most 100 answers of a few digits: a longer text is refused before it is read.
+    if s.len() > 1_000 {
+        return Err(ServiceError::bad(
+            "a",
+            "Antwoorden zijn getallen, gescheiden door komma's.",
+            "Answers are numbers separated by commas.",
+        ));
+    }
     let out: std::result::Result<Vec<usize>, _> = s.split(',').map(|x| x.trim().parse::<usize>()).collect();
     match out {
         Ok(v) if v.len() <= 100 => Ok(v),

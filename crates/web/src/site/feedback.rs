@@ -713,6 +713,10 @@ fn xml_escape(s: &str) -> String {
 /// `/feeds/antwoorden.xml`, optionally `?org=CODE` for one organisation's answers.
 pub async fn answers_feed(State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> PageResult {
     let org_id = match q.get("org").map(|c| c.trim()).filter(|c| !c.is_empty()) {
+        Some(code) if code.len() > 100 => {
+            let e = ServiceError::bad("org", "Geef de code van een organisatie.", "Give an organisation's code.");
+            return Err(PageError::Service(Lang::Nl, e));
+        }
         Some(code) => Some(app.orgs().by_code(code).await.map_err(|e| PageError::Service(Lang::Nl, e))?.id),
         None => None,
     };

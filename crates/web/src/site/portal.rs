@@ -46,7 +46,18 @@ fn parse_query(ctx: &Ctx, q: &HashMap<String, String>) -> Result<(SearchQuery, u
         Some("nee") => Some(false),
         Some(_) => return Err(bad("ia", "Kies ja of nee.", "Choose ja or nee.")),
     };
-    let get = |k: &str| q.get(k).map(|s| s.trim().to_string()).filter(|s| !s.is_empty() && s.len() <= 200);
+    for k in ["org", "type", "theme", "cat", "status", "adopts"] {
+        if q.get(k).is_some_and(|v| v.trim().len() > 200) {
+            return Err(bad(k, "Een filter heeft hoogstens 200 tekens.", "A filter has at most 200 characters."));
+        }
+    }
+    let shared = match q.get("shared").map(|v| v.trim()) {
+        None | Some("") => None,
+        Some("ja") => Some(true),
+        Some("nee") => Some(false),
+        Some(_) => return Err(bad("shared", "Kies ja of nee.", "Choose ja or nee.")),
+    };
+    let get = |k: &str| q.get(k).map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
     let text = q.get("q").map(|s| s.chars().take(500).collect::<String>()).unwrap_or_default();
     let filters = Filters {
         org: get("org"),
@@ -56,7 +67,7 @@ fn parse_query(ctx: &Ctx, q: &HashMap<String, String>) -> Result<(SearchQuery, u
         status: get("status"),
         impact_assessment: ia,
         impact_assessment_title: None,
-        shared: q.get("shared").map(|v| v == "ja"),
+        shared,
         adopts: get("adopts"),
     };
     Ok((SearchQuery { text, filters, sort, offset: (page - 1) * PER_PAGE, limit: PER_PAGE, ..Default::default() }, page))
