@@ -261,6 +261,36 @@ pub const MAX_RELAXED: usize = 8;
 /// Longer words are not corrected.
 pub const MAX_CORRECTED_LEN: usize = 30;
 
+/// The terms within an edit distance of a word, as an automaton over the term dictionary: the walk
+/// visits only the branches that can still match, not every term (as tantivy's fuzzy query does).
+struct Within<'a>(&'a levenshtein_automata::DFA);
+
+impl tantivy_fst::Automaton for Within<'_> {
+    type State = u32;
+    fn start(&self) -> u32 {
+        self.0.initial_state()
+    }
+    fn is_match(&self, state: &u32) -> bool {
+        matches!(self.0.distance(*state), levenshtein_automata::Distance::Exact(_))
+    }
+    fn can_match(&self, state: &u32) -> bool {
+        *state != levenshtein_automata::SINK_STATE
+    }
+    fn accept(&self, state: &u32, byte: u8) -> u32 {
+        self.0.transition(*state, byte)
+    }
+}
+
+/// The automaton of `word` within `max` edits (1 or 2; plain Levenshtein, no transpositions, as
+/// [`distance`]). Its builder is made once per distance (it takes milliseconds).
+fn within(word: &str, max: usize) -> levenshtein_automata::DFA {
+    use levenshtein_automata::LevenshteinAutomatonBuilder as Builder;
+    static ONE: std::sync::OnceLock<Builder> = std::sync::OnceLock::new();
+    static TWO: std::sync::OnceLock<Builder> = std::sync::OnceLock::new();
+    let builder = if max <= 1 { ONE.get_or_init(|| Builder::new(1, false)) } else { TWO.get_or_init(|| Builder::new(2, false)) };
+    builder.build_dfa(word)
+}
+
 /// Levenshtein distance, bounded: `None` when over `max`.
 fn distance(a: &str, b: &str, max: usize) -> Option<usize> {
     // A cheap check first: byte lengths differ at most 4x the character lengths.
@@ -668,8 +698,9 @@ impl SearchIndex {
     }
 
     /// Replaces words that occur nowhere by the most frequent known word within edit distance 2. Each
-    /// correction walks the term dictionary once, so at most [`MAX_CORRECTIONS`] words of at most
-    /// [`MAX_CORRECTED_LEN`] characters are corrected per query.
+    /// correction walks the term dictionary with a Levenshtein automaton (only the branches that can
+    /// still match), at most [`MAX_CORRECTIONS`] words of at most [`MAX_CORRECTED_LEN`] characters per
+    /// query.
     fn correct(&self, searcher: &Searcher, text: &str) -> Option<String> {
         let words: Vec<String> = analyzer::terms(analyzer::words(), text);
         if words.is_empty() {
@@ -701,10 +732,11 @@ impl SearchIndex {
                 continue;
             }
             let max = if w.chars().count() >= 8 { 2 } else { 1 };
+            let dfa = within(&w, max);
             let mut best: Option<(usize, u64, String)> = None;
             for seg in searcher.segment_readers() {
                 let Ok(inv) = seg.inverted_index(self.f.words) else { continue };
-                let mut stream = match inv.terms().stream() {
+                let mut stream = match inv.terms().search(Within(&dfa)).into_stream() {
                     Ok(s) => s,
                     Err(_) => continue,
                 };
