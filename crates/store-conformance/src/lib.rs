@@ -1203,8 +1203,10 @@ pub async fn source_attempts_and_harvest_commit(s: S) {
         fresh: vec![import_record(&o, 1, true)],
         changes: vec![],
         tracked: vec![SourceRecord { record: id(1), hash: "abc".into(), missing: 0 }],
+        origin_keys: vec![("https://oorsprong.example.org/org:oogst".into(), "sleutel-1".into())],
     };
     s.commit_harvest(&commit).await.unwrap();
+    assert_eq!(s.origin_keys().await.unwrap(), commit.origin_keys, "an origin's key is kept with the harvest");
     let after = s.source(src.id).await.unwrap().unwrap();
     assert_eq!(
         (after.failures, after.last_outcome, after.etag.as_deref(), after.records),
@@ -1219,6 +1221,20 @@ pub async fn source_attempts_and_harvest_commit(s: S) {
     assert!(s.commit_harvest(&again).await.is_err());
     assert!(s.record(id(2)).await.unwrap().is_none());
     assert_eq!(s.source(src.id).await.unwrap().unwrap().last_success_at, Some(at(200)));
+    // Another key for an origin kept already: the commit is stale and writes nothing, neither its
+    // records nor a key it names for an origin seen first.
+    let other = HarvestCommit {
+        fresh: vec![import_record(&o, 3, true)],
+        at: at(500),
+        origin_keys: vec![
+            ("https://nieuw.example.org/org:oogst".into(), "sleutel-3".into()),
+            ("https://oorsprong.example.org/org:oogst".into(), "sleutel-2".into()),
+        ],
+        ..commit.clone()
+    };
+    assert!(matches!(s.commit_harvest(&other).await, Err(StoreError::Stale)));
+    assert!(s.record(id(3)).await.unwrap().is_none());
+    assert_eq!(s.origin_keys().await.unwrap(), commit.origin_keys);
     // Removing the source keeps its records.
     s.delete_source(src.id).await.unwrap();
     assert!(s.source_records(src.id).await.unwrap().is_empty());

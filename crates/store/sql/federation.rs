@@ -107,6 +107,24 @@ impl FederationStore for Backend {
         for change in &c.changes {
             apply_in(&mut tx, change).await?;
         }
+        for (name, key) in &c.origin_keys {
+            sqlx::query("INSERT INTO origin_keys (name, key) VALUES ($1, $2) ON CONFLICT(name) DO NOTHING")
+                .bind(name)
+                .bind(key)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            let kept: String = sqlx::query("SELECT key FROM origin_keys WHERE name = $1")
+                .bind(name)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(backend)?
+                .try_get("key")
+                .map_err(backend)?;
+            if kept != *key {
+                return Err(StoreError::Stale);
+            }
+        }
         sqlx::query("DELETE FROM source_records WHERE source_id=$1").bind(c.source_id).execute(&mut *tx).await.map_err(backend)?;
         for chunk in c.tracked.chunks(300) {
             let mut q = QueryBuilder::<Db>::new("INSERT INTO source_records (source_id, record_id, content_hash, missing) ");

@@ -453,6 +453,9 @@ pub struct HarvestCommit {
     pub changes: Vec<Change>,
     /// The complete new list of what this source delivered (replaces the old one).
     pub tracked: Vec<SourceRecord>,
+    /// Keys of origins first seen in this harvest, as (name, key): kept with it, in its transaction.
+    /// When another key was kept for one of them meanwhile, the commit is `Stale` and writes nothing.
+    pub origin_keys: Vec<(String, String)>,
 }
 
 /// A citizen's signal on a published registration.

@@ -668,6 +668,7 @@ impl Harvester {
         plan.commit.records = total as u64;
         plan.commit.rejected = rejected;
         plan.commit.tracked = new_tracked;
+        plan.commit.origin_keys = std::mem::take(&mut work.new_keys);
         Ok(plan)
     }
 
@@ -768,11 +769,11 @@ impl Harvester {
                 _ => {}
             }
         }
+        // Kept with the harvest's commit (which fails, writing nothing, if another key was kept for
+        // the origin meanwhile): a harvest that does not commit teaches nothing.
         for (origin, key) in learned {
-            if self.store.origin_key(&origin, &key, false).await? != key {
-                return refuse("signed with another key than the one known for its origin");
-            }
-            work.known.insert(origin, key);
+            work.known.insert(origin.clone(), key.clone());
+            work.new_keys.push((origin, key));
         }
         Ok(Proofs::Held(out))
     }
@@ -957,8 +958,6 @@ impl Proofs {
     }
 }
 
-/// The source's log as the harvest of one source uses it: its address, its key, the name its key is
-/// pinned under, and the organisation the source is for.
 /// What proving costs in one harvest of a source. Past a limit, the records left wait for the next
 /// harvest: proofs fetched (`max_proofs`, and no more fetches after [`PROOF_TIME`]), carried proofs
 /// checked ([`CHECKS_PER_FETCH`] times `max_proofs`), and origins seen for the first time
@@ -973,11 +972,14 @@ struct ProofWork {
     known: HashMap<String, String>,
     /// Checkpoints of the source's proofs that it showed to extend (or be) the log checked first.
     consistent: HashSet<(u64, algoreg_tlog::Hash)>,
+    /// Keys of origins first seen in this harvest, for its commit.
+    new_keys: Vec<(String, String)>,
 }
 
 impl ProofWork {
     fn new(known: Vec<(String, String)>, started: DateTime<Utc>) -> ProofWork {
-        ProofWork { fetched: 0, checked: 0, learned: 0, started, known: known.into_iter().collect(), consistent: HashSet::new() }
+        let known = known.into_iter().collect();
+        ProofWork { fetched: 0, checked: 0, learned: 0, started, known, consistent: HashSet::new(), new_keys: vec![] }
     }
 
     /// Whether fetching proofs should stop, so the harvest keeps what it has.
@@ -1002,6 +1004,8 @@ const MAX_NEW_ORIGINS: usize = 100;
 /// nothing kept.
 const PROOF_TIME: Duration = Duration::from_secs(150);
 
+/// The source's log as the harvest of one source uses it: its address, its key, the name its key is
+/// pinned under, and the organisation the source is for.
 struct SourceLogContext {
     base: Option<String>,
     key: Option<String>,
