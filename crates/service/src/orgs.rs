@@ -232,14 +232,28 @@ impl Orgs<'_> {
         Ok(())
     }
 
-    pub async fn remove_member(&self, actor: &Principal, org_id: OrgId, user_id: UserId, role: Option<Role>) -> Result<()> {
+    /// Takes a role (or every role) of a member away. Someone left with no role in the organisation
+    /// no longer acts for it through the API tokens they made there either: those are revoked (how
+    /// many is returned), since whoever made a token saw its secret.
+    pub async fn remove_member(&self, actor: &Principal, org_id: OrgId, user_id: UserId, role: Option<Role>) -> Result<usize> {
         require_admin(actor, org_id)?;
         if actor.user_id == Some(user_id) && role.is_none_or(|r| r == Role::OrgAdmin) {
             return Err(ServiceError::bad("user", "U kunt uzelf niet als beheerder verwijderen.", "You cannot remove yourself as admin."));
         }
         self.store.remove_membership(user_id, org_id, role).await?;
         self.note(actor, AuditKind::RoleRevoked, org_id, Some(user_id), role.map(|r| r.code()).unwrap_or("alle rollen / all roles")).await;
-        Ok(())
+        if self.store.memberships(user_id).await?.iter().any(|m| m.org_id == org_id) {
+            return Ok(0);
+        }
+        let made = self.store.tokens(org_id).await?.into_iter().filter(|t| t.created_by == Some(user_id) && !t.revoked);
+        let mut revoked = 0;
+        for t in made {
+            self.store.revoke_token(org_id, t.id).await?;
+            let detail = format!("token:{} ({})", t.id, t.name);
+            self.note(actor, AuditKind::TokenRevoked, org_id, Some(user_id), &detail).await;
+            revoked += 1;
+        }
+        Ok(revoked)
     }
 
     /// Sets a new temporary password for a member of the organisation; returned once. Only for people

@@ -270,6 +270,42 @@ fn a_change_with_the_session_cookie_comes_only_from_the_site_itself() {
     assert_eq!(r.json(&json!({"content": complete_content("Kwijtschelding (2)")})).send().unwrap().status(), 200);
 }
 
+/// Whoever made an API token saw its secret: when they leave the organisation (no role left there),
+/// the tokens they made stop working; someone else's token keeps working.
+#[test]
+fn the_tokens_a_member_made_end_when_they_leave() {
+    let env = Env::new();
+    env.org("hoorn", "central");
+    env.user("eerste@hoorn.nl", Some("hoorn"), &["org_admin"], false);
+    env.user("tweede@hoorn.nl", Some("hoorn"), &["org_admin", "editor"], false);
+    let s = env.serve();
+    let make = |who: &str| {
+        let b = Browser::new(&s);
+        b.login(who);
+        let (st, page, _) = b.post("/nl/beheer/org/hoorn/tokens", &[("_csrf", &b.csrf()), ("name", who), ("role", "editor")]);
+        assert_eq!(st, 200, "{page}");
+        secret_on(&page).expect("the new token's secret")
+    };
+    let (first, second) = (make("eerste@hoorn.nl"), make("tweede@hoorn.nl"));
+    let works = |t: &str| s.send("GET", "/api/v1/session", Some(t), None).0 == 200;
+    assert!(works(&first) && works(&second));
+    let admin = Browser::new(&s);
+    admin.login("eerste@hoorn.nl");
+    let id = member_id(&admin.get("/nl/beheer/org/hoorn/instellingen").1, "tweede@hoorn.nl");
+    let leave =
+        |role: &str| admin.post("/nl/beheer/org/hoorn/leden/verwijderen", &[("_csrf", &admin.csrf()), ("user", &id), ("role", role)]);
+    // One role of two taken: still a member, the token still works.
+    let (st, page, _) = leave("editor");
+    assert_eq!(st, 200, "{page}");
+    assert!(works(&second), "still a member");
+    // The last role taken: the token the person made is revoked, and the page says so.
+    let (st, page, _) = leave("org_admin");
+    assert_eq!(st, 200, "{page}");
+    assert!(page.contains("zijn ingetrokken"), "{page}");
+    assert!(!works(&second), "the token of someone who left");
+    assert!(works(&first), "the other admin's token");
+}
+
 #[test]
 fn temporary_passwords_must_be_changed_first() {
     let env = Env::new();

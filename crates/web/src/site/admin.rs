@@ -293,8 +293,14 @@ pub async fn remove(ctx: Ctx, State(app): State<App>, Path(code): Path<String>, 
         let user: algoreg_store::UserId =
             field(&form, "user").parse().map_err(|_| ServiceError::bad("user", "Onbekend lid.", "Unknown member."))?;
         let role = algoreg_service::orgs::parse_role(field(&form, "role"))?;
-        app.orgs().remove_member(&p, org.id, user, Some(role)).await?;
-        Ok((ctx.t("Rol ingetrokken.", "Role revoked.").to_string(), None))
+        let tokens = app.orgs().remove_member(&p, org.id, user, Some(role)).await?;
+        let mut said = ctx.t("Rol ingetrokken.", "Role revoked.").to_string();
+        if tokens > 0 {
+            let nl = format!(" Deze persoon is geen lid meer: de {tokens} API-token(s) die deze persoon maakte zijn ingetrokken.");
+            let en = format!(" This person is no longer a member: the {tokens} API token(s) this person made were revoked.");
+            said.push_str(if ctx.lang == algoreg_standard::Lang::En { &en } else { &nl });
+        }
+        Ok((said, None))
     }
     .await;
     after(&ctx, &app, &org, result).await
