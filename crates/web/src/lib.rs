@@ -114,7 +114,12 @@ pub fn router(app: App) -> Router {
         .fallback(|| async { problem::ApiError::not_found("page") })
         .layer(axum::extract::DefaultBodyLimit::max(security::API_BODY))
         .layer(axum::middleware::from_fn_with_state(app.clone(), security::headers))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        // Requests are logged by their route, never by their address: addresses carry secrets (reset links,
+        // alert confirmations, signal tracking codes) that must not reach the logs.
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<axum::body::Body>| {
+            let route = req.extensions().get::<axum::extract::MatchedPath>().map(|p| p.as_str()).unwrap_or("(none)");
+            tracing::debug_span!("request", method = %req.method(), route = %route)
+        }))
         .with_state(app)
 }
 

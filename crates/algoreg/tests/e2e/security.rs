@@ -472,6 +472,44 @@ fn with_shared_limits_signals_and_reset_links_count_on_every_node() {
     assert_eq!(reset(&two), 429, "the eleventh request, wherever it arrives, waits");
 }
 
+/// Even at the most detailed log level, the log names a request's route, never its address: the
+/// secrets in addresses (reset links, alert confirmations, signal codes) stay out of it.
+#[test]
+fn secrets_in_addresses_stay_out_of_the_log() {
+    use std::io::BufRead;
+    let env = Env::new();
+    let log = env.dir.path().join("serve.log");
+    let mut child = env
+        .command(&["serve", "--addr", "127.0.0.1:0"])
+        .env("ALGOREG_LOG", "debug")
+        .env("ALGOREG_OPERATOR_SECOND_FACTOR", "optional")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = loop {
+        let line = lines.next().expect("server printed nothing").unwrap();
+        if let Some(url) = line.strip_prefix("algoreg listening on ") {
+            break url.to_string();
+        }
+    };
+    let secret = "Zq7geheimXw9";
+    for path in [
+        format!("/nl/wachtwoord-herstellen/{secret}"),
+        format!("/nl/meldingen/1/bevestigen/{secret}"),
+        format!("/nl/signaal/{secret}"),
+        format!("/api/v1/signals/status/{secret}?code={secret}"),
+    ] {
+        let _ = reqwest::blocking::get(format!("{base}{path}")).unwrap();
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let written = std::fs::read_to_string(&log).unwrap();
+    assert!(written.contains("wachtwoord-herstellen/{secret}"), "requests are logged by route: {written}");
+    assert!(!written.contains(secret), "{written}");
+}
+
 #[test]
 fn headers_cookies_and_limits() {
     let env = Env::new();
