@@ -14,4 +14,4 @@ mod index;
 pub mod query;
 pub mod thesaurus;
 
-pub use index::{FacetSet, Facets, Filters, Hit, Results, SearchDoc, SearchError, SearchIndex, SearchQuery, Sort, Suggestion};
+pub use index::{FacetSet, Facets, Filters, Hit, Results, SearchDoc, SearchError, SearchIndex, SearchQuery, Sort, Suggestion, MAX_OFFSET};

@@ -728,9 +728,16 @@ impl<'a> Auth<'a> {
                 "The second factor is on already. Turn it off first to use another app.",
             ));
         }
-        if user.password_hash != crate::sso::NO_PASSWORD {
-            self.check_own_password(&user, password, source, "password").await?;
+        if user.password_hash == crate::sso::NO_PASSWORD {
+            // Such an account logs in only through its identity provider, which asks for the second step
+            // itself: one of our own would never be asked, and could not be turned off without a password.
+            return Err(ServiceError::bad(
+                "action",
+                "U logt in via de identiteitsprovider van uw organisatie; die vraagt de tweede stap.",
+                "You log in through your organisation's identity provider, which asks for the second step.",
+            ));
         }
+        self.check_own_password(&user, password, source, "password").await?;
         let secret = secret.trim();
         if !second_factor::valid_secret(secret) {
             return Err(ServiceError::bad("secret", "Begin opnieuw: deze sleutel is ongeldig.", "Start again: this key is not valid."));
@@ -759,7 +766,10 @@ impl<'a> Auth<'a> {
             ),
             unsubscribe: None,
         };
-        self.store.queue_mail(&[mail]).await?;
+        // Best-effort: the second factor is on, and its recovery codes must reach the person.
+        if let Err(e) = self.store.queue_mail(&[mail]).await {
+            tracing::warn!(user = %user.id, error = %e, "the mail about a second factor turned on was not queued");
+        }
         Ok(codes)
     }
 

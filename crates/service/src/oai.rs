@@ -146,6 +146,10 @@ pub enum Request {
 /// whether it was a day, so `from` and `until` can be checked for the same granularity.
 fn datestamp(name: &str, s: &str, end: bool) -> std::result::Result<(DateTime<Utc>, bool), OaiError> {
     let bad = || OaiError::BadArgument(format!("{name}: use YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ"));
+    // Four digits of year (chrono's %Y would also take a sign and more digits: a year the store cannot hold).
+    if !s.as_bytes().first().is_some_and(u8::is_ascii_digit) || s.as_bytes().get(4) != Some(&b'-') {
+        return Err(bad());
+    }
     if s.len() == 10 {
         let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| bad())?;
         let t = if end { d.and_hms_micro_opt(23, 59, 59, 999_999) } else { d.and_hms_opt(0, 0, 0) }.ok_or_else(bad)?;
@@ -439,6 +443,11 @@ mod tests {
         let far = (-8_000_000_000_000_000_000i64).to_string();
         assert_eq!(code(&[("verb", "ListRecords"), ("resumptionToken", &format!("oai_dc~0~{far}~~"))]), Some("badResumptionToken"));
         assert_eq!(code(&[("verb", "ListRecords"), ("resumptionToken", "oai_dc~0~0~~")]), None, "1970 is fine");
+        // Datestamps have four digits of year: not a sign, not more digits.
+        for far in ["-99999-1-1", "+99999-1-1", "99999-1-01", "-0001-01-01T00:00:00Z"] {
+            assert_eq!(code(&[("verb", "ListRecords"), ("metadataPrefix", "oai_dc"), ("from", far)]), Some("badArgument"), "{far}");
+        }
+        assert_eq!(code(&[("verb", "ListRecords"), ("metadataPrefix", "oai_dc"), ("from", "0001-01-01")]), None);
         assert_eq!(code(&[("verb", "ListIdentifiers"), ("metadataPrefix", "oai_dc"), ("set", "gemeenten")]), Some("badArgument"));
         let Ok(Request::ListRecords(a)) = parse(&args(&[
             ("verb", "ListRecords"),

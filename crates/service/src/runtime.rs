@@ -15,7 +15,7 @@ use std::time::Duration;
 pub struct Node {
     id: Arc<str>,
     stopping: AtomicBool,
-    running: tokio::sync::RwLock<()>,
+    running: Arc<tokio::sync::RwLock<()>>,
 }
 
 impl Node {
@@ -23,7 +23,7 @@ impl Node {
         Arc::new(Node {
             id: format!("{}-{:016x}", std::process::id(), rand::random::<u64>()).into(),
             stopping: AtomicBool::new(false),
-            running: tokio::sync::RwLock::new(()),
+            running: Arc::new(tokio::sync::RwLock::new(())),
         })
     }
 
@@ -66,18 +66,12 @@ pub struct Lease {
     ttl: Duration,
 }
 
-/// A round of a job, held while it runs: a graceful stop waits for it, and the lease is renewed every
-/// third of its time to live, so a round longer than the lease does not let another node start the same
-/// work meanwhile.
-pub struct Round<'a> {
-    _running: tokio::sync::RwLockReadGuard<'a, ()>,
-    renewal: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for Round<'_> {
-    fn drop(&mut self) {
-        self.renewal.abort();
-    }
+/// A round of a job, held while it runs. A task renews the lease every third of its time to live, so a
+/// round longer than the lease does not let another node start the same work meanwhile. That task holds
+/// the node's running lock, and ends (after a renewal under way, never in the middle of one) when the
+/// round is dropped: a graceful stop, which gives the leases up, waits for it.
+pub struct Round {
+    _ended: tokio::sync::oneshot::Sender<()>,
 }
 
 impl Lease {
@@ -90,24 +84,30 @@ impl Lease {
     /// Starts a round of the job: `Some` while this node holds the lease (keep it for the whole round; a
     /// graceful stop waits until it is dropped), `None` when another node holds the lease or this node
     /// is stopping.
-    pub async fn round(&self) -> Option<Round<'_>> {
+    pub async fn round(&self) -> Option<Round> {
         if self.node.stopping.load(Ordering::SeqCst) {
             return None;
         }
-        let running = self.node.running.read().await;
+        let running = self.node.running.clone().read_owned().await;
         if self.node.stopping.load(Ordering::SeqCst) || !self.hold().await {
             return None;
         }
         let lease = self.clone();
-        let renewal = tokio::spawn(async move {
+        let (ended, mut over) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _running = running;
             loop {
-                tokio::time::sleep(lease.ttl / 3).await;
-                if !lease.hold().await {
-                    tracing::warn!(job = lease.job, "the lease could not be renewed during a round");
+                tokio::select! {
+                    _ = &mut over => break,
+                    _ = tokio::time::sleep(lease.ttl / 3) => {
+                        if !lease.hold().await {
+                            tracing::warn!(job = lease.job, "the lease could not be renewed during a round");
+                        }
+                    }
                 }
             }
         });
-        Some(Round { _running: running, renewal })
+        Some(Round { _ended: ended })
     }
 
     /// Whether this node runs the job now: takes the lease, or renews it when it holds it already. A
@@ -160,5 +160,25 @@ mod tests {
         drop(round);
         tokio::time::sleep(ttl * 2).await;
         assert!(two.round().await.is_some(), "once the round is over the lease runs out, and another node takes it");
+    }
+
+    #[tokio::test]
+    async fn a_stop_waits_for_the_renewal_and_then_gives_the_lease_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(algoreg_store_sqlite::SqliteStore::open_dir(dir.path()).await.unwrap());
+        let ttl = Duration::from_secs(60);
+        let node = Node::new();
+        let one = Lease::new(store.clone(), node.clone(), "links", ttl);
+        let two = Lease::new(store.clone(), Node::new(), "links", ttl);
+        let round = one.round().await.expect("the lease");
+        let stopping = {
+            let (node, store) = (node.clone(), store.clone());
+            tokio::spawn(async move { node.stop(store.as_ref(), Duration::from_secs(10)).await })
+        };
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(!stopping.is_finished(), "the stop waits for the round (and its renewal)");
+        drop(round);
+        assert!(stopping.await.unwrap(), "and ends once they have");
+        assert!(two.round().await.is_some(), "the lease was given up: another node takes it at once");
     }
 }

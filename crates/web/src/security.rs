@@ -70,10 +70,11 @@ fn is_https(app: &App, req: &Request) -> bool {
 fn cookie_write_from_elsewhere(req: &Request) -> bool {
     let safe = matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS);
     let from = req.headers().get("sec-fetch-site").map(|v| v.as_bytes());
-    !safe
-        && !req.headers().contains_key(header::AUTHORIZATION)
-        && crate::auth::session_cookie(req.headers()).is_some()
-        && from.is_some_and(|f| f != b"same-origin" && f != b"none")
+    // A bearer token is what the request is then authenticated by (any other Authorization header is
+    // not, so it does not count).
+    let bearer =
+        req.headers().get(header::AUTHORIZATION).is_some_and(|v| v.as_bytes().get(..7).is_some_and(|p| p.eq_ignore_ascii_case(b"bearer ")));
+    !safe && !bearer && crate::auth::session_cookie(req.headers()).is_some() && from.is_some_and(|f| f != b"same-origin" && f != b"none")
 }
 
 /// Adds the headers every answer needs.

@@ -144,15 +144,7 @@ fn node_process(env: &Env, node: &str, port: u16) -> std::process::Child {
         .stderr(std::process::Stdio::inherit())
         .spawn()
         .expect("spawn node");
-    use std::io::BufRead;
-    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    loop {
-        let line = lines.next().expect("the node printed nothing").expect("read");
-        if line.starts_with("algoreg listening on ") {
-            break;
-        }
-    }
-    std::thread::spawn(move || lines.for_each(drop));
+    listening_on(&mut child);
     child
 }
 
@@ -288,14 +280,8 @@ fn metrics_for_prometheus_and_structured_logs() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
+    let base = listening_on(&mut child);
     use std::io::BufRead;
-    let mut out = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = out.next().expect("output").unwrap();
-        if let Some(b) = line.strip_prefix("algoreg listening on ") {
-            break b.to_string();
-        }
-    };
     let (tx, rx) = std::sync::mpsc::channel();
     let err = child.stderr.take().unwrap();
     std::thread::spawn(move || {

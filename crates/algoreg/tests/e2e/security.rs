@@ -476,7 +476,6 @@ fn with_shared_limits_signals_and_reset_links_count_on_every_node() {
 /// secrets in addresses (reset links, alert confirmations, signal codes) stay out of it.
 #[test]
 fn secrets_in_addresses_stay_out_of_the_log() {
-    use std::io::BufRead;
     let env = Env::new();
     let log = env.dir.path().join("serve.log");
     let mut child = env
@@ -487,13 +486,7 @@ fn secrets_in_addresses_stay_out_of_the_log() {
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
-    let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines.next().expect("server printed nothing").unwrap();
-        if let Some(url) = line.strip_prefix("algoreg listening on ") {
-            break url.to_string();
-        }
-    };
+    let base = listening_on(&mut child);
     let secret = "Zq7geheimXw9";
     for path in [
         format!("/nl/wachtwoord-herstellen/{secret}"),

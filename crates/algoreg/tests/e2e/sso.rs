@@ -366,6 +366,13 @@ fn invited_people_and_mapped_claims_get_their_roles_and_organisations_can_requir
     assert_eq!(carl.sso("carl").0, 200);
     let (_, me) = carl.me();
     assert_eq!(me["roles"][0]["role"], "approver", "{me}");
+    // Such an account has no password: the provider asks the second step, and none of ours is turned on.
+    let (status, page) = carl.get("/nl/account/tweestaps");
+    assert!(status == 200 && page.contains("niets aan te zetten"), "{page}");
+    let carl_csrf = carl.csrf();
+    let (status, page, _) = carl
+        .post("/nl/account/tweestaps", &[("_csrf", &carl_csrf), ("action", "enable"), ("secret", "JBSWY3DPEHPK3PXP"), ("code", "123456")]);
+    assert!(status == 422 && page.contains("identiteitsprovider"), "{page}");
     // ... but only in organisations the provider may speak for.
     let (status, _, _) = Person::new(&server).sso("vreemd");
     assert_eq!(status, 403, "utrecht is not the provider's");

@@ -152,7 +152,12 @@ pub fn from_xlsx(bytes: &[u8]) -> Result<Vec<Candidate>, String> {
     let mut rows = vec![];
     for name in wb.sheet_names().to_vec() {
         let mut read: Vec<((u32, u32), String)> = vec![];
-        let mut reader = wb.worksheet_cells_reader(&name).map_err(|e| format!("{name}: {e}"))?;
+        let mut reader = match wb.worksheet_cells_reader(&name) {
+            Ok(r) => r,
+            // A chart or dialog sheet holds no cells: passed over.
+            Err(calamine::XlsxError::NotAWorksheet(_)) => continue,
+            Err(e) => return Err(format!("{name}: {e}")),
+        };
         while let Some(cell) = reader.next_cell().map_err(|e| format!("{name}: {e}"))? {
             if read.len() >= MAX_XLSX_CELLS {
                 return Err(format!("{name}: meer dan {MAX_XLSX_CELLS} cellen / more than {MAX_XLSX_CELLS} cells"));
@@ -233,6 +238,10 @@ mod tests {
         sheet.write_string(0, 0, "lars").unwrap();
         sheet.write_string(0, 1, "12345678").unwrap();
         sheet.write_string(1_048_575, 16_383, "ver weg").unwrap();
+        // A chart sheet (no cells) is passed over, as before.
+        let mut chart = rust_xlsxwriter::Chart::new(rust_xlsxwriter::ChartType::Column);
+        chart.add_series().set_values(("1.0", 0, 1, 0, 1));
+        book.add_chartsheet().insert_chart(0, 0, &chart).unwrap();
         let bytes = book.save_to_buffer().unwrap();
         let read = from_xlsx(&bytes).unwrap();
         assert_eq!(read.len(), 1, "one record: the column with the ID; the far cell has no key in its row");

@@ -18,6 +18,8 @@ use maud::{html, Markup};
 use std::collections::HashMap;
 
 pub const PER_PAGE: usize = 20;
+/// The longest filter value a search takes, in characters.
+const MAX_FILTER: usize = 1024;
 
 fn no_search(lang: Lang) -> PageError {
     PageError::Service(lang, ServiceError::Internal("search index not available".into()))
@@ -46,9 +48,11 @@ fn parse_query(ctx: &Ctx, q: &HashMap<String, String>) -> Result<(SearchQuery, u
         Some("nee") => Some(false),
         Some(_) => return Err(bad("ia", "Kies ja of nee.", "Choose ja or nee.")),
     };
+    // As long as the longest value a field of any standard version holds (the site's own facet links
+    // carry such values), counted in characters.
     for k in ["org", "type", "theme", "cat", "status", "adopts"] {
-        if q.get(k).is_some_and(|v| v.trim().len() > 200) {
-            return Err(bad(k, "Een filter heeft hoogstens 200 tekens.", "A filter has at most 200 characters."));
+        if q.get(k).is_some_and(|v| v.trim().chars().count() > MAX_FILTER) {
+            return Err(bad(k, "Een filter heeft hoogstens 1024 tekens.", "A filter has at most 1024 characters."));
         }
     }
     let shared = match q.get("shared").map(|v| v.trim()) {
@@ -83,12 +87,15 @@ async fn run_search(ctx: &Ctx, app: &App, query: &SearchQuery) -> Result<algoreg
 const SEARCH_PARAMS: &[&str] = &["q", "org", "type", "theme", "cat", "status", "ia", "sort", "shared", "adopts"];
 
 /// The parameters of `q` that a search page carries over (not the page): only values the search
-/// takes (the text up to 500 bytes, a filter up to 200, `shared` only as `ja`), so a long or odd value
-/// is not copied into every link and form of the page.
+/// takes (the text up to 500 characters, a filter up to [`MAX_FILTER`], `shared` as `ja` or `nee`), so a
+/// long or odd value is not copied into every link and form of the page.
 fn carried(q: &HashMap<String, String>) -> impl Iterator<Item = (&String, &String)> {
     q.iter()
-        .filter(|(k, v)| SEARCH_PARAMS.contains(&k.as_str()) && !v.is_empty() && v.len() <= if k.as_str() == "q" { 500 } else { 200 })
-        .filter(|(k, v)| k.as_str() != "shared" || v.as_str() == "ja")
+        .filter(|(k, v)| {
+            let most = if k.as_str() == "q" { 500 } else { MAX_FILTER };
+            SEARCH_PARAMS.contains(&k.as_str()) && !v.is_empty() && v.chars().count() <= most
+        })
+        .filter(|(k, v)| k.as_str() != "shared" || v.as_str() == "ja" || v.as_str() == "nee")
 }
 
 fn url_with(ctx: &Ctx, q: &HashMap<String, String>, set: &[(&str, Option<&str>)]) -> String {
@@ -164,7 +171,8 @@ pub async fn search(ctx: Ctx, State(app): State<App>, Query(q): Query<HashMap<St
     let ids: Vec<algoreg_standard::AlgorithmId> =
         results.hits.iter().filter_map(|h| algoreg_standard::AlgorithmId::parse(&h.id).ok()).collect();
     let items = app.register().published_many(&ids).await.map_err(|e| ctx.err(e))?;
-    let pages = results.total.div_ceil(PER_PAGE).max(1);
+    // Pages link only as deep as the search pages (past that, pages are empty): narrow the search instead.
+    let pages = results.total.div_ceil(PER_PAGE).clamp(1, algoreg_search::MAX_OFFSET / PER_PAGE + 1);
     let lang = ctx.lang;
     let facet = |title: &str, key: &str, values: &[(String, u64)], label: &dyn Fn(&str) -> String| -> Markup {
         let selected = q.get(key).filter(|s| !s.is_empty()).cloned();

@@ -73,6 +73,10 @@ async fn render(
                     div.buttons { button type="submit" { (ctx.t("Tweestapsverificatie uitzetten", "Turn the second factor off")) } }
                 }
             }
+        } @else if !view.has_password {
+            p { (ctx.t(
+                "U logt in via de identiteitsprovider van uw organisatie. Die vraagt de tweede stap; hier is niets aan te zetten.",
+                "You log in through your organisation's identity provider. It asks for the second step; there is nothing to turn on here.")) }
         } @else {
             @let e = enrolment.unwrap_or_else(|| new_enrolment(&view.account));
             p { (ctx.t(
@@ -91,11 +95,9 @@ async fn render(
                     label for="code" { (ctx.t("De code die de app nu toont", "The code the app shows now")) }
                     input #code type="text" name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="10" required;
                 }
-                @if view.has_password {
-                    div.field {
-                        label for="enable-password" { (ctx.t("Uw wachtwoord", "Your password")) }
-                        input #enable-password type="password" name="password" autocomplete="current-password" required;
-                    }
+                div.field {
+                    label for="enable-password" { (ctx.t("Uw wachtwoord", "Your password")) }
+                    input #enable-password type="password" name="password" autocomplete="current-password" required;
                 }
                 div.buttons { button.primary type="submit" { (ctx.t("Aanzetten", "Turn on")) } }
             }

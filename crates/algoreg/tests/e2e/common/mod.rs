@@ -319,17 +319,22 @@ fn spawn_server(mut cmd: Command) -> Server {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("spawn server");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = BufReader::new(stdout).lines();
+    let base = listening_on(&mut child);
+    Server { process: Running::Child(child), base, client: Client::builder().cookie_store(true).build().expect("client") }
+}
+
+/// The address a `serve` process (started with its standard output piped) says it listens on; what it
+/// prints later is read and dropped, so that its writes never fail.
+pub fn listening_on(child: &mut Child) -> String {
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout piped")).lines();
     let base = loop {
         let line = lines.next().expect("server printed nothing").expect("read");
         if let Some(url) = line.strip_prefix("algoreg listening on ") {
             break url.to_string();
         }
     };
-    // Keep reading what it prints later, so that its writes never fail.
     std::thread::spawn(move || lines.for_each(drop));
-    Server { process: Running::Child(child), base, client: Client::builder().cookie_store(true).build().expect("client") }
+    base
 }
 
 /// Runs a future to completion on a small runtime of its own.
