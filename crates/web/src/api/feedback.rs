@@ -3,18 +3,17 @@
 //! `algoreg_service::feedback`.
 
 use super::body::{IdPath, JsonBody};
-use crate::auth::Auth;
+use crate::auth::{Auth, ClientKey};
 use crate::problem::{ApiError, ApiResult, Problem};
 use algoreg_service::feedback::{IncidentInput, SignalInput};
 use algoreg_service::App;
 use algoreg_store::Signal;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use std::net::SocketAddr;
 use utoipa::ToSchema;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -106,14 +105,12 @@ fn inbox_dto(s: Signal) -> InboxSignalDto {
         (status = 429, body = Problem, description = "Too many signals from this address or about this registration; see Retry-After")))]
 pub async fn submit(
     State(app): State<App>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    headers: axum::http::HeaderMap,
+    ClientKey(client): ClientKey,
     IdPath(id): IdPath,
     JsonBody(b): JsonBody<NewSignalBody>,
 ) -> ApiResult<(StatusCode, Json<SubmittedDto>)> {
     let input = SignalInput { kind: b.kind, text: b.text, email: b.email, website: b.website };
-    let client = app.client_ip(addr.ip(), headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()));
-    let s = app.feedback().submit(id, input, &client.to_string(), Utc::now()).await?;
+    let s = app.feedback().submit(id, input, &client, Utc::now()).await?;
     Ok((
         StatusCode::CREATED,
         Json(SubmittedDto {

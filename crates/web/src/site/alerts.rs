@@ -5,15 +5,15 @@
 //! link is what authorises it.
 
 use super::csrf::CsrfForm;
+use crate::auth::ClientKey;
 use super::{form_field as field, problem_text, Ctx, PageError, PageResult};
 use algoreg_service::alerts::{AlertInput, AlertSearch, Purpose, SEARCH_KEYS};
 use algoreg_service::{App, ServiceError};
 use algoreg_standard::Lang;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use chrono::Utc;
 use maud::{html, Markup};
-use std::net::SocketAddr;
 
 type FormData = Vec<(String, String)>;
 
@@ -79,11 +79,9 @@ pub async fn form(ctx: Ctx, State(app): State<App>, Query(q): Query<FormData>) -
 pub async fn subscribe(
     ctx: Ctx,
     State(app): State<App>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    headers: axum::http::HeaderMap,
+    ClientKey(client): ClientKey,
     CsrfForm(form): CsrfForm,
 ) -> PageResult {
-    let client = app.client_ip(addr.ip(), headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()));
     let input = AlertInput {
         email: field(&form, "email").into(),
         frequency: field(&form, "frequency").into(),
@@ -91,7 +89,7 @@ pub async fn subscribe(
         website: field(&form, "website").into(),
         search: search_of(&form),
     };
-    match app.alerts().subscribe(input, &client.to_string(), Utc::now()).await {
+    match app.alerts().subscribe(input, &client, Utc::now()).await {
         Ok(()) => {
             let title = ctx.t("Kijk in uw mailbox", "Check your mailbox");
             let body = html! {

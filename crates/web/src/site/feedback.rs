@@ -4,6 +4,7 @@
 //! evaluation cycles. Every form carries the CSRF token; the public form has a honeypot and limits.
 
 use super::csrf::CsrfForm;
+use crate::auth::ClientKey;
 use super::render::when;
 use super::{Ctx, IdPath, PageError, PageResult};
 use algoreg_domain::feedback::{overdue_days, IncidentClass, IncidentEventKind, IncidentParty, IncidentStatus, SignalKind, SignalStatus};
@@ -12,13 +13,12 @@ use algoreg_service::feedback::{Evaluations, IncidentInput, SignalInput};
 use algoreg_service::{App, ServiceError};
 use algoreg_standard::{AlgorithmId, Lang};
 use algoreg_store::{Incident, Signal};
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::{NaiveDate, Utc};
 use maud::{html, Markup};
 use std::collections::HashMap;
-use std::net::SocketAddr;
 
 type FormData = Vec<(String, String)>;
 
@@ -152,12 +152,10 @@ pub async fn signal_new(ctx: Ctx, State(app): State<App>, IdPath(id): IdPath) ->
 pub async fn signal_submit(
     ctx: Ctx,
     State(app): State<App>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
-    headers: axum::http::HeaderMap,
+    ClientKey(client): ClientKey,
     IdPath(id): IdPath,
     CsrfForm(form): CsrfForm,
 ) -> PageResult {
-    let client = app.client_ip(addr.ip(), headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()));
     let v = app.register().published(id).await.map_err(|e| ctx.err(e))?;
     let input = SignalInput {
         kind: field(&form, "kind").into(),
@@ -165,7 +163,7 @@ pub async fn signal_submit(
         email: Some(field(&form, "email").to_string()),
         website: Some(field(&form, "website").to_string()),
     };
-    match app.feedback().submit(id, input, &client.to_string(), Utc::now()).await {
+    match app.feedback().submit(id, input, &client, Utc::now()).await {
         Ok(s) => {
             let body = html! {
                 h1 { (ctx.t("Bedankt, uw bericht is ontvangen", "Thank you, your message was received")) }
