@@ -5,8 +5,8 @@
 //! link is what authorises it.
 
 use super::csrf::CsrfForm;
-use crate::auth::ClientKey;
 use super::{form_field as field, problem_text, Ctx, PageError, PageResult};
+use crate::auth::ClientKey;
 use algoreg_service::alerts::{AlertInput, AlertSearch, Purpose, SEARCH_KEYS};
 use algoreg_service::{App, ServiceError};
 use algoreg_standard::Lang;
@@ -76,12 +76,7 @@ pub async fn form(ctx: Ctx, State(app): State<App>, Query(q): Query<FormData>) -
 }
 
 /// `POST /{lang}/meldingen`: subscribes; the answer does not tell whether the address had it already.
-pub async fn subscribe(
-    ctx: Ctx,
-    State(app): State<App>,
-    ClientKey(client): ClientKey,
-    CsrfForm(form): CsrfForm,
-) -> PageResult {
+pub async fn subscribe(ctx: Ctx, State(app): State<App>, ClientKey(client): ClientKey, CsrfForm(form): CsrfForm) -> PageResult {
     let input = AlertInput {
         email: field(&form, "email").into(),
         frequency: field(&form, "frequency").into(),

@@ -4,9 +4,9 @@
 //! evaluation cycles. Every form carries the CSRF token; the public form has a honeypot and limits.
 
 use super::csrf::CsrfForm;
-use crate::auth::ClientKey;
 use super::render::when;
 use super::{Ctx, IdPath, PageError, PageResult};
+use crate::auth::ClientKey;
 use algoreg_domain::feedback::{overdue_days, IncidentClass, IncidentEventKind, IncidentParty, IncidentStatus, SignalKind, SignalStatus};
 use algoreg_domain::workflow::Principal;
 use algoreg_service::feedback::{Evaluations, IncidentInput, SignalInput};
