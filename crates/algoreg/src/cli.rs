@@ -1194,7 +1194,7 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
                         bar.set_length(total as u64);
                         bar.set_position(done as u64);
                     };
-                    let r = harvester.harvest_all(false, &progress).await?;
+                    let r = harvester.harvest_all(false, &algoreg_service::runtime::Held::always(), &progress).await?;
                     bar.finish_and_clear();
                     r
                 }

@@ -928,11 +928,14 @@ impl Mailer {
     }
 
     /// Sends what is queued; a failure is kept with the mail and retried (at most five attempts).
-    pub async fn send_queued(&self, store: &dyn Store) -> Result<usize> {
+    pub async fn send_queued(&self, store: &dyn Store, held: &crate::runtime::Held) -> Result<usize> {
         use lettre::AsyncTransport;
         let Some(t) = &self.transport else { return Ok(0) };
         let mut sent = 0;
         for m in store.unsent_mail(100, 5).await? {
+            if !held.get() {
+                break;
+            }
             let built = m.to.parse::<lettre::message::Mailbox>().map_err(|e| e.to_string()).and_then(|to| {
                 let mut b = lettre::Message::builder()
                     .from(self.from.clone())
@@ -981,13 +984,13 @@ pub async fn run_background(
 ) {
     let lease = crate::runtime::Lease::new(store.clone(), node, "feedback", every * 3 + Duration::from_secs(120));
     loop {
-        if let Some(_round) = lease.round().await {
+        if let Some(round) = lease.round().await {
             crate::metrics::METRICS.job_ran(crate::metrics::Job::Feedback);
             let f = Feedback { store: store.as_ref(), state: &state, shared_limits: None };
             if let Err(e) = f.tick(Utc::now()).await {
                 tracing::error!(error = %e, "feedback tick failed");
             }
-            if let Err(e) = mailer.send_queued(store.as_ref()).await {
+            if let Err(e) = mailer.send_queued(store.as_ref(), &round.held()).await {
                 tracing::error!(error = %e, "mail queue failed");
             }
         }

@@ -153,7 +153,7 @@ impl App {
     /// One round of the link checker: gathers the links of the published registrations and of those
     /// released for publication, and checks those not checked within the interval (at most
     /// `max_per_round`).
-    pub async fn check_links_round(&self, now: DateTime<Utc>) -> Result<Round> {
+    pub async fn check_links_round(&self, now: DateTime<Utc>, held: &crate::runtime::Held) -> Result<Round> {
         let Some(checker) = self.links.clone() else { return Ok(Round::default()) };
         let mut urls: BTreeSet<String> = BTreeSet::new();
         crate::register::each_published(&*self.store, 1000, |v| {
@@ -196,7 +196,7 @@ impl App {
         let mut set = tokio::task::JoinSet::new();
         let mut results: Vec<LinkCheck> = vec![];
         for (_, url) in due {
-            if started.elapsed() > ROUND_TIME || self.node.is_stopping() {
+            if started.elapsed() > ROUND_TIME || self.node.is_stopping() || !held.get() {
                 break;
             }
             while set.len() >= checker.config.concurrency.max(1) {
@@ -238,8 +238,8 @@ pub async fn run_background(app: App, every: Duration) {
     // A round ends within ROUND_TIME (plus one check's timeout), well within the lease.
     let lease = crate::runtime::Lease::new(app.store.clone(), app.node.clone(), "links", every * 3 + ROUND_TIME * 2);
     loop {
-        if let Some(_round) = lease.round().await {
-            match app.check_links_round(Utc::now()).await {
+        if let Some(round) = lease.round().await {
+            match app.check_links_round(Utc::now(), &round.held()).await {
                 Ok(r) if r.checked > 0 => tracing::info!(checked = r.checked, blocking = r.blocking, "links checked"),
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "link check failed"),

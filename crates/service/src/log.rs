@@ -362,10 +362,11 @@ impl Log<'_> {
 pub async fn run_background(app: App, every: Duration) {
     let lease = crate::runtime::Lease::new(app.store.clone(), app.node(), "log", every * 3 + Duration::from_secs(60));
     loop {
-        if let Some(_round) = lease.round().await {
+        if let Some(round) = lease.round().await {
+            let held = round.held();
             loop {
                 match app.log().append().await {
-                    Ok(n) if n > 0 => continue,
+                    Ok(n) if n > 0 && held.get() => continue,
                     Ok(_) => break,
                     Err(e) => {
                         tracing::error!(error = %e, "appending to the publication log failed");

@@ -72,6 +72,32 @@ pub struct Lease {
 /// round is dropped: a graceful stop, which gives the leases up, waits for it.
 pub struct Round {
     _ended: tokio::sync::oneshot::Sender<()>,
+    held: Held,
+}
+
+impl Round {
+    /// Whether the round still holds its lease, for long rounds to ask between their steps.
+    pub fn held(&self) -> Held {
+        self.held.clone()
+    }
+}
+
+/// Whether a round still holds its lease. It stops holding it when a renewal finds the lease taken by
+/// another node, or cannot reach the store: the lease may then have run out, and another node may have
+/// started the same work. A long round asks between its steps (a mail, a source, a link, a log entry)
+/// and ends early; the next round takes the lease again first.
+#[derive(Clone)]
+pub struct Held(Arc<AtomicBool>);
+
+impl Held {
+    /// For work outside a lease (a command run by hand): always held.
+    pub fn always() -> Held {
+        Held(Arc::new(AtomicBool::new(true)))
+    }
+
+    pub fn get(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
 }
 
 impl Lease {
@@ -94,6 +120,8 @@ impl Lease {
         }
         let lease = self.clone();
         let (ended, mut over) = tokio::sync::oneshot::channel::<()>();
+        let held = Held::always();
+        let flag = held.clone();
         tokio::spawn(async move {
             let _running = running;
             loop {
@@ -101,13 +129,17 @@ impl Lease {
                     _ = &mut over => break,
                     _ = tokio::time::sleep(lease.ttl / 3) => {
                         if !lease.hold().await {
-                            tracing::warn!(job = lease.job, "the lease could not be renewed during a round");
+                            tracing::warn!(job = lease.job, "the lease could not be renewed during a round: the round ends early");
+                            flag.0.store(false, Ordering::SeqCst);
+                            // The round still runs until it notices: a graceful stop waits for it.
+                            let _ = (&mut over).await;
+                            break;
                         }
                     }
                 }
             }
         });
-        Some(Round { _ended: ended })
+        Some(Round { _ended: ended, held })
     }
 
     /// Whether this node runs the job now: takes the lease, or renews it when it holds it already. A
@@ -129,6 +161,16 @@ impl Lease {
 mod tests {
     use super::*;
 
+    /// Two nodes on one SQLite store, each with its lease on `job`; the first node's too.
+    async fn two_nodes(job: &'static str, ttl: Duration) -> (tempfile::TempDir, Arc<dyn Store>, Arc<Node>, Lease, Lease) {
+        let dir = tempfile::tempdir().unwrap();
+        let store: Arc<dyn Store> = Arc::new(algoreg_store_sqlite::SqliteStore::open_dir(dir.path()).await.unwrap());
+        let first = Node::new();
+        let one = Lease::new(store.clone(), first.clone(), job, ttl);
+        let two = Lease::new(store.clone(), Node::new(), job, ttl);
+        (dir, store, first, one, two)
+    }
+
     #[tokio::test]
     async fn a_stop_waits_for_the_running_round_and_starts_no_new_one() {
         let node = Node::new();
@@ -149,11 +191,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_round_longer_than_its_lease_keeps_it_and_gives_it_up_when_done() {
-        let dir = tempfile::tempdir().unwrap();
-        let store: Arc<dyn Store> = Arc::new(algoreg_store_sqlite::SqliteStore::open_dir(dir.path()).await.unwrap());
         let ttl = Duration::from_millis(900);
-        let one = Lease::new(store.clone(), Node::new(), "harvest", ttl);
-        let two = Lease::new(store.clone(), Node::new(), "harvest", ttl);
+        let (_dir, _store, _node, one, two) = two_nodes("harvest", ttl).await;
         let round = one.round().await.expect("the first node takes the lease");
         tokio::time::sleep(ttl * 3).await;
         assert!(two.round().await.is_none(), "a round three times as long as the lease still holds it");
@@ -163,13 +202,25 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_round_whose_lease_another_node_took_stops_holding_it() {
+        let ttl = Duration::from_millis(600);
+        let (_dir, store, first, one, two) = two_nodes("feedback", ttl).await;
+        let round = one.round().await.expect("the first node takes the lease");
+        let held = round.held();
+        assert!(held.get());
+        // As if the first node's renewals had not reached the store for longer than the lease.
+        store.release_lease("feedback", first.id()).await.unwrap();
+        let other = two.round().await.expect("another node takes the lease that ran out");
+        tokio::time::sleep(ttl).await;
+        assert!(!held.get(), "the next renewal finds the lease taken: the first round no longer holds it");
+        assert!(other.held().get(), "the other node's round does");
+        drop(round);
+        assert!(one.round().await.is_none(), "nor does the first node take it back while the other holds it");
+    }
+
+    #[tokio::test]
     async fn a_stop_waits_for_the_renewal_and_then_gives_the_lease_up() {
-        let dir = tempfile::tempdir().unwrap();
-        let store: Arc<dyn Store> = Arc::new(algoreg_store_sqlite::SqliteStore::open_dir(dir.path()).await.unwrap());
-        let ttl = Duration::from_secs(60);
-        let node = Node::new();
-        let one = Lease::new(store.clone(), node.clone(), "links", ttl);
-        let two = Lease::new(store.clone(), Node::new(), "links", ttl);
+        let (_dir, store, node, one, two) = two_nodes("links", Duration::from_secs(60)).await;
         let round = one.round().await.expect("the lease");
         let stopping = {
             let (node, store) = (node.clone(), store.clone());

@@ -112,7 +112,12 @@ impl Harvester {
 
     /// Harvests every source (or only those that are due), `concurrency` at a time. A failing
     /// source never stops the others. `progress(done, total)` is called after each source.
-    pub async fn harvest_all(&self, only_due: bool, progress: &(dyn Fn(usize, usize) + Sync)) -> Result<Vec<SourceReport>> {
+    pub async fn harvest_all(
+        &self,
+        only_due: bool,
+        held: &crate::runtime::Held,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<Vec<SourceReport>> {
         let now = Utc::now();
         let sources: Vec<Source> =
             self.store.sources().await?.into_iter().filter(|s| !only_due || s.next_due_at.is_none_or(|d| d <= now)).collect();
@@ -122,18 +127,25 @@ impl Harvester {
         for s in sources {
             let me = self.clone();
             let sem = sem.clone();
+            let held = held.clone();
             set.spawn(async move {
                 let _permit = sem.acquire_owned().await;
+                // A round that lost its lease starts no new source: another node may be harvesting them.
+                if !held.get() {
+                    return None;
+                }
                 let outcome = me.harvest_guarded(&s).await;
-                SourceReport { source: s.id, url: s.url, outcome }
+                Some(SourceReport { source: s.id, url: s.url, outcome })
             });
         }
         let mut reports = Vec::with_capacity(total);
+        let mut done = 0;
         while let Some(r) = set.join_next().await {
-            if let Ok(r) = r {
+            if let Ok(Some(r)) = r {
                 reports.push(r);
             }
-            progress(reports.len(), total);
+            done += 1;
+            progress(done, total);
         }
         reports.sort_by_key(|r| r.source);
         Ok(reports)
@@ -844,9 +856,9 @@ impl Harvester {
         // Longer than a round of harvests with their timeouts, so the holder keeps it while it works.
         let lease = crate::runtime::Lease::new(self.store.clone(), node, "harvest", Duration::from_secs(600).max(tick * 4));
         loop {
-            if let Some(_round) = lease.round().await {
+            if let Some(round) = lease.round().await {
                 crate::metrics::METRICS.job_ran(crate::metrics::Job::Harvest);
-                if let Err(e) = self.harvest_all(true, &|_, _| {}).await {
+                if let Err(e) = self.harvest_all(true, &round.held(), &|_, _| {}).await {
                     tracing::error!(error = %e, "scheduled harvest failed");
                 }
             }
