@@ -566,6 +566,15 @@ enum UserCmd {
         #[arg(long)]
         off: bool,
     },
+    /// Undoes an account's links with persons at identity providers (made at the first login through
+    /// each), for when a provider has handed the address on to someone else: the next login through a
+    /// provider links the account again, to whoever logs in with the address then.
+    Unpin {
+        #[command(flatten)]
+        data: DataArg,
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -963,6 +972,11 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
                 r.identified,
                 r.unchanged
             );
+        }
+        Command::User(UserCmd::Unpin { data, email }) => {
+            let app = open(&data).await?;
+            let (user, n) = app.operator().unpin_sso(&email).await?;
+            println!("user {}: {n} link(s) with identity providers undone", user.email);
         }
         Command::User(UserCmd::Supervisor { data, email, off }) => {
             let app = open(&data).await?;

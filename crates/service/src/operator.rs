@@ -103,6 +103,26 @@ impl Operator<'_> {
         Ok(algoreg_store::User { supervisor: on, ..user })
     }
 
+    /// Undoes the pins of the account with this address to persons at identity providers (when a
+    /// provider has handed the address on, or the person's subject there changed): the next login through
+    /// a provider pins it again. How many there were; written to the audit log.
+    pub async fn unpin_sso(&self, email: &str) -> Result<(algoreg_store::User, u64)> {
+        let user = self.app.store.user_by_email(email).await?.ok_or(ServiceError::NotFound("user"))?;
+        let n = self.app.store.unpin_subjects(user.id).await?;
+        if n > 0 {
+            let detail = format!("{n}");
+            let note = crate::audit::Note {
+                kind: algoreg_domain::audit::AuditKind::SsoUnpinned,
+                org: None,
+                subject: Some(user.id),
+                detail: &detail,
+                source: None,
+            };
+            crate::audit::write(self.app.store.as_ref(), crate::audit::Actor::Principal(&Principal::system()), note).await;
+        }
+        Ok((user, n))
+    }
+
     /// Builds the search index again from the published register.
     pub async fn rebuild_index(&self, index: &SearchIndex) -> Result<usize> {
         crate::search::rebuild(self.app.store.as_ref(), index).await

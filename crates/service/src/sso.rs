@@ -10,6 +10,10 @@
 //! - A person is matched by the e-mail address the provider vouches for (verified, and in one of the
 //!   domains the provider may speak for): an account made by an invitation is used at its first login;
 //!   a provider configured with organisation and role claims may add the roles those claims name.
+//!   That first login pins the account to the person the provider names (its issuer and the subject
+//!   claim, `sub` unless configured): later logins go to the pinned account, and an address the
+//!   provider has handed on to someone else no longer opens it (the operator undoes a pin with
+//!   `algoreg user unpin`).
 //! - Bearer tokens of a provider with an `audience` are accepted by the APIs
 //!   ([`Sso::principal_for_token`]): signature, issuer, audience and time checked; organisation and role
 //!   from the mapped claims, or from the memberships of the e-mail's account.
@@ -67,6 +71,10 @@ pub struct ProviderConfig {
     /// The claim with the e-mail address (default `email`; Entra ID: `email` or `preferred_username`).
     #[serde(default)]
     pub email_claim: Option<String>,
+    /// The claim that names the person at the provider for good (default `sub`; Entra ID: `oid`, which
+    /// is the same in its ID tokens and in its access tokens for this register).
+    #[serde(default)]
+    pub subject_claim: Option<String>,
     /// Whether `email_verified` must be true (default true; turn off only for a provider that has no such
     /// claim and whose addresses are all its own, such as one organisation's Entra ID tenant).
     #[serde(default)]
@@ -341,6 +349,18 @@ pub struct Done {
 
 fn random() -> String {
     B64URL.encode(rand::random::<[u8; 24]>())
+}
+
+/// Whose account a provider's claims name.
+enum Found {
+    /// The account pinned to the person the provider names.
+    Pinned(User),
+    /// The account with the address the provider vouches for, not yet pinned at this provider.
+    ByAddress(User),
+    /// The account with that address, pinned to another person at this provider: the provider has handed
+    /// the address on (or the person's subject there changed).
+    HandedOn(User),
+    Nobody,
 }
 
 fn failed(nl: impl Into<String>, en: impl Into<String>) -> ServiceError {
@@ -669,6 +689,49 @@ impl Sso<'_> {
         Ok(email)
     }
 
+    /// The person the provider names in `claims`, for good: its subject claim.
+    fn subject<'c>(&self, p: &Provider, claims: &'c Value) -> Result<&'c str> {
+        let name = p.config.subject_claim.as_deref().unwrap_or("sub");
+        claims.get(name).and_then(Value::as_str).filter(|s| !s.is_empty() && s.len() <= 255).ok_or_else(|| {
+            failed(
+                format!("De identiteitsprovider gaf niet door wie u bent (de claim '{name}'). Vraag uw beheerder om die mee te geven."),
+                format!("The identity provider did not say who you are (the claim '{name}'). Ask your administrator to include it."),
+            )
+        })
+    }
+
+    /// The account of the person the provider names: the one pinned to its subject, or else the one with
+    /// the address it vouches for.
+    async fn find(&self, p: &Provider, email: &str, subject: &str) -> Result<Found> {
+        if let Some(id) = self.store.subject_account(&p.config.issuer, subject).await? {
+            return Ok(self.store.user(id).await?.map_or(Found::Nobody, Found::Pinned));
+        }
+        let Some(user) = self.store.user_by_email(email).await? else { return Ok(Found::Nobody) };
+        if self.store.subjects_of_user(user.id).await?.iter().any(|pin| pin.issuer == p.config.issuer) {
+            return Ok(Found::HandedOn(user));
+        }
+        Ok(Found::ByAddress(user))
+    }
+
+    /// Pins an account to the person the provider names (at the first login through it).
+    async fn pin(&self, p: &Provider, user: &User, subject: &str) -> Result<()> {
+        let pin = algoreg_store::SubjectPin {
+            issuer: p.config.issuer.clone(),
+            subject: subject.to_string(),
+            user_id: user.id,
+            created_at: chrono::Utc::now(),
+        };
+        match self.store.pin_subject(&pin).await {
+            Ok(()) => Ok(()),
+            // Two first logins at once: the other one pinned.
+            Err(algoreg_store::StoreError::Conflict(_)) => Err(failed(
+                "Er liep tegelijk een andere inlogpoging. Probeer het opnieuw.",
+                "Another login was under way at the same time. Try again.",
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Roles that the provider's mapped claims give: an organisation it serves and a role.
     async fn mapped(&self, p: &Provider, claims: &Value) -> Result<Vec<(algoreg_store::Organisation, Role)>> {
         let (Some(org_claim), Some(role_claim)) = (&p.config.org_claim, &p.config.role_claim) else { return Ok(vec![]) };
@@ -689,9 +752,17 @@ impl Sso<'_> {
     /// for single sign-on at its first login), or a new one when the mapped claims give it a role.
     async fn account(&self, p: &Provider, claims: &Value, source: &str) -> Result<User> {
         let email = self.email(p, claims)?;
+        let subject = self.subject(p, claims)?;
         let mapped: Vec<(OrgId, Role)> = self.mapped(p, claims).await?.into_iter().map(|(o, r)| (o.id, r)).collect();
-        let user = match self.store.user_by_email(email).await? {
-            Some(u) if u.central_operator || u.supervisor => {
+        let user = match self.find(p, email, subject).await? {
+            Found::HandedOn(_) => {
+                tracing::warn!(provider = %p.config.name, source = %source, "login with an address whose account belongs to another person at the provider");
+                return Err(failed(
+                    "Dit e-mailadres hoort in het register bij iemand anders van deze identiteitsprovider. Vraag de beheerder van het register om het account na te kijken.",
+                    "This e-mail address belongs in the register to someone else at this identity provider. Ask the register's operator to look into the account.",
+                ));
+            }
+            Found::Pinned(u) | Found::ByAddress(u) if u.central_operator || u.supervisor => {
                 // Their powers span every organisation, and a provider is configured for some: they log in
                 // with their password and the register's own second factor.
                 tracing::info!(provider = %p.config.name, source = %source, "provider login refused for an operator or supervisor account");
@@ -700,7 +771,9 @@ impl Sso<'_> {
                     "A central operator or supervisor logs in with their own password, not through an identity provider.",
                 ));
             }
-            Some(u) => {
+            Found::Pinned(u) => u,
+            Found::ByAddress(u) => {
+                self.pin(p, &u, subject).await?;
                 if u.password_temporary_until.is_some() || u.password_by_admin {
                     // A password an admin set (a temporary one of an invitation, or a reset): the
                     // holder of the mailbox logs in here, and the password the admin may know stops
@@ -709,9 +782,10 @@ impl Sso<'_> {
                 }
                 self.store.user(u.id).await?.ok_or(ServiceError::Unauthenticated)?
             }
-            None if !mapped.is_empty() => {
+            Found::Nobody if !mapped.is_empty() => {
                 let name = claims.get("name").and_then(Value::as_str).map(str::trim).filter(|n| !n.is_empty() && n.len() <= 200);
-                self.store
+                let user = self
+                    .store
                     .create_user(&NewUser {
                         email: email.to_string(),
                         name: name.unwrap_or(email).to_string(),
@@ -719,9 +793,11 @@ impl Sso<'_> {
                         central_operator: false,
                         password_temporary_until: None,
                     })
-                    .await?
+                    .await?;
+                self.pin(p, &user, subject).await?;
+                user
             }
-            None => {
+            Found::Nobody => {
                 tracing::info!(provider = %p.config.name, source = %source, "login through a provider without an account");
                 return Err(failed(
                     format!("Er is in het register geen account voor {email}. Vraag de beheerder van uw organisatie om u uit te nodigen."),
@@ -773,9 +849,13 @@ impl Sso<'_> {
             let email = claims.get(p.config.email_claim.as_deref().unwrap_or("email")).and_then(Value::as_str);
             // The account the same person logs in with on the site (by the token's verified address):
             // four eyes counts the token and that account as one.
-            let person = match self.email(p, &claims) {
-                Ok(address) => self.store.user_by_email(address).await?.map(|u| u.id),
-                Err(_) => None,
+            let person = match (self.email(p, &claims), self.subject(p, &claims)) {
+                // Four eyes errs on the side of one person: an address handed on still counts as its account.
+                (Ok(address), Ok(subject)) => match self.find(p, address, subject).await? {
+                    Found::Pinned(u) | Found::ByAddress(u) | Found::HandedOn(u) => Some(u.id),
+                    Found::Nobody => None,
+                },
+                _ => None,
             };
             return Ok(Some(Principal {
                 key: format!("oidc:{}:{sub}", p.config.name),
@@ -792,7 +872,13 @@ impl Sso<'_> {
         // Without mapped claims: the memberships of the account with the token's e-mail address (never
         // a central operator's or supervisor's: see `account`).
         let email = self.email(p, &claims).map_err(|_| ServiceError::Unauthenticated)?;
-        let user = self.store.user_by_email(email).await?.filter(|u| !u.central_operator && !u.supervisor);
+        let subject = self.subject(p, &claims).map_err(|_| ServiceError::Unauthenticated)?;
+        let user = match self.find(p, email, subject).await? {
+            Found::Pinned(u) | Found::ByAddress(u) => Some(u),
+            // The address belongs to another person at the provider: its account's roles are not theirs.
+            Found::HandedOn(_) | Found::Nobody => None,
+        };
+        let user = user.filter(|u| !u.central_operator && !u.supervisor);
         let user = user.ok_or(ServiceError::Unauthenticated)?;
         let principal = self.auth.principal_for_user_via(&user, via).await?;
         Ok(Some(principal))

@@ -53,7 +53,7 @@ macro_rules! suite {
             leases_one_holder_at_a_time, concurrent_lease_takers_one_wins, counters_count_per_window,
             login_failures_count_and_are_forgiven,
             signing_keys_round_trip, own_sessions_listed_and_ended, audit_log_per_organisation, second_factor_codes_work_once,
-            single_sign_on, passkeys_and_ceremonies, copy_reads_every_row_once_by_key, supervisor_is_granted_and_taken_away,
+            single_sign_on, subjects_are_pinned_once, passkeys_and_ceremonies, copy_reads_every_row_once_by_key, supervisor_is_granted_and_taken_away,
             link_checks_replace_by_url_and_are_purged, confirmations_keep_the_last_and_need_the_record,
             alerts_are_confirmed_reported_and_deleted, public_changes_keep_each_records_latest,
             log_appends_in_order_and_refuses_a_stale_append, source_logs_are_kept_per_source
@@ -1696,6 +1696,33 @@ pub async fn single_sign_on(s: S) {
     assert_eq!(s.user(u.id).await.unwrap().unwrap().last_login.map(|(_, m)| m).as_deref(), Some("password"));
 }
 
+/// An account is pinned to one person a provider, and a person to one account.
+pub async fn subjects_are_pinned_once(s: S) {
+    let (a, b) = (user(&s, "pin-a@example.org").await, user(&s, "pin-b@example.org").await);
+    let pin = |user_id: UserId, issuer: &str, subject: &str, n: i64| SubjectPin {
+        issuer: issuer.into(),
+        subject: subject.into(),
+        user_id,
+        created_at: at(n),
+    };
+    let (delft, utrecht) = ("https://login.delft.example/realms/d", "https://login.utrecht.example");
+    assert_eq!(s.subject_account(delft, "123").await.unwrap(), None);
+    s.pin_subject(&pin(a.id, delft, "123", 1)).await.unwrap();
+    s.pin_subject(&pin(a.id, utrecht, "u-9", 2)).await.unwrap();
+    assert_eq!(s.subject_account(delft, "123").await.unwrap(), Some(a.id));
+    assert_eq!(s.subject_account(utrecht, "123").await.unwrap(), None, "a subject counts only at its own provider");
+    assert_eq!(s.subjects_of_user(a.id).await.unwrap(), vec![pin(a.id, delft, "123", 1), pin(a.id, utrecht, "u-9", 2)]);
+    // The same person for another account; another person at the same provider for this account.
+    assert!(matches!(s.pin_subject(&pin(b.id, delft, "123", 3)).await, Err(StoreError::Conflict("subject"))));
+    assert!(matches!(s.pin_subject(&pin(a.id, delft, "456", 3)).await, Err(StoreError::Conflict("issuer"))));
+    s.pin_subject(&pin(b.id, delft, "456", 3)).await.unwrap();
+    assert_eq!(s.unpin_subjects(a.id).await.unwrap(), 2);
+    assert!(s.subjects_of_user(a.id).await.unwrap().is_empty());
+    assert_eq!(s.subject_account(delft, "456").await.unwrap(), Some(b.id), "another account's pin stays");
+    s.pin_subject(&pin(a.id, delft, "123", 4)).await.unwrap();
+    assert_eq!(s.subject_account(delft, "123").await.unwrap(), Some(a.id), "pinned again after the undo");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Passkeys
 
@@ -1745,8 +1772,11 @@ pub async fn copy_reads_every_row_once_by_key(s: S) {
             s.set_membership(u.id, o.id, Role::Editor).await.unwrap();
             s.set_membership(u.id, o.id, Role::Approver).await.unwrap();
         }
+        let pin =
+            SubjectPin { issuer: format!("https://idp{}.example", n % 2), subject: format!("s{n}"), user_id: u.id, created_at: at(n) };
+        s.pin_subject(&pin).await.unwrap();
     }
-    for name in ["organisations", "users", "memberships"] {
+    for name in ["organisations", "users", "memberships", "sso_subjects"] {
         let table = algoreg_store::copy::TABLES.iter().find(|t| t.name == name).unwrap();
         let whole = s.read_rows(table, None, 1000).await.unwrap();
         let (mut paged, mut last): (Vec<Vec<algoreg_store::copy::Cell>>, Option<Vec<algoreg_store::copy::Cell>>) = (vec![], None);

@@ -59,6 +59,8 @@ const UNIQUE_CONSTRAINTS: &[(&str, &str)] = &[
     ("memberships_pkey", "role"),
     ("signing_keys_pkey", "kid"),
     ("passkeys_credential_id_key", "credential_id"),
+    ("sso_subjects_pkey", "subject"),
+    ("sso_subjects_user_id_issuer_key", "issuer"),
 ];
 
 /// The field a unique violation is about, by the constraint's name.

@@ -56,6 +56,8 @@ const UNIQUE_CONSTRAINTS: &[(&str, &str)] = &[
     ("memberships.org_id, memberships.user_id, memberships.role", "role"),
     ("signing_keys.kid", "kid"),
     ("passkeys.credential_id", "credential_id"),
+    ("sso_subjects.issuer, sso_subjects.subject", "subject"),
+    ("sso_subjects.user_id, sso_subjects.issuer", "issuer"),
 ];
 
 /// The constraint a unique violation names: SQLite's message ends in its columns

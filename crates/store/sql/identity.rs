@@ -21,4 +21,34 @@ impl IdentityStore for Backend {
     async fn signing_keys(&self, since: DateTime<Utc>) -> Result<Vec<SigningKey>> {
         self.all("SELECT * FROM signing_keys WHERE created_at >= $1 ORDER BY created_at DESC, kid", ts(&since), signing_key_row).await
     }
+
+    async fn subject_account(&self, issuer: &str, subject: &str) -> Result<Option<UserId>> {
+        let row = sqlx::query("SELECT * FROM sso_subjects WHERE issuer=$1 AND subject=$2")
+            .bind(issuer)
+            .bind(subject)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(row.as_ref().map(subject_pin_row).transpose()?.map(|p| p.user_id))
+    }
+
+    async fn subjects_of_user(&self, user_id: UserId) -> Result<Vec<SubjectPin>> {
+        self.all("SELECT * FROM sso_subjects WHERE user_id=$1 ORDER BY created_at, issuer", user_id, subject_pin_row).await
+    }
+
+    async fn pin_subject(&self, pin: &SubjectPin) -> Result<()> {
+        sqlx::query("INSERT INTO sso_subjects (issuer, subject, user_id, created_at) VALUES ($1,$2,$3,$4)")
+            .bind(&pin.issuer)
+            .bind(&pin.subject)
+            .bind(pin.user_id)
+            .bind(ts(&pin.created_at))
+            .execute(&self.pool)
+            .await
+            .done()
+    }
+
+    async fn unpin_subjects(&self, user_id: UserId) -> Result<u64> {
+        let r = sqlx::query("DELETE FROM sso_subjects WHERE user_id=$1").bind(user_id).execute(&self.pool).await.map_err(backend)?;
+        Ok(r.rows_affected())
+    }
 }

@@ -59,7 +59,7 @@ decoders!(
     workspace_row -> WorkspaceItem, source_row -> Source, source_record_row -> SourceRecord, signal_row -> Signal,
     incident_row -> Incident, incident_event_row -> IncidentEvent, evaluation_plan_row -> EvaluationPlan,
     evaluation_row -> Evaluation, mail_row -> Mail, audit_row -> AuditEvent, signing_key_row -> SigningKey,
-    passkey_row -> Passkey, ceremony_row -> Ceremony, template_row -> Template, classification_row -> Classification,
+    passkey_row -> Passkey, subject_pin_row -> SubjectPin, ceremony_row -> Ceremony, template_row -> Template, classification_row -> Classification,
     compliance_row -> ComplianceEntry, session_info_row -> SessionInfo, signal_times_row -> SignalTimes,
     last_change_row -> Option<DateTime<Utc>>, login_failure_row -> (u32, DateTime<Utc>), link_check_row -> LinkCheck, confirmation_row -> (algoreg_standard::AlgorithmId, DateTime<Utc>), alert_row -> Alert, link_acceptance_row -> LinkAcceptance, alert_confirmed_row -> Option<DateTime<Utc>>, review_reminder_row -> (algoreg_standard::AlgorithmId, chrono::NaiveDate), public_change_row -> PublicChange, log_entry_row -> LogEntry,
 );

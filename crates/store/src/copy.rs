@@ -470,4 +470,10 @@ pub const TABLES: &[Table] = &[
             ("last_used_at", Time),
         ],
     },
+    Table {
+        name: "sso_subjects",
+        key: &["issuer", "subject"],
+        identity: false,
+        columns: &[("issuer", Text), ("subject", Text), ("user_id", Int), ("created_at", Time)],
+    },
 ];

@@ -440,6 +440,16 @@ pub trait IdentityStore: Send + Sync {
     async fn add_signing_key(&self, key: &SigningKey) -> Result<()>;
     /// Keys created at or after `since`, newest first.
     async fn signing_keys(&self, since: chrono::DateTime<chrono::Utc>) -> Result<Vec<SigningKey>>;
+    /// The account pinned to a person at an identity provider (its issuer, and the subject it names the
+    /// person by), if any.
+    async fn subject_account(&self, issuer: &str, subject: &str) -> Result<Option<UserId>>;
+    /// The persons at identity providers an account is pinned to (one a provider), oldest first.
+    async fn subjects_of_user(&self, user_id: UserId) -> Result<Vec<SubjectPin>>;
+    /// Pins an account to a person at a provider: `Conflict("subject")` when that person is pinned to an
+    /// account already, `Conflict("issuer")` when the account is pinned to another person at that provider.
+    async fn pin_subject(&self, pin: &SubjectPin) -> Result<()>;
+    /// Undoes all of an account's pins (the next login through a provider pins it again); how many there were.
+    async fn unpin_subjects(&self, user_id: UserId) -> Result<u64>;
 }
 
 /// Moving the whole register between backends (`algoreg copy`), through the neutral rows of [`copy`].

@@ -681,6 +681,16 @@ pub struct AuditQuery {
     pub limit: i64,
 }
 
+/// An account pinned to the person an identity provider names by `subject`: at the first login through the
+/// provider, so that a later login is by that person, whatever e-mail address the provider then names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubjectPin {
+    pub issuer: String,
+    pub subject: String,
+    pub user_id: UserId,
+    pub created_at: DateTime<Utc>,
+}
+
 /// A person's passkey: the credential's ID and public key (COSE) as base64url, and its signature counter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Passkey {

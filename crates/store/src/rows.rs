@@ -384,6 +384,10 @@ pub fn signing_key_row<R: Columns + ?Sized>(r: &R) -> Result<SigningKey> {
     Ok(SigningKey { kid: r.s("kid")?, private_pkcs8: r.s("private_key")?, public_x: r.s("public_key")?, created_at: r.t("created_at")? })
 }
 
+pub fn subject_pin_row<R: Columns + ?Sized>(r: &R) -> Result<SubjectPin> {
+    Ok(SubjectPin { issuer: r.s("issuer")?, subject: r.s("subject")?, user_id: r.user("user_id")?, created_at: r.t("created_at")? })
+}
+
 pub fn passkey_row<R: Columns + ?Sized>(r: &R) -> Result<Passkey> {
     Ok(Passkey {
         id: r.int("id".into())?,

@@ -119,6 +119,8 @@ fn accounts() -> Value {
         "nieuw": {"email": "nieuw@delft.nl", "email_verified": true, "name": "Nieuwe Collega"},
         "onbekend": {"email": "onbekend@delft.nl", "email_verified": true},
         "ongecontroleerd": {"email": "ann@delft.nl", "email_verified": false},
+        // Someone who got Ann's address at the provider after her.
+        "opvolger": {"email": "ann@delft.nl", "email_verified": true, "name": "Opvolger"},
         "buiten": {"email": "beheer@centraal.nl", "email_verified": true},
         "carl": {"email": "carl@delft.nl", "email_verified": true, "name": "Carl", "org": "delft", "role": "approver"},
         "vreemd": {"email": "vreemd@delft.nl", "email_verified": true, "org": "utrecht", "role": "org_admin"},
@@ -278,6 +280,40 @@ fn a_person_logs_in_through_the_provider_and_out_again() {
     assert!(to.starts_with(&format!("{}/session/end?", idp.issuer())), "{to}");
     assert!(to.contains("post_logout_redirect_uri="), "{to}");
     assert_eq!(ann.me().0, 401, "the session has ended");
+}
+
+#[test]
+fn an_account_belongs_to_the_person_of_its_first_login_through_the_provider() {
+    let (env, idp, server) = setup("");
+    // Ann's first login through the provider pins her account to the person the provider names.
+    let ann = Person::new(&server);
+    assert_eq!(ann.sso("ann").0, 200);
+    // Someone else at the provider who now has her address: not her account.
+    let next = Person::new(&server);
+    let (status, _, page) = next.sso("opvolger");
+    assert_eq!(status, 403, "{page}");
+    assert!(page.contains("hoort in het register bij iemand anders"), "{page}");
+    assert_eq!(next.me().0, 401);
+    // Nor does a provider's token for another person at the provider that names her address.
+    let list = "/aanleverapi/v1_0/organizations/delft/algorithms";
+    assert_eq!(server.send("GET", list, Some(&idp.tool_token("tool", AUDIENCE)), None).0, 401);
+    // Ann herself logs in as before, also through the other configuration of the same provider.
+    assert_eq!(Person::new(&server).sso("ann").0, 200);
+    assert_eq!(Person::new(&server).sso_through("andere", "ann").0, 200);
+
+    // The operator undoes the pin (the address was handed on for good): the next login pins again.
+    let out = env.ok(&["user", "unpin", "--email", "ann@delft.nl"]);
+    assert!(out.contains("1 link(s)"), "{out}");
+    let next = Person::new(&server);
+    assert_eq!(next.sso("opvolger").0, 200);
+    assert_eq!(next.me().1["name"], "ann@delft.nl");
+    let (status, _, page) = Person::new(&server).sso("ann");
+    assert_eq!(status, 403, "now the account is the other person's: {page}");
+    let operator = server.login("beheer@centraal.nl");
+    let (_, log) = operator.send("GET", "/api/v1/audit", None);
+    assert!(log.to_string().contains("sso_unpinned"), "{log}");
+    // An address without an account.
+    assert!(!env.cli(&["user", "unpin", "--email", "niemand@delft.nl"]).status.success());
 }
 
 #[test]

@@ -20,7 +20,8 @@ pub struct AuditEventDto {
     /// login, login_failed, session_ended, password_changed, password_reset, temporary_password,
     /// role_granted, role_revoked, invitation_sent, invitation_accepted, invitation_declined,
     /// invitation_withdrawn, token_created, token_revoked, second_factor_enabled,
-    /// second_factor_disabled, recovery_code_used, second_factor_required.
+    /// second_factor_disabled, recovery_code_used, second_factor_required, passkey_added, passkey_removed,
+    /// sso_required, sso_unpinned.
     pub event: String,
     /// The organisation it belongs to; absent for a person's logins.
     pub organisation_id: Option<i64>,
