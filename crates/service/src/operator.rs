@@ -5,6 +5,7 @@
 use crate::error::{Result, ServiceError};
 use crate::import::{FileBytes, ImportOptions, ImportReport};
 use crate::App;
+use algoreg_domain::audit::AuditKind;
 use algoreg_domain::org::{OrgType, PublicationFlow, Role};
 use algoreg_domain::workflow::Principal;
 use algoreg_search::SearchIndex;
@@ -86,7 +87,16 @@ impl Operator<'_> {
     /// Gives an account a role in an organisation at once (the operator needs no consent step: the
     /// account is made by the same command).
     pub async fn add_role(&self, user_id: UserId, org_id: OrgId, role: Role) -> Result<()> {
-        Ok(self.app.store.set_membership(user_id, org_id, role).await?)
+        self.app.store.set_membership(user_id, org_id, role).await?;
+        let note = crate::audit::Note {
+            kind: AuditKind::RoleGranted,
+            org: Some(org_id),
+            subject: Some(user_id),
+            detail: role.code(),
+            source: None,
+        };
+        crate::audit::write(self.app.store.as_ref(), crate::audit::Actor::Principal(&Principal::system()), note).await;
+        Ok(())
     }
 
     /// Makes the account with this address a supervisor (reads across every organisation, changes
@@ -97,7 +107,7 @@ impl Operator<'_> {
             return Ok(user);
         }
         self.app.store.set_supervisor(user.id, on).await?;
-        let kind = if on { algoreg_domain::audit::AuditKind::RoleGranted } else { algoreg_domain::audit::AuditKind::RoleRevoked };
+        let kind = if on { AuditKind::RoleGranted } else { AuditKind::RoleRevoked };
         let note = crate::audit::Note { kind, org: None, subject: Some(user.id), detail: "supervisor", source: None };
         crate::audit::write(self.app.store.as_ref(), crate::audit::Actor::Principal(&Principal::system()), note).await;
         Ok(algoreg_store::User { supervisor: on, ..user })
@@ -111,13 +121,8 @@ impl Operator<'_> {
         let n = self.app.store.unpin_subjects(user.id).await?;
         if n > 0 {
             let detail = format!("{n}");
-            let note = crate::audit::Note {
-                kind: algoreg_domain::audit::AuditKind::SsoUnpinned,
-                org: None,
-                subject: Some(user.id),
-                detail: &detail,
-                source: None,
-            };
+            let note =
+                crate::audit::Note { kind: AuditKind::SsoUnpinned, org: None, subject: Some(user.id), detail: &detail, source: None };
             crate::audit::write(self.app.store.as_ref(), crate::audit::Actor::Principal(&Principal::system()), note).await;
         }
         Ok((user, n))

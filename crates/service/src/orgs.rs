@@ -240,12 +240,20 @@ impl Orgs<'_> {
         if actor.user_id == Some(user_id) && role.is_none_or(|r| r == Role::OrgAdmin) {
             return Err(ServiceError::bad("user", "U kunt uzelf niet als beheerder verwijderen.", "You cannot remove yourself as admin."));
         }
+        let held = |ms: &[algoreg_store::Membership]| -> Vec<Role> { ms.iter().filter(|m| m.org_id == org_id).map(|m| m.role).collect() };
+        let before = held(&self.store.memberships(user_id).await?);
+        if before.is_empty() || role.is_some_and(|r| !before.contains(&r)) {
+            // Nothing to take away: and nothing written about someone who is no member (the organisation's
+            // log shows a member's own events while they are one).
+            return Err(ServiceError::NotFound("member"));
+        }
         self.store.remove_membership(user_id, org_id, role).await?;
         self.note(actor, AuditKind::RoleRevoked, org_id, Some(user_id), role.map(|r| r.code()).unwrap_or("alle rollen / all roles")).await;
-        if self.store.memberships(user_id).await?.iter().any(|m| m.org_id == org_id) {
-            return Ok(0);
-        }
-        let made = self.store.tokens(org_id).await?.into_iter().filter(|t| t.created_by == Some(user_id) && !t.revoked);
+        // The tokens the member made whose role they no longer have (an admin token edits too, so an
+        // editor token stays while they are admin): all of them once they have no role left.
+        let left = held(&self.store.memberships(user_id).await?);
+        let covered = |r: Role| left.contains(&r) || (r == Role::Editor && left.contains(&Role::OrgAdmin));
+        let made = self.store.tokens(org_id).await?.into_iter().filter(|t| t.created_by == Some(user_id) && !t.revoked && !covered(t.role));
         let mut revoked = 0;
         for t in made {
             self.store.revoke_token(org_id, t.id).await?;

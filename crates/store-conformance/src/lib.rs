@@ -1626,19 +1626,31 @@ pub async fn audit_log_per_organisation(s: S) {
     assert_eq!(ids(all), vec![token, other_login, login, granted]);
     let page = s.audit_events(&AuditQuery { org_id: None, before: Some(other_login), limit: 1 }).await.unwrap();
     assert_eq!(ids(page), vec![login], "paging by ID");
-    // A past member's logins stay in the organisation's log.
+    // A past member's logins while a member stay in the organisation's log; those before and after do not.
     let former = user(&s, "oud-lid@example.org").await;
-    let revoked = s.append_audit(&event(AuditKind::RoleRevoked, Some(b.id), Some(former.id), at(5))).await.unwrap();
-    let former_login = s.append_audit(&event(AuditKind::Login, None, Some(former.id), at(6))).await.unwrap();
-    assert_eq!(
-        ids(s.audit_events(&AuditQuery { org_id: Some(b.id), before: None, limit: 10 }).await.unwrap()),
-        vec![former_login, revoked, token]
-    );
+    let before_joining = s.append_audit(&event(AuditKind::Login, None, Some(former.id), at(5))).await.unwrap();
+    let joined = s.append_audit(&event(AuditKind::InvitationAccepted, Some(b.id), Some(former.id), at(6))).await.unwrap();
+    let while_member = s.append_audit(&event(AuditKind::PasswordChanged, None, Some(former.id), at(7))).await.unwrap();
+    let revoked = s.append_audit(&event(AuditKind::RoleRevoked, Some(b.id), Some(former.id), at(8))).await.unwrap();
+    let former_login = s.append_audit(&event(AuditKind::Login, None, Some(former.id), at(9))).await.unwrap();
+    // Someone the organisation only invited (without their consent): none of their own events.
+    let invited = s.append_audit(&event(AuditKind::InvitationSent, Some(b.id), Some(outsider.id), at(10))).await.unwrap();
+    let invited_login = s.append_audit(&event(AuditKind::Login, None, Some(outsider.id), at(11))).await.unwrap();
+    let of_b = ids(s.audit_events(&AuditQuery { org_id: Some(b.id), before: None, limit: 10 }).await.unwrap());
+    assert_eq!(of_b, vec![invited, revoked, while_member, joined, token]);
+    // A member now who joined after the log began: from the first role on.
+    let late = user(&s, "nieuw-lid@example.org").await;
+    let early_login = s.append_audit(&event(AuditKind::Login, None, Some(late.id), at(12))).await.unwrap();
+    let granted_late = s.append_audit(&event(AuditKind::RoleGranted, Some(a.id), Some(late.id), at(13))).await.unwrap();
+    s.set_membership(late.id, a.id, Role::Editor).await.unwrap();
+    let late_login = s.append_audit(&event(AuditKind::Login, None, Some(late.id), at(14))).await.unwrap();
+    let of_a = ids(s.audit_events(&AuditQuery { org_id: Some(a.id), before: None, limit: 10 }).await.unwrap());
+    assert_eq!(of_a, vec![late_login, granted_late, login, granted]);
+    assert!(!of_a.contains(&early_login));
     assert_eq!(s.purge_audit(at(3)).await.unwrap(), 2);
-    assert_eq!(
-        ids(s.audit_events(&AuditQuery { org_id: None, before: None, limit: 10 }).await.unwrap()),
-        vec![former_login, revoked, token, other_login]
-    );
+    let all = ids(s.audit_events(&AuditQuery { org_id: None, before: None, limit: 20 }).await.unwrap());
+    assert_eq!(all.len(), 12);
+    assert!(all.contains(&before_joining) && all.contains(&former_login) && all.contains(&invited_login), "the operator sees everything");
 }
 
 // ---------------------------------------------------------------------------------------------

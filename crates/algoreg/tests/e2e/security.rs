@@ -279,31 +279,70 @@ fn the_tokens_a_member_made_end_when_they_leave() {
     env.user("eerste@hoorn.nl", Some("hoorn"), &["org_admin"], false);
     env.user("tweede@hoorn.nl", Some("hoorn"), &["org_admin", "editor"], false);
     let s = env.serve();
-    let make = |who: &str| {
+    let make = |who: &str, role: &str| {
         let b = Browser::new(&s);
         b.login(who);
-        let (st, page, _) = b.post("/nl/beheer/org/hoorn/tokens", &[("_csrf", &b.csrf()), ("name", who), ("role", "editor")]);
+        let (st, page, _) = b.post("/nl/beheer/org/hoorn/tokens", &[("_csrf", &b.csrf()), ("name", who), ("role", role)]);
         assert_eq!(st, 200, "{page}");
         secret_on(&page).expect("the new token's secret")
     };
-    let (first, second) = (make("eerste@hoorn.nl"), make("tweede@hoorn.nl"));
+    let first = make("eerste@hoorn.nl", "editor");
+    let (second, second_admin) = (make("tweede@hoorn.nl", "editor"), make("tweede@hoorn.nl", "org_admin"));
     let works = |t: &str| s.send("GET", "/api/v1/session", Some(t), None).0 == 200;
-    assert!(works(&first) && works(&second));
+    assert!(works(&first) && works(&second) && works(&second_admin));
     let admin = Browser::new(&s);
     admin.login("eerste@hoorn.nl");
     let id = member_id(&admin.get("/nl/beheer/org/hoorn/instellingen").1, "tweede@hoorn.nl");
     let leave =
         |role: &str| admin.post("/nl/beheer/org/hoorn/leden/verwijderen", &[("_csrf", &admin.csrf()), ("user", &id), ("role", role)]);
-    // One role of two taken: still a member, the token still works.
-    let (st, page, _) = leave("editor");
-    assert_eq!(st, 200, "{page}");
-    assert!(works(&second), "still a member");
-    // The last role taken: the token the person made is revoked, and the page says so.
+    // No longer admin: the admin token the person made goes (it read the audit log, managed members),
+    // the editor token stays.
     let (st, page, _) = leave("org_admin");
+    assert_eq!(st, 200, "{page}");
+    assert!(page.contains("zijn ingetrokken"), "{page}");
+    assert!(!works(&second_admin), "an admin token of someone who is no admin any more");
+    assert!(works(&second), "still an editor");
+    // A role the person does not have: nothing to take away, and nothing written.
+    let (st, _, _) = leave("org_admin");
+    assert_eq!(st, 404);
+    // The last role taken: the token the person made is revoked, and the page says so.
+    let (st, page, _) = leave("editor");
     assert_eq!(st, 200, "{page}");
     assert!(page.contains("zijn ingetrokken"), "{page}");
     assert!(!works(&second), "the token of someone who left");
     assert!(works(&first), "the other admin's token");
+}
+
+#[test]
+fn an_organisations_log_shows_a_persons_own_events_only_while_they_are_a_member() {
+    let env = Env::new();
+    env.org("hoorn", "central");
+    env.org("enkhuizen", "central");
+    env.user("beheer@hoorn.nl", Some("hoorn"), &["org_admin"], false);
+    env.user("lid@enkhuizen.nl", Some("enkhuizen"), &["editor"], false);
+    env.user("centraal@example.org", None, &[], true);
+    let s = env.serve();
+    // Logins of the central operator and of another organisation's member.
+    Browser::new(&s).login("centraal@example.org");
+    Browser::new(&s).login("lid@enkhuizen.nl");
+    // Hoorn's admin invites both (no consent needed to invite), withdraws, and tries to remove them.
+    let admin = Browser::new(&s);
+    admin.login("beheer@hoorn.nl");
+    for who in ["centraal@example.org", "lid@enkhuizen.nl"] {
+        let (st, page, _) =
+            admin.post("/nl/beheer/org/hoorn/leden", &[("_csrf", &admin.csrf()), ("email", who), ("name", ""), ("role", "editor")]);
+        assert_eq!(st, 200, "{page}");
+        let id = env.sql(&format!("SELECT CAST(id AS TEXT) FROM users WHERE email = '{who}'"));
+        let (st, _, _) =
+            admin.post("/nl/beheer/org/hoorn/leden/verwijderen", &[("_csrf", &admin.csrf()), ("user", &id), ("role", "editor")]);
+        assert_eq!(st, 404, "{who} is no member");
+    }
+    let (st, log) = admin.get("/nl/beheer/org/hoorn/logboek.csv");
+    assert_eq!(st, 200);
+    assert!(log.contains("invitation_sent"), "{log}");
+    for line in log.lines().filter(|l| l.contains("centraal@example.org") || l.contains("lid@enkhuizen.nl")) {
+        assert!(line.contains("invitation_sent"), "only the invitations, none of their own events: {line}");
+    }
 }
 
 #[test]
