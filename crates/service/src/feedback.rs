@@ -380,7 +380,17 @@ impl Feedback<'_> {
     /// Signals of a record answered in public (what the record page shows).
     /// The newest [`PUBLIC_ANSWERS_SHOWN`] signals of a record that were answered in public.
     pub async fn public_signals(&self, id: AlgorithmId) -> Result<Vec<Signal>> {
+        self.require_published(id).await?;
         Ok(self.store.public_signals_of_record(id, PUBLIC_ANSWERS_SHOWN).await?)
+    }
+
+    /// What is said in public about a registration is public only while the registration is: not of a
+    /// draft never published, nor after a retraction or an archiving.
+    async fn require_published(&self, id: AlgorithmId) -> Result<()> {
+        match self.store.published(id).await? {
+            Some(_) => Ok(()),
+            None => Err(ServiceError::NotFound("algorithm")),
+        }
     }
 
     /// Response figures of an organisation (public).
@@ -586,6 +596,7 @@ impl Feedback<'_> {
 
     /// What the public sees of a record's incidents: those marked public, with their summary only.
     pub async fn public_incidents(&self, id: AlgorithmId) -> Result<Vec<PublicIncident>> {
+        self.require_published(id).await?;
         Ok(self
             .store
             .incidents_of_record(id)
@@ -674,9 +685,7 @@ impl Feedback<'_> {
 
     /// The evaluation plan of a published record, how many days it is overdue, and its evaluations.
     pub async fn public_evaluations(&self, id: AlgorithmId, today: NaiveDate) -> Result<Evaluations> {
-        if self.store.published(id).await?.is_none() {
-            return Err(ServiceError::NotFound("algorithm"));
-        }
+        self.require_published(id).await?;
         self.evaluations_of(id, today).await
     }
 
@@ -736,8 +745,10 @@ impl Feedback<'_> {
             .collect();
         let mut out = Vec::with_capacity(list.len());
         for s in list {
-            let name = self.public_name(s.record).await?;
-            out.push((s, name));
+            // Only of registrations that are public now.
+            if let Some(v) = self.store.published(s.record).await? {
+                out.push((s, v.content.name().to_string()));
+            }
         }
         Ok(out)
     }

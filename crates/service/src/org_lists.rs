@@ -236,6 +236,26 @@ pub(crate) fn entity(r: &quick_xml::events::BytesRef) -> Option<char> {
     })
 }
 
+/// The line of a position in a text, counted on from the last position asked (the reader only moves
+/// forward), so that numbering every element costs one pass over the file.
+struct Lines<'t> {
+    text: &'t [u8],
+    pos: usize,
+    line: usize,
+}
+
+impl Lines<'_> {
+    fn at(&mut self, pos: u64) -> usize {
+        let pos = (pos as usize).min(self.text.len());
+        if pos < self.pos {
+            (self.pos, self.line) = (0, 1);
+        }
+        self.line += self.text[self.pos..pos].iter().filter(|b| **b == b'\n').count();
+        self.pos = pos;
+        self.line
+    }
+}
+
 /// Reads an export of the organisation register (`exportOO.xml`, any schema version: elements are
 /// matched by their local name). Organisations that have ended and parts of organisations are left
 /// out; an organisation nested in another gets it as its parent.
@@ -245,7 +265,7 @@ pub fn parse_roo(label: &str, text: &str) -> Result<Vec<ListedOrg>> {
         return Err(bad(label, 0, "het bestand is groter dan 256 MB", "the file is larger than 256 MB"));
     }
     let text = text.trim_start_matches('\u{feff}');
-    let line_at = |pos: u64| text.as_bytes()[..(pos as usize).min(text.len())].iter().filter(|b| **b == b'\n').count() + 1;
+    let mut lines = Lines { text: text.as_bytes(), pos: 0, line: 1 };
     let not_export =
         || bad(label, 1, "dit is geen export van organisaties.overheid.nl", "this is not an export of organisaties.overheid.nl");
     // Not trimmed piece by piece: text around an entity (`Proefzaken &amp; Voorbeelden`) keeps its spaces.
@@ -254,13 +274,13 @@ pub fn parse_roo(label: &str, text: &str) -> Result<Vec<ListedOrg>> {
     let mut root_seen = false;
     loop {
         let ev = reader.read_event().map_err(|e| {
-            let line = line_at(reader.error_position());
+            let line = lines.at(reader.error_position());
             bad(label, line, &format!("geen geldige XML ({e})"), &format!("not valid XML ({e})"))
         })?;
         match ev {
             Event::Start(ref e) | Event::Empty(ref e) => {
                 let name = e.local_name().as_ref().to_string();
-                let line = line_at(reader.buffer_position());
+                let line = lines.at(reader.buffer_position());
                 if w.path.is_empty() {
                     if root_seen || name != "overheidsorganisaties" {
                         return Err(not_export());

@@ -132,13 +132,18 @@ fn paragraph(label: &str, value: &str) -> String {
     }
 }
 
-fn push_grouping(c: &mut Content, key: &str, title: &str, link: Option<&str>) {
+/// Adds rows `{title, link}` to a grouping field, each title once (in one pass: an old list may be long).
+fn push_grouping<'a>(c: &mut Content, key: &str, rows: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) {
     let mut items = match c.get(key) {
         Some(Value::Array(a)) => a.clone(),
         _ => vec![],
     };
-    if !items.iter().any(|i| i.get("title").and_then(Value::as_str) == Some(title)) {
-        items.push(json!({"title": title, "link": link}));
+    let mut titles: std::collections::HashSet<String> =
+        items.iter().filter_map(|i| i.get("title").and_then(Value::as_str)).map(String::from).collect();
+    for (title, link) in rows {
+        if titles.insert(title.to_string()) {
+            items.push(json!({"title": title, "link": link}));
+        }
     }
     c.set(key, Value::Array(items));
 }
@@ -226,12 +231,12 @@ pub fn to_current(from: StandardVersion, content: &Content) -> CarryOver {
                 }
             }
             How::Link { to, title } => {
-                push_grouping(&mut c, to, title, Some(text.trim()));
+                push_grouping(&mut c, to, [(title, Some(text.trim()))]);
                 moves.push(Move { from: k.clone(), to: Some(to.into()), how, value: None });
             }
             How::Assessment { title } => {
                 if matches!(text.trim().to_lowercase().as_str(), "ja" | "yes" | "true") {
-                    push_grouping(&mut c, "impacttoetsen_grouping", title, None);
+                    push_grouping(&mut c, "impacttoetsen_grouping", [(title, None)]);
                     moves.push(Move { from: k.clone(), to: Some("impacttoetsen_grouping".into()), how, value: None });
                 } else {
                     // "Nee" says no assessment was done: nothing to carry, but the editor is told.
@@ -272,9 +277,8 @@ pub fn to_current(from: StandardVersion, content: &Content) -> CarryOver {
                         Value::Array(a) => a.iter().filter_map(|x| x.as_str().map(String::from)).collect(),
                         _ => vec![text.clone()],
                     };
-                    for t in titles.iter().filter(|t| !t.trim().is_empty()) {
-                        push_grouping(&mut c, "impacttoetsen_grouping", t.trim(), None);
-                    }
+                    let rows = titles.iter().map(|t| t.trim()).filter(|t| !t.is_empty()).map(|t| (t, None));
+                    push_grouping(&mut c, "impacttoetsen_grouping", rows);
                     moves.push(Move { from: k.clone(), to: Some("impacttoetsen_grouping".into()), how, value: None });
                 }
                 _ => {} // standard_version: set below
@@ -353,6 +357,16 @@ mod tests {
                 assert!(StandardVersion::CURRENT.field(t).is_some(), "{k} → {t}: not a 1.0 field");
             }
         }
+    }
+
+    #[test]
+    fn a_long_list_of_assessments_is_carried_over_once_each() {
+        let titles: Vec<String> = (0..20_000).map(|i| format!("Toets {}", i % 10_000)).collect();
+        let old = content(json!({"name": "Lang", "impacttoetsen": titles, "standard_version": "0.4"}));
+        let r = to_current(StandardVersion::V0_4, &old);
+        let rows = r.content.get("impacttoetsen_grouping").and_then(Value::as_array).unwrap();
+        assert_eq!(rows.len(), 10_000, "each title once");
+        assert_eq!(rows[1], json!({"title": "Toets 1", "link": null}));
     }
 
     #[test]

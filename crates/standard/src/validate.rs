@@ -263,7 +263,25 @@ pub fn check_owned(version: StandardVersion, input: Content, mode: Mode) -> (Che
         fields.iter().position(|d| d.key == base).unwrap_or(usize::MAX)
     };
     errors.sort_by_key(|e| pos(&e.field));
+    cap(&mut errors);
     (Checked { content, errors }, unchanged)
+}
+
+/// The most errors reported for one record: far more than one per field and rule of the standard, so
+/// a real record is told about all of its errors; a record of thousands of bad list items is told about
+/// the first ones, and what it costs to answer stays small.
+pub const MAX_ERRORS: usize = 100;
+
+/// Keeps the first [`MAX_ERRORS`] errors, and a structural one among them if there is any (it makes the
+/// record malformed, which decides how it is refused).
+fn cap(errors: &mut Vec<FieldError>) {
+    if errors.len() <= MAX_ERRORS {
+        return;
+    }
+    if let Some(p) = errors.iter().position(|e| e.rule.is_structural()).filter(|p| *p >= MAX_ERRORS) {
+        errors.swap(MAX_ERRORS - 1, p);
+    }
+    errors.truncate(MAX_ERRORS);
 }
 
 /// Where a checked field goes: its position in the standard, or none when it was dropped (left null).
@@ -361,19 +379,22 @@ fn check_list_field(def: &FieldDef, value: &Value, strict: bool, errors: &mut Ve
                     return None;
                 }
             };
-            let mut seen: Vec<String> = Vec::new();
+            let (mut seen, mut chosen): (Vec<String>, std::collections::HashSet<&str>) = (Vec::new(), Default::default());
+            let mut outside = false;
             for item in items {
                 match canonical(list, &item) {
                     Some(c) => {
-                        if !seen.iter().any(|s| s == c) {
+                        if chosen.insert(c) {
                             seen.push(c.to_string());
                         }
                     }
-                    None if strict => {
-                        errors.push(FieldError::new(key, not_in(list)));
-                    }
+                    // One error for the field, however many of its items are not in the list.
+                    None if strict => outside = true,
                     None => seen.push(item),
                 }
+            }
+            if outside {
+                errors.push(FieldError::new(key, not_in(list)));
             }
             (!seen.is_empty()).then(|| Value::Array(seen.into_iter().map(Value::String).collect()))
         }
@@ -566,6 +587,22 @@ mod tests {
             Just(json!([{"title": " Wet ", "link": null}])),
             Just(json!(42)),
         ]
+    }
+
+    #[test]
+    fn long_lists_of_bad_items_give_few_errors() {
+        // Any number of themes outside the list: one error for the field.
+        let themes: Vec<String> = (0..10_000).map(|i| format!("thema {i}")).collect();
+        let c: Content = serde_json::from_value(json!({"category": themes})).unwrap();
+        let checked = check(StandardVersion::V1_0, &c, Mode::Draft);
+        assert_eq!(checked.errors.iter().filter(|e| e.field == "category").count(), 1, "{:?}", &checked.errors[..3]);
+        // Thousands of bad links: the first MAX_ERRORS errors, and the structural one that came last.
+        let links: Vec<Value> = (0..5_000).map(|i| json!({"title": format!("wet {i}"), "link": "geen adres"})).collect();
+        let c: Content = serde_json::from_value(json!({"lawful_basis_grouping": links, "zz_unknown": 1})).unwrap();
+        let checked = check(StandardVersion::V1_0, &c, Mode::Draft);
+        assert_eq!(checked.errors.len(), MAX_ERRORS);
+        assert!(checked.has_structural(), "the unknown field still makes it malformed");
+        assert_eq!(checked.errors[0].field, "lawful_basis_grouping[0].link");
     }
 
     #[test]

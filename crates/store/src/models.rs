@@ -618,6 +618,8 @@ pub struct EvaluationPlan {
     /// The due date a reminder was sent for (one reminder per due date).
     pub reminded_for: Option<chrono::NaiveDate>,
     pub updated_at: DateTime<Utc>,
+    /// Who set it (an account's or a token's name): the organisation's to know, not published.
+    #[serde(skip_serializing)]
     pub updated_by: String,
 }
 
@@ -630,6 +632,8 @@ pub struct Evaluation {
     pub findings: String,
     pub report_url: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// Who recorded it (an account's or a token's name): the organisation's to know, not published.
+    #[serde(skip_serializing)]
     pub created_by: String,
 }
 

@@ -162,6 +162,15 @@ fn a_citizen_signals_the_organisation_answers_and_mail_arrives() {
     let o = std::process::Command::new(BIN).args(["verify", &s.base]).output().unwrap();
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success() && out.contains("1 published versions found in the log"), "{out}");
+    // Retracted, the registration takes what was said about it in public along out of sight.
+    let approver = t.env.token("gem-a", "approver");
+    let retract = json!({"reason": "Verkeerd gepubliceerd"});
+    let (st, b) = s.send("POST", &format!("/api/v1/algorithms/{id}/actions/retract"), Some(&approver), Some(retract));
+    assert_eq!(st, 200, "{b}");
+    for path in ["signals", "incidents", "evaluations"] {
+        assert_eq!(s.send("GET", &format!("/api/v1/algorithms/{id}/{path}"), None, None).0, 404, "{path}");
+    }
+    assert!(!s.get("/feeds/antwoorden.xml").text().unwrap().contains("de begindatum is verbeterd"));
 }
 
 #[test]
@@ -324,6 +333,7 @@ fn evaluations_are_kept_on_schedule_and_overdue_ones_show() {
     assert!(e["overdue_days"].is_null(), "{e}");
     assert_eq!(e["plan"]["next_due"], algoreg_next_year(today));
     assert_eq!(e["evaluations"][0]["by_whom"], "Auditdienst Rijk");
+    assert!(e["evaluations"][0].get("created_by").is_none() && e["plan"].get("updated_by").is_none(), "no staff names: {e}");
     assert!(!s.get(&format!("/nl/algoritme/{id}")).text().unwrap().contains("Te laat"));
 }
 

@@ -459,6 +459,9 @@ struct OrgResolver {
     codes: HashSet<String>,
     by_name: crate::org_lists::NameIndex<String>,
     default: Option<String>,
+    /// For a code made from a name: the next suffix to try (names that make the same code are many
+    /// in a file of one kind of organisation; each new one starts where the last left off).
+    next_suffix: std::collections::HashMap<String, u32>,
 }
 
 impl OrgResolver {
@@ -467,7 +470,7 @@ impl OrgResolver {
         for o in &known {
             by_name.insert(&o.name, o.code.clone());
         }
-        OrgResolver { codes: known.into_iter().map(|o| o.code).collect(), by_name, default }
+        OrgResolver { codes: known.into_iter().map(|o| o.code).collect(), by_name, default, next_suffix: Default::default() }
     }
 
     /// The organisation's code; a new organisation is added to `new`.
@@ -492,10 +495,10 @@ impl OrgResolver {
             None => {
                 let base = code_from_name(&name);
                 let mut code = base.clone();
-                let mut n = 2;
+                let n = self.next_suffix.entry(base.clone()).or_insert(2);
                 while self.codes.contains(&code) {
                     code = format!("{base}-{n}");
-                    n += 1;
+                    *n += 1;
                 }
                 NewOrganisation {
                     code,

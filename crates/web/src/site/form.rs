@@ -470,7 +470,7 @@ pub fn parse(form: &[(String, String)]) -> Content {
     let mut links: BTreeMap<String, BTreeMap<usize, (String, String)>> = BTreeMap::new();
     let mut withheld: BTreeMap<String, (String, String)> = BTreeMap::new();
     let mut translated: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-    let mut confirmed: Vec<(String, String)> = vec![];
+    let mut confirmed: std::collections::HashSet<(String, String)> = Default::default();
     let mut adopts: Option<Map<String, Value>> = None;
     for (k, v) in form {
         if let Some((key, part)) = k.strip_prefix("w.").and_then(|r| r.rsplit_once('.')) {
@@ -498,7 +498,7 @@ pub fn parse(form: &[(String, String)]) -> Content {
             continue;
         }
         if let Some((lang, key)) = k.strip_prefix("tc.").and_then(|r| r.split_once('.')) {
-            confirmed.push((lang.to_string(), key.to_string()));
+            confirmed.insert((lang.to_string(), key.to_string()));
             continue;
         }
         let Some(rest) = k.strip_prefix("f.") else { continue };
@@ -555,7 +555,7 @@ pub fn parse(form: &[(String, String)]) -> Content {
                 .into_iter()
                 .map(|(k, text)| {
                     // "Still holds": written for the Dutch text as it is now.
-                    let v = if confirmed.iter().any(|(l, f)| *l == lang && *f == k) {
+                    let v = if confirmed.contains(&(lang.clone(), k.clone())) {
                         json!({"text": text, "source": algoreg_standard::extensions::CURRENT_SOURCE})
                     } else {
                         Value::String(text)
