@@ -254,6 +254,9 @@ pub struct Plan {
     pub publishes: Option<u32>,
     /// The record has no public version afterwards.
     pub unpublishes: bool,
+    /// This version is taken out of the public (a retraction): it never shows in the public history
+    /// again, also not after a later version is published (unless it is itself published again).
+    pub withdraws: Option<u32>,
 }
 
 /// Plans `action`; checks the transition and four eyes, not the roles (see [`authorize`]).
@@ -309,6 +312,7 @@ pub fn plan(
             let Some(p) = state.published else { return Err(invalid()) };
             plan.changes.push((p, if p == n { Draft } else { Superseded }));
             plan.unpublishes = true;
+            plan.withdraws = Some(p);
         }
         (Action::Archive, Some((n, s))) if s != Archived => {
             if let Some(p) = state.published.filter(|p| *p != n) {

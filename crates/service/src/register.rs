@@ -192,6 +192,7 @@ impl Register<'_> {
             state_changes: plan.changes,
             publishes: plan.publishes,
             unpublishes: plan.unpublishes,
+            withdraws: plan.withdraws,
             released_by: None,
             history: NewHistory { action: Action::Save, version: meta.latest_version + 1, actor: actor.key.clone(), reason: None, at: now },
         };
@@ -251,6 +252,7 @@ impl Register<'_> {
             state_changes: plan.changes,
             publishes: plan.publishes,
             unpublishes: plan.unpublishes,
+            withdraws: plan.withdraws,
             released_by: (action == Action::Release).then(|| actor.person_key()),
             history: NewHistory {
                 action,

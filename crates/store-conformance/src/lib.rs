@@ -163,6 +163,7 @@ fn step(rid: AlgorithmId, expected_latest: u32, action: Action, when: DateTime<U
         state_changes: vec![],
         publishes: None,
         unpublishes: false,
+        withdraws: None,
         released_by: None,
         history: history(action, expected_latest, when),
     }
@@ -765,10 +766,21 @@ pub async fn retract_unpublishes(s: S) {
     let mut retract = step(rid, 1, Action::Retract, at(20));
     retract.state_changes = vec![(1, VersionState::Draft)];
     retract.unpublishes = true;
+    retract.withdraws = Some(1);
     s.apply(&retract).await.unwrap();
     assert!(s.published(rid).await.unwrap().is_none());
     assert_eq!(s.count_published().await.unwrap(), 0);
     assert!(s.record(rid).await.unwrap().unwrap().published_version.is_none());
+    // A new version published later: the retracted one does not come back in the public history.
+    let mut save = step(rid, 1, Action::Save, at(30));
+    save.new_version = Some(version("Verbeterd", VersionState::Draft, at(30)));
+    s.apply(&save).await.unwrap();
+    let mut publish = step(rid, 2, Action::Publish, at(40));
+    publish.state_changes = vec![(2, VersionState::Published)];
+    publish.publishes = Some(2);
+    s.apply(&publish).await.unwrap();
+    let history: Vec<u32> = s.published_history(rid).await.unwrap().iter().map(|v| v.number).collect();
+    assert_eq!(history, vec![2]);
 }
 
 pub async fn listing_and_paging(s: S) {

@@ -4,15 +4,28 @@ use sqlx::{Connection, SqliteConnection};
 
 const T: &str = "2026-01-01T00:00:00.000000Z";
 
-/// 0028: a version released with an API token that a person made counts as released by that person
-/// (four eyes); a token made on the command line, and a person, stay as they were.
-#[tokio::test]
-async fn releases_made_with_a_token_count_as_its_makers_from_0028_on() {
+/// A store written before a migration: a new one, then `statements` (the rows, and undoing the
+/// migration's mark), then opened again so that the store runs the migration on those rows. Returns the
+/// folder and a connection to read the result with.
+async fn written_before(statements: &[String]) -> (tempfile::TempDir, SqliteConnection) {
     let dir = tempfile::tempdir().unwrap();
     drop(algoreg_store_sqlite::SqliteStore::open_dir(dir.path()).await.unwrap());
     let url = format!("sqlite://{}", dir.path().join(algoreg_store_sqlite::SqliteStore::FILE_NAME).display());
     let mut c = SqliteConnection::connect(&url).await.unwrap();
-    for sql in [
+    for sql in statements {
+        sqlx::query(sql).execute(&mut c).await.unwrap();
+    }
+    c.close().await.unwrap();
+    drop(algoreg_store_sqlite::SqliteStore::open_dir(dir.path()).await.unwrap());
+    let c = SqliteConnection::connect(&url).await.unwrap();
+    (dir, c)
+}
+
+/// 0028: a version released with an API token that a person made counts as released by that person
+/// (four eyes); a token made on the command line, and a person, stay as they were.
+#[tokio::test]
+async fn releases_made_with_a_token_count_as_its_makers_from_0028_on() {
+    let (_dir, mut c) = written_before(&[
         format!("INSERT INTO organisations (id, code, name, org_type, flow, created_at) VALUES (1, 'gem', 'Gemeente', 'gemeente', 'four_eyes', '{T}')"),
         format!("INSERT INTO users (id, email, name, password_hash, created_at) VALUES (7, 'maker@gem.nl', 'Maker', 'x', '{T}')"),
         format!(
@@ -26,15 +39,50 @@ async fn releases_made_with_a_token_count_as_its_makers_from_0028_on() {
         ),
         // As if the database were written before 0028: the store runs it at the next open.
         "DELETE FROM _sqlx_migrations WHERE version = 28".to_string(),
-    ] {
-        sqlx::query(&sql).execute(&mut c).await.unwrap();
-    }
-    c.close().await.unwrap();
-    drop(algoreg_store_sqlite::SqliteStore::open_dir(dir.path()).await.unwrap());
-    let mut c = SqliteConnection::connect(&url).await.unwrap();
+    ])
+    .await;
     let rows: Vec<(String, Option<String>)> =
         sqlx::query_as("SELECT id, released_by FROM records ORDER BY id").fetch_all(&mut c).await.unwrap();
     let want = [("11111111", Some("user:7")), ("22222222", Some("token:4")), ("33333333", Some("user:7")), ("44444444", None)];
     let want: Vec<(String, Option<String>)> = want.iter().map(|(i, r)| (i.to_string(), r.map(String::from))).collect();
     assert_eq!(rows, want);
+}
+
+/// 0030: a version retracted before now leaves the public history; one replaced by a later
+/// publication, and the published one, stay in it.
+#[tokio::test]
+async fn versions_retracted_before_0030_leave_the_public_history() {
+    let rid = algoreg_standard::AlgorithmId::generate(|| 42).to_string();
+    let version = |n: u32, state: &str| {
+        format!(
+            "INSERT INTO versions (record_id, number, state, standard_version, content, missing, created_at, created_by, published_at) \
+             VALUES ('{rid}', {n}, '{state}', '1.0', '{{}}', '[]', '{T}', 'user:1', '{T}')"
+        )
+    };
+    let history = |id: u32, n: u32, action: &str| {
+        format!("INSERT INTO history (id, record_id, version, action, actor, at) VALUES ({id}, '{rid}', {n}, '{action}', 'user:1', '{T}')")
+    };
+    let (dir, c) = written_before(&[
+        format!("INSERT INTO organisations (id, code, name, org_type, flow, created_at) VALUES (1, 'gem', 'Gemeente', 'gemeente', 'central', '{T}')"),
+        format!("INSERT INTO records (id, org_id, created_at, latest_version, latest_state, published_version) VALUES ('{rid}', 1, '{T}', 3, 'published', 3)"),
+        // 1 published and replaced by 2; 2 retracted; 3 published afterwards.
+        version(1, "superseded"),
+        version(2, "superseded"),
+        version(3, "published"),
+        history(1, 1, "publish"),
+        history(2, 2, "publish"),
+        history(3, 2, "retract"),
+        history(4, 3, "save"),
+        history(5, 3, "publish"),
+        // As if the database were written before 0030.
+        "ALTER TABLE versions DROP COLUMN withdrawn_at".to_string(),
+        "DELETE FROM _sqlx_migrations WHERE version = 30".to_string(),
+    ])
+    .await;
+    c.close().await.unwrap();
+    let store = algoreg_store_sqlite::SqliteStore::open_dir(dir.path()).await.unwrap();
+    use algoreg_store::RecordStore;
+    let id: algoreg_standard::AlgorithmId = rid.parse().unwrap();
+    let history: Vec<u32> = store.published_history(id).await.unwrap().iter().map(|v| v.number).collect();
+    assert_eq!(history, vec![1, 3]);
 }

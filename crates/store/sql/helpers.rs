@@ -153,7 +153,8 @@ async fn apply_in(tx: &mut Transaction<'_, Db>, change: &Change) -> Result<()> {
     for (number, state) in &change.state_changes {
         let set_pub = change.publishes == Some(*number);
         sqlx::query(
-            "UPDATE versions SET state=$1, published_at = CASE WHEN $2 THEN $3 ELSE published_at END WHERE record_id=$4 AND number=$5",
+            "UPDATE versions SET state=$1, published_at = CASE WHEN $2 THEN $3 ELSE published_at END, \
+             withdrawn_at = CASE WHEN $2 THEN NULL ELSE withdrawn_at END WHERE record_id=$4 AND number=$5",
         )
         .bind(state.code())
         .bind(set_pub)
@@ -163,6 +164,15 @@ async fn apply_in(tx: &mut Transaction<'_, Db>, change: &Change) -> Result<()> {
         .execute(&mut **tx)
         .await
         .map_err(backend)?;
+    }
+    if let Some(number) = change.withdraws {
+        sqlx::query("UPDATE versions SET withdrawn_at=$1 WHERE record_id=$2 AND number=$3")
+            .bind(ts(&now))
+            .bind(&sid)
+            .bind(number as i64)
+            .execute(&mut **tx)
+            .await
+            .map_err(backend)?;
     }
     let latest_state: String = sqlx::query("SELECT state FROM versions WHERE record_id=$1 AND number=$2")
         .bind(&sid)

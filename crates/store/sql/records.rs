@@ -68,7 +68,7 @@ impl RecordStore for Backend {
     }
 
     async fn published_history(&self, id: AlgorithmId) -> Result<Vec<PublishedVersion>> {
-        let sql = format!("SELECT {PUBLISHED_COLS} FROM records r JOIN versions v ON v.record_id=r.id AND v.published_at IS NOT NULL JOIN organisations o ON o.id=r.org_id WHERE r.id=$1 AND r.published_version IS NOT NULL ORDER BY v.number");
+        let sql = format!("SELECT {PUBLISHED_COLS} FROM records r JOIN versions v ON v.record_id=r.id AND v.published_at IS NOT NULL AND v.withdrawn_at IS NULL JOIN organisations o ON o.id=r.org_id WHERE r.id=$1 AND r.published_version IS NOT NULL ORDER BY v.number");
         self.all(&sql, id.to_string(), published_row).await
     }
 

@@ -16,7 +16,7 @@ impl RegisterStore for Backend {
             .fetch_all(&self.pool)
             .await
             .map_err(backend)?;
-        let sql = format!("SELECT {PUBLISHED_COLS} FROM records r JOIN versions v ON v.record_id=r.id AND v.published_at IS NOT NULL JOIN organisations o ON o.id=r.org_id WHERE r.published_version IS NOT NULL ORDER BY r.id, v.number");
+        let sql = format!("SELECT {PUBLISHED_COLS} FROM records r JOIN versions v ON v.record_id=r.id AND v.published_at IS NOT NULL AND v.withdrawn_at IS NULL JOIN organisations o ON o.id=r.org_id WHERE r.published_version IS NOT NULL ORDER BY r.id, v.number");
         let rows = sqlx::query(&sql).fetch_all(&self.pool).await.map_err(backend)?;
         let mut versions = rows.iter().map(published_row).collect::<Result<Vec<_>>>()?.into_iter().peekable();
         let mut out = Vec::with_capacity(metas.len());
@@ -51,7 +51,7 @@ impl RegisterStore for Backend {
         // the organisation's condition only when there is one, so the plan can use it.
         let org = if org_code.is_some() { "AND o.code = $2" } else { "" };
         let sql = format!(
-            "SELECT {PUBLISHED_COLS} FROM versions v JOIN records r ON r.id=v.record_id JOIN organisations o ON o.id=r.org_id WHERE v.published_at IS NOT NULL AND r.published_version IS NOT NULL {org} ORDER BY v.published_at DESC LIMIT $1"
+            "SELECT {PUBLISHED_COLS} FROM versions v JOIN records r ON r.id=v.record_id JOIN organisations o ON o.id=r.org_id WHERE v.published_at IS NOT NULL AND v.withdrawn_at IS NULL AND r.published_version IS NOT NULL {org} ORDER BY v.published_at DESC LIMIT $1"
         );
         let mut q = sqlx::query(&sql).bind(limit);
         if let Some(code) = org_code {

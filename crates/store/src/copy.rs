@@ -180,6 +180,7 @@ pub const TABLES: &[Table] = &[
             ("created_at", Time),
             ("created_by", Text),
             ("published_at", Time),
+            ("withdrawn_at", Time),
         ],
     },
     Table {

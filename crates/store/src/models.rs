@@ -219,6 +219,9 @@ pub struct Change {
     pub state_changes: Vec<(u32, VersionState)>,
     pub publishes: Option<u32>,
     pub unpublishes: bool,
+    /// A retracted version: marked withdrawn, so it leaves the public history for good (its publication
+    /// stays on record, for the publication log); publishing it again takes the mark away.
+    pub withdraws: Option<u32>,
     /// Set on release: who released (for four eyes).
     pub released_by: Option<String>,
     pub history: NewHistory,

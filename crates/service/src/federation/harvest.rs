@@ -598,6 +598,7 @@ impl Harvester {
                         state_changes: step.changes,
                         publishes: step.publishes,
                         unpublishes: false,
+                        withdraws: None,
                         released_by: None,
                         history: NewHistory {
                             action: Action::Import,
@@ -655,6 +656,7 @@ impl Harvester {
                     state_changes: step.changes,
                     publishes: None,
                     unpublishes: step.unpublishes,
+                    withdraws: step.withdraws,
                     released_by: None,
                     history: NewHistory {
                         action: Action::Retract,

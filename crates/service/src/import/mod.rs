@@ -317,6 +317,7 @@ impl Updates<'_> {
                 state_changes: plan.changes,
                 publishes: plan.publishes,
                 unpublishes: false,
+                withdraws: None,
                 released_by: None,
                 history: NewHistory {
                     action: Action::Import,
