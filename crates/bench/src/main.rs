@@ -369,6 +369,7 @@ fn main() {
             let v = PublishedVersion {
                 record: r.id,
                 org_code: o.code.clone(),
+                org_tooi: None,
                 number: 1,
                 standard_version: algoreg_standard::StandardVersion::V1_0,
                 content,

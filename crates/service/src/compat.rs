@@ -185,8 +185,14 @@ pub fn live_record(v: &PublishedVersion, lang: Language) -> Map<String, Value> {
     out.insert("language".into(), json!(language.code()));
     out.insert("create_dt".into(), json!(create_dt(v)));
     out.insert("code".into(), json!(v.org_code));
-    out.insert("org_id".into(), json!(v.org_code));
+    out.insert("org_id".into(), json!(list_id(v.org_tooi.as_deref(), &v.org_code)));
     out
+}
+
+/// `org_id` as the live register gives it: the organisation's identifier in the government's list
+/// (`gm0363`, the end of its TOOI identifier), or its code where the list does not hold it.
+pub fn list_id(tooi: Option<&str>, code: &str) -> String {
+    tooi.and_then(|t| t.rsplit('/').next()).filter(|t| !t.is_empty()).unwrap_or(code).to_string()
 }
 
 fn org_type_label(t: &str, lang: Language) -> String {
@@ -244,15 +250,16 @@ pub async fn search(app: &App, lang: Language, q: &LiveQuery) -> Result<Value> {
     let ids: Vec<algoreg_standard::AlgorithmId> = found.hits.iter().filter_map(|h| h.id.parse().ok()).collect();
     let results: Vec<Value> = app.store.published_many(&ids).await?.iter().map(|v| Value::Object(live_record(v, lang))).collect();
     let by_code: HashMap<&str, &Organisation> = orgs.iter().map(|o| (o.code.as_str(), o)).collect();
-    let mut organisation: Vec<(String, u64)> = found
+    // Labelled with the name, keyed by the code (what the `organisation` filter takes).
+    let mut organisation: Vec<(String, String, u64)> = found
         .facets
         .org
         .iter()
-        .map(|(code, n)| (by_code.get(code.as_str()).map(|o| o.name.clone()).unwrap_or_else(|| code.clone()), *n))
+        .map(|(code, n)| (by_code.get(code.as_str()).map(|o| o.name.clone()).unwrap_or_else(|| code.clone()), code.clone(), *n))
         .collect();
     match q.sort_option {
         LiveSort::Name => organisation.sort_by(|a, b| a.0.cmp(&b.0)),
-        LiveSort::Number => organisation.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0))),
+        LiveSort::Number => organisation.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0))),
     }
     let mut types: Vec<Value> = found.facets.org_type.iter().map(|(k, n)| facet(org_type_label(k, lang), k.clone(), *n)).collect();
     types.sort_by(|a, b| b["count"].as_u64().cmp(&a["count"].as_u64()).then(a["key"].as_str().cmp(&b["key"].as_str())));
@@ -282,7 +289,7 @@ pub async fn search(app: &App, lang: Language, q: &LiveQuery) -> Result<Value> {
             "organisationtype": types,
             "publicationcategory": categories,
             "impact_assessment": ia,
-            "organisation": organisation.into_iter().map(|(name, n)| facet(name.clone(), name, n)).collect::<Vec<_>>(),
+            "organisation": organisation.into_iter().map(|(name, code, n)| facet(name, code, n)).collect::<Vec<_>>(),
         },
         "selected_filters": selected,
     }))
@@ -328,7 +335,7 @@ pub async fn similar(app: &App, lang: Language, lars: &str) -> Result<Option<Val
     Ok(Some(json!({
         "results": results,
         "total_count": results.len(),
-        "filter_data": {"organisationtype": null, "publicationcategory": null, "impact_assessment": null, "organisation": null},
+        "filter_data": {"organisationtype": [], "publicationcategory": [], "impact_assessment": [], "organisation": []},
         "selected_filters": [],
         "scores": scores,
     })))
@@ -350,6 +357,7 @@ pub async fn site_data(app: &App) -> Result<Value> {
             row.insert("lars".into(), json!(v.record.to_string()));
             row.insert("create_dt".into(), json!(create_dt(v)));
             row.insert("state".into(), json!(state));
+            row.insert("published".into(), json!(true));
             versions.push(Value::Object(row));
             if let Some(Value::Object(tr)) = v.provenance.as_ref().and_then(|p| p.get("translations")) {
                 for (lang, t) in tr {
@@ -371,7 +379,7 @@ pub async fn site_data(app: &App) -> Result<Value> {
         .map(|o| {
             json!({
                 "about": o.about, "contact_info": o.contact, "name": o.name, "language": "NLD",
-                "code": o.code, "org_id": o.code, "type": o.org_type.code(), "show_page": true,
+                "code": o.code, "org_id": list_id(o.tooi.as_deref(), &o.code), "type": o.org_type.code(), "show_page": true,
             })
         })
         .collect();
@@ -506,7 +514,7 @@ pub fn organisation_config(o: &Organisation) -> Value {
         "id": o.id,
         "name": o.name,
         "code": o.code,
-        "org_id": o.tooi.clone().unwrap_or_default(),
+        "org_id": list_id(o.tooi.as_deref(), &o.code),
         "type": o.org_type.code(),
         "flow": flow,
         "show_page": true,

@@ -246,6 +246,8 @@ pub struct Version {
 pub struct PublishedVersion {
     pub record: AlgorithmId,
     pub org_code: String,
+    /// The organisation's identifier in the government's list of organisations (TOOI), if known.
+    pub org_tooi: Option<String>,
     pub number: u32,
     pub standard_version: StandardVersion,
     pub content: Content,

@@ -207,13 +207,14 @@ pub fn version_row<R: Columns + ?Sized>(r: &R) -> Result<Version> {
 }
 
 /// The columns [`published_row`] reads, from `records r`, `versions v` and `organisations o`.
-pub const PUBLISHED_COLS: &str = "r.id AS record_id, o.code AS org_code, v.number, v.standard_version, v.content, v.missing, v.provenance, v.published_at, r.first_published_at, (v.number = r.published_version) AS current";
+pub const PUBLISHED_COLS: &str = "r.id AS record_id, o.code AS org_code, o.tooi AS org_tooi, v.number, v.standard_version, v.content, v.missing, v.provenance, v.published_at, r.first_published_at, (v.number = r.published_version) AS current";
 
 pub fn published_row<R: Columns + ?Sized>(r: &R) -> Result<PublishedVersion> {
     let published_at = r.t("published_at")?;
     Ok(PublishedVersion {
         record: r.record("record_id")?,
         org_code: r.s("org_code")?,
+        org_tooi: r.os("org_tooi")?,
         number: count(r, "number")?,
         standard_version: r.standard("standard_version")?,
         content: from_json(&r.s("content")?)?,

@@ -90,7 +90,11 @@ fn public_api_answers_like_the_live_register() {
         assert_eq!(r["total_count"], f["count"], "{k} = {}", f["key"]);
         assert_eq!(r["selected_filters"][0]["key"], k);
     }
-    // The organisation filter also takes the code.
+    // The organisation facet is keyed by the code and labelled with the name; the filter also takes the name.
+    let o = &v["filter_data"]["organisation"][0];
+    assert_ne!(o["key"], o["label"], "{o}");
+    let (_, r) = post(&s, "/api/algoritme/NLD", json!({"organisation": o["label"], "limit": 5}));
+    assert_eq!(r["total_count"], o["count"]);
     let code = first["code"].as_str().unwrap();
     let (_, r) = post(&s, "/api/algoritme/NLD", json!({"organisation": code, "limit": 100}));
     assert!(r["results"].as_array().unwrap().iter().all(|x| x["code"] == code));
@@ -134,6 +138,9 @@ fn public_api_answers_like_the_live_register() {
     let sim = s.get_json(&format!("/api/algoritme/NLD/similar/{lars}"));
     assert_eq!(sim["results"].as_array().unwrap().len(), sim["scores"].as_array().unwrap().len());
     assert!(sim["results"].as_array().unwrap().iter().all(|r| r["lars"] != lars));
+    for k in ["organisationtype", "publicationcategory", "impact_assessment", "organisation"] {
+        assert!(sim["filter_data"][k].is_array(), "a search response's shape: {k}");
+    }
 
     // Downloads: CSV with BOM and the live headers, Excel, history, one record; the errors.
     let r = s.get("/api/downloads/NLD?filetype=csv");
@@ -169,7 +176,7 @@ fn site_data_export_round_trips() {
     let first: Value = r.json().unwrap();
     let versions = first["algoritme_versions"].as_array().unwrap();
     assert!(versions.len() >= 60);
-    for k in ["language", "owner", "lars", "create_dt", "state"] {
+    for k in ["language", "owner", "lars", "create_dt", "state", "published"] {
         assert!(versions[0].get(k).is_some(), "{k}");
     }
     for k in ["about", "contact_info", "name", "language", "code", "org_id", "type", "show_page"] {
@@ -321,6 +328,11 @@ fn organisation_api_publishes_like_the_live_register() {
     );
     // Update: an identical body changes nothing; a changed one is a new version.
     assert_eq!(s.send("PUT", &one, Some(&ed), Some(body.clone())), (200, json!({"message": "NO_CHANGES"})));
+    // What a read returns can be written back as it is: the keys a read adds, and others outside the
+    // standard, are ignored as the live API does.
+    let mut back = v.clone();
+    back["kleur"] = json!("blauw");
+    assert_eq!(s.send("PUT", &one, Some(&ed), Some(back)), (200, json!({"message": "NO_CHANGES"})));
     body["goal"] = json!("<p>Sneller en eerlijker beslissen.</p>");
     assert_eq!(s.send("PUT", &one, Some(&ed), Some(body.clone())), (200, Value::Null));
     // Not published yet.
@@ -349,12 +361,16 @@ fn organisation_api_publishes_like_the_live_register() {
         assert!(start.elapsed() < Duration::from_secs(10));
         std::thread::sleep(Duration::from_millis(100));
     }
+    // `org_id` is the identifier in the government's list of organisations (the code where there is none).
+    assert_eq!(s.get_json(&format!("/api/algoritme/NLD/{lars}"))["org_id"], "zeist");
+    env.sql("UPDATE organisations SET tooi = 'https://identifier.overheid.nl/tooi/id/gemeente/gm0355' WHERE code = 'zeist'");
+    assert_eq!(s.get_json(&format!("/api/algoritme/NLD/{lars}"))["org_id"], "gm0355");
     // Another organisation's token cannot touch it, not even through its own path.
     assert_eq!(s.send("GET", &format!("/aanleverapi/v1_0/organizations/baarn/algorithms/{lars}"), Some(&other), None).0, 403);
     assert_eq!(s.send("PUT", &format!("{one}/release"), Some(&other), None).0, 403);
     // Preview URL, archive with a version number, retract.
     let (_, pv) = s.send("GET", &format!("{one}/preview"), Some(&ed), None);
-    assert!(pv["url"].as_str().unwrap().contains(&lars));
+    assert_eq!(pv["url"], format!("{}/nl/beheer/algoritme/{lars}/voorbeeld", s.base), "at the public address, not the Host header's");
     let (st, r) = s.send("PUT", &format!("{one}/archive_version"), Some(&ap), Some(json!({"algorithm_version_id": 99})));
     assert_eq!(st, 404, "{r}");
     let (st, _) = s.send("DELETE", &format!("/aanleverapi/v1_0/organizations/zeist/published-algorithms/{lars}/retract"), Some(&ap), None);

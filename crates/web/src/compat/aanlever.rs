@@ -7,7 +7,7 @@ use super::{verr, Answer, Detail};
 use algoreg_domain::workflow::{Action, Principal, VersionState};
 use algoreg_service::workspace::Listed;
 use algoreg_service::{App, ServiceError};
-use algoreg_standard::{AlgorithmId, Content};
+use algoreg_standard::{AlgorithmId, Content, StandardVersion};
 use algoreg_store::{Organisation, RecordMeta, Version};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -120,8 +120,10 @@ fn algorithm(v: &Version, publication_dt: Option<String>) -> Value {
 /// Body keys the live API requires (its `AlgorithmIn`).
 const REQUIRED: &[&str] = &["name", "description_short", "organization", "status", "contact_email", "publication_category", "lang"];
 
-/// Reads an `AlgorithmIn` body: required keys present, `standard_version` 1.0 or null; `lars` and
-/// `publication_dt` are ignored as in the live API. The standard's own rules run in the service.
+/// Reads an `AlgorithmIn` body: required keys present, `standard_version` 1.0 or null. Keys outside the
+/// standard are ignored, as the live API does (`lars`, `publication_dt`, and what a read of the record
+/// adds: `create_dt`, `language`, `state`), so that a record read can be written back as it is;
+/// algoreg's own keys (withholdings, translations) are kept. The standard's own rules run in the service.
 fn algorithm_in(bytes: &[u8]) -> Result<Content, Detail> {
     let mut body = super::object_body(bytes)?;
     let mut errors = vec![];
@@ -138,8 +140,7 @@ fn algorithm_in(bytes: &[u8]) -> Result<Content, Detail> {
     if !errors.is_empty() {
         return Err(Detail::invalid(errors));
     }
-    body.remove("lars");
-    body.remove("publication_dt");
+    body.retain(|k, _| StandardVersion::V1_0.field(k).is_some() || algoreg_standard::extensions::is_reserved(k));
     body.insert("standard_version".into(), json!("1.0"));
     Ok(Content(body.into_iter().filter(|(_, v)| !v.is_null()).collect()))
 }
@@ -252,6 +253,6 @@ async fn published(State(app): State<App>, headers: HeaderMap, Path((org, lars))
 async fn preview(State(app): State<App>, headers: HeaderMap, Path((org, lars)): Path<(String, String)>) -> Answer {
     let (p, o) = caller(&app, &headers, &org).await?;
     let meta = record(&app, &p, &o, &lars).await?;
-    let host = headers.get(axum::http::header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    Ok(Json(json!({ "url": format!("http://{host}/nl/beheer/algoritme/{}/voorbeeld", meta.id) })))
+    // The configured public address, never the request's Host header (which the client chooses).
+    Ok(Json(json!({ "url": format!("{}/nl/beheer/algoritme/{}/voorbeeld", app.public_url(), meta.id) })))
 }
