@@ -4,6 +4,12 @@
 //! credentials grant for machine clients (an organisation's API tokens: `client_id` `token-ID`, the
 //! token as secret). Access tokens are short-lived JWTs signed with Ed25519; keys rotate and stay in the
 //! JWKS until what they signed has expired. The APIs accept them beside the opaque tokens.
+//!
+//! The password grant also gives a refresh token, as Keycloak does: the refresh token grant gives new
+//! access tokens without the password and second-factor code again, for [`REFRESH_SECONDS`] after the
+//! login. It is kept as one of the person's sessions (a hash only, under its own prefix, so that it
+//! never opens the site): listed on their account page, where they can end it, and ended with the
+//! others when their password changes.
 
 use crate::error::{Result, ServiceError};
 use crate::App;
@@ -24,6 +30,18 @@ pub const PUBLIC_CLIENT: &str = "authentication-client";
 pub const ACCESS_SECONDS: i64 = 300;
 /// A new signing key after this long; the old one stays published as long again.
 pub const KEY_DAYS: i64 = 30;
+/// How long a refresh token works after the login (Keycloak's longest session by default).
+pub const REFRESH_SECONDS: i64 = 10 * 3600;
+/// How the sessions behind refresh tokens were opened.
+pub const API_SESSION: &str = "organisation-api";
+/// The start of a refresh token (what follows is 64 hexadecimal digits).
+const REFRESH_PREFIX: &str = "rt.";
+
+/// The stored hash of a refresh token: of another form than a site session's, so neither passes as the other.
+fn refresh_hash(token: &str) -> String {
+    crate::auth::hash_token(&format!("refresh:{token}"))
+}
+
 /// The audience of our access tokens.
 pub const AUDIENCE: &str = "algoreg";
 /// The realm in the paths of the login server (`/realms/{realm}/...`), as tools are configured.
@@ -63,6 +81,7 @@ pub struct TokenRequest {
     pub username: Option<String>,
     pub password: Option<String>,
     pub totp: Option<String>,
+    pub refresh_token: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -117,7 +136,7 @@ impl App {
             "issuer": iss,
             "token_endpoint": format!("{iss}/protocol/openid-connect/token"),
             "jwks_uri": format!("{iss}/protocol/openid-connect/certs"),
-            "grant_types_supported": ["password", "client_credentials"],
+            "grant_types_supported": ["password", "client_credentials", "refresh_token"],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": ["EdDSA"],
             "token_endpoint_auth_methods_supported": ["none", "client_secret_post", "client_secret_basic"],
@@ -177,7 +196,8 @@ impl App {
         self.access_token_seconds.unwrap_or(ACCESS_SECONDS)
     }
 
-    async fn issue(&self, sub: String, client: &str, user: Option<(&str, &str)>) -> Result<Value> {
+    /// An access token for `sub`; with `refresh`, the refresh token and the seconds it still works.
+    async fn issue(&self, sub: String, client: &str, user: Option<(&str, &str)>, refresh: Option<(&str, i64)>) -> Result<Value> {
         let now = Utc::now();
         let key = self.signing_key(now).await?;
         let seconds = self.access_seconds();
@@ -199,21 +219,56 @@ impl App {
         header.kid = Some(key.kid.clone());
         let token = jsonwebtoken::encode(&header, &claims, &jsonwebtoken::EncodingKey::from_ed_der(&der))
             .map_err(|e| ServiceError::Internal(format!("signing: {e}")))?;
-        Ok(json!({
+        let mut answer = json!({
             "access_token": token,
             "expires_in": seconds,
             "refresh_expires_in": 0,
             "token_type": "Bearer",
             "not-before-policy": 0,
             "scope": "profile email",
-        }))
+        });
+        if let Some((refresh, left)) = refresh {
+            answer["refresh_token"] = json!(refresh);
+            answer["refresh_expires_in"] = json!(left);
+        }
+        Ok(answer)
+    }
+
+    /// A refresh token for a person who just logged in with the password grant.
+    async fn new_refresh_token(&self, user: UserId, now: DateTime<Utc>) -> Result<String> {
+        let token = format!("{REFRESH_PREFIX}{}", hex::encode(rand::random::<[u8; 32]>()));
+        self.store.create_session(&refresh_hash(&token), user, now + Duration::seconds(REFRESH_SECONDS), API_SESSION).await?;
+        Ok(token)
+    }
+
+    /// The refresh token grant: a new access token for the person whose refresh token it is, while it
+    /// works (the same refresh token again, with the seconds it has left).
+    async fn refresh(&self, req: &TokenRequest) -> std::result::Result<Value, OAuthError> {
+        if req.client_id.as_deref() != Some(PUBLIC_CLIENT) {
+            return Err(OAuthError::new(401, "invalid_client", "Invalid client or Invalid client credentials"));
+        }
+        let invalid = || OAuthError::new(400, "invalid_grant", "Invalid refresh token");
+        let token = req.refresh_token.as_deref().filter(|t| t.len() == REFRESH_PREFIX.len() + 64 && t.starts_with(REFRESH_PREFIX));
+        let token = token.ok_or_else(invalid)?;
+        let (now, hash) = (Utc::now(), refresh_hash(token));
+        let found = self.store.session_user(&hash, now).await.map_err(|_| OAuthError::internal())?;
+        let user = match found {
+            Some((user, method)) if method == API_SESSION && user.password_temporary_until.is_none() => user,
+            _ => return Err(invalid()),
+        };
+        let sessions = self.store.sessions_of_user(user.id, now).await.map_err(|_| OAuthError::internal())?;
+        let left = sessions.iter().find(|s| hash.starts_with(&s.id)).map(|s| (s.expires_at - now).num_seconds()).ok_or_else(invalid)?;
+        self.issue(format!("user:{}", user.id), PUBLIC_CLIENT, Some((&user.email, &user.email)), Some((token, left)))
+            .await
+            .map_err(|_| OAuthError::internal())
     }
 
     /// The token endpoint. `source` is the client's address (for the login throttle).
     pub async fn token_endpoint(&self, req: TokenRequest, source: &str) -> std::result::Result<Value, OAuthError> {
         let missing = |f: &str| OAuthError::new(400, "invalid_request", format!("Missing form parameter: {f}"));
         let too_long = |v: &Option<String>| v.as_ref().is_some_and(|s| s.len() > 1024);
-        if [&req.grant_type, &req.client_id, &req.client_secret, &req.username, &req.password, &req.totp].into_iter().any(too_long) {
+        let fields = [&req.grant_type, &req.client_id, &req.client_secret, &req.username, &req.password, &req.totp, &req.refresh_token];
+        if fields.into_iter().any(too_long) {
             return Err(OAuthError::new(400, "invalid_request", "A form parameter is too long."));
         }
         match req.grant_type.as_deref() {
@@ -238,11 +293,14 @@ impl App {
                 if user.password_temporary_until.is_some() {
                     return Err(OAuthError::new(400, "invalid_grant", "Account is not fully set up"));
                 }
-                self.store.record_login(user.id, "organisation-api", Utc::now()).await.map_err(|_| OAuthError::internal())?;
-                self.issue(format!("user:{}", user.id), PUBLIC_CLIENT, Some((&user.email, &user.email)))
+                let now = Utc::now();
+                self.store.record_login(user.id, API_SESSION, now).await.map_err(|_| OAuthError::internal())?;
+                let refresh = self.new_refresh_token(user.id, now).await.map_err(|_| OAuthError::internal())?;
+                self.issue(format!("user:{}", user.id), PUBLIC_CLIENT, Some((&user.email, &user.email)), Some((&refresh, REFRESH_SECONDS)))
                     .await
                     .map_err(|_| OAuthError::internal())
             }
+            Some("refresh_token") => self.refresh(&req).await,
             Some("client_credentials") => {
                 let bad = || OAuthError::new(401, "invalid_client", "Invalid client or Invalid client credentials");
                 let (Some(client_id), Some(secret)) = (req.client_id.as_deref(), req.client_secret.as_deref()) else { return Err(bad()) };
@@ -251,7 +309,7 @@ impl App {
                 if client_id != format!("token-{id}") {
                     return Err(bad());
                 }
-                self.issue(format!("token:{id}"), client_id, None).await.map_err(|_| OAuthError::internal())
+                self.issue(format!("token:{id}"), client_id, None, None).await.map_err(|_| OAuthError::internal())
             }
             Some(_) => Err(OAuthError::new(400, "unsupported_grant_type", "Unsupported grant_type")),
         }

@@ -121,6 +121,52 @@ fn a_tool_for_the_live_register_logs_in_and_publishes_unchanged() {
 }
 
 #[test]
+fn a_refresh_token_gives_new_access_tokens_until_the_person_ends_it() {
+    let (_env, s) = setup();
+    let mut tool = Tool::new(&s.base);
+    let (st, t) = tool.login("redacteur@zeist.nl", PASSWORD);
+    assert_eq!(st, 200, "{t}");
+    let refresh = t["refresh_token"].as_str().expect("a refresh token, as Keycloak gives").to_string();
+    assert_eq!(t["refresh_expires_in"], 36000);
+    let endpoint = format!("{}/realms/algreg/protocol/openid-connect/token", s.base);
+    let grant = |client: &str, token: &str| {
+        let form = [("grant_type", "refresh_token"), ("client_id", client), ("refresh_token", token)];
+        let r = Client::new().post(&endpoint).form(&form).send().unwrap();
+        (r.status().as_u16(), r.json::<Value>().unwrap())
+    };
+    let (st, again) = grant("authentication-client", &refresh);
+    assert_eq!(st, 200, "{again}");
+    assert_eq!(again["refresh_token"], refresh.as_str());
+    assert!((35990..=36000).contains(&again["refresh_expires_in"].as_i64().unwrap()), "{again}");
+    tool.token = again["access_token"].as_str().map(String::from);
+    assert_eq!(tool.call("GET", "/aanleverapi/user/me", None).0, 200);
+    // Another client, a made-up token: refused as Keycloak does.
+    assert_eq!(grant("iets-anders", &refresh).0, 401);
+    let (st, body) = grant("authentication-client", &format!("rt.{}", "0".repeat(64)));
+    assert_eq!((st, body["error"].as_str()), (400, Some("invalid_grant")));
+    // It does not open the site: as a session cookie it is nobody's.
+    let r = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(s.url("/nl/account/sessies"))
+        .header("cookie", format!("algoreg_session={refresh}"))
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303, "to the login page");
+    // It is one of the person's sessions: listed on the account page, and ended with the others when
+    // the password changes.
+    let b = Browser::new(&s);
+    b.login("redacteur@zeist.nl");
+    let (_, page) = b.get("/nl/account/sessies");
+    assert_eq!(page.matches("name=\"session\"").count(), 2, "the browser's and the tool's: {page}");
+    let new = "een ander lang wachtwoord voor zeist";
+    let (st, page, _) = b.post("/nl/account/wachtwoord", &[("_csrf", &b.csrf()), ("current_password", PASSWORD), ("new_password", new)]);
+    assert!(st == 200 || st == 303, "{page}");
+    assert_eq!(grant("authentication-client", &refresh).0, 400, "ended with the password change");
+}
+
+#[test]
 fn the_token_endpoint_refuses_like_keycloak() {
     let (_env, s) = setup();
     let endpoint = format!("{}/realms/algreg/protocol/openid-connect/token", s.base);
