@@ -261,6 +261,9 @@ async fn download(app: &App, lang: &str, q: &HashMap<String, String>, history: b
 
 /// Excel as the live register writes it: one sheet per standard version (newest standard first),
 /// transposed: column A the field names (Dutch labels for NLD, keys otherwise), one column per record.
+/// Records on one sheet of the Excel download: the columns a sheet has, less the labels' column.
+const RECORDS_A_SHEET: usize = 16_383;
+
 fn excel(rows: &[PublishedVersion], lang: Language, public_url: &str) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
     let mut wb = rust_xlsxwriter::Workbook::new();
     let mut versions: Vec<_> = rows.iter().map(|v| v.standard_version).collect();
@@ -268,9 +271,16 @@ fn excel(rows: &[PublishedVersion], lang: Language, public_url: &str) -> Result<
     versions.dedup();
     versions.reverse();
     let bold = rust_xlsxwriter::Format::new().set_bold();
-    for sv in versions {
+    // A record a column, as the live register lays it out: a sheet holds 16,383 of them beside the
+    // labels, so a standard version with more goes on in sheets "1.0 (2)", "1.0 (3)", ...
+    let sheets = versions.into_iter().flat_map(|sv| {
+        let of: Vec<&PublishedVersion> = rows.iter().filter(|v| v.standard_version == sv).collect();
+        let chunks: Vec<Vec<&PublishedVersion>> = of.chunks(RECORDS_A_SHEET).map(<[_]>::to_vec).collect();
+        chunks.into_iter().enumerate().map(move |(i, chunk)| (sv, i, chunk))
+    });
+    for (sv, i, chunk) in sheets {
         let ws = wb.add_worksheet();
-        ws.set_name(sv.as_str())?;
+        ws.set_name(if i == 0 { sv.as_str().to_string() } else { format!("{} ({})", sv.as_str(), i + 1) })?;
         let columns = compat::download_columns(sv);
         for (r, key) in columns.iter().enumerate() {
             let label = match (lang, *key) {
@@ -281,7 +291,7 @@ fn excel(rows: &[PublishedVersion], lang: Language, public_url: &str) -> Result<
             };
             ws.write_string_with_format(r as u32, 0, label, &bold)?;
         }
-        for (c, v) in rows.iter().filter(|v| v.standard_version == sv).enumerate() {
+        for (c, v) in chunk.into_iter().enumerate() {
             for (r, key) in columns.iter().enumerate() {
                 let mut s = compat::download_cell(v, key);
                 if s.chars().count() > 32_000 {
@@ -299,4 +309,38 @@ fn excel(rows: &[PublishedVersion], lang: Language, public_url: &str) -> Result<
         ws.set_column_width(0, 40)?;
     }
     wb.save_to_buffer()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use calamine::Reader;
+
+    #[test]
+    fn more_records_than_a_sheet_has_columns_go_on_in_another_sheet() {
+        let now = chrono::Utc::now();
+        let mut n = 0u64;
+        let v = PublishedVersion {
+            record: algoreg_standard::AlgorithmId::generate(|| {
+                n += 1;
+                n
+            }),
+            org_code: "gem".into(),
+            org_tooi: None,
+            number: 1,
+            standard_version: algoreg_standard::StandardVersion::V1_0,
+            content: Default::default(),
+            missing: vec![],
+            provenance: None,
+            published_at: now,
+            first_published_at: now,
+            current: true,
+        };
+        let rows = vec![v; RECORDS_A_SHEET + 2];
+        let bytes = excel(&rows, Language::Nld, "https://register.example").expect("written, not refused");
+        let mut wb: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(wb.sheet_names(), vec!["1.0".to_string(), "1.0 (2)".to_string()]);
+        assert_eq!(wb.worksheet_range("1.0").unwrap().width(), RECORDS_A_SHEET + 1);
+        assert_eq!(wb.worksheet_range("1.0 (2)").unwrap().width(), 3, "the labels and the last two records");
+    }
 }
