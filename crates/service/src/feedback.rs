@@ -74,7 +74,13 @@ pub struct FeedbackState {
     per_record: RateLimiter,
     /// Keyed by a hash of the address: no address is kept in memory for this.
     per_recipient: RateLimiter,
+    /// Incident reports per organisation: each mails the provider (an address the reporter gives, or
+    /// the members of the organisation the registration names), so a member cannot send without end.
+    incidents_per_org: RateLimiter,
 }
+
+/// Incident reports an organisation makes in a day, at most (far more than serious incidents come).
+pub const INCIDENTS_PER_ORG_PER_DAY: u32 = 50;
 
 impl FeedbackState {
     pub fn new(config: FeedbackConfig) -> FeedbackState {
@@ -84,6 +90,7 @@ impl FeedbackState {
             per_address: RateLimiter::new(config.per_address_per_hour, hour),
             per_record: RateLimiter::new(config.per_record_per_hour, hour),
             per_recipient: RateLimiter::new(config.confirmations_per_recipient_per_day, 24 * hour),
+            incidents_per_org: RateLimiter::new(INCIDENTS_PER_ORG_PER_DAY, 24 * hour),
             config,
         }
     }
@@ -454,6 +461,11 @@ impl Feedback<'_> {
                 "The registration names no provider; fill in the provider field first.",
             ));
         }
+        self.state
+            .incidents_per_org
+            .hit(self.shared_limits, "incidents-org", &meta.org_id.to_string())
+            .await
+            .map_err(|s| ServiceError::TooManyRequests { retry_after: s })?;
         let provider_org = self.store.organisations().await?.into_iter().find(|o| o.name.eq_ignore_ascii_case(provider_name.trim()));
         let deadline = rules::report_deadline(class, input.noticed_at);
         let ack = provider_email.as_ref().map(|_| new_code());

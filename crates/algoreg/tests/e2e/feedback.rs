@@ -288,6 +288,13 @@ fn incidents_go_to_the_provider_with_the_ai_act_deadlines() {
     assert_eq!(public.as_array().unwrap().len(), 1);
     assert!(public[0]["summary"].as_str().unwrap().contains("hersteld"));
     assert!(!public.to_string().contains("ten onrechte") && !public.to_string().contains("leverancier.nl"));
+
+    // An organisation reports at most 50 incidents a day: each mails the provider.
+    for n in ids.len()..50 {
+        assert_eq!(report("risk", false).0, 201, "report {n}");
+    }
+    let (st, b) = report("risk", false);
+    assert_eq!(st, 429, "{b}");
 }
 
 #[test]
