@@ -4,6 +4,9 @@
 
 use std::collections::BTreeSet;
 
+/// The most words and signs a condition has.
+pub const MAX_TOKENS: usize = 500;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Expr {
     Has(String),
@@ -188,6 +191,11 @@ impl Parser<'_> {
 impl Expr {
     pub fn parse(input: &str) -> Result<Expr, ExprError> {
         let toks = lex(input)?;
+        // A chain of `&&` or `||` makes a tree as deep as it is long, which evaluating walks down:
+        // conditions stay far below this (a real tree's have a few dozen words).
+        if toks.len() > MAX_TOKENS {
+            return Err(ExprError { input: input.to_string(), position: toks[MAX_TOKENS].0, message: "condition too long" });
+        }
         let mut p = Parser { input, toks, i: 0, depth: 0 };
         let e = p.or()?;
         if p.i != p.toks.len() {
@@ -253,6 +261,14 @@ mod tests {
             let e = Expr::parse(input).unwrap_err();
             assert_eq!(e.position, pos, "{input}: {e}");
         }
+    }
+
+    #[test]
+    fn long_chains_are_refused_before_they_are_built() {
+        let chain = |n: usize| vec![r#""a" in labels"#; n].join(" && ");
+        assert!(Expr::parse(&chain(100)).unwrap().eval(&set(&["a"])));
+        let e = Expr::parse(&chain(100_000)).unwrap_err();
+        assert_eq!(e.message, "condition too long");
     }
 
     proptest! {

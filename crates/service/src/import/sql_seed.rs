@@ -19,8 +19,9 @@ pub enum SqlValue {
 /// One row of an INSERT statement.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
-    pub table: String,
-    pub columns: Vec<String>,
+    /// The table and the columns, shared by the rows of one statement (however long its names).
+    pub table: std::sync::Arc<str>,
+    pub columns: std::sync::Arc<[String]>,
     pub values: Vec<SqlValue>,
 }
 
@@ -176,8 +177,8 @@ pub fn rows(bytes: &[u8]) -> Result<Vec<Row>, String> {
         }
         lx.keyword("INSERT")?;
         lx.keyword("INTO")?;
-        let table = lx.word()?;
-        let columns = lx.list(|l| l.word())?;
+        let table: std::sync::Arc<str> = lx.word()?.into();
+        let columns: std::sync::Arc<[String]> = lx.list(|l| l.word())?.into();
         lx.keyword("VALUES")?;
         loop {
             let values = lx.list(|l| l.value())?;
@@ -234,11 +235,11 @@ pub fn candidates(bytes: &[u8]) -> Result<(Vec<Candidate>, Vec<String>), String>
             Some(SqlValue::Text(t)) => t.trim().parse::<i64>().ok(),
             _ => None,
         };
-        if !TABLES.contains(&r.table.as_str()) {
+        if !TABLES.contains(&&*r.table) {
             warnings.push(format!("tabel {} overgeslagen / table {} skipped", r.table, r.table));
             continue;
         }
-        if r.table == "algemene_informatie" {
+        if &*r.table == "algemene_informatie" {
             let Some(id) = num(get("id")) else { return Err(format!("{}: rij {} zonder id / row {} without id", r.table, n + 1, n + 1)) };
             let mut c = Content::new();
             put(&mut c, r, &["id"]);
