@@ -135,9 +135,7 @@ fn content_in(v: &PublishedVersion, lang: Language) -> (std::borrow::Cow<'_, Map
         if let Some(c) = own_translation(&v.content, lang) {
             return (Cow::Owned(c.0), lang);
         }
-        if let Some(Value::Object(c)) =
-            v.provenance.as_ref().and_then(|p| p.get("translations")).and_then(|t| t.get(lang.code())).and_then(|t| t.get("content"))
-        {
+        if let Some(c) = imported_translation(v, lang) {
             return (Cow::Borrowed(c), lang);
         }
     }
@@ -147,6 +145,15 @@ fn content_in(v: &PublishedVersion, lang: Language) -> (std::borrow::Cow<'_, Map
         _ => Language::Nld,
     };
     (Cow::Borrowed(&v.content.0), own)
+}
+
+/// A translation into `lang` that an import brought with the version (none for Dutch).
+fn imported_translation(v: &PublishedVersion, lang: Language) -> Option<&Map<String, Value>> {
+    if lang == Language::Nld {
+        return None;
+    }
+    let t = v.provenance.as_ref()?.get("translations")?.get(lang.code())?.get("content")?;
+    t.as_object()
 }
 
 /// The content with the organisation's own translations into `lang` over the Dutch fields (none when
@@ -408,9 +415,13 @@ pub async fn download_rows(app: &App, lang: Language, history: bool, lars: Optio
             }
         }
     }
+    // The same text as the record's own answer in `lang`: the organisation's translation, else one an
+    // import brought.
     for v in out.iter_mut() {
         if let Some(c) = own_translation(&v.content, lang) {
             v.content = c;
+        } else if let Some(c) = imported_translation(v, lang).cloned() {
+            v.content = algoreg_standard::Content(c);
         }
     }
     Ok(out)

@@ -238,6 +238,9 @@ fn real_formats_import() {
     let eng = s.get_json(&format!("/api/algoritme/ENG/{lars}"));
     assert_eq!(eng["language"], "ENG");
     assert_ne!(eng["name"], "Druktebeeld (NL)");
+    // The download in English says the same.
+    let csv = s.get(&format!("/api/downloads/algorithms/{lars}/ENG?filetype=csv")).text().unwrap();
+    assert!(csv.contains(eng["name"].as_str().unwrap()) && !csv.contains("Druktebeeld (NL)"), "{csv}");
     let nld = s.get_json(&format!("/api/algoritme/NLD/{lars}"));
     assert_eq!(nld["name"], "Druktebeeld (NL)");
     assert_eq!(nld["provider"], Value::Null, "the literal text None of old exports is read as empty");
