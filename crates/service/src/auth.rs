@@ -546,6 +546,23 @@ impl<'a> Auth<'a> {
             return Ok(()); // silently: the account's mailbox gets at most three links a day
         }
         let Some(user) = self.store.user_by_email(email).await? else { return Ok(()) };
+        if !self.store.subjects_of_user(user.id).await?.is_empty() {
+            // The account belongs to a person at an identity provider (pinned at their first login
+            // there): whoever reads the mailbox now need not be that person, so no link; the mail says
+            // how to get in.
+            let login = format!("{}/{lang_code}/login", self.public_url.trim_end_matches('/'));
+            let mail = NewMail {
+                to: user.email.clone(),
+                subject: "Inloggen in het algoritmeregister / Logging in to the algorithm register".into(),
+                body: format!(
+                    "Iemand vroeg een nieuw wachtwoord aan voor dit account. Dit account logt in via de identiteitsprovider van uw organisatie: kies op de inlogpagina de knop van uw organisatie.\n\n{login}\n\nLukt dat niet, vraag dan de beheerder van het register om hulp.\n\n---\n\nSomeone asked for a new password for this account. This account logs in through your organisation's identity provider: on the login page, choose your organisation's button.\n\n{login}\n\nIf that does not work, ask the register's operator for help.\n"
+                ),
+                unsubscribe: None,
+            };
+            self.store.queue_mail(&[mail]).await?;
+            tracing::info!(user = %user.id, source = %source, "password reset asked for an account of an identity provider: no link");
+            return Ok(());
+        }
         let mut b = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut b);
         let secret = hex::encode(b);
@@ -586,6 +603,10 @@ impl<'a> Auth<'a> {
         }
         let hash = hash_token(secret);
         let user = self.store.password_reset_user(&hash, chrono::Utc::now()).await?.ok_or_else(gone)?;
+        // Pinned to a person at an identity provider since the link was sent: the mailbox proves nothing.
+        if !self.store.subjects_of_user(user.id).await?.is_empty() {
+            return Err(gone());
+        }
         let (pw, own) = (new.to_string(), [user.email.clone(), user.name.clone()]);
         heavy(move || check_password_rules(&pw, &[&own[0], &own[1]])).await?.map_err(|e| rename_field(e, "new_password"))?;
         let pw_hash = hash_password_off_thread(new).await?;

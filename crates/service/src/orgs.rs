@@ -249,10 +249,11 @@ impl Orgs<'_> {
         }
         self.store.remove_membership(user_id, org_id, role).await?;
         self.note(actor, AuditKind::RoleRevoked, org_id, Some(user_id), role.map(|r| r.code()).unwrap_or("alle rollen / all roles")).await;
-        // The tokens the member made whose role they no longer have (an admin token edits too, so an
-        // editor token stays while they are admin): all of them once they have no role left.
+        // The tokens the member made (as admin) that they could no longer make or hold: while they are
+        // admin they may make any; otherwise only tokens of a role they still have stay, and none once
+        // they have no role left.
         let left = held(&self.store.memberships(user_id).await?);
-        let covered = |r: Role| left.contains(&r) || (r == Role::Editor && left.contains(&Role::OrgAdmin));
+        let covered = |r: Role| left.contains(&Role::OrgAdmin) || left.contains(&r);
         let made = self.store.tokens(org_id).await?.into_iter().filter(|t| t.created_by == Some(user_id) && !t.revoked && !covered(t.role));
         let mut revoked = 0;
         for t in made {

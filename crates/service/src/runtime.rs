@@ -128,7 +128,9 @@ impl Lease {
                 tokio::select! {
                     _ = &mut over => break,
                     _ = tokio::time::sleep(lease.ttl / 3) => {
-                        if !lease.hold().await {
+                        // A renewal that hangs (the store out of reach) counts as failed before the lease can run out.
+                        let renewed = tokio::time::timeout(lease.ttl / 3, lease.hold()).await.unwrap_or(false);
+                        if !renewed {
                             tracing::warn!(job = lease.job, "the lease could not be renewed during a round: the round ends early");
                             flag.0.store(false, Ordering::SeqCst);
                             // The round still runs until it notices: a graceful stop waits for it.

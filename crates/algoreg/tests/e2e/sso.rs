@@ -297,6 +297,11 @@ fn an_account_belongs_to_the_person_of_its_first_login_through_the_provider() {
     // Nor does a provider's token for another person at the provider that names her address.
     let list = "/aanleverapi/v1_0/organizations/delft/algorithms";
     assert_eq!(server.send("GET", list, Some(&idp.tool_token("tool", AUDIENCE)), None).0, 401);
+    // Nor does the mailbox: a new password asked for the address gets a mail without a link.
+    let (st, _, _) = next.post("/nl/wachtwoord-vergeten", &[("_csrf", &next.csrf()), ("email", "ann@delft.nl")]);
+    assert_eq!(st, 200);
+    let mail = env.sql("SELECT body FROM mail_outbox WHERE to_addr = 'ann@delft.nl' ORDER BY id DESC LIMIT 1");
+    assert!(mail.contains("identiteitsprovider") && !mail.contains("wachtwoord-herstellen"), "{mail}");
     // Ann herself logs in as before, also through the other configuration of the same provider.
     assert_eq!(Person::new(&server).sso("ann").0, 200);
     assert_eq!(Person::new(&server).sso_through("andere", "ann").0, 200);
