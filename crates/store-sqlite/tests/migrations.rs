@@ -86,3 +86,39 @@ async fn versions_retracted_before_0030_leave_the_public_history() {
     let history: Vec<u32> = store.published_history(id).await.unwrap().iter().map(|v| v.number).collect();
     assert_eq!(history, vec![1, 3]);
 }
+
+/// 0031: membership periods from the log for members before it: the organisation's log then shows a
+/// person's own events from their first role on (always, for a member who joined before the log kept
+/// roles), and a past member's until their last role was taken away.
+#[tokio::test]
+async fn membership_periods_come_from_the_log_from_0031_on() {
+    let t = |s: u32| format!("2026-01-01T00:00:{s:02}.000000Z");
+    let event = |id: u32, at: u32, kind: &str, org: &str, user: u32| {
+        format!("INSERT INTO audit_events (id, at, kind, org_id, subject_user, actor, actor_name, detail) VALUES ({id}, '{}', '{kind}', {org}, {user}, 'system', 'system', '')", t(at))
+    };
+    let (dir, c) = written_before(&[
+        format!("INSERT INTO organisations (id, code, name, org_type, flow, created_at) VALUES (1, 'gem', 'Gemeente', 'gemeente', 'central', '{T}')"),
+        format!(
+            "INSERT INTO users (id, email, name, password_hash, created_at) VALUES
+             (7, 'nu@gem.nl', 'Nu', 'x', '{T}'), (8, 'oud@gem.nl', 'Oud', 'x', '{T}'), (9, 'lang@gem.nl', 'Lang', 'x', '{T}')"
+        ),
+        "INSERT INTO memberships (user_id, org_id, role) VALUES (7, 1, 'editor'), (9, 1, 'editor')".to_string(),
+        event(1, 1, "login", "NULL", 7),
+        event(2, 2, "role_granted", "1", 7),
+        event(3, 3, "login", "NULL", 7),
+        event(4, 2, "invitation_accepted", "1", 8),
+        event(5, 3, "login", "NULL", 8),
+        event(6, 4, "role_revoked", "1", 8),
+        event(7, 5, "login", "NULL", 8),
+        event(8, 1, "login", "NULL", 9),
+        "DROP TABLE membership_periods".to_string(),
+        "DELETE FROM _sqlx_migrations WHERE version = 31".to_string(),
+    ])
+    .await;
+    c.close().await.unwrap();
+    let store = algoreg_store_sqlite::SqliteStore::open_dir(dir.path()).await.unwrap();
+    use algoreg_store::AuditStore;
+    let q = algoreg_store::AuditQuery { org_id: Some(algoreg_store::OrgId(1)), before: None, limit: 100 };
+    let ids: Vec<i64> = store.audit_events(&q).await.unwrap().iter().map(|e| e.id).collect();
+    assert_eq!(ids, vec![8, 6, 5, 4, 3, 2]);
+}

@@ -26,7 +26,6 @@ mod shared {
     include!("areas.rs");
 }
 
-use algoreg_domain::audit::AuditKind;
 use algoreg_domain::feedback::{IncidentStatus, SignalStatus};
 use algoreg_domain::ids::{OrgId, UserId};
 use algoreg_domain::org::Role;

@@ -42,24 +42,32 @@ impl PeopleStore for Backend {
     }
 
     async fn set_membership(&self, user_id: UserId, org_id: OrgId, role: Role) -> Result<()> {
-        sqlx::query("INSERT INTO memberships (user_id, org_id, role) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING")
-            .bind(user_id)
-            .bind(org_id)
-            .bind(role.code())
-            .execute(&self.pool)
-            .await
-            .done()
+        let mut tx = self.begin().await?;
+        add_role(&mut tx, user_id, org_id, role).await?;
+        tx.commit().await.map_err(backend)
     }
 
     async fn remove_membership(&self, user_id: UserId, org_id: OrgId, role: Option<Role>) -> Result<()> {
+        let mut tx = self.begin().await?;
         let q = match role {
             Some(r) => {
                 sqlx::query("DELETE FROM memberships WHERE user_id=$1 AND org_id=$2 AND role=$3").bind(user_id).bind(org_id).bind(r.code())
             }
             None => sqlx::query("DELETE FROM memberships WHERE user_id=$1 AND org_id=$2").bind(user_id).bind(org_id),
         };
-        q.execute(&self.pool).await.map_err(backend)?;
-        Ok(())
+        q.execute(&mut *tx).await.map_err(backend)?;
+        // The last role gone: the membership's period ends.
+        sqlx::query(
+            "UPDATE membership_periods SET until=$3 WHERE org_id=$1 AND user_id=$2 AND until IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM memberships WHERE org_id=$1 AND user_id=$2)",
+        )
+        .bind(org_id)
+        .bind(user_id)
+        .bind(ts(&Utc::now()))
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        tx.commit().await.map_err(backend)
     }
 
     async fn memberships(&self, user_id: UserId) -> Result<Vec<Membership>> {
@@ -156,13 +164,7 @@ impl PeopleStore for Backend {
             .map_err(backend)?;
         // Taken first: an invitation withdrawn at the same moment makes nobody a member.
         let inv = take_invitation(&mut tx, row).await?;
-        sqlx::query("INSERT INTO memberships (user_id, org_id, role) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING")
-            .bind(inv.user_id)
-            .bind(inv.org_id)
-            .bind(inv.role.code())
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
+        add_role(&mut tx, inv.user_id, inv.org_id, inv.role).await?;
         tx.commit().await.map_err(backend)?;
         Ok(inv)
     }
@@ -185,4 +187,27 @@ async fn take_invitation(tx: &mut Transaction<'_, Db>, found: Option<<Db as sqlx
     let inv = rows::invitation_row(&found.ok_or(StoreError::NotFound)?)?;
     sqlx::query("DELETE FROM invitations WHERE id=$1").bind(inv.id).execute(&mut **tx).await.found()?;
     Ok(inv)
+}
+
+/// Gives a role; a first role in the organisation opens a membership period (the organisation's audit
+/// log shows the person's own events within their periods).
+async fn add_role(tx: &mut Transaction<'_, Db>, user_id: UserId, org_id: OrgId, role: Role) -> Result<()> {
+    sqlx::query("INSERT INTO memberships (user_id, org_id, role) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING")
+        .bind(user_id)
+        .bind(org_id)
+        .bind(role.code())
+        .execute(&mut **tx)
+        .await
+        .map_err(backend)?;
+    sqlx::query(
+        "INSERT INTO membership_periods (org_id, user_id, since) SELECT $1, $2, $3 \
+         WHERE NOT EXISTS (SELECT 1 FROM membership_periods WHERE org_id=$1 AND user_id=$2 AND until IS NULL)",
+    )
+    .bind(org_id)
+    .bind(user_id)
+    .bind(ts(&Utc::now()))
+    .execute(&mut **tx)
+    .await
+    .map_err(backend)?;
+    Ok(())
 }

@@ -135,6 +135,12 @@ pub const TABLES: &[Table] = &[
         columns: &[("user_id", Int), ("org_id", Int), ("role", Text)],
     },
     Table {
+        name: "membership_periods",
+        key: &["id"],
+        identity: true,
+        columns: &[("id", Int), ("org_id", Int), ("user_id", Int), ("since", Time), ("until", Time)],
+    },
+    Table {
         name: "api_tokens",
         key: &["id"],
         identity: true,
