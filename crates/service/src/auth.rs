@@ -739,8 +739,18 @@ impl<'a> Auth<'a> {
     /// off, it takes the account's password (an account without one, which logs in through an identity
     /// provider, has none to give), so that someone who has only a session cannot lock the owner out
     /// with a second factor of their own; one that is on is not replaced (turn it off first). The owner
-    /// is told by e-mail.
-    pub async fn enable_second_factor(&self, p: &Principal, secret: &str, code: &str, password: &str, source: &str) -> Result<Vec<String>> {
+    /// is told by e-mail. The person's other sessions end (`this_session`: the secret of the one that
+    /// turned it on, which stays): opened without the second step, they would otherwise count as having
+    /// passed it, a tool's refresh token for hours.
+    pub async fn enable_second_factor(
+        &self,
+        p: &Principal,
+        secret: &str,
+        code: &str,
+        password: &str,
+        source: &str,
+        this_session: Option<&str>,
+    ) -> Result<Vec<String>> {
         let user = self.me(p).await?;
         if user.totp_secret.is_some() {
             return Err(ServiceError::bad(
@@ -776,6 +786,12 @@ impl<'a> Auth<'a> {
         self.store.enable_totp(user.id, secret, &hashes).await?;
         // The code just used does not work again.
         self.store.use_totp_step(user.id, step).await?;
+        let keep = this_session.map(hash_token);
+        for s in self.store.sessions_of_user(user.id, chrono::Utc::now()).await? {
+            if !keep.as_deref().is_some_and(|k| k.starts_with(&s.id)) {
+                self.store.end_session_of_user(user.id, &s.id).await?;
+            }
+        }
         let note = Note { kind: AuditKind::SecondFactorEnabled, org: None, subject: Some(user.id), detail: "totp", source: Some(source) };
         audit::write(self.store, Actor::Principal(p), note).await;
         let link = format!("{}/nl/account/tweestaps", self.public_url.trim_end_matches('/'));

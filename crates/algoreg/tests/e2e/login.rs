@@ -312,6 +312,11 @@ fn a_second_factor_with_an_app_and_recovery_codes_on_every_way_in() {
     env.user("centraal@example.org", None, &[], true);
     let s = env.serve();
 
+    // Sessions opened before it is on: another browser, and a tool's refresh token.
+    let other = Browser::new(&s);
+    other.login("redacteur@deventer.nl");
+    let mut tool = Tool::new(&s.base);
+    let refresh = tool.login("redacteur@deventer.nl", PASSWORD).1["refresh_token"].as_str().unwrap().to_string();
     // Turning it on: a QR code and the key, a wrong code refused, the right one gives ten recovery codes.
     let b = Browser::new(&s);
     b.login("redacteur@deventer.nl");
@@ -336,6 +341,11 @@ fn a_second_factor_with_an_app_and_recovery_codes_on_every_way_in() {
     let codes: Vec<String> = between(&page, "<li><code>", "</code>").into_iter().map(String::from).collect();
     assert_eq!(codes.len(), 10, "{page}");
     assert!(b.get("/nl/account/tweestaps").1.contains("Herstelcodes over: 10"));
+    // The sessions opened without it end; this browser's stays.
+    assert_eq!(other.get("/nl/account/sessies").0, 303, "the other browser is logged out");
+    let form = [("grant_type", "refresh_token"), ("client_id", "authentication-client"), ("refresh_token", refresh.as_str())];
+    let r = Client::new().post(format!("{}/realms/algreg/protocol/openid-connect/token", s.base)).form(&form).send().unwrap();
+    assert_eq!(r.status().as_u16(), 400, "the tool's refresh token ended");
     // One that is on is not replaced by another, and the owner has been told by e-mail.
     let (st, page) = enable(&app_code(&secret, t0 + 30), PASSWORD);
     assert!(st == 422 && page.contains("staat al aan"), "{page}");

@@ -110,12 +110,23 @@ pub async fn page(ctx: Ctx, State(app): State<App>) -> PageResult {
     render(&ctx, &app, StatusCode::OK, None, None, None).await
 }
 
-pub async fn submit(ctx: Ctx, State(app): State<App>, ClientKey(client): ClientKey, CsrfForm(form): CsrfForm) -> PageResult {
+pub async fn submit(
+    ctx: Ctx,
+    State(app): State<App>,
+    ClientKey(client): ClientKey,
+    headers: axum::http::HeaderMap,
+    CsrfForm(form): CsrfForm,
+) -> PageResult {
     let p = ctx.require_any()?.clone();
+    let this_session = crate::auth::session_cookie(&headers);
     match field(&form, "action") {
         "enable" => {
             let secret = field(&form, "secret");
-            match app.auth().enable_second_factor(&p, secret, field(&form, "code"), field(&form, "password"), &client).await {
+            match app
+                .auth()
+                .enable_second_factor(&p, secret, field(&form, "code"), field(&form, "password"), &client, this_session.as_deref())
+                .await
+            {
                 Ok(codes) => render(&ctx, &app, StatusCode::OK, None, Some(&codes), None).await,
                 Err(e) => {
                     // The same key again, so that the app's entry stays right.
