@@ -365,7 +365,7 @@ impl Alerts<'_> {
                 ),
             )
         };
-        Ok(NewMail { to: email.to_string(), subject, body, unsubscribe: None })
+        Ok(NewMail::new(email.to_string(), subject, body))
     }
 
     /// The subscription a link is for, when the link is right.

@@ -551,14 +551,13 @@ impl<'a> Auth<'a> {
             // there): whoever reads the mailbox now need not be that person, so no link; the mail says
             // how to get in.
             let login = format!("{}/{lang_code}/login", self.public_url.trim_end_matches('/'));
-            let mail = NewMail {
-                to: user.email.clone(),
-                subject: "Inloggen in het algoritmeregister / Logging in to the algorithm register".into(),
-                body: format!(
+            let mail = NewMail::new(
+                user.email.clone(),
+                "Inloggen in het algoritmeregister / Logging in to the algorithm register",
+                format!(
                     "Iemand vroeg een nieuw wachtwoord aan voor dit account. Dit account logt in via de identiteitsprovider van uw organisatie: kies op de inlogpagina de knop van uw organisatie.\n\n{login}\n\nLukt dat niet, vraag dan de beheerder van het register om hulp.\n\n---\n\nSomeone asked for a new password for this account. This account logs in through your organisation's identity provider: on the login page, choose your organisation's button.\n\n{login}\n\nIf that does not work, ask the register's operator for help.\n"
                 ),
-                unsubscribe: None,
-            };
+            );
             self.store.queue_mail(&[mail]).await?;
             tracing::info!(user = %user.id, source = %source, "password reset asked for an account of an identity provider: no link");
             return Ok(());
@@ -567,14 +566,13 @@ impl<'a> Auth<'a> {
         rand::thread_rng().fill_bytes(&mut b);
         let secret = hex::encode(b);
         let link = format!("{}/{lang_code}/wachtwoord-herstellen/{secret}", self.public_url.trim_end_matches('/'));
-        let mail = NewMail {
-            to: user.email.clone(),
-            subject: "Nieuw wachtwoord voor het algoritmeregister / New password for the algorithm register".into(),
-            body: format!(
+        let mail = NewMail::new(
+            user.email.clone(),
+            "Nieuw wachtwoord voor het algoritmeregister / New password for the algorithm register",
+            format!(
                 "Iemand vroeg een nieuw wachtwoord aan voor dit account. Was u dat, open dan binnen een uur deze link:\n\n{link}\n\nWas u het niet, dan hoeft u niets te doen: uw wachtwoord blijft zoals het is.\n\n---\n\nSomeone asked for a new password for this account. If that was you, open this link within an hour:\n\n{link}\n\nIf it was not you, you need not do anything: your password stays as it is.\n"
             ),
-            unsubscribe: None,
-        };
+        );
         let expires = chrono::Utc::now() + chrono::Duration::minutes(RESET_LINK_MINUTES);
         self.store.create_password_reset(&hash_token(&secret), user.id, expires, &[mail]).await?;
         tracing::info!(user = %user.id, source = %source, "password reset link sent");
@@ -795,14 +793,13 @@ impl<'a> Auth<'a> {
         let note = Note { kind: AuditKind::SecondFactorEnabled, org: None, subject: Some(user.id), detail: "totp", source: Some(source) };
         audit::write(self.store, Actor::Principal(p), note).await;
         let link = format!("{}/nl/account/tweestaps", self.public_url.trim_end_matches('/'));
-        let mail = algoreg_store::NewMail {
-            to: user.email.clone(),
-            subject: "Tweestapsverificatie aangezet / Second factor turned on".into(),
-            body: format!(
+        let mail = algoreg_store::NewMail::new(
+            user.email.clone(),
+            "Tweestapsverificatie aangezet / Second factor turned on",
+            format!(
                 "Voor uw account in het algoritmeregister is tweestapsverificatie aangezet. Was u dat niet, wijzig dan uw wachtwoord en kijk hier:\n\n{link}\n\n---\n\nA second factor was turned on for your account in the algorithm register. If that was not you, change your password and look here:\n\n{link}\n"
             ),
-            unsubscribe: None,
-        };
+        );
         // Best-effort: the second factor is on, and its recovery codes must reach the person.
         if let Err(e) = self.store.queue_mail(&[mail]).await {
             tracing::warn!(user = %user.id, error = %e, "the mail about a second factor turned on was not queued");

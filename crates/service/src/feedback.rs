@@ -258,10 +258,10 @@ impl Feedback<'_> {
             .member_mails(org.id, &[Role::Editor, Role::Approver, Role::OrgAdmin])
             .await?
             .into_iter()
-            .map(|to| NewMail {
+            .map(|to| NewMail::new(
                 to,
-                subject: format!("Nieuw signaal over {name} / New signal about {name}"),
-                body: format!(
+                format!("Nieuw signaal over {name} / New signal about {name}"),
+                format!(
                     "Er is een signaal ({}) binnengekomen over \"{name}\". Beantwoord het uiterlijk {}.\n\nA signal ({}) came in about \"{name}\". Answer it by {}.\n\n{}\n",
                     kind.label_nl(),
                     due.format("%Y-%m-%d"),
@@ -269,23 +269,21 @@ impl Feedback<'_> {
                     due.format("%Y-%m-%d"),
                     self.link(&format!("/nl/beheer/org/{}/signalen", org.code)),
                 ),
-                unsubscribe: None,
-            })
+            ))
             .collect();
         let confirmation_mail = match email.as_ref() {
             Some(e) => self.state.per_recipient.hit(shared, "signal-mail", &hash_secret(&e.to_lowercase())).await.is_ok(),
             None => false,
         };
         if let Some(e) = email.as_ref().filter(|_| confirmation_mail) {
-            mails.push(NewMail {
-                to: e.clone(),
-                subject: format!("Uw signaal over {name} / Your signal about {name}"),
-                body: format!(
+            mails.push(NewMail::new(
+                e.clone(),
+                format!("Uw signaal over {name} / Your signal about {name}"),
+                format!(
                     "Uw signaal is ontvangen. Volgcode: {code}. De organisatie antwoordt uiterlijk {due}.\nStatus: {status_url}\n\nYour signal was received. Tracking code: {code}. The organisation answers by {due}.\n",
                     due = due.format("%Y-%m-%d")
                 ),
-                unsubscribe: None,
-            });
+            ));
         }
         self.store
             .create_signal(
@@ -362,12 +360,11 @@ impl Feedback<'_> {
         let mut mails = vec![];
         if let Some(to) = &s.email {
             let name = self.store.published(s.record).await?.map(|v| v.content.name().to_string()).unwrap_or_default();
-            mails.push(NewMail {
-                to: to.clone(),
-                subject: format!("Antwoord op uw signaal over {name} / Answer to your signal about {name}"),
-                body: format!("{text}\n\n{}\n", self.link(&format!("/nl/algoritme/{}", s.record))),
-                unsubscribe: None,
-            });
+            mails.push(NewMail::new(
+                to.clone(),
+                format!("Antwoord op uw signaal over {name} / Answer to your signal about {name}"),
+                format!("{text}\n\n{}\n", self.link(&format!("/nl/algoritme/{}", s.record))),
+            ));
         }
         self.store.update_signal(&s, before, &mails).await?;
         Ok(s)
@@ -488,21 +485,19 @@ impl Feedback<'_> {
         };
         let mut mails = vec![];
         if let (Some(to), Some(code)) = (&provider_email, &ack) {
-            mails.push(NewMail {
-                to: to.clone(),
-                subject: format!("Incident gemeld: {title} / Incident reported: {title}"),
-                body: body(self.link(&format!("/nl/incident/{code}"))),
-                unsubscribe: None,
-            });
+            mails.push(NewMail::new(
+                to.clone(),
+                format!("Incident gemeld: {title} / Incident reported: {title}"),
+                body(self.link(&format!("/nl/incident/{code}"))),
+            ));
         }
         if let Some(o) = &provider_org {
             for to in self.member_mails(o.id, &[Role::Editor, Role::Approver, Role::OrgAdmin]).await? {
-                mails.push(NewMail {
+                mails.push(NewMail::new(
                     to,
-                    subject: format!("Incident gemeld: {title} / Incident reported: {title}"),
-                    body: body(self.link("/nl/beheer")),
-                    unsubscribe: None,
-                });
+                    format!("Incident gemeld: {title} / Incident reported: {title}"),
+                    body(self.link("/nl/beheer")),
+                ));
             }
         }
         let new = NewIncident {
@@ -588,12 +583,11 @@ impl Feedback<'_> {
         let mut mails = vec![];
         if party == IncidentParty::Provider {
             for to in self.member_mails(i.deployer_org_id, &[Role::Editor, Role::Approver, Role::OrgAdmin]).await? {
-                mails.push(NewMail {
+                mails.push(NewMail::new(
                     to,
-                    subject: format!("Incident {}: {} / {}", i.title, kind.label_nl(), kind.label_en()),
-                    body: format!("{}\n\n{}\n", text.clone().unwrap_or_default(), self.link(&format!("/nl/beheer/incident/{}", i.id))),
-                    unsubscribe: None,
-                });
+                    format!("Incident {}: {} / {}", i.title, kind.label_nl(), kind.label_en()),
+                    format!("{}\n\n{}\n", text.clone().unwrap_or_default(), self.link(&format!("/nl/beheer/incident/{}", i.id))),
+                ));
             }
         }
         let e = IncidentEvent { at: now, actor: actor.to_string(), kind, text };
@@ -794,16 +788,15 @@ impl Feedback<'_> {
                 .member_mails(s.org_id, &[Role::Editor, Role::Approver, Role::OrgAdmin])
                 .await?
                 .into_iter()
-                .map(|to| NewMail {
+                .map(|to| NewMail::new(
                     to,
-                    subject: format!("Herinnering: signaal over {name} / Reminder: signal about {name}"),
-                    body: format!(
+                    format!("Herinnering: signaal over {name} / Reminder: signal about {name}"),
+                    format!(
                         "Het antwoord op dit signaal moet uiterlijk {due} gegeven zijn.\nThe answer to this signal is due by {due}.\n\n{}\n",
                         self.link(&format!("/nl/beheer/org/{code}/signalen")),
                         due = s.due_at.format("%Y-%m-%d")
                     ),
-                    unsubscribe: None,
-                })
+                ))
                 .collect();
             if self.store.mark_signal_reminded(s.id, now, &mails).await? {
                 reminders += 1;
@@ -863,15 +856,14 @@ impl Feedback<'_> {
                 .member_mails(org.id, &[Role::Editor, Role::Approver, Role::OrgAdmin])
                 .await?
                 .into_iter()
-                .map(|to| NewMail {
+                .map(|to| NewMail::new(
                     to,
-                    subject: format!("Nog actueel? {n} registratie(s) van {} / Still current? {n} registration(s)", org.name),
-                    body: format!(
+                    format!("Nog actueel? {n} registratie(s) van {} / Still current? {n} registration(s)", org.name),
+                    format!(
                         "Bevestig eens per jaar dat een gepubliceerde registratie nog klopt, of publiceer een nieuwe versie. Dit is nodig voor:\nConfirm once a year that a published registration is still right, or publish a new version. This is due for:\n\n{list}\n{}\n",
                         self.link(&format!("/nl/beheer/org/{}", org.code)),
                     ),
-                    unsubscribe: None,
-                })
+                ))
                 .collect();
             if mails.is_empty() {
                 // Nobody to tell yet: not marked, so members added later are reminded.
@@ -896,15 +888,16 @@ impl Feedback<'_> {
                 .member_mails(org_id, &[Role::Editor, Role::Approver, Role::OrgAdmin])
                 .await?
                 .into_iter()
-                .map(|to| NewMail {
-                    to,
-                    subject: format!("Evaluatie van {name} op {d} / Evaluation of {name} due {d}", d = plan.next_due),
-                    body: format!(
+                .map(|to| {
+                    NewMail::new(
+                        to,
+                        format!("Evaluatie van {name} op {d} / Evaluation of {name} due {d}", d = plan.next_due),
+                        format!(
                         "De evaluatie van \"{name}\" moet uiterlijk {d} gedaan zijn.\nThe evaluation of \"{name}\" is due by {d}.\n\n{}\n",
                         self.link(&format!("/nl/beheer/algoritme/{}/evaluaties", plan.record)),
                         d = plan.next_due
                     ),
-                    unsubscribe: None,
+                    )
                 })
                 .collect();
             self.store.mark_evaluation_reminded(plan.record, plan.next_due, &mails).await?;

@@ -308,12 +308,7 @@ impl Orgs<'_> {
         let body = format!(
             "De beheerder van {org} heeft een tijdelijk wachtwoord gezet voor uw account in het algoritmeregister. Uw oude wachtwoord werkt niet meer. Vroeg u hier niet om, neem dan contact op met de beheerder, of kies zelf een nieuw wachtwoord met 'Wachtwoord vergeten' op de inlogpagina.\n\n---\n\nThe admin of {org} set a temporary password for your account in the algorithm register. Your old password no longer works. If you did not ask for this, contact the admin, or choose a new password yourself with 'Forgot password' on the login page.\n"
         );
-        let mail = algoreg_store::NewMail {
-            to: target.email.clone(),
-            subject: "Tijdelijk wachtwoord gezet / Temporary password set".into(),
-            body,
-            unsubscribe: None,
-        };
+        let mail = algoreg_store::NewMail::new(target.email.clone(), "Tijdelijk wachtwoord gezet / Temporary password set", body);
         // The password is set: a mail that cannot be queued does not take the admin's answer away.
         if let Err(e) = self.store.queue_mail(&[mail]).await {
             tracing::warn!(error = %e, user = %user_id, "the mail about a temporary password was not queued");

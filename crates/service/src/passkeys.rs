@@ -160,15 +160,14 @@ impl Passkeys<'_> {
         audit::write(self.store, Actor::Principal(p), note).await;
         // The owner hears of it, so that a passkey added by someone else does not go unnoticed.
         let link = format!("{}/nl/account/passkeys", self.public_url.trim_end_matches('/'));
-        let mail = algoreg_store::NewMail {
-            to: user.email.clone(),
-            subject: "Passkey toegevoegd / Passkey added".into(),
-            body: format!(
+        let mail = algoreg_store::NewMail::new(
+            user.email.clone(),
+            "Passkey toegevoegd / Passkey added",
+            format!(
                 "Aan uw account in het algoritmeregister is een passkey toegevoegd (\"{name}\"). Was u dat niet, verwijder hem dan hier en wijzig uw wachtwoord:\n\n{link}\n\n---\n\nA passkey was added to your account in the algorithm register (\"{name}\"). If that was not you, remove it here and change your password:\n\n{link}\n",
                 name = key.name
             ),
-            unsubscribe: None,
-        };
+        );
         self.store.queue_mail(&[mail]).await?;
         Ok(key)
     }

@@ -521,6 +521,13 @@ pub struct NewMail {
     pub unsubscribe: Option<String>,
 }
 
+impl NewMail {
+    /// A mail that is part of nothing to end (no `List-Unsubscribe`).
+    pub fn new(to: impl Into<String>, subject: impl Into<String>, body: impl Into<String>) -> NewMail {
+        NewMail { to: to.into(), subject: subject.into(), body: body.into(), unsubscribe: None }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Mail {
     pub id: i64,
