@@ -177,25 +177,18 @@ impl Register<'_> {
         }
         let plan = workflow::plan(&state_of(&meta), Action::Save, actor, org.flow, None)?;
         let now = Utc::now();
-        let change = Change {
-            record: id,
-            expected_latest: expected_latest.unwrap_or(meta.latest_version),
-            new_version: Some(NewVersion {
-                standard_version: StandardVersion::CURRENT,
-                content,
-                state: plan.new_version.unwrap_or(VersionState::Draft),
-                missing,
-                provenance: None,
-                created_at: now,
-                created_by: actor.key.clone(),
-            }),
-            state_changes: plan.changes,
-            publishes: plan.publishes,
-            unpublishes: plan.unpublishes,
-            withdraws: plan.withdraws,
-            released_by: None,
-            history: NewHistory { action: Action::Save, version: meta.latest_version + 1, actor: actor.key.clone(), reason: None, at: now },
+        let version = NewVersion {
+            standard_version: StandardVersion::CURRENT,
+            content,
+            state: plan.new_version.unwrap_or(VersionState::Draft),
+            missing,
+            provenance: None,
+            created_at: now,
+            created_by: actor.key.clone(),
         };
+        let history =
+            NewHistory { action: Action::Save, version: meta.latest_version + 1, actor: actor.key.clone(), reason: None, at: now };
+        let change = Change::planned(id, expected_latest.unwrap_or(meta.latest_version), plan, Some(version), history);
         self.store.apply(&change).await?;
         self.store.version(id, meta.latest_version + 1).await?.ok_or(ServiceError::Internal("version vanished".into()))
     }
@@ -245,22 +238,16 @@ impl Register<'_> {
                 crate::links::allows_publication(self.store, actor, &latest, reason.as_deref()).await?;
             }
         }
+        let history = NewHistory {
+            action,
+            version: meta.latest_version,
+            actor: actor.key.clone(),
+            reason: reason.map(|r| r.trim().to_string()),
+            at: Utc::now(),
+        };
         let change = Change {
-            record: id,
-            expected_latest: meta.latest_version,
-            new_version: None,
-            state_changes: plan.changes,
-            publishes: plan.publishes,
-            unpublishes: plan.unpublishes,
-            withdraws: plan.withdraws,
             released_by: (action == Action::Release).then(|| actor.person_key()),
-            history: NewHistory {
-                action,
-                version: meta.latest_version,
-                actor: actor.key.clone(),
-                reason: reason.map(|r| r.trim().to_string()),
-                at: Utc::now(),
-            },
+            ..Change::planned(id, meta.latest_version, plan, None, history)
         };
         self.store.apply(&change).await?;
         self.meta(id).await

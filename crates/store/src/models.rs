@@ -227,6 +227,30 @@ pub struct Change {
     pub history: NewHistory,
 }
 
+impl Change {
+    /// A workflow step as `algoreg_domain::workflow::plan` planned it: its state changes, publication,
+    /// retraction; who released is set apart (on a release).
+    pub fn planned(
+        record: AlgorithmId,
+        expected_latest: u32,
+        plan: algoreg_domain::workflow::Plan,
+        new_version: Option<NewVersion>,
+        history: NewHistory,
+    ) -> Change {
+        Change {
+            record,
+            expected_latest,
+            new_version,
+            state_changes: plan.changes,
+            publishes: plan.publishes,
+            unpublishes: plan.unpublishes,
+            withdraws: plan.withdraws,
+            released_by: None,
+            history,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Version {
     pub record: AlgorithmId,

@@ -585,29 +585,16 @@ impl Harvester {
                     let proof = proofs.pop().flatten();
                     let last = r.versions.into_iter().next_back().expect("checked above");
                     let step = plan_step(meta, Action::Import, None)?;
-                    plan.commit.changes.push(Change {
-                        record: meta.id,
-                        expected_latest: meta.latest_version,
-                        new_version: Some(NewVersion {
-                            state: VersionState::Published,
-                            created_at: at,
-                            created_by: actor.clone(),
-                            provenance: Some(provenance(&hash, last.standard_version, last.provenance.as_ref(), proof)),
-                            ..last
-                        }),
-                        state_changes: step.changes,
-                        publishes: step.publishes,
-                        unpublishes: false,
-                        withdraws: None,
-                        released_by: None,
-                        history: NewHistory {
-                            action: Action::Import,
-                            version: meta.latest_version + 1,
-                            actor: actor.clone(),
-                            reason: None,
-                            at,
-                        },
-                    });
+                    let version = NewVersion {
+                        state: VersionState::Published,
+                        created_at: at,
+                        created_by: actor.clone(),
+                        provenance: Some(provenance(&hash, last.standard_version, last.provenance.as_ref(), proof)),
+                        ..last
+                    };
+                    let history =
+                        NewHistory { action: Action::Import, version: meta.latest_version + 1, actor: actor.clone(), reason: None, at };
+                    plan.commit.changes.push(Change::planned(meta.id, meta.latest_version, step, Some(version), history));
                     plan.updated += 1;
                 }
                 None => {
@@ -649,23 +636,9 @@ impl Harvester {
                     "Niet meer in de feed van de organisatie ({missing} keer op rij) / No longer in the organisation's feed ({missing} times in a row)"
                 );
                 let step = plan_step(meta, Action::Retract, Some(&reason))?;
-                plan.commit.changes.push(Change {
-                    record: meta.id,
-                    expected_latest: meta.latest_version,
-                    new_version: None,
-                    state_changes: step.changes,
-                    publishes: None,
-                    unpublishes: step.unpublishes,
-                    withdraws: step.withdraws,
-                    released_by: None,
-                    history: NewHistory {
-                        action: Action::Retract,
-                        version: meta.latest_version,
-                        actor: actor.clone(),
-                        reason: Some(reason),
-                        at,
-                    },
-                });
+                let history =
+                    NewHistory { action: Action::Retract, version: meta.latest_version, actor: actor.clone(), reason: Some(reason), at };
+                plan.commit.changes.push(Change::planned(meta.id, meta.latest_version, step, None, history));
                 plan.retracted += 1;
             }
         }

@@ -310,23 +310,13 @@ impl Updates<'_> {
         )?;
         let now = Utc::now();
         let applied = store
-            .apply(&Change {
-                record: meta.id,
-                expected_latest: meta.latest_version,
-                new_version: Some(NewVersion { state: VersionState::Published, created_at: now, ..last }),
-                state_changes: plan.changes,
-                publishes: plan.publishes,
-                unpublishes: false,
-                withdraws: None,
-                released_by: None,
-                history: NewHistory {
-                    action: Action::Import,
-                    version: meta.latest_version + 1,
-                    actor: opts.actor.clone(),
-                    reason: None,
-                    at: now,
-                },
-            })
+            .apply(&Change::planned(
+                meta.id,
+                meta.latest_version,
+                plan,
+                Some(NewVersion { state: VersionState::Published, created_at: now, ..last }),
+                NewHistory { action: Action::Import, version: meta.latest_version + 1, actor: opts.actor.clone(), reason: None, at: now },
+            ))
             .await;
         match applied {
             Ok(()) => report.updated += 1,
