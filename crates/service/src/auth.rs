@@ -784,10 +784,14 @@ impl<'a> Auth<'a> {
         self.store.enable_totp(user.id, secret, &hashes).await?;
         // The code just used does not work again.
         self.store.use_totp_step(user.id, step).await?;
+        // It is on: what follows must not fail the call (the recovery codes must reach the person).
         let keep = this_session.map(hash_token);
-        for s in self.store.sessions_of_user(user.id, chrono::Utc::now()).await? {
-            if !keep.as_deref().is_some_and(|k| k.starts_with(&s.id)) {
-                self.store.end_session_of_user(user.id, &s.id).await?;
+        let others = self.store.sessions_of_user(user.id, chrono::Utc::now()).await.unwrap_or_default();
+        for s in others.iter().filter(|s| !keep.as_deref().is_some_and(|k| k.starts_with(&s.id))) {
+            match self.store.end_session_of_user(user.id, &s.id).await {
+                // Ended meanwhile (a logout, its time up).
+                Ok(()) | Err(StoreError::NotFound) => {}
+                Err(e) => tracing::warn!(user = %user.id, error = %e, "a session was not ended when the second factor was turned on"),
             }
         }
         let note = Note { kind: AuditKind::SecondFactorEnabled, org: None, subject: Some(user.id), detail: "totp", source: Some(source) };

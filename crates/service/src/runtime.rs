@@ -115,7 +115,9 @@ impl Lease {
             return None;
         }
         let running = self.node.running.clone().read_owned().await;
-        if self.node.stopping.load(Ordering::SeqCst) || !self.hold().await {
+        // Taking the lease may not hang either: a lease taken after its end was worked out is worth nothing.
+        let held = tokio::time::timeout(self.ttl / 3, self.hold()).await.unwrap_or(false);
+        if self.node.stopping.load(Ordering::SeqCst) || !held {
             return None;
         }
         let lease = self.clone();

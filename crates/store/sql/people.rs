@@ -49,6 +49,7 @@ impl PeopleStore for Backend {
 
     async fn remove_membership(&self, user_id: UserId, org_id: OrgId, role: Option<Role>) -> Result<()> {
         let mut tx = self.begin().await?;
+        lock_person(&mut tx, user_id).await?;
         let q = match role {
             Some(r) => {
                 sqlx::query("DELETE FROM memberships WHERE user_id=$1 AND org_id=$2 AND role=$3").bind(user_id).bind(org_id).bind(r.code())
@@ -192,6 +193,7 @@ async fn take_invitation(tx: &mut Transaction<'_, Db>, found: Option<<Db as sqlx
 /// Gives a role; a first role in the organisation opens a membership period (the organisation's audit
 /// log shows the person's own events within their periods).
 async fn add_role(tx: &mut Transaction<'_, Db>, user_id: UserId, org_id: OrgId, role: Role) -> Result<()> {
+    lock_person(tx, user_id).await?;
     sqlx::query("INSERT INTO memberships (user_id, org_id, role) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING")
         .bind(user_id)
         .bind(org_id)
@@ -200,8 +202,8 @@ async fn add_role(tx: &mut Transaction<'_, Db>, user_id: UserId, org_id: OrgId, 
         .await
         .map_err(backend)?;
     sqlx::query(
-        "INSERT INTO membership_periods (org_id, user_id, since) SELECT $1, $2, $3 \
-         WHERE NOT EXISTS (SELECT 1 FROM membership_periods WHERE org_id=$1 AND user_id=$2 AND until IS NULL)",
+        "INSERT INTO membership_periods (org_id, user_id, since) VALUES ($1, $2, $3) \
+         ON CONFLICT (org_id, user_id) WHERE until IS NULL DO NOTHING",
     )
     .bind(org_id)
     .bind(user_id)
@@ -209,5 +211,12 @@ async fn add_role(tx: &mut Transaction<'_, Db>, user_id: UserId, org_id: OrgId, 
     .execute(&mut **tx)
     .await
     .map_err(backend)?;
+    Ok(())
+}
+
+/// Changes to one person's memberships one at a time (PostgreSQL reads committed rows: two at once could
+/// otherwise both open a period, or close one while the other adds a role).
+async fn lock_person(tx: &mut Transaction<'_, Db>, user_id: UserId) -> Result<()> {
+    sqlx::query(&format!("SELECT id FROM users WHERE id=$1{LOCK_ROW}")).bind(user_id).fetch_optional(&mut **tx).await.map_err(backend)?;
     Ok(())
 }
