@@ -99,6 +99,10 @@ struct Claims {
     preferred_username: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none", default)]
     email: Option<String>,
+    /// How the person logged in (RFC 8176): `pwd`, with `otp` and `mfa` when the second factor was asked.
+    /// A token without `mfa` does not count as having one, also after the person turns one on.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    amr: Option<Vec<String>>,
 }
 
 /// The client ID and secret of an `Authorization: Basic` header (RFC 6749 section 2.3.1).
@@ -197,7 +201,7 @@ impl App {
     }
 
     /// An access token for `sub`; with `refresh`, the refresh token and the seconds it still works.
-    async fn issue(&self, sub: String, client: &str, user: Option<(&str, &str)>, refresh: Option<(&str, i64)>) -> Result<Value> {
+    async fn issue(&self, sub: String, client: &str, user: Option<(&str, &str, bool)>, refresh: Option<(&str, i64)>) -> Result<Value> {
         let now = Utc::now();
         let key = self.signing_key(now).await?;
         let seconds = self.access_seconds();
@@ -213,6 +217,7 @@ impl App {
             azp: client.into(),
             preferred_username: user.map(|u| u.0.to_string()),
             email: user.map(|u| u.1.to_string()),
+            amr: user.map(|u| if u.2 { vec!["pwd".into(), "otp".into(), "mfa".into()] } else { vec!["pwd".into()] }),
         };
         let der = B64.decode(&key.private_pkcs8).map_err(|_| ServiceError::Internal("signing key".into()))?;
         let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
@@ -258,7 +263,9 @@ impl App {
         };
         let sessions = self.store.sessions_of_user(user.id, now).await.map_err(|_| OAuthError::internal())?;
         let left = sessions.iter().find(|s| hash.starts_with(&s.id)).map(|s| (s.expires_at - now).num_seconds()).ok_or_else(invalid)?;
-        self.issue(format!("user:{}", user.id), PUBLIC_CLIENT, Some((&user.email, &user.email)), Some((token, left)))
+        // Turning a second factor on ends the person's sessions: one still live had it asked if it is on.
+        let second_factor = user.totp_secret.is_some();
+        self.issue(format!("user:{}", user.id), PUBLIC_CLIENT, Some((&user.email, &user.email, second_factor)), Some((token, left)))
             .await
             .map_err(|_| OAuthError::internal())
     }
@@ -296,7 +303,9 @@ impl App {
                 let now = Utc::now();
                 self.store.record_login(user.id, API_SESSION, now).await.map_err(|_| OAuthError::internal())?;
                 let refresh = self.new_refresh_token(user.id, now).await.map_err(|_| OAuthError::internal())?;
-                self.issue(format!("user:{}", user.id), PUBLIC_CLIENT, Some((&user.email, &user.email)), Some((&refresh, REFRESH_SECONDS)))
+                // The login asked the second factor if the account has one.
+                let user_claims = (user.email.as_str(), user.email.as_str(), user.totp_secret.is_some());
+                self.issue(format!("user:{}", user.id), PUBLIC_CLIENT, Some(user_claims), Some((&refresh, REFRESH_SECONDS)))
                     .await
                     .map_err(|_| OAuthError::internal())
             }
@@ -335,7 +344,11 @@ impl App {
         validation.validate_nbf = true;
         let claims = jsonwebtoken::decode::<Claims>(token, &decoding, &validation).map_err(|_| ServiceError::Unauthenticated)?.claims;
         if let Some(id) = claims.sub.strip_prefix("user:").and_then(|n| n.parse::<UserId>().ok()) {
-            let user = self.store.user(id).await?.ok_or(ServiceError::Unauthenticated)?;
+            let mut user = self.store.user(id).await?.ok_or(ServiceError::Unauthenticated)?;
+            if !claims.amr.as_ref().is_some_and(|a| a.iter().any(|m| m == "mfa")) {
+                // Issued without the second step (before the person turned one on): it does not count.
+                user.totp_secret = None;
+            }
             let p = self.auth().principal_for_user(&user).await?;
             if p.must_change_password {
                 return Err(ServiceError::Unauthenticated);

@@ -472,3 +472,31 @@ fn a_second_factor_can_be_required_of_a_role_everywhere() {
     let (st, _, _) = admin.post("/nl/account/tweestaps", &[("_csrf", &admin.csrf()), ("action", "disable"), ("password", PASSWORD)]);
     assert_eq!(st, 403, "and it cannot be turned off while the role asks for it");
 }
+
+#[test]
+fn an_access_token_from_before_the_second_factor_does_not_count_as_having_it() {
+    let env = Env::new();
+    env.org("olst", "central");
+    env.user("redacteur@olst.nl", Some("olst"), &["editor"], false);
+    // The organisation's roles count only with a second factor.
+    env.sql("UPDATE organisations SET require_second_factor = TRUE WHERE code = 'olst'");
+    let s = env.serve();
+    let list = "/aanleverapi/v1_0/organizations/olst/algorithms";
+    let mut tool = Tool::new(&s.base);
+    assert_eq!(tool.login("redacteur@olst.nl", PASSWORD).0, 200);
+    assert_eq!(tool.call("GET", list, None).0, 403, "no second factor yet");
+    // The person turns one on in the browser; the token the tool had does not gain it.
+    let b = Browser::new(&s);
+    b.login("redacteur@olst.nl");
+    let secret = between(&b.get("/nl/account/tweestaps").1, "name=\"secret\" value=\"", "\"")[0].to_string();
+    let form = [
+        ("_csrf", b.csrf()),
+        ("action", "enable".into()),
+        ("secret", secret.clone()),
+        ("code", app_code(&secret, now())),
+        ("password", PASSWORD.into()),
+    ];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(b.post("/nl/account/tweestaps", &form).0, 200);
+    assert_eq!(tool.call("GET", list, None).0, 403, "the token from before still has no second factor");
+}
