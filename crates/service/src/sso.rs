@@ -754,7 +754,9 @@ impl Sso<'_> {
         let email = self.email(p, claims)?;
         let subject = self.subject(p, claims)?;
         let mapped: Vec<(OrgId, Role)> = self.mapped(p, claims).await?.into_iter().map(|(o, r)| (o.id, r)).collect();
-        let user = match self.find(p, email, subject).await? {
+        let found = self.find(p, email, subject).await?;
+        let pinned = matches!(found, Found::Pinned(_));
+        let user = match found {
             Found::HandedOn(_) => {
                 tracing::warn!(provider = %p.config.name, source = %source, "login with an address whose account belongs to another person at the provider");
                 return Err(failed(
@@ -771,9 +773,10 @@ impl Sso<'_> {
                     "A central operator or supervisor logs in with their own password, not through an identity provider.",
                 ));
             }
-            Found::Pinned(u) => u,
-            Found::ByAddress(u) => {
-                self.pin(p, &u, subject).await?;
+            Found::Pinned(u) | Found::ByAddress(u) => {
+                if !pinned {
+                    self.pin(p, &u, subject).await?;
+                }
                 if u.password_temporary_until.is_some() || u.password_by_admin {
                     // A password an admin set (a temporary one of an invitation, or a reset): the
                     // holder of the mailbox logs in here, and the password the admin may know stops

@@ -311,6 +311,20 @@ fn an_account_belongs_to_the_person_of_its_first_login_through_the_provider() {
     // Ann herself logs in as before, also through the other configuration of the same provider.
     assert_eq!(Person::new(&server).sso("ann").0, 200);
     assert_eq!(Person::new(&server).sso_through("andere", "ann").0, 200);
+    // A password an admin sets for her stops working at her next login through the provider, as at the first.
+    let temp = env.with_app(async |app| {
+        let org = app.orgs().by_code("delft").await.unwrap();
+        let ann = app.orgs().admin_view(&algoreg_domain::Principal::system(), org.id).await.unwrap();
+        let id = ann.members.iter().find(|m| m.0.email == "ann@delft.nl").unwrap().0.id;
+        app.orgs().reset_password(&algoreg_domain::Principal::system(), org.id, id).await.unwrap()
+    });
+    let with_temp = || {
+        let body = json!({"email": "ann@delft.nl", "password": temp});
+        Client::new().post(server.url("/api/v1/session")).json(&body).send().unwrap().status().as_u16()
+    };
+    assert_eq!(with_temp(), 200, "the admin's password works until then");
+    assert_eq!(Person::new(&server).sso("ann").0, 200);
+    assert_eq!(with_temp(), 401, "and not after");
 
     // The operator undoes the pin (the address was handed on for good): the next login pins again.
     let out = env.ok(&["user", "unpin", "--email", "ann@delft.nl"]);
