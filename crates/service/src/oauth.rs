@@ -32,8 +32,11 @@ pub const ACCESS_SECONDS: i64 = 300;
 pub const KEY_DAYS: i64 = 30;
 /// How long a refresh token works after the login (Keycloak's longest session by default).
 pub const REFRESH_SECONDS: i64 = 10 * 3600;
-/// How the sessions behind refresh tokens were opened.
+/// How the sessions behind refresh tokens were opened (with [`MFA`] after it when the login asked the
+/// second factor).
 pub const API_SESSION: &str = "organisation-api";
+/// The mark of a session whose login asked the second factor.
+const MFA: &str = "+mfa";
 /// The start of a refresh token (what follows is 64 hexadecimal digits).
 const REFRESH_PREFIX: &str = "rt.";
 
@@ -239,10 +242,12 @@ impl App {
         Ok(answer)
     }
 
-    /// A refresh token for a person who just logged in with the password grant.
-    async fn new_refresh_token(&self, user: UserId, now: DateTime<Utc>) -> Result<String> {
+    /// A refresh token for a person who just logged in with the password grant (`second_factor`: the
+    /// login asked it).
+    async fn new_refresh_token(&self, user: UserId, second_factor: bool, now: DateTime<Utc>) -> Result<String> {
         let token = format!("{REFRESH_PREFIX}{}", hex::encode(rand::random::<[u8; 32]>()));
-        self.store.create_session(&refresh_hash(&token), user, now + Duration::seconds(REFRESH_SECONDS), API_SESSION).await?;
+        let method = if second_factor { format!("{API_SESSION}{MFA}") } else { API_SESSION.to_string() };
+        self.store.create_session(&refresh_hash(&token), user, now + Duration::seconds(REFRESH_SECONDS), &method).await?;
         Ok(token)
     }
 
@@ -257,14 +262,16 @@ impl App {
         let token = token.ok_or_else(invalid)?;
         let (now, hash) = (Utc::now(), refresh_hash(token));
         let found = self.store.session_user(&hash, now).await.map_err(|_| OAuthError::internal())?;
-        let user = match found {
-            Some((user, method)) if method == API_SESSION && user.password_temporary_until.is_none() => user,
+        let (user, asked) = match found {
+            Some((user, method)) if method.starts_with(API_SESSION) && user.password_temporary_until.is_none() => {
+                (user, method.ends_with(MFA))
+            }
             _ => return Err(invalid()),
         };
         let sessions = self.store.sessions_of_user(user.id, now).await.map_err(|_| OAuthError::internal())?;
         let left = sessions.iter().find(|s| hash.starts_with(&s.id)).map(|s| (s.expires_at - now).num_seconds()).ok_or_else(invalid)?;
-        // Turning a second factor on ends the person's sessions: one still live had it asked if it is on.
-        let second_factor = user.totp_secret.is_some();
+        // What the login asked, and the account still has (turned off since: no longer).
+        let second_factor = asked && user.totp_secret.is_some();
         self.issue(format!("user:{}", user.id), PUBLIC_CLIENT, Some((&user.email, &user.email, second_factor)), Some((token, left)))
             .await
             .map_err(|_| OAuthError::internal())
@@ -302,9 +309,10 @@ impl App {
                 }
                 let now = Utc::now();
                 self.store.record_login(user.id, API_SESSION, now).await.map_err(|_| OAuthError::internal())?;
-                let refresh = self.new_refresh_token(user.id, now).await.map_err(|_| OAuthError::internal())?;
                 // The login asked the second factor if the account has one.
-                let user_claims = (user.email.as_str(), user.email.as_str(), user.totp_secret.is_some());
+                let second_factor = user.totp_secret.is_some();
+                let refresh = self.new_refresh_token(user.id, second_factor, now).await.map_err(|_| OAuthError::internal())?;
+                let user_claims = (user.email.as_str(), user.email.as_str(), second_factor);
                 self.issue(format!("user:{}", user.id), PUBLIC_CLIENT, Some(user_claims), Some((&refresh, REFRESH_SECONDS)))
                     .await
                     .map_err(|_| OAuthError::internal())

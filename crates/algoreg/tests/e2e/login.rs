@@ -478,6 +478,7 @@ fn an_access_token_from_before_the_second_factor_does_not_count_as_having_it() {
     let env = Env::new();
     env.org("olst", "central");
     env.user("redacteur@olst.nl", Some("olst"), &["editor"], false);
+    env.user("tweede@olst.nl", Some("olst"), &["editor"], false);
     // The organisation's roles count only with a second factor.
     env.sql("UPDATE organisations SET require_second_factor = TRUE WHERE code = 'olst'");
     let s = env.serve();
@@ -499,4 +500,14 @@ fn an_access_token_from_before_the_second_factor_does_not_count_as_having_it() {
     let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     assert_eq!(b.post("/nl/account/tweestaps", &form).0, 200);
     assert_eq!(tool.call("GET", list, None).0, 403, "the token from before still has no second factor");
+    // A refresh token from a login without the second step gives no token with it, also when the account
+    // has one now (as if it was turned on while that login was under way, after the other sessions ended).
+    let mut other = Tool::new(&s.base);
+    let refresh = other.login("tweede@olst.nl", PASSWORD).1["refresh_token"].as_str().unwrap().to_string();
+    env.sql("UPDATE users SET totp_secret = 'JBSWY3DPEHPK3PXP' WHERE email = 'tweede@olst.nl'");
+    let form = [("grant_type", "refresh_token"), ("client_id", "authentication-client"), ("refresh_token", refresh.as_str())];
+    let r = Client::new().post(format!("{}/realms/algreg/protocol/openid-connect/token", s.base)).form(&form).send().unwrap();
+    let body: Value = r.json().unwrap();
+    other.token = body["access_token"].as_str().map(String::from);
+    assert_eq!(other.call("GET", list, None).0, 403, "{body}");
 }
