@@ -124,6 +124,8 @@ pub struct Principal {
     pub roles: Vec<(OrgId, Role)>,
     /// Logged in with a temporary password: no roles count until the password is changed.
     pub must_change_password: bool,
+    /// The way in asked a second step (a code from an app, a passkey, a provider that vouches for one).
+    pub second_factor: bool,
 }
 
 impl Principal {
@@ -153,6 +155,7 @@ impl Principal {
             supervisor: false,
             roles: vec![],
             must_change_password: false,
+            second_factor: false,
         }
     }
 }
@@ -343,6 +346,7 @@ mod tests {
             supervisor: false,
             roles: roles.iter().map(|(o, r)| (OrgId(*o), *r)).collect(),
             must_change_password: false,
+            second_factor: false,
         }
     }
 

@@ -318,6 +318,15 @@ pub fn check_email(email: &str) -> Result<()> {
     Ok(())
 }
 
+/// A password session's method: `+mfa` when its login asked the second step.
+fn password_method(second_factor: bool) -> &'static str {
+    if second_factor {
+        "password+mfa"
+    } else {
+        "password"
+    }
+}
+
 /// The principal an API token stands for: its role in its organisation (an admin token edits too).
 pub fn token_principal(info: &TokenInfo) -> Principal {
     let mut roles = vec![(info.org_id, info.role)];
@@ -334,6 +343,7 @@ pub fn token_principal(info: &TokenInfo) -> Principal {
         supervisor: false,
         roles,
         must_change_password: false,
+        second_factor: false,
     }
 }
 
@@ -521,8 +531,8 @@ impl<'a> Auth<'a> {
         tracing::info!(user = %user.id, "password changed");
         let note = Note { kind: AuditKind::PasswordChanged, org: None, subject: Some(user.id), detail: "", source: Some(source) };
         audit::write(self.store, Actor::Principal(p), note).await;
-        let user = User { password_temporary_until: None, ..user };
-        self.start_session(&user).await
+        // The new session has passed the second step if the one that changed the password had.
+        self.start_session_by(&user, password_method(p.second_factor)).await
     }
 
     /// The checks of a reset request that answer the caller: the address is well-formed and the client
@@ -737,9 +747,9 @@ impl<'a> Auth<'a> {
     /// off, it takes the account's password (an account without one, which logs in through an identity
     /// provider, has none to give), so that someone who has only a session cannot lock the owner out
     /// with a second factor of their own; one that is on is not replaced (turn it off first). The owner
-    /// is told by e-mail. The person's other sessions end (`this_session`: the secret of the one that
-    /// turned it on, which stays): opened without the second step, they would otherwise count as having
-    /// passed it, a tool's refresh token for hours.
+    /// is told by e-mail. The person's other sessions end, refresh tokens too: opened without the second
+    /// step, they never count as having passed it. `this_session`, the secret of the session that turned
+    /// it on, goes on as a new session that has passed it: its secret is the second part of the answer.
     pub async fn enable_second_factor(
         &self,
         p: &Principal,
@@ -748,7 +758,7 @@ impl<'a> Auth<'a> {
         password: &str,
         source: &str,
         this_session: Option<&str>,
-    ) -> Result<Vec<String>> {
+    ) -> Result<(Vec<String>, Option<String>)> {
         let user = self.me(p).await?;
         if user.totp_secret.is_some() {
             return Err(ServiceError::bad(
@@ -785,7 +795,13 @@ impl<'a> Auth<'a> {
         // The code just used does not work again.
         self.store.use_totp_step(user.id, step).await?;
         // It is on: what follows must not fail the call (the recovery codes must reach the person).
-        let keep = this_session.map(hash_token);
+        // The session that turned it on has passed the second step now: it goes on as a new one that
+        // says so (the cookie changes), and every other session ends.
+        let fresh = match this_session {
+            Some(s) => self.session_with_second_step(&user, s).await,
+            None => None,
+        };
+        let keep = fresh.as_deref().map(hash_token);
         let others = self.store.sessions_of_user(user.id, chrono::Utc::now()).await.unwrap_or_default();
         for s in others.iter().filter(|s| !keep.as_deref().is_some_and(|k| k.starts_with(&s.id))) {
             match self.store.end_session_of_user(user.id, &s.id).await {
@@ -808,7 +824,33 @@ impl<'a> Auth<'a> {
         if let Err(e) = self.store.queue_mail(&[mail]).await {
             tracing::warn!(user = %user.id, error = %e, "the mail about a second factor turned on was not queued");
         }
-        Ok(codes)
+        Ok((codes, fresh))
+    }
+
+    /// A new session in place of the live session `secret` of `user`, opened the same way but with the
+    /// second step passed; `None` (and a warning) where that cannot be.
+    async fn session_with_second_step(&self, user: &User, secret: &str) -> Option<String> {
+        let hash = hash_token(secret);
+        let method = match self.store.session_user(&hash, chrono::Utc::now()).await {
+            Ok(Some((u, method))) if u.id == user.id => method,
+            Ok(_) => return None,
+            Err(e) => {
+                tracing::warn!(user = %user.id, error = %e, "the session that turned the second factor on was not read");
+                return None;
+            }
+        };
+        let method = if crate::sso::via(&method).second_factor { method } else { format!("{method}+mfa") };
+        let fresh = match self.start_session_by(user, &method).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(user = %user.id, error = %e, "no session was started with the second step");
+                return None;
+            }
+        };
+        if let Err(e) = self.store.delete_session(&hash).await {
+            tracing::warn!(user = %user.id, error = %e, "the session before the second step was not ended");
+        }
+        Some(fresh)
     }
 
     /// Turns the second factor off, after the current password; not while an organisation of the person
@@ -831,8 +873,10 @@ impl<'a> Auth<'a> {
 
     /// The principal of a user. With a temporary password it holds no roles at all: the only thing such
     /// a session can do is change the password.
+    /// The second factor counts when the account has one: `user` is the account as its login read it
+    /// (which asked for the code then), or as a token that says so.
     pub async fn principal_for_user(&self, user: &User) -> Result<Principal> {
-        self.principal_for_user_via(user, crate::sso::Via::default()).await
+        self.principal_for_user_via(user, crate::sso::Via { provider: None, second_factor: user.totp_secret.is_some() }).await
     }
 
     /// The principal of a user who logged in `via` a password or an identity provider: memberships of
@@ -840,12 +884,9 @@ impl<'a> Auth<'a> {
     /// vouches for a second factor counts as one.
     pub async fn principal_for_user_via(&self, user: &User, via: crate::sso::Via) -> Result<Principal> {
         let must_change_password = user.password_temporary_until.is_some() && via.provider.is_none();
-        // The account's own second factor was asked at a password login; a login through a provider
-        // counts as one only when the provider vouches for it.
-        let has_second_factor = match via.provider {
-            Some(_) => via.second_factor,
-            None => user.totp_secret.is_some() || via.second_factor,
-        };
+        // The way in says whether a second step was asked: a password login records it on its session
+        // (the account may have turned one on while that login was under way), a provider vouches for it.
+        let has_second_factor = via.second_factor;
         let mut roles = vec![];
         if !must_change_password {
             for m in self.store.memberships(user.id).await? {
@@ -867,6 +908,7 @@ impl<'a> Auth<'a> {
             supervisor: user.supervisor && !must_change_password && (has_second_factor || !self.operator_second_factor),
             roles,
             must_change_password,
+            second_factor: has_second_factor,
         })
     }
 
@@ -893,12 +935,15 @@ impl<'a> Auth<'a> {
         Ok(true)
     }
 
-    /// Starts a session for a user; returns the secret for the cookie (only its hash is stored).
+    /// Starts a session after a password login; returns the secret for the cookie (only its hash is
+    /// stored). `user` is the account as the login read it: the session counts as having passed the
+    /// second step when the account had one then (and so the login asked for its code).
     pub async fn start_session(&self, user: &User) -> Result<String> {
-        self.start_session_by(user, "password").await
+        self.start_session_by(user, password_method(user.totp_secret.is_some())).await
     }
 
-    /// Starts a session opened by `method` (`password`, or `sso:{provider}` from [`crate::sso`]).
+    /// Starts a session opened by `method` (`password`, `password+mfa`, `passkey`, or `sso:{provider}`
+    /// from [`crate::sso`]; `+mfa`: a second step was asked).
     pub async fn start_session_by(&self, user: &User, method: &str) -> Result<String> {
         let mut b = [0u8; 32];
         rand::thread_rng().fill_bytes(&mut b);

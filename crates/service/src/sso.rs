@@ -404,7 +404,8 @@ fn method(provider: &str, second_factor: bool) -> String {
 pub struct Via {
     /// Through this identity provider.
     pub provider: Option<String>,
-    /// With a second factor the account's own login did not ask (a passkey; a provider that vouches for one).
+    /// A second step was asked: the account's own code at a password login, a passkey, or a provider
+    /// that vouches for one.
     pub second_factor: bool,
 }
 
@@ -414,10 +415,11 @@ pub fn via(method: &str) -> Via {
         // A passkey asks for the person's PIN or fingerprint on the device: two factors in one.
         return Via { provider: None, second_factor: true };
     }
-    match method.strip_prefix("sso:") {
-        Some(rest) => Via { provider: Some(rest.trim_end_matches("+mfa").to_string()), second_factor: rest.ends_with("+mfa") },
-        None => Via::default(),
-    }
+    let (way, second_factor) = match method.strip_suffix("+mfa") {
+        Some(way) => (way, true),
+        None => (method, false),
+    };
+    Via { provider: way.strip_prefix("sso:").map(String::from), second_factor }
 }
 
 /// The provider's name in a session's method.
@@ -870,6 +872,7 @@ impl Sso<'_> {
                 supervisor: false,
                 roles,
                 must_change_password: false,
+                second_factor: false,
             }));
         }
         // Without mapped claims: the memberships of the account with the token's e-mail address (never
@@ -960,6 +963,8 @@ mod tests {
     #[test]
     fn session_methods_read_back() {
         assert_eq!(via("password"), Via::default());
+        assert_eq!(via("password+mfa"), Via { provider: None, second_factor: true });
+        assert_eq!(via("organisation-api+mfa"), Via { provider: None, second_factor: true });
         assert_eq!(via(&method("g", true)), Via { provider: Some("g".into()), second_factor: true });
         assert_eq!(via("passkey"), Via { provider: None, second_factor: true });
         assert_eq!(provider_of(&method("g-2", true)), Some("g-2"));

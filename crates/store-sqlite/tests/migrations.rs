@@ -122,3 +122,24 @@ async fn membership_periods_come_from_the_log_from_0031_on() {
     let ids: Vec<i64> = store.audit_events(&q).await.unwrap().iter().map(|e| e.id).collect();
     assert_eq!(ids, vec![8, 6, 5, 4, 3, 2]);
 }
+
+/// 0033: a password session of an account with a second factor, opened before sessions said whether
+/// their login asked it, keeps counting as having passed it; other sessions stay as they were.
+#[tokio::test]
+async fn password_sessions_of_accounts_with_a_second_factor_keep_it_from_0033_on() {
+    let (_dir, mut c) = written_before(&[
+        format!(
+            "INSERT INTO users (id, email, name, password_hash, totp_secret, created_at) VALUES
+             (7, 'twee@gem.nl', 'Twee', 'x', 'JBSWY3DPEHPK3PXP', '{T}'), (8, 'een@gem.nl', 'Een', 'x', NULL, '{T}')"
+        ),
+        format!(
+            "INSERT INTO sessions (hash, user_id, created_at, expires_at, method) VALUES
+             ('a', 7, '{T}', '{T}', 'password'), ('b', 7, '{T}', '{T}', 'sso:idp'), ('c', 8, '{T}', '{T}', 'password')"
+        ),
+        "DELETE FROM _sqlx_migrations WHERE version = 33".to_string(),
+    ])
+    .await;
+    let rows: Vec<(String, String)> = sqlx::query_as("SELECT hash, method FROM sessions ORDER BY hash").fetch_all(&mut c).await.unwrap();
+    let want = [("a", "password+mfa"), ("b", "sso:idp"), ("c", "password")];
+    assert_eq!(rows, want.map(|(h, m)| (h.to_string(), m.to_string())).to_vec());
+}

@@ -298,6 +298,17 @@ fn now() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
 }
 
+/// Turns on a second factor in the browser with the key its page shows; the answer's status.
+fn turn_on_second_factor(b: &Browser, page: &str) -> u16 {
+    let secret = between(page, "name=\"secret\" value=\"", "\"")[0].to_string();
+    let code = app_code(&secret, now());
+    b.post(
+        "/nl/account/tweestaps",
+        &[("_csrf", &b.csrf()), ("action", "enable"), ("secret", &secret), ("code", &code), ("password", PASSWORD)],
+    )
+    .0
+}
+
 fn between<'a>(s: &'a str, start: &str, end: &str) -> Vec<&'a str> {
     s.match_indices(start).filter_map(|(i, m)| s[i + m.len()..].find(end).map(|j| &s[i + m.len()..i + m.len() + j])).collect()
 }
@@ -438,12 +449,7 @@ fn the_central_operator_acts_as_operator_only_with_a_second_factor() {
     assert_eq!(op.get("/nl/beheer/logboek").0, 403, "no operator powers yet");
     let (_, page) = op.get("/nl/account/tweestaps");
     assert!(page.contains("centrale beheerder"), "{page}");
-    let secret = between(&page, "name=\"secret\" value=\"", "\"")[0].to_string();
-    let (st, _, _) = op.post(
-        "/nl/account/tweestaps",
-        &[("_csrf", &op.csrf()), ("action", "enable"), ("secret", &secret), ("code", &app_code(&secret, now())), ("password", PASSWORD)],
-    );
-    assert_eq!(st, 200);
+    assert_eq!(turn_on_second_factor(&op, &page), 200);
     assert_eq!(op.get("/nl/beheer/logboek").0, 200, "the operator's powers count now");
     let (st, _, _) = op.post("/nl/account/tweestaps", &[("_csrf", &op.csrf()), ("action", "disable"), ("password", PASSWORD)]);
     assert_eq!(st, 403, "and it cannot be turned off");
@@ -462,12 +468,7 @@ fn a_second_factor_can_be_required_of_a_role_everywhere() {
     assert_eq!(admin.get("/nl/beheer/org/zeist/instellingen").0, 403);
     let (_, page) = admin.get("/nl/account/tweestaps");
     assert!(page.contains("Verplicht voor de rol beheerder organisatie"), "the page names the role");
-    let secret = between(&page, "name=\"secret\" value=\"", "\"")[0].to_string();
-    let (st, _, _) = admin.post(
-        "/nl/account/tweestaps",
-        &[("_csrf", &admin.csrf()), ("action", "enable"), ("secret", &secret), ("code", &app_code(&secret, now())), ("password", PASSWORD)],
-    );
-    assert_eq!(st, 200);
+    assert_eq!(turn_on_second_factor(&admin, &page), 200);
     assert_eq!(admin.get("/nl/beheer/org/zeist/instellingen").0, 200, "the admin's role counts now");
     let (st, _, _) = admin.post("/nl/account/tweestaps", &[("_csrf", &admin.csrf()), ("action", "disable"), ("password", PASSWORD)]);
     assert_eq!(st, 403, "and it cannot be turned off while the role asks for it");
@@ -489,16 +490,7 @@ fn an_access_token_from_before_the_second_factor_does_not_count_as_having_it() {
     // The person turns one on in the browser; the token the tool had does not gain it.
     let b = Browser::new(&s);
     b.login("redacteur@olst.nl");
-    let secret = between(&b.get("/nl/account/tweestaps").1, "name=\"secret\" value=\"", "\"")[0].to_string();
-    let form = [
-        ("_csrf", b.csrf()),
-        ("action", "enable".into()),
-        ("secret", secret.clone()),
-        ("code", app_code(&secret, now())),
-        ("password", PASSWORD.into()),
-    ];
-    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    assert_eq!(b.post("/nl/account/tweestaps", &form).0, 200);
+    assert_eq!(turn_on_second_factor(&b, &b.get("/nl/account/tweestaps").1), 200);
     assert_eq!(tool.call("GET", list, None).0, 403, "the token from before still has no second factor");
     // A refresh token from a login without the second step gives no token with it, also when the account
     // has one now (as if it was turned on while that login was under way, after the other sessions ended).
@@ -510,4 +502,34 @@ fn an_access_token_from_before_the_second_factor_does_not_count_as_having_it() {
     let body: Value = r.json().unwrap();
     other.token = body["access_token"].as_str().map(String::from);
     assert_eq!(other.call("GET", list, None).0, 403, "{body}");
+}
+
+/// A password session counts as having passed the second step only if its login asked it: a login that
+/// was under way when the person turned one on does not gain it. The browser that turned it on goes on
+/// with a session that has passed it.
+#[test]
+fn a_session_has_the_second_step_only_if_its_login_asked_it() {
+    let env = Env::new();
+    env.org("olst", "central");
+    env.user("redacteur@olst.nl", Some("olst"), &["editor"], false);
+    env.sql("UPDATE organisations SET require_second_factor = TRUE WHERE code = 'olst'");
+    let s = env.serve();
+    let roles = |b: &Browser| -> usize {
+        let (status, body) = b.get("/api/v1/session");
+        assert_eq!(status, 200, "{body}");
+        serde_json::from_str::<Value>(&body).unwrap()["roles"].as_array().unwrap().len()
+    };
+    let b = Browser::new(&s);
+    b.login("redacteur@olst.nl");
+    assert_eq!(roles(&b), 0, "no second factor yet");
+    // A login read the account before the second factor was on, and opened its session after.
+    let slow = Browser::new(&s);
+    slow.login("redacteur@olst.nl");
+    env.sql("UPDATE users SET totp_secret = 'JBSWY3DPEHPK3PXP' WHERE email = 'redacteur@olst.nl'");
+    assert_eq!(roles(&slow), 0, "the login did not ask the second step");
+    env.sql("UPDATE users SET totp_secret = NULL WHERE email = 'redacteur@olst.nl'");
+    // Turning it on in the browser: this browser goes on with it, the other session ends.
+    assert_eq!(turn_on_second_factor(&b, &b.get("/nl/account/tweestaps").1), 200);
+    assert_eq!(roles(&b), 1, "the browser that turned it on has passed the second step");
+    assert_eq!(slow.get("/api/v1/session").0, 401, "the other session ended");
 }

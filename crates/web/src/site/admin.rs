@@ -26,12 +26,17 @@ async fn admin_org(ctx: &Ctx, app: &App, code: &str) -> Result<(Principal, Organ
 }
 
 /// How someone logged in, in words.
-fn login_method<'a>(ctx: &Ctx, method: &'a str) -> &'a str {
-    match method {
+fn login_method(ctx: &Ctx, method: &str) -> String {
+    let (way, second_step) = match method.strip_suffix("+mfa") {
+        Some(way) => (way, ctx.t(" en tweede stap", " and second step")),
+        None => (method, ""),
+    };
+    let way = match way {
         "password" => ctx.t("wachtwoord", "password"),
         "organisation-api" => ctx.t("inloggen van de aanlever-API", "organisation API login"),
         other => other,
-    }
+    };
+    format!("{way}{second_step}")
 }
 
 fn role_label(ctx: &Ctx, r: Role) -> &'static str {

@@ -127,7 +127,14 @@ pub async fn submit(
                 .enable_second_factor(&p, secret, field(&form, "code"), field(&form, "password"), &client, this_session.as_deref())
                 .await
             {
-                Ok(codes) => render(&ctx, &app, StatusCode::OK, None, Some(&codes), None).await,
+                Ok((codes, fresh)) => {
+                    let mut resp = render(&ctx, &app, StatusCode::OK, None, Some(&codes), None).await?;
+                    // This browser's session goes on as one that has passed the second step.
+                    if let Some(v) = fresh.as_deref().and_then(super::account::session_cookie_header) {
+                        resp.headers_mut().append(axum::http::header::SET_COOKIE, v);
+                    }
+                    Ok(resp)
+                }
                 Err(e) => {
                     // The same key again, so that the app's entry stays right.
                     let account = app.auth().second_factor(&p).await.map(|v| v.account).unwrap_or_default();
