@@ -447,7 +447,17 @@ fn bad_sources_are_survived_and_nothing_is_lost() {
         ("/html", Reply::Body(200, "text/html", b"<html></html>".to_vec()), "inhoudstype"),
         ("/slow", Reply::Slow(feed_b.clone(), Duration::from_millis(600)), "tijdslimiet"),
         ("/huge", Reply::Body(200, "application/json", vec![b' '; 300_000]), "groter dan"),
-        ("/many", Reply::Body(200, "application/json", serde_json::to_vec(&feed("gem-b", &many)).unwrap()), "meer dan de grens"),
+        (
+            "/many",
+            Reply::Body(200, "application/json", serde_json::to_vec(&feed("gem-b", &many)).unwrap()),
+            "meer records dan de grens van 5",
+        ),
+        // Counted before any is read: many tiny items would take far more memory than the feed's size.
+        (
+            "/tiny",
+            Reply::Body(200, "application/json", b"{\"format\": \"algoreg-feed\", \"records\": [1, 1, 1, 1, 1, 1]}".to_vec()),
+            "meer records dan de grens",
+        ),
         ("/loop", Reply::Redirect("/loop".into()), "doorverwijzingen"),
         ("/status", Reply::Body(500, "text/plain", b"boom".to_vec()), "HTTP-status 500"),
         ("/notafeed", Reply::Body(200, "application/json", b"{\"name\": \"x\"}".to_vec()), "geen algoreg-feed"),
@@ -479,6 +489,9 @@ fn bad_sources_are_survived_and_nothing_is_lost() {
         let err = source(&env2, s)["last_error"].as_str().unwrap_or("").to_string();
         assert!(err.contains("geweigerd") || err.contains("refused"), "source {s}: {err}");
     }
+    // Which internal address a name stands for is not told to the organisation.
+    let err = source(&env2, name)["last_error"].as_str().unwrap_or("").to_string();
+    assert!(!err.contains("127.0.0.1"), "{err}");
     assert_eq!(export(&env2)["records"].as_array().unwrap().len(), 0);
 
     // One run harvests them all: the good source is not held up by the bad ones.

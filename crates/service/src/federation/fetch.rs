@@ -129,7 +129,8 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || s[0] == 0x2001 && s[1] == 0
                 || s[0] == 0x0064 && s[1] == 0xff9b
                 || s[..4] == [0x0100, 0, 0, 0]
-                || s[..6] == [0, 0, 0, 0, 0, 0xffff])
+                || s[..6] == [0, 0, 0, 0, 0, 0xffff]
+                || s[..6] == [0, 0, 0, 0, 0xffff, 0])
         }
     }
 }
@@ -167,7 +168,9 @@ impl reqwest::dns::Resolve for GuardedResolver {
                 let why: Box<dyn std::error::Error + Send + Sync> = if found.is_empty() {
                     format!("{host}: no address").into()
                 } else {
-                    format!("{host}: refused address {}", found[0].ip()).into()
+                    // Which internal address a name stands for is for the server's log only.
+                    tracing::info!(host = %host, address = %found[0].ip(), "a fetch was refused: the name resolves to an internal address");
+                    format!("{host}: refused address").into()
                 };
                 return Err(why);
             }
@@ -440,10 +443,10 @@ fn describe(e: reqwest::Error) -> FetchError {
         src = s.source();
     }
     if chain.contains("refused address") {
-        let ip = chain.split("refused address ").nth(1).and_then(|r| r.split_whitespace().next()).and_then(|a| a.parse().ok());
-        if let Some(ip) = ip {
-            return refused(ip);
-        }
+        return err(
+            "geweigerd: de naam wijst naar een privé- of intern adres (sta het toe met --harvest-allow)",
+            "refused: the name points to a private or internal address (allow it with --harvest-allow)",
+        );
     }
     if chain.contains("redirects") {
         return err("te veel doorverwijzingen", "too many redirects");
@@ -481,6 +484,8 @@ mod tests {
             "fe80::1",
             "fd00::1",
             "::ffff:127.0.0.1",
+            "::ffff:0:10.0.0.1",
+            "64:ff9b:1::a00:1",
             "224.0.0.1",
         ] {
             assert!(!is_public(a.parse().unwrap()), "{a}");

@@ -91,6 +91,19 @@ fn failed(nl: impl std::fmt::Display, en: impl std::fmt::Display) -> String {
     format!("{nl} / {en}")
 }
 
+/// What a source says that is kept in its row (an error, a rejected record's ID and name) is cut to a
+/// length: the row is read at every round of the schedule.
+const KEPT_CHARS: usize = 300;
+/// At most this many rejected records are kept in a source's row, the last entry saying how many more.
+const KEPT_REJECTIONS: usize = 1_000;
+
+fn clip(s: String) -> String {
+    match s.char_indices().nth(KEPT_CHARS) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s,
+    }
+}
+
 impl Harvester {
     pub fn new(store: Arc<dyn Store>, config: HarvestConfig) -> Result<Harvester> {
         let fetcher = Fetcher::new(config.fetch.clone()).map_err(|e| ServiceError::Internal(e.0))?;
@@ -204,7 +217,10 @@ impl Harvester {
         let (outcome, attempt) = match outcome {
             Ok(Outcome::NotModified) => (Outcome::NotModified, Some(None)),
             Ok(o) => (o, None),
-            Err(e) => (Outcome::Failed { error: e.clone() }, Some(Some(e))),
+            Err(e) => {
+                let e = clip(e);
+                (Outcome::Failed { error: e.clone() }, Some(Some(e)))
+            }
         };
         if let Some(error) = attempt {
             let failures = if error.is_some() { source.failures + 1 } else { 0 };
@@ -650,6 +666,22 @@ impl Harvester {
             }
         }
         rejected.sort_by(|a, b| a.id.cmp(&b.id));
+        if rejected.len() > KEPT_REJECTIONS {
+            let more = rejected.len() - KEPT_REJECTIONS + 1;
+            rejected.truncate(KEPT_REJECTIONS - 1);
+            rejected.push(SourceRejection {
+                id: None,
+                name: None,
+                reasons: vec![format!("en nog {more} geweigerde records / and {more} more records refused")],
+            });
+        }
+        for r in &mut rejected {
+            r.id = r.id.take().map(clip);
+            r.name = r.name.take().map(clip);
+            for reason in &mut r.reasons {
+                *reason = clip(std::mem::take(reason));
+            }
+        }
         plan.commit.source_id = source.id;
         plan.commit.at = at;
         plan.commit.records = total as u64;
@@ -1057,6 +1089,18 @@ fn check_feed(bytes: Vec<u8>, max_records: usize, org_code: &str, url: &str) -> 
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err(failed("de feed is geen JSON-object", "the feed is not a JSON object"));
     }
+    // The number of records is counted before any is read: a feed of many tiny items would otherwise
+    // take far more memory than its size. A large feed must be an object with a list of records.
+    match crate::import::split::count_elements(&bytes, b"records", max_records) {
+        Err(()) => {
+            return Err(failed(
+                format!("de feed heeft meer records dan de grens van {max_records}"),
+                format!("the feed has more records than the limit of {max_records}"),
+            ))
+        }
+        Ok(None) if bytes.len() > 1 << 20 => return Err(failed("de feed is onleesbaar", "the feed cannot be read")),
+        Ok(_) => {}
+    }
     let parsed = crate::import::parse(&bytes).map_err(|e| match e {
         ServiceError::BadInput { message_nl, message_en, .. } => failed(message_nl, message_en),
         _ => failed("de feed is onleesbaar", "the feed cannot be read"),
@@ -1137,6 +1181,15 @@ fn check_feed(bytes: Vec<u8>, max_records: usize, org_code: &str, url: &str) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_a_source_says_is_kept_short() {
+        assert_eq!(clip("kort".into()), "kort");
+        let long = "é".repeat(KEPT_CHARS + 50);
+        let kept = clip(long);
+        assert_eq!(kept.chars().count(), KEPT_CHARS + 1);
+        assert!(kept.ends_with('…'));
+    }
 
     #[test]
     fn an_origins_key_is_kept_under_one_spelling_of_its_address_per_organisation() {

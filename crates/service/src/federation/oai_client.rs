@@ -141,7 +141,11 @@ pub fn parse_page(bytes: &[u8]) -> Result<Page, String> {
                 let Some(name) = path.pop() else { break };
                 let text = std::mem::take(&mut buf);
                 match name.as_str() {
-                    "responseDate" => page.response_date = Some(text.trim().to_string()),
+                    // Kept as the next harvest's `from`: only a time in the protocol's own form.
+                    "responseDate" => {
+                        let t = text.trim();
+                        page.response_date = (t.len() == 20 && chrono::DateTime::parse_from_rfc3339(t).is_ok()).then(|| t.to_string());
+                    }
                     "identifier" if path.last().map(String::as_str) == Some("header") => identifier = text.trim().to_string(),
                     "header" if deleted => {
                         let id = identifier.rsplit(':').next().unwrap_or("");

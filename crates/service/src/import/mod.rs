@@ -16,7 +16,7 @@
 pub mod download_layout;
 pub mod formats;
 pub mod site_data;
-mod split;
+pub(crate) mod split;
 pub mod sql_seed;
 
 pub use formats::{detect, parse, Candidate, CandidateVersion, Format, OrgRef};

@@ -146,6 +146,27 @@ pub fn array_elements(b: &[u8], key: &[u8]) -> Option<(Range<usize>, Vec<Range<u
     Some((span?, elems))
 }
 
+/// How many elements the array under `key` in the top-level object has, counted without keeping them,
+/// up to `max`: `Err(())` as soon as there are more; `Ok(None)` when no such array is found.
+pub fn count_elements(b: &[u8], key: &[u8], max: usize) -> Result<Option<usize>, ()> {
+    let mut n = 0usize;
+    let mut over = false;
+    let found = scan_object(b, skip_ws(b, 0), key, |at| {
+        scan_array(b, at, |i| {
+            n += 1;
+            if n > max {
+                over = true;
+                return None;
+            }
+            skip_value(b, i)
+        })
+    });
+    if over {
+        return Err(());
+    }
+    Ok(found.and_then(|(span, _)| span).map(|_| n))
+}
+
 /// For the array under `key` in the top-level object: per element, the span of its member `inner`
 /// (none when the element has no such member or is no object). Every byte is walked once.
 pub fn array_members(b: &[u8], key: &[u8], inner: &[u8]) -> Option<Vec<Option<Range<usize>>>> {
@@ -170,6 +191,16 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use serde_json::{json, Value};
+
+    #[test]
+    fn elements_are_counted_up_to_a_limit() {
+        let doc = br#"{"format": "algoreg-feed", "records": [1, {"a": [2, 3]}, "x"]}"#;
+        assert_eq!(count_elements(doc, b"records", 3), Ok(Some(3)));
+        assert_eq!(count_elements(doc, b"records", 2), Err(()));
+        assert_eq!(count_elements(br#"{"records": []}"#, b"records", 0), Ok(Some(0)));
+        assert_eq!(count_elements(br#"{"other": [1]}"#, b"records", 5), Ok(None));
+        assert_eq!(count_elements(br#"{"records": [1, "#, b"records", 5), Ok(None));
+    }
 
     fn elements(doc: &str) -> Option<Vec<Value>> {
         let (span, el) = array_elements(doc.as_bytes(), b"records")?;
