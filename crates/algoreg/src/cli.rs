@@ -270,6 +270,9 @@ enum Command {
         /// Requests per minute per client address on the live register's APIs (`/api`, `/aanleverapi`); 0 is no limit.
         #[arg(long, default_value_t = 0, env = "ALGOREG_API_RATE_LIMIT")]
         api_rate_limit: u32,
+        /// Exports of search results (`/nl/search/export.*` with a search or filter) per minute per client address; 0 is no limit.
+        #[arg(long, default_value_t = algoreg_service::EXPORTS_PER_MINUTE, env = "ALGOREG_SEARCH_EXPORT_LIMIT")]
+        search_export_limit: u32,
         /// Count every limit (API requests, the login throttle, signals, reset links, passkey and single sign-on logins) in the database, across every node serving it, instead of in memory.
         #[arg(long, env = "ALGOREG_SHARED_LIMITS")]
         shared_limits: bool,
@@ -711,6 +714,7 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
             addr,
             demo,
             api_rate_limit,
+            search_export_limit,
             shared_limits,
             operator_second_factor,
             second_factor_roles,
@@ -763,6 +767,7 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
             let app = app
                 .with_search(index.clone())
                 .with_api_limit(api_rate_limit)
+                .with_export_limit(search_export_limit)
                 .with_shared_limits(shared_limits)
                 .with_operator_second_factor(operator_second_factor == "required")
                 .with_second_factor_roles(second_factor_roles)

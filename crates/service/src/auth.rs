@@ -439,7 +439,9 @@ impl<'a> Auth<'a> {
                 }
                 // Where every organisation of the person requires single sign-on, a password opens nothing.
                 let memberships = self.store.memberships(u.id).await?;
-                if !u.central_operator && !memberships.is_empty() && memberships.iter().all(|m| m.sso_required) {
+                // Not for the operator and supervisors, who never log in through a provider: one
+                // organisation's admin cannot lock them out.
+                if !u.central_operator && !u.supervisor && !memberships.is_empty() && memberships.iter().all(|m| m.sso_required) {
                     return Err(ServiceError::forbidden(
                         "Uw organisatie laat inloggen alleen toe via haar eigen identiteitsprovider. Kies hieronder de knop van uw organisatie.",
                         "Your organisation only allows logging in through its own identity provider. Choose your organisation's button below.",

@@ -13,7 +13,7 @@ pub enum ServiceError {
     BadInput { field: String, message_nl: String, message_en: String },
     #[error("authentication required")]
     Unauthenticated,
-    #[error("forbidden")]
+    #[error("forbidden: {message_en}")]
     Forbidden { message_nl: String, message_en: String },
     #[error("{0} not found")]
     NotFound(&'static str),

@@ -67,6 +67,8 @@ pub struct App {
     pub search: Option<Arc<algoreg_search::SearchIndex>>,
     /// Limits requests per client address on the compatible APIs (`/api`, `/aanleverapi`); off by default.
     pub api_limit: Arc<ratelimit::RateLimiter>,
+    /// Exports of search results per client address (each may read 10,000 records and render a file).
+    exports: Arc<ratelimit::RateLimiter>,
     /// Count the API limit in the store, across every node on the same database, instead of in memory.
     shared_limits: bool,
     /// Whether the central operator's powers count only with a second factor (the default).
@@ -116,6 +118,9 @@ const MAX_DOWNLOADS: usize = 32;
 type FeedKey = (i64, u64);
 type FeedCache = (FeedKey, Arc<federation::feed::Rendered>);
 
+/// Exports of search results a client address may ask a minute.
+pub const EXPORTS_PER_MINUTE: u32 = 10;
+
 impl App {
     pub fn new(store: Arc<dyn Store>) -> App {
         App {
@@ -124,6 +129,7 @@ impl App {
             guard: Arc::new(auth::LoginGuard::default()),
             search: None,
             api_limit: Arc::new(ratelimit::RateLimiter::off()),
+            exports: Arc::new(ratelimit::RateLimiter::new(EXPORTS_PER_MINUTE, std::time::Duration::from_secs(60))),
             shared_limits: false,
             operator_second_factor: true,
             second_factor_roles: Default::default(),
@@ -324,6 +330,11 @@ impl App {
         self.api_limit = Arc::new(ratelimit::RateLimiter::new(per_minute, std::time::Duration::from_secs(60)));
         self
     }
+    /// Exports of search results per minute per client address; 0 is no limit.
+    pub fn with_export_limit(mut self, per_minute: u32) -> App {
+        self.exports = Arc::new(ratelimit::RateLimiter::new(per_minute, std::time::Duration::from_secs(60)));
+        self
+    }
     /// How long access tokens of the organisation API's login live.
     pub fn with_access_token_seconds(mut self, seconds: Option<i64>) -> App {
         self.access_token_seconds = seconds.filter(|s| *s > 0);
@@ -365,6 +376,11 @@ impl App {
     /// it. Counted in memory, or in the store with shared limits (a store failure falls back to memory).
     pub async fn check_api_limit(&self, key: &str) -> std::result::Result<(), u64> {
         self.api_limit.hit(self.shared_store(), "api", key).await
+    }
+
+    /// One export of search results by the client `key`: at most [`EXPORTS_PER_MINUTE`] a minute.
+    pub async fn check_export_limit(&self, key: &str) -> std::result::Result<(), ServiceError> {
+        self.exports.hit(self.shared_store(), "export", key).await.map_err(|retry_after| ServiceError::TooManyRequests { retry_after })
     }
 
     /// The store when limits are counted there (`--shared-limits`), else none (memory).

@@ -106,6 +106,14 @@ impl Operator<'_> {
         if user.supervisor == on {
             return Ok(user);
         }
+        if on && (user.password_by_admin || user.password_temporary_until.is_some()) {
+            // An admin chose the password and may hold the account: only the holder of the mailbox
+            // takes it across every organisation.
+            return Err(ServiceError::forbidden(
+                "Het wachtwoord van dit account is gekozen door een beheerder. De houder kiest eerst zelf een nieuw met 'Wachtwoord vergeten' (een link per e-mail).",
+                "This account's password was chosen by an administrator. Its holder first chooses a new one with 'Forgot password' (a link by e-mail).",
+            ));
+        }
         self.app.store.set_supervisor(user.id, on).await?;
         let kind = if on { AuditKind::RoleGranted } else { AuditKind::RoleRevoked };
         let note = crate::audit::Note { kind, org: None, subject: Some(user.id), detail: "supervisor", source: None };

@@ -62,7 +62,16 @@ impl FromRequestParts<App> for ClientKey {
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
             .map(|c| c.0.ip())
             .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
-        let xff = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
-        Ok(ClientKey(algoreg_service::limits::client_key(app.client_ip(peer, xff))))
+        let xff = forwarded_for(&parts.headers);
+        Ok(ClientKey(algoreg_service::limits::client_key(app.client_ip(peer, xff.as_deref()))))
     }
+}
+
+/// Every `X-Forwarded-For` line, joined in order: a proxy may add a line of its own rather than extend
+/// the one the client wrote, and the address it adds is the one that counts. Bytes that are not text
+/// are read as replacement characters (no address), not as a missing header.
+pub(crate) fn forwarded_for(headers: &axum::http::HeaderMap) -> Option<String> {
+    let lines: Vec<std::borrow::Cow<'_, str>> =
+        headers.get_all("x-forwarded-for").iter().map(|v| String::from_utf8_lossy(v.as_bytes())).collect();
+    (!lines.is_empty()).then(|| lines.join(", "))
 }

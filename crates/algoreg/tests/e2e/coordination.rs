@@ -159,6 +159,12 @@ fn supervisors_see_what_needs_attention_across_organisations() {
     env.user("beheer@example.org", None, &[], true);
     let out = env.ok(&["user", "supervisor", "--email", "toezicht@example.org"]);
     assert!(out.contains("is a supervisor"), "{out}");
+    // Not an account whose password an admin chose: that admin may hold it.
+    env.user("gekozen@gem-a.nl", Some("gem-a"), &["editor"], false);
+    env.sql("UPDATE users SET password_by_admin = TRUE WHERE email = 'gekozen@gem-a.nl'");
+    let out = env.cli(&["user", "supervisor", "--email", "gekozen@gem-a.nl"]);
+    assert!(!out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Forgot password"), "{}", String::from_utf8_lossy(&out.stderr));
     let (editor, approver) = (env.token("gem-a", "editor"), env.token("gem-a", "approver"));
     let s = env.serve();
     let mut content = complete_content("Uitkering toetsen");

@@ -380,6 +380,16 @@ fn behind_a_trusted_proxy_the_limit_counts_the_forwarded_client() {
     assert_eq!(send(&t.s, &t.id, "198.51.100.9"), 201);
     assert_eq!(send(&t.s, &t.id, "203.0.113.7"), 429);
     assert_eq!(send(&t.s, &t.id, "10.9.9.9, 203.0.113.7"), 429, "the right-most untrusted address counts, not a spoofed first one");
+    // A proxy that adds a line of its own rather than extending the client's: its line counts.
+    let lines =
+        t.s.client
+            .post(t.s.url(&format!("/api/v1/algorithms/{}/signals", t.id)))
+            .header("X-Forwarded-For", "10.1.2.3")
+            .header("X-Forwarded-For", "203.0.113.7")
+            .json(&ok)
+            .send()
+            .unwrap();
+    assert_eq!(lines.status().as_u16(), 429, "the proxy's own line counts, not the client's first one");
     // Not trusted: the header is ignored and the peer's address counts.
     let u = setup(&["--signal-limit-address", "1"]);
     assert_eq!(send(&u.s, &u.id, "203.0.113.7"), 201);

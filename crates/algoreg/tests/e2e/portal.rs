@@ -101,6 +101,14 @@ fn published_versions_become_searchable_and_downloadable() {
     assert_eq!(one.as_array().unwrap().len(), 2);
     let result = s.get("/nl/search/export.csv?q=grondwaterstand").text().unwrap();
     assert!(result.contains("Grondwaterstand") && !result.contains("Parkeervergunningen"));
+    // Without a search or filter it is the register's own download, made once for everyone.
+    let whole = s.get("/nl/search/export.csv?q=&sort=name");
+    assert_eq!(whole.url().path(), "/downloads/register.csv", "followed to the register's download");
+    assert!(whole.text().unwrap().contains("Parkeervergunningen"));
+    // An export is heavy work: ten a minute from one address (the first one above counts).
+    let codes: Vec<u16> = (0..10).map(|_| s.get("/nl/search/export.csv?q=grondwaterstand").status().as_u16()).collect();
+    assert_eq!(codes[..9], [200; 9]);
+    assert_eq!(codes[9], 429);
     assert_eq!(s.get("/downloads/register.exe").status(), 404);
 
     // Retracted: gone from search.
@@ -163,7 +171,7 @@ fn people_search_the_real_register_as_they_would_a_search_engine() {
     env.ok(&["import", shared().join("anchors/algoritmeregister-data/schellevis-daily-scrape/algoritmes.json").to_str().unwrap()]);
     let synonyms = env.dir.path().join("synoniemen.txt");
     std::fs::write(&synonyms, "# eigen groepen\nvuilnisauto | afvalinzameling\n").unwrap();
-    let s = env.serve_with(&["--search-synonyms", synonyms.to_str().unwrap()]);
+    let s = env.serve_with(&["--search-synonyms", synonyms.to_str().unwrap(), "--search-export-limit", "0"]);
     let count = |q: &str| -> std::collections::BTreeSet<String> {
         let (portal, compat) = both_searches(&s, q);
         assert_eq!(portal, compat, "the portal and the compatible API find the same for {q:?}");

@@ -391,7 +391,10 @@ fn logins_the_provider_cannot_vouch_for_are_refused() {
 
 #[test]
 fn invited_people_and_mapped_claims_get_their_roles_and_organisations_can_require_sign_on() {
-    let (_env, _idp, server) = setup("");
+    let (env, _idp, server) = setup("");
+    // A supervisor who is also a member of Delft (supervisors never log in through a provider).
+    env.user("controle@delft.nl", Some("delft"), &["editor"], false);
+    env.ok(&["user", "supervisor", "--email", "controle@delft.nl"]);
     // The operator requires single sign-on of Delft's members and invites a new colleague.
     let op = Browser::new(&server);
     op.login("beheer@centraal.nl");
@@ -414,6 +417,12 @@ fn invited_people_and_mapped_claims_get_their_roles_and_organisations_can_requir
     // A member with a password: it opens nothing for Delft any more.
     let r = Client::new().post(server.url("/api/v1/session")).json(&json!({"email": "ann@delft.nl", "password": PASSWORD})).send().unwrap();
     assert_eq!(r.status(), 403);
+    // One organisation's admin cannot lock a supervisor out: the password still opens the account
+    // (Delft's role does not count in it).
+    let login = json!({"email": "controle@delft.nl", "password": PASSWORD});
+    let r = Client::new().post(server.url("/api/v1/session")).json(&login).send().unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<Value>().unwrap()["roles"], json!([]));
     let ann = Person::new(&server);
     assert_eq!(ann.sso("ann").0, 200);
     assert_eq!(ann.me().1["roles"].as_array().unwrap().len(), 1);

@@ -14,7 +14,6 @@ pub(crate) mod statistics;
 mod supervision;
 
 use axum::routing::{delete, get, post, put};
-use axum::Json;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -58,9 +57,17 @@ fn public_body() -> axum::extract::DefaultBodyLimit {
     axum::extract::DefaultBodyLimit::max(crate::security::PUBLIC_BODY)
 }
 
+/// The OpenAPI description, built once.
+async fn openapi() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    static DOC: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    let doc = DOC.get_or_init(|| serde_json::to_vec(&ApiDoc::openapi()).unwrap_or_default());
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], axum::body::Body::from(doc.as_slice())).into_response()
+}
+
 pub fn routes() -> crate::routes::Routes {
     crate::routes::Routes::new()
-        .add("GET", "/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+        .add("GET", "/openapi.json", get(openapi))
         .add("POST GET DELETE", "/session", post(session::login).get(session::whoami).delete(session::logout).layer(small()))
         .add("POST", "/session/password", post(session::change_password).layer(small()))
         .add("POST", "/session/passkeys/options", post(session::passkey_registration_options).layer(small()))

@@ -100,9 +100,7 @@ impl From<ServiceError> for Detail {
 /// Rate limit per client address (configurable; off by default): 429 with `Retry-After`.
 pub async fn rate_limit(State(app): State<App>, req: Request, next: Next) -> Response {
     let key = match req.extensions().get::<ConnectInfo<SocketAddr>>() {
-        Some(c) => {
-            algoreg_service::limits::client_key(app.client_ip(c.0.ip(), req.headers().get("x-forwarded-for").and_then(|v| v.to_str().ok())))
-        }
+        Some(c) => algoreg_service::limits::client_key(app.client_ip(c.0.ip(), crate::auth::forwarded_for(req.headers()).as_deref())),
         None => String::new(),
     };
     match app.check_api_limit(&key).await {

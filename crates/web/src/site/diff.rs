@@ -55,6 +55,10 @@ pub fn diff_view(version: StandardVersion, old: &Content, new: &Content, lang: L
         rows.push((format!("{} ({code})", t(lang, "Vertalingen", "Translations")), text(old), text(new)));
     }
     let changed: Vec<_> = rows.into_iter().filter(|(_, a, b)| a != b).collect();
+    // One deadline for the whole page, a shorter one per field: past it a field's difference is coarser
+    // (whole runs of words), never slower.
+    let page_deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    let deadline = || page_deadline.min(std::time::Instant::now() + std::time::Duration::from_millis(200));
     html! {
         @if changed.is_empty() {
             p { (t(lang, "Geen verschillen in de inhoud.", "No differences in the content.")) }
@@ -67,7 +71,7 @@ pub fn diff_view(version: StandardVersion, old: &Content, new: &Content, lang: L
                 @for (label, a, b) in &changed {
                     dt { (label) }
                     dd {
-                        @for change in TextDiff::configure().timeout(std::time::Duration::from_millis(200)).diff_words(a.as_str(), b.as_str()).iter_all_changes() {
+                        @for change in TextDiff::configure().deadline(deadline()).diff_words(a.as_str(), b.as_str()).iter_all_changes() {
                             @match change.tag() {
                                 ChangeTag::Equal => { (change.value()) }
                                 ChangeTag::Delete => { del { span.sr-only { (t(lang, "verwijderd: ", "removed: ")) } (change.value()) } }

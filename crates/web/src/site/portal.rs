@@ -5,6 +5,7 @@ use super::diff::diff_view;
 use super::downloads::{self, Format};
 use super::render::{render_rich, value_label, when};
 use super::{Ctx, IdPath, PageError, PageResult};
+use crate::auth::ClientKey;
 use algoreg_search::{Filters, SearchQuery, Sort};
 use algoreg_service::register::parse_id;
 use algoreg_service::{App, ServiceError};
@@ -12,7 +13,7 @@ use algoreg_standard::Lang;
 use algoreg_store::PublishedVersion;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use maud::{html, Markup};
 use std::collections::HashMap;
@@ -318,13 +319,19 @@ async fn all_hits(ctx: &Ctx, app: &App, q: &HashMap<String, String>) -> Result<V
 pub async fn search_export(
     ctx: Ctx,
     State(app): State<App>,
+    ClientKey(client): ClientKey,
     Path(file): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> PageResult {
-    let format = file
-        .strip_prefix("export.")
-        .and_then(Format::parse)
-        .ok_or_else(|| PageError::Status(StatusCode::NOT_FOUND, "Onbekend bestandsformaat.".into(), "Unknown file format.".into()))?;
+    let ext = file.strip_prefix("export.").filter(|e| Format::parse(e).is_some());
+    let (Some(ext), Some(format)) = (ext, ext.and_then(Format::parse)) else {
+        return Err(PageError::Status(StatusCode::NOT_FOUND, "Onbekend bestandsformaat.".into(), "Unknown file format.".into()));
+    };
+    // Without a search or a filter it is the whole register: the download made once for everyone.
+    if q.iter().all(|(k, v)| matches!(k.as_str(), "page" | "sort") || v.trim().is_empty()) {
+        return Ok(Redirect::to(&format!("/downloads/register.{ext}")).into_response());
+    }
+    app.check_export_limit(&client).await.map_err(|e| ctx.err(e))?;
     // Up to 10,000 records in memory and a file to render: a few exports at a time, the others wait.
     static EXPORTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
     let one = EXPORTS.acquire().await.map_err(|_| PageError::not_found())?;
@@ -424,6 +431,11 @@ pub async fn history(ctx: Ctx, State(app): State<App>, IdPath(id): IdPath, Query
     let to = num("naar", current.number)?;
     let a = versions.iter().find(|v| v.number == from).unwrap_or(current);
     let b = versions.iter().find(|v| v.number == to).unwrap_or(current);
+    // Comparing texts is work for the blocking pool, not for the thread that answers requests.
+    let (sv, old, new, lang) = (b.standard_version, a.content.clone(), b.content.clone(), ctx.lang);
+    let diff = tokio::task::spawn_blocking(move || diff_view(sv, &old, &new, lang))
+        .await
+        .map_err(|_| ctx.err(ServiceError::Internal("the comparison stopped".into())))?;
     let select = |name: &str, label: &str, sel: u32| {
         html! {
             div.field {
@@ -451,7 +463,7 @@ pub async fn history(ctx: Ctx, State(app): State<App>, IdPath(id): IdPath, Query
             button type="submit" { (ctx.t("Vergelijken", "Compare")) }
         }
         h3 { (ctx.t("Versie ", "Version ")) (a.number) " → " (b.number) }
-        (diff_view(b.standard_version, &a.content, &b.content, ctx.lang))
+        (diff)
         p { (ctx.t("Alle versies downloaden: ", "Download every version: "))
             a href=(format!("{}/algoritme/{}/download.csv", ctx.base(), id)) { "CSV" } ", "
             a href=(format!("{}/algoritme/{}/download.xlsx", ctx.base(), id)) { "Excel" } ", "
