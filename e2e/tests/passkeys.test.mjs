@@ -4,7 +4,7 @@
 // secure context; WebAuthn does not take an IP address as the site's ID).
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
-import { envWithAnn, serve, browser, noViolations, freePort, login, cleanUp } from "../lib.mjs";
+import { envWithAnn, serve, browser, noViolations, freePort, login, cleanUp, PASSWORD } from "../lib.mjs";
 
 let env, server, chrome, base;
 
@@ -31,6 +31,7 @@ test("adding a passkey, logging in with it alone, and removing it", async () => 
   await page.goto(base + "/nl/account/passkeys");
   await noViolations(page, "passkeys page");
   await page.fill("#passkey-name", "Laptop");
+  await page.fill("#passkey-password", PASSWORD);
   await Promise.all([page.waitForEvent("load"), page.click("[data-passkey-add] button")]);
   assert.match(await page.textContent("main table"), /Laptop/);
 

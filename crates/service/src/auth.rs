@@ -465,7 +465,7 @@ impl<'a> Auth<'a> {
 
     /// Checks a signed-in person's own password before a change to their account, throttled like a
     /// login; a wrong one is a field error on `field`.
-    async fn check_own_password(&self, user: &User, password: &str, source: &str, field: &str) -> Result<()> {
+    pub(crate) async fn check_own_password(&self, user: &User, password: &str, source: &str, field: &str) -> Result<()> {
         let wrong = || ServiceError::bad(field, "Het wachtwoord klopt niet.", "The password is wrong.");
         if password.is_empty() || password.len() > 1024 {
             return Err(wrong());

@@ -18,7 +18,7 @@ const B64URL: base64::engine::GeneralPurpose = base64::engine::general_purpose::
 pub const METHOD: &str = "passkey";
 /// How long a ceremony may take.
 const CEREMONY_MINUTES: i64 = 5;
-/// Ceremonies under way at most (logins are started by anyone): beyond it new ones wait.
+/// Login ceremonies under way at most (anyone starts one): beyond it the oldest make way.
 const MAX_CEREMONIES: u64 = 100_000;
 
 pub struct Passkeys<'a> {
@@ -82,10 +82,7 @@ impl Passkeys<'_> {
             challenge: challenge.clone(),
             expires_at: chrono::Utc::now() + chrono::Duration::minutes(CEREMONY_MINUTES),
         };
-        if !self.store.put_ceremony(&hash_token(&secret), &c, MAX_CEREMONIES).await? {
-            tracing::warn!("passkey ceremonies at their limit");
-            return Err(ServiceError::TooManyRequests { retry_after: 60 });
-        }
+        self.store.put_ceremony(&hash_token(&secret), &c, MAX_CEREMONIES).await?;
         Ok((secret, challenge))
     }
 
@@ -108,9 +105,19 @@ impl Passkeys<'_> {
         B64URL.decode(&c.challenge).map_err(|_| ServiceError::Internal("stored challenge".into()))
     }
 
-    /// Starts adding a passkey to the caller's own account.
-    pub async fn begin_registration(&self, p: &Principal) -> Result<Started> {
+    /// Starts adding a passkey to the caller's own account, after its current password (throttled like a
+    /// login): a passkey is a way in that outlasts a password change, so a stolen session alone must not
+    /// add one. An account without a password (identity provider only) adds none.
+    pub async fn begin_registration(&self, p: &Principal, password: &str, source: &str) -> Result<Started> {
         let user = self.person(p).await?;
+        if user.password_hash == crate::sso::NO_PASSWORD {
+            return Err(ServiceError::bad(
+                "password",
+                "U logt in via de identiteitsprovider van uw organisatie; daar voegt u geen passkey toe.",
+                "You log in through your organisation's identity provider; no passkey is added there.",
+            ));
+        }
+        self.auth.check_own_password(&user, password, source, "password").await?;
         let rp = self.rp()?;
         let (ceremony, challenge) = self.start("register", Some(&user)).await?;
         let exclude: Vec<Value> =

@@ -1780,12 +1780,31 @@ pub async fn passkeys_and_ceremonies(s: S) {
     // Whole seconds: what a backend keeps exactly (put_ceremony forgets ceremonies expired by the clock).
     let far = Utc.timestamp_opt((Utc::now() + Duration::minutes(5)).timestamp(), 0).single().expect("time");
     let c = Ceremony { kind: "login".into(), user_id: None, challenge: "abc".into(), expires_at: far };
-    assert!(s.put_ceremony("h1", &c, 10).await.unwrap());
-    assert!(!s.put_ceremony("vol", &c, 1).await.unwrap(), "no room beyond the limit");
+    s.put_ceremony("h1", &c, 10).await.unwrap();
     assert_eq!(s.take_ceremony("h1", Utc::now()).await.unwrap(), Some(c.clone()));
     assert_eq!(s.take_ceremony("h1", Utc::now()).await.unwrap(), None);
-    let c = Ceremony { kind: "register".into(), user_id: Some(u.id), ..c };
-    assert!(s.put_ceremony("h2", &c, 10).await.unwrap());
+    // At the limit the oldest login makes way: starting many keeps nobody out.
+    let older = Ceremony { expires_at: far - Duration::seconds(60), ..c.clone() };
+    s.put_ceremony("oud", &older, 2).await.unwrap();
+    s.put_ceremony("nieuw", &c, 2).await.unwrap();
+    let reg = Ceremony { kind: "register".into(), user_id: Some(u.id), ..c.clone() };
+    s.put_ceremony("eigen", &reg, 2).await.unwrap();
+    s.put_ceremony("vol", &c, 2).await.unwrap();
+    assert_eq!(s.take_ceremony("oud", Utc::now()).await.unwrap(), None, "the oldest login made way");
+    for h in ["nieuw", "vol"] {
+        assert_eq!(s.take_ceremony(h, Utc::now()).await.unwrap(), Some(c.clone()), "{h}");
+    }
+    // A person's own ceremonies do not count against logins, and are at most three.
+    for n in 0..4 {
+        let mine = Ceremony { expires_at: far + Duration::seconds(n + 1), ..reg.clone() };
+        s.put_ceremony(&format!("reg{n}"), &mine, 1).await.unwrap();
+    }
+    assert_eq!(s.take_ceremony("eigen", Utc::now()).await.unwrap(), None, "the person's oldest made way");
+    assert_eq!(s.take_ceremony("reg0", Utc::now()).await.unwrap(), None);
+    for n in 1..4 {
+        assert!(s.take_ceremony(&format!("reg{n}"), Utc::now()).await.unwrap().is_some(), "reg{n}");
+    }
+    s.put_ceremony("h2", &reg, 10).await.unwrap();
     assert_eq!(s.take_ceremony("h2", far + Duration::seconds(1)).await.unwrap(), None);
 }
 

@@ -49,16 +49,37 @@ impl PasskeyStore for Backend {
         Ok(())
     }
 
-    async fn put_ceremony(&self, hash: &str, c: &Ceremony, max_live: u64) -> Result<bool> {
+    async fn put_ceremony(&self, hash: &str, c: &Ceremony, max_live: u64) -> Result<()> {
         let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM webauthn_ceremonies WHERE expires_at <= $1")
             .bind(ts(&Utc::now()))
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        let live: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM webauthn_ceremonies").fetch_one(&mut *tx).await.map_err(backend)?;
-        if live as u64 >= max_live {
-            return Ok(false);
+        // Room for the new one: the oldest of the person's, or of those without a person, make way.
+        let over: i64 = match c.user_id {
+            Some(u) => {
+                sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM webauthn_ceremonies WHERE user_id = $1").bind(u).fetch_one(&mut *tx).await.map_err(backend)?
+                    - (algoreg_store::CEREMONIES_PER_PERSON - 1)
+            }
+            None => {
+                sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM webauthn_ceremonies WHERE user_id IS NULL")
+                    .fetch_one(&mut *tx)
+                    .await
+                    .map_err(backend)?
+                    - (max_live.max(1) as i64 - 1)
+            }
+        };
+        if over > 0 {
+            sqlx::query(
+                "DELETE FROM webauthn_ceremonies WHERE hash IN (SELECT hash FROM webauthn_ceremonies \
+                 WHERE user_id = $1 OR ($1 IS NULL AND user_id IS NULL) ORDER BY expires_at LIMIT $2)",
+            )
+            .bind(c.user_id)
+            .bind(over)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
         }
         sqlx::query("INSERT INTO webauthn_ceremonies (hash, kind, user_id, challenge, expires_at) VALUES ($1,$2,$3,$4,$5)")
             .bind(hash)
@@ -70,7 +91,7 @@ impl PasskeyStore for Backend {
             .await
             .map_err(backend)?;
         tx.commit().await.map_err(backend)?;
-        Ok(true)
+        Ok(())
     }
 
     async fn take_ceremony(&self, hash: &str, now: DateTime<Utc>) -> Result<Option<Ceremony>> {

@@ -100,6 +100,9 @@ pub trait AccessStore: Send + Sync {
     async fn revoke_token(&self, org_id: OrgId, token_id: i64) -> Result<()>;
 }
 
+/// Ceremonies of one person kept at most ([`PasskeyStore::put_ceremony`]): the oldest make way.
+pub const CEREMONIES_PER_PERSON: i64 = 3;
+
 /// People's sessions and when they last logged in (only hashes of session secrets are stored).
 #[async_trait]
 pub trait SessionStore: Send + Sync {
@@ -424,9 +427,10 @@ pub trait PasskeyStore: Send + Sync {
     async fn passkey_used(&self, id: i64, sign_count: u32, at: chrono::DateTime<chrono::Utc>) -> Result<()>;
     /// Removes one of the person's passkeys; `NotFound` when the person has no such passkey.
     async fn delete_passkey(&self, user_id: UserId, id: i64) -> Result<()>;
-    /// Keeps a ceremony's challenge under the hash of its secret (and forgets expired ones); false, and
-    /// nothing kept, when `max_live` ceremonies are under way already.
-    async fn put_ceremony(&self, hash: &str, c: &Ceremony, max_live: u64) -> Result<bool>;
+    /// Keeps a ceremony's challenge under the hash of its secret, and forgets expired ones. Ceremonies
+    /// without a person (logins, which anyone starts) are at most `max_live`: the oldest make way, so
+    /// that starting many keeps nobody else out. A person keeps at most [`CEREMONIES_PER_PERSON`].
+    async fn put_ceremony(&self, hash: &str, c: &Ceremony, max_live: u64) -> Result<()>;
     /// Takes a live ceremony: it is gone afterwards, so a challenge is answered once.
     async fn take_ceremony(&self, hash: &str, now: chrono::DateTime<chrono::Utc>) -> Result<Option<Ceremony>>;
 }

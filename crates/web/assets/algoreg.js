@@ -114,7 +114,8 @@
     if (add) {
       add.hidden = false;
       add.querySelector("button").addEventListener("click", function () {
-        post("/api/v1/session/passkeys/options").then(function (o) {
+        var password = document.getElementById("passkey-password");
+        post("/api/v1/session/passkeys/options", { password: password ? password.value : "" }).then(function (o) {
           var pk = o.public_key;
           pk.challenge = fromB64(pk.challenge);
           pk.user.id = fromB64(pk.user.id);

@@ -38,10 +38,14 @@ fn passkey_ceremonies_refuse_what_is_not_a_right_answer() {
 
     // Adding a passkey: people only, while logged in.
     assert_eq!(s.send("POST", "/api/v1/session/passkeys/options", None, None).0, 401);
-    assert_eq!(s.send("POST", "/api/v1/session/passkeys/options", Some(&token), None).0, 403);
+    assert_eq!(s.send("POST", "/api/v1/session/passkeys/options", Some(&token), Some(json!({"password": PASSWORD}))).0, 403);
     assert_eq!(s.send("GET", "/api/v1/session/passkeys", Some(&token), None).0, 403);
     let ann = s.login("ann@zeist.nl");
-    let (status, o) = ann.send("POST", "/api/v1/session/passkeys/options", None);
+    // After the current password: a stolen session alone adds no way in that outlasts a password change.
+    let (status, p) = ann.send("POST", "/api/v1/session/passkeys/options", Some(json!({"password": "fout"})));
+    assert_eq!((status, p["errors"][0]["field"].as_str()), (422, Some("password")), "{p}");
+    assert_eq!(ann.send("POST", "/api/v1/session/passkeys/options", Some(json!({}))).0, 422);
+    let (status, o) = ann.send("POST", "/api/v1/session/passkeys/options", Some(json!({"password": PASSWORD})));
     assert_eq!(status, 200);
     assert_eq!(o["public_key"]["user"]["name"], "ann@zeist.nl");
     assert_eq!(o["public_key"]["authenticatorSelection"]["residentKey"], "required");

@@ -195,12 +195,28 @@ fn options(s: algoreg_service::passkeys::Started) -> Json<PasskeyOptions> {
     Json(PasskeyOptions { ceremony: s.ceremony, public_key: s.options })
 }
 
-/// Starts adding a passkey to the caller's own account (people only).
-#[utoipa::path(post, path = "/api/v1/session/passkeys/options", tag = "session",
-    responses((status = 200, body = PasskeyOptions), (status = 401, body = Problem, content_type = "application/problem+json"), (status = 403, body = Problem, content_type = "application/problem+json")))]
-pub async fn passkey_registration_options(State(app): State<App>, headers: HeaderMap, Auth(p): Auth) -> ApiResult<Json<PasskeyOptions>> {
+/// The current password, before a passkey is added.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasskeyStart {
+    #[serde(default)]
+    pub password: String,
+}
+
+/// Starts adding a passkey to the caller's own account (people only), after the current password.
+#[utoipa::path(post, path = "/api/v1/session/passkeys/options", tag = "session", request_body = PasskeyStart,
+    responses((status = 200, body = PasskeyOptions), (status = 401, body = Problem, content_type = "application/problem+json"),
+        (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"),
+        (status = 429, body = Problem, content_type = "application/problem+json")))]
+pub async fn passkey_registration_options(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Auth(p): Auth,
+    ClientKey(client): ClientKey,
+    JsonBody(body): JsonBody<PasskeyStart>,
+) -> ApiResult<Json<PasskeyOptions>> {
     session_only(&headers)?;
-    Ok(options(app.passkeys().begin_registration(&p).await?))
+    Ok(options(app.passkeys().begin_registration(&p, &body.password, &client).await?))
 }
 
 /// Adds the passkey the browser made for the ceremony.

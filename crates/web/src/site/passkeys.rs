@@ -46,6 +46,10 @@ async fn render(ctx: &Ctx, app: &App, flash: Option<&str>) -> PageResult {
                 label for="passkey-name" { (ctx.t("Naam (zodat u hem herkent)", "Name (so that you recognise it)")) }
                 input #passkey-name type="text" maxlength="100" placeholder=(ctx.t("bijvoorbeeld: Laptop", "for example: Laptop"));
             }
+            div.field {
+                label for="passkey-password" { (ctx.t("Uw huidige wachtwoord", "Your current password")) }
+                input #passkey-password type="password" autocomplete="current-password" required;
+            }
             button.primary type="button" { (ctx.t("Passkey toevoegen", "Add a passkey")) }
         }
         p data-passkey-status role="status" {}
