@@ -463,6 +463,19 @@ impl<'a> Auth<'a> {
         }
     }
 
+    /// Whether the account of `email` logged in successfully from `source` within the last 30 days (in
+    /// the store with shared limits, else in this node's memory); a failure to read says no.
+    async fn known_address(&self, email: &str, source: &str) -> bool {
+        let (account, source) = (LoginGuard::account_key(email), key_of(source));
+        match self.shared_store() {
+            Some(store) => store.known_login(&shared_keys(&account, &source).2, chrono::Utc::now()).await.unwrap_or(false),
+            None => {
+                let guard = self.guard.state.lock().unwrap_or_else(|e| e.into_inner());
+                guard.known.get(&pair(&account, &source), Instant::now()).is_some()
+            }
+        }
+    }
+
     /// Checks a signed-in person's own password before a change to their account, throttled like a
     /// login; a wrong one is a field error on `field`.
     pub(crate) async fn check_own_password(&self, user: &User, password: &str, source: &str, field: &str) -> Result<()> {
@@ -554,7 +567,10 @@ impl<'a> Auth<'a> {
     /// Sends a reset link to the account of `email`, if there is one and its mailbox had fewer than
     /// three links today.
     pub async fn send_reset_link(&self, email: &str, source: &str, lang_code: &str) -> Result<()> {
-        if self.guard.resets_per_account.hit(self.shared_store(), "reset-account", &email.to_ascii_lowercase()).await.is_err() {
+        // From an address the account logged in from before, only that address's own limit applies: so
+        // nobody can use up the account's links of the day to keep its holder from getting one.
+        let known = self.known_address(email, source).await;
+        if !known && self.guard.resets_per_account.hit(self.shared_store(), "reset-account", &email.to_ascii_lowercase()).await.is_err() {
             return Ok(()); // silently: the account's mailbox gets at most three links a day
         }
         let Some(user) = self.store.user_by_email(email).await? else { return Ok(()) };

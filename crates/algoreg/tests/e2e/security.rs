@@ -776,3 +776,38 @@ fn one_client_cannot_hold_every_connection() {
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(s.get("/api/health").status(), 200, "once they are gone, the address is served again");
 }
+
+/// Nobody can use up an account's reset links of the day to keep its holder out: from an address the
+/// account logged in from before, only that address's own limit applies.
+#[test]
+fn others_cannot_use_up_the_reset_links_of_an_account() {
+    let env = Env::new();
+    env.org("ede", "central");
+    env.user("mens@ede.nl", Some("ede"), &["editor"], false);
+    let smtp = Smtp::start();
+    let url = smtp.url();
+    let s = env.serve_with(&["--smtp-url", url.as_str(), "--feedback-tick", "1s", "--trusted-proxy", "127.0.0.0/8"]);
+    // The holder logs in from their own address (the peer here); an attacker asks from another.
+    Browser::new(&s).login("mens@ede.nl");
+    let reset = |from: Option<&str>| {
+        let b = Browser::new(&s);
+        let csrf = b.csrf();
+        let mut rb = b.client.post(format!("{}/nl/wachtwoord-vergeten", s.base));
+        if let Some(ip) = from {
+            rb = rb.header("X-Forwarded-For", ip);
+        }
+        let st = rb.form(&[("_csrf", csrf.as_str()), ("email", "mens@ede.nl")]).send().unwrap().status().as_u16();
+        assert!(st == 200 || st == 303, "{st}");
+    };
+    let links = || smtp.messages().iter().filter(|m| header(m, "To").contains("mens@ede.nl")).count();
+    for _ in 0..3 {
+        reset(Some("203.0.113.9"));
+    }
+    wait_until("three links", || links() == 3);
+    reset(Some("198.51.100.4"));
+    // The holder's own request from their known address still gets a link.
+    reset(None);
+    wait_until("the holder's link", || links() == 4);
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(links(), 4, "a fourth address that never logged in got none");
+}
