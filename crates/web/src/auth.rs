@@ -2,7 +2,7 @@
 //! session cookie set by `POST /api/v1/session` (users, including the central operator).
 //!
 //! Cookie-authenticated writes are safe from cross-site forgery because the cookie is `SameSite=Strict`,
-//! and a write with the cookie that a browser says comes from elsewhere (`Sec-Fetch-Site`, a sibling
+//! and a write with the cookie that a browser says comes from elsewhere (`Sec-Fetch-Site` or `Origin`, a sibling
 //! subdomain included) is refused for every route (`security::headers`).
 
 use crate::problem::ApiError;
@@ -29,6 +29,12 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
+/// The token of an `Authorization: Bearer` header (the scheme in any case, RFC 9110), if any.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let h = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    h.get(..7).filter(|scheme| scheme.eq_ignore_ascii_case("bearer ")).and_then(|_| h.get(7..))
+}
+
 /// The session secret from the Cookie header, if any.
 pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
     cookie(headers, SESSION_COOKIE)
@@ -38,8 +44,7 @@ impl FromRequestParts<App> for Auth {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
-        let header = parts.headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-        if let Some(token) = header.and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer "))) {
+        if let Some(token) = bearer(&parts.headers) {
             return Ok(Auth(app.principal_for_bearer(token.trim()).await?));
         }
         if let Some(secret) = session_cookie(&parts.headers) {

@@ -67,14 +67,32 @@ fn is_https(app: &App, req: &Request) -> bool {
 /// subdomain (the same "site", which `SameSite=Strict` lets through): browsers say where a request comes
 /// from in `Sec-Fetch-Site`. Forms carry a CSRF token too; this also covers the JSON APIs, whose session
 /// callers have no form token.
-fn cookie_write_from_elsewhere(req: &Request) -> bool {
+fn cookie_write_from_elsewhere(req: &Request, app_url: &str) -> bool {
     let safe = matches!(*req.method(), axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS);
-    let from = req.headers().get("sec-fetch-site").map(|v| v.as_bytes());
-    // A bearer token is what the request is then authenticated by (any other Authorization header is
-    // not, so it does not count).
-    let bearer =
-        req.headers().get(header::AUTHORIZATION).is_some_and(|v| v.as_bytes().get(..7).is_some_and(|p| p.eq_ignore_ascii_case(b"bearer ")));
-    !safe && !bearer && crate::auth::session_cookie(req.headers()).is_some() && from.is_some_and(|f| f != b"same-origin" && f != b"none")
+    // A bearer token is what the request is then authenticated by (the same rule as `auth::Auth`).
+    let bearer = crate::auth::bearer(req.headers()).is_some();
+    !safe && !bearer && crate::auth::session_cookie(req.headers()).is_some() && from_elsewhere(req.headers(), app_url)
+}
+
+/// Whether the browser says the request comes from a page of another site or of a sibling subdomain.
+/// A browser that does not send `Sec-Fetch-Site` (an older one) still names the page's origin: a host
+/// other than the one asked and the site's public address is elsewhere (`null` says nothing).
+pub(crate) fn from_elsewhere(headers: &axum::http::HeaderMap, public_url: &str) -> bool {
+    fn host(origin: &[u8]) -> &[u8] {
+        origin.windows(3).position(|w| w == b"://").and_then(|i| origin.get(i + 3..)).unwrap_or(origin)
+    }
+    match headers.get("sec-fetch-site").map(|v| v.as_bytes()) {
+        Some(from) => from != b"same-origin" && from != b"none",
+        None => match headers.get(header::ORIGIN).map(|o| o.as_bytes()).filter(|o| *o != b"null") {
+            Some(origin) => {
+                let from = host(origin);
+                let asked = headers.get(header::HOST).map(|h| h.as_bytes()).unwrap_or(b"");
+                let public = host(public_url.trim_end_matches('/').as_bytes());
+                !from.eq_ignore_ascii_case(asked) && !from.eq_ignore_ascii_case(public)
+            }
+            None => false,
+        },
+    }
 }
 
 /// Adds the headers every answer needs.
@@ -83,7 +101,7 @@ pub async fn headers(State(app): State<App>, req: Request, next: Next) -> Respon
     let authenticated = !req.uri().path().starts_with("/static/")
         && (req.headers().contains_key(header::AUTHORIZATION) || crate::auth::session_cookie(req.headers()).is_some_and(|s| !s.is_empty()));
     let started = std::time::Instant::now();
-    let mut resp = if cookie_write_from_elsewhere(&req) {
+    let mut resp = if cookie_write_from_elsewhere(&req, &app.feedback.config.public_url) {
         let refused = algoreg_service::ServiceError::Forbidden {
             message_nl: "Een wijziging met uw sessie kan alleen vanaf deze site zelf.".into(),
             message_en: "A change with your session can only come from this site itself.".into(),

@@ -261,7 +261,25 @@ fn a_change_with_the_session_cookie_comes_only_from_the_site_itself() {
     };
     assert_eq!(release(Some("same-site")), 403, "a sibling subdomain");
     assert_eq!(release(Some("cross-site")), 403, "another site");
+    // A browser that does not say where a request comes from still names the page's origin.
+    let r = person.client.post(format!("{}/api/v1/algorithms/{id}/actions/release", person.base)).header("origin", "https://x.gouda.nl");
+    assert_eq!(r.send().unwrap().status(), 403, "another host, said by the origin");
+    // A bearer scheme in other letters is a bearer token all the same, not a way to the cookie.
+    let r = person.client.post(format!("{}/api/v1/algorithms/{id}/actions/release", person.base)).header("authorization", "BEARER x");
+    assert_eq!(r.header("sec-fetch-site", "cross-site").send().unwrap().status(), 401);
     assert_eq!(s.send("GET", &format!("/api/v1/algorithms/{id}/workspace"), Some(&editor), None).1["record"]["latest_state"], "draft");
+    // Nor does such a page post a form of the site, not even the login form (a sibling subdomain can
+    // set this site's cookies, the CSRF cookie too, and so log a person in as someone else).
+    let b = Browser::new(&s);
+    let csrf = b.csrf();
+    let form = [("_csrf", csrf.as_str()), ("email", "redactie@gouda.nl"), ("password", PASSWORD)];
+    let r = b.client.post(format!("{}/nl/login", s.base)).header("sec-fetch-site", "same-site").form(&form).send().unwrap();
+    assert_eq!(r.status(), 403, "a login posted by a sibling subdomain");
+    let r = b.client.post(format!("{}/nl/login", s.base)).header("sec-fetch-site", "same-origin").form(&form).send().unwrap();
+    assert_eq!(r.status(), 303, "the site's own login form");
+    // This host's own origin passes on to the route (which wants a password here).
+    let r = person.client.post(format!("{}/api/v1/session/passkeys/options", person.base)).header("origin", person.base.as_str());
+    assert_eq!(r.json(&json!({})).send().unwrap().status(), 422, "this host: on to the route");
     assert_eq!(release(Some("same-origin")), 200, "the site's own page");
     // Reading with the cookie from elsewhere, and a token from anywhere, are not affected.
     let r = person.client.get(format!("{}/api/v1/session", person.base)).header("sec-fetch-site", "cross-site").send().unwrap();

@@ -69,8 +69,7 @@ pub fn state_code(s: VersionState) -> &'static str {
 
 /// The caller: a bearer token (an access token of the login, or an API token) or a session.
 async fn principal(app: &App, headers: &HeaderMap) -> Result<Principal, Detail> {
-    let header = headers.get(axum::http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    Ok(match header.and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer "))) {
+    Ok(match crate::auth::bearer(headers) {
         Some(token) => app
             .principal_for_bearer(token.trim())
             .await

@@ -38,7 +38,9 @@ impl axum::extract::FromRequest<algoreg_service::App> for CsrfForm {
     async fn from_request(req: axum::extract::Request, app: &algoreg_service::App) -> Result<Self, Self::Rejection> {
         use axum::response::IntoResponse;
         let lang = req.extensions().get::<algoreg_standard::Lang>().copied().unwrap_or_default();
-        let expected = cookie(req.headers());
+        // A page elsewhere (a sibling subdomain can set this site's cookies) posts no form here: not even
+        // the login form, which has no session to protect yet.
+        let expected = cookie(req.headers()).filter(|_| !crate::security::from_elsewhere(req.headers(), app.public_url()));
         let axum::Form(form) = axum::Form::<Vec<(String, String)>>::from_request(req, app).await.map_err(IntoResponse::into_response)?;
         let sent = form.iter().find(|(k, _)| k == "_csrf").map(|(_, v)| v.as_str());
         match expected {
