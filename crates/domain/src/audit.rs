@@ -29,5 +29,6 @@ code_enum!(
         PasskeyRemoved = "passkey_removed" / "passkey verwijderd" / "passkey removed",
         SsoRequired = "sso_required" / "inloggen via de eigen identiteitsprovider verplicht gesteld of vrijgelaten" / "login through the own identity provider required or no longer required",
         SsoUnpinned = "sso_unpinned" / "koppeling met de persoon bij een identiteitsprovider losgemaakt" / "link with the person at an identity provider undone",
+        PreviewShared = "preview_shared" / "voorbeeldlink van een registratie gemaakt" / "preview link of a registration made",
     }
 );

@@ -23,6 +23,7 @@ pub mod operator;
 pub mod org_lists;
 pub mod orgs;
 pub mod passkeys;
+pub mod preview;
 pub mod ratelimit;
 pub mod register;
 pub mod runtime;
@@ -348,6 +349,9 @@ impl App {
     }
     pub fn passkeys(&self) -> passkeys::Passkeys<'_> {
         passkeys::Passkeys { store: self.store.as_ref(), public_url: &self.feedback.config.public_url, auth: self.auth() }
+    }
+    pub fn previews(&self) -> preview::Previews<'_> {
+        preview::Previews { store: self.store.as_ref(), public_url: &self.feedback.config.public_url }
     }
     pub fn sso(&self) -> sso::Sso<'_> {
         sso::Sso { store: self.store.as_ref(), state: &self.sso, public_url: &self.feedback.config.public_url, auth: self.auth() }

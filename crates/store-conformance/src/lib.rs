@@ -41,7 +41,7 @@ macro_rules! suite {
             organisations_round_trip, organisation_code_is_unique, organisation_update_keeps_id, templates_round_trip,
             users_and_email_are_unique_without_case, memberships_add_and_remove, set_password_ends_sessions,
             invitations_need_the_invited_user, invitation_renewal_and_expiry, delete_invitation,
-            sessions_expire_and_end, tokens_round_trip_and_revoke, password_reset_is_single_use,
+            sessions_expire_and_end, tokens_round_trip_and_revoke, password_reset_is_single_use, preview_links_live_for_a_while,
             record_create_and_read, record_id_is_unique, workflow_publishes_and_supersedes, apply_refuses_a_stale_change,
             concurrent_writers_one_wins, apply_on_missing_record, retract_unpublishes, listing_and_paging,
             workspace_and_released_lists, published_many_keeps_order, import_records_all_or_nothing, import_stream_writes_and_reports_existing,
@@ -602,6 +602,33 @@ pub async fn tokens_round_trip_and_revoke(s: S) {
     assert_eq!(t2.created_by, Some(maker.id));
     assert_eq!(s.token_by_hash("th2").await.unwrap(), Some(t2.clone()));
     assert_eq!(s.token(t2.id).await.unwrap().unwrap().created_by, Some(maker.id));
+}
+
+/// A preview link leads to its registration until it expires; a registration keeps at most
+/// [`algoreg_store::PREVIEW_LINKS_PER_RECORD`], the oldest make way.
+pub async fn preview_links_live_for_a_while(s: S) {
+    let o = org(&s, "voorbeeld").await;
+    let a = published(&s, &o, 1, "Eerste").await;
+    let b = published(&s, &o, 2, "Tweede").await;
+    let now = Utc::now();
+    let soon = |n: i64| Utc.timestamp_opt(now.timestamp() + 3600 + n, 0).single().expect("time");
+    s.create_preview_link("pa", a, "user:1", soon(0)).await.unwrap();
+    s.create_preview_link("pb", b, "token:2", soon(0)).await.unwrap();
+    assert_eq!(s.preview_link_record("pa", now).await.unwrap(), Some((a, soon(0))));
+    assert_eq!(s.preview_link_record("pb", now).await.unwrap().map(|l| l.0), Some(b));
+    assert_eq!(s.preview_link_record("pa", soon(1)).await.unwrap(), None, "expired");
+    assert_eq!(s.preview_link_record("onbekend", now).await.unwrap(), None);
+    assert!(matches!(s.create_preview_link("pa", b, "user:1", soon(0)).await, Err(StoreError::Conflict(_))));
+    assert!(s.create_preview_link("pc", id(997), "user:1", soon(0)).await.is_err(), "a registration that does not exist");
+    let n = algoreg_store::PREVIEW_LINKS_PER_RECORD;
+    for i in 1..=n {
+        s.create_preview_link(&format!("pa{i}"), a, "user:1", soon(i)).await.unwrap();
+    }
+    assert_eq!(s.preview_link_record("pa", now).await.unwrap(), None, "the oldest made way");
+    for i in 1..=n {
+        assert_eq!(s.preview_link_record(&format!("pa{i}"), now).await.unwrap(), Some((a, soon(i))), "pa{i}");
+    }
+    assert_eq!(s.preview_link_record("pb", now).await.unwrap().map(|l| l.0), Some(b), "another registration's link stays");
 }
 
 pub async fn password_reset_is_single_use(s: S) {

@@ -2,6 +2,49 @@
 
 #[async_trait]
 impl AccessStore for Backend {
+    async fn create_preview_link(&self, hash: &str, record: AlgorithmId, created_by: &str, expires_at: DateTime<Utc>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM preview_links WHERE expires_at <= $1").bind(ts(&Utc::now())).execute(&mut *tx).await.map_err(backend)?;
+        let live: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM preview_links WHERE record_id = $1")
+            .bind(record.to_string())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let over = live - (algoreg_store::PREVIEW_LINKS_PER_RECORD - 1);
+        if over > 0 {
+            sqlx::query(
+                "DELETE FROM preview_links WHERE hash IN (SELECT hash FROM preview_links WHERE record_id = $1 ORDER BY expires_at LIMIT $2)",
+            )
+            .bind(record.to_string())
+            .bind(over)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        }
+        sqlx::query("INSERT INTO preview_links (hash, record_id, created_by, created_at, expires_at) VALUES ($1,$2,$3,$4,$5)")
+            .bind(hash)
+            .bind(record.to_string())
+            .bind(created_by)
+            .bind(ts(&Utc::now()))
+            .bind(ts(&expires_at))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)
+    }
+
+    async fn preview_link_record(&self, hash: &str, now: DateTime<Utc>) -> Result<Option<(AlgorithmId, DateTime<Utc>)>> {
+        // The shape of a confirmation: a registration and a time.
+        sqlx::query("SELECT record_id, expires_at AS confirmed_at FROM preview_links WHERE hash = $1 AND expires_at > $2")
+            .bind(hash)
+            .bind(ts(&now))
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?
+            .map(|r| confirmation_row(&r))
+            .transpose()
+    }
+
     async fn create_password_reset(&self, hash: &str, user_id: UserId, expires_at: DateTime<Utc>, mails: &[NewMail]) -> Result<()> {
         let mut tx = self.begin().await?;
         sqlx::query("INSERT INTO password_resets (hash, user_id, created_at, expires_at) VALUES ($1,$2,$3,$4)")

@@ -197,6 +197,12 @@ pub const TABLES: &[Table] = &[
     },
     Table { name: "outbox", key: &["id"], identity: true, columns: &[("id", Int), ("record_id", Text), ("at", Time)] },
     Table {
+        name: "preview_links",
+        key: &["hash"],
+        identity: false,
+        columns: &[("hash", Text), ("record_id", Text), ("created_by", Text), ("created_at", Time), ("expires_at", Time)],
+    },
+    Table {
         name: "sessions",
         key: &["hash"],
         identity: false,

@@ -77,6 +77,21 @@ pub trait PeopleStore: Send + Sync {
 /// API tokens and self-service password resets (only hashes of secrets are stored).
 #[async_trait]
 pub trait AccessStore: Send + Sync {
+    /// Keeps a preview link (the hash of its secret) to a registration, made by `created_by`, and forgets
+    /// expired ones; a registration keeps at most [`PREVIEW_LINKS_PER_RECORD`] (the oldest make way).
+    async fn create_preview_link(
+        &self,
+        hash: &str,
+        record: AlgorithmId,
+        created_by: &str,
+        expires_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<()>;
+    /// The registration of a live preview link, and until when the link works.
+    async fn preview_link_record(
+        &self,
+        hash: &str,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Option<(AlgorithmId, chrono::DateTime<chrono::Utc>)>>;
     /// Stores a reset link and queues its mail in one transaction.
     async fn create_password_reset(
         &self,
@@ -99,6 +114,9 @@ pub trait AccessStore: Send + Sync {
     async fn tokens(&self, org_id: OrgId) -> Result<Vec<TokenInfo>>;
     async fn revoke_token(&self, org_id: OrgId, token_id: i64) -> Result<()>;
 }
+
+/// Live preview links of one registration kept at most ([`AccessStore::create_preview_link`]).
+pub const PREVIEW_LINKS_PER_RECORD: i64 = 10;
 
 /// Ceremonies of one person kept at most ([`PasskeyStore::put_ceremony`]): the oldest make way.
 pub const CEREMONIES_PER_PERSON: i64 = 3;

@@ -525,3 +525,43 @@ fn the_audit_log_over_the_api_for_an_admin_token_and_the_operator() {
     assert_eq!(st, 200);
     assert!(all.as_array().unwrap().len() >= 3, "{all}");
 }
+
+/// A preview link shows a registration's latest version, published or not, to anyone who has it, for
+/// a while; only members of the organisation make one, and the link goes to nobody else.
+#[test]
+fn a_preview_link_shows_a_draft_to_anyone_with_it_for_a_while() {
+    let env = Env::new();
+    env.org("delft", "central");
+    env.org("ede", "central");
+    env.user("a@delft.nl", Some("delft"), &["editor"], false);
+    env.user("b@ede.nl", Some("ede"), &["editor"], false);
+    let editor = env.token("delft", "editor");
+    let s = env.serve();
+    let id = s.create("delft", &editor, complete_content("Kwijtschelding concept"));
+    let path = format!("/nl/beheer/algoritme/{id}/voorbeeld");
+    let other = Browser::new(&s);
+    other.login("b@ede.nl");
+    assert_eq!(other.post(&path, &[("_csrf", &other.csrf())]).0, 403, "another organisation's member");
+    let b = Browser::new(&s);
+    b.login("a@delft.nl");
+    assert_eq!(b.post(&path, &[]).0, 403, "not without the form's token");
+    let (st, page, _) = b.post(&path, &[("_csrf", &b.csrf())]);
+    assert_eq!(st, 200, "{page}");
+    let url = page.split("id=\"preview-link\"").nth(1).and_then(|r| r.split("value=\"").nth(1)).and_then(|r| r.split('"').next());
+    let url = url.expect("the link on the page").to_string();
+    let link = url.strip_prefix(&s.base).expect("at the public address").to_string();
+    // Anyone: the draft, not for search engines, and the link is not passed on to linked sites.
+    let r = s.client.get(s.url(&link)).send().unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["referrer-policy"], "no-referrer");
+    assert!(r.headers()["x-robots-tag"].to_str().unwrap().contains("noindex"));
+    assert!(r.text().unwrap().contains("Kwijtschelding concept"));
+    // In the organisation's log.
+    let (_, log) = s.send("GET", "/api/v1/organisations/delft/audit", Some(&env.token("delft", "org_admin")), None);
+    assert!(log.to_string().contains("preview_shared"), "{log}");
+    // What is not a link, and a link whose time is up, lead nowhere.
+    assert_eq!(s.get("/nl/voorbeeld/abc").status(), 404);
+    assert_eq!(s.get(&format!("/nl/voorbeeld/{}", "0".repeat(64))).status(), 404);
+    env.sql("UPDATE preview_links SET expires_at = '2020-01-01T00:00:00.000000Z'");
+    assert_eq!(s.get(&link).status(), 404, "expired");
+}

@@ -252,6 +252,8 @@ async fn published(State(app): State<App>, headers: HeaderMap, Path((org, lars))
 async fn preview(State(app): State<App>, headers: HeaderMap, Path((org, lars)): Path<(String, String)>) -> Answer {
     let (p, o) = caller(&app, &headers, &org).await?;
     let meta = record(&app, &p, &o, &lars).await?;
-    // The configured public address, never the request's Host header (which the client chooses).
-    Ok(Json(json!({ "url": format!("{}/nl/beheer/algoritme/{}/voorbeeld", app.public_url(), meta.id) })))
+    // A link for anyone who has it, for a while, as the live register's (at the configured public
+    // address, never the request's Host header, which the client chooses).
+    let shared = app.previews().share(&p, meta.id).await?;
+    Ok(Json(json!({ "url": shared.url })))
 }

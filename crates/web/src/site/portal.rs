@@ -415,6 +415,29 @@ pub async fn organisation(ctx: Ctx, State(app): State<App>, Path(code): Path<Str
     Ok(ctx.page(&org.name, body))
 }
 
+/// `/voorbeeld/{secret}`: a registration's latest version for anyone with the link its organisation
+/// made, while the link works. Not for search engines, and the link is not passed on to the sites the
+/// registration links to.
+pub async fn shared_preview(ctx: Ctx, State(app): State<App>, Path(secret): Path<String>) -> PageResult {
+    let algoreg_service::preview::Preview { org, version, expires_at } = app.previews().open(&secret).await.map_err(|e| ctx.err(e))?;
+    let body = html! {
+        p.notice role="note" {
+            (ctx.t("Voorbeeld van een registratie, zoals de organisatie haar nu heeft. Deze versie is misschien nog niet gepubliceerd en kan nog veranderen. Deze link werkt tot ",
+                "Preview of a registration as the organisation has it now. This version may not be published yet and may still change. This link works until "))
+            (when(&expires_at)) "."
+        }
+        p.crumbs { (org.name) }
+        h1 { (version.content.name()) }
+        @if let Some(s) = version.content.str("description_short") { div.lead { (render_rich(s)) } }
+        (super::render::record_view(version.standard_version, &version.content, ctx.lang))
+    };
+    let mut resp = ctx.page(version.content.name(), body);
+    let h = resp.headers_mut();
+    h.insert(axum::http::header::REFERRER_POLICY, axum::http::HeaderValue::from_static("no-referrer"));
+    h.insert("x-robots-tag", axum::http::HeaderValue::from_static("noindex, nofollow"));
+    Ok(resp)
+}
+
 pub async fn history(ctx: Ctx, State(app): State<App>, IdPath(id): IdPath, Query(q): Query<HashMap<String, String>>) -> PageResult {
     let versions = app.register().published_history(id).await.map_err(|e| ctx.err(e))?;
     let current = versions.iter().find(|v| v.current).or(versions.last()).ok_or_else(|| ctx.err(ServiceError::NotFound("algorithm")))?;

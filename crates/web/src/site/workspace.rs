@@ -764,11 +764,45 @@ pub async fn take_shared_update(ctx: Ctx, State(app): State<App>, Path(id): Path
 
 /// The latest version exactly as the public will see it.
 pub async fn preview(ctx: Ctx, State(app): State<App>, Path(id): Path<String>) -> PageResult {
-    let Loaded { org, meta, versions, .. } = load(&ctx, &app, &id).await?;
+    preview_page(&ctx, &app, &id, None).await
+}
+
+/// Makes a preview link for anyone (without an account) and shows it above the preview.
+pub async fn share_preview(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, CsrfForm(_): CsrfForm) -> PageResult {
+    let p = ctx.require()?.clone();
+    let record = parse_id("id", &id).map_err(|e| ctx.err(e))?;
+    let shared = app.previews().share(&p, record).await.map_err(|e| denied(&ctx, e))?;
+    preview_page(&ctx, &app, &id, Some(shared)).await
+}
+
+async fn preview_page(ctx: &Ctx, app: &App, id: &str, shared: Option<algoreg_service::preview::Shared>) -> PageResult {
+    let Loaded { org, meta, versions, .. } = load(ctx, app, id).await?;
     let latest = versions.last().ok_or_else(|| ctx.err(ServiceError::NotFound("version")))?;
+    let hours = algoreg_service::preview::PREVIEW_HOURS;
+    let offer = if ctx.lang == algoreg_standard::Lang::Nl {
+        format!("Wilt u iemand zonder account deze versie laten lezen voordat ze gepubliceerd is? Maak een link die {hours} uur werkt.")
+    } else {
+        format!("Want someone without an account to read this version before it is published? Make a link that works for {hours} hours.")
+    };
     let body = html! {
         p.notice role="note" { (ctx.t("Voorbeeld: zo ziet het publiek deze versie na publicatie. ", "Preview: this is how the public will see this version once published. "))
             a href=(format!("{}/beheer/algoritme/{}", ctx.base(), meta.id)) { (ctx.t("Terug", "Back")) } }
+        @if let Some(s) = &shared {
+            div.notice role="status" {
+                p { (ctx.t("Voorbeeldlink gemaakt. Iedereen met deze link ziet de laatste versie van deze registratie, tot ", "Preview link made. Anyone with this link sees this registration's latest version, until "))
+                    (super::render::when(&s.expires_at)) "." }
+                div.field {
+                    label for="preview-link" { (ctx.t("Link", "Link")) }
+                    input #preview-link type="text" readonly value=(s.url);
+                }
+            }
+        } @else {
+            form method="post" action=(format!("{}/beheer/algoritme/{}/voorbeeld", ctx.base(), meta.id)) {
+                (ctx.csrf_field())
+                p { (offer) }
+                button type="submit" { (ctx.t("Voorbeeldlink maken", "Make a preview link")) }
+            }
+        }
         p.crumbs { (org.name) }
         h1 { (latest.content.name()) }
         @if let Some(s) = latest.content.str("description_short") { div.lead { (super::render::render_rich(s)) } }
