@@ -547,7 +547,7 @@ impl<'a> Auth<'a> {
         let note = Note { kind: AuditKind::PasswordChanged, org: None, subject: Some(user.id), detail: "", source: Some(source) };
         audit::write(self.store, Actor::Principal(p), note).await;
         // The new session has passed the second step if the one that changed the password had.
-        self.start_session_by(&user, password_method(p.second_factor)).await
+        self.start_session_by(&user, password_method(p.second_factor && user.totp_secret.is_some())).await
     }
 
     /// The checks of a reset request that answer the caller: the address is well-formed and the client
@@ -894,7 +894,8 @@ impl<'a> Auth<'a> {
     /// The second factor counts when the account has one: `user` is the account as its login read it
     /// (which asked for the code then), or as a token that says so.
     pub async fn principal_for_user(&self, user: &User) -> Result<Principal> {
-        self.principal_for_user_via(user, crate::sso::Via { provider: None, second_factor: user.totp_secret.is_some() }).await
+        let via = crate::sso::Via { provider: None, second_factor: user.totp_secret.is_some(), passkey: false };
+        self.principal_for_user_via(user, via).await
     }
 
     /// The principal of a user who logged in `via` a password or an identity provider: memberships of
@@ -904,7 +905,11 @@ impl<'a> Auth<'a> {
         let must_change_password = user.password_temporary_until.is_some() && via.provider.is_none();
         // The way in says whether a second step was asked: a password login records it on its session
         // (the account may have turned one on while that login was under way), a provider vouches for it.
-        let has_second_factor = via.second_factor;
+        // The account's own code counts only while the account has one: turned off, it no longer does.
+        let has_second_factor = match via.provider {
+            Some(_) => via.second_factor,
+            None => via.second_factor && (via.passkey || user.totp_secret.is_some()),
+        };
         let mut roles = vec![];
         if !must_change_password {
             for m in self.store.memberships(user.id).await? {

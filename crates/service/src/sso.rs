@@ -407,19 +407,21 @@ pub struct Via {
     /// A second step was asked: the account's own code at a password login, a passkey, or a provider
     /// that vouches for one.
     pub second_factor: bool,
+    /// With a passkey (which is two factors in one).
+    pub passkey: bool,
 }
 
 /// Reads a session's method back.
 pub fn via(method: &str) -> Via {
     if method == crate::passkeys::METHOD {
         // A passkey asks for the person's PIN or fingerprint on the device: two factors in one.
-        return Via { provider: None, second_factor: true };
+        return Via { provider: None, second_factor: true, passkey: true };
     }
     let (way, second_factor) = match method.strip_suffix("+mfa") {
         Some(way) => (way, true),
         None => (method, false),
     };
-    Via { provider: way.strip_prefix("sso:").map(String::from), second_factor }
+    Via { provider: way.strip_prefix("sso:").map(String::from), second_factor, passkey: false }
 }
 
 /// The provider's name in a session's method.
@@ -837,7 +839,11 @@ impl Sso<'_> {
         }
         let sub =
             claims.get("sub").and_then(Value::as_str).filter(|s| !s.is_empty() && s.len() <= 200).ok_or(ServiceError::Unauthenticated)?;
-        let via = Via { provider: Some(p.config.name.clone()), second_factor: p.config.second_factor || amr_second_factor(&claims) };
+        let via = Via {
+            provider: Some(p.config.name.clone()),
+            second_factor: p.config.second_factor || amr_second_factor(&claims),
+            passkey: false,
+        };
         let mapped = self.mapped(p, &claims).await?;
         if !mapped.is_empty() {
             // The same rules as for people: a second factor where the organisation or the role asks for one.
@@ -963,10 +969,10 @@ mod tests {
     #[test]
     fn session_methods_read_back() {
         assert_eq!(via("password"), Via::default());
-        assert_eq!(via("password+mfa"), Via { provider: None, second_factor: true });
-        assert_eq!(via("organisation-api+mfa"), Via { provider: None, second_factor: true });
-        assert_eq!(via(&method("g", true)), Via { provider: Some("g".into()), second_factor: true });
-        assert_eq!(via("passkey"), Via { provider: None, second_factor: true });
+        assert_eq!(via("password+mfa"), Via { provider: None, second_factor: true, passkey: false });
+        assert_eq!(via("organisation-api+mfa"), Via { provider: None, second_factor: true, passkey: false });
+        assert_eq!(via(&method("g", true)), Via { provider: Some("g".into()), second_factor: true, passkey: false });
+        assert_eq!(via("passkey"), Via { provider: None, second_factor: true, passkey: true });
         assert_eq!(provider_of(&method("g-2", true)), Some("g-2"));
         assert_eq!(unverified_issuer("e30.eyJpc3MiOiJodHRwczovL3gifQ.sig").as_deref(), Some("https://x"));
         assert_eq!(unverified_issuer("not a token"), None);

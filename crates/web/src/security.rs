@@ -78,8 +78,10 @@ fn cookie_write_from_elsewhere(req: &Request, app_url: &str) -> bool {
 /// A browser that does not send `Sec-Fetch-Site` (an older one) still names the page's origin: a host
 /// other than the one asked and the site's public address is elsewhere (`null` says nothing).
 pub(crate) fn from_elsewhere(headers: &axum::http::HeaderMap, public_url: &str) -> bool {
-    fn host(origin: &[u8]) -> &[u8] {
-        origin.windows(3).position(|w| w == b"://").and_then(|i| origin.get(i + 3..)).unwrap_or(origin)
+    // The host (and port) of an origin or an address: after the scheme, up to a path.
+    fn host(url: &[u8]) -> &[u8] {
+        let rest = url.windows(3).position(|w| w == b"://").and_then(|i| url.get(i + 3..)).unwrap_or(url);
+        rest.split(|b| *b == b'/').next().unwrap_or(rest)
     }
     match headers.get("sec-fetch-site").map(|v| v.as_bytes()) {
         Some(from) => from != b"same-origin" && from != b"none",
@@ -87,7 +89,7 @@ pub(crate) fn from_elsewhere(headers: &axum::http::HeaderMap, public_url: &str) 
             Some(origin) => {
                 let from = host(origin);
                 let asked = headers.get(header::HOST).map(|h| h.as_bytes()).unwrap_or(b"");
-                let public = host(public_url.trim_end_matches('/').as_bytes());
+                let public = host(public_url.as_bytes());
                 !from.eq_ignore_ascii_case(asked) && !from.eq_ignore_ascii_case(public)
             }
             None => false,

@@ -532,4 +532,7 @@ fn a_session_has_the_second_step_only_if_its_login_asked_it() {
     assert_eq!(turn_on_second_factor(&b, &b.get("/nl/account/tweestaps").1), 200);
     assert_eq!(roles(&b), 1, "the browser that turned it on has passed the second step");
     assert_eq!(slow.get("/api/v1/session").0, 401, "the other session ended");
+    // Turned off (here behind the organisation's back), the session no longer counts as having it.
+    env.sql("UPDATE users SET totp_secret = NULL WHERE email = 'redacteur@olst.nl'");
+    assert_eq!(roles(&b), 0, "a second factor that is off does not count");
 }
