@@ -84,7 +84,8 @@ impl App {
         Ok((name, self.store.classification(id, None).await?))
     }
 
-    /// Runs the questionnaire for a record; a finished one is stored with the record's latest version.
+    /// Runs the questionnaire for a record; a finished one is stored with the version it becomes public
+    /// with ([`pending_version`]).
     pub async fn classify(&self, actor: &Principal, id: AlgorithmId, answers: &[usize]) -> Result<(State, Option<Classification>)> {
         let meta = self.store.record(id).await?.ok_or(ServiceError::NotFound("algorithm"))?;
         let org = self.store.organisation(meta.org_id).await?.ok_or(ServiceError::NotFound("organisation"))?;
@@ -94,7 +95,7 @@ impl App {
         let conclusion = self.aiact.tree.conclusion(cid).ok_or(ServiceError::Internal("conclusion vanished".into()))?;
         let c = Classification {
             record: id,
-            version: meta.latest_version,
+            version: pending_version(&meta),
             tree: self.aiact.tree.name.clone(),
             tree_version: self.aiact.tree.version.clone(),
             answers: state.steps.iter().map(|s| (s.question_id.clone(), s.answer)).collect(),
@@ -113,6 +114,17 @@ impl App {
     pub fn aiact_requirements<'a>(&'a self, c: &Classification) -> (Vec<&'a Requirement>, Vec<(String, String)>) {
         let labels: BTreeSet<String> = c.labels.iter().cloned().collect();
         (self.aiact.catalogue.applicable(&labels), builtin::applicable_dates(c.labels.iter(), &self.aiact.dates))
+    }
+}
+
+/// The version a change to a record's AI Act data is kept with: its latest, or, where that is the
+/// published one, the next. Like a change to the registration itself, it becomes public only with a
+/// publication (through the organisation's flow), never at once by an editor.
+pub fn pending_version(meta: &algoreg_store::RecordMeta) -> u32 {
+    if meta.published_version == Some(meta.latest_version) {
+        meta.latest_version + 1
+    } else {
+        meta.latest_version
     }
 }
 
@@ -177,7 +189,7 @@ impl App {
             updated_at: Utc::now(),
             updated_by: actor.key.clone(),
         };
-        self.store.set_compliance(id, meta.latest_version, &entry).await?;
+        self.store.set_compliance(id, pending_version(&meta), &entry).await?;
         Ok(entry)
     }
 

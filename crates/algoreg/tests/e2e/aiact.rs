@@ -103,7 +103,18 @@ fn classification_over_the_api_blocks_prohibited_practices() {
 
     // A new draft names another assessment, and is classified again: the public still sees only what
     // was published (evidence and classification), never the draft.
+    // An editor's change to a published registration's AI Act data waits for the next publication,
+    // like any change to the registration (no draft is open here).
     assert_eq!(s.send("PUT", &rpath, Some(&ed), Some(json!({"status": "in_progress"}))).0, 200);
+    let (_, public) = s.send("GET", &path, None, None);
+    let r = public["requirements"].as_array().unwrap().iter().find(|r| r["urn"] == urn.as_str()).unwrap();
+    assert_eq!(r["status"], "done", "not public before it is published: {r}");
+    let (st, v) = s.send("POST", &path, Some(&ed), Some(json!({"answers": [0, 0, 2, 1, 0, 1]})));
+    assert_eq!(st, 201, "{v}");
+    assert_ne!(v["classification"]["conclusion_id"], "C-hoog-risico-gebruiker", "another conclusion: {v}");
+    let (_, public) = s.send("GET", &path, None, None);
+    assert_eq!(public["conclusion_id"], "C-hoog-risico-gebruiker", "the published conclusion stands until a publication");
+    assert_eq!(s.send("POST", &path, Some(&ed), Some(json!({"answers": [0, 0, 2, 1, 2, 1, 0, 1, 1]}))).0, 201, "and back");
     let mut draft = content.clone();
     draft["impacttoetsen_grouping"] = json!([{"title": "IAMA (concept)", "link": "https://zeist.nl/concept-iama.pdf"}]);
     let (st, v) = s.send("PUT", &format!("/api/v1/algorithms/{benefits}/draft"), Some(&ed), Some(json!({"content": draft})));
@@ -114,7 +125,7 @@ fn classification_over_the_api_blocks_prohibited_practices() {
     let (_, public) = s.send("GET", &path, None, None);
     let r = public["requirements"].as_array().unwrap().iter().find(|r| r["urn"] == urn.as_str()).unwrap();
     assert_eq!(r["evidence"], json!(["https://zeist.nl/iama.pdf"]), "published evidence only: {r}");
-    assert_eq!(r["status"], "in_progress", "the status recorded for the published version: {r}");
+    assert_eq!(r["status"], "done", "the status recorded for the published version: {r}");
     assert!(!public.to_string().contains("concept-reden"));
 
     let (_, page) = (s.get(&format!("/nl/algoritme/{benefits}")).status(), s.get(&format!("/nl/algoritme/{benefits}")).text().unwrap());
