@@ -79,7 +79,7 @@ impl AlertState {
 
 /// The address a limit counts: lowercase, without a `+tag` (`lezer+1@x.nl` and `lezer+2@x.nl` reach
 /// one mailbox), and its domain.
-fn mailbox(email: &str) -> (String, String) {
+pub(crate) fn mailbox(email: &str) -> (String, String) {
     let (local, domain) = email.rsplit_once('@').unwrap_or((email, ""));
     let local = local.split('+').next().unwrap_or(local);
     (format!("{local}@{domain}").to_ascii_lowercase(), domain.to_ascii_lowercase())

@@ -272,7 +272,8 @@ impl Feedback<'_> {
             ))
             .collect();
         let confirmation_mail = match email.as_ref() {
-            Some(e) => self.state.per_recipient.hit(shared, "signal-mail", &hash_secret(&e.to_lowercase())).await.is_ok(),
+            // Counted per mailbox: `naam+1@x.nl` and `naam+2@x.nl` are one.
+            Some(e) => self.state.per_recipient.hit(shared, "signal-mail", &hash_secret(&crate::alerts::mailbox(e).0)).await.is_ok(),
             None => false,
         };
         if let Some(e) = email.as_ref().filter(|_| confirmation_mail) {
@@ -352,13 +353,18 @@ impl Feedback<'_> {
         }
         let text = check_text("answer", text, 2, 10_000)?;
         let before = s.status;
+        // A corrected answer replaces the text (the status page shows it); the sender is mailed, and the
+        // time to answer counted, once: at the first answer.
+        let first = s.answer.is_none();
         s.answer = Some(text.clone());
         s.answer_public = public;
-        s.answered_at = Some(now);
+        if first {
+            s.answered_at = Some(now);
+        }
         s.answered_by = Some(p.display.clone());
         s.status = SignalStatus::Answered;
         let mut mails = vec![];
-        if let Some(to) = &s.email {
+        if let Some(to) = s.email.as_ref().filter(|_| first) {
             let name = self.store.published(s.record).await?.map(|v| v.content.name().to_string()).unwrap_or_default();
             mails.push(NewMail::new(
                 to.clone(),

@@ -120,6 +120,13 @@ fn a_citizen_signals_the_organisation_answers_and_mail_arrives() {
     assert_eq!(fig["answered_in_time"], 1.0);
     assert!(fig["median_answer_days"].as_f64().unwrap() < 1.0);
     assert!(s.get("/nl/organisatie/gem-a").text().unwrap().contains("100%"), "figures on the organisation page");
+    // A corrected answer replaces the text; the sender is not mailed again.
+    let fix = json!({"text": "Dank u, de begindatum is nu verbeterd.", "public": true});
+    assert_eq!(ed.send("POST", &format!("/api/v1/signals/{sid}/answer"), Some(fix)).0, 200);
+    assert_eq!(s.get_json(&format!("/api/v1/signals/status/{code}"))["answer"], "Dank u, de begindatum is nu verbeterd.");
+    std::thread::sleep(Duration::from_millis(2500)); // more ticks of the mail loop
+    let to_sender = t.smtp.messages().iter().filter(|m| header(m, "To").contains("burger@example.org")).count();
+    assert!(!t.smtp.messages().iter().any(|m| m.contains("nu verbeterd")), "one mail per answer: {to_sender}");
 
     // A private answer: only the sender sees it.
     let (_, b) = signal(s, id, json!({"kind": "question", "text": "Gebruikt u ook mijn inkomen hiervoor?"}));
@@ -152,7 +159,7 @@ fn a_citizen_signals_the_organisation_answers_and_mail_arrives() {
     wait_until("personal data erased", || !contains("burger@example.org") && !contains("mijn inkomen"));
     assert_eq!(
         s.get_json(&format!("/api/v1/algorithms/{id}/signals"))[0]["answer"],
-        "Dank u, de begindatum is verbeterd.",
+        "Dank u, de begindatum is nu verbeterd.",
         "public answers stay"
     );
     let (_, inbox) = ed.send("GET", "/api/v1/organisations/gem-a/signals", None);
@@ -170,7 +177,7 @@ fn a_citizen_signals_the_organisation_answers_and_mail_arrives() {
     for path in ["signals", "incidents", "evaluations"] {
         assert_eq!(s.send("GET", &format!("/api/v1/algorithms/{id}/{path}"), None, None).0, 404, "{path}");
     }
-    assert!(!s.get("/feeds/antwoorden.xml").text().unwrap().contains("de begindatum is verbeterd"));
+    assert!(!s.get("/feeds/antwoorden.xml").text().unwrap().contains("de begindatum is nu verbeterd"));
 }
 
 #[test]
@@ -404,8 +411,11 @@ fn one_mailbox_gets_at_most_the_days_confirmations() {
         let (st, b) = signal(&t.s, &t.id, body("burger@example.nl"));
         assert_eq!((st, b["confirmation_mail"].clone()), (201, json!(true)), "{b}");
     }
-    // The same address in other letters is the same mailbox: the signal is taken in, without a confirmation.
+    // The same address in other letters, or with a tag, is the same mailbox: the signal is taken in,
+    // without a confirmation.
     let (st, b) = signal(&t.s, &t.id, body("Burger@Example.NL"));
+    assert_eq!((st, b["confirmation_mail"].clone()), (201, json!(false)), "{b}");
+    let (st, b) = signal(&t.s, &t.id, body("burger+1@example.nl"));
     assert_eq!((st, b["confirmation_mail"].clone()), (201, json!(false)), "{b}");
     assert!(b["tracking_code"].as_str().is_some_and(|c| !c.is_empty()));
     let (_, b) = signal(&t.s, &t.id, json!({"kind": "question", "text": "Zonder adres gestuurd."}));
@@ -417,5 +427,5 @@ fn one_mailbox_gets_at_most_the_days_confirmations() {
     wait_until("two confirmations to burger@", || t.smtp.messages().iter().filter(|m| to_burger(m)).count() == 2);
     std::thread::sleep(Duration::from_millis(2500)); // more ticks of the mail loop
     assert_eq!(t.smtp.messages().iter().filter(|m| to_burger(m)).count(), 2, "no third confirmation");
-    assert_eq!(t.s.get_json("/api/v1/organisations/gem-a/response-figures")["received"], 5, "every signal was taken in");
+    assert_eq!(t.s.get_json("/api/v1/organisations/gem-a/response-figures")["received"], 6, "every signal was taken in");
 }

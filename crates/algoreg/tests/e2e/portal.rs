@@ -81,6 +81,9 @@ fn published_versions_become_searchable_and_downloadable() {
     wait_for(&s, "/nl/search?q=maanden", &format!("/nl/algoritme/{id}"));
     let feed = wait_for(&s, "/feeds/atom.xml", "Gewijzigd: Grondwaterstand voorspellen");
     assert!(feed.starts_with("<?xml") && feed.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\">"));
+    // Links go to the public address, whatever Host the request names.
+    let spoofed = s.client.get(s.url("/feeds/atom.xml")).header("host", "evil.example").send().unwrap().text().unwrap();
+    assert!(!spoofed.contains("evil.example") && spoofed.contains(&s.base), "{spoofed}");
     let (_, org_feed) = html(&s, "/feeds/organisatie/zeist.xml");
     assert!(org_feed.contains("Parkeervergunningen toetsen"));
     let (_, search_feed) = html(&s, "/feeds/search.xml?q=grondwaterstand");

@@ -12,7 +12,7 @@ use algoreg_service::{App, ServiceError};
 use algoreg_standard::Lang;
 use algoreg_store::PublishedVersion;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use maud::{html, Markup};
@@ -536,26 +536,23 @@ pub async fn register_download(State(app): State<App>, Path(file): Path<String>)
     Ok(downloads::respond(downloads::Shared(bytes), format, if history { "algoritmeregister-alle-versies" } else { "algoritmeregister" }))
 }
 
-fn base_url(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| h.len() < 200 && h.chars().all(|c| c.is_ascii_alphanumeric() || ".:-[]".contains(c)))
-        .unwrap_or("localhost");
-    format!("http://{host}")
+/// The address feeds link to: the configured public address, never the request's `Host` header (which
+/// the client chooses, and a shared cache might keep).
+fn base_url(app: &App) -> String {
+    app.public_url().trim_end_matches('/').to_string()
 }
 
-pub async fn feed_all(State(app): State<App>, headers: HeaderMap) -> PageResult {
+pub async fn feed_all(State(app): State<App>) -> PageResult {
     let v = app.register().recent_published(50, None).await.map_err(|e| PageError::Service(Lang::Nl, e))?;
-    Ok(downloads::atom(&base_url(&headers), Lang::Nl, "Algoritmeregister: nieuw en gewijzigd", "/feeds/atom.xml", &v))
+    Ok(downloads::atom(&base_url(&app), Lang::Nl, "Algoritmeregister: nieuw en gewijzigd", "/feeds/atom.xml", &v))
 }
 
-pub async fn feed_org(State(app): State<App>, headers: HeaderMap, Path(file): Path<String>) -> PageResult {
+pub async fn feed_org(State(app): State<App>, Path(file): Path<String>) -> PageResult {
     let code = file.strip_suffix(".xml").unwrap_or(&file);
     let org = app.orgs().by_code(code).await.map_err(|e| PageError::Service(Lang::Nl, e))?;
     let v = app.register().recent_published(50, Some(&org.code)).await.map_err(|e| PageError::Service(Lang::Nl, e))?;
     Ok(downloads::atom(
-        &base_url(&headers),
+        &base_url(&app),
         Lang::Nl,
         &format!("Algoritmeregister: {}", org.name),
         &format!("/feeds/organisatie/{}.xml", org.code),
@@ -563,7 +560,7 @@ pub async fn feed_org(State(app): State<App>, headers: HeaderMap, Path(file): Pa
     ))
 }
 
-pub async fn feed_search(ctx: Ctx, State(app): State<App>, headers: HeaderMap, Query(mut q): Query<HashMap<String, String>>) -> PageResult {
+pub async fn feed_search(ctx: Ctx, State(app): State<App>, Query(mut q): Query<HashMap<String, String>>) -> PageResult {
     q.insert("sort".into(), "newest".into());
     q.remove("page");
     app.search.as_ref().ok_or_else(|| no_search(ctx.lang))?;
@@ -573,13 +570,7 @@ pub async fn feed_search(ctx: Ctx, State(app): State<App>, headers: HeaderMap, Q
     let ids: Vec<_> = r.hits.iter().filter_map(|h| algoreg_standard::AlgorithmId::parse(&h.id).ok()).collect();
     let v = app.register().published_many(&ids).await.map_err(|e| ctx.err(e))?;
     let qs = url_with(&ctx, &q, &[]).split_once('?').map(|(_, s)| s.to_string()).unwrap_or_default();
-    Ok(downloads::atom(
-        &base_url(&headers),
-        Lang::Nl,
-        &format!("Algoritmeregister: {}", query.text),
-        &format!("/feeds/search.xml?{qs}"),
-        &v,
-    ))
+    Ok(downloads::atom(&base_url(&app), Lang::Nl, &format!("Algoritmeregister: {}", query.text), &format!("/feeds/search.xml?{qs}"), &v))
 }
 
 pub async fn api_page(ctx: Ctx) -> Response {
