@@ -556,7 +556,7 @@ fn bad_sources_are_survived_and_nothing_is_lost() {
     assert!(reasons(&ids[10]).contains("organisation"), "{s}");
     assert!(reasons(&ids[11]).contains("vaker"), "{s}");
     assert!(reasons(&ids[3]).contains("description_short") && reasons(&ids[3]).contains("status"), "{s}");
-    assert!(reasons(&ids[0]).contains("andere organisatie"), "{s}");
+    assert!(reasons(&ids[0]).contains("andere organisatie (gem-a)"), "the holder named: {s}");
     let now = export(&central);
     let kept = now["records"].as_array().unwrap().iter().find(|r| r["id"] == ids[0].as_str()).unwrap().clone();
     assert_eq!(kept["organisation"], "gem-a", "a feed cannot take over another organisation's record");

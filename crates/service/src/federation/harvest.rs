@@ -496,6 +496,7 @@ impl Harvester {
         let tracked: HashMap<AlgorithmId, SourceRecord> =
             self.store.source_records(source.id).await?.into_iter().map(|t| (t.record, t)).collect();
         let mut plan = Plan { records: total, ..Default::default() };
+        let mut holders: HashMap<algoreg_store::OrgId, String> = HashMap::new();
         let shown_url = public_url(&source.url);
         let actor = format!("harvest:{shown_url}");
         // The source's log (its address and key, when it has one): a version first published there gets
@@ -568,13 +569,18 @@ impl Harvester {
             match existing.get(&r.id) {
                 Some(meta) if meta.org_id != source.org_id => {
                     new_tracked.pop();
+                    // Named, so that the operator can see which organisation holds the ID (two sources
+                    // claiming one ID is for the operator to settle; the first one's stays meanwhile).
+                    if holders.is_empty() {
+                        holders = self.store.organisations().await?.into_iter().map(|o| (o.id, o.code)).collect();
+                    }
+                    let holder = holders.get(&meta.org_id).map(String::as_str).unwrap_or("?");
                     rejected.push(SourceRejection {
                         id: Some(r.id.to_string()),
                         name: Some(last.content.name().to_string()),
-                        reasons: vec![
-                            "id: hoort in dit register bij een andere organisatie / belongs to another organisation in this register"
-                                .into(),
-                        ],
+                        reasons: vec![format!(
+                            "id: hoort in dit register bij een andere organisatie ({holder}) / belongs to another organisation in this register ({holder})"
+                        )],
                     });
                 }
                 Some(meta) => {
