@@ -82,6 +82,17 @@ test("four eyes: register from a template, validate, release, reject, fix, appro
   assert.match(await page.locator("main").innerText(), /Vereisten bijhouden/);
   await noViolations(page, "AI Act requirements");
   await screenshot(page, "workspace-ai-act-requirements");
+
+  // A preview link for a reviewer without an account: the draft, as the public will see it.
+  await page.goto(recordUrl + "/voorbeeld");
+  await noViolations(page, "preview");
+  await Promise.all([page.waitForNavigation(), page.click("button:has-text('Voorbeeldlink maken')")]);
+  await noViolations(page, "preview with its link");
+  const previewLink = await page.inputValue("#preview-link");
+  const anyone = await (await chrome.newContext({ bypassCSP: true })).newPage();
+  await anyone.goto(previewLink.replace(/^https?:\/\/[^/]+/, server.base));
+  assert.match(await anyone.locator("h1").innerText(), /Parkeervergunningen toetsen/);
+  await noViolations(anyone, "preview by link");
   await page.goto(recordUrl);
 
   await Promise.all([page.waitForNavigation(), page.click("button:has-text('Vrijgeven')")]);
