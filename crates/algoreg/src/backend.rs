@@ -54,6 +54,26 @@ impl Database {
     }
 }
 
+/// Reads `--database` (and `copy --from/--to`) for clap: an error says what is wrong without repeating
+/// the value, which can hold a password (and may come from `DATABASE_URL`, into a service's log).
+#[derive(Clone)]
+pub struct DatabaseParser;
+
+impl clap::builder::TypedValueParser for DatabaseParser {
+    type Value = Database;
+
+    fn parse_ref(&self, cmd: &clap::Command, arg: Option<&clap::Arg>, value: &std::ffi::OsStr) -> Result<Database, clap::Error> {
+        let name = arg.map(|a| a.get_id().to_string()).unwrap_or_else(|| "database".into());
+        let text = value.to_str().ok_or_else(|| {
+            clap::Error::raw(clap::error::ErrorKind::InvalidUtf8, format!("--{name}: the database URL is not valid UTF-8\n")).with_cmd(cmd)
+        })?;
+        Database::parse(text).map_err(|why| {
+            let shown = if text.len() > 200 { "***".to_string() } else { redact(text) };
+            clap::Error::raw(clap::error::ErrorKind::ValueValidation, format!("--{name} {shown}: {why}\n")).with_cmd(cmd)
+        })
+    }
+}
+
 impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.display())

@@ -32,7 +32,7 @@ struct DataArg {
     #[arg(long, default_value = "./algoreg-data", env = "ALGOREG_DATA")]
     data: PathBuf,
     /// The database: sqlite:DIR or postgres://user:password@host:port/database (default: SQLite in --data).
-    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_parser = crate::backend::Database::parse)]
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, value_parser = crate::backend::DatabaseParser)]
     database: Option<crate::backend::Database>,
 }
 
@@ -342,10 +342,10 @@ enum Command {
     /// all or nothing, and checks every table's rows afterwards.
     Copy {
         /// The database to copy from: sqlite:DIR or postgres://...
-        #[arg(long, value_parser = crate::backend::Database::parse)]
+        #[arg(long, value_parser = crate::backend::DatabaseParser)]
         from: crate::backend::Database,
         /// The empty database to copy into: sqlite:DIR or postgres://...
-        #[arg(long, value_parser = crate::backend::Database::parse)]
+        #[arg(long, value_parser = crate::backend::DatabaseParser)]
         to: crate::backend::Database,
     },
     /// Writes a consistent copy of the SQLite database to a new file while the server runs (PostgreSQL:
@@ -665,6 +665,15 @@ fn load_aiact(tree: Option<&Path>, catalogue: Option<&Path>, dates: Option<&Path
     Ok(a)
 }
 
+/// An error as the operator at the machine reads it: what went wrong inside too (the web answers never
+/// say that).
+pub fn said(e: &ServiceError) -> String {
+    match e {
+        ServiceError::Internal(why) => why.clone(),
+        e => e.to_string(),
+    }
+}
+
 fn read_file(file: &Path) -> Result<Vec<u8>, ServiceError> {
     std::fs::read(file).map_err(|e| {
         ServiceError::bad("file", format!("Kan {} niet lezen: {e}", file.display()), format!("Cannot read {}: {e}", file.display()))
@@ -849,6 +858,16 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
         Command::Copy { from, to } => {
             if from == to {
                 return Err(ServiceError::bad("to", "--from en --to zijn dezelfde database", "--from and --to are the same database"));
+            }
+            // A source folder without a register (a typo) is refused before anything is opened or made.
+            if let crate::backend::Database::Sqlite(dir) = &from {
+                if !dir.join(algoreg_store_sqlite::SqliteStore::FILE_NAME).exists() {
+                    return Err(ServiceError::bad(
+                        "from",
+                        format!("Geen register in {}", dir.display()),
+                        format!("No register in {}", dir.display()),
+                    ));
+                }
             }
             let here = std::path::Path::new(".");
             let source = App::new(crate::backend::open(here, Some(&from), crate::backend::Purpose::Serve).await?);
@@ -1089,7 +1108,7 @@ pub async fn run_with(cli: Cli, mut hooks: Hooks) -> Result<ExitCode, ServiceErr
                     Ok(r) => r,
                     Err(e) => {
                         bar.abandon();
-                        eprintln!("{}: {e}", file.display());
+                        eprintln!("{}: {}", file.display(), said(&e));
                         failed = true;
                         continue;
                     }

@@ -38,7 +38,7 @@ fn main() -> ExitCode {
     match rt.block_on(cli::run(args)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", cli::said(&e));
             ExitCode::from(1)
         }
     }

@@ -10,6 +10,9 @@ impl SqliteStore {
         sorted.sort_unstable_by_key(|r| r.id);
         // A large page cache for this connection while the batch is written; set back afterwards.
         let mut conn = self.pool.acquire().await.map_err(backend)?;
+        // Its settings are changed for the batch: should the batch stop half-way (a request that times
+        // out or goes away drops it), the connection is closed rather than handed to someone else.
+        conn.close_on_drop();
         sqlx::query("PRAGMA cache_size = -1048576").execute(&mut *conn).await.map_err(backend)?;
         // A large batch is written through a rollback journal when this is the only connection: pages
         // appended to the file need no journal, so the rows are written once, where the write-ahead
@@ -26,6 +29,9 @@ impl SqliteStore {
 
     pub(crate) async fn import_streamed(&self, expected: usize, batches: tokio::sync::mpsc::Receiver<ImportMsg>) -> Result<StreamOutcome> {
         let mut conn = self.pool.acquire().await.map_err(backend)?;
+        // Foreign keys go off for the stream: should it stop half-way (a request that times out or goes
+        // away drops it), the connection is closed rather than handed to someone else with them off.
+        conn.close_on_drop();
         // A modest page cache: once it is full, SQLite writes pages out while the stream goes on (new
         // pages need no journal), so the commit has less left to write. Faster than holding everything
         // until the commit, and a third of the memory (docs/BENCHMARKS.md).

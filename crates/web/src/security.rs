@@ -74,6 +74,15 @@ fn cookie_write_from_elsewhere(req: &Request, app_url: &str) -> bool {
     !safe && !bearer && crate::auth::session_cookie(req.headers()).is_some() && from_elsewhere(req.headers(), app_url)
 }
 
+/// Whether a (percent-encoded) path holds a control character once decoded: `%00` to `%1F`, `%7F`.
+fn control_in_path(path: &str) -> bool {
+    let b = path.as_bytes();
+    b.iter().any(|c| c.is_ascii_control())
+        || b.windows(3).any(|w| {
+            w[0] == b'%' && (matches!(w[1], b'0' | b'1') && w[2].is_ascii_hexdigit() || w[1] == b'7' && matches!(w[2], b'f' | b'F'))
+        })
+}
+
 /// Whether the browser says the request comes from a page of another site or of a sibling subdomain.
 /// A browser that does not send `Sec-Fetch-Site` (an older one) still names the page's origin: a host
 /// other than the one asked and the site's public address is elsewhere (`null` says nothing).
@@ -103,7 +112,11 @@ pub async fn headers(State(app): State<App>, req: Request, next: Next) -> Respon
     let authenticated = !req.uri().path().starts_with("/static/")
         && (req.headers().contains_key(header::AUTHORIZATION) || crate::auth::session_cookie(req.headers()).is_some_and(|s| !s.is_empty()));
     let started = std::time::Instant::now();
-    let mut resp = if cookie_write_from_elsewhere(&req, &app.feedback.config.public_url) {
+    let mut resp = if control_in_path(req.uri().path()) {
+        // No page or record has a control character in its address (PostgreSQL would refuse the NUL
+        // byte as a server error); nothing is looked up.
+        axum::response::IntoResponse::into_response(crate::problem::ApiError(algoreg_service::ServiceError::NotFound("page")))
+    } else if cookie_write_from_elsewhere(&req, &app.feedback.config.public_url) {
         let refused = algoreg_service::ServiceError::Forbidden {
             message_nl: "Een wijziging met uw sessie kan alleen vanaf deze site zelf.".into(),
             message_en: "A change with your session can only come from this site itself.".into(),

@@ -381,6 +381,9 @@ fn organisation_api_publishes_like_the_live_register() {
     assert!(r.text().unwrap().contains("Voorbeeld van een registratie"));
     let (st, r) = s.send("PUT", &format!("{one}/archive_version"), Some(&ap), Some(json!({"algorithm_version_id": 99})));
     assert_eq!(st, 404, "{r}");
+    // Archiving takes the whole registration offline: an old version does not name it.
+    let (st, r) = s.send("PUT", &format!("{one}/archive_version"), Some(&ap), Some(json!({"algorithm_version_id": 1})));
+    assert_eq!(st, 400, "{r}");
     let (st, _) = s.send("DELETE", &format!("/aanleverapi/v1_0/organizations/zeist/published-algorithms/{lars}/retract"), Some(&ap), None);
     assert_eq!(st, 200);
     let (st, _) = s.send("GET", &format!("/aanleverapi/v1_0/organizations/zeist/published-algorithms/{lars}"), Some(&ed), None);

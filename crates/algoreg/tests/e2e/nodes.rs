@@ -328,6 +328,11 @@ fn backup_of_sqlite_while_the_server_runs() {
     let again = env.cli(&["backup", "--out", &file]);
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"), "{}", String::from_utf8_lossy(&again.stderr));
+    // What went wrong inside is said to the operator, not hidden behind "internal error".
+    let missing = env.dir.path().join("geen-map").join("x.db").display().to_string();
+    let lost = env.cli(&["backup", "--out", &missing]);
+    let said = String::from_utf8_lossy(&lost.stderr).to_string();
+    assert!(!lost.status.success() && !said.contains("internal error") && said.len() > "error: ".len() + 10, "{said}");
     let pg = std::process::Command::new(BIN)
         .args(["backup", "--out", "/tmp/x.db", "--database", "postgres://a@127.0.0.1:1/db"])
         .output()
@@ -384,6 +389,17 @@ fn copy_moves_everything_between_backends_and_checks_it() {
     assert_eq!(export_of(&b), before);
     let again = copy(&a, &b);
     assert!(!again.status.success() && String::from_utf8_lossy(&again.stderr).contains("empty"), "a target with data is refused");
+    // A database URL that cannot be read is refused without repeating its password (it may come from
+    // DATABASE_URL, into a service's log).
+    let bad = std::process::Command::new(BIN).args(["check"]).env("DATABASE_URL", "postgresql+asyncpg://u:GEHEIM@db/x").output().unwrap();
+    let said = String::from_utf8_lossy(&bad.stderr).to_string();
+    assert!(!bad.status.success() && said.contains("--database") && !said.contains("GEHEIM"), "{said}");
+    // A mistyped source is refused, and nothing is made there or in the target.
+    let typo = env.dir.path().join("tyop");
+    let c = env.dir.path().join("c");
+    let out = copy(&format!("sqlite:{}", typo.display()), &format!("sqlite:{}", c.display()));
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("No register"), "{out:?}");
+    assert!(!typo.exists() && !c.exists(), "nothing made");
     if let Ok(server) = std::env::var("ALGOREG_TEST_POSTGRES") {
         let pg = PgDatabase::create(&server);
         let out = copy(&a, &pg.url);

@@ -261,6 +261,10 @@ fn a_change_with_the_session_cookie_comes_only_from_the_site_itself() {
     };
     assert_eq!(release(Some("same-site")), 403, "a sibling subdomain");
     assert_eq!(release(Some("cross-site")), 403, "another site");
+    // A control character in an address finds nothing (and is no server error on any backend).
+    for path in ["/api/v1/organisations/%00", "/nl/organisatie/a%1Fb", "/api/algoritme/NLD/%7f"] {
+        assert_eq!(s.get(path).status(), 404, "{path}");
+    }
     // A browser that does not say where a request comes from still names the page's origin.
     let r = person.client.post(format!("{}/api/v1/algorithms/{id}/actions/release", person.base)).header("origin", "https://x.gouda.nl");
     assert_eq!(r.send().unwrap().status(), 403, "another host, said by the origin");

@@ -126,9 +126,15 @@ const REQUIRED: &[&str] = &["name", "description_short", "organization", "status
 fn algorithm_in(bytes: &[u8]) -> Result<Content, Detail> {
     let mut body = super::object_body(bytes)?;
     let mut errors = vec![];
+    // FastAPI repeats the body as the input of each missing field; a large one is not repeated.
+    let input = if REQUIRED.iter().any(|k| body.get(*k).is_none_or(Value::is_null)) && bytes.len() <= 64 * 1024 {
+        Value::Object(body.clone())
+    } else {
+        Value::Object(Default::default())
+    };
     for k in REQUIRED {
         if body.get(*k).is_none_or(Value::is_null) {
-            errors.push(verr("missing", &["body", k], "Field required", &Value::Object(body.clone())));
+            errors.push(verr("missing", &["body", k], "Field required", &input));
         }
     }
     match body.get("standard_version") {
@@ -211,16 +217,13 @@ async fn retract(State(app): State<App>, headers: HeaderMap, Path((org, lars)): 
 }
 
 /// Reads `{"algorithm_version_id": int}` and checks that the version exists in this record.
-fn version_arg(meta: &RecordMeta, body: &[u8]) -> Result<(), Detail> {
+fn version_arg(meta: &RecordMeta, body: &[u8]) -> Result<u32, Detail> {
     let v: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
     let Some(n) = v.get("algorithm_version_id").and_then(|n| n.as_u64().or_else(|| n.as_str().and_then(|s| s.trim().parse().ok()))) else {
         return Err(Detail::invalid(vec![verr("missing", &["body", "algorithm_version_id"], "Field required", &v)]));
     };
     let found = u32::try_from(n).ok().filter(|n| *n >= 1 && *n <= meta.latest_version);
-    if found.is_none() {
-        return Err(Detail::text(StatusCode::NOT_FOUND, &format!("Er is geen algoritmeversie gevonden met ID: ({n})")));
-    }
-    Ok(())
+    found.ok_or_else(|| Detail::text(StatusCode::NOT_FOUND, &format!("Er is geen algoritmeversie gevonden met ID: ({n})")))
 }
 
 async fn archive(State(app): State<App>, headers: HeaderMap, Path((org, lars)): Path<(String, String)>, body: Bytes) -> Answer {
@@ -234,7 +237,15 @@ async fn unarchive(State(app): State<App>, headers: HeaderMap, Path((org, lars))
 async fn archive_action(app: &App, headers: &HeaderMap, org: &str, lars: &str, body: &[u8], action: Action) -> Answer {
     let (p, o) = caller(app, headers, org).await?;
     let meta = record(app, &p, &o, lars).await?;
-    version_arg(&meta, body)?;
+    let n = version_arg(&meta, body)?;
+    // Archiving applies to the whole registration: only its current version names it, so that a client
+    // tidying up an old version does not take the registration offline.
+    if action == Action::Archive && n != meta.latest_version && Some(n) != meta.published_version {
+        return Err(Detail::text(
+            StatusCode::BAD_REQUEST,
+            &format!("Archiveren geldt voor de hele registratie: geef de laatste ({}) of de gepubliceerde versie.", meta.latest_version),
+        ));
+    }
     app.register().act(&p, meta.id, action, None).await?;
     Ok(Json(Value::Null))
 }
