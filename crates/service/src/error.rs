@@ -48,6 +48,11 @@ impl From<StoreError> for ServiceError {
             StoreError::NotFound => ServiceError::NotFound("record"),
             StoreError::Conflict(field) => ServiceError::Conflict { field },
             StoreError::Stale => ServiceError::Stale,
+            StoreError::Unstorable => ServiceError::bad(
+                "text",
+                "Een tekst bevat een onzichtbaar stuurteken (NUL); haal het weg.",
+                "A text holds an invisible control character (NUL); remove it.",
+            ),
             StoreError::Backend(m) => ServiceError::Internal(m),
         }
     }

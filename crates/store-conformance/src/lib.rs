@@ -208,6 +208,12 @@ pub async fn organisation_code_is_unique(s: S) {
     let e = s.create_organisation(&new_org("dubbel", PublicationFlow::Central)).await.unwrap_err();
     assert!(is_conflict(&e, "code"), "{e:?}");
     assert_eq!(s.organisations().await.unwrap().len(), 1);
+    // A text the database cannot keep (PostgreSQL keeps no NUL) is the caller's input, not a failure.
+    let nul = NewOrganisation { name: "Nul\u{0}teken".into(), ..new_org("nul", PublicationFlow::Central) };
+    match s.create_organisation(&nul).await {
+        Ok(o) => assert_eq!(o.name, "Nul\u{0}teken"),
+        Err(e) => assert!(matches!(e, StoreError::Unstorable), "{e:?}"),
+    }
 }
 
 pub async fn organisation_update_keeps_id(s: S) {

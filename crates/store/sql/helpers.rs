@@ -43,6 +43,11 @@ fn backend(e: sqlx::Error) -> StoreError {
         if d.is_unique_violation() {
             return StoreError::Conflict(unique_constraint(d.as_ref()));
         }
+        // PostgreSQL refuses a NUL character in text (character_not_in_repertoire): what was sent,
+        // not a failure of the store.
+        if d.code().as_deref() == Some("22021") {
+            return StoreError::Unstorable;
+        }
     }
     StoreError::Backend(e.to_string())
 }

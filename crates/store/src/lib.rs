@@ -26,6 +26,9 @@ pub enum StoreError {
     /// The record changed since it was read (optimistic concurrency).
     #[error("the record was changed by someone else")]
     Stale,
+    /// A value the database cannot keep (PostgreSQL keeps no NUL character in text): the caller's input.
+    #[error("a value holds a character the database cannot keep")]
+    Unstorable,
     #[error("storage failure: {0}")]
     Backend(String),
 }

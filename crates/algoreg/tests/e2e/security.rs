@@ -215,6 +215,9 @@ fn a_token_counts_as_the_person_who_made_it_for_four_eyes() {
     let (st, page, _) = b.post("/nl/beheer/org/leiden/tokens", &[("_csrf", &b.csrf()), ("name", "eigen"), ("role", "approver")]);
     assert_eq!(st, 200, "{page}");
     let own_approver = secret_on(&page).expect("the new token's secret");
+    // A NUL character in a text is the sender's input, never a server error (PostgreSQL keeps none).
+    let (st, page, _) = b.post("/nl/beheer/org/leiden/tokens", &[("_csrf", &b.csrf()), ("name", "nul\u{0}teken"), ("role", "editor")]);
+    assert!(st == 200 || st == 422, "{st}: {page}");
 
     let (st, v) =
         admin.send("POST", "/api/v1/organisations/leiden/algorithms", Some(json!({"content": complete_content("Parkeervergunningen")})));
