@@ -7,12 +7,12 @@ use crate::auth::hash_token;
 use crate::error::{Result, ServiceError};
 use crate::workspace::{may_see, no_access};
 use algoreg_domain::audit::AuditKind;
-use algoreg_domain::workflow::Principal;
+use algoreg_domain::workflow::{Action, Principal, VersionState};
 use algoreg_standard::AlgorithmId;
 use algoreg_store::{Organisation, Store, Version};
 use chrono::{DateTime, Utc};
 
-/// How long a preview link works.
+/// How long a preview link works (also how its making time is known: its expiry less this).
 pub const PREVIEW_HOURS: i64 = 72;
 
 pub struct Previews<'a> {
@@ -47,7 +47,10 @@ impl Previews<'_> {
         }
         let secret = hex::encode(rand::random::<[u8; 32]>());
         let expires_at = Utc::now() + chrono::Duration::hours(PREVIEW_HOURS);
-        self.store.create_preview_link(&hash_token(&secret), id, &p.key, expires_at).await?;
+        if !self.store.create_preview_link(&hash_token(&secret), id, &p.key, expires_at).await? {
+            // A link sent to someone is never ended by making another: wait for one to expire.
+            return Err(ServiceError::TooManyRequests { retry_after: 3600 });
+        }
         let detail = id.to_string();
         let note = Note { kind: AuditKind::PreviewShared, org: Some(meta.org_id), subject: None, detail: &detail, source: None };
         audit::write(self.store, Actor::Principal(p), note).await;
@@ -63,6 +66,12 @@ impl Previews<'_> {
         let now = Utc::now();
         let (id, expires_at) = self.store.preview_link_record(&hash_token(secret), now).await?.ok_or_else(not_found)?;
         let meta = self.store.record(id).await?.ok_or_else(not_found)?;
+        // Taking a registration offline (a retraction, archiving) ends the links made before it.
+        let made = expires_at - chrono::Duration::hours(PREVIEW_HOURS);
+        let offline = self.store.history(id).await?.iter().any(|h| matches!(h.action, Action::Retract | Action::Archive) && h.at >= made);
+        if offline || meta.latest_state == VersionState::Archived {
+            return Err(not_found());
+        }
         let version = self.store.version(id, meta.latest_version).await?.ok_or_else(not_found)?;
         let org = self.store.organisation(meta.org_id).await?.ok_or_else(not_found)?;
         Ok(Preview { org, version, expires_at })

@@ -612,14 +612,16 @@ pub async fn tokens_round_trip_and_revoke(s: S) {
 
 /// A preview link leads to its registration until it expires; a registration keeps at most
 /// [`algoreg_store::PREVIEW_LINKS_PER_RECORD`], the oldest make way.
+/// A preview link leads to its registration until it expires; a registration has at most
+/// [`algoreg_store::PREVIEW_LINKS_PER_RECORD`] live ones, and making another never ends one.
 pub async fn preview_links_live_for_a_while(s: S) {
     let o = org(&s, "voorbeeld").await;
     let a = published(&s, &o, 1, "Eerste").await;
     let b = published(&s, &o, 2, "Tweede").await;
     let now = Utc::now();
     let soon = |n: i64| Utc.timestamp_opt(now.timestamp() + 3600 + n, 0).single().expect("time");
-    s.create_preview_link("pa", a, "user:1", soon(0)).await.unwrap();
-    s.create_preview_link("pb", b, "token:2", soon(0)).await.unwrap();
+    assert!(s.create_preview_link("pa", a, "user:1", soon(0)).await.unwrap());
+    assert!(s.create_preview_link("pb", b, "token:2", soon(0)).await.unwrap());
     assert_eq!(s.preview_link_record("pa", now).await.unwrap(), Some((a, soon(0))));
     assert_eq!(s.preview_link_record("pb", now).await.unwrap().map(|l| l.0), Some(b));
     assert_eq!(s.preview_link_record("pa", soon(1)).await.unwrap(), None, "expired");
@@ -627,14 +629,13 @@ pub async fn preview_links_live_for_a_while(s: S) {
     assert!(matches!(s.create_preview_link("pa", b, "user:1", soon(0)).await, Err(StoreError::Conflict(_))));
     assert!(s.create_preview_link("pc", id(997), "user:1", soon(0)).await.is_err(), "a registration that does not exist");
     let n = algoreg_store::PREVIEW_LINKS_PER_RECORD;
-    for i in 1..=n {
-        s.create_preview_link(&format!("pa{i}"), a, "user:1", soon(i)).await.unwrap();
+    for i in 1..n {
+        assert!(s.create_preview_link(&format!("pa{i}"), a, "user:1", soon(i)).await.unwrap(), "pa{i}");
     }
-    assert_eq!(s.preview_link_record("pa", now).await.unwrap(), None, "the oldest made way");
-    for i in 1..=n {
-        assert_eq!(s.preview_link_record(&format!("pa{i}"), now).await.unwrap(), Some((a, soon(i))), "pa{i}");
-    }
-    assert_eq!(s.preview_link_record("pb", now).await.unwrap().map(|l| l.0), Some(b), "another registration's link stays");
+    assert!(!s.create_preview_link("te-veel", a, "user:1", soon(n)).await.unwrap(), "no room beyond the limit");
+    assert_eq!(s.preview_link_record("te-veel", now).await.unwrap(), None);
+    assert_eq!(s.preview_link_record("pa", now).await.unwrap(), Some((a, soon(0))), "the first link still works");
+    assert!(s.create_preview_link("pb2", b, "user:1", soon(0)).await.unwrap(), "another registration has its own room");
 }
 
 pub async fn password_reset_is_single_use(s: S) {
@@ -1204,6 +1205,11 @@ pub async fn compliance_by_version(s: S) {
     assert_eq!(s.compliance(rid, None).await.unwrap(), vec![entry("done", at(2))]);
     assert_eq!(s.compliance(rid, Some(1)).await.unwrap(), vec![entry("in_progress", at(1))]);
     assert!(s.compliance(rid, Some(0)).await.unwrap().is_empty());
+    // A version number can go down again (a retraction after an entry for the next version): the newest
+    // entry counts, not the highest version's.
+    s.set_compliance(rid, 1, &entry("not_applicable", at(3))).await.unwrap();
+    assert_eq!(s.compliance(rid, None).await.unwrap(), vec![entry("not_applicable", at(3))]);
+    assert_eq!(s.compliance(rid, Some(1)).await.unwrap(), vec![entry("not_applicable", at(3))]);
 }
 
 // ---------------------------------------------------------------------------------------------

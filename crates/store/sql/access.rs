@@ -2,7 +2,7 @@
 
 #[async_trait]
 impl AccessStore for Backend {
-    async fn create_preview_link(&self, hash: &str, record: AlgorithmId, created_by: &str, expires_at: DateTime<Utc>) -> Result<()> {
+    async fn create_preview_link(&self, hash: &str, record: AlgorithmId, created_by: &str, expires_at: DateTime<Utc>) -> Result<bool> {
         let mut tx = self.begin().await?;
         sqlx::query("DELETE FROM preview_links WHERE expires_at <= $1").bind(ts(&Utc::now())).execute(&mut *tx).await.map_err(backend)?;
         let live: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM preview_links WHERE record_id = $1")
@@ -10,16 +10,9 @@ impl AccessStore for Backend {
             .fetch_one(&mut *tx)
             .await
             .map_err(backend)?;
-        let over = live - (algoreg_store::PREVIEW_LINKS_PER_RECORD - 1);
-        if over > 0 {
-            sqlx::query(
-                "DELETE FROM preview_links WHERE hash IN (SELECT hash FROM preview_links WHERE record_id = $1 ORDER BY expires_at LIMIT $2)",
-            )
-            .bind(record.to_string())
-            .bind(over)
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
+        if live >= algoreg_store::PREVIEW_LINKS_PER_RECORD {
+            tx.commit().await.map_err(backend)?;
+            return Ok(false);
         }
         sqlx::query("INSERT INTO preview_links (hash, record_id, created_by, created_at, expires_at) VALUES ($1,$2,$3,$4,$5)")
             .bind(hash)
@@ -30,7 +23,8 @@ impl AccessStore for Backend {
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
-        tx.commit().await.map_err(backend)
+        tx.commit().await.map_err(backend)?;
+        Ok(true)
     }
 
     async fn preview_link_record(&self, hash: &str, now: DateTime<Utc>) -> Result<Option<(AlgorithmId, DateTime<Utc>)>> {

@@ -62,8 +62,11 @@ impl AiActStore for Backend {
 
     async fn compliance(&self, id: AlgorithmId, at_most: Option<u32>) -> Result<Vec<ComplianceEntry>> {
         let rows = sqlx::query(
-            "SELECT urn, status, reason, evidence, updated_at, updated_by FROM compliance c WHERE record_id=$1 AND version = \
-             (SELECT max(version) FROM compliance c2 WHERE c2.record_id=c.record_id AND c2.urn=c.urn AND c2.version <= $2) ORDER BY urn",
+            // Per requirement the newest entry (by time: a version number can go down again after a
+            // retraction) among those for the version or an earlier one.
+            "SELECT urn, status, reason, evidence, updated_at, updated_by FROM (SELECT c.*, row_number() OVER \
+             (PARTITION BY urn ORDER BY updated_at DESC, version DESC) AS n FROM compliance c WHERE record_id=$1 AND version <= $2) t \
+             WHERE n = 1 ORDER BY urn",
         )
         .bind(id.to_string())
         .bind(at_most.map(i64::from).unwrap_or(i64::MAX))

@@ -81,14 +81,15 @@ pub trait PeopleStore: Send + Sync {
 #[async_trait]
 pub trait AccessStore: Send + Sync {
     /// Keeps a preview link (the hash of its secret) to a registration, made by `created_by`, and forgets
-    /// expired ones; a registration keeps at most [`PREVIEW_LINKS_PER_RECORD`] (the oldest make way).
+    /// expired ones; false, and nothing kept, when the registration has [`PREVIEW_LINKS_PER_RECORD`] live
+    /// links already (a link sent to someone is never ended by making another).
     async fn create_preview_link(
         &self,
         hash: &str,
         record: AlgorithmId,
         created_by: &str,
         expires_at: chrono::DateTime<chrono::Utc>,
-    ) -> Result<()>;
+    ) -> Result<bool>;
     /// The registration of a live preview link, and until when the link works.
     async fn preview_link_record(
         &self,
@@ -119,7 +120,7 @@ pub trait AccessStore: Send + Sync {
 }
 
 /// Live preview links of one registration kept at most ([`AccessStore::create_preview_link`]).
-pub const PREVIEW_LINKS_PER_RECORD: i64 = 10;
+pub const PREVIEW_LINKS_PER_RECORD: i64 = 20;
 
 /// Ceremonies of one person kept at most ([`PasskeyStore::put_ceremony`]): the oldest make way.
 pub const CEREMONIES_PER_PERSON: i64 = 3;
@@ -215,7 +216,8 @@ pub trait AiActStore: Send + Sync {
     async fn set_compliance(&self, id: AlgorithmId, version: u32, entry: &ComplianceEntry) -> Result<()>;
     /// A value that changes whenever a classification or a compliance entry is written (for caches).
     async fn aiact_state(&self) -> Result<String>;
-    /// Per requirement, the newest entry; with `at_most`, the newest for that version or an earlier one.
+    /// Per requirement, the newest entry (by time); with `at_most`, the newest of those for that version or
+    /// an earlier one.
     async fn compliance(&self, id: AlgorithmId, at_most: Option<u32>) -> Result<Vec<ComplianceEntry>>;
 }
 

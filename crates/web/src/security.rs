@@ -98,7 +98,10 @@ pub(crate) fn from_elsewhere(headers: &axum::http::HeaderMap, public_url: &str) 
             Some(origin) => {
                 let from = host(origin);
                 let asked = headers.get(header::HOST).map(|h| h.as_bytes()).unwrap_or(b"");
+                // The public address may spell out a default port, which an origin leaves out.
                 let public = host(public_url.as_bytes());
+                let public = if public_url.starts_with("https://") { public.strip_suffix(b":443") } else { public.strip_suffix(b":80") }
+                    .unwrap_or(public);
                 !from.eq_ignore_ascii_case(asked) && !from.eq_ignore_ascii_case(public)
             }
             None => false,

@@ -556,6 +556,7 @@ fn secrets_in_addresses_stay_out_of_the_log() {
         format!("/nl/wachtwoord-herstellen/{secret}"),
         format!("/nl/meldingen/1/bevestigen/{secret}"),
         format!("/nl/signaal/{secret}"),
+        format!("/nl/voorbeeld/{secret}"),
         format!("/api/v1/signals/status/{secret}?code={secret}"),
     ] {
         let _ = reqwest::blocking::get(format!("{base}{path}")).unwrap();

@@ -555,6 +555,7 @@ fn a_preview_link_shows_a_draft_to_anyone_with_it_for_a_while() {
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["referrer-policy"], "no-referrer");
     assert!(r.headers()["x-robots-tag"].to_str().unwrap().contains("noindex"));
+    assert_eq!(r.headers()["cache-control"], "no-store", "never kept by a cache");
     assert!(r.text().unwrap().contains("Kwijtschelding concept"));
     // In the organisation's log.
     let (_, log) = s.send("GET", "/api/v1/organisations/delft/audit", Some(&env.token("delft", "org_admin")), None);
@@ -562,6 +563,19 @@ fn a_preview_link_shows_a_draft_to_anyone_with_it_for_a_while() {
     // What is not a link, and a link whose time is up, lead nowhere.
     assert_eq!(s.get("/nl/voorbeeld/abc").status(), 404);
     assert_eq!(s.get(&format!("/nl/voorbeeld/{}", "0".repeat(64))).status(), 404);
+    // Taking the registration offline ends the links made before it.
+    let (st, _, _) = b.post(&path, &[("_csrf", &b.csrf())]);
+    assert_eq!(st, 200);
+    assert_eq!(s.get(&link).status(), 200);
+    let admin = env.token("delft", "org_admin");
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/archive"), Some(&admin), None).0, 200);
+    assert_eq!(s.get(&link).status(), 404, "archived");
+    assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/unarchive"), Some(&admin), None).0, 200);
+    assert_eq!(s.get(&link).status(), 404, "a link made before it went offline stays ended");
+    let (_, page, _) = b.post(&path, &[("_csrf", &b.csrf())]);
+    let fresh = page.split("id=\"preview-link\"").nth(1).and_then(|r| r.split("value=\"").nth(1)).and_then(|r| r.split('"').next());
+    let fresh = fresh.expect("a new link").strip_prefix(&s.base).expect("at the public address").to_string();
+    assert_eq!(s.get(&fresh).status(), 200, "a link made after it works");
     env.sql("UPDATE preview_links SET expires_at = '2020-01-01T00:00:00.000000Z'");
-    assert_eq!(s.get(&link).status(), 404, "expired");
+    assert_eq!(s.get(&fresh).status(), 404, "expired");
 }

@@ -574,7 +574,12 @@ impl Harvester {
                     if holders.is_empty() {
                         holders = self.store.organisations().await?.into_iter().map(|o| (o.id, o.code)).collect();
                     }
-                    let holder = holders.get(&meta.org_id).map(String::as_str).unwrap_or("?");
+                    // Only for a public registration: the source's organisation learns nothing of a
+                    // draft elsewhere.
+                    let holder = match meta.published_version {
+                        Some(_) => holders.get(&meta.org_id).map(String::as_str).unwrap_or("?"),
+                        None => "niet openbaar / not public",
+                    };
                     rejected.push(SourceRejection {
                         id: Some(r.id.to_string()),
                         name: Some(last.content.name().to_string()),

@@ -434,6 +434,8 @@ pub async fn shared_preview(ctx: Ctx, State(app): State<App>, Path(secret): Path
     let mut resp = ctx.page(version.content.name(), body);
     let h = resp.headers_mut();
     h.insert(axum::http::header::REFERRER_POLICY, axum::http::HeaderValue::from_static("no-referrer"));
+    // Never kept by a cache: a draft must be gone once the link ends or the registration goes offline.
+    h.insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
     h.insert("x-robots-tag", axum::http::HeaderValue::from_static("noindex, nofollow"));
     Ok(resp)
 }
