@@ -526,6 +526,12 @@ fn the_audit_log_over_the_api_for_an_admin_token_and_the_operator() {
     assert!(all.as_array().unwrap().len() >= 3, "{all}");
 }
 
+/// The path of the preview link a page shows, which must be at the public address.
+fn preview_link(s: &Server, page: &str) -> String {
+    let url = page.split("id=\"preview-link\"").nth(1).and_then(|r| r.split("value=\"").nth(1)).and_then(|r| r.split('"').next());
+    url.expect("the link on the page").strip_prefix(&s.base).expect("at the public address").to_string()
+}
+
 /// A preview link shows a registration's latest version, published or not, to anyone who has it, for
 /// a while; only members of the organisation make one, and the link goes to nobody else.
 #[test]
@@ -547,9 +553,7 @@ fn a_preview_link_shows_a_draft_to_anyone_with_it_for_a_while() {
     assert_eq!(b.post(&path, &[]).0, 403, "not without the form's token");
     let (st, page, _) = b.post(&path, &[("_csrf", &b.csrf())]);
     assert_eq!(st, 200, "{page}");
-    let url = page.split("id=\"preview-link\"").nth(1).and_then(|r| r.split("value=\"").nth(1)).and_then(|r| r.split('"').next());
-    let url = url.expect("the link on the page").to_string();
-    let link = url.strip_prefix(&s.base).expect("at the public address").to_string();
+    let link = preview_link(&s, &page);
     // Anyone: the draft, not for search engines, and the link is not passed on to linked sites.
     let r = s.client.get(s.url(&link)).send().unwrap();
     assert_eq!(r.status(), 200);
@@ -573,8 +577,7 @@ fn a_preview_link_shows_a_draft_to_anyone_with_it_for_a_while() {
     assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{id}/actions/unarchive"), Some(&admin), None).0, 200);
     assert_eq!(s.get(&link).status(), 404, "a link made before it went offline stays ended");
     let (_, page, _) = b.post(&path, &[("_csrf", &b.csrf())]);
-    let fresh = page.split("id=\"preview-link\"").nth(1).and_then(|r| r.split("value=\"").nth(1)).and_then(|r| r.split('"').next());
-    let fresh = fresh.expect("a new link").strip_prefix(&s.base).expect("at the public address").to_string();
+    let fresh = preview_link(&s, &page);
     assert_eq!(s.get(&fresh).status(), 200, "a link made after it works");
     env.sql("UPDATE preview_links SET expires_at = '2020-01-01T00:00:00.000000Z'");
     assert_eq!(s.get(&fresh).status(), 404, "expired");
