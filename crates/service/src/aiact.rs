@@ -7,7 +7,7 @@ use crate::App;
 use algoreg_aiact::catalogue::{Catalogue, Requirement};
 use algoreg_aiact::{builtin, walk, Next, State, Tree};
 use algoreg_domain::aiact::ComplianceStatus;
-use algoreg_domain::workflow::{self, Action, Principal};
+use algoreg_domain::workflow::{self, Action, Principal, VersionState};
 use algoreg_standard::AlgorithmId;
 use algoreg_store::Classification;
 use chrono::Utc;
@@ -93,6 +93,7 @@ impl App {
         let state = self.aiact_walk(answers)?;
         let Next::Conclusion(cid) = &state.at else { return Ok((state, None)) };
         let conclusion = self.aiact.tree.conclusion(cid).ok_or(ServiceError::Internal("conclusion vanished".into()))?;
+        let meta = self.before_aiact_change(actor, meta).await?;
         let c = Classification {
             record: id,
             version: pending_version(&meta),
@@ -129,6 +130,19 @@ pub fn pending_version(meta: &algoreg_store::RecordMeta) -> u32 {
 }
 
 impl App {
+    /// The record about to get a change of its AI Act data. A version that waits for approval was
+    /// approved as it stood with its AI Act data: a change now withdraws that release, as a change to
+    /// the registration does (a new draft with the same content), so the approver never publishes
+    /// what they did not see.
+    async fn before_aiact_change(&self, actor: &Principal, meta: algoreg_store::RecordMeta) -> Result<algoreg_store::RecordMeta> {
+        if meta.latest_state != VersionState::Released {
+            return Ok(meta);
+        }
+        let latest = self.store.version(meta.id, meta.latest_version).await?.ok_or(ServiceError::NotFound("version"))?;
+        self.register().save(actor, meta.id, latest.content, Some(meta.latest_version)).await?;
+        self.store.record(meta.id).await?.ok_or(ServiceError::NotFound("algorithm"))
+    }
+
     /// Sets where a record stands with one of the requirements that follow from its classification.
     pub async fn set_compliance(
         &self,
@@ -189,6 +203,7 @@ impl App {
             updated_at: Utc::now(),
             updated_by: actor.key.clone(),
         };
+        let meta = self.before_aiact_change(actor, meta).await?;
         self.store.set_compliance(id, pending_version(&meta), &entry).await?;
         Ok(entry)
     }

@@ -147,9 +147,64 @@ fn classification_over_the_api_blocks_prohibited_practices() {
     assert_eq!(st, 422, "{v}");
     assert!(v.to_string().contains("ai_act"), "{v}");
     // Classified again (the lawful exception applies): release goes ahead.
-    let (st, _) = s.send("POST", &cpath, Some(&ed), Some(json!({"answers": [0, 0, 2, 1, 0, 0, 1]})));
+    let (st, _) = s.send("POST", &cpath, Some(&ed), Some(json!({"answers": [0, 0, 2, 1, 2, 1, 1, 0]})));
     assert_eq!(st, 201);
     assert_eq!(s.send("POST", &format!("/api/v1/algorithms/{camera}/actions/release"), Some(&ed), None).0, 200);
+}
+
+#[test]
+fn an_ai_act_change_while_a_version_waits_for_approval_withdraws_the_release() {
+    use serde_json::json;
+    let env = Env::new();
+    env.org("zeist", "four_eyes");
+    let ed = env.token("zeist", "editor");
+    let ap = env.token("zeist", "approver");
+    let s = env.serve();
+    let id = s.create("zeist", &ed, complete_content("Recht op bijstand beoordelen"));
+    let path = format!("/api/v1/algorithms/{id}/ai-act");
+    let act = |who: &str, action: &str| s.send("POST", &format!("/api/v1/algorithms/{id}/actions/{action}"), Some(who), None);
+    let high_risk = json!({"answers": [0, 0, 2, 1, 2, 1, 0, 1, 1]});
+    let (st, v) = s.send("POST", &path, Some(&ed), Some(high_risk.clone()));
+    assert_eq!(st, 201, "{v}");
+    let (st, state) = act(&ed, "release");
+    assert_eq!((st, state["latest_state"].as_str()), (200, Some("released")), "{state}");
+
+    // The approver was asked to approve version 1 with a high-risk outcome. The editor changes the outcome
+    // meanwhile: the release is withdrawn (a new draft, the same content), so nothing unseen goes public.
+    let (st, v) = s.send("POST", &path, Some(&ed), Some(json!({"answers": [0, 0, 2, 1, 2, 1, 1, 0]})));
+    assert_eq!(st, 201, "{v}");
+    let other = v["classification"]["conclusion_id"].as_str().unwrap().to_string();
+    assert_ne!(other, "C-hoog-risico-gebruiker");
+    let (st, v) = act(&ap, "publish");
+    assert_eq!(st, 409, "nothing waits for approval any more: {v}");
+    let (st, w) = s.send("GET", &format!("/api/v1/algorithms/{id}/workspace"), Some(&ed), None);
+    assert_eq!(st, 200, "{w}");
+    let states: Vec<&str> = w["versions"].as_array().unwrap().iter().map(|v| v["state"].as_str().unwrap()).collect();
+    assert_eq!(states, ["superseded", "draft"], "{w}");
+    assert_eq!(s.send("GET", &path, None, None).0, 404, "not public");
+
+    // Released again and approved: the outcome the approver saw is the public one.
+    assert_eq!(act(&ed, "release").0, 200);
+    assert_eq!(act(&ap, "publish").0, 200);
+    let (st, public) = s.send("GET", &path, None, None);
+    assert_eq!((st, public["conclusion_id"].as_str()), (200, Some(other.as_str())), "{public}");
+
+    // A compliance entry for a version that waits for approval does the same.
+    let (st, c) = s.send("POST", &path, Some(&ed), Some(high_risk));
+    assert_eq!(st, 201, "{c}");
+    let urn = c["classification"]["requirements"][0]["urn"].as_str().map(String::from);
+    let (st, v) = s.send(
+        "PUT",
+        &format!("/api/v1/algorithms/{id}/draft"),
+        Some(&ed),
+        Some(json!({"content": complete_content("Recht op bijstand beoordelen")})),
+    );
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(act(&ed, "release").0, 200);
+    let urn = urn.expect("requirements of a high-risk outcome");
+    let (st, e) = s.send("PUT", &format!("/api/v1/algorithms/{id}/ai-act/requirements/{urn}"), Some(&ed), Some(json!({"status": "done"})));
+    assert_eq!(st, 200, "{e}");
+    assert_eq!(act(&ap, "publish").0, 409, "the release was withdrawn");
 }
 
 #[test]

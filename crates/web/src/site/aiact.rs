@@ -164,7 +164,7 @@ pub async fn page(ctx: Ctx, State(app): State<App>, Path(id): Path<String>, Quer
                         @if state.labels.contains(algoreg_service::aiact::PROHIBITED) {
                             p.notice.rejected { (ctx.t("Na opslaan kan deze registratie niet worden vrijgegeven of gepubliceerd, tot de check een andere uitkomst heeft.", "After saving, this registration cannot be released or published until the check has another outcome.")) }
                         }
-                        p { (ctx.t("Is deze registratie al gepubliceerd, dan ziet het publiek een nieuwe uitkomst pas na de volgende publicatie.", "If this registration is published already, the public sees a new outcome only after the next publication.")) }
+                        p { (ctx.t("Is deze registratie al gepubliceerd, dan ziet het publiek een nieuwe uitkomst pas na de volgende publicatie. Wacht een versie op goedkeuring, dan wordt ze weer een concept: geef haar daarna opnieuw vrij.", "If this registration is published already, the public sees a new outcome only after the next publication. If a version waits for approval, it becomes a draft again: release it again afterwards.")) }
                         form method="post" action=(base) {
                             (ctx.csrf_field())
                             input type="hidden" name="a" value=(list(&answers));
