@@ -227,10 +227,9 @@ impl App {
         // The public sees what was recorded for the published version, never what was recorded since for a draft.
         let at_most = if public { Some(meta.as_ref().and_then(|m| m.published_version).unwrap_or(0)) } else { None };
         let mut recorded = self.store.compliance(c.record, at_most).await?;
-        if public {
-            for e in &mut recorded {
-                e.evidence.retain(|l| algoreg_standard::validate::is_web_url(l));
-            }
+        // Only web addresses, for members too (an imported or harvested version was not checked as strictly).
+        for e in &mut recorded {
+            e.evidence.retain(|l| algoreg_standard::validate::is_web_url(l));
         }
         let (reqs, _) = self.aiact_requirements(c);
         // Impact assessments the registration names (its impact-assessment field) count as evidence
@@ -269,7 +268,7 @@ impl App {
                 if e.evidence.is_empty() {
                     for (title, link) in &named {
                         if assessment_fits(r, title) {
-                            if let Some(l) = link.as_ref().filter(|l| !public || algoreg_standard::validate::is_web_url(l)) {
+                            if let Some(l) = link.as_ref().filter(|l| algoreg_standard::validate::is_web_url(l)) {
                                 e.evidence.push(l.clone());
                             }
                         }

@@ -910,6 +910,7 @@ impl<'a> Auth<'a> {
             Some(_) => via.second_factor,
             None => via.second_factor && (via.passkey || user.totp_secret.is_some()),
         };
+        let own_powers = via.provider.is_none() && !must_change_password && (has_second_factor || !self.operator_second_factor);
         let mut roles = vec![];
         if !must_change_password {
             for m in self.store.memberships(user.id).await? {
@@ -925,10 +926,11 @@ impl<'a> Auth<'a> {
             token_id: None,
             made_by: None,
             display: user.name.clone(),
-            // The operator's powers count only with a second factor (unless the instance says otherwise).
-            central_operator: user.central_operator && !must_change_password && (has_second_factor || !self.operator_second_factor),
+            // The operator's powers count only with a second factor (unless the instance says otherwise),
+            // and never through an organisation's identity provider (which may not vouch for the register).
+            central_operator: user.central_operator && own_powers,
             // Supervisors read what no single organisation's member may: the same condition as the operator.
-            supervisor: user.supervisor && !must_change_password && (has_second_factor || !self.operator_second_factor),
+            supervisor: user.supervisor && own_powers,
             roles,
             must_change_password,
             second_factor: has_second_factor,

@@ -739,14 +739,33 @@ impl Sso<'_> {
     /// Roles that the provider's mapped claims give: an organisation it serves and a role.
     async fn mapped(&self, p: &Provider, claims: &Value) -> Result<Vec<(algoreg_store::Organisation, Role)>> {
         let (Some(org_claim), Some(role_claim)) = (&p.config.org_claim, &p.config.role_claim) else { return Ok(vec![]) };
-        let roles: Vec<Role> = claim_values(claims, role_claim).iter().filter_map(|r| Role::parse(r)).collect();
-        let mut out = vec![];
-        for code in claim_values(claims, org_claim) {
-            if !p.config.serves(&code) {
+        let mut pairs: Vec<(String, Role)> = vec![];
+        let mut plain: Vec<Role> = vec![];
+        for value in claim_values(claims, role_claim) {
+            match value.split_once(':') {
+                // `delft:editor`: a role in one organisation, whatever else the claims hold.
+                Some((code, role)) => pairs.extend(Role::parse(role.trim()).map(|r| (code.trim().to_string(), r))),
+                None => plain.extend(Role::parse(value.trim()).filter(|r| !plain.contains(r))),
+            }
+        }
+        let mut orgs: Vec<String> = claim_values(claims, org_claim).into_iter().filter(|c| p.config.serves(c)).collect();
+        orgs.sort();
+        orgs.dedup();
+        // Several organisations and several roles side by side do not say which role holds where: read
+        // as every role in every organisation, a person with two roles in two places would get both in
+        // both. Such a pair of lists gives no role; roles written `code:role` do.
+        if orgs.len() > 1 && plain.len() > 1 {
+            tracing::warn!(provider = %p.config.name, "claims name several organisations and several roles: no role given from them (write roles as code:role)");
+        } else {
+            pairs.extend(orgs.iter().flat_map(|o| plain.iter().map(move |r| (o.clone(), *r))));
+        }
+        let mut out: Vec<(algoreg_store::Organisation, Role)> = vec![];
+        for (code, role) in pairs {
+            if !p.config.serves(&code) || out.iter().any(|(o, r)| o.code == code && *r == role) {
                 continue;
             }
             if let Some(o) = self.store.organisation_by_code(&code).await? {
-                out.extend(roles.iter().map(|r| (o.clone(), *r)));
+                out.push((o, role));
             }
         }
         Ok(out)

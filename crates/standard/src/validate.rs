@@ -299,9 +299,10 @@ pub fn holds_control_character(v: &Value) -> bool {
     }
 }
 
-/// Whether `s` holds a control character other than tab, line feed and carriage return.
+/// Whether `s` holds a control character other than tab, line feed and carriage return, or one of the
+/// non-characters U+FFFE and U+FFFF (neither can stand in XML, and no text needs them).
 pub fn is_control_text(s: &str) -> bool {
-    s.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    s.chars().any(|c| (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}'))
 }
 
 /// Checks one field's value against its definition (for fields outside the version's table).
@@ -335,6 +336,11 @@ fn check_field_owned(def: &FieldDef, value: Value, strict: bool, errors: &mut Ve
             };
             let mut same = matches!(cleaned, std::borrow::Cow::Borrowed(_)) && trimmed.len() == input.len();
             let changed = if same { None } else { Some(cleaned.into_owned()) };
+            // A reference such as `&#1;` becomes the character itself once sanitised.
+            if changed.as_deref().is_some_and(is_control_text) {
+                errors.push(FieldError::new(key, Rule::ControlCharacter));
+                return (None, false);
+            }
             let s = changed.unwrap_or(input);
             if let Some(max) = def.max_len {
                 let n = text_len_of(def.kind, &s);

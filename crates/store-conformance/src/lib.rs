@@ -1784,8 +1784,12 @@ pub async fn subjects_are_pinned_once(s: S) {
     assert!(matches!(s.pin_subject(&pin(b.id, delft, "123", 3)).await, Err(StoreError::Conflict("subject"))));
     assert!(matches!(s.pin_subject(&pin(a.id, delft, "456", 3)).await, Err(StoreError::Conflict("issuer"))));
     s.pin_subject(&pin(b.id, delft, "456", 3)).await.unwrap();
+    s.create_session("unpin-a", a.id, at(1000), "sso:delft").await.unwrap();
+    s.create_session("unpin-b", b.id, at(1000), "sso:delft").await.unwrap();
     assert_eq!(s.unpin_subjects(a.id).await.unwrap(), 2);
     assert!(s.subjects_of_user(a.id).await.unwrap().is_empty());
+    assert!(s.session_user("unpin-a", at(5)).await.unwrap().is_none(), "the earlier holder is logged out");
+    assert!(s.session_user("unpin-b", at(5)).await.unwrap().is_some(), "another account's session stays");
     assert_eq!(s.subject_account(delft, "456").await.unwrap(), Some(b.id), "another account's pin stays");
     s.pin_subject(&pin(a.id, delft, "123", 4)).await.unwrap();
     assert_eq!(s.subject_account(delft, "123").await.unwrap(), Some(a.id), "pinned again after the undo");

@@ -475,7 +475,8 @@ pub trait IdentityStore: Send + Sync {
     /// Pins an account to a person at a provider: `Conflict("subject")` when that person is pinned to an
     /// account already, `Conflict("issuer")` when the account is pinned to another person at that provider.
     async fn pin_subject(&self, pin: &SubjectPin) -> Result<()>;
-    /// Undoes all of an account's pins (the next login through a provider pins it again); how many there were.
+    /// Undoes all of an account's pins (the next login through a provider pins it again) and ends its
+    /// sessions, in one transaction; how many pins there were.
     async fn unpin_subjects(&self, user_id: UserId) -> Result<u64>;
 }
 

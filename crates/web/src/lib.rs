@@ -16,6 +16,7 @@ pub mod problem;
 pub mod routes;
 pub mod security;
 pub mod site;
+mod xml;
 
 use algoreg_service::App;
 use axum::Router;

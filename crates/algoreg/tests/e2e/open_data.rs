@@ -353,3 +353,45 @@ fn a_mirror_written_by_export_verifies_and_one_changed_byte_is_caught() {
         std::fs::write(&path, original).unwrap();
     }
 }
+
+#[test]
+fn feeds_and_oai_pmh_stay_well_formed_xml_whatever_a_text_holds() {
+    let env = Env::new();
+    env.org("gem-a", "four_eyes");
+    let (editor, approver) = (env.token("gem-a", "editor"), env.token("gem-a", "approver"));
+    let s = env.serve();
+    // A non-character typed in is refused, naming the field.
+    let mut c = complete_content("Vergunning \u{FFFF} toetsen");
+    let (st, v) = s.send("POST", "/api/v1/organisations/gem-a/algorithms", Some(&editor), Some(json!({ "content": c })));
+    assert_eq!(st, 422, "{v}");
+    assert!(v.to_string().contains("name"), "{v}");
+    // Written as references in rich text, the sanitiser would make them characters XML cannot carry:
+    // refused too, at the save (not only at the release).
+    c["name"] = json!("Vergunning toetsen");
+    c["goal"] = json!("<p>Sneller&#1; een besluit&#xFFFF; over de vergunning.</p>");
+    let (st, v) = s.send("POST", "/api/v1/organisations/gem-a/algorithms", Some(&editor), Some(json!({ "content": c })));
+    assert_eq!(st, 422, "{v}");
+    assert!(v.to_string().contains("goal") && v.to_string().contains("control_character"), "{v}");
+    // Quotes, ampersands and markup in texts arrive as text.
+    c["goal"] = json!("<p>Sneller & \"eerlijker\" <b>beslissen</b> over 'de' vergunning.</p>");
+    c["description_short"] = json!("Toetst <aanvragen> & \"bezwaren\" aan de regels.");
+    let id = s.publish_new("gem-a", &editor, &approver, c);
+    let feed = s.get("/feeds/atom.xml").text().unwrap();
+    let oai = s.get("/oai?verb=ListRecords&metadataPrefix=algoreg").text().unwrap();
+    for (what, xml) in [("atom", &feed), ("oai", &oai)] {
+        assert!(xml.contains(&id), "{what}: {xml}");
+        // A strict parser (expat, as every feed reader and harvester has) reads it.
+        let mut p = Command::new(contract_python())
+            .args(["-c", "import sys, xml.etree.ElementTree as E; E.fromstring(sys.stdin.buffer.read())"])
+            .stdin(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("python");
+        use std::io::Write;
+        p.stdin.take().unwrap().write_all(xml.as_bytes()).unwrap();
+        let o = p.wait_with_output().unwrap();
+        assert!(o.status.success(), "{what}: {}", String::from_utf8_lossy(&o.stderr));
+    }
+    let harvested = sickle(&s.base, "out['n'] = len(list(s.ListRecords(metadataPrefix='oai_dc')))");
+    assert_eq!(harvested["n"], 1, "{harvested}");
+}

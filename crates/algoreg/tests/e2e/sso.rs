@@ -124,6 +124,10 @@ fn accounts() -> Value {
         "buiten": {"email": "beheer@centraal.nl", "email_verified": true},
         "carl": {"email": "carl@delft.nl", "email_verified": true, "name": "Carl", "org": "delft", "role": "approver"},
         "vreemd": {"email": "vreemd@delft.nl", "email_verified": true, "org": "utrecht", "role": "org_admin"},
+        // Claims with lists: two places and two roles side by side; the same written as pairs; one place.
+        "twee": {"email": "twee@delft.nl", "email_verified": true, "org": ["delft", "utrecht"], "role": ["editor", "org_admin"]},
+        "paar": {"email": "paar@delft.nl", "email_verified": true, "org": ["delft", "utrecht"], "role": ["delft:editor", "utrecht:approver"]},
+        "een": {"email": "een@delft.nl", "email_verified": true, "org": ["delft"], "role": ["editor", "approver"]},
         "operator": {"email": "operator@delft.nl", "email_verified": true},
         "toezicht": {"email": "toezicht@delft.nl", "email_verified": true},
     })
@@ -452,6 +456,44 @@ fn invited_people_and_mapped_claims_get_their_roles_and_organisations_can_requir
     assert_eq!(status, 200, "{page}");
     let r = Client::new().post(server.url("/api/v1/session")).json(&json!({"email": "ann@delft.nl", "password": PASSWORD})).send().unwrap();
     assert_eq!(r.status(), 200);
+}
+
+#[test]
+fn claims_with_several_organisations_and_roles_give_only_the_roles_they_pair() {
+    // A provider that serves two organisations.
+    let (env, _idp, server) = setup(",orgs=delft;utrecht");
+    let roles = |account: &str| {
+        let p = Person::new(&server);
+        let (status, _, page) = p.sso(account);
+        assert_eq!(status, 200, "{account}: {page}");
+        let mut r: Vec<(i64, String)> = p.me().1["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| (m["organisation_id"].as_i64().unwrap(), m["role"].as_str().unwrap().to_string()))
+            .collect();
+        r.sort();
+        r
+    };
+    // Two places and two roles side by side do not say which holds where: read as every role in every
+    // place, this person would be an admin in both.
+    // No role from them, so no account is made for the first login.
+    let (status, _, page) = Person::new(&server).sso("twee");
+    assert_eq!(status, 403, "{page}");
+    let paired = roles("paar");
+    assert_eq!(paired.len(), 2, "{paired:?}");
+    assert_ne!(paired[0].0, paired[1].0, "one role in each organisation: {paired:?}");
+    assert!(paired.iter().any(|(_, r)| r == "editor") && paired.iter().any(|(_, r)| r == "approver"), "{paired:?}");
+    let one = roles("een");
+    assert_eq!(one.iter().map(|(_, r)| r.as_str()).collect::<Vec<_>>(), ["approver", "editor"], "both roles in one place");
+    assert_eq!(one[0].0, one[1].0);
+    // Made a supervisor after a login through the provider: that session does not get the view across
+    // every organisation (only a login of the register's own does).
+    let een = Person::new(&server);
+    assert_eq!(een.sso("een").0, 200);
+    env.ok(&["user", "supervisor", "--email", "een@delft.nl"]);
+    assert_eq!(een.me().1["supervisor"], false, "{}", een.me().1);
+    assert_eq!(een.get("/api/v1/supervision").0, 403);
 }
 
 #[test]

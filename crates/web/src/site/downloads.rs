@@ -152,9 +152,7 @@ fn xlsx(
     wb.save_to_buffer()
 }
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
+use crate::xml::text as esc;
 
 /// An Atom feed of published versions (newest first).
 pub fn atom(app_base: &str, lang: Lang, title: &str, self_path: &str, versions: &[PublishedVersion]) -> Response {

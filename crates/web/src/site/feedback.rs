@@ -704,9 +704,7 @@ pub async fn evaluation_add(ctx: Ctx, State(app): State<App>, IdPath(id): IdPath
 // ------------------------------------------------------------------------------------------
 // Atom feed of public answers
 
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
+use crate::xml::text as xml_escape;
 
 /// `/feeds/antwoorden.xml`, optionally `?org=CODE` for one organisation's answers.
 pub async fn answers_feed(State(app): State<App>, Query(q): Query<HashMap<String, String>>) -> PageResult {
