@@ -63,7 +63,7 @@ pub struct SearchDoc {
     pub adopts: Option<String>,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Filters {
     pub org: Option<String>,
     pub org_type: Option<String>,

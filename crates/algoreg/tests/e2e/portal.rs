@@ -108,6 +108,9 @@ fn published_versions_become_searchable_and_downloadable() {
     let whole = s.get("/nl/search/export.csv?q=&sort=name");
     assert_eq!(whole.url().path(), "/downloads/register.csv", "followed to the register's download");
     assert!(whole.text().unwrap().contains("Parkeervergunningen"));
+    // Whatever else the address holds: what is not a search or a filter does not make it one.
+    let whole = s.get("/nl/search/export.csv?x=1&q=%20");
+    assert_eq!(whole.url().path(), "/downloads/register.csv");
     // An export is heavy work: ten a minute from one address (the first one above counts).
     let codes: Vec<u16> = (0..10).map(|_| s.get("/nl/search/export.csv?q=grondwaterstand").status().as_u16()).collect();
     assert_eq!(codes[..9], [200; 9]);

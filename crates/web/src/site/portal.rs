@@ -297,9 +297,8 @@ pub async fn search(ctx: Ctx, State(app): State<App>, Query(q): Query<HashMap<St
 }
 
 /// Every hit of a search (up to 10,000), as records.
-async fn all_hits(ctx: &Ctx, app: &App, q: &HashMap<String, String>) -> Result<Vec<PublishedVersion>, PageError> {
+async fn all_hits(ctx: &Ctx, app: &App, mut query: SearchQuery) -> Result<Vec<PublishedVersion>, PageError> {
     app.search.as_ref().ok_or_else(|| no_search(ctx.lang))?;
-    let (mut query, _) = parse_query(ctx, q)?;
     query.offset = 0;
     query.limit = 1000;
     let mut out = vec![];
@@ -316,6 +315,9 @@ async fn all_hits(ctx: &Ctx, app: &App, q: &HashMap<String, String>) -> Result<V
     Ok(out)
 }
 
+/// When an export that found the exports busy may try again.
+const EXPORT_RETRY_SECONDS: u64 = 10;
+
 pub async fn search_export(
     ctx: Ctx,
     State(app): State<App>,
@@ -327,15 +329,18 @@ pub async fn search_export(
     let (Some(ext), Some(format)) = (ext, ext.and_then(Format::parse)) else {
         return Err(PageError::Status(StatusCode::NOT_FOUND, "Onbekend bestandsformaat.".into(), "Unknown file format.".into()));
     };
-    // Without a search or a filter it is the whole register: the download made once for everyone.
-    if q.iter().all(|(k, v)| matches!(k.as_str(), "page" | "sort") || v.trim().is_empty()) {
+    // Without a search or a filter (whatever else the address holds) it is the whole register: the
+    // download made once for everyone.
+    let (query, _) = parse_query(&ctx, &q)?;
+    if query.text.trim().is_empty() && query.filters == Filters::default() {
         return Ok(Redirect::to(&format!("/downloads/register.{ext}")).into_response());
     }
     app.check_export_limit(&client).await.map_err(|e| ctx.err(e))?;
-    // Up to 10,000 records in memory and a file to render: a few exports at a time, the others wait.
+    // Up to 10,000 records in memory and a file to render: two exports at a time. Others are told to
+    // come back instead of waiting, so that waiting exports never hold the connections other pages need.
     static EXPORTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
-    let one = EXPORTS.acquire().await.map_err(|_| PageError::not_found())?;
-    let hits = all_hits(&ctx, &app, &q).await?;
+    let one = EXPORTS.try_acquire().map_err(|_| ctx.err(ServiceError::TooManyRequests { retry_after: EXPORT_RETRY_SECONDS }))?;
+    let hits = all_hits(&ctx, &app, query).await?;
     let list = hits.iter().collect::<Vec<_>>();
     let ai = downloads::ai_columns(&app, &list).await?;
     let public_url = app.public_url().to_string();
