@@ -747,17 +747,9 @@ impl Feedback<'_> {
 
     /// The newest public answers (50), of one organisation or of all, each with the record's name.
     pub async fn public_answers(&self, org_id: Option<OrgId>) -> Result<Vec<(Signal, String)>> {
-        let list: Vec<Signal> = self
-            .store
-            .public_answers(if org_id.is_some() { 2000 } else { 50 })
-            .await?
-            .into_iter()
-            .filter(|s| org_id.is_none_or(|o| s.org_id == o))
-            .take(50)
-            .collect();
+        let list = self.store.public_answers(org_id, 50).await?;
         let mut out = Vec::with_capacity(list.len());
         for s in list {
-            // Only of registrations that are public now.
             if let Some(v) = self.store.published(s.record).await? {
                 out.push((s, v.content.name().to_string()));
             }

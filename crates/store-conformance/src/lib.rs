@@ -1328,7 +1328,10 @@ pub async fn signals_round_trip(s: S) {
     s.update_signal(&answered, SignalStatus::New, &[]).await.unwrap();
     assert_eq!(s.signal(sid).await.unwrap().unwrap(), answered);
     assert_eq!(s.public_signals_of_record(rid, 10).await.unwrap().len(), 1);
-    assert_eq!(s.public_answers(10).await.unwrap().len(), 1);
+    assert_eq!(s.public_answers(None, 10).await.unwrap().len(), 1);
+    assert_eq!(s.public_answers(Some(o.id), 10).await.unwrap().len(), 1);
+    let elsewhere = org(&s, "elders").await;
+    assert!(s.public_answers(Some(elsewhere.id), 10).await.unwrap().is_empty(), "one organisation's answers only");
     let times = s.signal_times(o.id, 10).await.unwrap();
     assert_eq!(times, vec![(at(0), at(0) + Duration::days(42), Some(at(5)))]);
 }

@@ -58,9 +58,19 @@ impl SignalStore for Backend {
         rows.iter().map(signal_times_row).collect()
     }
 
-    async fn public_answers(&self, limit: i64) -> Result<Vec<Signal>> {
-        self.all("SELECT * FROM signals WHERE answer_public AND answer IS NOT NULL ORDER BY answered_at DESC LIMIT $1", limit, signal_row)
-            .await
+    async fn public_answers(&self, org_id: Option<OrgId>, limit: i64) -> Result<Vec<Signal>> {
+        let rows = sqlx::query(
+            "SELECT s.* FROM signals s JOIN records r ON r.id=s.record_id
+             WHERE s.answer_public AND s.answer IS NOT NULL AND r.published_version IS NOT NULL AND ($1 IS NULL OR s.org_id=$2)
+             ORDER BY s.answered_at DESC LIMIT $3",
+        )
+        .bind(org_id)
+        .bind(org_id)
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(signal_row).collect()
     }
 
     async fn update_signal(&self, s: &Signal, expected_status: SignalStatus, mails: &[NewMail]) -> Result<()> {

@@ -255,8 +255,9 @@ pub trait SignalStore: Send + Sync {
         org_id: OrgId,
         limit: i64,
     ) -> Result<Vec<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>, Option<chrono::DateTime<chrono::Utc>>)>>;
-    /// Signals answered in public, newest answer first (for the Atom feed).
-    async fn public_answers(&self, limit: i64) -> Result<Vec<Signal>>;
+    /// Signals answered in public about registrations published now, of one organisation or of all,
+    /// newest answer first (for the Atom feed).
+    async fn public_answers(&self, org_id: Option<OrgId>, limit: i64) -> Result<Vec<Signal>>;
     /// Writes the signal's mutable fields (status, assignment, answer, times); `Stale` when its status
     /// is no longer `expected_status` (someone else acted meanwhile).
     async fn update_signal(&self, s: &Signal, expected_status: SignalStatus, mails: &[NewMail]) -> Result<()>;
