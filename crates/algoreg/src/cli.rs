@@ -67,7 +67,8 @@ struct FeedbackArgs {
     /// Signals per client address per hour (0: no limit).
     #[arg(long, default_value_t = 5, env = "ALGOREG_SIGNAL_LIMIT_ADDRESS")]
     signal_limit_address: u32,
-    /// Signals per registration per hour (0: no limit).
+    /// Mails to the organisation about signals, per registration per hour (0: no limit); beyond it
+    /// signals are still taken in, shown in the inbox without a mail.
     #[arg(long, default_value_t = 30, env = "ALGOREG_SIGNAL_LIMIT_RECORD")]
     signal_limit_record: u32,
     /// Confirmation mails to one e-mail address per day (0: no limit); beyond it a signal is still taken in.

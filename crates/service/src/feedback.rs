@@ -28,7 +28,8 @@ pub struct FeedbackConfig {
     pub retention: Duration,
     /// The public address of this register, for links in e-mail (`https://register.example.nl`).
     pub public_url: String,
-    /// Signals per client address per hour, and per registration per hour.
+    /// Signals per client address per hour; the members' mails about signals per registration per hour
+    /// (beyond it signals are still taken in, without a mail).
     pub per_address_per_hour: u32,
     pub per_record_per_hour: u32,
     /// Confirmation mails to one address per day (0: no limit), so that nobody can flood someone else's
@@ -243,20 +244,20 @@ impl Feedback<'_> {
         let client = client.as_str();
         let shared = self.shared_limits;
         self.state.per_address.hit(shared, "signal-address", client).await.map_err(|s| ServiceError::TooManyRequests { retry_after: s })?;
-        self.state
-            .per_record
-            .hit(shared, "signal-record", &id.to_string())
-            .await
-            .map_err(|s| ServiceError::TooManyRequests { retry_after: s })?;
         let record = self.store.published(id).await?.ok_or(ServiceError::NotFound("algorithm"))?;
         let org = self.store.organisation_by_code(&record.org_code).await?.ok_or(ServiceError::NotFound("organisation"))?;
+        // Many signals about one registration in an hour are still taken in (a limit there would let a
+        // few senders silence everyone else); only the members' mails about them stop for that hour.
+        let tell_members = self.state.per_record.hit(shared, "signal-record", &id.to_string()).await.is_ok();
         let code = new_code();
         let due = rules::answer_due(now, self.cfg().answer_days);
         let status_url = self.link(&format!("/nl/signaal/{code}"));
         let name = record.content.name().to_string();
-        let mut mails: Vec<NewMail> = self
-            .member_mails(org.id, &[Role::Editor, Role::Approver, Role::OrgAdmin])
-            .await?
+        let members = match tell_members {
+            true => self.member_mails(org.id, &[Role::Editor, Role::Approver, Role::OrgAdmin]).await?,
+            false => vec![],
+        };
+        let mut mails: Vec<NewMail> = members
             .into_iter()
             .map(|to| NewMail::new(
                 to,
