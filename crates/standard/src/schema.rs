@@ -46,7 +46,7 @@ fn field_schema(f: &FieldDef) -> Value {
         // The live register's data has one value as a string or several as a list.
         FieldKind::MultiChoice(values) => json!({ "anyOf": [
             { "type": "string", "enum": values },
-            { "type": "array", "items": { "type": "string", "enum": values }, "uniqueItems": true }
+            { "type": "array", "items": { "type": "string", "enum": values }, "uniqueItems": true, "maxItems": crate::validate::MAX_ITEMS }
         ] }),
         FieldKind::Links { title_max, link_max, suggestions, .. } => {
             let mut title = json!({ "type": ["string", "null"] });
@@ -56,12 +56,12 @@ fn field_schema(f: &FieldDef) -> Value {
             if !suggestions.is_empty() {
                 title["examples"] = json!(suggestions);
             }
-            json!({ "type": "array", "items": { "type": "object", "properties": {
+            json!({ "type": "array", "maxItems": crate::validate::MAX_ITEMS, "items": { "type": "object", "properties": {
                 "title": title,
                 "link": { "type": ["string", "null"], "maxLength": link_max },
             } } })
         }
-        FieldKind::List => json!({ "type": "array", "items": { "type": "string" } }),
+        FieldKind::List => json!({ "type": "array", "maxItems": crate::validate::MAX_ITEMS, "items": { "type": "string" } }),
     };
     if let Value::Object(o) = &mut s {
         o.insert("title".into(), json!(f.label(Lang::Nl)));

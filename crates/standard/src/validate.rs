@@ -45,12 +45,29 @@ pub enum Rule {
     WithheldAndFilled,
     /// A registration cannot be shared and adopt another at once.
     SharedAndAdopting,
+    /// A list with more items than any registration needs ([`MAX_ITEMS`]).
+    TooManyItems {
+        max: usize,
+    },
+    /// A text far longer with its markup than the field's length allows ([`MARKUP_FACTOR`] times).
+    MarkupTooLong {
+        max: usize,
+    },
 }
+
+/// Items a list field holds at most.
+pub const MAX_ITEMS: usize = 200;
+/// Markup and entities may make a text longer than what a reader sees, but not more than this many times
+/// the field's length (in bytes): checked before any work on the text.
+pub const MARKUP_FACTOR: usize = 10;
 
 impl Rule {
     /// Structural problems make a record malformed; the others make it incomplete or non-conforming.
     pub fn is_structural(&self) -> bool {
-        matches!(self, Rule::Type { .. } | Rule::UnknownField | Rule::ControlCharacter)
+        matches!(
+            self,
+            Rule::Type { .. } | Rule::UnknownField | Rule::ControlCharacter | Rule::TooManyItems { .. } | Rule::MarkupTooLong { .. }
+        )
     }
 
     pub fn code(&self) -> &'static str {
@@ -68,6 +85,8 @@ impl Rule {
             Rule::NotWithholdable => "not_withholdable",
             Rule::WithheldAndFilled => "withheld_and_filled",
             Rule::SharedAndAdopting => "shared_and_adopting",
+            Rule::TooManyItems { .. } => "too_many_items",
+            Rule::MarkupTooLong { .. } => "markup_too_long",
         }
     }
 
@@ -115,6 +134,12 @@ impl Rule {
                 "Een registratie die een gedeelde registratie overneemt, kan zelf niet gedeeld worden.".into()
             }
             (Rule::SharedAndAdopting, Lang::En) => "A registration that adopts a shared registration cannot itself be shared.".into(),
+            (Rule::TooManyItems { max }, Lang::Nl) => format!("Hoogstens {max} onderdelen."),
+            (Rule::TooManyItems { max }, Lang::En) => format!("At most {max} items."),
+            (Rule::MarkupTooLong { max }, Lang::Nl) => {
+                format!("De tekst is met zijn opmaak veel te lang: hoogstens {max} tekens met opmaak en al.")
+            }
+            (Rule::MarkupTooLong { max }, Lang::En) => format!("The text is far too long with its markup: at most {max} characters, markup included."),
         }
     }
 }
@@ -330,6 +355,10 @@ fn check_field_owned(def: &FieldDef, value: Value, strict: bool, errors: &mut Ve
             if trimmed.is_empty() {
                 return (None, false);
             }
+            if let Some(max) = def.max_len.map(|m| m.saturating_mul(MARKUP_FACTOR)).filter(|m| trimmed.len() > *m) {
+                errors.push(FieldError::new(key, Rule::MarkupTooLong { max }));
+                return (None, false);
+            }
             let cleaned = match def.kind {
                 FieldKind::RichText => sanitize_rich_text_cow(trimmed),
                 _ => std::borrow::Cow::Borrowed(trimmed),
@@ -376,6 +405,10 @@ fn check_field_owned(def: &FieldDef, value: Value, strict: bool, errors: &mut Ve
 /// The fields that hold lists: choices from a code list, plain lists, and links.
 fn check_list_field(def: &FieldDef, value: &Value, strict: bool, errors: &mut Vec<FieldError>) -> Option<Value> {
     let key = def.key;
+    if value.as_array().is_some_and(|a| a.len() > MAX_ITEMS) {
+        errors.push(FieldError::new(key, Rule::TooManyItems { max: MAX_ITEMS }));
+        return None;
+    }
     match def.kind {
         FieldKind::MultiChoice(list) => {
             let items = match strings_of(value) {
@@ -602,13 +635,35 @@ mod tests {
         let c: Content = serde_json::from_value(json!({"category": themes})).unwrap();
         let checked = check(StandardVersion::V1_0, &c, Mode::Draft);
         assert_eq!(checked.errors.iter().filter(|e| e.field == "category").count(), 1, "{:?}", &checked.errors[..3]);
-        // Thousands of bad links: the first MAX_ERRORS errors, and the structural one that came last.
-        let links: Vec<Value> = (0..5_000).map(|i| json!({"title": format!("wet {i}"), "link": "geen adres"})).collect();
+        // More bad links than errors are kept: the first MAX_ERRORS errors, and the structural one that came last.
+        let links: Vec<Value> = (0..MAX_ITEMS).map(|i| json!({"title": format!("wet {i}"), "link": "geen adres"})).collect();
         let c: Content = serde_json::from_value(json!({"lawful_basis_grouping": links, "zz_unknown": 1})).unwrap();
         let checked = check(StandardVersion::V1_0, &c, Mode::Draft);
         assert_eq!(checked.errors.len(), MAX_ERRORS);
         assert!(checked.has_structural(), "the unknown field still makes it malformed");
         assert_eq!(checked.errors[0].field, "lawful_basis_grouping[0].link");
+        // Beyond MAX_ITEMS a list is refused whole, before its items are looked at.
+        let links: Vec<Value> = (0..=MAX_ITEMS).map(|i| json!({"title": format!("wet {i}"), "link": "https://wet.nl"})).collect();
+        let c: Content = serde_json::from_value(json!({"lawful_basis_grouping": links})).unwrap();
+        let checked = check(StandardVersion::V1_0, &c, Mode::Draft);
+        assert_eq!(checked.errors.iter().map(|e| e.rule.code()).collect::<Vec<_>>(), ["too_many_items"]);
+        assert!(checked.has_structural());
+    }
+
+    #[test]
+    fn markup_may_lengthen_a_text_only_so_far() {
+        // What a reader sees is counted against the field's length, however it is marked up, as long as
+        // the text with its markup is at most ten times that length.
+        let max = StandardVersion::V1_0.field("goal").and_then(|d| d.max_len).unwrap();
+        let link = "<a href=\"https://www.example.nl/a-long-address-for-a-short-word\">x</a>";
+        let many = link.repeat(max * MARKUP_FACTOR / link.len() + 1);
+        let c: Content = serde_json::from_value(json!({"goal": many})).unwrap();
+        let checked = check(StandardVersion::V1_0, &c, Mode::Draft);
+        assert_eq!(checked.errors.iter().map(|e| (e.field.as_str(), e.rule.code())).collect::<Vec<_>>(), [("goal", "markup_too_long")]);
+        let fewer = link.repeat(max * MARKUP_FACTOR / link.len() - 1);
+        let c: Content = serde_json::from_value(json!({"goal": fewer})).unwrap();
+        let errors = check(StandardVersion::V1_0, &c, Mode::Draft).errors;
+        assert!(errors.is_empty(), "{errors:?}");
     }
 
     #[test]
