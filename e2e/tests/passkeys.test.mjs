@@ -48,4 +48,7 @@ test("adding a passkey, logging in with it alone, and removing it", async () => 
   await Promise.all([page.waitForEvent("load"), page.click("button[aria-label='Verwijderen: Laptop']")]);
   assert.match(await page.textContent("main"), /Passkey verwijderd/);
   assert.match(await page.textContent("main"), /nog geen passkey/);
+  // This browser had logged in with that passkey: its session ended with it.
+  const after = await page.evaluate(() => fetch("/api/v1/session").then((r) => r.status));
+  assert.equal(after, 401);
 });

@@ -16,6 +16,12 @@ use serde_json::{json, Value};
 const B64URL: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 /// The session method of a passkey login.
 pub const METHOD: &str = "passkey";
+
+/// The session method of a login with the passkey `id` (`passkey:{id}`): removing that passkey ends the
+/// sessions it opened.
+pub fn method(id: i64) -> String {
+    format!("{METHOD}:{id}")
+}
 /// How long a ceremony may take.
 const CEREMONY_MINUTES: i64 = 5;
 /// Login ceremonies under way at most (anyone starts one): beyond it the oldest make way.
@@ -185,7 +191,7 @@ impl Passkeys<'_> {
         Ok(self.store.passkeys_of_user(user.id).await?)
     }
 
-    /// Removes one of the caller's own passkeys.
+    /// Removes one of the caller's own passkeys, and ends the sessions it opened.
     pub async fn remove(&self, p: &Principal, id: i64) -> Result<()> {
         let user = self.person(p).await?;
         match self.store.delete_passkey(user.id, id).await {
@@ -220,7 +226,8 @@ impl Passkeys<'_> {
     }
 
     /// Finishes a login with a passkey: the account whose passkey signed the challenge.
-    pub async fn finish_login(&self, ceremony: &str, a: &Answer<'_>, source: &str) -> Result<User> {
+    /// The account and the session method ([`method`]) of a finished passkey login.
+    pub async fn finish_login(&self, ceremony: &str, a: &Answer<'_>, source: &str) -> Result<(User, String)> {
         let challenge = self.take(ceremony, "login", None).await?;
         let raw_id = decode("rawId", a.raw_id)?;
         let key = self.store.passkey_by_credential(&B64URL.encode(&raw_id)).await?.ok_or_else(|| refused("unknown credential"))?;
@@ -246,7 +253,7 @@ impl Passkeys<'_> {
         }
         let note = Note { kind: AuditKind::Login, org: None, subject: Some(user.id), detail: METHOD, source: Some(source) };
         audit::write(self.store, Actor::User(user.id, &user.name), note).await;
-        Ok(user)
+        Ok((user, method(key.id)))
     }
 
     /// The caller as a person with a set-up account (not an API token, not a temporary password).

@@ -413,7 +413,7 @@ pub struct Via {
 
 /// Reads a session's method back.
 pub fn via(method: &str) -> Via {
-    if method == crate::passkeys::METHOD {
+    if method == crate::passkeys::METHOD || method.strip_prefix(crate::passkeys::METHOD).is_some_and(|r| r.starts_with(':')) {
         // A passkey asks for the person's PIN or fingerprint on the device: two factors in one.
         return Via { provider: None, second_factor: true, passkey: true };
     }
@@ -992,6 +992,8 @@ mod tests {
         assert_eq!(via("organisation-api+mfa"), Via { provider: None, second_factor: true, passkey: false });
         assert_eq!(via(&method("g", true)), Via { provider: Some("g".into()), second_factor: true, passkey: false });
         assert_eq!(via("passkey"), Via { provider: None, second_factor: true, passkey: true });
+        assert_eq!(via("passkey:12"), Via { provider: None, second_factor: true, passkey: true });
+        assert_eq!(via("passkeys"), Via { provider: None, second_factor: false, passkey: false });
         assert_eq!(provider_of(&method("g-2", true)), Some("g-2"));
         assert_eq!(unverified_issuer("e30.eyJpc3MiOiJodHRwczovL3gifQ.sig").as_deref(), Some("https://x"));
         assert_eq!(unverified_issuer("not a token"), None);

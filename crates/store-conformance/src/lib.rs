@@ -1818,10 +1818,20 @@ pub async fn passkeys_and_ceremonies(s: S) {
     assert!(matches!(s.passkey_used(p.id, 7, at(4)).await, Err(StoreError::Stale)));
     assert!(matches!(s.passkey_used(-1, 8, at(4)).await, Err(StoreError::NotFound)));
     assert!(s.passkey_by_credential("onbekend").await.unwrap().is_none());
-    // Only the owner removes a passkey.
+    // Only the owner removes a passkey; the sessions it opened end with it, no other.
+    let far = Utc::now() + Duration::hours(1);
+    for (hash, method) in
+        [("met-deze", format!("passkey:{}", p.id)), ("met-een-andere", format!("passkey:{}", p.id + 1)), ("wachtwoord", "password".into())]
+    {
+        s.create_session(hash, u.id, far, &method).await.unwrap();
+    }
     assert!(matches!(s.delete_passkey(other.id, p.id).await, Err(StoreError::NotFound)));
+    assert!(s.session_user("met-deze", Utc::now()).await.unwrap().is_some(), "nothing ends on a refusal");
     s.delete_passkey(u.id, p.id).await.unwrap();
     assert!(s.passkey_by_credential("cred-1").await.unwrap().is_none());
+    assert!(s.session_user("met-deze", Utc::now()).await.unwrap().is_none(), "its session ends");
+    assert!(s.session_user("met-een-andere", Utc::now()).await.unwrap().is_some());
+    assert!(s.session_user("wachtwoord", Utc::now()).await.unwrap().is_some());
     // A ceremony is taken once, and not after it expired.
     // Whole seconds: what a backend keeps exactly (put_ceremony forgets ceremonies expired by the clock).
     let far = Utc.timestamp_opt((Utc::now() + Duration::minutes(5)).timestamp(), 0).single().expect("time");

@@ -45,8 +45,16 @@ impl PasskeyStore for Backend {
     }
 
     async fn delete_passkey(&self, user_id: UserId, id: i64) -> Result<()> {
-        sqlx::query("DELETE FROM passkeys WHERE id=$1 AND user_id=$2").bind(id).bind(user_id).execute(&self.pool).await.found()?;
-        Ok(())
+        let mut tx = self.begin().await?;
+        sqlx::query("DELETE FROM passkeys WHERE id=$1 AND user_id=$2").bind(id).bind(user_id).execute(&mut *tx).await.found()?;
+        // The sessions it opened end with it (and those of passkey logins from before sessions named theirs).
+        sqlx::query("DELETE FROM sessions WHERE user_id=$1 AND (method=$2 OR method='passkey')")
+            .bind(user_id)
+            .bind(format!("passkey:{id}"))
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)
     }
 
     async fn put_ceremony(&self, hash: &str, c: &Ceremony, max_live: u64) -> Result<()> {

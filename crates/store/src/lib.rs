@@ -449,7 +449,8 @@ pub trait PasskeyStore: Send + Sync {
     /// Records a login with the passkey and its new signature counter, only if the counter is 0 (the
     /// authenticator keeps none) or higher than the stored one; `Stale` otherwise (a replay raced it).
     async fn passkey_used(&self, id: i64, sign_count: u32, at: chrono::DateTime<chrono::Utc>) -> Result<()>;
-    /// Removes one of the person's passkeys; `NotFound` when the person has no such passkey.
+    /// Removes one of the person's passkeys and ends the sessions it opened (method `passkey:{id}`, and
+    /// `passkey` of logins from before), in one transaction; `NotFound` when the person has no such passkey.
     async fn delete_passkey(&self, user_id: UserId, id: i64) -> Result<()>;
     /// Keeps a ceremony's challenge under the hash of its secret, and forgets expired ones. Ceremonies
     /// without a person (logins, which anyone starts) are at most `max_live`: the oldest make way, so

@@ -270,8 +270,8 @@ pub async fn passkey_login(
     ClientKey(client): ClientKey,
     JsonBody(body): JsonBody<PasskeyLogin>,
 ) -> ApiResult<Response> {
-    let user = app.passkeys().finish_login(&body.ceremony, &body.credential.answer(), &client).await?;
-    let secret = app.auth().start_session_by(&user, algoreg_service::passkeys::METHOD).await?;
+    let (user, method) = app.passkeys().finish_login(&body.ceremony, &body.credential.answer(), &client).await?;
+    let secret = app.auth().start_session_by(&user, &method).await?;
     let p = app.auth().session_principal(&secret).await?;
     let cookie = format!("{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}", SESSION_HOURS * 3600);
     Ok(([(header::SET_COOKIE, cookie)], Json(me(&p))).into_response())

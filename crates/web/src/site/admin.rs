@@ -34,6 +34,7 @@ fn login_method(ctx: &Ctx, method: &str) -> String {
     let way = match way {
         "password" => ctx.t("wachtwoord", "password"),
         "organisation-api" => ctx.t("inloggen van de aanlever-API", "organisation API login"),
+        w if algoreg_service::sso::via(w).passkey => "passkey",
         other => other,
     };
     format!("{way}{second_step}")

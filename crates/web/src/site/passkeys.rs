@@ -62,5 +62,13 @@ pub async fn remove(ctx: Ctx, State(app): State<App>, CsrfForm(form): CsrfForm) 
     let p = ctx.require()?.clone();
     let id = field(&form, "passkey").parse::<i64>().map_err(|_| ctx.err(algoreg_service::ServiceError::NotFound("passkey")))?;
     app.passkeys().remove(&p, id).await.map_err(|e| ctx.err(e))?;
-    render(&ctx, &app, Some(ctx.t("Passkey verwijderd.", "Passkey removed."))).await
+    render(
+        &ctx,
+        &app,
+        Some(ctx.t(
+            "Passkey verwijderd. Wie ermee was ingelogd, is nu uitgelogd.",
+            "Passkey removed. Whoever had logged in with it is logged out now.",
+        )),
+    )
+    .await
 }
