@@ -702,7 +702,13 @@ impl SearchIndex {
     /// still match), at most [`MAX_CORRECTIONS`] words of at most [`MAX_CORRECTED_LEN`] characters per
     /// query.
     fn correct(&self, searcher: &Searcher, text: &str) -> Option<String> {
-        let words: Vec<String> = analyzer::terms(analyzer::words(), text);
+        // What the query parser reads of a text, no more (the compatible search takes 16 KiB).
+        let text = match text.char_indices().nth(crate::query::MAX_CHARS) {
+            Some((i, _)) => &text[..i],
+            None => text,
+        };
+        let mut words: Vec<String> = analyzer::terms(analyzer::words(), text);
+        words.truncate(crate::query::MAX_WORDS);
         if words.is_empty() {
             return None;
         }

@@ -683,6 +683,17 @@ mod tests {
     }
 
     #[test]
+    fn an_older_version_withheld_and_filled_keeps_the_withholding_not_the_value() {
+        // Imported or harvested in an older version, where this is not refused: the value is left out.
+        let v =
+            json!({"name": "Risicoselectie", "goal": "Geheim doel.", "withheld": {"goal": {"ground": "woo-5.1.2.c", "explanation": "x"}}});
+        let checked = check(StandardVersion::V0_4, &content(v), Mode::Draft);
+        assert!(checked.errors.is_empty(), "{:?}", checked.errors);
+        assert!(checked.content.get("goal").is_none(), "{:?}", checked.content);
+        assert!(checked.content.get("withheld").is_some_and(|w| w.get("goal").is_some()));
+    }
+
+    #[test]
     fn translations_are_checked_stamped_and_go_out_of_date() {
         let mut v = base();
         v["translations"] = json!({"en": {"name": "Risk selection", "status": "In use"}, "de": {"name": "x"}});

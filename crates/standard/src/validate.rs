@@ -271,6 +271,13 @@ pub fn check_owned(version: StandardVersion, input: Content, mode: Mode) -> (Che
         for (k, v) in crate::extensions::check(version, reserved, &content, strict, &mut errors) {
             content.0.insert(k, v);
         }
+        // Withheld and still filled (refused where typed in; an imported or harvested version may have
+        // it): the withholding wins, so no API, download or feed shows the value.
+        let withheld: Vec<String> =
+            content.get(crate::extensions::WITHHELD).and_then(Value::as_object).map(|w| w.keys().cloned().collect()).unwrap_or_default();
+        for key in withheld {
+            content.remove(&key);
+        }
     }
     if let (Some(b), Some(e)) = (content.str("begin_date"), content.str("end_date")) {
         if is_year_month(b) && is_year_month(e) && e < b {
