@@ -952,12 +952,16 @@ impl<'a> Auth<'a> {
         if !has_second_factor && (second_factor_required || self.second_factor_roles.contains(&role)) {
             return Ok(false);
         }
-        if sso_required {
-            let Some(provider) = &via.provider else { return Ok(false) };
-            let code = self.store.organisation(org).await?.map(|o| o.code);
-            return Ok(code.is_some_and(|c| self.sso.serves(provider, &c)));
+        // A provider speaks for the organisations it serves, no others: a login through one organisation's
+        // provider never opens a role elsewhere (its admin could make anyone's address there, and vouch
+        // for a second factor). Where an organisation requires single sign-on, only its providers count.
+        match &via.provider {
+            Some(provider) => {
+                let code = self.store.organisation(org).await?.map(|o| o.code);
+                Ok(code.is_some_and(|c| self.sso.serves(provider, &c)))
+            }
+            None => Ok(!sso_required),
         }
-        Ok(true)
     }
 
     /// Starts a session after a password login; returns the secret for the cookie (only its hash is

@@ -497,6 +497,34 @@ fn claims_with_several_organisations_and_roles_give_only_the_roles_they_pair() {
 }
 
 #[test]
+fn a_login_through_a_provider_opens_roles_only_where_that_provider_speaks() {
+    let (env, _idp, server) = setup("");
+    // A member of Delft (the provider's) and of Utrecht (which does not require single sign-on).
+    env.with_app(async |app| {
+        let user = app.auth().create_user("onbekend@delft.nl", "Twee plekken", PASSWORD, false).await.expect("user");
+        for code in ["delft", "utrecht"] {
+            let org = app.orgs().by_code(code).await.expect("organisation");
+            app.operator().add_role(user.id, org.id, algoreg_service::orgs::parse_role("editor").unwrap()).await.expect("role");
+        }
+    });
+    let delft = env.with_app(async |app| app.orgs().by_code("delft").await.expect("organisation").id);
+    // Through Delft's provider: Delft's role only. Its admin could make anyone's address there, and vouch
+    // for a second factor, so it does not open Utrecht.
+    let p = Person::new(&server);
+    assert_eq!(p.sso("onbekend").0, 200);
+    let roles = p.me().1["roles"].clone();
+    assert_eq!(roles.as_array().map(Vec::len), Some(1), "{roles}");
+    assert_eq!(roles[0]["organisation_id"].as_i64(), Some(i64::from(delft)), "{roles}");
+    // The password opens both.
+    let r = Client::new()
+        .post(server.url("/api/v1/session"))
+        .json(&json!({"email": "onbekend@delft.nl", "password": PASSWORD}))
+        .send()
+        .unwrap();
+    assert_eq!(r.json::<Value>().unwrap()["roles"].as_array().map(Vec::len), Some(2));
+}
+
+#[test]
 fn the_providers_access_tokens_work_on_the_apis_with_their_checks() {
     let (env, mut idp, server) = setup("");
     let list = "/aanleverapi/v1_0/organizations/delft/algorithms";
