@@ -106,6 +106,15 @@ struct Claims {
     /// A token without `mfa` does not count as having one, also after the person turns one on.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     amr: Option<Vec<String>>,
+    /// The login session (refresh token) a person's token comes from: when it ends (logging out, ending
+    /// it on the sessions page, a new password), so do its access tokens.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    sid: Option<String>,
+}
+
+/// The session ID (as its owner sees it) of a refresh token.
+fn session_id(refresh_token: &str) -> String {
+    refresh_hash(refresh_token).chars().take(algoreg_store::rows::SESSION_ID_LEN).collect()
 }
 
 /// The client ID and secret of an `Authorization: Basic` header (RFC 6749 section 2.3.1).
@@ -221,6 +230,7 @@ impl App {
             preferred_username: user.map(|u| u.0.to_string()),
             email: user.map(|u| u.1.to_string()),
             amr: user.map(|u| if u.2 { vec!["pwd".into(), "otp".into(), "mfa".into()] } else { vec!["pwd".into()] }),
+            sid: user.and(refresh).map(|(t, _)| session_id(t)),
         };
         let der = B64.decode(&key.private_pkcs8).map_err(|_| ServiceError::Internal("signing key".into()))?;
         let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
@@ -352,6 +362,11 @@ impl App {
         validation.validate_nbf = true;
         let claims = jsonwebtoken::decode::<Claims>(token, &decoding, &validation).map_err(|_| ServiceError::Unauthenticated)?.claims;
         if let Some(id) = claims.sub.strip_prefix("user:").and_then(|n| n.parse::<UserId>().ok()) {
+            // Only while the login it comes from lasts.
+            let sid = claims.sid.as_deref().ok_or(ServiceError::Unauthenticated)?;
+            if !self.store.sessions_of_user(id, Utc::now()).await?.iter().any(|s| s.id == sid) {
+                return Err(ServiceError::Unauthenticated);
+            }
             let mut user = self.store.user(id).await?.ok_or(ServiceError::Unauthenticated)?;
             if !claims.amr.as_ref().is_some_and(|a| a.iter().any(|m| m == "mfa")) {
                 // Issued without the second step (before the person turned one on): it does not count.

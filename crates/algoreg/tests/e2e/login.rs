@@ -491,7 +491,8 @@ fn an_access_token_from_before_the_second_factor_does_not_count_as_having_it() {
     let b = Browser::new(&s);
     b.login("redacteur@olst.nl");
     assert_eq!(turn_on_second_factor(&b, &b.get("/nl/account/tweestaps").1), 200);
-    assert_eq!(tool.call("GET", list, None).0, 403, "the token from before still has no second factor");
+    // Turning it on ended the person's other logins, the tool's among them: its token stops working.
+    assert_eq!(tool.call("GET", list, None).0, 401, "the token from before does not gain a second factor");
     // A refresh token from a login without the second step gives no token with it, also when the account
     // has one now (as if it was turned on while that login was under way, after the other sessions ended).
     let mut other = Tool::new(&s.base);
@@ -502,6 +503,31 @@ fn an_access_token_from_before_the_second_factor_does_not_count_as_having_it() {
     let body: Value = r.json().unwrap();
     other.token = body["access_token"].as_str().map(String::from);
     assert_eq!(other.call("GET", list, None).0, 403, "{body}");
+}
+
+#[test]
+fn an_access_token_works_only_while_the_login_it_comes_from_lasts() {
+    let env = Env::new();
+    env.org("olst", "central");
+    env.user("redacteur@olst.nl", Some("olst"), &["editor"], false);
+    let s = env.serve();
+    let list = "/aanleverapi/v1_0/organizations/olst/algorithms";
+    let mut tool = Tool::new(&s.base);
+    assert_eq!(tool.login("redacteur@olst.nl", PASSWORD).0, 200);
+    assert_eq!(tool.call("GET", list, None).0, 200);
+    // The person ends that login on the sessions page: the access token stops at once, not when it expires.
+    let b = Browser::new(&s);
+    b.login("redacteur@olst.nl");
+    let (_, page) = b.get("/nl/account/sessies");
+    let marker = "name=\"session\" value=\"";
+    let rows: Vec<&str> = page.split("<tr>").filter(|r| r.contains(marker)).collect();
+    assert_eq!(rows.len(), 2, "the browser's and the tool's: {page}");
+    let tools = rows.iter().find(|r| !r.contains("deze browser")).expect("the tool's session");
+    let at = tools.find(marker).unwrap() + marker.len();
+    let (st, _, _) = b.post("/nl/account/sessies", &[("_csrf", &b.csrf()), ("session", &tools[at..at + 16])]);
+    assert!(st < 400, "{st}");
+    assert_eq!(tool.call("GET", list, None).0, 401);
+    assert_eq!(b.get("/nl/account/sessies").0, 200, "the browser's own login goes on");
 }
 
 /// A password session counts as having passed the second step only if its login asked it: a login that
