@@ -748,13 +748,16 @@ impl Sso<'_> {
                 None => plain.extend(Role::parse(value.trim()).filter(|r| !plain.contains(r))),
             }
         }
-        let mut orgs: Vec<String> = claim_values(claims, org_claim).into_iter().filter(|c| p.config.serves(c)).collect();
+        let mut orgs: Vec<String> = claim_values(claims, org_claim);
         orgs.sort();
         orgs.dedup();
         // Several organisations and several roles side by side do not say which role holds where: read
         // as every role in every organisation, a person with two roles in two places would get both in
-        // both. Such a pair of lists gives no role; roles written `code:role` do.
-        if orgs.len() > 1 && plain.len() > 1 {
+        // both. Such a pair of lists gives no role (counted before the organisations this provider does
+        // not serve are left out: those may be where the higher role was meant); `code:role` does.
+        let ambiguous = orgs.len() > 1 && plain.len() > 1;
+        orgs.retain(|c| p.config.serves(c));
+        if ambiguous {
             tracing::warn!(provider = %p.config.name, "claims name several organisations and several roles: no role given from them (write roles as code:role)");
         } else {
             pairs.extend(orgs.iter().flat_map(|o| plain.iter().map(move |r| (o.clone(), *r))));

@@ -450,6 +450,10 @@ fn invited_people_and_mapped_claims_get_their_roles_and_organisations_can_requir
     // ... but only in organisations the provider may speak for.
     let (status, _, _) = Person::new(&server).sso("vreemd");
     assert_eq!(status, 403, "utrecht is not the provider's");
+    // Two places and two roles side by side, one of them not the provider's: which role is meant for
+    // Delft is not said (the admin role may be Utrecht's), so none is given.
+    let (status, _, _) = Person::new(&server).sso("twee");
+    assert_eq!(status, 403, "no role from an ambiguous pair of lists");
 
     // The organisation admin page says it is required; turning it off lets passwords work again.
     let (status, page, _) = op.post("/nl/beheer/org/delft/sso", &[("_csrf", &csrf), ("required", "no")]);
