@@ -93,13 +93,23 @@ impl App {
         let state = self.aiact_walk(answers)?;
         let Next::Conclusion(cid) = &state.at else { return Ok((state, None)) };
         let conclusion = self.aiact.tree.conclusion(cid).ok_or(ServiceError::Internal("conclusion vanished".into()))?;
+        let answers: Vec<(String, usize)> = state.steps.iter().map(|s| (s.question_id.clone(), s.answer)).collect();
+        // The same answers to the same tree again: nothing changes (and no release is withdrawn).
+        if let Some(same) = self
+            .store
+            .classification(id, None)
+            .await?
+            .filter(|c| c.answers == answers && c.tree == self.aiact.tree.name && c.tree_version == self.aiact.tree.version)
+        {
+            return Ok((state, Some(same)));
+        }
         let meta = self.before_aiact_change(actor, meta).await?;
         let c = Classification {
             record: id,
             version: pending_version(&meta),
             tree: self.aiact.tree.name.clone(),
             tree_version: self.aiact.tree.version.clone(),
-            answers: state.steps.iter().map(|s| (s.question_id.clone(), s.answer)).collect(),
+            answers,
             labels: state.labels.iter().cloned().collect(),
             conclusion_id: cid.clone(),
             conclusion: conclusion.conclusion.clone(),
@@ -107,7 +117,7 @@ impl App {
             created_at: Utc::now(),
             created_by: actor.key.clone(),
         };
-        self.store.save_classification(&c).await?;
+        self.store.save_classification(&c, (meta.latest_version, meta.latest_state)).await?;
         Ok((state, Some(c)))
     }
 
@@ -134,13 +144,13 @@ impl App {
     /// approved as it stood with its AI Act data: a change now withdraws that release, as a change to
     /// the registration does (a new draft with the same content), so the approver never publishes
     /// what they did not see.
+    /// The write itself checks that the record is still as this returns it (`Stale` otherwise), so a
+    /// release or publication in between cannot take the change along unseen.
     async fn before_aiact_change(&self, actor: &Principal, meta: algoreg_store::RecordMeta) -> Result<algoreg_store::RecordMeta> {
         if meta.latest_state != VersionState::Released {
             return Ok(meta);
         }
-        let latest = self.store.version(meta.id, meta.latest_version).await?.ok_or(ServiceError::NotFound("version"))?;
-        self.register().save(actor, meta.id, latest.content, Some(meta.latest_version)).await?;
-        self.store.record(meta.id).await?.ok_or(ServiceError::NotFound("algorithm"))
+        self.register().withdraw_release(actor, &meta).await
     }
 
     /// Sets where a record stands with one of the requirements that follow from its classification.
@@ -203,8 +213,18 @@ impl App {
             updated_at: Utc::now(),
             updated_by: actor.key.clone(),
         };
+        // Where it stands already: nothing changes (and no release is withdrawn).
+        if let Some(same) = self
+            .store
+            .compliance(id, None)
+            .await?
+            .into_iter()
+            .find(|e| e.urn == entry.urn && e.status == entry.status && e.reason == entry.reason && e.evidence == entry.evidence)
+        {
+            return Ok(same);
+        }
         let meta = self.before_aiact_change(actor, meta).await?;
-        self.store.set_compliance(id, pending_version(&meta), &entry).await?;
+        self.store.set_compliance(id, pending_version(&meta), &entry, (meta.latest_version, meta.latest_state)).await?;
         Ok(entry)
     }
 

@@ -188,9 +188,42 @@ impl Register<'_> {
         };
         let history =
             NewHistory { action: Action::Save, version: meta.latest_version + 1, actor: actor.key.clone(), reason: None, at: now };
-        let change = Change::planned(id, expected_latest.unwrap_or(meta.latest_version), plan, Some(version), history);
+        let change =
+            Change::planned(id, expected_latest.unwrap_or(meta.latest_version), plan, Some(version), history).expecting(meta.latest_state);
         self.store.apply(&change).await?;
         self.store.version(id, meta.latest_version + 1).await?.ok_or(ServiceError::Internal("version vanished".into()))
+    }
+
+    /// Takes back the release of a version that waits for approval because its AI Act data changes: a
+    /// new draft with the released version's content as it is (its standard, nothing filled in or
+    /// checked again), as a save would make. The record as it is afterwards.
+    pub(crate) async fn withdraw_release(&self, actor: &Principal, meta: &RecordMeta) -> Result<RecordMeta> {
+        let org = self.org_of(meta).await?;
+        workflow::authorize(actor, org.id, org.flow, Action::Save)?;
+        let latest = self.store.version(meta.id, meta.latest_version).await?.ok_or(ServiceError::NotFound("version"))?;
+        let plan = workflow::plan(&state_of(meta), Action::Save, actor, org.flow, None)?;
+        let now = Utc::now();
+        let version = NewVersion {
+            standard_version: latest.standard_version,
+            content: latest.content,
+            state: plan.new_version.unwrap_or(VersionState::Draft),
+            missing: latest.missing,
+            provenance: latest.provenance,
+            created_at: now,
+            created_by: actor.key.clone(),
+        };
+        let reason =
+            "AI-verordening gewijzigd terwijl de versie op goedkeuring wachtte / AI Act data changed while the version awaited approval";
+        let history = NewHistory {
+            action: Action::Save,
+            version: meta.latest_version + 1,
+            actor: actor.key.clone(),
+            reason: Some(reason.into()),
+            at: now,
+        };
+        let change = Change::planned(meta.id, meta.latest_version, plan, Some(version), history).expecting(meta.latest_state);
+        self.store.apply(&change).await?;
+        self.meta(meta.id).await
     }
 
     /// Saves content written in the live register's format (its organisation API). What that format
@@ -247,7 +280,7 @@ impl Register<'_> {
         };
         let change = Change {
             released_by: (action == Action::Release).then(|| actor.person_key()),
-            ..Change::planned(id, meta.latest_version, plan, None, history)
+            ..Change::planned(id, meta.latest_version, plan, None, history).expecting(meta.latest_state)
         };
         self.store.apply(&change).await?;
         self.meta(id).await

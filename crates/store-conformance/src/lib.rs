@@ -159,6 +159,7 @@ fn step(rid: AlgorithmId, expected_latest: u32, action: Action, when: DateTime<U
     Change {
         record: rid,
         expected_latest,
+        expected_state: None,
         new_version: None,
         state_changes: vec![],
         publishes: None,
@@ -752,6 +753,21 @@ pub async fn apply_refuses_a_stale_change(s: S) {
     assert!(matches!(s.apply(&save).await, Err(StoreError::Stale)));
     assert_eq!(s.versions(rid).await.unwrap().len(), 2);
     assert_eq!(s.history(rid).await.unwrap().len(), 2, "a refused change writes no history");
+    // Planned for a released latest version, which someone has published meanwhile: the same number, another
+    // state, so refused too (a save would otherwise supersede what is public).
+    let mut release = step(rid, 2, Action::Release, at(2));
+    release.state_changes = vec![(2, VersionState::Released)];
+    s.apply(&release.clone().expecting(VersionState::Draft)).await.unwrap();
+    let mut publish = step(rid, 2, Action::Publish, at(3));
+    publish.state_changes = vec![(2, VersionState::Published)];
+    publish.publishes = Some(2);
+    s.apply(&publish.expecting(VersionState::Released)).await.unwrap();
+    let mut save = step(rid, 2, Action::Save, at(4));
+    save.new_version = Some(version("Versie 3", VersionState::Draft, at(4)));
+    save.state_changes = vec![(2, VersionState::Superseded)];
+    assert!(matches!(s.apply(&save.expecting(VersionState::Released)).await, Err(StoreError::Stale)));
+    assert_eq!(s.record(rid).await.unwrap().unwrap().published_version, Some(2));
+    assert_eq!(s.version(rid, 2).await.unwrap().unwrap().state, VersionState::Published);
 }
 
 pub async fn concurrent_writers_one_wins(s: S) {
@@ -1178,10 +1194,14 @@ pub async fn classifications_by_version(s: S) {
     let before = s.aiact_state().await.unwrap();
     assert!(s.classification(rid, None).await.unwrap().is_none());
     let c1 = classification(rid, 1, "c1", at(1));
-    s.save_classification(&c1).await.unwrap();
+    // Kept only while the record is as the caller saw it.
+    let released = (1, VersionState::Released);
+    assert!(matches!(s.save_classification(&c1, released).await, Err(StoreError::Stale)));
+    assert_eq!(s.aiact_state().await.unwrap(), before, "nothing written");
+    s.save_classification(&c1, (1, VersionState::Draft)).await.unwrap();
     assert_ne!(s.aiact_state().await.unwrap(), before);
     let c2 = classification(rid, 2, "c2", at(2));
-    s.save_classification(&c2).await.unwrap();
+    s.save_classification(&c2, (1, VersionState::Draft)).await.unwrap();
     assert_eq!(s.classification(rid, None).await.unwrap(), Some(c2));
     assert_eq!(s.classification(rid, Some(1)).await.unwrap(), Some(c1));
     assert_eq!(s.classified_records().await.unwrap(), vec![rid]);
@@ -1199,15 +1219,18 @@ pub async fn compliance_by_version(s: S) {
         updated_by: "user:1".into(),
     };
     let before = s.aiact_state().await.unwrap();
-    s.set_compliance(rid, 1, &entry("in_progress", at(1))).await.unwrap();
+    let draft1 = (1, VersionState::Draft);
+    assert!(matches!(s.set_compliance(rid, 1, &entry("done", at(1)), (2, VersionState::Draft)).await, Err(StoreError::Stale)));
+    assert_eq!(s.aiact_state().await.unwrap(), before, "nothing written");
+    s.set_compliance(rid, 1, &entry("in_progress", at(1)), draft1).await.unwrap();
     assert_ne!(s.aiact_state().await.unwrap(), before);
-    s.set_compliance(rid, 2, &entry("done", at(2))).await.unwrap();
+    s.set_compliance(rid, 2, &entry("done", at(2)), draft1).await.unwrap();
     assert_eq!(s.compliance(rid, None).await.unwrap(), vec![entry("done", at(2))]);
     assert_eq!(s.compliance(rid, Some(1)).await.unwrap(), vec![entry("in_progress", at(1))]);
     assert!(s.compliance(rid, Some(0)).await.unwrap().is_empty());
     // A version number can go down again (a retraction after an entry for the next version): the newest
     // entry counts, not the highest version's.
-    s.set_compliance(rid, 1, &entry("not_applicable", at(3))).await.unwrap();
+    s.set_compliance(rid, 1, &entry("not_applicable", at(3)), draft1).await.unwrap();
     assert_eq!(s.compliance(rid, None).await.unwrap(), vec![entry("not_applicable", at(3))]);
     assert_eq!(s.compliance(rid, Some(1)).await.unwrap(), vec![entry("not_applicable", at(3))]);
 }

@@ -2,7 +2,9 @@
 
 #[async_trait]
 impl AiActStore for Backend {
-    async fn save_classification(&self, c: &Classification) -> Result<()> {
+    async fn save_classification(&self, c: &Classification, at: (u32, VersionState)) -> Result<()> {
+        let mut tx = self.begin().await?;
+        record_still_at(&mut tx, &c.record.to_string(), at.0, Some(at.1)).await?;
         sqlx::query("INSERT INTO classifications (record_id, version, tree, tree_version, answers, labels, conclusion_id, conclusion, obligation, created_at, created_by) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)")
             .bind(c.record.to_string())
             .bind(c.version as i64)
@@ -15,9 +17,10 @@ impl AiActStore for Backend {
             .bind(&c.obligation)
             .bind(ts(&c.created_at))
             .bind(&c.created_by)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
-            .done()
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)
     }
 
     async fn aiact_state(&self) -> Result<String> {
@@ -45,7 +48,9 @@ impl AiActStore for Backend {
         rows.iter().map(|r| r.get::<String, _>(0).parse().map_err(|_| StoreError::Backend("classification record id".into()))).collect()
     }
 
-    async fn set_compliance(&self, id: AlgorithmId, version: u32, e: &ComplianceEntry) -> Result<()> {
+    async fn set_compliance(&self, id: AlgorithmId, version: u32, e: &ComplianceEntry, at: (u32, VersionState)) -> Result<()> {
+        let mut tx = self.begin().await?;
+        record_still_at(&mut tx, &id.to_string(), at.0, Some(at.1)).await?;
         sqlx::query("INSERT INTO compliance (record_id, urn, version, status, reason, evidence, updated_at, updated_by) VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (record_id, urn, version) DO UPDATE SET status=excluded.status, reason=excluded.reason, evidence=excluded.evidence, updated_at=excluded.updated_at, updated_by=excluded.updated_by")
             .bind(id.to_string())
             .bind(&e.urn)
@@ -55,9 +60,10 @@ impl AiActStore for Backend {
             .bind(json(&e.evidence))
             .bind(ts(&e.updated_at))
             .bind(&e.updated_by)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
-            .done()
+            .map_err(backend)?;
+        tx.commit().await.map_err(backend)
     }
 
     async fn compliance(&self, id: AlgorithmId, at_most: Option<u32>) -> Result<Vec<ComplianceEntry>> {

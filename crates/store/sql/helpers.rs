@@ -136,18 +136,26 @@ async fn insert_organisation(tx: &mut Transaction<'_, Db>, org: &NewOrganisation
 }
 
 /// Applies one workflow step inside a transaction.
-async fn apply_in(tx: &mut Transaction<'_, Db>, change: &Change) -> Result<()> {
-    let sid = change.record.to_string();
-    let row = sqlx::query(&format!("SELECT latest_version, published_version FROM records WHERE id=$1{LOCK_ROW}"))
-        .bind(&sid)
+/// Locks the record's row for the rest of the transaction and checks that its latest version is still
+/// `latest` (and in `state`, where given): `Stale` when someone acted on it meanwhile.
+async fn record_still_at(tx: &mut Transaction<'_, Db>, sid: &str, latest: u32, state: Option<VersionState>) -> Result<()> {
+    let row = sqlx::query(&format!("SELECT latest_version, latest_state FROM records WHERE id=$1{LOCK_ROW}"))
+        .bind(sid)
         .fetch_optional(&mut **tx)
         .await
         .map_err(backend)?;
     let Some(row) = row else { return Err(StoreError::NotFound) };
-    let latest: i64 = row.get(0);
-    if latest as u32 != change.expected_latest {
+    let (at, at_state): (i64, String) = (row.get(0), row.get(1));
+    if at as u32 != latest || state.is_some_and(|s| s.code() != at_state) {
         return Err(StoreError::Stale);
     }
+    Ok(())
+}
+
+async fn apply_in(tx: &mut Transaction<'_, Db>, change: &Change) -> Result<()> {
+    let sid = change.record.to_string();
+    record_still_at(tx, &sid, change.expected_latest, change.expected_state).await?;
+    let latest = i64::from(change.expected_latest);
     let now = change.history.at;
     let mut new_latest = latest as u32;
     if let Some(v) = &change.new_version {

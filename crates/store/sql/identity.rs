@@ -48,7 +48,7 @@ impl IdentityStore for Backend {
     }
 
     async fn unpin_subjects(&self, user_id: UserId) -> Result<u64> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = self.begin().await?;
         let r = sqlx::query("DELETE FROM sso_subjects WHERE user_id=$1").bind(user_id).execute(&mut *tx).await.map_err(backend)?;
         // Whoever held the account until now is logged out with it.
         sqlx::query("DELETE FROM sessions WHERE user_id=$1").bind(user_id).execute(&mut *tx).await.map_err(backend)?;

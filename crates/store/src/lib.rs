@@ -207,13 +207,22 @@ pub trait RegisterStore: Send + Sync {
 /// AI Act classifications and compliance entries (both belong to a version of the record).
 #[async_trait]
 pub trait AiActStore: Send + Sync {
-    async fn save_classification(&self, c: &Classification) -> Result<()>;
+    /// Keeps a classification, while the record's latest version is still `at` (number and state; the
+    /// caller chose the classification's version from it): `Stale` when someone acted on it meanwhile.
+    async fn save_classification(&self, c: &Classification, at: (u32, algoreg_domain::workflow::VersionState)) -> Result<()>;
     /// The newest classification of a record; with `at_most`, the newest made for that version or an earlier one.
     async fn classification(&self, id: AlgorithmId, at_most: Option<u32>) -> Result<Option<Classification>>;
     /// The records that have a classification.
     async fn classified_records(&self) -> Result<Vec<AlgorithmId>>;
-    /// Records where the record stands with a requirement, for one version of the record (the latest).
-    async fn set_compliance(&self, id: AlgorithmId, version: u32, entry: &ComplianceEntry) -> Result<()>;
+    /// Records where the record stands with a requirement, for one version of the record, while its latest
+    /// version is still `at` (as [`AiActStore::save_classification`]).
+    async fn set_compliance(
+        &self,
+        id: AlgorithmId,
+        version: u32,
+        entry: &ComplianceEntry,
+        at: (u32, algoreg_domain::workflow::VersionState),
+    ) -> Result<()>;
     /// A value that changes whenever a classification or a compliance entry is written (for caches).
     async fn aiact_state(&self) -> Result<String>;
     /// Per requirement, the newest entry (by time); with `at_most`, the newest of those for that version or

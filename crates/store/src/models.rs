@@ -215,6 +215,8 @@ pub struct NewHistory {
 pub struct Change {
     pub record: AlgorithmId,
     pub expected_latest: u32,
+    /// The state the latest version must still be in (the plan was made from it); none: not checked.
+    pub expected_state: Option<VersionState>,
     pub new_version: Option<NewVersion>,
     pub state_changes: Vec<(u32, VersionState)>,
     pub publishes: Option<u32>,
@@ -240,6 +242,7 @@ impl Change {
         Change {
             record,
             expected_latest,
+            expected_state: None,
             new_version,
             state_changes: plan.changes,
             publishes: plan.publishes,
@@ -248,6 +251,11 @@ impl Change {
             released_by: None,
             history,
         }
+    }
+
+    /// The same change, made only while the latest version is still in `state` (else `Stale`).
+    pub fn expecting(self, state: VersionState) -> Change {
+        Change { expected_state: Some(state), ..self }
     }
 }
 

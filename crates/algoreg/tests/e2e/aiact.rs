@@ -169,6 +169,14 @@ fn an_ai_act_change_while_a_version_waits_for_approval_withdraws_the_release() {
     let (st, state) = act(&ed, "release");
     assert_eq!((st, state["latest_state"].as_str()), (200, Some("released")), "{state}");
 
+    // The same answers again (a tool that keeps the AI Act data in step): nothing changes, nothing is withdrawn.
+    let states = || -> Vec<String> {
+        let (st, w) = s.send("GET", &format!("/api/v1/algorithms/{id}/workspace"), Some(&ed), None);
+        assert_eq!(st, 200, "{w}");
+        w["versions"].as_array().unwrap().iter().map(|v| v["state"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(s.send("POST", &path, Some(&ed), Some(high_risk.clone())).0, 201);
+    assert_eq!(states(), ["released"]);
     // The approver was asked to approve version 1 with a high-risk outcome. The editor changes the outcome
     // meanwhile: the release is withdrawn (a new draft, the same content), so nothing unseen goes public.
     let (st, v) = s.send("POST", &path, Some(&ed), Some(json!({"answers": [0, 0, 2, 1, 2, 1, 1, 0]})));
@@ -177,11 +185,7 @@ fn an_ai_act_change_while_a_version_waits_for_approval_withdraws_the_release() {
     assert_ne!(other, "C-hoog-risico-gebruiker");
     let (st, v) = act(&ap, "publish");
     assert_eq!(st, 409, "nothing waits for approval any more: {v}");
-    let (st, w) = s.send("GET", &format!("/api/v1/algorithms/{id}/workspace"), Some(&ed), None);
-    assert_eq!(st, 200, "{w}");
-    let states: Vec<&str> = w["versions"].as_array().unwrap().iter().map(|v| v["state"].as_str().unwrap()).collect();
-    assert_eq!(states, ["superseded", "draft"], "{w}");
-    assert_eq!(s.send("GET", &path, None, None).0, 404, "not public");
+    assert_eq!(states(), ["superseded", "draft"]);
 
     // Released again and approved: the outcome the approver saw is the public one.
     assert_eq!(act(&ed, "release").0, 200);
@@ -202,9 +206,17 @@ fn an_ai_act_change_while_a_version_waits_for_approval_withdraws_the_release() {
     assert_eq!(st, 200, "{v}");
     assert_eq!(act(&ed, "release").0, 200);
     let urn = urn.expect("requirements of a high-risk outcome");
-    let (st, e) = s.send("PUT", &format!("/api/v1/algorithms/{id}/ai-act/requirements/{urn}"), Some(&ed), Some(json!({"status": "done"})));
+    let rpath = format!("/api/v1/algorithms/{id}/ai-act/requirements/{urn}");
+    let (st, e) = s.send("PUT", &rpath, Some(&ed), Some(json!({"status": "done"})));
     assert_eq!(st, 200, "{e}");
     assert_eq!(act(&ap, "publish").0, 409, "the release was withdrawn");
+    // Released again; the same entry again withdraws nothing.
+    assert_eq!(act(&ed, "release").0, 200);
+    assert_eq!(s.send("PUT", &rpath, Some(&ed), Some(json!({"status": "done"}))).0, 200);
+    assert_eq!(act(&ap, "publish").0, 200);
+    // The history says why the release was taken back.
+    let (_, w) = s.send("GET", &format!("/api/v1/algorithms/{id}/workspace"), Some(&ed), None);
+    assert!(w["history"].to_string().contains("AI Act data changed while the version awaited approval"), "{w}");
 }
 
 #[test]

@@ -27,6 +27,10 @@ fn every_rule_is_reported_with_field_and_both_languages() {
             "url",
         ),
         (json!({"name": "a", "onbekend": "x"}), "onbekend", "unknown_field"),
+        // Sizes no registration needs: checked before anything else is done with them.
+        (json!({"name": "a", "category": vec!["Verkeer"; 201]}), "category", "too_many_items"),
+        (json!({"name": "a", "goal": "<b>x</b>".repeat(5_000)}), "goal", "markup_too_long"),
+        (json!({"name": "a", "goal": "<p>&#1;</p>"}), "goal", "control_character"),
         // A NUL (PostgreSQL cannot store one) or another control character, in a text or a list.
         (json!({"name": "Naam\u{0}met nul"}), "name", "control_character"),
         (

@@ -621,7 +621,9 @@ impl Harvester {
                     };
                     let history =
                         NewHistory { action: Action::Import, version: meta.latest_version + 1, actor: actor.clone(), reason: None, at };
-                    plan.commit.changes.push(Change::planned(meta.id, meta.latest_version, step, Some(version), history));
+                    plan.commit
+                        .changes
+                        .push(Change::planned(meta.id, meta.latest_version, step, Some(version), history).expecting(meta.latest_state));
                     plan.updated += 1;
                 }
                 None => {
@@ -665,7 +667,7 @@ impl Harvester {
                 let step = plan_step(meta, Action::Retract, Some(&reason))?;
                 let history =
                     NewHistory { action: Action::Retract, version: meta.latest_version, actor: actor.clone(), reason: Some(reason), at };
-                plan.commit.changes.push(Change::planned(meta.id, meta.latest_version, step, None, history));
+                plan.commit.changes.push(Change::planned(meta.id, meta.latest_version, step, None, history).expecting(meta.latest_state));
                 plan.retracted += 1;
             }
         }

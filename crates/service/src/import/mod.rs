@@ -310,13 +310,22 @@ impl Updates<'_> {
         )?;
         let now = Utc::now();
         let applied = store
-            .apply(&Change::planned(
-                meta.id,
-                meta.latest_version,
-                plan,
-                Some(NewVersion { state: VersionState::Published, created_at: now, ..last }),
-                NewHistory { action: Action::Import, version: meta.latest_version + 1, actor: opts.actor.clone(), reason: None, at: now },
-            ))
+            .apply(
+                &Change::planned(
+                    meta.id,
+                    meta.latest_version,
+                    plan,
+                    Some(NewVersion { state: VersionState::Published, created_at: now, ..last }),
+                    NewHistory {
+                        action: Action::Import,
+                        version: meta.latest_version + 1,
+                        actor: opts.actor.clone(),
+                        reason: None,
+                        at: now,
+                    },
+                )
+                .expecting(meta.latest_state),
+            )
             .await;
         match applied {
             Ok(()) => report.updated += 1,

@@ -102,7 +102,7 @@ fn inbox_dto(s: Signal) -> InboxSignalDto {
 
 #[utoipa::path(post, path = "/api/v1/algorithms/{id}/signals", tag = "feedback", request_body = NewSignalBody, params(("id" = String, Path)),
     responses((status = 201, body = SubmittedDto), (status = 404, body = Problem), (status = 422, body = Problem),
-        (status = 429, body = Problem, description = "Too many signals from this address or about this registration; see Retry-After")))]
+        (status = 429, body = Problem, description = "Too many signals from this address; see Retry-After")))]
 pub async fn submit(
     State(app): State<App>,
     ClientKey(client): ClientKey,

@@ -335,11 +335,12 @@ pub async fn search_export(
     if query.text.trim().is_empty() && query.filters == Filters::default() {
         return Ok(Redirect::to(&format!("/downloads/register.{ext}")).into_response());
     }
-    app.check_export_limit(&client).await.map_err(|e| ctx.err(e))?;
     // Up to 10,000 records in memory and a file to render: two exports at a time. Others are told to
-    // come back instead of waiting, so that waiting exports never hold the connections other pages need.
+    // come back instead of waiting, so that waiting exports never hold the connections other pages need
+    // (and a refusal for that reason does not count against the address's limit).
     static EXPORTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
     let one = EXPORTS.try_acquire().map_err(|_| ctx.err(ServiceError::TooManyRequests { retry_after: EXPORT_RETRY_SECONDS }))?;
+    app.check_export_limit(&client).await.map_err(|e| ctx.err(e))?;
     let hits = all_hits(&ctx, &app, query).await?;
     let list = hits.iter().collect::<Vec<_>>();
     let ai = downloads::ai_columns(&app, &list).await?;
