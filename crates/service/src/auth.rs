@@ -39,6 +39,10 @@ pub const TEMPORARY_PASSWORD_HOURS: i64 = 72;
 /// How long an e-mailed reset link works.
 pub const RESET_LINK_MINUTES: i64 = 60;
 
+/// Wrong authenticator-app codes (after the right password) an account takes; then only a recovery code
+/// or a new password through the mailbox lets it in, and its holder is told.
+pub const SECOND_FACTOR_TRIES: u32 = 10;
+
 /// Failed logins per account that go without delay; after these each attempt waits longer.
 pub const FREE_FAILURES_ACCOUNT: u32 = 5;
 /// Failed logins per client address that go without delay.
@@ -704,11 +708,24 @@ impl<'a> Auth<'a> {
     async fn second_factor_passes(&self, u: &User, code: &str) -> Result<bool> {
         let Some(secret) = u.totp_secret.as_deref() else { return Ok(false) };
         if second_factor::looks_like_code(code) {
+            // Someone with the password could otherwise go on guessing six digits for months.
+            if u.totp_failures >= SECOND_FACTOR_TRIES {
+                return Err(ServiceError::bad(
+                    "totp",
+                    "Te vaak een verkeerde code: log in met een herstelcode, of kies een nieuw wachtwoord met 'Wachtwoord vergeten'.",
+                    "A wrong code too often: log in with a recovery code, or choose a new password with 'Forgot password'.",
+                ));
+            }
             let now = chrono::Utc::now().timestamp().max(0) as u64;
-            return match second_factor::matching_step(secret, code, now) {
-                Some(step) => Ok(self.store.use_totp_step(u.id, step).await?),
-                None => Ok(false),
-            };
+            if let Some(step) = second_factor::matching_step(secret, code, now) {
+                if self.store.use_totp_step(u.id, step).await? {
+                    return Ok(true);
+                }
+            }
+            if self.store.totp_failed(u.id).await? == SECOND_FACTOR_TRIES {
+                self.tell_of_wrong_codes(u).await;
+            }
+            return Ok(false);
         }
         let normal = second_factor::normalise_recovery_code(code);
         if normal.len() != 10 {
@@ -720,6 +737,26 @@ impl<'a> Auth<'a> {
             audit::write(self.store, Actor::User(u.id, &u.name), note).await;
         }
         Ok(used)
+    }
+
+    /// The account's holder hears that codes are no longer taken (someone has the password, or they
+    /// mistyped ten times), and the audit log has it.
+    async fn tell_of_wrong_codes(&self, u: &User) {
+        let body = format!(
+            "Bij uw account in het algoritmeregister is {SECOND_FACTOR_TRIES} keer het goede wachtwoord gegeven met een verkeerde code uit de authenticator-app. Codes uit de app werken daarom niet meer, tot u inlogt met een herstelcode of een nieuw wachtwoord kiest met 'Wachtwoord vergeten'. Was u dit niet, dan kent iemand anders uw wachtwoord: kies een nieuw.\n\n---\n\nYour account in the algorithm register was given the right password with a wrong code from the authenticator app {SECOND_FACTOR_TRIES} times. Codes from the app therefore no longer work until you log in with a recovery code or choose a new password with 'Forgot password'. If this was not you, someone else knows your password: choose a new one.\n"
+        );
+        let mail = algoreg_store::NewMail::new(u.email.clone(), "Verkeerde codes bij uw account / Wrong codes for your account", body);
+        if let Err(e) = self.store.queue_mail(&[mail]).await {
+            tracing::warn!(error = %e, user = %u.id, "the mail about wrong codes was not queued");
+        }
+        let note = Note {
+            kind: AuditKind::LoginFailed,
+            org: None,
+            subject: Some(u.id),
+            detail: "second factor: codes no longer taken",
+            source: None,
+        };
+        audit::write(self.store, Actor::Anonymous, note).await;
     }
 
     /// Where the signed-in person stands with a second factor.
@@ -949,19 +986,22 @@ impl<'a> Auth<'a> {
         via: &crate::sso::Via,
         has_second_factor: bool,
     ) -> Result<bool> {
-        if !has_second_factor && (second_factor_required || self.second_factor_roles.contains(&role)) {
-            return Ok(false);
-        }
-        // A provider speaks for the organisations it serves, no others: a login through one organisation's
-        // provider never opens a role elsewhere (its admin could make anyone's address there, and vouch
-        // for a second factor). Where an organisation requires single sign-on, only its providers count.
-        match &via.provider {
+        // A provider speaks for the organisations it serves. Elsewhere its login counts as one with the
+        // address alone (its admin can make anyone's address in its domains, as a mailbox can reset a
+        // password), so the second factor it vouches for does not count there, and where an organisation
+        // requires single sign-on only that organisation's providers count.
+        let served = match &via.provider {
             Some(provider) => {
                 let code = self.store.organisation(org).await?.map(|o| o.code);
-                Ok(code.is_some_and(|c| self.sso.serves(provider, &c)))
+                Some(code.is_some_and(|c| self.sso.serves(provider, &c)))
             }
-            None => Ok(!sso_required),
+            None => None,
+        };
+        let second_factor = has_second_factor && served != Some(false);
+        if !second_factor && (second_factor_required || self.second_factor_roles.contains(&role)) {
+            return Ok(false);
         }
+        Ok(!sso_required || served == Some(true))
     }
 
     /// Starts a session after a password login; returns the secret for the cookie (only its hash is

@@ -1751,10 +1751,21 @@ pub async fn second_factor_codes_work_once(s: S) {
     assert!(!s.use_totp_step(u.id, 9).await.unwrap(), "nor an older one");
     assert!(s.use_totp_step(u.id, 11).await.unwrap());
     assert_eq!(s.recovery_codes_left(u.id).await.unwrap(), 2);
+    // Wrong codes are counted until a right one, or a recovery code.
+    assert_eq!((s.totp_failed(u.id).await.unwrap(), s.totp_failed(u.id).await.unwrap()), (1, 2));
+    assert!(s.user(u.id).await.unwrap().unwrap().totp_failures == 2);
+    assert!(s.use_totp_step(u.id, 12).await.unwrap());
+    assert!(s.user(u.id).await.unwrap().unwrap().totp_failures == 0, "a right code sets them back");
+    s.totp_failed(u.id).await.unwrap();
+    assert!(matches!(s.totp_failed(UserId(-1)).await, Err(StoreError::NotFound)));
     assert!(s.use_recovery_code(u.id, "h1", at(1)).await.unwrap());
     assert!(!s.use_recovery_code(u.id, "h1", at(2)).await.unwrap(), "a recovery code works once");
     assert!(!s.use_recovery_code(u.id, "onbekend", at(2)).await.unwrap());
+    assert!(s.user(u.id).await.unwrap().unwrap().totp_failures == 0, "a recovery code sets them back");
     assert_eq!(s.recovery_codes_left(u.id).await.unwrap(), 1);
+    s.totp_failed(u.id).await.unwrap();
+    s.set_password(u.id, "nieuw", PasswordSet::ByHolder).await.unwrap();
+    assert!(s.user(u.id).await.unwrap().unwrap().totp_failures == 0, "and so does a new password");
     // Enabling again replaces the codes and starts the steps afresh.
     s.enable_totp(u.id, "NIEUW", &["h3".into()]).await.unwrap();
     assert!(!s.use_recovery_code(u.id, "h2", at(3)).await.unwrap());

@@ -30,6 +30,7 @@ impl PeopleStore for Backend {
             password_by_admin: user.password_temporary_until.is_some(),
             last_login: None,
             totp_secret: None,
+            totp_failures: 0,
         })
     }
 
@@ -113,7 +114,8 @@ impl PeopleStore for Backend {
                 (None, Some(false))
             }
         };
-        sqlx::query("UPDATE users SET password_hash=$1, password_temporary_until=$2, password_by_admin=COALESCE($4, password_by_admin) WHERE id=$3")
+        // A new password also lets authenticator codes be tried again (see `SecondFactorStore::totp_failed`).
+        sqlx::query("UPDATE users SET password_hash=$1, password_temporary_until=$2, password_by_admin=COALESCE($4, password_by_admin), totp_failures=0 WHERE id=$3")
             .bind(password_hash)
             .bind(until.as_ref().map(ts))
             .bind(user_id)

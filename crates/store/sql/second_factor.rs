@@ -4,7 +4,7 @@
 impl SecondFactorStore for Backend {
     async fn enable_totp(&self, user_id: UserId, secret: &str, recovery_hashes: &[String]) -> Result<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("UPDATE users SET totp_secret=$1, totp_last_step=0 WHERE id=$2")
+        sqlx::query("UPDATE users SET totp_secret=$1, totp_last_step=0, totp_failures=0 WHERE id=$2")
             .bind(secret)
             .bind(user_id)
             .execute(&mut *tx)
@@ -24,7 +24,7 @@ impl SecondFactorStore for Backend {
 
     async fn disable_totp(&self, user_id: UserId) -> Result<()> {
         let mut tx = self.begin().await?;
-        sqlx::query("UPDATE users SET totp_secret=NULL, totp_last_step=0 WHERE id=$1")
+        sqlx::query("UPDATE users SET totp_secret=NULL, totp_last_step=0, totp_failures=0 WHERE id=$1")
             .bind(user_id)
             .execute(&mut *tx)
             .await
@@ -34,7 +34,7 @@ impl SecondFactorStore for Backend {
     }
 
     async fn use_totp_step(&self, user_id: UserId, step: i64) -> Result<bool> {
-        let n = sqlx::query("UPDATE users SET totp_last_step=$1 WHERE id=$2 AND totp_secret IS NOT NULL AND totp_last_step < $1")
+        let n = sqlx::query("UPDATE users SET totp_last_step=$1, totp_failures=0 WHERE id=$2 AND totp_secret IS NOT NULL AND totp_last_step < $1")
             .bind(step)
             .bind(user_id)
             .execute(&self.pool)
@@ -45,15 +45,31 @@ impl SecondFactorStore for Backend {
     }
 
     async fn use_recovery_code(&self, user_id: UserId, hash: &str, at: DateTime<Utc>) -> Result<bool> {
+        let mut tx = self.begin().await?;
         let n = sqlx::query("UPDATE recovery_codes SET used_at=$1 WHERE user_id=$2 AND hash=$3 AND used_at IS NULL")
             .bind(ts(&at))
             .bind(user_id)
             .bind(hash)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(backend)?
             .rows_affected();
+        if n == 1 {
+            sqlx::query("UPDATE users SET totp_failures=0 WHERE id=$1").bind(user_id).execute(&mut *tx).await.map_err(backend)?;
+        }
+        tx.commit().await.map_err(backend)?;
         Ok(n == 1)
+    }
+
+    async fn totp_failed(&self, user_id: UserId) -> Result<u32> {
+        let n: i64 = sqlx::query("UPDATE users SET totp_failures=totp_failures+1 WHERE id=$1 RETURNING totp_failures")
+            .bind(user_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?
+            .ok_or(StoreError::NotFound)?
+            .get(0);
+        Ok(u32::try_from(n).unwrap_or(u32::MAX))
     }
 
     async fn recovery_codes_left(&self, user_id: UserId) -> Result<u32> {

@@ -124,6 +124,7 @@ pub const TABLES: &[Table] = &[
             ("last_login_method", Text),
             ("totp_secret", Text),
             ("totp_last_step", Int),
+            ("totp_failures", Int),
             ("supervisor", Bool),
             ("password_by_admin", Bool),
         ],

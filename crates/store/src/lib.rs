@@ -439,8 +439,12 @@ pub trait SecondFactorStore: Send + Sync {
     /// Takes the second factor away (secret and recovery codes).
     async fn disable_totp(&self, user_id: UserId) -> Result<()>;
     /// Marks a code's time step as used: true when it is later than the last one used (a code works
-    /// once; atomic, so two requests with one code cannot both pass).
+    /// once; atomic, so two requests with one code cannot both pass). A right code sets the account's
+    /// wrong codes back to none.
     async fn use_totp_step(&self, user_id: UserId, step: i64) -> Result<bool>;
+    /// Counts a wrong code: the account's wrong codes since the last right one, this one included. A right
+    /// code, a recovery code, a new password, and turning the second factor on or off set it back.
+    async fn totp_failed(&self, user_id: UserId) -> Result<u32>;
     /// Uses up a recovery code: true when it existed and was not used yet.
     async fn use_recovery_code(&self, user_id: UserId, hash: &str, at: chrono::DateTime<chrono::Utc>) -> Result<bool>;
     async fn recovery_codes_left(&self, user_id: UserId) -> Result<u32>;

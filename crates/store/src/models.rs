@@ -80,6 +80,8 @@ pub struct User {
     pub last_login: Option<(DateTime<Utc>, String)>,
     /// The TOTP secret (base32) when the account has a second factor.
     pub totp_secret: Option<String>,
+    /// Wrong authenticator-app codes given since the last right one (or recovery code, or new password).
+    pub totp_failures: u32,
 }
 
 /// Who sets a password, which decides what the account may do with it.

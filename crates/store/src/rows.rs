@@ -145,6 +145,7 @@ pub fn user_row<R: Columns + ?Sized>(r: &R) -> Result<User> {
         password_temporary_until: r.ot("password_temporary_until")?,
         password_by_admin: r.flag("password_by_admin".into())?,
         totp_secret: r.os("totp_secret")?,
+        totp_failures: u32::try_from(r.int("totp_failures".into())?).unwrap_or(u32::MAX),
         last_login: match (r.ot("last_login_at")?, r.os("last_login_method")?) {
             (Some(at), Some(method)) => Some((at, method)),
             _ => None,

@@ -506,6 +506,54 @@ fn an_access_token_from_before_the_second_factor_does_not_count_as_having_it() {
 }
 
 #[test]
+fn wrong_codes_after_the_right_password_stop_being_taken_and_the_holder_is_told() {
+    let env = Env::new();
+    env.org("olst", "central");
+    env.user("redacteur@olst.nl", Some("olst"), &["editor"], false);
+    let s = env.serve_with(&["--trusted-proxy", "127.0.0.0/8"]);
+    // Logged in from two addresses before (so the account's own wait does not hold them back), then the
+    // second factor turned on in a browser.
+    let login = |from: &str, totp: &str| {
+        let body = json!({"email": "redacteur@olst.nl", "password": PASSWORD, "totp": totp});
+        let r = Client::new().post(s.url("/api/v1/session")).header("x-forwarded-for", from).json(&body).send().unwrap();
+        (r.status().as_u16(), r.text().unwrap())
+    };
+    for from in ["10.0.0.1", "10.0.0.2"] {
+        assert_eq!(login(from, "").0, 200);
+    }
+    let b = Browser::new(&s);
+    b.login("redacteur@olst.nl");
+    let (_, page) = b.get("/nl/account/tweestaps");
+    let secret = between(&page, "name=\"secret\" value=\"", "\"")[0].to_string();
+    let form = [
+        ("_csrf", b.csrf()),
+        ("action", "enable".into()),
+        ("secret", secret.clone()),
+        ("code", app_code(&secret, now())),
+        ("password", PASSWORD.into()),
+    ];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (st, page, _) = b.post("/nl/account/tweestaps", &form);
+    assert_eq!(st, 200, "{page}");
+    let recovery: Vec<String> = between(&page, "<li><code>", "</code>").into_iter().map(String::from).collect();
+    // Someone with the password guesses codes, from both addresses: ten wrong ones.
+    let right = app_code(&secret, now() + 30);
+    let wrong = if right == "000000" { "111111" } else { "000000" };
+    for i in 0..10 {
+        let (st, body) = login(["10.0.0.1", "10.0.0.2"][i % 2], wrong);
+        assert_eq!(st, 401, "wrong code {i}: {body}");
+    }
+    // From then on not even the right code is taken; the holder is told by e-mail.
+    let (st, body) = login("10.0.0.1", &right);
+    assert!(st == 422 && body.contains("herstelcode"), "{st} {body}");
+    let told = env.sql("SELECT subject FROM mail_outbox WHERE to_addr = 'redacteur@olst.nl' AND subject LIKE 'Verkeerde codes%'");
+    assert!(told.contains("Wrong codes"), "{told}");
+    // A recovery code lets the holder in, and codes work again.
+    assert_eq!(login("10.0.0.2", &recovery[0]).0, 200);
+    assert_eq!(login("10.0.0.1", &right).0, 200);
+}
+
+#[test]
 fn an_access_token_works_only_while_the_login_it_comes_from_lasts() {
     let env = Env::new();
     env.org("olst", "central");
