@@ -1089,7 +1089,32 @@ impl<'a> Auth<'a> {
         let detail = format!("{} ({}, token:{})", info.name, role.code(), info.id);
         let note = Note { kind: AuditKind::TokenCreated, org: Some(org_id), subject: None, detail: &detail, source: None };
         audit::write(self.store, Actor::Principal(actor), note).await;
+        if actor.user_id.is_some() {
+            self.tell_admins_of_token(org_id, &info, actor).await;
+        }
         Ok((info, secret))
+    }
+
+    /// A token outlasts the session it was made in (a password change does not end it): the
+    /// organisation's admins hear of every new one, so one made with a stolen session does not go
+    /// unnoticed. A mail that cannot be queued does not take the token away.
+    async fn tell_admins_of_token(&self, org_id: OrgId, info: &TokenInfo, actor: &Principal) {
+        let (org, members) = match (self.store.organisation(org_id).await, self.store.members(org_id).await) {
+            (Ok(Some(org)), Ok(members)) => (org, members),
+            _ => return,
+        };
+        let mut to: Vec<String> = members.into_iter().filter(|(_, r)| *r == Role::OrgAdmin).map(|(u, _)| u.email).collect();
+        to.sort();
+        to.dedup();
+        let (name, role, by) = (&info.name, info.role.code(), &actor.display);
+        let body = format!(
+            "Voor {org} is een API-token gemaakt: '{name}', rol {role}, door {by}. Kent u deze token niet, trek hem dan in op de beheerpagina van de organisatie (Tokens).\n\n---\n\nAn API token was made for {org}: '{name}', role {role}, by {by}. If you do not know this token, revoke it on the organisation's admin page (Tokens).\n",
+            org = org.name
+        );
+        let mails: Vec<NewMail> = to.into_iter().map(|t| NewMail::new(t, "Nieuwe API-token / New API token", body.clone())).collect();
+        if let Err(e) = self.store.queue_mail(&mails).await {
+            tracing::warn!(error = %e, org = %org_id, "the mail about a new token was not queued");
+        }
     }
 }
 

@@ -184,6 +184,11 @@ fn organisation_admin_manages_members_tokens_and_flow() {
     let token = &page[i..page[i..].find('<').unwrap() + i];
     assert!(token.starts_with("algoreg_"));
     assert_eq!(s.send("GET", "/api/v1/session", Some(token), None).0, 200, "the token works");
+    // The organisation's admins hear of it (a token outlasts the session it was made in).
+    let to = env.sql("SELECT to_addr FROM mail_outbox WHERE subject = 'Nieuwe API-token / New API token'");
+    assert_eq!(to.trim(), "admin@breda.nl", "the admins, not the editor");
+    let body = env.sql("SELECT body FROM mail_outbox WHERE subject = 'Nieuwe API-token / New API token'");
+    assert!(body.contains("koppeling") && body.contains("rol editor"), "{body}");
     let (st, _, _) = b.post(
         "/nl/beheer/org/breda/organisatie",
         &[("_csrf", &csrf), ("flow", "four_eyes"), ("about", "Over Breda"), ("contact", "info@breda.nl")],
