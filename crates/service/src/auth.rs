@@ -42,6 +42,11 @@ pub const RESET_LINK_MINUTES: i64 = 60;
 /// Wrong authenticator-app codes (after the right password) an account takes; then only a recovery code
 /// or a new password through the mailbox lets it in, and its holder is told.
 pub const SECOND_FACTOR_TRIES: u32 = 10;
+/// What the login says once they are used up (Dutch, English).
+pub const CODES_LOCKED: (&str, &str) = (
+    "Te vaak een verkeerde code: log in met een herstelcode, of kies een nieuw wachtwoord met 'Wachtwoord vergeten'.",
+    "A wrong code too often: log in with a recovery code, or choose a new password with 'Forgot password'.",
+);
 
 /// Failed logins per account that go without delay; after these each attempt waits longer.
 pub const FREE_FAILURES_ACCOUNT: u32 = 5;
@@ -708,21 +713,19 @@ impl<'a> Auth<'a> {
     async fn second_factor_passes(&self, u: &User, code: &str) -> Result<bool> {
         let Some(secret) = u.totp_secret.as_deref() else { return Ok(false) };
         if second_factor::looks_like_code(code) {
-            // Someone with the password could otherwise go on guessing six digits for months.
-            if u.totp_failures >= SECOND_FACTOR_TRIES {
-                return Err(ServiceError::bad(
-                    "totp",
-                    "Te vaak een verkeerde code: log in met een herstelcode, of kies een nieuw wachtwoord met 'Wachtwoord vergeten'.",
-                    "A wrong code too often: log in with a recovery code, or choose a new password with 'Forgot password'.",
-                ));
-            }
+            // Someone with the password could otherwise go on guessing six digits for months. A try is
+            // taken before the code is checked, so parallel guesses cannot pass the limit; a right code
+            // gives them all back.
+            let Some(taken) = self.store.totp_try(u.id, SECOND_FACTOR_TRIES).await? else {
+                return Err(ServiceError::bad("totp", CODES_LOCKED.0, CODES_LOCKED.1));
+            };
             let now = chrono::Utc::now().timestamp().max(0) as u64;
             if let Some(step) = second_factor::matching_step(secret, code, now) {
                 if self.store.use_totp_step(u.id, step).await? {
                     return Ok(true);
                 }
             }
-            if self.store.totp_failed(u.id).await? == SECOND_FACTOR_TRIES {
+            if taken == SECOND_FACTOR_TRIES {
                 self.tell_of_wrong_codes(u).await;
             }
             return Ok(false);

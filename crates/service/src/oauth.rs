@@ -312,6 +312,9 @@ impl App {
                         return Err(e);
                     }
                     Err(ServiceError::Internal(_)) => return Err(OAuthError::internal()),
+                    Err(ServiceError::BadInput { message_en, .. }) if message_en == crate::auth::CODES_LOCKED.1 => {
+                        return Err(OAuthError::new(401, "invalid_grant", message_en))
+                    }
                     Err(_) => return Err(OAuthError::new(401, "invalid_grant", "Invalid user credentials")),
                 };
                 if user.password_temporary_until.is_some() {

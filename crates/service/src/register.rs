@@ -196,17 +196,18 @@ impl Register<'_> {
 
     /// Takes back the release of a version that waits for approval because its AI Act data changes: a
     /// new draft with the released version's content as it is (its standard, nothing filled in or
-    /// checked again), as a save would make. The record as it is afterwards.
+    /// checked again), as a save would make. The record as this change left it.
     pub(crate) async fn withdraw_release(&self, actor: &Principal, meta: &RecordMeta) -> Result<RecordMeta> {
         let org = self.org_of(meta).await?;
         workflow::authorize(actor, org.id, org.flow, Action::Save)?;
         let latest = self.store.version(meta.id, meta.latest_version).await?.ok_or(ServiceError::NotFound("version"))?;
         let plan = workflow::plan(&state_of(meta), Action::Save, actor, org.flow, None)?;
         let now = Utc::now();
+        let state = plan.new_version.unwrap_or(VersionState::Draft);
         let version = NewVersion {
             standard_version: latest.standard_version,
             content: latest.content,
-            state: plan.new_version.unwrap_or(VersionState::Draft),
+            state,
             missing: latest.missing,
             provenance: latest.provenance,
             created_at: now,
@@ -223,7 +224,9 @@ impl Register<'_> {
         };
         let change = Change::planned(meta.id, meta.latest_version, plan, Some(version), history).expecting(meta.latest_state);
         self.store.apply(&change).await?;
-        self.meta(meta.id).await
+        // The record as this change left it (not read again: what a write after this checks against
+        // must be what was made here, not what someone else made of it since).
+        Ok(RecordMeta { latest_version: meta.latest_version + 1, latest_state: state, released_by: None, ..meta.clone() })
     }
 
     /// Saves content written in the live register's format (its organisation API). What that format

@@ -360,10 +360,18 @@ fn check_field_owned(def: &FieldDef, value: Value, strict: bool, errors: &mut Ve
             if trimmed.is_empty() {
                 return (None, false);
             }
-            let rich = matches!(def.kind, FieldKind::RichText);
-            if let Some(max) = def.max_len.filter(|_| rich).map(|m| m.saturating_mul(MARKUP_FACTOR)).filter(|m| trimmed.len() > *m) {
-                errors.push(FieldError::new(key, Rule::MarkupTooLong { max }));
-                return (None, false);
+            if let Some(max) = def.max_len {
+                if matches!(def.kind, FieldKind::RichText) {
+                    if trimmed.len() > max.saturating_mul(MARKUP_FACTOR) {
+                        errors.push(FieldError::new(key, Rule::MarkupTooLong { max: max.saturating_mul(MARKUP_FACTOR) }));
+                        return (None, false);
+                    }
+                } else if trimmed.len() > max.saturating_mul(4) {
+                    // Longer in bytes than the limit's characters can be (four bytes at most each): far too
+                    // long, and left out (an older version's over-long text is otherwise kept, reported).
+                    errors.push(FieldError::new(key, Rule::MaxLength { max, actual: trimmed.chars().count() }));
+                    return (None, false);
+                }
             }
             let cleaned = match def.kind {
                 FieldKind::RichText => sanitize_rich_text_cow(trimmed),

@@ -663,10 +663,14 @@ pub async fn password_reset_is_single_use(s: S) {
     assert!(!after.password_by_admin);
     assert!(after.totp_secret.is_none(), "the second factor set while an admin knew the password ends");
     assert!(s.passkeys_of_user(u.id).await.unwrap().is_empty(), "and so do its passkeys");
-    // An account the holder set up: a reset keeps its passkeys.
+    // An account the holder set up: a reset keeps its passkeys (and second factor), and gives back the
+    // tries of a code that were taken.
     s.add_passkey(&NewPasskey { credential_id: "eigen".into(), ..key }, at(2)).await.unwrap();
+    s.enable_totp(u.id, "EIGEN", &[]).await.unwrap();
+    assert_eq!(s.totp_try(u.id, 10).await.unwrap(), Some(1));
     s.create_password_reset("link2", u.id, at(100), &[mail("vergeten@example.org")]).await.unwrap();
     s.use_password_reset("link2", "nogmaals-nieuw", at(3)).await.unwrap();
+    assert_eq!(s.user(u.id).await.unwrap().unwrap().totp_failures, 0, "a reset through the mailbox gives the tries back");
     assert_eq!(s.passkeys_of_user(u.id).await.unwrap().len(), 1);
     assert_eq!(s.user(u.id).await.unwrap().unwrap().password_hash, "nogmaals-nieuw");
     assert!(s.session_user("oud", at(2)).await.unwrap().is_none(), "a reset ends every session");
@@ -1751,21 +1755,25 @@ pub async fn second_factor_codes_work_once(s: S) {
     assert!(!s.use_totp_step(u.id, 9).await.unwrap(), "nor an older one");
     assert!(s.use_totp_step(u.id, 11).await.unwrap());
     assert_eq!(s.recovery_codes_left(u.id).await.unwrap(), 2);
-    // Wrong codes are counted until a right one, or a recovery code.
-    assert_eq!((s.totp_failed(u.id).await.unwrap(), s.totp_failed(u.id).await.unwrap()), (1, 2));
+    // Tries of a code are taken up to the limit, and given back by a right one, or a recovery code.
+    assert_eq!((s.totp_try(u.id, 2).await.unwrap(), s.totp_try(u.id, 2).await.unwrap()), (Some(1), Some(2)));
+    assert_eq!(s.totp_try(u.id, 2).await.unwrap(), None, "all taken");
     assert!(s.user(u.id).await.unwrap().unwrap().totp_failures == 2);
     assert!(s.use_totp_step(u.id, 12).await.unwrap());
-    assert!(s.user(u.id).await.unwrap().unwrap().totp_failures == 0, "a right code sets them back");
-    s.totp_failed(u.id).await.unwrap();
-    assert!(matches!(s.totp_failed(UserId(-1)).await, Err(StoreError::NotFound)));
+    assert!(s.user(u.id).await.unwrap().unwrap().totp_failures == 0, "a right code gives them back");
+    s.totp_try(u.id, 10).await.unwrap();
+    assert!(matches!(s.totp_try(UserId(-1), 10).await, Err(StoreError::NotFound)));
     assert!(s.use_recovery_code(u.id, "h1", at(1)).await.unwrap());
     assert!(!s.use_recovery_code(u.id, "h1", at(2)).await.unwrap(), "a recovery code works once");
     assert!(!s.use_recovery_code(u.id, "onbekend", at(2)).await.unwrap());
     assert!(s.user(u.id).await.unwrap().unwrap().totp_failures == 0, "a recovery code sets them back");
     assert_eq!(s.recovery_codes_left(u.id).await.unwrap(), 1);
-    s.totp_failed(u.id).await.unwrap();
+    s.totp_try(u.id, 10).await.unwrap();
+    // A password an admin set keeps them taken (the admin knows it); one the holder chose gives them back.
+    s.set_password(u.id, "tijdelijk", PasswordSet::ByAdmin(at(900))).await.unwrap();
+    assert!(s.user(u.id).await.unwrap().unwrap().totp_failures == 1, "not by an admin's password");
     s.set_password(u.id, "nieuw", PasswordSet::ByHolder).await.unwrap();
-    assert!(s.user(u.id).await.unwrap().unwrap().totp_failures == 0, "and so does a new password");
+    assert!(s.user(u.id).await.unwrap().unwrap().totp_failures == 0, "a new password of the holder's");
     // Enabling again replaces the codes and starts the steps afresh.
     s.enable_totp(u.id, "NIEUW", &["h3".into()]).await.unwrap();
     assert!(!s.use_recovery_code(u.id, "h2", at(3)).await.unwrap());

@@ -78,7 +78,7 @@ impl AccessStore for Backend {
         let row = sqlx::query("SELECT * FROM users WHERE id=$1").bind(user_id).fetch_one(&mut *tx).await.map_err(backend)?;
         let mut user = user_row(&row)?;
         // Chosen through a link sent to the mailbox: whatever an admin set before is gone.
-        sqlx::query("UPDATE users SET password_hash=$1, password_temporary_until=NULL, password_by_admin=FALSE WHERE id=$2")
+        sqlx::query("UPDATE users SET password_hash=$1, password_temporary_until=NULL, password_by_admin=FALSE, totp_failures=0 WHERE id=$2")
             .bind(password_hash)
             .bind(user.id)
             .execute(&mut *tx)

@@ -135,7 +135,6 @@ async fn insert_organisation(tx: &mut Transaction<'_, Db>, org: &NewOrganisation
     .get::<OrgId, _>(0))
 }
 
-/// Applies one workflow step inside a transaction.
 /// Locks the record's row for the rest of the transaction and checks that its latest version is still
 /// `latest` (and in `state`, where given): `Stale` when someone acted on it meanwhile.
 async fn record_still_at(tx: &mut Transaction<'_, Db>, sid: &str, latest: u32, state: Option<VersionState>) -> Result<()> {
@@ -152,6 +151,7 @@ async fn record_still_at(tx: &mut Transaction<'_, Db>, sid: &str, latest: u32, s
     Ok(())
 }
 
+/// Applies one workflow step inside a transaction.
 async fn apply_in(tx: &mut Transaction<'_, Db>, change: &Change) -> Result<()> {
     let sid = change.record.to_string();
     record_still_at(tx, &sid, change.expected_latest, change.expected_state).await?;

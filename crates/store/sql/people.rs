@@ -114,8 +114,9 @@ impl PeopleStore for Backend {
                 (None, Some(false))
             }
         };
-        // A new password also lets authenticator codes be tried again (see `SecondFactorStore::totp_failed`).
-        sqlx::query("UPDATE users SET password_hash=$1, password_temporary_until=$2, password_by_admin=COALESCE($4, password_by_admin), totp_failures=0 WHERE id=$3")
+        // A password the holder chose lets authenticator codes be tried again (see `SecondFactorStore::totp_try`);
+        // one an admin set does not (the admin knows it, and would get ten guesses at every reset).
+        sqlx::query("UPDATE users SET password_hash=$1, password_temporary_until=$2, password_by_admin=COALESCE($4, password_by_admin), totp_failures=CASE WHEN $2 IS NULL THEN 0 ELSE totp_failures END WHERE id=$3")
             .bind(password_hash)
             .bind(until.as_ref().map(ts))
             .bind(user_id)

@@ -61,15 +61,18 @@ impl SecondFactorStore for Backend {
         Ok(n == 1)
     }
 
-    async fn totp_failed(&self, user_id: UserId) -> Result<u32> {
-        let n: i64 = sqlx::query("UPDATE users SET totp_failures=totp_failures+1 WHERE id=$1 RETURNING totp_failures")
+    async fn totp_try(&self, user_id: UserId, limit: u32) -> Result<Option<u32>> {
+        let row = sqlx::query("UPDATE users SET totp_failures=totp_failures+1 WHERE id=$1 AND totp_failures < $2 RETURNING totp_failures")
             .bind(user_id)
+            .bind(i64::from(limit))
             .fetch_optional(&self.pool)
             .await
-            .map_err(backend)?
-            .ok_or(StoreError::NotFound)?
-            .get(0);
-        Ok(u32::try_from(n).unwrap_or(u32::MAX))
+            .map_err(backend)?;
+        match row {
+            Some(r) => Ok(Some(u32::try_from(r.get::<i64, _>(0)).unwrap_or(u32::MAX))),
+            None if self.user(user_id).await?.is_some() => Ok(None),
+            None => Err(StoreError::NotFound),
+        }
     }
 
     async fn recovery_codes_left(&self, user_id: UserId) -> Result<u32> {

@@ -442,9 +442,11 @@ pub trait SecondFactorStore: Send + Sync {
     /// once; atomic, so two requests with one code cannot both pass). A right code sets the account's
     /// wrong codes back to none.
     async fn use_totp_step(&self, user_id: UserId, step: i64) -> Result<bool>;
-    /// Counts a wrong code: the account's wrong codes since the last right one, this one included. A right
-    /// code, a recovery code, a new password, and turning the second factor on or off set it back.
-    async fn totp_failed(&self, user_id: UserId) -> Result<u32>;
+    /// Takes one of the account's `limit` tries of a code, before the code is checked (atomic, so parallel
+    /// tries cannot pass the limit): how many are taken now, this one included, or none when all are. A
+    /// right code ([`SecondFactorStore::use_totp_step`]), a recovery code, a password the holder chose,
+    /// and turning the second factor on or off give them all back.
+    async fn totp_try(&self, user_id: UserId, limit: u32) -> Result<Option<u32>>;
     /// Uses up a recovery code: true when it existed and was not used yet.
     async fn use_recovery_code(&self, user_id: UserId, hash: &str, at: chrono::DateTime<chrono::Utc>) -> Result<bool>;
     async fn recovery_codes_left(&self, user_id: UserId) -> Result<u32>;

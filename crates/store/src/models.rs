@@ -80,7 +80,7 @@ pub struct User {
     pub last_login: Option<(DateTime<Utc>, String)>,
     /// The TOTP secret (base32) when the account has a second factor.
     pub totp_secret: Option<String>,
-    /// Wrong authenticator-app codes given since the last right one (or recovery code, or new password).
+    /// Authenticator-app codes tried since the last right one (or recovery code, or password the holder chose).
     pub totp_failures: u32,
 }
 

@@ -548,6 +548,23 @@ fn wrong_codes_after_the_right_password_stop_being_taken_and_the_holder_is_told(
     assert!(st == 422 && body.contains("herstelcode"), "{st} {body}");
     let told = env.sql("SELECT subject FROM mail_outbox WHERE to_addr = 'redacteur@olst.nl' AND subject LIKE 'Verkeerde codes%'");
     assert!(told.contains("Wrong codes"), "{told}");
+    // A tool's password grant says so too (in Keycloak's form).
+    let form = [
+        ("grant_type", "password"),
+        ("client_id", "authentication-client"),
+        ("username", "redacteur@olst.nl"),
+        ("password", PASSWORD),
+        ("totp", right.as_str()),
+    ];
+    let r = Client::new()
+        .post(format!("{}/realms/algreg/protocol/openid-connect/token", s.base))
+        .header("x-forwarded-for", "10.0.0.1")
+        .form(&form)
+        .send()
+        .unwrap();
+    let body: Value = r.json().unwrap();
+    assert_eq!(body["error"], "invalid_grant");
+    assert!(body["error_description"].as_str().unwrap().contains("recovery code"), "{body}");
     // A recovery code lets the holder in, and codes work again.
     assert_eq!(login("10.0.0.2", &recovery[0]).0, 200);
     assert_eq!(login("10.0.0.1", &right).0, 200);
