@@ -144,6 +144,7 @@ impl App {
     /// approved as it stood with its AI Act data: a change now withdraws that release, as a change to
     /// the registration does (a new draft with the same content), so the approver never publishes
     /// what they did not see.
+    ///
     /// The write itself checks that the record is still as this returns it (`Stale` otherwise), so a
     /// release or publication in between cannot take the change along unseen.
     async fn before_aiact_change(&self, actor: &Principal, meta: algoreg_store::RecordMeta) -> Result<algoreg_store::RecordMeta> {

@@ -39,8 +39,8 @@ pub const TEMPORARY_PASSWORD_HOURS: i64 = 72;
 /// How long an e-mailed reset link works.
 pub const RESET_LINK_MINUTES: i64 = 60;
 
-/// Wrong authenticator-app codes (after the right password) an account takes; then only a recovery code
-/// or a new password through the mailbox lets it in, and its holder is told.
+/// Authenticator-app codes an account may try (after the right password) since its last right one; then
+/// only a recovery code or a password chosen through the mailbox lets it in, and its holder is told.
 pub const SECOND_FACTOR_TRIES: u32 = 10;
 /// What the login says once they are used up (Dutch, English).
 pub const CODES_LOCKED: (&str, &str) = (
